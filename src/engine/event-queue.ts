@@ -1,0 +1,148 @@
+/**
+ * A 4-ary min-heap of pending events, ordered by (time, priority, sequence).
+ *
+ * Events live in parallel arrays indexed by a slot number, and the heap holds
+ * slot numbers, so scheduling and popping allocate nothing once the arrays have
+ * grown to the simulation's working size. A 4-ary heap halves the depth of a
+ * binary heap and keeps each node's children in one cache line.
+ */
+export type EventHandler = (arg: number) => void;
+
+const ARITY = 4;
+
+export class EventQueue {
+  private times: Float64Array;
+  /** priority and sequence folded into one number: priority * 2^40 + sequence. */
+  private orders: Float64Array;
+  private handlers: (EventHandler | undefined)[];
+  private args: Float64Array;
+  private heap: Int32Array;
+  private freeSlots: Int32Array;
+  private freeCount = 0;
+  private slotCount = 0;
+  private count = 0;
+  private nextSequence = 0;
+  poppedTime = 0;
+  poppedArg = 0;
+  poppedSequence = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.times = new Float64Array(initialCapacity);
+    this.orders = new Float64Array(initialCapacity);
+    this.args = new Float64Array(initialCapacity);
+    this.handlers = new Array<EventHandler | undefined>(initialCapacity).fill(undefined);
+    this.heap = new Int32Array(initialCapacity);
+    this.freeSlots = new Int32Array(initialCapacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Time of the earliest event; Infinity when empty. */
+  peekTime(): number {
+    return this.count === 0 ? Number.POSITIVE_INFINITY : this.times[this.heap[0]!]!;
+  }
+
+  /**
+   * Adds an event and returns its sequence number, unique for this queue, which
+   * identifies it for cancellation. Priority is a small integer (0..1023); lower runs first.
+   */
+  push(time: number, handler: EventHandler, arg: number, priority: number): number {
+    const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount]! : this.newSlot();
+    const sequence = this.nextSequence++;
+    this.times[slot] = time;
+    this.orders[slot] = priority * 2 ** 40 + sequence;
+    this.handlers[slot] = handler;
+    this.args[slot] = arg;
+    this.siftUp(this.count++, slot);
+    return sequence;
+  }
+
+  /**
+   * Removes the earliest event and returns its handler, or undefined when empty.
+   * The event's time, argument and sequence are left in `popped*` rather than
+   * returned in a record, so popping allocates nothing.
+   */
+  pop(): EventHandler | undefined {
+    if (this.count === 0) return undefined;
+    const slot = this.heap[0]!;
+    const last = this.heap[--this.count]!;
+    if (this.count > 0) this.siftDown(0, last);
+    const handler = this.handlers[slot];
+    this.handlers[slot] = undefined;
+    this.freeSlots[this.freeCount++] = slot;
+    this.poppedTime = this.times[slot]!;
+    this.poppedArg = this.args[slot]!;
+    this.poppedSequence = this.orders[slot]! % 2 ** 40;
+    return handler;
+  }
+
+  private before(a: number, b: number): boolean {
+    const ta = this.times[a]!;
+    const tb = this.times[b]!;
+    return ta < tb || (ta === tb && this.orders[a]! < this.orders[b]!);
+  }
+
+  private siftUp(position: number, slot: number): void {
+    const heap = this.heap;
+    let i = position;
+    while (i > 0) {
+      const parent = (i - 1) >> 2;
+      const parentSlot = heap[parent]!;
+      if (!this.before(slot, parentSlot)) break;
+      heap[i] = parentSlot;
+      i = parent;
+    }
+    heap[i] = slot;
+  }
+
+  private siftDown(position: number, slot: number): void {
+    const heap = this.heap;
+    const n = this.count;
+    let i = position;
+    for (;;) {
+      const first = i * ARITY + 1;
+      if (first >= n) break;
+      let best = first;
+      let bestSlot = heap[first]!;
+      const end = Math.min(first + ARITY, n);
+      for (let c = first + 1; c < end; c++) {
+        const candidate = heap[c]!;
+        if (this.before(candidate, bestSlot)) {
+          best = c;
+          bestSlot = candidate;
+        }
+      }
+      if (!this.before(bestSlot, slot)) break;
+      heap[i] = bestSlot;
+      i = best;
+    }
+    heap[i] = slot;
+  }
+
+  private newSlot(): number {
+    if (this.slotCount === this.times.length) this.grow();
+    return this.slotCount++;
+  }
+
+  private grow(): void {
+    const capacity = this.times.length * 2;
+    this.times = resized(this.times, capacity);
+    this.orders = resized(this.orders, capacity);
+    this.args = resized(this.args, capacity);
+    this.handlers.length = capacity;
+    const heap = new Int32Array(capacity);
+    heap.set(this.heap);
+    this.heap = heap;
+    const free = new Int32Array(capacity);
+    free.set(this.freeSlots);
+    this.freeSlots = free;
+  }
+}
+
+function resized(array: Float64Array, capacity: number): Float64Array {
+  const next = new Float64Array(capacity);
+  next.set(array);
+  return next;
+}

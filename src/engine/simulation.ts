@@ -1,0 +1,105 @@
+import { type EventHandler, EventQueue } from "./event-queue.js";
+
+/**
+ * The simulation kernel: an integer clock and a queue of callbacks.
+ *
+ * Time is an integer number of microseconds. Events that share an instant run
+ * in (priority, scheduling order): deterministic, and documented in
+ * docs/mechanisms.md. The kernel knows nothing about messages or brokers.
+ */
+export interface RunLimits {
+  /** Stop before running any event later than this time (inclusive bound). */
+  untilTime: number;
+  /** Stop with an error after this many events: a runaway scenario must end. */
+  maxEvents: number;
+  /** Called every `progressEvery` events with the current time. */
+  onProgress?: (now: number) => void;
+  progressEvery?: number;
+}
+
+export type RunOutcome =
+  | { kind: "drained"; events: number; now: number }
+  | { kind: "time-limit"; events: number; now: number }
+  | { kind: "stopped"; events: number; now: number };
+
+export class EventBudgetExceeded extends Error {
+  constructor(readonly maxEvents: number, readonly now: number) {
+    super(`the simulation ran ${maxEvents} events without finishing (simulated time ${now} us)`);
+  }
+}
+
+/** Priorities for events that share an instant; lower runs first. */
+export const Priority = {
+  /** Faults and control changes apply before ordinary work at the same instant. */
+  control: 0,
+  normal: 10,
+} as const;
+
+export class Simulation {
+  private readonly queue = new EventQueue();
+  private readonly cancelled = new Set<number>();
+  private clock = 0;
+  private eventsRun = 0;
+  private stopRequested = false;
+
+  get now(): number {
+    return this.clock;
+  }
+
+  get events(): number {
+    return this.eventsRun;
+  }
+
+  get pending(): number {
+    return this.queue.size - this.cancelled.size;
+  }
+
+  /** Runs `handler(arg)` after `delay` microseconds; returns an id for `cancel`. */
+  schedule(delay: number, handler: EventHandler, arg = 0, priority: number = Priority.normal): number {
+    if (!(delay >= 0) || !Number.isInteger(delay)) {
+      throw new RangeError(`delay must be a non-negative integer number of microseconds, got ${delay}`);
+    }
+    return this.queue.push(this.clock + delay, handler, arg, priority);
+  }
+
+  /** Runs `handler(arg)` at absolute time `time` (not in the past). */
+  at(time: number, handler: EventHandler, arg = 0, priority: number = Priority.normal): number {
+    return this.schedule(time - this.clock, handler, arg, priority);
+  }
+
+  /** Cancels a scheduled event; cancelling one that already ran is a no-op. */
+  cancel(eventId: number): void {
+    if (eventId >= 0) this.cancelled.add(eventId);
+  }
+
+  /** Asks the run loop to return after the current event. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  run(limits: RunLimits): RunOutcome {
+    const queue = this.queue;
+    const cancelled = this.cancelled;
+    const progressEvery = limits.progressEvery ?? 1 << 16;
+    this.stopRequested = false;
+    let untilProgress = progressEvery;
+    for (;;) {
+      if (queue.peekTime() > limits.untilTime) {
+        if (queue.size === 0) return { kind: "drained", events: this.eventsRun, now: this.clock };
+        this.clock = limits.untilTime;
+        return { kind: "time-limit", events: this.eventsRun, now: this.clock };
+      }
+      const handler = queue.pop()!;
+      if (cancelled.size > 0 && cancelled.delete(queue.poppedSequence)) continue;
+      this.clock = queue.poppedTime;
+      this.eventsRun++;
+      handler(queue.poppedArg);
+      if (this.stopRequested) return { kind: "stopped", events: this.eventsRun, now: this.clock };
+      if (this.eventsRun >= limits.maxEvents) throw new EventBudgetExceeded(limits.maxEvents, this.clock);
+      if (--untilProgress === 0) {
+        untilProgress = progressEvery;
+        limits.onProgress?.(this.clock);
+      }
+    }
+  }
+}

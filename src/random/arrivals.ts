@@ -1,0 +1,81 @@
+import type { Rng } from "./streams.js";
+
+/**
+ * Arrival processes driven by a piecewise-linear rate schedule.
+ *
+ * Both processes share one mechanism: with cumulative rate Λ(t), the next
+ * arrival after t is Λ⁻¹(Λ(t) + step), where step is 1 for a constant (evenly
+ * spaced) process and an Exp(1) draw for a Poisson process. This is exact for
+ * ramps as well as flat phases, with no thinning and no wasted draws.
+ */
+export interface RatePhase {
+  /** Phase length in microseconds; Infinity for an open-ended last phase. */
+  duration: number;
+  /** Rate at the start and end of the phase, in arrivals per microsecond. */
+  fromRate: number;
+  toRate: number;
+}
+
+export interface ArrivalSchedule {
+  process: "poisson" | "constant";
+  phases: readonly RatePhase[];
+  /** Restart the phase list after the last one ends; otherwise arrivals stop. */
+  repeat: boolean;
+}
+
+export class ArrivalProcess {
+  private phaseIndex = 0;
+  private phaseStart = 0;
+  /** Continuous time of the last arrival; rounding happens only at the boundary. */
+  private position = 0;
+
+  constructor(
+    private readonly schedule: ArrivalSchedule,
+    private readonly rng: Rng,
+  ) {}
+
+  /** Integer time (microseconds) of the next arrival, or Infinity when the schedule has ended. */
+  next(): number {
+    let remaining = this.schedule.process === "poisson" ? -Math.log(1 - this.rng()) : 1;
+    const phases = this.schedule.phases;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const phase = phases[this.phaseIndex];
+      if (phase === undefined) return Number.POSITIVE_INFINITY;
+      const offset = this.position - this.phaseStart;
+      const massToEnd = cumulative(phase, phase.duration) - cumulative(phase, offset);
+      if (remaining <= massToEnd) {
+        const target = cumulative(phase, offset) + remaining;
+        this.position = this.phaseStart + inverseCumulative(phase, target);
+        return Math.round(this.position);
+      }
+      remaining -= massToEnd;
+      this.advancePhase(phase);
+    }
+    // A repeating schedule whose every phase has rate zero never produces an arrival.
+    return Number.POSITIVE_INFINITY;
+  }
+
+  private advancePhase(phase: RatePhase): void {
+    this.phaseStart += phase.duration;
+    this.position = this.phaseStart;
+    this.phaseIndex++;
+    if (this.phaseIndex === this.schedule.phases.length && this.schedule.repeat) this.phaseIndex = 0;
+  }
+}
+
+/** Λ within a phase: expected arrivals in [0, offset). */
+function cumulative(phase: RatePhase, offset: number): number {
+  if (offset === Number.POSITIVE_INFINITY) {
+    return phase.fromRate === 0 && phase.toRate === 0 ? 0 : Number.POSITIVE_INFINITY;
+  }
+  const slope = phase.duration === Number.POSITIVE_INFINITY ? 0 : (phase.toRate - phase.fromRate) / phase.duration;
+  return phase.fromRate * offset + (slope * offset * offset) / 2;
+}
+
+/** The offset s at which Λ(s) reaches `mass`, given mass is within the phase. */
+function inverseCumulative(phase: RatePhase, mass: number): number {
+  const slope = phase.duration === Number.POSITIVE_INFINITY ? 0 : (phase.toRate - phase.fromRate) / phase.duration;
+  if (slope === 0) return mass / phase.fromRate;
+  // Solves slope/2·s² + from·s − mass = 0 in the form that stays accurate as slope → 0.
+  return (2 * mass) / (phase.fromRate + Math.sqrt(Math.max(0, phase.fromRate ** 2 + 2 * slope * mass)));
+}

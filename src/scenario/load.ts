@@ -1,0 +1,194 @@
+import { readFileSync } from "node:fs";
+import { LineCounter, parseDocument, type Document, isMap, isNode, isPair, isScalar } from "yaml";
+import type * as z from "zod";
+import {
+  closestMatch,
+  describeFound,
+  messages,
+  type ScenarioIssue,
+  type SourceLocation,
+} from "./issues.js";
+import { type ParsedScenario, scenarioSchema } from "./schema.js";
+import { allowedKeysAt } from "./schema-walk.js";
+
+export type LoadResult =
+  | { ok: true; scenario: ParsedScenario; file: string }
+  | { ok: false; issues: ScenarioIssue[]; file: string };
+
+/** Reads, parses and validates a scenario file (YAML or JSON), collecting every problem. */
+export function loadScenarioFile(file: string): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((error as Error).message);
+    return { ok: false, file, issues: [{ code: "syntax", path: [], message: messages.unreadable(reason) }] };
+  }
+  return parseScenarioText(text, file);
+}
+
+/** Parses scenario text; `file` is used only to label locations. */
+export function parseScenarioText(text: string, file: string): LoadResult {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const locate = (offset: number): SourceLocation => ({ file, ...toLineColumn(lineCounter, offset) });
+  if (document.errors.length > 0) {
+    const issues = document.errors.map(
+      (error): ScenarioIssue => ({
+        code: "syntax",
+        path: [],
+        message: error.message.split("\n")[0] ?? error.message,
+        location: locate(error.pos[0]),
+      }),
+    );
+    return { ok: false, file, issues };
+  }
+  const data: unknown = document.toJS();
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return { ok: false, file, issues: [{ code: "wrong-type", path: [], message: messages.notAnObject, location: locate(0) }] };
+  }
+  const result = validateScenario(data);
+  if (result.ok) return { ok: true, file, scenario: result.scenario };
+  for (const issue of result.issues) {
+    const offset = offsetOf(document, issue);
+    if (offset !== undefined) issue.location = locate(offset);
+  }
+  return { ok: false, file, issues: result.issues.sort(byPosition) };
+}
+
+/** Validates an already-parsed scenario object (the library entry point). */
+export function validateScenario(
+  data: unknown,
+): { ok: true; scenario: ParsedScenario } | { ok: false; issues: ScenarioIssue[] } {
+  const parsed = scenarioSchema.safeParse(data, { reportInput: true });
+  if (parsed.success) return { ok: true, scenario: parsed.data };
+  const issues = parsed.error.issues.flatMap((issue) => translate(issue, [], data));
+  return { ok: false, issues: dedupe(issues) };
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+function translate(issue: ZodIssue, prefix: (string | number)[], root: unknown): ScenarioIssue[] {
+  const path = [...prefix, ...(issue.path as (string | number)[])];
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const allowed = allowedKeysAt(scenarioSchema, path, root);
+      return issue.keys.map((key) => {
+        const suggestion = closestMatch(key, allowed);
+        return {
+          code: "unknown-field",
+          path: [...path, key],
+          message: messages.unknownField(key),
+          hint: suggestion ? messages.didYouMean(suggestion) : messages.validKeys(allowed),
+        };
+      });
+    }
+    case "invalid_type": {
+      const field = path[path.length - 1];
+      if (input === undefined && field !== undefined) return [missing(path, article(issue.expected))];
+      return [{ code: "wrong-type", path, message: messages.wrongType(article(issue.expected), describeFound(input)) }];
+    }
+    case "invalid_value": {
+      const allowed = issue.values.map(String);
+      return [withSuggestion({ code: "unknown-value", path, message: messages.unknownValue(describeFound(input), allowed) }, input, allowed)];
+    }
+    case "invalid_union":
+      return translateUnion(issue, path, root, input);
+    case "too_small":
+    case "too_big": {
+      const small = issue.code === "too_small";
+      const limit = String(small ? issue.minimum : issue.maximum);
+      const bound = issue.origin === "array" ? `${limit} item${limit === "1" ? "" : "s"}` : limit;
+      const message = messages.outOfRange(small, issue.inclusive !== false, bound, describeFound(input));
+      return [{ code: "out-of-range", path, message: issue.message.startsWith("Too") ? message : issue.message }];
+    }
+    case "custom": {
+      const expected = (issue.params as { expected?: string } | undefined)?.expected;
+      if (expected && input === undefined) return [missing(path, expected)];
+      const message = expected ? messages.expectedFound(expected, describeFound(input)) : issue.message;
+      return [{ code: "invalid", path, message }];
+    }
+    default:
+      return [{ code: "invalid", path, message: issue.message }];
+  }
+}
+
+/** A discriminator mismatch names the choices; otherwise report the branch the user was closest to. */
+function translateUnion(issue: z.core.$ZodIssueInvalidUnion, path: (string | number)[], root: unknown, input: unknown): ScenarioIssue[] {
+  const options = (issue as { options?: unknown[] }).options;
+  const discriminator = (issue as { discriminator?: string }).discriminator;
+  if (discriminator && typeof input === "object" && input !== null) {
+    input = (input as Record<string, unknown>)[discriminator];
+  }
+  if (issue.errors.length === 0 && options) {
+    const allowed = options.map(String);
+    const message =
+      input === undefined
+        ? messages.missingField(String(path[path.length - 1]), `one of ${allowed.map((v) => `"${v}"`).join(", ")}`)
+        : messages.unknownValue(describeFound(input), allowed);
+    return [withSuggestion({ code: input === undefined ? "missing-field" : "unknown-value", path, message }, input, allowed)];
+  }
+  if (input === undefined) return [missing(path)];
+  const branches = issue.errors.map((branch) => branch.flatMap((inner) => translate(inner, path, root)));
+  const best = branches.reduce((a, b) => (branchScore(b) > branchScore(a) ? b : a), branches[0] ?? []);
+  return best;
+}
+
+/** Deeper problems mean the input matched more of that branch; a plain type mismatch matched least. */
+function branchScore(issues: ScenarioIssue[]): number {
+  const depth = Math.max(0, ...issues.map((i) => i.path.length));
+  const typeOnly = issues.every((i) => i.code === "wrong-type") ? 0 : 0.5;
+  return depth + typeOnly;
+}
+
+function missing(path: (string | number)[], expected?: string): ScenarioIssue {
+  return { code: "missing-field", path, message: messages.missingField(String(path[path.length - 1] ?? ""), expected) };
+}
+
+function withSuggestion(issue: ScenarioIssue, input: unknown, allowed: string[]): ScenarioIssue {
+  const suggestion = typeof input === "string" ? closestMatch(input, allowed) : undefined;
+  return suggestion ? { ...issue, hint: messages.didYouMean(suggestion) } : issue;
+}
+
+function article(expected: string): string {
+  if (expected === "object") return "a mapping";
+  if (expected === "array") return "a list";
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+/** Source offset for an issue: the key itself for unknown fields, else the value, else the nearest parent. */
+function offsetOf(document: Document, issue: ScenarioIssue): number | undefined {
+  const path = issue.path;
+  if (issue.code === "unknown-field" || issue.code === "missing-field") {
+    const parent = document.getIn(path.slice(0, -1), true);
+    if (issue.code === "unknown-field" && isMap(parent)) {
+      const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === path[path.length - 1]);
+      if (pair && isNode(pair.key) && pair.key.range) return pair.key.range[0];
+    }
+  }
+  for (let length = path.length; length >= 0; length--) {
+    const node = document.getIn(path.slice(0, length), true);
+    if (isNode(node) && node.range) return node.range[0];
+  }
+  return document.contents?.range?.[0];
+}
+
+function toLineColumn(lineCounter: LineCounter, offset: number): { line: number; column: number } {
+  const position = lineCounter.linePos(offset);
+  return { line: position.line, column: position.col };
+}
+
+function dedupe(issues: ScenarioIssue[]): ScenarioIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path.join("\u0000")}\u0001${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function byPosition(a: ScenarioIssue, b: ScenarioIssue): number {
+  return (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0);
+}

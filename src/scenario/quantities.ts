@@ -1,0 +1,137 @@
+import * as z from "zod";
+import type { Distribution } from "../random/distributions.js";
+import { Z99 } from "../random/distributions.js";
+import {
+  durationExpected,
+  type Parsed,
+  parseDuration,
+  parseRate,
+  parseSize,
+  rateExpected,
+  sizeExpected,
+} from "./units.js";
+
+/**
+ * Zod types for quantities with units and for distributions over them.
+ * Each parses the user's text into base units (microseconds, bytes, per second)
+ * and reports "expected …, found …" in the user's own terms.
+ */
+interface Quantity {
+  parse: (input: unknown) => Parsed;
+  expected: string;
+  pattern: string;
+  /** Display unit for lognormal mu/sigma, in base units (1 ms = 1000 us). */
+  logUnit: number;
+  logUnitName: string;
+}
+
+const NUMBER_PATTERN = String.raw`\s*(\d+(\.\d+)?([eE][+-]?\d+)?|\.\d+)\s*`;
+
+export const durationQuantity: Quantity = {
+  parse: parseDuration,
+  expected: durationExpected,
+  pattern: `^(0|${NUMBER_PATTERN}(us|µs|ms|s|m|min|h))$`,
+  logUnit: 1000,
+  logUnitName: "milliseconds",
+};
+
+export const sizeQuantity: Quantity = {
+  parse: parseSize,
+  expected: sizeExpected,
+  pattern: `^${NUMBER_PATTERN}(B|KB|MB|GB|KiB|MiB|GiB)$`,
+  logUnit: 1,
+  logUnitName: "bytes",
+};
+
+function quantity(kind: Quantity) {
+  return z
+    .unknown()
+    .transform((input, ctx) => {
+      const parsed = kind.parse(input);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: "custom", message: kind.expected, input, params: { expected: kind.expected } });
+      return z.NEVER;
+    })
+    .meta({ type: ["string", "number"], pattern: kind.pattern, description: kind.expected });
+}
+
+export const duration = () => quantity(durationQuantity);
+export const size = () => quantity(sizeQuantity);
+
+export const rate = () =>
+  z
+    .unknown()
+    .transform((input, ctx) => {
+      const parsed = parseRate(input);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: "custom", message: rateExpected, input, params: { expected: rateExpected } });
+      return z.NEVER;
+    })
+    .meta({ type: "string", pattern: `^${NUMBER_PATTERN}/\\s*(s|sec|ms|m|min|h)$`, description: rateExpected });
+
+/**
+ * A distribution of a quantity: either a bare value (constant) or an object
+ * with `dist`. Lognormal takes whichever pair of parameters the user knows.
+ */
+export function distributionOf(kind: Quantity) {
+  const value = quantity(kind);
+  const lognormal = z
+    .strictObject({
+      dist: z.literal("lognormal"),
+      median: value.optional(),
+      mean: value.optional(),
+      p99: value.optional(),
+      mu: z.number().optional().meta({ description: `mean of ln(value in ${kind.logUnitName})` }),
+      sigma: z.number().positive().optional().meta({ description: "standard deviation of ln(value)" }),
+    })
+    .transform((spec, ctx): Distribution => {
+      const result = lognormalParameters(spec, kind.logUnit);
+      if (typeof result === "string") {
+        ctx.addIssue({ code: "custom", message: result, input: spec });
+        return z.NEVER;
+      }
+      return result;
+    });
+  const object = z.discriminatedUnion("dist", [
+    z.strictObject({ dist: z.literal("constant"), value }),
+    z
+      .strictObject({ dist: z.literal("uniform"), min: value, max: value })
+      .refine((d) => d.max >= d.min, { message: "max must be at least min", path: ["max"] }),
+    z.strictObject({ dist: z.literal("exponential"), mean: value }),
+    z.strictObject({ dist: z.literal("normal"), mean: value, stddev: value }),
+    lognormal,
+    z.strictObject({
+      dist: z.literal("pareto"),
+      scale: value,
+      shape: z.number().positive().meta({ description: "tail index alpha; the mean is finite only above 1" }),
+    }),
+    z.strictObject({ dist: z.literal("empirical"), values: z.array(value).min(1) }),
+  ]);
+  return z.union([object, value.transform((v): Distribution => ({ dist: "constant", value: v }))]);
+}
+
+type LognormalInput = { [K in "median" | "mean" | "p99" | "mu" | "sigma"]?: number | undefined };
+
+function lognormalParameters(spec: LognormalInput, logUnit: number): Distribution | string {
+  const { median, mean, p99, mu, sigma } = spec;
+  if (mu !== undefined && sigma !== undefined) {
+    return { dist: "lognormal", mu: mu + Math.log(logUnit), sigma };
+  }
+  if (p99 !== undefined && median !== undefined) {
+    if (!(p99 > median && median > 0)) return "p99 must be greater than the median, and the median above zero";
+    return { dist: "lognormal", mu: Math.log(median), sigma: Math.log(p99 / median) / Z99 };
+  }
+  if (p99 !== undefined && mean !== undefined) {
+    // mean = e^(mu + sigma²/2) and p99 = e^(mu + z·sigma) give sigma²/2 − z·sigma + ln(p99/mean) = 0.
+    const gap = Math.log(p99 / mean);
+    if (!(p99 > mean && mean > 0) || Z99 ** 2 < 2 * gap) {
+      return "a lognormal needs mean < p99 <= 14.9 x mean; give median and p99 for a heavier tail";
+    }
+    const s = Z99 - Math.sqrt(Z99 ** 2 - 2 * gap);
+    return { dist: "lognormal", mu: Math.log(mean) - (s * s) / 2, sigma: s };
+  }
+  return "a lognormal needs median and p99, mean and p99, or mu and sigma";
+}
+
+export const durationDistribution = () => distributionOf(durationQuantity);
+export const sizeDistribution = () => distributionOf(sizeQuantity);

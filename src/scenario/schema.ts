@@ -1,0 +1,157 @@
+import * as z from "zod";
+import { fifoSettingsSchema } from "../brokers/fifo/settings.js";
+import type { KeyChoice } from "../random/keys.js";
+import { duration, durationDistribution, rate, size, sizeDistribution } from "./quantities.js";
+
+/**
+ * The scenario file format. Parsing a file through this schema validates it,
+ * converts every unit to base units and fills every default, so the rest of
+ * the code only ever sees a complete `Scenario`.
+ */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const nameField = (what: string) =>
+  z.string().regex(NAME, { message: `${what} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit` });
+
+const count = (description: string) => z.number().int().positive().meta({ description });
+
+const phaseSchema = z
+  .strictObject({
+    for: duration().meta({ description: "length of this phase" }),
+    rate: rate().optional().meta({ description: "a flat rate for the whole phase" }),
+    from: rate().optional().meta({ description: "ramp: rate at the start of the phase" }),
+    to: rate().optional().meta({ description: "ramp: rate at the end of the phase" }),
+  })
+  .superRefine((phase, ctx) => {
+    const ramp = phase.from !== undefined || phase.to !== undefined;
+    if (phase.rate !== undefined && ramp) {
+      ctx.addIssue({ code: "custom", message: "give either rate, or from and to (a ramp), not both" });
+    } else if (!ramp && phase.rate === undefined) {
+      ctx.addIssue({ code: "custom", message: "a phase needs a rate, or from and to (a ramp)" });
+    } else if (ramp && (phase.from === undefined || phase.to === undefined)) {
+      ctx.addIssue({ code: "custom", message: "a ramp needs both from and to" });
+    }
+  });
+
+const arrivalSchema = z
+  .strictObject({
+    process: z.enum(["poisson", "constant"]).default("poisson").meta({
+      description: "poisson: independent exponential gaps; constant: evenly spaced",
+    }),
+    rate: rate().optional().meta({ description: "a steady rate per producer instance" }),
+    phases: z.array(phaseSchema).min(1).optional().meta({ description: "a rate schedule: flat phases, ramps, spikes, on/off" }),
+    repeat: z.boolean().default(false).meta({ description: "restart the phases after the last one" }),
+  })
+  .superRefine((arrival, ctx) => {
+    if ((arrival.rate === undefined) === (arrival.phases === undefined)) {
+      ctx.addIssue({ code: "custom", message: "arrival needs exactly one of rate or phases" });
+    }
+  });
+
+const keysSchema = z.union([
+  z.literal("none"),
+  z.strictObject({
+    count: count("number of distinct keys"),
+    dist: z.enum(["uniform", "zipf"]).default("uniform"),
+    s: z.number().positive().default(1).meta({ description: "zipf exponent; larger = hotter hot keys" }),
+  }),
+]);
+
+const producerSchema = z
+  .strictObject({
+    name: nameField("a producer name"),
+    instances: count("independent producer instances, each with its own arrivals").default(1),
+    rate: rate().optional().meta({ description: "shorthand for arrival: {process: poisson, rate}; per instance" }),
+    arrival: arrivalSchema.optional(),
+    keys: keysSchema.default("none"),
+    size: sizeDistribution().prefault("1KB").meta({ description: "message size" }),
+    limit: count("stop after this many messages per instance").optional(),
+  })
+  .superRefine((producer, ctx) => {
+    if ((producer.rate === undefined) === (producer.arrival === undefined)) {
+      ctx.addIssue({ code: "custom", message: "a producer needs exactly one of rate or arrival" });
+    }
+  });
+
+const idempotencySchema = z.strictObject({
+  strategy: z.enum(["none"]).default("none").meta({ description: "how the consumer avoids repeating side effects" }),
+});
+
+const consumerSchema = z.strictObject({
+  group: nameField("a consumer group name"),
+  instances: count("consumer instances in the group, competing for its messages").default(1),
+  concurrency: count("messages one instance processes at once").default(1),
+  processing: durationDistribution().meta({ description: "time to process one message" }),
+  idempotency: idempotencySchema.prefault({}),
+});
+
+const brokerSchema = z.discriminatedUnion("profile", [
+  z.strictObject({
+    profile: z.literal("fifo").meta({ description: "a plain FIFO queue per consumer group" }),
+    partitions: z.literal(1).default(1).meta({ description: "fifo has one queue per group" }),
+    serviceTime: durationDistribution()
+      .prefault(0)
+      .meta({ description: "broker work per publish, done one at a time (a single broker thread)" }),
+    settings: fifoSettingsSchema,
+  }),
+]);
+
+const latencyBoundsSchema = z.strictObject({
+  mean: duration().optional(),
+  p50: duration().optional(),
+  p95: duration().optional(),
+  p99: duration().optional(),
+  max: duration().optional(),
+});
+
+const expectSchema = z.strictObject({
+  delivery: z.enum(["at-most-once", "at-least-once", "exactly-once"]).optional().meta({
+    description: "at-most-once: nothing duplicated; at-least-once: nothing lost; exactly-once: both",
+  }),
+  latency: latencyBoundsSchema.optional().meta({ description: "upper bounds on end-to-end latency" }),
+  queueWait: latencyBoundsSchema.optional().meta({ description: "upper bounds on time waiting in the broker" }),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: nameField("the scenario name"),
+    description: z.string().optional(),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+    duration: duration().meta({ description: "producers stop at this time; consumers then drain" }),
+    drainTimeout: duration().prefault("60s").meta({ description: "how long consumers may drain after duration" }),
+    broker: brokerSchema,
+    network: z
+      .strictObject({
+        latency: durationDistribution().prefault(0).meta({ description: "one-way delay of every network hop" }),
+      })
+      .prefault({ latency: 0 }),
+    producers: z.array(producerSchema).min(1),
+    consumers: z.array(consumerSchema).min(1),
+    faults: z.array(z.never()).max(0, { message: "fault injection is not available yet" }).default([]),
+    expect: expectSchema.prefault({}),
+    limits: z
+      .strictObject({
+        maxEvents: count("stop with an error after this many events").default(500_000_000),
+      })
+      .prefault({}),
+  })
+  .superRefine((scenario, ctx) => {
+    reportDuplicates(scenario.producers.map((p) => p.name), ["producers"], "name", ctx);
+    reportDuplicates(scenario.consumers.map((c) => c.group), ["consumers"], "group", ctx);
+  });
+
+function reportDuplicates(names: string[], path: (string | number)[], field: string, ctx: z.RefinementCtx): void {
+  names.forEach((name, index) => {
+    if (names.indexOf(name) !== index) {
+      ctx.addIssue({ code: "custom", message: `"${name}" is used twice; names must be unique`, path: [...path, index, field] });
+    }
+  });
+}
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ParsedScenario = z.output<typeof scenarioSchema>;
+export type KeysInput = z.output<typeof keysSchema>;
+
+export function keyChoice(keys: KeysInput): KeyChoice {
+  return keys === "none" ? { dist: "none" } : keys.dist === "zipf" ? { dist: "zipf", count: keys.count, s: keys.s } : { dist: "uniform", count: keys.count };
+}
