@@ -23,7 +23,10 @@ export type RunOutcome =
   | { kind: "stopped"; events: number; now: number };
 
 export class EventBudgetExceeded extends Error {
-  constructor(readonly maxEvents: number, readonly now: number) {
+  constructor(
+    readonly maxEvents: number,
+    readonly now: number,
+  ) {
     super(`the simulation ran ${maxEvents} events without finishing (simulated time ${now} us)`);
   }
 }

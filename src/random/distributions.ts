@@ -106,7 +106,7 @@ function standardNormal(rng: Rng): Sampler {
 function truncatedNormalMean(mean: number, stddev: number): number {
   if (stddev === 0) return Math.max(0, mean);
   const z = mean / stddev;
-  return mean * normalCdf(z) + stddev * Math.exp(-(z * z) / 2) / Math.sqrt(2 * Math.PI);
+  return mean * normalCdf(z) + (stddev * Math.exp(-(z * z) / 2)) / Math.sqrt(2 * Math.PI);
 }
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26 via erf; error below 1.5e-7). */

@@ -1,13 +1,7 @@
 import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument, type Document, isMap, isNode, isPair, isScalar } from "yaml";
+import { type Document, isMap, isNode, isPair, isScalar, LineCounter, parseDocument } from "yaml";
 import type * as z from "zod";
-import {
-  closestMatch,
-  describeFound,
-  messages,
-  type ScenarioIssue,
-  type SourceLocation,
-} from "./issues.js";
+import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt } from "./schema-walk.js";
 
@@ -21,7 +15,8 @@ export function loadScenarioFile(file: string): LoadResult {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((error as Error).message);
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((error as Error).message);
     return { ok: false, file, issues: [{ code: "syntax", path: [], message: messages.unreadable(reason) }] };
   }
   return parseScenarioText(text, file);
@@ -45,7 +40,11 @@ export function parseScenarioText(text: string, file: string): LoadResult {
   }
   const data: unknown = document.toJS();
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    return { ok: false, file, issues: [{ code: "wrong-type", path: [], message: messages.notAnObject, location: locate(0) }] };
+    return {
+      ok: false,
+      file,
+      issues: [{ code: "wrong-type", path: [], message: messages.notAnObject, location: locate(0) }],
+    };
   }
   const result = validateScenario(data);
   if (result.ok) return { ok: true, file, scenario: result.scenario };
@@ -91,7 +90,13 @@ function translate(issue: ZodIssue, prefix: (string | number)[], root: unknown):
     }
     case "invalid_value": {
       const allowed = issue.values.map(String);
-      return [withSuggestion({ code: "unknown-value", path, message: messages.unknownValue(describeFound(input), allowed) }, input, allowed)];
+      return [
+        withSuggestion(
+          { code: "unknown-value", path, message: messages.unknownValue(describeFound(input), allowed) },
+          input,
+          allowed,
+        ),
+      ];
     }
     case "invalid_union":
       return translateUnion(issue, path, root, input);
@@ -115,7 +120,12 @@ function translate(issue: ZodIssue, prefix: (string | number)[], root: unknown):
 }
 
 /** A discriminator mismatch names the choices; otherwise report the branch the user was closest to. */
-function translateUnion(issue: z.core.$ZodIssueInvalidUnion, path: (string | number)[], root: unknown, input: unknown): ScenarioIssue[] {
+function translateUnion(
+  issue: z.core.$ZodIssueInvalidUnion,
+  path: (string | number)[],
+  root: unknown,
+  input: unknown,
+): ScenarioIssue[] {
   const options = (issue as { options?: unknown[] }).options;
   const discriminator = (issue as { discriminator?: string }).discriminator;
   if (discriminator && typeof input === "object" && input !== null) {
@@ -127,7 +137,9 @@ function translateUnion(issue: z.core.$ZodIssueInvalidUnion, path: (string | num
       input === undefined
         ? messages.missingField(String(path[path.length - 1]), `one of ${allowed.map((v) => `"${v}"`).join(", ")}`)
         : messages.unknownValue(describeFound(input), allowed);
-    return [withSuggestion({ code: input === undefined ? "missing-field" : "unknown-value", path, message }, input, allowed)];
+    return [
+      withSuggestion({ code: input === undefined ? "missing-field" : "unknown-value", path, message }, input, allowed),
+    ];
   }
   if (input === undefined) return [missing(path)];
   const branches = issue.errors.map((branch) => branch.flatMap((inner) => translate(inner, path, root)));
@@ -163,7 +175,9 @@ function offsetOf(document: Document, issue: ScenarioIssue): number | undefined 
   if (issue.code === "unknown-field" || issue.code === "missing-field") {
     const parent = document.getIn(path.slice(0, -1), true);
     if (issue.code === "unknown-field" && isMap(parent)) {
-      const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === path[path.length - 1]);
+      const pair = parent.items.find(
+        (item) => isPair(item) && isScalar(item.key) && item.key.value === path[path.length - 1],
+      );
       if (pair && isNode(pair.key) && pair.key.range) return pair.key.range[0];
     }
   }

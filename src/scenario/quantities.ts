@@ -81,7 +81,10 @@ export function distributionOf(kind: Quantity) {
       median: value.optional(),
       mean: value.optional(),
       p99: value.optional(),
-      mu: z.number().optional().meta({ description: `mean of ln(value in ${kind.logUnitName})` }),
+      mu: z
+        .number()
+        .optional()
+        .meta({ description: `mean of ln(value in ${kind.logUnitName})` }),
       sigma: z.number().positive().optional().meta({ description: "standard deviation of ln(value)" }),
     })
     .transform((spec, ctx): Distribution => {

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { fifoSettingsSchema } from "../brokers/fifo/settings.js";
 import type { KeyChoice } from "../random/keys.js";
-import { duration, durationDistribution, rate, size, sizeDistribution } from "./quantities.js";
+import { duration, durationDistribution, rate, sizeDistribution } from "./quantities.js";
 
 /**
  * The scenario file format. Parsing a file through this schema validates it,
@@ -10,7 +10,9 @@ import { duration, durationDistribution, rate, size, sizeDistribution } from "./
  */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const nameField = (what: string) =>
-  z.string().regex(NAME, { message: `${what} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit` });
+  z
+    .string()
+    .regex(NAME, { message: `${what} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit` });
 
 const count = (description: string) => z.number().int().positive().meta({ description });
 
@@ -38,7 +40,11 @@ const arrivalSchema = z
       description: "poisson: independent exponential gaps; constant: evenly spaced",
     }),
     rate: rate().optional().meta({ description: "a steady rate per producer instance" }),
-    phases: z.array(phaseSchema).min(1).optional().meta({ description: "a rate schedule: flat phases, ramps, spikes, on/off" }),
+    phases: z
+      .array(phaseSchema)
+      .min(1)
+      .optional()
+      .meta({ description: "a rate schedule: flat phases, ramps, spikes, on/off" }),
     repeat: z.boolean().default(false).meta({ description: "restart the phases after the last one" }),
   })
   .superRefine((arrival, ctx) => {
@@ -116,7 +122,12 @@ export const scenarioSchema = z
     $schema: z.string().optional(),
     name: nameField("the scenario name"),
     description: z.string().optional(),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(1),
     duration: duration().meta({ description: "producers stop at this time; consumers then drain" }),
     drainTimeout: duration().prefault("60s").meta({ description: "how long consumers may drain after duration" }),
     broker: brokerSchema,
@@ -136,14 +147,28 @@ export const scenarioSchema = z
       .prefault({}),
   })
   .superRefine((scenario, ctx) => {
-    reportDuplicates(scenario.producers.map((p) => p.name), ["producers"], "name", ctx);
-    reportDuplicates(scenario.consumers.map((c) => c.group), ["consumers"], "group", ctx);
+    reportDuplicates(
+      scenario.producers.map((p) => p.name),
+      ["producers"],
+      "name",
+      ctx,
+    );
+    reportDuplicates(
+      scenario.consumers.map((c) => c.group),
+      ["consumers"],
+      "group",
+      ctx,
+    );
   });
 
 function reportDuplicates(names: string[], path: (string | number)[], field: string, ctx: z.RefinementCtx): void {
   names.forEach((name, index) => {
     if (names.indexOf(name) !== index) {
-      ctx.addIssue({ code: "custom", message: `"${name}" is used twice; names must be unique`, path: [...path, index, field] });
+      ctx.addIssue({
+        code: "custom",
+        message: `"${name}" is used twice; names must be unique`,
+        path: [...path, index, field],
+      });
     }
   });
 }
@@ -153,5 +178,9 @@ export type ParsedScenario = z.output<typeof scenarioSchema>;
 export type KeysInput = z.output<typeof keysSchema>;
 
 export function keyChoice(keys: KeysInput): KeyChoice {
-  return keys === "none" ? { dist: "none" } : keys.dist === "zipf" ? { dist: "zipf", count: keys.count, s: keys.s } : { dist: "uniform", count: keys.count };
+  return keys === "none"
+    ? { dist: "none" }
+    : keys.dist === "zipf"
+      ? { dist: "zipf", count: keys.count, s: keys.s }
+      : { dist: "uniform", count: keys.count };
 }

@@ -10,13 +10,10 @@ export const fifoSettingsSchema = z
       .nullable()
       .default(null)
       .meta({ description: "messages a group's queue may hold before `overflow` applies; null = unbounded" }),
-    overflow: z
-      .enum(["reject-publish", "drop-head", "block"])
-      .default("reject-publish")
-      .meta({
-        description:
-          "at maxLength: reject the publish (producer sees a nack), drop the oldest message, or block producers until there is room",
-      }),
+    overflow: z.enum(["reject-publish", "drop-head", "block"]).default("reject-publish").meta({
+      description:
+        "at maxLength: reject the publish (producer sees a nack), drop the oldest message, or block producers until there is room",
+    }),
   })
   .prefault({});
 

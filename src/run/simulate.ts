@@ -1,0 +1,84 @@
+import type { LatencyStats } from "../metrics/latency.js";
+import type { Counts } from "../metrics/recorder.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+import { buildWorld, type World } from "./build.js";
+
+/** The outcome of one run: plain figures, no live model objects. */
+export interface RunResult {
+  scenario: ParsedScenario;
+  /** Time of the last event, in microseconds. */
+  endedAt: number;
+  events: number;
+  /** True when everything drained before the drain timeout. */
+  drained: boolean;
+  counts: Counts & {
+    /** (message, group) pairs the broker confirmed that were never consumed and are not held anywhere. */
+    lost: number;
+    /** (message, group) pairs consumed without the message ever being accepted. */
+    unexpected: number;
+    deadLettered: number;
+    /** (message, group) pairs still queued, in flight or unsent when the drain timeout ran out. */
+    pending: number;
+  };
+  endToEnd: LatencyStats;
+  queueWait: LatencyStats;
+  maxDepth: number;
+  blockedMicros: number;
+}
+
+export interface SimulateOptions {
+  /** Called now and then with simulated time and the time the run is expected to reach. */
+  onProgress?: (now: number, horizon: number) => void;
+}
+
+export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}): RunResult {
+  const world = buildWorld(scenario);
+  for (const producer of world.producers) producer.start();
+  const horizon = scenario.duration + scenario.drainTimeout;
+  const onProgress = options.onProgress;
+  const outcome = world.sim.run({
+    untilTime: horizon,
+    maxEvents: scenario.limits.maxEvents,
+    ...(onProgress ? { onProgress: (now: number) => onProgress(now, scenario.duration) } : {}),
+  });
+  world.metrics.finish(world.sim.now);
+  return {
+    scenario,
+    endedAt: world.sim.now,
+    events: outcome.events,
+    drained: outcome.kind === "drained",
+    counts: { ...world.metrics.counts, ...settle(world) },
+    endToEnd: world.metrics.endToEnd,
+    queueWait: world.metrics.queueWait,
+    maxDepth: world.metrics.maxDepth,
+    blockedMicros: world.metrics.blockedMicros,
+  };
+}
+
+/** Classifies every (message, group) obligation once the run has ended. */
+function settle(world: World): { lost: number; unexpected: number; deadLettered: number; pending: number } {
+  const { messages, broker, producers, groupNames } = world;
+  const held = groupNames.map(() => new Uint8Array(messages.count));
+  broker.forEachHeld((message, group) => {
+    held[group]![message] = 1;
+  });
+  let lost = 0;
+  let unexpected = 0;
+  let pending = 0;
+  for (let group = 0; group < groupNames.length; group++) {
+    const consumed = messages.consumedBy[group]!;
+    const heldByGroup = held[group]!;
+    for (let message = 0; message < messages.count; message++) {
+      const accepted = !Number.isNaN(messages.acceptedAt[message]!);
+      if (consumed[message]! > 0) {
+        if (!accepted) unexpected++;
+      } else if (heldByGroup[message] === 1) {
+        pending++;
+      } else if (accepted) {
+        lost++;
+      }
+    }
+  }
+  for (const producer of producers) pending += producer.unsent * groupNames.length;
+  return { lost, unexpected, deadLettered: 0, pending };
+}
