@@ -1,0 +1,43 @@
+import type { Summary } from "../report/summary.js";
+
+/** Terminal styling: colours only on a TTY, and never when NO_COLOR is set. */
+export function styler(stream: NodeJS.WriteStream) {
+  const enabled = stream.isTTY === true && !process.env.NO_COLOR;
+  const wrap = (code: number) => (text: string) => (enabled ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return { bold: wrap(1), dim: wrap(2), red: wrap(31), green: wrap(32), yellow: wrap(33) };
+}
+
+const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const decimal = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+
+function ms(value: number): string {
+  return value >= 1000
+    ? `${decimal.format(value / 1000)}s`
+    : `${value >= 10 ? decimal.format(value) : value.toFixed(2)}ms`;
+}
+
+/** A short human summary of one run. */
+export function formatSummary(summary: Summary, reportPath: string, wallSeconds: number): string {
+  const style = styler(process.stdout);
+  const m = summary.messages;
+  const e2e = summary.latency.endToEnd;
+  const wait = summary.latency.queueWait;
+  const lines = [
+    `${style.bold(summary.scenario)}  profile ${summary.profile}, seed ${summary.seed}`,
+    `  simulated   ${decimal.format(summary.simulated.seconds)}s, ${integer.format(summary.simulated.events)} events in ${wallSeconds.toFixed(2)}s${summary.simulated.drained ? "" : style.yellow(" (drain timeout reached)")}`,
+    `  messages    ${integer.format(m.published)} published, ${integer.format(m.consumed)} consumed, ${m.lost} lost, ${m.duplicated} duplicated, ${m.pending} pending`,
+    `  latency     end-to-end p50 ${ms(e2e.p50)}  p99 ${ms(e2e.p99)}  max ${ms(e2e.max)};  queue wait p50 ${ms(wait.p50)}  p99 ${ms(wait.p99)}`,
+    `  throughput  ${decimal.format(summary.throughput.published)}/s published, ${decimal.format(summary.throughput.consumed)}/s consumed`,
+    `  backlog     max depth ${integer.format(summary.backpressure.maxDepth)}, publishers blocked ${ms(summary.backpressure.blockedMs)}, ${summary.backpressure.rejected} rejected`,
+  ];
+  if (summary.checks.length > 0) {
+    const width = Math.max(...summary.checks.map((c) => `${c.name} ${c.expected}`.length));
+    lines.push("  checks");
+    for (const check of summary.checks) {
+      const mark = check.passed ? style.green("PASS") : style.red("FAIL");
+      lines.push(`    ${mark}  ${`${check.name} ${check.expected}`.padEnd(width)}  observed ${check.observed}`);
+    }
+  }
+  lines.push(`  ${summary.passed ? style.green("passed") : style.red("FAILED")}; summary written to ${reportPath}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,97 @@
+import type { CheckResult } from "../checks/checks.js";
+import type { LatencyStats } from "../metrics/latency.js";
+import type { RunResult } from "../run/simulate.js";
+import { microsToMillis } from "../scenario/units.js";
+
+/**
+ * The summary.json document. Field names are a public contract documented in
+ * docs/output.md; later versions add fields but never rename these. Nothing
+ * here depends on the wall clock, the host or file paths, so the same scenario
+ * and seed give the same bytes everywhere.
+ */
+export interface Summary {
+  summaryVersion: 1;
+  scenario: string;
+  seed: number;
+  profile: string;
+  simulated: { seconds: number; events: number; drained: boolean };
+  messages: {
+    published: number;
+    confirmed: number;
+    rejected: number;
+    consumed: number;
+    deliveries: number;
+    lost: number;
+    duplicated: number;
+    unexpected: number;
+    deadLettered: number;
+    pending: number;
+  };
+  latency: { endToEnd: LatencySummary; queueWait: LatencySummary };
+  throughput: { published: number; consumed: number };
+  backpressure: { maxDepth: number; blockedMs: number; rejected: number };
+  checks: CheckResult[];
+  passed: boolean;
+}
+
+/** Latency figures in milliseconds. */
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export function buildSummary(result: RunResult, checks: CheckResult[]): Summary {
+  const { scenario, counts } = result;
+  const seconds = result.endedAt / 1e6;
+  return {
+    summaryVersion: 1,
+    scenario: scenario.name,
+    seed: scenario.seed,
+    profile: scenario.broker.profile,
+    simulated: { seconds: round(seconds, 6), events: result.events, drained: result.drained },
+    messages: {
+      published: counts.published,
+      confirmed: counts.accepted,
+      rejected: counts.rejected,
+      consumed: counts.consumed,
+      deliveries: counts.deliveries,
+      lost: counts.lost,
+      duplicated: counts.duplicated,
+      unexpected: counts.unexpected,
+      deadLettered: counts.deadLettered,
+      pending: counts.pending,
+    },
+    latency: { endToEnd: latencySummary(result.endToEnd), queueWait: latencySummary(result.queueWait) },
+    throughput: {
+      published: round(counts.published / (scenario.duration / 1e6), 3),
+      consumed: seconds === 0 ? 0 : round(counts.consumed / seconds, 3),
+    },
+    backpressure: {
+      maxDepth: result.maxDepth,
+      blockedMs: microsToMillis(result.blockedMicros),
+      rejected: counts.rejected,
+    },
+    checks,
+    passed: checks.every((check) => check.passed),
+  };
+}
+
+function latencySummary(stats: LatencyStats): LatencySummary {
+  return {
+    count: stats.count,
+    mean: microsToMillis(stats.mean),
+    p50: microsToMillis(stats.percentile(50)),
+    p95: microsToMillis(stats.percentile(95)),
+    p99: microsToMillis(stats.percentile(99)),
+    max: microsToMillis(stats.max),
+  };
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
