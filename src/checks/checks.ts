@@ -1,4 +1,4 @@
-import type { LatencyStats } from "../metrics/latency.js";
+import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { RunResult } from "../run/simulate.js";
 import { formatDuration } from "../scenario/units.js";
 
@@ -46,7 +46,7 @@ function deliveryCheck(guarantee: NonNullable<Expectations["delivery"]>, result:
 
 const STATISTICS = ["mean", "p50", "p95", "p99", "max"] as const;
 
-function latencyChecks(metric: string, bounds: LatencyBounds, stats: LatencyStats): CheckResult[] {
+function latencyChecks(metric: string, bounds: LatencyBounds, stats: LatencySnapshot): CheckResult[] {
   return STATISTICS.flatMap((statistic) => {
     const bound = bounds[statistic];
     if (bound === undefined) return [];
@@ -62,13 +62,17 @@ function latencyChecks(metric: string, bounds: LatencyBounds, stats: LatencyStat
   });
 }
 
-export function statisticOf(stats: LatencyStats, statistic: (typeof STATISTICS)[number]): number {
+export function statisticOf(stats: LatencySnapshot, statistic: (typeof STATISTICS)[number]): number {
   switch (statistic) {
     case "mean":
       return stats.mean;
     case "max":
       return stats.max;
-    default:
-      return stats.percentile(Number(statistic.slice(1)));
+    case "p50":
+      return percentileOf(stats, 50);
+    case "p95":
+      return percentileOf(stats, 95);
+    case "p99":
+      return percentileOf(stats, 99);
   }
 }

@@ -87,18 +87,20 @@ export class Simulation {
     this.stopRequested = false;
     let untilProgress = progressEvery;
     for (;;) {
+      // Checked before the time bound so an untilTime of Infinity still ends when the queue drains.
+      if (queue.size === 0) return { kind: "drained", events: this.eventsRun, now: this.clock };
       if (queue.peekTime() > limits.untilTime) {
-        if (queue.size === 0) return { kind: "drained", events: this.eventsRun, now: this.clock };
         this.clock = limits.untilTime;
         return { kind: "time-limit", events: this.eventsRun, now: this.clock };
       }
       const handler = queue.pop()!;
       if (cancelled.size > 0 && cancelled.delete(queue.poppedSequence)) continue;
+      // The budget allows exactly maxEvents events; only a further one is an error.
+      if (this.eventsRun >= limits.maxEvents) throw new EventBudgetExceeded(limits.maxEvents, this.clock);
       this.clock = queue.poppedTime;
       this.eventsRun++;
       handler(queue.poppedArg);
       if (this.stopRequested) return { kind: "stopped", events: this.eventsRun, now: this.clock };
-      if (this.eventsRun >= limits.maxEvents) throw new EventBudgetExceeded(limits.maxEvents, this.clock);
       if (--untilProgress === 0) {
         untilProgress = progressEvery;
         limits.onProgress?.(this.clock);

@@ -41,10 +41,20 @@ export class ArrivalProcess {
     for (let guard = 0; guard < 1_000_000; guard++) {
       const phase = phases[this.phaseIndex];
       if (phase === undefined) return Number.POSITIVE_INFINITY;
+      if (phase.duration === Number.POSITIVE_INFINITY && phase.fromRate === phase.toRate) {
+        // A steady open-ended rate, the common case: Λ is linear, so skip the general inversion.
+        if (phase.fromRate === 0) return Number.POSITIVE_INFINITY;
+        this.position += remaining / phase.fromRate;
+        return Math.round(this.position);
+      }
       const offset = this.position - this.phaseStart;
-      const massToEnd = cumulative(phase, phase.duration) - cumulative(phase, offset);
-      if (remaining <= massToEnd) {
-        const target = cumulative(phase, offset) + remaining;
+      const massAtOffset = cumulative(phase, offset);
+      const massAtEnd = cumulative(phase, phase.duration);
+      const massToEnd = massAtEnd - massAtOffset;
+      // Rounding in Λ and its inverse can put an arrival due exactly at the phase end a hair past it;
+      // the tolerance keeps it in this phase instead of sliding past a following zero-rate phase.
+      if (massToEnd > 0 && remaining <= massToEnd + MASS_TOLERANCE * massAtEnd) {
+        const target = Math.min(massAtOffset + remaining, massAtEnd);
         this.position = this.phaseStart + inverseCumulative(phase, target);
         return Math.round(this.position);
       }
@@ -63,18 +73,29 @@ export class ArrivalProcess {
   }
 }
 
+/** Relative slack, in expected arrivals, for floating-point error at a phase's end. */
+const MASS_TOLERANCE = 1e-9;
+
+/** Rate change per microsecond; zero for open-ended and zero-length phases (0/0 would poison Λ with NaN). */
+function slopeOf(phase: RatePhase): number {
+  return phase.duration === Number.POSITIVE_INFINITY || phase.duration === 0
+    ? 0
+    : (phase.toRate - phase.fromRate) / phase.duration;
+}
+
 /** Λ within a phase: expected arrivals in [0, offset). */
 function cumulative(phase: RatePhase, offset: number): number {
   if (offset === Number.POSITIVE_INFINITY) {
     return phase.fromRate === 0 && phase.toRate === 0 ? 0 : Number.POSITIVE_INFINITY;
   }
-  const slope = phase.duration === Number.POSITIVE_INFINITY ? 0 : (phase.toRate - phase.fromRate) / phase.duration;
+  const slope = slopeOf(phase);
   return phase.fromRate * offset + (slope * offset * offset) / 2;
 }
 
 /** The offset s at which Λ(s) reaches `mass`, given mass is within the phase. */
 function inverseCumulative(phase: RatePhase, mass: number): number {
-  const slope = phase.duration === Number.POSITIVE_INFINITY ? 0 : (phase.toRate - phase.fromRate) / phase.duration;
+  if (mass <= 0) return 0; // also avoids 0/0 at the start of a ramp from zero
+  const slope = slopeOf(phase);
   if (slope === 0) return mass / phase.fromRate;
   // Solves slope/2·s² + from·s − mass = 0 in the form that stays accurate as slope → 0.
   return (2 * mass) / (phase.fromRate + Math.sqrt(Math.max(0, phase.fromRate ** 2 + 2 * slope * mass)));

@@ -1,5 +1,5 @@
 import type { CheckResult } from "../checks/checks.js";
-import type { LatencyStats } from "../metrics/latency.js";
+import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../scenario/units.js";
 
@@ -80,13 +80,13 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
   };
 }
 
-function latencySummary(stats: LatencyStats): LatencySummary {
+function latencySummary(stats: LatencySnapshot): LatencySummary {
   return {
     count: stats.count,
     mean: microsToMillis(stats.mean),
-    p50: microsToMillis(stats.percentile(50)),
-    p95: microsToMillis(stats.percentile(95)),
-    p99: microsToMillis(stats.percentile(99)),
+    p50: microsToMillis(percentileOf(stats, 50)),
+    p95: microsToMillis(percentileOf(stats, 95)),
+    p99: microsToMillis(percentileOf(stats, 99)),
     max: microsToMillis(stats.max),
   };
 }

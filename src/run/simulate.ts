@@ -1,4 +1,4 @@
-import type { LatencyStats } from "../metrics/latency.js";
+import type { LatencySnapshot } from "../metrics/latency.js";
 import type { Counts } from "../metrics/recorder.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, type World } from "./build.js";
@@ -20,8 +20,8 @@ export interface RunResult {
     /** (message, group) pairs still queued, in flight or unsent when the drain timeout ran out. */
     pending: number;
   };
-  endToEnd: LatencyStats;
-  queueWait: LatencyStats;
+  endToEnd: LatencySnapshot;
+  queueWait: LatencySnapshot;
   maxDepth: number;
   blockedMicros: number;
 }
@@ -48,8 +48,8 @@ export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}
     events: outcome.events,
     drained: outcome.kind === "drained",
     counts: { ...world.metrics.counts, ...settle(world) },
-    endToEnd: world.metrics.endToEnd,
-    queueWait: world.metrics.queueWait,
+    endToEnd: world.metrics.endToEnd.snapshot(),
+    queueWait: world.metrics.queueWait.snapshot(),
     maxDepth: world.metrics.maxDepth,
     blockedMicros: world.metrics.blockedMicros,
   };

@@ -5,6 +5,7 @@
  */
 export type IssueCode =
   | "syntax"
+  | "unreadable"
   | "unknown-field"
   | "missing-field"
   | "wrong-type"
@@ -40,7 +41,9 @@ export const messages = {
   didYouMean: (suggestion: string) => `did you mean "${suggestion}"?`,
   validKeys: (keys: readonly string[]) => `valid fields here: ${keys.join(", ")}`,
   unreadable: (reason: string) => `cannot read the scenario file: ${reason}`,
-  notAnObject: "a scenario file must hold a mapping (name: ..., duration: ..., ...)",
+  notAnObject: (found: string) => `a scenario file must hold a mapping (name: ..., duration: ..., ...), found ${found}`,
+  duplicateField: (field: string, firstLine: number) =>
+    `field "${field}" is given twice; the first is on line ${firstLine}`,
   issuesFound: (count: number, file: string) => `${count} problem${count === 1 ? "" : "s"} in ${file}`,
 } as const;
 

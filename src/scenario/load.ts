@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type Document, isMap, isNode, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type * as z from "zod";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { type ParsedScenario, scenarioSchema } from "./schema.js";
@@ -15,9 +15,16 @@ export function loadScenarioFile(file: string): LoadResult {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((error as Error).message);
-    return { ok: false, file, issues: [{ code: "syntax", path: [], message: messages.unreadable(reason) }] };
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : code === "EACCES"
+            ? "permission denied"
+            : String((error as Error).message);
+    return { ok: false, file, issues: [{ code: "unreadable", path: [], message: messages.unreadable(reason) }] };
   }
   return parseScenarioText(text, file);
 }
@@ -33,6 +40,7 @@ export function parseScenarioText(text: string, file: string): LoadResult {
         code: "syntax",
         path: [],
         message: error.message.split("\n")[0] ?? error.message,
+        ...(error.code === "DUPLICATE_KEY" ? duplicateKey(document, error.pos[0], lineCounter) : {}),
         location: locate(error.pos[0]),
       }),
     );
@@ -43,7 +51,14 @@ export function parseScenarioText(text: string, file: string): LoadResult {
     return {
       ok: false,
       file,
-      issues: [{ code: "wrong-type", path: [], message: messages.notAnObject, location: locate(0) }],
+      issues: [
+        {
+          code: "wrong-type",
+          path: [],
+          message: messages.notAnObject(text.trim() === "" ? "an empty file" : describeFound(data)),
+          location: locate(document.contents?.range?.[0] ?? 0),
+        },
+      ],
     };
   }
   const result = validateScenario(data);
@@ -62,7 +77,7 @@ export function validateScenario(
   const parsed = scenarioSchema.safeParse(data, { reportInput: true });
   if (parsed.success) return { ok: true, scenario: parsed.data };
   const issues = parsed.error.issues.flatMap((issue) => translate(issue, [], data));
-  return { ok: false, issues: dedupe(issues) };
+  return { ok: false, issues: dropMissingExplainedByTypo(dedupe(issues)) };
 }
 
 type ZodIssue = z.core.$ZodIssue;
@@ -129,7 +144,21 @@ function translateUnion(
   const options = (issue as { options?: unknown[] }).options;
   const discriminator = (issue as { discriminator?: string }).discriminator;
   if (discriminator && typeof input === "object" && input !== null) {
-    input = (input as Record<string, unknown>)[discriminator];
+    const fields = input as Record<string, unknown>;
+    input = fields[discriminator];
+    // A misspelt discriminator ("profle: fifo") is an unknown field, not a missing one.
+    const typo = input === undefined && Object.keys(fields).find((key) => closestMatch(key, [discriminator]));
+    if (typo) {
+      const parent = path[path.length - 1] === discriminator ? path.slice(0, -1) : path;
+      return [
+        {
+          code: "unknown-field",
+          path: [...parent, typo],
+          message: messages.unknownField(typo),
+          hint: messages.didYouMean(discriminator),
+        },
+      ];
+    }
   }
   if (issue.errors.length === 0 && options) {
     const allowed = options.map(String);
@@ -165,6 +194,7 @@ function withSuggestion(issue: ScenarioIssue, input: unknown, allowed: string[])
 
 function article(expected: string): string {
   if (expected === "object") return "a mapping";
+  if (expected === "int") return "a whole number";
   if (expected === "array") return "a list";
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
@@ -191,6 +221,51 @@ function offsetOf(document: Document, issue: ScenarioIssue): number | undefined 
 function toLineColumn(lineCounter: LineCounter, offset: number): { line: number; column: number } {
   const position = lineCounter.linePos(offset);
   return { line: position.line, column: position.col };
+}
+
+/** A misspelt field is reported once, as unknown with "did you mean"; not again as missing. */
+function dropMissingExplainedByTypo(issues: ScenarioIssue[]): ScenarioIssue[] {
+  const parentKey = (path: (string | number)[]) => path.slice(0, -1).join("\u0000");
+  return issues.filter(
+    (issue) =>
+      issue.code !== "missing-field" ||
+      !issues.some(
+        (other) =>
+          other.code === "unknown-field" &&
+          parentKey(other.path) === parentKey(issue.path) &&
+          other.hint === messages.didYouMean(String(issue.path[issue.path.length - 1])),
+      ),
+  );
+}
+
+/** Names a duplicated key, its path and where it was first given; YAML says only "Map keys must be unique". */
+function duplicateKey(
+  document: Document,
+  offset: number,
+  lineCounter: LineCounter,
+): Pick<ScenarioIssue, "path" | "message"> | undefined {
+  let found: Pick<ScenarioIssue, "path" | "message"> | undefined;
+  visit(document, {
+    Map(_, map, ancestors) {
+      const duplicate = map.items.find((pair) => isScalar(pair.key) && pair.key.range?.[0] === offset);
+      if (!duplicate || !isScalar(duplicate.key)) return undefined;
+      const key = duplicate.key.value;
+      const first = map.items.find((pair) => isScalar(pair.key) && pair.key.value === key);
+      const firstOffset = isScalar(first?.key) ? (first.key.range?.[0] ?? offset) : offset;
+      const chain = [...ancestors, map];
+      const path: (string | number)[] = [];
+      chain.forEach((node, index) => {
+        if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value));
+        else if (isSeq(node)) path.push(node.items.indexOf(chain[index + 1] as never));
+      });
+      found = {
+        path: [...path, String(key)],
+        message: messages.duplicateField(String(key), lineCounter.linePos(firstOffset).line),
+      };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function dedupe(issues: ScenarioIssue[]): ScenarioIssue[] {
