@@ -38,7 +38,7 @@ export class MetricsRecorder implements RunObserver {
     this.counts.rejected++;
   }
 
-  delivered(_message: number, _group: number, queueWait: number): void {
+  delivered(_message: number, _group: number, _consumer: number, queueWait: number): void {
     this.counts.deliveries++;
     this.queueWait.record(queueWait);
   }

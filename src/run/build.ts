@@ -6,7 +6,7 @@ import { Consumer } from "../model/consumer.js";
 import { DeliveryTable } from "../model/deliveries.js";
 import { MessageTable } from "../model/messages.js";
 import { Link } from "../model/network.js";
-import type { RunObserver } from "../model/observer.js";
+import { ObserverFanout, type RunObserver } from "../model/observer.js";
 import { Producer } from "../model/producer.js";
 import { PublisherGate } from "../model/publisher-gate.js";
 import { ArrivalProcess } from "../random/arrivals.js";
@@ -33,14 +33,14 @@ export interface World {
  * named after its component and purpose (`producer:checkout#1:arrivals`), so
  * adding a component leaves every other component's draws unchanged.
  */
-export function buildWorld(scenario: ParsedScenario): World {
+export function buildWorld(scenario: ParsedScenario, extraObservers: readonly RunObserver[] = []): World {
   const sim = new Simulation();
   const streams = new RandomStreams(scenario.seed);
   const groupNames = scenario.consumers.map((c) => c.group);
   const messages = new MessageTable(groupNames.length);
   const deliveries = new DeliveryTable();
   const metrics = new MetricsRecorder(messages);
-  const observer: RunObserver = metrics;
+  const observer: RunObserver = extraObservers.length === 0 ? metrics : new ObserverFanout([metrics, ...extraObservers]);
   const gate = new PublisherGate(observer);
   const sampler = (distribution: Distribution, stream: string): Sampler =>
     samplerFor(distribution, streams.stream(stream));
@@ -67,7 +67,7 @@ export function buildWorld(scenario: ParsedScenario): World {
     },
     deliver(message, consumer) {
       const delivery = deliveries.open(message, consumer, sim.now);
-      observer.delivered(message, slots[consumer]!.group, sim.now - messages.acceptedAt[message]!, sim.now);
+      observer.delivered(message, slots[consumer]!.group, consumer, sim.now - messages.acceptedAt[message]!, sim.now);
       toConsumer[consumer]!.send(consumers[consumer]!.receive, delivery);
     },
   };

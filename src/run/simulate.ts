@@ -1,5 +1,6 @@
 import type { LatencySnapshot } from "../metrics/latency.js";
 import type { Counts } from "../metrics/recorder.js";
+import type { RunObserver } from "../model/observer.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, type World } from "./build.js";
 
@@ -29,10 +30,12 @@ export interface RunResult {
 export interface SimulateOptions {
   /** Called now and then with simulated time and the time the run is expected to reach. */
   onProgress?: (now: number, horizon: number) => void;
+  /** Further observers of the run's events, e.g. a test's log or a custom checker. */
+  observers?: readonly RunObserver[];
 }
 
 export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}): RunResult {
-  const world = buildWorld(scenario);
+  const world = buildWorld(scenario, options.observers);
   for (const producer of world.producers) producer.start();
   const horizon = scenario.duration + scenario.drainTimeout;
   const onProgress = options.onProgress;

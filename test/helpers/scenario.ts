@@ -1,0 +1,21 @@
+import { type ParsedScenario, validateScenario } from "../../src/index.js";
+
+/** A minimal valid scenario as a plain object, with `overrides` merged over the top level. */
+export function scenarioInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: "test",
+    seed: 1,
+    duration: "10s",
+    broker: { profile: "fifo" },
+    producers: [{ name: "p", rate: "100/s" }],
+    consumers: [{ group: "g", processing: "1ms" }],
+    ...overrides,
+  };
+}
+
+/** Validates a scenario object, failing the test with every issue if it is invalid. */
+export function parsed(input: Record<string, unknown>): ParsedScenario {
+  const result = validateScenario(input);
+  if (!result.ok) throw new Error(`invalid test scenario: ${JSON.stringify(result.issues, null, 2)}`);
+  return result.scenario;
+}
