@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
           })
           .check((args) => {
             if (args.seed !== undefined && !(Number.isInteger(args.seed) && args.seed >= 0 && args.seed < 2 ** 32)) {
-              throw new Error(`--seed must be an integer from 0 to 4294967295, got ${args.seed}`);
+              throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${args.seed}`);
             }
             return true;
           }),
@@ -138,11 +138,13 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, "name a command: run, validate or schema")
     .recommendCommands()
     .strict()
+    .strictCommands()
     .help()
     .version()
     .fail((message, error, instance) => {
-      if (error && !(error.name === "YError")) throw error;
-      throw new UsageError(`${message ?? error?.message}\n\n${instance.help() ?? ""}`.trimEnd());
+      if (error && error.name !== "YError") throw error;
+      const text = message?.startsWith("Did you mean") ? `unknown command "${argv[0]}". ${message}` : message;
+      throw new UsageError(`${text ?? error?.message}\n\n${instance.help() ?? ""}`.trimEnd());
     });
   await parser.parseAsync();
   return exitCode;

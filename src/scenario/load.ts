@@ -55,7 +55,7 @@ export function parseScenarioText(text: string, file: string): LoadResult {
         {
           code: "wrong-type",
           path: [],
-          message: messages.notAnObject(text.trim() === "" ? "an empty file" : describeFound(data)),
+          message: messages.notAnObject(document.contents === null ? "an empty file" : describeFound(data)),
           location: locate(document.contents?.range?.[0] ?? 0),
         },
       ],

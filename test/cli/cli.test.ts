@@ -1,0 +1,100 @@
+// Proves the CLI contract: exit codes 0/1/2, reports written only for valid input, --seed/--out/--json, validate and schema.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const bin = join(import.meta.dirname, "..", "..", "bin", "queuesim.js");
+
+function queuesim(args: string[], cwd: string) {
+  const child = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+function workspace(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "queuesim-cli-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const valid = (name: string, expect = "delivery: exactly-once") => `name: ${name}
+duration: 5s
+broker: {profile: fifo}
+producers: [{name: p, rate: 200/s}]
+consumers: [{group: g, processing: 1ms}]
+expect: {${expect}}
+`;
+
+describe("queuesim CLI", () => {
+  it("runs a scenario, writes summary.json and exits 0 when expectations hold", () => {
+    const dir = workspace({ "ok.yaml": valid("ok") });
+    const { code, stdout } = queuesim(["run", "ok.yaml"], dir);
+    expect(code).toBe(0);
+    expect(stdout).toContain("PASS  delivery: exactly-once");
+    expect(stdout).toContain(join("reports", "ok", "summary.json"));
+    const summary = JSON.parse(readFileSync(join(dir, "reports", "ok", "summary.json"), "utf8"));
+    expect(summary).toMatchObject({ scenario: "ok", seed: 1, profile: "fifo", passed: true });
+  });
+
+  it("exits 1 with a replay command when an expectation fails", () => {
+    const dir = workspace({ "slow.yaml": valid("slow", "latency: {p99: 100us}") });
+    const { code, stdout } = queuesim(["run", "slow.yaml", "--seed", "9"], dir);
+    expect(code).toBe(1);
+    expect(stdout).toContain("FAIL  endToEnd.p99 <= 100us");
+    expect(stdout).toContain("replay: queuesim run slow.yaml --seed 9");
+    expect(JSON.parse(readFileSync(join(dir, "reports", "slow", "summary.json"), "utf8")).seed).toBe(9);
+  });
+
+  it("exits 2 on a bad file, names file:line:column, prints no stack, and writes no report", () => {
+    const dir = workspace({ "good.yaml": valid("good"), "bad.yaml": valid("bad").replace("processing", "procesing") });
+    const { code, stderr, stdout } = queuesim(["run", "good.yaml", "bad.yaml"], dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain("bad.yaml:5:24");
+    expect(stderr).toContain('did you mean "processing"?');
+    expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(stdout).toBe("");
+    expect(existsSync(join(dir, "reports"))).toBe(false);
+  });
+
+  it("prints summary.json with --json and honours --out", () => {
+    const dir = workspace({ "ok.yaml": valid("ok") });
+    const { code, stdout } = queuesim(["run", "ok.yaml", "--json", "--out", "elsewhere"], dir);
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout);
+    expect(printed).toEqual(JSON.parse(readFileSync(join(dir, "elsewhere", "ok", "summary.json"), "utf8")));
+  });
+
+  it("refuses two scenarios whose reports would overwrite each other", () => {
+    const dir = workspace({ "a.yaml": valid("same"), "b.yaml": valid("same") });
+    const { code, stderr } = queuesim(["run", "a.yaml", "b.yaml"], dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain('are both named "same"');
+  });
+
+  it("refuses a scenario name that could leave the report directory", () => {
+    const dir = workspace({ "escape.yaml": valid("../../etc") });
+    const { code, stderr } = queuesim(["run", "escape.yaml"], dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain("escape.yaml:1:7  name:");
+  });
+
+  it("validates without running, and rejects bad options and commands with exit 2", () => {
+    const dir = workspace({ "ok.yaml": valid("ok") });
+    const validate = queuesim(["validate", "ok.yaml"], dir);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toContain("valid  ok.yaml (ok)");
+    expect(existsSync(join(dir, "reports"))).toBe(false);
+    expect(queuesim(["run", "ok.yaml", "--seed", "-3"], dir).code).toBe(2);
+    expect(queuesim(["run", "ok.yaml", "--sed", "3"], dir).code).toBe(2);
+    const typo = queuesim(["rn", "ok.yaml"], dir);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(`unknown command "rn". Did you mean run?`);
+  });
+
+  it("prints the JSON Schema", () => {
+    const { code, stdout } = queuesim(["schema"], workspace({}));
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).properties.broker).toBeDefined();
+  });
+});

@@ -1,0 +1,36 @@
+// Proves every shipped example scenario validates, runs, meets its own expectations, and still produces its checked-in summary byte for byte.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadScenarioFile, runScenario } from "../src/index.js";
+import { jsonSchemaText } from "../src/scenario/json-schema.js";
+
+const root = join(import.meta.dirname, "..");
+const scenarioDir = join(root, "scenarios");
+const goldenDir = join(import.meta.dirname, "golden");
+const files = readdirSync(scenarioDir).filter((file) => /\.(ya?ml|json)$/.test(file));
+
+describe("shipped scenarios", () => {
+  it("exist", () => {
+    expect(files).toContain("work-queue.yaml");
+  });
+
+  it.each(files)("%s runs, passes and matches its golden summary", (file) => {
+    const loaded = loadScenarioFile(join(scenarioDir, file));
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues, null, 2));
+    const { summary } = runScenario(loaded.scenario);
+    expect(summary.checks.length).toBeGreaterThan(0);
+    expect(summary.checks.filter((check) => !check.passed)).toEqual([]);
+    const text = `${JSON.stringify(summary, null, 2)}\n`;
+    const golden = join(goldenDir, `${summary.scenario}.summary.json`);
+    // After an intended change in behaviour: UPDATE_GOLDEN=1 npm test, then review the diff.
+    if (process.env.UPDATE_GOLDEN) writeFileSync(golden, text);
+    expect(text).toBe(readFileSync(golden, "utf8"));
+  });
+});
+
+describe("schema/scenario.schema.json", () => {
+  it("is in sync with the zod schema (regenerate with npm run schema)", () => {
+    expect(readFileSync(join(root, "schema", "scenario.schema.json"), "utf8")).toBe(jsonSchemaText());
+  });
+});
