@@ -151,6 +151,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export async function runCli(argv: string[]): Promise<void> {
+  // A closed pipe (`queuesim run x | head`) ends output quietly rather than with a stack trace.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   try {
     process.exitCode = await main(argv);
   } catch (error) {

@@ -25,17 +25,19 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
   const lines = [
     `${style.bold(summary.scenario)}  profile ${summary.profile}, seed ${summary.seed}`,
     `  simulated   ${decimal.format(summary.simulated.seconds)}s, ${integer.format(summary.simulated.events)} events in ${wallSeconds.toFixed(2)}s${summary.simulated.drained ? "" : style.yellow(" (drain timeout reached)")}`,
-    `  messages    ${integer.format(m.published)} published, ${integer.format(m.consumed)} consumed, ${m.lost} lost, ${m.duplicated} duplicated, ${m.pending} pending`,
+    `  messages    ${integer.format(m.published)} published, ${integer.format(m.consumed)} consumed, ${integer.format(m.lost)} lost, ${integer.format(m.duplicated)} duplicated, ${integer.format(m.pending)} pending`,
     `  latency     end-to-end p50 ${ms(e2e.p50)}  p99 ${ms(e2e.p99)}  max ${ms(e2e.max)};  queue wait p50 ${ms(wait.p50)}  p99 ${ms(wait.p99)}`,
     `  throughput  ${decimal.format(summary.throughput.published)}/s published, ${decimal.format(summary.throughput.consumed)}/s consumed`,
-    `  backlog     max depth ${integer.format(summary.backpressure.maxDepth)}, publishers blocked ${ms(summary.backpressure.blockedMs)}, ${summary.backpressure.rejected} rejected`,
+    `  backlog     max depth ${integer.format(summary.backpressure.maxDepth)}, publishers blocked ${ms(summary.backpressure.blockedMs)}, ${integer.format(summary.backpressure.rejected)} rejected`,
   ];
   if (summary.checks.length > 0) {
-    const width = Math.max(...summary.checks.map((c) => `${c.name} ${c.expected}`.length));
+    const width = Math.max(...summary.checks.map((c) => c.name.length));
     lines.push("  checks");
     for (const check of summary.checks) {
       const mark = check.passed ? style.green("PASS") : style.red("FAIL");
-      lines.push(`    ${mark}  ${`${check.name} ${check.expected}`.padEnd(width)}  observed ${check.observed}`);
+      lines.push(
+        `    ${mark}  ${check.name.padEnd(width)}  ${check.observed}  ${style.dim(`(expected ${check.expected})`)}`,
+      );
     }
   }
   lines.push(`  ${summary.passed ? style.green("passed") : style.red("FAILED")}; summary written to ${reportPath}`);

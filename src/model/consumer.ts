@@ -1,6 +1,7 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { Sampler } from "../random/distributions.js";
 import type { DeliveryTable } from "./deliveries.js";
+import { IntRing } from "./int-ring.js";
 import type { MessageTable } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
@@ -25,13 +26,17 @@ export interface ConsumerWiring {
 }
 
 /**
- * One consumer instance. It processes each delivery it receives, then acks it;
- * the broker never hands it more than `concurrency` unacked deliveries.
+ * One consumer instance. Deliveries beyond what it can process at once wait in
+ * its local prefetch buffer, in arrival order; each is processed, then acked.
  */
 export class Consumer {
+  private busy = 0;
+  private readonly buffered = new IntRing();
+
   /** Receives a delivery; bound once so the network can call it without allocating. */
   readonly receive = (delivery: number): void => {
-    this.wiring.sim.schedule(Math.round(this.options.processing()), this.finish, delivery);
+    if (this.busy < this.options.concurrency) this.start(delivery);
+    else this.buffered.push(delivery);
   };
 
   private readonly finish = (delivery: number): void => {
@@ -39,11 +44,18 @@ export class Consumer {
     const message = deliveries.message[delivery]!;
     const times = messages.recordConsumed(message, this.options.group);
     observer.consumed(message, this.options.group, times, sim.now);
+    this.busy--;
     this.wiring.toBroker.send(this.wiring.ackHandler, delivery);
+    if (this.buffered.length > 0) this.start(this.buffered.shift());
   };
 
   constructor(
     readonly options: ConsumerOptions,
     private readonly wiring: ConsumerWiring,
   ) {}
+
+  private start(delivery: number): void {
+    this.busy++;
+    this.wiring.sim.schedule(Math.round(this.options.processing()), this.finish, delivery);
+  }
 }

@@ -40,7 +40,8 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const messages = new MessageTable(groupNames.length);
   const deliveries = new DeliveryTable();
   const metrics = new MetricsRecorder(messages);
-  const observer: RunObserver = extraObservers.length === 0 ? metrics : new ObserverFanout([metrics, ...extraObservers]);
+  const observer: RunObserver =
+    extraObservers.length === 0 ? metrics : new ObserverFanout([metrics, ...extraObservers]);
   const gate = new PublisherGate(observer);
   const sampler = (distribution: Distribution, stream: string): Sampler =>
     samplerFor(distribution, streams.stream(stream));
@@ -76,7 +77,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.group}/${instance}`;
       const index = consumers.length;
-      slots.push({ index, group, capacity: spec.concurrency });
+      slots.push({ index, group, capacity: prefetchOf(scenario.broker) ?? spec.concurrency });
       toConsumer.push(link(`broker->consumer:${name}`));
       consumers.push(
         new Consumer(
@@ -123,6 +124,11 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     }
   }
   return { sim, messages, deliveries, metrics, broker, producers, consumers, groupNames };
+}
+
+/** The per-consumer limit on unacked deliveries the profile sets, if any. */
+function prefetchOf(broker: ParsedScenario["broker"]): number | null {
+  return broker.settings.prefetch;
 }
 
 /**

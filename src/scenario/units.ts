@@ -36,7 +36,7 @@ const SIZE_UNITS: Record<string, number> = {
   GiB: 1024 ** 3,
 };
 
-const NUMBER = String.raw`(\d+(?:\.\d+)?(?:e[+-]?\d+)?|\.\d+)`;
+const NUMBER = String.raw`(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\.\d+)`;
 const QUANTITY = new RegExp(String.raw`^\s*${NUMBER}\s*([a-zA-Zµ]+)\s*$`);
 const RATE = new RegExp(String.raw`^\s*${NUMBER}\s*/\s*([a-zA-Z]+)\s*$`);
 

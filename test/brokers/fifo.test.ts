@@ -123,6 +123,22 @@ describe("fifo profile", () => {
     expect(evaluateChecks(result)[0]?.passed).toBe(false);
   });
 
+  it("hides network round trips behind a prefetch larger than concurrency", () => {
+    // 1 ms each way and 1 ms of work: with prefetch 1 a consumer finishes one message per 3 ms,
+    // with prefetch 10 the next message is already waiting in its buffer, so one per 1 ms.
+    const throughput = (prefetch: number) =>
+      run({
+        duration: "10s",
+        drainTimeout: 0,
+        broker: { profile: "fifo", settings: { prefetch } },
+        network: { latency: "1ms" },
+        producers: [{ name: "p", arrival: { process: "constant", rate: "2000/s" } }],
+        consumers: [{ group: "g", processing: "1ms" }],
+      }).result.counts.consumed / 10;
+    expect(throughput(1)).toBeCloseTo(1000 / 3, -1);
+    expect(throughput(10)).toBeCloseTo(1000, -1);
+  });
+
   it("stops each producer instance at its limit", () => {
     const { result } = run({ producers: [{ name: "p", instances: 3, rate: "1000/s", limit: 40 }] });
     expect(result.counts.published).toBe(120);

@@ -825,7 +825,7 @@ describe("a valid minimal scenario", () => {
           profile: "fifo",
           partitions: 1,
           serviceTime: { dist: "constant", value: 0 },
-          settings: { maxLength: null, overflow: "reject-publish" },
+          settings: { maxLength: null, overflow: "reject-publish", prefetch: null },
         },
         network: { latency: { dist: "constant", value: 0 } },
         producers: [{ name: "p", instances: 1, rate: 100, keys: "none", size: { dist: "constant", value: 1000 } }],

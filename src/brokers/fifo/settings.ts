@@ -14,6 +14,10 @@ export const fifoSettingsSchema = z
       description:
         "at maxLength: reject the publish (producer sees a nack), drop the oldest message, or block producers until there is room",
     }),
+    prefetch: z.number().int().positive().nullable().default(null).meta({
+      description:
+        "unacked deliveries a consumer may hold (basic.qos); null = its concurrency. Above concurrency, the rest wait in the consumer's buffer, hiding network round trips",
+    }),
   })
   .prefault({});
 
