@@ -9,6 +9,9 @@
 export type EventHandler = (arg: number) => void;
 
 const ARITY = 4;
+/** Handles pack (generation, slot): up to 2^22 pending events, and generations below 2^31. */
+const SLOT_SPACE = 2 ** 22;
+const GENERATION_SPACE = 2 ** 31;
 
 export class EventQueue {
   private times: Float64Array;
@@ -22,7 +25,12 @@ export class EventQueue {
   private slotCount = 0;
   private count = 0;
   private nextSequence = 0;
+  /** Per slot: bumped each time the slot is reused, so a stale handle cannot cancel a newer event. */
+  private generations: Uint32Array;
+  private cancelledFlags: Uint8Array;
+  private cancelledCount = 0;
   poppedTime = 0;
+  poppedCancelled = false;
   poppedArg = 0;
   poppedSequence = 0;
 
@@ -33,10 +41,17 @@ export class EventQueue {
     this.handlers = new Array<EventHandler | undefined>(initialCapacity).fill(undefined);
     this.heap = new Int32Array(initialCapacity);
     this.freeSlots = new Int32Array(initialCapacity);
+    this.generations = new Uint32Array(initialCapacity);
+    this.cancelledFlags = new Uint8Array(initialCapacity);
   }
 
   get size(): number {
     return this.count;
+  }
+
+  /** Events that will still run: the size less those cancelled but not yet popped. */
+  get live(): number {
+    return this.count - this.cancelledCount;
   }
 
   /** Time of the earliest event; Infinity when empty. */
@@ -45,8 +60,8 @@ export class EventQueue {
   }
 
   /**
-   * Adds an event and returns its sequence number, unique for this queue, which
-   * identifies it for cancellation. Priority is a small integer (0..1023); lower runs first.
+   * Adds an event and returns a handle for `cancel`. Priority is a small
+   * integer (0..1023); lower runs first.
    */
   push(time: number, handler: EventHandler, arg: number, priority: number): number {
     const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount]! : this.newSlot();
@@ -56,7 +71,21 @@ export class EventQueue {
     this.handlers[slot] = handler;
     this.args[slot] = arg;
     this.siftUp(this.count++, slot);
-    return sequence;
+    return this.generations[slot]! * SLOT_SPACE + slot;
+  }
+
+  /**
+   * Cancels the event behind `handle` if it has not run yet; returns whether it did.
+   * The event stays in the heap and is reported as cancelled when popped.
+   */
+  cancel(handle: number): boolean {
+    const slot = handle % SLOT_SPACE;
+    if (!(handle >= 0) || slot >= this.slotCount) return false;
+    const live = this.handlers[slot] !== undefined && this.generations[slot] === Math.floor(handle / SLOT_SPACE);
+    if (!live || this.cancelledFlags[slot] === 1) return false;
+    this.cancelledFlags[slot] = 1;
+    this.cancelledCount++;
+    return true;
   }
 
   /**
@@ -75,6 +104,12 @@ export class EventQueue {
     this.poppedTime = this.times[slot]!;
     this.poppedArg = this.args[slot]!;
     this.poppedSequence = this.orders[slot]! % 2 ** 40;
+    this.poppedCancelled = this.cancelledFlags[slot] === 1;
+    if (this.poppedCancelled) {
+      this.cancelledFlags[slot] = 0;
+      this.cancelledCount--;
+    }
+    this.generations[slot] = (this.generations[slot]! + 1) % GENERATION_SPACE;
     return handler;
   }
 
@@ -122,6 +157,7 @@ export class EventQueue {
   }
 
   private newSlot(): number {
+    if (this.slotCount === SLOT_SPACE) throw new RangeError("more than 2^22 events pending at once");
     if (this.slotCount === this.times.length) this.grow();
     return this.slotCount++;
   }
@@ -138,6 +174,12 @@ export class EventQueue {
     const free = new Int32Array(capacity);
     free.set(this.freeSlots);
     this.freeSlots = free;
+    const generations = new Uint32Array(capacity);
+    generations.set(this.generations);
+    this.generations = generations;
+    const flags = new Uint8Array(capacity);
+    flags.set(this.cancelledFlags);
+    this.cancelledFlags = flags;
   }
 }
 

@@ -40,7 +40,6 @@ export const Priority = {
 
 export class Simulation {
   private readonly queue = new EventQueue();
-  private readonly cancelled = new Set<number>();
   private clock = 0;
   private eventsRun = 0;
   private stopRequested = false;
@@ -53,8 +52,9 @@ export class Simulation {
     return this.eventsRun;
   }
 
+  /** Events scheduled that will still run. */
   get pending(): number {
-    return this.queue.size - this.cancelled.size;
+    return this.queue.live;
   }
 
   /** Runs `handler(arg)` after `delay` microseconds; returns an id for `cancel`. */
@@ -70,9 +70,9 @@ export class Simulation {
     return this.schedule(time - this.clock, handler, arg, priority);
   }
 
-  /** Cancels a scheduled event; cancelling one that already ran is a no-op. */
+  /** Cancels a scheduled event; cancelling one that already ran, or was cancelled, is a no-op. */
   cancel(eventId: number): void {
-    if (eventId >= 0) this.cancelled.add(eventId);
+    this.queue.cancel(eventId);
   }
 
   /** Asks the run loop to return after the current event. */
@@ -82,7 +82,6 @@ export class Simulation {
 
   run(limits: RunLimits): RunOutcome {
     const queue = this.queue;
-    const cancelled = this.cancelled;
     const progressEvery = limits.progressEvery ?? 1 << 16;
     this.stopRequested = false;
     let untilProgress = progressEvery;
@@ -94,7 +93,7 @@ export class Simulation {
         return { kind: "time-limit", events: this.eventsRun, now: this.clock };
       }
       const handler = queue.pop()!;
-      if (cancelled.size > 0 && cancelled.delete(queue.poppedSequence)) continue;
+      if (queue.poppedCancelled) continue;
       // The budget allows exactly maxEvents events; only a further one is an error.
       if (this.eventsRun >= limits.maxEvents) throw new EventBudgetExceeded(limits.maxEvents, this.clock);
       this.clock = queue.poppedTime;

@@ -75,13 +75,15 @@ export function microsToMillis(micros: number): number {
   return Math.round(micros) / 1000;
 }
 
-/** A compact human form of a duration, for terminal output: 850us, 12.5ms, 3.2s. */
+/** A compact human form of a duration, for terminal output: 850us, 12.5ms, 3.20s. */
 export function formatDuration(micros: number): string {
-  if (micros < 1000) return `${Math.round(micros)}us`;
-  if (micros < 1_000_000) return `${trim(micros / 1000)}ms`;
+  if (Math.round(micros) < 1000) return `${Math.round(micros)}us`;
+  const millis = trim(micros / 1000);
+  if (Number(millis) < 1000) return `${millis}ms`;
   return `${trim(micros / 1_000_000)}s`;
 }
 
+/** Three significant digits, at least. */
 function trim(value: number): string {
   return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
