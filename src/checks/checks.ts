@@ -18,7 +18,7 @@ export function evaluateChecks(result: RunResult): CheckResult[] {
   const expect = result.scenario.expect;
   const checks: CheckResult[] = [];
   if (expect.delivery) checks.push(deliveryCheck(expect.delivery, result));
-  if (expect.latency) checks.push(...latencyChecks("endToEnd", expect.latency, result.endToEnd));
+  if (expect.latency) checks.push(...latencyChecks("latency", expect.latency, result.endToEnd));
   if (expect.queueWait) checks.push(...latencyChecks("queueWait", expect.queueWait, result.queueWait));
   return checks;
 }

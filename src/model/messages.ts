@@ -5,6 +5,9 @@
  */
 export const NULL_KEY = -1;
 
+/** What the broker said about a publish: nothing yet, accepted, or rejected. */
+export const PublishOutcome = { none: 0, accepted: 1, rejected: 2 } as const;
+
 export class MessageTable {
   private capacity: number;
   count = 0;
@@ -15,6 +18,7 @@ export class MessageTable {
   producer: Int32Array;
   key: Int32Array;
   size: Float64Array;
+  outcome: Uint8Array;
   /** Per consumer group: how many times the group consumed each message (saturates at 255). */
   readonly consumedBy: Uint8Array[];
 
@@ -25,6 +29,7 @@ export class MessageTable {
     this.producer = new Int32Array(initialCapacity);
     this.key = new Int32Array(initialCapacity);
     this.size = new Float64Array(initialCapacity);
+    this.outcome = new Uint8Array(initialCapacity);
     this.consumedBy = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
   }
 
@@ -36,6 +41,7 @@ export class MessageTable {
     this.producer[id] = producer;
     this.key[id] = key;
     this.size[id] = size;
+    this.outcome[id] = PublishOutcome.none;
     return id;
   }
 
@@ -54,6 +60,7 @@ export class MessageTable {
     this.producer = grown(this.producer, this.capacity);
     this.key = grown(this.key, this.capacity);
     this.size = grown(this.size, this.capacity);
+    this.outcome = grown(this.outcome, this.capacity);
     for (let g = 0; g < this.consumedBy.length; g++) this.consumedBy[g] = grown(this.consumedBy[g]!, this.capacity);
   }
 }

@@ -47,22 +47,13 @@ export class Producer {
     this.scheduleNext();
   }
 
-  /** Messages created but still held back by flow control. */
-  get unsent(): number {
-    return this.backlog.length;
-  }
-
-  forEachUnsent(visit: (message: number) => void): void {
-    this.backlog.forEach(visit);
-  }
-
   private arrive(): void {
     const { sim, messages, observer, gate } = this.wiring;
     const now = sim.now;
     const id = messages.create(now, this.options.index, this.options.pickKey(), Math.round(this.options.sampleSize()));
     this.created++;
     observer.published(id, now);
-    if (gate.isOpen && this.backlog.length === 0) this.wiring.toBroker.send(this.wiring.publishHandler, id);
+    if (this.backlog.length === 0 && gate.admit()) this.send(id);
     else this.backlog.push(id);
     this.scheduleNext();
   }
@@ -74,8 +65,11 @@ export class Producer {
   }
 
   private flushBacklog(): void {
-    while (this.backlog.length > 0 && this.wiring.gate.isOpen) {
-      this.wiring.toBroker.send(this.wiring.publishHandler, this.backlog.shift());
-    }
+    while (this.backlog.length > 0 && this.wiring.gate.admit()) this.send(this.backlog.shift());
+  }
+
+  private send(message: number): void {
+    this.wiring.gate.inTransit++;
+    this.wiring.toBroker.send(this.wiring.publishHandler, message);
   }
 }

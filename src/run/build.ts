@@ -4,7 +4,7 @@ import { Simulation } from "../engine/simulation.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { Consumer } from "../model/consumer.js";
 import { DeliveryTable } from "../model/deliveries.js";
-import { MessageTable } from "../model/messages.js";
+import { MessageTable, PublishOutcome } from "../model/messages.js";
 import { Link } from "../model/network.js";
 import { ObserverFanout, type RunObserver } from "../model/observer.js";
 import { Producer } from "../model/producer.js";
@@ -42,7 +42,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const metrics = new MetricsRecorder(messages);
   const observer: RunObserver =
     extraObservers.length === 0 ? metrics : new ObserverFanout([metrics, ...extraObservers]);
-  const gate = new PublisherGate(observer);
+  const gate = new PublisherGate(observer, sim);
   const sampler = (distribution: Distribution, stream: string): Sampler =>
     samplerFor(distribution, streams.stream(stream));
   const link = (name: string): Link =>
@@ -61,9 +61,11 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     consumers: slots,
     accept(message) {
       messages.acceptedAt[message] = sim.now;
+      messages.outcome[message] = PublishOutcome.accepted;
       observer.accepted(message, sim.now);
     },
     reject(message) {
+      messages.outcome[message] = PublishOutcome.rejected;
       observer.rejected(message, sim.now);
     },
     deliver(message, consumer) {
@@ -102,7 +104,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   });
 
   const broker = createBroker(scenario.broker, context);
-  const publishHandler = brokerIngress(sim, broker, scenario.broker.serviceTime, streams);
+  const publishHandler = brokerIngress(sim, broker, gate, scenario.broker.serviceTime, streams);
   const producers: Producer[] = [];
   for (const spec of scenario.producers) {
     for (let instance = 1; instance <= spec.instances; instance++) {
@@ -135,8 +137,17 @@ function prefetchOf(broker: ParsedScenario["broker"]): number | null {
  * The broker's intake: with a service time, publishes are handled one at a
  * time in arrival order (a single broker thread), so a busy broker delays them.
  */
-function brokerIngress(sim: Simulation, broker: Broker, serviceTime: Distribution, streams: RandomStreams) {
-  const publish = (message: number): void => broker.publish(message);
+function brokerIngress(
+  sim: Simulation,
+  broker: Broker,
+  gate: PublisherGate,
+  serviceTime: Distribution,
+  streams: RandomStreams,
+) {
+  const publish = (message: number): void => {
+    gate.inTransit--;
+    broker.publish(message);
+  };
   if (isAlwaysZero(serviceTime)) return publish;
   const sample = samplerFor(serviceTime, streams.stream("broker:service"));
   let busyUntil = 0;

@@ -1,5 +1,6 @@
 import type { LatencySnapshot } from "../metrics/latency.js";
 import type { Counts } from "../metrics/recorder.js";
+import { PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, type World } from "./build.js";
@@ -7,7 +8,7 @@ import { buildWorld, type World } from "./build.js";
 /** The outcome of one run: plain figures, no live model objects. */
 export interface RunResult {
   scenario: ParsedScenario;
-  /** Time of the last event, in microseconds. */
+  /** When the run ended, in microseconds: the last event, or duration + drainTimeout if that came first. */
   endedAt: number;
   events: number;
   /** True when everything drained before the drain timeout. */
@@ -60,7 +61,7 @@ export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}
 
 /** Classifies every (message, group) obligation once the run has ended. */
 function settle(world: World): { lost: number; unexpected: number; deadLettered: number; pending: number } {
-  const { messages, broker, producers, groupNames } = world;
+  const { messages, broker, groupNames } = world;
   const held = groupNames.map(() => new Uint8Array(messages.count));
   broker.forEachHeld((message, group) => {
     held[group]![message] = 1;
@@ -72,16 +73,17 @@ function settle(world: World): { lost: number; unexpected: number; deadLettered:
     const consumed = messages.consumedBy[group]!;
     const heldByGroup = held[group]!;
     for (let message = 0; message < messages.count; message++) {
-      const accepted = !Number.isNaN(messages.acceptedAt[message]!);
+      const outcome = messages.outcome[message]!;
       if (consumed[message]! > 0) {
-        if (!accepted) unexpected++;
-      } else if (heldByGroup[message] === 1) {
+        if (outcome !== PublishOutcome.accepted) unexpected++;
+      } else if (outcome === PublishOutcome.accepted) {
+        if (heldByGroup[message] === 1) pending++;
+        else lost++;
+      } else if (outcome === PublishOutcome.none) {
+        // Still unsent, on the wire or in the broker's intake when the run ended.
         pending++;
-      } else if (accepted) {
-        lost++;
       }
     }
   }
-  for (const producer of producers) pending += producer.unsent * groupNames.length;
   return { lost, unexpected, deadLettered: 0, pending };
 }

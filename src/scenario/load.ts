@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type * as z from "zod";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
-import { type ParsedScenario, scenarioSchema } from "./schema.js";
+import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt } from "./schema-walk.js";
 
 export type LoadResult =
@@ -75,9 +75,12 @@ export function validateScenario(
   data: unknown,
 ): { ok: true; scenario: ParsedScenario } | { ok: false; issues: ScenarioIssue[] } {
   const parsed = scenarioSchema.safeParse(data, { reportInput: true });
-  if (parsed.success) return { ok: true, scenario: parsed.data };
-  const issues = parsed.error.issues.flatMap((issue) => translate(issue, [], data));
-  return { ok: false, issues: dropMissingExplainedByTypo(dedupe(issues)) };
+  const duplicates = duplicateNames(data).map(
+    ({ path, message }): ScenarioIssue => ({ code: "invalid", path, message }),
+  );
+  if (parsed.success && duplicates.length === 0) return { ok: true, scenario: parsed.data };
+  const issues = parsed.success ? [] : parsed.error.issues.flatMap((issue) => translate(issue, [], data));
+  return { ok: false, issues: dropMissingExplainedByTypo(dedupe([...issues, ...duplicates])) };
 }
 
 type ZodIssue = z.core.$ZodIssue;

@@ -19,7 +19,8 @@ import {
 interface Quantity {
   parse: (input: unknown) => Parsed;
   expected: string;
-  pattern: string;
+  /** How the JSON Schema describes accepted input (for editors). */
+  jsonSchema: Record<string, unknown>;
   /** Display unit for lognormal mu/sigma, in base units (1 ms = 1000 us). */
   logUnit: number;
   logUnitName: string;
@@ -30,7 +31,7 @@ const NUMBER_PATTERN = String.raw`\s*(\d+(\.\d+)?([eE][+-]?\d+)?|\.\d+)\s*`;
 export const durationQuantity: Quantity = {
   parse: parseDuration,
   expected: durationExpected,
-  pattern: `^(0|${NUMBER_PATTERN}(us|µs|ms|s|m|min|h))$`,
+  jsonSchema: { anyOf: [{ type: "string", pattern: `^${NUMBER_PATTERN}(us|µs|ms|s|m|min|h)\\s*$` }, { const: 0 }] },
   logUnit: 1000,
   logUnitName: "milliseconds",
 };
@@ -38,7 +39,12 @@ export const durationQuantity: Quantity = {
 export const sizeQuantity: Quantity = {
   parse: parseSize,
   expected: sizeExpected,
-  pattern: `^${NUMBER_PATTERN}(B|KB|MB|GB|KiB|MiB|GiB)$`,
+  jsonSchema: {
+    anyOf: [
+      { type: "string", pattern: `^${NUMBER_PATTERN}(B|KB|MB|GB|KiB|MiB|GiB)\\s*$` },
+      { type: "integer", minimum: 0 },
+    ],
+  },
   logUnit: 1,
   logUnitName: "bytes",
 };
@@ -52,7 +58,7 @@ function quantity(kind: Quantity) {
       ctx.addIssue({ code: "custom", message: kind.expected, input, params: { expected: kind.expected } });
       return z.NEVER;
     })
-    .meta({ type: ["string", "number"], pattern: kind.pattern, description: kind.expected });
+    .meta({ ...kind.jsonSchema, description: kind.expected });
 }
 
 export const duration = () => quantity(durationQuantity);
@@ -67,7 +73,7 @@ export const rate = () =>
       ctx.addIssue({ code: "custom", message: rateExpected, input, params: { expected: rateExpected } });
       return z.NEVER;
     })
-    .meta({ type: "string", pattern: `^${NUMBER_PATTERN}/\\s*(s|sec|ms|m|min|h)$`, description: rateExpected });
+    .meta({ type: "string", pattern: `^${NUMBER_PATTERN}/\\s*(s|sec|ms|m|min|h)\\s*$`, description: rateExpected });
 
 /**
  * A distribution of a quantity: either a bare value (constant) or an object
@@ -128,7 +134,7 @@ function lognormalParameters(spec: LognormalInput, logUnit: number): Distributio
     // mean = e^(mu + sigma²/2) and p99 = e^(mu + z·sigma) give sigma²/2 − z·sigma + ln(p99/mean) = 0.
     const gap = Math.log(p99 / mean);
     if (!(p99 > mean && mean > 0) || Z99 ** 2 < 2 * gap) {
-      return "a lognormal needs mean < p99 <= 14.9 x mean; give median and p99 for a heavier tail";
+      return "a lognormal needs mean < p99 <= 14.97 x mean; give median and p99 for a heavier tail";
     }
     const s = Z99 - Math.sqrt(Z99 ** 2 - 2 * gap);
     return { dist: "lognormal", mu: Math.log(mean) - (s * s) / 2, sigma: s };

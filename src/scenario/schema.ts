@@ -117,60 +117,64 @@ const expectSchema = z.strictObject({
   queueWait: latencyBoundsSchema.optional().meta({ description: "upper bounds on time waiting in the broker" }),
 });
 
-export const scenarioSchema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    name: nameField("the scenario name"),
-    description: z.string().optional(),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .default(1),
-    duration: duration().meta({ description: "producers stop at this time; consumers then drain" }),
-    drainTimeout: duration().prefault("60s").meta({ description: "how long consumers may drain after duration" }),
-    broker: brokerSchema,
-    network: z
-      .strictObject({
-        latency: durationDistribution().prefault(0).meta({ description: "one-way delay of every network hop" }),
-      })
-      .prefault({ latency: 0 }),
-    producers: z.array(producerSchema).min(1),
-    consumers: z.array(consumerSchema).min(1),
-    faults: z.array(z.never()).max(0, { message: "fault injection is not available yet" }).default([]),
-    expect: expectSchema.prefault({}),
-    limits: z
-      .strictObject({
-        maxEvents: count("stop with an error after this many events").default(500_000_000),
-      })
-      .prefault({}),
-  })
-  .superRefine((scenario, ctx) => {
-    reportDuplicates(
-      scenario.producers.map((p) => p.name),
-      ["producers"],
-      "name",
-      ctx,
-    );
-    reportDuplicates(
-      scenario.consumers.map((c) => c.group),
-      ["consumers"],
-      "group",
-      ctx,
-    );
-  });
+export const scenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: nameField("the scenario name"),
+  description: z.string().optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(1),
+  duration: duration()
+    .refine((micros) => micros > 0, { message: "duration must be longer than 0" })
+    .meta({ description: "producers stop at this time; consumers then drain" }),
+  drainTimeout: duration().prefault("60s").meta({ description: "how long consumers may drain after duration" }),
+  broker: brokerSchema,
+  network: z
+    .strictObject({
+      latency: durationDistribution().prefault(0).meta({ description: "one-way delay of every network hop" }),
+    })
+    .prefault({ latency: 0 }),
+  producers: z.array(producerSchema).min(1),
+  consumers: z.array(consumerSchema).min(1),
+  faults: z.array(z.never()).max(0, { message: "fault injection is not available yet" }).default([]),
+  expect: expectSchema.prefault({}),
+  limits: z
+    .strictObject({
+      maxEvents: count("stop with an error after this many events").default(500_000_000),
+    })
+    .prefault({}),
+});
 
-function reportDuplicates(names: string[], path: (string | number)[], field: string, ctx: z.RefinementCtx): void {
-  names.forEach((name, index) => {
-    if (names.indexOf(name) !== index) {
-      ctx.addIssue({
-        code: "custom",
-        message: `"${name}" is used twice; names must be unique`,
-        path: [...path, index, field],
-      });
-    }
-  });
+/**
+ * Producer names and consumer group names must be unique. Checked on the raw
+ * data rather than in the schema, so it is reported alongside every other problem.
+ */
+export function duplicateNames(data: unknown): { path: (string | number)[]; message: string }[] {
+  const found: { path: (string | number)[]; message: string }[] = [];
+  const record = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
+  for (const [list, field] of [
+    ["producers", "name"],
+    ["consumers", "group"],
+  ] as const) {
+    const items = record[list];
+    if (!Array.isArray(items)) continue;
+    const firstIndex = new Map<unknown, number>();
+    items.forEach((item, index) => {
+      const name = (item as Record<string, unknown> | null)?.[field];
+      if (typeof name !== "string") return;
+      const first = firstIndex.get(name);
+      if (first === undefined) firstIndex.set(name, index);
+      else
+        found.push({
+          path: [list, index, field],
+          message: `"${name}" is already used by ${list}[${first}]; names must be unique`,
+        });
+    });
+  }
+  return found;
 }
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -108,6 +108,35 @@ describe("fifo profile", () => {
     expect(result.maxDepth).toBeLessThanOrEqual(5);
   });
 
+  it("keeps queues within maxLength under block even when publishes are still on the wire", () => {
+    const { result } = run({
+      duration: "2s",
+      drainTimeout: "30s",
+      broker: { profile: "fifo", serviceTime: "100us", settings: { maxLength: 10, overflow: "block" } },
+      network: { latency: "1ms" },
+      producers: [{ name: "p", instances: 3, rate: "300/s" }],
+      consumers: [{ group: "g", processing: "5ms" }],
+    });
+    expect(result.maxDepth).toBeLessThanOrEqual(10);
+    expect(result.blockedMicros).toBeGreaterThan(0);
+    expect(result.counts.consumed).toBe(result.counts.published);
+  });
+
+  it("counts publishes still on the wire or in the broker's intake at the drain timeout as pending", () => {
+    const { result } = run({
+      duration: "10s",
+      drainTimeout: "1s",
+      broker: { profile: "fifo", serviceTime: "2ms" },
+      producers: [{ name: "p", rate: "1000/s" }],
+      consumers: [{ group: "g", processing: "100us" }],
+      expect: { delivery: "exactly-once" },
+    });
+    expect(result.counts.accepted).toBeLessThan(result.counts.published);
+    expect(result.counts.pending).toBe(result.counts.published - result.counts.accepted);
+    expect(result.counts.lost).toBe(0);
+    expect(evaluateChecks(result)[0]?.passed).toBe(false);
+  });
+
   it("reports messages still queued at the drain timeout as pending, failing at-least-once", () => {
     const { result } = run({
       duration: "2s",

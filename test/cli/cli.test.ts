@@ -45,7 +45,7 @@ describe("queuesim CLI", () => {
     const dir = workspace({ "slow.yaml": valid("slow", "latency: {p99: 100us}") });
     const { code, stdout } = queuesim(["run", "slow.yaml", "--seed", "9"], dir);
     expect(code).toBe(1);
-    expect(stdout).toContain("FAIL  endToEnd.p99");
+    expect(stdout).toContain("FAIL  latency.p99");
     expect(stdout).toContain("(expected <= 100us)");
     expect(stdout).toContain("replay: queuesim run slow.yaml --seed 9");
     expect(JSON.parse(readFileSync(join(dir, "reports", "slow", "summary.json"), "utf8")).seed).toBe(9);

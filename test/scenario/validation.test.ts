@@ -649,7 +649,7 @@ describe("rules across fields", () => {
       path: "producers[1].name",
       line: 6,
       column: 12,
-      words: ['"p" is used twice', "must be unique"],
+      words: ['"p" is already used by producers[0]', "must be unique"],
     });
   });
 });

@@ -27,6 +27,10 @@ class FifoBroker implements Broker {
     this.ready = Array.from({ length: context.groupCount }, () => new IntRing());
     this.freeCapacity = new Int32Array(context.consumers.length);
     this.maxLength = settings.maxLength ?? Number.POSITIVE_INFINITY;
+    if (settings.overflow === "block" && settings.maxLength !== null) {
+      // Admit a publish only if it would fit once everything on the wire has arrived.
+      context.gate.setAdmissionRule((inTransit) => this.longestQueue() + inTransit < this.maxLength);
+    }
     for (const consumer of context.consumers) {
       this.freeCapacity[consumer.index] = consumer.capacity;
       this.ready[consumer.group]!.push(consumer.index);
@@ -46,7 +50,6 @@ class FifoBroker implements Broker {
       this.queues[group]!.push(message);
       this.dispatch(group);
     }
-    if (this.settings.overflow === "block" && this.anyQueueFull()) this.context.gate.close(this.context.sim.now);
   }
 
   ack(delivery: number): void {
@@ -81,15 +84,17 @@ class FifoBroker implements Broker {
       this.context.deliver(queue.shift(), consumer);
     }
     this.context.observer.depthChanged(group, queue.length, this.context.sim.now);
-    if (queue.length < before && !this.context.gate.isOpen && !this.anyQueueFull()) {
-      this.context.gate.open(this.context.sim.now);
-    }
+    if (queue.length < before && !this.context.gate.isOpen && !this.anyQueueFull()) this.context.gate.open();
   }
 
   private anyQueueFull(): boolean {
-    if (this.maxLength === Number.POSITIVE_INFINITY) return false;
-    for (const queue of this.queues) if (queue.length >= this.maxLength) return true;
-    return false;
+    return this.longestQueue() >= this.maxLength;
+  }
+
+  private longestQueue(): number {
+    let longest = 0;
+    for (const queue of this.queues) if (queue.length > longest) longest = queue.length;
+    return longest;
   }
 
   /** Makes room in every full queue by discarding its oldest message: a loss the producer never hears of. */
