@@ -201,13 +201,19 @@ describe("StickyPartitioner", () => {
 
   it("switches after every record when each record alone fills a batch", () => {
     const p = new StickyPartitioner(5, 100, seedrandom.alea("sticky-large"));
-    const chosen = produce(p, Array.from({ length: 200 }, () => 150));
+    const chosen = produce(
+      p,
+      Array.from({ length: 200 }, () => 150),
+    );
     for (let i = 1; i < chosen.length; i++) expect(chosen[i]).not.toBe(chosen[i - 1]);
   });
 
   it.each([2, 3, 12])("never picks the partition it is leaving (%i partitions)", (partitions) => {
     const p = new StickyPartitioner(partitions, 16_384, seedrandom.alea(`sticky-no-repeat-${partitions}`));
-    const chosen = produce(p, Array.from({ length: 5000 }, () => 4096));
+    const chosen = produce(
+      p,
+      Array.from({ length: 5000 }, () => 4096),
+    );
     let switches = 0;
     for (let i = 1; i < chosen.length; i++) {
       const prev = chosen[i - 1]!;
