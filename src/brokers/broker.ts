@@ -7,14 +7,29 @@ import type { PublisherGate } from "../model/publisher-gate.js";
 /**
  * The contract between the generic model and a broker profile. Producers and
  * consumers only ever talk to a broker through these calls, so each profile
- * decides routing, dispatch, flow control and redelivery by its own rules.
+ * decides routing, dispatch, flow control, failure detection and redelivery by
+ * its own rules.
  */
 export interface Broker {
   /** A publish reached the broker: accept it (ctx.accept) or refuse it (ctx.reject). */
   publish(message: number): void;
-  /** A consumer's ack reached the broker. */
+  /** A consumer's ack reached the broker. The handle may be stale (the broker took the delivery back): ignore it then. */
   ack(delivery: number): void;
-  /** Visits every (message, group) the broker still holds: queued or delivered and unacked. */
+  /** A consumer reports that processing failed (a nack or reject). May be stale, like `ack`. */
+  nack(delivery: number): void;
+  /**
+   * A consumer instance crashed, now. This is the ground truth; the profile
+   * models when the broker notices (a heartbeat or session timeout, a
+   * visibility timer, or never) and what happens to what the consumer held.
+   */
+  consumerDown(consumer: number): void;
+  /** A crashed consumer instance is running again, with nothing in hand. */
+  consumerUp(consumer: number): void;
+  /** The broker process crashed; what survives follows the profile's persistence settings. */
+  crash(): void;
+  /** The broker process is back. */
+  restart(): void;
+  /** Visits every (message, group) the broker still holds: queued or delivered and not settled. */
   forEachHeld(visit: (message: number, group: number) => void): void;
 }
 
@@ -34,12 +49,21 @@ export interface BrokerContext {
   gate: PublisherGate;
   groupCount: number;
   consumers: readonly ConsumerSlot[];
+  /** Per consumer: its current incarnation (bumped by each crash). */
+  incarnations: Int32Array;
   /** Records that the broker took responsibility for a message and confirms it to its producer. */
   accept(message: number): void;
   /** Refuses a publish: the producer gets a nack. */
   reject(message: number): void;
-  /** Opens a delivery of `message` to `consumer` and sends it over the network. */
-  deliver(message: number, consumer: number): void;
+  /**
+   * Opens a delivery of `message` to `consumer` and sends it over the network.
+   * Counts the delivery (the message's delivery count for the group goes up by one).
+   */
+  deliver(message: number, consumer: number): number;
+  /** Gives up on a message for a group (poison, delivery limit): dead-lettered. */
+  deadLetter(message: number, group: number, reason: string): void;
+  /** Discards a message for a group silently (overflow, expiry, crash of a transient queue). */
+  drop(message: number, group: number, reason: string): void;
 }
 
 export type BrokerFactory<Settings> = (context: BrokerContext, settings: Settings) => Broker;

@@ -9,9 +9,15 @@
 export type EventHandler = (arg: number) => void;
 
 const ARITY = 4;
-/** Handles pack (generation, slot): up to 2^22 pending events, and generations below 2^31. */
-const SLOT_SPACE = 2 ** 22;
-const GENERATION_SPACE = 2 ** 31;
+/**
+ * Handles pack (generation, slot) into a small integer below 2^31, which V8
+ * keeps unboxed: up to 2^20 pending events, generations counted modulo 2^11.
+ * A handle is only ever cancelled while its event is pending, so the wrap of
+ * the generation cannot make a stale handle hit a newer event in practice.
+ */
+const SLOT_BITS = 20;
+const SLOT_SPACE = 2 ** SLOT_BITS;
+const GENERATION_SPACE = 2 ** 11;
 
 export class EventQueue {
   private times: Float64Array;
@@ -71,7 +77,7 @@ export class EventQueue {
     this.handlers[slot] = handler;
     this.args[slot] = arg;
     this.siftUp(this.count++, slot);
-    return this.generations[slot]! * SLOT_SPACE + slot;
+    return (this.generations[slot]! << SLOT_BITS) | slot;
   }
 
   /**
@@ -79,9 +85,9 @@ export class EventQueue {
    * The event stays in the heap and is reported as cancelled when popped.
    */
   cancel(handle: number): boolean {
-    const slot = handle % SLOT_SPACE;
+    const slot = handle & (SLOT_SPACE - 1);
     if (!(handle >= 0) || slot >= this.slotCount) return false;
-    const live = this.handlers[slot] !== undefined && this.generations[slot] === Math.floor(handle / SLOT_SPACE);
+    const live = this.handlers[slot] !== undefined && this.generations[slot] === handle >>> SLOT_BITS;
     if (!live || this.cancelledFlags[slot] === 1) return false;
     this.cancelledFlags[slot] = 1;
     this.cancelledCount++;
@@ -157,7 +163,7 @@ export class EventQueue {
   }
 
   private newSlot(): number {
-    if (this.slotCount === SLOT_SPACE) throw new RangeError("more than 2^22 events pending at once");
+    if (this.slotCount === SLOT_SPACE) throw new RangeError("more than 2^20 events pending at once");
     if (this.slotCount === this.times.length) this.grow();
     return this.slotCount++;
   }

@@ -1,5 +1,5 @@
 import type { MessageTable } from "../model/messages.js";
-import type { RunObserver } from "../model/observer.js";
+import { NullObserver } from "../model/observer.js";
 import { LatencyStats } from "./latency.js";
 
 export interface Counts {
@@ -7,15 +7,34 @@ export interface Counts {
   accepted: number;
   rejected: number;
   deliveries: number;
+  /** Deliveries after the first of the same message to the same group. */
+  redeliveries: number;
   /** (message, group) pairs consumed at least once. */
   consumed: number;
   /** (message, group) pairs consumed more than once. */
   duplicated: number;
+  /** (message, group) pairs whose side effect was applied more than once (idempotent effects excepted). */
+  sideEffectsRepeated: number;
+  /** (message, group) pairs the broker dead-lettered. */
+  deadLettered: number;
+  /** (message, group) pairs the broker discarded silently (overflow, expiry, crash). */
+  dropped: number;
 }
 
 /** Counters, latency histograms and backpressure figures, reduced from the model's events as they happen. */
-export class MetricsRecorder implements RunObserver {
-  readonly counts: Counts = { published: 0, accepted: 0, rejected: 0, deliveries: 0, consumed: 0, duplicated: 0 };
+export class MetricsRecorder extends NullObserver {
+  readonly counts: Counts = {
+    published: 0,
+    accepted: 0,
+    rejected: 0,
+    deliveries: 0,
+    redeliveries: 0,
+    consumed: 0,
+    duplicated: 0,
+    sideEffectsRepeated: 0,
+    deadLettered: 0,
+    dropped: 0,
+  };
   /** From the producer's intended send time to the consumer's ack, first consumption only. */
   readonly endToEnd = new LatencyStats();
   /** From acceptance by the broker to delivery to a consumer, every delivery. */
@@ -24,26 +43,33 @@ export class MetricsRecorder implements RunObserver {
   blockedMicros = 0;
   private blockedSince = -1;
 
-  constructor(private readonly messages: MessageTable) {}
+  constructor(
+    private readonly messages: MessageTable,
+    /** Per group: whether applying an effect twice counts as a repeat (false for naturally idempotent effects). */
+    private readonly repeatsMatter: readonly boolean[],
+  ) {
+    super();
+  }
 
-  published(): void {
+  override published(): void {
     this.counts.published++;
   }
 
-  accepted(): void {
+  override accepted(): void {
     this.counts.accepted++;
   }
 
-  rejected(): void {
+  override rejected(): void {
     this.counts.rejected++;
   }
 
-  delivered(_message: number, _group: number, _consumer: number, queueWait: number): void {
+  override delivered(_message: number, _group: number, _consumer: number, attempt: number, queueWait: number): void {
     this.counts.deliveries++;
+    if (attempt > 1) this.counts.redeliveries++;
     this.queueWait.record(queueWait);
   }
 
-  consumed(message: number, _group: number, timesConsumed: number, now: number): void {
+  override consumed(message: number, _group: number, _consumer: number, timesConsumed: number, now: number): void {
     if (timesConsumed === 1) {
       this.counts.consumed++;
       this.endToEnd.record(now - this.messages.intendedAt[message]!);
@@ -52,11 +78,23 @@ export class MetricsRecorder implements RunObserver {
     }
   }
 
-  depthChanged(_group: number, depth: number): void {
+  override sideEffect(_message: number, group: number, _consumer: number, timesApplied: number): void {
+    if (timesApplied === 2 && this.repeatsMatter[group]) this.counts.sideEffectsRepeated++;
+  }
+
+  override deadLettered(): void {
+    this.counts.deadLettered++;
+  }
+
+  override dropped(): void {
+    this.counts.dropped++;
+  }
+
+  override depthChanged(_group: number, depth: number): void {
     if (depth > this.maxDepth) this.maxDepth = depth;
   }
 
-  publishingBlocked(blocked: boolean, now: number): void {
+  override publishingBlocked(blocked: boolean, now: number): void {
     if (blocked) this.blockedSince = now;
     else if (this.blockedSince >= 0) {
       this.blockedMicros += now - this.blockedSince;

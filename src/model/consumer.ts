@@ -1,10 +1,14 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { Sampler } from "../random/distributions.js";
 import type { DeliveryTable } from "./deliveries.js";
+import type { IdempotencyGuard } from "./idempotency.js";
 import { IntRing } from "./int-ring.js";
 import type { MessageTable } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
+
+/** Where in its cycle a consumer can be made to crash. `now` crashes at once, wherever it is. */
+export type CrashPoint = "now" | "after-receive" | "after-side-effect" | "after-dedup-record" | "before-ack";
 
 export interface ConsumerOptions {
   index: number;
@@ -13,6 +17,15 @@ export interface ConsumerOptions {
   name: string;
   concurrency: number;
   processing: Sampler;
+  idempotency: IdempotencyGuard;
+}
+
+/** How a consumer reaches its broker; the profile decides what acks, nacks and crashes mean. */
+export interface BrokerSide {
+  ack(delivery: number): void;
+  nack(delivery: number): void;
+  consumerDown(consumer: number): void;
+  consumerUp(consumer: number): void;
 }
 
 export interface ConsumerWiring {
@@ -21,41 +34,191 @@ export interface ConsumerWiring {
   deliveries: DeliveryTable;
   observer: RunObserver;
   toBroker: Link;
-  /** Where an ack lands when it reaches the broker. */
-  ackHandler: (delivery: number) => void;
+  broker: BrokerSide;
+  /** Per consumer: its current incarnation, bumped by every crash. */
+  incarnations: Int32Array;
 }
 
 /**
- * One consumer instance. Deliveries beyond what it can process at once wait in
- * its local prefetch buffer, in arrival order; each is processed, then acked.
+ * One consumer instance. Its cycle for each delivery: receive, check the
+ * dedup store, process, apply the side effect, record the id, ack. Deliveries
+ * beyond `concurrency` wait in its local buffer. Once received, a delivery is
+ * the consumer's own work: what the broker later does with it (a redelivery
+ * elsewhere after a timeout, say) does not stop the processing under way. A
+ * crash abandons everything the instance holds; the profile decides its fate.
  */
 export class Consumer {
   private busy = 0;
   private readonly buffered = new IntRing();
+  private readonly work = new WorkSlots();
+  private armedCrash: { point: CrashPoint; onCrash: () => void } | null = null;
+  private up = true;
+  /** Processing times are multiplied by this (a slow-consumer fault). */
+  slowdown = 1;
 
   /** Receives a delivery; bound once so the network can call it without allocating. */
   readonly receive = (delivery: number): void => {
-    if (this.busy < this.options.concurrency) this.start(delivery);
-    else this.buffered.push(delivery);
+    const { deliveries, incarnations } = this.wiring;
+    // A delivery the broker took back while it was on the wire, or sent to an earlier life, is ignored.
+    if (!this.up || !deliveries.isOpen(delivery)) return;
+    if (deliveries.incarnation(delivery) !== incarnations[this.options.index]) return;
+    const slot = this.work.take(deliveries.message(delivery), delivery);
+    if (this.busy < this.options.concurrency) this.start(slot);
+    else this.buffered.push(slot);
   };
 
-  private readonly finish = (delivery: number): void => {
-    const { messages, deliveries, observer, sim } = this.wiring;
-    const message = deliveries.message[delivery]!;
-    const times = messages.recordConsumed(message, this.options.group);
-    observer.consumed(message, this.options.group, times, sim.now);
-    this.busy--;
-    this.wiring.toBroker.send(this.wiring.ackHandler, delivery);
-    if (this.buffered.length > 0) this.start(this.buffered.shift());
+  private readonly finish = (slot: number): void => {
+    const { messages, observer, sim } = this.wiring;
+    const message = this.work.message[slot]!;
+    if (messages.poison[message] === 1) {
+      this.settle(slot, false);
+      return;
+    }
+    const group = this.options.group;
+    const guard = this.options.idempotency;
+    const applied = messages.recordEffect(message, group);
+    observer.sideEffect(message, group, this.options.index, applied, sim.now);
+    if (guard.recordsAtomically) guard.record(message, sim.now);
+    this.consume(message);
+    if (this.crashesAt("after-side-effect")) return;
+    if (guard.records && !guard.recordsAtomically) {
+      guard.record(message, sim.now);
+      if (this.crashesAt("after-dedup-record")) return;
+    }
+    if (this.crashesAt("before-ack")) return;
+    this.settle(slot, true);
   };
+
+  private readonly ack: (delivery: number) => void;
+  private readonly nack: (delivery: number) => void;
 
   constructor(
     readonly options: ConsumerOptions,
     private readonly wiring: ConsumerWiring,
-  ) {}
-
-  private start(delivery: number): void {
-    this.busy++;
-    this.wiring.sim.schedule(Math.round(this.options.processing()), this.finish, delivery);
+  ) {
+    const broker = wiring.broker;
+    this.ack = (delivery) => broker.ack(delivery);
+    this.nack = (delivery) => broker.nack(delivery);
   }
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  /** Deliveries the instance holds: being processed or waiting in its buffer. */
+  get held(): number {
+    return this.busy + this.buffered.length;
+  }
+
+  /** Makes the next pass through `point` crash the instance (`now` crashes immediately). */
+  armCrash(point: CrashPoint, onCrash: () => void): void {
+    if (!this.up) return;
+    this.armedCrash = { point, onCrash };
+    if (point === "now") this.crashesAt("now");
+  }
+
+  /** Cancels a crash armed for a point the consumer has not reached. */
+  disarmCrash(): void {
+    this.armedCrash = null;
+  }
+
+  /** Restarts a crashed instance with empty hands; the broker is told it is back. */
+  restart(): void {
+    if (this.up) return;
+    this.up = true;
+    this.wiring.broker.consumerUp(this.options.index);
+  }
+
+  private start(slot: number): void {
+    this.busy++;
+    if (this.crashesAt("after-receive")) return;
+    const message = this.work.message[slot]!;
+    if (this.options.idempotency.alreadyProcessed(message, this.wiring.sim.now)) {
+      // Seen before: acknowledge without repeating the effect.
+      this.consume(message);
+      this.settle(slot, true);
+      return;
+    }
+    const duration = Math.round(this.options.processing() * this.slowdown);
+    this.work.event[slot] = this.wiring.sim.schedule(duration, this.finish, slot);
+  }
+
+  private consume(message: number): void {
+    const { messages, observer, sim } = this.wiring;
+    const group = this.options.group;
+    observer.consumed(message, group, this.options.index, messages.recordConsumed(message, group), sim.now);
+  }
+
+  /** Acks (or, for a failed delivery, nacks) and moves on to the next buffered delivery. */
+  private settle(slot: number, succeeded: boolean): void {
+    const delivery = this.work.delivery[slot]!;
+    this.work.release(slot);
+    this.busy--;
+    this.wiring.toBroker.send(succeeded ? this.ack : this.nack, delivery);
+    if (this.buffered.length > 0) this.start(this.buffered.shift());
+  }
+
+  private crashesAt(point: CrashPoint): boolean {
+    const armed = this.armedCrash;
+    if (armed === null || armed.point !== point) return false;
+    this.armedCrash = null;
+    this.up = false;
+    this.wiring.incarnations[this.options.index]!++;
+    this.busy = 0;
+    this.buffered.clear();
+    this.work.releaseAll(this.wiring.sim);
+    this.wiring.broker.consumerDown(this.options.index);
+    armed.onCrash();
+    return true;
+  }
+}
+
+/**
+ * A consumer's own record of the deliveries it holds, and the processing event
+ * scheduled for each, so a crash can cancel work under way.
+ */
+class WorkSlots {
+  message = new Int32Array(8);
+  delivery = new Float64Array(8);
+  /** Handle of the scheduled end of processing, or -1. */
+  event = new Float64Array(8).fill(-1);
+  private free: number[] = [];
+  private used = 0;
+
+  take(message: number, delivery: number): number {
+    const slot = this.free.length > 0 ? this.free.pop()! : this.grow();
+    this.message[slot] = message;
+    this.delivery[slot] = delivery;
+    this.event[slot] = -1;
+    return slot;
+  }
+
+  release(slot: number): void {
+    this.event[slot] = -1;
+    this.free.push(slot);
+  }
+
+  /** Forgets every slot, cancelling processing under way. */
+  releaseAll(sim: { cancel(event: number): void }): void {
+    this.free.length = 0;
+    for (let slot = this.used - 1; slot >= 0; slot--) {
+      if (this.event[slot]! >= 0) sim.cancel(this.event[slot]!);
+      this.event[slot] = -1;
+      this.free.push(slot);
+    }
+  }
+
+  private grow(): number {
+    if (this.used === this.message.length) {
+      this.message = copied(new Int32Array(this.used * 2), this.message);
+      this.delivery = copied(new Float64Array(this.used * 2), this.delivery);
+      this.event = copied(new Float64Array(this.used * 2).fill(-1), this.event);
+    }
+    return this.used++;
+  }
+}
+
+function copied<T extends Int32Array | Float64Array>(target: T, source: T): T {
+  target.set(source);
+  return target;
 }

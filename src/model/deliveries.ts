@@ -1,52 +1,98 @@
 /**
- * Deliveries in flight: a message handed to one consumer and not yet acked.
- * Slots are recycled through a free list, so their number stays at the peak
- * of unacked deliveries rather than growing with the run.
+ * Deliveries in flight: a message handed to one consumer and not yet settled
+ * (acked, nacked, or taken back by the broker). Slots are recycled, so their
+ * number stays at the peak of open deliveries rather than growing with the run.
+ *
+ * A delivery is named by a handle that packs the slot with a generation count,
+ * so a late ack for a delivery the broker already took back (after a crash, say)
+ * is recognized as stale instead of settling whatever now uses the slot. The
+ * handle stays below 2^31 so V8 keeps it unboxed: 2^20 slots, generations
+ * modulo 2^11 (a slot would have to be reused 2,048 times while an ack is on
+ * the wire for a stale ack to be mistaken for a current one).
  */
+const SLOT_BITS = 20;
+const SLOT_SPACE = 2 ** SLOT_BITS;
+const SLOT_MASK = SLOT_SPACE - 1;
+const GENERATIONS = 2 ** 11;
+
 export class DeliveryTable {
-  message = new Int32Array(256);
-  consumer = new Int32Array(256);
-  deliveredAt = new Float64Array(256);
+  private messages = new Int32Array(256);
+  private consumers = new Int32Array(256);
+  private incarnations = new Int32Array(256);
+  private deliveredTimes = new Float64Array(256);
+  private generations = new Uint32Array(256);
   private live = new Uint8Array(256);
   private free: number[] = [];
   private used = 0;
+  /** Deliveries currently open. */
   inFlight = 0;
 
-  open(message: number, consumer: number, now: number): number {
-    const id = this.free.length > 0 ? this.free.pop()! : this.newSlot();
-    this.message[id] = message;
-    this.consumer[id] = consumer;
-    this.deliveredAt[id] = now;
-    this.live[id] = 1;
+  /** Opens a delivery of `message` to `consumer` (in its `incarnation`) and returns its handle. */
+  open(message: number, consumer: number, incarnation: number, now: number): number {
+    const slot = this.free.length > 0 ? this.free.pop()! : this.newSlot();
+    this.messages[slot] = message;
+    this.consumers[slot] = consumer;
+    this.incarnations[slot] = incarnation;
+    this.deliveredTimes[slot] = now;
+    this.live[slot] = 1;
     this.inFlight++;
-    return id;
+    return (this.generations[slot]! << SLOT_BITS) | slot;
   }
 
-  close(id: number): void {
-    if (this.live[id] !== 1) throw new Error(`invariant: delivery ${id} closed twice`);
-    this.live[id] = 0;
-    this.free.push(id);
+  /** Whether `handle` names a delivery that is still open. */
+  isOpen(handle: number): boolean {
+    const slot = handle & SLOT_MASK;
+    return this.live[slot] === 1 && this.generations[slot] === handle >>> SLOT_BITS;
+  }
+
+  close(handle: number): void {
+    if (!this.isOpen(handle)) throw new Error(`invariant: delivery ${handle} closed when not open`);
+    const slot = handle & SLOT_MASK;
+    this.live[slot] = 0;
+    this.generations[slot] = (this.generations[slot]! + 1) % GENERATIONS;
+    this.free.push(slot);
     this.inFlight--;
   }
 
-  /** Visits open deliveries in slot order. */
-  forEachOpen(visit: (delivery: number) => void): void {
-    for (let id = 0; id < this.used; id++) if (this.live[id] === 1) visit(id);
+  message(handle: number): number {
+    return this.messages[handle & SLOT_MASK]!;
+  }
+
+  consumer(handle: number): number {
+    return this.consumers[handle & SLOT_MASK]!;
+  }
+
+  incarnation(handle: number): number {
+    return this.incarnations[handle & SLOT_MASK]!;
+  }
+
+  deliveredAt(handle: number): number {
+    return this.deliveredTimes[handle & SLOT_MASK]!;
+  }
+
+  /** Visits the handles of open deliveries, in slot order (deterministic). */
+  forEachOpen(visit: (handle: number) => void): void {
+    for (let slot = 0; slot < this.used; slot++) {
+      if (this.live[slot] === 1) visit((this.generations[slot]! << SLOT_BITS) | slot);
+    }
   }
 
   private newSlot(): number {
-    if (this.used === this.message.length) {
+    if (this.used === this.messages.length) {
       const capacity = this.used * 2;
-      this.message = copyInto(new Int32Array(capacity), this.message);
-      this.consumer = copyInto(new Int32Array(capacity), this.consumer);
-      this.deliveredAt = copyInto(new Float64Array(capacity), this.deliveredAt);
+      if (capacity > SLOT_SPACE) throw new RangeError("more than 2^20 deliveries open at once");
+      this.messages = copyInto(new Int32Array(capacity), this.messages);
+      this.consumers = copyInto(new Int32Array(capacity), this.consumers);
+      this.incarnations = copyInto(new Int32Array(capacity), this.incarnations);
+      this.deliveredTimes = copyInto(new Float64Array(capacity), this.deliveredTimes);
+      this.generations = copyInto(new Uint32Array(capacity), this.generations);
       this.live = copyInto(new Uint8Array(capacity), this.live);
     }
     return this.used++;
   }
 }
 
-function copyInto<T extends Int32Array | Float64Array | Uint8Array>(target: T, source: T): T {
+function copyInto<T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(target: T, source: T): T {
   target.set(source);
   return target;
 }

@@ -18,6 +18,20 @@ export class IntRing {
     this.count++;
   }
 
+  /** Puts a value in front of all others: it becomes the next one `shift` returns. */
+  unshift(value: number): void {
+    if (this.count === this.items.length) this.grow();
+    this.head = (this.head - 1 + this.items.length) & (this.items.length - 1);
+    this.items[this.head] = value;
+    this.count++;
+  }
+
+  /** Removes every value. */
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+  }
+
   /** Removes and returns the oldest value; the caller checks `length` first. */
   shift(): number {
     const value = this.items[this.head]!;

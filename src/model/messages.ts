@@ -5,6 +5,9 @@
  */
 export const NULL_KEY = -1;
 
+/** What the broker finally did with a message for a group, when it did not deliver it for good. */
+export const Fate = { none: 0, deadLettered: 1, dropped: 2 } as const;
+
 /** What the broker said about a publish: nothing yet, accepted, or rejected. */
 export const PublishOutcome = { none: 0, accepted: 1, rejected: 2 } as const;
 
@@ -19,6 +22,14 @@ export class MessageTable {
   key: Int32Array;
   size: Float64Array;
   outcome: Uint8Array;
+  /** 1 for a poison message: processing it always fails. */
+  poison: Uint8Array;
+  /** Per consumer group: deliveries so far (1 on the first), saturating at 65535. */
+  readonly deliveryCount: Uint16Array[];
+  /** Per consumer group: how many times a consumer applied the message's side effect (saturates at 255). */
+  readonly effects: Uint8Array[];
+  /** Per consumer group: a Fate, if the broker dead-lettered or dropped the message for that group. */
+  readonly fate: Uint8Array[];
   /** Per consumer group: how many times the group consumed each message (saturates at 255). */
   readonly consumedBy: Uint8Array[];
 
@@ -30,10 +41,14 @@ export class MessageTable {
     this.key = new Int32Array(initialCapacity);
     this.size = new Float64Array(initialCapacity);
     this.outcome = new Uint8Array(initialCapacity);
+    this.poison = new Uint8Array(initialCapacity);
+    this.deliveryCount = Array.from({ length: groups }, () => new Uint16Array(initialCapacity));
+    this.effects = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
+    this.fate = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
     this.consumedBy = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
   }
 
-  create(intendedAt: number, producer: number, key: number, size: number): number {
+  create(intendedAt: number, producer: number, key: number, size: number, poison = false): number {
     if (this.count === this.capacity) this.grow();
     const id = this.count++;
     this.intendedAt[id] = intendedAt;
@@ -42,12 +57,29 @@ export class MessageTable {
     this.key[id] = key;
     this.size[id] = size;
     this.outcome[id] = PublishOutcome.none;
+    this.poison[id] = poison ? 1 : 0;
     return id;
   }
 
   /** Records one consumption by `group` and returns how many there have been. */
   recordConsumed(id: number, group: number): number {
     const counts = this.consumedBy[group]!;
+    const next = Math.min(255, counts[id]! + 1);
+    counts[id] = next;
+    return next;
+  }
+
+  /** Counts one more delivery of `id` to `group` and returns the count (1 on the first). */
+  recordDelivery(id: number, group: number): number {
+    const counts = this.deliveryCount[group]!;
+    const next = Math.min(65535, counts[id]! + 1);
+    counts[id] = next;
+    return next;
+  }
+
+  /** Records one application of the side effect by `group` and returns how many there have been. */
+  recordEffect(id: number, group: number): number {
+    const counts = this.effects[group]!;
     const next = Math.min(255, counts[id]! + 1);
     counts[id] = next;
     return next;
@@ -61,11 +93,17 @@ export class MessageTable {
     this.key = grown(this.key, this.capacity);
     this.size = grown(this.size, this.capacity);
     this.outcome = grown(this.outcome, this.capacity);
+    this.poison = grown(this.poison, this.capacity);
+    for (let g = 0; g < this.deliveryCount.length; g++) {
+      this.deliveryCount[g] = grown(this.deliveryCount[g]!, this.capacity);
+      this.effects[g] = grown(this.effects[g]!, this.capacity);
+      this.fate[g] = grown(this.fate[g]!, this.capacity);
+    }
     for (let g = 0; g < this.consumedBy.length; g++) this.consumedBy[g] = grown(this.consumedBy[g]!, this.capacity);
   }
 }
 
-type TypedArray = Float64Array | Int32Array | Uint8Array;
+type TypedArray = Float64Array | Int32Array | Uint16Array | Uint8Array;
 
 function grown<T extends TypedArray>(array: T, capacity: number): T {
   const next = new (array.constructor as new (length: number) => T)(capacity);

@@ -1,6 +1,13 @@
 import type { EventHandler } from "../engine/event-queue.js";
 import type { Simulation } from "../engine/simulation.js";
 import type { Sampler } from "../random/distributions.js";
+import type { Rng } from "../random/streams.js";
+
+/** One end of a link: the broker, a producer instance or a consumer instance. */
+export type Endpoint =
+  | { kind: "broker" }
+  | { kind: "producer"; name: string; instance: string }
+  | { kind: "consumer"; group: string; instance: string };
 
 /**
  * A one-way network link between two components, e.g. producer → broker.
@@ -8,23 +15,55 @@ import type { Sampler } from "../random/distributions.js";
  * Like a TCP connection, a link never reorders: a message sent later arrives
  * no earlier than one sent before it, whatever latency it drew. A link with
  * zero latency is a direct call, so textbook scenarios pay nothing for it.
+ * Faults can add delay to a link or make it deliver some messages twice.
  */
 export class Link {
   private lastArrival = 0;
+  /** Extra delay per message while a latency fault is active. */
+  extraDelay: Sampler | null = null;
+  /** While a duplication fault is active: the chance a message arrives twice, and the stream deciding it. */
+  duplicate: { probability: number; rng: Rng } | null = null;
+  /** Messages this link delivered twice. */
+  duplicated = 0;
 
   constructor(
     private readonly sim: Simulation,
     /** Latency in microseconds per send, or null for a zero-latency link. */
     private readonly latency: Sampler | null,
+    readonly from: Endpoint,
+    readonly to: Endpoint,
   ) {}
 
   send(handler: EventHandler, arg: number): void {
-    if (this.latency === null) {
+    const twice = this.duplicate !== null && this.duplicate.rng() < this.duplicate.probability;
+    if (twice) this.duplicated++;
+    if (this.latency === null && this.extraDelay === null) {
       handler(arg);
+      if (twice) handler(arg);
       return;
     }
-    const arrival = Math.max(this.sim.now + Math.round(this.latency()), this.lastArrival);
+    const delay = (this.latency === null ? 0 : this.latency()) + (this.extraDelay === null ? 0 : this.extraDelay());
+    const arrival = Math.max(this.sim.now + Math.round(delay), this.lastArrival);
     this.lastArrival = arrival;
     this.sim.at(arrival, handler, arg);
+    if (twice) this.sim.at(arrival, handler, arg);
+  }
+
+  /** Whether this link matches a fault's `from->to` description. */
+  matches(from: string, to: string): boolean {
+    return endpointMatches(this.from, from) && endpointMatches(this.to, to);
+  }
+}
+
+/** "broker", a producer name or instance (checkout, checkout#1), a group or instance (billing, billing/2), or "*". */
+export function endpointMatches(endpoint: Endpoint, pattern: string): boolean {
+  if (pattern === "*") return true;
+  switch (endpoint.kind) {
+    case "broker":
+      return pattern === "broker";
+    case "producer":
+      return pattern === endpoint.name || pattern === endpoint.instance;
+    case "consumer":
+      return pattern === endpoint.group || pattern === endpoint.instance;
   }
 }

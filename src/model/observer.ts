@@ -9,14 +9,41 @@ export interface RunObserver {
   accepted(message: number, now: number): void;
   /** The broker refused a message (a nack to the producer). */
   rejected(message: number, now: number): void;
-  /** The broker handed a message to `consumer`, one of `group`, after it waited `queueWait` in the queue. */
-  delivered(message: number, group: number, consumer: number, queueWait: number, now: number): void;
-  /** A consumer of `group` finished processing and acknowledged the message, for the `timesConsumed`-th time. */
-  consumed(message: number, group: number, timesConsumed: number, now: number): void;
+  /** The broker handed a message to `consumer` (of `group`) for the `attempt`-th time, after `queueWait` in the queue. */
+  delivered(message: number, group: number, consumer: number, attempt: number, queueWait: number, now: number): void;
+  /** A consumer of `group` finished handling the message, for the `timesConsumed`-th time in that group. */
+  consumed(message: number, group: number, consumer: number, timesConsumed: number, now: number): void;
+  /** A consumer of `group` applied the message's side effect, for the `timesApplied`-th time in that group. */
+  sideEffect(message: number, group: number, consumer: number, timesApplied: number, now: number): void;
+  /** The broker gave up on a message for `group`: dead-lettered, or dropped if there is no dead-letter target. */
+  deadLettered(message: number, group: number, reason: string, now: number): void;
+  /** The broker discarded a message for `group` without telling anyone (overflow, expiry, eviction). */
+  dropped(message: number, group: number, reason: string, now: number): void;
   /** The number of messages waiting in `group`'s queue changed. */
   depthChanged(group: number, depth: number, now: number): void;
   /** Publishers were blocked (true) or released (false) by the broker. */
   publishingBlocked(blocked: boolean, now: number): void;
+}
+
+/** An observer that ignores everything: extend it and override only what you need. */
+export class NullObserver implements RunObserver {
+  published(_message: number, _now: number): void {}
+  accepted(_message: number, _now: number): void {}
+  rejected(_message: number, _now: number): void {}
+  delivered(
+    _message: number,
+    _group: number,
+    _consumer: number,
+    _attempt: number,
+    _queueWait: number,
+    _now: number,
+  ): void {}
+  consumed(_message: number, _group: number, _consumer: number, _timesConsumed: number, _now: number): void {}
+  sideEffect(_message: number, _group: number, _consumer: number, _timesApplied: number, _now: number): void {}
+  deadLettered(_message: number, _group: number, _reason: string, _now: number): void {}
+  dropped(_message: number, _group: number, _reason: string, _now: number): void {}
+  depthChanged(_group: number, _depth: number, _now: number): void {}
+  publishingBlocked(_blocked: boolean, _now: number): void {}
 }
 
 /** Passes every report to several observers, in order. */
@@ -32,11 +59,20 @@ export class ObserverFanout implements RunObserver {
   rejected(message: number, now: number): void {
     for (const o of this.observers) o.rejected(message, now);
   }
-  delivered(message: number, group: number, consumer: number, queueWait: number, now: number): void {
-    for (const o of this.observers) o.delivered(message, group, consumer, queueWait, now);
+  delivered(message: number, group: number, consumer: number, attempt: number, queueWait: number, now: number): void {
+    for (const o of this.observers) o.delivered(message, group, consumer, attempt, queueWait, now);
   }
-  consumed(message: number, group: number, timesConsumed: number, now: number): void {
-    for (const o of this.observers) o.consumed(message, group, timesConsumed, now);
+  consumed(message: number, group: number, consumer: number, timesConsumed: number, now: number): void {
+    for (const o of this.observers) o.consumed(message, group, consumer, timesConsumed, now);
+  }
+  sideEffect(message: number, group: number, consumer: number, timesApplied: number, now: number): void {
+    for (const o of this.observers) o.sideEffect(message, group, consumer, timesApplied, now);
+  }
+  deadLettered(message: number, group: number, reason: string, now: number): void {
+    for (const o of this.observers) o.deadLettered(message, group, reason, now);
+  }
+  dropped(message: number, group: number, reason: string, now: number): void {
+    for (const o of this.observers) o.dropped(message, group, reason, now);
   }
   depthChanged(group: number, depth: number, now: number): void {
     for (const o of this.observers) o.depthChanged(group, depth, now);

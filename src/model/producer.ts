@@ -12,6 +12,8 @@ export interface ProducerOptions {
   name: string;
   arrivals: ArrivalProcess;
   pickKey: () => number;
+  /** Whether the next message is a poison message (processing it always fails). */
+  isPoison: () => boolean;
   sampleSize: Sampler;
   /** Messages stop being created at this time (the scenario's duration). */
   stopAt: number;
@@ -50,7 +52,8 @@ export class Producer {
   private arrive(): void {
     const { sim, messages, observer, gate } = this.wiring;
     const now = sim.now;
-    const id = messages.create(now, this.options.index, this.options.pickKey(), Math.round(this.options.sampleSize()));
+    const { index, pickKey, sampleSize, isPoison } = this.options;
+    const id = messages.create(now, index, pickKey(), Math.round(sampleSize()), isPoison());
     this.created++;
     observer.published(id, now);
     if (this.backlog.length === 0 && gate.admit()) this.send(id);

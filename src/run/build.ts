@@ -4,8 +4,9 @@ import { Simulation } from "../engine/simulation.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { Consumer } from "../model/consumer.js";
 import { DeliveryTable } from "../model/deliveries.js";
-import { MessageTable, PublishOutcome } from "../model/messages.js";
-import { Link } from "../model/network.js";
+import { IdempotencyGuard } from "../model/idempotency.js";
+import { Fate, MessageTable, PublishOutcome } from "../model/messages.js";
+import { type Endpoint, Link } from "../model/network.js";
 import { ObserverFanout, type RunObserver } from "../model/observer.js";
 import { Producer } from "../model/producer.js";
 import { PublisherGate } from "../model/publisher-gate.js";
@@ -18,13 +19,18 @@ import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
 
 /** Everything one run is made of, wired together and ready to start. */
 export interface World {
+  scenario: ParsedScenario;
   sim: Simulation;
+  streams: RandomStreams;
   messages: MessageTable;
   deliveries: DeliveryTable;
   metrics: MetricsRecorder;
+  observer: RunObserver;
+  gate: PublisherGate;
   broker: Broker;
   producers: Producer[];
   consumers: Consumer[];
+  links: Link[];
   groupNames: string[];
 }
 
@@ -37,20 +43,32 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const sim = new Simulation();
   const streams = new RandomStreams(scenario.seed);
   const groupNames = scenario.consumers.map((c) => c.group);
-  const messages = new MessageTable(groupNames.length);
+  const messages = new MessageTable(groupNames.length, expectedMessages(scenario));
   const deliveries = new DeliveryTable();
-  const metrics = new MetricsRecorder(messages);
+  const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency));
+  const metrics = new MetricsRecorder(
+    messages,
+    guards.map((g) => g.repeatsMatter),
+  );
   const observer: RunObserver =
     extraObservers.length === 0 ? metrics : new ObserverFanout([metrics, ...extraObservers]);
   const gate = new PublisherGate(observer, sim);
   const sampler = (distribution: Distribution, stream: string): Sampler =>
     samplerFor(distribution, streams.stream(stream));
-  const link = (name: string): Link =>
-    new Link(sim, isAlwaysZero(scenario.network.latency) ? null : sampler(scenario.network.latency, `link:${name}`));
+  const links: Link[] = [];
+  const link = (from: Endpoint, to: Endpoint): Link => {
+    const name = `${endpointName(from)}->${endpointName(to)}`;
+    const latency = isAlwaysZero(scenario.network.latency) ? null : sampler(scenario.network.latency, `link:${name}`);
+    const created = new Link(sim, latency, from, to);
+    links.push(created);
+    return created;
+  };
+  const brokerEnd: Endpoint = { kind: "broker" };
 
   const consumers: Consumer[] = [];
   const slots: ConsumerSlot[] = [];
   const toConsumer: Link[] = [];
+  const incarnations = new Int32Array(scenario.consumers.reduce((sum, c) => sum + c.instances, 0));
   const context: BrokerContext = {
     sim,
     messages,
@@ -59,6 +77,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     gate,
     groupCount: groupNames.length,
     consumers: slots,
+    incarnations,
     accept(message) {
       messages.acceptedAt[message] = sim.now;
       messages.outcome[message] = PublishOutcome.accepted;
@@ -69,68 +88,116 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
       observer.rejected(message, sim.now);
     },
     deliver(message, consumer) {
-      const delivery = deliveries.open(message, consumer, sim.now);
-      observer.delivered(message, slots[consumer]!.group, consumer, sim.now - messages.acceptedAt[message]!, sim.now);
+      const group = slots[consumer]!.group;
+      const attempt = messages.recordDelivery(message, group);
+      const delivery = deliveries.open(message, consumer, incarnations[consumer]!, sim.now);
+      observer.delivered(message, group, consumer, attempt, sim.now - messages.acceptedAt[message]!, sim.now);
       toConsumer[consumer]!.send(consumers[consumer]!.receive, delivery);
+      return delivery;
+    },
+    deadLetter(message, group, reason) {
+      messages.fate[group]![message] = Fate.deadLettered;
+      observer.deadLettered(message, group, reason, sim.now);
+    },
+    drop(message, group, reason) {
+      messages.fate[group]![message] = Fate.dropped;
+      observer.dropped(message, group, reason, sim.now);
     },
   };
 
   scenario.consumers.forEach((spec, group) => {
+    for (let instance = 0; instance < spec.instances; instance++) {
+      slots.push({ index: slots.length, group, capacity: prefetchOf(scenario.broker) ?? spec.concurrency });
+    }
+  });
+  // The broker sees the consumer slots at construction; consumers are created next and call it directly.
+  const broker = createBroker(scenario.broker, context);
+  scenario.consumers.forEach((spec, group) => {
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.group}/${instance}`;
       const index = consumers.length;
-      slots.push({ index, group, capacity: prefetchOf(scenario.broker) ?? spec.concurrency });
-      toConsumer.push(link(`broker->consumer:${name}`));
-      consumers.push(
-        new Consumer(
-          {
-            index,
-            group,
-            name,
-            concurrency: spec.concurrency,
-            processing: sampler(spec.processing, `consumer:${name}:processing`),
-          },
-          {
-            sim,
-            messages,
-            deliveries,
-            observer,
-            toBroker: link(`consumer:${name}->broker`),
-            ackHandler: (d) => broker.ack(d),
-          },
-        ),
-      );
+      const endpoint: Endpoint = { kind: "consumer", group: spec.group, instance: name };
+      toConsumer.push(link(brokerEnd, endpoint));
+      const options = {
+        index,
+        group,
+        name,
+        concurrency: spec.concurrency,
+        processing: sampler(spec.processing, `consumer:${name}:processing`),
+        idempotency: guards[group]!,
+      };
+      const wiring = { sim, messages, deliveries, observer, toBroker: link(endpoint, brokerEnd), broker, incarnations };
+      consumers.push(new Consumer(options, wiring));
     }
   });
 
-  const broker = createBroker(scenario.broker, context);
   const publishHandler = brokerIngress(sim, broker, gate, scenario.broker.serviceTime, streams);
   const producers: Producer[] = [];
   for (const spec of scenario.producers) {
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.name}#${instance}`;
-      producers.push(
-        new Producer(
-          {
-            index: producers.length,
-            name,
-            arrivals: new ArrivalProcess(arrivalSchedule(spec), streams.stream(`producer:${name}:arrivals`)),
-            pickKey: keyPickerFor(keyChoice(spec.keys), streams.stream(`producer:${name}:keys`)),
-            sampleSize: sampler(spec.size, `producer:${name}:size`),
-            stopAt: scenario.duration,
-            limit: spec.limit ?? Number.POSITIVE_INFINITY,
-          },
-          { sim, messages, observer, gate, toBroker: link(`producer:${name}->broker`), publishHandler },
-        ),
-      );
+      const endpoint: Endpoint = { kind: "producer", name: spec.name, instance: name };
+      const options = {
+        index: producers.length,
+        name,
+        arrivals: new ArrivalProcess(arrivalSchedule(spec), streams.stream(`producer:${name}:arrivals`)),
+        pickKey: keyPickerFor(keyChoice(spec.keys), streams.stream(`producer:${name}:keys`)),
+        sampleSize: sampler(spec.size, `producer:${name}:size`),
+        isPoison: poisonDecider(scenario, spec.name, name, streams),
+        stopAt: scenario.duration,
+        limit: spec.limit ?? Number.POSITIVE_INFINITY,
+      };
+      const wiring = { sim, messages, observer, gate, toBroker: link(endpoint, brokerEnd), publishHandler };
+      producers.push(new Producer(options, wiring));
     }
   }
-  return { sim, messages, deliveries, metrics, broker, producers, consumers, groupNames };
+  return {
+    scenario,
+    sim,
+    streams,
+    messages,
+    deliveries,
+    metrics,
+    observer,
+    gate,
+    broker,
+    producers,
+    consumers,
+    links,
+    groupNames,
+  };
+}
+
+/** A rough count of the messages a run creates, to size the message table once instead of growing it. */
+function expectedMessages(scenario: ParsedScenario): number {
+  let total = 0;
+  for (const producer of scenario.producers) {
+    const perSecond = producer.rate ?? producer.arrival?.rate ?? 1000;
+    const perInstance = Math.min(producer.limit ?? Number.POSITIVE_INFINITY, (perSecond * scenario.duration) / 1e6);
+    total += producer.instances * perInstance;
+  }
+  return Math.min(2 ** 24, Math.max(1024, Math.ceil(total * 1.05)));
+}
+
+function endpointName(endpoint: Endpoint): string {
+  return endpoint.kind === "broker" ? "broker" : `${endpoint.kind}:${endpoint.instance}`;
 }
 
 /** The per-consumer limit on unacked deliveries the profile sets, if any. */
 function prefetchOf(broker: ParsedScenario["broker"]): number | null {
   return broker.settings.prefetch;
+}
+
+/** Poison messages are drawn per producer instance from their own stream, only when a poison fault applies. */
+function poisonDecider(scenario: ParsedScenario, producer: string, instance: string, streams: RandomStreams) {
+  let fraction = 0;
+  for (const fault of scenario.faults) {
+    const poison = "poison" in fault ? fault.poison : undefined;
+    if (poison && (poison.producer === undefined || poison.producer === producer)) fraction += poison.fraction;
+  }
+  if (fraction === 0) return () => false;
+  const rng = streams.stream(`fault:poison:${instance}`);
+  return () => rng() < fraction;
 }
 
 /**

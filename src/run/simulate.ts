@@ -1,6 +1,7 @@
+import { FaultInjector, type FaultOccurrence } from "../faults/injector.js";
 import type { LatencySnapshot } from "../metrics/latency.js";
 import type { Counts } from "../metrics/recorder.js";
-import { PublishOutcome } from "../model/messages.js";
+import { Fate, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, type World } from "./build.js";
@@ -14,11 +15,10 @@ export interface RunResult {
   /** True when everything drained before the drain timeout. */
   drained: boolean;
   counts: Counts & {
-    /** (message, group) pairs the broker confirmed that were never consumed and are not held anywhere. */
+    /** (message, group) pairs the broker confirmed that were never consumed, dead-lettered or still held. */
     lost: number;
     /** (message, group) pairs consumed without the message ever being accepted. */
     unexpected: number;
-    deadLettered: number;
     /** (message, group) pairs still queued, in flight or unsent when the drain timeout ran out. */
     pending: number;
   };
@@ -26,6 +26,7 @@ export interface RunResult {
   queueWait: LatencySnapshot;
   maxDepth: number;
   blockedMicros: number;
+  faults: FaultOccurrence[];
 }
 
 export interface SimulateOptions {
@@ -37,6 +38,8 @@ export interface SimulateOptions {
 
 export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}): RunResult {
   const world = buildWorld(scenario, options.observers);
+  const faults = new FaultInjector(world);
+  faults.start();
   for (const producer of world.producers) producer.start();
   const horizon = scenario.duration + scenario.drainTimeout;
   const onProgress = options.onProgress;
@@ -46,6 +49,7 @@ export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}
     ...(onProgress ? { onProgress: (now: number) => onProgress(now, scenario.duration) } : {}),
   });
   world.metrics.finish(world.sim.now);
+  faults.finish();
   return {
     scenario,
     endedAt: world.sim.now,
@@ -56,11 +60,12 @@ export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}
     queueWait: world.metrics.queueWait.snapshot(),
     maxDepth: world.metrics.maxDepth,
     blockedMicros: world.metrics.blockedMicros,
+    faults: faults.occurrences,
   };
 }
 
 /** Classifies every (message, group) obligation once the run has ended. */
-function settle(world: World): { lost: number; unexpected: number; deadLettered: number; pending: number } {
+function settle(world: World): { lost: number; unexpected: number; pending: number } {
   const { messages, broker, groupNames } = world;
   const held = groupNames.map(() => new Uint8Array(messages.count));
   broker.forEachHeld((message, group) => {
@@ -71,6 +76,7 @@ function settle(world: World): { lost: number; unexpected: number; deadLettered:
   let pending = 0;
   for (let group = 0; group < groupNames.length; group++) {
     const consumed = messages.consumedBy[group]!;
+    const fate = messages.fate[group]!;
     const heldByGroup = held[group]!;
     for (let message = 0; message < messages.count; message++) {
       const outcome = messages.outcome[message]!;
@@ -78,12 +84,12 @@ function settle(world: World): { lost: number; unexpected: number; deadLettered:
         if (outcome !== PublishOutcome.accepted) unexpected++;
       } else if (outcome === PublishOutcome.accepted) {
         if (heldByGroup[message] === 1) pending++;
-        else lost++;
+        else if (fate[message] !== Fate.deadLettered) lost++;
       } else if (outcome === PublishOutcome.none) {
         // Still unsent, on the wire or in the broker's intake when the run ended.
         pending++;
       }
     }
   }
-  return { lost, unexpected, deadLettered: 0, pending };
+  return { lost, unexpected, pending };
 }

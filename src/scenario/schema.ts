@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { fifoSettingsSchema } from "../brokers/fifo/settings.js";
+import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, sizeDistribution } from "./quantities.js";
 
@@ -78,16 +79,29 @@ const producerSchema = z
     }
   });
 
-const idempotencySchema = z.strictObject({
-  strategy: z.enum(["none"]).default("none").meta({ description: "how the consumer avoids repeating side effects" }),
-});
+const idempotencySchema = z.discriminatedUnion("strategy", [
+  z.strictObject({ strategy: z.literal("none").meta({ description: "every delivery applies the side effect" }) }),
+  z.strictObject({
+    strategy: z.literal("dedup-store").meta({
+      description: "record processed ids after the side effect; a crash in between repeats the effect",
+    }),
+    ttl: duration().nullable().default(null).meta({ description: "how long an id is remembered; null = forever" }),
+    capacity: count("ids remembered at most; the oldest is forgotten first").nullable().default(null),
+  }),
+  z.strictObject({
+    strategy: z.literal("transactional").meta({ description: "side effect and id commit atomically (inbox table)" }),
+  }),
+  z.strictObject({
+    strategy: z.literal("natural").meta({ description: "the effect is idempotent by construction (an upsert)" }),
+  }),
+]);
 
 const consumerSchema = z.strictObject({
   group: nameField("a consumer group name"),
   instances: count("consumer instances in the group, competing for its messages").default(1),
   concurrency: count("messages one instance processes at once").default(1),
   processing: durationDistribution().meta({ description: "time to process one message" }),
-  idempotency: idempotencySchema.prefault({}),
+  idempotency: idempotencySchema.prefault({ strategy: "none" }),
 });
 
 const brokerSchema = z.discriminatedUnion("profile", [
@@ -139,7 +153,7 @@ export const scenarioSchema = z.strictObject({
     .prefault({ latency: 0 }),
   producers: z.array(producerSchema).min(1),
   consumers: z.array(consumerSchema).min(1),
-  faults: z.array(z.never()).max(0, { message: "fault injection is not available yet" }).default([]),
+  faults: z.array(faultSchema).default([]),
   expect: expectSchema.prefault({}),
   limits: z
     .strictObject({

@@ -23,13 +23,16 @@ describe("fifo profile", () => {
       "t=100000 delivered m0 g0 c0 waited 0",
       "t=200000 published m1",
       "t=200000 accepted m1",
-      "t=250000 consumed m0 g0 x1",
+      "t=250000 effect m0 g0 c0 x1",
+      "t=250000 consumed m0 g0 c0 x1",
       "t=250000 delivered m1 g0 c0 waited 50000",
       "t=300000 published m2",
       "t=300000 accepted m2",
-      "t=400000 consumed m1 g0 x1",
+      "t=400000 effect m1 g0 c0 x1",
+      "t=400000 consumed m1 g0 c0 x1",
       "t=400000 delivered m2 g0 c0 waited 100000",
-      "t=550000 consumed m2 g0 x1",
+      "t=550000 effect m2 g0 c0 x1",
+      "t=550000 consumed m2 g0 c0 x1",
     ]);
   });
 

@@ -13,11 +13,21 @@ export class EventLog implements RunObserver {
   rejected(message: number, now: number): void {
     this.lines.push(`t=${now} rejected m${message}`);
   }
-  delivered(message: number, group: number, consumer: number, queueWait: number, now: number): void {
-    this.lines.push(`t=${now} delivered m${message} g${group} c${consumer} waited ${queueWait}`);
+  delivered(message: number, group: number, consumer: number, attempt: number, queueWait: number, now: number): void {
+    const again = attempt > 1 ? ` attempt ${attempt}` : "";
+    this.lines.push(`t=${now} delivered m${message} g${group} c${consumer} waited ${queueWait}${again}`);
   }
-  consumed(message: number, group: number, timesConsumed: number, now: number): void {
-    this.lines.push(`t=${now} consumed m${message} g${group} x${timesConsumed}`);
+  consumed(message: number, group: number, consumer: number, timesConsumed: number, now: number): void {
+    this.lines.push(`t=${now} consumed m${message} g${group} c${consumer} x${timesConsumed}`);
+  }
+  sideEffect(message: number, group: number, consumer: number, timesApplied: number, now: number): void {
+    this.lines.push(`t=${now} effect m${message} g${group} c${consumer} x${timesApplied}`);
+  }
+  deadLettered(message: number, group: number, reason: string, now: number): void {
+    this.lines.push(`t=${now} dead-lettered m${message} g${group} ${reason}`);
+  }
+  dropped(message: number, group: number, reason: string, now: number): void {
+    this.lines.push(`t=${now} dropped m${message} g${group} ${reason}`);
   }
   depthChanged(): void {}
   publishingBlocked(blocked: boolean, now: number): void {

@@ -1,6 +1,7 @@
 import * as z from "zod";
+import { duration } from "../../scenario/quantities.js";
 
-/** Knobs of the plain FIFO profile: one queue per consumer group, nothing else. */
+/** Knobs of the plain FIFO profile: one queue per consumer group, an idealized broker. */
 export const fifoSettingsSchema = z
   .strictObject({
     maxLength: z
@@ -16,8 +17,18 @@ export const fifoSettingsSchema = z
     }),
     prefetch: z.number().int().positive().nullable().default(null).meta({
       description:
-        "unacked deliveries a consumer may hold (basic.qos); null = its concurrency. Above concurrency, the rest wait in the consumer's buffer, hiding network round trips",
+        "unacked deliveries a consumer may hold; null = its concurrency. Above concurrency, the rest wait in the consumer's buffer, hiding network round trips",
     }),
+    crashDetection: duration()
+      .prefault("10s")
+      .meta({ description: "how long the broker takes to notice a crashed consumer and requeue what it held" }),
+    deliveryLimit: z.number().int().positive().nullable().default(null).meta({
+      description: "deliveries after which a failing message is dead-lettered instead of requeued; null = no limit",
+    }),
+    durable: z
+      .boolean()
+      .default(true)
+      .meta({ description: "whether queued messages survive a broker crash (false: a crash drops them)" }),
   })
   .prefault({});
 

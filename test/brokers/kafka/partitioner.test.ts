@@ -114,9 +114,8 @@ describe("toPositive", () => {
     expect(toPositive(479470107)).toBe(479470107);
   });
 
-  it("maps Integer.MIN_VALUE to 0, where Math.abs would stay out of int range", () => {
+  it("maps Integer.MIN_VALUE to 0, where Math.abs would leave it out of int range", () => {
     expect(toPositive(-(2 ** 31))).toBe(0);
-    expect(Math.abs(-(2 ** 31))).not.toBe(0);
   });
 });
 
@@ -214,20 +213,17 @@ describe("StickyPartitioner", () => {
       p,
       Array.from({ length: 5000 }, () => 4096),
     );
-    let switches = 0;
     for (let i = 1; i < chosen.length; i++) {
       const prev = chosen[i - 1]!;
       const cur = chosen[i]!;
       expect(cur).toBeGreaterThanOrEqual(0);
       expect(cur).toBeLessThan(partitions);
       if (i % 4 === 0) {
-        switches++;
         expect(cur, `switch at record ${i}`).not.toBe(prev);
       } else {
         expect(cur, `record ${i} should stay`).toBe(prev);
       }
     }
-    expect(switches).toBe(1249);
   });
 
   it("chooses the next partition uniformly among the others", () => {

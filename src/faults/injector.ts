@@ -1,0 +1,199 @@
+import { Priority } from "../engine/simulation.js";
+import type { Consumer, CrashPoint } from "../model/consumer.js";
+import type { Link } from "../model/network.js";
+import { samplerFor } from "../random/distributions.js";
+import type { Rng } from "../random/streams.js";
+import type { World } from "../run/build.js";
+import type { FaultSpec } from "./schema.js";
+
+/** One fault as it happened: what, to whom, when, and what it did. Times in microseconds. */
+export interface FaultOccurrence {
+  /** Index of the fault in the scenario's `faults` list. */
+  fault: number;
+  kind: "consumer-crash" | "broker-crash" | "slow-consumer" | "latency" | "duplicate" | "poison";
+  target: string;
+  start: number;
+  end: number;
+  effects: Record<string, number>;
+}
+
+/**
+ * Turns the scenario's fault list into events. Every fault ends by the
+ * scenario's `duration`: crashed components restart and windows close, so the
+ * drain that follows shows what was lost rather than what was still stuck.
+ * Random choices (when, which instance) come from per-fault streams.
+ */
+export class FaultInjector {
+  readonly occurrences: FaultOccurrence[] = [];
+  private readonly healers: (() => void)[] = [];
+
+  constructor(private readonly world: World) {}
+
+  start(): void {
+    const { scenario, sim } = this.world;
+    if (scenario.faults.length === 0) return;
+    scenario.faults.forEach((fault, index) => this.plan(fault, index));
+    sim.at(scenario.duration, () => this.healAll(), 0, Priority.control);
+  }
+
+  /** Poison counts are only known at the end. */
+  finish(): void {
+    for (const occurrence of this.occurrences) {
+      if (occurrence.kind !== "poison") continue;
+      let poisoned = 0;
+      const { messages } = this.world;
+      for (let id = 0; id < messages.count; id++) poisoned += messages.poison[id]!;
+      occurrence.effects.poisonMessages = poisoned;
+    }
+  }
+
+  private plan(fault: FaultSpec, index: number): void {
+    if ("poison" in fault) {
+      const target = fault.poison.producer ?? "*";
+      this.occurrences.push({
+        fault: index,
+        kind: "poison",
+        target,
+        start: 0,
+        end: this.world.scenario.duration,
+        effects: {},
+      });
+      return;
+    }
+    const streams = this.world.streams;
+    const every = fault.every === undefined ? null : samplerFor(fault.every, streams.stream(`fault:${index}:every`));
+    const pick = streams.stream(`fault:${index}:target`);
+    const firstAt = (fault.at ?? 0) + (every ? Math.round(every()) : 0);
+    const begin = (at: number): void => {
+      if (at >= this.world.scenario.duration) return;
+      this.world.sim.at(
+        at,
+        () =>
+          this.begin(fault, index, pick, (endedAt) => {
+            if (every) begin(endedAt + Math.max(fault.stableFor, Math.round(every())));
+          }),
+        0,
+        Priority.control,
+      );
+    };
+    begin(firstAt);
+  }
+
+  /** Starts one occurrence; `onEnd` receives the time it ended. */
+  private begin(
+    fault: Exclude<FaultSpec, { poison: unknown }>,
+    index: number,
+    pick: Rng,
+    onEnd: (at: number) => void,
+  ): void {
+    const { sim, scenario } = this.world;
+    let ended = false;
+    // With several targets, the first to recover starts the wait for the next random fault.
+    const endOnce = (at: number): void => {
+      if (ended) return;
+      ended = true;
+      onEnd(at);
+    };
+    const now = sim.now;
+    const occurrence = (kind: FaultOccurrence["kind"], target: string): FaultOccurrence => {
+      const record: FaultOccurrence = { fault: index, kind, target, start: now, end: scenario.duration, effects: {} };
+      this.occurrences.push(record);
+      return record;
+    };
+    const closeAt = (record: FaultOccurrence, at: number, undo: () => void): void => {
+      let done = false;
+      const end = (): void => {
+        if (done) return;
+        done = true;
+        record.end = sim.now;
+        undo();
+        endOnce(sim.now);
+      };
+      this.healers.push(end);
+      if (at < scenario.duration) sim.at(at, end, 0, Priority.control);
+    };
+
+    if ("crash" in fault && fault.crash === "broker") {
+      const record = occurrence("broker-crash", "broker");
+      record.effects.deliveriesOpen = this.world.deliveries.inFlight;
+      this.world.broker.crash();
+      closeAt(record, now + (fault.restartAfter ?? scenario.duration), () => this.world.broker.restart());
+    } else if ("crash" in fault) {
+      for (const consumer of this.consumersFor(fault.target ?? "", pick)) {
+        this.crashConsumer(consumer, fault.point, fault.restartAfter, occurrence, closeAt);
+      }
+    } else if ("slow" in fault) {
+      for (const consumer of this.consumersFor(fault.slow.target, pick)) {
+        const record = occurrence("slow-consumer", consumer.options.name);
+        record.effects.factor = fault.slow.factor;
+        consumer.slowdown = fault.slow.factor;
+        closeAt(record, now + fault.for, () => {
+          consumer.slowdown = 1;
+        });
+      }
+    } else if ("latency" in fault) {
+      const [from, to] = fault.latency.link.split("->") as [string, string];
+      const links = this.world.links.filter((link) => link.matches(from.trim(), to.trim()));
+      const rng = this.world.streams.stream(`fault:${index}:latency@${now}`);
+      const { add, jitter } = fault.latency;
+      const extra = samplerFor({ dist: "uniform", min: add, max: add + jitter }, rng);
+      const record = occurrence("latency", fault.latency.link);
+      record.effects.links = links.length;
+      for (const link of links) link.extraDelay = extra;
+      closeAt(record, now + fault.for, () => {
+        for (const link of links) link.extraDelay = null;
+      });
+    } else if ("duplicate" in fault) {
+      const target = fault.duplicate.target;
+      const links = this.world.links.filter(
+        (link) => link.from.kind === "broker" && link.matches("broker", target === "broker" ? "*" : target),
+      );
+      const rng = this.world.streams.stream(`fault:${index}:duplicate@${now}`);
+      const before = sumDuplicated(links);
+      const record = occurrence("duplicate", target);
+      for (const link of links) link.duplicate = { probability: fault.duplicate.probability, rng };
+      closeAt(record, now + fault.for, () => {
+        for (const link of links) link.duplicate = null;
+        record.effects.duplicatedDeliveries = sumDuplicated(links) - before;
+      });
+    }
+  }
+
+  private crashConsumer(
+    consumer: Consumer,
+    point: CrashPoint,
+    restartAfter: number | undefined,
+    occurrence: (kind: FaultOccurrence["kind"], target: string) => FaultOccurrence,
+    closeAt: (record: FaultOccurrence, at: number, undo: () => void) => void,
+  ): void {
+    const { sim, scenario } = this.world;
+    consumer.armCrash(point, () => {
+      const record = occurrence("consumer-crash", consumer.options.name);
+      record.start = sim.now;
+      record.effects.deliveriesHeld = consumer.held;
+      closeAt(record, sim.now + (restartAfter ?? scenario.duration), () => consumer.restart());
+    });
+    // A crash point never reached before the end of the run is disarmed by the heal.
+    this.healers.push(() => consumer.disarmCrash());
+  }
+
+  /** Resolves a target: an instance (billing/2), a whole group (billing), or one up instance at random (billing/*). */
+  private consumersFor(target: string, pick: Rng): Consumer[] {
+    const consumers = this.world.consumers;
+    if (target.endsWith("/*")) {
+      const group = target.slice(0, -2);
+      const candidates = consumers.filter((c) => this.world.groupNames[c.options.group] === group && c.isUp);
+      if (candidates.length === 0) return [];
+      return [candidates[Math.floor(pick() * candidates.length)]!];
+    }
+    return consumers.filter((c) => c.options.name === target || this.world.groupNames[c.options.group] === target);
+  }
+
+  private healAll(): void {
+    for (const heal of this.healers.splice(0)) heal();
+  }
+}
+
+function sumDuplicated(links: Link[]): number {
+  return links.reduce((sum, link) => sum + link.duplicated, 0);
+}

@@ -1,0 +1,86 @@
+import * as z from "zod";
+import { duration, durationDistribution } from "../scenario/quantities.js";
+
+/**
+ * Faults as users write them. Each has a start (`at`, or `every` for random
+ * faults) and, where it makes sense, an end (`for`, `restartAfter`). All faults
+ * end at the scenario's `duration`: the run then heals and drains.
+ */
+const start = {
+  at: duration().optional().meta({ description: "when the fault starts; default 0" }),
+  every: durationDistribution()
+    .optional()
+    .meta({ description: "random faults: time between one fault ending and the next starting" }),
+  stableFor: duration()
+    .prefault(0)
+    .meta({ description: "random faults: at least this long between one fault ending and the next starting" }),
+};
+
+const window = { ...start, for: duration().meta({ description: "how long the fault lasts" }) };
+
+const crashFault = z.strictObject({
+  ...start,
+  crash: z.enum(["consumer", "broker"]).meta({ description: "what crashes" }),
+  target: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        "consumer crash: an instance (billing/2), a group (billing: every instance) or billing/* (one at random)",
+    }),
+  restartAfter: duration().optional().meta({ description: "restart after this long; default: at the end of duration" }),
+  point: z
+    .enum(["now", "after-receive", "after-side-effect", "after-dedup-record", "before-ack"])
+    .default("now")
+    .meta({
+      description: "consumer crash: crash at once, or the next time the consumer reaches this point of its cycle",
+    }),
+});
+
+const slowFault = z.strictObject({
+  ...window,
+  slow: z.strictObject({
+    target: z.string().meta({ description: "an instance, a group, or group/* for one at random" }),
+    factor: z.number().positive().meta({ description: "processing time is multiplied by this" }),
+  }),
+});
+
+const latencyFault = z.strictObject({
+  ...window,
+  latency: z.strictObject({
+    link: z
+      .string()
+      .meta({ description: "from->to, each side broker, a producer, a group or an instance: broker->billing" }),
+    add: duration().meta({ description: "extra one-way delay" }),
+    jitter: duration().prefault(0).meta({ description: "plus a uniform random delay up to this" }),
+  }),
+});
+
+const duplicateFault = z.strictObject({
+  ...window,
+  duplicate: z.strictObject({
+    target: z.string().default("broker").meta({ description: "broker (every delivery) or a consumer group" }),
+    probability: z.number().min(0).max(1).meta({ description: "chance that a delivery arrives twice" }),
+  }),
+});
+
+const poisonFault = z.strictObject({
+  poison: z.strictObject({
+    fraction: z.number().min(0).max(1).meta({ description: "share of messages whose processing always fails" }),
+    producer: z.string().optional().meta({ description: "only this producer's messages; default all" }),
+  }),
+});
+
+export const faultSchema = z
+  .union([crashFault, slowFault, latencyFault, duplicateFault, poisonFault])
+  .superRefine((fault, ctx) => {
+    if ("at" in fault && fault.at !== undefined && fault.every !== undefined) {
+      ctx.addIssue({ code: "custom", message: "give either at (one fault) or every (random faults), not both" });
+    }
+    if ("crash" in fault && fault.crash === "consumer" && fault.target === undefined) {
+      ctx.addIssue({ code: "custom", message: "a consumer crash needs a target, e.g. billing/2", path: ["target"] });
+    }
+  });
+
+export type FaultSpec = z.output<typeof faultSchema>;
+export type CrashFaultSpec = z.output<typeof crashFault>;
