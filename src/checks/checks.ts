@@ -1,6 +1,8 @@
+import type { FaultOccurrence } from "../faults/injector.js";
 import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { RunResult } from "../run/simulate.js";
-import { formatDuration } from "../scenario/units.js";
+import { formatDuration, microsToMillis } from "../scenario/units.js";
+import type { Example } from "./witness.js";
 
 /** One expectation from the scenario's `expect:` section, judged against a run. */
 export interface CheckResult {
@@ -8,6 +10,18 @@ export interface CheckResult {
   expected: string;
   observed: string;
   passed: boolean;
+  /** For a failed check with a message to point at: the first one, and what happened to it. */
+  counterExample?: CounterExample;
+}
+
+export interface CounterExample {
+  message: number;
+  group: string;
+  key: number | null;
+  producer: string;
+  events: { what: string; consumer?: string; atMs: number }[];
+  /** The fault active or most recently started before the anomaly, if any. */
+  likelyCause?: { fault: number; kind: string; target: string; startMs: number };
 }
 
 type Expectations = RunResult["scenario"]["expect"];
@@ -18,8 +32,12 @@ export function evaluateChecks(result: RunResult): CheckResult[] {
   const expect = result.scenario.expect;
   const checks: CheckResult[] = [];
   if (expect.delivery) checks.push(deliveryCheck(expect.delivery, result));
+  if (expect.ordering && expect.ordering !== "none") checks.push(orderingCheck(expect.ordering, result));
+  if (expect.sideEffects) checks.push(sideEffectCheck(result));
   if (expect.latency) checks.push(...latencyChecks("latency", expect.latency, result.endToEnd));
   if (expect.queueWait) checks.push(...latencyChecks("queueWait", expect.queueWait, result.queueWait));
+  if (expect.backpressure) checks.push(...backpressureChecks(expect.backpressure, result));
+  if (expect.throughput) checks.push(throughputCheck(expect.throughput.min, result));
   return checks;
 }
 
@@ -32,8 +50,9 @@ function deliveryCheck(guarantee: NonNullable<Expectations["delivery"]>, result:
   const forbidsLoss = guarantee !== "at-most-once";
   const forbidsDuplicates = guarantee !== "at-least-once";
   const parts = [`${lost} lost`, `${duplicated} duplicated`, `${unexpected} unexpected`, `${pending} pending`];
-  const passed =
-    unexpected === 0 && (!forbidsLoss || (lost === 0 && pending === 0)) && (!forbidsDuplicates || duplicated === 0);
+  const lossFails = forbidsLoss && (lost > 0 || pending > 0);
+  const duplicateFails = forbidsDuplicates && duplicated > 0;
+  const passed = unexpected === 0 && !lossFails && !duplicateFails;
   const expected = [
     forbidsLoss ? "none lost or pending" : "",
     forbidsDuplicates ? "none duplicated" : "",
@@ -41,7 +60,29 @@ function deliveryCheck(guarantee: NonNullable<Expectations["delivery"]>, result:
   ]
     .filter((part) => part !== "")
     .join(", ");
-  return { name: `delivery: ${guarantee}`, expected, observed: parts.join(", "), passed };
+  const example = forbidsLoss && lost > 0 ? result.examples.lost : duplicateFails ? result.examples.duplicated : null;
+  return withExample({ name: `delivery: ${guarantee}`, expected, observed: parts.join(", "), passed }, example, result);
+}
+
+function orderingCheck(scope: "per-key" | "per-producer", result: RunResult): CheckResult {
+  const check = {
+    name: `ordering: ${scope}`,
+    expected: "0 out of order",
+    observed: `${result.outOfOrder} out of order`,
+    passed: result.outOfOrder === 0,
+  };
+  return withExample(check, result.examples.outOfOrder, result);
+}
+
+function sideEffectCheck(result: RunResult): CheckResult {
+  const repeated = result.counts.sideEffectsRepeated;
+  const check = {
+    name: "sideEffects: exactly-once",
+    expected: "0 applied twice",
+    observed: `${repeated} applied twice`,
+    passed: repeated === 0,
+  };
+  return withExample(check, result.examples.repeatedSideEffect, result);
 }
 
 const STATISTICS = ["mean", "p50", "p95", "p99", "max"] as const;
@@ -62,6 +103,29 @@ function latencyChecks(metric: string, bounds: LatencyBounds, stats: LatencySnap
   });
 }
 
+function backpressureChecks(bounds: NonNullable<Expectations["backpressure"]>, result: RunResult): CheckResult[] {
+  const checks: CheckResult[] = [];
+  const bounded = (name: string, bound: number | undefined, value: number, show: (v: number) => string) => {
+    if (bound !== undefined)
+      checks.push({ name, expected: `<= ${show(bound)}`, observed: show(value), passed: value <= bound });
+  };
+  bounded("backpressure.maxDepth", bounds.maxDepth, result.maxDepth, String);
+  bounded("backpressure.blocked", bounds.blocked, result.blockedMicros, formatDuration);
+  bounded("backpressure.rejected", bounds.rejected, result.counts.rejected, String);
+  return checks;
+}
+
+function throughputCheck(minimumPerSecond: number, result: RunResult): CheckResult {
+  const seconds = result.endedAt / 1e6;
+  const observed = seconds === 0 ? 0 : result.counts.consumed / seconds;
+  return {
+    name: "throughput.min",
+    expected: `>= ${minimumPerSecond}/s consumed`,
+    observed: `${observed.toFixed(1)}/s`,
+    passed: observed >= minimumPerSecond,
+  };
+}
+
 export function statisticOf(stats: LatencySnapshot, statistic: (typeof STATISTICS)[number]): number {
   switch (statistic) {
     case "mean":
@@ -75,4 +139,42 @@ export function statisticOf(stats: LatencySnapshot, statistic: (typeof STATISTIC
     case "p99":
       return percentileOf(stats, 99);
   }
+}
+
+function withExample(check: CheckResult, example: Example | null, result: RunResult): CheckResult {
+  if (check.passed || example === null) return check;
+  return { ...check, counterExample: describeExample(example, result) };
+}
+
+function describeExample(example: Example, result: RunResult): CounterExample {
+  const { names } = result;
+  const events = example.events.map((event) => ({
+    what: event.what,
+    ...(event.consumer >= 0 ? { consumer: names.consumers[event.consumer] ?? String(event.consumer) } : {}),
+    atMs: microsToMillis(event.at),
+  }));
+  const described: CounterExample = {
+    message: example.message,
+    group: names.groups[example.group] ?? String(example.group),
+    key: example.key < 0 ? null : example.key,
+    producer: names.producers[example.producer] ?? String(example.producer),
+    events,
+  };
+  const cause = likelyCause(example, result.faults, names.consumers);
+  return cause ? { ...described, likelyCause: cause } : described;
+}
+
+/** The latest fault that started before the anomaly, preferring one aimed at a consumer involved in it. */
+function likelyCause(example: Example, faults: readonly FaultOccurrence[], consumers: readonly string[]) {
+  const last = example.events[example.events.length - 1]!.at;
+  const involved = new Set(example.events.filter((e) => e.consumer >= 0).map((e) => consumers[e.consumer]));
+  const before = faults.filter((f) => f.start <= last && f.kind !== "poison");
+  const aimed = before.filter((f) => involved.has(f.target));
+  const chosen = (aimed.length > 0 ? aimed : before).reduce<FaultOccurrence | undefined>(
+    (latest, f) => (latest === undefined || f.start >= latest.start ? f : latest),
+    undefined,
+  );
+  return (
+    chosen && { fault: chosen.fault, kind: chosen.kind, target: chosen.target, startMs: microsToMillis(chosen.start) }
+  );
 }

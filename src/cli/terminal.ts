@@ -1,3 +1,4 @@
+import type { CounterExample } from "../checks/checks.js";
 import type { Summary } from "../report/summary.js";
 
 /** Terminal styling: colours only on a TTY, and never when NO_COLOR is set. */
@@ -26,6 +27,7 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
     `${style.bold(summary.scenario)}  profile ${summary.profile}, seed ${summary.seed}`,
     `  simulated   ${decimal.format(summary.simulated.seconds)}s, ${integer.format(summary.simulated.events)} events in ${wallSeconds.toFixed(2)}s${summary.simulated.drained ? "" : style.yellow(" (drain timeout reached)")}`,
     `  messages    ${integer.format(m.published)} published, ${integer.format(m.consumed)} consumed, ${integer.format(m.lost)} lost, ${integer.format(m.duplicated)} duplicated, ${integer.format(m.pending)} pending`,
+    `              ${integer.format(m.redeliveries)} redelivered, ${integer.format(m.deadLettered)} dead-lettered, ${integer.format(m.sideEffectsRepeated)} side effects repeated, ${integer.format(m.outOfOrder)} out of order`,
     `  latency     end-to-end p50 ${ms(e2e.p50)}  p99 ${ms(e2e.p99)}  max ${ms(e2e.max)};  queue wait p50 ${ms(wait.p50)}  p99 ${ms(wait.p99)}`,
     `  throughput  ${decimal.format(summary.throughput.published)}/s published, ${decimal.format(summary.throughput.consumed)}/s consumed`,
     `  backlog     max depth ${integer.format(summary.backpressure.maxDepth)}, publishers blocked ${ms(summary.backpressure.blockedMs)}, ${integer.format(summary.backpressure.rejected)} rejected`,
@@ -38,8 +40,31 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
       lines.push(
         `    ${mark}  ${check.name.padEnd(width)}  ${check.observed}  ${style.dim(`(expected ${check.expected})`)}`,
       );
+      if (check.counterExample) lines.push(...formatCounterExample(check.counterExample));
+    }
+  }
+  if (summary.faults.length > 0) {
+    lines.push("  faults");
+    for (const f of summary.faults) {
+      const effects = Object.entries(f.effects)
+        .map(([name, value]) => `${name} ${value}`)
+        .join(", ");
+      lines.push(`    ${f.kind} ${f.target}  ${f.startMs}ms - ${f.endMs}ms${effects ? `  (${effects})` : ""}`);
     }
   }
   lines.push(`  ${summary.passed ? style.green("passed") : style.red("FAILED")}; summary written to ${reportPath}`);
   return lines.join("\n");
+}
+
+function formatCounterExample(example: CounterExample): string[] {
+  const key = example.key === null ? "" : `, key ${example.key}`;
+  const lines = [`          e.g. message ${example.message} from ${example.producer}${key}, group ${example.group}:`];
+  for (const event of example.events) {
+    const who = event.consumer ? ` (${event.consumer})` : "";
+    lines.push(`            ${`${event.atMs}ms`.padStart(12)}  ${event.what}${who}`);
+  }
+  const cause = example.likelyCause;
+  if (cause)
+    lines.push(`          likely cause: fault ${cause.fault}, ${cause.kind} of ${cause.target} at ${cause.startMs}ms`);
+  return lines;
 }

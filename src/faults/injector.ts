@@ -167,10 +167,10 @@ export class FaultInjector {
     closeAt: (record: FaultOccurrence, at: number, undo: () => void) => void,
   ): void {
     const { sim, scenario } = this.world;
-    consumer.armCrash(point, () => {
+    consumer.armCrash(point, (held) => {
       const record = occurrence("consumer-crash", consumer.options.name);
       record.start = sim.now;
-      record.effects.deliveriesHeld = consumer.held;
+      record.effects.deliveriesHeld = held;
       closeAt(record, sim.now + (restartAfter ?? scenario.duration), () => consumer.restart());
     });
     // A crash point never reached before the end of the run is disarmed by the heal.

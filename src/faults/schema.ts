@@ -21,20 +21,14 @@ const window = { ...start, for: duration().meta({ description: "how long the fau
 const crashFault = z.strictObject({
   ...start,
   crash: z.enum(["consumer", "broker"]).meta({ description: "what crashes" }),
-  target: z
-    .string()
-    .optional()
-    .meta({
-      description:
-        "consumer crash: an instance (billing/2), a group (billing: every instance) or billing/* (one at random)",
-    }),
+  target: z.string().optional().meta({
+    description:
+      "consumer crash: an instance (billing/2), a group (billing: every instance) or billing/* (one at random)",
+  }),
   restartAfter: duration().optional().meta({ description: "restart after this long; default: at the end of duration" }),
-  point: z
-    .enum(["now", "after-receive", "after-side-effect", "after-dedup-record", "before-ack"])
-    .default("now")
-    .meta({
-      description: "consumer crash: crash at once, or the next time the consumer reaches this point of its cycle",
-    }),
+  point: z.enum(["now", "after-receive", "after-side-effect", "after-dedup-record", "before-ack"]).default("now").meta({
+    description: "consumer crash: crash at once, or the next time the consumer reaches this point of its cycle",
+  }),
 });
 
 const slowFault = z.strictObject({

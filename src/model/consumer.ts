@@ -51,7 +51,7 @@ export class Consumer {
   private busy = 0;
   private readonly buffered = new IntRing();
   private readonly work = new WorkSlots();
-  private armedCrash: { point: CrashPoint; onCrash: () => void } | null = null;
+  private armedCrash: { point: CrashPoint; onCrash: (held: number) => void } | null = null;
   private up = true;
   /** Processing times are multiplied by this (a slow-consumer fault). */
   slowdown = 1;
@@ -111,7 +111,7 @@ export class Consumer {
   }
 
   /** Makes the next pass through `point` crash the instance (`now` crashes immediately). */
-  armCrash(point: CrashPoint, onCrash: () => void): void {
+  armCrash(point: CrashPoint, onCrash: (held: number) => void): void {
     if (!this.up) return;
     this.armedCrash = { point, onCrash };
     if (point === "now") this.crashesAt("now");
@@ -162,13 +162,14 @@ export class Consumer {
     const armed = this.armedCrash;
     if (armed === null || armed.point !== point) return false;
     this.armedCrash = null;
+    const held = this.held;
     this.up = false;
     this.wiring.incarnations[this.options.index]!++;
     this.busy = 0;
     this.buffered.clear();
     this.work.releaseAll(this.wiring.sim);
     this.wiring.broker.consumerDown(this.options.index);
-    armed.onCrash();
+    armed.onCrash(held);
     return true;
   }
 }

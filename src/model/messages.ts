@@ -12,7 +12,8 @@ export const Fate = { none: 0, deadLettered: 1, dropped: 2 } as const;
 export const PublishOutcome = { none: 0, accepted: 1, rejected: 2 } as const;
 
 export class MessageTable {
-  private capacity: number;
+  /** Messages the table can hold before it grows. */
+  capacity: number;
   count = 0;
   /** When the producer meant to send it: end-to-end latency starts here, even if sending was blocked. */
   intendedAt: Float64Array;

@@ -39,7 +39,7 @@ export class Producer {
   private readonly onArrival = (): void => this.arrive();
 
   constructor(
-    private readonly options: ProducerOptions,
+    readonly options: ProducerOptions,
     private readonly wiring: ProducerWiring,
   ) {
     wiring.gate.onOpen(() => this.flushBacklog());

@@ -21,17 +21,32 @@ export interface Summary {
     rejected: number;
     consumed: number;
     deliveries: number;
+    redeliveries: number;
     lost: number;
     duplicated: number;
     unexpected: number;
     deadLettered: number;
+    dropped: number;
     pending: number;
+    sideEffectsRepeated: number;
+    outOfOrder: number;
   };
   latency: { endToEnd: LatencySummary; queueWait: LatencySummary };
   throughput: { published: number; consumed: number };
   backpressure: { maxDepth: number; blockedMs: number; rejected: number };
+  faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
+}
+
+/** One fault occurrence, with its window in milliseconds, for reports to shade. */
+export interface FaultSummary {
+  fault: number;
+  kind: string;
+  target: string;
+  startMs: number;
+  endMs: number;
+  effects: Record<string, number>;
 }
 
 /** Latency figures in milliseconds. */
@@ -59,11 +74,15 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       rejected: counts.rejected,
       consumed: counts.consumed,
       deliveries: counts.deliveries,
+      redeliveries: counts.redeliveries,
       lost: counts.lost,
       duplicated: counts.duplicated,
       unexpected: counts.unexpected,
       deadLettered: counts.deadLettered,
+      dropped: counts.dropped,
       pending: counts.pending,
+      sideEffectsRepeated: counts.sideEffectsRepeated,
+      outOfOrder: result.outOfOrder,
     },
     latency: { endToEnd: latencySummary(result.endToEnd), queueWait: latencySummary(result.queueWait) },
     throughput: {
@@ -75,6 +94,14 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       blockedMs: microsToMillis(result.blockedMicros),
       rejected: counts.rejected,
     },
+    faults: result.faults.map((f) => ({
+      fault: f.fault,
+      kind: f.kind,
+      target: f.target,
+      startMs: microsToMillis(f.start),
+      endMs: microsToMillis(f.end),
+      effects: f.effects,
+    })),
     checks,
     passed: checks.every((check) => check.passed),
   };

@@ -1,3 +1,4 @@
+import { type Example, Witness } from "../checks/witness.js";
 import { FaultInjector, type FaultOccurrence } from "../faults/injector.js";
 import type { LatencySnapshot } from "../metrics/latency.js";
 import type { Counts } from "../metrics/recorder.js";
@@ -27,6 +28,17 @@ export interface RunResult {
   maxDepth: number;
   blockedMicros: number;
   faults: FaultOccurrence[];
+  /** Consumptions that came before a message published earlier in the same ordering scope. */
+  outOfOrder: number;
+  /** The first instance of each anomaly, for counter-examples. */
+  examples: {
+    lost: Example | null;
+    duplicated: Example | null;
+    repeatedSideEffect: Example | null;
+    outOfOrder: Example | null;
+  };
+  /** Names by index, for turning examples into words. */
+  names: { groups: string[]; consumers: string[]; producers: string[] };
 }
 
 export interface SimulateOptions {
@@ -37,7 +49,9 @@ export interface SimulateOptions {
 }
 
 export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}): RunResult {
-  const world = buildWorld(scenario, options.observers);
+  const witness = new Witness(...witnessArguments(scenario));
+  const world = buildWorld(scenario, [witness, ...(options.observers ?? [])]);
+  witness.watch(world.messages);
   const faults = new FaultInjector(world);
   faults.start();
   for (const producer of world.producers) producer.start();
@@ -50,22 +64,38 @@ export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}
   });
   world.metrics.finish(world.sim.now);
   faults.finish();
+  const settled = settle(world);
   return {
     scenario,
     endedAt: world.sim.now,
     events: outcome.events,
     drained: outcome.kind === "drained",
-    counts: { ...world.metrics.counts, ...settle(world) },
+    counts: { ...world.metrics.counts, ...settled.counts },
     endToEnd: world.metrics.endToEnd.snapshot(),
     queueWait: world.metrics.queueWait.snapshot(),
     maxDepth: world.metrics.maxDepth,
     blockedMicros: world.metrics.blockedMicros,
     faults: faults.occurrences,
+    outOfOrder: witness.outOfOrder,
+    examples: {
+      lost: settled.firstLost,
+      duplicated: witness.firstDuplicate,
+      repeatedSideEffect: witness.firstRepeatedEffect,
+      outOfOrder: witness.firstOutOfOrder,
+    },
+    names: {
+      groups: world.groupNames,
+      consumers: world.consumers.map((c) => c.options.name),
+      producers: world.producers.map((p) => p.options.name),
+    },
   };
 }
 
 /** Classifies every (message, group) obligation once the run has ended. */
-function settle(world: World): { lost: number; unexpected: number; pending: number } {
+function settle(world: World): {
+  counts: { lost: number; unexpected: number; pending: number };
+  firstLost: Example | null;
+} {
   const { messages, broker, groupNames } = world;
   const held = groupNames.map(() => new Uint8Array(messages.count));
   broker.forEachHeld((message, group) => {
@@ -74,6 +104,7 @@ function settle(world: World): { lost: number; unexpected: number; pending: numb
   let lost = 0;
   let unexpected = 0;
   let pending = 0;
+  let firstLost: Example | null = null;
   for (let group = 0; group < groupNames.length; group++) {
     const consumed = messages.consumedBy[group]!;
     const fate = messages.fate[group]!;
@@ -84,12 +115,42 @@ function settle(world: World): { lost: number; unexpected: number; pending: numb
         if (outcome !== PublishOutcome.accepted) unexpected++;
       } else if (outcome === PublishOutcome.accepted) {
         if (heldByGroup[message] === 1) pending++;
-        else if (fate[message] !== Fate.deadLettered) lost++;
+        else if (fate[message] !== Fate.deadLettered) {
+          lost++;
+          if (firstLost === null || message < firstLost.message) firstLost = lostExample(world, message, group);
+        }
       } else if (outcome === PublishOutcome.none) {
         // Still unsent, on the wire or in the broker's intake when the run ended.
         pending++;
       }
     }
   }
-  return { lost, unexpected, pending };
+  return { counts: { lost, unexpected, pending }, firstLost };
+}
+
+function lostExample(world: World, message: number, group: number): Example {
+  const { messages } = world;
+  return {
+    message,
+    group,
+    key: messages.key[message]!,
+    producer: messages.producer[message]!,
+    events: [
+      { what: "published", consumer: -1, at: messages.intendedAt[message]! },
+      { what: "confirmed by the broker", consumer: -1, at: messages.acceptedAt[message]! },
+      {
+        what: `delivered ${messages.deliveryCount[group]![message]!} times, never consumed`,
+        consumer: -1,
+        at: world.sim.now,
+      },
+    ],
+  };
+}
+
+function witnessArguments(scenario: ParsedScenario) {
+  const producers = scenario.producers.reduce((sum, p) => sum + p.instances, 0);
+  const keySpace = Math.max(1, ...scenario.producers.map((p) => (p.keys === "none" ? 1 : p.keys.count)));
+  const repeatsMatter = scenario.consumers.map((c) => c.idempotency.strategy !== "natural");
+  const scope = scenario.expect.ordering ?? "per-key";
+  return [scenario.consumers.length, producers, keySpace, scope, repeatsMatter] as const;
 }

@@ -127,8 +127,23 @@ const expectSchema = z.strictObject({
   delivery: z.enum(["at-most-once", "at-least-once", "exactly-once"]).optional().meta({
     description: "at-most-once: nothing duplicated; at-least-once: nothing lost; exactly-once: both",
   }),
+  ordering: z.enum(["per-key", "per-producer", "none"]).optional().meta({
+    description:
+      "per-key: messages with the same key from one producer instance are consumed in publish order; per-producer: all of an instance's messages are",
+  }),
+  sideEffects: z.enum(["exactly-once"]).optional().meta({
+    description: "no message's side effect is applied twice in a group (naturally idempotent effects excepted)",
+  }),
   latency: latencyBoundsSchema.optional().meta({ description: "upper bounds on end-to-end latency" }),
   queueWait: latencyBoundsSchema.optional().meta({ description: "upper bounds on time waiting in the broker" }),
+  backpressure: z
+    .strictObject({
+      maxDepth: z.number().int().min(0).optional().meta({ description: "most messages waiting in any queue" }),
+      blocked: duration().optional().meta({ description: "most time publishers may be blocked in all" }),
+      rejected: z.number().int().min(0).optional().meta({ description: "most publishes the broker may refuse" }),
+    })
+    .optional(),
+  throughput: z.strictObject({ min: rate().meta({ description: "least consumed messages per second" }) }).optional(),
 });
 
 export const scenarioSchema = z.strictObject({

@@ -1,0 +1,129 @@
+import type { MessageTable } from "../model/messages.js";
+import { NullObserver } from "../model/observer.js";
+
+export type OrderingScope = "per-key" | "per-producer" | "none";
+
+/** A violation's first instance, with the simulated times that show it (microseconds). */
+export interface Example {
+  message: number;
+  group: number;
+  key: number;
+  producer: number;
+  /** What happened, in order: e.g. consumed by billing/1 at t1, again by billing/2 at t2. */
+  events: { what: string; consumer: number; at: number }[];
+}
+
+/**
+ * Watches the event stream for the first example of each anomaly and counts
+ * out-of-order consumptions. Checkers turn these into counter-examples.
+ */
+export class Witness extends NullObserver {
+  outOfOrder = 0;
+  firstDuplicate: Example | null = null;
+  firstRepeatedEffect: Example | null = null;
+  firstOutOfOrder: Example | null = null;
+  private firstConsumed: { at: Float64Array; by: Int32Array }[] = [];
+  private firstEffect: { at: Float64Array; by: Int32Array }[] = [];
+  private messages!: MessageTable;
+  /** Highest message id consumed so far in each ordering stream (group, producer[, key]). */
+  private readonly lastInStream = new Map<number, number>();
+
+  constructor(
+    private readonly groups: number,
+    private readonly producers: number,
+    private readonly keySpace: number,
+    private readonly scope: OrderingScope,
+    private readonly repeatsMatter: readonly boolean[],
+  ) {
+    super();
+  }
+
+  /** Starts watching a run whose messages live in `messages`. */
+  watch(messages: MessageTable): void {
+    this.messages = messages;
+    const table = () => ({ at: new Float64Array(messages.capacity), by: new Int32Array(messages.capacity) });
+    this.firstConsumed = Array.from({ length: this.groups }, table);
+    this.firstEffect = Array.from({ length: this.groups }, table);
+  }
+
+  override consumed(message: number, group: number, consumer: number, timesConsumed: number, now: number): void {
+    const first = this.slot(this.firstConsumed, group, message);
+    if (timesConsumed === 1) {
+      first.at[message] = now;
+      first.by[message] = consumer;
+      this.checkOrder(message, group, consumer, now);
+    } else if (this.firstDuplicate === null) {
+      this.firstDuplicate = this.example(message, group, "consumed", first, consumer, now);
+    }
+  }
+
+  override sideEffect(message: number, group: number, consumer: number, timesApplied: number, now: number): void {
+    const first = this.slot(this.firstEffect, group, message);
+    if (timesApplied === 1) {
+      first.at[message] = now;
+      first.by[message] = consumer;
+    } else if (this.firstRepeatedEffect === null && this.repeatsMatter[group]) {
+      this.firstRepeatedEffect = this.example(message, group, "side effect applied", first, consumer, now);
+    }
+  }
+
+  private checkOrder(message: number, group: number, consumer: number, now: number): void {
+    if (this.scope === "none") return;
+    const key = this.messages.key[message]!;
+    if (this.scope === "per-key" && key < 0) return;
+    const producer = this.messages.producer[message]!;
+    const stream =
+      (group * this.producers + producer) * (this.scope === "per-key" ? this.keySpace : 1) +
+      (this.scope === "per-key" ? key : 0);
+    const last = this.lastInStream.get(stream);
+    if (last !== undefined && last > message) {
+      this.outOfOrder++;
+      if (this.firstOutOfOrder === null) {
+        this.firstOutOfOrder = {
+          message,
+          group,
+          key,
+          producer,
+          events: [{ what: `consumed after message ${last}, which was published later`, consumer, at: now }],
+        };
+      }
+    } else {
+      this.lastInStream.set(stream, message);
+    }
+  }
+
+  private example(
+    message: number,
+    group: number,
+    what: string,
+    first: { at: Float64Array; by: Int32Array },
+    consumer: number,
+    now: number,
+  ): Example {
+    return {
+      message,
+      group,
+      key: this.messages.key[message]!,
+      producer: this.messages.producer[message]!,
+      events: [
+        { what, consumer: first.by[message]!, at: first.at[message]! },
+        { what: `${what} again`, consumer, at: now },
+      ],
+    };
+  }
+
+  /** The per-group table, grown to hold `message`. */
+  private slot(tables: { at: Float64Array; by: Int32Array }[], group: number, message: number) {
+    let table = tables[group]!;
+    if (message >= table.at.length) {
+      const size = Math.max(message + 1, table.at.length * 2);
+      const at = new Float64Array(size);
+      at.set(table.at);
+      const by = new Int32Array(size);
+      by.set(table.by);
+      table = { at, by };
+      tables[group] = table;
+    }
+    return table;
+  }
+}
