@@ -1,13 +1,15 @@
 import type { ParsedScenario } from "../scenario/schema.js";
 import type { Broker, BrokerContext } from "./broker.js";
-import { createFifoBroker } from "./fifo/fifo.js";
+import { profileNamed } from "./profiles.js";
 
 export type BrokerSpec = ParsedScenario["broker"];
 
-/** Builds the broker a scenario names. Each profile validates its own settings in the scenario schema. */
+/** Builds the broker a scenario names. Each profile validates its own section in the scenario schema. */
 export function createBroker(spec: BrokerSpec, context: BrokerContext): Broker {
-  switch (spec.profile) {
-    case "fifo":
-      return createFifoBroker(context, spec.settings);
-  }
+  return profileNamed(spec.profile).create(context, spec);
+}
+
+/** Unacked deliveries one consumer of the given concurrency may hold under this profile. */
+export function consumerCapacity(spec: BrokerSpec, concurrency: number): number {
+  return profileNamed(spec.profile).consumerCapacity(spec, concurrency);
 }

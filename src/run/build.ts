@@ -1,5 +1,5 @@
 import type { Broker, BrokerContext, ConsumerSlot } from "../brokers/broker.js";
-import { createBroker } from "../brokers/registry.js";
+import { consumerCapacity, createBroker } from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { Consumer } from "../model/consumer.js";
@@ -107,7 +107,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
 
   scenario.consumers.forEach((spec, group) => {
     for (let instance = 0; instance < spec.instances; instance++) {
-      slots.push({ index: slots.length, group, capacity: prefetchOf(scenario.broker) ?? spec.concurrency });
+      slots.push({ index: slots.length, group, capacity: consumerCapacity(scenario.broker, spec.concurrency) });
     }
   });
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
@@ -181,11 +181,6 @@ function expectedMessages(scenario: ParsedScenario): number {
 
 function endpointName(endpoint: Endpoint): string {
   return endpoint.kind === "broker" ? "broker" : `${endpoint.kind}:${endpoint.instance}`;
-}
-
-/** The per-consumer limit on unacked deliveries the profile sets, if any. */
-function prefetchOf(broker: ParsedScenario["broker"]): number | null {
-  return broker.settings.prefetch;
 }
 
 /** Poison messages are drawn per producer instance from their own stream, only when a poison fault applies. */

@@ -1,5 +1,6 @@
 import * as z from "zod";
-import { fifoSettingsSchema } from "../brokers/fifo/settings.js";
+import type { fifoSchema } from "../brokers/fifo/profile.js";
+import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, sizeDistribution } from "./quantities.js";
@@ -104,16 +105,11 @@ const consumerSchema = z.strictObject({
   idempotency: idempotencySchema.prefault({ strategy: "none" }),
 });
 
-const brokerSchema = z.discriminatedUnion("profile", [
-  z.strictObject({
-    profile: z.literal("fifo").meta({ description: "a plain FIFO queue per consumer group" }),
-    partitions: z.literal(1).default(1).meta({ description: "fifo has one queue per group" }),
-    serviceTime: durationDistribution()
-      .prefault(0)
-      .meta({ description: "broker work per publish, done one at a time (a single broker thread)" }),
-    settings: fifoSettingsSchema,
-  }),
-]);
+/** The `broker:` section: one shape per profile, told apart by `profile`. */
+const brokerSchema = z.discriminatedUnion(
+  "profile",
+  profiles.map((p) => p.schema) as unknown as [typeof fifoSchema, ...(typeof fifoSchema)[]],
+);
 
 const latencyBoundsSchema = z.strictObject({
   mean: duration().optional(),

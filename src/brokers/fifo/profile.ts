@@ -1,0 +1,17 @@
+import { brokerSection, defineProfile } from "../profile.js";
+import { createFifoBroker } from "./fifo.js";
+import { fifoSettingsSchema } from "./settings.js";
+
+export const fifoSchema = brokerSection(
+  "fifo",
+  "a plain FIFO queue per consumer group (an idealized broker)",
+  fifoSettingsSchema,
+);
+
+export const fifoProfile = defineProfile({
+  name: "fifo",
+  summary: "a plain FIFO queue per consumer group (an idealized broker)",
+  schema: fifoSchema,
+  create: (context, section) => createFifoBroker(context, section.settings),
+  consumerCapacity: (section, concurrency) => section.settings.prefetch ?? concurrency,
+});
