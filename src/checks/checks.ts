@@ -64,7 +64,7 @@ function deliveryCheck(guarantee: NonNullable<Expectations["delivery"]>, result:
   return withExample({ name: `delivery: ${guarantee}`, expected, observed: parts.join(", "), passed }, example, result);
 }
 
-function orderingCheck(scope: "per-key" | "per-producer", result: RunResult): CheckResult {
+function orderingCheck(scope: "per-key" | "per-producer" | "per-partition", result: RunResult): CheckResult {
   const check = {
     name: `ordering: ${scope}`,
     expected: "0 out of order",

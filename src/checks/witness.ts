@@ -1,7 +1,7 @@
 import type { MessageTable } from "../model/messages.js";
 import { NullObserver } from "../model/observer.js";
 
-export type OrderingScope = "per-key" | "per-producer" | "none";
+export type OrderingScope = "per-key" | "per-producer" | "per-partition" | "none";
 
 /** A violation's first instance, with the simulated times that show it (microseconds). */
 export interface Example {
@@ -72,9 +72,7 @@ export class Witness extends NullObserver {
     const key = this.messages.key[message]!;
     if (this.scope === "per-key" && key < 0) return;
     const producer = this.messages.producer[message]!;
-    const stream =
-      (group * this.producers + producer) * (this.scope === "per-key" ? this.keySpace : 1) +
-      (this.scope === "per-key" ? key : 0);
+    const stream = this.streamOf(group, producer, key, this.messages.partition[message]!);
     const last = this.lastInStream.get(stream);
     if (last !== undefined && last > message) {
       this.outOfOrder++;
@@ -89,6 +87,18 @@ export class Witness extends NullObserver {
       }
     } else {
       this.lastInStream.set(stream, message);
+    }
+  }
+
+  /** A number naming the ordering stream a message belongs to, unique per (group, scope's identity). */
+  private streamOf(group: number, producer: number, key: number, partition: number): number {
+    switch (this.scope) {
+      case "per-key":
+        return (group * this.producers + producer) * this.keySpace + key;
+      case "per-producer":
+        return group * this.producers + producer;
+      default:
+        return group * 2 ** 21 + partition;
     }
   }
 

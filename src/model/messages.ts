@@ -23,6 +23,8 @@ export class MessageTable {
   key: Int32Array;
   size: Float64Array;
   outcome: Uint8Array;
+  /** The partition (or shard, or message group) a profile put the message in; 0 where there is one queue. */
+  partition: Int32Array;
   /** 1 for a poison message: processing it always fails. */
   poison: Uint8Array;
   /** Per consumer group: deliveries so far (1 on the first), saturating at 65535. */
@@ -43,6 +45,7 @@ export class MessageTable {
     this.size = new Float64Array(initialCapacity);
     this.outcome = new Uint8Array(initialCapacity);
     this.poison = new Uint8Array(initialCapacity);
+    this.partition = new Int32Array(initialCapacity);
     this.deliveryCount = Array.from({ length: groups }, () => new Uint16Array(initialCapacity));
     this.effects = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
     this.fate = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
@@ -59,6 +62,7 @@ export class MessageTable {
     this.size[id] = size;
     this.outcome[id] = PublishOutcome.none;
     this.poison[id] = poison ? 1 : 0;
+    this.partition[id] = 0;
     return id;
   }
 
@@ -95,6 +99,7 @@ export class MessageTable {
     this.size = grown(this.size, this.capacity);
     this.outcome = grown(this.outcome, this.capacity);
     this.poison = grown(this.poison, this.capacity);
+    this.partition = grown(this.partition, this.capacity);
     for (let g = 0; g < this.deliveryCount.length; g++) {
       this.deliveryCount[g] = grown(this.deliveryCount[g]!, this.capacity);
       this.effects[g] = grown(this.effects[g]!, this.capacity);

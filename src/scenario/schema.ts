@@ -123,9 +123,9 @@ const expectSchema = z.strictObject({
   delivery: z.enum(["at-most-once", "at-least-once", "exactly-once"]).optional().meta({
     description: "at-most-once: nothing duplicated; at-least-once: nothing lost; exactly-once: both",
   }),
-  ordering: z.enum(["per-key", "per-producer", "none"]).optional().meta({
+  ordering: z.enum(["per-key", "per-producer", "per-partition", "none"]).optional().meta({
     description:
-      "per-key: messages with the same key from one producer instance are consumed in publish order; per-producer: all of an instance's messages are",
+      "per-key: messages with the same key from one producer instance are consumed in publish order; per-producer: all of an instance's messages are; per-partition: all messages of a partition (or message group) are",
   }),
   sideEffects: z.enum(["exactly-once"]).optional().meta({
     description: "no message's side effect is applied twice in a group (naturally idempotent effects excepted)",

@@ -1,0 +1,94 @@
+// The contract every broker profile must honour: determinism, conservation of messages, nothing lost without faults, and stale acks ignored after crashes.
+import { describe, expect, it } from "vitest";
+import { profiles } from "../../src/brokers/profiles.js";
+import { runScenario, simulate } from "../../src/index.js";
+import type { RunResult } from "../../src/run/simulate.js";
+import { parsed, scenarioInput } from "../helpers/scenario.js";
+
+function workload(profile: string, extra: Record<string, unknown> = {}) {
+  return scenarioInput({
+    duration: "20s",
+    drainTimeout: "10m",
+    broker: { profile },
+    network: { latency: { dist: "lognormal", median: "300us", p99: "3ms" } },
+    producers: [{ name: "orders", instances: 2, rate: "100/s", keys: { count: 50, dist: "zipf", s: 1.1 } }],
+    consumers: [
+      { group: "billing", instances: 3, processing: { dist: "exponential", mean: "5ms" } },
+      { group: "audit", processing: "1ms" },
+    ],
+    ...extra,
+  });
+}
+
+/** Every (message, group) pair ends in exactly one place. */
+function expectConservation(result: RunResult) {
+  const c = result.counts;
+  const groups = result.scenario.consumers.length;
+  expect(c.unexpected).toBe(0);
+  expect(c.consumed + c.lost + c.pending + c.deadLettered).toBe((c.published - c.rejected) * groups);
+}
+
+describe.each(profiles.map((p) => p.name))("profile %s", (profile) => {
+  it("is deterministic: same scenario and seed, same summary bytes", () => {
+    const input = workload(profile, {
+      faults: [{ at: "5s", crash: "consumer", target: "billing/1", restartAfter: "3s" }],
+    });
+    const first = JSON.stringify(runScenario(parsed(input)).summary);
+    expect(JSON.stringify(runScenario(parsed(input)).summary)).toBe(first);
+  });
+
+  it("loses nothing and leaves nothing pending when nothing fails", () => {
+    const result = simulate(parsed(workload(profile)));
+    expect(result.counts.published).toBeGreaterThan(3000);
+    expect(result.counts.lost).toBe(0);
+    expect(result.counts.pending).toBe(0);
+    expect(result.counts.consumed).toBe(result.counts.published * 2);
+    expectConservation(result);
+  });
+
+  it("conserves messages through consumer crashes at every point of the cycle", () => {
+    for (const point of ["now", "after-receive", "after-side-effect", "after-dedup-record", "before-ack"]) {
+      const result = simulate(
+        parsed(
+          workload(profile, {
+            consumers: [
+              {
+                group: "billing",
+                instances: 3,
+                processing: { dist: "exponential", mean: "5ms" },
+                idempotency: { strategy: "dedup-store" },
+              },
+              { group: "audit", processing: "1ms" },
+            ],
+            faults: [
+              { at: "5s", crash: "consumer", target: "billing/1", restartAfter: "2s", point },
+              {
+                every: { dist: "exponential", mean: "4s" },
+                crash: "consumer",
+                target: "audit/*",
+                restartAfter: "500ms",
+              },
+            ],
+          }),
+        ),
+      );
+      expectConservation(result);
+      expect(result.faults.some((f) => f.kind === "consumer-crash")).toBe(true);
+    }
+  });
+
+  it("conserves messages through a broker crash", () => {
+    const result = simulate(parsed(workload(profile, { faults: [{ at: "7s", crash: "broker", restartAfter: "2s" }] })));
+    expectConservation(result);
+    expect(result.faults.map((f) => f.kind)).toEqual(["broker-crash"]);
+  });
+
+  it("conserves messages when deliveries are duplicated on the wire", () => {
+    const result = simulate(
+      parsed(workload(profile, { faults: [{ at: "2s", for: "10s", duplicate: { probability: 0.2 } }] })),
+    );
+    expectConservation(result);
+    expect(result.counts.duplicated).toBeGreaterThan(0);
+    expect(result.counts.lost).toBe(0);
+  });
+});
