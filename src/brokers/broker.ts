@@ -3,6 +3,7 @@ import type { DeliveryTable } from "../model/deliveries.js";
 import type { MessageTable } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { PublisherGate } from "../model/publisher-gate.js";
+import type { Rng } from "../random/streams.js";
 
 /**
  * The contract between the generic model and a broker profile. Producers and
@@ -51,6 +52,10 @@ export interface BrokerContext {
   consumers: readonly ConsumerSlot[];
   /** Per consumer: its current incarnation (bumped by each crash). */
   incarnations: Int32Array;
+  /** A random stream of the broker's own, named `broker:<purpose>`; each purpose may be asked for once. */
+  stream(purpose: string): Rng;
+  /** Producer instance names by index, and consumer instance names by index (for traces and errors). */
+  names: { producers: readonly string[]; consumers: readonly string[]; groups: readonly string[] };
   /** Records that the broker took responsibility for a message and confirms it to its producer. */
   accept(message: number): void;
   /** Refuses a publish: the producer gets a nack. */

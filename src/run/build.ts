@@ -78,6 +78,14 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     groupCount: groupNames.length,
     consumers: slots,
     incarnations,
+    stream: (purpose) => streams.stream(`broker:${purpose}`),
+    names: {
+      producers: scenario.producers.flatMap((p) => Array.from({ length: p.instances }, (_, i) => `${p.name}#${i + 1}`)),
+      consumers: scenario.consumers.flatMap((c) =>
+        Array.from({ length: c.instances }, (_, i) => `${c.group}/${i + 1}`),
+      ),
+      groups: groupNames,
+    },
     accept(message) {
       messages.acceptedAt[message] = sim.now;
       messages.outcome[message] = PublishOutcome.accepted;
