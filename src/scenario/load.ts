@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type * as z from "zod";
+import { faultTargetProblems } from "../faults/targets.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
-import { allowedKeysAt } from "./schema-walk.js";
+import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
 
 export type LoadResult =
   | { ok: true; scenario: ParsedScenario; file: string }
@@ -78,7 +79,19 @@ export function validateScenario(
   const duplicates = duplicateNames(data).map(
     ({ path, message }): ScenarioIssue => ({ code: "invalid", path, message }),
   );
-  if (parsed.success && duplicates.length === 0) return { ok: true, scenario: parsed.data };
+  const targets = parsed.success
+    ? faultTargetProblems(parsed.data).map(({ path, message, candidates }): ScenarioIssue => {
+        const suggestion = closestMatch(String(message.split('"')[1]), candidates);
+        return {
+          code: "unknown-value",
+          path,
+          message,
+          ...(suggestion ? { hint: messages.didYouMean(suggestion) } : {}),
+        };
+      })
+    : [];
+  if (parsed.success && duplicates.length === 0 && targets.length === 0) return { ok: true, scenario: parsed.data };
+  if (parsed.success && duplicates.length === 0) return { ok: false, issues: targets };
   const issues = parsed.success ? [] : parsed.error.issues.flatMap((issue) => translate(issue, [], data));
   return { ok: false, issues: dropMissingExplainedByTypo(dedupe([...issues, ...duplicates])) };
 }
@@ -174,7 +187,11 @@ function translateUnion(
     ];
   }
   if (input === undefined) return [missing(path)];
-  const branches = issue.errors.map((branch) => branch.flatMap((inner) => translate(inner, path, root)));
+  const branches = issue.errors.map((branch) =>
+    dropMissingExplainedByTypo(branch.flatMap((inner) => translate(inner, path, root))),
+  );
+  const resembled = unionOptionAt(scenarioSchema, path, root);
+  if (resembled >= 0 && branches[resembled]) return branches[resembled];
   const best = branches.reduce((a, b) => (branchScore(b) > branchScore(a) ? b : a), branches[0] ?? []);
   return best;
 }

@@ -47,8 +47,68 @@ function unwrap(definition: Definition, data: unknown): Definition {
   return current;
 }
 
+/**
+ * For a union without a discriminator at `path` (e.g. the kinds of fault), the
+ * index of the option the user's object most resembles, or -1.
+ */
+export function unionOptionAt(schema: z.ZodType, path: readonly (string | number)[], data: unknown): number {
+  let definition: Definition = schema._zod.def;
+  let value: unknown = data;
+  for (const segment of path) {
+    definition = unwrap(definition, value);
+    value = (value as Record<string | number, unknown> | undefined)?.[segment];
+    if (definition?.type === "object") definition = definition.shape[segment]?._zod.def;
+    else if (definition?.type === "array") definition = definition.element._zod.def;
+    else return -1;
+  }
+  while (definition && definition.type !== "union" && (definition.innerType || definition.in)) {
+    definition = (definition.innerType ?? definition.in)._zod.def;
+  }
+  if (definition?.type !== "union" || definition.discriminator || typeof value !== "object" || value === null)
+    return -1;
+  return bestOverlap(
+    definition.options.map((option: z.ZodType) => unwrap(option._zod.def, value)),
+    value,
+  );
+}
+
+/** The object option sharing most keys with the data; a near-miss key (slowe for slow) counts half. */
+function bestOverlap(options: Definition[], data: object): number {
+  const keys = Object.keys(data);
+  let best = -1;
+  let bestScore = -1;
+  options.forEach((option, index) => {
+    if (option?.type !== "object") return;
+    const shape = Object.keys(option.shape);
+    const missing = shape.filter((key) => !keys.includes(key));
+    let score = 0;
+    for (const key of keys) {
+      if (shape.includes(key)) score += 1;
+      else if (missing.some((candidate) => isNearMiss(key, candidate))) score += 0.5;
+    }
+    if (score > bestScore) {
+      best = index;
+      bestScore = score;
+    }
+  });
+  return best;
+}
+
+function isNearMiss(a: string, b: string): boolean {
+  if (a.toLowerCase() === b.toLowerCase()) return true;
+  const lengthGap = Math.abs(a.length - b.length);
+  if (lengthGap > 2) return false;
+  let common = 0;
+  while (common < Math.min(a.length, b.length) && a[common] === b[common]) common++;
+  return common >= Math.min(a.length, b.length) - 1;
+}
+
 function chooseOption(union: Definition, data: unknown): Definition {
   const options: Definition[] = union.options.map((option: z.ZodType) => unwrap(option._zod.def, data));
+  if (!union.discriminator && typeof data === "object" && data !== null) {
+    const index = bestOverlap(options, data);
+    if (index >= 0) return options[index];
+  }
   const discriminator: string | undefined = union.discriminator;
   if (discriminator && typeof data === "object" && data !== null) {
     const wanted = (data as Record<string, unknown>)[discriminator];

@@ -1,0 +1,65 @@
+import type { ParsedScenario } from "../scenario/schema.js";
+
+export interface TargetProblem {
+  path: (string | number)[];
+  message: string;
+  /** Names that would have been valid, for "did you mean". */
+  candidates: string[];
+}
+
+/**
+ * Checks that every fault names components the scenario has: a consumer
+ * instance (billing/2), group (billing) or random pick (billing/*), a
+ * producer, or the broker. Run after the schema, on the parsed scenario.
+ */
+export function faultTargetProblems(scenario: ParsedScenario): TargetProblem[] {
+  const groups = scenario.consumers.map((c) => c.group);
+  const instances = scenario.consumers.flatMap((c) =>
+    Array.from({ length: c.instances }, (_, i) => `${c.group}/${i + 1}`),
+  );
+  const consumerTargets = [...groups, ...instances, ...groups.map((g) => `${g}/*`)];
+  const producers = scenario.producers.map((p) => p.name);
+  const producerInstances = scenario.producers.flatMap((p) =>
+    Array.from({ length: p.instances }, (_, i) => `${p.name}#${i + 1}`),
+  );
+  const endpoints = ["broker", "*", ...groups, ...instances, ...producers, ...producerInstances];
+  const problems: TargetProblem[] = [];
+  const expect = (path: (string | number)[], value: string, allowed: string[], what: string) => {
+    if (!allowed.includes(value)) problems.push({ path, message: `"${value}" is not ${what}`, candidates: allowed });
+  };
+  scenario.faults.forEach((fault, index) => {
+    const at = ["faults", index];
+    if ("crash" in fault && fault.crash === "consumer" && fault.target !== undefined) {
+      expect([...at, "target"], fault.target, consumerTargets, "a consumer group, instance or group/*");
+    } else if ("slow" in fault) {
+      expect([...at, "slow", "target"], fault.slow.target, consumerTargets, "a consumer group, instance or group/*");
+    } else if ("duplicate" in fault) {
+      expect(
+        [...at, "duplicate", "target"],
+        fault.duplicate.target,
+        ["broker", ...groups, ...instances],
+        "broker or a consumer group or instance",
+      );
+    } else if ("poison" in fault && fault.poison.producer !== undefined) {
+      expect([...at, "poison", "producer"], fault.poison.producer, producers, "a producer");
+    } else if ("latency" in fault) {
+      const sides = fault.latency.link.split("->");
+      if (sides.length !== 2) {
+        problems.push({
+          path: [...at, "latency", "link"],
+          message: 'a link is written "from->to", e.g. broker->billing',
+          candidates: [],
+        });
+      } else {
+        for (const side of sides)
+          expect(
+            [...at, "latency", "link"],
+            side.trim(),
+            endpoints,
+            "a component (broker, a producer, a group or an instance)",
+          );
+      }
+    }
+  });
+  return problems;
+}
