@@ -11,10 +11,9 @@ const snapshot = (p99: number) => ({
   percentiles: [0, 1, 2, 3, 4, p99, 6, 7, p99 * 2],
 });
 
-function result(
-  expect: Record<string, unknown>,
-  changes: Partial<RunResult> & { counts?: Partial<RunResult["counts"]> } = {},
-) {
+type Changes = Partial<Omit<RunResult, "counts">> & { counts?: Partial<RunResult["counts"]> };
+
+function result(expect: Record<string, unknown>, changes: Changes = {}) {
   const base: RunResult = {
     scenario: parsed(scenarioInput({ expect })),
     endedAt: 10_000_000,
