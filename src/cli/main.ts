@@ -9,6 +9,8 @@ import {
   type Summary,
   writeSummary,
 } from "../index.js";
+import { TraceWriter } from "../report/trace.js";
+import { componentNames } from "../run/names.js";
 import { jsonSchemaText } from "../scenario/json-schema.js";
 import { ExitCode } from "./exit-codes.js";
 import { progressBar } from "./progress.js";
@@ -22,6 +24,7 @@ interface RunOptions {
   seed: number | undefined;
   out: string;
   json: boolean;
+  trace: string | undefined;
 }
 
 function loadAll(files: string[]): { file: string; scenario: ParsedScenario }[] {
@@ -44,6 +47,9 @@ function loadAll(files: string[]): { file: string; scenario: ParsedScenario }[] 
 
 function commandRun(options: RunOptions): number {
   const loaded = loadAll(options.scenarios);
+  if (options.trace !== undefined && loaded.length > 1) {
+    throw new UsageError("--trace writes one file: give it a single scenario");
+  }
   const names = new Map<string, string>();
   for (const { file, scenario } of loaded) {
     const other = names.get(scenario.name);
@@ -58,10 +64,12 @@ function commandRun(options: RunOptions): number {
   for (const { file, scenario: parsed } of loaded) {
     const scenario = options.seed === undefined ? parsed : { ...parsed, seed: options.seed };
     const progress = progressBar(scenario.name);
+    const trace = options.trace === undefined ? undefined : new TraceWriter(options.trace, componentNames(scenario));
     const startedAt = Date.now();
     let run: ReturnType<typeof runScenario>;
     try {
-      run = runScenario(scenario, { onProgress: progress.update });
+      run = runScenario(scenario, { onProgress: progress.update, ...(trace ? { observers: [trace] } : {}) });
+      trace?.close();
     } catch (error) {
       if (error instanceof EventBudgetExceeded) {
         throw new UsageError(`${file}: ${error.message}; raise limits.maxEvents if the scenario really needs more`);
@@ -114,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
             default: false,
             describe: "print summary.json to stdout instead of a human summary",
           })
+          .option("trace", { type: "string", describe: "write every event as newline-delimited JSON to this file" })
           .check((args) => {
             if (args.seed !== undefined && !(Number.isInteger(args.seed) && args.seed >= 0 && args.seed < 2 ** 32)) {
               throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${args.seed}`);
@@ -121,7 +130,13 @@ export async function main(argv: string[]): Promise<number> {
             return true;
           }),
       (args) => {
-        exitCode = commandRun({ scenarios: args.scenarios, seed: args.seed, out: args.out, json: args.json });
+        exitCode = commandRun({
+          scenarios: args.scenarios,
+          seed: args.seed,
+          out: args.out,
+          json: args.json,
+          trace: args.trace,
+        });
       },
     )
     .command(

@@ -96,8 +96,10 @@ export class FaultInjector {
     };
     const now = sim.now;
     const occurrence = (kind: FaultOccurrence["kind"], target: string): FaultOccurrence => {
-      const record: FaultOccurrence = { fault: index, kind, target, start: now, end: scenario.duration, effects: {} };
+      const start = sim.now;
+      const record: FaultOccurrence = { fault: index, kind, target, start, end: scenario.duration, effects: {} };
       this.occurrences.push(record);
+      this.world.observer.fault(kind, target, true, start);
       return record;
     };
     const closeAt = (record: FaultOccurrence, at: number, undo: () => void): void => {
@@ -106,6 +108,7 @@ export class FaultInjector {
         if (done) return;
         done = true;
         record.end = sim.now;
+        this.world.observer.fault(record.kind, record.target, false, sim.now);
         undo();
         endOnce(sim.now);
       };
@@ -169,7 +172,6 @@ export class FaultInjector {
     const { sim, scenario } = this.world;
     consumer.armCrash(point, (held) => {
       const record = occurrence("consumer-crash", consumer.options.name);
-      record.start = sim.now;
       record.effects.deliveriesHeld = held;
       closeAt(record, sim.now + (restartAfter ?? scenario.duration), () => consumer.restart());
     });

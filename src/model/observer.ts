@@ -3,6 +3,8 @@
  * only observe: they never change what the model does.
  */
 export interface RunObserver {
+  /** Called once before the run starts, with the table the message ids refer to. */
+  watch?(messages: import("./messages.js").MessageTable): void;
   /** A producer created a message (its intended send time is `intendedAt` in the message table). */
   published(message: number, now: number): void;
   /** The broker accepted a message and confirms it to the producer. */
@@ -23,6 +25,8 @@ export interface RunObserver {
   depthChanged(group: number, depth: number, now: number): void;
   /** Publishers were blocked (true) or released (false) by the broker. */
   publishingBlocked(blocked: boolean, now: number): void;
+  /** A fault began or ended. */
+  fault(kind: string, target: string, began: boolean, now: number): void;
 }
 
 /** An observer that ignores everything: extend it and override only what you need. */
@@ -44,6 +48,7 @@ export class NullObserver implements RunObserver {
   dropped(_message: number, _group: number, _reason: string, _now: number): void {}
   depthChanged(_group: number, _depth: number, _now: number): void {}
   publishingBlocked(_blocked: boolean, _now: number): void {}
+  fault(_kind: string, _target: string, _began: boolean, _now: number): void {}
 }
 
 /** Passes every report to several observers, in order. */
@@ -79,5 +84,8 @@ export class ObserverFanout implements RunObserver {
   }
   publishingBlocked(blocked: boolean, now: number): void {
     for (const o of this.observers) o.publishingBlocked(blocked, now);
+  }
+  fault(kind: string, target: string, began: boolean, now: number): void {
+    for (const o of this.observers) o.fault(kind, target, began, now);
   }
 }

@@ -16,6 +16,7 @@ import { keyPickerFor } from "../random/keys.js";
 import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
+import { componentNames } from "./names.js";
 
 /** Everything one run is made of, wired together and ready to start. */
 export interface World {
@@ -79,13 +80,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     consumers: slots,
     incarnations,
     stream: (purpose) => streams.stream(`broker:${purpose}`),
-    names: {
-      producers: scenario.producers.flatMap((p) => Array.from({ length: p.instances }, (_, i) => `${p.name}#${i + 1}`)),
-      consumers: scenario.consumers.flatMap((c) =>
-        Array.from({ length: c.instances }, (_, i) => `${c.group}/${i + 1}`),
-      ),
-      groups: groupNames,
-    },
+    names: componentNames(scenario),
     accept(message) {
       messages.acceptedAt[message] = sim.now;
       messages.outcome[message] = PublishOutcome.accepted;

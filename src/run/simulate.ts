@@ -6,6 +6,7 @@ import { Fate, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, type World } from "./build.js";
+import { type ComponentNames, componentNames } from "./names.js";
 
 /** The outcome of one run: plain figures, no live model objects. */
 export interface RunResult {
@@ -38,7 +39,7 @@ export interface RunResult {
     outOfOrder: Example | null;
   };
   /** Names by index, for turning examples into words. */
-  names: { groups: string[]; consumers: string[]; producers: string[] };
+  names: ComponentNames;
 }
 
 export interface SimulateOptions {
@@ -50,8 +51,9 @@ export interface SimulateOptions {
 
 export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}): RunResult {
   const witness = new Witness(...witnessArguments(scenario));
-  const world = buildWorld(scenario, [witness, ...(options.observers ?? [])]);
-  witness.watch(world.messages);
+  const observers = [witness, ...(options.observers ?? [])];
+  const world = buildWorld(scenario, observers);
+  for (const observer of observers) observer.watch?.(world.messages);
   const faults = new FaultInjector(world);
   faults.start();
   for (const producer of world.producers) producer.start();
@@ -83,11 +85,7 @@ export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}
       repeatedSideEffect: witness.firstRepeatedEffect,
       outOfOrder: witness.firstOutOfOrder,
     },
-    names: {
-      groups: world.groupNames,
-      consumers: world.consumers.map((c) => c.options.name),
-      producers: world.producers.map((p) => p.options.name),
-    },
+    names: componentNames(scenario),
   };
 }
 

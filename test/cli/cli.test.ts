@@ -97,6 +97,25 @@ describe("queuesim CLI", () => {
     expect(typo.stderr).toContain(`unknown command "rn". Did you mean run?`);
   });
 
+  it("writes the event trace as newline-delimited JSON with --trace", () => {
+    const dir = workspace({
+      "crash.yaml": `${valid("crash")}faults: [{at: 1s, crash: consumer, target: g/1, restartAfter: 1s}]\n`,
+    });
+    const { code } = queuesim(["run", "crash.yaml", "--trace", "events.ndjson"], dir);
+    expect(code).toBe(0);
+    const events = readFileSync(join(dir, "events.ndjson"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(events[0]).toEqual({ tMs: events[0].tMs, event: "publish", message: 0, producer: "p#1" });
+    expect(events.filter((e) => e.event === "fault-start")).toEqual([
+      { tMs: 1000, event: "fault-start", kind: "consumer-crash", target: "g/1" },
+    ]);
+    const times = events.map((e) => e.tMs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(queuesim(["run", "crash.yaml", "crash.yaml", "--trace", "x.ndjson"], dir).code).toBe(2);
+  });
+
   it("prints the JSON Schema", () => {
     const { code, stdout } = queuesim(["schema"], workspace({}));
     expect(code).toBe(0);

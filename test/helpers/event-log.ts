@@ -34,6 +34,10 @@ export class EventLog implements RunObserver {
     this.lines.push(`t=${now} ${blocked ? "blocked" : "unblocked"}`);
   }
 
+  fault(kind: string, target: string, began: boolean, now: number): void {
+    this.lines.push(`t=${now} fault ${kind} ${target} ${began ? "began" : "ended"}`);
+  }
+
   matching(word: string): string[] {
     return this.lines.filter((line) => line.includes(` ${word} `) || line.endsWith(` ${word}`));
   }
