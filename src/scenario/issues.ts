@@ -39,6 +39,8 @@ export const messages = {
     `expected ${tooSmall ? (inclusive ? "at least" : "more than") : inclusive ? "at most" : "less than"} ${bound}, found ${found}`,
   expectedFound: (expected: string, found: string) => `expected ${expected}, found ${found}`,
   didYouMean: (suggestion: string) => `did you mean "${suggestion}"?`,
+  settingOfOtherProfile: (setting: string, owners: readonly string[], profile: string) =>
+    `"${setting}" is a setting of ${owners.join(", ")}; it does not apply to ${profile}`,
   validKeys: (keys: readonly string[]) => `valid fields here: ${keys.join(", ")}`,
   unreadable: (reason: string) => `cannot read the scenario file: ${reason}`,
   notAnObject: (found: string) => `a scenario file must hold a mapping (name: ..., duration: ..., ...), found ${found}`,

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type * as z from "zod";
+import { profiles } from "../brokers/profiles.js";
 import { faultTargetProblems } from "../faults/targets.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
@@ -104,14 +105,16 @@ function translate(issue: ZodIssue, prefix: (string | number)[], root: unknown):
   switch (issue.code) {
     case "unrecognized_keys": {
       const allowed = allowedKeysAt(scenarioSchema, path, root);
+      const elsewhere = path.join(".") === "broker.settings" ? settingOwners(root) : new Map<string, string[]>();
       return issue.keys.map((key) => {
         const suggestion = closestMatch(key, allowed);
-        return {
-          code: "unknown-field",
-          path: [...path, key],
-          message: messages.unknownField(key),
-          hint: suggestion ? messages.didYouMean(suggestion) : messages.validKeys(allowed),
-        };
+        const owners = elsewhere.get(key);
+        const hint = owners
+          ? messages.settingOfOtherProfile(key, owners, profileOf(root))
+          : suggestion
+            ? messages.didYouMean(suggestion)
+            : messages.validKeys(allowed);
+        return { code: "unknown-field", path: [...path, key], message: messages.unknownField(key), hint };
       });
     }
     case "invalid_type": {
@@ -201,6 +204,24 @@ function branchScore(issues: ScenarioIssue[]): number {
   const depth = Math.max(0, ...issues.map((i) => i.path.length));
   const typeOnly = issues.every((i) => i.code === "wrong-type") ? 0 : 0.5;
   return depth + typeOnly;
+}
+
+/** Which other profiles have a setting of each name, so a misplaced one can be explained. */
+function settingOwners(root: unknown): Map<string, string[]> {
+  const current = profileOf(root);
+  const owners = new Map<string, string[]>();
+  for (const profile of profiles) {
+    if (profile.name === current) continue;
+    for (const key of allowedKeysAt(profile.schema, ["settings"], {})) {
+      owners.set(key, [...(owners.get(key) ?? []), profile.name]);
+    }
+  }
+  return owners;
+}
+
+function profileOf(root: unknown): string {
+  const broker = (root as { broker?: { profile?: unknown } } | null)?.broker;
+  return String(broker?.profile ?? "");
 }
 
 function missing(path: (string | number)[], expected?: string): ScenarioIssue {
