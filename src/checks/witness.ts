@@ -22,8 +22,13 @@ export class Witness extends NullObserver {
   firstDuplicate: Example | null = null;
   firstRepeatedEffect: Example | null = null;
   firstOutOfOrder: Example | null = null;
+  /**
+   * Per group: when and by whom each message was first consumed. That is also
+   * its first side effect: a first consumption always applies the effect (only
+   * a message already recorded in a dedup store skips it, which takes an
+   * earlier effect), so one table serves both examples.
+   */
   private firstConsumed: { at: Float64Array; by: Int32Array }[] = [];
-  private firstEffect: { at: Float64Array; by: Int32Array }[] = [];
   private messages!: MessageTable;
   /** Highest message id consumed so far in each ordering stream (group, producer[, key]). */
   private readonly lastInStream = new Map<number, number>();
@@ -43,7 +48,6 @@ export class Witness extends NullObserver {
     this.messages = messages;
     const table = () => ({ at: new Float64Array(messages.capacity), by: new Int32Array(messages.capacity) });
     this.firstConsumed = Array.from({ length: this.groups }, table);
-    this.firstEffect = Array.from({ length: this.groups }, table);
   }
 
   override consumed(message: number, group: number, consumer: number, timesConsumed: number, now: number): void {
@@ -58,13 +62,9 @@ export class Witness extends NullObserver {
   }
 
   override sideEffect(message: number, group: number, consumer: number, timesApplied: number, now: number): void {
-    const first = this.slot(this.firstEffect, group, message);
-    if (timesApplied === 1) {
-      first.at[message] = now;
-      first.by[message] = consumer;
-    } else if (this.firstRepeatedEffect === null && this.repeatsMatter[group]) {
-      this.firstRepeatedEffect = this.example(message, group, "side effect applied", first, consumer, now);
-    }
+    if (timesApplied === 1 || this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
+    const first = this.slot(this.firstConsumed, group, message);
+    this.firstRepeatedEffect = this.example(message, group, "side effect applied", first, consumer, now);
   }
 
   private checkOrder(message: number, group: number, consumer: number, now: number): void {

@@ -89,3 +89,56 @@ export class ObserverFanout implements RunObserver {
     for (const o of this.observers) o.fault(kind, target, began, now);
   }
 }
+
+/** Two observers without a loop: the common case (metrics plus the checkers' witness) on the hot path. */
+export class ObserverPair implements RunObserver {
+  constructor(
+    private readonly first: RunObserver,
+    private readonly second: RunObserver,
+  ) {}
+
+  published(message: number, now: number): void {
+    this.first.published(message, now);
+    this.second.published(message, now);
+  }
+  accepted(message: number, now: number): void {
+    this.first.accepted(message, now);
+    this.second.accepted(message, now);
+  }
+  rejected(message: number, now: number): void {
+    this.first.rejected(message, now);
+    this.second.rejected(message, now);
+  }
+  delivered(message: number, group: number, consumer: number, attempt: number, queueWait: number, now: number): void {
+    this.first.delivered(message, group, consumer, attempt, queueWait, now);
+    this.second.delivered(message, group, consumer, attempt, queueWait, now);
+  }
+  consumed(message: number, group: number, consumer: number, timesConsumed: number, now: number): void {
+    this.first.consumed(message, group, consumer, timesConsumed, now);
+    this.second.consumed(message, group, consumer, timesConsumed, now);
+  }
+  sideEffect(message: number, group: number, consumer: number, timesApplied: number, now: number): void {
+    this.first.sideEffect(message, group, consumer, timesApplied, now);
+    this.second.sideEffect(message, group, consumer, timesApplied, now);
+  }
+  deadLettered(message: number, group: number, reason: string, now: number): void {
+    this.first.deadLettered(message, group, reason, now);
+    this.second.deadLettered(message, group, reason, now);
+  }
+  dropped(message: number, group: number, reason: string, now: number): void {
+    this.first.dropped(message, group, reason, now);
+    this.second.dropped(message, group, reason, now);
+  }
+  depthChanged(group: number, depth: number, now: number): void {
+    this.first.depthChanged(group, depth, now);
+    this.second.depthChanged(group, depth, now);
+  }
+  publishingBlocked(blocked: boolean, now: number): void {
+    this.first.publishingBlocked(blocked, now);
+    this.second.publishingBlocked(blocked, now);
+  }
+  fault(kind: string, target: string, began: boolean, now: number): void {
+    this.first.fault(kind, target, began, now);
+    this.second.fault(kind, target, began, now);
+  }
+}

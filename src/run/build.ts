@@ -7,7 +7,7 @@ import { DeliveryTable } from "../model/deliveries.js";
 import { IdempotencyGuard } from "../model/idempotency.js";
 import { Fate, MessageTable, PublishOutcome } from "../model/messages.js";
 import { type Endpoint, Link } from "../model/network.js";
-import { ObserverFanout, type RunObserver } from "../model/observer.js";
+import { ObserverFanout, ObserverPair, type RunObserver } from "../model/observer.js";
 import { Producer } from "../model/producer.js";
 import { PublisherGate } from "../model/publisher-gate.js";
 import { ArrivalProcess } from "../random/arrivals.js";
@@ -52,7 +52,11 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     guards.map((g) => g.repeatsMatter),
   );
   const observer: RunObserver =
-    extraObservers.length === 0 ? metrics : new ObserverFanout([metrics, ...extraObservers]);
+    extraObservers.length === 0
+      ? metrics
+      : extraObservers.length === 1
+        ? new ObserverPair(metrics, extraObservers[0]!)
+        : new ObserverFanout([metrics, ...extraObservers]);
   const gate = new PublisherGate(observer, sim);
   const sampler = (distribution: Distribution, stream: string): Sampler =>
     samplerFor(distribution, streams.stream(stream));

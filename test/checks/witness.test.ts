@@ -50,7 +50,9 @@ describe("Witness", () => {
     w.sideEffect(2, 1, 7, 1, 5);
     w.sideEffect(2, 1, 7, 2, 6);
     expect(w.firstRepeatedEffect).toBeNull();
+    // In the model a first effect always comes with the first consumption.
     w.sideEffect(3, 0, 7, 1, 8);
+    w.consumed(3, 0, 7, 1, 8);
     w.sideEffect(3, 0, 8, 2, 9);
     expect(w.firstRepeatedEffect?.events.map((e) => e.consumer)).toEqual([7, 8]);
   });
