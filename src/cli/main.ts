@@ -1,15 +1,17 @@
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import yargs from "yargs";
 import { EventBudgetExceeded } from "../engine/simulation.js";
 import {
   formatIssue,
   loadScenarioFile,
   type ParsedScenario,
+  reportDirectory,
   runScenario,
   type Summary,
-  writeSummary,
 } from "../index.js";
+import { reportFiles } from "../report/report.js";
 import { TraceWriter } from "../report/trace.js";
+import { writeReportFiles } from "../report/write.js";
 import { componentNames } from "../run/names.js";
 import { jsonSchemaText } from "../scenario/json-schema.js";
 import { ExitCode } from "./exit-codes.js";
@@ -45,7 +47,7 @@ function loadAll(files: string[]): { file: string; scenario: ParsedScenario }[] 
   return loaded;
 }
 
-function commandRun(options: RunOptions): number {
+async function commandRun(options: RunOptions): Promise<number> {
   const loaded = loadAll(options.scenarios);
   if (options.trace !== undefined && loaded.length > 1) {
     throw new UsageError("--trace writes one file: give it a single scenario");
@@ -68,7 +70,11 @@ function commandRun(options: RunOptions): number {
     const startedAt = Date.now();
     let run: ReturnType<typeof runScenario>;
     try {
-      run = runScenario(scenario, { onProgress: progress.update, ...(trace ? { observers: [trace] } : {}) });
+      run = runScenario(scenario, {
+        onProgress: progress.update,
+        series: "auto",
+        ...(trace ? { observers: [trace] } : {}),
+      });
       trace?.close();
     } catch (error) {
       if (error instanceof EventBudgetExceeded) {
@@ -79,7 +85,9 @@ function commandRun(options: RunOptions): number {
       progress.done();
     }
     const wallSeconds = (Date.now() - startedAt) / 1000;
-    const path = relative(process.cwd(), writeSummary(options.out, run.summary));
+    const directory = reportDirectory(options.out, run.summary.scenario);
+    writeReportFiles(directory, await reportFiles(run));
+    const path = relative(process.cwd(), join(directory, "summary.json"));
     summaries.push(run.summary);
     if (!options.json) {
       console.log(formatSummary(run.summary, path, wallSeconds));
@@ -129,8 +137,8 @@ export async function main(argv: string[]): Promise<number> {
             }
             return true;
           }),
-      (args) => {
-        exitCode = commandRun({
+      async (args) => {
+        exitCode = await commandRun({
           scenarios: args.scenarios,
           seed: args.seed,
           out: args.out,

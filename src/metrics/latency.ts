@@ -4,7 +4,7 @@ import { build, type Histogram, initWebAssemblySync } from "hdr-histogram-js";
 initWebAssemblySync();
 
 /** Percentiles reported for every latency distribution. */
-export const PERCENTILES = [0, 50, 75, 90, 95, 99, 99.9, 99.99, 100] as const;
+export const PERCENTILES = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100] as const;
 
 /** A latency distribution reduced to plain numbers (microseconds). */
 export interface LatencySnapshot {

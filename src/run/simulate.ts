@@ -2,6 +2,7 @@ import { type Example, Witness } from "../checks/witness.js";
 import { FaultInjector, type FaultOccurrence } from "../faults/injector.js";
 import type { LatencySnapshot } from "../metrics/latency.js";
 import type { Counts } from "../metrics/recorder.js";
+import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/timeseries.js";
 import { Fate, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { ParsedScenario } from "../scenario/schema.js";
@@ -29,6 +30,8 @@ export interface RunResult {
   maxDepth: number;
   blockedMicros: number;
   faults: FaultOccurrence[];
+  /** The run in fixed intervals, when SimulateOptions.series asked for it. */
+  series?: TimeSeries;
   /** Consumptions that came before a message published earlier in the same ordering scope. */
   outOfOrder: number;
   /** The first instance of each anomaly, for counter-examples. */
@@ -47,13 +50,23 @@ export interface SimulateOptions {
   onProgress?: (now: number, horizon: number) => void;
   /** Further observers of the run's events, e.g. a test's log or a custom checker. */
   observers?: readonly RunObserver[];
+  /** Record a time series with this interval (microseconds); "auto" picks a few hundred points. Off by default. */
+  series?: number | "auto";
 }
 
 export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}): RunResult {
   const witness = new Witness(...witnessArguments(scenario));
-  const observers = [witness, ...(options.observers ?? [])];
+  const series =
+    options.series === undefined
+      ? undefined
+      : new TimeSeriesRecorder(
+          options.series === "auto" ? niceInterval(scenario.duration * 1.1) : options.series,
+          scenario.consumers.length,
+        );
+  const observers = [witness, ...(series ? [series] : []), ...(options.observers ?? [])];
   const world = buildWorld(scenario, observers);
   for (const observer of observers) observer.watch?.(world.messages);
+  series?.watchDeliveries(world.deliveries);
   const faults = new FaultInjector(world);
   faults.start();
   for (const producer of world.producers) producer.start();
@@ -78,6 +91,7 @@ export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}
     maxDepth: world.metrics.maxDepth,
     blockedMicros: world.metrics.blockedMicros,
     faults: faults.occurrences,
+    ...(series ? { series: series.finish(world.sim.now) } : {}),
     outOfOrder: witness.outOfOrder,
     examples: {
       lost: settled.firstLost,

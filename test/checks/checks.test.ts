@@ -1,6 +1,7 @@
 // Proves each check passes and fails on the right figures and attaches a counter-example with the likely fault when it fails.
 import { describe, expect, it } from "vitest";
 import { evaluateChecks } from "../../src/checks/checks.js";
+import { PERCENTILES } from "../../src/metrics/latency.js";
 import type { RunResult } from "../../src/run/simulate.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
