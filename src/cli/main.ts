@@ -1,5 +1,8 @@
 import { join, relative } from "node:path";
+import { parse as parseYaml } from "yaml";
 import yargs from "yargs";
+import { buildVariants, comparisonRows, profilesToCompare, runVariants } from "../compare/compare.js";
+import { comparisonCsv, comparisonTable } from "../compare/report.js";
 import { EventBudgetExceeded } from "../engine/simulation.js";
 import {
   formatIssue,
@@ -29,12 +32,12 @@ interface RunOptions {
   trace: string | undefined;
 }
 
-function loadAll(files: string[]): { file: string; scenario: ParsedScenario }[] {
-  const loaded: { file: string; scenario: ParsedScenario }[] = [];
+function loadAll(files: string[]): { file: string; scenario: ParsedScenario; data: Record<string, unknown> }[] {
+  const loaded: { file: string; scenario: ParsedScenario; data: Record<string, unknown> }[] = [];
   const problems: string[] = [];
   for (const file of files) {
     const result = loadScenarioFile(file);
-    if (result.ok) loaded.push({ file, scenario: result.scenario });
+    if (result.ok) loaded.push({ file, scenario: result.scenario, data: result.data });
     else {
       const count = result.issues.length;
       problems.push(
@@ -100,6 +103,55 @@ async function commandRun(options: RunOptions): Promise<number> {
   return failed ? ExitCode.expectationFailed : ExitCode.ok;
 }
 
+async function commandCompare(options: {
+  scenario: string;
+  profiles: string[] | undefined;
+  brokers: string[];
+  seed: number | undefined;
+  out: string;
+  json: boolean;
+}): Promise<number> {
+  const { file, data } = loadAll([options.scenario])[0]!;
+  const withSeed = options.seed === undefined ? data : { ...data, seed: options.seed };
+  const built = buildVariants(
+    withSeed,
+    profilesToCompare(withSeed, options.profiles),
+    parseBrokerOptions(options.brokers),
+  );
+  if (!built.ok) throw new UsageError(built.issues.map((issue) => formatIssue(issue, file)).join("\n"));
+  const runs = runVariants(built.variants, { series: "auto" });
+  const rows = comparisonRows(runs);
+  const name = built.variants[0]!.scenario.name;
+  const directory = join(reportDirectory(options.out, name), "compare");
+  const files: Record<string, string | Uint8Array> = { "compare.csv": comparisonCsv(rows) };
+  for (const run of runs) {
+    for (const [path, content] of Object.entries(await reportFiles(run)))
+      files[`${run.summary.profile}/${path}`] = content;
+  }
+  writeReportFiles(directory, files);
+  if (options.json) console.log(JSON.stringify(rows, null, 2));
+  else {
+    console.log(`${name}: ${runs.length} profiles, same workload and faults, seed ${runs[0]!.summary.seed}\n`);
+    console.log(comparisonTable(rows));
+    console.log(`\ncomparison written to ${relative(process.cwd(), join(directory, "compare.csv"))}`);
+  }
+  return ExitCode.ok;
+}
+
+/** --broker 'kafka={partitions: 12, settings: {enable.auto.commit: false}}', as YAML flow mappings. */
+function parseBrokerOptions(values: readonly string[]): Record<string, Record<string, unknown>> {
+  const sections: Record<string, Record<string, unknown>> = {};
+  for (const value of values) {
+    const split = value.indexOf("=");
+    const section = split > 0 ? parseYaml(value.slice(split + 1)) : undefined;
+    if (split <= 0 || typeof section !== "object" || section === null || Array.isArray(section)) {
+      throw new UsageError(`--broker takes profile={...}, e.g. --broker 'kafka={partitions: 12}'; got ${value}`);
+    }
+    sections[value.slice(0, split)] = section as Record<string, unknown>;
+  }
+  return sections;
+}
+
 function commandValidate(files: string[]): number {
   const loaded = loadAll(files);
   const style = styler(process.stdout);
@@ -155,10 +207,43 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = commandValidate(args.scenarios);
       },
     )
+    .command(
+      "compare <scenario>",
+      "run one workload against several broker profiles and compare them",
+      (y) =>
+        y
+          .positional("scenario", { type: "string", demandOption: true, describe: "scenario file (YAML or JSON)" })
+          .option("profiles", {
+            type: "string",
+            describe: "comma-separated profiles; default: the scenario's compare.profiles, else all",
+          })
+          .option("broker", {
+            type: "string",
+            array: true,
+            default: [],
+            describe: "a profile's broker section: kafka={partitions: 12}",
+          })
+          .option("seed", { type: "number", describe: "override the scenario's seed" })
+          .option("out", { type: "string", default: "reports", describe: "directory reports are written under" })
+          .option("json", { type: "boolean", default: false, describe: "print the comparison rows as JSON" }),
+      async (args) => {
+        exitCode = await commandCompare({
+          scenario: args.scenario,
+          profiles: args.profiles
+            ?.split(",")
+            .map((p) => p.trim())
+            .filter((p) => p !== ""),
+          brokers: args.broker.map(String),
+          seed: args.seed,
+          out: args.out,
+          json: args.json,
+        });
+      },
+    )
     .command("schema", "print the scenario JSON Schema (for editor autocompletion)", {}, () => {
       process.stdout.write(jsonSchemaText());
     })
-    .demandCommand(1, "name a command: run, validate or schema")
+    .demandCommand(1, "name a command: run, compare, validate or schema")
     .recommendCommands()
     .strict()
     .strictCommands()

@@ -8,7 +8,8 @@ import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
 
 export type LoadResult =
-  | { ok: true; scenario: ParsedScenario; file: string }
+  /** `data` is the file as written, before defaults: variants (compare, sweeps) start from it. */
+  | { ok: true; scenario: ParsedScenario; file: string; data: Record<string, unknown> }
   | { ok: false; issues: ScenarioIssue[]; file: string };
 
 /** Reads, parses and validates a scenario file (YAML or JSON), collecting every problem. */
@@ -64,7 +65,7 @@ export function parseScenarioText(text: string, file: string): LoadResult {
     };
   }
   const result = validateScenario(data);
-  if (result.ok) return { ok: true, file, scenario: result.scenario };
+  if (result.ok) return { ok: true, file, scenario: result.scenario, data: data as Record<string, unknown> };
   for (const issue of result.issues) {
     const offset = offsetOf(document, issue);
     if (offset !== undefined) issue.location = locate(offset);

@@ -166,6 +166,20 @@ export const scenarioSchema = z.strictObject({
   consumers: z.array(consumerSchema).min(1),
   faults: z.array(faultSchema).default([]),
   expect: expectSchema.prefault({}),
+  compare: z
+    .strictObject({
+      profiles: z
+        .array(z.string())
+        .min(1)
+        .optional()
+        .meta({ description: "profiles `queuesim compare` runs when --profiles is not given" }),
+      brokers: z
+        .record(z.string(), z.record(z.string(), z.unknown()))
+        .default({})
+        .meta({ description: "per profile: the broker section to use (partitions, serviceTime, settings)" }),
+    })
+    .optional()
+    .meta({ description: "how `queuesim compare` varies the broker; ignored by `queuesim run`" }),
   limits: z
     .strictObject({
       maxEvents: count("stop with an error after this many events").default(500_000_000),

@@ -213,7 +213,7 @@ describe("unknown fields", () => {
       line: 6,
       column: 1,
       words: ['unknown field "xyzzy"'],
-      hint: "valid fields here: $schema, name, description, seed, duration, drainTimeout, broker, network, producers, consumers, faults, expect, limits",
+      hint: "valid fields here: $schema, name, description, seed, duration, drainTimeout, broker, network, producers, consumers, faults, expect, compare, limits",
     });
   });
 
@@ -816,6 +816,13 @@ describe("a valid minimal scenario", () => {
     expect(result).toEqual({
       ok: true,
       file: FILE,
+      data: {
+        name: "t",
+        duration: "10s",
+        broker: { profile: "fifo" },
+        producers: [{ name: "p", rate: "100/s" }],
+        consumers: [{ group: "g", processing: "1ms" }],
+      },
       scenario: {
         name: "t",
         seed: 1,
