@@ -1,7 +1,7 @@
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import yargs from "yargs";
-import { buildVariants, comparisonRows, profilesToCompare, runVariants } from "../compare/compare.js";
+import { buildVariants, comparisonRows, profilesToCompare } from "../compare/compare.js";
 import { comparisonCsv, comparisonTable } from "../compare/report.js";
 import { EventBudgetExceeded } from "../engine/simulation.js";
 import {
@@ -12,6 +12,7 @@ import {
   runScenario,
   type Summary,
 } from "../index.js";
+import { defaultWorkers, runAll } from "../parallel/pool.js";
 import { reportFiles } from "../report/report.js";
 import { TraceWriter } from "../report/trace.js";
 import { writeReportFiles } from "../report/write.js";
@@ -110,6 +111,7 @@ async function commandCompare(options: {
   seed: number | undefined;
   out: string;
   json: boolean;
+  workers: number | undefined;
 }): Promise<number> {
   const { file, data } = loadAll([options.scenario])[0]!;
   const withSeed = options.seed === undefined ? data : { ...data, seed: options.seed };
@@ -119,7 +121,8 @@ async function commandCompare(options: {
     parseBrokerOptions(options.brokers),
   );
   if (!built.ok) throw new UsageError(built.issues.map((issue) => formatIssue(issue, file)).join("\n"));
-  const runs = runVariants(built.variants, { series: "auto" });
+  const scenarios = built.variants.map((variant) => variant.scenario);
+  const runs = await runAll(scenarios, { series: "auto" }, { workers: options.workers ?? defaultWorkers(scenarios) });
   const rows = comparisonRows(runs);
   const name = built.variants[0]!.scenario.name;
   const directory = join(reportDirectory(options.out, name), "compare");
@@ -225,7 +228,11 @@ export async function main(argv: string[]): Promise<number> {
           })
           .option("seed", { type: "number", describe: "override the scenario's seed" })
           .option("out", { type: "string", default: "reports", describe: "directory reports are written under" })
-          .option("json", { type: "boolean", default: false, describe: "print the comparison rows as JSON" }),
+          .option("json", { type: "boolean", default: false, describe: "print the comparison rows as JSON" })
+          .option("workers", {
+            type: "number",
+            describe: "worker threads; default: all cores when the work is large enough",
+          }),
       async (args) => {
         exitCode = await commandCompare({
           scenario: args.scenario,
@@ -237,6 +244,7 @@ export async function main(argv: string[]): Promise<number> {
           seed: args.seed,
           out: args.out,
           json: args.json,
+          workers: args.workers,
         });
       },
     )

@@ -176,7 +176,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
 }
 
 /** A rough count of the messages a run creates, to size the message table once instead of growing it. */
-function expectedMessages(scenario: ParsedScenario): number {
+export function expectedMessages(scenario: ParsedScenario): number {
   let total = 0;
   for (const producer of scenario.producers) {
     const perSecond = producer.rate ?? producer.arrival?.rate ?? 1000;

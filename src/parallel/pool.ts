@@ -1,0 +1,92 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { type Run, runScenario } from "../index.js";
+import { expectedMessages } from "../run/build.js";
+import type { SimulateOptions } from "../run/simulate.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+
+/** Options that can cross a thread boundary: no callbacks, no observers. */
+export type PortableOptions = Pick<SimulateOptions, "series">;
+
+export interface PoolRequest {
+  id: number;
+  scenario: ParsedScenario;
+  options: PortableOptions;
+}
+
+export type PoolResponse = { id: number; ok: true; run: Run } | { id: number; ok: false; error: string };
+
+export interface ParallelOptions {
+  /** Worker threads to use; 1 runs everything here, in order. Default: the machine's cores. */
+  workers?: number;
+  /** Called after each finished job with (done, total). */
+  onDone?: (done: number, total: number) => void;
+}
+
+/**
+ * Runs independent simulations on a pool of worker threads and returns the
+ * results in job order. Each run is deterministic on its own, so the results
+ * are the same whatever the number of workers or the order they finish in.
+ */
+export async function runAll(
+  scenarios: readonly ParsedScenario[],
+  options: PortableOptions,
+  parallel: ParallelOptions = {},
+): Promise<Run[]> {
+  const workers = Math.max(1, Math.min(parallel.workers ?? availableParallelism(), scenarios.length));
+  if (workers === 1) {
+    return scenarios.map((scenario, index) => {
+      const run = runScenario(scenario, options);
+      parallel.onDone?.(index + 1, scenarios.length);
+      return run;
+    });
+  }
+  const results = new Array<Run>(scenarios.length);
+  let next = 0;
+  let done = 0;
+  const threads = Array.from({ length: workers }, () => spawnWorker());
+  try {
+    await Promise.all(
+      threads.map(async (thread) => {
+        while (next < scenarios.length) {
+          const id = next++;
+          results[id] = await ask(thread, { id, scenario: scenarios[id]!, options });
+          parallel.onDone?.(++done, scenarios.length);
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(threads.map((thread) => thread.terminate()));
+  }
+  return results;
+}
+
+/**
+ * Worker threads pay off only when there is enough work to cover their start-up
+ * (loading the code takes about half a second each): use them for at least two
+ * jobs on a multi-core machine whose jobs together create a few hundred
+ * thousand messages or more.
+ */
+export function defaultWorkers(scenarios: readonly ParsedScenario[]): number {
+  const messages = scenarios.reduce((sum, scenario) => sum + expectedMessages(scenario), 0);
+  return scenarios.length >= 2 && messages >= 300_000 ? availableParallelism() : 1;
+}
+
+function spawnWorker(): Worker {
+  return new Worker(new URL("./worker-entry.mjs", import.meta.url));
+}
+
+function ask(worker: Worker, request: PoolRequest): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (response: PoolResponse) => {
+      if (response.id !== request.id) return;
+      worker.off("message", onMessage);
+      worker.off("error", reject);
+      if (response.ok) resolve(response.run);
+      else reject(new Error(`a simulation failed in a worker thread:\n${response.error}`));
+    };
+    worker.on("message", onMessage);
+    worker.once("error", reject);
+    worker.postMessage(request);
+  });
+}

@@ -1,0 +1,20 @@
+// A worker thread of the pool: runs the scenarios it is sent, one at a time, and posts back plain results.
+import { parentPort } from "node:worker_threads";
+import { runScenario } from "../index.js";
+import type { PoolRequest, PoolResponse } from "./pool.js";
+
+if (!parentPort) throw new Error("invariant: the pool worker must run in a worker thread");
+const port = parentPort;
+port.on("message", (request: PoolRequest) => {
+  let response: PoolResponse;
+  try {
+    response = { id: request.id, ok: true, run: runScenario(request.scenario, request.options) };
+  } catch (error) {
+    response = {
+      id: request.id,
+      ok: false,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
+  }
+  port.postMessage(response);
+});
