@@ -17,9 +17,12 @@ import { reportFiles } from "../report/report.js";
 import { TraceWriter } from "../report/trace.js";
 import { writeReportFiles } from "../report/write.js";
 import { componentNames } from "../run/names.js";
+import { closestMatch } from "../scenario/issues.js";
 import { jsonSchemaText } from "../scenario/json-schema.js";
+import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
 import { ExitCode } from "./exit-codes.js";
 import { progressBar } from "./progress.js";
+import { runReplications } from "./replications.js";
 import { formatSummary, styler } from "./terminal.js";
 
 /** Thrown for anything the user can fix: printed without a stack, exit code 2. */
@@ -31,6 +34,11 @@ interface RunOptions {
   out: string;
   json: boolean;
   trace: string | undefined;
+  replications: number | undefined;
+  precision: string | undefined;
+  metric: string;
+  maxReplications: number;
+  workers: number | undefined;
 }
 
 function loadAll(files: string[]): { file: string; scenario: ParsedScenario; data: Record<string, unknown> }[] {
@@ -55,6 +63,18 @@ async function commandRun(options: RunOptions): Promise<number> {
   const loaded = loadAll(options.scenarios);
   if (options.trace !== undefined && loaded.length > 1) {
     throw new UsageError("--trace writes one file: give it a single scenario");
+  }
+  if (options.replications !== undefined) {
+    for (const { scenario } of loaded) {
+      await runReplications(options.seed === undefined ? scenario : { ...scenario, seed: options.seed }, {
+        replications: options.replications,
+        precision: precisionTarget(options),
+        workers: options.workers,
+        out: options.out,
+        json: options.json,
+      });
+    }
+    return ExitCode.ok;
   }
   const names = new Map<string, string>();
   for (const { file, scenario } of loaded) {
@@ -141,6 +161,19 @@ async function commandCompare(options: {
   return ExitCode.ok;
 }
 
+function precisionTarget(options: RunOptions): PrecisionTarget | undefined {
+  if (options.precision === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)%$/.exec(options.precision.trim());
+  if (!match) throw new UsageError(`--precision takes a percentage like 2%, got ${options.precision}`);
+  if (!METRIC_NAMES.includes(options.metric)) {
+    const suggestion = closestMatch(options.metric, METRIC_NAMES);
+    throw new UsageError(
+      `--metric ${options.metric} is not a replication metric${suggestion ? `; did you mean ${suggestion}?` : ""}\nmetrics: ${METRIC_NAMES.join(", ")}`,
+    );
+  }
+  return { metric: options.metric, relative: Number(match[1]) / 100, max: options.maxReplications };
+}
+
 /** --broker 'kafka={partitions: 12, settings: {enable.auto.commit: false}}', as YAML flow mappings. */
 function parseBrokerOptions(values: readonly string[]): Record<string, Record<string, unknown>> {
   const sections: Record<string, Record<string, unknown>> = {};
@@ -186,6 +219,28 @@ export async function main(argv: string[]): Promise<number> {
             describe: "print summary.json to stdout instead of a human summary",
           })
           .option("trace", { type: "string", describe: "write every event as newline-delimited JSON to this file" })
+          .option("replications", {
+            type: "number",
+            describe: "run this many independent replications; report means with 95% intervals",
+          })
+          .option("precision", {
+            type: "string",
+            describe: "with --replications: add replications until --metric is within this, e.g. 2%",
+          })
+          .option("metric", {
+            type: "string",
+            default: "latency.endToEnd.mean",
+            describe: "the metric --precision applies to",
+          })
+          .option("max-replications", {
+            type: "number",
+            default: 100,
+            describe: "with --precision: the most replications to run",
+          })
+          .option("workers", {
+            type: "number",
+            describe: "worker threads for replications; default: all cores when the work is large enough",
+          })
           .check((args) => {
             if (args.seed !== undefined && !(Number.isInteger(args.seed) && args.seed >= 0 && args.seed < 2 ** 32)) {
               throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${args.seed}`);
@@ -199,6 +254,11 @@ export async function main(argv: string[]): Promise<number> {
           out: args.out,
           json: args.json,
           trace: args.trace,
+          replications: args.replications,
+          precision: args.precision,
+          metric: args.metric,
+          maxReplications: args["max-replications"],
+          workers: args.workers,
         });
       },
     )

@@ -41,12 +41,16 @@ export class MetricsRecorder extends NullObserver {
   readonly queueWait = new LatencyStats();
   maxDepth = 0;
   blockedMicros = 0;
+  /** Latency samples discarded because their message was published during the warm-up. */
+  warmupDiscarded = 0;
   private blockedSince = -1;
 
   constructor(
     private readonly messages: MessageTable,
     /** Per group: whether applying an effect twice counts as a repeat (false for naturally idempotent effects). */
     private readonly repeatsMatter: readonly boolean[],
+    /** Messages intended before this time (microseconds) give no latency samples. */
+    private readonly warmup = 0,
   ) {
     super();
   }
@@ -63,16 +67,19 @@ export class MetricsRecorder extends NullObserver {
     this.counts.rejected++;
   }
 
-  override delivered(_message: number, _group: number, _consumer: number, attempt: number, queueWait: number): void {
+  override delivered(message: number, _group: number, _consumer: number, attempt: number, queueWait: number): void {
     this.counts.deliveries++;
     if (attempt > 1) this.counts.redeliveries++;
-    this.queueWait.record(queueWait);
+    if (this.messages.intendedAt[message]! >= this.warmup) this.queueWait.record(queueWait);
+    else this.warmupDiscarded++;
   }
 
   override consumed(message: number, _group: number, _consumer: number, timesConsumed: number, now: number): void {
     if (timesConsumed === 1) {
       this.counts.consumed++;
-      this.endToEnd.record(now - this.messages.intendedAt[message]!);
+      const intendedAt = this.messages.intendedAt[message]!;
+      if (intendedAt >= this.warmup) this.endToEnd.record(now - intendedAt);
+      else this.warmupDiscarded++;
     } else if (timesConsumed === 2) {
       this.counts.duplicated++;
     }

@@ -15,6 +15,8 @@ export interface Summary {
   seed: number;
   profile: string;
   simulated: { seconds: number; events: number; drained: boolean };
+  /** Latency figures leave out messages published before `seconds`; `discardedSamples` says how many. */
+  warmup: { seconds: number; discardedSamples: number };
   messages: {
     published: number;
     confirmed: number;
@@ -68,6 +70,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     seed: scenario.seed,
     profile: scenario.broker.profile,
     simulated: { seconds: round(seconds, 6), events: result.events, drained: result.drained },
+    warmup: { seconds: scenario.warmup / 1e6, discardedSamples: result.warmupDiscarded },
     messages: {
       published: counts.published,
       confirmed: counts.accepted,

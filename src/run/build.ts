@@ -50,6 +50,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const metrics = new MetricsRecorder(
     messages,
     guards.map((g) => g.repeatsMatter),
+    scenario.warmup,
   );
   const observer: RunObserver =
     extraObservers.length === 0

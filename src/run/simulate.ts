@@ -29,6 +29,8 @@ export interface RunResult {
   queueWait: LatencySnapshot;
   maxDepth: number;
   blockedMicros: number;
+  /** Latency samples (end-to-end and queue wait) discarded as warm-up. */
+  warmupDiscarded: number;
   faults: FaultOccurrence[];
   /** The run in fixed intervals, when SimulateOptions.series asked for it. */
   series?: TimeSeries;
@@ -90,6 +92,7 @@ export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}
     queueWait: world.metrics.queueWait.snapshot(),
     maxDepth: world.metrics.maxDepth,
     blockedMicros: world.metrics.blockedMicros,
+    warmupDiscarded: world.metrics.warmupDiscarded,
     faults: faults.occurrences,
     ...(series ? { series: series.finish(world.sim.now) } : {}),
     outOfOrder: witness.outOfOrder,

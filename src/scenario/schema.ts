@@ -155,6 +155,9 @@ export const scenarioSchema = z.strictObject({
   duration: duration()
     .refine((micros) => micros > 0, { message: "duration must be longer than 0" })
     .meta({ description: "producers stop at this time; consumers then drain" }),
+  warmup: duration()
+    .prefault(0)
+    .meta({ description: "latency samples of messages published before this time are discarded (start-up transient)" }),
   drainTimeout: duration().prefault("60s").meta({ description: "how long consumers may drain after duration" }),
   broker: brokerSchema,
   network: z

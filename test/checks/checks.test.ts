@@ -39,6 +39,7 @@ function result(expect: Record<string, unknown>, changes: Changes = {}) {
     queueWait: snapshot(1_000),
     maxDepth: 20,
     blockedMicros: 0,
+    warmupDiscarded: 0,
     faults: [],
     outOfOrder: 0,
     examples: { lost: null, duplicated: null, repeatedSideEffect: null, outOfOrder: null },

@@ -1,0 +1,56 @@
+import { join, relative } from "node:path";
+import { defaultWorkers } from "../parallel/pool.js";
+import { reportDirectory, writeReportFiles } from "../report/write.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+import {
+  confidenceJson,
+  METRIC_NAMES,
+  type PrecisionTarget,
+  replicate,
+  replicationsCsv,
+} from "../stats/replications.js";
+import { progressBar } from "./progress.js";
+
+export interface ReplicationOptions {
+  replications: number;
+  precision: PrecisionTarget | undefined;
+  workers: number | undefined;
+  out: string;
+  json: boolean;
+}
+
+/** `queuesim run --replications N`: independent replications, each metric as a mean with a 95% interval. */
+export async function runReplications(scenario: ParsedScenario, options: ReplicationOptions): Promise<void> {
+  const progress = progressBar(`${scenario.name} replications`);
+  const count = options.replications;
+  const workers = options.workers ?? defaultWorkers(Array.from({ length: count }, () => scenario));
+  const study = await replicate(
+    scenario,
+    count,
+    { workers, onDone: (done, total) => progress.update(done, total) },
+    options.precision,
+  );
+  progress.done();
+  const directory = join(reportDirectory(options.out, scenario.name), "replications");
+  const confidence = confidenceJson(scenario, study);
+  writeReportFiles(directory, { "replications.csv": replicationsCsv(study), "confidence.json": confidence });
+  if (options.json) {
+    console.log(confidence.trimEnd());
+    return;
+  }
+  const warmup = scenario.warmup > 0 ? `, warm-up ${scenario.warmup / 1e6}s discarded` : "";
+  console.log(`${scenario.name}  ${study.seeds.length} replications, 95% confidence intervals${warmup}`);
+  if (study.stopped) console.log(`  stopped: ${study.stopped}`);
+  const width = Math.max(...METRIC_NAMES.map((name) => name.length));
+  for (const name of METRIC_NAMES) {
+    const i = study.intervals[name]!;
+    const relativeWidth = i.mean === 0 ? "" : ` (±${((i.halfWidth / Math.abs(i.mean)) * 100).toFixed(1)}%)`;
+    console.log(`  ${name.padEnd(width)}  ${format(i.mean)} ± ${format(i.halfWidth)}${relativeWidth}`);
+  }
+  console.log(`  written to ${relative(process.cwd(), directory)}/`);
+}
+
+function format(value: number): string {
+  if (!Number.isFinite(value)) return "n/a";
+  return Math.abs(value) >= 100 ? value.toFixed(1) : value.toPrecision(4);
+}
