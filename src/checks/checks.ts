@@ -110,6 +110,7 @@ function backpressureChecks(bounds: NonNullable<Expectations["backpressure"]>, r
       checks.push({ name, expected: `<= ${show(bound)}`, observed: show(value), passed: value <= bound });
   };
   bounded("backpressure.maxDepth", bounds.maxDepth, result.maxDepth, String);
+  bounded("backpressure.maxLag", bounds.maxLag, result.maxLag, String);
   bounded("backpressure.blocked", bounds.blocked, result.blockedMicros, formatDuration);
   bounded("backpressure.rejected", bounds.rejected, result.counts.rejected, String);
   return checks;

@@ -23,6 +23,7 @@ import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
 import { ExitCode } from "./exit-codes.js";
 import { progressBar } from "./progress.js";
 import { runReplications } from "./replications.js";
+import { commandMerge, commandSweep, SweepUsageError } from "./sweep.js";
 import { formatSummary, styler } from "./terminal.js";
 
 /** Thrown for anything the user can fix: printed without a stack, exit code 2. */
@@ -195,6 +196,16 @@ function commandValidate(files: string[]): number {
   return ExitCode.ok;
 }
 
+/** Turns a sweep's usage problems into the CLI's own. */
+async function guarded(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (error instanceof SweepUsageError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const parser = yargs(argv)
@@ -308,10 +319,69 @@ export async function main(argv: string[]): Promise<number> {
         });
       },
     )
+    .command(
+      "sweep <scenario>",
+      "run a grid of parameter values (what-if), or --find the smallest value meeting a target",
+      (y) =>
+        y
+          .positional("scenario", { type: "string", demandOption: true, describe: "scenario file (YAML or JSON)" })
+          .option("param", {
+            type: "string",
+            array: true,
+            default: [],
+            describe: "path=values: consumers.billing.instances=2..12 or producers.checkout.rate=1000/s,2000/s",
+          })
+          .option("replications", {
+            type: "number",
+            describe: "replications per point (default 1, or the scenario's sweep.replications)",
+          })
+          .option("find", {
+            type: "string",
+            describe: 'bisect the first --param for the smallest value meeting "metric < value"',
+          })
+          .option("shard", { type: "string", describe: "run only slice i of n of the points: 2/4" })
+          .option("workers", {
+            type: "number",
+            describe: "worker threads; default: all cores when the work is large enough",
+          })
+          .option("out", { type: "string", default: "reports", describe: "directory reports are written under" }),
+      async (args) => {
+        const { file, data } = loadAll([args.scenario])[0]!;
+        await guarded(() =>
+          commandSweep({
+            file,
+            data,
+            params: args.param.map(String),
+            replications: args.replications,
+            shard: args.shard,
+            find: args.find,
+            workers: args.workers,
+            out: args.out,
+            formatIssues: (issues) => issues.map((issue) => formatIssue(issue, file)).join("\n"),
+          }),
+        );
+      },
+    )
+    .command(
+      "merge <dirs..>",
+      "combine sweep shards (shard-i-of-n.json) into one sweep.csv",
+      (y) =>
+        y
+          .positional("dirs", {
+            type: "string",
+            array: true,
+            demandOption: true,
+            describe: "directories holding shard files",
+          })
+          .option("out", { type: "string", default: "reports", describe: "directory reports are written under" }),
+      async (args) => {
+        await guarded(async () => commandMerge(args.dirs, args.out));
+      },
+    )
     .command("schema", "print the scenario JSON Schema (for editor autocompletion)", {}, () => {
       process.stdout.write(jsonSchemaText());
     })
-    .demandCommand(1, "name a command: run, compare, validate or schema")
+    .demandCommand(1, "name a command: run, compare, sweep, merge, validate or schema")
     .recommendCommands()
     .strict()
     .strictCommands()

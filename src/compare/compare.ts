@@ -91,13 +91,13 @@ export interface ComparisonRow {
 }
 
 export function comparisonRows(runs: readonly Run[]): ComparisonRow[] {
-  return runs.map(({ summary, result }) => ({
+  return runs.map(({ summary }) => ({
     profile: summary.profile,
     throughputPerS: summary.throughput.consumed,
     latencyP50Ms: summary.latency.endToEnd.p50,
     latencyP99Ms: summary.latency.endToEnd.p99,
     latencyMaxMs: summary.latency.endToEnd.max,
-    maxLag: result.series ? Math.max(0, ...result.series.points.flatMap((p) => p.lag)) : summary.backpressure.maxDepth,
+    maxLag: summary.backpressure.maxLag,
     lost: summary.messages.lost,
     duplicated: summary.messages.duplicated,
     sideEffectsRepeated: summary.messages.sideEffectsRepeated,

@@ -40,6 +40,9 @@ export class MetricsRecorder extends NullObserver {
   /** From acceptance by the broker to delivery to a consumer, every delivery. */
   readonly queueWait = new LatencyStats();
   maxDepth = 0;
+  /** The most accepted messages any group had not yet consumed (or given up on) at once. */
+  maxLag = 0;
+  private readonly lag: number[];
   blockedMicros = 0;
   /** Latency samples discarded because their message was published during the warm-up. */
   warmupDiscarded = 0;
@@ -53,6 +56,7 @@ export class MetricsRecorder extends NullObserver {
     private readonly warmup = 0,
   ) {
     super();
+    this.lag = repeatsMatter.map(() => 0);
   }
 
   override published(): void {
@@ -61,6 +65,10 @@ export class MetricsRecorder extends NullObserver {
 
   override accepted(): void {
     this.counts.accepted++;
+    for (let group = 0; group < this.lag.length; group++) {
+      const lag = ++this.lag[group]!;
+      if (lag > this.maxLag) this.maxLag = lag;
+    }
   }
 
   override rejected(): void {
@@ -74,9 +82,10 @@ export class MetricsRecorder extends NullObserver {
     else this.warmupDiscarded++;
   }
 
-  override consumed(message: number, _group: number, _consumer: number, timesConsumed: number, now: number): void {
+  override consumed(message: number, group: number, _consumer: number, timesConsumed: number, now: number): void {
     if (timesConsumed === 1) {
       this.counts.consumed++;
+      this.lag[group]!--;
       const intendedAt = this.messages.intendedAt[message]!;
       if (intendedAt >= this.warmup) this.endToEnd.record(now - intendedAt);
       else this.warmupDiscarded++;
@@ -89,12 +98,14 @@ export class MetricsRecorder extends NullObserver {
     if (timesApplied === 2 && this.repeatsMatter[group]) this.counts.sideEffectsRepeated++;
   }
 
-  override deadLettered(): void {
+  override deadLettered(_message: number, group: number): void {
     this.counts.deadLettered++;
+    this.lag[group]!--;
   }
 
-  override dropped(): void {
+  override dropped(_message: number, group: number): void {
     this.counts.dropped++;
+    this.lag[group]!--;
   }
 
   override depthChanged(_group: number, depth: number): void {

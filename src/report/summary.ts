@@ -35,7 +35,7 @@ export interface Summary {
   };
   latency: { endToEnd: LatencySummary; queueWait: LatencySummary };
   throughput: { published: number; consumed: number };
-  backpressure: { maxDepth: number; blockedMs: number; rejected: number };
+  backpressure: { maxDepth: number; maxLag: number; blockedMs: number; rejected: number };
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -94,6 +94,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     },
     backpressure: {
       maxDepth: result.maxDepth,
+      maxLag: result.maxLag,
       blockedMs: microsToMillis(result.blockedMicros),
       rejected: counts.rejected,
     },

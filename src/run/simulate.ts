@@ -28,6 +28,7 @@ export interface RunResult {
   endToEnd: LatencySnapshot;
   queueWait: LatencySnapshot;
   maxDepth: number;
+  maxLag: number;
   blockedMicros: number;
   /** Latency samples (end-to-end and queue wait) discarded as warm-up. */
   warmupDiscarded: number;
@@ -91,6 +92,7 @@ export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}
     endToEnd: world.metrics.endToEnd.snapshot(),
     queueWait: world.metrics.queueWait.snapshot(),
     maxDepth: world.metrics.maxDepth,
+    maxLag: world.metrics.maxLag,
     blockedMicros: world.metrics.blockedMicros,
     warmupDiscarded: world.metrics.warmupDiscarded,
     faults: faults.occurrences,

@@ -135,6 +135,12 @@ const expectSchema = z.strictObject({
   backpressure: z
     .strictObject({
       maxDepth: z.number().int().min(0).optional().meta({ description: "most messages waiting in any queue" }),
+      maxLag: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .meta({ description: "most accepted messages a consumer group may have left to consume" }),
       blocked: duration().optional().meta({ description: "most time publishers may be blocked in all" }),
       rejected: z.number().int().min(0).optional().meta({ description: "most publishes the broker may refuse" }),
     })
@@ -183,6 +189,15 @@ export const scenarioSchema = z.strictObject({
     })
     .optional()
     .meta({ description: "how `queuesim compare` varies the broker; ignored by `queuesim run`" }),
+  sweep: z
+    .strictObject({
+      params: z
+        .record(z.string(), z.union([z.string(), z.array(z.union([z.string(), z.number()]))]))
+        .meta({ description: 'parameter path → values: "2..12", "2..12:2" or a list' }),
+      replications: count("replications per point").default(1),
+    })
+    .optional()
+    .meta({ description: "what `queuesim sweep` varies when no --param is given; ignored by `queuesim run`" }),
   limits: z
     .strictObject({
       maxEvents: count("stop with an error after this many events").default(500_000_000),

@@ -22,6 +22,7 @@ export const METRICS: readonly { name: string; read: (summary: Summary) => numbe
   { name: "messages.redeliveries", read: (s) => s.messages.redeliveries },
   { name: "messages.sideEffectsRepeated", read: (s) => s.messages.sideEffectsRepeated },
   { name: "backpressure.maxDepth", read: (s) => s.backpressure.maxDepth },
+  { name: "backpressure.maxLag", read: (s) => s.backpressure.maxLag },
   { name: "backpressure.blockedMs", read: (s) => s.backpressure.blockedMs },
 ];
 

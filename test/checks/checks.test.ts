@@ -38,6 +38,7 @@ function result(expect: Record<string, unknown>, changes: Changes = {}) {
     endToEnd: snapshot(5_000),
     queueWait: snapshot(1_000),
     maxDepth: 20,
+    maxLag: 25,
     blockedMicros: 0,
     warmupDiscarded: 0,
     faults: [],

@@ -1,0 +1,131 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { defaultWorkers } from "../parallel/pool.js";
+import { reportDirectory, writeReportFiles } from "../report/write.js";
+import type { ScenarioIssue } from "../scenario/issues.js";
+import { findSmallest, parseTarget } from "../sweep/find.js";
+import { type Parameter, parseParameter } from "../sweep/params.js";
+import { expandGrid, mergePartials, runPoints, type SweepPartial, shardPoints, sweepCsv } from "../sweep/sweep.js";
+import { progressBar } from "./progress.js";
+
+export class SweepUsageError extends Error {}
+
+export interface SweepOptions {
+  file: string;
+  data: Record<string, unknown>;
+  params: string[];
+  replications: number | undefined;
+  shard: string | undefined;
+  find: string | undefined;
+  workers: number | undefined;
+  out: string;
+  formatIssues: (issues: ScenarioIssue[]) => string;
+}
+
+/** `queuesim sweep`: a grid of parameter values, each point with replications; or a bisection with --find. */
+export async function commandSweep(options: SweepOptions): Promise<void> {
+  const section = options.data.sweep as { params?: Record<string, unknown>; replications?: number } | undefined;
+  const parameters = parameterList(options.params, section?.params);
+  const replications = options.replications ?? section?.replications ?? 1;
+  const { sweep: _sweep, ...base } = options.data;
+  const grid = expandGrid(base, parameters);
+  if (!grid.ok) throw new SweepUsageError(options.formatIssues(grid.issues));
+  const name = grid.points[0]!.scenario.name;
+  const directory = join(reportDirectory(options.out, name), "sweep");
+
+  if (options.find !== undefined) {
+    const target = parseTarget(options.find);
+    if (typeof target === "string") throw new SweepUsageError(target);
+    const [searched, ...fixed] = parameters;
+    if (!searched || searched.values.some((v) => typeof v !== "number") || fixed.some((p) => p.values.length !== 1)) {
+      throw new SweepUsageError(
+        "--find bisects the first --param, which needs a numeric range (a..b); other params take one value each",
+      );
+    }
+    const context = fixed.length > 0 ? ` at ${fixed.map((p) => `${p.path}=${String(p.values[0])}`).join(", ")}` : "";
+    const answer = await findSmallest({
+      path: searched.path,
+      values: searched.values as number[],
+      target,
+      replications,
+      context,
+      pointAt: (value) => grid.points.find((point) => point.values[0] === value)!,
+      parallel: { workers: options.workers ?? 1 },
+    });
+    console.log(answer.sentence);
+    console.log(
+      `  (${answer.evaluated} of ${searched.values.length} values simulated, ${replications} replication(s) each)`,
+    );
+    return;
+  }
+
+  const shard = parseShard(options.shard);
+  const points = shard ? shardPoints(grid.points, shard) : grid.points;
+  const progress = progressBar(`${name} sweep`);
+  const workers =
+    options.workers ?? defaultWorkers(points.flatMap((p) => Array.from({ length: replications }, () => p.scenario)));
+  const results = await runPoints(points, replications, { workers, onDone: progress.update });
+  progress.done();
+  const partial: SweepPartial = {
+    scenario: name,
+    parameters: parameters.map((p) => p.path),
+    points: grid.points.length,
+    replications,
+    results,
+  };
+  const files: Record<string, string> = shard
+    ? { [`shard-${shard.index}-of-${shard.count}.json`]: `${JSON.stringify(partial)}\n` }
+    : { "sweep.json": `${JSON.stringify(partial)}\n`, "sweep.csv": sweepCsv(partial) };
+  writeReportFiles(directory, files);
+  const what = shard
+    ? `shard ${shard.index}/${shard.count}: ${points.length} of ${grid.points.length} points`
+    : `${points.length} points`;
+  console.log(
+    `${name}: ${what}, ${replications} replication(s) each, written to ${relative(process.cwd(), directory)}/`,
+  );
+}
+
+/** `queuesim merge <dirs...>`: combines shard results into the same sweep.csv one unsharded run writes. */
+export function commandMerge(directories: readonly string[], out: string): void {
+  const partials: SweepPartial[] = [];
+  for (const directory of directories) {
+    const shards = readdirSync(directory)
+      .filter((file) => /^shard-\d+-of-\d+\.json$/.test(file))
+      .sort();
+    if (shards.length === 0) throw new SweepUsageError(`${directory} holds no shard-*-of-*.json files`);
+    for (const file of shards) partials.push(JSON.parse(readFileSync(join(directory, file), "utf8")) as SweepPartial);
+  }
+  const merged = mergePartials(partials);
+  if (typeof merged === "string") throw new SweepUsageError(merged);
+  const directory = join(reportDirectory(out, merged.scenario), "sweep");
+  writeReportFiles(directory, { "sweep.json": `${JSON.stringify(merged)}\n`, "sweep.csv": sweepCsv(merged) });
+  console.log(
+    `${merged.scenario}: merged ${partials.length} shard(s), ${merged.points} points, written to ${relative(process.cwd(), directory)}/`,
+  );
+}
+
+function parameterList(fromCli: readonly string[], fromScenario: Record<string, unknown> | undefined): Parameter[] {
+  const texts =
+    fromCli.length > 0
+      ? fromCli
+      : Object.entries(fromScenario ?? {}).map(
+          ([path, values]) => `${path}=${Array.isArray(values) ? values.join(",") : String(values)}`,
+        );
+  if (texts.length === 0)
+    throw new SweepUsageError("name at least one --param path=values, or give the scenario a sweep: section");
+  return texts.map((text) => {
+    const parameter = parseParameter(text);
+    if (typeof parameter === "string") throw new SweepUsageError(parameter);
+    return parameter;
+  });
+}
+
+function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || index < 1 || index > count)
+    throw new SweepUsageError(`--shard takes i/n with 1 <= i <= n, e.g. 2/4; got ${text}`);
+  return { index, count };
+}
