@@ -69,3 +69,8 @@ for (const [name, m] of rows) {
   );
 }
 console.log(`queuesim / bare loop: ${(queuesim.wallSeconds / bare.wallSeconds).toFixed(2)}x (aim: within 2x)`);
+
+// The sweep benchmark runs in this process: worker threads load the TypeScript through tsx.
+const sweep = spawnSync(process.execPath, ["--import", "tsx", join(here, "sweep.ts")], { encoding: "utf8" });
+if (sweep.status !== 0) throw new Error(`bench/sweep.ts failed:\n${sweep.stderr}`);
+console.log(sweep.stdout.trim());
