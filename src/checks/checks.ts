@@ -117,8 +117,7 @@ function backpressureChecks(bounds: NonNullable<Expectations["backpressure"]>, r
 }
 
 function throughputCheck(minimumPerSecond: number, result: RunResult): CheckResult {
-  const seconds = result.endedAt / 1e6;
-  const observed = seconds === 0 ? 0 : result.counts.consumed / seconds;
+  const observed = result.consumedDuringRun / (result.scenario.duration / 1e6);
   return {
     name: "throughput.min",
     expected: `>= ${minimumPerSecond}/s consumed`,

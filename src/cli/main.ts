@@ -2,6 +2,7 @@ import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import yargs from "yargs";
 import { buildVariants, comparisonRows, profilesToCompare } from "../compare/compare.js";
+import { compareReplicated, differencesCsv, replicatedCsv, replicatedTable } from "../compare/replicated.js";
 import { comparisonCsv, comparisonTable } from "../compare/report.js";
 import { EventBudgetExceeded } from "../engine/simulation.js";
 import {
@@ -133,6 +134,7 @@ async function commandCompare(options: {
   out: string;
   json: boolean;
   workers: number | undefined;
+  replications: number | undefined;
 }): Promise<number> {
   const { file, data } = loadAll([options.scenario])[0]!;
   const withSeed = options.seed === undefined ? data : { ...data, seed: options.seed };
@@ -143,6 +145,21 @@ async function commandCompare(options: {
   );
   if (!built.ok) throw new UsageError(built.issues.map((issue) => formatIssue(issue, file)).join("\n"));
   const scenarios = built.variants.map((variant) => variant.scenario);
+  if (options.replications !== undefined) {
+    const jobs = scenarios.flatMap((scenario) => Array.from({ length: options.replications ?? 1 }, () => scenario));
+    const comparison = await compareReplicated(built.variants, options.replications, {
+      workers: options.workers ?? defaultWorkers(jobs),
+    });
+    const directory = join(reportDirectory(options.out, built.variants[0]!.scenario.name), "compare");
+    writeReportFiles(directory, {
+      "compare-replications.csv": replicatedCsv(comparison),
+      "differences.csv": differencesCsv(comparison),
+    });
+    console.log(`${built.variants[0]!.scenario.name}: ${options.replications} replications per profile\n`);
+    console.log(replicatedTable(comparison));
+    console.log(`\nwritten to ${relative(process.cwd(), directory)}/`);
+    return ExitCode.ok;
+  }
   const runs = await runAll(scenarios, { series: "auto" }, { workers: options.workers ?? defaultWorkers(scenarios) });
   const rows = comparisonRows(runs);
   const name = built.variants[0]!.scenario.name;
@@ -303,9 +320,14 @@ export async function main(argv: string[]): Promise<number> {
           .option("workers", {
             type: "number",
             describe: "worker threads; default: all cores when the work is large enough",
+          })
+          .option("replications", {
+            type: "number",
+            describe: "replications per profile: intervals and paired significance",
           }),
       async (args) => {
         exitCode = await commandCompare({
+          replications: args.replications,
           scenario: args.scenario,
           profiles: args.profiles
             ?.split(",")

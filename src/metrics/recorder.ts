@@ -44,6 +44,8 @@ export class MetricsRecorder extends NullObserver {
   maxLag = 0;
   private readonly lag: number[];
   blockedMicros = 0;
+  /** First consumptions up to the end of `duration`: the sustained rate, not diluted by the drain. */
+  consumedDuringRun = 0;
   /** Latency samples discarded because their message was published during the warm-up. */
   warmupDiscarded = 0;
   private blockedSince = -1;
@@ -54,6 +56,7 @@ export class MetricsRecorder extends NullObserver {
     private readonly repeatsMatter: readonly boolean[],
     /** Messages intended before this time (microseconds) give no latency samples. */
     private readonly warmup = 0,
+    private readonly duration = Number.POSITIVE_INFINITY,
   ) {
     super();
     this.lag = repeatsMatter.map(() => 0);
@@ -85,6 +88,7 @@ export class MetricsRecorder extends NullObserver {
   override consumed(message: number, group: number, _consumer: number, timesConsumed: number, now: number): void {
     if (timesConsumed === 1) {
       this.counts.consumed++;
+      if (now <= this.duration) this.consumedDuringRun++;
       this.lag[group]!--;
       const intendedAt = this.messages.intendedAt[message]!;
       if (intendedAt >= this.warmup) this.endToEnd.record(now - intendedAt);

@@ -90,7 +90,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     latency: { endToEnd: latencySummary(result.endToEnd), queueWait: latencySummary(result.queueWait) },
     throughput: {
       published: round(counts.published / (scenario.duration / 1e6), 3),
-      consumed: seconds === 0 ? 0 : round(counts.consumed / seconds, 3),
+      consumed: round(result.consumedDuringRun / (scenario.duration / 1e6), 3),
     },
     backpressure: {
       maxDepth: result.maxDepth,

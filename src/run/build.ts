@@ -51,6 +51,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     messages,
     guards.map((g) => g.repeatsMatter),
     scenario.warmup,
+    scenario.duration,
   );
   const observer: RunObserver =
     extraObservers.length === 0

@@ -29,6 +29,8 @@ export interface RunResult {
   queueWait: LatencySnapshot;
   maxDepth: number;
   maxLag: number;
+  /** Messages first consumed before the end of `duration`. */
+  consumedDuringRun: number;
   blockedMicros: number;
   /** Latency samples (end-to-end and queue wait) discarded as warm-up. */
   warmupDiscarded: number;
@@ -93,6 +95,7 @@ export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}
     queueWait: world.metrics.queueWait.snapshot(),
     maxDepth: world.metrics.maxDepth,
     maxLag: world.metrics.maxLag,
+    consumedDuringRun: world.metrics.consumedDuringRun,
     blockedMicros: world.metrics.blockedMicros,
     warmupDiscarded: world.metrics.warmupDiscarded,
     faults: faults.occurrences,

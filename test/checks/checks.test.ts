@@ -39,6 +39,7 @@ function result(expect: Record<string, unknown>, changes: Changes = {}) {
     queueWait: snapshot(1_000),
     maxDepth: 20,
     maxLag: 25,
+    consumedDuringRun: 1000,
     blockedMicros: 0,
     warmupDiscarded: 0,
     faults: [],
@@ -133,8 +134,8 @@ describe("evaluateChecks", () => {
       outOfOrder: 1,
       maxDepth: 21,
       blockedMicros: 2_000_000,
-      endedAt: 20_000_000,
-      counts: { sideEffectsRepeated: 1, rejected: 1, consumed: 1000 },
+      consumedDuringRun: 900,
+      counts: { sideEffectsRepeated: 1, rejected: 1 },
     });
     expect(
       verdicts(worse)

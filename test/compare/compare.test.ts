@@ -70,3 +70,27 @@ describe("compare", () => {
     expect(buildVariants(workload, ["fifo", "fifo"]).ok).toBe(false);
   });
 });
+
+describe("compare with replications", () => {
+  it("pairs replications on common random numbers: the difference's interval is narrower than either profile's", async () => {
+    const { compareReplicated } = await import("../../src/compare/replicated.js");
+    const data = {
+      ...workload,
+      faults: [],
+      compare: { brokers: { fifo: { settings: { prefetch: 1 } } } },
+    };
+    const slow = buildVariants(data, ["fifo"]);
+    const fast = buildVariants(
+      { ...data, compare: { brokers: { fifo: { settings: { prefetch: 1 }, serviceTime: "1ms" } } } },
+      ["fifo"],
+    );
+    if (!slow.ok || !fast.ok) throw new Error("variants should build");
+    const variants = [slow.variants[0]!, { ...fast.variants[0]!, profile: "fifo-1ms" }];
+    const comparison = await compareReplicated(variants, 6, { workers: 1 });
+    const p50 = comparison.differences.find((d) => d.metric === "latency.endToEnd.p50")!;
+    expect(p50.significant).toBe(true);
+    expect(p50.difference.mean).toBeLessThan(0);
+    const separate = comparison.intervals.fifo!["latency.endToEnd.p50"]!.halfWidth;
+    expect(p50.difference.halfWidth).toBeLessThan(separate);
+  });
+});
