@@ -103,6 +103,7 @@ async function commandRun(options: RunOptions): Promise<number> {
       });
       trace?.close();
     } catch (error) {
+      trace?.abandon();
       if (error instanceof EventBudgetExceeded) {
         throw new UsageError(`${file}: ${error.message}; raise limits.maxEvents if the scenario really needs more`);
       }

@@ -60,6 +60,11 @@ export class EventQueue {
     return this.count - this.cancelledCount;
   }
 
+  /** Whether the earliest event has been cancelled (and will be skipped). */
+  headCancelled(): boolean {
+    return this.count > 0 && this.cancelledFlags[this.heap[0]!] === 1;
+  }
+
   /** Time of the earliest event; Infinity when empty. */
   peekTime(): number {
     return this.count === 0 ? Number.POSITIVE_INFINITY : this.times[this.heap[0]!]!;

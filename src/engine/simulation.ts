@@ -86,6 +86,8 @@ export class Simulation {
     this.stopRequested = false;
     let untilProgress = progressEvery;
     for (;;) {
+      // Cancelled timers at the head are dropped first: a run with only cancelled timers left has drained.
+      while (queue.headCancelled()) queue.pop();
       // Checked before the time bound so an untilTime of Infinity still ends when the queue drains.
       if (queue.size === 0) return { kind: "drained", events: this.eventsRun, now: this.clock };
       if (queue.peekTime() > limits.untilTime) {

@@ -32,7 +32,9 @@ export class FaultInjector {
   start(): void {
     const { scenario, sim } = this.world;
     if (scenario.faults.length === 0) return;
-    scenario.faults.forEach((fault, index) => this.plan(fault, index));
+    scenario.faults.forEach((fault, index) => {
+      this.plan(fault, index);
+    });
     sim.at(scenario.duration, () => this.healAll(), 0, Priority.control);
   }
 
@@ -65,6 +67,8 @@ export class FaultInjector {
     const pick = streams.stream(`fault:${index}:target`);
     const firstAt = (fault.at ?? 0) + (every ? Math.round(every()) : 0);
     const begin = (at: number): void => {
+      // Strictly later than now, so faults whose windows and waits are all zero cannot spin at one instant.
+      at = Math.max(at, this.world.sim.now + (every ? 1 : 0));
       if (at >= this.world.scenario.duration) return;
       this.world.sim.at(
         at,
@@ -122,11 +126,16 @@ export class FaultInjector {
       this.world.broker.crash();
       closeAt(record, now + (fault.restartAfter ?? scenario.duration), () => this.world.broker.restart());
     } else if ("crash" in fault) {
-      for (const consumer of this.consumersFor(fault.target ?? "", pick)) {
+      const targets = this.consumersFor(fault.target ?? "", pick);
+      // With nobody up to crash, a random fault tries again after its usual wait.
+      if (targets.length === 0) endOnce(now);
+      for (const consumer of targets) {
         this.crashConsumer(consumer, fault.point, fault.restartAfter, occurrence, closeAt);
       }
     } else if ("slow" in fault) {
-      for (const consumer of this.consumersFor(fault.slow.target, pick)) {
+      const targets = this.consumersFor(fault.slow.target, pick);
+      if (targets.length === 0) endOnce(now);
+      for (const consumer of targets) {
         const record = occurrence("slow-consumer", consumer.options.name);
         record.effects.factor = fault.slow.factor;
         consumer.slowdown = fault.slow.factor;
@@ -138,6 +147,7 @@ export class FaultInjector {
       const [from, to] = fault.latency.link.split("->") as [string, string];
       const links = this.world.links.filter((link) => link.matches(from.trim(), to.trim()));
       const rng = this.world.streams.stream(`fault:${index}:latency@${now}`);
+      // Each occurrence starts at a later instant (see plan), so these stream names never repeat.
       const { add, jitter } = fault.latency;
       const extra = samplerFor({ dist: "uniform", min: add, max: add + jitter }, rng);
       const record = occurrence("latency", fault.latency.link);

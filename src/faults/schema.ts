@@ -16,7 +16,12 @@ const start = {
     .meta({ description: "random faults: at least this long between one fault ending and the next starting" }),
 };
 
-const window = { ...start, for: duration().meta({ description: "how long the fault lasts" }) };
+const window = {
+  ...start,
+  for: duration()
+    .refine((micros) => micros > 0, { message: "a fault window must last longer than 0" })
+    .meta({ description: "how long the fault lasts" }),
+};
 
 const crashFault = z.strictObject({
   ...start,
@@ -73,6 +78,18 @@ export const faultSchema = z
     }
     if ("crash" in fault && fault.crash === "consumer" && fault.target === undefined) {
       ctx.addIssue({ code: "custom", message: "a consumer crash needs a target, e.g. billing/2", path: ["target"] });
+    }
+    if ("crash" in fault && fault.crash === "broker") {
+      if (fault.target !== undefined && fault.target !== "broker") {
+        ctx.addIssue({
+          code: "custom",
+          message: "a broker crash has no target: the broker is the target",
+          path: ["target"],
+        });
+      }
+      if (fault.point !== "now") {
+        ctx.addIssue({ code: "custom", message: "crash points apply to consumer crashes only", path: ["point"] });
+      }
     }
   });
 

@@ -37,7 +37,7 @@ export class MetricsRecorder extends NullObserver {
   };
   /** From the producer's intended send time to the consumer's ack, first consumption only. */
   readonly endToEnd = new LatencyStats();
-  /** From acceptance by the broker to delivery to a consumer, every delivery. */
+  /** From acceptance by the broker to the first delivery to a consumer. */
   readonly queueWait = new LatencyStats();
   maxDepth = 0;
   /** The most accepted messages any group had not yet consumed (or given up on) at once. */
@@ -81,6 +81,8 @@ export class MetricsRecorder extends NullObserver {
   override delivered(message: number, _group: number, _consumer: number, attempt: number, queueWait: number): void {
     this.counts.deliveries++;
     if (attempt > 1) this.counts.redeliveries++;
+    // Queue wait is the first delivery's: a redelivery's wait would include the earlier attempt.
+    if (attempt > 1) return;
     if (this.messages.intendedAt[message]! >= this.warmup) this.queueWait.record(queueWait);
     else this.warmupDiscarded++;
   }

@@ -53,6 +53,8 @@ export class Consumer {
   private readonly work = new WorkSlots();
   private armedCrash: { point: CrashPoint; onCrash: (held: number) => void } | null = null;
   private up = true;
+  /** True while an ack is being sent, so a delivery it brings back waits its turn in the buffer. */
+  private settling = false;
   /** Processing times are multiplied by this (a slow-consumer fault). */
   slowdown = 1;
 
@@ -63,7 +65,7 @@ export class Consumer {
     if (!this.up || !deliveries.isOpen(delivery)) return;
     if (deliveries.incarnation(delivery) !== incarnations[this.options.index]) return;
     const slot = this.work.take(deliveries.message(delivery), delivery);
-    if (this.busy < this.options.concurrency) this.start(slot);
+    if (this.busy < this.options.concurrency && !this.settling) this.start(slot);
     else this.buffered.push(slot);
   };
 
@@ -76,6 +78,12 @@ export class Consumer {
     }
     const group = this.options.group;
     const guard = this.options.idempotency;
+    if (guard.recordsAtomically && guard.alreadyProcessed(message, sim.now)) {
+      // The inbox row already exists (a parallel copy committed first): this transaction rolls back.
+      this.consume(message);
+      this.settle(slot, true);
+      return;
+    }
     const applied = messages.recordEffect(message, group);
     observer.sideEffect(message, group, this.options.index, applied, sim.now);
     if (guard.recordsAtomically) guard.record(message, sim.now);
@@ -126,6 +134,8 @@ export class Consumer {
   restart(): void {
     if (this.up) return;
     this.up = true;
+    // A new life: deliveries sent to the dead one (the broker had not noticed) are not this one's.
+    this.wiring.incarnations[this.options.index]!++;
     this.wiring.broker.consumerUp(this.options.index);
   }
 
@@ -154,8 +164,13 @@ export class Consumer {
     const delivery = this.work.delivery[slot]!;
     this.work.release(slot);
     this.busy--;
+    // At zero latency the ack can bring a new delivery at once; it queues behind what was already buffered.
+    this.settling = true;
     this.wiring.toBroker.send(succeeded ? this.ack : this.nack, delivery);
-    if (this.buffered.length > 0) this.start(this.buffered.shift());
+    this.settling = false;
+    while (this.buffered.length > 0 && this.busy < this.options.concurrency && this.up) {
+      this.start(this.buffered.shift());
+    }
   }
 
   private crashesAt(point: CrashPoint): boolean {

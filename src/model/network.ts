@@ -37,7 +37,8 @@ export class Link {
   send(handler: EventHandler, arg: number): void {
     const twice = this.duplicate !== null && this.duplicate.rng() < this.duplicate.probability;
     if (twice) this.duplicated++;
-    if (this.latency === null && this.extraDelay === null) {
+    // A direct call is only allowed when nothing sent earlier is still on the way (after a latency fault).
+    if (this.latency === null && this.extraDelay === null && this.lastArrival <= this.sim.now) {
       handler(arg);
       if (twice) handler(arg);
       return;

@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import type { MessageTable } from "../model/messages.js";
 import { NullObserver } from "../model/observer.js";
 import type { ComponentNames } from "../run/names.js";
@@ -91,6 +91,12 @@ export class TraceWriter extends NullObserver {
     this.flush();
     closeSync(this.descriptor);
     renameSync(this.temporary, this.path);
+  }
+
+  /** Throws the partial trace away (the run failed). */
+  abandon(): void {
+    closeSync(this.descriptor);
+    rmSync(this.temporary, { force: true });
   }
 
   private line(now: number, event: string, fields: Record<string, unknown>): void {

@@ -75,6 +75,12 @@ export function unionOptionAt(schema: z.ZodType, path: readonly (string | number
 /** The object option sharing most keys with the data; a near-miss key (slowe for slow) counts half. */
 function bestOverlap(options: Definition[], data: object): number {
   const keys = Object.keys(data);
+  // A key only one option has (crash, slow, poison) tells more than one they share (at, for).
+  const owners = new Map<string, number>();
+  for (const option of options) {
+    if (option?.type === "object")
+      for (const key of Object.keys(option.shape)) owners.set(key, (owners.get(key) ?? 0) + 1);
+  }
   let best = -1;
   let bestScore = -1;
   options.forEach((option, index) => {
@@ -83,7 +89,7 @@ function bestOverlap(options: Definition[], data: object): number {
     const missing = shape.filter((key) => !keys.includes(key));
     let score = 0;
     for (const key of keys) {
-      if (shape.includes(key)) score += 1;
+      if (shape.includes(key)) score += owners.get(key) === 1 ? 2 : 1;
       else if (missing.some((candidate) => isNearMiss(key, candidate))) score += 0.5;
     }
     if (score > bestScore) {

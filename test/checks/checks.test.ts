@@ -9,7 +9,7 @@ const snapshot = (p99: number) => ({
   count: 10,
   mean: p99 / 2,
   max: p99 * 2,
-  percentiles: [0, 1, 2, 3, 4, p99, 6, 7, p99 * 2],
+  percentiles: PERCENTILES.map((p) => (p === 99 ? p99 : p === 100 ? p99 * 2 : p)),
 });
 
 type Changes = Partial<Omit<RunResult, "counts">> & { counts?: Partial<RunResult["counts"]> };

@@ -213,7 +213,7 @@ describe("unknown fields", () => {
       line: 6,
       column: 1,
       words: ['unknown field "xyzzy"'],
-      hint: "valid fields here: $schema, name, description, seed, duration, drainTimeout, broker, network, producers, consumers, faults, expect, compare, limits",
+      hint: "valid fields here: $schema, name, description, seed, duration, warmup, drainTimeout, broker, network, producers, consumers, faults, expect, compare, sweep, limits",
     });
   });
 
@@ -827,6 +827,7 @@ describe("a valid minimal scenario", () => {
         name: "t",
         seed: 1,
         duration: 10_000_000,
+        warmup: 0,
         drainTimeout: 60_000_000,
         broker: {
           profile: "fifo",

@@ -21,7 +21,10 @@ class FifoBroker implements Broker {
   private readonly ready: IntRing[];
   private readonly inReady: Uint8Array;
   private readonly freeCapacity: Int32Array;
+  /** Per consumer: 0 once the broker has noticed it is gone (it gets nothing until it is back). */
   private readonly alive: Uint8Array;
+  /** Per consumer: 1 from its crash until it restarts, whether or not the broker has noticed. */
+  private readonly down: Uint8Array;
   private readonly maxLength: number;
   private up = true;
 
@@ -35,6 +38,7 @@ class FifoBroker implements Broker {
     this.inReady = new Uint8Array(consumers);
     this.freeCapacity = new Int32Array(consumers);
     this.alive = new Uint8Array(consumers).fill(1);
+    this.down = new Uint8Array(consumers);
     this.maxLength = settings.maxLength ?? Number.POSITIVE_INFINITY;
     if (settings.overflow === "block" && settings.maxLength !== null) {
       // Admit a publish only if it would fit once everything on the wire has arrived.
@@ -82,13 +86,17 @@ class FifoBroker implements Broker {
     }
   }
 
+  /**
+   * The broker does not know yet: it keeps dispatching to the dead consumer
+   * (as far as its unacked credit allows) until `crashDetection` has passed.
+   */
   consumerDown(consumer: number): void {
-    this.alive[consumer] = 0;
-    const diedIn = this.context.incarnations[consumer]! - 1;
-    this.context.sim.schedule(this.settings.crashDetection, () => this.requeueDeadDeliveries(consumer, diedIn));
+    this.down[consumer] = 1;
+    this.context.sim.schedule(this.settings.crashDetection, () => this.detect(consumer));
   }
 
   consumerUp(consumer: number): void {
+    this.down[consumer] = 0;
     this.alive[consumer] = 1;
     this.refill(consumer);
     this.dispatch(this.context.consumers[consumer]!.group);
@@ -106,7 +114,9 @@ class FifoBroker implements Broker {
     this.queues.forEach((queue, group) => {
       this.returnToFront(group, returned[group]!);
       if (!this.settings.durable) {
-        queue.forEach((message) => this.context.drop(message, group, "broker-crash"));
+        queue.forEach((message) => {
+          this.context.drop(message, group, "broker-crash");
+        });
         queue.clear();
       }
       this.context.observer.depthChanged(group, queue.length, this.context.sim.now);
@@ -149,12 +159,20 @@ class FifoBroker implements Broker {
   }
 
   /** Returns a dead consumer's deliveries to the front of the queue, in their original order. */
-  private requeueDeadDeliveries(consumer: number, diedIn: number): void {
-    const { deliveries, consumers } = this.context;
+  /**
+   * The broker notices the dead connection: every delivery sent to a life of
+   * the consumer that has ended goes back to the front of the queue, and a
+   * consumer still down receives nothing more until it is back.
+   */
+  private detect(consumer: number): void {
+    const { deliveries, consumers, incarnations } = this.context;
     const group = consumers[consumer]!.group;
+    const stillDown = this.down[consumer] === 1;
+    if (stillDown) this.alive[consumer] = 0;
     const returned: number[] = [];
     deliveries.forEachOpen((delivery) => {
-      if (deliveries.consumer(delivery) === consumer && deliveries.incarnation(delivery) <= diedIn) {
+      const ended = stillDown || deliveries.incarnation(delivery) !== incarnations[consumer];
+      if (deliveries.consumer(delivery) === consumer && ended) {
         returned.push(deliveries.message(delivery));
         deliveries.close(delivery);
       }

@@ -2,6 +2,7 @@ import type { Broker, BrokerContext } from "../broker.js";
 import { ConsumerTimeout } from "./consumer-timeout.js";
 import { ConsumerCredits } from "./credits.js";
 import { EnqueueOrder, GroupQueue } from "./group-queue.js";
+import { HeadExpiry } from "./head-expiry.js";
 import { MemoryAlarm } from "./memory-alarm.js";
 import type { RabbitOptions } from "./settings.js";
 
@@ -24,16 +25,8 @@ class RabbitBroker implements Broker {
   private readonly credits: ConsumerCredits;
   private readonly memory: MemoryAlarm;
   private readonly timeout: ConsumerTimeout | null;
-  /** Per group: the pending head-expiry check (-1 = none) and when it is due. */
-  private readonly expiryEvents: Float64Array;
-  private readonly expiryDue: Float64Array;
+  private readonly expiry: HeadExpiry | null;
   private up = true;
-
-  private readonly onExpiryDue = (group: number): void => {
-    this.expiryEvents[group] = -1;
-    this.dispatch(group);
-    this.finish();
-  };
 
   constructor(
     private readonly context: BrokerContext,
@@ -49,8 +42,20 @@ class RabbitBroker implements Broker {
         : new ConsumerTimeout(context.sim, context.deliveries, options.consumerTimeout, (consumer, incarnation) =>
             this.channelTimedOut(consumer, incarnation),
           );
-    this.expiryEvents = new Float64Array(groups).fill(-1);
-    this.expiryDue = new Float64Array(groups);
+    this.expiry =
+      options.messageTtl === null
+        ? null
+        : new HeadExpiry(
+            options.messageTtl,
+            context.sim,
+            context.messages,
+            this.queues,
+            (message, group) => this.discard(message, group, "expired"),
+            (group) => {
+              this.dispatch(group);
+              this.finish();
+            },
+          );
   }
 
   publish(message: number): void {
@@ -135,10 +140,12 @@ class RabbitBroker implements Broker {
       else this.lose(message, group, "broker-crash");
     }
     this.queues.forEach((queue, group) => {
-      this.cancelExpiry(group);
+      this.expiry?.cancel(group);
       if (this.options.survivesCrash) this.returnAll(group, returned[group]!);
       else {
-        queue.forEach((message) => this.lose(message, group, "broker-crash"));
+        queue.forEach((message) => {
+          this.lose(message, group, "broker-crash");
+        });
         queue.clear();
       }
       this.context.observer.depthChanged(group, queue.length, this.context.sim.now);
@@ -172,16 +179,16 @@ class RabbitBroker implements Broker {
   private dispatch(group: number): void {
     if (!this.up) return;
     const queue = this.queues[group]!;
-    this.expireHeads(group);
+    this.expiry?.expireHeads(group);
     while (queue.length > 0) {
       const consumer = this.credits.take(group);
       if (consumer === -1) break;
       this.send(queue.shift(), consumer);
-      this.expireHeads(group);
+      this.expiry?.expireHeads(group);
     }
     this.dropOverflow(group);
     this.context.observer.depthChanged(group, queue.length, this.context.sim.now);
-    this.scheduleExpiry(group);
+    this.expiry?.schedule(group);
   }
 
   private send(message: number, consumer: number): void {
@@ -288,39 +295,6 @@ class RabbitBroker implements Broker {
   private lose(message: number, group: number, reason: string): void {
     this.memory.release(message);
     this.context.drop(message, group, reason);
-  }
-
-  /** Messages expire only at the head: one behind an unexpired message waits (RabbitMQ TTL docs). */
-  private expireHeads(group: number): void {
-    const ttl = this.options.messageTtl;
-    if (ttl === null) return;
-    const queue = this.queues[group]!;
-    const { messages, sim } = this.context;
-    while (queue.length > 0 && messages.acceptedAt[queue.peek()]! + ttl < sim.now) {
-      this.discard(queue.shift(), group, "expired");
-    }
-  }
-
-  /** Like RabbitMQ's TTL timer: wakes the queue when its head expires, even if nothing else happens. */
-  private scheduleExpiry(group: number): void {
-    const ttl = this.options.messageTtl;
-    if (ttl === null) return;
-    const queue = this.queues[group]!;
-    if (queue.length === 0) {
-      this.cancelExpiry(group);
-      return;
-    }
-    const due = Math.floor(this.context.messages.acceptedAt[queue.peek()]! + ttl) + 1;
-    if (this.expiryEvents[group] !== -1 && this.expiryDue[group]! <= due) return;
-    this.cancelExpiry(group);
-    this.expiryDue[group] = due;
-    this.expiryEvents[group] = this.context.sim.at(due, this.onExpiryDue, group);
-  }
-
-  private cancelExpiry(group: number): void {
-    if (this.expiryEvents[group] === -1) return;
-    this.context.sim.cancel(this.expiryEvents[group]!);
-    this.expiryEvents[group] = -1;
   }
 
   private dropOverflow(group: number): void {

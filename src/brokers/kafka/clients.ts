@@ -1,0 +1,285 @@
+import type { BrokerContext } from "../broker.js";
+import type { Coordinator, MemberClient } from "./coordinator.js";
+import { Lanes } from "./lanes.js";
+import type { TopicLog } from "./log.js";
+import type { Member } from "./member.js";
+import type { GroupOffsets } from "./offsets.js";
+import type { KafkaOptions } from "./settings.js";
+import { PollWatchdog } from "./watchdog.js";
+
+/**
+ * The consumers' KafkaConsumer side: the poll loop, offsets commits and the
+ * poll-interval watchdog, run inside the broker because the generic consumer
+ * only processes and acks. An ack here means "processed"; what it commits
+ * depends on the commit mode.
+ *
+ * A poll returns up to max.poll.records records, partition by partition in
+ * offset order, starting where the last poll left off. The next poll comes
+ * when the last record of the batch is acked. A poll that finds nothing
+ * waits (a long poll) until a record arrives. Auto-commit commits the
+ * positions at the first poll after auto.commit.interval.ms; an idle consumer
+ * polls every fetch.max.wait.ms, and those commits are applied lazily, when
+ * something next touches the consumer, so that idle consumers schedule no
+ * events and a finished run ends.
+ *
+ * With concurrency 1 the whole batch is handed over at once and processed in
+ * order; with more, through per-partition lanes (lanes.ts).
+ */
+export class ConsumerClients implements MemberClient {
+  private readonly current: (Member | null)[];
+  /** Crashed members the coordinator still counts: acks already on the wire from them still commit. */
+  private readonly dead: Member[] = [];
+  private readonly lastCommitAt: Float64Array;
+  private up = true;
+  private readonly memberOf = (serial: number): Member => this.coordinator.member(serial);
+  private readonly watchdog: PollWatchdog;
+  private readonly lanes: Lanes;
+  private readonly onPollDue = (serial: number): void => {
+    const member = this.coordinator.member(serial);
+    member.pollPending = false;
+    if (member.alive && !member.busy) this.poll(member);
+  };
+
+  constructor(
+    private readonly context: BrokerContext,
+    private readonly options: KafkaOptions,
+    private readonly log: TopicLog,
+    private readonly offsets: GroupOffsets,
+    private readonly coordinator: Coordinator,
+  ) {
+    this.current = new Array<Member | null>(context.consumers.length).fill(null);
+    this.lastCommitAt = new Float64Array(context.consumers.length);
+    this.watchdog = new PollWatchdog(context.sim, options.maxPollInterval, this.memberOf, (member) =>
+      coordinator.kick(member),
+    );
+    this.lanes = new Lanes(context, options.partitions, this.memberOf);
+  }
+
+  /** Every consumer instance joins its group when the run starts. */
+  joinAll(): void {
+    for (const consumer of this.context.consumers) {
+      this.current[consumer.index] = this.coordinator.join(consumer.index, consumer.group);
+    }
+  }
+
+  wake(member: Member): void {
+    if (!member.alive || !member.parked || member.busy || member.pollPending) return;
+    this.catchUp(member);
+    this.poll(member);
+  }
+
+  /** A record was appended: the partition's owner in each group, if waiting in poll(), gets it now. */
+  dataArrived(partition: number): void {
+    for (const { ownership } of this.coordinator.groups) {
+      const owner = ownership.owner[partition];
+      if (owner?.parked && ownership.revoking[partition] === 0) this.wake(owner);
+    }
+  }
+
+  catchUp(member: Member): void {
+    const { autoCommitInterval, fetchMaxWait } = this.options;
+    if (!this.options.autoCommit || !member.parked || !member.alive || !member.inGroup || !this.up) return;
+    const now = this.context.sim.now;
+    const due = this.lastCommitAt[member.consumer]! + autoCommitInterval;
+    // The idle consumer's polls fall every fetch.max.wait.ms after it started waiting.
+    const first =
+      fetchMaxWait > 0 ? member.parkedAt + Math.ceil((due - member.parkedAt) / fetchMaxWait) * fetchMaxWait : due;
+    if (first > now) return;
+    this.commitPositions(member);
+    const step = fetchMaxWait > 0 ? Math.ceil(autoCommitInterval / fetchMaxWait) * fetchMaxWait : autoCommitInterval;
+    this.lastCommitAt[member.consumer] = step > 0 ? first + Math.floor((now - first) / step) * step : now;
+  }
+
+  commitPositions(member: Member): void {
+    const position = this.offsets.position[member.group]!;
+    for (const partition of member.owned) {
+      if (this.coordinator.accepts(member, partition)) {
+        this.offsets.commit(member.group, partition, position[partition]!);
+      }
+    }
+  }
+
+  forget(member: Member): void {
+    this.watchdog.stop(member);
+    if (member.alive) return;
+    this.closeDeliveries(member);
+    this.dead.splice(this.dead.indexOf(member), 1);
+  }
+
+  /** An ack (processed) or nack (processing failed) reached the broker. */
+  settle(delivery: number, failed: boolean): void {
+    const { deliveries, messages } = this.context;
+    if (!deliveries.isOpen(delivery)) return;
+    const message = deliveries.message(delivery);
+    const member = this.memberOfDelivery(deliveries.consumer(delivery), deliveries.incarnation(delivery));
+    deliveries.close(delivery);
+    if (member === null) return;
+    const partition = messages.partition[message]!;
+    if (failed) this.skip(message, member.group);
+    if (this.options.commit === "after-processing" && this.coordinator.accepts(member, partition)) {
+      this.offsets.commit(member.group, partition, this.log.offsetOf(message) + 1);
+    }
+    if (!member.alive) return;
+    this.lanes.acked(member, partition);
+    if (--member.outstanding > 0) return;
+    if (member.handingOut) member.finishedWhileHanding = true;
+    else this.batchDone(member);
+  }
+
+  consumerDown(consumer: number): void {
+    const member = this.current[consumer];
+    this.current[consumer] = null;
+    if (!member) return;
+    this.catchUp(member);
+    member.busy = false;
+    member.parked = false;
+    member.lanes = null;
+    this.watchdog.stop(member);
+    if (member.inGroup) {
+      this.dead.push(member);
+      this.coordinator.crashed(member);
+    } else {
+      member.alive = false;
+      this.closeDeliveries(member);
+    }
+  }
+
+  consumerUp(consumer: number): void {
+    this.lastCommitAt[consumer] = this.context.sim.now;
+    this.current[consumer] = this.coordinator.join(consumer, this.context.consumers[consumer]!.group);
+  }
+
+  brokerDown(): void {
+    for (const member of this.current) if (member) this.catchUp(member);
+    this.up = false;
+  }
+
+  /** The broker is back: consumers waiting in poll() poll again (their failed polls committed nothing). */
+  brokerUp(): void {
+    this.up = true;
+    for (const member of this.current) {
+      if (member?.alive && member.parked && !member.busy) this.poll(member);
+    }
+  }
+
+  private poll(member: Member): void {
+    if (!member.alive) return;
+    const consumer = member.consumer;
+    if (!member.inGroup) {
+      // Kicked for a slow batch: the next poll joins the group again, as a new member.
+      this.current[consumer] = this.coordinator.join(consumer, member.group);
+      return;
+    }
+    member.parked = false;
+    if (!this.up) {
+      this.park(member);
+      return;
+    }
+    // Kafka's order inside poll(): rebalance work (revocation, rejoining) first, then the periodic auto-commit.
+    if (this.options.strategy === "cooperative-sticky") this.coordinator.releaseRevoked(member);
+    if (member.mustRejoin) this.coordinator.rejoin(member);
+    const now = this.context.sim.now;
+    if (this.options.autoCommit && now >= this.lastCommitAt[consumer]! + this.options.autoCommitInterval) {
+      this.commitPositions(member);
+      this.lastCommitAt[consumer] = now;
+    }
+    const batch = this.gather(member);
+    if (batch.length === 0) this.park(member);
+    else this.handOut(member, batch);
+  }
+
+  private park(member: Member): void {
+    member.parked = true;
+    member.parkedAt = this.context.sim.now;
+  }
+
+  /** Up to max.poll.records records from the member's partitions, one partition after another. */
+  private gather(member: Member): number[] {
+    const batch: number[] = [];
+    const owned = member.owned;
+    if (owned.length === 0) return batch;
+    const max = this.options.maxPollRecords;
+    const position = this.offsets.position[member.group]!;
+    const first = member.nextPartition % owned.length;
+    let filled = -1;
+    for (let k = 0; k < owned.length && batch.length < max; k++) {
+      const index = (first + k) % owned.length;
+      const partition = owned[index]!;
+      if (!this.coordinator.fetches(member, partition)) continue;
+      this.offsets.prepareRead(member.group, partition);
+      const end = this.log.end[partition]!;
+      while (position[partition]! < end && batch.length < max) {
+        batch.push(this.log.message(partition, position[partition]!));
+        position[partition]!++;
+      }
+      if (batch.length === max) filled = index;
+    }
+    member.nextPartition = filled >= 0 ? filled : first + 1;
+    return batch;
+  }
+
+  private handOut(member: Member, batch: number[]): void {
+    const now = this.context.sim.now;
+    member.busy = true;
+    member.outstanding = batch.length;
+    member.batchStartedAt = now;
+    this.offsets.returned(member.group, batch.length);
+    // commitSync() right after poll() returns, before processing: at-most-once.
+    if (this.options.commit === "before-processing") this.commitPositions(member);
+    this.watchdog.start(member);
+    member.handingOut = true;
+    member.finishedWhileHanding = false;
+    if (this.context.consumers[member.consumer]!.capacity > 1) this.lanes.open(member, batch);
+    else {
+      for (const message of batch) {
+        if (!member.alive) break;
+        this.context.deliver(message, member.consumer);
+      }
+    }
+    member.handingOut = false;
+    if (member.finishedWhileHanding) this.batchDone(member);
+  }
+
+  /**
+   * The next poll runs in an event of its own, at the same instant. An ack can
+   * arrive inside the consumer's own call (zero network latency); handing it
+   * new records right there would let it start more than its concurrency.
+   */
+  private batchDone(member: Member): void {
+    member.busy = false;
+    this.watchdog.stop(member);
+    member.pollPending = true;
+    this.context.sim.schedule(0, this.onPollDue, member.serial);
+  }
+
+  /** A record whose processing failed: the application logs it and moves on (Kafka has no per-record nack). */
+  private skip(message: number, group: number): void {
+    const { messages } = this.context;
+    if (messages.consumedBy[group]![message]! > 0 || messages.fate[group]![message] !== 0) return;
+    this.context.drop(message, group, "processing-failed");
+  }
+
+  private memberOfDelivery(consumer: number, incarnation: number): Member | null {
+    const current = this.current[consumer];
+    if (current && current.incarnation === incarnation) return current;
+    for (const member of this.dead) {
+      if (member.consumer === consumer && member.incarnation === incarnation) return member;
+    }
+    return null;
+  }
+
+  /** Takes back what a gone member held: those records are returned again from the committed offset. */
+  private closeDeliveries(member: Member): void {
+    const { deliveries } = this.context;
+    const held: number[] = [];
+    deliveries.forEachOpen((delivery) => {
+      if (
+        deliveries.consumer(delivery) === member.consumer &&
+        deliveries.incarnation(delivery) === member.incarnation
+      ) {
+        held.push(delivery);
+      }
+    });
+    for (const delivery of held) deliveries.close(delivery);
+  }
+}

@@ -1,0 +1,109 @@
+import type { BrokerContext } from "../broker.js";
+import { partitionForKey, StickyPartitioner } from "./partitioner.js";
+import type { KafkaOptions } from "./settings.js";
+
+/**
+ * The producer side of Kafka, run where the publish reaches the broker (a
+ * link never reorders, so each producer's records arrive in send order).
+ *
+ * - Partitioning: key index k is the string `key-k` hashed as the Java
+ *   client's StringSerializer + murmur2 partitioner would; a null key goes
+ *   through the producer instance's own sticky partitioner.
+ * - Batching: with linger.ms > 0 a producer holds records until its oldest
+ *   has waited linger.ms or a partition's batch reaches batch.size; then it
+ *   sends every held batch at once, as Kafka's sender drains all partitions
+ *   led by the broker it sends to. Records become visible only then.
+ * - The write: refused while the broker is down (RF 1: the partition is
+ *   offline), and with acks=all when min.insync.replicas exceeds the one
+ *   replica there is (NotEnoughReplicas). There are no retries: the core has
+ *   no producer-side retry yet, so a refusal is final.
+ */
+export class Intake {
+  private readonly keyPartitions: number[] = [];
+  private readonly sticky: (StickyPartitioner | undefined)[];
+  private readonly held: number[][];
+  private readonly heldBytes: Float64Array;
+  private readonly lingerEvent: Float64Array;
+  private readonly refusesEveryWrite: boolean;
+  private readonly onLinger = (producer: number): void => {
+    this.lingerEvent[producer] = -1;
+    this.send(producer);
+  };
+
+  constructor(
+    private readonly context: BrokerContext,
+    private readonly options: KafkaOptions,
+    private readonly isUp: () => boolean,
+    /** Called for each record the broker accepted. */
+    private readonly append: (message: number) => void,
+  ) {
+    const producers = context.names.producers.length;
+    this.sticky = new Array<StickyPartitioner | undefined>(producers).fill(undefined);
+    this.held = Array.from({ length: producers }, () => []);
+    this.heldBytes = new Float64Array(producers * options.partitions);
+    this.lingerEvent = new Float64Array(producers).fill(-1);
+    this.refusesEveryWrite = options.acks === "all" && options.minInsyncReplicas > options.replicationFactor;
+  }
+
+  publish(message: number): void {
+    const { messages } = this.context;
+    const partition = this.partitionFor(message);
+    messages.partition[message] = partition;
+    if (this.options.linger === 0) {
+      this.write(message);
+      return;
+    }
+    const producer = messages.producer[message]!;
+    const held = this.held[producer]!;
+    held.push(message);
+    const slot = producer * this.options.partitions + partition;
+    this.heldBytes[slot]! += messages.size[message]!;
+    if (held.length === 1)
+      this.lingerEvent[producer] = this.context.sim.schedule(this.options.linger, this.onLinger, producer);
+    if (this.heldBytes[slot]! >= this.options.batchSize) this.send(producer);
+  }
+
+  private send(producer: number): void {
+    const event = this.lingerEvent[producer]!;
+    if (event !== -1) {
+      this.context.sim.cancel(event);
+      this.lingerEvent[producer] = -1;
+    }
+    const batch = this.held[producer]!;
+    this.held[producer] = [];
+    this.heldBytes.fill(0, producer * this.options.partitions, (producer + 1) * this.options.partitions);
+    for (const message of batch) this.write(message);
+  }
+
+  private write(message: number): void {
+    if (!this.isUp() || this.refusesEveryWrite) {
+      this.context.reject(message);
+      return;
+    }
+    this.context.accept(message);
+    this.append(message);
+  }
+
+  private partitionFor(message: number): number {
+    const { messages } = this.context;
+    const key = messages.key[message]!;
+    if (key >= 0) return this.partitionForKeyIndex(key);
+    const producer = messages.producer[message]!;
+    let sticky = this.sticky[producer];
+    if (sticky === undefined) {
+      const rng = this.context.stream(`sticky-partitioner:${this.context.names.producers[producer]}`);
+      sticky = new StickyPartitioner(this.options.partitions, this.options.batchSize, rng);
+      this.sticky[producer] = sticky;
+    }
+    return sticky.partitionFor(messages.size[message]!);
+  }
+
+  private partitionForKeyIndex(key: number): number {
+    let partition = this.keyPartitions[key];
+    if (partition === undefined) {
+      partition = partitionForKey(`key-${key}`, this.options.partitions);
+      this.keyPartitions[key] = partition;
+    }
+    return partition;
+  }
+}

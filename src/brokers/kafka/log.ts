@@ -1,0 +1,70 @@
+/**
+ * The topic: one append-only log per partition. A record's offset is its
+ * index in its partition's log. Consuming removes nothing; only retention
+ * moves a partition's start forward. Logs hold message ids, and a
+ * message-indexed table gives each record's offset back.
+ */
+export class TopicLog {
+  private readonly records: Int32Array[];
+  /** Per partition: the oldest offset still stored (the log start offset). */
+  readonly start: Int32Array;
+  /** Per partition: the offset the next record gets (the log end offset). */
+  readonly end: Int32Array;
+  private offsets = new Int32Array(1024);
+
+  constructor(readonly partitions: number) {
+    this.records = Array.from({ length: partitions }, () => new Int32Array(256));
+    this.start = new Int32Array(partitions);
+    this.end = new Int32Array(partitions);
+  }
+
+  append(partition: number, message: number): number {
+    const offset = this.end[partition]!;
+    let log = this.records[partition]!;
+    if (offset === log.length) {
+      const grown = new Int32Array(log.length * 2);
+      grown.set(log);
+      log = grown;
+      this.records[partition] = log;
+    }
+    log[offset] = message;
+    if (message >= this.offsets.length) this.growOffsets(message);
+    this.offsets[message] = offset;
+    this.end[partition] = offset + 1;
+    return offset;
+  }
+
+  message(partition: number, offset: number): number {
+    return this.records[partition]![offset]!;
+  }
+
+  offsetOf(message: number): number {
+    return this.offsets[message]!;
+  }
+
+  /**
+   * Deletes, from the head of a partition, every record accepted at or before
+   * `cutoff`, calling `deleted(offset)` for each first. Records were appended
+   * in acceptance order, so the oldest are always at the head.
+   */
+  expire(partition: number, acceptedAt: Float64Array, cutoff: number, deleted: (offset: number) => void): number {
+    const log = this.records[partition]!;
+    const end = this.end[partition]!;
+    let start = this.start[partition]!;
+    const before = start;
+    while (start < end && acceptedAt[log[start]!]! <= cutoff) {
+      deleted(start);
+      start++;
+    }
+    this.start[partition] = start;
+    return start - before;
+  }
+
+  private growOffsets(message: number): void {
+    let length = this.offsets.length;
+    while (length <= message) length *= 2;
+    const grown = new Int32Array(length);
+    grown.set(this.offsets);
+    this.offsets = grown;
+  }
+}

@@ -1,0 +1,124 @@
+import { Fate } from "../../model/messages.js";
+import type { BrokerContext } from "../broker.js";
+import type { TopicLog } from "./log.js";
+import type { KafkaOptions } from "./settings.js";
+
+/**
+ * Each consumer group's place in each partition: the committed offset (what
+ * survives a crash or a rebalance) and the position (the next offset to
+ * return to the partition's current owner). Every scenario group is taken to
+ * exist already, committed at the start of the empty topic, so a group reads
+ * from the beginning and `auto.offset.reset` only applies once retention has
+ * deleted records a group had not committed. Also owns retention, which is
+ * applied lazily: a partition drops its expired head whenever it is appended
+ * to or read, so no timer keeps a finished run alive.
+ */
+export class GroupOffsets {
+  readonly committed: Int32Array[];
+  readonly position: Int32Array[];
+  /** Per group: records not yet returned to any member (the consumer lag). */
+  private readonly lag: Float64Array;
+
+  constructor(
+    private readonly context: BrokerContext,
+    private readonly options: KafkaOptions,
+    private readonly log: TopicLog,
+  ) {
+    const groups = context.groupCount;
+    this.committed = Array.from({ length: groups }, () => new Int32Array(options.partitions));
+    this.position = Array.from({ length: groups }, () => new Int32Array(options.partitions));
+    this.lag = new Float64Array(groups);
+  }
+
+  commit(group: number, partition: number, offset: number): void {
+    const committed = this.committed[group]!;
+    if (offset > committed[partition]!) committed[partition] = offset;
+  }
+
+  /** A new owner starts at the committed offset: records returned since then will be returned again. */
+  resume(group: number, partition: number): void {
+    this.expire(partition);
+    this.position[group]![partition] = this.committed[group]![partition]!;
+    this.resetIfDeleted(group, partition);
+    this.refreshLag(group);
+  }
+
+  /** Before reading a partition: retention first, then auto.offset.reset if the position was deleted. */
+  prepareRead(group: number, partition: number): void {
+    this.expire(partition);
+    if (this.resetIfDeleted(group, partition)) this.refreshLag(group);
+  }
+
+  /** A record was appended: every group has one more to read. */
+  appended(): void {
+    const { observer, sim } = this.context;
+    for (let group = 0; group < this.lag.length; group++) {
+      this.lag[group]!++;
+      observer.depthChanged(group, this.lag[group]!, sim.now);
+    }
+  }
+
+  /** `count` records were returned to a member of `group`. */
+  returned(group: number, count: number): void {
+    this.lag[group]! -= count;
+    this.context.observer.depthChanged(group, this.lag[group]!, this.context.sim.now);
+  }
+
+  /**
+   * Deletes a partition's records older than retention.ms. A record a group
+   * had not been handed yet and never consumed is dropped for that group.
+   */
+  expire(partition: number): void {
+    const { options, log, context } = this;
+    if (options.retention === Number.POSITIVE_INFINITY) return;
+    const cutoff = context.sim.now - options.retention;
+    const deleted = log.expire(partition, context.messages.acceptedAt, cutoff, (offset) => {
+      for (let group = 0; group < this.position.length; group++) {
+        if (offset >= this.position[group]![partition]!) this.dropUnread(group, partition, offset, "retention");
+      }
+    });
+    if (deleted > 0) for (let group = 0; group < this.lag.length; group++) this.refreshLag(group);
+  }
+
+  /** Whether a record is past retention, deleted or not yet swept. */
+  isExpired(message: number): boolean {
+    return this.context.messages.acceptedAt[message]! <= this.context.sim.now - this.options.retention;
+  }
+
+  /**
+   * A position below the log start was deleted (OffsetOutOfRange). Records
+   * deleted unconsumed are lost to retention; with `latest` the group also
+   * skips everything still stored, losing that too.
+   */
+  private resetIfDeleted(group: number, partition: number): boolean {
+    const position = this.position[group]!;
+    const start = this.log.start[partition]!;
+    if (position[partition]! >= start) return false;
+    for (let offset = position[partition]!; offset < start; offset++) {
+      this.dropUnread(group, partition, offset, "retention");
+    }
+    position[partition] = start;
+    if (this.options.autoOffsetReset === "latest") {
+      const end = this.log.end[partition]!;
+      for (let offset = start; offset < end; offset++) this.dropUnread(group, partition, offset, "auto.offset.reset");
+      position[partition] = end;
+    }
+    return true;
+  }
+
+  private dropUnread(group: number, partition: number, offset: number, reason: string): void {
+    const message = this.log.message(partition, offset);
+    const { messages } = this.context;
+    if (messages.consumedBy[group]![message]! > 0 || messages.fate[group]![message] !== Fate.none) return;
+    this.context.drop(message, group, reason);
+  }
+
+  private refreshLag(group: number): void {
+    const { start, end } = this.log;
+    const position = this.position[group]!;
+    let lag = 0;
+    for (let p = 0; p < position.length; p++) lag += end[p]! - Math.max(position[p]!, start[p]!);
+    this.lag[group] = lag;
+    this.context.observer.depthChanged(group, lag, this.context.sim.now);
+  }
+}

@@ -1,0 +1,131 @@
+import { IntRing } from "../../model/int-ring.js";
+import type { BrokerContext } from "../broker.js";
+
+/**
+ * The consumers' connections as Redis sees them. Each instance runs one
+ * blocking read loop per unit of concurrency (BRPOP, BLMOVE, XREADGROUP
+ * BLOCK): it is *waiting* while it is alive and holds fewer deliveries than
+ * its capacity. Redis serves blocked clients first come, first served, so each
+ * group keeps its waiting consumers in a FIFO ring.
+ */
+export class Clients {
+  readonly alive: Uint8Array;
+  /** Deliveries each consumer holds from its current life. */
+  readonly inHand: Int32Array;
+  private readonly waiting: IntRing[];
+  private readonly queued: Uint8Array;
+  private brokerUp = true;
+
+  constructor(private readonly context: BrokerContext) {
+    const count = context.consumers.length;
+    this.alive = new Uint8Array(count).fill(1);
+    this.inHand = new Int32Array(count);
+    this.queued = new Uint8Array(count);
+    this.waiting = Array.from({ length: context.groupCount }, () => new IntRing());
+    for (let c = 0; c < count; c++) this.wait(c);
+  }
+
+  groupOf(consumer: number): number {
+    return this.context.consumers[consumer]!.group;
+  }
+
+  /** The consumer blocked longest that can take a message now, or -1. */
+  next(group: number): number {
+    const ring = this.waiting[group]!;
+    while (ring.length > 0) {
+      const consumer = ring.shift();
+      this.queued[consumer] = 0;
+      if (this.canTake(consumer)) return consumer;
+    }
+    return -1;
+  }
+
+  /** Records a delivery to `consumer`; it keeps waiting (at the back) while it has room. */
+  took(consumer: number): void {
+    this.inHand[consumer]!++;
+    this.wait(consumer);
+  }
+
+  /**
+   * An ack or nack reached the broker: closes the delivery and frees the
+   * consumer's worker if the delivery belongs to its current life. Returns
+   * false for a handle that was already closed (a duplicate or a late ack).
+   */
+  settle(delivery: number): boolean {
+    const { deliveries, incarnations } = this.context;
+    if (!deliveries.isOpen(delivery)) return false;
+    const consumer = deliveries.consumer(delivery);
+    const current = deliveries.incarnation(delivery) === incarnations[consumer];
+    deliveries.close(delivery);
+    if (current && this.alive[consumer] === 1) {
+      this.inHand[consumer]!--;
+      this.wait(consumer);
+    }
+    return true;
+  }
+
+  /** Whether a delivery is open and held by the live consumer it was sent to. */
+  isLive(delivery: number): boolean {
+    const { deliveries, incarnations } = this.context;
+    if (!deliveries.isOpen(delivery)) return false;
+    const consumer = deliveries.consumer(delivery);
+    return this.alive[consumer] === 1 && deliveries.incarnation(delivery) === incarnations[consumer];
+  }
+
+  /** Visits every (message, group) a live consumer holds. */
+  forEachLive(visit: (message: number, group: number) => void): void {
+    const { deliveries } = this.context;
+    deliveries.forEachOpen((delivery) => {
+      if (this.isLive(delivery)) visit(deliveries.message(delivery), this.groupOf(deliveries.consumer(delivery)));
+    });
+  }
+
+  /** Closes the open deliveries of `consumer` from lives before the current one; returns their messages. */
+  closeStale(consumer: number): number[] {
+    const { deliveries, incarnations } = this.context;
+    const closed: number[] = [];
+    deliveries.forEachOpen((delivery) => {
+      if (deliveries.consumer(delivery) !== consumer) return;
+      if (deliveries.incarnation(delivery) === incarnations[consumer]) return;
+      closed.push(deliveries.message(delivery));
+      deliveries.close(delivery);
+    });
+    return closed;
+  }
+
+  down(consumer: number): void {
+    this.alive[consumer] = 0;
+    this.inHand[consumer] = 0;
+  }
+
+  up(consumer: number): void {
+    this.alive[consumer] = 1;
+    this.inHand[consumer] = 0;
+    this.wait(consumer);
+  }
+
+  /** Redis went down: every blocked read fails. Deliveries already in hand stay with their consumers. */
+  brokerDown(): void {
+    this.brokerUp = false;
+    for (const ring of this.waiting) ring.clear();
+    this.queued.fill(0);
+  }
+
+  /** Redis is back: every live consumer with room blocks again, in index order. */
+  brokerBack(): void {
+    this.brokerUp = true;
+    for (let c = 0; c < this.alive.length; c++) this.wait(c);
+  }
+
+  private canTake(consumer: number): boolean {
+    return (
+      this.brokerUp && this.alive[consumer] === 1 && this.inHand[consumer]! < this.context.consumers[consumer]!.capacity
+    );
+  }
+
+  private wait(consumer: number): void {
+    if (this.queued[consumer] === 1 || !this.canTake(consumer)) return;
+    this.queued[consumer] = 1;
+    this.waiting[this.groupOf(consumer)]!.push(consumer);
+  }
+}

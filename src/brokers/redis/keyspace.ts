@@ -1,0 +1,111 @@
+import { Fate } from "../../model/messages.js";
+import type { Broker, BrokerContext } from "../broker.js";
+import { Clients } from "./clients.js";
+import { Memory } from "./memory.js";
+import { Persistence } from "./persistence.js";
+import type { MemorySettings, PersistenceSettings } from "./settings.js";
+
+/**
+ * What the Redis profiles that keep messages in keys (lists, streams) share:
+ * connection state, persistence with crash rollback, maxmemory, and the rule
+ * that a Redis that is down refuses publishes. Subclasses say what a publish
+ * writes, how to undo one journal record, and how to rebuild their indexes.
+ */
+export abstract class KeyspaceBroker implements Broker {
+  protected up = true;
+  protected readonly clients: Clients;
+  protected readonly persistence: Persistence;
+  protected readonly memory: Memory;
+
+  constructor(
+    protected readonly context: BrokerContext,
+    settings: PersistenceSettings & MemorySettings,
+    keys: number,
+  ) {
+    this.clients = new Clients(context);
+    this.persistence = new Persistence(settings, context.sim);
+    const random = Memory.needsRandom(settings) ? context.stream("eviction") : null;
+    this.memory = new Memory(keys, settings, context.sim, random);
+    this.memory.onEvict((key) => this.evict(key));
+  }
+
+  publish(message: number): void {
+    if (!this.up || !this.memory.admitWrite()) {
+      this.context.reject(message);
+      return;
+    }
+    this.context.accept(message);
+    this.write(message);
+  }
+
+  abstract ack(delivery: number): void;
+  abstract nack(delivery: number): void;
+  abstract consumerDown(consumer: number): void;
+  abstract consumerUp(consumer: number): void;
+  abstract forEachHeld(visit: (message: number, group: number) => void): void;
+
+  /**
+   * The host crashes: the dataset goes back to its last durable state. What
+   * was held before and is gone after, and no consumer has in hand, is
+   * dropped ("broker-crash"); pops and acks since then are undone, so those
+   * messages come back and are delivered again.
+   */
+  crash(): void {
+    this.up = false;
+    this.clients.brokerDown();
+    const before = this.heldMarks();
+    const outcome = this.persistence.crash();
+    if (outcome === "wipe") this.wipe();
+    if (outcome === "undo") {
+      this.persistence.journal.undoAll((kind, group, message, a, b, c) => this.undo(kind, group, message, a, b, c));
+    }
+    if (outcome !== "keep") this.rebuild();
+    this.dropVanished(before, this.heldMarks());
+  }
+
+  restart(): void {
+    this.up = true;
+    this.persistence.restarted();
+    this.clients.brokerBack();
+    this.resume();
+  }
+
+  /** Writes an accepted message (LPUSH to each group's list, XADD) and dispatches it. */
+  protected abstract write(message: number): void;
+  /** Deletes a key under memory pressure, dropping its messages ("evicted"). */
+  protected abstract evict(key: number): void;
+  /** Restores one field from a journal before-image. */
+  protected abstract undo(kind: number, group: number, message: number, a: number, b: number, c: number): void;
+  /** Empties the dataset: a crash with no persistence. */
+  protected abstract wipe(): void;
+  /** Recomputes indexes and memory from the restored fields. */
+  protected abstract rebuild(): void;
+  /** Dispatches whatever waits, after a restart. */
+  protected abstract resume(): void;
+
+  /** Drops a (message, group) the broker no longer holds, unless a group consumer has it or already consumed it. */
+  protected discard(message: number, group: number, reason: string, liveHolder: boolean): void {
+    const { messages } = this.context;
+    if (liveHolder || messages.consumedBy[group]![message]! > 0 || messages.fate[group]![message] !== Fate.none) return;
+    this.context.drop(message, group, reason);
+  }
+
+  private heldMarks(): Uint8Array[] {
+    const count = this.context.messages.count;
+    const marks = Array.from({ length: this.context.groupCount }, () => new Uint8Array(count));
+    this.forEachHeld((message, group) => {
+      marks[group]![message] = 1;
+    });
+    return marks;
+  }
+
+  private dropVanished(before: Uint8Array[], after: Uint8Array[]): void {
+    for (let group = 0; group < before.length; group++) {
+      const was = before[group]!;
+      const is = after[group]!;
+      for (let message = 0; message < was.length; message++) {
+        if (was[message] === 1 && is[message] === 0) this.discard(message, group, "broker-crash", false);
+      }
+    }
+  }
+}

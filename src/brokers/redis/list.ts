@@ -1,0 +1,99 @@
+import type { Broker, BrokerContext } from "../broker.js";
+import { GroupLists } from "./group-lists.js";
+import { KeyspaceBroker } from "./keyspace.js";
+import type { MemorySettings, PersistenceSettings } from "./settings.js";
+
+export type RedisListSettings = PersistenceSettings & MemorySettings;
+
+export function createRedisListBroker(context: BrokerContext, settings: RedisListSettings): Broker {
+  return new RedisListBroker(context, settings);
+}
+
+/**
+ * Plain Redis lists: LPUSH to each group's list, BRPOP one message at a time.
+ * The pop removes the item, so from then on only the consumer has it: if it
+ * crashes, the message is lost. The ack is a no-op. A failed processing (a
+ * nack) loses the message too, since Redis has nothing to return it to; an
+ * application could re-push it, but nothing in Redis does.
+ */
+class RedisListBroker extends KeyspaceBroker {
+  private readonly lists: GroupLists;
+
+  constructor(context: BrokerContext, settings: RedisListSettings) {
+    super(context, settings, context.groupCount);
+    this.lists = new GroupLists(context, this.persistence, this.memory);
+  }
+
+  ack(delivery: number): void {
+    if (!this.context.deliveries.isOpen(delivery)) return;
+    const group = this.clients.groupOf(this.context.deliveries.consumer(delivery));
+    this.clients.settle(delivery);
+    this.dispatch(group);
+  }
+
+  nack(delivery: number): void {
+    const { deliveries } = this.context;
+    if (!deliveries.isOpen(delivery)) return;
+    const message = deliveries.message(delivery);
+    const group = this.clients.groupOf(deliveries.consumer(delivery));
+    this.clients.settle(delivery);
+    this.discard(message, group, "processing-failed", false);
+    this.dispatch(group);
+  }
+
+  consumerDown(consumer: number): void {
+    this.clients.down(consumer);
+    // What it popped is nowhere in Redis any more: lost, with nothing to drop.
+    this.clients.closeStale(consumer);
+  }
+
+  consumerUp(consumer: number): void {
+    this.clients.up(consumer);
+    this.dispatch(this.clients.groupOf(consumer));
+  }
+
+  forEachHeld(visit: (message: number, group: number) => void): void {
+    for (let group = 0; group < this.context.groupCount; group++) {
+      this.lists.forEach(group, (message) => visit(message, group));
+    }
+    this.clients.forEachLive(visit);
+  }
+
+  protected write(message: number): void {
+    for (let group = 0; group < this.context.groupCount; group++) this.lists.push(group, message);
+    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+  }
+
+  protected evict(key: number): void {
+    for (const message of this.lists.deleteAll(key)) this.discard(message, key, "evicted", false);
+  }
+
+  protected undo(kind: number, group: number, _message: number, before: number): void {
+    if (!this.lists.undo(kind, group, before)) throw new Error(`invariant: unknown journal record ${kind}`);
+  }
+
+  protected wipe(): void {
+    this.lists.wipe();
+  }
+
+  protected rebuild(): void {
+    this.memory.reset();
+    this.lists.recount();
+  }
+
+  protected resume(): void {
+    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+  }
+
+  /** BRPOP: the longest-blocked consumer gets the oldest item. */
+  private dispatch(group: number): void {
+    if (!this.up) return;
+    while (this.lists.length(group) > 0) {
+      const consumer = this.clients.next(group);
+      if (consumer < 0) return;
+      const message = this.lists.pop(group);
+      this.clients.took(consumer);
+      this.context.deliver(message, consumer);
+    }
+  }
+}

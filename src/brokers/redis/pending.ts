@@ -1,0 +1,159 @@
+import type { BrokerContext } from "../broker.js";
+import { GroupColumn } from "./columns.js";
+import type { Persistence } from "./persistence.js";
+
+/** Journal record: a PEL entry before a change: owner or -1 (a), delivery time (b), delivery counter (c). */
+export const PEL_ENTRY = 21;
+
+/**
+ * Each consumer group's pending entries list (PEL): for every entry delivered
+ * and not yet XACKed, its owner, when it was last delivered (its idle time
+ * runs from there) and its delivery counter. Entries are kept in ID order for
+ * XAUTOCLAIM and for re-reading a consumer's history from ID 0.
+ */
+export class PendingEntries {
+  /** Per (group, message): the owning consumer, or -1 if not pending. */
+  readonly owner: GroupColumn<Int32Array>;
+  readonly since: GroupColumn<Float64Array>;
+  readonly counter: GroupColumn<Uint16Array>;
+  readonly count: Int32Array;
+  private readonly epochs: GroupColumn<Uint32Array>;
+  private readonly order: OrderedIds[];
+
+  constructor(
+    private readonly context: BrokerContext,
+    private readonly persistence: Persistence,
+  ) {
+    const { groupCount, messages } = context;
+    this.owner = new GroupColumn(groupCount, messages.capacity, (n) => new Int32Array(n), -1);
+    this.since = new GroupColumn(groupCount, messages.capacity, (n) => new Float64Array(n));
+    this.counter = new GroupColumn(groupCount, messages.capacity, (n) => new Uint16Array(n));
+    this.epochs = new GroupColumn(groupCount, messages.capacity, (n) => new Uint32Array(n));
+    this.count = new Int32Array(groupCount);
+    this.order = Array.from(
+      { length: groupCount },
+      (_, group) => new OrderedIds((message) => this.owner.of[group]![message]! < 0),
+    );
+  }
+
+  ensure(message: number): void {
+    this.owner.ensure(message);
+    this.since.ensure(message);
+    this.counter.ensure(message);
+    this.epochs.ensure(message);
+  }
+
+  isPending(group: number, message: number): boolean {
+    return this.owner.of[group]![message]! >= 0;
+  }
+
+  /** Makes the entry pending for `consumer` with `counter` deliveries; its idle time starts now. */
+  assign(group: number, message: number, consumer: number, counter: number): void {
+    const wasPending = this.isPending(group, message);
+    this.save(group, message);
+    this.owner.of[group]![message] = consumer;
+    this.since.of[group]![message] = this.context.sim.now;
+    this.counter.of[group]![message] = Math.min(counter, 65535);
+    if (!wasPending) {
+      this.count[group]!++;
+      this.order[group]!.push(message);
+    }
+  }
+
+  /** XACK (or a PEL deletion): the entry is no longer pending. */
+  remove(group: number, message: number): void {
+    if (!this.isPending(group, message)) return;
+    this.save(group, message);
+    this.owner.of[group]![message] = -1;
+    this.count[group]!--;
+    this.order[group]!.dropStaleFront();
+  }
+
+  /** Visits the group's pending entries in ID order while `visit` returns true. */
+  scan(group: number, visit: (message: number) => boolean): void {
+    this.order[group]!.scan(visit);
+  }
+
+  undo(kind: number, group: number, message: number, owner: number, since: number, counter: number): boolean {
+    if (kind !== PEL_ENTRY) return false;
+    this.owner.of[group]![message] = owner;
+    this.since.of[group]![message] = since;
+    this.counter.of[group]![message] = counter;
+    return true;
+  }
+
+  wipe(): void {
+    for (const owners of this.owner.of) owners.fill(-1);
+  }
+
+  /** Rebuilds counts and ID order from the restored owners. */
+  rebuild(seqOf: (message: number) => number): void {
+    const total = this.context.messages.count;
+    this.owner.of.forEach((owners, group) => {
+      const pending: number[] = [];
+      for (let message = 0; message < total; message++) if (owners[message]! >= 0) pending.push(message);
+      pending.sort((a, b) => seqOf(a) - seqOf(b));
+      this.count[group] = pending.length;
+      this.order[group]!.reset(pending);
+    });
+  }
+
+  private save(group: number, message: number): void {
+    this.persistence.write(
+      this.epochs.of[group]!,
+      message,
+      PEL_ENTRY,
+      group,
+      message,
+      this.owner.of[group]![message]!,
+      this.since.of[group]![message]!,
+      this.counter.of[group]![message]!,
+    );
+  }
+}
+
+/** Ids in insertion order; removal is lazy: stale ids are skipped, and squeezed out when the array fills. */
+class OrderedIds {
+  private ids = new Int32Array(64);
+  private start = 0;
+  private end = 0;
+
+  constructor(private readonly isStale: (id: number) => boolean) {}
+
+  push(id: number): void {
+    if (this.end === this.ids.length) this.makeRoom();
+    this.ids[this.end++] = id;
+  }
+
+  /** Skips stale ids at the front, so a queue acked in order costs nothing. */
+  dropStaleFront(): void {
+    while (this.start < this.end && this.isStale(this.ids[this.start]!)) this.start++;
+  }
+
+  scan(visit: (id: number) => boolean): void {
+    this.dropStaleFront();
+    for (let i = this.start; i < this.end; i++) {
+      const id = this.ids[i]!;
+      if (!this.isStale(id) && !visit(id)) return;
+    }
+  }
+
+  reset(ids: readonly number[]): void {
+    this.ids = new Int32Array(Math.max(64, ids.length * 2));
+    this.ids.set(ids);
+    this.start = 0;
+    this.end = ids.length;
+  }
+
+  private makeRoom(): void {
+    let live = 0;
+    for (let i = this.start; i < this.end; i++) if (!this.isStale(this.ids[i]!)) this.ids[live++] = this.ids[i]!;
+    if (live * 2 > this.ids.length) {
+      const next = new Int32Array(this.ids.length * 2);
+      next.set(this.ids.subarray(0, live));
+      this.ids = next;
+    }
+    this.start = 0;
+    this.end = live;
+  }
+}

@@ -1,0 +1,151 @@
+import * as z from "zod";
+import { duration } from "../../scenario/quantities.js";
+import { defineProfile } from "../profile.js";
+import { createRedisListBroker } from "./list.js";
+import { createPubSubBroker } from "./pubsub.js";
+import { createReliableListBroker } from "./reliable-list.js";
+import {
+  appDuration,
+  memorySettings,
+  parseRedisBytes,
+  persistenceSettings,
+  redisBytes,
+  redisSection,
+} from "./settings.js";
+import { createStreamsBroker } from "./streams.js";
+
+/** Every consumer runs one blocking read (or subscription read) per unit of concurrency. */
+const oneReadPerWorker = <Section>(_section: Section, concurrency: number) => concurrency;
+const positive = (micros: number) => micros > 0;
+
+const listSummary = "Redis lists: LPUSH to a list per group, BRPOP; a pop is final (at-most-once)";
+export const redisListSchema = redisSection(
+  "redis-list",
+  listSummary,
+  z.strictObject({ ...persistenceSettings, ...memorySettings }).prefault({}),
+);
+export const redisListProfile = defineProfile({
+  name: "redis-list",
+  summary: listSummary,
+  schema: redisListSchema,
+  create: (context, section) => createRedisListBroker(context, section.settings),
+  consumerCapacity: oneReadPerWorker,
+});
+
+const reliableSummary = "Redis lists, reliable pattern: BLMOVE to a processing list, LREM on ack, a reaper re-pushes";
+export const reliableListSchema = redisSection(
+  "redis-reliable-list",
+  reliableSummary,
+  z
+    .strictObject({
+      ...persistenceSettings,
+      ...memorySettings,
+      visibilityTimeout: appDuration(
+        "30s",
+        "application reaper: an item this long in a processing list is stale",
+      ).refine(positive, { message: "visibilityTimeout must be longer than 0" }),
+      reaperInterval: appDuration("1s", "application reaper: how often it scans the processing lists").refine(
+        positive,
+        { message: "reaperInterval must be longer than 0" },
+      ),
+    })
+    .prefault({}),
+);
+export const reliableListProfile = defineProfile({
+  name: "redis-reliable-list",
+  summary: reliableSummary,
+  schema: reliableListSchema,
+  create: (context, section) => createReliableListBroker(context, section.settings),
+  consumerCapacity: oneReadPerWorker,
+});
+
+const streamsSummary = "Redis streams: XADD, XREADGROUP per consumer group, XACK; pending entries wait for a claim";
+export const streamsSchema = redisSection(
+  "redis-streams",
+  streamsSummary,
+  z
+    .strictObject({
+      ...persistenceSettings,
+      ...memorySettings,
+      MAXLEN: z.number().int().min(0).nullable().default(null).meta({
+        description: "XADD MAXLEN: entries the stream keeps; older ones are trimmed, read or not. null = no trimming",
+      }),
+      approximate: z.boolean().default(false).meta({
+        description: "MAXLEN ~: trim only whole macro nodes, so at least MAXLEN entries stay",
+      }),
+      COUNT: z.number().int().positive().nullable().default(null).meta({
+        description: "XREADGROUP COUNT: most entries per read; null = all that are available",
+      }),
+      NOACK: z.boolean().default(false).meta({
+        description: "XREADGROUP NOACK: no PEL, nothing to XACK: at-most-once",
+      }),
+      claimInterval: duration()
+        .refine(positive, { message: "claimInterval must be longer than 0" })
+        .nullable()
+        .default(null)
+        .meta({
+          description: "application: each group's live consumers run XAUTOCLAIM this often; null = never claim",
+        }),
+      "min-idle-time": duration().prefault("60s").meta({
+        description: "XAUTOCLAIM min-idle-time: claim only entries pending (unacked) at least this long",
+      }),
+      claimCount: z.number().int().positive().default(100).meta({ description: "XAUTOCLAIM COUNT" }),
+      readPendingOnRestart: z.boolean().default(false).meta({
+        description: "application: a restarted consumer first re-reads its own pending entries (XREADGROUP from ID 0)",
+      }),
+      maxDeliveries: z.number().int().positive().nullable().default(null).meta({
+        description:
+          "application: an entry delivered this often is copied to a dead-letter stream and XACKed instead of claimed again; null = never",
+      }),
+      "stream-node-max-entries": z.number().int().min(0).default(100).meta({
+        description: "entries per macro node (MAXLEN ~ trims whole nodes); 0 = no limit",
+      }),
+      "stream-node-max-bytes": redisBytes().default(4096).meta({ description: "bytes per macro node; 0 = no limit" }),
+    })
+    .prefault({}),
+);
+export const streamsProfile = defineProfile({
+  name: "redis-streams",
+  summary: streamsSummary,
+  schema: streamsSchema,
+  create: (context, section) => createStreamsBroker(context, section.settings),
+  consumerCapacity: oneReadPerWorker,
+});
+
+const limitExpected = 'three values "<hard> <soft> <soft seconds>", e.g. "32mb 8mb 60"; 0 disables a limit';
+const outputBufferLimit = z
+  .string()
+  .default("32mb 8mb 60")
+  .transform((text, ctx) => {
+    const [hard, soft, seconds, ...rest] = text.trim().split(/\s+/);
+    const limit = {
+      hard: parseRedisBytes(hard ?? ""),
+      soft: parseRedisBytes(soft ?? ""),
+      softFor: /^\d+$/.test(seconds ?? "") ? Number(seconds) * 1e6 : null,
+    };
+    if (limit.hard === null || limit.soft === null || limit.softFor === null || rest.length > 0) {
+      ctx.addIssue({ code: "custom", message: limitExpected });
+      return z.NEVER;
+    }
+    return { hard: limit.hard, soft: limit.soft, softFor: limit.softFor };
+  })
+  .meta({ description: `client-output-buffer-limit for the pubsub class: ${limitExpected}` });
+
+const pubsubSummary = "Redis pub/sub: only subscribers connected at publish time receive (at-most-once)";
+export const pubsubSchema = redisSection(
+  "redis-pubsub",
+  pubsubSummary,
+  z
+    .strictObject({
+      "client-output-buffer-limit": outputBufferLimit,
+      reconnectDelay: appDuration("100ms", "client: how long a disconnected subscriber takes to resubscribe"),
+    })
+    .prefault({}),
+);
+export const pubsubProfile = defineProfile({
+  name: "redis-pubsub",
+  summary: pubsubSummary,
+  schema: pubsubSchema,
+  create: (context, section) => createPubSubBroker(context, section.settings),
+  consumerCapacity: oneReadPerWorker,
+});

@@ -1,0 +1,257 @@
+import { IntRing } from "../../model/int-ring.js";
+import type { Broker, BrokerContext } from "../broker.js";
+import { GroupColumn } from "./columns.js";
+import { GroupLists } from "./group-lists.js";
+import { KeyspaceBroker } from "./keyspace.js";
+import type { MemorySettings, PersistenceSettings } from "./settings.js";
+
+export type ReliableListSettings = PersistenceSettings &
+  MemorySettings & {
+    visibilityTimeout: number;
+    reaperInterval: number;
+  };
+
+/** Journal record: who owned a (group, message) in a processing list before (a), and since when (b). */
+const OWNER = 3;
+
+export function createReliableListBroker(context: BrokerContext, settings: ReliableListSettings): Broker {
+  return new ReliableListBroker(context, settings);
+}
+
+/**
+ * The reliable-queue pattern: BLMOVE from the group's list into the
+ * consumer's own processing list (memory key groups + consumer), LREM from it
+ * on success. Redis never times anything out; an application reaper scans the
+ * processing lists every `reaperInterval` and pushes items older than
+ * `visibilityTimeout` back onto the main list (at the back, like a new
+ * message). A merely slow consumer therefore gets its item duplicated, and a
+ * crash after processing but before the LREM gives a duplicate. Nothing
+ * counts deliveries, so a message that always fails cycles for ever.
+ */
+class ReliableListBroker extends KeyspaceBroker {
+  private readonly lists: GroupLists;
+  /** Per (group, message): the consumer whose processing list holds it, or -1. */
+  private readonly owner: GroupColumn<Int32Array>;
+  private readonly since: GroupColumn<Float64Array>;
+  private readonly ownerEpochs: GroupColumn<Uint32Array>;
+  /** Per (group, message): the latest delivery handle, or -1. */
+  private readonly handle: GroupColumn<Int32Array>;
+  /** Per consumer: its processing list, oldest first; entries whose owner changed are skipped. */
+  private readonly processing: IntRing[];
+  private totalProcessing = 0;
+  private reaperArmed = false;
+  private readonly reap = (): void => this.reapStale();
+
+  constructor(
+    context: BrokerContext,
+    private readonly settings: ReliableListSettings,
+  ) {
+    super(context, settings, context.groupCount + context.consumers.length);
+    this.lists = new GroupLists(context, this.persistence, this.memory);
+    const capacity = context.messages.capacity;
+    this.owner = new GroupColumn(context.groupCount, capacity, (n) => new Int32Array(n), -1);
+    this.since = new GroupColumn(context.groupCount, capacity, (n) => new Float64Array(n));
+    this.ownerEpochs = new GroupColumn(context.groupCount, capacity, (n) => new Uint32Array(n));
+    this.handle = new GroupColumn(context.groupCount, capacity, (n) => new Int32Array(n), -1);
+    this.processing = context.consumers.map(() => new IntRing());
+  }
+
+  /** LREM from the consumer's processing list; if the reaper already moved the item, nothing happens. */
+  ack(delivery: number): void {
+    const { deliveries } = this.context;
+    if (!deliveries.isOpen(delivery)) return;
+    const message = deliveries.message(delivery);
+    const consumer = deliveries.consumer(delivery);
+    const group = this.clients.groupOf(consumer);
+    this.clients.settle(delivery);
+    if (this.up && this.owner.of[group]![message] === consumer) {
+      this.setOwner(group, message, -1);
+      this.memory.touch(this.processingKey(consumer));
+    }
+    this.dispatch(group);
+  }
+
+  /** A failure leaves the item in the processing list, for the reaper. */
+  nack(delivery: number): void {
+    const { deliveries } = this.context;
+    if (!deliveries.isOpen(delivery)) return;
+    const group = this.clients.groupOf(deliveries.consumer(delivery));
+    this.clients.settle(delivery);
+    this.dispatch(group);
+  }
+
+  /** Redis notices nothing; deliveries stay open so that LREMs already on the wire still land. */
+  consumerDown(consumer: number): void {
+    this.clients.down(consumer);
+  }
+
+  consumerUp(consumer: number): void {
+    this.clients.up(consumer);
+    this.dispatch(this.clients.groupOf(consumer));
+  }
+
+  forEachHeld(visit: (message: number, group: number) => void): void {
+    for (let group = 0; group < this.context.groupCount; group++) {
+      this.lists.forEach(group, (message) => visit(message, group));
+    }
+    this.processing.forEach((ring, consumer) => {
+      const group = this.clients.groupOf(consumer);
+      ring.forEach((message) => {
+        if (this.owner.of[group]![message] === consumer) visit(message, group);
+      });
+    });
+    this.clients.forEachLive(visit);
+  }
+
+  protected write(message: number): void {
+    this.owner.ensure(message);
+    this.since.ensure(message);
+    this.ownerEpochs.ensure(message);
+    this.handle.ensure(message);
+    for (let group = 0; group < this.context.groupCount; group++) this.lists.push(group, message);
+    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+  }
+
+  protected evict(key: number): void {
+    const groups = this.context.groupCount;
+    if (key < groups) {
+      for (const message of this.lists.deleteAll(key)) this.discard(message, key, "evicted", false);
+      return;
+    }
+    const consumer = key - groups;
+    const group = this.clients.groupOf(consumer);
+    this.processing[consumer]!.forEach((message) => {
+      if (this.owner.of[group]![message] !== consumer) return;
+      this.setOwner(group, message, -1);
+      this.discard(message, group, "evicted", this.isHeldLive(group, message));
+      this.closeDeadHolder(group, message);
+    });
+    this.processing[consumer]!.clear();
+  }
+
+  protected undo(kind: number, group: number, message: number, a: number, b: number): void {
+    if (this.lists.undo(kind, group, a)) return;
+    if (kind !== OWNER) throw new Error(`invariant: unknown journal record ${kind}`);
+    this.owner.of[group]![message] = a;
+    this.since.of[group]![message] = b;
+  }
+
+  protected wipe(): void {
+    this.lists.wipe();
+    for (const owners of this.owner.of) owners.fill(-1);
+  }
+
+  /** Rebuilds the processing lists (oldest first) and memory from the restored owners. */
+  protected rebuild(): void {
+    this.memory.reset();
+    this.lists.recount();
+    const items: { consumer: number; message: number; since: number }[] = [];
+    const count = this.context.messages.count;
+    this.owner.of.forEach((owners, group) => {
+      for (let message = 0; message < count; message++) {
+        const consumer = owners[message]!;
+        if (consumer >= 0) items.push({ consumer, message, since: this.since.of[group]![message]! });
+      }
+    });
+    items.sort((x, y) => x.since - y.since || x.message - y.message);
+    for (const ring of this.processing) ring.clear();
+    this.totalProcessing = 0;
+    for (const { consumer, message } of items) this.enterProcessing(consumer, message);
+  }
+
+  protected resume(): void {
+    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+  }
+
+  /** BLMOVE: the longest-blocked consumer moves the oldest item into its processing list. */
+  private dispatch(group: number): void {
+    if (!this.up) return;
+    while (this.lists.length(group) > 0) {
+      const consumer = this.clients.next(group);
+      if (consumer < 0) return;
+      const message = this.lists.pop(group);
+      this.setOwner(group, message, consumer);
+      this.clients.took(consumer);
+      this.handle.of[group]![message] = this.context.deliver(message, consumer);
+    }
+  }
+
+  /** The reaper: items in a processing list for `visibilityTimeout` or more go back to the main list. */
+  private reapStale(): void {
+    this.reaperArmed = false;
+    if (this.up) {
+      const oldest = this.context.sim.now - this.settings.visibilityTimeout;
+      const requeued = new Set<number>();
+      this.processing.forEach((ring, consumer) => {
+        const group = this.clients.groupOf(consumer);
+        const kept: number[] = [];
+        ring.forEach((message) => {
+          if (this.owner.of[group]![message] !== consumer) return;
+          if (this.since.of[group]![message]! > oldest) kept.push(message);
+          else {
+            this.requeue(group, message);
+            requeued.add(group);
+          }
+        });
+        ring.clear();
+        for (const message of kept) ring.push(message);
+      });
+      for (const group of [...requeued].sort((a, b) => a - b)) this.dispatch(group);
+    }
+    this.armReaper();
+  }
+
+  private requeue(group: number, message: number): void {
+    this.setOwner(group, message, -1);
+    this.lists.push(group, message);
+    this.closeDeadHolder(group, message);
+  }
+
+  /** A dead holder will never LREM: forget its delivery. A live one (merely slow) may still LREM, finding nothing. */
+  private closeDeadHolder(group: number, message: number): void {
+    const previous = this.handle.of[group]![message]!;
+    if (previous >= 0 && this.context.deliveries.isOpen(previous) && !this.clients.isLive(previous)) {
+      this.context.deliveries.close(previous);
+    }
+  }
+
+  /** Moves a (group, message) into `consumer`'s processing list, or out of any (-1); journaled. */
+  private setOwner(group: number, message: number, consumer: number): void {
+    const owners = this.owner.of[group]!;
+    const previous = owners[message]!;
+    const since = this.since.of[group]![message]!;
+    this.persistence.write(this.ownerEpochs.of[group]!, message, OWNER, group, message, previous, since);
+    if (previous >= 0) {
+      this.totalProcessing--;
+      this.memory.shrink(this.processingKey(previous), this.context.messages.size[message]!);
+    }
+    owners[message] = consumer;
+    if (consumer >= 0) {
+      this.since.of[group]![message] = this.context.sim.now;
+      this.enterProcessing(consumer, message);
+      this.memory.touch(this.processingKey(consumer));
+    }
+  }
+
+  private enterProcessing(consumer: number, message: number): void {
+    this.processing[consumer]!.push(message);
+    this.totalProcessing++;
+    this.memory.grow(this.processingKey(consumer), this.context.messages.size[message]!);
+    this.armReaper();
+  }
+
+  private armReaper(): void {
+    if (this.reaperArmed || this.totalProcessing === 0) return;
+    this.reaperArmed = true;
+    this.context.sim.schedule(this.settings.reaperInterval, this.reap);
+  }
+
+  private isHeldLive(group: number, message: number): boolean {
+    const handle = this.handle.of[group]![message]!;
+    return handle >= 0 && this.clients.isLive(handle);
+  }
+
+  private processingKey(consumer: number): number {
+    return this.context.groupCount + consumer;
+  }
+}

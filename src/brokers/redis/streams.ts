@@ -1,0 +1,294 @@
+import { Fate } from "../../model/messages.js";
+import type { Broker, BrokerContext } from "../broker.js";
+import { ClaimLoop, type ClaimSettings } from "./claims.js";
+import { GroupColumn } from "./columns.js";
+import { KeyspaceBroker } from "./keyspace.js";
+import { PendingEntries } from "./pending.js";
+import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import { STREAM_KEY, StreamLog, type TrimSettings } from "./stream-log.js";
+
+export type StreamsSettings = PersistenceSettings &
+  MemorySettings &
+  TrimSettings &
+  ClaimSettings & {
+    COUNT: number | null;
+    NOACK: boolean;
+    readPendingOnRestart: boolean;
+    maxDeliveries: number | null;
+  };
+
+/** Journal record: a group's last-delivered position before an XREADGROUP moved it (a). */
+const CURSOR = 20;
+
+export function createStreamsBroker(context: BrokerContext, settings: StreamsSettings): Broker {
+  return new StreamsBroker(context, settings);
+}
+
+/**
+ * One Redis stream; each scenario group is a consumer group on it. XREADGROUP
+ * `>` hands each new entry to one consumer of the group (up to COUNT per
+ * read) and records it in the group's PEL; XACK removes it. Redis never
+ * redelivers by itself: a crashed consumer's entries stay pending until
+ * someone claims them (XAUTOCLAIM, run every `claimInterval` by a live
+ * consumer of the group, for entries idle at least `min-idle-time`) or the
+ * consumer re-reads its own history from ID 0 on restart. Entries stay in the
+ * stream after XACK until MAXLEN trims them, and trimming does not care
+ * whether a group has read them.
+ */
+class StreamsBroker extends KeyspaceBroker {
+  private readonly log: StreamLog;
+  private readonly pel: PendingEntries;
+  /** Per group: the sequence number after the last entry delivered (last-delivered-id). */
+  private readonly cursor: Float64Array;
+  private readonly cursorEpochs: Uint32Array;
+  /** Per group: the latest delivery handle of each entry, or -1. */
+  private readonly handle: GroupColumn<Int32Array>;
+  private readonly claims: ClaimLoop;
+  /** Consumers that will read their own history from ID 0 once Redis is reachable. */
+  private readonly historyDue: Uint8Array;
+  private readonly readAgain = (group: number): void => this.dispatch(group);
+
+  constructor(
+    context: BrokerContext,
+    private readonly settings: StreamsSettings,
+  ) {
+    super(context, settings, 1);
+    this.log = new StreamLog(context, this.persistence, this.memory, settings);
+    this.pel = new PendingEntries(context, this.persistence);
+    this.cursor = new Float64Array(context.groupCount);
+    this.cursorEpochs = new Uint32Array(context.groupCount);
+    this.handle = new GroupColumn(context.groupCount, context.messages.capacity, (n) => new Int32Array(n), -1);
+    this.claims = new ClaimLoop(
+      context,
+      this.pel,
+      settings,
+      (consumer) => this.up && this.clients.alive[consumer] === 1,
+      (group, message, claimer) => this.redeliver(group, message, claimer),
+    );
+    this.historyDue = new Uint8Array(context.consumers.length);
+  }
+
+  /** XACK removes the entry from the PEL whoever owns it now; with NOACK there is nothing to remove. */
+  ack(delivery: number): void {
+    const { deliveries } = this.context;
+    if (!deliveries.isOpen(delivery)) return;
+    const message = deliveries.message(delivery);
+    const group = this.clients.groupOf(deliveries.consumer(delivery));
+    this.clients.settle(delivery);
+    if (this.up && !this.settings.NOACK) {
+      this.pel.remove(group, message);
+      this.memory.touch(STREAM_KEY);
+    }
+    this.readNext(group);
+  }
+
+  /** A failure leaves the entry pending, for a claim or a re-read. */
+  nack(delivery: number): void {
+    const { deliveries } = this.context;
+    if (!deliveries.isOpen(delivery)) return;
+    const group = this.clients.groupOf(deliveries.consumer(delivery));
+    this.clients.settle(delivery);
+    this.readNext(group);
+  }
+
+  consumerDown(consumer: number): void {
+    this.clients.down(consumer);
+    this.historyDue[consumer] = 0;
+    // With NOACK its entries are nowhere else: lost. Otherwise XACKs already on the wire still land.
+    if (this.settings.NOACK) this.clients.closeStale(consumer);
+  }
+
+  consumerUp(consumer: number): void {
+    this.clients.up(consumer);
+    if (this.settings.readPendingOnRestart && !this.settings.NOACK) this.historyDue[consumer] = 1;
+    if (this.up) this.readHistory(consumer);
+    const group = this.clients.groupOf(consumer);
+    this.claims.arm(group);
+    this.dispatch(group);
+  }
+
+  forEachHeld(visit: (message: number, group: number) => void): void {
+    for (let group = 0; group < this.context.groupCount; group++) {
+      for (let seq = this.unread(group); seq < this.log.next; seq++) visit(this.log.at(seq), group);
+      this.pel.scan(group, (message) => {
+        if (this.log.has(message)) visit(message, group);
+        return true;
+      });
+    }
+    this.clients.forEachLive(visit);
+  }
+
+  protected write(message: number): void {
+    this.pel.ensure(message);
+    this.handle.ensure(message);
+    this.log.append(message);
+    this.log.trim((trimmed) => this.entryRemoved(trimmed, "trimmed"));
+    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+  }
+
+  /** The stream is the only key: its entries, groups and PELs all go. The app recreates each group at `$`. */
+  protected evict(): void {
+    this.log.deleteAll((message) => this.entryRemoved(message, "evicted"));
+    for (let group = 0; group < this.context.groupCount; group++) {
+      const pending: number[] = [];
+      this.pel.scan(group, (message) => {
+        pending.push(message);
+        return true;
+      });
+      for (const message of pending) {
+        this.pel.remove(group, message);
+        this.discard(message, group, "evicted", this.heldLive(group, message));
+      }
+      this.moveCursor(group, this.log.next);
+      this.reportDepth(group);
+    }
+  }
+
+  protected undo(kind: number, group: number, message: number, a: number, b: number, c: number): void {
+    if (this.log.undo(kind, a) || this.pel.undo(kind, group, message, a, b, c)) return;
+    if (kind !== CURSOR) throw new Error(`invariant: unknown journal record ${kind}`);
+    this.cursor[group] = a;
+  }
+
+  protected wipe(): void {
+    this.log.wipe();
+    this.pel.wipe();
+    this.cursor.fill(0);
+  }
+
+  protected rebuild(): void {
+    this.memory.reset();
+    this.log.recount();
+    this.pel.rebuild((message) => this.log.seq(message));
+    for (let group = 0; group < this.context.groupCount; group++) {
+      this.claims.arm(group);
+      this.reportDepth(group);
+    }
+  }
+
+  protected resume(): void {
+    for (let consumer = 0; consumer < this.historyDue.length; consumer++) this.readHistory(consumer);
+    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+  }
+
+  /** An entry left the stream: a group that had not read it, or whose reader is gone, has lost it. */
+  private entryRemoved(message: number, reason: string): void {
+    const seq = this.log.seq(message);
+    for (let group = 0; group < this.context.groupCount; group++) {
+      if (seq >= this.cursor[group]!) this.discard(message, group, reason, false);
+      else if (this.pel.isPending(group, message)) this.discard(message, group, reason, this.heldLive(group, message));
+    }
+  }
+
+  /**
+   * The consumer's next XREADGROUP, as its own event: a batch handed over
+   * inside the ack call would reach the consumer while it is still finishing
+   * the previous delivery (at zero latency), and it would start more than its
+   * concurrency.
+   */
+  private readNext(group: number): void {
+    if (this.unread(group) < this.log.next) this.context.sim.schedule(0, this.readAgain, group);
+  }
+
+  /** XREADGROUP `>` for every blocked consumer, longest-blocked first, up to COUNT entries each. */
+  private dispatch(group: number): void {
+    if (!this.up) return;
+    while (this.unread(group) < this.log.next) {
+      const consumer = this.clients.next(group);
+      if (consumer < 0) break;
+      this.read(group, consumer);
+    }
+    this.reportDepth(group);
+  }
+
+  private read(group: number, consumer: number): void {
+    const start = this.unread(group);
+    const count = Math.min(this.settings.COUNT ?? Number.POSITIVE_INFINITY, this.log.next - start);
+    this.moveCursor(group, start + count);
+    this.memory.touch(STREAM_KEY);
+    for (let seq = start; seq < start + count; seq++) {
+      const message = this.log.at(seq);
+      if (!this.settings.NOACK) this.pel.assign(group, message, consumer, 1);
+      // The reply is lost if the consumer died while taking an earlier entry of this batch.
+      if (this.clients.alive[consumer] === 1) this.hand(group, message, consumer);
+    }
+    if (!this.settings.NOACK) this.claims.arm(group);
+  }
+
+  /** XREADGROUP from ID 0: the consumer's own pending entries, each delivered again. */
+  private readHistory(consumer: number): void {
+    if (this.historyDue[consumer] === 0 || this.clients.alive[consumer] === 0) return;
+    this.historyDue[consumer] = 0;
+    const group = this.clients.groupOf(consumer);
+    const own: number[] = [];
+    this.pel.scan(group, (message) => {
+      if (this.pel.owner.of[group]![message] === consumer && this.log.has(message)) own.push(message);
+      return true;
+    });
+    for (const message of own) {
+      if (this.clients.alive[consumer] === 0) break;
+      this.redeliver(group, message, consumer);
+    }
+  }
+
+  /**
+   * Delivers a pending entry again (a claim or a re-read): the counter goes
+   * up and the idle time restarts. An entry trimmed meanwhile is deleted from
+   * the PEL (Redis 7). With `maxDeliveries`, the application moves an entry
+   * delivered that often to a dead-letter stream and XACKs it instead.
+   */
+  private redeliver(group: number, message: number, consumer: number): void {
+    const live = this.heldLive(group, message);
+    this.memory.touch(STREAM_KEY);
+    if (!this.log.has(message)) {
+      this.pel.remove(group, message);
+      this.discard(message, group, "trimmed", live);
+      return;
+    }
+    const counter = this.pel.counter.of[group]![message]!;
+    const limit = this.settings.maxDeliveries;
+    this.closeDeadHolder(group, message);
+    if (limit !== null && counter >= limit) {
+      this.pel.remove(group, message);
+      const { messages } = this.context;
+      if (!live && messages.consumedBy[group]![message] === 0 && messages.fate[group]![message] === Fate.none) {
+        this.context.deadLetter(message, group, "max-deliveries");
+      }
+      return;
+    }
+    this.pel.assign(group, message, consumer, counter + 1);
+    this.hand(group, message, consumer);
+  }
+
+  private hand(group: number, message: number, consumer: number): void {
+    this.clients.took(consumer);
+    this.handle.of[group]![message] = this.context.deliver(message, consumer);
+  }
+
+  /** A holder that died will never XACK; forget its delivery. A live (slow) holder keeps its own. */
+  private closeDeadHolder(group: number, message: number): void {
+    const previous = this.handle.of[group]![message]!;
+    if (previous >= 0 && this.context.deliveries.isOpen(previous) && !this.clients.isLive(previous)) {
+      this.context.deliveries.close(previous);
+    }
+  }
+
+  private heldLive(group: number, message: number): boolean {
+    const handle = this.handle.of[group]![message]!;
+    return handle >= 0 && this.clients.isLive(handle);
+  }
+
+  private moveCursor(group: number, to: number): void {
+    this.persistence.write(this.cursorEpochs, group, CURSOR, group, -1, this.cursor[group]!);
+    this.cursor[group] = to;
+  }
+
+  /** The first sequence number the group has not read that is still in the stream. */
+  private unread(group: number): number {
+    return Math.max(this.cursor[group]!, this.log.first);
+  }
+
+  private reportDepth(group: number): void {
+    this.context.observer.depthChanged(group, this.log.next - this.unread(group), this.context.sim.now);
+  }
+}

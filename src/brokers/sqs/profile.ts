@@ -1,0 +1,40 @@
+import { brokerSection, defineProfile } from "../profile.js";
+import { fifoSendLimit, fifoSettingsSchema, standardSettingsSchema } from "./settings.js";
+import { createSqsBroker } from "./sqs.js";
+
+const standardSummary = "AWS SQS standard queue: pull, visibility timeout, at-least-once with rare duplicates";
+const fifoSummary = "AWS SQS FIFO queue: strict order per MessageGroupId (the message key), 300 sends/s";
+
+export const sqsSchema = brokerSection("sqs", standardSummary, standardSettingsSchema);
+export const sqsFifoSchema = brokerSection("sqs-fifo", fifoSummary, fifoSettingsSchema);
+
+/**
+ * A consumer holds what its receives returned: one batch of MaxNumberOfMessages
+ * even when it processes fewer at once (the rest wait in its buffer, their
+ * visibility timeouts running), and at least as many as it processes at once.
+ */
+function capacity(settings: { MaxNumberOfMessages: number }, concurrency: number): number {
+  return Math.max(concurrency, settings.MaxNumberOfMessages);
+}
+
+export const sqsProfile = defineProfile({
+  name: "sqs",
+  summary: standardSummary,
+  schema: sqsSchema,
+  create: (context, section) =>
+    createSqsBroker(context, section.settings, {
+      type: "standard",
+      duplicateProbability: section.settings.duplicateProbability,
+      reorderWindow: section.settings.reorderWindow,
+    }),
+  consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
+});
+
+export const sqsFifoProfile = defineProfile({
+  name: "sqs-fifo",
+  summary: fifoSummary,
+  schema: sqsFifoSchema,
+  create: (context, section) =>
+    createSqsBroker(context, section.settings, { type: "fifo", sendLimit: fifoSendLimit(section.settings) }),
+  consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
+});

@@ -1,0 +1,296 @@
+import { IntRing } from "../../model/int-ring.js";
+import type { Rng } from "../../random/streams.js";
+import type { Broker, BrokerContext } from "../broker.js";
+import { MessageState, NO_RECEIPT, RECEIPT_PENDING, Stage } from "./message-state.js";
+import { type ReceiveLoops, type ReceiveTarget, receiveLoopsFor } from "./receive-loops.js";
+import { SendThrottle } from "./send-throttle.js";
+import type { CommonSettings } from "./settings.js";
+import { type Admit, FifoStore, StandardStore, type VisibleStore } from "./stores.js";
+
+/** What sets the two queue types apart, beyond their store. */
+export type QueueKind =
+  | { type: "standard"; duplicateProbability: number; reorderWindow: number }
+  | { type: "fifo"; sendLimit: number };
+
+/**
+ * An SQS queue per consumer group (an SNS-style fan-out). Consumers pull with
+ * ReceiveMessage (see ReceiveLoops); a received message is in flight for
+ * VisibilityTimeout and becomes visible again unless deleted in time, whether
+ * or not its consumer is still working on it. DeleteMessage is the ack and
+ * needs the latest receipt handle. A failure is reported with
+ * ChangeMessageVisibility (`visibilityTimeoutOnFailure`). SQS learns of
+ * nothing else: a crashed consumer's messages come back on their timeout.
+ */
+export function createSqsBroker(context: BrokerContext, settings: CommonSettings, kind: QueueKind): Broker {
+  return new SqsBroker(context, settings, kind);
+}
+
+class SqsBroker implements Broker, ReceiveTarget {
+  private readonly state: MessageState;
+  private readonly store: VisibleStore;
+  private readonly loops: ReceiveLoops;
+  private readonly inFlight: Int32Array;
+  /** Messages waiting out DelaySeconds, in the order they become visible. */
+  private readonly delayed = new IntRing();
+  private readonly taken = new Int32Array(10);
+  private readonly duplicates: { probability: number; rng: Rng } | null = null;
+  private readonly throttle: SendThrottle | null = null;
+  private readonly queues: number;
+  private up = true;
+  private readonly admit: Admit = (queue, message) => this.admitOrDispose(queue, message);
+  private readonly onVisibilityEnd = (key: number): void => {
+    this.visibilityEnds(key % this.queues, Math.floor(key / this.queues));
+  };
+  private readonly onDelayEnd = (): void => this.delayEnds();
+
+  constructor(
+    private readonly context: BrokerContext,
+    private readonly settings: CommonSettings,
+    private readonly kind: QueueKind,
+  ) {
+    this.queues = context.groupCount;
+    this.state = new MessageState(this.queues);
+    this.inFlight = new Int32Array(this.queues);
+    if (kind.type === "standard") {
+      const rng = kind.reorderWindow > 1 ? context.stream("reorder") : () => 0;
+      this.store = new StandardStore(this.queues, this.state, this.admit, kind.reorderWindow, rng);
+      if (kind.duplicateProbability > 0) {
+        this.duplicates = { probability: kind.duplicateProbability, rng: context.stream("duplicates") };
+      }
+    } else {
+      this.store = new FifoStore(this.queues, this.state, this.admit, context.messages);
+      this.throttle = new SendThrottle(context.sim, context.gate, kind.sendLimit);
+    }
+    this.loops = receiveLoopsFor(context, settings, this);
+  }
+
+  publish(message: number): void {
+    const { messages, sim } = this.context;
+    // SQS is managed and keeps what it has, but while unavailable it takes no new messages.
+    if (!this.up) {
+      this.context.reject(message);
+      return;
+    }
+    this.throttle?.record(sim.now);
+    // The MessageGroupId is the message key; messages without a key share one default group.
+    if (this.kind.type === "fifo") messages.partition[message] = messages.key[message]! + 1;
+    this.context.accept(message);
+    this.state.arrive(message);
+    if (this.settings.DelaySeconds > 0) {
+      for (let queue = 0; queue < this.queues; queue++) this.state.stage[queue]![message] = Stage.delayed;
+      this.delayed.push(message);
+      sim.schedule(this.settings.DelaySeconds, this.onDelayEnd);
+      return;
+    }
+    for (let queue = 0; queue < this.queues; queue++) this.makeVisible(queue, message);
+  }
+
+  ack(delivery: number): void {
+    this.settleDelivery(delivery, true);
+  }
+
+  nack(delivery: number): void {
+    this.settleDelivery(delivery, false);
+  }
+
+  consumerDown(consumer: number): void {
+    this.loops.consumerDown(consumer);
+    // Receipts that no longer name an in-flight message can do nothing more; live ones wait for their timeout.
+    const { deliveries } = this.context;
+    const queue = this.context.consumers[consumer]!.group;
+    deliveries.forEachOpen((delivery) => {
+      if (deliveries.consumer(delivery) === consumer && !this.isLiveReceipt(queue, delivery))
+        deliveries.close(delivery);
+    });
+  }
+
+  consumerUp(consumer: number): void {
+    this.loops.consumerUp(consumer);
+  }
+
+  crash(): void {
+    this.up = false;
+  }
+
+  restart(): void {
+    this.up = true;
+    for (let queue = 0; queue < this.queues; queue++) this.loops.wake(queue);
+  }
+
+  forEachHeld(visit: (message: number, group: number) => void): void {
+    for (let queue = 0; queue < this.queues; queue++) this.state.forEachHeld(queue, this.context.messages.count, visit);
+  }
+
+  receivable(queue: number): boolean {
+    return this.up && this.inFlight[queue]! < this.settings.inFlightLimit && this.store.hasReceivable(queue);
+  }
+
+  receive(consumer: number, max: number): number {
+    const queue = this.context.consumers[consumer]!.group;
+    const room = this.settings.inFlightLimit - this.inFlight[queue]!;
+    const count = this.store.take(queue, Math.min(max, room), this.taken);
+    let delivered = 0;
+    // At zero latency a consumer can crash on receiving the first of a batch: the rest stay in the queue.
+    while (delivered < count && this.loops.isAlive(consumer))
+      this.deliverOne(queue, this.taken[delivered++]!, consumer);
+    for (let i = delivered; i < count; i++) this.store.returnVisible(queue, this.taken[i]!);
+    this.reportDepth(queue);
+    if (delivered < count) this.loops.wake(queue);
+    return delivered;
+  }
+
+  private deliverOne(queue: number, message: number, consumer: number): void {
+    const { state, context } = this;
+    state.stage[queue]![message] = Stage.inFlight;
+    this.inFlight[queue]!++;
+    state.visibilityTimer[queue]![message] = context.sim.schedule(
+      this.settings.VisibilityTimeout,
+      this.onVisibilityEnd,
+      message * this.queues + queue,
+    );
+    // With zero latency the consumer may settle the delivery before `deliver` returns its handle.
+    state.receipt[queue]![message] = RECEIPT_PENDING;
+    this.loops.free[consumer]!--;
+    const delivery = context.deliver(message, consumer);
+    if (state.receipt[queue]![message] === RECEIPT_PENDING) state.receipt[queue]![message] = delivery;
+  }
+
+  /** DeleteMessage (succeeded) or ChangeMessageVisibility (failed) with this delivery's receipt handle. */
+  private settleDelivery(delivery: number, succeeded: boolean): void {
+    const { deliveries, consumers, incarnations } = this.context;
+    if (!deliveries.isOpen(delivery)) return;
+    const message = deliveries.message(delivery);
+    const consumer = deliveries.consumer(delivery);
+    const current = deliveries.incarnation(delivery) === incarnations[consumer];
+    const queue = consumers[consumer]!.group;
+    const latest = this.claimReceipt(queue, message, delivery);
+    deliveries.close(delivery);
+    // While SQS is unavailable the call fails; the message comes back when its timeout ends.
+    if (this.up && latest) {
+      if (succeeded) this.delete(queue, message);
+      else this.changeVisibilityOnFailure(queue, message);
+    }
+    if (current && this.loops.isAlive(consumer)) this.loops.capacityReturned(consumer);
+  }
+
+  /** Whether `delivery` carries the message's latest receipt handle; an older one deletes nothing. */
+  private claimReceipt(queue: number, message: number, delivery: number): boolean {
+    const receipt = this.state.receipt[queue]!;
+    if (receipt[message] === RECEIPT_PENDING) receipt[message] = delivery;
+    return receipt[message] === delivery;
+  }
+
+  private delete(queue: number, message: number): void {
+    const stage = this.state.stage[queue]![message];
+    // Past its timeout but not received again: standard deletes it; FIFO refuses a delete after the timeout.
+    if (stage === Stage.visible && this.kind.type === "fifo") return;
+    if (stage !== Stage.inFlight && stage !== Stage.visible) return;
+    this.state.receipt[queue]![message] = NO_RECEIPT;
+    // A standard queue's copy on an unreachable server misses the delete and comes back when its timeout ends.
+    if (this.duplicates !== null && this.duplicates.rng() < this.duplicates.probability) return;
+    this.state.stage[queue]![message] = Stage.absent;
+    if (stage === Stage.inFlight) {
+      this.endTimer(queue, message);
+      this.leaveFlight(queue, message);
+    } else {
+      this.store.removeVisible(queue, message);
+      this.reportDepth(queue);
+    }
+  }
+
+  private changeVisibilityOnFailure(queue: number, message: number): void {
+    const timeout = this.settings.visibilityTimeoutOnFailure;
+    if (timeout === null || this.state.stage[queue]![message] !== Stage.inFlight) return;
+    this.endTimer(queue, message);
+    if (timeout === 0) this.visibilityEnds(queue, message);
+    else {
+      const key = message * this.queues + queue;
+      this.state.visibilityTimer[queue]![message] = this.context.sim.schedule(timeout, this.onVisibilityEnd, key);
+    }
+  }
+
+  private visibilityEnds(queue: number, message: number): void {
+    const { state, context } = this;
+    state.visibilityTimer[queue]![message] = -1;
+    if (state.stage[queue]![message] !== Stage.inFlight) return;
+    this.closeIfAbandoned(state.receipt[queue]![message]!);
+    this.inFlight[queue]!--;
+    if (this.pastRetention(message)) {
+      state.stage[queue]![message] = Stage.absent;
+      context.drop(message, queue, "retention");
+      this.store.leftFlight(queue, message);
+    } else {
+      state.stage[queue]![message] = Stage.visible;
+      this.store.returnVisible(queue, message);
+    }
+    this.reportDepth(queue);
+    this.loops.wake(queue);
+  }
+
+  /** A receipt held by a consumer life that has ended will never be deleted: close its delivery. */
+  private closeIfAbandoned(receipt: number): void {
+    const { deliveries, incarnations } = this.context;
+    if (receipt < 0 || !deliveries.isOpen(receipt)) return;
+    const consumer = deliveries.consumer(receipt);
+    if (deliveries.incarnation(receipt) !== incarnations[consumer] || !this.loops.isAlive(consumer)) {
+      deliveries.close(receipt);
+    }
+  }
+
+  private leaveFlight(queue: number, message: number): void {
+    this.inFlight[queue]!--;
+    this.store.leftFlight(queue, message);
+    this.loops.wake(queue);
+  }
+
+  private endTimer(queue: number, message: number): void {
+    const timers = this.state.visibilityTimer[queue]!;
+    if (timers[message]! >= 0) this.context.sim.cancel(timers[message]!);
+    timers[message] = -1;
+  }
+
+  /** At a receive: past retention, the message is deleted; past maxReceiveCount, it moves to the DLQ. */
+  private admitOrDispose(queue: number, message: number): boolean {
+    const { context, settings } = this;
+    if (this.pastRetention(message)) {
+      this.state.stage[queue]![message] = Stage.absent;
+      context.drop(message, queue, "retention");
+      return false;
+    }
+    const policy = settings.RedrivePolicy;
+    if (policy !== null && context.messages.deliveryCount[queue]![message]! >= policy.maxReceiveCount) {
+      this.state.stage[queue]![message] = Stage.absent;
+      context.deadLetter(message, queue, "maxReceiveCount");
+      return false;
+    }
+    return true;
+  }
+
+  private pastRetention(message: number): boolean {
+    const age = this.context.sim.now - this.context.messages.acceptedAt[message]!;
+    return age >= this.settings.MessageRetentionPeriod;
+  }
+
+  private makeVisible(queue: number, message: number): void {
+    this.state.stage[queue]![message] = Stage.visible;
+    this.store.add(queue, message);
+    this.reportDepth(queue);
+    this.loops.wake(queue);
+  }
+
+  private delayEnds(): void {
+    const message = this.delayed.shift();
+    for (let queue = 0; queue < this.queues; queue++) {
+      if (this.state.stage[queue]![message] === Stage.delayed) this.makeVisible(queue, message);
+    }
+  }
+
+  private isLiveReceipt(queue: number, delivery: number): boolean {
+    const message = this.context.deliveries.message(delivery);
+    return this.state.receipt[queue]![message] === delivery && this.state.stage[queue]![message] === Stage.inFlight;
+  }
+
+  private reportDepth(queue: number): void {
+    this.context.observer.depthChanged(queue, this.store.visibleCount(queue), this.context.sim.now);
+  }
+}

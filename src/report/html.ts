@@ -1,0 +1,275 @@
+import type { CounterExample } from "../checks/checks.js";
+import type { Run } from "../index.js";
+import type { FaultSummary, LatencySummary, Summary } from "./summary.js";
+
+/** A chart drawn for the page: its file name stem, title and SVG markup. */
+export interface RenderedChart {
+  name: string;
+  title: string;
+  svg: string;
+}
+
+/**
+ * index.html: one self-contained page (inline CSS and SVG, no scripts, no
+ * fonts or images to fetch) that opens from a file:// URL. A Content-Security-
+ * Policy forbids every fetch, so a mistake shows up as a blocked request rather
+ * than a silent call to the network. Every piece of run text is escaped.
+ */
+export function reportHtml(run: Run, charts: RenderedChart[]): string {
+  const summary = run.summary;
+  const description = run.result.scenario.description;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${text(summary.scenario)}: queuesim report</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${text(summary.scenario)} <span class="verdict ${summary.passed ? "pass" : "fail"}">${summary.passed ? "PASSED" : "FAILED"}</span></h1>
+${description === undefined ? "" : `<p class="description">${text(description)}</p>\n`}<p class="meta">profile <b>${text(summary.profile)}</b> · seed <b>${summary.seed}</b> · ${decimal(summary.simulated.seconds)} s simulated · ${integer(summary.simulated.events)} events${summary.simulated.drained ? "" : ' · <span class="warn">drain timeout reached</span>'}</p>
+<p class="replay">replay: <code>queuesim run &lt;scenario file&gt; --seed ${summary.seed}</code></p>
+</header>
+<main>
+${checksSection(summary)}
+${figuresSection(summary)}
+${faultsSection(summary.faults)}
+${chartsSection(charts)}
+${filesSection(charts)}
+</main>
+</body>
+</html>
+`;
+}
+
+function checksSection(summary: Summary): string {
+  if (summary.checks.length === 0) {
+    return `<section id="checks"><h2>Verdict</h2><p class="none">The scenario states no expectations.</p></section>`;
+  }
+  const rows = summary.checks.map((check) => {
+    const mark = check.passed ? '<td class="pass">PASS</td>' : '<td class="fail">FAIL</td>';
+    const row = `<tr>${mark}<td>${text(check.name)}</td><td>${text(check.observed)}</td><td>${text(check.expected)}</td></tr>`;
+    return check.counterExample ? `${row}\n${counterExampleRow(check.counterExample)}` : row;
+  });
+  return `<section id="checks"><h2>Verdict</h2>
+<table class="checks"><thead><tr><th>result</th><th>check</th><th>observed</th><th>expected</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table></section>`;
+}
+
+function counterExampleRow(example: CounterExample): string {
+  const key = example.key === null ? "" : `, key ${example.key}`;
+  const events = example.events.map(
+    (e) =>
+      `<tr><td class="num">${millis(e.atMs)} ms</td><td>${text(e.what)}</td><td>${e.consumer === undefined ? "" : text(e.consumer)}</td></tr>`,
+  );
+  const cause = example.likelyCause;
+  const causeLine = cause
+    ? `<p>likely cause: fault ${cause.fault}, ${text(cause.kind)} of ${text(cause.target)} at ${millis(cause.startMs)} ms</p>`
+    : "";
+  return `<tr class="example"><td></td><td colspan="3">
+<p>counter-example: message ${example.message} from ${text(example.producer)}${text(key)}, group ${text(example.group)}</p>
+<table class="events"><thead><tr><th>at</th><th>event</th><th>consumer</th></tr></thead><tbody>
+${events.join("\n")}
+</tbody></table>${causeLine}</td></tr>`;
+}
+
+function figuresSection(summary: Summary): string {
+  const m = summary.messages;
+  const messages: [string, number][] = [
+    ["published", m.published],
+    ["confirmed", m.confirmed],
+    ["rejected", m.rejected],
+    ["consumed", m.consumed],
+    ["deliveries", m.deliveries],
+    ["redeliveries", m.redeliveries],
+    ["lost", m.lost],
+    ["duplicated", m.duplicated],
+    ["unexpected", m.unexpected],
+    ["dead-lettered", m.deadLettered],
+    ["dropped", m.dropped],
+    ["pending", m.pending],
+    ["side effects repeated", m.sideEffectsRepeated],
+    ["out of order", m.outOfOrder],
+  ];
+  const b = summary.backpressure;
+  return `<section id="figures"><h2>Key figures</h2>
+<div class="figures">
+${keyValues(
+  "Messages",
+  messages.map(([name, value]) => [name, integer(value)]),
+  messages.filter(([name, value]) => value > 0 && TROUBLE.has(name)).map(([name]) => name),
+)}
+<div class="column">
+${latencyTable(summary.latency.endToEnd, summary.latency.queueWait)}
+<div class="row">
+${keyValues("Throughput", [
+  ["published", `${decimal(summary.throughput.published)} /s`],
+  ["consumed", `${decimal(summary.throughput.consumed)} /s`],
+])}
+${keyValues("Backpressure", [
+  ["max depth", integer(b.maxDepth)],
+  ["publishers blocked", `${millis(b.blockedMs)} ms`],
+  ["rejected", integer(b.rejected)],
+])}
+</div>
+</div>
+</div></section>`;
+}
+
+/** Counts that mean something went wrong, shown in red when not zero. */
+const TROUBLE = new Set(["lost", "duplicated", "unexpected", "pending", "side effects repeated"]);
+
+function keyValues(title: string, rows: [string, string][], flagged: string[] = []): string {
+  const body = rows.map(([name, value]) => {
+    const cell = flagged.includes(name) ? "num bad" : "num";
+    return `<tr><th>${text(name)}</th><td class="${cell}">${text(value)}</td></tr>`;
+  });
+  return `<table class="figure"><caption>${text(title)}</caption><tbody>\n${body.join("\n")}\n</tbody></table>`;
+}
+
+function latencyTable(endToEnd: LatencySummary, queueWait: LatencySummary): string {
+  const columns = ["count", "mean", "p50", "p95", "p99", "max"] as const;
+  const row = (name: string, stats: LatencySummary) =>
+    `<tr><th>${name}</th>${columns.map((c) => `<td class="num">${c === "count" ? integer(stats[c]) : millis(stats[c])}</td>`).join("")}</tr>`;
+  return `<table class="figure latency"><caption>Latency (ms)</caption>
+<thead><tr><th></th>${columns.map((c) => `<th>${c}</th>`).join("")}</tr></thead><tbody>
+${row("end-to-end", endToEnd)}
+${row("queue wait", queueWait)}
+</tbody></table>`;
+}
+
+function faultsSection(faults: FaultSummary[]): string {
+  if (faults.length === 0)
+    return `<section id="faults"><h2>Faults</h2><p class="none">No faults were injected.</p></section>`;
+  const rows = faults.map((f) => {
+    const effects = Object.entries(f.effects)
+      .map(([name, value]) => `${name} ${value}`)
+      .join(", ");
+    return `<tr><td class="num">${f.fault}</td><td>${text(f.kind)}</td><td>${text(f.target)}</td><td class="num">${seconds(f.startMs)}</td><td class="num">${seconds(f.endMs)}</td><td>${text(effects)}</td></tr>`;
+  });
+  return `<section id="faults"><h2>Faults</h2>
+<table class="faults"><thead><tr><th>fault</th><th>kind</th><th>target</th><th>start (s)</th><th>end (s)</th><th>effects</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table></section>`;
+}
+
+function chartsSection(charts: RenderedChart[]): string {
+  const figures = charts.map(
+    (chart) => `<figure id="chart-${attribute(chart.name)}">
+${renumberIds(chart.svg.replace(/^<\?xml[^>]*>\s*/, ""), `${chart.name}-`)}
+<figcaption>${text(chart.title)}: ${chartLinks(chart.name)}</figcaption>
+</figure>`,
+  );
+  return `<section id="charts"><h2>Charts</h2>\n${figures.join("\n")}\n</section>`;
+}
+
+function chartLinks(name: string): string {
+  return ["vl.json", "svg", "png"].map((ext) => link(`charts/${name}.${ext}`, ext)).join(" · ");
+}
+
+function filesSection(charts: RenderedChart[]): string {
+  const data = ["summary.json", "timeseries.csv", "latency-percentiles.csv"].map(
+    (file) => `<li>${link(file, file)}</li>`,
+  );
+  const chartFiles = charts.map((chart) => `<li>${text(chart.title)}: ${chartLinks(chart.name)}</li>`);
+  return `<section id="files"><h2>Files</h2>
+<ul>
+${[...data, ...chartFiles].join("\n")}
+</ul>
+<p class="note">The .vl.json files are vega-lite specs with their data inlined: open them in any vega tool.</p>
+</section>`;
+}
+
+function link(href: string, label: string): string {
+  return `<a href="${attribute(href.split("/").map(encodeURIComponent).join("/"))}">${text(label)}</a>`;
+}
+
+/**
+ * Vega numbers clip paths and gradients from a process-wide counter, so the
+ * same chart drawn second would get other ids. Renumbering them in order of
+ * appearance makes the ids depend on the chart alone; `prefix` also keeps them
+ * apart when several SVGs share one HTML page.
+ */
+export function renumberIds(svg: string, prefix = ""): string {
+  const ids = new Map<string, string>();
+  for (const match of svg.matchAll(/\sid="([^"]+)"/g)) {
+    const id = match[1]!;
+    if (!ids.has(id)) ids.set(id, `${prefix}${id.replace(/\d+$/, "")}${ids.size + 1}`);
+  }
+  return svg.replace(/(\sid="|url\(#|href="#)([^")]+)/g, (whole, lead: string, id: string) => {
+    const renamed = ids.get(id);
+    return renamed === undefined ? whole : `${lead}${renamed}`;
+  });
+}
+
+/** Text content: &, < and > escaped. */
+function text(value: string): string {
+  return value.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+/** An attribute value in double quotes: quotes escaped too. */
+function attribute(value: string): string {
+  return text(value).replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+}
+
+const integerFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const decimalFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+const millisFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 3 });
+
+function integer(value: number): string {
+  return integerFormat.format(value);
+}
+function decimal(value: number): string {
+  return decimalFormat.format(value);
+}
+function millis(value: number): string {
+  return millisFormat.format(value);
+}
+function seconds(valueMs: number): string {
+  return (valueMs / 1000).toFixed(3);
+}
+
+const STYLE = `
+:root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d8dee4; --pass: #1a7f37; --fail: #cf222e; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 "DejaVu Sans", system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--fg); background: #f6f8fa; }
+header, main { max-width: 980px; margin: 0 auto; padding: 0 24px; }
+header { padding-top: 28px; }
+h1 { font-size: 26px; margin: 0 0 6px; display: flex; align-items: center; gap: 14px; flex-wrap: wrap; }
+h2 { font-size: 19px; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+.description { margin: 0 0 6px; font-size: 16px; }
+.meta, .replay, .note, .none { color: var(--muted); margin: 4px 0; }
+code { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 13px; background: #eaeef2; padding: 1px 5px; border-radius: 4px; }
+.verdict { font-size: 13px; font-weight: bold; letter-spacing: 0.06em; padding: 3px 10px; border-radius: 999px; color: #fff; }
+.verdict.pass { background: var(--pass); }
+.verdict.fail { background: var(--fail); }
+.warn { color: #9a6700; font-weight: bold; }
+table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); font-size: 14px; }
+th, td { padding: 5px 10px; text-align: left; vertical-align: top; border-bottom: 1px solid #eaeef2; }
+thead th { background: #f0f3f6; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.pass, td.fail { font-weight: bold; width: 4.5em; }
+td.pass { color: var(--pass); }
+td.bad { color: var(--fail); font-weight: bold; }
+td.fail { color: var(--fail); }
+table.checks, table.faults { width: 100%; }
+tr.example td { background: #fff8f8; border-bottom: 1px solid var(--line); }
+tr.example p { margin: 2px 0 6px; }
+table.events { font-size: 13px; margin: 4px 0 6px; }
+.figures, .row { display: flex; flex-wrap: wrap; gap: 20px; align-items: flex-start; }
+.column { display: flex; flex-direction: column; gap: 20px; }
+table.figure caption { text-align: left; font-weight: 600; padding: 0 0 4px; }
+table.figure tbody th { font-weight: normal; color: var(--muted); }
+figure { margin: 0 0 22px; padding: 12px; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+figure svg { display: block; width: 100%; height: auto; }
+figcaption { margin-top: 6px; font-size: 13px; color: var(--muted); }
+a { color: #0969da; }
+ul { padding-left: 20px; }
+main { padding-bottom: 48px; }
+`;

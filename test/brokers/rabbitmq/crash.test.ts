@@ -1,0 +1,132 @@
+// Proves what a RabbitMQ consumer crash does: unacked deliveries return after the heartbeat timeout, at the front, redelivered; autoAck loses what the consumer held; consumer_timeout requeues a stuck channel.
+import { describe, expect, it } from "vitest";
+import { evaluateChecks } from "../../../src/index.js";
+import { rabbit, run } from "./run.js";
+
+/** Six messages, one every 100 ms from t = 100 ms. */
+const sixMessages = [{ name: "p", arrival: { process: "constant", rate: "10/s" }, limit: 6 }];
+
+describe("rabbitmq consumer crash", () => {
+  it("requeues exactly the crashed consumer's unacked deliveries when the 60 s heartbeat timeout runs out", () => {
+    const { result, log } = run({
+      duration: "1s",
+      broker: rabbit({ prefetch: 2 }),
+      producers: sixMessages,
+      consumers: [{ group: "g", instances: 2, processing: "1s" }],
+      faults: [{ at: "250ms", crash: "consumer", target: "g/1", restartAfter: "500ms" }],
+    });
+    // g/1 (c0) held only m0 when it crashed at 250 ms; nobody sees m0 again until 250 ms + 60 s.
+    expect(result.faults[0]?.effects).toEqual({ deliveriesHeld: 1 });
+    expect(log.lines.filter((line) => line.includes("m0"))).toEqual([
+      "t=100000 published m0",
+      "t=100000 accepted m0",
+      "t=100000 delivered m0 g0 c0 waited 0",
+      "t=60250000 delivered m0 g0 c0 waited 60150000 attempt 2",
+      "t=61250000 effect m0 g0 c0 x1",
+      "t=61250000 consumed m0 g0 c0 x1",
+    ]);
+    expect(result.counts).toMatchObject({ consumed: 6, redeliveries: 1, lost: 0, duplicated: 0 });
+  });
+
+  it("puts requeued messages back at the front, in order, ahead of messages that waited", () => {
+    const { result, log } = run({
+      duration: "1s",
+      broker: rabbit({ prefetch: 2 }),
+      producers: sixMessages,
+      consumers: [{ group: "g", processing: "100s" }],
+      faults: [{ at: "250ms", crash: "consumer", target: "g/1", restartAfter: "500ms" }],
+    });
+    // The restarted consumer takes m2, m3 on its new channel; m0, m1 return at 60.25 s ahead of m4, m5.
+    expect(log.matching("delivered")).toEqual([
+      "t=100000 delivered m0 g0 c0 waited 0",
+      "t=200000 delivered m1 g0 c0 waited 0",
+      "t=750000 delivered m2 g0 c0 waited 450000",
+      "t=750000 delivered m3 g0 c0 waited 350000",
+      "t=100750000 delivered m0 g0 c0 waited 100650000 attempt 2",
+      "t=200750000 delivered m1 g0 c0 waited 200550000 attempt 2",
+      "t=300750000 delivered m4 g0 c0 waited 300250000",
+      "t=400750000 delivered m5 g0 c0 waited 400150000",
+    ]);
+    expect(result.counts).toMatchObject({ consumed: 6, redeliveries: 2, lost: 0 });
+  });
+
+  it("follows the heartbeat setting", () => {
+    const { log } = run({
+      duration: "1s",
+      broker: rabbit({ prefetch: 2, heartbeat: "5s" }),
+      producers: sixMessages,
+      consumers: [{ group: "g", instances: 2, processing: "1s" }],
+      faults: [{ at: "250ms", crash: "consumer", target: "g/1", restartAfter: "500ms" }],
+    });
+    expect(log.matching("attempt")).toEqual(["t=5250000 delivered m0 g0 c0 waited 5150000 attempt 2"]);
+  });
+
+  it("processes a message twice when the consumer crashes after its side effect, before the ack", () => {
+    const { result, log } = run({
+      duration: "3s",
+      broker: rabbit({ prefetch: 2 }),
+      producers: sixMessages,
+      consumers: [{ group: "g", instances: 2, processing: "1s" }],
+      faults: [{ at: "250ms", crash: "consumer", target: "g/1", restartAfter: "500ms", point: "after-side-effect" }],
+    });
+    expect(log.matching("effect").filter((line) => line.includes(" m0 "))).toEqual([
+      "t=1100000 effect m0 g0 c0 x1",
+      "t=62100000 effect m0 g0 c0 x2",
+    ]);
+    expect(result.counts).toMatchObject({ consumed: 6, duplicated: 1, sideEffectsRepeated: 1, lost: 0 });
+  });
+
+  it("with autoAck loses exactly the messages the consumer held, and stays at-most-once", () => {
+    const { result, log } = run({
+      duration: "1s",
+      broker: rabbit({ autoAck: true }),
+      producers: sixMessages,
+      consumers: [{ group: "g", instances: 2, processing: "1s" }],
+      faults: [{ at: "550ms", crash: "consumer", target: "g/1", restartAfter: "500ms" }],
+      expect: { delivery: "at-most-once" },
+    });
+    // Unlimited push: c0 had m0, m2 and m4 (one in processing, two in its buffer) when it crashed.
+    expect(result.faults[0]?.effects).toEqual({ deliveriesHeld: 3 });
+    expect(log.matching("dropped")).toEqual([
+      "t=550000 dropped m0 g0 auto-ack-consumer-crash",
+      "t=550000 dropped m2 g0 auto-ack-consumer-crash",
+      "t=550000 dropped m4 g0 auto-ack-consumer-crash",
+    ]);
+    expect(result.counts).toMatchObject({ consumed: 3, lost: 3, redeliveries: 0, duplicated: 0, pending: 0 });
+    expect(evaluateChecks(result)[0]).toMatchObject({ name: "delivery: at-most-once", passed: true });
+  });
+
+  it("closes a channel whose delivery stays unacked past consumer_timeout, at the next minute tick", () => {
+    const { result, log } = run({
+      duration: "1s",
+      drainTimeout: "2h",
+      broker: rabbit({ prefetch: 2 }),
+      producers: [{ name: "p", arrival: { process: "constant", rate: "10/s" }, limit: 2 }],
+      consumers: [{ group: "g", processing: "20min" }],
+    });
+    // m1 waits 20 min in the buffer, then takes 20 min: at the 31 min tick it has been unacked 30 min 59.8 s.
+    // Requeued and redelivered on the consumer's new channel; the first copy's ack at 40 min is stale.
+    expect(log.lines.filter((line) => line.split(" ").includes("m1") && !line.includes("accepted"))).toEqual([
+      "t=200000 published m1",
+      "t=200000 delivered m1 g0 c0 waited 0",
+      "t=1860000000 delivered m1 g0 c0 waited 1859800000 attempt 2",
+      "t=2400100000 effect m1 g0 c0 x1",
+      "t=2400100000 consumed m1 g0 c0 x1",
+      "t=3600100000 effect m1 g0 c0 x2",
+      "t=3600100000 consumed m1 g0 c0 x2",
+    ]);
+    expect(result.counts).toMatchObject({ consumed: 2, duplicated: 1, lost: 0, pending: 0 });
+    expect(result.drained).toBe(true);
+  });
+
+  it("never times out with consumer_timeout null", () => {
+    const { result } = run({
+      duration: "1s",
+      drainTimeout: "2h",
+      broker: rabbit({ prefetch: 2, consumer_timeout: null }),
+      producers: [{ name: "p", arrival: { process: "constant", rate: "10/s" }, limit: 2 }],
+      consumers: [{ group: "g", processing: "20min" }],
+    });
+    expect(result.counts).toMatchObject({ consumed: 2, duplicated: 0, redeliveries: 0 });
+  });
+});

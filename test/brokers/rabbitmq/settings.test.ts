@@ -1,0 +1,71 @@
+// Proves the RabbitMQ profiles' settings: real names and defaults (4.0-4.2), default service times, and settings that belong to only one queue type.
+import { describe, expect, it } from "vitest";
+import { validateScenario } from "../../../src/index.js";
+import { scenarioInput } from "../../helpers/scenario.js";
+
+function brokerOf(broker: Record<string, unknown>) {
+  const result = validateScenario(scenarioInput({ broker }));
+  return result.ok ? result.scenario.broker : result.issues;
+}
+
+const sharedDefaults = {
+  confirms: true,
+  autoAck: false,
+  prefetch: 0,
+  heartbeat: 60_000_000,
+  consumer_timeout: 1_800_000_000,
+  requeueOnFailure: true,
+  "x-dead-letter-exchange": null,
+  "x-message-ttl": null,
+  "x-max-length": null,
+  "x-overflow": "drop-head",
+  memoryLimitBytes: null,
+};
+
+describe("rabbitmq settings", () => {
+  it("fill RabbitMQ's defaults for a classic queue, with 11 us of broker work per publish", () => {
+    expect(brokerOf({ profile: "rabbitmq" })).toEqual({
+      profile: "rabbitmq",
+      partitions: 1,
+      serviceTime: { dist: "constant", value: 11 },
+      settings: { ...sharedDefaults, durable: true, persistent: true },
+    });
+  });
+
+  it("fill the quorum queue's defaults, with 100 us per publish and a delivery limit of 20", () => {
+    expect(brokerOf({ profile: "rabbitmq-quorum" })).toEqual({
+      profile: "rabbitmq-quorum",
+      partitions: 1,
+      serviceTime: { dist: "constant", value: 100 },
+      settings: { ...sharedDefaults, "x-delivery-limit": 20 },
+    });
+  });
+
+  it("refuse settings of the other queue type, saying where they belong", () => {
+    expect(brokerOf({ profile: "rabbitmq-quorum", settings: { durable: false } })).toMatchObject([
+      { path: ["broker", "settings", "durable"], code: "unknown-field" },
+    ]);
+    expect(brokerOf({ profile: "rabbitmq", settings: { "x-delivery-limit": 5 } })).toMatchObject([
+      { path: ["broker", "settings", "x-delivery-limit"], code: "unknown-field" },
+    ]);
+  });
+
+  it("refuse what is not modelled: reject-publish-dlx and message priorities", () => {
+    expect(brokerOf({ profile: "rabbitmq", settings: { "x-overflow": "reject-publish-dlx" } })).toMatchObject([
+      { path: ["broker", "settings", "x-overflow"] },
+    ]);
+    expect(brokerOf({ profile: "rabbitmq", settings: { "x-max-priority": 5 } })).toMatchObject([
+      { path: ["broker", "settings", "x-max-priority"], code: "unknown-field" },
+    ]);
+  });
+
+  it("take durations with units and sizes for the memory budget", () => {
+    const broker = brokerOf({
+      profile: "rabbitmq",
+      settings: { "x-message-ttl": "1.5s", consumer_timeout: "1h", memoryLimitBytes: "64MB" },
+    });
+    expect(broker).toMatchObject({
+      settings: { "x-message-ttl": 1_500_000, consumer_timeout: 3_600_000_000, memoryLimitBytes: 64_000_000 },
+    });
+  });
+});
