@@ -114,7 +114,7 @@ async function commandRun(options: RunOptions): Promise<number> {
     const wallSeconds = (Date.now() - startedAt) / 1000;
     const directory = reportDirectory(options.out, run.summary.scenario);
     writeReportFiles(directory, await reportFiles(run));
-    const path = relative(process.cwd(), join(directory, "summary.json"));
+    const path = relative(process.cwd(), directory);
     summaries.push(run.summary);
     if (!options.json) {
       console.log(formatSummary(run.summary, path, wallSeconds));
@@ -398,7 +398,7 @@ export async function main(argv: string[]): Promise<number> {
           })
           .option("out", { type: "string", default: "reports", describe: "directory reports are written under" }),
       async (args) => {
-        await guarded(async () => commandMerge(args.dirs, args.out));
+        await guarded(() => commandMerge(args.dirs, args.out));
       },
     )
     .command("schema", "print the scenario JSON Schema (for editor autocompletion)", {}, () => {

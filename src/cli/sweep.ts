@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { defaultWorkers } from "../parallel/pool.js";
 import { reportDirectory, writeReportFiles } from "../report/write.js";
 import type { ScenarioIssue } from "../scenario/issues.js";
+import { sweepCharts } from "../sweep/charts.js";
 import { findSmallest, parseTarget } from "../sweep/find.js";
 import { type Parameter, parseParameter } from "../sweep/params.js";
 import { expandGrid, mergePartials, runPoints, type SweepPartial, shardPoints, sweepCsv } from "../sweep/sweep.js";
@@ -73,9 +74,9 @@ export async function commandSweep(options: SweepOptions): Promise<void> {
     replications,
     results,
   };
-  const files: Record<string, string> = shard
+  const files: Record<string, string | Uint8Array> = shard
     ? { [`shard-${shard.index}-of-${shard.count}.json`]: `${JSON.stringify(partial)}\n` }
-    : { "sweep.json": `${JSON.stringify(partial)}\n`, "sweep.csv": sweepCsv(partial) };
+    : await sweepFiles(partial);
   writeReportFiles(directory, files);
   const what = shard
     ? `shard ${shard.index}/${shard.count}: ${points.length} of ${grid.points.length} points`
@@ -86,7 +87,7 @@ export async function commandSweep(options: SweepOptions): Promise<void> {
 }
 
 /** `queuesim merge <dirs...>`: combines shard results into the same sweep.csv one unsharded run writes. */
-export function commandMerge(directories: readonly string[], out: string): void {
+export async function commandMerge(directories: readonly string[], out: string): Promise<void> {
   const partials: SweepPartial[] = [];
   for (const directory of directories) {
     const shards = readdirSync(directory)
@@ -98,10 +99,29 @@ export function commandMerge(directories: readonly string[], out: string): void 
   const merged = mergePartials(partials);
   if (typeof merged === "string") throw new SweepUsageError(merged);
   const directory = join(reportDirectory(out, merged.scenario), "sweep");
-  writeReportFiles(directory, { "sweep.json": `${JSON.stringify(merged)}\n`, "sweep.csv": sweepCsv(merged) });
+  writeReportFiles(directory, await sweepFiles(merged));
   console.log(
     `${merged.scenario}: merged ${partials.length} shard(s), ${merged.points} points, written to ${relative(process.cwd(), directory)}/`,
   );
+}
+
+/** sweep.json (the raw results), sweep.csv and the charts: the same files for a whole sweep and for merged shards. */
+async function sweepFiles(partial: SweepPartial): Promise<Record<string, string | Uint8Array>> {
+  const files: Record<string, string | Uint8Array> = {
+    "sweep.json": `${JSON.stringify(partial)}\n`,
+    "sweep.csv": sweepCsv(partial),
+  };
+  const charts = sweepCharts(partial);
+  if (charts.length > 0) {
+    const { renderSvg, svgToPng } = await import("../report/render.js");
+    for (const chart of charts) {
+      const svg = await renderSvg(chart.spec);
+      files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
+      files[`charts/${chart.name}.svg`] = svg;
+      files[`charts/${chart.name}.png`] = svgToPng(svg);
+    }
+  }
+  return files;
 }
 
 function parameterList(fromCli: readonly string[], fromScenario: Record<string, unknown> | undefined): Parameter[] {

@@ -52,7 +52,9 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
       lines.push(`    ${f.kind} ${f.target}  ${f.startMs}ms - ${f.endMs}ms${effects ? `  (${effects})` : ""}`);
     }
   }
-  lines.push(`  ${summary.passed ? style.green("passed") : style.red("FAILED")}; summary written to ${reportPath}`);
+  lines.push(
+    `  ${summary.passed ? style.green("passed") : style.red("FAILED")}; report in ${reportPath}/ (open index.html)`,
+  );
   return lines.join("\n");
 }
 

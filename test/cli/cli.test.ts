@@ -36,7 +36,7 @@ describe("queuesim CLI", () => {
     const { code, stdout } = queuesim(["run", "ok.yaml"], dir);
     expect(code).toBe(0);
     expect(stdout).toContain("PASS  delivery: exactly-once");
-    expect(stdout).toContain(join("reports", "ok", "summary.json"));
+    expect(stdout).toContain(`report in ${join("reports", "ok")}/ (open index.html)`);
     const summary = JSON.parse(readFileSync(join(dir, "reports", "ok", "summary.json"), "utf8"));
     expect(summary).toMatchObject({ scenario: "ok", seed: 1, profile: "fifo", passed: true });
   });

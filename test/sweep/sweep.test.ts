@@ -121,3 +121,28 @@ describe("find", () => {
     expect(parseTarget("lag.mx < 3")).toBe('"lag.mx" is not a metric; did you mean lag.max?');
   });
 });
+
+describe("sweep charts", () => {
+  it("draws each key metric against the first parameter with a band, compiling without warnings", async () => {
+    const { sweepCharts } = await import("../../src/sweep/charts.js");
+    const { vegaLiteWarnings } = await import("../../src/report/render.js");
+    const { parameters, points } = grid(["consumers.billing.instances=1..3", "producers.orders.rate=300/s,600/s"]);
+    const results = await runPoints(points, 2, { workers: 1 });
+    const charts = sweepCharts({
+      scenario: "test",
+      parameters: parameters.map((p) => p.path),
+      points: 6,
+      replications: 2,
+      results,
+    });
+    expect(charts.map((c) => c.name)).toEqual([
+      "backpressure-maxLag",
+      "latency-endToEnd-p99",
+      "latency-endToEnd-mean",
+      "throughput-consumed",
+    ]);
+    for (const chart of charts) expect(vegaLiteWarnings(chart.spec)).toEqual([]);
+    const rows = (charts[0]!.spec as { data: { values: { series: string }[] } }).data.values;
+    expect(new Set(rows.map((row) => row.series))).toEqual(new Set(["300/s", "600/s"]));
+  });
+});
