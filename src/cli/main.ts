@@ -1,7 +1,9 @@
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import yargs from "yargs";
-import { buildVariants, comparisonRows, profilesToCompare } from "../compare/compare.js";
+import { overlayCharts } from "../compare/charts.js";
+import { buildVariants, type ComparisonRow, comparisonRows, profilesToCompare } from "../compare/compare.js";
+import { comparisonHtml } from "../compare/html.js";
 import { compareReplicated, differencesCsv, replicatedCsv, replicatedTable } from "../compare/replicated.js";
 import { comparisonCsv, comparisonTable } from "../compare/report.js";
 import { EventBudgetExceeded } from "../engine/simulation.js";
@@ -9,6 +11,7 @@ import {
   formatIssue,
   loadScenarioFile,
   type ParsedScenario,
+  type Run,
   reportDirectory,
   runScenario,
   type Summary,
@@ -170,6 +173,7 @@ async function commandCompare(options: {
     for (const [path, content] of Object.entries(await reportFiles(run)))
       files[`${run.summary.profile}/${path}`] = content;
   }
+  Object.assign(files, await comparisonFiles(name, runs, rows));
   writeReportFiles(directory, files);
   if (options.json) console.log(JSON.stringify(rows, null, 2));
   else {
@@ -191,6 +195,26 @@ function precisionTarget(options: RunOptions): PrecisionTarget | undefined {
     );
   }
   return { metric: options.metric, relative: Number(match[1]) / 100, max: options.maxReplications };
+}
+
+/** The overlay charts and compare/index.html. */
+async function comparisonFiles(
+  name: string,
+  runs: Run[],
+  rows: ComparisonRow[],
+): Promise<Record<string, string | Uint8Array>> {
+  const { renderSvg, svgToPng } = await import("../report/render.js");
+  const files: Record<string, string | Uint8Array> = {};
+  const rendered = [];
+  for (const chart of overlayCharts(runs)) {
+    const svg = await renderSvg(chart.spec);
+    files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
+    files[`charts/${chart.name}.svg`] = svg;
+    files[`charts/${chart.name}.png`] = svgToPng(svg);
+    rendered.push({ name: chart.name, title: chart.title, svg });
+  }
+  files["index.html"] = comparisonHtml(name, runs[0]!.summary.seed, rows, rendered);
+  return files;
 }
 
 /** --broker 'kafka={partitions: 12, settings: {enable.auto.commit: false}}', as YAML flow mappings. */

@@ -209,7 +209,7 @@ export function renumberIds(svg: string, prefix = ""): string {
 }
 
 /** Text content: &, < and > escaped. */
-function text(value: string): string {
+export function text(value: string): string {
   return value.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
@@ -235,7 +235,7 @@ function seconds(valueMs: number): string {
   return (valueMs / 1000).toFixed(3);
 }
 
-const STYLE = `
+export const STYLE = `
 :root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d8dee4; --pass: #1a7f37; --fail: #cf222e; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 "DejaVu Sans", system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--fg); background: #f6f8fa; }

@@ -94,3 +94,24 @@ describe("compare with replications", () => {
     expect(p50.difference.halfWidth).toBeLessThan(separate);
   });
 });
+
+describe("compare report", () => {
+  it("draws overlays with one colour per profile in every chart, compiling without warnings, and an offline page", async () => {
+    const { overlayCharts } = await import("../../src/compare/charts.js");
+    const { comparisonHtml } = await import("../../src/compare/html.js");
+    const { vegaLiteWarnings } = await import("../../src/report/render.js");
+    const built = buildVariants(workload, ["fifo", "rabbitmq", "redis-streams"]);
+    if (!built.ok) throw new Error(JSON.stringify(built.issues));
+    const runs = runVariants(built.variants, { series: "auto" });
+    const charts = overlayCharts(runs);
+    expect(charts.map((c) => c.name)).toEqual(["throughput", "lag", "latency-percentiles"]);
+    const scales = charts.map((c) =>
+      JSON.stringify((c.spec as { encoding?: { color?: { scale?: unknown } } }).encoding?.color?.scale),
+    );
+    expect(new Set(scales).size).toBe(1);
+    for (const chart of charts) expect(vegaLiteWarnings(chart.spec)).toEqual([]);
+    const html = comparisonHtml("test", 1, comparisonRows(runs), [{ name: "lag", title: "Lag", svg: "<svg></svg>" }]);
+    for (const profile of ["fifo", "rabbitmq", "redis-streams"]) expect(html).toContain(`href="${profile}/index.html"`);
+    expect(html).toContain("default-src 'none'");
+  });
+});

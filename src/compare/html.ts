@@ -1,0 +1,89 @@
+import { renumberIds, STYLE, text } from "../report/html.js";
+import type { ComparisonRow } from "./compare.js";
+
+/**
+ * compare/index.html: the comparison table, the overlay charts (inline SVG)
+ * and links to each profile's own report. Self-contained and offline, like
+ * a run's report.
+ */
+export function comparisonHtml(
+  scenario: string,
+  seed: number,
+  rows: readonly ComparisonRow[],
+  charts: readonly { name: string; title: string; svg: string }[],
+): string {
+  const header = [
+    "profile",
+    "msg/s",
+    "p50 ms",
+    "p99 ms",
+    "max ms",
+    "max lag",
+    "lost",
+    "duplicated",
+    "repeated effects",
+    "dead-lettered",
+    "pending",
+    "verdict",
+  ];
+  const body = rows
+    .map((r) => {
+      const cells = [
+        `<a href="${encodeURIComponent(r.profile)}/index.html">${text(r.profile)}</a>`,
+        r.throughputPerS.toFixed(1),
+        r.latencyP50Ms.toFixed(2),
+        r.latencyP99Ms.toFixed(2),
+        r.latencyMaxMs.toFixed(2),
+        String(r.maxLag),
+        String(r.lost),
+        String(r.duplicated),
+        String(r.sideEffectsRepeated),
+        String(r.deadLettered),
+        String(r.pending),
+        r.passed ? '<span class="pass">passed</span>' : '<span class="fail">FAILED</span>',
+      ];
+      return `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
+    })
+    .join("\n");
+  const figures = charts
+    .map(
+      (chart) => `<figure class="chart">
+${renumberIds(chart.svg, `${chart.name}-`)}
+<figcaption>${text(chart.title)}: <a href="charts/${chart.name}.vl.json">vl.json</a> · <a href="charts/${chart.name}.svg">svg</a> · <a href="charts/${chart.name}.png">png</a></figcaption>
+</figure>`,
+    )
+    .join("\n");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${text(scenario)}: queuesim comparison</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${text(scenario)}: broker comparison</h1>
+<p class="meta">${rows.length} profiles · seed <b>${seed}</b> · same arrivals, keys, processing times and faults for every profile</p>
+</header>
+<main>
+<section>
+<h2>Comparison</h2>
+<table>
+<thead><tr>${header.map((h) => `<th>${h}</th>`).join("")}</tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>
+<p><a href="compare.csv">compare.csv</a></p>
+</section>
+<section>
+<h2>Overlays</h2>
+${figures}
+</section>
+</main>
+</body>
+</html>
+`;
+}
