@@ -17,7 +17,7 @@ import {
   type Summary,
 } from "../index.js";
 import { defaultWorkers, runAll } from "../parallel/pool.js";
-import { reportFiles } from "../report/report.js";
+import { renderChartFiles, reportFiles } from "../report/report.js";
 import { TraceWriter } from "../report/trace.js";
 import { writeReportFiles } from "../report/write.js";
 import { componentNames } from "../run/names.js";
@@ -203,16 +203,8 @@ async function comparisonFiles(
   runs: Run[],
   rows: ComparisonRow[],
 ): Promise<Record<string, string | Uint8Array>> {
-  const { renderSvg, svgToPng } = await import("../report/render.js");
   const files: Record<string, string | Uint8Array> = {};
-  const rendered = [];
-  for (const chart of overlayCharts(runs)) {
-    const svg = await renderSvg(chart.spec);
-    files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
-    files[`charts/${chart.name}.svg`] = svg;
-    files[`charts/${chart.name}.png`] = svgToPng(svg);
-    rendered.push({ name: chart.name, title: chart.title, svg });
-  }
+  const rendered = await renderChartFiles(overlayCharts(runs), files);
   files["index.html"] = comparisonHtml(name, runs[0]!.summary.seed, rows, rendered);
   return files;
 }

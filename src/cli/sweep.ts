@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { defaultWorkers } from "../parallel/pool.js";
+import { renderChartFiles } from "../report/report.js";
 import { reportDirectory, writeReportFiles } from "../report/write.js";
 import type { ScenarioIssue } from "../scenario/issues.js";
 import { sweepCharts } from "../sweep/charts.js";
@@ -111,16 +112,7 @@ async function sweepFiles(partial: SweepPartial): Promise<Record<string, string 
     "sweep.json": `${JSON.stringify(partial)}\n`,
     "sweep.csv": sweepCsv(partial),
   };
-  const charts = sweepCharts(partial);
-  if (charts.length > 0) {
-    const { renderSvg, svgToPng } = await import("../report/render.js");
-    for (const chart of charts) {
-      const svg = await renderSvg(chart.spec);
-      files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
-      files[`charts/${chart.name}.svg`] = svg;
-      files[`charts/${chart.name}.png`] = svgToPng(svg);
-    }
-  }
+  await renderChartFiles(sweepCharts(partial), files);
   return files;
 }
 

@@ -1,3 +1,4 @@
+import type { TopLevelSpec } from "vega-lite";
 import type { Run } from "../index.js";
 import { chartSpecs } from "./charts.js";
 import { latencyPercentilesCsv, timeSeriesCsv } from "./csv.js";
@@ -15,17 +16,29 @@ export async function reportFiles(run: Run): Promise<Record<string, string | Uin
   if (run.result.series) {
     files["timeseries.csv"] = timeSeriesCsv(run.result);
     files["latency-percentiles.csv"] = latencyPercentilesCsv(run.result);
-    // Loaded here, not at the top: vega takes a second to load, and `queuesim validate` needs none of it.
-    const { renderSvg, svgToPng } = await import("./render.js");
-    const charts: RenderedChart[] = [];
-    for (const chart of chartSpecs(run)) {
-      const svg = await renderSvg(chart.spec);
-      files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
-      files[`charts/${chart.name}.svg`] = svg;
-      files[`charts/${chart.name}.png`] = svgToPng(svg);
-      charts.push({ name: chart.name, title: chart.title, svg });
-    }
-    files["index.html"] = reportHtml(run, charts);
+    files["index.html"] = reportHtml(run, await renderChartFiles(chartSpecs(run), files));
   }
   return files;
+}
+
+/**
+ * Renders charts into report files (charts/<name>.vl.json, .svg, .png) and
+ * returns the SVGs for a page to inline. vega is loaded only when a chart is
+ * drawn: it takes a second, and `queuesim validate` needs none of it.
+ */
+export async function renderChartFiles(
+  charts: readonly { name: string; title?: string; spec: TopLevelSpec }[],
+  files: Record<string, string | Uint8Array>,
+): Promise<RenderedChart[]> {
+  if (charts.length === 0) return [];
+  const { renderSvg, svgToPng } = await import("./render.js");
+  const rendered: RenderedChart[] = [];
+  for (const chart of charts) {
+    const svg = await renderSvg(chart.spec);
+    files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
+    files[`charts/${chart.name}.svg`] = svg;
+    files[`charts/${chart.name}.png`] = svgToPng(svg);
+    rendered.push({ name: chart.name, title: chart.title ?? chart.name, svg });
+  }
+  return rendered;
 }

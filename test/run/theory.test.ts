@@ -2,18 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { simulate } from "../../src/index.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
-
-/** Erlang C: probability an arrival waits in an M/M/c queue with offered load a = λ/μ. */
-function erlangC(servers: number, load: number): number {
-  let term = 1;
-  let sum = 0;
-  for (let k = 0; k < servers; k++) {
-    if (k > 0) term *= load / k;
-    sum += term;
-  }
-  const last = ((term * load) / servers) * (servers / (servers - load));
-  return last / (sum + last);
-}
+import { erlangC } from "../helpers/theory.js";
 
 /** Mean queue wait (microseconds) measured for Poisson arrivals into `servers` consumers. */
 function meanQueueWait(options: {

@@ -4,6 +4,7 @@ import { runScenario } from "../../src/index.js";
 import { meanInterval, normalQuantile, studentT } from "../../src/stats/confidence.js";
 import { intervalsOf, metricsOf, replicationSeeds } from "../../src/stats/replications.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
+import { erlangC } from "../helpers/theory.js";
 
 describe("Student t", () => {
   it.each([
@@ -25,17 +26,6 @@ describe("Student t", () => {
     expect(interval.halfWidth).toBeCloseTo(2.7764 * (Math.sqrt(2.5) / Math.sqrt(5)), 2);
   });
 });
-
-function erlangC(servers: number, load: number): number {
-  let term = 1;
-  let sum = 0;
-  for (let k = 0; k < servers; k++) {
-    if (k > 0) term *= load / k;
-    sum += term;
-  }
-  const last = ((term * load) / servers) * (servers / (servers - load));
-  return last / (sum + last);
-}
 
 /**
  * 100 experiments, each 5 replications of a short run, each giving a 95% interval
