@@ -9,7 +9,7 @@ import {
   replicate,
   replicationsCsv,
 } from "../stats/replications.js";
-import { progressBar } from "./progress.js";
+import { countBar } from "./progress.js";
 
 export interface ReplicationOptions {
   replications: number;
@@ -21,7 +21,7 @@ export interface ReplicationOptions {
 
 /** `queuesim run --replications N`: independent replications, each metric as a mean with a 95% interval. */
 export async function runReplications(scenario: ParsedScenario, options: ReplicationOptions): Promise<void> {
-  const progress = progressBar(`${scenario.name} replications`);
+  const progress = countBar(`${scenario.name} replications`);
   const count = options.replications;
   const workers = options.workers ?? defaultWorkers(Array.from({ length: count }, () => scenario));
   const study = await replicate(
@@ -38,7 +38,12 @@ export async function runReplications(scenario: ParsedScenario, options: Replica
     console.log(confidence.trimEnd());
     return;
   }
-  const warmup = scenario.warmup > 0 ? `, warm-up ${scenario.warmup / 1e6}s discarded` : "";
+  const warmup =
+    scenario.warmup === "auto"
+      ? ", warm-up chosen by MSER-5 in each replication"
+      : scenario.warmup > 0
+        ? `, warm-up ${scenario.warmup / 1e6}s discarded`
+        : "";
   console.log(`${scenario.name}  ${study.seeds.length} replications, 95% confidence intervals${warmup}`);
   if (study.stopped) console.log(`  stopped: ${study.stopped}`);
   const width = Math.max(...METRIC_NAMES.map((name) => name.length));

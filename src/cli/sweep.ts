@@ -8,7 +8,7 @@ import { sweepCharts } from "../sweep/charts.js";
 import { findSmallest, parseTarget } from "../sweep/find.js";
 import { type Parameter, parseParameter } from "../sweep/params.js";
 import { expandGrid, mergePartials, runPoints, type SweepPartial, shardPoints, sweepCsv } from "../sweep/sweep.js";
-import { progressBar } from "./progress.js";
+import { countBar } from "./progress.js";
 
 export class SweepUsageError extends Error {}
 
@@ -63,7 +63,7 @@ export async function commandSweep(options: SweepOptions): Promise<void> {
 
   const shard = parseShard(options.shard);
   const points = shard ? shardPoints(grid.points, shard) : grid.points;
-  const progress = progressBar(`${name} sweep`);
+  const progress = countBar(`${name} sweep`);
   const workers =
     options.workers ?? defaultWorkers(points.flatMap((p) => Array.from({ length: replications }, () => p.scenario)));
   const results = await runPoints(points, replications, { workers, onDone: progress.update });

@@ -25,6 +25,9 @@ export interface SeriesPoint {
   /** End-to-end latency of messages first consumed in the interval, microseconds (0 when none). */
   latencyP50: number;
   latencyP99: number;
+  /** Sum and count of those latencies, for interval means (MSER warm-up detection). */
+  latencySum: number;
+  latencyCount: number;
 }
 
 export interface TimeSeries {
@@ -86,8 +89,11 @@ export class TimeSeriesRecorder extends NullObserver {
     if (times !== 1) return;
     point.consumed++;
     this.lag[group]!--;
-    this.latency.recordValue(now - this.messages.intendedAt[message]!);
+    const latency = now - this.messages.intendedAt[message]!;
+    this.latency.recordValue(latency);
     this.latencyCount++;
+    point.latencySum += latency;
+    point.latencyCount++;
   }
   override deadLettered(_message: number, group: number, _reason: string, now: number): void {
     this.advance(now).deadLettered++;
@@ -158,6 +164,8 @@ export class TimeSeriesRecorder extends NullObserver {
       inFlight: 0,
       latencyP50: 0,
       latencyP99: 0,
+      latencySum: 0,
+      latencyCount: 0,
     };
   }
 }

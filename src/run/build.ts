@@ -50,7 +50,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const metrics = new MetricsRecorder(
     messages,
     guards.map((g) => g.repeatsMatter),
-    scenario.warmup,
+    resolvedWarmup(scenario),
     scenario.duration,
   );
   const observer: RunObserver =
@@ -175,6 +175,12 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     links,
     groupNames,
   };
+}
+
+/** The warm-up in microseconds; simulate() replaces "auto" by a time before building. */
+function resolvedWarmup(scenario: ParsedScenario): number {
+  if (scenario.warmup === "auto") throw new Error("invariant: an automatic warm-up reached buildWorld unresolved");
+  return scenario.warmup;
 }
 
 /** A rough count of the messages a run creates, to size the message table once instead of growing it. */

@@ -6,12 +6,14 @@ import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/ti
 import { Fate, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { ParsedScenario } from "../scenario/schema.js";
+import { mser5 } from "../stats/mser.js";
 import { buildWorld, type World } from "./build.js";
 import { type ComponentNames, componentNames } from "./names.js";
 
 /** The outcome of one run: plain figures, no live model objects. */
 export interface RunResult {
-  scenario: ParsedScenario;
+  /** The scenario as run: an automatic warm-up is replaced by the time it chose. */
+  scenario: ResolvedScenario;
   /** When the run ended, in microseconds: the last event, or duration + drainTimeout if that came first. */
   endedAt: number;
   events: number;
@@ -59,7 +61,28 @@ export interface SimulateOptions {
   series?: number | "auto";
 }
 
-export function simulate(scenario: ParsedScenario, options: SimulateOptions = {}): RunResult {
+export function simulate(written: ParsedScenario, options: SimulateOptions = {}): RunResult {
+  const scenario = written.warmup === "auto" ? { ...written, warmup: automaticWarmup(written) } : written;
+  return simulateResolved(scenario as ResolvedScenario, options);
+}
+
+/** A scenario whose warm-up is a time: what the model runs. */
+export type ResolvedScenario = ParsedScenario & { warmup: number };
+
+/**
+ * warmup: auto. A first run records the mean end-to-end latency per interval;
+ * MSER-5 picks how many leading intervals to drop; the run is then repeated
+ * with that warm-up. Both runs use the same seed, so the choice is reproducible.
+ */
+function automaticWarmup(scenario: ParsedScenario): number {
+  const pilot = simulateResolved({ ...scenario, warmup: 0 } as ResolvedScenario, { series: "auto" });
+  const series = pilot.series!;
+  const busy = series.points.filter((p) => p.start < scenario.duration && p.latencyCount > 0);
+  const dropped = mser5(busy.map((p) => p.latencySum / p.latencyCount));
+  return dropped === 0 ? 0 : busy[dropped]!.start;
+}
+
+function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions): RunResult {
   const witness = new Witness(...witnessArguments(scenario));
   const series =
     options.series === undefined

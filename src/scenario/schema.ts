@@ -161,9 +161,13 @@ export const scenarioSchema = z.strictObject({
   duration: duration()
     .refine((micros) => micros > 0, { message: "duration must be longer than 0" })
     .meta({ description: "producers stop at this time; consumers then drain" }),
-  warmup: duration()
+  warmup: z
+    .union([z.literal("auto"), duration()])
     .prefault(0)
-    .meta({ description: "latency samples of messages published before this time are discarded (start-up transient)" }),
+    .meta({
+      description:
+        'latency samples of messages published before this time are discarded (start-up transient); "auto" picks it by MSER-5',
+    }),
   drainTimeout: duration().prefault("60s").meta({ description: "how long consumers may drain after duration" }),
   broker: brokerSchema,
   network: z

@@ -129,7 +129,7 @@ export function confidenceJson(scenario: ParsedScenario, study: ReplicationStudy
     profile: scenario.broker.profile,
     replications: study.seeds.length,
     confidence: 0.95,
-    warmupSeconds: scenario.warmup / 1e6,
+    warmupSeconds: scenario.warmup === "auto" ? "auto" : scenario.warmup / 1e6,
     ...(study.stopped ? { stopped: study.stopped } : {}),
     metrics,
   };

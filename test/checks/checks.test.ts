@@ -16,7 +16,7 @@ type Changes = Partial<Omit<RunResult, "counts">> & { counts?: Partial<RunResult
 
 function result(expect: Record<string, unknown>, changes: Changes = {}) {
   const base: RunResult = {
-    scenario: parsed(scenarioInput({ expect })),
+    scenario: parsed(scenarioInput({ expect })) as RunResult["scenario"],
     endedAt: 10_000_000,
     events: 100,
     drained: true,
