@@ -73,8 +73,10 @@ export class Witness extends NullObserver {
     if (this.scope === "per-key" && key < 0) return;
     const producer = this.messages.producer[message]!;
     const stream = this.streamOf(group, producer, key, this.messages.partition[message]!);
+    // A producer's own order is creation order; a partition's is the order the broker accepted (appended) in.
+    const position = this.scope === "per-partition" ? this.messages.acceptOrder[message]! : message;
     const last = this.lastInStream.get(stream);
-    if (last !== undefined && last > message) {
+    if (last !== undefined && last > position) {
       this.outOfOrder++;
       if (this.firstOutOfOrder === null) {
         this.firstOutOfOrder = {
@@ -82,11 +84,11 @@ export class Witness extends NullObserver {
           group,
           key,
           producer,
-          events: [{ what: `consumed after message ${last}, which was published later`, consumer, at: now }],
+          events: [{ what: `consumed after a message ${this.scope === "per-partition" ? "appended" : "published"} later`, consumer, at: now }],
         };
       }
     } else {
-      this.lastInStream.set(stream, message);
+      this.lastInStream.set(stream, position);
     }
   }
 

@@ -23,6 +23,9 @@ export class MessageTable {
   key: Int32Array;
   size: Float64Array;
   outcome: Uint8Array;
+  /** Position in the broker's acceptance order (0, 1, 2, ...), or -1 until accepted. */
+  acceptOrder: Float64Array;
+  private accepted = 0;
   /** The partition (or shard, or message group) a profile put the message in; 0 where there is one queue. */
   partition: Int32Array;
   /** 1 for a poison message: processing it always fails. */
@@ -46,6 +49,7 @@ export class MessageTable {
     this.outcome = new Uint8Array(initialCapacity);
     this.poison = new Uint8Array(initialCapacity);
     this.partition = new Int32Array(initialCapacity);
+    this.acceptOrder = new Float64Array(initialCapacity);
     this.deliveryCount = Array.from({ length: groups }, () => new Uint16Array(initialCapacity));
     this.effects = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
     this.fate = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
@@ -63,6 +67,7 @@ export class MessageTable {
     this.outcome[id] = PublishOutcome.none;
     this.poison[id] = poison ? 1 : 0;
     this.partition[id] = 0;
+    this.acceptOrder[id] = -1;
     return id;
   }
 
@@ -72,6 +77,11 @@ export class MessageTable {
     const next = Math.min(255, counts[id]! + 1);
     counts[id] = next;
     return next;
+  }
+
+  /** Records that the broker accepted `id` now, after every message accepted before it. */
+  recordAccepted(id: number): void {
+    this.acceptOrder[id] = this.accepted++;
   }
 
   /** Counts one more delivery of `id` to `group` and returns the count (1 on the first). */
@@ -100,6 +110,7 @@ export class MessageTable {
     this.outcome = grown(this.outcome, this.capacity);
     this.poison = grown(this.poison, this.capacity);
     this.partition = grown(this.partition, this.capacity);
+    this.acceptOrder = grown(this.acceptOrder, this.capacity);
     for (let g = 0; g < this.deliveryCount.length; g++) {
       this.deliveryCount[g] = grown(this.deliveryCount[g]!, this.capacity);
       this.effects[g] = grown(this.effects[g]!, this.capacity);

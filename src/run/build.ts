@@ -90,6 +90,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     accept(message) {
       messages.acceptedAt[message] = sim.now;
       messages.outcome[message] = PublishOutcome.accepted;
+      messages.recordAccepted(message);
       observer.accepted(message, sim.now);
     },
     reject(message) {

@@ -28,6 +28,16 @@ function expectConservation(result: RunResult) {
   expect(c.consumed + c.lost + c.pending + c.deadLettered).toBe((c.published - c.rejected) * groups);
 }
 
+/**
+ * The order each profile promises to one consumer per group with no faults: a queue's publish order,
+ * Kafka's and SQS FIFO's per partition (message group). SQS standard promises only best effort.
+ */
+const promisedOrder: Record<string, "per-producer" | "per-partition" | null> = {
+  kafka: "per-partition",
+  "sqs-fifo": "per-partition",
+  sqs: null,
+};
+
 describe.each(profiles.map((p) => p.name))("profile %s", (profile) => {
   it("is deterministic: same scenario and seed, same summary bytes", () => {
     const input = workload(profile, {
@@ -90,5 +100,26 @@ describe.each(profiles.map((p) => p.name))("profile %s", (profile) => {
     expectConservation(result);
     expect(result.counts.duplicated).toBeGreaterThan(0);
     expect(result.counts.lost).toBe(0);
+  });
+});
+
+const ordered = profiles.map((p) => p.name).filter((name) => promisedOrder[name] !== null);
+
+describe.each(ordered)("profile %s", (profile) => {
+  const order = promisedOrder[profile] ?? "per-producer";
+  it(`keeps its ordering promise (${order}) with one consumer per group and no faults`, () => {
+    const result = simulate(
+      parsed(
+        workload(profile, {
+          consumers: [
+            { group: "billing", processing: { dist: "exponential", mean: "2ms" } },
+            { group: "audit", processing: "1ms" },
+          ],
+          expect: { ordering: order },
+        }),
+      ),
+    );
+    expect(result.counts.consumed).toBe(result.counts.published * 2);
+    expect(result.outOfOrder).toBe(0);
   });
 });

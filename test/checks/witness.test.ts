@@ -9,6 +9,7 @@ function table(rows: [producer: number, key: number, partition: number][]): Mess
   for (const [producer, key, partition] of rows) {
     const id = messages.create(0, producer, key, 100);
     messages.partition[id] = partition;
+    messages.recordAccepted(id);
   }
   return messages;
 }
@@ -76,7 +77,7 @@ describe("Witness", () => {
     expect(w.outOfOrder).toBe(2);
   });
 
-  it("per-partition: messages of one partition are ordered, whatever their producer", () => {
+  it("per-partition: messages of one partition are consumed in the order the broker accepted them", () => {
     const w = witness("per-partition", table(rows));
     w.consumed(2, 0, 0, 1, 1);
     w.consumed(1, 0, 0, 1, 2);
@@ -96,5 +97,20 @@ describe("Witness", () => {
     const w = witness("per-key", table(rows));
     for (let m = 0; m < 4; m++) w.consumed(m, 0, 0, 1, m);
     expect([w.outOfOrder, w.firstDuplicate, w.firstOutOfOrder]).toEqual([0, null, null]);
+  });
+});
+
+describe("Witness, per partition", () => {
+  it("follows acceptance order, not creation order, when producers race", () => {
+    const messages = new MessageTable(1, 16);
+    const early = messages.create(0, 0, 1, 100); // created first, accepted second
+    const late = messages.create(0, 1, 1, 100);
+    messages.recordAccepted(late);
+    messages.recordAccepted(early);
+    const w = new Witness(1, 2, 10, "per-partition", [true]);
+    w.watch(messages);
+    w.consumed(late, 0, 0, 1, 1);
+    w.consumed(early, 0, 0, 1, 2);
+    expect(w.outOfOrder).toBe(0);
   });
 });
