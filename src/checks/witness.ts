@@ -84,7 +84,13 @@ export class Witness extends NullObserver {
           group,
           key,
           producer,
-          events: [{ what: `consumed after a message ${this.scope === "per-partition" ? "appended" : "published"} later`, consumer, at: now }],
+          events: [
+            {
+              what: `consumed after a message ${this.scope === "per-partition" ? "appended" : "published"} later`,
+              consumer,
+              at: now,
+            },
+          ],
         };
       }
     } else {
