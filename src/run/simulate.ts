@@ -83,7 +83,12 @@ function automaticWarmup(scenario: ParsedScenario): number {
 }
 
 function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions): RunResult {
-  const witness = new Witness(...witnessArguments(scenario));
+  // The witness gathers counter-examples; a scenario that states no delivery, ordering or side-effect
+  // expectation has no check to give them to, and its runs skip the cost.
+  const expect = scenario.expect;
+  const needsWitness =
+    expect.delivery !== undefined || expect.ordering !== undefined || expect.sideEffects !== undefined;
+  const witness = needsWitness ? new Witness(...witnessArguments(scenario)) : undefined;
   const series =
     options.series === undefined
       ? undefined
@@ -91,7 +96,7 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
           options.series === "auto" ? niceInterval(scenario.duration * 1.1) : options.series,
           scenario.consumers.length,
         );
-  const observers = [witness, ...(series ? [series] : []), ...(options.observers ?? [])];
+  const observers = [...(witness ? [witness] : []), ...(series ? [series] : []), ...(options.observers ?? [])];
   const world = buildWorld(scenario, observers);
   for (const observer of observers) observer.watch?.(world.messages);
   series?.watchDeliveries(world.deliveries);
@@ -123,12 +128,12 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
     warmupDiscarded: world.metrics.warmupDiscarded,
     faults: faults.occurrences,
     ...(series ? { series: series.finish(world.sim.now) } : {}),
-    outOfOrder: witness.outOfOrder,
+    outOfOrder: witness?.outOfOrder ?? 0,
     examples: {
       lost: settled.firstLost,
-      duplicated: witness.firstDuplicate,
-      repeatedSideEffect: witness.firstRepeatedEffect,
-      outOfOrder: witness.firstOutOfOrder,
+      duplicated: witness?.firstDuplicate ?? null,
+      repeatedSideEffect: witness?.firstRepeatedEffect ?? null,
+      outOfOrder: witness?.firstOutOfOrder ?? null,
     },
     names: componentNames(scenario),
   };

@@ -20,6 +20,8 @@ function crashRun(point: string, idempotency: Record<string, unknown> = { strate
         producers: [{ name: "p", arrival: { process: "constant", rate: "10/s" } }],
         consumers: [{ group: "g", processing: "50ms", idempotency }],
         faults: [{ at: "1010ms", crash: "consumer", target: "g/1", restartAfter: "1s", point }],
+        // Stating an expectation turns on the witness that records counter-examples.
+        expect: { sideEffects: "exactly-once" },
       }),
     ),
     { observers: [log] },
