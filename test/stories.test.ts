@@ -31,4 +31,11 @@ describe("stories", () => {
     expect(backpressure.blockedMs).toBeGreaterThan(10_000);
     expect(latency.endToEnd.p99).toBeGreaterThan(250);
   });
+
+  it("producer-retry-duplicates: confirms lost for 5 s make the producer publish again, and billing sees duplicates", () => {
+    const { messages, faults } = story("producer-retry-duplicates.yaml");
+    expect(messages).toMatchObject({ lost: 0, pending: 0, duplicated: 474, redeliveries: 0, unknown: 0 });
+    expect(messages.republished).toBeGreaterThanOrEqual(messages.duplicated);
+    expect(faults[0]).toMatchObject({ kind: "loss", target: "broker->orders", startMs: 10000, endMs: 15000 });
+  });
 });

@@ -10,7 +10,15 @@ import type { FaultSpec } from "./schema.js";
 export interface FaultOccurrence {
   /** Index of the fault in the scenario's `faults` list. */
   fault: number;
-  kind: "consumer-crash" | "broker-crash" | "slow-consumer" | "latency" | "duplicate" | "poison";
+  kind:
+    | "consumer-crash"
+    | "broker-crash"
+    | "producer-crash"
+    | "slow-consumer"
+    | "latency"
+    | "duplicate"
+    | "loss"
+    | "poison";
   target: string;
   start: number;
   end: number;
@@ -125,6 +133,17 @@ export class FaultInjector {
       record.effects.deliveriesOpen = this.world.deliveries.inFlight;
       this.world.broker.crash();
       closeAt(record, now + (fault.restartAfter ?? scenario.duration), () => this.world.broker.restart());
+    } else if ("crash" in fault && fault.crash === "producer") {
+      const target = fault.target ?? "";
+      const producers = this.world.producers.filter(
+        (p) => p.options.name === target || p.options.name.startsWith(`${target}#`),
+      );
+      for (const producer of producers) {
+        const record = occurrence("producer-crash", producer.options.name);
+        record.effects.outcomesUnknown = producer.crash();
+        closeAt(record, now + (fault.restartAfter ?? scenario.duration), () => producer.restart());
+      }
+      if (producers.length === 0) endOnce(now);
     } else if ("crash" in fault) {
       const targets = this.consumersFor(fault.target ?? "", pick);
       // With nobody up to crash, a random fault tries again after its usual wait.
@@ -155,6 +174,17 @@ export class FaultInjector {
       for (const link of links) link.extraDelay = extra;
       closeAt(record, now + fault.for, () => {
         for (const link of links) link.extraDelay = null;
+      });
+    } else if ("loss" in fault) {
+      const [from, to] = fault.loss.link.split("->").map((side) => side.trim()) as [string, string];
+      const links = this.world.links.filter((link) => link.matches(from, to));
+      const rng = this.world.streams.stream(`fault:${index}:loss@${now}`);
+      const before = links.reduce((sum, link) => sum + link.lost, 0);
+      const record = occurrence("loss", fault.loss.link);
+      for (const link of links) link.loss = { probability: fault.loss.probability, rng };
+      closeAt(record, now + fault.for, () => {
+        for (const link of links) link.loss = null;
+        record.effects.messagesLost = links.reduce((sum, link) => sum + link.lost, 0) - before;
       });
     } else if ("duplicate" in fault) {
       const target = fault.duplicate.target;

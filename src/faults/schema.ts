@@ -25,7 +25,7 @@ const window = {
 
 const crashFault = z.strictObject({
   ...start,
-  crash: z.enum(["consumer", "broker"]).meta({ description: "what crashes" }),
+  crash: z.enum(["consumer", "broker", "producer"]).meta({ description: "what crashes" }),
   target: z.string().optional().meta({
     description:
       "consumer crash: an instance (billing/2), a group (billing: every instance) or billing/* (one at random)",
@@ -63,6 +63,16 @@ const duplicateFault = z.strictObject({
   }),
 });
 
+const lossFault = z.strictObject({
+  ...window,
+  loss: z.strictObject({
+    link: z
+      .string()
+      .meta({ description: "a producer link, from->to: checkout->broker (publishes) or broker->checkout (confirms)" }),
+    probability: z.number().min(0).max(1).meta({ description: "chance that a message on the link vanishes" }),
+  }),
+});
+
 const poisonFault = z.strictObject({
   poison: z.strictObject({
     fraction: z.number().min(0).max(1).meta({ description: "share of messages whose processing always fails" }),
@@ -71,13 +81,21 @@ const poisonFault = z.strictObject({
 });
 
 export const faultSchema = z
-  .union([crashFault, slowFault, latencyFault, duplicateFault, poisonFault])
+  .union([crashFault, slowFault, latencyFault, duplicateFault, lossFault, poisonFault])
   .superRefine((fault, ctx) => {
     if ("at" in fault && fault.at !== undefined && fault.every !== undefined) {
       ctx.addIssue({ code: "custom", message: "give either at (one fault) or every (random faults), not both" });
     }
-    if ("crash" in fault && fault.crash === "consumer" && fault.target === undefined) {
-      ctx.addIssue({ code: "custom", message: "a consumer crash needs a target, e.g. billing/2", path: ["target"] });
+    if ("crash" in fault && fault.crash !== "broker" && fault.target === undefined) {
+      const example = fault.crash === "consumer" ? "billing/2" : "checkout#1";
+      ctx.addIssue({
+        code: "custom",
+        message: `a ${fault.crash} crash needs a target, e.g. ${example}`,
+        path: ["target"],
+      });
+    }
+    if ("crash" in fault && fault.crash === "producer" && fault.point !== "now") {
+      ctx.addIssue({ code: "custom", message: "crash points apply to consumer crashes only", path: ["point"] });
     }
     if ("crash" in fault && fault.crash === "broker") {
       if (fault.target !== undefined && fault.target !== "broker") {

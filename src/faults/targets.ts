@@ -31,6 +31,19 @@ export function faultTargetProblems(scenario: ParsedScenario): TargetProblem[] {
     const at = ["faults", index];
     if ("crash" in fault && fault.crash === "consumer" && fault.target !== undefined) {
       expect([...at, "target"], fault.target, consumerTargets, "a consumer group, instance or group/*");
+    } else if ("crash" in fault && fault.crash === "producer" && fault.target !== undefined) {
+      expect([...at, "target"], fault.target, [...producers, ...producerInstances], "a producer or producer instance");
+    } else if ("loss" in fault) {
+      const sides = fault.loss.link.split("->").map((side) => side.trim());
+      const producerEnd = [...producers, ...producerInstances];
+      const valid = sides.length === 2 && sides.includes("broker") && sides.some((side) => producerEnd.includes(side));
+      if (!valid) {
+        problems.push({
+          path: [...at, "loss", "link"],
+          message: `"${fault.loss.link}" is not a link between a producer and the broker (e.g. checkout->broker)`,
+          candidates: [],
+        });
+      }
     } else if ("slow" in fault) {
       expect([...at, "slow", "target"], fault.slow.target, consumerTargets, "a consumer group, instance or group/*");
     } else if ("duplicate" in fault) {

@@ -19,6 +19,8 @@ export interface Counts {
   deadLettered: number;
   /** (message, group) pairs the broker discarded silently (overflow, expiry, crash). */
   dropped: number;
+  /** Publishes of a message the broker had already accepted (producer retries after a lost confirm). */
+  republished: number;
 }
 
 /** Counters, latency histograms and backpressure figures, reduced from the model's events as they happen. */
@@ -34,6 +36,7 @@ export class MetricsRecorder extends NullObserver {
     sideEffectsRepeated: 0,
     deadLettered: 0,
     dropped: 0,
+    republished: 0,
   };
   /** From the producer's intended send time to the consumer's ack, first consumption only. */
   readonly endToEnd = new LatencyStats();

@@ -8,6 +8,9 @@ export const NULL_KEY = -1;
 /** What the broker finally did with a message for a group, when it did not deliver it for good. */
 export const Fate = { none: 0, deadLettered: 1, dropped: 2 } as const;
 
+/** What the producer knows of its publish: still waiting, confirmed, refused, or never learned (gave up, crashed). */
+export const ProducerView = { waiting: 0, confirmed: 1, nacked: 2, unknown: 3 } as const;
+
 /** What the broker said about a publish: nothing yet, accepted, or rejected. */
 export const PublishOutcome = { none: 0, accepted: 1, rejected: 2 } as const;
 
@@ -23,6 +26,10 @@ export class MessageTable {
   key: Int32Array;
   size: Float64Array;
   outcome: Uint8Array;
+  /** The producer's side of the outcome: a ProducerView. */
+  producerView: Uint8Array;
+  /** Copies of the message the broker accepted: more than 1 when a producer retry was accepted again. */
+  copies: Uint8Array;
   /** Position in the broker's acceptance order (0, 1, 2, ...), or -1 until accepted. */
   acceptOrder: Float64Array;
   private accepted = 0;
@@ -47,9 +54,11 @@ export class MessageTable {
     this.key = new Int32Array(initialCapacity);
     this.size = new Float64Array(initialCapacity);
     this.outcome = new Uint8Array(initialCapacity);
+    this.producerView = new Uint8Array(initialCapacity);
     this.poison = new Uint8Array(initialCapacity);
     this.partition = new Int32Array(initialCapacity);
     this.acceptOrder = new Float64Array(initialCapacity);
+    this.copies = new Uint8Array(initialCapacity);
     this.deliveryCount = Array.from({ length: groups }, () => new Uint16Array(initialCapacity));
     this.effects = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
     this.fate = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
@@ -65,9 +74,11 @@ export class MessageTable {
     this.key[id] = key;
     this.size[id] = size;
     this.outcome[id] = PublishOutcome.none;
+    this.producerView[id] = ProducerView.waiting;
     this.poison[id] = poison ? 1 : 0;
     this.partition[id] = 0;
     this.acceptOrder[id] = -1;
+    this.copies[id] = 0;
     return id;
   }
 
@@ -108,9 +119,11 @@ export class MessageTable {
     this.key = grown(this.key, this.capacity);
     this.size = grown(this.size, this.capacity);
     this.outcome = grown(this.outcome, this.capacity);
+    this.producerView = grown(this.producerView, this.capacity);
     this.poison = grown(this.poison, this.capacity);
     this.partition = grown(this.partition, this.capacity);
     this.acceptOrder = grown(this.acceptOrder, this.capacity);
+    this.copies = grown(this.copies, this.capacity);
     for (let g = 0; g < this.deliveryCount.length; g++) {
       this.deliveryCount[g] = grown(this.deliveryCount[g]!, this.capacity);
       this.effects[g] = grown(this.effects[g]!, this.capacity);

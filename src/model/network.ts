@@ -25,6 +25,10 @@ export class Link {
   duplicate: { probability: number; rng: Rng } | null = null;
   /** Messages this link delivered twice. */
   duplicated = 0;
+  /** While a loss fault is active: the chance a message vanishes, and the stream deciding it. */
+  loss: { probability: number; rng: Rng } | null = null;
+  /** Messages this link lost. */
+  lost = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -35,6 +39,10 @@ export class Link {
   ) {}
 
   send(handler: EventHandler, arg: number): void {
+    if (this.loss !== null && this.loss.rng() < this.loss.probability) {
+      this.lost++;
+      return;
+    }
     const twice = this.duplicate !== null && this.duplicate.rng() < this.duplicate.probability;
     if (twice) this.duplicated++;
     // A direct call is only allowed when nothing sent earlier is still on the way (after a latency fault).

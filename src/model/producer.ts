@@ -2,10 +2,18 @@ import type { Simulation } from "../engine/simulation.js";
 import type { ArrivalProcess } from "../random/arrivals.js";
 import type { Sampler } from "../random/distributions.js";
 import { IntRing } from "./int-ring.js";
-import type { MessageTable } from "./messages.js";
+import { type MessageTable, ProducerView } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
 import type { PublisherGate } from "./publisher-gate.js";
+
+/** How a producer client handles confirms: wait at most `timeout`, then resend up to `retries` times. */
+export interface PublishPolicy {
+  /** Microseconds to wait for a confirm, or null to wait forever (and track nothing). */
+  timeout: number | null;
+  retries: number;
+  backoff: number;
+}
 
 export interface ProducerOptions {
   index: number;
@@ -19,6 +27,7 @@ export interface ProducerOptions {
   stopAt: number;
   /** Most messages this instance creates; Infinity for no limit. */
   limit: number;
+  publish: PublishPolicy;
 }
 
 export interface ProducerWiring {
@@ -31,12 +40,29 @@ export interface ProducerWiring {
   publishHandler: (message: number) => void;
 }
 
-/** One producer instance: creates messages on its arrival schedule and sends them to the broker. */
+/**
+ * One producer instance: creates messages on its arrival schedule and sends
+ * them to the broker. With a publish timeout it tracks confirms: a publish not
+ * confirmed in time is sent again (a retry, which the broker may accept twice),
+ * and after the last retry its outcome is unknown to the producer. A crash
+ * leaves every unconfirmed publish unknown and creates nothing until restart.
+ */
 export class Producer {
   private created = 0;
+  private up = true;
   /** Messages held while the broker blocks publishing, oldest first. */
   private readonly backlog = new IntRing();
+  /** Unconfirmed publishes: message → attempts so far and the timeout event. */
+  private readonly awaiting = new Map<number, { attempts: number; timer: number }>();
   private readonly onArrival = (): void => this.arrive();
+  private readonly onTimeout = (message: number): void => this.timedOut(message);
+  private readonly onResend = (message: number): void => {
+    if (this.up && this.awaiting.has(message)) this.send(message);
+  };
+
+  /** A confirm or nack reached the producer. */
+  readonly onConfirm = (message: number): void => this.settle(message, ProducerView.confirmed);
+  readonly onNack = (message: number): void => this.settle(message, ProducerView.nacked);
 
   constructor(
     readonly options: ProducerOptions,
@@ -45,19 +71,50 @@ export class Producer {
     wiring.gate.onOpen(() => this.flushBacklog());
   }
 
+  /** Whether this producer listens for confirms (only then are they sent back to it). */
+  get tracksConfirms(): boolean {
+    return this.options.publish.timeout !== null;
+  }
+
   start(): void {
     this.scheduleNext();
   }
 
+  /** The producer process dies: what it had not seen confirmed becomes unknown to it. */
+  crash(): number {
+    if (!this.up) return 0;
+    this.up = false;
+    const { messages, sim } = this.wiring;
+    let unknown = 0;
+    for (const [message, state] of this.awaiting) {
+      sim.cancel(state.timer);
+      messages.producerView[message] = ProducerView.unknown;
+      unknown++;
+    }
+    this.awaiting.clear();
+    this.backlog.forEach((message) => {
+      messages.producerView[message] = ProducerView.unknown;
+      unknown++;
+    });
+    this.backlog.clear();
+    return unknown;
+  }
+
+  restart(): void {
+    this.up = true;
+  }
+
   private arrive(): void {
-    const { sim, messages, observer, gate } = this.wiring;
-    const now = sim.now;
-    const { index, pickKey, sampleSize, isPoison } = this.options;
-    const id = messages.create(now, index, pickKey(), Math.round(sampleSize()), isPoison());
-    this.created++;
-    observer.published(id, now);
-    if (this.backlog.length === 0 && gate.admit()) this.send(id);
-    else this.backlog.push(id);
+    if (this.up) {
+      const { sim, messages, observer, gate } = this.wiring;
+      const now = sim.now;
+      const { index, pickKey, sampleSize, isPoison } = this.options;
+      const id = messages.create(now, index, pickKey(), Math.round(sampleSize()), isPoison());
+      this.created++;
+      observer.published(id, now);
+      if (this.backlog.length === 0 && gate.admit()) this.send(id);
+      else this.backlog.push(id);
+    }
     this.scheduleNext();
   }
 
@@ -68,11 +125,36 @@ export class Producer {
   }
 
   private flushBacklog(): void {
-    while (this.backlog.length > 0 && this.wiring.gate.admit()) this.send(this.backlog.shift());
+    while (this.up && this.backlog.length > 0 && this.wiring.gate.admit()) this.send(this.backlog.shift());
   }
 
   private send(message: number): void {
     this.wiring.gate.inTransit++;
     this.wiring.toBroker.send(this.wiring.publishHandler, message);
+    const timeout = this.options.publish.timeout;
+    if (timeout === null || !this.up) return;
+    const previous = this.awaiting.get(message);
+    if (previous === undefined && this.wiring.messages.producerView[message] !== ProducerView.waiting) return;
+    const timer = this.wiring.sim.schedule(timeout, this.onTimeout, message);
+    this.awaiting.set(message, { attempts: (previous?.attempts ?? 0) + 1, timer });
+  }
+
+  private settle(message: number, view: number): void {
+    const state = this.awaiting.get(message);
+    if (!this.up || state === undefined) return;
+    this.wiring.sim.cancel(state.timer);
+    this.awaiting.delete(message);
+    this.wiring.messages.producerView[message] = view;
+  }
+
+  private timedOut(message: number): void {
+    const state = this.awaiting.get(message);
+    if (state === undefined) return;
+    if (state.attempts <= this.options.publish.retries) {
+      this.wiring.sim.schedule(this.options.publish.backoff, this.onResend, message);
+      return;
+    }
+    this.awaiting.delete(message);
+    this.wiring.messages.producerView[message] = ProducerView.unknown;
   }
 }

@@ -32,6 +32,9 @@ export interface Summary {
     pending: number;
     sideEffectsRepeated: number;
     outOfOrder: number;
+    republished: number;
+    recovered: number;
+    unknown: number;
   };
   latency: { endToEnd: LatencySummary; queueWait: LatencySummary };
   throughput: { published: number; consumed: number };
@@ -86,6 +89,9 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       pending: counts.pending,
       sideEffectsRepeated: counts.sideEffectsRepeated,
       outOfOrder: result.outOfOrder,
+      republished: counts.republished,
+      recovered: counts.recovered,
+      unknown: counts.unknown,
     },
     latency: { endToEnd: latencySummary(result.endToEnd), queueWait: latencySummary(result.queueWait) },
     throughput: {

@@ -73,6 +73,21 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const brokerEnd: Endpoint = { kind: "broker" };
 
   const consumers: Consumer[] = [];
+  const producers: Producer[] = [];
+  const toProducer: Link[] = [];
+  const acceptFirst = (message: number): void => {
+    messages.acceptedAt[message] = sim.now;
+    messages.outcome[message] = PublishOutcome.accepted;
+    messages.recordAccepted(message);
+    observer.accepted(message, sim.now);
+  };
+  /** Sends the confirm (or nack) back to a producer that listens for them. */
+  const confirmTo = (message: number, accepted: boolean): void => {
+    const index = messages.producer[message]!;
+    const producer = producers[index];
+    if (!producer?.tracksConfirms) return;
+    toProducer[index]!.send(accepted ? producer.onConfirm : producer.onNack, message);
+  };
   const slots: ConsumerSlot[] = [];
   const toConsumer: Link[] = [];
   const incarnations = new Int32Array(scenario.consumers.reduce((sum, c) => sum + c.instances, 0));
@@ -88,19 +103,24 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     stream: (purpose) => streams.stream(`broker:${purpose}`),
     names: componentNames(scenario),
     accept(message) {
-      messages.acceptedAt[message] = sim.now;
-      messages.outcome[message] = PublishOutcome.accepted;
-      messages.recordAccepted(message);
-      observer.accepted(message, sim.now);
+      // A retried publish of a message already taken: the broker takes it again (no deduplication here).
+      if (messages.outcome[message] === PublishOutcome.accepted) metrics.counts.republished++;
+      else acceptFirst(message);
+      messages.copies[message] = Math.min(255, messages.copies[message]! + 1);
+      confirmTo(message, true);
     },
     reject(message) {
-      messages.outcome[message] = PublishOutcome.rejected;
-      observer.rejected(message, sim.now);
+      if (messages.outcome[message] !== PublishOutcome.accepted) {
+        messages.outcome[message] = PublishOutcome.rejected;
+        observer.rejected(message, sim.now);
+      }
+      confirmTo(message, false);
     },
     deliver(message, consumer) {
       const group = slots[consumer]!.group;
-      const attempt = messages.recordDelivery(message, group);
       const delivery = deliveries.open(message, consumer, incarnations[consumer]!, sim.now);
+      // Each accepted copy's first delivery is not a redelivery: count attempts beyond the copies.
+      const attempt = Math.max(1, messages.recordDelivery(message, group) - messages.copies[message]! + 1);
       observer.delivered(message, group, consumer, attempt, sim.now - messages.acceptedAt[message]!, sim.now);
       toConsumer[consumer]!.send(consumers[consumer]!.receive, delivery);
       return delivery;
@@ -142,7 +162,6 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   });
 
   const publishHandler = brokerIngress(sim, broker, gate, scenario.broker.serviceTime, streams);
-  const producers: Producer[] = [];
   for (const spec of scenario.producers) {
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.name}#${instance}`;
@@ -156,7 +175,9 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         isPoison: poisonDecider(scenario, spec.name, name, streams),
         stopAt: scenario.duration,
         limit: spec.limit ?? Number.POSITIVE_INFINITY,
+        publish: spec.publish,
       };
+      toProducer.push(link(brokerEnd, endpoint));
       const wiring = { sim, messages, observer, gate, toBroker: link(endpoint, brokerEnd), publishHandler };
       producers.push(new Producer(options, wiring));
     }

@@ -3,7 +3,7 @@ import { FaultInjector, type FaultOccurrence } from "../faults/injector.js";
 import type { LatencySnapshot } from "../metrics/latency.js";
 import type { Counts } from "../metrics/recorder.js";
 import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/timeseries.js";
-import { Fate, PublishOutcome } from "../model/messages.js";
+import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { mser5 } from "../stats/mser.js";
@@ -26,6 +26,10 @@ export interface RunResult {
     unexpected: number;
     /** (message, group) pairs still queued, in flight or unsent when the drain timeout ran out. */
     pending: number;
+    /** (message, group) pairs consumed although the producer never learned its publish's outcome. */
+    recovered: number;
+    /** (message, group) pairs never consumed whose publish outcome the producer never learned (not lost: never promised). */
+    unknown: number;
   };
   endToEnd: LatencySnapshot;
   queueWait: LatencySnapshot;
@@ -141,7 +145,7 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
 
 /** Classifies every (message, group) obligation once the run has ended. */
 function settle(world: World): {
-  counts: { lost: number; unexpected: number; pending: number };
+  counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number };
   firstLost: Example | null;
 } {
   const { messages, broker, groupNames } = world;
@@ -152,6 +156,8 @@ function settle(world: World): {
   let lost = 0;
   let unexpected = 0;
   let pending = 0;
+  let recovered = 0;
+  let unknown = 0;
   let firstLost: Example | null = null;
   for (let group = 0; group < groupNames.length; group++) {
     const consumed = messages.consumedBy[group]!;
@@ -159,21 +165,26 @@ function settle(world: World): {
     const heldByGroup = held[group]!;
     for (let message = 0; message < messages.count; message++) {
       const outcome = messages.outcome[message]!;
+      const unknownToProducer = messages.producerView[message] === ProducerView.unknown;
       if (consumed[message]! > 0) {
         if (outcome !== PublishOutcome.accepted) unexpected++;
+        if (unknownToProducer) recovered++;
       } else if (outcome === PublishOutcome.accepted) {
         if (heldByGroup[message] === 1) pending++;
-        else if (fate[message] !== Fate.deadLettered) {
+        else if (fate[message] === Fate.deadLettered) continue;
+        else if (unknownToProducer) unknown++;
+        else {
           lost++;
           if (firstLost === null || message < firstLost.message) firstLost = lostExample(world, message, group);
         }
       } else if (outcome === PublishOutcome.none) {
-        // Still unsent, on the wire or in the broker's intake when the run ended.
-        pending++;
+        // Unsent, on the wire or in the broker's intake at the end; or gone with a crashed or giving-up producer.
+        if (unknownToProducer) unknown++;
+        else pending++;
       }
     }
   }
-  return { counts: { lost, unexpected, pending }, firstLost };
+  return { counts: { lost, unexpected, pending, recovered, unknown }, firstLost };
 }
 
 function lostExample(world: World, message: number, group: number): Example {

@@ -73,6 +73,17 @@ const producerSchema = z
     keys: keysSchema.default("none"),
     size: sizeDistribution().prefault("1KB").meta({ description: "message size" }),
     limit: count("stop after this many messages per instance").optional(),
+    publish: z
+      .strictObject({
+        timeout: duration()
+          .nullable()
+          .default(null)
+          .meta({ description: "how long the client waits for a confirm; null waits forever and never retries" }),
+        retries: z.number().int().min(0).default(0).meta({ description: "resends after a timeout before giving up" }),
+        backoff: duration().prefault("100ms").meta({ description: "wait before each resend" }),
+      })
+      .prefault({})
+      .meta({ description: "the producer client's confirm handling: timeouts and retries (which can publish twice)" }),
   })
   .superRefine((producer, ctx) => {
     if ((producer.rate === undefined) === (producer.arrival === undefined)) {

@@ -25,7 +25,7 @@ function expectConservation(result: RunResult) {
   const c = result.counts;
   const groups = result.scenario.consumers.length;
   expect(c.unexpected).toBe(0);
-  expect(c.consumed + c.lost + c.pending + c.deadLettered).toBe((c.published - c.rejected) * groups);
+  expect(c.consumed + c.lost + c.pending + c.deadLettered + c.unknown).toBe((c.published - c.rejected) * groups);
 }
 
 /**

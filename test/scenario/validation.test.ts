@@ -843,7 +843,16 @@ describe("a valid minimal scenario", () => {
           },
         },
         network: { latency: { dist: "constant", value: 0 } },
-        producers: [{ name: "p", instances: 1, rate: 100, keys: "none", size: { dist: "constant", value: 1000 } }],
+        producers: [
+          {
+            name: "p",
+            instances: 1,
+            rate: 100,
+            keys: "none",
+            size: { dist: "constant", value: 1000 },
+            publish: { timeout: null, retries: 0, backoff: 100_000 },
+          },
+        ],
         consumers: [
           {
             group: "g",

@@ -1,0 +1,70 @@
+// Proves producer-side failures: a lost confirm with retries publishes twice, a crash leaves outcomes unknown (consumed ones are "recovered"), and without timeouts nothing changes.
+import { describe, expect, it } from "vitest";
+import { evaluateChecks, simulate } from "../../src/index.js";
+import { EventLog } from "../helpers/event-log.js";
+import { parsed, scenarioInput } from "../helpers/scenario.js";
+
+const steady = { name: "p", arrival: { process: "constant", rate: "10/s" } };
+
+function run(producer: Record<string, unknown>, faults: unknown[], expect: Record<string, unknown> = {}) {
+  const log = new EventLog();
+  const result = simulate(
+    parsed(
+      scenarioInput({
+        duration: "5s",
+        network: { latency: "1ms" },
+        producers: [{ ...steady, ...producer }],
+        consumers: [{ group: "g", processing: "10ms" }],
+        faults,
+        expect,
+      }),
+    ),
+    { observers: [log] },
+  );
+  return { result, log };
+}
+
+describe("producer faults", () => {
+  it("retries a publish whose confirm was lost, so the broker takes it twice and it is consumed twice", () => {
+    const { result } = run(
+      { publish: { timeout: "50ms", retries: 2, backoff: "10ms" } },
+      [{ at: "1s", for: "1s", loss: { link: "broker->p", probability: 1 } }],
+      { delivery: "exactly-once" },
+    );
+    // Every confirm of the 10 messages published in [1 s, 2 s) is lost: each is resent, and the resend's confirm too until 2 s.
+    expect(result.faults[0]?.effects.messagesLost).toBeGreaterThanOrEqual(20);
+    expect(result.counts.republished).toBeGreaterThanOrEqual(10);
+    expect(result.counts.duplicated).toBe(10);
+    expect(result.counts).toMatchObject({ lost: 0, unexpected: 0, pending: 0 });
+    const [check] = evaluateChecks(result);
+    expect(check).toMatchObject({ name: "delivery: exactly-once", passed: false });
+    expect(check?.counterExample?.events.map((e) => e.what)).toEqual(["consumed", "consumed again"]);
+  });
+
+  it("gives up after its retries: a publish lost on the way is unknown, not lost", () => {
+    const { result } = run(
+      { publish: { timeout: "50ms", retries: 1, backoff: "10ms" } },
+      [{ at: "1s", for: "1s", loss: { link: "p->broker", probability: 1 } }],
+      { delivery: "at-least-once" },
+    );
+    // Messages 9..18 are published in the window; both attempts vanish, so the producer never learns.
+    expect(result.counts).toMatchObject({ unknown: 10, lost: 0, pending: 0, recovered: 0 });
+    expect(evaluateChecks(result)[0]?.passed).toBe(true);
+  });
+
+  it("leaves what a crashed producer had in flight unknown to it; those the broker took are recovered", () => {
+    const { result } = run({ publish: { timeout: "1s" } }, [
+      { at: "1001ms", crash: "producer", target: "p#1", restartAfter: "500ms" },
+    ]);
+    // Message 9 (sent at 1.0 s) was on the wire, 1 ms from the broker, when the producer died.
+    expect(result.faults[0]).toMatchObject({ kind: "producer-crash", target: "p#1", effects: { outcomesUnknown: 1 } });
+    expect(result.counts).toMatchObject({ recovered: 1, unknown: 0, lost: 0 });
+    // No messages are created while it is down: 5 fewer than the 49 of a clean run.
+    expect(result.counts.published).toBe(44);
+  });
+
+  it("changes nothing when the producer sets no timeout", () => {
+    const { result } = run({}, []);
+    expect(result.counts).toMatchObject({ published: 49, republished: 0, recovered: 0, unknown: 0, duplicated: 0 });
+  });
+});
