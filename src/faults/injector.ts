@@ -18,6 +18,7 @@ export interface FaultOccurrence {
     | "latency"
     | "duplicate"
     | "loss"
+    | "partition"
     | "poison";
   target: string;
   start: number;
@@ -174,6 +175,19 @@ export class FaultInjector {
       for (const link of links) link.extraDelay = extra;
       closeAt(record, now + fault.for, () => {
         for (const link of links) link.extraDelay = null;
+      });
+    } else if ("partition" in fault) {
+      const side = fault.partition.between.map((s) => s.trim()).find((s) => s !== "broker") ?? "";
+      const links = this.world.links.filter((link) => link.matches("broker", side) || link.matches(side, "broker"));
+      const cut = this.consumersFor(side, pick).filter((consumer) => consumer.isUp);
+      const record = occurrence("partition", `broker|${side}`);
+      const before = links.reduce((sum, link) => sum + link.lost, 0);
+      for (const link of links) link.loss = { probability: 1, rng: () => 0 };
+      for (const consumer of cut) consumer.disconnect();
+      closeAt(record, now + fault.for, () => {
+        for (const link of links) link.loss = null;
+        for (const consumer of cut) consumer.reconnect();
+        record.effects.messagesLost = links.reduce((sum, link) => sum + link.lost, 0) - before;
       });
     } else if ("loss" in fault) {
       const [from, to] = fault.loss.link.split("->").map((side) => side.trim()) as [string, string];

@@ -73,6 +73,15 @@ const lossFault = z.strictObject({
   }),
 });
 
+const partitionFault = z.strictObject({
+  ...window,
+  partition: z.strictObject({
+    between: z
+      .tuple([z.string(), z.string()])
+      .meta({ description: "the broker and a producer or consumer group/instance: [broker, billing]" }),
+  }),
+});
+
 const poisonFault = z.strictObject({
   poison: z.strictObject({
     fraction: z.number().min(0).max(1).meta({ description: "share of messages whose processing always fails" }),
@@ -81,7 +90,7 @@ const poisonFault = z.strictObject({
 });
 
 export const faultSchema = z
-  .union([crashFault, slowFault, latencyFault, duplicateFault, lossFault, poisonFault])
+  .union([crashFault, slowFault, latencyFault, duplicateFault, lossFault, partitionFault, poisonFault])
   .superRefine((fault, ctx) => {
     if ("at" in fault && fault.at !== undefined && fault.every !== undefined) {
       ctx.addIssue({ code: "custom", message: "give either at (one fault) or every (random faults), not both" });

@@ -33,6 +33,19 @@ export function faultTargetProblems(scenario: ParsedScenario): TargetProblem[] {
       expect([...at, "target"], fault.target, consumerTargets, "a consumer group, instance or group/*");
     } else if ("crash" in fault && fault.crash === "producer" && fault.target !== undefined) {
       expect([...at, "target"], fault.target, [...producers, ...producerInstances], "a producer or producer instance");
+    } else if ("partition" in fault) {
+      const sides = fault.partition.between.map((side) => side.trim());
+      const other = sides.find((side) => side !== "broker");
+      const reachable = [...groups, ...instances, ...producers, ...producerInstances];
+      if (!sides.includes("broker") || other === undefined) {
+        problems.push({
+          path: [...at, "partition", "between"],
+          message: "a partition separates the broker from a producer or consumer: [broker, billing]",
+          candidates: [],
+        });
+      } else {
+        expect([...at, "partition", "between"], other, reachable, "a producer or consumer group or instance");
+      }
     } else if ("loss" in fault) {
       const sides = fault.loss.link.split("->").map((side) => side.trim());
       const producerEnd = [...producers, ...producerInstances];

@@ -125,6 +125,23 @@ export class Consumer {
     if (point === "now") this.crashesAt("now");
   }
 
+  /**
+   * A network partition cuts the consumer off: it keeps processing what it
+   * holds (its acks are lost on the cut link), and the broker sees a dead
+   * connection. Reconnecting starts a new session, as a restart does.
+   */
+  disconnect(): void {
+    if (!this.up) return;
+    this.wiring.incarnations[this.options.index]!++;
+    this.wiring.broker.consumerDown(this.options.index);
+  }
+
+  reconnect(): void {
+    if (!this.up) return;
+    this.wiring.incarnations[this.options.index]!++;
+    this.wiring.broker.consumerUp(this.options.index);
+  }
+
   /** Cancels a crash armed for a point the consumer has not reached. */
   disarmCrash(): void {
     this.armedCrash = null;

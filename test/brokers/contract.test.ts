@@ -93,6 +93,14 @@ describe.each(profiles.map((p) => p.name))("profile %s", (profile) => {
     expect(result.faults.map((f) => f.kind)).toEqual(["broker-crash"]);
   });
 
+  it("conserves messages through a network partition between the broker and a consumer group", () => {
+    const result = simulate(
+      parsed(workload(profile, { faults: [{ at: "5s", for: "3s", partition: { between: ["broker", "billing"] } }] })),
+    );
+    expectConservation(result);
+    expect(result.faults.map((f) => f.kind)).toEqual(["partition"]);
+  });
+
   it("conserves messages when deliveries are duplicated on the wire", () => {
     const result = simulate(
       parsed(workload(profile, { faults: [{ at: "2s", for: "10s", duplicate: { probability: 0.2 } }] })),

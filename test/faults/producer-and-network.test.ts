@@ -1,4 +1,4 @@
-// Proves producer-side failures: a lost confirm with retries publishes twice, a crash leaves outcomes unknown (consumed ones are "recovered"), and without timeouts nothing changes.
+// Proves producer-side failures and partitions: a lost confirm with retries publishes twice, a crash leaves outcomes unknown (consumed ones are "recovered"), a partitioned consumer is requeued after detection, and without timeouts nothing changes.
 import { describe, expect, it } from "vitest";
 import { evaluateChecks, simulate } from "../../src/index.js";
 import { EventLog } from "../helpers/event-log.js";
@@ -66,5 +66,36 @@ describe("producer faults", () => {
   it("changes nothing when the producer sets no timeout", () => {
     const { result } = run({}, []);
     expect(result.counts).toMatchObject({ published: 49, republished: 0, recovered: 0, unknown: 0, duplicated: 0 });
+  });
+});
+
+describe("network partitions", () => {
+  it("cuts a consumer off: it finishes what it holds, its acks are lost, the broker requeues after detection", () => {
+    const log = new EventLog();
+    const result = simulate(
+      parsed(
+        scenarioInput({
+          duration: "5s",
+          broker: { profile: "fifo", settings: { crashDetection: "1s" } },
+          network: { latency: "1ms" },
+          producers: [steady],
+          consumers: [{ group: "g", processing: "50ms" }],
+          faults: [{ at: "1020ms", for: "2s", partition: { between: ["broker", "g"] } }],
+          expect: { delivery: "exactly-once" },
+        }),
+      ),
+      { observers: [log] },
+    );
+    // Message 9 (sent at 1.001 s, received 1 ms later) is processed during the partition; its ack is lost, and the broker,
+    // which noticed at 2.02 s, delivers it again after the partition heals at 3.02 s.
+    const m9 = log.lines.filter((line) => /\bm9\b/.test(line) && /consumed|delivered/.test(line));
+    expect(m9).toEqual([
+      "t=1001000 delivered m9 g0 c0 waited 0",
+      "t=1052000 consumed m9 g0 c0 x1",
+      expect.stringMatching(/^t=\d+ delivered m9 g0 c0 waited \d+ attempt 2$/),
+      expect.stringMatching(/^t=\d+ consumed m9 g0 c0 x2$/),
+    ]);
+    expect(result.faults[0]).toMatchObject({ kind: "partition", target: "broker|g", start: 1_020_000, end: 3_020_000 });
+    expect(result.counts).toMatchObject({ lost: 0, pending: 0, duplicated: 1 });
   });
 });
