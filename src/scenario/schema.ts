@@ -134,10 +134,15 @@ const expectSchema = z.strictObject({
   delivery: z.enum(["at-most-once", "at-least-once", "exactly-once"]).optional().meta({
     description: "at-most-once: nothing duplicated; at-least-once: nothing lost; exactly-once: both",
   }),
-  ordering: z.enum(["per-key", "per-producer", "per-partition", "none"]).optional().meta({
-    description:
-      "per-key: messages with the same key from one producer instance are consumed in publish order; per-producer: all of an instance's messages are; per-partition: all messages of a partition (or message group) are",
-  }),
+  ordering: z
+    .enum(["per-key", "per-producer", "fifo", "per-partition", "per-group", "none"])
+    // fifo and per-group are the names SQS users know: the same scopes as per-producer and per-partition.
+    .transform((scope) => (scope === "fifo" ? "per-producer" : scope === "per-group" ? "per-partition" : scope))
+    .optional()
+    .meta({
+      description:
+        "per-key: messages with the same key from one producer instance are consumed in publish order; per-producer (or fifo): all of an instance's messages are; per-partition (or per-group, SQS FIFO message groups): all messages of a partition are, in the order the broker accepted them",
+    }),
   sideEffects: z.enum(["exactly-once"]).optional().meta({
     description: "no message's side effect is applied twice in a group (naturally idempotent effects excepted)",
   }),
