@@ -58,6 +58,11 @@ export interface BrokerContext {
   names: { producers: readonly string[]; consumers: readonly string[]; groups: readonly string[] };
   /** Records that the broker took responsibility for a message and confirms it to its producer. */
   accept(message: number): void;
+  /**
+   * Answers a retried publish of a message already accepted with a confirm, without taking another
+   * copy: what an idempotent producer or a deduplication window does.
+   */
+  confirmDuplicate(message: number): void;
   /** Refuses a publish: the producer gets a nack. */
   reject(message: number): void;
   /**

@@ -21,6 +21,8 @@ export interface Counts {
   dropped: number;
   /** Publishes of a message the broker had already accepted (producer retries after a lost confirm). */
   republished: number;
+  /** Retried publishes the broker recognized and did not take again (idempotent producer, dedup window). */
+  deduplicated: number;
 }
 
 /** Counters, latency histograms and backpressure figures, reduced from the model's events as they happen. */
@@ -37,6 +39,7 @@ export class MetricsRecorder extends NullObserver {
     deadLettered: 0,
     dropped: 0,
     republished: 0,
+    deduplicated: 0,
   };
   /** From the producer's intended send time to the consumer's ack, first consumption only. */
   readonly endToEnd = new LatencyStats();

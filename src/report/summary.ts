@@ -33,6 +33,7 @@ export interface Summary {
     sideEffectsRepeated: number;
     outOfOrder: number;
     republished: number;
+    deduplicated: number;
     recovered: number;
     unknown: number;
   };
@@ -90,6 +91,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       sideEffectsRepeated: counts.sideEffectsRepeated,
       outOfOrder: result.outOfOrder,
       republished: counts.republished,
+      deduplicated: counts.deduplicated,
       recovered: counts.recovered,
       unknown: counts.unknown,
     },

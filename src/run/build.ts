@@ -109,6 +109,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
       messages.copies[message] = Math.min(255, messages.copies[message]! + 1);
       confirmTo(message, true);
     },
+    confirmDuplicate(message) {
+      metrics.counts.deduplicated++;
+      confirmTo(message, true);
+    },
     reject(message) {
       if (messages.outcome[message] !== PublishOutcome.accepted) {
         messages.outcome[message] = PublishOutcome.rejected;

@@ -32,6 +32,7 @@ function result(expect: Record<string, unknown>, changes: Changes = {}) {
       deadLettered: 0,
       dropped: 0,
       republished: 0,
+      deduplicated: 0,
       recovered: 0,
       unknown: 0,
       lost: 0,

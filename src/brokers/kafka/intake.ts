@@ -1,3 +1,4 @@
+import { PublishOutcome } from "../../model/messages.js";
 import type { BrokerContext } from "../broker.js";
 import { partitionForKey, StickyPartitioner } from "./partitioner.js";
 import type { KafkaOptions } from "./settings.js";
@@ -78,6 +79,11 @@ export class Intake {
   private write(message: number): void {
     if (!this.isUp() || this.refusesEveryWrite) {
       this.context.reject(message);
+      return;
+    }
+    // A retry of a record already written: the idempotent producer's sequence number gives it away.
+    if (this.options.idempotent && this.context.messages.outcome[message] === PublishOutcome.accepted) {
+      this.context.confirmDuplicate(message);
       return;
     }
     this.context.accept(message);

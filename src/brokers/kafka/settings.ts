@@ -53,6 +53,10 @@ const producer = {
     .union([z.enum(["all", "-1", "0", "1"]), z.literal(-1), z.literal(0), z.literal(1)])
     .default("all")
     .meta({ description: "all (= -1): every in-sync replica has the record; 1: the leader; 0: no broker reply" }),
+  "enable.idempotence": z.boolean().default(true).meta({
+    description:
+      "producer id + sequence numbers let the broker drop a retried batch it already wrote (3.0+ default; effective with acks=all)",
+  }),
   "batch.size": z.number().int().positive().default(16_384).meta({
     description:
       "bytes per partition batch; a full batch is sent at once, and the sticky partitioner moves on after this many bytes",
@@ -120,6 +124,8 @@ export interface KafkaOptions {
   /** Microseconds a record is kept; Infinity for retention.ms -1. */
   retention: number;
   acks: "all" | "1" | "0";
+  /** Retried records already written are confirmed, not appended again. */
+  idempotent: boolean;
   replicationFactor: number;
   minInsyncReplicas: number;
   initialRebalanceDelay: number;
@@ -146,6 +152,8 @@ export function kafkaOptions(settings: KafkaSettings, partitions: number): Kafka
     partitions,
     retention: settings["retention.ms"] < 0 ? Number.POSITIVE_INFINITY : settings["retention.ms"] * MICROS_PER_MS,
     acks: acks === "-1" ? "all" : (acks as "all" | "1" | "0"),
+    // Idempotence needs acks=all; with other acks Kafka turns the default off.
+    idempotent: settings["enable.idempotence"] && (acks === "all" || acks === "-1"),
     replicationFactor: settings["default.replication.factor"],
     minInsyncReplicas: settings["min.insync.replicas"],
     initialRebalanceDelay: settings["group.initial.rebalance.delay.ms"] * MICROS_PER_MS,

@@ -1,4 +1,5 @@
 import { IntRing } from "../../model/int-ring.js";
+import { PublishOutcome } from "../../model/messages.js";
 import type { Rng } from "../../random/streams.js";
 import type { Broker, BrokerContext } from "../broker.js";
 import { MessageState, NO_RECEIPT, RECEIPT_PENDING, Stage } from "./message-state.js";
@@ -24,6 +25,9 @@ export type QueueKind =
 export function createSqsBroker(context: BrokerContext, settings: CommonSettings, kind: QueueKind): Broker {
   return new SqsBroker(context, settings, kind);
 }
+
+/** The FIFO deduplication interval: 5 minutes. */
+const DEDUPLICATION_WINDOW = 5 * 60 * 1_000_000;
 
 class SqsBroker implements Broker, ReceiveTarget {
   private readonly state: MessageState;
@@ -72,6 +76,15 @@ class SqsBroker implements Broker, ReceiveTarget {
       return;
     }
     this.throttle?.record(sim.now);
+    // FIFO deduplication: a resend of a message (same deduplication id) within 5 minutes is acknowledged, not queued.
+    if (
+      this.kind.type === "fifo" &&
+      messages.outcome[message] === PublishOutcome.accepted &&
+      sim.now - messages.acceptedAt[message]! < DEDUPLICATION_WINDOW
+    ) {
+      this.context.confirmDuplicate(message);
+      return;
+    }
     // The MessageGroupId is the message key; messages without a key share one default group.
     if (this.kind.type === "fifo") messages.partition[message] = messages.key[message]! + 1;
     this.context.accept(message);
