@@ -1,5 +1,6 @@
 import { renumberIds, STYLE, text } from "../report/html.js";
 import type { ComparisonRow } from "./compare.js";
+import { rowCells } from "./report.js";
 
 /**
  * compare/index.html: the comparison table, the overlay charts (inline SVG)
@@ -28,20 +29,9 @@ export function comparisonHtml(
   ];
   const body = rows
     .map((r) => {
-      const cells = [
-        `<a href="${encodeURIComponent(r.profile)}/index.html">${text(r.profile)}</a>`,
-        r.throughputPerS.toFixed(1),
-        r.latencyP50Ms.toFixed(2),
-        r.latencyP99Ms.toFixed(2),
-        r.latencyMaxMs.toFixed(2),
-        String(r.maxLag),
-        String(r.lost),
-        String(r.duplicated),
-        String(r.sideEffectsRepeated),
-        String(r.deadLettered),
-        String(r.pending),
-        r.passed ? '<span class="pass">passed</span>' : '<span class="fail">FAILED</span>',
-      ];
+      const cells = rowCells(r).map(text);
+      cells[0] = `<a href="${encodeURIComponent(r.profile)}/index.html">${text(r.profile)}</a>`;
+      cells[cells.length - 1] = r.passed ? '<span class="pass">passed</span>' : '<span class="fail">FAILED</span>';
       return `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
     })
     .join("\n");

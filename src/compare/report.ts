@@ -37,7 +37,16 @@ export function comparisonTable(rows: readonly ComparisonRow[]): string {
     "pending",
     "verdict",
   ];
-  const cells = rows.map((r) => [
+  const cells = rows.map(rowCells);
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
+  const line = (row: string[]) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  return [line(headers), ...cells.map(line)].join("\n");
+}
+
+/** One profile's row as display text, in column order: profile first, verdict last. */
+export function rowCells(r: ComparisonRow): string[] {
+  return [
     r.profile,
     r.throughputPerS.toFixed(1),
     r.latencyP50Ms.toFixed(2),
@@ -50,9 +59,5 @@ export function comparisonTable(rows: readonly ComparisonRow[]): string {
     String(r.deadLettered),
     String(r.pending),
     r.passed ? "passed" : "FAILED",
-  ]);
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
-  const line = (row: string[]) =>
-    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
-  return [line(headers), ...cells.map(line)].join("\n");
+  ];
 }
