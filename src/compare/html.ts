@@ -1,6 +1,6 @@
 import { renumberIds, STYLE, text } from "../report/html.js";
 import type { ComparisonRow } from "./compare.js";
-import { rowCells } from "./report.js";
+import { PAGE_TITLES, rowCells } from "./report.js";
 
 /**
  * compare/index.html: the comparison table, the overlay charts (inline SVG)
@@ -13,20 +13,7 @@ export function comparisonHtml(
   rows: readonly ComparisonRow[],
   charts: readonly { name: string; title: string; svg: string }[],
 ): string {
-  const header = [
-    "profile",
-    "msg/s",
-    "p50 ms",
-    "p99 ms",
-    "max ms",
-    "max lag",
-    "lost",
-    "duplicated",
-    "repeated effects",
-    "dead-lettered",
-    "pending",
-    "verdict",
-  ];
+  const header = PAGE_TITLES;
   const body = rows
     .map((r) => {
       const cells = rowCells(r).map(text);

@@ -1,42 +1,77 @@
 import { stringify } from "csv-stringify/sync";
 import type { ComparisonRow } from "./compare.js";
 
-const COLUMNS: [keyof ComparisonRow, string][] = [
-  ["profile", "profile"],
-  ["throughputPerS", "throughput_per_s"],
-  ["latencyP50Ms", "latency_p50_ms"],
-  ["latencyP99Ms", "latency_p99_ms"],
-  ["latencyMaxMs", "latency_max_ms"],
-  ["maxLag", "max_lag"],
-  ["lost", "lost"],
-  ["duplicated", "duplicated"],
-  ["sideEffectsRepeated", "side_effects_repeated"],
-  ["deadLettered", "dead_lettered"],
-  ["pending", "pending"],
-  ["passed", "passed"],
+/** Every column of the comparison, once: its field, CSV header, short terminal title, page title and display text. */
+interface Column {
+  key: keyof ComparisonRow;
+  csv: string;
+  terminal: string;
+  page: string;
+  show: (row: ComparisonRow) => string;
+}
+
+const COLUMNS: Column[] = [
+  { key: "profile", csv: "profile", terminal: "profile", page: "profile", show: (r) => r.profile },
+  {
+    key: "throughputPerS",
+    csv: "throughput_per_s",
+    terminal: "msg/s",
+    page: "msg/s",
+    show: (r) => r.throughputPerS.toFixed(1),
+  },
+  {
+    key: "latencyP50Ms",
+    csv: "latency_p50_ms",
+    terminal: "p50 ms",
+    page: "p50 ms",
+    show: (r) => r.latencyP50Ms.toFixed(2),
+  },
+  {
+    key: "latencyP99Ms",
+    csv: "latency_p99_ms",
+    terminal: "p99 ms",
+    page: "p99 ms",
+    show: (r) => r.latencyP99Ms.toFixed(2),
+  },
+  {
+    key: "latencyMaxMs",
+    csv: "latency_max_ms",
+    terminal: "max ms",
+    page: "max ms",
+    show: (r) => r.latencyMaxMs.toFixed(2),
+  },
+  { key: "maxLag", csv: "max_lag", terminal: "max lag", page: "max lag", show: (r) => String(r.maxLag) },
+  { key: "lost", csv: "lost", terminal: "lost", page: "lost", show: (r) => String(r.lost) },
+  { key: "duplicated", csv: "duplicated", terminal: "dup", page: "duplicated", show: (r) => String(r.duplicated) },
+  {
+    key: "sideEffectsRepeated",
+    csv: "side_effects_repeated",
+    terminal: "repeated",
+    page: "repeated effects",
+    show: (r) => String(r.sideEffectsRepeated),
+  },
+  {
+    key: "deadLettered",
+    csv: "dead_lettered",
+    terminal: "DLQ",
+    page: "dead-lettered",
+    show: (r) => String(r.deadLettered),
+  },
+  { key: "pending", csv: "pending", terminal: "pending", page: "pending", show: (r) => String(r.pending) },
+  { key: "passed", csv: "passed", terminal: "verdict", page: "verdict", show: (r) => (r.passed ? "passed" : "FAILED") },
 ];
+
+/** Titles of the columns as the comparison page shows them. */
+export const PAGE_TITLES = COLUMNS.map((column) => column.page);
 
 /** compare.csv: one row per profile. */
 export function comparisonCsv(rows: readonly ComparisonRow[]): string {
-  return stringify([COLUMNS.map(([, header]) => header), ...rows.map((row) => COLUMNS.map(([key]) => row[key]))]);
+  return stringify([COLUMNS.map((c) => c.csv), ...rows.map((row) => COLUMNS.map((c) => row[c.key]))]);
 }
 
 /** The comparison as an aligned terminal table. */
 export function comparisonTable(rows: readonly ComparisonRow[]): string {
-  const headers = [
-    "profile",
-    "msg/s",
-    "p50 ms",
-    "p99 ms",
-    "max ms",
-    "max lag",
-    "lost",
-    "dup",
-    "repeated",
-    "DLQ",
-    "pending",
-    "verdict",
-  ];
+  const headers = COLUMNS.map((c) => c.terminal);
   const cells = rows.map(rowCells);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
   const line = (row: string[]) =>
@@ -45,19 +80,6 @@ export function comparisonTable(rows: readonly ComparisonRow[]): string {
 }
 
 /** One profile's row as display text, in column order: profile first, verdict last. */
-export function rowCells(r: ComparisonRow): string[] {
-  return [
-    r.profile,
-    r.throughputPerS.toFixed(1),
-    r.latencyP50Ms.toFixed(2),
-    r.latencyP99Ms.toFixed(2),
-    r.latencyMaxMs.toFixed(2),
-    String(r.maxLag),
-    String(r.lost),
-    String(r.duplicated),
-    String(r.sideEffectsRepeated),
-    String(r.deadLettered),
-    String(r.pending),
-    r.passed ? "passed" : "FAILED",
-  ];
+export function rowCells(row: ComparisonRow): string[] {
+  return COLUMNS.map((column) => column.show(row));
 }

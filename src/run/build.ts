@@ -82,7 +82,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     observer.accepted(message, sim.now);
   };
   /** Sends the confirm (or nack) back to a producer that listens for them. */
+  // Confirms travel back only to producers with a publish timeout; most scenarios have none.
+  const anyTracksConfirms = scenario.producers.some((p) => p.publish.timeout !== null);
   const confirmTo = (message: number, accepted: boolean): void => {
+    if (!anyTracksConfirms) return;
     const index = messages.producer[message]!;
     const producer = producers[index];
     if (!producer?.tracksConfirms) return;

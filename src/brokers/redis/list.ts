@@ -1,6 +1,5 @@
 import type { Broker, BrokerContext } from "../broker.js";
-import { GroupLists } from "./group-lists.js";
-import { KeyspaceBroker } from "./keyspace.js";
+import { ListBroker } from "./list-base.js";
 import type { MemorySettings, PersistenceSettings } from "./settings.js";
 
 export type RedisListSettings = PersistenceSettings & MemorySettings;
@@ -16,12 +15,9 @@ export function createRedisListBroker(context: BrokerContext, settings: RedisLis
  * nack) loses the message too, since Redis has nothing to return it to; an
  * application could re-push it, but nothing in Redis does.
  */
-class RedisListBroker extends KeyspaceBroker {
-  private readonly lists: GroupLists;
-
+class RedisListBroker extends ListBroker {
   constructor(context: BrokerContext, settings: RedisListSettings) {
     super(context, settings, context.groupCount);
-    this.lists = new GroupLists(context, this.persistence, this.memory);
   }
 
   ack(delivery: number): void {
@@ -47,15 +43,8 @@ class RedisListBroker extends KeyspaceBroker {
     this.clients.closeStale(consumer);
   }
 
-  consumerUp(consumer: number): void {
-    this.clients.up(consumer);
-    this.dispatch(this.clients.groupOf(consumer));
-  }
-
   forEachHeld(visit: (message: number, group: number) => void): void {
-    for (let group = 0; group < this.context.groupCount; group++) {
-      this.lists.forEach(group, (message) => visit(message, group));
-    }
+    this.forEachListed(visit);
     this.clients.forEachLive(visit);
   }
 
@@ -86,7 +75,7 @@ class RedisListBroker extends KeyspaceBroker {
   }
 
   /** BRPOP: the longest-blocked consumer gets the oldest item. */
-  private dispatch(group: number): void {
+  protected dispatch(group: number): void {
     if (!this.up) return;
     while (this.lists.length(group) > 0) {
       const consumer = this.clients.next(group);

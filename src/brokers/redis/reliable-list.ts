@@ -1,8 +1,7 @@
 import { IntRing } from "../../model/int-ring.js";
 import type { Broker, BrokerContext } from "../broker.js";
 import { GroupColumn } from "./columns.js";
-import { GroupLists } from "./group-lists.js";
-import { KeyspaceBroker } from "./keyspace.js";
+import { ListBroker } from "./list-base.js";
 import type { MemorySettings, PersistenceSettings } from "./settings.js";
 
 export type ReliableListSettings = PersistenceSettings &
@@ -28,8 +27,7 @@ export function createReliableListBroker(context: BrokerContext, settings: Relia
  * crash after processing but before the LREM gives a duplicate. Nothing
  * counts deliveries, so a message that always fails cycles for ever.
  */
-class ReliableListBroker extends KeyspaceBroker {
-  private readonly lists: GroupLists;
+class ReliableListBroker extends ListBroker {
   /** Per (group, message): the consumer whose processing list holds it, or -1. */
   private readonly owner: GroupColumn<Int32Array>;
   private readonly since: GroupColumn<Float64Array>;
@@ -47,7 +45,6 @@ class ReliableListBroker extends KeyspaceBroker {
     private readonly settings: ReliableListSettings,
   ) {
     super(context, settings, context.groupCount + context.consumers.length);
-    this.lists = new GroupLists(context, this.persistence, this.memory);
     const capacity = context.messages.capacity;
     this.owner = new GroupColumn(context.groupCount, capacity, (n) => new Int32Array(n), -1);
     this.since = new GroupColumn(context.groupCount, capacity, (n) => new Float64Array(n));
@@ -85,15 +82,8 @@ class ReliableListBroker extends KeyspaceBroker {
     this.clients.down(consumer);
   }
 
-  consumerUp(consumer: number): void {
-    this.clients.up(consumer);
-    this.dispatch(this.clients.groupOf(consumer));
-  }
-
   forEachHeld(visit: (message: number, group: number) => void): void {
-    for (let group = 0; group < this.context.groupCount; group++) {
-      this.lists.forEach(group, (message) => visit(message, group));
-    }
+    this.forEachListed(visit);
     this.processing.forEach((ring, consumer) => {
       const group = this.clients.groupOf(consumer);
       ring.forEach((message) => {
@@ -164,7 +154,7 @@ class ReliableListBroker extends KeyspaceBroker {
   }
 
   /** BLMOVE: the longest-blocked consumer moves the oldest item into its processing list. */
-  private dispatch(group: number): void {
+  protected dispatch(group: number): void {
     if (!this.up) return;
     while (this.lists.length(group) > 0) {
       const consumer = this.clients.next(group);

@@ -1,0 +1,33 @@
+import type { BrokerContext } from "../broker.js";
+import { GroupLists } from "./group-lists.js";
+import { KeyspaceBroker } from "./keyspace.js";
+import type { MemorySettings, PersistenceSettings } from "./settings.js";
+
+/**
+ * What both list profiles share: one list per consumer group, and a consumer
+ * that comes back is offered work at once. Subclasses say how they pop and
+ * what else (a processing list) holds messages.
+ */
+export abstract class ListBroker extends KeyspaceBroker {
+  protected readonly lists: GroupLists;
+
+  constructor(context: BrokerContext, settings: PersistenceSettings & MemorySettings, keys: number) {
+    super(context, settings, keys);
+    this.lists = new GroupLists(context, this.persistence, this.memory);
+  }
+
+  consumerUp(consumer: number): void {
+    this.clients.up(consumer);
+    this.dispatch(this.clients.groupOf(consumer));
+  }
+
+  /** Visits every message waiting in a group's list. */
+  protected forEachListed(visit: (message: number, group: number) => void): void {
+    for (let group = 0; group < this.context.groupCount; group++) {
+      this.lists.forEach(group, (message) => visit(message, group));
+    }
+  }
+
+  /** Hands waiting messages of `group` to blocked consumers (BRPOP / BLMOVE). */
+  protected abstract dispatch(group: number): void;
+}
