@@ -66,6 +66,11 @@ export interface BrokerContext {
   /** Refuses a publish: the producer gets a nack. */
   reject(message: number): void;
   /**
+   * Answers a publish with a retriable error (a partition offline, NotEnoughReplicas): the producer gets a
+   * nack and nothing is recorded, since its client library will send it again or give up (and say so).
+   */
+  refuse(message: number): void;
+  /**
    * Opens a delivery of `message` to `consumer` and sends it over the network.
    * Counts the delivery (the message's delivery count for the group goes up by one).
    */

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { ProducerClientFactory } from "../model/producer-client.js";
 import { durationDistribution } from "../scenario/quantities.js";
 import type { Broker, BrokerContext } from "./broker.js";
 
@@ -17,6 +18,8 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
   create(context: BrokerContext, section: Section): Broker;
   /** Unacked deliveries a consumer with this concurrency may hold (its prefetch, poll batch, ...). */
   consumerCapacity(section: Section, concurrency: number): number;
+  /** The profile's client library in each producer instance (buffering, retries, blocking), if it models one. */
+  producerClient?(section: Section): ProducerClientFactory;
 }
 
 /** Fields every profile's `broker:` section has. */

@@ -1,3 +1,4 @@
+import type { ProducerClientFactory } from "../model/producer-client.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import type { Broker, BrokerContext } from "./broker.js";
 import { profileNamed } from "./profiles.js";
@@ -12,4 +13,9 @@ export function createBroker(spec: BrokerSpec, context: BrokerContext): Broker {
 /** Unacked deliveries one consumer of the given concurrency may hold under this profile. */
 export function consumerCapacity(spec: BrokerSpec, concurrency: number): number {
   return profileNamed(spec.profile).consumerCapacity(spec, concurrency);
+}
+
+/** The profile's producer client library, or null when producers send directly. */
+export function producerClientFactory(spec: BrokerSpec): ProducerClientFactory | null {
+  return profileNamed(spec.profile).producerClient?.(spec) ?? null;
 }

@@ -5,7 +5,9 @@ import { IntRing } from "./int-ring.js";
 import { type MessageTable, ProducerView } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
+import { type BlockedProducers, failSend, type ProducerClient, type ProducerClientFactory } from "./producer-client.js";
 import type { PublisherGate } from "./publisher-gate.js";
+import type { Rng } from "../random/streams.js";
 
 /** How a producer client handles confirms: wait at most `timeout`, then resend up to `retries` times. */
 export interface PublishPolicy {
@@ -38,6 +40,8 @@ export interface ProducerWiring {
   toBroker: Link;
   /** Where a publish lands when it reaches the broker. */
   publishHandler: (message: number) => void;
+  /** The profile's client library, if it has one (see ProducerClient), and what it needs. */
+  client: { create: ProducerClientFactory; blocked: BlockedProducers; stream: (purpose: string) => Rng } | null;
 }
 
 /**
@@ -54,6 +58,15 @@ export class Producer {
   private readonly backlog = new IntRing();
   /** Unconfirmed publishes: message → attempts so far and the timeout event. */
   private readonly awaiting = new Map<number, { attempts: number; timer: number }>();
+  /** The profile's client library: it takes each message it has room for and settles it. */
+  private readonly client: ProducerClient | null;
+  /** While the client refuses the head of the backlog: the application is blocked, and that head fails at `blockTimer`. */
+  private refusedByClient = false;
+  private blockedByClient = false;
+  private blockedHead = -1;
+  private blockTimer = -1;
+  private flushing = false;
+  private readonly onBlockTimeout = (): void => this.blockTimedOut();
   private readonly onArrival = (): void => this.arrive();
   private readonly onTimeout = (message: number): void => this.timedOut(message);
   private readonly onResend = (message: number): void => {
@@ -61,19 +74,37 @@ export class Producer {
   };
 
   /** A confirm or nack reached the producer. */
-  readonly onConfirm = (message: number): void => this.settle(message, ProducerView.confirmed);
-  readonly onNack = (message: number): void => this.settle(message, ProducerView.nacked);
+  readonly onConfirm = (message: number): void => {
+    if (this.client === null) this.settle(message, ProducerView.confirmed);
+    else if (this.up) this.client.confirmed(message);
+  };
+  readonly onNack = (message: number): void => {
+    if (this.client === null) this.settle(message, ProducerView.nacked);
+    else if (this.up) this.client.refused(message);
+  };
 
   constructor(
     readonly options: ProducerOptions,
     private readonly wiring: ProducerWiring,
   ) {
     wiring.gate.onOpen(() => this.flushBacklog());
+    this.client =
+      wiring.client === null
+        ? null
+        : wiring.client.create({
+            sim: wiring.sim,
+            messages: wiring.messages,
+            observer: wiring.observer,
+            name: options.name,
+            transmit: (message) => this.transmit(message),
+            roomFreed: () => this.flushBacklog(),
+            stream: wiring.client.stream,
+          });
   }
 
   /** Whether this producer listens for confirms (only then are they sent back to it). */
   get tracksConfirms(): boolean {
-    return this.options.publish.timeout !== null;
+    return this.client === null ? this.options.publish.timeout !== null : this.client.wantsAnswers;
   }
 
   start(): void {
@@ -97,6 +128,9 @@ export class Producer {
       unknown++;
     });
     this.backlog.clear();
+    if (this.client !== null) unknown += this.client.crash();
+    this.refusedByClient = false;
+    this.updateBlocking();
     return unknown;
   }
 
@@ -106,14 +140,14 @@ export class Producer {
 
   private arrive(): void {
     if (this.up) {
-      const { sim, messages, observer, gate } = this.wiring;
+      const { sim, messages, observer } = this.wiring;
       const now = sim.now;
       const { index, pickKey, sampleSize, isPoison } = this.options;
       const id = messages.create(now, index, pickKey(), Math.round(sampleSize()), isPoison());
       this.created++;
       observer.published(id, now);
-      if (this.backlog.length === 0 && gate.admit()) this.send(id);
-      else this.backlog.push(id);
+      if (this.backlog.length > 0 || !this.dispatch(id)) this.backlog.push(id);
+      this.updateBlocking();
     }
     this.scheduleNext();
   }
@@ -125,18 +159,69 @@ export class Producer {
   }
 
   private flushBacklog(): void {
-    while (this.up && this.backlog.length > 0 && this.wiring.gate.admit()) this.send(this.backlog.shift());
+    // A client can free room from inside a send (a zero-latency confirm): the outer loop carries on then.
+    if (this.flushing) return;
+    this.flushing = true;
+    while (this.up && this.backlog.length > 0 && this.dispatch(this.backlog.peek())) this.backlog.shift();
+    this.flushing = false;
+    this.updateBlocking();
+  }
+
+  /** Sends a message now if the global gate and the client let it go; false if it must wait. */
+  private dispatch(message: number): boolean {
+    this.refusedByClient = false;
+    if (!this.wiring.gate.admit()) return false;
+    if (this.client === null) {
+      this.send(message);
+      return true;
+    }
+    const taken = this.client.offer(message);
+    this.refusedByClient = !taken;
+    return taken;
+  }
+
+  /**
+   * After the application tried to send: it is blocked while the client refuses the head of its backlog.
+   * Each head waits maxBlock from the moment it became the blocked head (Kafka's max.block.ms per send()).
+   */
+  private updateBlocking(): void {
+    if (this.client === null) return;
+    const head = this.refusedByClient && this.backlog.length > 0 ? this.backlog.peek() : -1;
+    if (head !== this.blockedHead) {
+      if (this.blockTimer !== -1) this.wiring.sim.cancel(this.blockTimer);
+      this.blockTimer = head === -1 ? -1 : this.wiring.sim.schedule(this.client.maxBlock, this.onBlockTimeout);
+      this.blockedHead = head;
+    }
+    const blocked = head !== -1;
+    if (blocked === this.blockedByClient) return;
+    this.blockedByClient = blocked;
+    this.wiring.client!.blocked.change(blocked);
+  }
+
+  /** The blocked send waited maxBlock: it fails, and the application goes on with its next message. */
+  private blockTimedOut(): void {
+    this.blockTimer = -1;
+    this.blockedHead = -1;
+    if (!this.up || this.backlog.length === 0) return;
+    failSend(this.wiring.messages, this.wiring.observer, this.backlog.shift(), this.wiring.sim.now);
+    this.refusedByClient = false;
+    this.flushBacklog();
   }
 
   private send(message: number): void {
-    this.wiring.gate.inTransit++;
-    this.wiring.toBroker.send(this.wiring.publishHandler, message);
+    this.transmit(message);
     const timeout = this.options.publish.timeout;
     if (timeout === null || !this.up) return;
     const previous = this.awaiting.get(message);
     if (previous === undefined && this.wiring.messages.producerView[message] !== ProducerView.waiting) return;
     const timer = this.wiring.sim.schedule(timeout, this.onTimeout, message);
     this.awaiting.set(message, { attempts: (previous?.attempts ?? 0) + 1, timer });
+  }
+
+  /** Puts a message on the wire to the broker. */
+  private transmit(message: number): void {
+    this.wiring.gate.inTransit++;
+    this.wiring.toBroker.send(this.wiring.publishHandler, message);
   }
 
   private settle(message: number, view: number): void {

@@ -1,5 +1,5 @@
 import type { Broker, BrokerContext, ConsumerSlot } from "../brokers/broker.js";
-import { consumerCapacity, createBroker } from "../brokers/registry.js";
+import { consumerCapacity, createBroker, producerClientFactory } from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { Consumer } from "../model/consumer.js";
@@ -9,6 +9,7 @@ import { Fate, MessageTable, PublishOutcome } from "../model/messages.js";
 import { type Endpoint, Link } from "../model/network.js";
 import { ObserverFanout, ObserverPair, type RunObserver } from "../model/observer.js";
 import { Producer } from "../model/producer.js";
+import { BlockedProducers } from "../model/producer-client.js";
 import { PublisherGate } from "../model/publisher-gate.js";
 import { ArrivalProcess } from "../random/arrivals.js";
 import { type Distribution, isAlwaysZero, type Sampler, samplerFor } from "../random/distributions.js";
@@ -82,8 +83,9 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     observer.accepted(message, sim.now);
   };
   /** Sends the confirm (or nack) back to a producer that listens for them. */
-  // Confirms travel back only to producers with a publish timeout; most scenarios have none.
-  const anyTracksConfirms = scenario.producers.some((p) => p.publish.timeout !== null);
+  // Confirms travel back only to producers with a publish timeout or a client library that wants them.
+  const clientFactory = producerClientFactory(scenario.broker);
+  const anyTracksConfirms = clientFactory !== null || scenario.producers.some((p) => p.publish.timeout !== null);
   const confirmTo = (message: number, accepted: boolean): void => {
     if (!anyTracksConfirms) return;
     const index = messages.producer[message]!;
@@ -121,6 +123,9 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         messages.outcome[message] = PublishOutcome.rejected;
         observer.rejected(message, sim.now);
       }
+      confirmTo(message, false);
+    },
+    refuse(message) {
       confirmTo(message, false);
     },
     deliver(message, consumer) {
@@ -169,6 +174,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   });
 
   const publishHandler = brokerIngress(sim, broker, gate, scenario.broker.serviceTime, streams);
+  const blockedProducers = new BlockedProducers(observer, sim);
   for (const spec of scenario.producers) {
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.name}#${instance}`;
@@ -185,7 +191,15 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         publish: spec.publish,
       };
       toProducer.push(link(brokerEnd, endpoint));
-      const wiring = { sim, messages, observer, gate, toBroker: link(endpoint, brokerEnd), publishHandler };
+      const client =
+        clientFactory === null
+          ? null
+          : {
+              create: clientFactory,
+              blocked: blockedProducers,
+              stream: (purpose: string) => streams.stream(`producer:${name}:${purpose}`),
+            };
+      const wiring = { sim, messages, observer, gate, toBroker: link(endpoint, brokerEnd), publishHandler, client };
       producers.push(new Producer(options, wiring));
     }
   }

@@ -20,7 +20,7 @@ export interface RunResult {
   /** True when everything drained before the drain timeout. */
   drained: boolean;
   counts: Counts & {
-    /** (message, group) pairs the broker confirmed that were never consumed, dead-lettered or still held. */
+    /** (message, group) pairs the broker confirmed (or the producer took as sent, acks=0) never consumed, dead-lettered or held. */
     lost: number;
     /** (message, group) pairs consumed without the message ever being accepted. */
     unexpected: number;
@@ -180,7 +180,11 @@ function settle(world: World): {
       } else if (outcome === PublishOutcome.none) {
         // Unsent, on the wire or in the broker's intake at the end; or gone with a crashed or giving-up producer.
         if (unknownToProducer) unknown++;
-        else pending++;
+        else if (messages.producerView[message] === ProducerView.confirmed) {
+          // The producer counted it as sent without an answer (Kafka acks=0), but the broker never took it.
+          lost++;
+          if (firstLost === null || message < firstLost.message) firstLost = lostExample(world, message, group);
+        } else pending++;
       }
     }
   }
@@ -196,7 +200,9 @@ function lostExample(world: World, message: number, group: number): Example {
     producer: messages.producer[message]!,
     events: [
       { what: "published", consumer: -1, at: messages.intendedAt[message]! },
-      { what: "confirmed by the broker", consumer: -1, at: messages.acceptedAt[message]! },
+      Number.isNaN(messages.acceptedAt[message]!)
+        ? { what: "sent without waiting for an answer, never taken by the broker", consumer: -1, at: world.sim.now }
+        : { what: "confirmed by the broker", consumer: -1, at: messages.acceptedAt[message]! },
       {
         what: `delivered ${messages.deliveryCount[group]![message]!} times, never consumed`,
         consumer: -1,

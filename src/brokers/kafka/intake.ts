@@ -16,8 +16,9 @@ import type { KafkaOptions } from "./settings.js";
  *   led by the broker it sends to. Records become visible only then.
  * - The write: refused while the broker is down (RF 1: the partition is
  *   offline), and with acks=all when min.insync.replicas exceeds the one
- *   replica there is (NotEnoughReplicas). There are no retries: the core has
- *   no producer-side retry yet, so a refusal is final.
+ *   replica there is (NotEnoughReplicas). Both errors are retriable: the
+ *   producer's client (producer-client.ts) sends the record again until
+ *   delivery.timeout.ms. With acks=0 nobody answers: the record is lost unseen.
  */
 export class Intake {
   private readonly keyPartitions: number[] = [];
@@ -78,7 +79,7 @@ export class Intake {
 
   private write(message: number): void {
     if (!this.isUp() || this.refusesEveryWrite) {
-      this.context.reject(message);
+      if (this.options.acks !== "0") this.context.refuse(message);
       return;
     }
     // A retry of a record already written: the idempotent producer's sequence number gives it away.

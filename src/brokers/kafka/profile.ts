@@ -2,6 +2,7 @@ import * as z from "zod";
 import { durationDistribution } from "../../scenario/quantities.js";
 import { brokerSection, defineProfile } from "../profile.js";
 import { createKafkaBroker } from "./kafka.js";
+import { kafkaProducerClient } from "./producer-client.js";
 import { kafkaOptions, kafkaSettingsSchema } from "./settings.js";
 
 const summary = "Apache Kafka 4.0: a partitioned log read by consumer groups that commit offsets";
@@ -36,4 +37,6 @@ export const kafkaProfile = defineProfile({
   // Kafka has no broker-side prefetch: a consumer holds its whole poll batch. What the profile needs to know is how
   // many records the consumer processes at once, which decides whole-batch hand-over (1) or per-partition lanes.
   consumerCapacity: (_section, concurrency) => concurrency,
+  // The Java producer's accumulator: buffer.memory, max.block.ms, retries within delivery.timeout.ms.
+  producerClient: (section) => kafkaProducerClient(kafkaOptions(section.settings, section.partitions)),
 });

@@ -62,6 +62,18 @@ const producer = {
       "bytes per partition batch; a full batch is sent at once, and the sticky partitioner moves on after this many bytes",
   }),
   "linger.ms": millis(5, "how long a producer waits for a batch to fill before sending it (Kafka 4.0: 5; 3.x: 0)"),
+  "buffer.memory": z.number().int().positive().default(33_554_432).meta({
+    description:
+      "bytes of records a producer instance holds unacknowledged (batching, in flight, awaiting retry); a send that does not fit blocks",
+  }),
+  "max.block.ms": millis(60_000, "how long a send blocks for buffer room before it fails"),
+  "delivery.timeout.ms": positiveMillis(
+    120_000,
+    "a record not acknowledged this long after send() fails; bounds batching, sending and retries together",
+  ),
+  "request.timeout.ms": positiveMillis(30_000, "a produce request with no answer this long is retried"),
+  "retry.backoff.ms": millis(100, "wait before the first retry; doubles per consecutive failure, with 20% jitter"),
+  "retry.backoff.max.ms": millis(1000, "the longest wait between retries (before jitter)"),
 };
 
 const consumer = {
@@ -106,6 +118,14 @@ export const kafkaSettingsSchema = z
         message: "heartbeat.interval.ms must be lower than session.timeout.ms (Kafka rejects it otherwise)",
       });
     }
+    const lingerAndRequest = settings["linger.ms"] + settings["request.timeout.ms"];
+    if (settings["delivery.timeout.ms"] < lingerAndRequest) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["delivery.timeout.ms"],
+        message: `delivery.timeout.ms must be at least linger.ms + request.timeout.ms (${lingerAndRequest}); Kafka refuses it otherwise (ConfigException)`,
+      });
+    }
     if (settings["enable.auto.commit"] && settings.commit !== undefined) {
       ctx.addIssue({
         code: "custom",
@@ -131,6 +151,13 @@ export interface KafkaOptions {
   initialRebalanceDelay: number;
   batchSize: number;
   linger: number;
+  /** The producer client: buffer bytes, and microseconds for the rest. */
+  bufferMemory: number;
+  maxBlock: number;
+  deliveryTimeout: number;
+  requestTimeout: number;
+  retryBackoff: number;
+  retryBackoffMax: number;
   strategy: "range" | "cooperative-sticky";
   autoCommit: boolean;
   autoCommitInterval: number;
@@ -159,6 +186,12 @@ export function kafkaOptions(settings: KafkaSettings, partitions: number): Kafka
     initialRebalanceDelay: settings["group.initial.rebalance.delay.ms"] * MICROS_PER_MS,
     batchSize: settings["batch.size"],
     linger: settings["linger.ms"] * MICROS_PER_MS,
+    bufferMemory: settings["buffer.memory"],
+    maxBlock: settings["max.block.ms"] * MICROS_PER_MS,
+    deliveryTimeout: settings["delivery.timeout.ms"] * MICROS_PER_MS,
+    requestTimeout: settings["request.timeout.ms"] * MICROS_PER_MS,
+    retryBackoff: settings["retry.backoff.ms"] * MICROS_PER_MS,
+    retryBackoffMax: settings["retry.backoff.max.ms"] * MICROS_PER_MS,
     strategy: settings["partition.assignment.strategy"],
     autoCommit,
     autoCommitInterval: settings["auto.commit.interval.ms"] * MICROS_PER_MS,

@@ -54,7 +54,7 @@ describe("kafka log", () => {
     expect(latest.result.counts.lost).toBe(500);
   });
 
-  it("refuses publishes while the broker is down and keeps every stored record (replication factor 1)", () => {
+  it("holds publishes while the broker is down, retries them and keeps every stored record (replication factor 1)", () => {
     const { result, log } = runKafka({
       duration: "5s",
       producers: [{ name: "p", arrival: { process: "constant", rate: "100/s" } }],
@@ -62,24 +62,28 @@ describe("kafka log", () => {
       faults: [{ at: "2000500us", crash: "broker", restartAfter: "1s" }],
       expect: { delivery: "exactly-once" },
     });
-    const refused = log.matching("rejected").map((line) => Number(line.split(" ")[0]!.slice(2)));
-    expect(refused.length).toBe(100);
-    expect(refused.every((at) => at > 2_000_500 && at < 3_000_500)).toBe(true);
+    // Offline partition is retriable: nothing is refused for good, nothing is written or fetched while down.
+    expect(log.matching("rejected")).toEqual([]);
+    const accepted = log.matching("accepted").map((line) => Number(line.split(" ")[0]!.slice(2)));
+    expect(accepted.filter((at) => at > 2_000_500 && at < 3_000_500)).toEqual([]);
     expect(deliveries(log).filter((d) => d.at > 2_000_500 && d.at < 3_000_500)).toEqual([]);
-    expect(result.counts.lost + result.counts.duplicated + result.counts.pending).toBe(0);
-    expect(result.counts.consumed).toBe(result.counts.accepted);
+    expect(result.counts.lost + result.counts.duplicated + result.counts.pending + result.counts.rejected).toBe(0);
+    expect(result.counts.consumed).toBe(result.counts.published);
     expect(evaluateChecks(result)[0]?.passed).toBe(true);
   });
 
-  it("with acks=all, refuses every write when min.insync.replicas exceeds the one replica", () => {
-    const counts = (acks: unknown) =>
+  it("with acks=all, fails every write after delivery.timeout.ms when min.insync.replicas exceeds the one replica", () => {
+    const run = (acks: unknown) =>
       runKafka(
         { duration: "1s", producers: [{ name: "p", arrival: { process: "constant", rate: "100/s" } }] },
-        { acks, "min.insync.replicas": 2 },
-      ).result.counts;
-    expect(counts("all")).toMatchObject({ accepted: 0, rejected: 99 });
-    expect(counts(-1)).toMatchObject({ accepted: 0, rejected: 99 });
-    expect(counts(1)).toMatchObject({ accepted: 99, rejected: 0 });
+        { acks, "min.insync.replicas": 2, "request.timeout.ms": 1000, "delivery.timeout.ms": 2000 },
+      );
+    // NotEnoughReplicas is retriable: the producer retries each record until 2 s after its send, then gives up.
+    const all = run("all");
+    expect(all.result.counts).toMatchObject({ accepted: 0, rejected: 99, lost: 0, pending: 0 });
+    expect(all.log.matching("rejected")[0]).toBe("t=2010000 rejected m0");
+    expect(run(-1).result.counts).toMatchObject({ accepted: 0, rejected: 99 });
+    expect(run(1).result.counts).toMatchObject({ accepted: 99, rejected: 0 });
   });
 
   it("holds records in the producer for linger.ms before they reach the log", () => {
