@@ -1,13 +1,13 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { ArrivalProcess } from "../random/arrivals.js";
 import type { Sampler } from "../random/distributions.js";
+import type { Rng } from "../random/streams.js";
 import { IntRing } from "./int-ring.js";
 import { type MessageTable, ProducerView } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
 import { type BlockedProducers, failSend, type ProducerClient, type ProducerClientFactory } from "./producer-client.js";
 import type { PublisherGate } from "./publisher-gate.js";
-import type { Rng } from "../random/streams.js";
 
 /** How a producer client handles confirms: wait at most `timeout`, then resend up to `retries` times. */
 export interface PublishPolicy {

@@ -100,7 +100,10 @@ describe("kafka producer: buffer.memory and max.block.ms", () => {
     // p#1's 20 records sent from 10.0 s vanish, filling its 20-record buffer at 12 s. Their requests time out
     // 30 s after sending (request.timeout.ms) and are retried once the partition has healed; room frees at 40.6 s.
     expect(result.faults[0]?.effects.messagesLost).toBe(20);
-    expect(log.lines.filter((line) => line.endsWith("blocked"))).toEqual(["t=12000000 blocked", "t=40616871 unblocked"]);
+    expect(log.lines.filter((line) => line.endsWith("blocked"))).toEqual([
+      "t=12000000 blocked",
+      "t=40616871 unblocked",
+    ]);
     expect(result.blockedMicros).toBe(28_616_871);
     expect(result.counts).toMatchObject({ published: 1198, consumed: 1198, rejected: 0, lost: 0, pending: 0 });
     // p#2 was never blocked: its worst record waits 95 ms, queued behind p#1's released backlog at the consumer.
