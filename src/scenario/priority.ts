@@ -23,7 +23,8 @@ export const prioritySchema = z
         .record(z.string(), z.number().positive())
         .superRefine((weights, ctx) => {
           const levels = Object.keys(weights);
-          if (levels.length === 0) ctx.addIssue({ code: "custom", message: "give at least one priority and its weight" });
+          if (levels.length === 0)
+            ctx.addIssue({ code: "custom", message: "give at least one priority and its weight" });
           for (const level of levels) {
             if (!LEVEL.test(level) || Number(level) > MAX_MESSAGE_PRIORITY) {
               ctx.addIssue({

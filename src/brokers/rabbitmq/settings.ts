@@ -144,7 +144,9 @@ export function classicOptions(settings: ClassicSettings): RabbitOptions {
     deliveryLimit: null,
     returnPlacement: "original-position",
     priorities:
-      settings["x-max-priority"] === null ? { kind: "none" } : { kind: "levels", maxPriority: settings["x-max-priority"] },
+      settings["x-max-priority"] === null
+        ? { kind: "none" }
+        : { kind: "levels", maxPriority: settings["x-max-priority"] },
   };
 }
 
