@@ -1,4 +1,4 @@
-// Proves RabbitMQ message priorities: classic x-max-priority levels (highest first, FIFO within a level, clamping, requeue to the original position within a level), the quorum queue's 2:1 high/normal buckets, and a large prefetch defeating priorities.
+// Proves RabbitMQ message priorities: classic x-max-priority levels (highest first, FIFO within a level, clamping, drop-head of the whole queue's head, requeue to the original position within a level), the quorum queue's 2:1 high/normal buckets, and a large prefetch defeating priorities.
 import { describe, expect, it } from "vitest";
 import { runScenario } from "../../../src/index.js";
 import { parsed, scenarioInput } from "../../helpers/scenario.js";
@@ -53,6 +53,21 @@ describe("rabbitmq classic priority queue (x-max-priority)", () => {
 
   it("ignores message priorities without x-max-priority, as a plain classic queue does", () => {
     expect(deliveryOrder(rabbit({ prefetch: 1 }))).toEqual(["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"]);
+  });
+
+  it("drops the head of the whole queue at x-max-length: the urgent message makes room for a bulk one", () => {
+    // bulk (0) at 1, 2, 3 ms: m0 m1 m3; urgent (9) at 2.5 ms: m2. m0 is delivered at once; when m3 arrives
+    // the queue holds m2 (priority 9, its head) and m1, so drop-head drops m2, as the RabbitMQ guide warns.
+    const { log } = run({
+      broker: rabbit({ prefetch: 1, "x-max-priority": 9, "x-max-length": 2 }),
+      producers: [
+        { name: "bulk", priority: 0, arrival: { process: "constant", rate: "1000/s" }, limit: 3 },
+        { name: "urgent", priority: 9, arrival: { process: "constant", rate: "400/s" }, limit: 1 },
+      ],
+      consumers: [{ group: "g", processing: "10ms" }],
+    });
+    expect(log.matching("dropped")).toEqual(["t=3000 dropped m2 g0 maxlen"]);
+    expect(log.matching("delivered").map((line) => line.split(" ")[2])).toEqual(["m0", "m1", "m3"]);
   });
 
   it("puts returned messages back at their original position within their own priority", () => {
