@@ -37,6 +37,8 @@ export class MessageTable {
   partition: Int32Array;
   /** 1 for a poison message: processing it always fails. */
   poison: Uint8Array;
+  /** AMQP message priority (0-255); 0 when the producer gives none, as AMQP treats a missing priority. */
+  priority: Uint8Array;
   /** Per consumer group: deliveries so far (1 on the first), saturating at 65535. */
   readonly deliveryCount: Uint16Array[];
   /** Per consumer group: how many times a consumer applied the message's side effect (saturates at 255). */
@@ -56,6 +58,7 @@ export class MessageTable {
     this.outcome = new Uint8Array(initialCapacity);
     this.producerView = new Uint8Array(initialCapacity);
     this.poison = new Uint8Array(initialCapacity);
+    this.priority = new Uint8Array(initialCapacity);
     this.partition = new Int32Array(initialCapacity);
     this.acceptOrder = new Float64Array(initialCapacity);
     this.copies = new Uint8Array(initialCapacity);
@@ -76,6 +79,7 @@ export class MessageTable {
     this.outcome[id] = PublishOutcome.none;
     this.producerView[id] = ProducerView.waiting;
     this.poison[id] = poison ? 1 : 0;
+    this.priority[id] = 0;
     this.partition[id] = 0;
     this.acceptOrder[id] = -1;
     this.copies[id] = 0;
@@ -121,6 +125,7 @@ export class MessageTable {
     this.outcome = grown(this.outcome, this.capacity);
     this.producerView = grown(this.producerView, this.capacity);
     this.poison = grown(this.poison, this.capacity);
+    this.priority = grown(this.priority, this.capacity);
     this.partition = grown(this.partition, this.capacity);
     this.acceptOrder = grown(this.acceptOrder, this.capacity);
     this.copies = grown(this.copies, this.capacity);

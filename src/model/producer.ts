@@ -25,6 +25,8 @@ export interface ProducerOptions {
   /** Whether the next message is a poison message (processing it always fails). */
   isPoison: () => boolean;
   sampleSize: Sampler;
+  /** The next message's priority; absent when the producer sets none (the message keeps priority 0). */
+  pickPriority?: () => number;
   /** Messages stop being created at this time (the scenario's duration). */
   stopAt: number;
   /** Most messages this instance creates; Infinity for no limit. */
@@ -144,6 +146,7 @@ export class Producer {
       const now = sim.now;
       const { index, pickKey, sampleSize, isPoison } = this.options;
       const id = messages.create(now, index, pickKey(), Math.round(sampleSize()), isPoison());
+      if (this.options.pickPriority) messages.priority[id] = this.options.pickPriority();
       this.created++;
       observer.published(id, now);
       if (this.backlog.length > 0 || !this.dispatch(id)) this.backlog.push(id);

@@ -1,4 +1,5 @@
 import type { CheckResult } from "../checks/checks.js";
+import type { PriorityLatency } from "../metrics/by-priority.js";
 import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../scenario/units.js";
@@ -37,7 +38,12 @@ export interface Summary {
     recovered: number;
     unknown: number;
   };
-  latency: { endToEnd: LatencySummary; queueWait: LatencySummary };
+  latency: {
+    endToEnd: LatencySummary;
+    queueWait: LatencySummary;
+    /** Per message priority (as published), only when some producer sets priorities. */
+    byPriority?: Record<string, { endToEnd: LatencySummary; queueWait: LatencySummary }>;
+  };
   throughput: { published: number; consumed: number };
   backpressure: { maxDepth: number; maxLag: number; blockedMs: number; rejected: number };
   faults: FaultSummary[];
@@ -95,7 +101,11 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       recovered: counts.recovered,
       unknown: counts.unknown,
     },
-    latency: { endToEnd: latencySummary(result.endToEnd), queueWait: latencySummary(result.queueWait) },
+    latency: {
+      endToEnd: latencySummary(result.endToEnd),
+      queueWait: latencySummary(result.queueWait),
+      ...(result.byPriority ? { byPriority: byPrioritySummary(result.byPriority) } : {}),
+    },
     throughput: {
       published: round(counts.published / (scenario.duration / 1e6), 3),
       consumed: round(result.consumedDuringRun / (scenario.duration / 1e6), 3),
@@ -128,6 +138,17 @@ function latencySummary(stats: LatencySnapshot): LatencySummary {
     p99: microsToMillis(percentileOf(stats, 99)),
     max: microsToMillis(stats.max),
   };
+}
+
+function byPrioritySummary(levels: PriorityLatency[]): NonNullable<Summary["latency"]["byPriority"]> {
+  const summary: NonNullable<Summary["latency"]["byPriority"]> = {};
+  for (const level of levels) {
+    summary[String(level.priority)] = {
+      endToEnd: latencySummary(level.endToEnd),
+      queueWait: latencySummary(level.queueWait),
+    };
+  }
+  return summary;
 }
 
 function round(value: number, digits: number): number {

@@ -14,6 +14,7 @@ import { PublisherGate } from "../model/publisher-gate.js";
 import { ArrivalProcess } from "../random/arrivals.js";
 import { type Distribution, isAlwaysZero, type Sampler, samplerFor } from "../random/distributions.js";
 import { keyPickerFor } from "../random/keys.js";
+import { priorityPickerFor } from "../random/priorities.js";
 import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
@@ -186,6 +187,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         pickKey: keyPickerFor(keyChoice(spec.keys), streams.stream(`producer:${name}:keys`)),
         sampleSize: sampler(spec.size, `producer:${name}:size`),
         isPoison: poisonDecider(scenario, spec.name, name, streams),
+        // Its own stream, so giving a producer priorities leaves every other draw of the run unchanged.
+        ...(spec.priority === undefined
+          ? {}
+          : { pickPriority: priorityPickerFor(spec.priority, streams.stream(`producer:${name}:priority`)) }),
         stopAt: scenario.duration,
         limit: spec.limit ?? Number.POSITIVE_INFINITY,
         publish: spec.publish,

@@ -1,5 +1,6 @@
 import { type Example, Witness } from "../checks/witness.js";
 import { FaultInjector, type FaultOccurrence } from "../faults/injector.js";
+import { type PriorityLatency, PriorityLatencyRecorder } from "../metrics/by-priority.js";
 import type { LatencySnapshot } from "../metrics/latency.js";
 import type { Counts } from "../metrics/recorder.js";
 import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/timeseries.js";
@@ -33,6 +34,8 @@ export interface RunResult {
   };
   endToEnd: LatencySnapshot;
   queueWait: LatencySnapshot;
+  /** Latency per message priority, lowest first; only when some producer sets a priority. */
+  byPriority?: PriorityLatency[];
   maxDepth: number;
   maxLag: number;
   /** Messages first consumed before the end of `duration`. */
@@ -100,7 +103,15 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
           options.series === "auto" ? niceInterval(scenario.duration * 1.1) : options.series,
           scenario.consumers.length,
         );
-  const observers = [...(witness ? [witness] : []), ...(series ? [series] : []), ...(options.observers ?? [])];
+  const byPriority = scenario.producers.some((p) => p.priority !== undefined)
+    ? new PriorityLatencyRecorder(scenario.warmup)
+    : undefined;
+  const observers = [
+    ...(witness ? [witness] : []),
+    ...(series ? [series] : []),
+    ...(byPriority ? [byPriority] : []),
+    ...(options.observers ?? []),
+  ];
   const world = buildWorld(scenario, observers);
   for (const observer of observers) observer.watch?.(world.messages);
   series?.watchDeliveries(world.deliveries);
@@ -125,6 +136,7 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
     counts: { ...world.metrics.counts, ...settled.counts },
     endToEnd: world.metrics.endToEnd.snapshot(),
     queueWait: world.metrics.queueWait.snapshot(),
+    ...(byPriority ? { byPriority: byPriority.finish() } : {}),
     maxDepth: world.metrics.maxDepth,
     maxLag: world.metrics.maxLag,
     consumedDuringRun: world.metrics.consumedDuringRun,

@@ -3,6 +3,7 @@ import type { fifoSchema } from "../brokers/fifo/profile.js";
 import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
+import { prioritySchema } from "./priority.js";
 import { duration, durationDistribution, rate, sizeDistribution } from "./quantities.js";
 
 /**
@@ -72,6 +73,7 @@ const producerSchema = z
     arrival: arrivalSchema.optional(),
     keys: keysSchema.default("none"),
     size: sizeDistribution().prefault("1KB").meta({ description: "message size" }),
+    priority: prioritySchema.optional(),
     limit: count("stop after this many messages per instance").optional(),
     publish: z
       .strictObject({

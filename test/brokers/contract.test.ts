@@ -131,3 +131,51 @@ describe.each(ordered)("profile %s", (profile) => {
     expect(result.outOfOrder).toBe(0);
   });
 });
+
+/** The RabbitMQ profiles again as priority queues, with a bounded prefetch so priorities reorder a backlog. */
+const priorityVariants: [string, Record<string, unknown>][] = [
+  ["rabbitmq", { prefetch: 5, "x-max-priority": 5 }],
+  ["rabbitmq-quorum", { prefetch: 5 }],
+];
+
+describe.each(priorityVariants)("profile %s with message priorities", (profile, settings) => {
+  const prioritized = (extra: Record<string, unknown> = {}, more: Record<string, unknown> = {}) =>
+    workload(profile, {
+      broker: { profile, settings: { ...settings, ...more } },
+      producers: [
+        {
+          name: "orders",
+          instances: 2,
+          rate: "100/s",
+          keys: { count: 50, dist: "zipf", s: 1.1 },
+          priority: { weights: { 0: 80, 5: 10, 9: 10 } },
+        },
+      ],
+      ...extra,
+    });
+
+  it("is deterministic and loses nothing when nothing fails", () => {
+    const first = runScenario(parsed(prioritized()));
+    expect(JSON.stringify(runScenario(parsed(prioritized())).summary)).toBe(JSON.stringify(first.summary));
+    expect(first.result.counts.lost + first.result.counts.pending).toBe(0);
+    expect(first.result.counts.consumed).toBe(first.result.counts.published * 2);
+    expect(Object.keys(first.summary.latency.byPriority ?? {})).toEqual(["0", "5", "9"]);
+  });
+
+  it("conserves messages through consumer and broker crashes, TTL expiry and drop-head overflow", () => {
+    const faults = [
+      { at: "5s", crash: "consumer", target: "billing/1", restartAfter: "2s", point: "after-side-effect" },
+      { at: "12s", crash: "broker", restartAfter: "2s" },
+    ];
+    expectConservation(simulate(parsed(prioritized({ faults }))));
+    const slow = {
+      consumers: [
+        { group: "billing", processing: "15ms" },
+        { group: "audit", processing: "1ms" },
+      ],
+    };
+    const limited = simulate(parsed(prioritized(slow, { "x-message-ttl": "2s", "x-max-length": 100 })));
+    expectConservation(limited);
+    expect(limited.counts.dropped).toBeGreaterThan(0);
+  });
+});

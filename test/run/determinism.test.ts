@@ -75,4 +75,20 @@ describe("determinism", () => {
     expect(only(withExtra, 0)).toEqual(only(base, 0));
     expect(only(withExtra, 2)).toEqual(only(base, 2));
   });
+
+  it("leaves arrivals, keys and every summary figure unchanged when a profile that ignores them gets priorities", () => {
+    const producers = busy.producers as Record<string, unknown>[];
+    const prioritized = {
+      ...busy,
+      producers: [
+        { ...producers[0], priority: { weights: { 0: 3, 9: 1 } } },
+        { ...producers[1], priority: 5 },
+      ],
+    };
+    expect(arrivals(prioritized)).toBe(arrivals(busy));
+    const summary = JSON.parse(summaryBytes(prioritized));
+    expect(Object.keys(summary.latency.byPriority)).toEqual(["0", "5", "9"]);
+    delete summary.latency.byPriority;
+    expect(summary).toEqual(JSON.parse(summaryBytes(busy)));
+  });
 });

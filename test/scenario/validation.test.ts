@@ -934,3 +934,51 @@ describe("formatting and suggestions", () => {
     expect(closestMatch("zzzzzz", [])).toBeUndefined();
   });
 });
+
+describe("message priorities", () => {
+  const withPriority = (priority: string) =>
+    yaml(
+      "name: t",
+      "duration: 10s",
+      "broker: {profile: rabbitmq}",
+      "producers:",
+      "  - name: p",
+      "    rate: 100/s",
+      `    priority: ${priority}`,
+      "consumers: [{group: g, processing: 1ms}]",
+    );
+
+  it("reports a priority above 255 at the field", () => {
+    expectIssue(single(withPriority("300")), {
+      code: "out-of-range",
+      path: "producers[0].priority",
+      line: 7,
+      column: 15,
+      words: ["expected at most 255", "found number 300"],
+    });
+  });
+
+  it("names the weight key that is not a priority, and a misspelt weights", () => {
+    expectIssue(single(withPriority("{weights: {urgent: 1, 9: 2}}")), {
+      code: "invalid",
+      path: "producers[0].priority.weights.urgent",
+      line: 7,
+      column: 34,
+      words: ['"urgent" is not a priority', "0 to 255"],
+    });
+    expectIssue(single(withPriority("{weight: {9: 1}}")), {
+      code: "unknown-field",
+      path: "producers[0].priority.weight",
+      line: 7,
+      column: 16,
+      words: ['"weight"'],
+      hint: 'did you mean "weights"?',
+    });
+  });
+
+  it("accepts a fixed priority and a weighted mix", () => {
+    for (const priority of ["0", "255", "{weights: {0: 90, 9: 10}}"]) {
+      expect(parseScenarioText(withPriority(priority), FILE).ok).toBe(true);
+    }
+  });
+});

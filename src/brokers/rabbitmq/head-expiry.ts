@@ -1,6 +1,6 @@
 import type { Simulation } from "../../engine/simulation.js";
 import type { MessageTable } from "../../model/messages.js";
-import type { GroupQueue } from "./group-queue.js";
+import type { ReadyQueue } from "./ready-queue.js";
 
 /**
  * Message TTL as RabbitMQ applies it: a message expires `ttl` after it was
@@ -21,7 +21,7 @@ export class HeadExpiry {
     private readonly ttl: number,
     private readonly sim: Simulation,
     private readonly messages: MessageTable,
-    private readonly queues: readonly GroupQueue[],
+    private readonly queues: readonly ReadyQueue[],
     /** Gives up an expired message (dead-letter or drop, reason `expired`). */
     private readonly expire: (message: number, group: number) => void,
     /** Lets the queue dispatch again when its head expired. */

@@ -1,9 +1,10 @@
 import type { Broker, BrokerContext } from "../broker.js";
 import { ConsumerTimeout } from "./consumer-timeout.js";
 import { ConsumerCredits } from "./credits.js";
-import { EnqueueOrder, GroupQueue } from "./group-queue.js";
+import { EnqueueOrder } from "./group-queue.js";
 import { HeadExpiry } from "./head-expiry.js";
 import { MemoryAlarm } from "./memory-alarm.js";
+import { createReadyQueue, type ReadyQueue } from "./ready-queue.js";
 import type { RabbitOptions } from "./settings.js";
 
 /**
@@ -21,7 +22,7 @@ export function createRabbitBroker(context: BrokerContext, options: RabbitOption
 
 class RabbitBroker implements Broker {
   private readonly order = new EnqueueOrder();
-  private readonly queues: GroupQueue[];
+  private readonly queues: ReadyQueue[];
   private readonly credits: ConsumerCredits;
   private readonly memory: MemoryAlarm;
   private readonly timeout: ConsumerTimeout | null;
@@ -33,7 +34,7 @@ class RabbitBroker implements Broker {
     private readonly options: RabbitOptions,
   ) {
     const groups = context.groupCount;
-    this.queues = Array.from({ length: groups }, () => new GroupQueue(options.returnPlacement, this.order));
+    this.queues = Array.from({ length: groups }, () => createReadyQueue(options, this.order, context.messages));
     this.credits = new ConsumerCredits(context.consumers, groups);
     this.memory = new MemoryAlarm(options.memoryLimitBytes, context.messages, context.gate);
     this.timeout =

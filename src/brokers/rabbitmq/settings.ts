@@ -65,6 +65,10 @@ export const classicSettingsSchema = z
     persistent: z.boolean().default(true).meta({
       description: "delivery_mode 2: messages are written to disk and survive a restart of a durable queue",
     }),
+    "x-max-priority": z.number().int().min(1).max(255).nullable().default(null).meta({
+      description:
+        "makes the queue a priority queue with levels 0 to this (1-255; 2-4 advised): higher priorities are delivered first, priorities above it count as it; null = not a priority queue (message priorities are ignored)",
+    }),
   })
   .prefault({});
 
@@ -84,6 +88,13 @@ export type QuorumSettings = z.output<typeof quorumSettingsSchema>;
 /** Where a returned (requeued) message goes in the queue. */
 export type ReturnPlacement = "original-position" | "returns-first" | "tail";
 
+/**
+ * How a queue orders its ready messages by priority: not at all (a classic
+ * queue without x-max-priority), one level per priority up to a max (classic
+ * with x-max-priority), or the quorum queue's high and normal buckets.
+ */
+export type PriorityScheme = { kind: "none" } | { kind: "levels"; maxPriority: number } | { kind: "two-buckets" };
+
 /** Settings with every queue-type difference resolved, so the broker code never branches on the profile. */
 export interface RabbitOptions {
   queueType: "classic" | "quorum";
@@ -102,6 +113,7 @@ export interface RabbitOptions {
   /** Returns after which a message is given up; null = unlimited. */
   deliveryLimit: number | null;
   returnPlacement: ReturnPlacement;
+  priorities: PriorityScheme;
 }
 
 /** Quorum queues turn prefetch 0 into this credit (rabbit_fifo_client's UNLIMITED_PREFETCH_COUNT). */
@@ -131,6 +143,10 @@ export function classicOptions(settings: ClassicSettings): RabbitOptions {
     survivesCrash: settings.durable && settings.persistent,
     deliveryLimit: null,
     returnPlacement: "original-position",
+    priorities:
+      settings["x-max-priority"] === null
+        ? { kind: "none" }
+        : { kind: "levels", maxPriority: settings["x-max-priority"] },
   };
 }
 
@@ -142,6 +158,8 @@ export function quorumOptions(settings: QuorumSettings): RabbitOptions {
     survivesCrash: true,
     deliveryLimit: limit < 0 ? null : limit,
     returnPlacement: limit < 0 ? "tail" : "returns-first",
+    // 4.0-4.2: every quorum queue has the two buckets; there is no x-max-priority to declare.
+    priorities: { kind: "two-buckets" },
   };
 }
 

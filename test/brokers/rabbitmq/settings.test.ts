@@ -28,7 +28,7 @@ describe("rabbitmq settings", () => {
       profile: "rabbitmq",
       partitions: 1,
       serviceTime: { dist: "constant", value: 11 },
-      settings: { ...sharedDefaults, durable: true, persistent: true },
+      settings: { ...sharedDefaults, durable: true, persistent: true, "x-max-priority": null },
     });
   });
 
@@ -50,11 +50,22 @@ describe("rabbitmq settings", () => {
     ]);
   });
 
-  it("refuse what is not modelled: reject-publish-dlx and message priorities", () => {
+  it("refuse what is not modelled: reject-publish-dlx", () => {
     expect(brokerOf({ profile: "rabbitmq", settings: { "x-overflow": "reject-publish-dlx" } })).toMatchObject([
       { path: ["broker", "settings", "x-overflow"] },
     ]);
-    expect(brokerOf({ profile: "rabbitmq", settings: { "x-max-priority": 5 } })).toMatchObject([
+  });
+
+  it("take x-max-priority 1-255 on a classic queue only: quorum queues have their two buckets without it", () => {
+    expect(brokerOf({ profile: "rabbitmq", settings: { "x-max-priority": 255 } })).toMatchObject({
+      settings: { "x-max-priority": 255 },
+    });
+    for (const bad of [0, 256, 2.5]) {
+      expect(brokerOf({ profile: "rabbitmq", settings: { "x-max-priority": bad } })).toMatchObject([
+        { path: ["broker", "settings", "x-max-priority"] },
+      ]);
+    }
+    expect(brokerOf({ profile: "rabbitmq-quorum", settings: { "x-max-priority": 5 } })).toMatchObject([
       { path: ["broker", "settings", "x-max-priority"], code: "unknown-field" },
     ]);
   });
