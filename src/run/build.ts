@@ -137,8 +137,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     deliver(message, consumer) {
       const group = slots[consumer]!.group;
       const delivery = deliveries.open(message, consumer, incarnations[consumer]!, sim.now);
-      // Each accepted copy's first delivery is not a redelivery: count attempts beyond the copies.
-      const attempt = Math.max(1, messages.recordDelivery(message, group) - messages.copies[message]! + 1);
+      // Each accepted copy's first delivery is not a redelivery: count attempts beyond the copies. A record of an
+      // open or aborted transaction is one stored copy, though not accepted.
+      const copies = Math.max(1, messages.copies[message]!);
+      const attempt = Math.max(1, messages.recordDelivery(message, group) - copies + 1);
       observer.delivered(message, group, consumer, attempt, sim.now - messages.acceptedAt[message]!, sim.now);
       toConsumer[consumer]!.send(consumers[consumer]!.receive, delivery);
       return delivery;
