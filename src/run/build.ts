@@ -176,7 +176,16 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         processing: sampler(spec.processing, `consumer:${name}:processing`),
         idempotency: guards[group]!,
       };
-      const wiring = { sim, messages, deliveries, observer, effects, toBroker: link(endpoint, brokerEnd), broker, incarnations };
+      const wiring = {
+        sim,
+        messages,
+        deliveries,
+        observer,
+        effects,
+        toBroker: link(endpoint, brokerEnd),
+        broker,
+        incarnations,
+      };
       consumers.push(new Consumer(options, wiring));
     }
   });

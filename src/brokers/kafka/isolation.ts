@@ -24,6 +24,6 @@ export class ReadIsolation {
 
   /** Whether a poll passes over this record without returning it. */
   skips(message: number): boolean {
-    return this.readCommitted && this.transactions !== null && this.transactions.isAborted(message);
+    return this.readCommitted && this.transactions?.isAborted(message) === true;
   }
 }

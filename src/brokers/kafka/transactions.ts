@@ -116,7 +116,8 @@ export class ProducerTransactions {
       records: [],
       firstOffset: new Map(),
       // A record a crashed producer had on the wire opens a transaction nobody will commit.
-      commitEvent: this.down[producer] === 1 ? -1 : sim.schedule(this.options.transactionInterval, this.onCommitDue, producer),
+      commitEvent:
+        this.down[producer] === 1 ? -1 : sim.schedule(this.options.transactionInterval, this.onCommitDue, producer),
       timeoutEvent: sim.schedule(this.options.transactionTimeout, this.onTimeout, producer),
     };
     this.open[producer] = transaction;

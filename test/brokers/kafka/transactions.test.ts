@@ -146,7 +146,12 @@ describe("kafka transactional producers and isolation.level", () => {
         broker: {
           profile: "kafka",
           serviceTime: 0,
-          settings: { "group.initial.rebalance.delay.ms": 0, "linger.ms": 0, "transaction.interval.ms": 250, ...settings },
+          settings: {
+            "group.initial.rebalance.delay.ms": 0,
+            "linger.ms": 0,
+            "transaction.interval.ms": 250,
+            ...settings,
+          },
         },
         producers: [{ name: "p", instances: 2, arrival: { process: "constant", rate: "10/s" } }],
         consumers: [{ group: "g", processing: "1ms" }],
