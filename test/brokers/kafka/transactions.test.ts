@@ -1,6 +1,9 @@
 // Proves Kafka transactions end to end: commit: transactional applies each record's side effect exactly once through consumer crashes and kicks, and read_committed stops at the last stable offset, never returns aborted records, and waits out a hung transaction.
 import { describe, expect, it } from "vitest";
 import { evaluateChecks } from "../../../src/index.js";
+import { formatPath } from "../../../src/scenario/issues.js";
+import { validateScenario } from "../../../src/scenario/load.js";
+import { scenarioInput } from "../../helpers/scenario.js";
 import { consumptions, deliveries, runKafka } from "./run.js";
 
 const TRANSACTIONAL = { "enable.auto.commit": false, commit: "transactional" };
@@ -190,5 +193,36 @@ describe("kafka transactional producers and isolation.level", () => {
     const delivery = evaluateChecks(result).find((check) => check.name === "delivery: exactly-once");
     expect(delivery?.passed).toBe(false);
     expect(delivery?.observed).toContain("2 unexpected");
+  });
+});
+
+describe("kafka transaction settings", () => {
+  const issuesFor = (settings: Record<string, unknown>) => {
+    const result = validateScenario(scenarioInput({ broker: { profile: "kafka", settings } }));
+    return result.ok ? [] : result.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  };
+
+  it("refuses commit: transactional while auto-commit is on, naming the field", () => {
+    const issues = issuesFor({ commit: "transactional" });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toContain("broker.settings.commit: ");
+    expect(issues[0]).toContain("enable.auto.commit: false");
+  });
+
+  it("refuses a transaction interval the coordinator's timeout would always cut short", () => {
+    const issues = issuesFor({ "transaction.interval.ms": 60_000 });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toContain("broker.settings.transaction.interval.ms: ");
+    expect(issues[0]).toContain("lower than transaction.timeout.ms");
+  });
+
+  it("refuses transaction.timeout.ms above the broker's 15 min maximum", () => {
+    const issues = issuesFor({ "transaction.timeout.ms": 900_001 });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toContain("transaction.max.timeout.ms");
+  });
+
+  it("refuses an unknown isolation.level", () => {
+    expect(issuesFor({ "isolation.level": "read_commited" })[0]).toContain("broker.settings.isolation.level");
   });
 });
