@@ -1,5 +1,6 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { DeliveryTable } from "../model/deliveries.js";
+import type { EffectLedger } from "../model/effects.js";
 import type { MessageTable } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { PublisherGate } from "../model/publisher-gate.js";
@@ -32,6 +33,10 @@ export interface Broker {
   restart(): void;
   /** Visits every (message, group) the broker still holds: queued or delivered and not settled. */
   forEachHeld(visit: (message: number, group: number) => void): void;
+  /** A producer instance crashed (optional: only profiles with producer-side state, such as transactions, care). */
+  producerDown?(producer: number): void;
+  /** A crashed producer instance is running again. */
+  producerUp?(producer: number): void;
 }
 
 export interface ConsumerSlot {
@@ -56,8 +61,19 @@ export interface BrokerContext {
   stream(purpose: string): Rng;
   /** Producer instance names by index, and consumer instance names by index (for traces and errors). */
   names: { producers: readonly string[]; consumers: readonly string[]; groups: readonly string[] };
+  /**
+   * Where consumers' side effects are applied. A profile whose groups apply effects
+   * only on commit (transactions) stages them here and commits or discards them.
+   */
+  effects: EffectLedger;
   /** Records that the broker took responsibility for a message and confirms it to its producer. */
   accept(message: number): void;
+  /**
+   * Records that the broker stored a message it does not confirm yet (a record of an open
+   * transaction): it takes its place in the acceptance order and its queue wait starts now.
+   * A later `accept` confirms it, or `reject` refuses it (the transaction aborted).
+   */
+  appendTentatively(message: number): void;
   /**
    * Answers a retried publish of a message already accepted with a confirm, without taking another
    * copy: what an idempotent producer or a deduplication window does.

@@ -142,7 +142,11 @@ export class FaultInjector {
       for (const producer of producers) {
         const record = occurrence("producer-crash", producer.options.name);
         record.effects.outcomesUnknown = producer.crash();
-        closeAt(record, now + (fault.restartAfter ?? scenario.duration), () => producer.restart());
+        this.world.broker.producerDown?.(producer.options.index);
+        closeAt(record, now + (fault.restartAfter ?? scenario.duration), () => {
+          producer.restart();
+          this.world.broker.producerUp?.(producer.options.index);
+        });
       }
       if (producers.length === 0) endOnce(now);
     } else if ("crash" in fault) {

@@ -1,6 +1,7 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { Sampler } from "../random/distributions.js";
 import type { DeliveryTable } from "./deliveries.js";
+import type { EffectLedger } from "./effects.js";
 import type { IdempotencyGuard } from "./idempotency.js";
 import { IntRing } from "./int-ring.js";
 import type { MessageTable } from "./messages.js";
@@ -33,6 +34,8 @@ export interface ConsumerWiring {
   messages: MessageTable;
   deliveries: DeliveryTable;
   observer: RunObserver;
+  /** Where side effects are applied (or staged until the broker commits them). */
+  effects: EffectLedger;
   toBroker: Link;
   broker: BrokerSide;
   /** Per consumer: its current incarnation, bumped by every crash. */
@@ -64,19 +67,18 @@ export class Consumer {
     // A delivery the broker took back while it was on the wire, or sent to an earlier life, is ignored.
     if (!this.up || !deliveries.isOpen(delivery)) return;
     if (deliveries.incarnation(delivery) !== incarnations[this.options.index]) return;
-    const slot = this.work.take(deliveries.message(delivery), delivery);
+    const slot = this.work.take(deliveries.message(delivery), delivery, incarnations[this.options.index]!);
     if (this.busy < this.options.concurrency && !this.settling) this.start(slot);
     else this.buffered.push(slot);
   };
 
   private readonly finish = (slot: number): void => {
-    const { messages, observer, sim } = this.wiring;
+    const { messages, sim } = this.wiring;
     const message = this.work.message[slot]!;
     if (messages.poison[message] === 1) {
       this.settle(slot, false);
       return;
     }
-    const group = this.options.group;
     const guard = this.options.idempotency;
     if (guard.recordsAtomically && guard.alreadyProcessed(message, sim.now)) {
       // The inbox row already exists (a parallel copy committed first): this transaction rolls back.
@@ -84,8 +86,7 @@ export class Consumer {
       this.settle(slot, true);
       return;
     }
-    const applied = messages.recordEffect(message, group);
-    observer.sideEffect(message, group, this.options.index, applied, sim.now);
+    this.wiring.effects.apply(message, this.options.index, this.work.incarnation[slot]!, sim.now);
     if (guard.recordsAtomically) guard.record(message, sim.now);
     this.consume(message);
     if (this.crashesAt("after-side-effect")) return;
@@ -213,15 +214,18 @@ export class Consumer {
 class WorkSlots {
   message = new Int32Array(8);
   delivery = new Float64Array(8);
+  /** The consumer's incarnation when it received the delivery: the life (and so the transaction) the work belongs to. */
+  incarnation = new Int32Array(8);
   /** Handle of the scheduled end of processing, or -1. */
   event = new Float64Array(8).fill(-1);
   private free: number[] = [];
   private used = 0;
 
-  take(message: number, delivery: number): number {
+  take(message: number, delivery: number, incarnation: number): number {
     const slot = this.free.length > 0 ? this.free.pop()! : this.grow();
     this.message[slot] = message;
     this.delivery[slot] = delivery;
+    this.incarnation[slot] = incarnation;
     this.event[slot] = -1;
     return slot;
   }
@@ -245,6 +249,7 @@ class WorkSlots {
     if (this.used === this.message.length) {
       this.message = copied(new Int32Array(this.used * 2), this.message);
       this.delivery = copied(new Float64Array(this.used * 2), this.delivery);
+      this.incarnation = copied(new Int32Array(this.used * 2), this.incarnation);
       this.event = copied(new Float64Array(this.used * 2).fill(-1), this.event);
     }
     return this.used++;

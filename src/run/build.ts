@@ -4,6 +4,7 @@ import { Simulation } from "../engine/simulation.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { Consumer } from "../model/consumer.js";
 import { DeliveryTable } from "../model/deliveries.js";
+import { EffectLedger } from "../model/effects.js";
 import { IdempotencyGuard } from "../model/idempotency.js";
 import { Fate, MessageTable, PublishOutcome } from "../model/messages.js";
 import { type Endpoint, Link } from "../model/network.js";
@@ -77,10 +78,14 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const consumers: Consumer[] = [];
   const producers: Producer[] = [];
   const toProducer: Link[] = [];
-  const acceptFirst = (message: number): void => {
+  const appendFirst = (message: number): void => {
     messages.acceptedAt[message] = sim.now;
-    messages.outcome[message] = PublishOutcome.accepted;
     messages.recordAccepted(message);
+  };
+  const acceptFirst = (message: number): void => {
+    // A record of a transaction was stored (and ordered) when appended; it is accepted when the transaction commits.
+    if (messages.acceptOrder[message]! < 0) appendFirst(message);
+    messages.outcome[message] = PublishOutcome.accepted;
     observer.accepted(message, sim.now);
   };
   /** Sends the confirm (or nack) back to a producer that listens for them. */
@@ -97,6 +102,8 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const slots: ConsumerSlot[] = [];
   const toConsumer: Link[] = [];
   const incarnations = new Int32Array(scenario.consumers.reduce((sum, c) => sum + c.instances, 0));
+  const groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
+  const effects = new EffectLedger(messages, observer, groupOfConsumer, groupNames.length);
   const context: BrokerContext = {
     sim,
     messages,
@@ -108,12 +115,16 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     incarnations,
     stream: (purpose) => streams.stream(`broker:${purpose}`),
     names: componentNames(scenario),
+    effects,
     accept(message) {
       // A retried publish of a message already taken: the broker takes it again (no deduplication here).
       if (messages.outcome[message] === PublishOutcome.accepted) metrics.counts.republished++;
       else acceptFirst(message);
       messages.copies[message] = Math.min(255, messages.copies[message]! + 1);
       confirmTo(message, true);
+    },
+    appendTentatively(message) {
+      if (messages.acceptOrder[message]! < 0) appendFirst(message);
     },
     confirmDuplicate(message) {
       metrics.counts.deduplicated++;
@@ -132,8 +143,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     deliver(message, consumer) {
       const group = slots[consumer]!.group;
       const delivery = deliveries.open(message, consumer, incarnations[consumer]!, sim.now);
-      // Each accepted copy's first delivery is not a redelivery: count attempts beyond the copies.
-      const attempt = Math.max(1, messages.recordDelivery(message, group) - messages.copies[message]! + 1);
+      // Each accepted copy's first delivery is not a redelivery: count attempts beyond the copies. A record of an
+      // open or aborted transaction is one stored copy, though not accepted.
+      const copies = Math.max(1, messages.copies[message]!);
+      const attempt = Math.max(1, messages.recordDelivery(message, group) - copies + 1);
       observer.delivered(message, group, consumer, attempt, sim.now - messages.acceptedAt[message]!, sim.now);
       toConsumer[consumer]!.send(consumers[consumer]!.receive, delivery);
       return delivery;
@@ -169,7 +182,16 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         processing: sampler(spec.processing, `consumer:${name}:processing`),
         idempotency: guards[group]!,
       };
-      const wiring = { sim, messages, deliveries, observer, toBroker: link(endpoint, brokerEnd), broker, incarnations };
+      const wiring = {
+        sim,
+        messages,
+        deliveries,
+        observer,
+        effects,
+        toBroker: link(endpoint, brokerEnd),
+        broker,
+        incarnations,
+      };
       consumers.push(new Consumer(options, wiring));
     }
   });

@@ -1,5 +1,6 @@
 import type { BrokerContext } from "../broker.js";
 import type { Coordinator, MemberClient } from "./coordinator.js";
+import type { ReadIsolation } from "./isolation.js";
 import { Lanes } from "./lanes.js";
 import type { TopicLog } from "./log.js";
 import type { Member } from "./member.js";
@@ -46,6 +47,7 @@ export class ConsumerClients implements MemberClient {
     private readonly log: TopicLog,
     private readonly offsets: GroupOffsets,
     private readonly coordinator: Coordinator,
+    private readonly isolation: ReadIsolation,
   ) {
     this.current = new Array<Member | null>(context.consumers.length).fill(null);
     this.lastCommitAt = new Float64Array(context.consumers.length);
@@ -68,12 +70,18 @@ export class ConsumerClients implements MemberClient {
     this.poll(member);
   }
 
-  /** A record was appended: the partition's owner in each group, if waiting in poll(), gets it now. */
+  /**
+   * Records became readable (appended, or a transaction ended): the partition's
+   * owner in each group, if waiting in poll() and not already past them, gets them now.
+   */
   dataArrived(partition: number): void {
-    for (const { ownership } of this.coordinator.groups) {
+    const readableEnd = this.isolation.end(partition);
+    this.coordinator.groups.forEach(({ ownership }, group) => {
       const owner = ownership.owner[partition];
-      if (owner?.parked && ownership.revoking[partition] === 0) this.wake(owner);
-    }
+      if (!owner?.parked || ownership.revoking[partition] !== 0) return;
+      if (this.offsets.position[group]![partition]! >= readableEnd) return;
+      this.wake(owner);
+    });
   }
 
   catchUp(member: Member): void {
@@ -130,6 +138,8 @@ export class ConsumerClients implements MemberClient {
     const member = this.current[consumer];
     this.current[consumer] = null;
     if (!member) return;
+    // The crash aborts the member's open transaction: what it wrote is never seen downstream.
+    if (this.options.commit === "transactional") this.context.effects.discard(consumer, member.incarnation);
     this.catchUp(member);
     member.busy = false;
     member.parked = false;
@@ -202,19 +212,23 @@ export class ConsumerClients implements MemberClient {
     const position = this.offsets.position[member.group]!;
     const first = member.nextPartition % owned.length;
     let filled = -1;
+    let passedOver = 0;
     for (let k = 0; k < owned.length && batch.length < max; k++) {
       const index = (first + k) % owned.length;
       const partition = owned[index]!;
       if (!this.coordinator.fetches(member, partition)) continue;
       this.offsets.prepareRead(member.group, partition);
-      const end = this.log.end[partition]!;
+      const end = this.isolation.end(partition);
       while (position[partition]! < end && batch.length < max) {
-        batch.push(this.log.message(partition, position[partition]!));
+        const message = this.log.message(partition, position[partition]!);
         position[partition]!++;
+        if (this.isolation.skips(message)) passedOver++;
+        else batch.push(message);
       }
       if (batch.length === max) filled = index;
     }
     member.nextPartition = filled >= 0 ? filled : first + 1;
+    if (passedOver > 0) this.offsets.returned(member.group, passedOver);
     return batch;
   }
 
@@ -246,10 +260,29 @@ export class ConsumerClients implements MemberClient {
    * new records right there would let it start more than its concurrency.
    */
   private batchDone(member: Member): void {
+    if (this.options.commit === "transactional") this.commitTransaction(member);
     member.busy = false;
     this.watchdog.stop(member);
     member.pollPending = true;
     this.context.sim.schedule(0, this.onPollDue, member.serial);
+  }
+
+  /**
+   * commit: transactional, at the end of a batch: sendOffsetsToTransaction with
+   * the member's positions, then commitTransaction, which makes the batch's
+   * side effects visible. It fails, aborting the transaction, when the member
+   * is no longer in the group or lost one of its partitions (a kicked zombie:
+   * ProducerFencedException / CommitFailedException), or the broker is down.
+   */
+  private commitTransaction(member: Member): void {
+    const { effects, sim } = this.context;
+    const fenced = member.owned.some((partition) => !this.coordinator.accepts(member, partition));
+    if (!this.up || !member.inGroup || fenced) {
+      effects.discard(member.consumer, member.incarnation);
+      return;
+    }
+    this.commitPositions(member);
+    effects.commit(member.consumer, member.incarnation, sim.now);
   }
 
   /** A record whose processing failed: the application logs it and moves on (Kafka has no per-record nack). */

@@ -36,8 +36,10 @@ export class Intake {
     private readonly context: BrokerContext,
     private readonly options: KafkaOptions,
     private readonly isUp: () => boolean,
-    /** Called for each record the broker accepted. */
+    /** Called for each record the broker accepted (or, for a transactional producer, wrote). */
     private readonly append: (message: number) => void,
+    /** Producers write in transactions: a record is accepted when its transaction commits, not when written. */
+    private readonly transactional = false,
   ) {
     const producers = context.names.producers.length;
     this.sticky = new Array<StickyPartitioner | undefined>(producers).fill(undefined);
@@ -87,7 +89,7 @@ export class Intake {
       this.context.confirmDuplicate(message);
       return;
     }
-    this.context.accept(message);
+    if (!this.transactional) this.context.accept(message);
     this.append(message);
   }
 

@@ -3,9 +3,11 @@ import type { Broker, BrokerContext } from "../broker.js";
 import { ConsumerClients } from "./clients.js";
 import { Coordinator } from "./coordinator.js";
 import { Intake } from "./intake.js";
+import { ReadIsolation } from "./isolation.js";
 import { TopicLog } from "./log.js";
 import { GroupOffsets } from "./offsets.js";
 import type { KafkaOptions } from "./settings.js";
+import { ProducerTransactions } from "./transactions.js";
 
 /**
  * Apache Kafka (4.0 defaults): one topic of `partitions` partitions on a
@@ -28,6 +30,8 @@ class KafkaBroker implements Broker {
   private readonly coordinator: Coordinator;
   private readonly clients: ConsumerClients;
   private readonly intake: Intake;
+  /** Null unless producers are transactional (transaction.interval.ms is set). */
+  private readonly transactions: ProducerTransactions | null;
 
   constructor(
     private readonly context: BrokerContext,
@@ -36,13 +40,29 @@ class KafkaBroker implements Broker {
     this.log = new TopicLog(options.partitions);
     this.offsets = new GroupOffsets(context, options, this.log);
     this.coordinator = new Coordinator(context, options, this.offsets);
-    this.clients = new ConsumerClients(context, options, this.log, this.offsets, this.coordinator);
+    const interval = options.transactionInterval;
+    this.transactions =
+      interval === null
+        ? null
+        : new ProducerTransactions(
+            context,
+            { ...options, transactionInterval: interval },
+            () => this.up,
+            (partition) => this.clients.dataArrived(partition),
+          );
+    const isolation = new ReadIsolation(this.log, this.transactions, options.readCommitted);
+    this.clients = new ConsumerClients(context, options, this.log, this.offsets, this.coordinator, isolation);
     this.coordinator.connect(this.clients);
+    // Consume-transform-produce: a group's side effects are its output writes, visible only once committed.
+    if (options.commit === "transactional") {
+      for (let group = 0; group < context.groupCount; group++) context.effects.holdUntilCommit(group);
+    }
     this.intake = new Intake(
       context,
       options,
       () => this.up,
       (message) => this.append(message),
+      this.transactions !== null,
     );
     this.clients.joinAll();
   }
@@ -79,6 +99,14 @@ class KafkaBroker implements Broker {
     this.clients.brokerUp();
   }
 
+  producerDown(producer: number): void {
+    this.transactions?.producerDown(producer);
+  }
+
+  producerUp(producer: number): void {
+    this.transactions?.producerUp(producer);
+  }
+
   /**
    * Held for a group: every stored record from the group's committed offset
    * on (it will be returned again if not already), unless retention deleted
@@ -103,9 +131,12 @@ class KafkaBroker implements Broker {
   }
 
   private append(message: number): void {
+    // A transactional producer's retry of a record its open transaction already holds: the sequence number gives it away.
+    if (this.transactions?.isOpen(message)) return;
     const partition = this.context.messages.partition[message]!;
     this.offsets.expire(partition);
-    this.log.append(partition, message);
+    const offset = this.log.append(partition, message);
+    this.transactions?.written(message, partition, offset);
     this.offsets.appended();
     this.clients.dataArrived(partition);
   }

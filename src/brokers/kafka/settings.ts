@@ -74,6 +74,23 @@ const producer = {
   "request.timeout.ms": positiveMillis(30_000, "a produce request with no answer this long is retried"),
   "retry.backoff.ms": millis(100, "wait before the first retry; doubles per consecutive failure, with 20% jitter"),
   "retry.backoff.max.ms": millis(1000, "the longest wait between retries (before jitter)"),
+  "transaction.interval.ms": z.number().int().positive().optional().meta({
+    description:
+      "queuesim: every producer instance is a transactional producer (transactional.id = its instance name) that commits its open transaction this long after the transaction's first record was written; unset: no transactions",
+  }),
+  "transaction.timeout.ms": z
+    .number()
+    .int()
+    .positive()
+    .max(900_000, {
+      message:
+        "the broker refuses a transaction.timeout.ms above transaction.max.timeout.ms (900000, 15 min): InvalidTxnTimeoutException",
+    })
+    .default(60_000)
+    .meta({
+      description:
+        "the transaction coordinator aborts a transaction still open this long after it began (milliseconds; broker max 15 min)",
+    }),
 };
 
 const consumer = {
@@ -85,9 +102,13 @@ const consumer = {
     description: "commit the position of records already returned, at the next poll after auto.commit.interval.ms",
   }),
   "auto.commit.interval.ms": millis(5000, "time between automatic commits"),
-  commit: z.enum(["after-processing", "before-processing"]).optional().meta({
+  commit: z.enum(["after-processing", "before-processing", "transactional"]).optional().meta({
     description:
-      "queuesim, with enable.auto.commit false: the application commits each record after processing it (at-least-once), or commits each batch as soon as poll returns it (at-most-once). Default after-processing",
+      "queuesim, with enable.auto.commit false: the application commits each record after processing it (at-least-once), commits each batch as soon as poll returns it (at-most-once), or writes each batch's side effects and offsets in one transaction committed at the end of the batch (exactly-once effects). Default after-processing",
+  }),
+  "isolation.level": z.enum(["read_uncommitted", "read_committed"]).default("read_uncommitted").meta({
+    description:
+      "read_uncommitted returns every record, aborted ones too; read_committed returns only committed records, up to the last stable offset (an open transaction holds back every later record of its partition)",
   }),
   "auto.offset.reset": z.enum(["latest", "earliest"]).default("latest").meta({
     description:
@@ -126,6 +147,15 @@ export const kafkaSettingsSchema = z
         message: `delivery.timeout.ms must be at least linger.ms + request.timeout.ms (${lingerAndRequest}); Kafka refuses it otherwise (ConfigException)`,
       });
     }
+    const interval = settings["transaction.interval.ms"];
+    if (interval !== undefined && interval >= settings["transaction.timeout.ms"]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["transaction.interval.ms"],
+        message:
+          "transaction.interval.ms must be lower than transaction.timeout.ms: the coordinator would abort every transaction before the producer commits it",
+      });
+    }
     if (settings["enable.auto.commit"] && settings.commit !== undefined) {
       ctx.addIssue({
         code: "custom",
@@ -158,10 +188,15 @@ export interface KafkaOptions {
   requestTimeout: number;
   retryBackoff: number;
   retryBackoffMax: number;
+  /** Microseconds a producer transaction stays open before its producer commits it; null: no transactions. */
+  transactionInterval: number | null;
+  /** Microseconds after its start at which the coordinator aborts a transaction still open. */
+  transactionTimeout: number;
   strategy: "range" | "cooperative-sticky";
   autoCommit: boolean;
   autoCommitInterval: number;
-  commit: "auto" | "after-processing" | "before-processing";
+  commit: "auto" | "after-processing" | "before-processing" | "transactional";
+  readCommitted: boolean;
   autoOffsetReset: "latest" | "earliest";
   maxPollRecords: number;
   fetchMaxWait: number;
@@ -192,10 +227,14 @@ export function kafkaOptions(settings: KafkaSettings, partitions: number): Kafka
     requestTimeout: settings["request.timeout.ms"] * MICROS_PER_MS,
     retryBackoff: settings["retry.backoff.ms"] * MICROS_PER_MS,
     retryBackoffMax: settings["retry.backoff.max.ms"] * MICROS_PER_MS,
+    transactionInterval:
+      settings["transaction.interval.ms"] === undefined ? null : settings["transaction.interval.ms"] * MICROS_PER_MS,
+    transactionTimeout: settings["transaction.timeout.ms"] * MICROS_PER_MS,
     strategy: settings["partition.assignment.strategy"],
     autoCommit,
     autoCommitInterval: settings["auto.commit.interval.ms"] * MICROS_PER_MS,
     commit: autoCommit ? "auto" : (settings.commit ?? "after-processing"),
+    readCommitted: settings["isolation.level"] === "read_committed",
     autoOffsetReset: settings["auto.offset.reset"],
     maxPollRecords: settings["max.poll.records"],
     fetchMaxWait: settings["fetch.max.wait.ms"] * MICROS_PER_MS,

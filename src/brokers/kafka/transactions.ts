@@ -1,0 +1,153 @@
+import type { BrokerContext } from "../broker.js";
+import type { KafkaOptions } from "./settings.js";
+
+/** Where a record stands in its producer's transaction; records of non-transactional producers stay `none`. */
+const State = { none: 0, open: 1, aborted: 2 } as const;
+
+interface Transaction {
+  producer: number;
+  /** Message ids in write order. */
+  records: number[];
+  /** Partition → the offset of the transaction's first record there: what holds that partition's LSO back. */
+  firstOffset: Map<number, number>;
+  commitEvent: number;
+  timeoutEvent: number;
+}
+
+/**
+ * Transactional producers (transactional.id = the producer instance's name).
+ * A producer's records join its open transaction as they are written; the
+ * producer commits it transaction.interval.ms after its first record, and
+ * only then are its records confirmed to it (accepted). Until then they sit
+ * in the log, and each partition's last stable offset (LSO) stops at the
+ * first record of the earliest open transaction there: read_committed
+ * consumers read no further, even records of other producers.
+ *
+ * A transaction aborts, refusing its records to the producer, when:
+ * - its producer crashed and restarts: initTransactions with the same
+ *   transactional.id bumps the epoch and aborts what the old one left open;
+ * - transaction.timeout.ms after it began, the coordinator aborts it (a
+ *   crashed producer that does not come back leaves its partitions stuck
+ *   until then);
+ * - its producer tries to commit while the broker is down (the commit fails
+ *   and the application aborts).
+ * Aborted records stay in the log: read_uncommitted consumers return them,
+ * read_committed ones skip them.
+ */
+export class ProducerTransactions {
+  private readonly open: (Transaction | null)[];
+  private readonly down: Uint8Array;
+  private state = new Uint8Array(1024);
+  private readonly onCommitDue = (producer: number): void => {
+    const transaction = this.open[producer];
+    if (!transaction) return;
+    transaction.commitEvent = -1;
+    this.end(transaction, this.isUp());
+  };
+  private readonly onTimeout = (producer: number): void => {
+    const transaction = this.open[producer];
+    if (!transaction) return;
+    transaction.timeoutEvent = -1;
+    this.end(transaction, false);
+  };
+
+  constructor(
+    private readonly context: BrokerContext,
+    private readonly options: KafkaOptions & { transactionInterval: number },
+    private readonly isUp: () => boolean,
+    /** Called for each partition whose LSO moved, or whose records were aborted. */
+    private readonly settled: (partition: number) => void,
+  ) {
+    const producers = context.names.producers.length;
+    this.open = new Array<Transaction | null>(producers).fill(null);
+    this.down = new Uint8Array(producers);
+  }
+
+  /** Whether `message` was written and waits in an open transaction (a retry of it is not written again). */
+  isOpen(message: number): boolean {
+    return message < this.state.length && this.state[message] === State.open;
+  }
+
+  isAborted(message: number): boolean {
+    return message < this.state.length && this.state[message] === State.aborted;
+  }
+
+  /** A record of a transactional producer was appended at `offset` of `partition`: it joins the open transaction. */
+  written(message: number, partition: number, offset: number): void {
+    const producer = this.context.messages.producer[message]!;
+    const transaction = this.open[producer] ?? this.begin(producer);
+    transaction.records.push(message);
+    if (!transaction.firstOffset.has(partition)) transaction.firstOffset.set(partition, offset);
+    this.mark(message, State.open);
+    this.context.appendTentatively(message);
+  }
+
+  /** The last stable offset: the first offset of the earliest open transaction in the partition, or the log end. */
+  lastStableOffset(partition: number, logEnd: number): number {
+    let stable = logEnd;
+    for (const transaction of this.open) {
+      const first = transaction?.firstOffset.get(partition);
+      if (first !== undefined && first < stable) stable = first;
+    }
+    return stable;
+  }
+
+  /** A crashed producer commits nothing: its open transaction waits for its restart or the timeout. */
+  producerDown(producer: number): void {
+    this.down[producer] = 1;
+    const transaction = this.open[producer];
+    if (transaction && transaction.commitEvent !== -1) {
+      this.context.sim.cancel(transaction.commitEvent);
+      transaction.commitEvent = -1;
+    }
+  }
+
+  /** initTransactions with the same transactional.id fences the old epoch and aborts its open transaction. */
+  producerUp(producer: number): void {
+    this.down[producer] = 0;
+    const transaction = this.open[producer];
+    if (transaction) this.end(transaction, false);
+  }
+
+  private begin(producer: number): Transaction {
+    const { sim } = this.context;
+    const transaction: Transaction = {
+      producer,
+      records: [],
+      firstOffset: new Map(),
+      // A record a crashed producer had on the wire opens a transaction nobody will commit.
+      commitEvent:
+        this.down[producer] === 1 ? -1 : sim.schedule(this.options.transactionInterval, this.onCommitDue, producer),
+      timeoutEvent: sim.schedule(this.options.transactionTimeout, this.onTimeout, producer),
+    };
+    this.open[producer] = transaction;
+    return transaction;
+  }
+
+  /** Commits (every record confirmed to the producer) or aborts (every record refused) a transaction. */
+  private end(transaction: Transaction, committed: boolean): void {
+    const { sim } = this.context;
+    this.open[transaction.producer] = null;
+    if (transaction.commitEvent !== -1) sim.cancel(transaction.commitEvent);
+    if (transaction.timeoutEvent !== -1) sim.cancel(transaction.timeoutEvent);
+    for (const message of transaction.records) {
+      this.mark(message, committed ? State.none : State.aborted);
+      if (committed) this.context.accept(message);
+      else this.context.reject(message);
+    }
+    // Partitions in ascending order, whatever order the transaction first wrote them in.
+    const partitions = [...transaction.firstOffset.keys()].sort((a, b) => a - b);
+    for (const partition of partitions) this.settled(partition);
+  }
+
+  private mark(message: number, state: number): void {
+    if (message >= this.state.length) {
+      let length = this.state.length;
+      while (length <= message) length *= 2;
+      const grown = new Uint8Array(length);
+      grown.set(this.state);
+      this.state = grown;
+    }
+    this.state[message] = state;
+  }
+}
