@@ -1,4 +1,4 @@
-import { ProducerView } from "../../model/messages.js";
+import { ProducerView, PublishOutcome } from "../../model/messages.js";
 import {
   failSend,
   type ProducerClient,
@@ -98,6 +98,13 @@ class KafkaProducerClient implements ProducerClient {
   }
 
   refused(message: number): void {
+    const { messages } = this.wiring;
+    if (this.held.has(message) && messages.outcome[message] === PublishOutcome.rejected) {
+      // A final refusal (its transaction aborted): the application hears of it, and nothing is retried.
+      messages.producerView[message] = ProducerView.nacked;
+      this.release(message);
+      return;
+    }
     if (!this.inFlight.has(message)) return;
     this.inFlight.delete(message);
     this.retryLater(message);

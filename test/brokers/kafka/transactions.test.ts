@@ -184,6 +184,33 @@ describe("kafka transactional producers and isolation.level", () => {
     expect(result.endToEnd.max).toBe(2_151_000);
   });
 
+  it("a commit due while the broker is down aborts: the producers hear of it, and the 4 records are not retried", () => {
+    // Both producers' transactions opened at 1.0 s and are due to commit at 1.25 s, inside the outage.
+    const { result } = runKafka(
+      {
+        duration: "3s",
+        broker: {
+          profile: "kafka",
+          serviceTime: 0,
+          settings: {
+            "group.initial.rebalance.delay.ms": 0,
+            "linger.ms": 0,
+            "transaction.interval.ms": 250,
+            "isolation.level": "read_committed",
+          },
+        },
+        producers: [{ name: "p", instances: 2, arrival: { process: "constant", rate: "10/s" } }],
+        consumers: [{ group: "g", processing: "1ms" }],
+        faults: [{ at: "1200ms", crash: "broker", restartAfter: "200ms" }],
+      },
+      {},
+    );
+    expect(result.counts.rejected).toBe(4);
+    expect(result.counts.consumed).toBe(result.counts.published - 4);
+    expect(result.counts.lost).toBe(0);
+    expect(result.counts.unexpected).toBe(0);
+  });
+
   it("read_uncommitted consumes the 2 aborted records: unexpected, and the delivery check says so", () => {
     const { result } = hung({});
     expect(result.counts.rejected).toBe(2);
