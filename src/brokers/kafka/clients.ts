@@ -3,6 +3,7 @@ import type { Coordinator, MemberClient } from "./coordinator.js";
 import { Lanes } from "./lanes.js";
 import type { TopicLog } from "./log.js";
 import type { Member } from "./member.js";
+import type { Cluster } from "./replication.js";
 import type { GroupOffsets } from "./offsets.js";
 import type { KafkaOptions } from "./settings.js";
 import { PollWatchdog } from "./watchdog.js";
@@ -31,6 +32,8 @@ export class ConsumerClients implements MemberClient {
   private readonly dead: Member[] = [];
   private readonly lastCommitAt: Float64Array;
   private up = true;
+  /** Which partitions can be fetched now, and up to where (the high watermark). */
+  private cluster!: Pick<Cluster, "available" | "highWatermark">;
   private readonly memberOf = (serial: number): Member => this.coordinator.member(serial);
   private readonly watchdog: PollWatchdog;
   private readonly lanes: Lanes;
@@ -53,6 +56,10 @@ export class ConsumerClients implements MemberClient {
       coordinator.kick(member),
     );
     this.lanes = new Lanes(context, options.partitions, this.memberOf);
+  }
+
+  connect(cluster: Pick<Cluster, "available" | "highWatermark">): void {
+    this.cluster = cluster;
   }
 
   /** Every consumer instance joins its group when the run starts. */
@@ -116,7 +123,8 @@ export class ConsumerClients implements MemberClient {
     if (member === null) return;
     const partition = messages.partition[message]!;
     if (failed) this.skip(message, member.group);
-    if (this.options.commit === "after-processing" && this.coordinator.accepts(member, partition)) {
+    const stillInLog = this.log.holds(partition, message);
+    if (this.options.commit === "after-processing" && stillInLog && this.coordinator.accepts(member, partition)) {
       this.offsets.commit(member.group, partition, this.log.offsetOf(message) + 1);
     }
     if (!member.alive) return;
@@ -205,9 +213,10 @@ export class ConsumerClients implements MemberClient {
     for (let k = 0; k < owned.length && batch.length < max; k++) {
       const index = (first + k) % owned.length;
       const partition = owned[index]!;
-      if (!this.coordinator.fetches(member, partition)) continue;
+      if (!this.coordinator.fetches(member, partition) || !this.cluster.available(partition)) continue;
       this.offsets.prepareRead(member.group, partition);
-      const end = this.log.end[partition]!;
+      // Only records every in-sync replica has are returned.
+      const end = this.cluster.highWatermark[partition]!;
       while (position[partition]! < end && batch.length < max) {
         batch.push(this.log.message(partition, position[partition]!));
         position[partition]!++;
