@@ -110,7 +110,8 @@ export const faultSchema = z
       if (fault.target !== undefined && fault.target !== "broker" && !/^broker\/\d+$/.test(fault.target)) {
         ctx.addIssue({
           code: "custom",
-          message: "a broker crash targets the broker (every node, the default) or one node of a kafka cluster: broker/2",
+          message:
+            "a broker crash targets the broker (every node, the default) or one node of a kafka cluster: broker/2",
           path: ["target"],
         });
       }

@@ -260,7 +260,9 @@ export class Cluster {
       this.elect(partition, clean, "leader-failover");
       return;
     }
-    const unclean = this.options.uncleanElection ? replicas.find((b) => this.alive[b] === 1 && this.fenced[b] === 0) : undefined;
+    const unclean = this.options.uncleanElection
+      ? replicas.find((b) => this.alive[b] === 1 && this.fenced[b] === 0)
+      : undefined;
     if (unclean !== undefined) this.elect(partition, unclean, "unclean-leader-election");
     else this.goOffline(partition);
   }
