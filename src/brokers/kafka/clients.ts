@@ -3,8 +3,8 @@ import type { Coordinator, MemberClient } from "./coordinator.js";
 import { Lanes } from "./lanes.js";
 import type { TopicLog } from "./log.js";
 import type { Member } from "./member.js";
-import type { Cluster } from "./replication.js";
 import type { GroupOffsets } from "./offsets.js";
+import type { Cluster } from "./replication.js";
 import type { KafkaOptions } from "./settings.js";
 import { PollWatchdog } from "./watchdog.js";
 
