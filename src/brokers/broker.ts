@@ -27,10 +27,13 @@ export interface Broker {
   consumerDown(consumer: number): void;
   /** A crashed consumer instance is running again, with nothing in hand. */
   consumerUp(consumer: number): void;
-  /** The broker process crashed; what survives follows the profile's persistence settings. */
-  crash(): void;
-  /** The broker process is back. */
-  restart(): void;
+  /**
+   * The broker process crashed; what survives follows the profile's persistence settings.
+   * `node` (0-based) names one node of a cluster (only kafka models several); without it every node crashes.
+   */
+  crash(node?: number): void;
+  /** The broker process is back: one node, or every node without `node`. */
+  restart(node?: number): void;
   /** Visits every (message, group) the broker still holds: queued or delivered and not settled. */
   forEachHeld(visit: (message: number, group: number) => void): void;
   /** A producer instance crashed (optional: only profiles with producer-side state, such as transactions, care). */

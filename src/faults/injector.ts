@@ -129,7 +129,13 @@ export class FaultInjector {
       if (at < scenario.duration) sim.at(at, end, 0, Priority.control);
     };
 
-    if ("crash" in fault && fault.crash === "broker") {
+    if ("crash" in fault && fault.crash === "broker" && fault.target?.startsWith("broker/")) {
+      // One node of a cluster (broker/2 is node 1): the others go on serving.
+      const node = Number(fault.target.slice("broker/".length)) - 1;
+      const record = occurrence("broker-crash", fault.target);
+      this.world.broker.crash(node);
+      closeAt(record, now + (fault.restartAfter ?? scenario.duration), () => this.world.broker.restart(node));
+    } else if ("crash" in fault && fault.crash === "broker") {
       const record = occurrence("broker-crash", "broker");
       record.effects.deliveriesOpen = this.world.deliveries.inFlight;
       this.world.broker.crash();

@@ -28,7 +28,7 @@ const crashFault = z.strictObject({
   crash: z.enum(["consumer", "broker", "producer"]).meta({ description: "what crashes" }),
   target: z.string().optional().meta({
     description:
-      "consumer crash: an instance (billing/2), a group (billing: every instance) or billing/* (one at random)",
+      "consumer crash: an instance (billing/2), a group (billing: every instance) or billing/* (one at random); broker crash: broker (every node) or broker/2 (one node of a kafka cluster)",
   }),
   restartAfter: duration().optional().meta({ description: "restart after this long; default: at the end of duration" }),
   point: z.enum(["now", "after-receive", "after-side-effect", "after-dedup-record", "before-ack"]).default("now").meta({
@@ -107,10 +107,11 @@ export const faultSchema = z
       ctx.addIssue({ code: "custom", message: "crash points apply to consumer crashes only", path: ["point"] });
     }
     if ("crash" in fault && fault.crash === "broker") {
-      if (fault.target !== undefined && fault.target !== "broker") {
+      if (fault.target !== undefined && fault.target !== "broker" && !/^broker\/\d+$/.test(fault.target)) {
         ctx.addIssue({
           code: "custom",
-          message: "a broker crash has no target: the broker is the target",
+          message:
+            "a broker crash targets the broker (every node, the default) or one node of a kafka cluster: broker/2",
           path: ["target"],
         });
       }

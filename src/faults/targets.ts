@@ -31,6 +31,8 @@ export function faultTargetProblems(scenario: ParsedScenario): TargetProblem[] {
     const at = ["faults", index];
     if ("crash" in fault && fault.crash === "consumer" && fault.target !== undefined) {
       expect([...at, "target"], fault.target, consumerTargets, "a consumer group, instance or group/*");
+    } else if ("crash" in fault && fault.crash === "broker" && fault.target?.startsWith("broker/")) {
+      problems.push(...brokerNodeProblems(scenario, [...at, "target"], fault.target));
     } else if ("crash" in fault && fault.crash === "producer" && fault.target !== undefined) {
       expect([...at, "target"], fault.target, [...producers, ...producerInstances], "a producer or producer instance");
     } else if ("partition" in fault) {
@@ -88,4 +90,23 @@ export function faultTargetProblems(scenario: ParsedScenario): TargetProblem[] {
     }
   });
   return problems;
+}
+
+/**
+ * A broker crash aimed at one node (broker/2, 1-based like consumer
+ * instances) needs a profile that models several nodes: only kafka, with its
+ * `brokers` count. Every other profile is one node, named `broker`.
+ */
+function brokerNodeProblems(scenario: ParsedScenario, path: (string | number)[], target: string): TargetProblem[] {
+  const section = scenario.broker as { profile: string; brokers?: number };
+  const nodes = section.brokers ?? 1;
+  // Highest first: a node past the end is most likely meant as the last one.
+  const names = [...Array.from({ length: nodes }, (_, i) => `broker/${nodes - i}`), "broker"];
+  if (section.profile !== "kafka") {
+    const message = `"${target}": profile ${section.profile} models a single broker node; crash it with target broker (or no target)`;
+    return [{ path, message, candidates: ["broker"] }];
+  }
+  if (names.includes(target)) return [];
+  const message = `"${target}" is not a broker of this cluster: broker.brokers is ${nodes}, so broker/1 to broker/${nodes}`;
+  return [{ path, message, candidates: names }];
 }

@@ -179,3 +179,31 @@ describe.each(priorityVariants)("profile %s with message priorities", (profile, 
     expect(limited.counts.dropped).toBeGreaterThan(0);
   });
 });
+
+// kafka is the one profile with several nodes: the contract also holds when one node of a 3-broker cluster crashes.
+describe("profile kafka, 3-broker cluster with RF 3", () => {
+  const cluster = (target: string) =>
+    workload("kafka", {
+      broker: {
+        profile: "kafka",
+        partitions: 3,
+        brokers: 3,
+        settings: { "default.replication.factor": 3, "broker.session.timeout.ms": 2000 },
+      },
+      faults: [{ at: "7s", crash: "broker", target, restartAfter: "5s" }],
+    });
+
+  it("is deterministic through a single-node crash", () => {
+    const first = JSON.stringify(runScenario(parsed(cluster("broker/2"))).summary);
+    expect(JSON.stringify(runScenario(parsed(cluster("broker/2"))).summary)).toBe(first);
+  });
+
+  it("conserves messages and loses nothing (acks=all) when one node crashes", () => {
+    for (const target of ["broker/1", "broker/2", "broker/3"]) {
+      const result = simulate(parsed(cluster(target)));
+      expectConservation(result);
+      expect(result.counts.lost).toBe(0);
+      expect(result.faults.map((f) => f.target)).toEqual([target]);
+    }
+  });
+});

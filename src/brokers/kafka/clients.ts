@@ -5,6 +5,7 @@ import { Lanes } from "./lanes.js";
 import type { TopicLog } from "./log.js";
 import type { Member } from "./member.js";
 import type { GroupOffsets } from "./offsets.js";
+import type { Cluster } from "./replication.js";
 import type { KafkaOptions } from "./settings.js";
 import { PollWatchdog } from "./watchdog.js";
 
@@ -32,6 +33,8 @@ export class ConsumerClients implements MemberClient {
   private readonly dead: Member[] = [];
   private readonly lastCommitAt: Float64Array;
   private up = true;
+  /** Which partitions can be fetched now, and up to where (the high watermark). */
+  private cluster!: Pick<Cluster, "available" | "highWatermark">;
   private readonly memberOf = (serial: number): Member => this.coordinator.member(serial);
   private readonly watchdog: PollWatchdog;
   private readonly lanes: Lanes;
@@ -57,6 +60,10 @@ export class ConsumerClients implements MemberClient {
     this.lanes = new Lanes(context, options.partitions, this.memberOf);
   }
 
+  connect(cluster: Pick<Cluster, "available" | "highWatermark">): void {
+    this.cluster = cluster;
+  }
+
   /** Every consumer instance joins its group when the run starts. */
   joinAll(): void {
     for (const consumer of this.context.consumers) {
@@ -75,13 +82,18 @@ export class ConsumerClients implements MemberClient {
    * owner in each group, if waiting in poll() and not already past them, gets them now.
    */
   dataArrived(partition: number): void {
-    const readableEnd = this.isolation.end(partition);
+    const readableEnd = this.readableEnd(partition);
     this.coordinator.groups.forEach(({ ownership }, group) => {
       const owner = ownership.owner[partition];
       if (!owner?.parked || ownership.revoking[partition] !== 0) return;
       if (this.offsets.position[group]![partition]! >= readableEnd) return;
       this.wake(owner);
     });
+  }
+
+  /** Where polls of `partition` stop: the high watermark (what every in-sync replica has), or the LSO before it. */
+  private readableEnd(partition: number): number {
+    return this.isolation.end(partition, this.cluster.highWatermark[partition]!);
   }
 
   catchUp(member: Member): void {
@@ -124,7 +136,8 @@ export class ConsumerClients implements MemberClient {
     if (member === null) return;
     const partition = messages.partition[message]!;
     if (failed) this.skip(message, member.group);
-    if (this.options.commit === "after-processing" && this.coordinator.accepts(member, partition)) {
+    const stillInLog = this.log.holds(partition, message);
+    if (this.options.commit === "after-processing" && stillInLog && this.coordinator.accepts(member, partition)) {
       this.offsets.commit(member.group, partition, this.log.offsetOf(message) + 1);
     }
     if (!member.alive) return;
@@ -216,9 +229,9 @@ export class ConsumerClients implements MemberClient {
     for (let k = 0; k < owned.length && batch.length < max; k++) {
       const index = (first + k) % owned.length;
       const partition = owned[index]!;
-      if (!this.coordinator.fetches(member, partition)) continue;
+      if (!this.coordinator.fetches(member, partition) || !this.cluster.available(partition)) continue;
       this.offsets.prepareRead(member.group, partition);
-      const end = this.isolation.end(partition);
+      const end = this.readableEnd(partition);
       while (position[partition]! < end && batch.length < max) {
         const message = this.log.message(partition, position[partition]!);
         position[partition]!++;

@@ -1,6 +1,7 @@
 import { PublishOutcome } from "../../model/messages.js";
 import type { BrokerContext } from "../broker.js";
 import { partitionForKey, StickyPartitioner } from "./partitioner.js";
+import type { Cluster } from "./replication.js";
 import type { KafkaOptions } from "./settings.js";
 
 /**
@@ -14,9 +15,9 @@ import type { KafkaOptions } from "./settings.js";
  *   has waited linger.ms or a partition's batch reaches batch.size; then it
  *   sends every held batch at once, as Kafka's sender drains all partitions
  *   led by the broker it sends to. Records become visible only then.
- * - The write: refused while the broker is down (RF 1: the partition is
- *   offline), and with acks=all when min.insync.replicas exceeds the one
- *   replica there is (NotEnoughReplicas). Both errors are retriable: the
+ * - The write: refused while the partition's leader is down or the partition
+ *   is offline, and with acks=all while its ISR is smaller than
+ *   min.insync.replicas (NotEnoughReplicas). Both errors are retriable: the
  *   producer's client (producer-client.ts) sends the record again until
  *   delivery.timeout.ms. With acks=0 nobody answers: the record is lost unseen.
  */
@@ -26,7 +27,6 @@ export class Intake {
   private readonly held: number[][];
   private readonly heldBytes: Float64Array;
   private readonly lingerEvent: Float64Array;
-  private readonly refusesEveryWrite: boolean;
   private readonly onLinger = (producer: number): void => {
     this.lingerEvent[producer] = -1;
     this.send(producer);
@@ -35,18 +35,15 @@ export class Intake {
   constructor(
     private readonly context: BrokerContext,
     private readonly options: KafkaOptions,
-    private readonly isUp: () => boolean,
-    /** Called for each record the broker accepted (or, for a transactional producer, wrote). */
+    private readonly cluster: Pick<Cluster, "refuses" | "awaitsConfirm">,
+    /** Called for each record the leader takes: append it (and confirm it when acks and transactions allow). */
     private readonly append: (message: number) => void,
-    /** Producers write in transactions: a record is accepted when its transaction commits, not when written. */
-    private readonly transactional = false,
   ) {
     const producers = context.names.producers.length;
     this.sticky = new Array<StickyPartitioner | undefined>(producers).fill(undefined);
     this.held = Array.from({ length: producers }, () => []);
     this.heldBytes = new Float64Array(producers * options.partitions);
     this.lingerEvent = new Float64Array(producers).fill(-1);
-    this.refusesEveryWrite = options.acks === "all" && options.minInsyncReplicas > options.replicationFactor;
   }
 
   publish(message: number): void {
@@ -80,7 +77,7 @@ export class Intake {
   }
 
   private write(message: number): void {
-    if (!this.isUp() || this.refusesEveryWrite) {
+    if (this.cluster.refuses(this.context.messages.partition[message]!)) {
       if (this.options.acks !== "0") this.context.refuse(message);
       return;
     }
@@ -89,7 +86,8 @@ export class Intake {
       this.context.confirmDuplicate(message);
       return;
     }
-    if (!this.transactional) this.context.accept(message);
+    // Written but not yet replicated to the whole ISR: its confirm is on the way.
+    if (this.options.idempotent && this.cluster.awaitsConfirm(message)) return;
     this.append(message);
   }
 

@@ -6,32 +6,35 @@ import { Intake } from "./intake.js";
 import { ReadIsolation } from "./isolation.js";
 import { TopicLog } from "./log.js";
 import { GroupOffsets } from "./offsets.js";
+import { Cluster } from "./replication.js";
 import type { KafkaOptions } from "./settings.js";
 import { ProducerTransactions } from "./transactions.js";
 
 /**
  * Apache Kafka (4.0 defaults): one topic of `partitions` partitions on a
- * single broker, read by every scenario consumer group as a Kafka consumer
- * group with its own committed offsets. See docs/brokers/kafka.md.
+ * cluster of `brokers` brokers, read by every scenario consumer group as a
+ * Kafka consumer group with its own committed offsets. See docs/brokers/kafka.md.
  *
- * The broker process is the only replica (replication factor 1). While it is
- * down every partition is offline: writes are refused, nothing is fetched and
- * commits fail. Its log lives in the page cache, which a process crash keeps,
- * so every accepted record survives a crash.
+ * Replication, leadership and the high watermark are in replication.ts. A
+ * partition whose leader is down is offline: writes are refused and nothing
+ * is fetched. The group coordinator stays available while any broker is up.
+ * A broker's log lives in the page cache, which a process crash keeps.
  */
 export function createKafkaBroker(context: BrokerContext, options: KafkaOptions): Broker {
   return new KafkaBroker(context, options);
 }
 
 class KafkaBroker implements Broker {
-  private up = true;
   private readonly log: TopicLog;
+  private readonly cluster: Cluster;
   private readonly offsets: GroupOffsets;
   private readonly coordinator: Coordinator;
   private readonly clients: ConsumerClients;
   private readonly intake: Intake;
   /** Null unless producers are transactional (transaction.interval.ms is set). */
   private readonly transactions: ProducerTransactions | null;
+  /** False while every broker is down: the transaction coordinator with them. */
+  private up = true;
 
   constructor(
     private readonly context: BrokerContext,
@@ -50,20 +53,29 @@ class KafkaBroker implements Broker {
             () => this.up,
             (partition) => this.clients.dataArrived(partition),
           );
-    const isolation = new ReadIsolation(this.log, this.transactions, options.readCommitted);
+    const isolation = new ReadIsolation(this.transactions, options.readCommitted);
     this.clients = new ConsumerClients(context, options, this.log, this.offsets, this.coordinator, isolation);
     this.coordinator.connect(this.clients);
     // Consume-transform-produce: a group's side effects are its output writes, visible only once committed.
     if (options.commit === "transactional") {
       for (let group = 0; group < context.groupCount; group++) context.effects.holdUntilCommit(group);
     }
-    this.intake = new Intake(
-      context,
-      options,
-      () => this.up,
-      (message) => this.append(message),
-      this.transactions !== null,
-    );
+    this.cluster = new Cluster(context, options, this.log, {
+      readable: (partition) => this.clients.dataArrived(partition),
+      truncate: (partition, end, reason) => this.offsets.truncated(partition, end, reason),
+      clusterDown: () => {
+        this.up = false;
+        this.clients.brokerDown();
+        this.coordinator.brokerDown();
+      },
+      clusterUp: () => {
+        this.up = true;
+        this.coordinator.brokerUp();
+        this.clients.brokerUp();
+      },
+    });
+    this.clients.connect(this.cluster);
+    this.intake = new Intake(context, options, this.cluster, (message) => this.append(message));
     this.clients.joinAll();
   }
 
@@ -87,16 +99,15 @@ class KafkaBroker implements Broker {
     this.clients.consumerUp(consumer);
   }
 
-  crash(): void {
-    this.clients.brokerDown();
-    this.coordinator.brokerDown();
-    this.up = false;
+  /** One broker (0-based), or every broker of the cluster when `node` is not given. */
+  crash(node?: number): void {
+    if (node !== undefined) this.cluster.crash(node);
+    else for (let broker = 0; broker < this.cluster.brokers; broker++) this.cluster.crash(broker);
   }
 
-  restart(): void {
-    this.up = true;
-    this.coordinator.brokerUp();
-    this.clients.brokerUp();
+  restart(node?: number): void {
+    if (node !== undefined) this.cluster.restart(node);
+    else for (let broker = 0; broker < this.cluster.brokers; broker++) this.cluster.restart(broker);
   }
 
   producerDown(producer: number): void {
@@ -130,14 +141,19 @@ class KafkaBroker implements Broker {
     });
   }
 
+  /** The leader appends a record; with acks=all and followers in the ISR, its confirm waits for them. */
   private append(message: number): void {
     // A transactional producer's retry of a record its open transaction already holds: the sequence number gives it away.
     if (this.transactions?.isOpen(message)) return;
     const partition = this.context.messages.partition[message]!;
+    // A transactional producer's records are confirmed when their transaction commits, not when written.
+    const confirmNow = this.transactions === null && this.cluster.confirmsOnAppend(partition);
+    const confirmLater = this.transactions === null && !confirmNow;
+    if (confirmNow) this.context.accept(message);
     this.offsets.expire(partition);
     const offset = this.log.append(partition, message);
     this.transactions?.written(message, partition, offset);
     this.offsets.appended();
-    this.clients.dataArrived(partition);
+    this.cluster.appended(partition, message, confirmLater);
   }
 }

@@ -42,6 +42,17 @@ export class TopicLog {
     return this.offsets[message]!;
   }
 
+  /** Whether `message` is still in its partition's log (a leader failover may have cut it off). */
+  holds(partition: number, message: number): boolean {
+    const offset = this.offsets[message]!;
+    return offset < this.end[partition]! && this.records[partition]![offset] === message;
+  }
+
+  /** A new leader's log ends at `end`: records from there on are gone, and the next append gets offset `end`. */
+  truncate(partition: number, end: number): void {
+    this.end[partition] = Math.max(end, this.start[partition]!);
+  }
+
   /**
    * Deletes, from the head of a partition, every record accepted at or before
    * `cutoff`, calling `deleted(offset)` for each first. Records were appended

@@ -1,4 +1,4 @@
-import { Fate } from "../../model/messages.js";
+import { Fate, PublishOutcome } from "../../model/messages.js";
 import type { BrokerContext } from "../broker.js";
 import type { TopicLog } from "./log.js";
 import type { KafkaOptions } from "./settings.js";
@@ -78,6 +78,27 @@ export class GroupOffsets {
       }
     });
     if (deleted > 0) for (let group = 0; group < this.lag.length; group++) this.refreshLag(group);
+  }
+
+  /**
+   * A leader failover cut the partition's log back to `end`. Accepted records
+   * past it are lost to every group that had not consumed them. A position or
+   * commit past the new end is out of range (OffsetOutOfRange): the group
+   * resumes per auto.offset.reset, at the new end or at the log start.
+   */
+  truncated(partition: number, end: number, reason: string): void {
+    const { messages } = this.context;
+    for (let offset = end; offset < this.log.end[partition]!; offset++) {
+      if (messages.outcome[this.log.message(partition, offset)] !== PublishOutcome.accepted) continue;
+      for (let group = 0; group < this.position.length; group++) this.dropUnread(group, partition, offset, reason);
+    }
+    this.log.truncate(partition, end);
+    const resumeAt = this.options.autoOffsetReset === "latest" ? this.log.end[partition]! : this.log.start[partition]!;
+    for (let group = 0; group < this.position.length; group++) {
+      if (this.position[group]![partition]! > this.log.end[partition]!) this.position[group]![partition] = resumeAt;
+      if (this.committed[group]![partition]! > this.log.end[partition]!) this.committed[group]![partition] = resumeAt;
+      this.refreshLag(group);
+    }
   }
 
   /** Whether a record is past retention, deleted or not yet swept. */

@@ -28,20 +28,26 @@ const broker = {
     description:
       "records older than this are deleted, consumed or not (7 days); -1 = keep forever. Unread deleted records are dropped",
   }),
-  "default.replication.factor": z
-    .number()
-    .int()
-    .min(1)
-    .max(1, {
-      message:
-        "queuesim models one broker, and Kafka refuses a replication factor larger than its broker count (InvalidReplicationFactorException)",
-    })
-    .default(1)
-    .meta({ description: "replicas per partition; only 1 fits the single broker queuesim models" }),
+  "default.replication.factor": z.number().int().min(1).default(1).meta({
+    description:
+      "replicas per partition, at most broker.brokers (Kafka refuses more: InvalidReplicationFactorException)",
+  }),
   "min.insync.replicas": z.number().int().positive().default(1).meta({
     description:
       "with acks=all, a write needs this many in-sync replicas; above the replication factor every such write fails (NotEnoughReplicas)",
   }),
+  "unclean.leader.election.enable": z.boolean().default(false).meta({
+    description:
+      "when no in-sync replica is left, let an out-of-sync one lead: the partition comes back sooner, and what that replica lacks is lost",
+  }),
+  "replica.lag.time.max.ms": positiveMillis(
+    30_000,
+    "the leader drops from the ISR a follower that has not fetched (caught up) for this long",
+  ),
+  "broker.session.timeout.ms": positiveMillis(
+    9000,
+    "KRaft: the controller fences a broker it has not heard from for this long, removes it from every ISR and moves its leaderships",
+  ),
   "group.initial.rebalance.delay.ms": millis(
     3000,
     "how long a group forming from empty waits for more members, extended while members keep joining",
@@ -176,8 +182,15 @@ export interface KafkaOptions {
   acks: "all" | "1" | "0";
   /** Retried records already written are confirmed, not appended again. */
   idempotent: boolean;
+  /** Brokers in the cluster; partition replicas are placed on them (placement.ts). */
+  brokers: number;
   replicationFactor: number;
   minInsyncReplicas: number;
+  /** Microseconds from a leader's append to a follower having the record. */
+  replicationDelay: number;
+  uncleanElection: boolean;
+  replicaLagTimeMax: number;
+  brokerSessionTimeout: number;
   initialRebalanceDelay: number;
   batchSize: number;
   linger: number;
@@ -207,7 +220,16 @@ export interface KafkaOptions {
 
 const MICROS_PER_MS = 1000;
 
-export function kafkaOptions(settings: KafkaSettings, partitions: number): KafkaOptions {
+/** The cluster's shape, from the broker section beside `settings`. */
+export interface KafkaTopology {
+  partitions: number;
+  brokers: number;
+  /** Microseconds. */
+  replicationDelay: number;
+}
+
+export function kafkaOptions(settings: KafkaSettings, topology: KafkaTopology): KafkaOptions {
+  const { partitions, brokers, replicationDelay } = topology;
   const acks = String(settings.acks);
   const autoCommit = settings["enable.auto.commit"];
   return {
@@ -216,8 +238,13 @@ export function kafkaOptions(settings: KafkaSettings, partitions: number): Kafka
     acks: acks === "-1" ? "all" : (acks as "all" | "1" | "0"),
     // Idempotence needs acks=all; with other acks Kafka turns the default off.
     idempotent: settings["enable.idempotence"] && (acks === "all" || acks === "-1"),
+    brokers,
     replicationFactor: settings["default.replication.factor"],
     minInsyncReplicas: settings["min.insync.replicas"],
+    replicationDelay,
+    uncleanElection: settings["unclean.leader.election.enable"],
+    replicaLagTimeMax: settings["replica.lag.time.max.ms"] * MICROS_PER_MS,
+    brokerSessionTimeout: settings["broker.session.timeout.ms"] * MICROS_PER_MS,
     initialRebalanceDelay: settings["group.initial.rebalance.delay.ms"] * MICROS_PER_MS,
     batchSize: settings["batch.size"],
     linger: settings["linger.ms"] * MICROS_PER_MS,

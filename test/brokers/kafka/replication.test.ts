@@ -1,0 +1,193 @@
+// Proves the kafka cluster: acks=1 loses exactly the records not yet replicated when the leader fails over, acks=all loses none, min.insync.replicas refuses writes once the ISR shrinks, a dead follower in the ISR stalls acks=all writes and reads, unclean election trades loss for availability, and placement follows Kafka's default assignment.
+import { describe, expect, it } from "vitest";
+import { assignReplicas } from "../../../src/brokers/kafka/placement.js";
+import { validateScenario } from "../../../src/index.js";
+import { consumptions, runKafka } from "./run.js";
+
+/**
+ * Three brokers, one partition (leader broker/1, followers broker/2 and broker/3), a record every 1 ms
+ * (appended 5 us later, the default serviceTime), replicated 5 ms after the leader appended it.
+ */
+function cluster(settings: Record<string, unknown>, faults: unknown[], consumerSettings: Record<string, unknown> = {}) {
+  return runKafka({
+    duration: "40s",
+    broker: {
+      profile: "kafka",
+      brokers: 3,
+      replicationDelay: "5ms",
+      settings: {
+        "group.initial.rebalance.delay.ms": 0,
+        "linger.ms": 0,
+        "default.replication.factor": 3,
+        ...consumerSettings,
+        ...settings,
+      },
+    },
+    producers: [{ name: "p", arrival: { process: "constant", rate: "1000/s" } }],
+    consumers: [{ group: "billing", processing: "100us" }],
+    faults,
+  });
+}
+
+const crash = (target: string, at: string, restartAfter: string) => ({ at, crash: "broker", target, restartAfter });
+
+/** Times (us) of the first and last "rejected" lines, and how many there are. */
+function refusals(log: ReturnType<typeof cluster>["log"]) {
+  const times = log.matching("rejected").map((line) => Number(line.split(" ")[0]!.slice(2)));
+  return { count: times.length, first: times[0], last: times.at(-1) };
+}
+
+function dropReasons(log: ReturnType<typeof cluster>["log"]): Record<string, number> {
+  return log.matching("dropped").reduce<Record<string, number>>((count, line) => {
+    const reason = line.split(" ").at(-1)!;
+    count[reason] = (count[reason] ?? 0) + 1;
+    return count;
+  }, {});
+}
+
+describe("kafka replication", () => {
+  it("places replicas as Kafka's default assignment does, from start index 0", () => {
+    expect(assignReplicas(4, 3, 3).map((replicas) => [...replicas])).toEqual([
+      [0, 1, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [0, 2, 1],
+    ]);
+    expect(assignReplicas(3, 5, 2).map((replicas) => [...replicas])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
+  });
+
+  it("acks=1: a leader crash loses exactly the records appended in the last replicationDelay before it", () => {
+    // broker/1 dies at 2000.5 ms. Records appended at 1996.005-2000.005 ms would reach the followers 5 ms later,
+    // after the crash: 5 records. The controller fences broker/1 at 11000.5 ms (broker.session.timeout.ms 9 s) and
+    // elects broker/2, whose log lacks them: dropped as leader-failover. Meanwhile the partition has no leader.
+    const { result, log } = cluster({ acks: 1 }, [crash("broker/1", "2000500us", "20s")]);
+    expect(dropReasons(log)).toEqual({ "leader-failover": 5 });
+    expect(log.matching("dropped")[0]).toBe("t=11000500 dropped m1995 g0 leader-failover");
+    expect(result.counts.lost).toBe(5);
+    expect(refusals(log)).toEqual({ count: 9000, first: 2_001_005, last: 11_000_005 });
+    expect(result.counts.consumed).toBe(result.counts.accepted - 5);
+  });
+
+  it("acks=all: the same crash loses nothing; the 5 unreplicated records were never confirmed and are refused", () => {
+    const { result, log } = cluster({ acks: "all" }, [crash("broker/1", "2000500us", "20s")]);
+    expect(result.counts.lost).toBe(0);
+    expect(log.matching("dropped")).toEqual([]);
+    expect(result.counts.rejected).toBe(9005);
+    expect(log.matching("rejected").slice(-5)[0]).toBe("t=11000500 rejected m1995");
+    expect(result.counts.consumed).toBe(result.counts.accepted);
+  });
+
+  it("min.insync.replicas 2: with both followers down, acks=all writes wait, then are refused once the ISR shrinks", () => {
+    // Both followers die at 2000.5 ms and stay in the ISR until fenced at 11000.5 ms: writes are taken but wait
+    // for them (9 s). Then the ISR is the leader alone: NotEnoughReplicas until they return at 22000.5 ms and
+    // catch up one replication round trip later (22005.5 ms).
+    const { result, log } = cluster({ "min.insync.replicas": 2 }, [
+      crash("broker/2", "2000500us", "20s"),
+      crash("broker/3", "2000500us", "20s"),
+    ]);
+    expect(refusals(log)).toEqual({ count: 11_005, first: 11_001_005, last: 22_005_005 });
+    expect(result.counts.lost).toBe(0);
+    expect(result.endToEnd.max).toBe(9_004_600);
+  });
+
+  it("a dead follower still in the ISR stalls the high watermark until it is fenced (9 s) or dropped for lag (30 s)", () => {
+    // m1995 (appended at 1996.005 ms) would reach broker/3 at 2001.005 ms, after it died at 2000.5 ms: from m1995
+    // on, every record waits for a follower that will never fetch it.
+    const firstAfter = (sessionTimeout: number) => {
+      const { result, log } = cluster({ "broker.session.timeout.ms": sessionTimeout }, [
+        crash("broker/3", "2000500us", "35s"),
+      ]);
+      expect(result.counts.lost).toBe(0);
+      return { first: consumptions(log).find((c) => c.at > 2_100_000), max: result.endToEnd.max };
+    };
+    // Fenced by the controller at 11000.5 ms: it leaves the ISR and m1995 is consumed 100 us later.
+    expect(firstAfter(9000)).toEqual({ first: { at: 11_000_600, message: 1995 }, max: 9_004_600 });
+    // With a longer broker session, the leader drops it after replica.lag.time.max.ms: 30 s of stalled writes and reads.
+    expect(firstAfter(60_000)).toEqual({ first: { at: 32_000_600, message: 1995 }, max: 30_004_600 });
+  });
+
+  /** Followers die at 2000.5 ms (fenced at 11000.5), the leader at 12000.5 ms (fenced at 21000.5); all return 15 s later. */
+  const lastReplicaStanding = (unclean: boolean, consumerSettings: Record<string, unknown> = {}) =>
+    cluster(
+      { "unclean.leader.election.enable": unclean },
+      [
+        crash("broker/2", "2000500us", "15s"),
+        crash("broker/3", "2000500us", "15s"),
+        crash("broker/1", "12000500us", "15s"),
+      ],
+      consumerSettings,
+    );
+
+  it("unclean election off: the partition is offline until its last ISR replica returns, and nothing is lost", () => {
+    const { result, log } = lastReplicaStanding(false);
+    // broker/2 and broker/3 are back at 17000.5 ms but out of sync; broker/1, the ISR, returns at 27000.5 ms.
+    expect(refusals(log)).toEqual({ count: 15_000, first: 12_001_005, last: 27_000_005 });
+    expect(result.counts.lost).toBe(0);
+    expect(result.counts.consumed).toBe(result.counts.accepted);
+  });
+
+  it("unclean election on: an out-of-sync replica leads when the leader is fenced, and what it lacks is lost", () => {
+    const { result, log } = lastReplicaStanding(true);
+    // broker/2 (back since 17000.5 ms, holding the log up to 2 s) leads from 21000.5 ms: 6 s sooner than above.
+    expect(refusals(log)).toEqual({ count: 9000, first: 12_001_005, last: 21_000_005 });
+    // Every record after its log end is gone; the group had consumed all but the last 5 (m11995-m11999).
+    expect(dropReasons(log)).toEqual({ "unclean-leader-election": 5 });
+    expect(result.counts.lost).toBe(5);
+    // A group that had read nothing yet (it forms at 25 s) loses all of them: m1995 to m11999.
+    const late = lastReplicaStanding(true, { "group.initial.rebalance.delay.ms": 25_000 });
+    expect(dropReasons(late.log)).toEqual({ "unclean-leader-election": 10_005 });
+    expect(late.result.counts.lost).toBe(10_005);
+  });
+
+  it("validates a broker node target against the cluster size, and refuses it for single-node profiles", () => {
+    const issues = (broker: Record<string, unknown>, target: string) => {
+      const result = validateScenario({
+        name: "t",
+        duration: "1s",
+        broker,
+        producers: [{ name: "p", rate: "10/s" }],
+        consumers: [{ group: "g", processing: "1ms" }],
+        faults: [{ at: "1s", crash: "broker", target }],
+      });
+      return result.ok ? [] : result.issues.map((issue) => [issue.path.join("."), issue.message, issue.hint]);
+    };
+    expect(issues({ profile: "kafka", brokers: 3 }, "broker/3")).toEqual([]);
+    expect(issues({ profile: "kafka", brokers: 3 }, "broker/4")).toEqual([
+      [
+        "faults.0.target",
+        '"broker/4" is not a broker of this cluster: broker.brokers is 3, so broker/1 to broker/3',
+        'did you mean "broker/3"?',
+      ],
+    ]);
+    expect(issues({ profile: "rabbitmq" }, "broker/1")).toEqual([
+      [
+        "faults.0.target",
+        '"broker/1": profile rabbitmq models a single broker node; crash it with target broker (or no target)',
+        'did you mean "broker"?',
+      ],
+    ]);
+  });
+
+  it("refuses a replication factor above the broker count, and a broker node the cluster does not have", () => {
+    const result = validateScenario({
+      name: "t",
+      duration: "1s",
+      broker: { profile: "kafka", brokers: 2, settings: { "default.replication.factor": 3 } },
+      producers: [{ name: "p", rate: "10/s" }],
+      consumers: [{ group: "g", processing: "1ms" }],
+      faults: [{ at: "1s", crash: "broker", target: "broker/3" }],
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([
+      [
+        "broker.settings.default.replication.factor",
+        "replication factor 3 is larger than the 2 broker(s) of the cluster: Kafka refuses it (InvalidReplicationFactorException); set broker.brokers to at least 3",
+      ],
+    ]);
+  });
+});
