@@ -25,7 +25,20 @@ export interface Broker {
    * visibility timer, or never) and what happens to what the consumer held.
    */
   consumerDown(consumer: number): void;
-  /** A crashed consumer instance is running again, with nothing in hand. */
+  /**
+   * A consumer instance begins a clean stop (basic.cancel, no more polls or
+   * reads): send it nothing new. What it holds stays with it until it closes.
+   * Sent over its link, so acks it sent before arrive first.
+   */
+  consumerStopping(consumer: number): void;
+  /**
+   * A stopping consumer finished its work and closed its connection cleanly.
+   * Its incarnation has already moved on: deliveries it still holds (received,
+   * not started) belong to the life that ended. The broker knows at once (no
+   * detection delay) and takes them back by its own rules.
+   */
+  consumerClosed(consumer: number): void;
+  /** A crashed (or cleanly closed) consumer instance is running again, with nothing in hand. */
   consumerUp(consumer: number): void;
   /**
    * The broker process crashed; what survives follows the profile's persistence settings.

@@ -4,7 +4,7 @@ import type { Link } from "../model/network.js";
 import { samplerFor } from "../random/distributions.js";
 import type { Rng } from "../random/streams.js";
 import type { World } from "../run/build.js";
-import type { FaultSpec } from "./schema.js";
+import type { FaultSpec, StopFaultSpec } from "./schema.js";
 
 /** One fault as it happened: what, to whom, when, and what it did. Times in microseconds. */
 export interface FaultOccurrence {
@@ -12,6 +12,7 @@ export interface FaultOccurrence {
   fault: number;
   kind:
     | "consumer-crash"
+    | "consumer-stop"
     | "broker-crash"
     | "producer-crash"
     | "slow-consumer"
@@ -35,6 +36,8 @@ export interface FaultOccurrence {
 export class FaultInjector {
   readonly occurrences: FaultOccurrence[] = [];
   private readonly healers: (() => void)[] = [];
+  /** The scenario's duration has passed: anything that ends from now on ends at once. */
+  private healed = false;
 
   constructor(private readonly world: World) {}
 
@@ -125,6 +128,11 @@ export class FaultInjector {
         undo();
         endOnce(sim.now);
       };
+      // A clean stop can finish draining after the heal: then its consumer restarts at once.
+      if (this.healed) {
+        sim.at(sim.now, end, 0, Priority.control);
+        return;
+      }
       this.healers.push(end);
       if (at < scenario.duration) sim.at(at, end, 0, Priority.control);
     };
@@ -162,6 +170,10 @@ export class FaultInjector {
       for (const consumer of targets) {
         this.crashConsumer(consumer, fault.point, fault.restartAfter, occurrence, closeAt);
       }
+    } else if ("stop" in fault) {
+      const targets = this.consumersFor(fault.target, pick).filter((c) => c.isUp && !c.isStopping);
+      if (targets.length === 0) endOnce(now);
+      for (const consumer of targets) this.stopConsumer(consumer, fault, occurrence, closeAt);
     } else if ("slow" in fault) {
       const targets = this.consumersFor(fault.slow.target, pick);
       if (targets.length === 0) endOnce(now);
@@ -243,6 +255,36 @@ export class FaultInjector {
     this.healers.push(() => consumer.disarmCrash());
   }
 
+  /**
+   * A clean stop: the consumer drains, then closes (or is killed when the
+   * grace period runs out) and stays down for `restartAfter` from then.
+   */
+  private stopConsumer(
+    consumer: Consumer,
+    fault: StopFaultSpec,
+    occurrence: (kind: FaultOccurrence["kind"], target: string) => FaultOccurrence,
+    closeAt: (record: FaultOccurrence, at: number, undo: () => void) => void,
+  ): void {
+    const { sim, scenario } = this.world;
+    const record = occurrence("consumer-stop", consumer.options.name);
+    record.effects.deliveriesInProgress = consumer.inProgress;
+    const restart = (): void => {
+      closeAt(record, sim.now + (fault.restartAfter ?? scenario.duration), () => consumer.restart());
+    };
+    consumer.stop(fault.gracePeriod, {
+      closed: (unstarted) => {
+        record.effects.deliveriesReturned = unstarted;
+        record.effects.killed = 0;
+        restart();
+      },
+      killed: (held) => {
+        record.effects.killed = 1;
+        record.effects.deliveriesHeld = held;
+        restart();
+      },
+    });
+  }
+
   /** Resolves a target: an instance (billing/2), a whole group (billing), or one up instance at random (billing/*). */
   private consumersFor(target: string, pick: Rng): Consumer[] {
     const consumers = this.world.consumers;
@@ -256,6 +298,7 @@ export class FaultInjector {
   }
 
   private healAll(): void {
+    this.healed = true;
     for (const heal of this.healers.splice(0)) heal();
   }
 }

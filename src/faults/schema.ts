@@ -36,6 +36,21 @@ const crashFault = z.strictObject({
   }),
 });
 
+const stopFault = z.strictObject({
+  ...start,
+  stop: z.literal("consumer").meta({ description: "a clean stop: what a rolling deploy or a scale-down does" }),
+  target: z.string().meta({
+    description: "an instance (billing/2), a group (billing: every instance) or billing/* (one at random)",
+  }),
+  restartAfter: duration()
+    .optional()
+    .meta({ description: "start again after this long; default: at the end of duration" }),
+  gracePeriod: duration().prefault("30s").meta({
+    description:
+      "time to finish the work under way before the consumer is killed (a crash); default 30s, like Kubernetes' terminationGracePeriodSeconds",
+  }),
+});
+
 const slowFault = z.strictObject({
   ...window,
   slow: z.strictObject({
@@ -90,7 +105,7 @@ const poisonFault = z.strictObject({
 });
 
 export const faultSchema = z
-  .union([crashFault, slowFault, latencyFault, duplicateFault, lossFault, partitionFault, poisonFault])
+  .union([crashFault, stopFault, slowFault, latencyFault, duplicateFault, lossFault, partitionFault, poisonFault])
   .superRefine((fault, ctx) => {
     if ("at" in fault && fault.at !== undefined && fault.every !== undefined) {
       ctx.addIssue({ code: "custom", message: "give either at (one fault) or every (random faults), not both" });
@@ -123,3 +138,4 @@ export const faultSchema = z
 
 export type FaultSpec = z.output<typeof faultSchema>;
 export type CrashFaultSpec = z.output<typeof crashFault>;
+export type StopFaultSpec = z.output<typeof stopFault>;

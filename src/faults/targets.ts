@@ -59,6 +59,8 @@ export function faultTargetProblems(scenario: ParsedScenario): TargetProblem[] {
           candidates: [],
         });
       }
+    } else if ("stop" in fault) {
+      expect([...at, "target"], fault.target, consumerTargets, "a consumer group, instance or group/*");
     } else if ("slow" in fault) {
       expect([...at, "slow", "target"], fault.slow.target, consumerTargets, "a consumer group, instance or group/*");
     } else if ("duplicate" in fault) {

@@ -27,6 +27,14 @@ export interface BrokerSide {
   nack(delivery: number): void;
   consumerDown(consumer: number): void;
   consumerUp(consumer: number): void;
+  consumerStopping(consumer: number): void;
+  consumerClosed(consumer: number): void;
+}
+
+/** What the fault injector hears of a clean stop: it closed (handing back `unstarted`), or the grace period ran out. */
+export interface StopListener {
+  closed(unstarted: number): void;
+  killed(held: number): void;
 }
 
 export interface ConsumerWiring {
@@ -49,6 +57,11 @@ export interface ConsumerWiring {
  * the consumer's own work: what the broker later does with it (a redelivery
  * elsewhere after a timeout, say) does not stop the processing under way. A
  * crash abandons everything the instance holds; the profile decides its fate.
+ *
+ * A clean stop drains first: the consumer tells the broker to send nothing
+ * new, finishes and acks the deliveries it is processing, starts none of the
+ * ones waiting in its buffer, then closes; the broker takes those back. If
+ * the grace period runs out first, the instance is killed (a crash).
  */
 export class Consumer {
   private busy = 0;
@@ -58,6 +71,13 @@ export class Consumer {
   private up = true;
   /** True while an ack is being sent, so a delivery it brings back waits its turn in the buffer. */
   private settling = false;
+  /** While a clean stop drains: who to tell, and the grace-period kill scheduled for it. */
+  private draining: { listener: StopListener; kill: number } | null = null;
+  /** Cut off by a partition: the broker already counts it gone, and nothing it sends arrives. */
+  private disconnected = false;
+  /** Its close is still on the wire: a restart waits for it, so the broker hears close before up. */
+  private closing = false;
+  private restartWhenClosed = false;
   /** Processing times are multiplied by this (a slow-consumer fault). */
   slowdown = 1;
 
@@ -68,7 +88,8 @@ export class Consumer {
     if (!this.up || !deliveries.isOpen(delivery)) return;
     if (deliveries.incarnation(delivery) !== incarnations[this.options.index]) return;
     const slot = this.work.take(deliveries.message(delivery), delivery, incarnations[this.options.index]!);
-    if (this.busy < this.options.concurrency && !this.settling) this.start(slot);
+    // While draining, a delivery that was already on its way waits, unstarted, for the broker to take it back.
+    if (this.busy < this.options.concurrency && !this.settling && this.draining === null) this.start(slot);
     else this.buffered.push(slot);
   };
 
@@ -100,6 +121,19 @@ export class Consumer {
 
   private readonly ack: (delivery: number) => void;
   private readonly nack: (delivery: number) => void;
+  /** The stop notice reaching the broker; dropped if the life it was sent in ended on the way. */
+  private readonly stopArrives = (incarnation: number): void => {
+    if (this.wiring.incarnations[this.options.index] === incarnation)
+      this.wiring.broker.consumerStopping(this.options.index);
+  };
+  private readonly closeArrives = (consumer: number): void => {
+    this.closing = false;
+    this.wiring.broker.consumerClosed(consumer);
+    if (this.restartWhenClosed) {
+      this.restartWhenClosed = false;
+      this.restart();
+    }
+  };
 
   constructor(
     readonly options: ConsumerOptions,
@@ -133,12 +167,14 @@ export class Consumer {
    */
   disconnect(): void {
     if (!this.up) return;
+    this.disconnected = true;
     this.wiring.incarnations[this.options.index]!++;
     this.wiring.broker.consumerDown(this.options.index);
   }
 
   reconnect(): void {
     if (!this.up) return;
+    this.disconnected = false;
     this.wiring.incarnations[this.options.index]!++;
     this.wiring.broker.consumerUp(this.options.index);
   }
@@ -151,10 +187,38 @@ export class Consumer {
   /** Restarts a crashed instance with empty hands; the broker is told it is back. */
   restart(): void {
     if (this.up) return;
+    if (this.closing) {
+      this.restartWhenClosed = true;
+      return;
+    }
     this.up = true;
+    this.disconnected = false;
     // A new life: deliveries sent to the dead one (the broker had not noticed) are not this one's.
     this.wiring.incarnations[this.options.index]!++;
     this.wiring.broker.consumerUp(this.options.index);
+  }
+
+  /**
+   * Begins a clean stop. Returns false if the instance is down or already
+   * stopping. The broker hears of it over the consumer's link, after the acks
+   * already sent; the kill comes `gracePeriod` later if work is still under way.
+   */
+  stop(gracePeriod: number, listener: StopListener): boolean {
+    if (!this.up || this.draining !== null) return false;
+    const kill = this.wiring.sim.schedule(gracePeriod, () => this.kill());
+    this.draining = { listener, kill };
+    if (!this.disconnected) this.wiring.toBroker.send(this.stopArrives, this.wiring.incarnations[this.options.index]!);
+    if (this.busy === 0) this.close();
+    return true;
+  }
+
+  get isStopping(): boolean {
+    return this.draining !== null;
+  }
+
+  /** Deliveries being processed now (not those waiting in the buffer). */
+  get inProgress(): number {
+    return this.busy;
   }
 
   private start(slot: number): void {
@@ -186,9 +250,48 @@ export class Consumer {
     this.settling = true;
     this.wiring.toBroker.send(succeeded ? this.ack : this.nack, delivery);
     this.settling = false;
-    while (this.buffered.length > 0 && this.busy < this.options.concurrency && this.up) {
+    while (this.buffered.length > 0 && this.busy < this.options.concurrency && this.up && this.draining === null) {
       this.start(this.buffered.shift());
     }
+    if (this.draining !== null && this.busy === 0 && this.up) this.close();
+  }
+
+  /**
+   * The drain is done: the connection closes. Its life ends here (a new
+   * incarnation), so the broker treats whatever is still open as handed back.
+   */
+  private close(): void {
+    const { listener } = this.endDrain()!;
+    const unstarted = this.buffered.length;
+    this.up = false;
+    this.wiring.incarnations[this.options.index]!++;
+    this.buffered.clear();
+    this.work.releaseAll(this.wiring.sim);
+    // Cut off by a partition, the broker already counts it gone; a restart tells it the consumer is back.
+    if (!this.disconnected) {
+      this.closing = true;
+      this.wiring.toBroker.send(this.closeArrives, this.options.index);
+    }
+    listener.closed(unstarted);
+  }
+
+  /** The grace period ran out with work still under way: the instance is killed, as by a crash. */
+  private kill(): void {
+    const draining = this.draining;
+    if (draining === null) return;
+    // Its own event is firing: there is nothing left to cancel.
+    this.draining = null;
+    const held = this.held;
+    this.die();
+    draining.listener.killed(held);
+  }
+
+  private endDrain(): { listener: StopListener } | null {
+    const draining = this.draining;
+    if (draining === null) return null;
+    this.draining = null;
+    this.wiring.sim.cancel(draining.kill);
+    return draining;
   }
 
   private crashesAt(point: CrashPoint): boolean {
@@ -196,14 +299,20 @@ export class Consumer {
     if (armed === null || armed.point !== point) return false;
     this.armedCrash = null;
     const held = this.held;
+    this.die();
+    armed.onCrash(held);
+    return true;
+  }
+
+  /** The process is gone at once: everything it holds is abandoned, and the broker must find out by itself. */
+  private die(): void {
+    this.endDrain();
     this.up = false;
     this.wiring.incarnations[this.options.index]!++;
     this.busy = 0;
     this.buffered.clear();
     this.work.releaseAll(this.wiring.sim);
     this.wiring.broker.consumerDown(this.options.index);
-    armed.onCrash(held);
-    return true;
   }
 }
 

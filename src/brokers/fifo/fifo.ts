@@ -9,7 +9,7 @@ import type { FifoSettings } from "./settings.js";
  * capacity, which is round-robin when all are busy. A crashed consumer's
  * unsettled deliveries return to the front of the queue once the broker
  * notices (`crashDetection`); a failed one returns at once, until
- * `deliveryLimit` dead-letters it.
+ * `deliveryLimit` dead-letters it. A cleanly stopped consumer's return at once.
  */
 export function createFifoBroker(context: BrokerContext, settings: FifoSettings): Broker {
   return new FifoBroker(context, settings);
@@ -93,6 +93,17 @@ class FifoBroker implements Broker {
   consumerDown(consumer: number): void {
     this.down[consumer] = 1;
     this.context.sim.schedule(this.settings.crashDetection, () => this.detect(consumer));
+  }
+
+  /** A clean stop: nothing new goes to the consumer; what it holds stays with it until it closes. */
+  consumerStopping(consumer: number): void {
+    this.alive[consumer] = 0;
+  }
+
+  /** Like RabbitMQ's channel close: what it held returns to the front of the queue at once. */
+  consumerClosed(consumer: number): void {
+    this.down[consumer] = 1;
+    this.detect(consumer);
   }
 
   consumerUp(consumer: number): void {

@@ -55,7 +55,7 @@ export class ConsumerClients implements MemberClient {
     this.current = new Array<Member | null>(context.consumers.length).fill(null);
     this.lastCommitAt = new Float64Array(context.consumers.length);
     this.watchdog = new PollWatchdog(context.sim, options.maxPollInterval, this.memberOf, (member) =>
-      coordinator.kick(member),
+      coordinator.leave(member),
     );
     this.lanes = new Lanes(context, options.partitions, this.memberOf);
   }
@@ -167,6 +167,43 @@ export class ConsumerClients implements MemberClient {
     }
   }
 
+  /** The application stops polling; it finishes the records it is processing (see consumerClosed). */
+  consumerStopping(consumer: number): void {
+    const member = this.current[consumer];
+    if (member) member.stopping = true;
+  }
+
+  /**
+   * close(): with auto-commit it commits the position, which a well-behaved
+   * application that stopped mid-batch has first moved back (seek) to its
+   * first unprocessed record in each partition; then LeaveGroup, so the
+   * rebalance starts now instead of after session.timeout.ms. Manual commits
+   * need nothing more: after-processing committed each processed record,
+   * before-processing the whole batch (so its unprocessed rest is skipped).
+   * transactional commits the open transaction with those same positions, so
+   * the records it processed keep their effects and the rest is re-read.
+   * With the broker down, LeaveGroup cannot reach it: the session expires.
+   */
+  consumerClosed(consumer: number): void {
+    const member = this.current[consumer];
+    this.current[consumer] = null;
+    if (!member) return;
+    if (this.options.commit === "transactional") this.commitTransaction(member, () => this.commitProcessed(member));
+    else if (this.up && member.inGroup && this.options.autoCommit) this.commitProcessed(member);
+    member.alive = false;
+    member.busy = false;
+    member.parked = false;
+    this.watchdog.stop(member);
+    if (!member.inGroup) this.closeDeliveries(member);
+    else {
+      // Until the coordinator removes it, acks from it still commit (forget() then takes it out).
+      this.dead.push(member);
+      if (this.up) this.coordinator.leave(member);
+      else this.coordinator.crashed(member);
+    }
+    member.lanes = null;
+  }
+
   consumerUp(consumer: number): void {
     this.lastCommitAt[consumer] = this.context.sim.now;
     this.current[consumer] = this.coordinator.join(consumer, this.context.consumers[consumer]!.group);
@@ -186,7 +223,7 @@ export class ConsumerClients implements MemberClient {
   }
 
   private poll(member: Member): void {
-    if (!member.alive) return;
+    if (!member.alive || member.stopping) return;
     const consumer = member.consumer;
     if (!member.inGroup) {
       // Kicked for a slow batch: the next poll joins the group again, as a new member.
@@ -287,14 +324,14 @@ export class ConsumerClients implements MemberClient {
    * is no longer in the group or lost one of its partitions (a kicked zombie:
    * ProducerFencedException / CommitFailedException), or the broker is down.
    */
-  private commitTransaction(member: Member): void {
+  private commitTransaction(member: Member, commitOffsets = (): void => this.commitPositions(member)): void {
     const { effects, sim } = this.context;
     const fenced = member.owned.some((partition) => !this.coordinator.accepts(member, partition));
     if (!this.up || !member.inGroup || fenced) {
       effects.discard(member.consumer, member.incarnation);
       return;
     }
-    this.commitPositions(member);
+    commitOffsets();
     effects.commit(member.consumer, member.incarnation, sim.now);
   }
 
@@ -312,6 +349,25 @@ export class ConsumerClients implements MemberClient {
       if (member.consumer === consumer && member.incarnation === incarnation) return member;
     }
     return null;
+  }
+
+  /** Commits, per owned partition, the first record the member has not processed, or its position. */
+  private commitProcessed(member: Member): void {
+    const { deliveries, messages } = this.context;
+    const position = this.offsets.position[member.group]!;
+    const next = Int32Array.from(position);
+    const unprocessed = (message: number): void => {
+      const partition = messages.partition[message]!;
+      next[partition] = Math.min(next[partition]!, this.log.offsetOf(message));
+    };
+    deliveries.forEachOpen((delivery) => {
+      const mine = deliveries.consumer(delivery) === member.consumer;
+      if (mine && deliveries.incarnation(delivery) === member.incarnation) unprocessed(deliveries.message(delivery));
+    });
+    this.lanes.firstUnsent(member, unprocessed);
+    for (const partition of member.owned) {
+      if (this.coordinator.accepts(member, partition)) this.offsets.commit(member.group, partition, next[partition]!);
+    }
   }
 
   /** Takes back what a gone member held: those records are returned again from the committed offset. */

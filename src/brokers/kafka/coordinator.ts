@@ -120,8 +120,12 @@ export class Coordinator {
     if (this.up) this.expireAt(member, expiry + this.options.sessionTimeout);
   }
 
-  /** A member took longer than max.poll.interval.ms over a batch: it leaves the group. */
-  kick(member: Member): void {
+  /**
+   * LeaveGroup: the member is removed now and the rebalance starts without
+   * waiting for session.timeout.ms. Sent by the heartbeat thread of a member
+   * slower than max.poll.interval.ms, and by close().
+   */
+  leave(member: Member): void {
     if (member.inGroup) this.remove(member);
   }
 

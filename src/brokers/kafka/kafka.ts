@@ -95,6 +95,14 @@ class KafkaBroker implements Broker {
     this.clients.consumerDown(consumer);
   }
 
+  consumerStopping(consumer: number): void {
+    this.clients.consumerStopping(consumer);
+  }
+
+  consumerClosed(consumer: number): void {
+    this.clients.consumerClosed(consumer);
+  }
+
   consumerUp(consumer: number): void {
     this.clients.consumerUp(consumer);
   }

@@ -55,11 +55,22 @@ export class Lanes {
     if (lanes.due.length === 1) this.context.sim.schedule(0, this.onDue, member.serial);
   }
 
+  /** Visits, per partition of the current batch, the first record not yet handed to the consumer. */
+  firstUnsent(member: Member, visit: (message: number) => void): void {
+    const lanes = member.lanes;
+    if (lanes === null) return;
+    for (let partition = 0; partition < this.partitions; partition++) {
+      const next = lanes.next[partition]!;
+      if (next > 0 && next < lanes.end[partition]!) visit(lanes.batch[next]!);
+    }
+  }
+
   private feed(member: Member): void {
     const lanes = member.lanes;
     if (lanes === null) return;
     for (const partition of lanes.due.splice(0)) {
-      if (!member.alive) return;
+      // A stopping application hands out no more of its batch.
+      if (!member.alive || member.stopping) return;
       const index = lanes.next[partition]!;
       lanes.next[partition] = index + 1;
       this.context.deliver(lanes.batch[index]!, member.consumer);

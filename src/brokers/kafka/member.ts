@@ -18,6 +18,8 @@ export class Member {
   /** Partitions it owns, ascending (under cooperative-sticky, some may be on their way out). */
   owned: number[] = [];
 
+  /** A clean stop under way: the application polls no more and finishes only what it is processing. */
+  stopping = false;
   /** Processing a batch: poll() has returned records it has not finished. */
   busy = false;
   /** Waiting inside poll() for records or an assignment. */

@@ -116,10 +116,28 @@ class RabbitBroker implements Broker {
     this.credits.down(consumer);
     const diedIn = this.context.incarnations[consumer]! - 1;
     if (this.options.autoAck) {
-      this.loseAutoAcked(consumer, diedIn);
+      this.loseAutoAcked(consumer, diedIn, "auto-ack-consumer-crash");
       return;
     }
     this.context.sim.schedule(this.options.heartbeat, () => this.connectionLost(consumer, diedIn));
+  }
+
+  /** basic.cancel: no more deliveries to it; its unacked ones stay with the channel, neither requeued nor discarded. */
+  consumerStopping(consumer: number): void {
+    this.credits.down(consumer);
+  }
+
+  /**
+   * The channel closes cleanly: its unacked deliveries are requeued at once
+   * (redelivered=true), with no heartbeat wait. autoAck: what it had received
+   * and not finished was settled on sending, so it is gone.
+   */
+  consumerClosed(consumer: number): void {
+    this.credits.down(consumer);
+    const closedIn = this.context.incarnations[consumer]! - 1;
+    if (this.options.autoAck) this.loseAutoAcked(consumer, closedIn, "auto-ack-consumer-stop");
+    else this.requeueChannel(consumer, (incarnation) => incarnation === closedIn);
+    this.finish();
   }
 
   consumerUp(consumer: number): void {
@@ -248,8 +266,8 @@ class RabbitBroker implements Broker {
     this.dispatch(group);
   }
 
-  /** autoAck: whatever the crashed consumer had received but not finished is gone. */
-  private loseAutoAcked(consumer: number, diedIn: number): void {
+  /** autoAck: whatever the gone consumer had received but not finished is lost. */
+  private loseAutoAcked(consumer: number, diedIn: number, reason: string): void {
     const { deliveries, messages } = this.context;
     const group = this.groupOf(consumer);
     const held = this.openDeliveries(
@@ -258,7 +276,7 @@ class RabbitBroker implements Broker {
     for (const delivery of held) {
       const message = deliveries.message(delivery);
       this.close(delivery);
-      if (messages.consumedBy[group]![message] === 0) this.context.drop(message, group, "auto-ack-consumer-crash");
+      if (messages.consumedBy[group]![message] === 0) this.context.drop(message, group, reason);
     }
   }
 

@@ -10,6 +10,8 @@ import type { BrokerContext } from "../broker.js";
  */
 export class Clients {
   readonly alive: Uint8Array;
+  /** A clean stop under way: alive, finishing what it holds, but issuing no more reads. */
+  private readonly stopping: Uint8Array;
   /** Deliveries each consumer holds from its current life. */
   readonly inHand: Int32Array;
   private readonly waiting: IntRing[];
@@ -19,6 +21,7 @@ export class Clients {
   constructor(private readonly context: BrokerContext) {
     const count = context.consumers.length;
     this.alive = new Uint8Array(count).fill(1);
+    this.stopping = new Uint8Array(count);
     this.inHand = new Int32Array(count);
     this.queued = new Uint8Array(count);
     this.waiting = Array.from({ length: context.groupCount }, () => new IntRing());
@@ -93,6 +96,16 @@ export class Clients {
     return closed;
   }
 
+  /** Whether the consumer still reads: alive and not stopping (it may claim or be handed entries). */
+  reads(consumer: number): boolean {
+    return this.alive[consumer] === 1 && this.stopping[consumer] === 0;
+  }
+
+  /** A clean stop: the consumer blocks in no more reads; what it holds it still acks. */
+  stop(consumer: number): void {
+    this.stopping[consumer] = 1;
+  }
+
   down(consumer: number): void {
     this.alive[consumer] = 0;
     this.inHand[consumer] = 0;
@@ -100,6 +113,7 @@ export class Clients {
 
   up(consumer: number): void {
     this.alive[consumer] = 1;
+    this.stopping[consumer] = 0;
     this.inHand[consumer] = 0;
     this.wait(consumer);
   }
@@ -118,9 +132,7 @@ export class Clients {
   }
 
   private canTake(consumer: number): boolean {
-    return (
-      this.brokerUp && this.alive[consumer] === 1 && this.inHand[consumer]! < this.context.consumers[consumer]!.capacity
-    );
+    return this.brokerUp && this.reads(consumer) && this.inHand[consumer]! < this.context.consumers[consumer]!.capacity;
   }
 
   private wait(consumer: number): void {

@@ -44,6 +44,20 @@ export abstract class KeyspaceBroker implements Broker {
   abstract consumerUp(consumer: number): void;
   abstract forEachHeld(visit: (message: number, group: number) => void): void;
 
+  /** A clean stop: the consumer issues no more blocking reads (BRPOP, BLMOVE, XREADGROUP) or claims. */
+  consumerStopping(consumer: number): void {
+    this.clients.stop(consumer);
+  }
+
+  /**
+   * Redis keeps nothing per connection: a clean close leaves what the profile
+   * holds where it is (a popped item is gone, a processing-list item waits for
+   * the reaper, a pending entry for a claim), as a crash does.
+   */
+  consumerClosed(consumer: number): void {
+    this.consumerDown(consumer);
+  }
+
   /**
    * The host crashes: the dataset goes back to its last durable state. What
    * was held before and is gone after, and no consumer has in hand, is

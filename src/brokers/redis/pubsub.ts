@@ -101,6 +101,17 @@ class PubSubBroker implements Broker {
     for (const message of this.clients.closeStale(consumer)) this.release(message, group, "disconnected");
   }
 
+  /** UNSUBSCRIBE: nothing more is published to it; what its output buffer held is never read. */
+  consumerStopping(consumer: number): void {
+    this.clients.stop(consumer);
+    this.unsubscribe(consumer, "unsubscribed");
+  }
+
+  /** Closing loses what the subscriber held unprocessed, as a disconnect does. */
+  consumerClosed(consumer: number): void {
+    this.consumerDown(consumer);
+  }
+
   consumerUp(consumer: number): void {
     this.clients.up(consumer);
     if (this.up) this.resubscribe(consumer);
@@ -214,7 +225,7 @@ class PubSubBroker implements Broker {
 
   private resubscribe(consumer: number): void {
     this.reconnectEvent[consumer] = -1;
-    if (!this.up || this.clients.alive[consumer] === 0) return;
+    if (!this.up || !this.clients.reads(consumer)) return;
     this.subscribed[consumer] = 1;
   }
 

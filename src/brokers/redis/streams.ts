@@ -62,7 +62,7 @@ class StreamsBroker extends KeyspaceBroker {
       context,
       this.pel,
       settings,
-      (consumer) => this.up && this.clients.alive[consumer] === 1,
+      (consumer) => this.up && this.clients.reads(consumer),
       (group, message, claimer) => this.redeliver(group, message, claimer),
     );
     this.historyDue = new Uint8Array(context.consumers.length);

@@ -117,6 +117,21 @@ class SqsBroker implements Broker, ReceiveTarget {
     });
   }
 
+  /** A clean stop: the consumer sends no more ReceiveMessage requests. */
+  consumerStopping(consumer: number): void {
+    this.loops.consumerDown(consumer);
+  }
+
+  /**
+   * SQS has no connection to close: messages the consumer received and did
+   * not process stay in flight until their visibility timeout, as after a
+   * crash. (An application could ChangeMessageVisibility them to 0 first; the
+   * profile models the default client, which does not.)
+   */
+  consumerClosed(consumer: number): void {
+    this.consumerDown(consumer);
+  }
+
   consumerUp(consumer: number): void {
     this.loops.consumerUp(consumer);
   }

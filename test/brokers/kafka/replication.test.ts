@@ -84,7 +84,9 @@ describe("kafka replication", () => {
     expect(outcome(result)).toEqual({ rejected: 0, lost: 0, worstLatency: 9_115_995 });
     expect(result.counts.consumed).toBe(result.counts.published);
     // m1995-m1999 were cut off with broker/1's log: the producer resends them to broker/2, which reads them first.
-    const after = consumptions(log).filter((c) => c.at > 2_000_500).slice(0, 6);
+    const after = consumptions(log)
+      .filter((c) => c.at > 2_000_500)
+      .slice(0, 6);
     expect(after.map((c) => c.message)).toEqual([1995, 1996, 1997, 1998, 1999, 2000]);
   });
 
