@@ -1,3 +1,5 @@
+import { withRoomFor } from "../../model/growable.js";
+
 /**
  * The topic: one append-only log per partition. A record's offset is its
  * index in its partition's log. Consuming removes nothing; only retention
@@ -72,10 +74,6 @@ export class TopicLog {
   }
 
   private growOffsets(message: number): void {
-    let length = this.offsets.length;
-    while (length <= message) length *= 2;
-    const grown = new Int32Array(length);
-    grown.set(this.offsets);
-    this.offsets = grown;
+    this.offsets = withRoomFor(this.offsets, message);
   }
 }

@@ -1,3 +1,4 @@
+import { withRoomFor } from "../../model/growable.js";
 import type { BrokerContext } from "../broker.js";
 import type { KafkaOptions } from "./settings.js";
 
@@ -141,13 +142,7 @@ export class ProducerTransactions {
   }
 
   private mark(message: number, state: number): void {
-    if (message >= this.state.length) {
-      let length = this.state.length;
-      while (length <= message) length *= 2;
-      const grown = new Uint8Array(length);
-      grown.set(this.state);
-      this.state = grown;
-    }
+    this.state = withRoomFor(this.state, message);
     this.state[message] = state;
   }
 }

@@ -1,3 +1,4 @@
+import { withRoomFor } from "../../model/growable.js";
 import { MessageRing } from "./message-ring.js";
 import type { ReturnPlacement } from "./settings.js";
 
@@ -12,13 +13,7 @@ export class EnqueueOrder {
   private next = 0;
 
   assign(message: number): void {
-    if (message >= this.order.length) {
-      let length = this.order.length;
-      while (length <= message) length *= 2;
-      const grown = new Float64Array(length);
-      grown.set(this.order);
-      this.order = grown;
-    }
+    this.order = withRoomFor(this.order, message);
     this.order[message] = this.next++;
   }
 

@@ -1,3 +1,4 @@
+import { withRoomFor } from "../../model/growable.js";
 import type { MessageTable } from "../../model/messages.js";
 import type { PublisherGate } from "../../model/publisher-gate.js";
 
@@ -44,10 +45,6 @@ export class MemoryAlarm {
   }
 
   private grow(message: number): void {
-    let length = this.copies.length;
-    while (length <= message) length *= 2;
-    const grown = new Uint16Array(length);
-    grown.set(this.copies);
-    this.copies = grown;
+    this.copies = withRoomFor(this.copies, message);
   }
 }

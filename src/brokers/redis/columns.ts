@@ -1,10 +1,10 @@
-type Typed = Int32Array | Float64Array | Uint8Array | Uint16Array | Uint32Array;
+import { type TypedArray, withRoomFor } from "../../model/growable.js";
 
 /**
  * One typed array per consumer group, indexed by message id, that grows with
  * the message table. Call `ensure(id)` before touching a new message.
  */
-export class GroupColumn<T extends Typed> {
+export class GroupColumn<T extends TypedArray> {
   readonly of: T[];
 
   constructor(
@@ -17,15 +17,7 @@ export class GroupColumn<T extends Typed> {
   }
 
   ensure(id: number): void {
-    const current = this.of[0];
-    if (current === undefined || id < current.length) return;
-    let capacity = current.length;
-    while (capacity <= id) capacity *= 2;
-    for (let g = 0; g < this.of.length; g++) {
-      const next = this.fresh(capacity);
-      next.set(this.of[g]! as never);
-      this.of[g] = next;
-    }
+    for (let g = 0; g < this.of.length; g++) this.of[g] = withRoomFor(this.of[g]!, id, this.initial);
   }
 
   private fresh(length: number): T {
@@ -40,13 +32,7 @@ export class SeqArray {
   values = new Int32Array(1024);
 
   set(seq: number, value: number): void {
-    if (seq >= this.values.length) {
-      let capacity = this.values.length;
-      while (capacity <= seq) capacity *= 2;
-      const next = new Int32Array(capacity);
-      next.set(this.values);
-      this.values = next;
-    }
+    this.values = withRoomFor(this.values, seq);
     this.values[seq] = value;
   }
 

@@ -1,3 +1,5 @@
+import { withRoomFor } from "../../model/growable.js";
+
 /** Where a message stands in one queue (one consumer group's subscription). */
 export const Stage = { absent: 0, delayed: 1, visible: 2, inFlight: 3 } as const;
 
@@ -28,7 +30,7 @@ export class MessageState {
 
   /** Records a message's arrival, growing the columns to hold its id. */
   arrive(message: number): void {
-    if (message >= this.capacity) this.grow(message + 1);
+    if (message >= this.capacity) this.grow(message);
     this.sequence[message] = this.nextSequence++;
   }
 
@@ -44,18 +46,11 @@ export class MessageState {
     return Array.from({ length: this.queues }, make);
   }
 
-  private grow(atLeast: number): void {
-    let capacity = this.capacity;
-    while (capacity < atLeast) capacity *= 2;
-    this.capacity = capacity;
-    this.stage = this.stage.map((old) => grown(new Uint8Array(capacity), old));
-    this.receipt = this.receipt.map((old) => grown(new Int32Array(capacity).fill(NO_RECEIPT), old));
-    this.visibilityTimer = this.visibilityTimer.map((old) => grown(new Float64Array(capacity).fill(-1), old));
-    this.sequence = grown(new Float64Array(capacity), this.sequence);
+  private grow(message: number): void {
+    this.stage = this.stage.map((old) => withRoomFor(old, message));
+    this.receipt = this.receipt.map((old) => withRoomFor(old, message, NO_RECEIPT));
+    this.visibilityTimer = this.visibilityTimer.map((old) => withRoomFor(old, message, -1));
+    this.sequence = withRoomFor(this.sequence, message);
+    this.capacity = this.sequence.length;
   }
-}
-
-function grown<T extends Uint8Array | Int32Array | Float64Array>(target: T, source: T): T {
-  target.set(source);
-  return target;
 }
