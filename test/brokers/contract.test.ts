@@ -114,7 +114,8 @@ describe.each(profiles.map((p) => p.name))("profile %s", (profile) => {
       // Drained in time, a stop repeats nothing, and loses only where the broker keeps no copy of what it sent.
       if (gracePeriod === "30s") {
         expect(stops.every((f) => f.effects.killed === 0)).toBe(true);
-        expect(result.counts.duplicated).toBe(profile === "redis-pubsub" ? result.counts.duplicated : 0);
+        // Pub/sub hands every message to every subscriber of a group, so it counts repeats without any fault.
+        if (profile !== "redis-pubsub") expect(result.counts.duplicated).toBe(0);
         if (!keepsNoCopy.has(profile)) expect(result.counts.lost).toBe(0);
       }
     }
