@@ -17,7 +17,7 @@ class PartitionGaps extends NullObserver {
   watch(messages: MessageTable): void {
     this.messages = messages;
   }
-  consumed(message: number, group: number, _consumer: number, _times: number, now: number): void {
+  override consumed(message: number, group: number, _consumer: number, _times: number, now: number): void {
     if (group !== 0 || now < this.from) return;
     const partition = this.messages.partition[message]!;
     const previous = this.last.get(partition) ?? this.from;
