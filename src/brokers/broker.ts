@@ -33,8 +33,9 @@ export interface Broker {
   consumerStopping(consumer: number): void;
   /**
    * A stopping consumer finished its work and closed its connection cleanly.
-   * Its incarnation has already moved on: deliveries it still holds (received,
-   * not started) belong to the life that ended. The broker knows at once (no
+   * It has not restarted yet (a restart waits for this notice), so the open
+   * deliveries of its current incarnation are what it handed back: received
+   * and not started, or still on the wire. The broker knows at once (no
    * detection delay) and takes them back by its own rules.
    */
   consumerClosed(consumer: number): void;

@@ -257,14 +257,14 @@ export class Consumer {
   }
 
   /**
-   * The drain is done: the connection closes. Its life ends here (a new
-   * incarnation), so the broker treats whatever is still open as handed back.
+   * The drain is done: the connection closes. The incarnation moves on only
+   * at the restart, so when the broker hears of the close, whatever it has
+   * open for the current incarnation is what the consumer handed back.
    */
   private close(): void {
     const { listener } = this.endDrain()!;
     const unstarted = this.buffered.length;
     this.up = false;
-    this.wiring.incarnations[this.options.index]!++;
     this.buffered.clear();
     this.work.releaseAll(this.wiring.sim);
     // Cut off by a partition, the broker already counts it gone; a restart tells it the consumer is back.

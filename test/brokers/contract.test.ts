@@ -38,6 +38,9 @@ const promisedOrder: Record<string, "per-producer" | "per-partition" | null> = {
   sqs: null,
 };
 
+/** Profiles where what the broker already sent is gone from it: a stopping consumer cannot hand it back. */
+const keepsNoCopy = new Set(["redis-list", "redis-pubsub"]);
+
 describe.each(profiles.map((p) => p.name))("profile %s", (profile) => {
   it("is deterministic: same scenario and seed, same summary bytes", () => {
     const input = workload(profile, {
@@ -84,6 +87,37 @@ describe.each(profiles.map((p) => p.name))("profile %s", (profile) => {
       );
       expectConservation(result);
       expect(result.faults.some((f) => f.kind === "consumer-crash")).toBe(true);
+    }
+  });
+
+  it("conserves messages through clean stops, drained in time or killed at the end of the grace period", () => {
+    for (const gracePeriod of ["30s", "2ms"]) {
+      const result = simulate(
+        parsed(
+          workload(profile, {
+            faults: [
+              { at: "5s", stop: "consumer", target: "billing/1", restartAfter: "2s", gracePeriod },
+              { at: "9s", stop: "consumer", target: "billing", restartAfter: "1s", gracePeriod },
+              {
+                every: { dist: "exponential", mean: "4s" },
+                stop: "consumer",
+                target: "audit/*",
+                restartAfter: "500ms",
+              },
+            ],
+          }),
+        ),
+      );
+      expectConservation(result);
+      const stops = result.faults.filter((f) => f.kind === "consumer-stop");
+      expect(stops.length).toBeGreaterThan(4);
+      // Drained in time, a stop repeats nothing, and loses only where the broker keeps no copy of what it sent.
+      if (gracePeriod === "30s") {
+        expect(stops.every((f) => f.effects.killed === 0)).toBe(true);
+        // Pub/sub hands every message to every subscriber of a group, so it counts repeats without any fault.
+        if (profile !== "redis-pubsub") expect(result.counts.duplicated).toBe(0);
+        if (!keepsNoCopy.has(profile)) expect(result.counts.lost).toBe(0);
+      }
     }
   });
 

@@ -9,7 +9,7 @@ import type { FifoSettings } from "./settings.js";
  * capacity, which is round-robin when all are busy. A crashed consumer's
  * unsettled deliveries return to the front of the queue once the broker
  * notices (`crashDetection`); a failed one returns at once, until
- * `deliveryLimit` dead-letters it. A cleanly stopped consumer's return at once.
+ * `deliveryLimit` dead-letters it. A cleanly stopped consumer's unstarted deliveries return at once.
  */
 export function createFifoBroker(context: BrokerContext, settings: FifoSettings): Broker {
   return new FifoBroker(context, settings);

@@ -134,7 +134,7 @@ class RabbitBroker implements Broker {
    */
   consumerClosed(consumer: number): void {
     this.credits.down(consumer);
-    const closedIn = this.context.incarnations[consumer]! - 1;
+    const closedIn = this.context.incarnations[consumer]!;
     if (this.options.autoAck) this.loseAutoAcked(consumer, closedIn, "auto-ack-consumer-stop");
     else this.requeueChannel(consumer, (incarnation) => incarnation === closedIn);
     this.finish();

@@ -83,13 +83,17 @@ export class Clients {
     });
   }
 
-  /** Closes the open deliveries of `consumer` from lives before the current one; returns their messages. */
+  /**
+   * Closes the open deliveries of `consumer` from lives that have ended (all
+   * of them once it is down: a cleanly closed consumer keeps its incarnation
+   * until it restarts); returns their messages.
+   */
   closeStale(consumer: number): number[] {
     const { deliveries, incarnations } = this.context;
     const closed: number[] = [];
     deliveries.forEachOpen((delivery) => {
       if (deliveries.consumer(delivery) !== consumer) return;
-      if (deliveries.incarnation(delivery) === incarnations[consumer]) return;
+      if (deliveries.incarnation(delivery) === incarnations[consumer] && this.alive[consumer] === 1) return;
       closed.push(deliveries.message(delivery));
       deliveries.close(delivery);
     });
