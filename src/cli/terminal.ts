@@ -17,6 +17,17 @@ function ms(value: number): string {
     : `${value >= 10 ? decimal.format(value) : value.toFixed(2)}ms`;
 }
 
+/** With message priorities, the latency of each level, highest first: the point of a priority queue. */
+function priorityLines(byPriority: Summary["latency"]["byPriority"]): string[] {
+  if (byPriority === undefined) return [];
+  return Object.entries(byPriority)
+    .sort(([a], [b]) => Number(b) - Number(a))
+    .map(
+      ([priority, { endToEnd, queueWait }]) =>
+        `    priority ${priority.padStart(3)}  end-to-end p50 ${ms(endToEnd.p50)}  p99 ${ms(endToEnd.p99)};  queue wait p99 ${ms(queueWait.p99)}  (${integer.format(endToEnd.count)} messages)`,
+    );
+}
+
 /** A short human summary of one run. */
 export function formatSummary(summary: Summary, reportPath: string, wallSeconds: number): string {
   const style = styler(process.stdout);
@@ -29,6 +40,7 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
     `  messages    ${integer.format(m.published)} published, ${integer.format(m.consumed)} consumed, ${integer.format(m.lost)} lost, ${integer.format(m.duplicated)} duplicated, ${integer.format(m.pending)} pending`,
     `              ${integer.format(m.redeliveries)} redelivered, ${integer.format(m.deadLettered)} dead-lettered, ${integer.format(m.sideEffectsRepeated)} side effects repeated, ${integer.format(m.outOfOrder)} out of order`,
     `  latency     end-to-end p50 ${ms(e2e.p50)}  p99 ${ms(e2e.p99)}  max ${ms(e2e.max)};  queue wait p50 ${ms(wait.p50)}  p99 ${ms(wait.p99)}`,
+    ...priorityLines(summary.latency.byPriority),
     `  throughput  ${decimal.format(summary.throughput.published)}/s published, ${decimal.format(summary.throughput.consumed)}/s consumed`,
     `  backlog     max depth ${integer.format(summary.backpressure.maxDepth)}, publishers blocked ${ms(summary.backpressure.blockedMs)}, ${integer.format(summary.backpressure.rejected)} rejected`,
   ];
