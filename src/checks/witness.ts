@@ -32,6 +32,8 @@ export class Witness extends NullObserver {
   private messages!: MessageTable;
   /** Highest message id consumed so far in each ordering stream (group, producer[, key]). */
   private readonly lastInStream = new Map<number, number>();
+  /** Per group: the lowest message id dropped, when and why; the first lost message is usually that one. */
+  private readonly lowestDrop: ({ message: number; reason: string; at: number } | undefined)[] = [];
 
   constructor(
     private readonly groups: number,
@@ -48,6 +50,17 @@ export class Witness extends NullObserver {
     this.messages = messages;
     const table = () => ({ at: new Float64Array(messages.capacity), by: new Int32Array(messages.capacity) });
     this.firstConsumed = Array.from({ length: this.groups }, table);
+  }
+
+  override dropped(message: number, group: number, reason: string, now: number): void {
+    const lowest = this.lowestDrop[group];
+    if (lowest === undefined || message < lowest.message) this.lowestDrop[group] = { message, reason, at: now };
+  }
+
+  /** When and why `message` was dropped for `group`, if it is the lowest message id dropped there. */
+  dropOf(message: number, group: number): { reason: string; at: number } | undefined {
+    const lowest = this.lowestDrop[group];
+    return lowest?.message === message ? lowest : undefined;
   }
 
   override consumed(message: number, group: number, consumer: number, timesConsumed: number, now: number): void {

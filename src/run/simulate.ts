@@ -127,7 +127,7 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
   });
   world.metrics.finish(world.sim.now);
   faults.finish();
-  const settled = settle(world);
+  const settled = settle(world, witness);
   return {
     scenario,
     endedAt: world.sim.now,
@@ -156,7 +156,10 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
 }
 
 /** Classifies every (message, group) obligation once the run has ended. */
-function settle(world: World): {
+function settle(
+  world: World,
+  witness: Witness | undefined,
+): {
   counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number };
   firstLost: Example | null;
 } {
@@ -187,7 +190,8 @@ function settle(world: World): {
         else if (unknownToProducer) unknown++;
         else {
           lost++;
-          if (firstLost === null || message < firstLost.message) firstLost = lostExample(world, message, group);
+          if (firstLost === null || message < firstLost.message)
+            firstLost = lostExample(world, message, group, witness);
         }
       } else if (outcome === PublishOutcome.none) {
         // Unsent, on the wire or in the broker's intake at the end; or gone with a crashed or giving-up producer.
@@ -195,7 +199,8 @@ function settle(world: World): {
         else if (messages.producerView[message] === ProducerView.confirmed) {
           // The producer counted it as sent without an answer (Kafka acks=0), but the broker never took it.
           lost++;
-          if (firstLost === null || message < firstLost.message) firstLost = lostExample(world, message, group);
+          if (firstLost === null || message < firstLost.message)
+            firstLost = lostExample(world, message, group, witness);
         } else pending++;
       }
     }
@@ -203,8 +208,9 @@ function settle(world: World): {
   return { counts: { lost, unexpected, pending, recovered, unknown }, firstLost };
 }
 
-function lostExample(world: World, message: number, group: number): Example {
+function lostExample(world: World, message: number, group: number, witness: Witness | undefined): Example {
   const { messages } = world;
+  const drop = witness?.dropOf(message, group);
   return {
     message,
     group,
@@ -215,6 +221,7 @@ function lostExample(world: World, message: number, group: number): Example {
       Number.isNaN(messages.acceptedAt[message]!)
         ? { what: "sent without waiting for an answer, never taken by the broker", consumer: -1, at: world.sim.now }
         : { what: "confirmed by the broker", consumer: -1, at: messages.acceptedAt[message]! },
+      ...(drop ? [{ what: `dropped by the broker: ${drop.reason}`, consumer: -1, at: drop.at }] : []),
       {
         what: `delivered ${messages.deliveryCount[group]![message]!} times, never consumed`,
         consumer: -1,

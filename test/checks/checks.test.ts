@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluateChecks } from "../../src/checks/checks.js";
 import { PERCENTILES } from "../../src/metrics/latency.js";
-import type { RunResult } from "../../src/run/simulate.js";
+import { type RunResult, simulate } from "../../src/run/simulate.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
 const snapshot = (p99: number) => ({
@@ -159,5 +159,30 @@ describe("evaluateChecks", () => {
 
   it("states no checks when nothing is expected", () => {
     expect(evaluateChecks(result({}))).toEqual([]);
+  });
+});
+
+describe("the counter-example of a lost message", () => {
+  it("says when and why the broker dropped it", () => {
+    // One slow consumer behind a 5-message queue that drops its head: the first messages overflow away.
+    const run = simulate(
+      parsed(
+        scenarioInput({
+          duration: "1s",
+          broker: { profile: "fifo", settings: { maxLength: 5, overflow: "drop-head" } },
+          producers: [{ name: "p", arrival: { process: "constant", rate: "100/s" } }],
+          consumers: [{ group: "g", processing: "50ms" }],
+          expect: { delivery: "at-least-once" },
+        }),
+      ),
+    );
+    const delivery = evaluateChecks(run).find((check) => check.name === "delivery: at-least-once")!;
+    expect(delivery.passed).toBe(false);
+    expect(delivery.counterExample!.events.map((event) => event.what)).toEqual([
+      "published",
+      "confirmed by the broker",
+      "dropped by the broker: maxlen",
+      "delivered 0 times, never consumed",
+    ]);
   });
 });
