@@ -1,6 +1,8 @@
 // Proves the visibility heartbeat (ChangeMessageVisibility while a consumer holds a message): a slow but live consumer keeps its message, while a crash, a partition, a broker outage or the 12-hour cap lets it come back.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { validateScenario } from "../../../src/index.js";
+import { loadScenarioFile, simulate, validateScenario } from "../../../src/index.js";
+import { EventLog } from "../../helpers/event-log.js";
 import { scenarioInput } from "../../helpers/scenario.js";
 import { deterministic, deterministicFifo, oneMessage, run } from "./run.js";
 
@@ -140,5 +142,25 @@ describe("sqs visibility heartbeat", () => {
     expect(issues({ every: 0, extendTo: 30 })).toEqual([
       "broker.settings.visibilityHeartbeat.every: visibilityHeartbeat.every must be above 0",
     ]);
+  });
+});
+
+describe("scenarios/sqs-visibility-heartbeat.yaml", () => {
+  it("receives every job once but the crashed worker's; without the heartbeat it duplicates and dead-letters", () => {
+    const loaded = loadScenarioFile(join(import.meta.dirname, "../../../scenarios/sqs-visibility-heartbeat.yaml"));
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+    const log = new EventLog();
+    const result = simulate(loaded.scenario, { observers: [log] });
+    expect(result.counts).toMatchObject({ published: 106, consumed: 106, deliveries: 107, duplicated: 0 });
+    expect(result.counts).toMatchObject({ deadLettered: 0, lost: 0, pending: 0 });
+    // workers/2 (c1) received m40 at 39.774 s and crashed at 60 s; its last heartbeat reached SQS about
+    // 59.8 s, and the message was received again 30 s (extendTo) after that.
+    expect(log.lines.filter((line) => line.includes(" m40 ") && line.includes("delivered"))).toEqual([
+      "t=39774129 delivered m40 g0 c1 waited 0",
+      "t=89807805 delivered m40 g0 c27 waited 50033676 attempt 2",
+    ]);
+    const plain = structuredClone(loaded.scenario);
+    (plain.broker.settings as { visibilityHeartbeat: unknown }).visibilityHeartbeat = null;
+    expect(simulate(plain).counts).toMatchObject({ deliveries: 135, duplicated: 28, deadLettered: 7, lost: 0 });
   });
 });
