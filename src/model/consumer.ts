@@ -67,6 +67,10 @@ export interface ConsumerWiring {
  * new, finishes and acks the deliveries it is processing, starts none of the
  * ones waiting in its buffer, then closes; the broker takes those back. If
  * the grace period runs out first, the instance is killed (a crash).
+ *
+ * A profile whose client heartbeats held deliveries (SQS's visibility
+ * heartbeat) gets one beat per held delivery every `heartbeatEvery`, sent over
+ * the consumer's link until the delivery is settled or the instance dies.
  */
 export class Consumer {
   private busy = 0;

@@ -160,7 +160,7 @@ describe("scenarios/sqs-visibility-heartbeat.yaml", () => {
       "t=89807805 delivered m40 g0 c27 waited 50033676 attempt 2",
     ]);
     const plain = structuredClone(loaded.scenario);
-    (plain.broker.settings as { visibilityHeartbeat: unknown }).visibilityHeartbeat = null;
+    Object.assign(plain.broker.settings, { visibilityHeartbeat: null });
     expect(simulate(plain).counts).toMatchObject({ deliveries: 135, duplicated: 28, deadLettered: 7, lost: 0 });
   });
 });
