@@ -20,6 +20,12 @@ export interface Broker {
   /** A consumer reports that processing failed (a nack or reject). May be stale, like `ack`. */
   nack(delivery: number): void;
   /**
+   * A consumer's heartbeat for a delivery it still holds reached the broker (SQS: ChangeMessageVisibility
+   * from a heartbeating client). Only profiles that ask for heartbeats (`consumerHeartbeat`) get them.
+   * May be stale, like `ack`.
+   */
+  heartbeat?(delivery: number): void;
+  /**
    * A consumer instance crashed, now. This is the ground truth; the profile
    * models when the broker notices (a heartbeat or session timeout, a
    * visibility timer, or never) and what happens to what the consumer held.

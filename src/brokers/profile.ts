@@ -20,6 +20,11 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
   consumerCapacity(section: Section, concurrency: number): number;
   /** The profile's client library in each producer instance (buffering, retries, blocking), if it models one. */
   producerClient?(section: Section): ProducerClientFactory;
+  /**
+   * How often (µs) a consumer sends the broker a heartbeat for each delivery it holds, from receive to
+   * ack or nack, or null for none. The broker hears them through `Broker.heartbeat`.
+   */
+  consumerHeartbeat?(section: Section): number | null;
 }
 
 /** Fields every profile's `broker:` section has. */

@@ -15,6 +15,11 @@ export function consumerCapacity(spec: BrokerSpec, concurrency: number): number 
   return profileNamed(spec.profile).consumerCapacity(spec, concurrency);
 }
 
+/** How often a consumer heartbeats each delivery it holds under this profile (µs), or null for never. */
+export function consumerHeartbeat(spec: BrokerSpec): number | null {
+  return profileNamed(spec.profile).consumerHeartbeat?.(spec) ?? null;
+}
+
 /** The profile's producer client library, or null when producers send directly. */
 export function producerClientFactory(spec: BrokerSpec): ProducerClientFactory | null {
   return profileNamed(spec.profile).producerClient?.(spec) ?? null;

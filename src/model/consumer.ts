@@ -2,6 +2,7 @@ import type { Simulation } from "../engine/simulation.js";
 import type { Sampler } from "../random/distributions.js";
 import type { DeliveryTable } from "./deliveries.js";
 import type { EffectLedger } from "./effects.js";
+import { DeliveryHeartbeats } from "./heartbeats.js";
 import type { IdempotencyGuard } from "./idempotency.js";
 import { IntRing } from "./int-ring.js";
 import type { MessageTable } from "./messages.js";
@@ -29,6 +30,8 @@ export interface BrokerSide {
   consumerUp(consumer: number): void;
   consumerStopping(consumer: number): void;
   consumerClosed(consumer: number): void;
+  /** A heartbeat for a delivery the consumer holds (only for profiles whose client sends them). */
+  heartbeat?(delivery: number): void;
 }
 
 /** What the fault injector hears of a clean stop: it closed (handing back `unstarted`), or the grace period ran out. */
@@ -48,6 +51,8 @@ export interface ConsumerWiring {
   broker: BrokerSide;
   /** Per consumer: its current incarnation, bumped by every crash. */
   incarnations: Int32Array;
+  /** How often the profile's client heartbeats each delivery it holds (µs); null or absent: never. */
+  heartbeatEvery?: number | null;
 }
 
 /**
@@ -62,6 +67,10 @@ export interface ConsumerWiring {
  * new, finishes and acks the deliveries it is processing, starts none of the
  * ones waiting in its buffer, then closes; the broker takes those back. If
  * the grace period runs out first, the instance is killed (a crash).
+ *
+ * A profile whose client heartbeats held deliveries (SQS's visibility
+ * heartbeat) gets one beat per held delivery every `heartbeatEvery`, sent over
+ * the consumer's link until the delivery is settled or the instance dies.
  */
 export class Consumer {
   private busy = 0;
@@ -88,6 +97,7 @@ export class Consumer {
     if (!this.up || !deliveries.isOpen(delivery)) return;
     if (deliveries.incarnation(delivery) !== incarnations[this.options.index]) return;
     const slot = this.work.take(deliveries.message(delivery), delivery, incarnations[this.options.index]!);
+    this.heartbeats?.begin(slot, delivery);
     // While draining, a delivery that was already on its way waits, unstarted, for the broker to take it back.
     if (this.busy < this.options.concurrency && !this.settling && this.draining === null) this.start(slot);
     else this.buffered.push(slot);
@@ -121,6 +131,7 @@ export class Consumer {
 
   private readonly ack: (delivery: number) => void;
   private readonly nack: (delivery: number) => void;
+  private readonly heartbeats: DeliveryHeartbeats | null = null;
   /** The stop notice reaching the broker; dropped if the life it was sent in ended on the way. */
   private readonly stopArrives = (incarnation: number): void => {
     if (this.wiring.incarnations[this.options.index] === incarnation)
@@ -142,6 +153,11 @@ export class Consumer {
     const broker = wiring.broker;
     this.ack = (delivery) => broker.ack(delivery);
     this.nack = (delivery) => broker.nack(delivery);
+    const every = wiring.heartbeatEvery ?? null;
+    if (every !== null && broker.heartbeat !== undefined) {
+      const heartbeat = broker.heartbeat.bind(broker);
+      this.heartbeats = new DeliveryHeartbeats(wiring.sim, every, wiring.toBroker, heartbeat);
+    }
   }
 
   get isUp(): boolean {
@@ -244,6 +260,7 @@ export class Consumer {
   /** Acks (or, for a failed delivery, nacks) and moves on to the next buffered delivery. */
   private settle(slot: number, succeeded: boolean): void {
     const delivery = this.work.delivery[slot]!;
+    this.heartbeats?.end(slot);
     this.work.release(slot);
     this.busy--;
     // At zero latency the ack can bring a new delivery at once; it queues behind what was already buffered.
@@ -267,6 +284,7 @@ export class Consumer {
     this.up = false;
     this.buffered.clear();
     this.work.releaseAll(this.wiring.sim);
+    this.heartbeats?.endAll();
     // Cut off by a partition, the broker already counts it gone; a restart tells it the consumer is back.
     if (!this.disconnected) {
       this.closing = true;
@@ -312,6 +330,7 @@ export class Consumer {
     this.busy = 0;
     this.buffered.clear();
     this.work.releaseAll(this.wiring.sim);
+    this.heartbeats?.endAll();
     this.wiring.broker.consumerDown(this.options.index);
   }
 }

@@ -1,5 +1,5 @@
 import type { Broker, BrokerContext, ConsumerSlot } from "../brokers/broker.js";
-import { consumerCapacity, createBroker, producerClientFactory } from "../brokers/registry.js";
+import { consumerCapacity, consumerHeartbeat, createBroker, producerClientFactory } from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { Consumer } from "../model/consumer.js";
@@ -168,6 +168,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   });
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
   const broker = createBroker(scenario.broker, context);
+  const heartbeatEvery = consumerHeartbeat(scenario.broker);
   scenario.consumers.forEach((spec, group) => {
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.group}/${instance}`;
@@ -191,6 +192,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         toBroker: link(endpoint, brokerEnd),
         broker,
         incarnations,
+        heartbeatEvery,
       };
       consumers.push(new Consumer(options, wiring));
     }

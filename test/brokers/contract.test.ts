@@ -214,6 +214,47 @@ describe.each(priorityVariants)("profile %s with message priorities", (profile, 
   });
 });
 
+/**
+ * The SQS profiles again with a visibility heartbeat, on a VisibilityTimeout short enough (50 ms) that many jobs
+ * outlive it: only the heartbeats keep them from being received twice.
+ */
+const heartbeat = { VisibilityTimeout: "50ms", visibilityHeartbeat: { every: "20ms", extendTo: "50ms" } };
+const heartbeatVariants: [string, Record<string, unknown>][] = [
+  ["sqs", { ...heartbeat, duplicateProbability: 0 }],
+  ["sqs-fifo", heartbeat],
+];
+
+describe.each(heartbeatVariants)("profile %s with a visibility heartbeat", (profile, settings) => {
+  const consumers = [
+    { group: "billing", instances: 3, processing: { dist: "lognormal", median: "5ms", p99: "120ms" } },
+    { group: "audit", processing: "1ms" },
+  ];
+  const beating = (extra: Record<string, unknown> = {}, more: Record<string, unknown> = {}) =>
+    workload(profile, { broker: { profile, settings: { ...settings, ...more } }, consumers, ...extra });
+
+  it("is deterministic, and without faults duplicates nothing that outlives the VisibilityTimeout", () => {
+    const first = runScenario(parsed(beating()));
+    expect(JSON.stringify(runScenario(parsed(beating())).summary)).toBe(JSON.stringify(first.summary));
+    expect(first.result.counts).toMatchObject({ lost: 0, pending: 0, duplicated: 0 });
+    expect(first.result.counts.consumed).toBe(first.result.counts.published * 2);
+    // The same jobs without the heartbeat overrun the 50 ms timeout and are received twice.
+    const plain = simulate(parsed(beating({}, { visibilityHeartbeat: null })));
+    expect(plain.counts.duplicated).toBeGreaterThan(0);
+  });
+
+  it("conserves messages through consumer crashes, a broker crash and a partition", () => {
+    const faults = [
+      { at: "3s", crash: "consumer", target: "billing/1", restartAfter: "2s", point: "after-side-effect" },
+      { at: "6s", crash: "consumer", target: "billing/2", restartAfter: "1s" },
+      { at: "9s", crash: "broker", restartAfter: "2s" },
+      { at: "13s", for: "3s", partition: { between: ["broker", "billing/3"] } },
+    ];
+    const result = simulate(parsed(beating({ faults })));
+    expectConservation(result);
+    expect(result.counts.lost).toBe(0);
+  });
+});
+
 // kafka is the one profile with several nodes: the contract also holds when one node of a 3-broker cluster crashes.
 describe("profile kafka, 3-broker cluster with RF 3", () => {
   const cluster = (target: string) =>

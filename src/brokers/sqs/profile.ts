@@ -28,6 +28,7 @@ export const sqsProfile = defineProfile({
       reorderWindow: section.settings.reorderWindow,
     }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
+  consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
 });
 
 export const sqsFifoProfile = defineProfile({
@@ -37,4 +38,5 @@ export const sqsFifoProfile = defineProfile({
   create: (context, section) =>
     createSqsBroker(context, section.settings, { type: "fifo", sendLimit: fifoSendLimit(section.settings) }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
+  consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
 });

@@ -43,6 +43,18 @@ const redrivePolicy = z.strictObject({
     .meta({ description: "for the record only: every dead-lettered message is counted as deadLettered" }),
 });
 
+/**
+ * The client's heartbeat while it holds a received message: every `every` it
+ * calls ChangeMessageVisibility with VisibilityTimeout `extendTo`, so a slow
+ * but live consumer keeps its message and a dead one lets it go.
+ */
+const visibilityHeartbeat = z.strictObject({
+  every: duration().meta({ description: "time between two heartbeats for one message, from its receive" }),
+  extendTo: awsSeconds(0, 43_200).meta({
+    description: "the VisibilityTimeout each heartbeat sets with ChangeMessageVisibility, counted from its arrival",
+  }),
+});
+
 const commonSettings = {
   VisibilityTimeout: awsSeconds(0, 43_200)
     .prefault(30)
@@ -77,6 +89,10 @@ const commonSettings = {
     description:
       "the VisibilityTimeout the client sets with ChangeMessageVisibility when processing fails: 0 = visible again at once; null = leave it to the running timeout",
   }),
+  visibilityHeartbeat: visibilityHeartbeat.nullable().default(null).meta({
+    description:
+      "a client heartbeat that extends a message's visibility while the consumer holds it (ChangeMessageVisibility every `every` to `extendTo`); null = none",
+  }),
   receiveRoundTrip: duration()
     .prefault("20ms")
     .meta({ description: "time from a receive's response to the client's next receive reaching SQS (AWS's ~20 ms)" }),
@@ -85,6 +101,37 @@ const commonSettings = {
       "chance that a short poll samples only servers without visible messages and returns empty (an assumption: AWS gives no figure)",
   }),
 };
+
+/**
+ * A heartbeat must come before the visibility it renews runs out: the first one
+ * within VisibilityTimeout of the receive, each later one within `extendTo` of
+ * the previous. Otherwise the message becomes visible between two heartbeats.
+ */
+function checkHeartbeat(
+  settings: { VisibilityTimeout: number; visibilityHeartbeat: { every: number; extendTo: number } | null },
+  ctx: z.RefinementCtx,
+): void {
+  const heartbeat = settings.visibilityHeartbeat;
+  if (heartbeat === null) return;
+  const path = ["visibilityHeartbeat", "every"];
+  const seconds = (micros: number) => `${micros / SECOND}s`;
+  if (heartbeat.every <= 0) {
+    ctx.addIssue({ code: "custom", path, message: "visibilityHeartbeat.every must be above 0" });
+    return;
+  }
+  for (const [name, visibility] of [
+    ["VisibilityTimeout", settings.VisibilityTimeout],
+    ["visibilityHeartbeat.extendTo", heartbeat.extendTo],
+  ] as const) {
+    if (heartbeat.every < visibility) continue;
+    ctx.addIssue({
+      code: "custom",
+      path,
+      message: `visibilityHeartbeat.every (${seconds(heartbeat.every)}) must be below ${name} (${seconds(visibility)}): otherwise the message becomes visible between two heartbeats and another consumer can receive it`,
+    });
+    return;
+  }
+}
 
 export const standardSettingsSchema = z
   .strictObject({
@@ -97,6 +144,7 @@ export const standardSettingsSchema = z
         "a receive takes each message from among the first this-many visible ones, at random; 1 = strict arrival order (an assumption)",
     }),
   })
+  .superRefine(checkHeartbeat)
   .prefault({});
 
 export const fifoSettingsSchema = z
@@ -109,6 +157,7 @@ export const fifoSettingsSchema = z
       description: "only its part in enabling high-throughput mode is modelled",
     }),
   })
+  .superRefine(checkHeartbeat)
   .prefault({});
 
 export type StandardSettings = z.output<typeof standardSettingsSchema>;

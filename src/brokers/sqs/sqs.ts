@@ -19,8 +19,10 @@ export type QueueKind =
  * VisibilityTimeout and becomes visible again unless deleted in time, whether
  * or not its consumer is still working on it. DeleteMessage is the ack and
  * needs the latest receipt handle. A failure is reported with
- * ChangeMessageVisibility (`visibilityTimeoutOnFailure`). SQS learns of
- * nothing else: a crashed consumer's messages come back on their timeout.
+ * ChangeMessageVisibility (`visibilityTimeoutOnFailure`), and a heartbeating
+ * client (`visibilityHeartbeat`) extends the timeout while it holds the
+ * message. SQS learns of nothing else: a crashed consumer's messages come back
+ * when their (last extended) timeout ends.
  */
 export function createSqsBroker(context: BrokerContext, settings: CommonSettings, kind: QueueKind): Broker {
   return new SqsBroker(context, settings, kind);
@@ -28,6 +30,8 @@ export function createSqsBroker(context: BrokerContext, settings: CommonSettings
 
 /** The FIFO deduplication interval: 5 minutes. */
 const DEDUPLICATION_WINDOW = 5 * 60 * 1_000_000;
+/** ChangeMessageVisibility cannot keep a message in flight beyond 12 hours from its receive: the call is rejected. */
+const MAX_VISIBILITY_FROM_RECEIVE = 43_200 * 1_000_000;
 
 class SqsBroker implements Broker, ReceiveTarget {
   private readonly state: MessageState;
@@ -104,6 +108,21 @@ class SqsBroker implements Broker, ReceiveTarget {
 
   nack(delivery: number): void {
     this.settleDelivery(delivery, false);
+  }
+
+  /**
+   * A heartbeat's ChangeMessageVisibility reached SQS: the timeout restarts at
+   * `extendTo` if the handle is the latest and the message is still in flight.
+   * It fails while SQS is down and when the extension would pass 12 h.
+   */
+  heartbeat(delivery: number): void {
+    const heartbeat = this.settings.visibilityHeartbeat;
+    const { deliveries, consumers } = this.context;
+    if (heartbeat === null || !this.up || !deliveries.isOpen(delivery)) return;
+    const message = deliveries.message(delivery);
+    const queue = consumers[deliveries.consumer(delivery)]!.group;
+    if (!this.claimReceipt(queue, message, delivery)) return;
+    this.changeVisibility(queue, message, deliveries.deliveredAt(delivery), heartbeat.extendTo);
   }
 
   consumerDown(consumer: number): void {
@@ -192,11 +211,13 @@ class SqsBroker implements Broker, ReceiveTarget {
     const current = deliveries.incarnation(delivery) === incarnations[consumer];
     const queue = consumers[consumer]!.group;
     const latest = this.claimReceipt(queue, message, delivery);
+    const receivedAt = deliveries.deliveredAt(delivery);
     deliveries.close(delivery);
     // While SQS is unavailable the call fails; the message comes back when its timeout ends.
     if (this.up && latest) {
       if (succeeded) this.delete(queue, message);
-      else this.changeVisibilityOnFailure(queue, message);
+      else if (this.settings.visibilityTimeoutOnFailure !== null)
+        this.changeVisibility(queue, message, receivedAt, this.settings.visibilityTimeoutOnFailure);
     }
     if (current && this.loops.isAlive(consumer)) this.loops.capacityReturned(consumer);
   }
@@ -226,9 +247,14 @@ class SqsBroker implements Broker, ReceiveTarget {
     }
   }
 
-  private changeVisibilityOnFailure(queue: number, message: number): void {
-    const timeout = this.settings.visibilityTimeoutOnFailure;
-    if (timeout === null || this.state.stage[queue]![message] !== Stage.inFlight) return;
+  /**
+   * ChangeMessageVisibility with the latest handle of the receive at `receivedAt`: the timeout restarts
+   * from now. It fails if the message is no longer in flight, or if the new timeout would end more than
+   * 12 hours after the receive (SQS rejects it rather than shortening it, and the current timeout runs on).
+   */
+  private changeVisibility(queue: number, message: number, receivedAt: number, timeout: number): void {
+    if (this.state.stage[queue]![message] !== Stage.inFlight) return;
+    if (this.context.sim.now + timeout > receivedAt + MAX_VISIBILITY_FROM_RECEIVE) return;
     this.endTimer(queue, message);
     if (timeout === 0) this.visibilityEnds(queue, message);
     else {

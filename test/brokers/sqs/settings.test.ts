@@ -24,6 +24,7 @@ describe("sqs settings", () => {
       RedrivePolicy: null,
       inFlightLimit: 120_000,
       visibilityTimeoutOnFailure: 0,
+      visibilityHeartbeat: null,
       receiveRoundTrip: 20_000,
       emptyReceiveProbability: 0.1,
       duplicateProbability: 0.0001,
