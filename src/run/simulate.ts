@@ -183,7 +183,7 @@ function settle(world: World): {
         if (unknownToProducer) recovered++;
       } else if (outcome === PublishOutcome.accepted) {
         if (heldByGroup[message] === 1) pending++;
-        else if (fate[message] === Fate.deadLettered) continue;
+        else if (fate[message] === Fate.deadLettered || fate[message] === Fate.notRouted) continue;
         else if (unknownToProducer) unknown++;
         else {
           lost++;
