@@ -31,6 +31,8 @@ export interface RunResult {
     recovered: number;
     /** (message, group) pairs never consumed whose publish outcome the producer never learned (not lost: never promised). */
     unknown: number;
+    /** (message, group) pairs the exchange never addressed to the group (routed to other groups' queues only). */
+    notRouted: number;
   };
   endToEnd: LatencySnapshot;
   queueWait: LatencySnapshot;
@@ -157,7 +159,7 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
 
 /** Classifies every (message, group) obligation once the run has ended. */
 function settle(world: World): {
-  counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number };
+  counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number; notRouted: number };
   firstLost: Example | null;
 } {
   const { messages, broker, groupNames } = world;
@@ -170,6 +172,7 @@ function settle(world: World): {
   let pending = 0;
   let recovered = 0;
   let unknown = 0;
+  let notRouted = 0;
   let firstLost: Example | null = null;
   for (let group = 0; group < groupNames.length; group++) {
     const consumed = messages.consumedBy[group]!;
@@ -183,7 +186,8 @@ function settle(world: World): {
         if (unknownToProducer) recovered++;
       } else if (outcome === PublishOutcome.accepted) {
         if (heldByGroup[message] === 1) pending++;
-        else if (fate[message] === Fate.deadLettered || fate[message] === Fate.notRouted) continue;
+        else if (fate[message] === Fate.deadLettered) continue;
+        else if (fate[message] === Fate.notRouted) notRouted++;
         else if (unknownToProducer) unknown++;
         else {
           lost++;
@@ -200,7 +204,7 @@ function settle(world: World): {
       }
     }
   }
-  return { counts: { lost, unexpected, pending, recovered, unknown }, firstLost };
+  return { counts: { lost, unexpected, pending, recovered, unknown, notRouted }, firstLost };
 }
 
 function lostExample(world: World, message: number, group: number): Example {
