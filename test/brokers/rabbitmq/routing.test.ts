@@ -240,3 +240,24 @@ describe("routing settings and fields", () => {
     ]);
   });
 });
+
+describe("rabbitmq routing with length limits", () => {
+  it("nacks a publish only when one of its own target queues is full (reject-publish)", () => {
+    // Queue ga is full after its first message (processing takes 10 s, x-max-length 1 ready message);
+    // gb's consumer keeps up. Messages keyed "b" never touch ga, so none of them is refused.
+    const { result } = run({
+      duration: "1s",
+      broker: rabbit({ exchange: "direct", prefetch: 1, "x-max-length": 1, "x-overflow": "reject-publish" }),
+      producers: [
+        { name: "pa", arrival: { process: "constant", rate: "10/s" }, routingKey: "a" },
+        { name: "pb", arrival: { process: "constant", rate: "10/s" }, routingKey: "b" },
+      ],
+      consumers: [
+        { group: "ga", processing: "10s", bindings: ["a"] },
+        { group: "gb", processing: "1ms", bindings: ["b"] },
+      ],
+    });
+    // pa: 9 published, 2 taken (one delivered, one ready), 7 nacked; pb: 9 published, all consumed.
+    expect(result.counts).toMatchObject({ published: 18, rejected: 7, consumed: 11, lost: 0, pending: 0 });
+  });
+});
