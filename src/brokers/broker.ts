@@ -89,6 +89,17 @@ export interface BrokerContext {
    * only on commit (transactions) stages them here and commits or discards them.
    */
   effects: EffectLedger;
+  /**
+   * How messages are addressed, for profiles whose exchanges route by key (RabbitMQ): each producer
+   * instance's routing keys (a message's `routingKey` column indexes its producer's list) and each
+   * group's binding keys (null when the group gives none). Other profiles ignore it.
+   */
+  routing: RoutingTable;
+  /**
+   * Records that `message` is not addressed to `group` at all (the exchange routed it to other queues
+   * only): the group neither expects it nor lags behind on it. Call it before `accept`.
+   */
+  notRouted(message: number, group: number): void;
   /** Records that the broker took responsibility for a message and confirms it to its producer. */
   accept(message: number): void;
   /**
@@ -118,6 +129,11 @@ export interface BrokerContext {
   deadLetter(message: number, group: number, reason: string): void;
   /** Discards a message for a group silently (overflow, expiry, crash of a transient queue). */
   drop(message: number, group: number, reason: string): void;
+}
+
+export interface RoutingTable {
+  keysOfProducer: readonly (readonly string[])[];
+  bindingsOfGroup: readonly (readonly string[] | null)[];
 }
 
 export type BrokerFactory<Settings> = (context: BrokerContext, settings: Settings) => Broker;

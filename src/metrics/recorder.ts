@@ -1,4 +1,4 @@
-import type { MessageTable } from "../model/messages.js";
+import { Fate, type MessageTable } from "../model/messages.js";
 import { NullObserver } from "../model/observer.js";
 import { LatencyStats } from "./latency.js";
 
@@ -72,9 +72,11 @@ export class MetricsRecorder extends NullObserver {
     this.counts.published++;
   }
 
-  override accepted(): void {
+  override accepted(message: number): void {
     this.counts.accepted++;
     for (let group = 0; group < this.lag.length; group++) {
+      // A group the exchange did not route the message to never expects it.
+      if (this.messages.fate[group]![message] === Fate.notRouted) continue;
       const lag = ++this.lag[group]!;
       if (lag > this.maxLag) this.maxLag = lag;
     }

@@ -1,6 +1,6 @@
 import { build, type Histogram } from "hdr-histogram-js";
 import type { DeliveryTable } from "../model/deliveries.js";
-import type { MessageTable } from "../model/messages.js";
+import { Fate, type MessageTable } from "../model/messages.js";
 import { NullObserver } from "../model/observer.js";
 
 /** One interval of the run. Rates are per second over the interval; levels are read at its end. */
@@ -72,9 +72,11 @@ export class TimeSeriesRecorder extends NullObserver {
   override published(_message: number, now: number): void {
     this.advance(now).published++;
   }
-  override accepted(_message: number, now: number): void {
+  override accepted(message: number, now: number): void {
     this.advance(now);
-    for (let g = 0; g < this.lag.length; g++) this.lag[g]!++;
+    for (let g = 0; g < this.lag.length; g++) {
+      if (this.messages.fate[g]![message] !== Fate.notRouted) this.lag[g]!++;
+    }
   }
   override rejected(_message: number, now: number): void {
     this.advance(now).rejected++;

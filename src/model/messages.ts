@@ -5,8 +5,12 @@
  */
 export const NULL_KEY = -1;
 
-/** What the broker finally did with a message for a group, when it did not deliver it for good. */
-export const Fate = { none: 0, deadLettered: 1, dropped: 2 } as const;
+/**
+ * What the broker finally did with a message for a group, when it did not deliver it for good.
+ * `notRouted`: the message was never addressed to the group (an exchange routed it to other
+ * queues only), so the group neither expects it nor lags behind on it.
+ */
+export const Fate = { none: 0, deadLettered: 1, dropped: 2, notRouted: 3 } as const;
 
 /** What the producer knows of its publish: still waiting, confirmed, refused, or never learned (gave up, crashed). */
 export const ProducerView = { waiting: 0, confirmed: 1, nacked: 2, unknown: 3 } as const;
@@ -39,6 +43,8 @@ export class MessageTable {
   poison: Uint8Array;
   /** AMQP message priority (0-255); 0 when the producer gives none, as AMQP treats a missing priority. */
   priority: Uint8Array;
+  /** The AMQP routing key, as an index into its producer's list of routing keys; 0 when it sets none. */
+  routingKey: Uint16Array;
   /** Per consumer group: deliveries so far (1 on the first), saturating at 65535. */
   readonly deliveryCount: Uint16Array[];
   /** Per consumer group: how many times a consumer applied the message's side effect (saturates at 255). */
@@ -59,6 +65,7 @@ export class MessageTable {
     this.producerView = new Uint8Array(initialCapacity);
     this.poison = new Uint8Array(initialCapacity);
     this.priority = new Uint8Array(initialCapacity);
+    this.routingKey = new Uint16Array(initialCapacity);
     this.partition = new Int32Array(initialCapacity);
     this.acceptOrder = new Float64Array(initialCapacity);
     this.copies = new Uint8Array(initialCapacity);
@@ -80,6 +87,7 @@ export class MessageTable {
     this.producerView[id] = ProducerView.waiting;
     this.poison[id] = poison ? 1 : 0;
     this.priority[id] = 0;
+    this.routingKey[id] = 0;
     this.partition[id] = 0;
     this.acceptOrder[id] = -1;
     this.copies[id] = 0;
@@ -126,6 +134,7 @@ export class MessageTable {
     this.producerView = grown(this.producerView, this.capacity);
     this.poison = grown(this.poison, this.capacity);
     this.priority = grown(this.priority, this.capacity);
+    this.routingKey = grown(this.routingKey, this.capacity);
     this.partition = grown(this.partition, this.capacity);
     this.acceptOrder = grown(this.acceptOrder, this.capacity);
     this.copies = grown(this.copies, this.capacity);

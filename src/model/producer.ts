@@ -27,6 +27,8 @@ export interface ProducerOptions {
   sampleSize: Sampler;
   /** The next message's priority; absent when the producer sets none (the message keeps priority 0). */
   pickPriority?: () => number;
+  /** The next message's routing key, as an index into the producer's keys; absent when it sets none (index 0, the empty key). */
+  pickRoutingKey?: () => number;
   /** Messages stop being created at this time (the scenario's duration). */
   stopAt: number;
   /** Most messages this instance creates; Infinity for no limit. */
@@ -147,6 +149,7 @@ export class Producer {
       const { index, pickKey, sampleSize, isPoison } = this.options;
       const id = messages.create(now, index, pickKey(), Math.round(sampleSize()), isPoison());
       if (this.options.pickPriority) messages.priority[id] = this.options.pickPriority();
+      if (this.options.pickRoutingKey) messages.routingKey[id] = this.options.pickRoutingKey();
       this.created++;
       observer.published(id, now);
       if (this.backlog.length > 0 || !this.dispatch(id)) this.backlog.push(id);

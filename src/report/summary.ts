@@ -37,6 +37,8 @@ export interface Summary {
     deduplicated: number;
     recovered: number;
     unknown: number;
+    /** (message, group) pairs an exchange routed elsewhere: the group never expected them. Only when some were. */
+    notRouted?: number;
   };
   latency: {
     endToEnd: LatencySummary;
@@ -100,6 +102,8 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       deduplicated: counts.deduplicated,
       recovered: counts.recovered,
       unknown: counts.unknown,
+      // Only exchanges that route by key (RabbitMQ direct and topic) leave a group out.
+      ...(counts.notRouted > 0 ? { notRouted: counts.notRouted } : {}),
     },
     latency: {
       endToEnd: latencySummary(result.endToEnd),

@@ -1,4 +1,4 @@
-import type { Broker, BrokerContext, ConsumerSlot } from "../brokers/broker.js";
+import type { Broker, BrokerContext, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
 import { consumerCapacity, consumerHeartbeat, createBroker, producerClientFactory } from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
@@ -16,6 +16,7 @@ import { ArrivalProcess } from "../random/arrivals.js";
 import { type Distribution, isAlwaysZero, type Sampler, samplerFor } from "../random/distributions.js";
 import { keyPickerFor } from "../random/keys.js";
 import { priorityPickerFor } from "../random/priorities.js";
+import { routingKeyPickerFor, routingKeysOf } from "../random/routing-keys.js";
 import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
@@ -116,6 +117,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     stream: (purpose) => streams.stream(`broker:${purpose}`),
     names: componentNames(scenario),
     effects,
+    routing: routingTable(scenario),
+    notRouted(message, group) {
+      messages.fate[group]![message] = Fate.notRouted;
+    },
     accept(message) {
       // A retried publish of a message already taken: the broker takes it again (no deduplication here).
       if (messages.outcome[message] === PublishOutcome.accepted) metrics.counts.republished++;
@@ -215,6 +220,11 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         ...(spec.priority === undefined
           ? {}
           : { pickPriority: priorityPickerFor(spec.priority, streams.stream(`producer:${name}:priority`)) }),
+        ...(spec.routingKey === undefined
+          ? {}
+          : {
+              pickRoutingKey: routingKeyPickerFor(spec.routingKey, streams.stream(`producer:${name}:routing-key`)),
+            }),
         stopAt: scenario.duration,
         limit: spec.limit ?? Number.POSITIVE_INFINITY,
         publish: spec.publish,
@@ -246,6 +256,17 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     consumers,
     links,
     groupNames,
+  };
+}
+
+/** Each producer instance's routing keys (instances of one producer share its list) and each group's bindings. */
+function routingTable(scenario: ParsedScenario): RoutingTable {
+  return {
+    keysOfProducer: scenario.producers.flatMap((spec) => {
+      const keys = routingKeysOf(spec.routingKey);
+      return Array.from({ length: spec.instances }, () => keys);
+    }),
+    bindingsOfGroup: scenario.consumers.map((spec) => spec.bindings ?? null),
   };
 }
 

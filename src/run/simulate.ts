@@ -31,6 +31,8 @@ export interface RunResult {
     recovered: number;
     /** (message, group) pairs never consumed whose publish outcome the producer never learned (not lost: never promised). */
     unknown: number;
+    /** (message, group) pairs the exchange never addressed to the group (routed to other groups' queues only). */
+    notRouted: number;
   };
   endToEnd: LatencySnapshot;
   queueWait: LatencySnapshot;
@@ -160,7 +162,7 @@ function settle(
   world: World,
   witness: Witness | undefined,
 ): {
-  counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number };
+  counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number; notRouted: number };
   firstLost: Example | null;
 } {
   const { messages, broker, groupNames } = world;
@@ -173,6 +175,7 @@ function settle(
   let pending = 0;
   let recovered = 0;
   let unknown = 0;
+  let notRouted = 0;
   let firstLost: Example | null = null;
   for (let group = 0; group < groupNames.length; group++) {
     const consumed = messages.consumedBy[group]!;
@@ -187,6 +190,7 @@ function settle(
       } else if (outcome === PublishOutcome.accepted) {
         if (heldByGroup[message] === 1) pending++;
         else if (fate[message] === Fate.deadLettered) continue;
+        else if (fate[message] === Fate.notRouted) notRouted++;
         else if (unknownToProducer) unknown++;
         else {
           lost++;
@@ -205,7 +209,7 @@ function settle(
       }
     }
   }
-  return { counts: { lost, unexpected, pending, recovered, unknown }, firstLost };
+  return { counts: { lost, unexpected, pending, recovered, unknown, notRouted }, firstLost };
 }
 
 function lostExample(world: World, message: number, group: number, witness: Witness | undefined): Example {

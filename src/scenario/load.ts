@@ -4,6 +4,7 @@ import type * as z from "zod";
 import { profiles } from "../brokers/profiles.js";
 import { faultTargetProblems } from "../faults/targets.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
+import { routingProblems } from "./routing.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
 
@@ -92,6 +93,9 @@ export function validateScenario(
         };
       })
     : [];
+  if (parsed.success) {
+    for (const { path, message } of routingProblems(parsed.data)) targets.push({ code: "invalid", path, message });
+  }
   if (parsed.success && duplicates.length === 0 && targets.length === 0) return { ok: true, scenario: parsed.data };
   if (parsed.success && duplicates.length === 0) return { ok: false, issues: targets };
   const issues = parsed.success ? [] : parsed.error.issues.flatMap((issue) => translate(issue, [], data));

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { weightedMixSchema } from "./weights.js";
 
 /** AMQP's message priority is an unsigned byte. */
 export const MAX_MESSAGE_PRIORITY = 255;
@@ -18,24 +19,13 @@ export const prioritySchema = z
       .min(0)
       .max(MAX_MESSAGE_PRIORITY)
       .meta({ description: "every message of this producer has this priority (0-255)" }),
-    z.strictObject({
-      weights: z
-        .record(z.string(), z.number().positive())
-        .superRefine((weights, ctx) => {
-          const levels = Object.keys(weights);
-          if (levels.length === 0)
-            ctx.addIssue({ code: "custom", message: "give at least one priority and its weight" });
-          for (const level of levels) {
-            if (!LEVEL.test(level) || Number(level) > MAX_MESSAGE_PRIORITY) {
-              ctx.addIssue({
-                code: "custom",
-                path: [level],
-                message: `"${level}" is not a priority: priorities are whole numbers from 0 to ${MAX_MESSAGE_PRIORITY}`,
-              });
-            }
-          }
-        })
-        .meta({ description: "priority → relative weight, e.g. {0: 90, 9: 10}: 90% of messages at 0, 10% at 9" }),
+    weightedMixSchema({
+      noun: "priority",
+      keyProblem: (level) =>
+        !LEVEL.test(level) || Number(level) > MAX_MESSAGE_PRIORITY
+          ? `"${level}" is not a priority: priorities are whole numbers from 0 to ${MAX_MESSAGE_PRIORITY}`
+          : null,
+      description: "priority → relative weight, e.g. {0: 90, 9: 10}: 90% of messages at 0, 10% at 9",
     }),
   ])
   .meta({

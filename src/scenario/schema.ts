@@ -5,6 +5,7 @@ import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { prioritySchema } from "./priority.js";
 import { duration, durationDistribution, rate, sizeDistribution } from "./quantities.js";
+import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 
 /**
  * The scenario file format. Parsing a file through this schema validates it,
@@ -74,6 +75,7 @@ const producerSchema = z
     keys: keysSchema.default("none"),
     size: sizeDistribution().prefault("1KB").meta({ description: "message size" }),
     priority: prioritySchema.optional(),
+    routingKey: routingKeySchema.optional(),
     limit: count("stop after this many messages per instance").optional(),
     publish: z
       .strictObject({
@@ -116,6 +118,7 @@ const consumerSchema = z.strictObject({
   concurrency: count("messages one instance processes at once").default(1),
   processing: durationDistribution().meta({ description: "time to process one message" }),
   idempotency: idempotencySchema.prefault({ strategy: "none" }),
+  bindings: bindingsSchema.optional(),
 });
 
 /** The `broker:` section: one shape per profile, told apart by `profile`. */

@@ -255,6 +255,69 @@ describe.each(heartbeatVariants)("profile %s with a visibility heartbeat", (prof
   });
 });
 
+/**
+ * The RabbitMQ profiles again behind a topic exchange: billing gets every created order, audit everything under
+ * orders.eu, and refunds match no binding (unroutable, so lost for both groups though confirmed).
+ */
+describe.each(["rabbitmq", "rabbitmq-quorum"])("profile %s with a topic exchange", (profile) => {
+  const routed = (extra: Record<string, unknown> = {}) =>
+    workload(profile, {
+      broker: { profile, settings: { exchange: "topic", prefetch: 5 } },
+      producers: [
+        {
+          name: "orders",
+          instances: 2,
+          rate: "100/s",
+          keys: { count: 50, dist: "zipf", s: 1.1 },
+          routingKey: {
+            weights: { "orders.eu.created": 50, "orders.us.created": 30, "orders.eu.cancelled": 15, "refunds.eu": 5 },
+          },
+        },
+      ],
+      consumers: [
+        {
+          group: "billing",
+          instances: 3,
+          processing: { dist: "exponential", mean: "5ms" },
+          bindings: ["orders.*.created"],
+        },
+        { group: "audit", processing: "1ms", bindings: ["orders.eu.#"] },
+      ],
+      ...extra,
+    });
+  /** Conservation with routing: a pair the exchange never addressed to a group is neither owed nor lost. */
+  const expectRoutedConservation = (result: RunResult) => {
+    const c = result.counts;
+    expect(c.unexpected).toBe(0);
+    expect(c.consumed + c.lost + c.pending + c.deadLettered + c.unknown + c.notRouted).toBe(
+      (c.published - c.rejected) * 2,
+    );
+  };
+
+  it("is deterministic, and without faults loses exactly the unroutable messages, once per group", () => {
+    const first = runScenario(parsed(routed()));
+    expect(JSON.stringify(runScenario(parsed(routed())).summary)).toBe(JSON.stringify(first.summary));
+    const c = first.result.counts;
+    expect(c.pending).toBe(0);
+    expect(c.lost).toBe(c.dropped);
+    expect(c.lost % 2).toBe(0);
+    expect(c.lost / 2).toBeGreaterThan(0);
+    expect(c.notRouted).toBeGreaterThan(0);
+    expectRoutedConservation(first.result);
+  });
+
+  it("conserves messages through consumer and broker crashes", () => {
+    const faults = [
+      { at: "5s", crash: "consumer", target: "billing/1", restartAfter: "2s", point: "after-side-effect" },
+      { every: { dist: "exponential", mean: "4s" }, crash: "consumer", target: "audit/*", restartAfter: "500ms" },
+      { at: "12s", crash: "broker", restartAfter: "2s" },
+    ];
+    const result = simulate(parsed(routed({ faults })));
+    expectRoutedConservation(result);
+    expect(result.faults.map((f) => f.kind)).toContain("broker-crash");
+  });
+});
+
 // kafka is the one profile with several nodes: the contract also holds when one node of a 3-broker cluster crashes.
 describe("profile kafka, 3-broker cluster with RF 3", () => {
   const cluster = (target: string) =>

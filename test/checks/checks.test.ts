@@ -38,6 +38,7 @@ function result(expect: Record<string, unknown>, changes: Changes = {}) {
       lost: 0,
       unexpected: 0,
       pending: 0,
+      notRouted: 0,
     },
     endToEnd: snapshot(5_000),
     queueWait: snapshot(1_000),

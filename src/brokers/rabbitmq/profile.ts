@@ -10,7 +10,7 @@ import {
 } from "./settings.js";
 
 const classicSummary =
-  "RabbitMQ 4.x classic queue: a fanout exchange to one queue per group, confirms, prefetch, requeue";
+  "RabbitMQ 4.x classic queue: a fanout, direct or topic exchange to one queue per group, confirms, prefetch, requeue";
 const quorumSummary = "RabbitMQ 4.x quorum queue: replicated and always durable, with a delivery limit of 20";
 
 /**

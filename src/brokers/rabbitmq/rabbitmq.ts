@@ -1,6 +1,7 @@
 import type { Broker, BrokerContext } from "../broker.js";
 import { ConsumerTimeout } from "./consumer-timeout.js";
 import { ConsumerCredits } from "./credits.js";
+import { Exchange } from "./exchange.js";
 import { EnqueueOrder } from "./group-queue.js";
 import { HeadExpiry } from "./head-expiry.js";
 import { MemoryAlarm } from "./memory-alarm.js";
@@ -8,8 +9,9 @@ import { createReadyQueue, type ReadyQueue } from "./ready-queue.js";
 import type { RabbitOptions } from "./settings.js";
 
 /**
- * RabbitMQ (AMQP 0-9-1): a fanout exchange routes every publish to one queue
- * per consumer group, and each queue pushes to its group's consumers
+ * RabbitMQ (AMQP 0-9-1): an exchange (fanout, direct or topic) routes every
+ * publish to the queues of the consumer groups bound for its routing key (one
+ * queue per group), and each queue pushes to its group's consumers
  * round-robin within their prefetch credit. Unacked deliveries go back to the
  * queue when their channel closes: after the heartbeat timeout for a crashed
  * consumer, after consumer_timeout for a stuck one. Classic and quorum queues
@@ -22,6 +24,7 @@ export function createRabbitBroker(context: BrokerContext, options: RabbitOption
 
 class RabbitBroker implements Broker {
   private readonly order = new EnqueueOrder();
+  private readonly exchange: Exchange;
   private readonly queues: ReadyQueue[];
   private readonly credits: ConsumerCredits;
   private readonly memory: MemoryAlarm;
@@ -34,6 +37,7 @@ class RabbitBroker implements Broker {
     private readonly options: RabbitOptions,
   ) {
     const groups = context.groupCount;
+    this.exchange = new Exchange(options.exchange, context.routing, groups);
     this.queues = Array.from({ length: groups }, () => createReadyQueue(options, this.order, context.messages));
     this.credits = new ConsumerCredits(context.consumers, groups);
     this.memory = new MemoryAlarm(options.memoryLimitBytes, context.messages, context.gate);
@@ -61,14 +65,23 @@ class RabbitBroker implements Broker {
 
   publish(message: number): void {
     const { context, options } = this;
+    const { groups, others } = this.exchange.route(
+      context.messages.producer[message]!,
+      context.messages.routingKey[message]!,
+    );
     const rejecting = options.overflow === "reject-publish";
-    if (!this.up || (rejecting && options.confirms && this.anyQueueFull())) {
+    if (!this.up || (rejecting && options.confirms && this.anyQueueFull(groups))) {
       context.reject(message);
       return;
     }
+    if (groups.length === 0) {
+      this.unroutable(message);
+      return;
+    }
+    for (const group of others) context.notRouted(message, group);
     context.accept(message);
     this.order.assign(message);
-    for (let group = 0; group < this.queues.length; group++) {
+    for (const group of groups) {
       // Without confirms a queue at its limit discards the publish and nobody hears of it.
       if (rejecting && this.isFull(group)) context.drop(message, group, "reject-publish");
       else {
@@ -76,8 +89,24 @@ class RabbitBroker implements Broker {
         this.memory.hold(message);
       }
     }
-    for (let group = 0; group < this.queues.length; group++) this.dispatch(group);
+    for (const group of groups) this.dispatch(group);
     this.finish();
+  }
+
+  /**
+   * No queue is bound for the message's routing key. With `mandatory` the broker returns it
+   * (basic.return, then the confirm): the producer knows, and queuesim counts it as refused.
+   * Without, it is dropped, yet still confirmed: the exchange handled it by routing it nowhere.
+   * Every group was owed it, so it is lost for each of them.
+   */
+  private unroutable(message: number): void {
+    const { context } = this;
+    if (this.options.mandatory) {
+      context.reject(message);
+      return;
+    }
+    context.accept(message);
+    for (let group = 0; group < this.queues.length; group++) context.drop(message, group, "unroutable");
   }
 
   ack(delivery: number): void {
@@ -327,8 +356,8 @@ class RabbitBroker implements Broker {
     return this.options.maxLength !== null && this.queues[group]!.length >= this.options.maxLength;
   }
 
-  private anyQueueFull(): boolean {
-    for (let group = 0; group < this.queues.length; group++) if (this.isFull(group)) return true;
+  private anyQueueFull(groups: readonly number[]): boolean {
+    for (const group of groups) if (this.isFull(group)) return true;
     return false;
   }
 

@@ -8,6 +8,14 @@ import { duration, size } from "../../scenario/quantities.js";
  * 4.0-4.2's; docs/brokers/rabbitmq.md gives the source of each.
  */
 const shared = {
+  exchange: z.enum(["fanout", "direct", "topic"]).default("fanout").meta({
+    description:
+      "the exchange producers publish to, bound to one queue per group: fanout copies every message to every queue; direct routes to the queues with a binding equal to the routing key; topic to those whose binding pattern matches it (* one word, # zero or more)",
+  }),
+  mandatory: z.boolean().default(false).meta({
+    description:
+      "basic.publish mandatory flag: a message no queue is bound for is returned to the producer (basic.return, counted as rejected) instead of dropped silently while still confirmed",
+  }),
   confirms: z.boolean().default(true).meta({
     description:
       "publisher confirms: each publish is acked once queued, or nacked when refused (reject-publish); false: a refused publish is lost silently",
@@ -85,6 +93,9 @@ export const quorumSettingsSchema = z
 export type ClassicSettings = z.output<typeof classicSettingsSchema>;
 export type QuorumSettings = z.output<typeof quorumSettingsSchema>;
 
+/** How the exchange matches routing keys with the groups' binding keys. */
+export type ExchangeType = "fanout" | "direct" | "topic";
+
 /** Where a returned (requeued) message goes in the queue. */
 export type ReturnPlacement = "original-position" | "returns-first" | "tail";
 
@@ -98,6 +109,8 @@ export type PriorityScheme = { kind: "none" } | { kind: "levels"; maxPriority: n
 /** Settings with every queue-type difference resolved, so the broker code never branches on the profile. */
 export interface RabbitOptions {
   queueType: "classic" | "quorum";
+  exchange: ExchangeType;
+  mandatory: boolean;
   confirms: boolean;
   autoAck: boolean;
   heartbeat: number;
@@ -123,6 +136,8 @@ type SharedSettings = Pick<ClassicSettings, keyof typeof shared>;
 
 function sharedOptions(settings: SharedSettings) {
   return {
+    exchange: settings.exchange,
+    mandatory: settings.mandatory,
     confirms: settings.confirms,
     autoAck: settings.autoAck,
     heartbeat: settings.heartbeat,

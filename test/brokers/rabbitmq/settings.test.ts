@@ -9,6 +9,8 @@ function brokerOf(broker: Record<string, unknown>) {
 }
 
 const sharedDefaults = {
+  exchange: "fanout",
+  mandatory: false,
   confirms: true,
   autoAck: false,
   prefetch: 0,

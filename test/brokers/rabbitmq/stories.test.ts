@@ -3,10 +3,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadScenarioFile, runScenario } from "../../../src/index.js";
 
-function story(file: string) {
+function story(file: string, settings: Record<string, unknown> = {}) {
   const loaded = loadScenarioFile(join(import.meta.dirname, "..", "..", "..", "scenarios", file));
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
-  return runScenario(loaded.scenario).summary;
+  const { scenario } = loaded;
+  const broker = { ...scenario.broker, settings: { ...scenario.broker.settings, ...settings } };
+  return runScenario({ ...scenario, broker }).summary;
 }
 
 describe("rabbitmq stories", () => {
@@ -28,5 +30,15 @@ describe("rabbitmq stories", () => {
     const { messages, faults } = story("rabbitmq-quorum-poison.yaml");
     expect(faults[0]?.effects).toEqual({ poisonMessages: 18 });
     expect(messages).toMatchObject({ deadLettered: 18, redeliveries: 18 * 20, lost: 0, duplicated: 0 });
+  });
+
+  it("topic routing: 454 unroutable messages are confirmed, then lost for all three groups; mandatory returns them", () => {
+    const silent = story("rabbitmq-topic-routing.yaml").messages;
+    expect(silent).toMatchObject({ published: 6849, confirmed: 6849, rejected: 0, consumed: 10_063 });
+    expect(silent).toMatchObject({ lost: 3 * 454, dropped: 3 * 454, pending: 0, notRouted: 9122 });
+    expect(silent.consumed + silent.lost + (silent.notRouted ?? 0)).toBe(3 * silent.published);
+    const returned = story("rabbitmq-topic-routing.yaml", { mandatory: true }).messages;
+    expect(returned).toMatchObject({ published: 6849, confirmed: 6849 - 454, rejected: 454, consumed: 10_063 });
+    expect(returned).toMatchObject({ lost: 0, dropped: 0, notRouted: 9122 });
   });
 });
