@@ -22,3 +22,11 @@ describe("terminal summary", () => {
     expect(formatSummary(golden("work-queue"), "reports/x", 0.1)).not.toContain("priority");
   });
 });
+
+describe("terminal summary with routing", () => {
+  it("counts the (message, group) pairs the exchange addressed elsewhere", () => {
+    const text = formatSummary(golden("rabbitmq-topic-routing"), "reports/x", 0.1);
+    expect(text).toContain("0 out of order, 9,122 not routed to a group");
+    expect(formatSummary(golden("work-queue"), "reports/x", 0.1)).not.toContain("not routed");
+  });
+});
