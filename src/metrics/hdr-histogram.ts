@@ -51,7 +51,7 @@ export class HdrHistogram {
       if (total >= countAtPercentile) {
         const bucket = Math.max(0, Math.floor(index / this.halfCount) - 1);
         const lowest = this.valueAt(index);
-        return percentile === 0 ? lowest : lowest + 2 ** bucket - 1;
+        return percentile === 0 ? lowest : lowest + POWERS_OF_TWO[bucket]! - 1;
       }
     }
     return 0;
@@ -65,16 +65,17 @@ export class HdrHistogram {
   }
 
   private indexOf(value: number): number {
+    if (value < 2 * this.halfCount) return Math.floor(value);
     // A value's bucket is how many doublings it lies above the exact range; values in it step by 2^bucket.
-    const bucket = Math.max(0, highestBit(value) - this.halfMagnitude);
-    return bucket * this.halfCount + Math.floor(value / 2 ** bucket);
+    const bucket = highestBit(value) - this.halfMagnitude;
+    return bucket * this.halfCount + Math.floor(value / POWERS_OF_TWO[bucket]!);
   }
 
   /** The lowest value counted at `index`. */
   private valueAt(index: number): number {
     const bucket = Math.floor(index / this.halfCount) - 1;
     if (bucket < 0) return index;
-    return ((index % this.halfCount) + this.halfCount) * 2 ** bucket;
+    return ((index % this.halfCount) + this.halfCount) * POWERS_OF_TWO[bucket]!;
   }
 
   private grow(index: number): void {
@@ -83,6 +84,9 @@ export class HdrHistogram {
     this.counts = counts;
   }
 }
+
+/** 2^k by table: `2 ** k` with a variable k is a call to Math.pow, the costliest step of a record. */
+const POWERS_OF_TWO = Float64Array.from({ length: 64 }, (_, k) => 2 ** k);
 
 /** Position of the highest set bit of a non-negative integer below 2^53 (-1 for 0), exactly. */
 function highestBit(value: number): number {
