@@ -38,7 +38,8 @@ export class EventQueue {
   poppedTime = 0;
   poppedCancelled = false;
   poppedArg = 0;
-  poppedSequence = 0;
+  /** The popped event's (priority, sequence) order; its sequence is derived only when asked for. */
+  private poppedOrder = 0;
 
   constructor(initialCapacity = 1024) {
     this.times = new Float64Array(initialCapacity);
@@ -114,7 +115,7 @@ export class EventQueue {
     this.freeSlots[this.freeCount++] = slot;
     this.poppedTime = this.times[slot]!;
     this.poppedArg = this.args[slot]!;
-    this.poppedSequence = this.orders[slot]! % 2 ** 40;
+    this.poppedOrder = this.orders[slot]!;
     this.poppedCancelled = this.cancelledFlags[slot] === 1;
     if (this.poppedCancelled) {
       this.cancelledFlags[slot] = 0;
@@ -122,6 +123,11 @@ export class EventQueue {
     }
     this.generations[slot] = (this.generations[slot]! + 1) % GENERATION_SPACE;
     return handler;
+  }
+
+  /** Scheduling sequence of the popped event. A getter: a float modulo on every pop costs ~5% of a run. */
+  get poppedSequence(): number {
+    return this.poppedOrder % 2 ** 40;
   }
 
   private before(a: number, b: number): boolean {

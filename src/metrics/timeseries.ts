@@ -1,7 +1,7 @@
-import { build, type Histogram } from "hdr-histogram-js";
 import type { DeliveryTable } from "../model/deliveries.js";
 import { Fate, type MessageTable } from "../model/messages.js";
 import { NullObserver } from "../model/observer.js";
+import { HdrHistogram } from "./hdr-histogram.js";
 
 /** One interval of the run. Rates are per second over the interval; levels are read at its end. */
 export interface SeriesPoint {
@@ -45,7 +45,7 @@ export class TimeSeriesRecorder extends NullObserver {
   private current: SeriesPoint;
   private readonly depth: number[];
   private readonly lag: number[];
-  private readonly latency: Histogram = build({ numberOfSignificantValueDigits: 2, useWebAssembly: true });
+  private readonly latency = new HdrHistogram(2);
   private latencyCount = 0;
   private blockedSince = -1;
   private messages!: MessageTable;
@@ -92,7 +92,7 @@ export class TimeSeriesRecorder extends NullObserver {
     point.consumed++;
     this.lag[group]!--;
     const latency = now - this.messages.intendedAt[message]!;
-    this.latency.recordValue(latency);
+    this.latency.record(latency);
     this.latencyCount++;
     point.latencySum += latency;
     point.latencyCount++;
@@ -118,12 +118,11 @@ export class TimeSeriesRecorder extends NullObserver {
     }
   }
 
-  /** Closes every interval up to `end` and returns the series (and frees the histogram). */
+  /** Closes every interval up to `end` and returns the series . */
   finish(end: number): TimeSeries {
     this.advance(end);
     this.close(this.current, Math.min(end, this.current.start + this.intervalMicros));
     this.points.push(this.current);
-    this.latency.destroy();
     return { intervalMicros: this.intervalMicros, points: this.points };
   }
 
@@ -143,8 +142,8 @@ export class TimeSeriesRecorder extends NullObserver {
     point.inFlight = this.deliveries?.inFlight ?? 0;
     if (this.blockedSince >= 0) point.blocked += end - Math.max(this.blockedSince, point.start);
     if (this.latencyCount > 0) {
-      point.latencyP50 = this.latency.getValueAtPercentile(50);
-      point.latencyP99 = this.latency.getValueAtPercentile(99);
+      point.latencyP50 = this.latency.valueAtPercentile(50);
+      point.latencyP99 = this.latency.valueAtPercentile(99);
       this.latency.reset();
       this.latencyCount = 0;
     }

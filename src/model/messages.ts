@@ -69,6 +69,7 @@ export class MessageTable {
     this.partition = new Int32Array(initialCapacity);
     this.acceptOrder = new Float64Array(initialCapacity);
     this.copies = new Uint8Array(initialCapacity);
+    unsetRows(this, 0);
     this.deliveryCount = Array.from({ length: groups }, () => new Uint16Array(initialCapacity));
     this.effects = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
     this.fate = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
@@ -78,19 +79,12 @@ export class MessageTable {
   create(intendedAt: number, producer: number, key: number, size: number, poison = false): number {
     if (this.count === this.capacity) this.grow();
     const id = this.count++;
+    // Ids are never reused, so a new row already holds the defaults (see `unsetRows`): only set the rest.
     this.intendedAt[id] = intendedAt;
-    this.acceptedAt[id] = Number.NaN;
     this.producer[id] = producer;
     this.key[id] = key;
     this.size[id] = size;
-    this.outcome[id] = PublishOutcome.none;
-    this.producerView[id] = ProducerView.waiting;
-    this.poison[id] = poison ? 1 : 0;
-    this.priority[id] = 0;
-    this.routingKey[id] = 0;
-    this.partition[id] = 0;
-    this.acceptOrder[id] = -1;
-    this.copies[id] = 0;
+    if (poison) this.poison[id] = 1;
     return id;
   }
 
@@ -138,6 +132,7 @@ export class MessageTable {
     this.partition = grown(this.partition, this.capacity);
     this.acceptOrder = grown(this.acceptOrder, this.capacity);
     this.copies = grown(this.copies, this.capacity);
+    unsetRows(this, this.count);
     for (let g = 0; g < this.deliveryCount.length; g++) {
       this.deliveryCount[g] = grown(this.deliveryCount[g]!, this.capacity);
       this.effects[g] = grown(this.effects[g]!, this.capacity);
@@ -145,6 +140,16 @@ export class MessageTable {
     }
     for (let g = 0; g < this.consumedBy.length; g++) this.consumedBy[g] = grown(this.consumedBy[g]!, this.capacity);
   }
+}
+
+/**
+ * Gives rows `from` onwards their defaults before any message uses them. Every other column's default is
+ * zero (PublishOutcome.none, ProducerView.waiting, priority 0, partition 0, no copies, not poison), which a
+ * new typed array already holds.
+ */
+function unsetRows(table: MessageTable, from: number): void {
+  table.acceptedAt.fill(Number.NaN, from);
+  table.acceptOrder.fill(-1, from);
 }
 
 type TypedArray = Float64Array | Int32Array | Uint16Array | Uint8Array;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
+import { createRequire as requireFromHere } from "node:module";
+import type { Document, LineCounter } from "yaml";
 import type * as z from "zod";
 import { profiles } from "../brokers/profiles.js";
 import { faultTargetProblems } from "../faults/targets.js";
@@ -7,6 +8,17 @@ import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceL
 import { routingProblems } from "./routing.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
+
+/**
+ * The YAML parser is loaded on first use rather than at import: a scenario given as an object (the library
+ * API, sweeps' variants, the benchmark) is never parsed as text, and loading yaml costs ~10 ms of start-up.
+ */
+const requireAtRunTime = requireFromHere(import.meta.url);
+let yamlModule: typeof import("yaml") | undefined;
+function yaml(): typeof import("yaml") {
+  yamlModule ??= requireAtRunTime("yaml") as typeof import("yaml");
+  return yamlModule;
+}
 
 export type LoadResult =
   /** `data` is the file as written, before defaults: variants (compare, sweeps) start from it. */
@@ -35,6 +47,7 @@ export function loadScenarioFile(file: string): LoadResult {
 
 /** Parses scenario text; `file` is used only to label locations. */
 export function parseScenarioText(text: string, file: string): LoadResult {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const locate = (offset: number): SourceLocation => ({ file, ...toLineColumn(lineCounter, offset) });
@@ -247,6 +260,7 @@ function article(expected: string): string {
 
 /** Source offset for an issue: the key itself for unknown fields, else the value, else the nearest parent. */
 function offsetOf(document: Document, issue: ScenarioIssue): number | undefined {
+  const { isMap, isNode, isPair, isScalar } = yaml();
   const path = issue.path;
   if (issue.code === "unknown-field" || issue.code === "missing-field") {
     const parent = document.getIn(path.slice(0, -1), true);
@@ -290,6 +304,7 @@ function duplicateKey(
   offset: number,
   lineCounter: LineCounter,
 ): Pick<ScenarioIssue, "path" | "message"> | undefined {
+  const { isPair, isScalar, isSeq, visit } = yaml();
   let found: Pick<ScenarioIssue, "path" | "message"> | undefined;
   visit(document, {
     Map(_, map, ancestors) {
