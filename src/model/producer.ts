@@ -215,13 +215,14 @@ export class Producer {
   }
 
   private send(message: number): void {
-    this.transmit(message);
+    // Wait for the confirm before sending it: at zero latency it arrives inside transmit().
     const timeout = this.options.publish.timeout;
-    if (timeout === null || !this.up) return;
-    const previous = this.awaiting.get(message);
-    if (previous === undefined && this.wiring.messages.producerView[message] !== ProducerView.waiting) return;
-    const timer = this.wiring.sim.schedule(timeout, this.onTimeout, message);
-    this.awaiting.set(message, { attempts: (previous?.attempts ?? 0) + 1, timer });
+    if (timeout !== null && this.up) {
+      const previous = this.awaiting.get(message);
+      const timer = this.wiring.sim.schedule(timeout, this.onTimeout, message);
+      this.awaiting.set(message, { attempts: (previous?.attempts ?? 0) + 1, timer });
+    }
+    this.transmit(message);
   }
 
   /** Puts a message on the wire to the broker. */

@@ -99,3 +99,21 @@ describe("network partitions", () => {
     expect(result.counts).toMatchObject({ lost: 0, pending: 0, duplicated: 1 });
   });
 });
+
+describe("publish confirms at zero latency", () => {
+  it("a confirm that comes back inside the send is not missed: every publish ends confirmed, none unknown", () => {
+    const result = simulate(
+      parsed(
+        scenarioInput({
+          duration: "1s",
+          broker: { profile: "fifo", serviceTime: 0 },
+          producers: [{ name: "p", rate: "100/s", publish: { timeout: "50ms", retries: 2 } }],
+          consumers: [{ group: "g", processing: "1ms" }],
+        }),
+      ),
+    );
+    expect(result.counts.published).toBeGreaterThan(50);
+    expect(result.counts).toMatchObject({ republished: 0, unknown: 0, recovered: 0, lost: 0 });
+    expect(result.counts.consumed).toBe(result.counts.published);
+  });
+});
