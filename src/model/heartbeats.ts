@@ -1,4 +1,5 @@
 import type { Simulation } from "../engine/simulation.js";
+import { withRoomFor } from "./growable.js";
 import type { Link } from "./network.js";
 
 /**
@@ -27,7 +28,8 @@ export class DeliveryHeartbeats {
 
   /** The consumer received `delivery` into work slot `slot`: its first beat is `every` from now. */
   begin(slot: number, delivery: number): void {
-    if (slot >= this.timer.length) this.grow(slot + 1);
+    this.timer = withRoomFor(this.timer, slot, -1);
+    this.delivery = withRoomFor(this.delivery, slot);
     this.delivery[slot] = delivery;
     this.timer[slot] = this.sim.schedule(this.every, this.beat, slot);
   }
@@ -42,16 +44,5 @@ export class DeliveryHeartbeats {
   /** The instance died or closed: every beat stops. */
   endAll(): void {
     for (let slot = 0; slot < this.timer.length; slot++) this.end(slot);
-  }
-
-  private grow(atLeast: number): void {
-    let capacity = this.timer.length;
-    while (capacity < atLeast) capacity *= 2;
-    const timer = new Float64Array(capacity).fill(-1);
-    timer.set(this.timer);
-    const delivery = new Float64Array(capacity);
-    delivery.set(this.delivery);
-    this.timer = timer;
-    this.delivery = delivery;
   }
 }

@@ -33,8 +33,6 @@ class KafkaBroker implements Broker {
   private readonly intake: Intake;
   /** Null unless producers are transactional (transaction.interval.ms is set). */
   private readonly transactions: ProducerTransactions | null;
-  /** False while every broker is down: the transaction coordinator with them. */
-  private up = true;
 
   constructor(
     private readonly context: BrokerContext,
@@ -50,7 +48,7 @@ class KafkaBroker implements Broker {
         : new ProducerTransactions(
             context,
             { ...options, transactionInterval: interval },
-            () => this.up,
+            () => this.cluster.anyUp,
             (partition) => this.clients.dataArrived(partition),
           );
     const isolation = new ReadIsolation(this.transactions, options.readCommitted);
@@ -64,12 +62,10 @@ class KafkaBroker implements Broker {
       readable: (partition) => this.clients.dataArrived(partition),
       truncate: (partition, end, reason) => this.offsets.truncated(partition, end, reason),
       clusterDown: () => {
-        this.up = false;
         this.clients.brokerDown();
         this.coordinator.brokerDown();
       },
       clusterUp: () => {
-        this.up = true;
         this.coordinator.brokerUp();
         this.clients.brokerUp();
       },

@@ -101,6 +101,11 @@ export class Cluster {
     this.aliveCount = brokers;
   }
 
+  /** Whether any broker is up (and with it the group and transaction coordinators). */
+  get anyUp(): boolean {
+    return this.aliveCount > 0;
+  }
+
   /** Whether the partition's leader is up: it can take writes and serve fetches. */
   available(partition: number): boolean {
     const leader = this.leader[partition]!;
