@@ -1,4 +1,5 @@
 import type { Simulation } from "../engine/simulation.js";
+import type { ConnectionLoss } from "../model/consumer.js";
 import type { DeliveryTable } from "../model/deliveries.js";
 import type { EffectLedger } from "../model/effects.js";
 import type { MessageTable } from "../model/messages.js";
@@ -26,11 +27,12 @@ export interface Broker {
    */
   heartbeat?(delivery: number): void;
   /**
-   * A consumer instance crashed, now. This is the ground truth; the profile
-   * models when the broker notices (a heartbeat or session timeout, a
-   * visibility timer, or never) and what happens to what the consumer held.
+   * A consumer instance crashed or was cut off, now. This is the ground truth; the profile
+   * models when the broker notices (the socket closing, a heartbeat or session timeout, a
+   * visibility timer, or never) and what happens to what the consumer held. `loss` says what
+   * the broker's end of the connection sees.
    */
-  consumerDown(consumer: number): void;
+  consumerDown(consumer: number, loss: ConnectionLoss): void;
   /**
    * A consumer instance begins a clean stop (basic.cancel, no more polls or
    * reads): send it nothing new. What it holds stays with it until it closes.
@@ -48,10 +50,10 @@ export interface Broker {
   /** A crashed (or cleanly closed) consumer instance is running again, with nothing in hand. */
   consumerUp(consumer: number): void;
   /**
-   * The broker process crashed; what survives follows the profile's persistence settings.
+   * The broker crashed; what survives follows the profile's persistence settings and `failure`.
    * `node` (0-based) names one node of a cluster (only kafka models several); without it every node crashes.
    */
-  crash(node?: number): void;
+  crash(failure: BrokerFailure, node?: number): void;
   /** The broker process is back: one node, or every node without `node`. */
   restart(node?: number): void;
   /** Visits every (message, group) the broker still holds: queued or delivered and not settled. */
@@ -61,6 +63,16 @@ export interface Broker {
   /** A crashed producer instance is running again. */
   producerUp?(producer: number): void;
 }
+
+/**
+ * What a broker crash destroys:
+ * - `process`: the broker process died (kill -9, an OOM kill); the operating system outlives it, so what
+ *   the process had written to files survives even if it was never fsynced (it is in the page cache).
+ * - `host`: the machine died (power loss, kernel panic): only what was fsynced to disk survives.
+ */
+export type BrokerFailure = "process" | "host";
+
+export type { ConnectionLoss };
 
 export interface ConsumerSlot {
   /** Consumer index, as in the scenario's expansion of groups into instances. */

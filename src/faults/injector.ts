@@ -1,10 +1,11 @@
+import type { BrokerFailure } from "../brokers/broker.js";
 import { Priority } from "../engine/simulation.js";
-import type { Consumer, CrashPoint } from "../model/consumer.js";
+import type { Consumer } from "../model/consumer.js";
 import type { Link } from "../model/network.js";
 import { samplerFor } from "../random/distributions.js";
 import type { Rng } from "../random/streams.js";
 import type { World } from "../run/build.js";
-import type { FaultSpec, StopFaultSpec } from "./schema.js";
+import type { CrashFaultSpec, FaultSpec, StopFaultSpec } from "./schema.js";
 
 /** One fault as it happened: what, to whom, when, and what it did. Times in microseconds. */
 export interface FaultOccurrence {
@@ -141,12 +142,12 @@ export class FaultInjector {
       // One node of a cluster (broker/2 is node 1): the others go on serving.
       const node = Number(fault.target.slice("broker/".length)) - 1;
       const record = occurrence("broker-crash", fault.target);
-      this.world.broker.crash(node);
+      this.world.broker.crash(brokerFailure(fault.mode), node);
       closeAt(record, now + (fault.restartAfter ?? scenario.duration), () => this.world.broker.restart(node));
     } else if ("crash" in fault && fault.crash === "broker") {
       const record = occurrence("broker-crash", "broker");
       record.effects.deliveriesOpen = this.world.deliveries.inFlight;
-      this.world.broker.crash();
+      this.world.broker.crash(brokerFailure(fault.mode));
       closeAt(record, now + (fault.restartAfter ?? scenario.duration), () => this.world.broker.restart());
     } else if ("crash" in fault && fault.crash === "producer") {
       const target = fault.target ?? "";
@@ -168,7 +169,7 @@ export class FaultInjector {
       // With nobody up to crash, a random fault tries again after its usual wait.
       if (targets.length === 0) endOnce(now);
       for (const consumer of targets) {
-        this.crashConsumer(consumer, fault.point, fault.restartAfter, occurrence, closeAt);
+        this.crashConsumer(consumer, fault, occurrence, closeAt);
       }
     } else if ("stop" in fault) {
       const targets = this.consumersFor(fault.target, pick).filter((c) => c.isUp && !c.isStopping);
@@ -240,13 +241,12 @@ export class FaultInjector {
 
   private crashConsumer(
     consumer: Consumer,
-    point: CrashPoint,
-    restartAfter: number | undefined,
+    { point, mode, restartAfter }: CrashFaultSpec,
     occurrence: (kind: FaultOccurrence["kind"], target: string) => FaultOccurrence,
     closeAt: (record: FaultOccurrence, at: number, undo: () => void) => void,
   ): void {
     const { sim, scenario } = this.world;
-    consumer.armCrash(point, (held) => {
+    consumer.armCrash(point, mode === "process" ? "closed" : "silent", (held) => {
       const record = occurrence("consumer-crash", consumer.options.name);
       record.effects.deliveriesHeld = held;
       closeAt(record, sim.now + (restartAfter ?? scenario.duration), () => consumer.restart());
@@ -301,6 +301,11 @@ export class FaultInjector {
     this.healed = true;
     for (const heal of this.healers.splice(0)) heal();
   }
+}
+
+/** A hang is refused for brokers by the schema; what is left is whether the host survived. */
+function brokerFailure(mode: CrashFaultSpec["mode"]): BrokerFailure {
+  return mode === "host" ? "host" : "process";
 }
 
 function sumDuplicated(links: Link[]): number {

@@ -34,6 +34,10 @@ const crashFault = z.strictObject({
   point: z.enum(["now", "after-receive", "after-side-effect", "after-dedup-record", "before-ack"]).default("now").meta({
     description: "consumer crash: crash at once, or the next time the consumer reaches this point of its cycle",
   }),
+  mode: z.enum(["process", "hang", "host"]).default("process").meta({
+    description:
+      "how it fails. process (default): the process dies and the operating system closes its connections at once (kill -9, an OOM kill, an uncaught exception). hang (consumers only): the process freezes with its connections open and silent (SIGSTOP, a stuck event loop) until it is killed and restarted after restartAfter. host: its machine or network goes away; a consumer's connections stay open at the broker and go silent, a broker loses what it had not fsynced",
+  }),
 });
 
 const stopFault = z.strictObject({
@@ -116,6 +120,13 @@ export const faultSchema = z
         code: "custom",
         message: `a ${fault.crash} crash needs a target, e.g. ${example}`,
         path: ["target"],
+      });
+    }
+    if ("crash" in fault && fault.crash !== "consumer" && fault.mode === "hang") {
+      ctx.addIssue({
+        code: "custom",
+        message: `a ${fault.crash} crash is mode process or host; hang applies to consumers only`,
+        path: ["mode"],
       });
     }
     if ("crash" in fault && fault.crash === "producer" && fault.point !== "now") {

@@ -22,11 +22,20 @@ export interface ConsumerOptions {
   idempotency: IdempotencyGuard;
 }
 
+/**
+ * What a broker sees of a consumer that went away:
+ * - `closed`: its process died and the operating system closed its sockets (kill -9, an OOM kill, an
+ *   uncaught exception): the broker's end of the connection is closed within a network round trip.
+ * - `silent`: its sockets stay open and say nothing (the process froze, its host died, or the network
+ *   between them broke): only a timeout (heartbeat, session, visibility) tells the broker.
+ */
+export type ConnectionLoss = "closed" | "silent";
+
 /** How a consumer reaches its broker; the profile decides what acks, nacks and crashes mean. */
 export interface BrokerSide {
   ack(delivery: number): void;
   nack(delivery: number): void;
-  consumerDown(consumer: number): void;
+  consumerDown(consumer: number, loss: ConnectionLoss): void;
   consumerUp(consumer: number): void;
   consumerStopping(consumer: number): void;
   consumerClosed(consumer: number): void;
@@ -76,7 +85,7 @@ export class Consumer {
   private busy = 0;
   private readonly buffered = new IntRing();
   private readonly work = new WorkSlots();
-  private armedCrash: { point: CrashPoint; onCrash: (held: number) => void } | null = null;
+  private armedCrash: { point: CrashPoint; loss: ConnectionLoss; onCrash: (held: number) => void } | null = null;
   private up = true;
   /** True while an ack is being sent, so a delivery it brings back waits its turn in the buffer. */
   private settling = false;
@@ -169,10 +178,13 @@ export class Consumer {
     return this.busy + this.buffered.length;
   }
 
-  /** Makes the next pass through `point` crash the instance (`now` crashes immediately). */
-  armCrash(point: CrashPoint, onCrash: (held: number) => void): void {
+  /**
+   * Makes the next pass through `point` crash the instance (`now` crashes immediately); `loss` is what
+   * the broker's end of its connection sees.
+   */
+  armCrash(point: CrashPoint, loss: ConnectionLoss, onCrash: (held: number) => void): void {
     if (!this.up) return;
-    this.armedCrash = { point, onCrash };
+    this.armedCrash = { point, loss, onCrash };
     if (point === "now") this.crashesAt("now");
   }
 
@@ -185,7 +197,7 @@ export class Consumer {
     if (!this.up) return;
     this.disconnected = true;
     this.wiring.incarnations[this.options.index]!++;
-    this.wiring.broker.consumerDown(this.options.index);
+    this.wiring.broker.consumerDown(this.options.index, "silent");
   }
 
   reconnect(): void {
@@ -300,7 +312,8 @@ export class Consumer {
     // Its own event is firing: there is nothing left to cancel.
     this.draining = null;
     const held = this.held;
-    this.die();
+    // Killed by its supervisor (SIGKILL after the grace period): the operating system closes its sockets.
+    this.die("closed");
     draining.listener.killed(held);
   }
 
@@ -317,13 +330,13 @@ export class Consumer {
     if (armed === null || armed.point !== point) return false;
     this.armedCrash = null;
     const held = this.held;
-    this.die();
+    this.die(armed.loss);
     armed.onCrash(held);
     return true;
   }
 
   /** The process is gone at once: everything it holds is abandoned, and the broker must find out by itself. */
-  private die(): void {
+  private die(loss: ConnectionLoss): void {
     this.endDrain();
     this.up = false;
     this.wiring.incarnations[this.options.index]!++;
@@ -331,7 +344,7 @@ export class Consumer {
     this.buffered.clear();
     this.work.releaseAll(this.wiring.sim);
     this.heartbeats?.endAll();
-    this.wiring.broker.consumerDown(this.options.index);
+    this.wiring.broker.consumerDown(this.options.index, loss);
   }
 }
 

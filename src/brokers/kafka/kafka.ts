@@ -1,5 +1,5 @@
 import { Fate } from "../../model/messages.js";
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Broker, BrokerContext, BrokerFailure } from "../broker.js";
 import { ConsumerClients } from "./clients.js";
 import { Coordinator } from "./coordinator.js";
 import { Intake } from "./intake.js";
@@ -103,8 +103,11 @@ class KafkaBroker implements Broker {
     this.clients.consumerUp(consumer);
   }
 
-  /** One broker (0-based), or every broker of the cluster when `node` is not given. */
-  crash(node?: number): void {
+  /**
+   * One broker (0-based), or every broker of the cluster when `node` is not given. The log is taken to
+   * survive either failure: what a host crash loses of unflushed segments is not modelled yet.
+   */
+  crash(_failure: BrokerFailure, node?: number): void {
     if (node !== undefined) this.cluster.crash(node);
     else for (let broker = 0; broker < this.cluster.brokers; broker++) this.cluster.crash(broker);
   }
