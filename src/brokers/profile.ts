@@ -25,6 +25,16 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    * ack or nack, or null for none. The broker hears them through `Broker.heartbeat`.
    */
   consumerHeartbeat?(section: Section): number | null;
+  /**
+   * True when the profile applies `serviceTime` itself (Kafka: one queue per broker, for the partitions it
+   * leads); otherwise every publish first waits its turn in one intake queue for the whole broker.
+   */
+  servesPublishes?: boolean;
+  /**
+   * Settings the profile adjusts as the real client or broker would, each with a warning for the user
+   * (path within the `broker:` section). The scenario still runs; the CLI shows them.
+   */
+  warnings?(section: Section): { path: (string | number)[]; message: string }[];
 }
 
 /** Fields every profile's `broker:` section has. */

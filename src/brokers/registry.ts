@@ -24,3 +24,13 @@ export function consumerHeartbeat(spec: BrokerSpec): number | null {
 export function producerClientFactory(spec: BrokerSpec): ProducerClientFactory | null {
   return profileNamed(spec.profile).producerClient?.(spec) ?? null;
 }
+
+/** Whether the profile applies serviceTime itself, instead of one intake queue for the whole broker. */
+export function servesPublishes(spec: BrokerSpec): boolean {
+  return profileNamed(spec.profile).servesPublishes === true;
+}
+
+/** Settings the profile adjusted as the real system would, each with a warning (path within `broker:`). */
+export function brokerWarnings(spec: BrokerSpec): { path: (string | number)[]; message: string }[] {
+  return profileNamed(spec.profile).warnings?.(spec) ?? [];
+}

@@ -21,7 +21,7 @@ import { renderChartFiles, reportFiles } from "../report/report.js";
 import { TraceWriter } from "../report/trace.js";
 import { writeReportFiles } from "../report/write.js";
 import { componentNames } from "../run/names.js";
-import { closestMatch } from "../scenario/issues.js";
+import { closestMatch, messages } from "../scenario/issues.js";
 import { jsonSchemaText } from "../scenario/json-schema.js";
 import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
 import { ExitCode } from "./exit-codes.js";
@@ -51,8 +51,14 @@ function loadAll(files: string[]): { file: string; scenario: ParsedScenario; dat
   const problems: string[] = [];
   for (const file of files) {
     const result = loadScenarioFile(file);
-    if (result.ok) loaded.push({ file, scenario: result.scenario, data: result.data });
-    else {
+    if (result.ok) {
+      loaded.push({ file, scenario: result.scenario, data: result.data });
+      if (result.warnings.length > 0) {
+        process.stderr.write(
+          `${[messages.warningIn(file), ...result.warnings.map((w) => `  ${formatIssue(w, file)}`)].join("\n")}\n`,
+        );
+      }
+    } else {
       const count = result.issues.length;
       problems.push(
         `${count} problem${count === 1 ? "" : "s"} in ${file}:`,

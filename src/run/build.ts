@@ -1,5 +1,11 @@
 import type { Broker, BrokerContext, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
-import { consumerCapacity, consumerHeartbeat, createBroker, producerClientFactory } from "../brokers/registry.js";
+import {
+  consumerCapacity,
+  consumerHeartbeat,
+  createBroker,
+  producerClientFactory,
+  servesPublishes,
+} from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { Consumer } from "../model/consumer.js";
@@ -203,7 +209,11 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     }
   });
 
-  const publishHandler = brokerIngress(sim, broker, gate, scenario.broker.serviceTime, streams);
+  // A profile that serves publishes itself (Kafka: per broker) gets them as they arrive.
+  const intakeTime: Distribution = servesPublishes(scenario.broker)
+    ? { dist: "constant", value: 0 }
+    : scenario.broker.serviceTime;
+  const publishHandler = brokerIngress(sim, broker, gate, intakeTime, streams);
   const blockedProducers = new BlockedProducers(observer, sim);
   for (const spec of scenario.producers) {
     for (let instance = 1; instance <= spec.instances; instance++) {

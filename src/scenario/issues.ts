@@ -11,7 +11,9 @@ export type IssueCode =
   | "wrong-type"
   | "unknown-value"
   | "out-of-range"
-  | "invalid";
+  | "invalid"
+  /** Not an error: a setting the simulated system adjusts as the real one would, with a warning. */
+  | "adjusted";
 
 export interface SourceLocation {
   file: string;
@@ -46,6 +48,7 @@ export const messages = {
   notAnObject: (found: string) => `a scenario file must hold a mapping (name: ..., duration: ..., ...), found ${found}`,
   duplicateField: (field: string, firstLine: number) =>
     `field "${field}" is given twice; the first is on line ${firstLine}`,
+  warningIn: (file: string) => `warning in ${file}:`,
   issuesFound: (count: number, file: string) => `${count} problem${count === 1 ? "" : "s"} in ${file}`,
 } as const;
 

@@ -3,6 +3,7 @@ import { createRequire as requireFromHere } from "node:module";
 import type { Document, LineCounter } from "yaml";
 import type * as z from "zod";
 import { profiles } from "../brokers/profiles.js";
+import { brokerWarnings } from "../brokers/registry.js";
 import { faultTargetProblems } from "../faults/targets.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { routingProblems } from "./routing.js";
@@ -22,7 +23,14 @@ function yaml(): typeof import("yaml") {
 
 export type LoadResult =
   /** `data` is the file as written, before defaults: variants (compare, sweeps) start from it. */
-  | { ok: true; scenario: ParsedScenario; file: string; data: Record<string, unknown> }
+  | {
+      ok: true;
+      scenario: ParsedScenario;
+      file: string;
+      data: Record<string, unknown>;
+      /** Settings adjusted as the real system would (code "adjusted"): the run goes ahead, the user is told. */
+      warnings: ScenarioIssue[];
+    }
   | { ok: false; issues: ScenarioIssue[]; file: string };
 
 /** Reads, parses and validates a scenario file (YAML or JSON), collecting every problem. */
@@ -79,7 +87,13 @@ export function parseScenarioText(text: string, file: string): LoadResult {
     };
   }
   const result = validateScenario(data);
-  if (result.ok) return { ok: true, file, scenario: result.scenario, data: data as Record<string, unknown> };
+  if (result.ok) {
+    for (const warning of result.warnings) {
+      const offset = offsetOf(document, warning);
+      if (offset !== undefined) warning.location = locate(offset);
+    }
+    return { ...result, file, data: data as Record<string, unknown> };
+  }
   for (const issue of result.issues) {
     const offset = offsetOf(document, issue);
     if (offset !== undefined) issue.location = locate(offset);
@@ -90,7 +104,7 @@ export function parseScenarioText(text: string, file: string): LoadResult {
 /** Validates an already-parsed scenario object (the library entry point). */
 export function validateScenario(
   data: unknown,
-): { ok: true; scenario: ParsedScenario } | { ok: false; issues: ScenarioIssue[] } {
+): { ok: true; scenario: ParsedScenario; warnings: ScenarioIssue[] } | { ok: false; issues: ScenarioIssue[] } {
   const parsed = scenarioSchema.safeParse(data, { reportInput: true });
   const duplicates = duplicateNames(data).map(
     ({ path, message }): ScenarioIssue => ({ code: "invalid", path, message }),
@@ -109,7 +123,12 @@ export function validateScenario(
   if (parsed.success) {
     for (const { path, message } of routingProblems(parsed.data)) targets.push({ code: "invalid", path, message });
   }
-  if (parsed.success && duplicates.length === 0 && targets.length === 0) return { ok: true, scenario: parsed.data };
+  if (parsed.success && duplicates.length === 0 && targets.length === 0) {
+    const warnings = brokerWarnings(parsed.data.broker).map(
+      ({ path, message }): ScenarioIssue => ({ code: "adjusted", path: ["broker", ...path], message }),
+    );
+    return { ok: true, scenario: parsed.data, warnings };
+  }
   if (parsed.success && duplicates.length === 0) return { ok: false, issues: targets };
   const issues = parsed.success ? [] : parsed.error.issues.flatMap((issue) => translate(issue, [], data));
   return { ok: false, issues: dropMissingExplainedByTypo(dedupe([...issues, ...duplicates])) };

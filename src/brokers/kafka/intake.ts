@@ -1,4 +1,5 @@
 import { PublishOutcome } from "../../model/messages.js";
+import { isAlwaysZero, type Sampler, samplerFor } from "../../random/distributions.js";
 import type { BrokerContext } from "../broker.js";
 import { partitionForKey, StickyPartitioner } from "./partitioner.js";
 import type { Cluster } from "./replication.js";
@@ -15,18 +16,31 @@ import type { KafkaOptions } from "./settings.js";
  *   has waited linger.ms or a partition's batch reaches batch.size; then it
  *   sends every held batch at once, as Kafka's sender drains all partitions
  *   led by the broker it sends to. Records become visible only then.
+ * - Capacity: each broker works through the records of the partitions it
+ *   leads one at a time, in arrival order, with its own threads and disk: a
+ *   record costs `serviceTime` plus its size times the replication factor at
+ *   `writeBandwidth` (every replica writes it; leaderships are spread over the
+ *   brokers, so each broker's followers' writes balance its own). The record
+ *   is appended when its broker is done with it. So capacity grows with
+ *   brokers (and partitions to spread over them) and falls with record size.
  * - The write: refused while the partition's leader is down or the partition
  *   is offline, and with acks=all while its ISR is smaller than
  *   min.insync.replicas (NotEnoughReplicas). Both errors are retriable: the
  *   producer's client (producer-client.ts) sends the record again until
  *   delivery.timeout.ms. With acks=0 nobody answers: the record is lost unseen.
  */
+const MICROS_PER_SECOND = 1_000_000;
+
 export class Intake {
   private readonly keyPartitions: number[] = [];
   private readonly sticky: (StickyPartitioner | undefined)[];
   private readonly held: number[][];
   private readonly heldBytes: Float64Array;
   private readonly lingerEvent: Float64Array;
+  /** Per broker: when it is done with the records already given to it (microseconds, not rounded). */
+  private readonly busyUntil: Float64Array;
+  private readonly recordTime: Sampler | null;
+  private readonly onServed = (message: number): void => this.take(message);
   private readonly onLinger = (producer: number): void => {
     this.lingerEvent[producer] = -1;
     this.send(producer);
@@ -35,7 +49,7 @@ export class Intake {
   constructor(
     private readonly context: BrokerContext,
     private readonly options: KafkaOptions,
-    private readonly cluster: Pick<Cluster, "refuses" | "awaitsConfirm">,
+    private readonly cluster: Pick<Cluster, "refuses" | "awaitsConfirm" | "leaderOf" | "replicaCount">,
     /** Called for each record the leader takes: append it (and confirm it when acks and transactions allow). */
     private readonly append: (message: number) => void,
   ) {
@@ -44,6 +58,9 @@ export class Intake {
     this.held = Array.from({ length: producers }, () => []);
     this.heldBytes = new Float64Array(producers * options.partitions);
     this.lingerEvent = new Float64Array(producers).fill(-1);
+    this.busyUntil = new Float64Array(options.brokers);
+    const free = isAlwaysZero(options.recordTime) && options.writeBandwidth === Number.POSITIVE_INFINITY;
+    this.recordTime = free ? null : samplerFor(options.recordTime, context.stream("service"));
   }
 
   publish(message: number): void {
@@ -76,7 +93,24 @@ export class Intake {
     for (const message of batch) this.write(message);
   }
 
+  /** A record reaches its partition's leader: refused at once, or queued for the leader's work. */
   private write(message: number): void {
+    const partition = this.context.messages.partition[message]!;
+    if (this.recordTime === null || this.cluster.refuses(partition)) {
+      this.take(message);
+      return;
+    }
+    const { sim, messages } = this.context;
+    const leader = this.cluster.leaderOf(partition);
+    const bytes = messages.size[message]! * this.cluster.replicaCount(partition);
+    const cost = Math.max(0, this.recordTime()) + (bytes * MICROS_PER_SECOND) / this.options.writeBandwidth;
+    const done = Math.max(sim.now, this.busyUntil[leader]!) + cost;
+    this.busyUntil[leader] = done;
+    sim.schedule(Math.ceil(done) - sim.now, this.onServed, message);
+  }
+
+  /** The leader is done with the record (or it is refused): it is written, answered as a retry, or refused. */
+  private take(message: number): void {
     if (this.cluster.refuses(this.context.messages.partition[message]!)) {
       if (this.options.acks !== "0") this.context.refuse(message);
       return;

@@ -104,12 +104,13 @@ class KafkaBroker implements Broker {
   }
 
   /**
-   * One broker (0-based), or every broker of the cluster when `node` is not given. The log is taken to
-   * survive either failure: what a host crash loses of unflushed segments is not modelled yet.
+   * One broker (0-based), or every broker of the cluster when `node` is not given. A process crash keeps
+   * every record written (the page cache survives); a host crash keeps what is older than pageCacheFlush.
    */
-  crash(_failure: BrokerFailure, node?: number): void {
-    if (node !== undefined) this.cluster.crash(node);
-    else for (let broker = 0; broker < this.cluster.brokers; broker++) this.cluster.crash(broker);
+  crash(failure: BrokerFailure, node?: number): void {
+    const host = failure === "host";
+    if (node !== undefined) this.cluster.crash(node, host);
+    else for (let broker = 0; broker < this.cluster.brokers; broker++) this.cluster.crash(broker, host);
   }
 
   restart(node?: number): void {
@@ -158,7 +159,7 @@ class KafkaBroker implements Broker {
     const confirmLater = this.transactions === null && !confirmNow;
     if (confirmNow) this.context.accept(message);
     this.offsets.expire(partition);
-    const offset = this.log.append(partition, message);
+    const offset = this.log.append(partition, message, this.context.sim.now);
     this.transactions?.written(message, partition, offset);
     this.offsets.appended();
     this.cluster.appended(partition, message, confirmLater);

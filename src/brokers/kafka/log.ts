@@ -8,6 +8,8 @@ import { withRoomFor } from "../../model/growable.js";
  */
 export class TopicLog {
   private readonly records: Int32Array[];
+  /** Per partition and offset: when the leader appended the record (microseconds), for what a host crash keeps. */
+  private readonly appendTimes: Float64Array[];
   /** Per partition: the oldest offset still stored (the log start offset). */
   readonly start: Int32Array;
   /** Per partition: the offset the next record gets (the log end offset). */
@@ -16,11 +18,12 @@ export class TopicLog {
 
   constructor(readonly partitions: number) {
     this.records = Array.from({ length: partitions }, () => new Int32Array(256));
+    this.appendTimes = Array.from({ length: partitions }, () => new Float64Array(256));
     this.start = new Int32Array(partitions);
     this.end = new Int32Array(partitions);
   }
 
-  append(partition: number, message: number): number {
+  append(partition: number, message: number, now: number): number {
     const offset = this.end[partition]!;
     let log = this.records[partition]!;
     if (offset === log.length) {
@@ -28,8 +31,12 @@ export class TopicLog {
       grown.set(log);
       log = grown;
       this.records[partition] = log;
+      const times = new Float64Array(log.length);
+      times.set(this.appendTimes[partition]!);
+      this.appendTimes[partition] = times;
     }
     log[offset] = message;
+    this.appendTimes[partition]![offset] = now;
     if (message >= this.offsets.length) this.growOffsets(message);
     this.offsets[message] = offset;
     this.end[partition] = offset + 1;
@@ -38,6 +45,19 @@ export class TopicLog {
 
   message(partition: number, offset: number): number {
     return this.records[partition]![offset]!;
+  }
+
+  /** The first offset of `partition` appended after `time` (the log end if none): what a host crash at a later instant may lose. */
+  firstAppendedAfter(partition: number, time: number): number {
+    const times = this.appendTimes[partition]!;
+    let low = this.start[partition]!;
+    let high = this.end[partition]!;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (times[middle]! <= time) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   offsetOf(message: number): number {

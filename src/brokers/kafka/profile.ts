@@ -3,14 +3,24 @@ import { duration, durationDistribution } from "../../scenario/quantities.js";
 import { brokerSection, defineProfile } from "../profile.js";
 import { createKafkaBroker } from "./kafka.js";
 import { kafkaProducerClient } from "./producer-client.js";
-import { kafkaOptions, kafkaSettingsSchema } from "./settings.js";
+import {
+  DEFAULT_DELIVERY_TIMEOUT_MS,
+  deliveryTimeoutMs,
+  kafkaOptions,
+  kafkaSettingsSchema,
+  lingerMs,
+} from "./settings.js";
 
-const summary = "Apache Kafka 4.0: a partitioned log read by consumer groups that commit offsets";
+const summary = "Apache Kafka (4.x by default, or 3.x): a partitioned log read by consumer groups that commit offsets";
 
 /**
- * Default broker work per record. Confluent's benchmark peaked at 605 MB/s on
- * 3 brokers with 1 KB records: about 200 MB/s, so about 200,000 records/s, per
- * broker, which is 5 us per record.
+ * Capacity (docs/brokers/kafka.md, "Capacity"): each broker serves the partitions it leads, one record at a
+ * time, with its own threads and disk; a record costs `serviceTime` plus its bytes, counted once per replica,
+ * at `writeBandwidth`. Defaults: Confluent's benchmark ("Benchmarking Apache Kafka, Apache Pulsar, and
+ * RabbitMQ: Which is the Fastest?", 2020) peaked at 605 MB/s of 1 KB records on 3 brokers with replication
+ * factor 3, so every broker wrote 605 MB/s (its third as leader, two thirds as follower); LinkedIn's "Benchmarking
+ * Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)" (Kreps, 2014) wrote 2,024,032 records/s
+ * of 100 bytes with 3-way replication on 3 brokers: 1.5 us per record per broker, about 1 us of it not bytes.
  */
 export const kafkaSchema = brokerSection(
   "kafka",
@@ -24,17 +34,32 @@ export const kafkaSchema = brokerSection(
     .meta({ description: "partitions of the topic (num.partitions, default 1); one consumer per partition per group" }),
 )
   .extend({
-    serviceTime: durationDistribution().prefault("5us").meta({
+    version: z.enum(["4.x", "3.x"]).default("4.x").meta({
       description:
-        "broker work per record, done one at a time; default 5us, about 200,000 records/s (605 MB/s of 1 KB records over 3 brokers)",
+        "the Kafka version whose defaults apply: 4.x (linger.ms 5, KIP-1030) or 3.x (linger.ms 0); both have acks=all, idempotence and session.timeout.ms 45 s (3.0+) and the classic group protocol by default",
     }),
+    serviceTime: durationDistribution().prefault("1us").meta({
+      description:
+        "leader work per record besides its bytes, on the partition leader's broker, one record at a time per broker (default 1us: LinkedIn's 2 million 100-byte writes/s on 3 brokers)",
+    }),
+    writeBandwidth: z
+      .union([z.number().positive(), z.literal("unlimited")])
+      .default(605_000_000)
+      .meta({
+        description:
+          'bytes per second one broker writes, every replica counted: a record of s bytes costs its leader s x replication factor / writeBandwidth (default 605000000: Confluent\'s 605 MB/s on 3 brokers with RF 3); "unlimited": no per-byte cost',
+      }),
     brokers: z.number().int().positive().default(1).meta({
       description:
-        "brokers in the cluster (default 1); partition replicas are spread over them, and a fault can crash one (target: broker/2)",
+        "brokers in the cluster (default 1); partition replicas and leaderships are spread over them, and a fault can crash one (target: broker/2)",
     }),
-    replicationDelay: duration().prefault("1ms").meta({
+    brokerLatency: duration().prefault("500us").meta({
       description:
-        "from a leader's append to a follower having the record: one follower fetch round trip (default 1ms; 0 for textbook runs)",
+        "one-way network time between brokers: a follower's fetch is a round trip (default 500us, a cluster spread over one region's zones; an assumption, not a Kafka figure)",
+    }),
+    pageCacheFlush: duration().prefault("30s").meta({
+      description:
+        "how long a written record stays only in the page cache before Linux writes it out (vm.dirty_expire_centisecs 3000); Kafka does not fsync by default, so a host crash loses what is younger; a process crash loses nothing",
     }),
   })
   .superRefine((section, ctx) => {
@@ -46,13 +71,40 @@ export const kafkaSchema = brokerSection(
         message: `replication factor ${factor} is larger than the ${section.brokers} broker(s) of the cluster: Kafka refuses it (InvalidReplicationFactorException); set broker.brokers to at least ${factor}`,
       });
     }
+    const set = section.settings["delivery.timeout.ms"];
+    const floor = lingerMs(section.settings, section.version) + section.settings["request.timeout.ms"];
+    if (set !== undefined && set < floor) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["settings", "delivery.timeout.ms"],
+        message: `delivery.timeout.ms must be at least linger.ms + request.timeout.ms (${floor}); Kafka refuses a value set below it (ConfigException)`,
+      });
+    }
   });
+
+type KafkaSection = z.output<typeof kafkaSchema>;
+
+/** The default delivery.timeout.ms raised to linger.ms + request.timeout.ms, as the Java producer does with a warning. */
+function kafkaWarnings(section: KafkaSection): { path: string[]; message: string }[] {
+  const { settings, version } = section;
+  const timeout = deliveryTimeoutMs(settings, version);
+  if (settings["delivery.timeout.ms"] !== undefined || timeout === DEFAULT_DELIVERY_TIMEOUT_MS) return [];
+  return [
+    {
+      path: ["settings", "delivery.timeout.ms"],
+      message: `the default delivery.timeout.ms (${DEFAULT_DELIVERY_TIMEOUT_MS}) is below linger.ms + request.timeout.ms: raised to ${timeout}, as the Kafka producer does (it logs the same warning)`,
+    },
+  ];
+}
 
 export const kafkaProfile = defineProfile({
   name: "kafka",
   summary,
   schema: kafkaSchema,
   create: (context, section) => createKafkaBroker(context, kafkaOptions(section.settings, section)),
+  // Each broker serves the records of the partitions it leads (intake.ts): no single intake queue for the cluster.
+  servesPublishes: true,
+  warnings: kafkaWarnings,
   // Kafka has no broker-side prefetch: a consumer holds its whole poll batch. What the profile needs to know is how
   // many records the consumer processes at once, which decides whole-batch hand-over (1) or per-partition lanes.
   consumerCapacity: (_section, concurrency) => concurrency,

@@ -1,4 +1,5 @@
 import type { BrokerContext } from "../broker.js";
+import { FollowerFetches } from "./fetch.js";
 import type { TopicLog } from "./log.js";
 import { assignReplicas } from "./placement.js";
 import type { KafkaOptions } from "./settings.js";
@@ -18,13 +19,16 @@ export interface ReplicationEvents {
  * A Kafka cluster of `brokers` nodes holding one topic. Per partition: its
  * replicas (placement.ts), the leader, the in-sync replica set (ISR), each
  * replica's log end offset (LEO) and the high watermark (HW, the lowest LEO in
- * the ISR: what consumers may read and what acks=all confirms).
+ * the ISR as the leader knows it: what consumers may read and what acks=all
+ * confirms).
  *
- * The leader's log is the topic log; followers are only offsets into it.
- * Followers fetch continuously: a live follower has a record `replicationDelay`
- * after its leader appended it, if the leader is still up then. A follower
- * that (re)starts fetching, after a restart or a leader change, gets
- * everything the leader held at that moment one `replicationDelay` later.
+ * The leader's log is the topic log; followers are offsets into it. Followers
+ * pull (fetch.ts has the loop): a follower's fetch request carries its LEO, and
+ * that is how the leader learns its progress, so the HW moves one fetch round
+ * after the follower got the records (Partition.updateFollowerFetchState in
+ * Kafka). A request that finds nothing new waits at the leader (DelayedFetch)
+ * and is answered as soon as records are appended; an acks=all record is thus
+ * confirmed one to two round trips of `brokerLatency` after its append.
  *
  * A crashed broker is noticed by the controller (always up: a separate KRaft
  * quorum) `broker.session.timeout.ms` after the crash. It is fenced: removed
@@ -37,8 +41,15 @@ export interface ReplicationEvents {
  * not fetched for `replica.lag.time.max.ms`. A restarted broker catches up and
  * rejoins the ISR once its LEO reaches the HW.
  *
- * One broker with RF 1 schedules no event of its own, so it behaves exactly
- * as the single-broker profile did.
+ * What a crash keeps: Kafka writes to the page cache and does not fsync
+ * (log.flush.interval.messages is Long.MAX_VALUE), so a process crash keeps
+ * every record written, and a host crash keeps only records older than
+ * `pageCacheFlush` (Linux writes dirty pages out after vm.dirty_expire_centisecs,
+ * 30 s). A broker back from a host crash has lost its younger tail: as a
+ * follower it truncates and refetches from the leader; as the only in-sync
+ * replica it leads with the shorter log, and what it lost is gone.
+ *
+ * One broker with RF 1 schedules no event of its own.
  */
 export class Cluster {
   readonly brokers: number;
@@ -48,24 +59,25 @@ export class Cluster {
   /** Per partition and broker (partition * brokers + broker): 1 if in the ISR. */
   private readonly inIsr: Uint8Array;
   private readonly isrSize: Int32Array;
-  /** Per partition and broker: the replica's log end offset (the leader's is the topic log's end). */
+  /** Per partition and broker: the follower's log end offset (a leader's log is the topic log). */
   private readonly leo: Int32Array;
-  /** Per partition and broker: records from this offset on reach the follower by continuous fetching. */
-  private readonly fetchFrom: Int32Array;
-  /** Per partition and broker: what the follower's pending catch-up fetch brings it up to. */
-  private readonly catchUpTo: Int32Array;
+  /** Per partition and broker: the follower's LEO as the leader knows it, from its last fetch request. */
+  private readonly knownLeo: Int32Array;
   readonly highWatermark: Int32Array;
   private readonly alive: Uint8Array;
   /** The controller's view: a crashed broker counts as alive until it is fenced. */
   private readonly fenced: Uint8Array;
   private readonly crashedAt: Float64Array;
+  /** Per broker: 1 from a host crash until its restart (its page cache is gone). */
+  private readonly lostCache: Uint8Array;
+  /** Per slot: what the follower held after each change, [time, LEO] pairs, for what a host crash keeps. */
+  private readonly history: [time: number, leo: number][][];
   /** Per partition: acks=all records appended and not yet confirmed, in offset order. */
   private readonly unconfirmed: number[][];
   private readonly awaitingConfirm = new Set<number>();
+  private readonly fetches: FollowerFetches;
   private aliveCount: number;
 
-  private readonly onReplicated = (message: number): void => this.replicated(message);
-  private readonly onCatchUp = (broker: number): void => this.catchUp(broker);
   private readonly onFence = (broker: number): void => {
     if (!this.alive[broker] && this.crashedAt[broker] === this.context.sim.now - this.options.brokerSessionTimeout)
       this.fence(broker);
@@ -91,14 +103,31 @@ export class Cluster {
     });
     this.isrSize = new Int32Array(partitions).fill(replicationFactor);
     this.leo = new Int32Array(partitions * brokers);
-    this.fetchFrom = new Int32Array(partitions * brokers);
-    this.catchUpTo = new Int32Array(partitions * brokers);
+    this.knownLeo = new Int32Array(partitions * brokers);
     this.highWatermark = new Int32Array(partitions);
     this.alive = new Uint8Array(brokers).fill(1);
     this.fenced = new Uint8Array(brokers);
     this.crashedAt = new Float64Array(brokers).fill(-1);
+    this.lostCache = new Uint8Array(brokers);
+    this.history = Array.from({ length: partitions * brokers }, () => []);
     this.unconfirmed = Array.from({ length: partitions }, () => []);
     this.aliveCount = brokers;
+    this.fetches = new FollowerFetches(context, options, log, {
+      servable: (partition) => this.available(partition),
+      requested: (partition, follower, offset) => this.requested(partition, follower, offset),
+      received: (partition, follower, upTo) => this.received(partition, follower, upTo),
+    });
+    for (let partition = 0; partition < partitions; partition++) this.refetchAll(partition);
+  }
+
+  /** The broker that leads `partition`, or -1 while it is offline. */
+  leaderOf(partition: number): number {
+    return this.leader[partition]!;
+  }
+
+  /** Replicas of `partition` (the topic's replication factor). */
+  replicaCount(partition: number): number {
+    return this.replicas[partition]!.length;
   }
 
   /** Whether any broker is up (and with it the group and transaction coordinators). */
@@ -134,17 +163,20 @@ export class Cluster {
       this.unconfirmed[partition]!.push(message);
       this.awaitingConfirm.add(message);
     }
-    if (this.replicas[partition]!.length > 1) {
-      this.context.sim.schedule(this.options.replicationDelay, this.onReplicated, message);
-    }
+    if (this.replicas[partition]!.length > 1) this.fetches.appended(partition, this.replicas[partition]!);
     this.advanceHighWatermark(partition);
   }
 
-  crash(broker: number): void {
+  /** `host`: the machine died with the broker, and with it the page cache (records younger than pageCacheFlush). */
+  crash(broker: number, host: boolean): void {
     if (!this.alive[broker]) return;
+    if (host) this.losePageCache(broker);
     this.alive[broker] = 0;
     this.crashedAt[broker] = this.context.sim.now;
     this.aliveCount--;
+    this.replicas.forEach((replicas, partition) => {
+      if (replicas.includes(broker)) this.fetches.stop(partition, broker);
+    });
     if (this.brokers > 1) {
       this.context.sim.schedule(this.options.brokerSessionTimeout, this.onFence, broker);
       this.context.sim.schedule(this.options.replicaLagTimeMax, this.onLagTimeout, broker);
@@ -157,74 +189,116 @@ export class Cluster {
     this.alive[broker] = 1;
     this.fenced[broker] = 0;
     this.crashedAt[broker] = -1;
+    const lostCache = this.lostCache[broker] === 1;
     // When the whole cluster comes back, clusterUp wakes every consumer once all partitions are settled.
     const clusterWasDown = this.aliveCount++ === 0;
     this.replicas.forEach((replicas, partition) => {
       if (!replicas.includes(broker)) return;
-      const leader = this.leader[partition]!;
-      const slot = partition * this.brokers + broker;
-      if (leader === broker) {
-        // Back before the controller noticed: still the leader, its log intact (a process crash keeps the page cache).
-        this.refetchAll(partition);
-        if (!clusterWasDown) this.events.readable(partition);
-      } else if (leader < 0 && (this.inIsr[slot] === 1 || this.options.uncleanElection)) {
-        this.elect(partition, broker, this.inIsr[slot] === 1 ? "leader-failover" : "unclean-leader-election");
-      } else if (leader >= 0) {
-        // A returning follower truncates to the high watermark (it may hold records the leader never had) and refetches.
-        this.leo[slot] = Math.min(this.leo[slot]!, this.highWatermark[partition]!);
-        this.refetch(partition, broker);
-      }
+      this.rejoin(partition, broker, lostCache, clusterWasDown);
       this.advanceHighWatermark(partition);
     });
+    this.lostCache[broker] = 0;
     if (clusterWasDown) this.events.clusterUp();
   }
 
-  /** A follower got a record by continuous fetching. */
-  private replicated(message: number): void {
-    const partition = this.context.messages.partition[message]!;
-    const offset = this.log.offsetOf(message);
-    if (offset >= this.log.end[partition]! || this.log.message(partition, offset) !== message) return;
-    if (!this.available(partition)) return;
-    for (const broker of this.replicas[partition]!) {
-      const slot = partition * this.brokers + broker;
-      if (broker === this.leader[partition] || !this.alive[broker]) continue;
-      if (offset < this.fetchFrom[slot]! || this.leo[slot]! < offset) continue;
-      this.leo[slot] = Math.max(this.leo[slot]!, offset + 1);
-      this.maybeRejoin(partition, broker);
-    }
-    this.advanceHighWatermark(partition);
+  /** A restarted broker takes up its part in `partition` again. */
+  private rejoin(partition: number, broker: number, lostCache: boolean, clusterWasDown: boolean): void {
+    const leader = this.leader[partition]!;
+    const slot = partition * this.brokers + broker;
+    if (leader === broker && lostCache) {
+      // Back from a host crash before the controller noticed: a live in-sync replica, which has the whole log,
+      // takes over (the controller fences the old incarnation); without one, this broker leads with what it kept.
+      const heir = this.replicas[partition]!.find(
+        (b) => b !== broker && this.alive[b] === 1 && this.inIsr[partition * this.brokers + b] === 1,
+      );
+      if (heir === undefined) this.elect(partition, broker, "host-crash");
+      else {
+        this.elect(partition, heir, "leader-failover");
+        this.followAgain(partition, broker);
+      }
+    } else if (leader === broker) {
+      // Back from a process crash before the controller noticed: still the leader, its log intact.
+      this.refetchAll(partition);
+      if (!clusterWasDown) this.events.readable(partition);
+    } else if (leader < 0 && (this.inIsr[slot] === 1 || this.options.uncleanElection)) {
+      const reason = this.inIsr[slot] !== 1 ? "unclean-leader-election" : lostCache ? "host-crash" : "leader-failover";
+      this.elect(partition, broker, reason);
+    } else if (leader >= 0) this.followAgain(partition, broker);
   }
 
-  /** One replication round trip after a follower started fetching: it has what the leader had then. */
-  private catchUp(broker: number): void {
-    if (!this.alive[broker]) return;
+  /** A returning follower truncates to the high watermark (it may hold records the leader never had) and refetches. */
+  private followAgain(partition: number, broker: number): void {
+    const slot = partition * this.brokers + broker;
+    this.setLeo(slot, Math.min(this.leo[slot]!, this.highWatermark[partition]!));
+    this.fetches.start(partition, broker, this.leo[slot]!);
+  }
+
+  /**
+   * The host died: each replica on it keeps only what it had `pageCacheFlush` ago. A follower's LEO falls
+   * to that now; a leader's log is the topic log, which its followers may still hold, so its own loss shows
+   * when it leads again with what it kept (elect) or follows the replica that replaced it.
+   */
+  private losePageCache(broker: number): void {
+    this.lostCache[broker] = 1;
+    const horizon = this.context.sim.now - this.options.pageCacheFlush;
     this.replicas.forEach((replicas, partition) => {
-      if (!replicas.includes(broker) || this.leader[partition] === broker || !this.available(partition)) return;
+      if (!replicas.includes(broker)) return;
       const slot = partition * this.brokers + broker;
-      this.leo[slot] = Math.max(this.leo[slot]!, Math.min(this.catchUpTo[slot]!, this.log.end[partition]!));
-      this.maybeRejoin(partition, broker);
-      this.advanceHighWatermark(partition);
+      const kept =
+        this.leader[partition] === broker
+          ? this.log.firstAppendedAfter(partition, horizon)
+          : Math.min(this.leo[slot]!, this.heldAt(slot, horizon));
+      this.setLeo(slot, kept);
     });
   }
 
-  /** The follower starts a fetch session from the leader's current end. */
-  private refetch(partition: number, broker: number): void {
-    const slot = partition * this.brokers + broker;
-    const end = this.log.end[partition]!;
-    this.fetchFrom[slot] = end;
-    this.catchUpTo[slot] = end;
-    this.context.sim.schedule(this.options.replicationDelay, this.onCatchUp, broker);
+  /** What a follower held at `time`, from its history (0 before its first record). */
+  private heldAt(slot: number, time: number): number {
+    const history = this.history[slot]!;
+    let held = 0;
+    for (let index = 0; index < history.length && history[index]![0]! <= time; index++) held = history[index]![1]!;
+    return held;
   }
 
+  /** Sets a follower's LEO and notes it with the time, keeping one entry older than pageCacheFlush. */
+  private setLeo(slot: number, leo: number): void {
+    this.leo[slot] = leo;
+    const history = this.history[slot]!;
+    const now = this.context.sim.now;
+    const last = history[history.length - 1];
+    if (last !== undefined && last[0] === now) last[1] = leo;
+    else history.push([now, leo]);
+    const horizon = now - this.options.pageCacheFlush;
+    let drop = 0;
+    while (drop + 1 < history.length && history[drop + 1]![0]! <= horizon) drop++;
+    if (drop > 0) history.splice(0, drop);
+  }
+
+  /** The leader heard from a follower: its log ends at `offset`. */
+  private requested(partition: number, follower: number, offset: number): void {
+    this.knownLeo[partition * this.brokers + follower] = offset;
+    this.maybeRejoin(partition, follower);
+    this.advanceHighWatermark(partition);
+  }
+
+  /** A fetch response reached a live follower: it appends what it got. Returns its LEO. */
+  private received(partition: number, follower: number, upTo: number): number {
+    const slot = partition * this.brokers + follower;
+    if (upTo > this.leo[slot]!) this.setLeo(slot, upTo);
+    return this.leo[slot]!;
+  }
+
+  /** Every live follower of `partition` starts a fetch session with its leader (a new leader, or one back). */
   private refetchAll(partition: number): void {
     for (const broker of this.replicas[partition]!) {
-      if (broker !== this.leader[partition] && this.alive[broker]) this.refetch(partition, broker);
+      if (broker === this.leader[partition]) this.fetches.stop(partition, broker);
+      else if (this.alive[broker]) this.fetches.start(partition, broker, this.leo[partition * this.brokers + broker]!);
     }
   }
 
   private maybeRejoin(partition: number, broker: number): void {
     const slot = partition * this.brokers + broker;
-    if (this.inIsr[slot] || this.leo[slot]! < this.highWatermark[partition]!) return;
+    if (this.inIsr[slot] || this.knownLeo[slot]! < this.highWatermark[partition]!) return;
     this.inIsr[slot] = 1;
     this.isrSize[partition]!++;
   }
@@ -274,7 +348,14 @@ export class Cluster {
 
   private goOffline(partition: number): void {
     const old = this.leader[partition]!;
-    if (old >= 0) this.leo[partition * this.brokers + old] = this.log.end[partition]!;
+    if (old >= 0) {
+      // A leader that lost its page cache keeps what losePageCache left it; else it holds the whole topic log.
+      const slot = partition * this.brokers + old;
+      this.setLeo(
+        slot,
+        this.lostCache[old] ? Math.min(this.leo[slot]!, this.log.end[partition]!) : this.log.end[partition]!,
+      );
+    }
     this.leader[partition] = -1;
   }
 
@@ -297,7 +378,8 @@ export class Cluster {
     }
     for (const other of this.replicas[partition]!) {
       const otherSlot = partition * this.brokers + other;
-      this.leo[otherSlot] = Math.min(this.leo[otherSlot]!, end);
+      if (this.leo[otherSlot]! > end) this.setLeo(otherSlot, end);
+      this.knownLeo[otherSlot] = Math.min(this.knownLeo[otherSlot]!, this.leo[otherSlot]!);
     }
     this.refetchAll(partition);
     if (this.available(partition)) this.events.readable(partition);
@@ -321,7 +403,7 @@ export class Cluster {
     let low = this.log.end[partition]!;
     for (const broker of this.replicas[partition]!) {
       const slot = partition * this.brokers + broker;
-      if (broker !== leader && this.inIsr[slot] === 1) low = Math.min(low, this.leo[slot]!);
+      if (broker !== leader && this.inIsr[slot] === 1) low = Math.min(low, this.knownLeo[slot]!);
     }
     if (low <= this.highWatermark[partition]!) return;
     this.highWatermark[partition] = low;

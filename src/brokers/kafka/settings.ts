@@ -1,8 +1,10 @@
 import * as z from "zod";
+import type { Distribution } from "../../random/distributions.js";
 
 /**
  * Settings of the kafka profile, named as Kafka names them (broker, topic,
- * producer and consumer configs) with Kafka 4.0's defaults, in Kafka's units
+ * producer and consumer configs) with the defaults of the section's `version`
+ * (4.x unless it says 3.x), in Kafka's units
  * (milliseconds, bytes). `commit` is queuesim's own: it says when an
  * application that turned auto-commit off commits. docs/brokers/kafka.md
  * gives the source of each default.
@@ -48,6 +50,18 @@ const broker = {
     9000,
     "KRaft: the controller fences a broker it has not heard from for this long, removes it from every ISR and moves its leaderships",
   ),
+  "replica.fetch.wait.max.ms": millis(
+    500,
+    "a follower's fetch that finds nothing new waits at the leader this long, and is answered as soon as a record arrives",
+  ),
+  "replica.fetch.min.bytes": z.number().int().positive().default(1).meta({
+    description:
+      "bytes a follower's fetch waits for before the leader answers it (or until replica.fetch.wait.max.ms); 1: answered at the first record",
+  }),
+  "replica.fetch.max.bytes": z.number().int().positive().default(1_048_576).meta({
+    description:
+      "bytes one fetch response carries per partition (at least one record); a follower far behind catches up in several rounds",
+  }),
   "group.initial.rebalance.delay.ms": millis(
     3000,
     "how long a group forming from empty waits for more members, extended while members keep joining",
@@ -67,16 +81,19 @@ const producer = {
     description:
       "bytes per partition batch; a full batch is sent at once, and the sticky partitioner moves on after this many bytes",
   }),
-  "linger.ms": millis(5, "how long a producer waits for a batch to fill before sending it (Kafka 4.0: 5; 3.x: 0)"),
+  "linger.ms": z.number().int().min(0).optional().meta({
+    description:
+      "how long a producer waits for a batch to fill before sending it (milliseconds; default 5 with version 4.x, KIP-1030; 0 with 3.x)",
+  }),
   "buffer.memory": z.number().int().positive().default(33_554_432).meta({
     description:
       "bytes of records a producer instance holds unacknowledged (batching, in flight, awaiting retry); a send that does not fit blocks",
   }),
   "max.block.ms": millis(60_000, "how long a send blocks for buffer room before it fails"),
-  "delivery.timeout.ms": positiveMillis(
-    120_000,
-    "a record not acknowledged this long after send() fails; bounds batching, sending and retries together",
-  ),
+  "delivery.timeout.ms": z.number().int().positive().optional().meta({
+    description:
+      "a record not acknowledged this long after send() fails; bounds batching, sending and retries together (milliseconds; default 120000, raised to linger.ms + request.timeout.ms when that is larger, as the Java producer does; set explicitly below that sum, it is refused)",
+  }),
   "request.timeout.ms": positiveMillis(30_000, "a produce request with no answer this long is retried"),
   "retry.backoff.ms": millis(100, "wait before the first retry; doubles per consecutive failure, with 20% jitter"),
   "retry.backoff.max.ms": millis(1000, "the longest wait between retries (before jitter)"),
@@ -145,14 +162,6 @@ export const kafkaSettingsSchema = z
         message: "heartbeat.interval.ms must be lower than session.timeout.ms (Kafka rejects it otherwise)",
       });
     }
-    const lingerAndRequest = settings["linger.ms"] + settings["request.timeout.ms"];
-    if (settings["delivery.timeout.ms"] < lingerAndRequest) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["delivery.timeout.ms"],
-        message: `delivery.timeout.ms must be at least linger.ms + request.timeout.ms (${lingerAndRequest}); Kafka refuses it otherwise (ConfigException)`,
-      });
-    }
     const interval = settings["transaction.interval.ms"];
     if (interval !== undefined && interval >= settings["transaction.timeout.ms"]) {
       ctx.addIssue({
@@ -186,8 +195,18 @@ export interface KafkaOptions {
   brokers: number;
   replicationFactor: number;
   minInsyncReplicas: number;
-  /** Microseconds from a leader's append to a follower having the record. */
-  replicationDelay: number;
+  /** Microseconds a message takes from one broker to another (one way): each follower fetch is a round trip. */
+  brokerLatency: number;
+  /** Microseconds a follower's fetch waits at the leader for replica.fetch.min.bytes. */
+  replicaFetchWaitMax: number;
+  replicaFetchMinBytes: number;
+  replicaFetchMaxBytes: number;
+  /** Microseconds of leader work per record (the section's serviceTime), drawn per record. */
+  recordTime: Distribution;
+  /** Bytes per second one broker writes, every replica's copy counted; Infinity: no per-byte cost. */
+  writeBandwidth: number;
+  /** Microseconds a written record stays only in the page cache: a host crash loses what is younger. */
+  pageCacheFlush: number;
   uncleanElection: boolean;
   replicaLagTimeMax: number;
   brokerSessionTimeout: number;
@@ -220,16 +239,41 @@ export interface KafkaOptions {
 
 const MICROS_PER_MS = 1000;
 
-/** The cluster's shape, from the broker section beside `settings`. */
+/** Kafka versions whose defaults differ, by major version. */
+export type KafkaVersion = "3.x" | "4.x";
+
+/** The cluster's shape and the broker's costs, from the broker section beside `settings`. */
 export interface KafkaTopology {
+  version: KafkaVersion;
   partitions: number;
   brokers: number;
   /** Microseconds. */
-  replicationDelay: number;
+  brokerLatency: number;
+  serviceTime: Distribution;
+  writeBandwidth: number | "unlimited";
+  /** Microseconds. */
+  pageCacheFlush: number;
+}
+
+/** linger.ms as the client runs it: 5 ms by default from 4.0 (KIP-1030), 0 before. */
+export function lingerMs(settings: KafkaSettings, version: KafkaVersion): number {
+  return settings["linger.ms"] ?? (version === "4.x" ? 5 : 0);
+}
+
+/** The default delivery.timeout.ms (ProducerConfig). */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
+
+/**
+ * delivery.timeout.ms as the Java producer runs it (KafkaProducer.configureDeliveryTimeout): at least
+ * linger.ms + request.timeout.ms. A value the user set below that is refused at validation; the default is raised.
+ */
+export function deliveryTimeoutMs(settings: KafkaSettings, version: KafkaVersion): number {
+  const floor = lingerMs(settings, version) + settings["request.timeout.ms"];
+  return settings["delivery.timeout.ms"] ?? Math.max(DEFAULT_DELIVERY_TIMEOUT_MS, floor);
 }
 
 export function kafkaOptions(settings: KafkaSettings, topology: KafkaTopology): KafkaOptions {
-  const { partitions, brokers, replicationDelay } = topology;
+  const { partitions, brokers, brokerLatency, version } = topology;
   const acks = String(settings.acks);
   const autoCommit = settings["enable.auto.commit"];
   return {
@@ -241,16 +285,22 @@ export function kafkaOptions(settings: KafkaSettings, topology: KafkaTopology): 
     brokers,
     replicationFactor: settings["default.replication.factor"],
     minInsyncReplicas: settings["min.insync.replicas"],
-    replicationDelay,
+    brokerLatency,
+    replicaFetchWaitMax: settings["replica.fetch.wait.max.ms"] * MICROS_PER_MS,
+    replicaFetchMinBytes: settings["replica.fetch.min.bytes"],
+    replicaFetchMaxBytes: settings["replica.fetch.max.bytes"],
+    recordTime: topology.serviceTime,
+    writeBandwidth: topology.writeBandwidth === "unlimited" ? Number.POSITIVE_INFINITY : topology.writeBandwidth,
+    pageCacheFlush: topology.pageCacheFlush,
     uncleanElection: settings["unclean.leader.election.enable"],
     replicaLagTimeMax: settings["replica.lag.time.max.ms"] * MICROS_PER_MS,
     brokerSessionTimeout: settings["broker.session.timeout.ms"] * MICROS_PER_MS,
     initialRebalanceDelay: settings["group.initial.rebalance.delay.ms"] * MICROS_PER_MS,
     batchSize: settings["batch.size"],
-    linger: settings["linger.ms"] * MICROS_PER_MS,
+    linger: lingerMs(settings, version) * MICROS_PER_MS,
     bufferMemory: settings["buffer.memory"],
     maxBlock: settings["max.block.ms"] * MICROS_PER_MS,
-    deliveryTimeout: settings["delivery.timeout.ms"] * MICROS_PER_MS,
+    deliveryTimeout: deliveryTimeoutMs(settings, version) * MICROS_PER_MS,
     requestTimeout: settings["request.timeout.ms"] * MICROS_PER_MS,
     retryBackoff: settings["retry.backoff.ms"] * MICROS_PER_MS,
     retryBackoffMax: settings["retry.backoff.max.ms"] * MICROS_PER_MS,

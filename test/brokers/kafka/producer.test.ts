@@ -1,5 +1,6 @@
 // Proves the Kafka producer client: a short outage is ridden out in the buffer, a long one fails records after delivery.timeout.ms, a full buffer.memory blocks send() and fails it after max.block.ms, per producer instance, and acks=0 loses unseen.
 import { describe, expect, it } from "vitest";
+import { type KafkaSettings, kafkaOptions } from "../../../src/brokers/kafka/settings.js";
 import { simulate, validateScenario } from "../../../src/index.js";
 import { parsed, scenarioInput } from "../../helpers/scenario.js";
 import { consumptions, KafkaLog, QUIET } from "./run.js";
@@ -10,7 +11,7 @@ function run(overrides: Record<string, unknown>, settings: Record<string, unknow
   const log = new KafkaLog();
   const input = scenarioInput({
     drainTimeout: "5min",
-    broker: { profile: "kafka", serviceTime, settings: { ...QUIET, ...settings } },
+    broker: { profile: "kafka", serviceTime, writeBandwidth: "unlimited", settings: { ...QUIET, ...settings } },
     consumers: [{ group: "billing", processing: "1ms" }],
     ...overrides,
   });
@@ -34,7 +35,7 @@ describe("kafka producer: retries within delivery.timeout.ms", () => {
     });
     expect(result.counts).toMatchObject({ published: 599, consumed: 599, rejected: 0, lost: 0, pending: 0 });
     // The record sent at 10 s waits the whole outage plus the last backoff (at most 1 s + 20% jitter).
-    expect(result.endToEnd.max).toBe(30_750_851);
+    expect(result.endToEnd.max).toBe(30_750_681);
     expect(result.endToEnd.max).toBeGreaterThan(30_000_000);
     expect(result.endToEnd.max).toBeLessThan(31_200_000);
   });
@@ -128,5 +129,38 @@ describe("kafka producer settings", () => {
     expect(result.issues).toHaveLength(1);
     expect(result.issues[0]?.path).toEqual(["broker", "settings", "delivery.timeout.ms"]);
     expect(result.issues[0]?.message).toContain("at least linger.ms + request.timeout.ms (30005)");
+  });
+
+  it("raises the default delivery.timeout.ms to linger.ms + request.timeout.ms with a warning, as the Java producer does", () => {
+    const result = validateScenario(
+      scenarioInput({ broker: { profile: "kafka", settings: { "request.timeout.ms": 150_000 } } }),
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.warnings.map((w) => [w.code, w.path.join("."), w.message])).toEqual([
+      [
+        "adjusted",
+        "broker.settings.delivery.timeout.ms",
+        "the default delivery.timeout.ms (120000) is below linger.ms + request.timeout.ms: raised to 150005, as the Kafka producer does (it logs the same warning)",
+      ],
+    ]);
+    const options = kafkaOptions(
+      result.scenario.broker.settings as unknown as KafkaSettings,
+      result.scenario.broker as never,
+    );
+    expect(options.deliveryTimeout).toBe(150_005_000);
+    // Within the default's reach, nothing is adjusted and nothing said.
+    const quiet = validateScenario(scenarioInput({ broker: { profile: "kafka" } }));
+    expect(quiet.ok && quiet.warnings).toEqual([]);
+  });
+
+  it("takes linger.ms's default from the version: 5 ms with 4.x (KIP-1030), 0 with 3.x", () => {
+    const linger = (version?: string) => {
+      const result = validateScenario(scenarioInput({ broker: { profile: "kafka", ...(version ? { version } : {}) } }));
+      if (!result.ok) throw new Error("invalid");
+      return kafkaOptions(result.scenario.broker.settings as unknown as KafkaSettings, result.scenario.broker as never)
+        .linger;
+    };
+    expect([linger(), linger("4.x"), linger("3.x")]).toEqual([5000, 5000, 0]);
   });
 });

@@ -1,4 +1,4 @@
-// Property: with acks=all, RF 3 and min.insync.replicas 2, no crash of a single broker ever loses a confirmed record, whatever the timing, load and replication delay.
+// Property: with acks=all, RF 3 and min.insync.replicas 2, no crash of a single broker (process or host) ever loses a confirmed record, whatever the timing, load and latency between brokers.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { simulate } from "../../../src/index.js";
@@ -10,7 +10,8 @@ const singleCrash = fc.record({
   node: fc.integer({ min: 1, max: 3 }),
   crashAtMicros: fc.integer({ min: 100_000, max: 2_900_000 }),
   restartAfterMicros: fc.option(fc.integer({ min: 1, max: 15_000_000 }), { nil: null }),
-  replicationDelayMicros: fc.integer({ min: 0, max: 10_000 }),
+  brokerLatencyMicros: fc.integer({ min: 0, max: 5_000 }),
+  mode: fc.constantFrom("process", "host"),
   latencyMicros: fc.integer({ min: 0, max: 2_000 }),
   rate: fc.integer({ min: 50, max: 800 }),
   // Short enough that the controller fences the broker and moves leaderships before the run heals it at 3 s.
@@ -19,13 +20,14 @@ const singleCrash = fc.record({
 });
 
 describe("kafka replication property", () => {
-  it("acks=all with min.insync.replicas 2 of RF 3: a single broker crash loses nothing confirmed", () => {
+  it("acks=all with min.insync.replicas 2 of RF 3: a single broker crash, process or host, loses nothing confirmed", () => {
     fc.assert(
       fc.property(singleCrash, (c) => {
         const fault: Record<string, unknown> = {
           at: `${c.crashAtMicros}us`,
           crash: "broker",
           target: `broker/${c.node}`,
+          mode: c.mode,
         };
         if (c.restartAfterMicros !== null) fault.restartAfter = `${c.restartAfterMicros}us`;
         const result = simulate(
@@ -38,7 +40,7 @@ describe("kafka replication property", () => {
                 profile: "kafka",
                 partitions: c.partitions,
                 brokers: 3,
-                replicationDelay: `${c.replicationDelayMicros}us`,
+                brokerLatency: `${c.brokerLatencyMicros}us`,
                 settings: {
                   "default.replication.factor": 3,
                   "min.insync.replicas": 2,

@@ -2,11 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { assignReplicas } from "../../../src/brokers/kafka/placement.js";
 import { validateScenario } from "../../../src/index.js";
-import { consumptions, runKafka } from "./run.js";
+import { consumptions, FLAT_COST, runKafka } from "./run.js";
 
 /**
  * Three brokers, one partition (leader broker/1, followers broker/2 and broker/3), a record every 1 ms
- * (appended 5 us later, the default serviceTime), replicated 5 ms after the leader appended it.
+ * (appended 5 us later), 1 ms between brokers. In steady state each follower's fetch reaches the leader every
+ * 2 ms (at odd milliseconds + 5 us, just before that instant's append) and takes the records appended since the
+ * last one: 2 records per round, and the high watermark moves 2 records every 2 ms.
  */
 function cluster(settings: Record<string, unknown>, faults: unknown[], consumerSettings: Record<string, unknown> = {}) {
   return runKafka({
@@ -14,7 +16,8 @@ function cluster(settings: Record<string, unknown>, faults: unknown[], consumerS
     broker: {
       profile: "kafka",
       brokers: 3,
-      replicationDelay: "5ms",
+      ...FLAT_COST,
+      brokerLatency: "1ms",
       settings: {
         "group.initial.rebalance.delay.ms": 0,
         "linger.ms": 0,
@@ -63,52 +66,54 @@ describe("kafka replication", () => {
     ]);
   });
 
-  it("acks=1: a leader crash loses exactly the records appended in the last replicationDelay before it", () => {
-    // broker/1 dies at 2000.5 ms. Records appended at 1996.005-2000.005 ms would reach the followers 5 ms later,
-    // after the crash: 5 records. The controller fences broker/1 at 11000.5 ms (broker.session.timeout.ms 9 s) and
+  it("acks=1: a leader crash loses exactly the records appended since the followers' last answered fetch", () => {
+    // broker/1 dies at 2000.5 ms. The followers' last request reached it at 1999.005 ms and took up to m1997;
+    // m1998 (appended at 1999.005 ms, just after) and m1999 (2000.005 ms) waited for the next request, due at
+    // 2001.005 ms: 2 records. The controller fences broker/1 at 11000.5 ms (broker.session.timeout.ms 9 s) and
     // elects broker/2, whose log lacks them: dropped as leader-failover. Meanwhile the partition has no leader, and
     // the producer retries the 9,000 records sent in those 9 s until broker/2 takes them.
     const { result, log } = cluster({ acks: 1 }, [crash("broker/1", "2000500us", "20s")]);
-    expect(dropReasons(log)).toEqual({ "leader-failover": 5 });
-    expect(log.matching("dropped")[0]).toBe("t=11000500 dropped m1995 g0 leader-failover");
-    expect(outcome(result)).toEqual({ rejected: 0, lost: 5, worstLatency: 9_110_995 });
-    expect(result.counts.consumed).toBe(result.counts.accepted - 5);
-    // The first record consumed after the crash is m2000, the first sent to the partition without a leader.
+    expect(dropReasons(log)).toEqual({ "leader-failover": 2 });
+    expect(log.matching("dropped")[0]).toBe("t=11000500 dropped m1998 g0 leader-failover");
+    expect(outcome(result)).toEqual({ rejected: 0, lost: 2, worstLatency: 9_108_935 });
+    expect(result.counts.consumed).toBe(result.counts.accepted - 2);
+    // The first record consumed after the crash is m1996: broker/2 had it, but the high watermark had not reached it.
     const after = consumptions(log).find((c) => c.at > 2_000_500);
-    expect(after).toEqual({ at: 11_111_995, message: 2000 });
+    expect(after).toEqual({ at: 11_001_600, message: 1996 });
   });
 
-  it("acks=all: the same crash loses nothing; the 5 unreplicated records were never confirmed and are sent again", () => {
+  it("acks=all: the same crash loses nothing; the 2 unreplicated records were never confirmed and are sent again", () => {
     const { result, log } = cluster({ acks: "all" }, [crash("broker/1", "2000500us", "20s")]);
     expect(log.matching("dropped")).toEqual([]);
-    expect(outcome(result)).toEqual({ rejected: 0, lost: 0, worstLatency: 9_115_995 });
+    expect(outcome(result)).toEqual({ rejected: 0, lost: 0, worstLatency: 9_110_935 });
     expect(result.counts.consumed).toBe(result.counts.published);
-    // m1995-m1999 were cut off with broker/1's log: the producer resends them to broker/2, which reads them first.
+    // m1996 and m1997 reached the followers, but the leader died before their next request told it so: broker/2
+    // has them and serves them first. m1998 and m1999 were cut off with broker/1's log: the producer resends them.
     const after = consumptions(log)
       .filter((c) => c.at > 2_000_500)
       .slice(0, 6);
-    expect(after.map((c) => c.message)).toEqual([1995, 1996, 1997, 1998, 1999, 2000]);
+    expect(after.map((c) => c.message)).toEqual([1996, 1997, 1998, 1999, 2000, 2001]);
   });
 
   it("min.insync.replicas 2: with both followers down, acks=all writes wait, then are refused once the ISR shrinks", () => {
     // Both followers die at 2000.5 ms and stay in the ISR until fenced at 11000.5 ms: writes are taken but wait
     // for them (9 s). Then the ISR is the leader alone: NotEnoughReplicas, retried, until they return at 22000.5 ms
-    // and catch up one replication round trip later (22005.5 ms): the records sent at 11 s wait 11 s.
+    // and catch up within a few fetch rounds: the records sent at 11 s wait 11 s.
     const { result, log } = cluster({ "min.insync.replicas": 2 }, [
       crash("broker/2", "2000500us", "20s"),
       crash("broker/3", "2000500us", "20s"),
     ]);
-    expect(outcome(result)).toEqual({ rejected: 0, lost: 0, worstLatency: 11_183_456 });
+    expect(outcome(result)).toEqual({ rejected: 0, lost: 0, worstLatency: 11_181_386 });
     // Records written before the fencing (up to m10999) were confirmed when the ISR shrank; later ones are read
-    // only once the followers are back in the ISR at 22005.5 ms.
-    const early = consumptions(log).filter((c) => c.message >= 11_000 && c.at < 22_005_500);
+    // only once the followers are back in the ISR, after 22000.5 ms.
+    const early = consumptions(log).filter((c) => c.message >= 11_000 && c.at < 22_000_500);
     expect(early).toEqual([]);
     expect(consumptions(log).find((c) => c.message === 10_999)!.at).toBeLessThan(12_000_000);
   });
 
   it("a dead follower still in the ISR stalls the high watermark until it is fenced (9 s) or dropped for lag (30 s)", () => {
-    // m1995 (appended at 1996.005 ms) would reach broker/3 at 2001.005 ms, after it died at 2000.5 ms: from m1995
-    // on, every record waits for a follower that will never fetch it.
+    // broker/3's last request (at 1999.005 ms) told the leader it had up to m1995; it died at 2000.5 ms before
+    // the next: from m1996 on, every record waits for a follower that will never fetch it.
     const firstAfter = (sessionTimeout: number) => {
       const { result, log } = cluster({ "broker.session.timeout.ms": sessionTimeout }, [
         crash("broker/3", "2000500us", "35s"),
@@ -116,10 +121,10 @@ describe("kafka replication", () => {
       expect(result.counts.lost).toBe(0);
       return { first: consumptions(log).find((c) => c.at > 2_100_000), max: result.endToEnd.max };
     };
-    // Fenced by the controller at 11000.5 ms: it leaves the ISR and m1995 is consumed 100 us later.
-    expect(firstAfter(9000)).toEqual({ first: { at: 11_000_600, message: 1995 }, max: 9_004_600 });
+    // Fenced by the controller at 11000.5 ms: it leaves the ISR and m1996 is consumed 100 us later.
+    expect(firstAfter(9000)).toEqual({ first: { at: 11_000_600, message: 1996 }, max: 9_003_600 });
     // With a longer broker session, the leader drops it after replica.lag.time.max.ms: 30 s of stalled writes and reads.
-    expect(firstAfter(60_000)).toEqual({ first: { at: 32_000_600, message: 1995 }, max: 30_004_600 });
+    expect(firstAfter(60_000)).toEqual({ first: { at: 32_000_600, message: 1996 }, max: 30_003_600 });
   });
 
   /** Followers die at 2000.5 ms (fenced at 11000.5), the leader at 12000.5 ms (fenced at 21000.5); all return 15 s later. */
@@ -137,22 +142,23 @@ describe("kafka replication", () => {
   it("unclean election off: the partition is offline until its last ISR replica returns, and nothing is lost", () => {
     const { result, log } = lastReplicaStanding(false);
     // broker/2 and broker/3 are back at 17000.5 ms but out of sync; broker/1, the ISR, returns at 27000.5 ms.
-    expect(outcome(result)).toEqual({ rejected: 0, lost: 0, worstLatency: 15_978_415 });
-    expect(consumptions(log).filter((c) => c.at > 12_000_500 && c.at < 27_000_500)).toEqual([]);
+    expect(outcome(result)).toEqual({ rejected: 0, lost: 0, worstLatency: 15_976_320 });
+    // The consumer finishes the 4 records it had fetched before broker/1 died (by 12000.9 ms), then reads nothing.
+    expect(consumptions(log).filter((c) => c.at > 12_001_000 && c.at < 27_000_500)).toEqual([]);
     expect(result.counts.consumed).toBe(result.counts.published);
   });
 
   it("unclean election on: an out-of-sync replica leads when the leader is fenced, and what it lacks is lost", () => {
     const { result, log } = lastReplicaStanding(true);
-    // broker/2 (back since 17000.5 ms, holding the log up to 2 s) leads from 21000.5 ms: 6 s sooner than above.
-    expect(outcome(result)).toEqual({ rejected: 0, lost: 5, worstLatency: 9_110_995 });
-    // Every record after its log end is gone; the group had consumed all but the last 5 (m11995-m11999).
-    expect(dropReasons(log)).toEqual({ "unclean-leader-election": 5 });
-    expect(result.counts.lost).toBe(5);
-    // A group that had read nothing yet (it forms at 25 s) loses all of them: m1995 to m11999.
+    // broker/2 (back since 17000.5 ms, holding the log up to m1997) leads from 21000.5 ms: 6 s sooner than above.
+    // Every record after its log end is gone. The group had read them all: with the ISR down to broker/1 alone,
+    // the high watermark was its log end, so nothing it had not consumed is dropped.
+    expect(outcome(result)).toEqual({ rejected: 0, lost: 0, worstLatency: 9_108_935 });
+    expect(dropReasons(log)).toEqual({});
+    // A group that had read nothing yet (it forms at 25 s) loses all of them: m1998 to m11999.
     const late = lastReplicaStanding(true, { "group.initial.rebalance.delay.ms": 25_000 });
-    expect(dropReasons(late.log)).toEqual({ "unclean-leader-election": 10_005 });
-    expect(late.result.counts.lost).toBe(10_005);
+    expect(dropReasons(late.log)).toEqual({ "unclean-leader-election": 10_002 });
+    expect(late.result.counts.lost).toBe(10_002);
   });
 
   it("validates a broker node target against the cluster size, and refuses it for single-node profiles", () => {

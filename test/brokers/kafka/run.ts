@@ -15,11 +15,17 @@ export class KafkaLog extends EventLog {
   }
 }
 
+/**
+ * The broker's cost per record in these timelines: 5 us, whatever the record's size (the pre-capacity default,
+ * which the timelines below were written with; capacity.test.ts tests the per-byte cost).
+ */
+export const FLAT_COST = { serviceTime: "5us", writeBandwidth: "unlimited" };
+
 /** Runs a kafka scenario with an event log; `settings` merge over QUIET. */
 export function runKafka(overrides: Record<string, unknown>, settings: Record<string, unknown> = {}, partitions = 1) {
   const log = new KafkaLog();
   const input = scenarioInput({
-    broker: { profile: "kafka", partitions, settings: { ...QUIET, ...settings } },
+    broker: { profile: "kafka", partitions, ...FLAT_COST, settings: { ...QUIET, ...settings } },
     ...overrides,
   });
   const result = simulate(parsed(input), { observers: [log] });

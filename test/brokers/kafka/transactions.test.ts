@@ -101,6 +101,7 @@ function transactionalProducer(settings: Record<string, unknown>) {
       broker: {
         profile: "kafka",
         serviceTime: 0,
+        writeBandwidth: "unlimited",
         settings: {
           "group.initial.rebalance.delay.ms": 0,
           "linger.ms": 0,
@@ -149,6 +150,7 @@ describe("kafka transactional producers and isolation.level", () => {
         broker: {
           profile: "kafka",
           serviceTime: 0,
+          writeBandwidth: "unlimited",
           settings: {
             "group.initial.rebalance.delay.ms": 0,
             "linger.ms": 0,
@@ -192,6 +194,7 @@ describe("kafka transactional producers and isolation.level", () => {
         broker: {
           profile: "kafka",
           serviceTime: 0,
+          writeBandwidth: "unlimited",
           settings: {
             "group.initial.rebalance.delay.ms": 0,
             "linger.ms": 0,
