@@ -25,8 +25,8 @@ export interface ProducerClient {
   confirmed(message: number): void;
   /** The broker's refusal reached the producer. */
   refused(message: number): void;
-  /** The producer process died: everything the client held becomes unknown to it. Returns how many. */
-  crash(): number;
+  /** The producer process died: everything the client held becomes unknown to it; `held` hears each message. */
+  crash(held: (message: number) => void): void;
 }
 
 export interface ProducerClientWiring {

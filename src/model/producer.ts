@@ -15,6 +15,8 @@ export interface PublishPolicy {
   timeout: number | null;
   retries: number;
   backoff: number;
+  /** After a restart, send again the messages the crash left unknown (in creation order). */
+  resendOnRestart: boolean;
 }
 
 export interface ProducerOptions {
@@ -60,6 +62,8 @@ export class Producer {
   private up = true;
   /** Messages held while the broker blocks publishing, oldest first. */
   private readonly backlog = new IntRing();
+  /** With resendOnRestart: messages a crash left unknown, sent again at restart. */
+  private unknownSinceCrash: number[] = [];
   /** Unconfirmed publishes: message → attempts so far and the timeout event. */
   private readonly awaiting = new Map<number, { attempts: number; timer: number }>();
   /** The profile's client library: it takes each message it has room for and settles it. */
@@ -120,26 +124,42 @@ export class Producer {
     if (!this.up) return 0;
     this.up = false;
     const { messages, sim } = this.wiring;
-    let unknown = 0;
+    const before = this.unknownSinceCrash.length;
     for (const [message, state] of this.awaiting) {
       sim.cancel(state.timer);
-      messages.producerView[message] = ProducerView.unknown;
-      unknown++;
+      this.unknownSinceCrash.push(message);
     }
     this.awaiting.clear();
     this.backlog.forEach((message) => {
-      messages.producerView[message] = ProducerView.unknown;
-      unknown++;
+      this.unknownSinceCrash.push(message);
     });
     this.backlog.clear();
-    if (this.client !== null) unknown += this.client.crash();
+    if (this.client !== null) this.client.crash((message) => this.unknownSinceCrash.push(message));
+    const fresh = this.unknownSinceCrash.splice(before);
+    for (const message of fresh) messages.producerView[message] = ProducerView.unknown;
+    if (this.options.publish.resendOnRestart) this.unknownSinceCrash.push(...fresh);
+    const unknown = fresh.length;
     this.refusedByClient = false;
     this.updateBlocking();
     return unknown;
   }
 
+  /** Back up; with resendOnRestart, what the crash left unknown is sent again first, oldest first. */
   restart(): void {
     this.up = true;
+    const resend = this.unknownSinceCrash.sort((a, b) => a - b);
+    this.unknownSinceCrash = [];
+    if (resend.length === 0) return;
+    const queued: number[] = [];
+    this.backlog.forEach((message) => {
+      queued.push(message);
+    });
+    this.backlog.clear();
+    for (const message of [...resend, ...queued]) {
+      this.wiring.messages.producerView[message] = ProducerView.waiting;
+      this.backlog.push(message);
+    }
+    this.flushBacklog();
   }
 
   private arrive(): void {

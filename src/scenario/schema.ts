@@ -85,6 +85,10 @@ const producerSchema = z
           .meta({ description: "how long the client waits for a confirm; null waits forever and never retries" }),
         retries: z.number().int().min(0).default(0).meta({ description: "resends after a timeout before giving up" }),
         backoff: duration().prefault("100ms").meta({ description: "wait before each resend" }),
+        resendOnRestart: z.boolean().default(false).meta({
+          description:
+            "after a crash, the restarted application sends again what it had not seen confirmed (an outbox, or a source re-read from its last checkpoint): nothing is given up, and what the broker had already taken may be taken twice",
+        }),
       })
       .prefault({})
       .meta({ description: "the producer client's confirm handling: timeouts and retries (which can publish twice)" }),

@@ -1,3 +1,4 @@
+import { withRoomFor } from "../../model/growable.js";
 import { PublishOutcome } from "../../model/messages.js";
 import { isAlwaysZero, type Sampler, samplerFor } from "../../random/distributions.js";
 import type { BrokerContext } from "../broker.js";
@@ -23,6 +24,11 @@ import type { KafkaOptions } from "./settings.js";
  *   brokers, so each broker's followers' writes balance its own). The record
  *   is appended when its broker is done with it. So capacity grows with
  *   brokers (and partitions to spread over them) and falls with record size.
+ * - Idempotence holds per producer session: a producer id lives as long as
+ *   the producer process, and a restarted producer gets a new one
+ *   (InitProducerId). A retry within the session of a record already written
+ *   is confirmed, not appended again; the same record sent again by a
+ *   restarted producer is a new record to the broker, and is written twice.
  * - The write: refused while the partition's leader is down or the partition
  *   is offline, and with acks=all while its ISR is smaller than
  *   min.insync.replicas (NotEnoughReplicas). Both errors are retriable: the
@@ -37,6 +43,10 @@ export class Intake {
   private readonly held: number[][];
   private readonly heldBytes: Float64Array;
   private readonly lingerEvent: Float64Array;
+  /** Per producer instance: its current session (producer id), bumped by each crash. */
+  private readonly sessions: Int32Array;
+  /** Per message: the session of its producer that wrote it. */
+  private writtenIn = new Int32Array(1024);
   /** Per broker: when it is done with the records already given to it (microseconds, not rounded). */
   private readonly busyUntil: Float64Array;
   private readonly recordTime: Sampler | null;
@@ -59,8 +69,14 @@ export class Intake {
     this.heldBytes = new Float64Array(producers * options.partitions);
     this.lingerEvent = new Float64Array(producers).fill(-1);
     this.busyUntil = new Float64Array(options.brokers);
+    this.sessions = new Int32Array(producers);
     const free = isAlwaysZero(options.recordTime) && options.writeBandwidth === Number.POSITIVE_INFINITY;
     this.recordTime = free ? null : samplerFor(options.recordTime, context.stream("service"));
+  }
+
+  /** A producer instance died: its producer id dies with it, and its restart begins a new session. */
+  producerDown(producer: number): void {
+    this.sessions[producer]!++;
   }
 
   publish(message: number): void {
@@ -115,13 +131,18 @@ export class Intake {
       if (this.options.acks !== "0") this.context.refuse(message);
       return;
     }
-    // A retry of a record already written: the idempotent producer's sequence number gives it away.
-    if (this.options.idempotent && this.context.messages.outcome[message] === PublishOutcome.accepted) {
+    const { messages } = this.context;
+    const sameSession =
+      this.options.idempotent && this.writtenIn[message] === this.sessions[messages.producer[message]!]!;
+    // A retry of a record this session already wrote: the idempotent producer's sequence number gives it away.
+    if (sameSession && messages.outcome[message] === PublishOutcome.accepted) {
       this.context.confirmDuplicate(message);
       return;
     }
     // Written but not yet replicated to the whole ISR: its confirm is on the way.
-    if (this.options.idempotent && this.cluster.awaitsConfirm(message)) return;
+    if (sameSession && this.cluster.awaitsConfirm(message)) return;
+    if (message >= this.writtenIn.length) this.writtenIn = withRoomFor(this.writtenIn, message);
+    this.writtenIn[message] = this.sessions[messages.producer[message]!]!;
     this.append(message);
   }
 

@@ -119,6 +119,7 @@ class KafkaBroker implements Broker {
   }
 
   producerDown(producer: number): void {
+    this.intake.producerDown(producer);
     this.transactions?.producerDown(producer);
   }
 

@@ -110,12 +110,10 @@ class KafkaProducerClient implements ProducerClient {
     this.retryLater(message);
   }
 
-  crash(): number {
-    const unknown = this.held.size;
-    for (const message of this.held.keys()) this.wiring.messages.producerView[message] = ProducerView.unknown;
+  crash(held: (message: number) => void): void {
+    for (const message of this.held.keys()) held(message);
     this.held.clear();
     this.idle();
-    return unknown;
   }
 
   private send(message: number): void {
