@@ -133,6 +133,14 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
   };
 }
 
+/**
+ * Whether the run counted out-of-order consumptions: only when the scenario states `expect.ordering`
+ * (then a check named "ordering: ..." is present). Otherwise `outOfOrder` is 0 without meaning "in order".
+ */
+export function orderingChecked(summary: Summary): boolean {
+  return summary.checks.some((check) => check.name.startsWith("ordering:"));
+}
+
 function latencySummary(stats: LatencySnapshot): LatencySummary {
   return {
     count: stats.count,
