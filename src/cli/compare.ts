@@ -11,9 +11,9 @@ import {
 import { comparisonHtml } from "../compare/html.js";
 import { compareReplicated, differencesCsv, replicatedCsv, replicatedTable } from "../compare/replicated.js";
 import { comparisonCsv, comparisonTable } from "../compare/report.js";
-import type { Run } from "../index.js";
 import { defaultWorkers, runAll } from "../parallel/pool.js";
 import { renderChartFiles, reportFiles } from "../report/report.js";
+import type { Run } from "../report/run.js";
 import { reportDirectory, writeReportFiles } from "../report/write.js";
 import { formatIssue } from "../scenario/issues.js";
 import { ExitCode } from "./exit-codes.js";

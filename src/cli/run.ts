@@ -1,7 +1,8 @@
 import { relative } from "node:path";
 import { EventBudgetExceeded } from "../engine/simulation.js";
-import { type Run, runScenario } from "../index.js";
+import { runScenario } from "../pipeline/run-scenario.js";
 import { reportFiles } from "../report/report.js";
+import type { Run } from "../report/run.js";
 import type { Summary } from "../report/summary.js";
 import { TraceWriter } from "../report/trace.js";
 import { reportDirectory, writeReportFiles } from "../report/write.js";

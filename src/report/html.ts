@@ -1,5 +1,5 @@
 import type { CounterExample } from "../checks/checks.js";
-import type { Run } from "../index.js";
+import type { Run } from "./run.js";
 import { type FaultSummary, type LatencySummary, orderingChecked, type Summary } from "./summary.js";
 
 /** A chart drawn for the page: its file name stem, title and SVG markup. */

@@ -2,7 +2,7 @@ import type { CheckResult } from "../checks/checks.js";
 import type { PriorityLatency } from "../metrics/by-priority.js";
 import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { RunResult } from "../run/simulate.js";
-import { microsToMillis } from "../scenario/units.js";
+import { microsToMillis } from "../units/units.js";
 
 /**
  * The summary.json document. Field names are a public contract documented in
