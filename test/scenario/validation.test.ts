@@ -850,7 +850,7 @@ describe("a valid minimal scenario", () => {
             rate: 100,
             keys: "none",
             size: { dist: "constant", value: 1000 },
-            publish: { timeout: null, retries: 0, backoff: 100_000 },
+            publish: { timeout: null, retries: 0, backoff: 100_000, resendOnRestart: false },
           },
         ],
         consumers: [
@@ -866,6 +866,7 @@ describe("a valid minimal scenario", () => {
         expect: {},
         limits: { maxEvents: 500_000_000 },
       },
+      warnings: [],
     });
   });
 
