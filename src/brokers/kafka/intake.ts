@@ -45,7 +45,10 @@ export class Intake {
   private readonly lingerEvent: Float64Array;
   /** Per producer instance: its current session (producer id), bumped by each crash. */
   private readonly sessions: Int32Array;
-  /** Per message: the session of its producer that wrote it. */
+  /** Per producer instance: 1 while it is down (what still arrives from it was sent by the session that died). */
+  private readonly down: Uint8Array;
+  /** Per message: the session that sent its latest copy to arrive, and the session that wrote it. */
+  private sentIn = new Int32Array(1024);
   private writtenIn = new Int32Array(1024);
   /** Per broker: when it is done with the records already given to it (microseconds, not rounded). */
   private readonly busyUntil: Float64Array;
@@ -70,6 +73,7 @@ export class Intake {
     this.lingerEvent = new Float64Array(producers).fill(-1);
     this.busyUntil = new Float64Array(options.brokers);
     this.sessions = new Int32Array(producers);
+    this.down = new Uint8Array(producers);
     const free = isAlwaysZero(options.recordTime) && options.writeBandwidth === Number.POSITIVE_INFINITY;
     this.recordTime = free ? null : samplerFor(options.recordTime, context.stream("service"));
   }
@@ -77,17 +81,25 @@ export class Intake {
   /** A producer instance died: its producer id dies with it, and its restart begins a new session. */
   producerDown(producer: number): void {
     this.sessions[producer]!++;
+    this.down[producer] = 1;
+  }
+
+  producerUp(producer: number): void {
+    this.down[producer] = 0;
   }
 
   publish(message: number): void {
     const { messages } = this.context;
+    const producer = messages.producer[message]!;
+    // A copy still on the network when its producer died was sent by the session that died.
+    if (message >= this.sentIn.length) this.sentIn = withRoomFor(this.sentIn, message);
+    this.sentIn[message] = this.sessions[producer]! - this.down[producer]!;
     const partition = this.partitionFor(message);
     messages.partition[message] = partition;
     if (this.options.linger === 0) {
       this.write(message);
       return;
     }
-    const producer = messages.producer[message]!;
     const held = this.held[producer]!;
     held.push(message);
     const slot = producer * this.options.partitions + partition;
@@ -132,8 +144,8 @@ export class Intake {
       return;
     }
     const { messages } = this.context;
-    const sameSession =
-      this.options.idempotent && this.writtenIn[message] === this.sessions[messages.producer[message]!]!;
+    const sentIn = this.sentIn[message]!;
+    const sameSession = this.options.idempotent && this.writtenIn[message] === sentIn;
     // A retry of a record this session already wrote: the idempotent producer's sequence number gives it away.
     if (sameSession && messages.outcome[message] === PublishOutcome.accepted) {
       this.context.confirmDuplicate(message);
@@ -142,7 +154,7 @@ export class Intake {
     // Written but not yet replicated to the whole ISR: its confirm is on the way.
     if (sameSession && this.cluster.awaitsConfirm(message)) return;
     if (message >= this.writtenIn.length) this.writtenIn = withRoomFor(this.writtenIn, message);
-    this.writtenIn[message] = this.sessions[messages.producer[message]!]!;
+    this.writtenIn[message] = sentIn;
     this.append(message);
   }
 

@@ -124,6 +124,7 @@ class KafkaBroker implements Broker {
   }
 
   producerUp(producer: number): void {
+    this.intake.producerUp(producer);
     this.transactions?.producerUp(producer);
   }
 
