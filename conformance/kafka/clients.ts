@@ -82,13 +82,18 @@ export async function readAll(
         read++;
       },
     });
-    // A read_committed reader never reaches `total` (aborted records and markers count in offsets): wait for quiet.
-    let last = -1;
+    // Offsets also count transaction markers and aborted records, which a read_committed reader skips: so
+    // read until `total` records came, or none came for a second, then wait that second out anyway for
+    // anything still on its way (the count is not an upper bound either way).
     const deadline = Date.now() + 30_000;
-    while (read < total && Date.now() < deadline) {
-      await sleep(read === last && read > 0 ? 1000 : 200);
-      if (read === last && read > 0) break;
-      last = read;
+    let last = -1;
+    let quietSince = Date.now();
+    while (Date.now() < deadline) {
+      await sleep(100);
+      if (read !== last) {
+        last = read;
+        quietSince = Date.now();
+      } else if (Date.now() - quietSince >= 1000 && (read >= total || read > 0)) break;
     }
   } finally {
     await consumer.disconnect();

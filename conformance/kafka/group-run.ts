@@ -112,7 +112,9 @@ export async function runGroup(cluster: KafkaCluster, plan: GroupPlan, context: 
     // Formed: every initial worker has an assignment from the same (latest) rebalance, covering every partition.
     await until("the group to form", 30_000, () => {
       const covered = new Set(assignments.flat());
-      return reported.size === initial && covered.size === plan.partitions && assignments.flat().length === plan.partitions;
+      return (
+        reported.size === initial && covered.size === plan.partitions && assignments.flat().length === plan.partitions
+      );
     });
     // The backlog goes in one produce request, so that it is appended at once and fetched as one batch.
     const backlog = plan.backlog ?? 0;
@@ -188,7 +190,9 @@ export async function runGroup(cluster: KafkaCluster, plan: GroupPlan, context: 
   context.log(`group run: ${JSON.stringify(figures)}`);
   workers.forEach((worker, index) => {
     const ids = worker?.all("consumed").map((m) => Number(m.id)) ?? [];
-    context.log(`worker ${index} consumed ${ids.length}: first ${ids.slice(0, 3).join(",")} ... last ${ids.slice(-3).join(",")}`);
+    context.log(
+      `worker ${index} consumed ${ids.length}: first ${ids.slice(0, 3).join(",")} ... last ${ids.slice(-3).join(",")}`,
+    );
   });
   return figures;
 }
