@@ -17,7 +17,7 @@
  */
 import type { Kafka } from "kafkajs";
 import { partitionForKey } from "../../src/brokers/kafka/partitioner.js";
-import type { Run } from "../../src/index.js";
+import { type Run, runScenario, validateScenario } from "../../src/index.js";
 import type { Experiment, Figures, Rule } from "../lib/experiment.js";
 import { sleep } from "../lib/servers/kafka.js";
 import { startWorker } from "../lib/worker.js";
@@ -920,6 +920,126 @@ const producerRestart: Experiment<KafkaFixture> = {
   timeoutMs: 90_000,
 };
 
+// ---------------------------------------------------------------------------------------------
+
+const REPLICATED = { records: 300, rate: 50 };
+
+/** The replicated-latency scenario with `factor` replicas (3 for the experiment, 1 for its baseline). */
+function replicatedScenario(factor: number): Record<string, unknown> {
+  return {
+    name: `kafka-replicated-latency-rf${factor}`,
+    seed: 1,
+    duration: `${REPLICATED.records / REPLICATED.rate + 1}s`,
+    broker: {
+      profile: "kafka",
+      brokers: 3,
+      // Loopback between brokers on one machine.
+      brokerLatency: "200us",
+      settings: {
+        "default.replication.factor": factor,
+        "min.insync.replicas": Math.min(2, factor),
+        "linger.ms": 0,
+        "group.initial.rebalance.delay.ms": 0,
+      },
+    },
+    network: { latency: "200us" },
+    producers: [
+      {
+        name: "p",
+        arrival: { process: "constant", rate: `${REPLICATED.rate}/s` },
+        limit: REPLICATED.records,
+        size: "16B",
+      },
+    ],
+    consumers: [{ group: "g", processing: "10us" }],
+  };
+}
+
+/** The median send-to-receipt time of `records` records at `rate`/s through a one-partition topic of `factor` replicas. */
+async function medianLatencyMs(
+  fixtureCluster: Awaited<ReturnType<KafkaFixture["cluster"]>>,
+  factor: number,
+): Promise<number> {
+  const kafka = fixtureCluster.client();
+  const topic = unique(`replicated-rf${factor}`);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, replicationFactor: factor }],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  await fixtureCluster.waitInSync([topic]);
+  const received = new Float64Array(REPLICATED.records).fill(-1);
+  const sent = new Float64Array(REPLICATED.records);
+  const consumer = kafka.consumer({ groupId: unique("replicated"), maxWaitTimeInMs: 500 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const n = Number(message.value?.toString());
+      if (received[n] === -1) received[n] = performance.now();
+    },
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    await sleep(2000); // the consumer's group forms and its first fetch waits at the leader
+    const started = performance.now();
+    for (let n = 0; n < REPLICATED.records; n++) {
+      const due = started + (n * 1000) / REPLICATED.rate;
+      if (due > performance.now()) await sleep(due - performance.now());
+      sent[n] = performance.now();
+      await producer.send({ topic, acks: -1, messages: [{ value: String(n) }] });
+    }
+    await sleep(1000);
+  } finally {
+    await producer.disconnect();
+    await consumer.disconnect();
+  }
+  const latencies = [...received].flatMap((at, n) => (at >= 0 ? [at - sent[n]!] : [])).sort((a, b) => a - b);
+  return latencies[Math.floor(latencies.length / 2)] ?? -1;
+}
+
+const replicatedLatency: Experiment<KafkaFixture> = {
+  id: "kafka/replication-latency",
+  title: "Replication adds about one follower fetch round to the time a record takes to become readable",
+  description:
+    `On the 3-node cluster, ${REPLICATED.records} records at ${REPLICATED.rate}/s (acks=all, one send at a time) ` +
+    "go through a one-partition topic of replication factor 1, then through one of replication factor 3, each " +
+    "read by a consumer in the experiment's process. With RF 3 a record becomes readable when the high watermark " +
+    "passes it, which the leader moves when the followers' next fetch requests tell it they have the record. " +
+    "Counted: the median send-to-receipt time with RF 3 minus the same with RF 1, which takes the clients' own " +
+    "time out of the comparison. queuesim gives the same difference from the experiment's scenario (RF 3) and " +
+    "the same scenario with RF 1.",
+  behaviour: "fetch-driven replication: the high watermark advances one follower fetch round after the append",
+  async real(fixture, context) {
+    const cluster = await fixture.cluster();
+    const single = await medianLatencyMs(cluster, 1);
+    const replicated = await medianLatencyMs(cluster, 3);
+    context.log(`median send-to-receipt: RF 1 ${single.toFixed(2)} ms, RF 3 ${replicated.toFixed(2)} ms`);
+    return { replicationMs: Math.round((replicated - single) * 10) / 10 };
+  },
+  scenario: () => replicatedScenario(3),
+  simulated(run) {
+    const baseline = validateScenario(replicatedScenario(1));
+    if (!baseline.ok) throw new Error(`the RF 1 baseline is invalid: ${JSON.stringify(baseline.issues)}`);
+    const single = runScenario(baseline.scenario).summary.latency.endToEnd.p50;
+    return { replicationMs: Math.round((run.summary.latency.endToEnd.p50 - single) * 10) / 10 };
+  },
+  rules: {
+    replicationMs: {
+      kind: "band",
+      absolute: 2,
+      why: "on one machine a fetch round is the brokers' own handling of two requests, a fraction of a ms to a few ms on a shared 2-core machine running three JVMs; queuesim's is two legs of brokerLatency (200 us each)",
+    },
+  },
+  timeoutMs: 150_000,
+};
+
 /** Calls `send` until it succeeds, waiting 100 ms doubling to 1 s between attempts; fails after `timeoutMs`. */
 async function sendRetrying(send: () => Promise<unknown>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -948,4 +1068,5 @@ export const fidelityExperiments: Experiment<KafkaFixture>[] = [
   commitAfterKill,
   readCommittedAbort,
   producerRestart,
+  replicatedLatency,
 ];

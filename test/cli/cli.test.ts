@@ -51,6 +51,21 @@ describe("queuesim CLI", () => {
     expect(JSON.parse(readFileSync(join(dir, "reports", "slow", "summary.json"), "utf8")).seed).toBe(9);
   });
 
+  it("warns, and still runs, when a profile adjusts a setting as the real client would", () => {
+    const adjusted = `name: adjusted
+duration: 1s
+broker: {profile: kafka, settings: {request.timeout.ms: 150000}}
+producers: [{name: p, rate: 10/s}]
+consumers: [{group: g, processing: 1ms}]
+`;
+    const dir = workspace({ "adjusted.yaml": adjusted });
+    const { code, stderr } = queuesim(["run", "adjusted.yaml"], dir);
+    expect(code).toBe(0);
+    expect(stderr).toContain("warning in adjusted.yaml:");
+    expect(stderr).toContain("broker.settings.delivery.timeout.ms: the default delivery.timeout.ms (120000)");
+    expect(stderr).toContain("raised to 150005");
+  });
+
   it("exits 2 on a bad file, names file:line:column, prints no stack, and writes no report", () => {
     const dir = workspace({ "good.yaml": valid("good"), "bad.yaml": valid("bad").replace("processing", "procesing") });
     const { code, stderr, stdout } = queuesim(["run", "good.yaml", "bad.yaml"], dir);
