@@ -364,7 +364,8 @@ const keyMapping: Experiment<KafkaFixture> = {
     const kafka: Kafka = fixture.single.client();
     const topic = unique("key-mapping");
     await createTopic(kafka, topic, MAPPING.partitions);
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    // Idempotent: a retried request (one full run saw the whole batch written twice) is not written again.
+    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
       const messages = Array.from({ length: MAPPING.keys }, (_, k) => ({ key: `key-${k}`, value: String(k) }));
