@@ -25,6 +25,11 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    * ack or nack, or null for none. The broker hears them through `Broker.heartbeat`.
    */
   consumerHeartbeat?(section: Section): number | null;
+  /**
+   * True when the broker does the per-publish work (`serviceTime`) itself, by its own model of servers;
+   * the run then hands it publishes as they arrive. Otherwise one server does it for the whole broker.
+   */
+  servesPublishes?: boolean;
 }
 
 /** Fields every profile's `broker:` section has. */

@@ -1,5 +1,11 @@
 import type { Broker, BrokerContext, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
-import { consumerCapacity, consumerHeartbeat, createBroker, producerClientFactory } from "../brokers/registry.js";
+import {
+  consumerCapacity,
+  consumerHeartbeat,
+  createBroker,
+  producerClientFactory,
+  servesPublishes,
+} from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { Consumer } from "../model/consumer.js";
@@ -102,6 +108,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   };
   const slots: ConsumerSlot[] = [];
   const toConsumer: Link[] = [];
+  const fromConsumer: Link[] = [];
   const incarnations = new Int32Array(scenario.consumers.reduce((sum, c) => sum + c.instances, 0));
   const groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
   const effects = new EffectLedger(messages, observer, groupOfConsumer, groupNames.length);
@@ -118,6 +125,9 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     names: componentNames(scenario),
     effects,
     routing: routingTable(scenario),
+    overConsumerLink(consumer, handler, arg) {
+      fromConsumer[consumer]!.send(handler, arg);
+    },
     notRouted(message, group) {
       messages.fate[group]![message] = Fate.notRouted;
     },
@@ -180,6 +190,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
       const index = consumers.length;
       const endpoint: Endpoint = { kind: "consumer", group: spec.group, instance: name };
       toConsumer.push(link(brokerEnd, endpoint));
+      fromConsumer.push(link(endpoint, brokerEnd));
       const options = {
         index,
         group,
@@ -194,7 +205,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         deliveries,
         observer,
         effects,
-        toBroker: link(endpoint, brokerEnd),
+        toBroker: fromConsumer[index]!,
         broker,
         incarnations,
         heartbeatEvery,
@@ -203,7 +214,9 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     }
   });
 
-  const publishHandler = brokerIngress(sim, broker, gate, scenario.broker.serviceTime, streams);
+  const publishHandler = servesPublishes(scenario.broker)
+    ? brokerIngress(sim, broker, gate, { dist: "constant", value: 0 }, streams)
+    : brokerIngress(sim, broker, gate, scenario.broker.serviceTime, streams);
   const blockedProducers = new BlockedProducers(observer, sim);
   for (const spec of scenario.producers) {
     for (let instance = 1; instance <= spec.instances; instance++) {

@@ -37,11 +37,12 @@ describe("rabbitmq message TTL", () => {
       broker: rabbit({ prefetch: 2, heartbeat: "5s", "x-message-ttl": "2s", "x-dead-letter-exchange": "dlx" }),
       producers: [{ name: "p", arrival: { process: "constant", rate: "10/s" }, limit: 2 }],
       consumers: [{ group: "g", processing: "1s" }],
-      faults: [{ at: "250ms", crash: "consumer", target: "g/1", restartAfter: "500ms" }],
+      faults: [{ at: "250ms", crash: "consumer", target: "g/1", restartAfter: "500ms", mode: "hang" }],
     });
+    // The hung consumer's connection is closed at 15 s (three 5 s heartbeat checks): both have expired by then.
     expect(log.matching("dead-lettered")).toEqual([
-      "t=5250000 dead-lettered m0 g0 expired",
-      "t=5250000 dead-lettered m1 g0 expired",
+      "t=15000000 dead-lettered m0 g0 expired",
+      "t=15000000 dead-lettered m1 g0 expired",
     ]);
     expect(result.counts).toMatchObject({ redeliveries: 0, deadLettered: 2, lost: 0 });
   });
