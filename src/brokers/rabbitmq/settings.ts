@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { duration, size } from "../../scenario/quantities.js";
+import { duration, size } from "../../units/quantities.js";
 
 /**
  * RabbitMQ releases whose behaviour the profiles tell apart. Releases of one era behave alike here:
