@@ -21,7 +21,9 @@ describe("rabbitmq stories", () => {
   });
 
   it("manual-ack crash, hung instead: heartbeats give up on the worker 2 to 3 minutes later", () => {
-    const loaded = loadScenarioFile(join(import.meta.dirname, "..", "..", "..", "scenarios", "rabbitmq-manual-ack-crash.yaml"));
+    const loaded = loadScenarioFile(
+      join(import.meta.dirname, "..", "..", "..", "scenarios", "rabbitmq-manual-ack-crash.yaml"),
+    );
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
     const faults = loaded.scenario.faults.map((fault) => ({ ...fault, mode: "hang" as const }));
     const { messages, latency } = runScenario({ ...loaded.scenario, faults, drainTimeout: 300_000_000 }).summary;
