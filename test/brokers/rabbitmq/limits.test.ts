@@ -84,6 +84,61 @@ describe("rabbitmq x-max-length", () => {
   });
 });
 
+describe("rabbitmq reject-publish-dlx", () => {
+  const overloaded = (settings: Record<string, unknown>) =>
+    run({
+      duration: "1s",
+      broker: rabbit({ prefetch: 1, "x-max-length": 5, "x-overflow": "reject-publish-dlx", ...settings }),
+      producers: [{ name: "p", arrival: { process: "constant", rate: "100/s" } }],
+      consumers: [{ group: "g", processing: "20ms" }],
+    });
+
+  it("nacks the newest publish and dead-letters it with reason maxlen", () => {
+    const { result, log } = overloaded({ "x-dead-letter-exchange": "dlx" });
+    expect(result.counts).toMatchObject({ published: 99, accepted: 55, rejected: 44, deadLettered: 44, lost: 0 });
+    expect(log.matching("m11").slice(1)).toEqual(["t=120000 rejected m11", "t=120000 dead-lettered m11 g0 maxlen"]);
+  });
+
+  it("without confirms dead-letters the publish the producer believes was queued", () => {
+    const { result } = overloaded({ "x-dead-letter-exchange": "dlx", confirms: false });
+    expect(result.counts).toMatchObject({ published: 99, accepted: 99, rejected: 0, deadLettered: 44, lost: 0 });
+  });
+
+  it("without a dead-letter exchange behaves as reject-publish", () => {
+    const { result } = overloaded({});
+    expect(result.counts).toMatchObject({ published: 99, accepted: 55, rejected: 44, deadLettered: 0, lost: 0 });
+  });
+});
+
+describe("rabbitmq quorum reject-publish", () => {
+  /** `count` publishes at `rate` into a quorum queue limited to 10 whose one consumer holds m0 for an hour. */
+  const burst = (count: number, rate: string, settings: Record<string, unknown> = {}) =>
+    run({
+      duration: "10s",
+      drainTimeout: "0s",
+      broker: quorum({ prefetch: 1, "x-max-length": 10, "x-overflow": "reject-publish", ...settings }),
+      producers: [{ name: "p", arrival: { process: "constant", rate }, limit: count }],
+      consumers: [{ group: "g", processing: "1h" }],
+    });
+
+  it("accepts a whole burst of 25 that arrives before its publishers hear reject_publish (5 ms)", () => {
+    expect(burst(25, "10000/s").result.counts).toMatchObject({ accepted: 25, rejected: 0 });
+  });
+
+  it("overshoots by what arrives during raftApplyDelay after the queue goes over its limit, then refuses", () => {
+    // One publish per ms from 1 ms; m0 is with the consumer. m11 (12 ms) makes 11 ready, over 10: publishers
+    // hear it at 17 ms, so m12 to m15 are accepted too and m16 (17 ms) is the first refused.
+    const { result, log } = burst(100, "1000/s");
+    expect(result.counts).toMatchObject({ accepted: 16, rejected: 84 });
+    expect(log.matching("rejected")[0]).toBe("t=17000 rejected m16");
+  });
+
+  it("checks every publish against the queue with raftApplyDelay 0, letting the queue reach limit + 1", () => {
+    // m0 with the consumer, 11 ready: rabbit_fifo blocks publishers once ready > x-max-length.
+    expect(burst(100, "1000/s", { raftApplyDelay: 0 }).result.counts).toMatchObject({ accepted: 12, rejected: 88 });
+  });
+});
+
 describe("rabbitmq memory alarm", () => {
   it("blocks every publisher while held message bytes are at memoryLimitBytes; consumers carry on; nothing is lost", () => {
     const { result, log } = run({
