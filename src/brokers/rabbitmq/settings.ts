@@ -41,11 +41,11 @@ const shared = {
   }),
   autoAck: z.boolean().default(false).meta({
     description:
-      "settle each message when it is sent to the consumer: no prefetch bound, and a consumer crash loses what it held (at-most-once)",
+      "settle each message when it is sent to the consumer: no prefetch bound (only what the sockets hold), and a consumer crash loses what it held (at-most-once)",
   }),
   prefetch: z.number().int().min(0).default(0).meta({
     description:
-      "basic.qos prefetch_count: unacked deliveries per consumer; 0 = unlimited (classic: every ready message is pushed at once; quorum: 2000)",
+      "basic.qos prefetch_count: unacked deliveries per consumer; 0 = unlimited (classic: bounded only by what the sockets hold, see socketBufferBytes; quorum: 2000)",
   }),
   heartbeat: duration().prefault("60s").meta({
     description:
