@@ -94,6 +94,9 @@ function report(reports: SuiteReport[], args: Arguments, elapsedMs: number): num
   const ranAt = new Date();
   const verdicts = reports.flatMap((r) => r.results.map((x) => x.verdict));
   console.log(`\n${terminalTable(rows(reports))}\n`);
+  for (const v of verdicts.filter((x) => x.verdict === "agree" && x.knownReason !== undefined)) {
+    console.log(`note: ${v.id} lists a known disagreement but agrees now: remove its \`known\``);
+  }
   const outDir = join(root, "reports/conformance");
   writeAtomically(join(outDir, "conformance.csv"), conformanceCsv(rows(reports)));
   writeAtomically(join(outDir, "index.html"), conformanceHtml(reports, ranAt));

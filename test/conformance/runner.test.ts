@@ -1,5 +1,6 @@
 // Proves the conformance runner's verdicts with a fake broker: agreement, disagreement, known, errors, timeouts, and that tear-down always runs.
-import { describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
 import type { BrokerSuite, Experiment } from "../../conformance/lib/experiment.js";
 import { runSuite } from "../../conformance/lib/runner.js";
 import { defer } from "../../conformance/lib/scope.js";
@@ -57,10 +58,21 @@ const suite: BrokerSuite<string> = {
 };
 
 const quiet = { verbose: false, print: () => {} };
+const keptDirs: string[] = [];
+afterAll(() => {
+  for (const dir of keptDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the suite and remembers the directory it keeps after a failure, to remove it. */
+async function run(...args: Parameters<typeof runSuite<string>>) {
+  const report = await runSuite(...args);
+  if (report.keptDir) keptDirs.push(report.keptDir);
+  return report;
+}
 
 describe("runSuite", () => {
   it("judges each experiment, turns failures into error verdicts and always tears down", async () => {
-    const report = await runSuite(suite, quiet);
+    const report = await run(suite, quiet);
     const verdicts = Object.fromEntries(report.results.map((r) => [r.verdict.id, r.verdict]));
     expect(report.version).toBe("0.0.1");
     expect(verdicts["fake/agrees"]?.verdict).toBe("agree");
@@ -74,9 +86,9 @@ describe("runSuite", () => {
   });
 
   it("runs only the experiments asked for, and none (no set-up) when nothing matches", async () => {
-    const only = await runSuite(suite, { ...quiet, only: "fake/agrees" });
+    const only = await run(suite, { ...quiet, only: "fake/agrees" });
     expect(only.results.map((r) => r.verdict.id)).toEqual(["fake/agrees"]);
-    const none = await runSuite(
+    const none = await run(
       { ...suite, setUp: () => Promise.reject(new Error("must not start")) },
       { ...quiet, only: "x" },
     );
@@ -85,7 +97,7 @@ describe("runSuite", () => {
 
   it("gives every experiment an error verdict when set-up fails", async () => {
     const broken = { ...suite, setUp: () => Promise.reject(new Error("port in use")) };
-    const report = await runSuite(broken, quiet);
+    const report = await run(broken, quiet);
     expect(report.results.map((r) => r.verdict.verdict)).toEqual(Array(6).fill("error"));
     expect(report.results[0]?.verdict.error).toBe("set-up failed: port in use");
   });
