@@ -35,15 +35,13 @@ export function handleStop(onStop: () => Promise<void> | void): () => boolean {
   return () => stopping;
 }
 
-/** Reports the error to the parent and exits with code 1. */
-export function fail(error: unknown): never {
+/** Reports the error to the parent and exits with code 1, once the report is on its way. */
+export function fail(error: unknown): void {
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   console.error(message);
-  // Exit once the report is on its way (or at once without a parent); exiting first could drop it.
   if (!process.send) process.exit(1);
   process.send({ type: "error", message }, undefined, {}, () => process.exit(1));
   setTimeout(() => process.exit(1), 1000);
-  throw error;
 }
 
 export function sleep(ms: number): Promise<void> {

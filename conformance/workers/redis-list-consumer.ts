@@ -14,6 +14,8 @@ interface Options {
 
 const options = workerOptions<Options>();
 const client = new Redis({ host: "127.0.0.1", port: options.port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+// A lost connection fails the pending command, which ends the worker with an "error" report.
+client.on("error", (error: Error) => console.error(`redis connection: ${error.message}`));
 let done: Promise<void> = Promise.resolve();
 const stopping = handleStop(() => done);
 

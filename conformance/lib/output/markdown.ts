@@ -44,9 +44,9 @@ function experimentSection({ experiment, verdict }: ExperimentResult): string[] 
   return [
     `### ${verdict.id}`,
     "",
-    `**${verdict.title}** Verdict: **${verdict.verdict}**.`,
+    `**${verdict.title}**`,
     "",
-    `Behaviour: ${verdict.behaviour}.`,
+    `Verdict: **${verdict.verdict}**. Behaviour: ${verdict.behaviour}.`,
     "",
     verdict.description,
     "",
