@@ -93,10 +93,8 @@ export async function stopProcess(
   managed: ManagedProcess,
   options: { graceMs?: number; signal?: NodeJS.Signals } = {},
 ): Promise<ExitStatus> {
-  if (managed.exitStatus) {
-    killGroup(managed.pid, "SIGKILL"); // leftovers of its group, if any
-    return managed.exitStatus;
-  }
+  // Once reaped, its PID may belong to someone else: never signal it again.
+  if (managed.exitStatus) return managed.exitStatus;
   killGroup(managed.pid, options.signal ?? "SIGTERM");
   const timer = setTimeout(() => killTree(managed.pid, "SIGKILL"), options.graceMs ?? 5000);
   try {

@@ -76,8 +76,9 @@ export class Worker {
    * that it gets as little as possible done after sending it. Resolves once it has exited.
    */
   killAfter(type: string, nth: number): Promise<ExitStatus> {
+    if (this.count(type) >= nth) return this.kill(); // already past it: kill now rather than never
     this.on(type, (_, rank) => {
-      if (rank === nth) signalProcess(this.pid, "SIGKILL");
+      if (rank === nth) this.signal("SIGKILL");
     });
     return this.process.exited;
   }
@@ -89,18 +90,23 @@ export class Worker {
 
   /** SIGKILL, as a crash of its host; resolves once it has exited. */
   kill(): Promise<ExitStatus> {
-    signalProcess(this.pid, "SIGKILL");
+    this.signal("SIGKILL");
     return this.process.exited;
   }
 
   /** SIGSTOP: frozen, its sockets left open, as a hung process or a host that stopped answering. */
   pause(): void {
-    signalProcess(this.pid, "SIGSTOP");
+    this.signal("SIGSTOP");
   }
 
   /** SIGCONT after pause(). */
   resume(): void {
-    signalProcess(this.pid, "SIGCONT");
+    this.signal("SIGCONT");
+  }
+
+  /** Signals it while it runs; once it has exited its PID may be someone else's. */
+  private signal(signal: NodeJS.Signals): void {
+    if (!this.process.exitStatus) signalProcess(this.pid, signal);
   }
 
   /** Asks it to finish cleanly ({type: "stop"}); SIGKILL if it has not exited after `graceMs`. */

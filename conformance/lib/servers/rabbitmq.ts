@@ -88,7 +88,8 @@ export async function startRabbitMq(
     startMs: node.startMs,
     beamPid: () => node.beamPid,
     kill: async () => {
-      killTree(node.beamPid, "SIGKILL");
+      // The wrapper outlives the VM, so a running wrapper means the VM's PID is still its own.
+      if (!node.process.exitStatus) killTree(node.beamPid, "SIGKILL");
       await stopProcess(node.process, { graceMs: 5000 });
     },
     restart: async () => {
