@@ -14,6 +14,7 @@ const EXTRA_STYLE = `
 .verdict.error { background: #6e7781; }
 pre { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 10px; font-size: 13px; overflow-x: auto; }
 details { margin: 8px 0 0; }
+th.num { text-align: right; }
 `;
 
 export function conformanceHtml(reports: readonly SuiteReport[], ranAt: Date): string {
@@ -67,7 +68,7 @@ function figuresTable(verdict: ExperimentVerdict): string {
     const why = f.rule.kind === "exact" ? "" : f.rule.why;
     return `<tr>${mark}<td>${text(f.figure)}</td><td class="num">${formatNumber(f.real)}</td><td class="num">${formatNumber(f.simulated)}</td><td>${text(describeRule(f.rule))}</td><td>${text(why)}</td></tr>`;
   });
-  return `<table class="checks"><thead><tr><th></th><th>figure</th><th>real</th><th>simulated</th><th>rule</th><th>why</th></tr></thead>
+  return `<table class="checks"><thead><tr><th></th><th>figure</th><th class="num">real</th><th class="num">simulated</th><th>rule</th><th>why</th></tr></thead>
 <tbody>
 ${rows.join("\n")}
 </tbody></table>\n`;
