@@ -80,8 +80,12 @@ class RabbitBroker implements Broker {
     this.timeout =
       options.consumerTimeout === null
         ? null
-        : new ConsumerTimeout(context.sim, context.deliveries, options.consumerTimeout, (consumer, incarnation) =>
-            this.channelTimedOut(consumer, incarnation),
+        : new ConsumerTimeout(
+            context.sim,
+            context.deliveries,
+            options.consumerTimeout,
+            options.channelTickInterval,
+            (consumer, incarnation) => this.channelTimedOut(consumer, incarnation),
           );
     this.expiry =
       options.messageTtl === null

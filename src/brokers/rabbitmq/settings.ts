@@ -55,6 +55,13 @@ const shared = {
     description:
       "a delivery unacked for longer closes its channel and requeues the channel's deliveries (checked every minute); null = off",
   }),
+  channel_tick_interval: duration()
+    .refine((interval) => interval >= 1000, { message: "channel_tick_interval must be at least 1ms" })
+    .prefault("60s")
+    .meta({
+      description:
+        "how often each channel checks consumer_timeout (an advanced.config key of the rabbit application); a timed-out delivery is found at the first tick after it expired",
+    }),
   requeueOnFailure: z.boolean().default(true).meta({
     description:
       "queuesim: when processing fails the consumer sends basic.nack with requeue=true; false: basic.reject with requeue=false (dead-letter or drop)",
@@ -154,6 +161,7 @@ export interface RabbitOptions {
   /** The negotiated heartbeat interval (µs); 0 = heartbeats off. */
   heartbeat: number;
   consumerTimeout: number | null;
+  channelTickInterval: number;
   requeueOnFailure: boolean;
   deadLetterExchange: boolean;
   messageTtl: number | null;
@@ -197,6 +205,7 @@ function sharedOptions(settings: SharedSettings, era: RabbitEra, queueType: "cla
     autoAck: settings.autoAck,
     heartbeat: settings.heartbeat,
     consumerTimeout: timeoutApplies ? settings.consumer_timeout : null,
+    channelTickInterval: settings.channel_tick_interval,
     requeueOnFailure: settings.requeueOnFailure,
     deadLetterExchange: settings["x-dead-letter-exchange"] !== null,
     messageTtl: settings["x-message-ttl"],

@@ -147,6 +147,18 @@ describe("rabbitmq consumer crash", () => {
     expect(result.drained).toBe(true);
   });
 
+  it("checks on every channel_tick_interval", () => {
+    const { log } = run({
+      duration: "1s",
+      drainTimeout: "1min",
+      broker: rabbit({ prefetch: 1, consumer_timeout: "5s", channel_tick_interval: "1s" }),
+      producers: [{ name: "p", arrival: { process: "constant", rate: "10/s" }, limit: 1 }],
+      consumers: [{ group: "g", processing: "20s" }],
+    });
+    // Delivered at 100 ms; unacked for more than 5 s at the 6 s tick.
+    expect(log.matching("attempt")[0]).toBe("t=6000000 delivered m0 g0 c0 waited 5900000 attempt 2");
+  });
+
   it("never times out with consumer_timeout null", () => {
     const { result } = run({
       duration: "1s",

@@ -17,6 +17,7 @@ const sharedDefaults = {
   prefetch: 0,
   heartbeat: 60_000_000,
   consumer_timeout: 1_800_000_000,
+  channel_tick_interval: 60_000_000,
   requeueOnFailure: true,
   "x-dead-letter-exchange": null,
   "x-message-ttl": null,
