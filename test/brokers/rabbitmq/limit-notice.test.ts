@@ -8,14 +8,14 @@ describe("rabbitmq quorum limit notices", () => {
     const sim = new Simulation();
     const notice = new LimitNotice(1, 10, 5, sim);
     notice.lengthChanged(0, 10);
-    sim.run({ untilTime: 100 });
+    sim.run({ untilTime: 100, maxEvents: 100 });
     expect(notice.refuses(0)).toBe(false);
     // Over the limit at 0 (the clock stays where the last event left it): heard at 5.
     notice.lengthChanged(0, 11);
     expect(notice.refuses(0)).toBe(false);
-    sim.run({ untilTime: 4 });
+    sim.run({ untilTime: 4, maxEvents: 100 });
     expect(notice.refuses(0)).toBe(false);
-    sim.run({ untilTime: 5 });
+    sim.run({ untilTime: 5, maxEvents: 100 });
     expect(notice.refuses(0)).toBe(true);
   });
 
@@ -23,12 +23,12 @@ describe("rabbitmq quorum limit notices", () => {
     const sim = new Simulation();
     const notice = new LimitNotice(1, 10, 0, sim);
     notice.lengthChanged(0, 11);
-    sim.run({ untilTime: 1 });
+    sim.run({ untilTime: 1, maxEvents: 100 });
     notice.lengthChanged(0, 9);
-    sim.run({ untilTime: 2 });
+    sim.run({ untilTime: 2, maxEvents: 100 });
     expect(notice.refuses(0)).toBe(true);
     notice.lengthChanged(0, 8);
-    sim.run({ untilTime: 3 });
+    sim.run({ untilTime: 3, maxEvents: 100 });
     expect(notice.refuses(0)).toBe(false);
   });
 });
