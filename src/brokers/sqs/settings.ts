@@ -85,9 +85,9 @@ const commonSettings = {
   inFlightLimit: z.number().int().positive().default(120_000).meta({
     description: "received, undeleted messages a queue allows; receives return nothing at the limit (AWS quota)",
   }),
-  visibilityTimeoutOnFailure: awsSeconds(0, 43_200).nullable().prefault(0).meta({
+  visibilityTimeoutOnFailure: awsSeconds(0, 43_200).nullable().default(null).meta({
     description:
-      "the VisibilityTimeout the client sets with ChangeMessageVisibility when processing fails: 0 = visible again at once; null = leave it to the running timeout",
+      "the VisibilityTimeout the client sets with ChangeMessageVisibility when processing fails; null (default) = the client calls nothing and the message waits out its running timeout, as Lambda and Spring Cloud AWS do; 0 = visible again at once (a nack)",
   }),
   visibilityHeartbeat: visibilityHeartbeat.nullable().default(null).meta({
     description:

@@ -8,19 +8,20 @@ describe("sqs redrive and retention", () => {
   it("moves a poison message to the DLQ after exactly maxReceiveCount receives", () => {
     const { log, result } = run({
       duration: "2s",
+      drainTimeout: "2m",
       broker: { profile: "sqs", settings: { ...deterministic, RedrivePolicy: { maxReceiveCount: 3 } } },
       producers: oneMessage,
       consumers: [{ group: "g", processing: "1s" }],
       faults: poison,
     });
-    // The receive that would be the fourth moves it instead.
+    // Each failure waits out the 30 s timeout (the default client calls nothing); the receive that would be the fourth moves it instead.
     expect(log.lines).toEqual([
       "t=1000000 published m0",
       "t=1000000 accepted m0",
       "t=1000000 delivered m0 g0 c0 waited 0",
-      "t=2000000 delivered m0 g0 c0 waited 1000000 attempt 2",
-      "t=3000000 delivered m0 g0 c0 waited 2000000 attempt 3",
-      "t=4000000 dead-lettered m0 g0 maxReceiveCount",
+      "t=31000000 delivered m0 g0 c0 waited 30000000 attempt 2",
+      "t=61000000 delivered m0 g0 c0 waited 60000000 attempt 3",
+      "t=91000000 dead-lettered m0 g0 maxReceiveCount",
     ]);
     expect(result.counts).toMatchObject({ deliveries: 3, deadLettered: 1, lost: 0, pending: 0 });
   });

@@ -23,7 +23,7 @@ describe("sqs settings", () => {
       DelaySeconds: 0,
       RedrivePolicy: null,
       inFlightLimit: 120_000,
-      visibilityTimeoutOnFailure: 0,
+      visibilityTimeoutOnFailure: null,
       visibilityHeartbeat: null,
       receiveRoundTrip: 20_000,
       emptyReceiveProbability: 0.1,

@@ -50,7 +50,7 @@ describe("sqs visibility timeout", () => {
     const { log } = run({
       duration: "2s",
       drainTimeout: "1500ms",
-      broker: { profile: "sqs", settings: deterministic },
+      broker: { profile: "sqs", settings: { ...deterministic, visibilityTimeoutOnFailure: 0 } },
       producers: oneMessage,
       consumers: [{ group: "g", processing: "1s" }],
       faults: [{ poison: { fraction: 1 } }],
@@ -64,11 +64,11 @@ describe("sqs visibility timeout", () => {
     ]);
   });
 
-  it("with visibilityTimeoutOnFailure null a failed message waits out its timeout", () => {
+  it("by default (visibilityTimeoutOnFailure null) a failed message waits out its timeout", () => {
     const { log } = run({
       duration: "2s",
       drainTimeout: "40s",
-      broker: { profile: "sqs", settings: { ...deterministic, visibilityTimeoutOnFailure: null } },
+      broker: { profile: "sqs", settings: deterministic },
       producers: oneMessage,
       consumers: [{ group: "g", processing: "1s" }],
       faults: [{ poison: { fraction: 1 } }],
