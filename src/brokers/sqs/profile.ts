@@ -25,6 +25,7 @@ export const sqsProfile = defineProfile({
     createSqsBroker(context, section.settings, {
       type: "standard",
       duplicateProbability: section.settings.duplicateProbability,
+      staleReceiptDeleteProbability: section.settings.staleReceiptDeleteProbability,
       reorderWindow: section.settings.reorderWindow,
     }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),

@@ -139,6 +139,9 @@ export const standardSettingsSchema = z
     duplicateProbability: probability(
       "chance that a delete misses a stored copy, which is received again later (an assumption: AWS says only 'rare')",
     ).default(0.0001),
+    staleReceiptDeleteProbability: probability(
+      "chance that a DeleteMessage with an earlier receipt handle (the message was received again since) deletes the message anyway; AWS says only that it 'might not be deleted' (an assumption)",
+    ).default(0.5),
     reorderWindow: z.number().int().min(1).default(4).meta({
       description:
         "a receive takes each message from among the first this-many visible ones, at random; 1 = strict arrival order (an assumption)",
@@ -163,7 +166,10 @@ export const fifoSettingsSchema = z
 export type StandardSettings = z.output<typeof standardSettingsSchema>;
 export type FifoQueueSettings = z.output<typeof fifoSettingsSchema>;
 /** What both queue types share; the profile-specific knobs are read where they apply. */
-export type CommonSettings = Omit<StandardSettings, "duplicateProbability" | "reorderWindow">;
+export type CommonSettings = Omit<
+  StandardSettings,
+  "duplicateProbability" | "staleReceiptDeleteProbability" | "reorderWindow"
+>;
 
 /** SendMessage calls per second a FIFO queue accepts: 300 per API action, 70,000 in high-throughput mode. */
 export function fifoSendLimit(settings: FifoQueueSettings): number {

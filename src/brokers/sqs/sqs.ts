@@ -10,7 +10,7 @@ import { type Admit, FifoStore, StandardStore, type VisibleStore } from "./store
 
 /** What sets the two queue types apart, beyond their store. */
 export type QueueKind =
-  | { type: "standard"; duplicateProbability: number; reorderWindow: number }
+  | { type: "standard"; duplicateProbability: number; staleReceiptDeleteProbability: number; reorderWindow: number }
   | { type: "fifo"; sendLimit: number };
 
 /**
@@ -42,6 +42,8 @@ class SqsBroker implements Broker, ReceiveTarget {
   private readonly delayed = new IntRing();
   private readonly taken = new Int32Array(10);
   private readonly duplicates: { probability: number; rng: Rng } | null = null;
+  /** Standard queues: whether a delete with an earlier receipt handle deletes anyway (FIFO: never). */
+  private readonly staleDeletes: { probability: number; rng: Rng } | null = null;
   private readonly throttle: SendThrottle | null = null;
   private readonly queues: number;
   private up = true;
@@ -65,6 +67,9 @@ class SqsBroker implements Broker, ReceiveTarget {
       if (kind.duplicateProbability > 0) {
         this.duplicates = { probability: kind.duplicateProbability, rng: context.stream("duplicates") };
       }
+      const stale = kind.staleReceiptDeleteProbability;
+      if (stale > 0)
+        this.staleDeletes = { probability: stale, rng: stale < 1 ? context.stream("stale-receipt") : () => 0 };
     } else {
       this.store = new FifoStore(this.queues, this.state, this.admit, context.messages);
       this.throttle = new SendThrottle(context.sim, context.gate, kind.sendLimit);
@@ -218,6 +223,8 @@ class SqsBroker implements Broker, ReceiveTarget {
       if (succeeded) this.delete(queue, message);
       else if (this.settings.visibilityTimeoutOnFailure !== null)
         this.changeVisibility(queue, message, receivedAt, this.settings.visibilityTimeoutOnFailure);
+    } else if (this.up && succeeded && this.staleDeleteTakes(queue, message)) {
+      this.delete(queue, message);
     }
     if (current && this.loops.isAlive(consumer)) this.loops.capacityReturned(consumer);
   }
@@ -227,6 +234,21 @@ class SqsBroker implements Broker, ReceiveTarget {
     const receipt = this.state.receipt[queue]!;
     if (receipt[message] === RECEIPT_PENDING) receipt[message] = delivery;
     return receipt[message] === delivery;
+  }
+
+  /**
+   * A delete with an earlier receipt handle, the message having been received again since. Standard
+   * queues: "the request will succeed, but the message might not be deleted" (API DeleteMessage); it is
+   * deleted with probability staleReceiptDeleteProbability, drawn only while SQS still holds the
+   * message. FIFO: a delete "received outside of the visibility timeout window" fails, and an earlier
+   * handle's window ended before the later receive, so it never deletes.
+   */
+  private staleDeleteTakes(queue: number, message: number): boolean {
+    const stale = this.staleDeletes;
+    if (stale === null) return false;
+    const stage = this.state.stage[queue]![message];
+    if (stage !== Stage.inFlight && stage !== Stage.visible) return false;
+    return stale.rng() < stale.probability;
   }
 
   private delete(queue: number, message: number): void {

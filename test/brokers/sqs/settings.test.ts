@@ -28,6 +28,7 @@ describe("sqs settings", () => {
       receiveRoundTrip: 20_000,
       emptyReceiveProbability: 0.1,
       duplicateProbability: 0.0001,
+      staleReceiptDeleteProbability: 0.5,
       reorderWindow: 4,
     });
     expect(settingsOf("sqs-fifo")).toMatchObject({ FifoThroughputLimit: "perQueue", DeduplicationScope: "queue" });
