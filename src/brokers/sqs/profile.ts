@@ -1,9 +1,9 @@
 import { brokerSection, defineProfile } from "../profile.js";
-import { fifoSendLimit, fifoSettingsSchema, standardSettingsSchema } from "./settings.js";
+import { fifoPartitions, fifoSettingsSchema, standardSettingsSchema } from "./settings.js";
 import { createSqsBroker } from "./sqs.js";
 
 const standardSummary = "AWS SQS standard queue: pull, visibility timeout, at-least-once with rare duplicates";
-const fifoSummary = "AWS SQS FIFO queue: strict order per MessageGroupId (the message key), 300 sends/s";
+const fifoSummary = "AWS SQS FIFO queue: strict order per MessageGroupId (the message key), 300 calls/s per action";
 
 export const sqsSchema = brokerSection("sqs", standardSummary, standardSettingsSchema);
 export const sqsFifoSchema = brokerSection("sqs-fifo", fifoSummary, fifoSettingsSchema);
@@ -37,7 +37,11 @@ export const sqsFifoProfile = defineProfile({
   summary: fifoSummary,
   schema: sqsFifoSchema,
   create: (context, section) =>
-    createSqsBroker(context, section.settings, { type: "fifo", sendLimit: fifoSendLimit(section.settings) }),
+    createSqsBroker(context, section.settings, {
+      type: "fifo",
+      partitions: fifoPartitions(section.settings),
+      sdkMaxAttempts: section.settings.sdkMaxAttempts,
+    }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
 });

@@ -159,6 +159,13 @@ export const fifoSettingsSchema = z
     DeduplicationScope: z.enum(["queue", "messageGroup"]).default("queue").meta({
       description: "only its part in enabling high-throughput mode is modelled",
     }),
+    highThroughputPartitions: z.number().int().min(1).max(10_000).default(234).meta({
+      description:
+        "partitions of a high-throughput queue, each taking 300 calls/s per action; 234 x 300 is the 70,000 TPS regional quota (an assumption: SQS adds partitions as load grows)",
+    }),
+    sdkMaxAttempts: z.number().int().min(1).max(10).default(3).meta({
+      description: "attempts the AWS SDK makes for a throttled call (standard retry mode: 3), backing off between them",
+    }),
   })
   .superRefine(checkHeartbeat)
   .prefault({});
@@ -171,9 +178,9 @@ export type CommonSettings = Omit<
   "duplicateProbability" | "staleReceiptDeleteProbability" | "reorderWindow"
 >;
 
-/** SendMessage calls per second a FIFO queue accepts: 300 per API action, 70,000 in high-throughput mode. */
-export function fifoSendLimit(settings: FifoQueueSettings): number {
+/** Partitions whose quotas a FIFO queue's calls count against: 1 (the whole queue) unless in high-throughput mode. */
+export function fifoPartitions(settings: FifoQueueSettings): number {
   const highThroughput =
     settings.FifoThroughputLimit === "perMessageGroupId" && settings.DeduplicationScope === "messageGroup";
-  return highThroughput ? 70_000 : 300;
+  return highThroughput ? settings.highThroughputPartitions : 1;
 }

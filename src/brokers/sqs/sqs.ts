@@ -2,16 +2,17 @@ import { IntRing } from "../../model/int-ring.js";
 import { PublishOutcome } from "../../model/messages.js";
 import type { Rng } from "../../random/streams.js";
 import type { Broker, BrokerContext } from "../broker.js";
+import { FifoAction, FifoThroughput, GIVEN_UP, TAKEN, ThrottledCalls } from "./fifo-throughput.js";
 import { MessageState, NO_RECEIPT, RECEIPT_PENDING, Stage } from "./message-state.js";
 import { type ReceiveLoops, type ReceiveTarget, receiveLoopsFor } from "./receive-loops.js";
-import { SendThrottle } from "./send-throttle.js";
+import { SdkRetry } from "./sdk-retry.js";
 import type { CommonSettings } from "./settings.js";
 import { type Admit, FifoStore, StandardStore, type VisibleStore } from "./stores.js";
 
 /** What sets the two queue types apart, beyond their store. */
 export type QueueKind =
   | { type: "standard"; duplicateProbability: number; staleReceiptDeleteProbability: number; reorderWindow: number }
-  | { type: "fifo"; sendLimit: number };
+  | { type: "fifo"; partitions: number; sdkMaxAttempts: number };
 
 /**
  * An SQS queue per consumer group (an SNS-style fan-out). Consumers pull with
@@ -32,6 +33,16 @@ export function createSqsBroker(context: BrokerContext, settings: CommonSettings
 const DEDUPLICATION_WINDOW = 5 * 60 * 1_000_000;
 /** ChangeMessageVisibility cannot keep a message in flight beyond 12 hours from its receive: the call is rejected. */
 const MAX_VISIBILITY_FROM_RECEIVE = 43_200 * 1_000_000;
+/** A send retry's event argument: message x RETRY_KEY + attempt (sdkMaxAttempts is at most 10). */
+const RETRY_KEY = 16;
+
+/** A throttled DeleteMessage the SDK will send again. */
+interface PendingDelete {
+  queue: number;
+  message: number;
+  receipt: number;
+  attempt: number;
+}
 
 class SqsBroker implements Broker, ReceiveTarget {
   private readonly state: MessageState;
@@ -44,7 +55,12 @@ class SqsBroker implements Broker, ReceiveTarget {
   private readonly duplicates: { probability: number; rng: Rng } | null = null;
   /** Standard queues: whether a delete with an earlier receipt handle deletes anyway (FIFO: never). */
   private readonly staleDeletes: { probability: number; rng: Rng } | null = null;
-  private readonly throttle: SendThrottle | null = null;
+  /** FIFO: the per-action quotas and the SDK's retries of throttled calls. */
+  private readonly calls: ThrottledCalls | null = null;
+  /** Per consumer: attempts of its current ReceiveMessage call that were throttled. */
+  private readonly receiveAttempts: Uint8Array;
+  private readonly pendingDeletes = new Map<number, PendingDelete>();
+  private nextPendingDelete = 0;
   private readonly queues: number;
   private up = true;
   private readonly admit: Admit = (queue, message) => this.admitOrDispose(queue, message);
@@ -52,6 +68,12 @@ class SqsBroker implements Broker, ReceiveTarget {
     this.visibilityEnds(key % this.queues, Math.floor(key / this.queues));
   };
   private readonly onDelayEnd = (): void => this.delayEnds();
+  private readonly onSendRetry = (key: number): void => this.sendAttempt(Math.floor(key / RETRY_KEY), key % RETRY_KEY);
+  private readonly onDeleteRetry = (id: number): void => {
+    const pending = this.pendingDeletes.get(id)!;
+    this.pendingDeletes.delete(id);
+    this.deleteAttempt(pending.queue, pending.message, pending.receipt, pending.attempt);
+  };
 
   constructor(
     private readonly context: BrokerContext,
@@ -61,6 +83,7 @@ class SqsBroker implements Broker, ReceiveTarget {
     this.queues = context.groupCount;
     this.state = new MessageState(this.queues);
     this.inFlight = new Int32Array(this.queues);
+    this.receiveAttempts = new Uint8Array(context.consumers.length);
     if (kind.type === "standard") {
       const rng = kind.reorderWindow > 1 ? context.stream("reorder") : () => 0;
       this.store = new StandardStore(this.queues, this.state, this.admit, kind.reorderWindow, rng);
@@ -72,19 +95,31 @@ class SqsBroker implements Broker, ReceiveTarget {
         this.staleDeletes = { probability: stale, rng: stale < 1 ? context.stream("stale-receipt") : () => 0 };
     } else {
       this.store = new FifoStore(this.queues, this.state, this.admit, context.messages);
-      this.throttle = new SendThrottle(context.sim, context.gate, kind.sendLimit);
+      const retry = new SdkRetry(kind.sdkMaxAttempts, context.stream("sdk-retry"));
+      this.calls = new ThrottledCalls(new FifoThroughput(kind.partitions), retry, settings.receiveRoundTrip);
     }
     this.loops = receiveLoopsFor(context, settings, this);
   }
 
   publish(message: number): void {
+    this.sendAttempt(message, 1);
+  }
+
+  /** One attempt of a SendMessage call (the SDK retries a throttled one). */
+  private sendAttempt(message: number, attempt: number): void {
     const { messages, sim } = this.context;
     // SQS is managed and keeps what it has, but while unavailable it takes no new messages.
     if (!this.up) {
       this.context.reject(message);
       return;
     }
-    this.throttle?.record(sim.now);
+    if (this.calls !== null) {
+      const next = this.calls.attempt(FifoAction.send, 0, messages.key[message]! + 1, attempt, sim.now);
+      // The SDK's last attempt was throttled: the application's send fails with ThrottlingException.
+      if (next === GIVEN_UP) this.context.reject(message);
+      else if (next !== TAKEN) sim.schedule(next, this.onSendRetry, message * RETRY_KEY + attempt + 1);
+      if (next !== TAKEN) return;
+    }
     // FIFO deduplication: a resend of a message (same deduplication id) within 5 minutes is acknowledged, not queued.
     if (
       this.kind.type === "fifo" &&
@@ -177,6 +212,18 @@ class SqsBroker implements Broker, ReceiveTarget {
     return this.up && this.inFlight[queue]! < this.settings.inFlightLimit && this.store.hasReceivable(queue);
   }
 
+  /** FIFO: a ReceiveMessage call over the quota is throttled; returns -1 if taken, else when the loop calls again. */
+  throttleReceive(consumer: number): number {
+    if (this.calls === null) return -1;
+    const queue = this.context.consumers[consumer]!.group;
+    const attempt = ++this.receiveAttempts[consumer]!;
+    const next = this.calls.attempt(FifoAction.receive, queue, 0, attempt, this.context.sim.now);
+    if (next !== TAKEN && next !== GIVEN_UP) return next;
+    this.receiveAttempts[consumer] = 0;
+    // After the SDK gives up, the application's loop calls ReceiveMessage again, a round trip later.
+    return next === TAKEN ? -1 : this.settings.receiveRoundTrip;
+  }
+
   receive(consumer: number, max: number): number {
     const queue = this.context.consumers[consumer]!.group;
     const room = this.settings.inFlightLimit - this.inFlight[queue]!;
@@ -218,15 +265,32 @@ class SqsBroker implements Broker, ReceiveTarget {
     const latest = this.claimReceipt(queue, message, delivery);
     const receivedAt = deliveries.deliveredAt(delivery);
     deliveries.close(delivery);
+    if (succeeded) this.deleteAttempt(queue, message, delivery, 1);
     // While SQS is unavailable the call fails; the message comes back when its timeout ends.
-    if (this.up && latest) {
-      if (succeeded) this.delete(queue, message);
-      else if (this.settings.visibilityTimeoutOnFailure !== null)
-        this.changeVisibility(queue, message, receivedAt, this.settings.visibilityTimeoutOnFailure);
-    } else if (this.up && succeeded && this.staleDeleteTakes(queue, message)) {
-      this.delete(queue, message);
-    }
+    else if (this.up && latest && this.settings.visibilityTimeoutOnFailure !== null)
+      this.changeVisibility(queue, message, receivedAt, this.settings.visibilityTimeoutOnFailure);
     if (current && this.loops.isAlive(consumer)) this.loops.capacityReturned(consumer);
+  }
+
+  /**
+   * One attempt of a DeleteMessage call with `receipt`. It fails while SQS is down, and when the SDK's
+   * last attempt is throttled: either way the message comes back when its timeout ends.
+   */
+  private deleteAttempt(queue: number, message: number, receipt: number, attempt: number): void {
+    if (!this.up) return;
+    if (this.calls !== null) {
+      const { messages, sim } = this.context;
+      const next = this.calls.attempt(FifoAction.delete, queue, messages.partition[message]!, attempt, sim.now);
+      if (next === GIVEN_UP) return;
+      if (next !== TAKEN) {
+        const id = this.nextPendingDelete++;
+        this.pendingDeletes.set(id, { queue, message, receipt, attempt: attempt + 1 });
+        sim.schedule(next, this.onDeleteRetry, id);
+        return;
+      }
+    }
+    if (this.state.receipt[queue]![message] === receipt || this.staleDeleteTakes(queue, message))
+      this.delete(queue, message);
   }
 
   /** Whether `delivery` carries the message's latest receipt handle; an older one deletes nothing. */
