@@ -192,6 +192,7 @@ class SqsBroker implements Broker, ReceiveTarget {
   }
 
   consumerUp(consumer: number): void {
+    this.receiveAttempts[consumer] = 0;
     this.loops.consumerUp(consumer);
   }
 
