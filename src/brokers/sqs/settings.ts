@@ -93,9 +93,10 @@ const commonSettings = {
     description:
       "a client heartbeat that extends a message's visibility while the consumer holds it (ChangeMessageVisibility every `every` to `extendTo`); null = none",
   }),
-  receiveRoundTrip: duration()
-    .prefault("20ms")
-    .meta({ description: "time from a receive's response to the client's next receive reaching SQS (AWS's ~20 ms)" }),
+  receiveRoundTrip: duration().prefault("20ms").meta({
+    description:
+      "time from a receive's response to the client's next receive reaching SQS (AWS's ~20 ms); on FIFO also added to a throttled call's backoff",
+  }),
   emptyReceiveProbability: z.number().min(0).lt(1).default(0.1).meta({
     description:
       "chance that a short poll samples only servers without visible messages and returns empty (an assumption: AWS gives no figure)",
