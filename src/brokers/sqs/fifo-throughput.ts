@@ -1,8 +1,8 @@
 import { ActionQuota } from "./call-quota.js";
 import type { SdkRetry } from "./sdk-retry.js";
 
-/** The FIFO API actions SQS throttles (troubleshooting-fifo-throttling-issues: "per API action"). */
-export const FifoAction = { send: 0, receive: 1, delete: 2 } as const;
+/** The FIFO API actions SQS throttles, each with its own quota ("per API action"). */
+export const FifoAction = { send: 0, receive: 1, delete: 2, changeVisibility: 3 } as const;
 export type FifoAction = (typeof FifoAction)[keyof typeof FifoAction];
 
 /** Calls per second one partition, or a queue without high throughput, takes for each action. */
@@ -10,8 +10,8 @@ export const CALLS_PER_SECOND = 300;
 
 /**
  * A FIFO queue's request quotas: 300 calls per second per API action
- * (SendMessage, ReceiveMessage, DeleteMessage, each on its own), for the whole
- * queue; in high-throughput mode for each partition, the message group's hash
+ * (SendMessage, ReceiveMessage, DeleteMessage, ChangeMessageVisibility, each on
+ * its own), for the whole queue; in high-throughput mode for each partition, the message group's hash
  * choosing the partition ("Partitions and data distribution for high
  * throughput for SQS FIFO queues"). So a hot message group is held to one
  * partition's 300 calls per second however many partitions the queue has. A
@@ -26,6 +26,7 @@ export class FifoThroughput {
     this.quotas = [
       new ActionQuota(CALLS_PER_SECOND),
       new ActionQuota(CALLS_PER_SECOND * partitions),
+      new ActionQuota(CALLS_PER_SECOND),
       new ActionQuota(CALLS_PER_SECOND),
     ];
   }

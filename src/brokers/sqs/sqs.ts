@@ -36,11 +36,15 @@ const MAX_VISIBILITY_FROM_RECEIVE = 43_200 * 1_000_000;
 /** A send retry's event argument: message x RETRY_KEY + attempt (sdkMaxAttempts is at most 10). */
 const RETRY_KEY = 16;
 
-/** A throttled DeleteMessage the SDK will send again. */
-interface PendingDelete {
+/** A DeleteMessage or ChangeMessageVisibility call with one receipt handle; the SDK sends a throttled one again. */
+interface MessageCall {
+  action: typeof FifoAction.delete | typeof FifoAction.changeVisibility;
   queue: number;
   message: number;
   receipt: number;
+  /** ChangeMessageVisibility: when the receipt's receive was served (the 12-hour cap), and the new timeout. */
+  receivedAt: number;
+  timeout: number;
   attempt: number;
 }
 
@@ -59,8 +63,8 @@ class SqsBroker implements Broker, ReceiveTarget {
   private readonly calls: ThrottledCalls | null = null;
   /** Per consumer: attempts of its current ReceiveMessage call that were throttled. */
   private readonly receiveAttempts: Uint8Array;
-  private readonly pendingDeletes = new Map<number, PendingDelete>();
-  private nextPendingDelete = 0;
+  private readonly pendingCalls = new Map<number, MessageCall>();
+  private nextPendingCall = 0;
   private readonly queues: number;
   private up = true;
   private readonly admit: Admit = (queue, message) => this.admitOrDispose(queue, message);
@@ -69,10 +73,10 @@ class SqsBroker implements Broker, ReceiveTarget {
   };
   private readonly onDelayEnd = (): void => this.delayEnds();
   private readonly onSendRetry = (key: number): void => this.sendAttempt(Math.floor(key / RETRY_KEY), key % RETRY_KEY);
-  private readonly onDeleteRetry = (id: number): void => {
-    const pending = this.pendingDeletes.get(id)!;
-    this.pendingDeletes.delete(id);
-    this.deleteAttempt(pending.queue, pending.message, pending.receipt, pending.attempt);
+  private readonly onCallRetry = (id: number): void => {
+    const call = this.pendingCalls.get(id)!;
+    this.pendingCalls.delete(id);
+    this.callAttempt(call);
   };
 
   constructor(
@@ -162,7 +166,16 @@ class SqsBroker implements Broker, ReceiveTarget {
     const message = deliveries.message(delivery);
     const queue = consumers[deliveries.consumer(delivery)]!.group;
     if (!this.claimReceipt(queue, message, delivery)) return;
-    this.changeVisibility(queue, message, deliveries.deliveredAt(delivery), heartbeat.extendTo);
+    const receivedAt = deliveries.deliveredAt(delivery);
+    this.callAttempt({
+      action: FifoAction.changeVisibility,
+      queue,
+      message,
+      receipt: delivery,
+      receivedAt,
+      timeout: heartbeat.extendTo,
+      attempt: 1,
+    });
   }
 
   consumerDown(consumer: number): void {
@@ -266,32 +279,41 @@ class SqsBroker implements Broker, ReceiveTarget {
     const latest = this.claimReceipt(queue, message, delivery);
     const receivedAt = deliveries.deliveredAt(delivery);
     deliveries.close(delivery);
-    if (succeeded) this.deleteAttempt(queue, message, delivery, 1);
-    // While SQS is unavailable the call fails; the message comes back when its timeout ends.
-    else if (this.up && latest && this.settings.visibilityTimeoutOnFailure !== null)
-      this.changeVisibility(queue, message, receivedAt, this.settings.visibilityTimeoutOnFailure);
+    const onFailure = this.settings.visibilityTimeoutOnFailure;
+    const call = { queue, message, receipt: delivery, receivedAt, attempt: 1 };
+    if (succeeded) this.callAttempt({ ...call, action: FifoAction.delete, timeout: 0 });
+    else if (latest && onFailure !== null)
+      this.callAttempt({ ...call, action: FifoAction.changeVisibility, timeout: onFailure });
     if (current && this.loops.isAlive(consumer)) this.loops.capacityReturned(consumer);
   }
 
   /**
-   * One attempt of a DeleteMessage call with `receipt`. It fails while SQS is down, and when the SDK's
-   * last attempt is throttled: either way the message comes back when its timeout ends.
+   * One attempt of a DeleteMessage or ChangeMessageVisibility call. It fails while SQS is down, and when
+   * the SDK's last attempt is throttled: either way the message comes back when its timeout ends.
+   * A visibility change needs the latest receipt handle; a delete with an older one may still delete.
    */
-  private deleteAttempt(queue: number, message: number, receipt: number, attempt: number): void {
-    if (!this.up) return;
-    if (this.calls !== null) {
-      const { messages, sim } = this.context;
-      const next = this.calls.attempt(FifoAction.delete, queue, messages.partition[message]!, attempt, sim.now);
-      if (next === GIVEN_UP) return;
-      if (next !== TAKEN) {
-        const id = this.nextPendingDelete++;
-        this.pendingDeletes.set(id, { queue, message, receipt, attempt: attempt + 1 });
-        sim.schedule(next, this.onDeleteRetry, id);
-        return;
-      }
+  private callAttempt(call: MessageCall): void {
+    if (!this.up || !this.admitted(call)) return;
+    const { queue, message, receipt } = call;
+    const latest = this.state.receipt[queue]![message] === receipt;
+    if (call.action === FifoAction.changeVisibility) {
+      if (latest) this.changeVisibility(queue, message, call.receivedAt, call.timeout);
+    } else if (latest || this.staleDeleteTakes(queue, message)) this.delete(queue, message);
+  }
+
+  /** FIFO: whether SQS takes the call now; a throttled one is sent again after the SDK's backoff, or given up. */
+  private admitted(call: MessageCall): boolean {
+    if (this.calls === null) return true;
+    const { messages, sim } = this.context;
+    const next = this.calls.attempt(call.action, call.queue, messages.partition[call.message]!, call.attempt, sim.now);
+    if (next === TAKEN) return true;
+    if (next !== GIVEN_UP) {
+      call.attempt++;
+      const id = this.nextPendingCall++;
+      this.pendingCalls.set(id, call);
+      sim.schedule(next, this.onCallRetry, id);
     }
-    if (this.state.receipt[queue]![message] === receipt || this.staleDeleteTakes(queue, message))
-      this.delete(queue, message);
+    return false;
   }
 
   /** Whether `delivery` carries the message's latest receipt handle; an older one deletes nothing. */

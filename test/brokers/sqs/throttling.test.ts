@@ -1,4 +1,4 @@
-// Proves FIFO throttling: 300 calls per second per API action (SendMessage, ReceiveMessage, DeleteMessage), per partition in high-throughput mode so a hot message group is capped, and the AWS SDK's standard-mode retries of a throttled call.
+// Proves FIFO throttling: 300 calls per second per API action (SendMessage, ReceiveMessage, DeleteMessage, ChangeMessageVisibility), per partition in high-throughput mode so a hot message group is capped, and the AWS SDK's standard-mode retries of a throttled call.
 import { describe, expect, it } from "vitest";
 import { FifoAction, FifoThroughput } from "../../../src/brokers/sqs/fifo-throughput.js";
 import { SdkRetry } from "../../../src/brokers/sqs/sdk-retry.js";
@@ -102,6 +102,36 @@ describe("sqs-fifo throttling", () => {
     const standard = timesOf(backlog("sqs").log.matching("delivered"));
     expect(standard.at(-1)! - 2_000_000).toBeLessThan(25_000);
     expect(fifo.result.counts).toMatchObject({ consumed: 499, duplicated: 0 });
+  });
+
+  it("throttles ChangeMessageVisibility: heartbeats beyond 300 in a second fail, and their messages come back", () => {
+    const heartbeats = (sdkMaxAttempts: number) =>
+      run({
+        duration: "2s",
+        drainTimeout: "2m",
+        broker: {
+          profile: "sqs-fifo",
+          settings: {
+            ...deterministicFifo,
+            MaxNumberOfMessages: 10,
+            sdkMaxAttempts,
+            visibilityHeartbeat: { every: "20s", extendTo: "30s" },
+          },
+        },
+        producers: [{ name: "p", arrival: { process: "constant", rate: "200/s" }, keys: { count: 1000 } }],
+        consumers: [{ group: "g", instances: 4, concurrency: 100, processing: "25s" }],
+        faults: [{ at: "0s", crash: "consumer", target: "g", restartAfter: "2s" }],
+      }).log.matching("delivered");
+    const within = (lines: string[], fromSeconds: number) =>
+      timesOf(lines).filter((t) => t >= fromSeconds * 1_000_000 && t < (fromSeconds + 1) * 1_000_000).length;
+    // The backlog is received within the second after the restart, so the first heartbeats, 20 s after
+    // each receive, fall within one second too: 300 are taken and the rest throttled. With one attempt
+    // they fail, and exactly those messages become visible 30 s after their receive, at 32 s.
+    const once = heartbeats(1);
+    expect(within(once, 2)).toBeGreaterThan(300);
+    expect(within(once, 32)).toBe(within(once, 2) - 300);
+    // The SDK's retries save most of them.
+    expect(within(heartbeats(3), 32)).toBeLessThan(within(once, 32));
   });
 
   it("throttles DeleteMessage: batches deleted faster than 300 per second lose deletes the SDK gives up on", () => {
