@@ -28,16 +28,16 @@ class CallWindow {
 
 /** An action's quota per bucket (a queue, or a queue's partition), each bucket created when first called. */
 export class ActionQuota {
-  private readonly windows = new Map<number, CallWindow>();
+  private readonly windows: (CallWindow | undefined)[] = [];
 
   constructor(private readonly limit: number) {}
 
-  /** Whether SQS takes one more call in `bucket` now; false: the call is throttled. */
+  /** Whether SQS takes one more call in `bucket` (a small index) now; false: the call is throttled. */
   take(bucket: number, now: number): boolean {
-    let window = this.windows.get(bucket);
+    let window = this.windows[bucket];
     if (window === undefined) {
       window = new CallWindow(this.limit);
-      this.windows.set(bucket, window);
+      this.windows[bucket] = window;
     }
     return window.take(now);
   }

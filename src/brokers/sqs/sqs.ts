@@ -64,6 +64,16 @@ class SqsBroker implements Broker, ReceiveTarget {
   /** Per consumer: attempts of its current ReceiveMessage call that were throttled. */
   private readonly receiveAttempts: Uint8Array;
   private readonly pendingCalls = new Map<number, MessageCall>();
+  /** Every call's first attempt is built in this one record, sparing the hot path an allocation; a throttled call is copied. */
+  private readonly firstAttempt: MessageCall = {
+    action: FifoAction.delete,
+    queue: 0,
+    message: 0,
+    receipt: 0,
+    receivedAt: 0,
+    timeout: 0,
+    attempt: 1,
+  };
   private nextPendingCall = 0;
   private readonly queues: number;
   private up = true;
@@ -167,15 +177,7 @@ class SqsBroker implements Broker, ReceiveTarget {
     const queue = consumers[deliveries.consumer(delivery)]!.group;
     if (!this.claimReceipt(queue, message, delivery)) return;
     const receivedAt = deliveries.deliveredAt(delivery);
-    this.callAttempt({
-      action: FifoAction.changeVisibility,
-      queue,
-      message,
-      receipt: delivery,
-      receivedAt,
-      timeout: heartbeat.extendTo,
-      attempt: 1,
-    });
+    this.callFor(FifoAction.changeVisibility, queue, message, delivery, receivedAt, heartbeat.extendTo);
   }
 
   consumerDown(consumer: number): void {
@@ -280,11 +282,30 @@ class SqsBroker implements Broker, ReceiveTarget {
     const receivedAt = deliveries.deliveredAt(delivery);
     deliveries.close(delivery);
     const onFailure = this.settings.visibilityTimeoutOnFailure;
-    const call = { queue, message, receipt: delivery, receivedAt, attempt: 1 };
-    if (succeeded) this.callAttempt({ ...call, action: FifoAction.delete, timeout: 0 });
+    if (succeeded) this.callFor(FifoAction.delete, queue, message, delivery, receivedAt, 0);
     else if (latest && onFailure !== null)
-      this.callAttempt({ ...call, action: FifoAction.changeVisibility, timeout: onFailure });
+      this.callFor(FifoAction.changeVisibility, queue, message, delivery, receivedAt, onFailure);
     if (current && this.loops.isAlive(consumer)) this.loops.capacityReturned(consumer);
+  }
+
+  /** Makes a DeleteMessage or ChangeMessageVisibility call with `receipt` (`timeout`: the new visibility). */
+  private callFor(
+    action: MessageCall["action"],
+    queue: number,
+    message: number,
+    receipt: number,
+    receivedAt: number,
+    timeout: number,
+  ): void {
+    const call = this.firstAttempt;
+    call.action = action;
+    call.queue = queue;
+    call.message = message;
+    call.receipt = receipt;
+    call.receivedAt = receivedAt;
+    call.timeout = timeout;
+    call.attempt = 1;
+    this.callAttempt(call);
   }
 
   /**
@@ -294,10 +315,11 @@ class SqsBroker implements Broker, ReceiveTarget {
    */
   private callAttempt(call: MessageCall): void {
     if (!this.up || !this.admitted(call)) return;
-    const { queue, message, receipt } = call;
+    // Read before acting: a zero-latency consumer may make its next call (reusing the record) from inside.
+    const { queue, message, receipt, receivedAt, timeout } = call;
     const latest = this.state.receipt[queue]![message] === receipt;
     if (call.action === FifoAction.changeVisibility) {
-      if (latest) this.changeVisibility(queue, message, call.receivedAt, call.timeout);
+      if (latest) this.changeVisibility(queue, message, receivedAt, timeout);
     } else if (latest || this.staleDeleteTakes(queue, message)) this.delete(queue, message);
   }
 
@@ -308,9 +330,8 @@ class SqsBroker implements Broker, ReceiveTarget {
     const next = this.calls.attempt(call.action, call.queue, messages.partition[call.message]!, call.attempt, sim.now);
     if (next === TAKEN) return true;
     if (next !== GIVEN_UP) {
-      call.attempt++;
       const id = this.nextPendingCall++;
-      this.pendingCalls.set(id, call);
+      this.pendingCalls.set(id, { ...call, attempt: call.attempt + 1 });
       sim.schedule(next, this.onCallRetry, id);
     }
     return false;
