@@ -31,7 +31,13 @@ describe("sqs settings", () => {
       staleReceiptDeleteProbability: 0.5,
       reorderWindow: 4,
     });
-    expect(settingsOf("sqs-fifo")).toMatchObject({ FifoThroughputLimit: "perQueue", DeduplicationScope: "queue" });
+    expect(settingsOf("sqs-fifo")).toMatchObject({
+      FifoThroughputLimit: "perQueue",
+      DeduplicationScope: "queue",
+      highThroughputPartitions: 234,
+      sdkMaxAttempts: 3,
+      visibilityTimeoutOnFailure: null,
+    });
     expect(settingsOf("sqs-fifo", { RedrivePolicy: {} }).RedrivePolicy).toEqual({ maxReceiveCount: 10 });
   });
 
@@ -63,5 +69,11 @@ describe("sqs settings", () => {
     });
     expect(issuesFor("sqs", { FifoThroughputLimit: "perQueue" })[0]?.path).toBe("broker.settings.FifoThroughputLimit");
     expect(issuesFor("sqs-fifo", { duplicateProbability: 0.1 })[0]?.path).toBe("broker.settings.duplicateProbability");
+    // FIFO deletes with an old handle always fail: the standard queue's probability does not apply.
+    expect(issuesFor("sqs-fifo", { staleReceiptDeleteProbability: 1 })[0]?.path).toBe(
+      "broker.settings.staleReceiptDeleteProbability",
+    );
+    expect(issuesFor("sqs", { sdkMaxAttempts: 3 })[0]?.path).toBe("broker.settings.sdkMaxAttempts");
+    expect(issuesFor("sqs-fifo", { sdkMaxAttempts: 0, staleReceiptDeleteProbability: 2 }).length).toBe(2);
   });
 });
