@@ -337,7 +337,12 @@ class Cluster implements KafkaCluster {
   }
 
   client(config: Partial<KafkaConfig> = {}): Kafka {
-    return new Kafka({ clientId: "queuesim-conformance", brokers: this.bootstrap, logLevel: logLevel.NOTHING, ...config });
+    return new Kafka({
+      clientId: "queuesim-conformance",
+      brokers: this.bootstrap,
+      logLevel: logLevel.NOTHING,
+      ...config,
+    });
   }
 
   node(id: number): KafkaNode {
