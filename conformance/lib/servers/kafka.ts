@@ -207,6 +207,8 @@ process.once("exit", () => {
 class Node implements KafkaNode {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
+  /** How the JVM last ended ("SIGKILL", "exit code 1"). */
+  lastExit = "";
   readonly address: string;
   cluster: Cluster | undefined;
 
@@ -233,8 +235,9 @@ class Node implements KafkaNode {
     try {
       execFileSync(javaBinary(), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
     } catch (error) {
-      const e = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`formatting node ${this.id} failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+      const e = error as { status?: number | null; stdout?: string; stderr?: string };
+      const output = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(0, 20).join("\n");
+      throw new Error(`formatting node ${this.id} (kafka.tools.StorageTool) failed, exit ${e.status}:\n${output}`);
     }
   }
 
@@ -246,7 +249,8 @@ class Node implements KafkaNode {
     this.child = child;
     live.add(child);
     this.exited = new Promise((done) => {
-      child.once("exit", () => {
+      child.once("exit", (code, signal) => {
+        this.lastExit = signal ?? `exit code ${code}`;
         live.delete(child);
         if (this.child === child) this.child = undefined;
         done();
@@ -286,7 +290,7 @@ class Node implements KafkaNode {
 
   /** True when it answers a metadata request that lists it among the live brokers. */
   async serving(): Promise<boolean> {
-    if (!this.child) throw new Error(`node ${this.id} exited (see ${join(this.dir, "server.log")})`);
+    if (!this.child) throw new Error(`node ${this.id} exited (${this.lastExit}; see ${join(this.dir, "server.log")})`);
     return (await brokersSeenBy([this.address])).includes(this.id);
   }
 
@@ -374,7 +378,7 @@ class Cluster implements KafkaCluster {
   async waitServing(timeoutMs: number): Promise<void> {
     const ids = this.nodes.map((n) => n.id);
     await waitFor(`${ids.length} Kafka node(s) to serve clients`, timeoutMs, async () => {
-      for (const node of this.nodes) if (!node.running) throw new Error(`node ${node.id} exited`);
+      for (const node of this.nodes) if (!node.running) throw new Error(`node ${node.id} exited (${node.lastExit})`);
       const seen = await brokersSeenBy(this.bootstrap);
       return ids.every((id) => seen.includes(id));
     });
