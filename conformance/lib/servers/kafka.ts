@@ -106,7 +106,13 @@ export function startKafkaCluster(dir: string, size = 3, options: KafkaOptions =
 
 /** The folder of the cached jars, fetching them first if needed (fetch-jars.sh; instant when cached). */
 export function kafkaLibDir(): string {
-  const out = execFileSync("bash", [FETCH_JARS], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  let out: string;
+  try {
+    out = execFileSync("bash", [FETCH_JARS], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 600_000 });
+  } catch (error) {
+    const e = error as { status?: number | null; stdout?: string; stderr?: string };
+    throw new Error(`${FETCH_JARS} failed (exit ${e.status}):\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+  }
   const lib = out.trim().split("\n").at(-1) ?? "";
   if (!existsSync(lib)) throw new Error(`fetch-jars.sh printed no jar folder (got "${out.trim()}")`);
   return lib;
@@ -119,7 +125,9 @@ async function startKafka(
   options: KafkaOptions,
 ): Promise<KafkaCluster> {
   const log = options.log ?? (() => {});
+  const fetching = Date.now();
   const lib = kafkaLibDir();
+  log(`kafka jars in ${lib} (${Date.now() - fetching} ms)`);
   const started = Date.now();
   const classpath = `${lib}/*`;
   const jarVersion = readdirSync(lib)
