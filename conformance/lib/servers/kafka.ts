@@ -137,8 +137,10 @@ async function startKafka(
   const ports: { port: number; controllerPort: number }[] = [];
   for (let i = 0; i < size; i++) ports.push({ port: await port(), controllerPort: await port() });
   const voters = ports.map((p, i) => `${i + 1}@${HOST}:${p.controllerPort}`).join(",");
-  // A cluster id is 16 random bytes in URL-safe base64 without padding, as `kafka-storage random-uuid` prints.
-  const clusterId = randomBytes(16).toString("base64url");
+  // A cluster id is 16 random bytes in URL-safe base64 without padding, as `kafka-storage random-uuid`
+  // prints; like Kafka's Uuid.randomUuid, never one starting with "-" (the tool would take it for an option).
+  let clusterId = randomBytes(16).toString("base64url");
+  while (clusterId.startsWith("-")) clusterId = randomBytes(16).toString("base64url");
   const jvm = [
     `-Xmx${options.heapMb ?? 256}m`,
     "-Xms64m",
