@@ -183,7 +183,7 @@ const keyOrdering: Experiment<KafkaFixture> = {
 // kafka/acks-all-leader-kill
 
 const KILL = { partitions: 6, ratePerSecond: 500, seconds: 20, killAtMs: 5000, keys: 1000, tickMs: 20 };
-const KILL_RECORDS = (KILL.ratePerSecond * KILL.seconds) as number;
+const KILL_RECORDS = KILL.ratePerSecond * KILL.seconds;
 
 const acksAllLeaderKill: Experiment<KafkaFixture> = {
   id: "kafka/acks-all-leader-kill",
@@ -283,10 +283,14 @@ const acksAllLeaderKill: Experiment<KafkaFixture> = {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(loops), new Promise((done) => (timer = setTimeout(done, 120_000)))]);
       clearTimeout(timer);
+      context.log(`leaders after the kill: ${JSON.stringify([...(await cluster.partitionLeaders(topic))])}`);
     } finally {
       producing = false;
       for (const sender of senders) sender.wake();
       await producer.disconnect();
+      // The cluster is shared: whatever happened, bring the node back.
+      await killed;
+      if (!victim.running) await victim.restart();
     }
     const confirmed = confirmedAt.filter((at) => at >= 0).length;
     // The stall the kill causes, as the longest send-to-confirm time of a record sent after it. Records
@@ -309,14 +313,11 @@ const acksAllLeaderKill: Experiment<KafkaFixture> = {
       `confirmed ${confirmed}, failed ${failed}; slowest confirm of a record sent after the kill ${after.ms} ms ` +
         `(#${after.seq}, sent at ${(sentAt[after.seq] ?? started) - started} ms), before it ${before.ms} ms (#${before.seq})`,
     );
-    const newLeaders = await cluster.partitionLeaders(topic);
-    context.log(`leaders after the kill: ${JSON.stringify([...newLeaders])}`);
 
-    // Bring the node back (the cluster is shared), then read the whole topic.
+    // The node is back (above): once it has caught up, read the whole topic.
     const back = Date.now();
-    await victim.restart();
     await cluster.waitInSync([topic]);
-    context.log(`node ${victimId} back in every ISR after ${Date.now() - back} ms`);
+    context.log(`node ${victimId} back in every ISR ${Date.now() - back} ms after its restart`);
     const inLog = await readAll(kafka, topic, context);
     const missing: number[] = [];
     for (let i = 0; i < KILL_RECORDS; i++) if ((confirmedAt[i] ?? -1) >= 0 && !inLog.has(i)) missing.push(i);
