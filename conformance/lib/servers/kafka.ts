@@ -73,7 +73,10 @@ export interface KafkaCluster {
   activeController(): number | undefined;
   /** Waits until every running node serves clients and every partition of `topics` has its full ISR. */
   waitInSync(topics: string[], timeoutMs?: number): Promise<void>;
-  /** Stops every node (SIGTERM, then SIGKILL after `graceMs`, default 10 s). */
+  /**
+   * Stops every node at once: SIGTERM, then SIGKILL after `graceMs` (default 5 s; nodes stopping
+   * together lose their controller quorum, and the last can hang in controlled shutdown).
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -406,7 +409,7 @@ class Cluster implements KafkaCluster {
     });
   }
 
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs = 5000): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop(graceMs)));
   }
 
