@@ -337,7 +337,7 @@ class SqsBroker implements Broker, ReceiveTarget {
     return false;
   }
 
-  /** Whether `delivery` carries the message's latest receipt handle; an older one deletes nothing. */
+  /** Whether `delivery` carries the message's latest receipt handle (an older one changes no visibility, and may not delete). */
   private claimReceipt(queue: number, message: number, delivery: number): boolean {
     const receipt = this.state.receipt[queue]!;
     if (receipt[message] === RECEIPT_PENDING) receipt[message] = delivery;
