@@ -1,6 +1,9 @@
 import type { Broker, BrokerContext, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
 import { consumerCapacity, consumerHeartbeat, createBroker, producerClientFactory } from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
+import { normalizeFaults } from "../faults/normalize.js";
+import type { Fault } from "../faults/registry.js";
+import type { FaultWorld, LinkRef } from "../faults/world.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { Consumer } from "../model/consumer.js";
 import { DeliveryTable } from "../model/deliveries.js";
@@ -36,7 +39,17 @@ export interface World {
   producers: Producer[];
   consumers: Consumer[];
   links: Link[];
+  /** Each consumer's and producer instance's links, by instance index. */
+  clientLinks: { consumer: ClientLinks[]; producer: ClientLinks[] };
   groupNames: string[];
+  /** The scenario's faults, normalized: targets resolved to the indices above. */
+  faults: Fault[];
+}
+
+/** The two links between the broker and one client instance. */
+export interface ClientLinks {
+  fromBroker: Link;
+  toBroker: Link;
 }
 
 /**
@@ -47,6 +60,7 @@ export interface World {
 export function buildWorld(scenario: ParsedScenario, extraObservers: readonly RunObserver[] = []): World {
   const sim = new Simulation();
   const streams = new RandomStreams(scenario.seed);
+  const faults = normalizeFaults(scenario);
   const groupNames = scenario.consumers.map((c) => c.group);
   const messages = new MessageTable(groupNames.length, expectedMessages(scenario));
   const deliveries = new DeliveryTable();
@@ -79,6 +93,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const consumers: Consumer[] = [];
   const producers: Producer[] = [];
   const toProducer: Link[] = [];
+  const clientLinks: World["clientLinks"] = { consumer: [], producer: [] };
   const appendFirst = (message: number): void => {
     messages.acceptedAt[message] = sim.now;
     messages.recordAccepted(message);
@@ -179,7 +194,9 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
       const name = `${spec.group}/${instance}`;
       const index = consumers.length;
       const endpoint: Endpoint = { kind: "consumer", group: spec.group, instance: name };
-      toConsumer.push(link(brokerEnd, endpoint));
+      const links = { fromBroker: link(brokerEnd, endpoint), toBroker: link(endpoint, brokerEnd) };
+      clientLinks.consumer.push(links);
+      toConsumer.push(links.fromBroker);
       const options = {
         index,
         group,
@@ -194,7 +211,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         deliveries,
         observer,
         effects,
-        toBroker: link(endpoint, brokerEnd),
+        toBroker: links.toBroker,
         broker,
         incarnations,
         heartbeatEvery,
@@ -205,7 +222,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
 
   const publishHandler = brokerIngress(sim, broker, gate, scenario.broker.serviceTime, streams);
   const blockedProducers = new BlockedProducers(observer, sim);
-  for (const spec of scenario.producers) {
+  scenario.producers.forEach((spec, producer) => {
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.name}#${instance}`;
       const endpoint: Endpoint = { kind: "producer", name: spec.name, instance: name };
@@ -215,7 +232,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         arrivals: new ArrivalProcess(arrivalSchedule(spec), streams.stream(`producer:${name}:arrivals`)),
         pickKey: keyPickerFor(keyChoice(spec.keys), streams.stream(`producer:${name}:keys`)),
         sampleSize: sampler(spec.size, `producer:${name}:size`),
-        isPoison: poisonDecider(scenario, spec.name, name, streams),
+        isPoison: poisonDecider(faults, producer, name, streams),
         // Its own stream, so giving a producer priorities leaves every other draw of the run unchanged.
         ...(spec.priority === undefined
           ? {}
@@ -229,7 +246,9 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
         limit: spec.limit ?? Number.POSITIVE_INFINITY,
         publish: spec.publish,
       };
-      toProducer.push(link(brokerEnd, endpoint));
+      const links = { fromBroker: link(brokerEnd, endpoint), toBroker: link(endpoint, brokerEnd) };
+      clientLinks.producer.push(links);
+      toProducer.push(links.fromBroker);
       const client =
         clientFactory === null
           ? null
@@ -238,10 +257,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
               blocked: blockedProducers,
               stream: (purpose: string) => streams.stream(`producer:${name}:${purpose}`),
             };
-      const wiring = { sim, messages, observer, gate, toBroker: link(endpoint, brokerEnd), publishHandler, client };
+      const wiring = { sim, messages, observer, gate, toBroker: links.toBroker, publishHandler, client };
       producers.push(new Producer(options, wiring));
     }
-  }
+  });
   return {
     scenario,
     sim,
@@ -255,7 +274,27 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     producers,
     consumers,
     links,
+    clientLinks,
     groupNames,
+    faults,
+  };
+}
+
+/** What the fault injector may act on, out of everything the run is made of. */
+export function faultWorldOf(world: World): FaultWorld {
+  const { sim, streams, observer, broker, deliveries, messages, consumers, producers, clientLinks } = world;
+  return {
+    sim,
+    duration: world.scenario.duration,
+    streams,
+    observer,
+    broker,
+    deliveries,
+    messages,
+    consumers,
+    producers,
+    link: (ref: LinkRef) =>
+      clientLinks[ref.client][ref.index]![ref.direction === "to-broker" ? "toBroker" : "fromBroker"],
   };
 }
 
@@ -292,11 +331,10 @@ function endpointName(endpoint: Endpoint): string {
 }
 
 /** Poison messages are drawn per producer instance from their own stream, only when a poison fault applies. */
-function poisonDecider(scenario: ParsedScenario, producer: string, instance: string, streams: RandomStreams) {
+function poisonDecider(faults: readonly Fault[], producer: number, instance: string, streams: RandomStreams) {
   let fraction = 0;
-  for (const fault of scenario.faults) {
-    const poison = "poison" in fault ? fault.poison : undefined;
-    if (poison && (poison.producer === undefined || poison.producer === producer)) fraction += poison.fraction;
+  for (const fault of faults) {
+    if (fault.kind === "poison" && (fault.producer === null || fault.producer === producer)) fraction += fault.fraction;
   }
   if (fraction === 0) return () => false;
   const rng = streams.stream(`fault:poison:${instance}`);
