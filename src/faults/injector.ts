@@ -52,12 +52,13 @@ export class FaultInjector {
   /** A whole-run fault has one occurrence, from 0 to duration, with no start or end event for observers. */
   private holdWholeRun(fault: Fault): void {
     const { duration } = this.world;
+    const drawsNothing = (): never => {
+      throw new Error(`invariant: whole-run fault ${fault.index} (${fault.kind}) drew a random number`);
+    };
     const wholeRun: Injection<object> = {
       world: this.world,
-      pick: () => 0,
-      stream: () => {
-        throw new Error("invariant: a whole-run fault draws nothing");
-      },
+      pick: drawsNothing,
+      stream: drawsNothing,
       begin: (target, effects) =>
         this.record({ fault: fault.index, kind: fault.kind, target, start: 0, end: duration, effects }),
       endAt: () => {},

@@ -38,7 +38,6 @@ export interface World {
   broker: Broker;
   producers: Producer[];
   consumers: Consumer[];
-  links: Link[];
   /** Each consumer's and producer instance's links, by instance index. */
   clientLinks: { consumer: ClientLinks[]; producer: ClientLinks[] };
   groupNames: string[];
@@ -80,13 +79,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const gate = new PublisherGate(observer, sim);
   const sampler = (distribution: Distribution, stream: string): Sampler =>
     samplerFor(distribution, streams.stream(stream));
-  const links: Link[] = [];
   const link = (from: Endpoint, to: Endpoint): Link => {
     const name = `${endpointName(from)}->${endpointName(to)}`;
     const latency = isAlwaysZero(scenario.network.latency) ? null : sampler(scenario.network.latency, `link:${name}`);
-    const created = new Link(sim, latency, from, to);
-    links.push(created);
-    return created;
+    return new Link(sim, latency, from, to);
   };
   const brokerEnd: Endpoint = { kind: "broker" };
 
@@ -273,7 +269,6 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     broker,
     producers,
     consumers,
-    links,
     clientLinks,
     groupNames,
     faults,
