@@ -12,6 +12,23 @@ import type { Rng } from "../random/streams.js";
  * consumers only ever talk to a broker through these calls, so each profile
  * decides routing, dispatch, flow control, failure detection and redelivery by
  * its own rules.
+ *
+ * Re-entrancy. A hop over a zero-latency link (the default network) is a direct
+ * call, not an event: `context.deliver` can run the consumer, which can finish
+ * at once and call `ack` on this broker before `deliver` returns; a publish can
+ * be confirmed, and the producer publish again, inside `publish`. A profile must
+ * therefore:
+ * - bring its own state up to date before it sends anything (deliver, accept,
+ *   reject), so a call that comes back finds the state the send implies;
+ * - expect any method to be entered again from inside its own sends, and never
+ *   hold a loop index or a count across a send that a re-entrant call can change
+ *   (re-read it after the send, or collect first and send after);
+ * - when a re-entrant call would start the same work again (a dispatch loop
+ *   re-entered by an ack), mark the work as running and let the outer call pick
+ *   up what the inner one asked for.
+ * The contract suite (test/brokers/contract.test.ts) runs every profile at zero
+ * and at lognormal latency. Why direct calls and not events: docs/mechanisms.md,
+ * "Zero-delay hops are calls".
  */
 export interface Broker {
   /** A publish reached the broker: accept it (ctx.accept) or refuse it (ctx.reject). */

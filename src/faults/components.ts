@@ -1,6 +1,15 @@
+import type { BrokerSectionBase } from "../brokers/profile.js";
 import { profileNamed } from "../brokers/profiles.js";
-import type { ParsedScenario } from "../scenario/schema.js";
+import type { FaultSpec } from "./schema.js";
 import type { LinkRef } from "./world.js";
+
+/** What faults are checked against and resolved in: the components a (parsed) scenario declares, and its faults. */
+export interface FaultScope {
+  consumers: readonly { group: string; instances: number }[];
+  producers: readonly { name: string; instances: number }[];
+  broker: BrokerSectionBase;
+  faults: readonly FaultSpec[];
+}
 
 /**
  * The scenario's components as faults name them, listed once: what target
@@ -27,7 +36,7 @@ export interface Components {
   brokerNodes: number | null;
 }
 
-export function componentsOf(scenario: ParsedScenario): Components {
+export function componentsOf(scenario: FaultScope): Components {
   const consumers = scenario.consumers.flatMap((c) =>
     Array.from({ length: c.instances }, (_, i) => `${c.group}/${i + 1}`),
   );

@@ -1,5 +1,4 @@
-import type { ParsedScenario } from "../scenario/schema.js";
-import { componentsOf } from "./components.js";
+import { componentsOf, type FaultScope } from "./components.js";
 import { type Fault, kindOfWritten } from "./registry.js";
 
 /**
@@ -7,7 +6,7 @@ import { type Fault, kindOfWritten } from "./registry.js";
  * producer instances, broker nodes, links), once, after validation: nothing
  * later reads a target string again.
  */
-export function normalizeFaults(scenario: ParsedScenario): Fault[] {
+export function normalizeFaults(scenario: FaultScope): Fault[] {
   if (scenario.faults.length === 0) return [];
   const components = componentsOf(scenario);
   return scenario.faults.map((fault, index) => kindOfWritten(fault).normalize(fault, index, components) as Fault);

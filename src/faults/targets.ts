@@ -1,8 +1,8 @@
-import type { ParsedScenario } from "../scenario/schema.js";
-import { componentsOf } from "./components.js";
+import { componentsOf, type FaultScope } from "./components.js";
 import type { TargetProblem } from "./kind.js";
 import { kindOfWritten } from "./registry.js";
 
+export type { FaultScope } from "./components.js";
 export type { TargetProblem } from "./kind.js";
 
 /**
@@ -11,7 +11,7 @@ export type { TargetProblem } from "./kind.js";
  * producer, the broker or one of its nodes. Run after the schema, on the
  * parsed scenario; each kind checks its own fields.
  */
-export function faultTargetProblems(scenario: ParsedScenario): TargetProblem[] {
+export function faultTargetProblems(scenario: FaultScope): TargetProblem[] {
   if (scenario.faults.length === 0) return [];
   const components = componentsOf(scenario);
   return scenario.faults.flatMap((fault, index) =>

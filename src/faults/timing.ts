@@ -1,5 +1,5 @@
 import type { Distribution } from "../random/distributions.js";
-import { duration, durationDistribution } from "../scenario/quantities.js";
+import { duration, durationDistribution } from "../units/quantities.js";
 
 /**
  * The timing fields faults share, as users write them. Each fault has a start

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { duration } from "../../scenario/quantities.js";
+import { duration } from "../../units/quantities.js";
 import { type ConsumerTarget, consumerTarget } from "../components.js";
 import { defineFaultKind, type Injection, type NormalFault } from "../kind.js";
 import { startFields, timingOf } from "../timing.js";

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { duration } from "../../scenario/quantities.js";
+import { duration } from "../../units/quantities.js";
 import type { IssueSink } from "../kind.js";
 import { startFields } from "../timing.js";
 

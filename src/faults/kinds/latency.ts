@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { samplerFor } from "../../random/distributions.js";
-import { duration } from "../../scenario/quantities.js";
+import { duration } from "../../units/quantities.js";
 import { defineFaultKind, type Injection, type NormalFault } from "../kind.js";
 import { timingOf, windowFields } from "../timing.js";
 import type { LinkRef } from "../world.js";
