@@ -1,0 +1,6 @@
+/** Every broker suite, one line each, in the order they run. */
+import type { BrokerSuite } from "./lib/experiment.js";
+import { rabbitmqSuite } from "./rabbitmq/suite.js";
+import { redisSuite } from "./redis/suite.js";
+
+export const suites: readonly BrokerSuite<unknown>[] = [rabbitmqSuite, redisSuite];
