@@ -25,6 +25,11 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    * ack or nack, or null for none. The broker hears them through `Broker.heartbeat`.
    */
   consumerHeartbeat?(section: Section): number | null;
+  /**
+   * Broker nodes the profile models, each of which a fault can crash alone (target broker/2). Without it the
+   * profile is one node, which faults name only as `broker`.
+   */
+  nodes?(section: Section): number;
 }
 
 /** Fields every profile's `broker:` section has. */

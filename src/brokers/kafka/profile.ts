@@ -58,4 +58,6 @@ export const kafkaProfile = defineProfile({
   consumerCapacity: (_section, concurrency) => concurrency,
   // The Java producer's accumulator: buffer.memory, max.block.ms, retries within delivery.timeout.ms.
   producerClient: (section) => kafkaProducerClient(kafkaOptions(section.settings, section)),
+  // The cluster's brokers: a fault can crash one of them (broker/2).
+  nodes: (section) => section.brokers,
 });
