@@ -50,6 +50,15 @@ export const kafkaSchema = brokerSection(
 
 export const kafkaProfile = defineProfile({
   name: "kafka",
+  facts: {
+    ordering: "per-partition",
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: false,
+    routing: false,
+    partitions: true,
+    crashDetection: "session timeout (45 s), for every mode",
+  },
   summary,
   schema: kafkaSchema,
   create: (context, section) => createKafkaBroker(context, kafkaOptions(section.settings, section)),

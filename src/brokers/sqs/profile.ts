@@ -19,6 +19,15 @@ function capacity(settings: { MaxNumberOfMessages: number }, concurrency: number
 
 export const sqsProfile = defineProfile({
   name: "sqs",
+  facts: {
+    ordering: "none",
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: false,
+    routing: false,
+    partitions: false,
+    crashDetection: "never: the visibility timeout returns what it held",
+  },
   summary: standardSummary,
   schema: sqsSchema,
   create: (context, section) =>
@@ -34,6 +43,15 @@ export const sqsProfile = defineProfile({
 
 export const sqsFifoProfile = defineProfile({
   name: "sqs-fifo",
+  facts: {
+    ordering: "per-partition",
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: false,
+    routing: false,
+    partitions: true,
+    crashDetection: "never: the visibility timeout returns what it held",
+  },
   summary: fifoSummary,
   schema: sqsFifoSchema,
   create: (context, section) =>
