@@ -6,7 +6,8 @@ import type { ProfileFacts } from "../../src/brokers/profile.js";
 import { profiles } from "../../src/brokers/profiles.js";
 
 const page = resolve(import.meta.dirname, "../../docs/brokers.md");
-const START = "<!-- profile facts: generated from each profile's descriptor; UPDATE_DOCS=1 npx vitest run test/docs -->";
+const START =
+  "<!-- profile facts: generated from each profile's descriptor; UPDATE_DOCS=1 npx vitest run test/docs -->";
 const END = "<!-- end of profile facts -->";
 
 const ordering: Record<ProfileFacts["ordering"], string> = {
