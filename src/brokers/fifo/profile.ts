@@ -10,6 +10,15 @@ export const fifoSchema = brokerSection(
 
 export const fifoProfile = defineProfile({
   name: "fifo",
+  facts: {
+    ordering: "per-producer",
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: false,
+    routing: false,
+    partitions: false,
+    crashDetection: "after `crashDetection` (10 s), for every mode",
+  },
   summary: "a plain FIFO queue per consumer group (an idealized broker)",
   schema: fifoSchema,
   create: (context, section) => createFifoBroker(context, section.settings),

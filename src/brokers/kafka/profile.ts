@@ -50,6 +50,15 @@ export const kafkaSchema = brokerSection(
 
 export const kafkaProfile = defineProfile({
   name: "kafka",
+  facts: {
+    ordering: "per-partition",
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: false,
+    routing: false,
+    partitions: true,
+    crashDetection: "session timeout (45 s), for every mode",
+  },
   summary,
   schema: kafkaSchema,
   create: (context, section) => createKafkaBroker(context, kafkaOptions(section.settings, section)),
@@ -58,4 +67,6 @@ export const kafkaProfile = defineProfile({
   consumerCapacity: (_section, concurrency) => concurrency,
   // The Java producer's accumulator: buffer.memory, max.block.ms, retries within delivery.timeout.ms.
   producerClient: (section) => kafkaProducerClient(kafkaOptions(section.settings, section)),
+  // The cluster's brokers: a fault can crash one of them (broker/2).
+  nodes: (section) => section.brokers,
 });

@@ -36,6 +36,15 @@ export const rabbitmqQuorumSchema = brokerSection("rabbitmq-quorum", quorumSumma
 
 export const rabbitmqProfile = defineProfile({
   name: "rabbitmq",
+  facts: {
+    ordering: "per-producer",
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: true,
+    routing: true,
+    partitions: false,
+    crashDetection: "process: the socket closes at once; hang, host: missed heartbeats",
+  },
   summary: classicSummary,
   schema: rabbitmqSchema,
   create: (context, section) => createRabbitBroker(context, classicOptions(section.settings), section.serviceTime),
@@ -45,6 +54,15 @@ export const rabbitmqProfile = defineProfile({
 
 export const rabbitmqQuorumProfile = defineProfile({
   name: "rabbitmq-quorum",
+  facts: {
+    ordering: "per-producer",
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: true,
+    routing: true,
+    partitions: false,
+    crashDetection: "process: the socket closes at once; hang, host: missed heartbeats",
+  },
   summary: quorumSummary,
   schema: rabbitmqQuorumSchema,
   create: (context, section) => createRabbitBroker(context, quorumOptions(section.settings), section.serviceTime),

@@ -26,6 +26,15 @@ export const redisListSchema = redisSection(
 );
 export const redisListProfile = defineProfile({
   name: "redis-list",
+  facts: {
+    ordering: "per-producer",
+    keepsSent: "on-send",
+    everyConsumerGetsAll: false,
+    priorities: false,
+    routing: false,
+    partitions: false,
+    crashDetection: "never: what it popped is gone",
+  },
   summary: listSummary,
   schema: redisListSchema,
   create: (context, section) => createRedisListBroker(context, section.settings),
@@ -53,6 +62,15 @@ export const reliableListSchema = redisSection(
 );
 export const reliableListProfile = defineProfile({
   name: "redis-reliable-list",
+  facts: {
+    ordering: "per-producer",
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: false,
+    routing: false,
+    partitions: false,
+    crashDetection: "never: a reaper returns its processing list",
+  },
   summary: reliableSummary,
   schema: reliableListSchema,
   create: (context, section) => createReliableListBroker(context, section.settings),
@@ -106,6 +124,15 @@ export const streamsSchema = redisSection(
 );
 export const streamsProfile = defineProfile({
   name: "redis-streams",
+  facts: {
+    ordering: "per-producer",
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: false,
+    routing: false,
+    partitions: false,
+    crashDetection: "never: XAUTOCLAIM takes entries idle long enough",
+  },
   summary: streamsSummary,
   schema: streamsSchema,
   create: (context, section) => createStreamsBroker(context, section.settings),
@@ -144,6 +171,15 @@ export const pubsubSchema = redisSection(
 );
 export const pubsubProfile = defineProfile({
   name: "redis-pubsub",
+  facts: {
+    ordering: "per-producer",
+    keepsSent: "on-send",
+    everyConsumerGetsAll: true,
+    priorities: false,
+    routing: false,
+    partitions: false,
+    crashDetection: "process: the socket closes at once; hang, host: the output buffer limit",
+  },
   summary: pubsubSummary,
   schema: pubsubSchema,
   create: (context, section) => createPubSubBroker(context, section.settings),
