@@ -219,19 +219,28 @@ class RabbitBroker implements Broker {
   /**
    * A consumer is gone. "closed": its process died and its operating system closed the socket; the close
    * reaches the broker over the consumer's link and the channel's deliveries return at once. "silent": the
-   * socket stays open; the broker closes it when the heartbeat check gives up (never without heartbeats).
+   * socket stays open; the broker goes on sending to it, as far as prefetch and the socket bound allow,
+   * until the heartbeat check gives up and closes it (never without heartbeats).
    */
   consumerDown(consumer: number, loss: ConnectionLoss): void {
     const { context } = this;
-    this.credits.down(consumer);
     const diedIn = context.incarnations[consumer]! - 1;
     if (loss === "closed") {
+      this.credits.down(consumer);
       this.closedUpTo[consumer] = Math.max(this.closedUpTo[consumer]!, diedIn);
       context.overConsumerLink(consumer, this.socketClosed, consumer);
       return;
     }
+    // What the broker sends from now on belongs to the silent connection, the life after diedIn.
+    const silentLife = diedIn + 1;
     const closesAt = this.detection.closesAt(consumer, context.sim.now);
-    if (closesAt !== null) context.sim.at(closesAt, () => this.connectionLost(consumer, diedIn));
+    if (closesAt !== null) context.sim.at(closesAt, () => this.silentConnectionClosed(consumer, silentLife));
+  }
+
+  /** Heartbeats gave up on a silent connection; if the consumer has not reconnected since, it gets nothing more. */
+  private silentConnectionClosed(consumer: number, silentLife: number): void {
+    if (this.context.incarnations[consumer] === silentLife) this.credits.down(consumer);
+    this.connectionLost(consumer, silentLife);
   }
 
   private readonly socketClosed = (consumer: number): void => this.connectionLost(consumer, this.closedUpTo[consumer]!);

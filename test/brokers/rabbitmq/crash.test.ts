@@ -50,9 +50,18 @@ describe("rabbitmq consumer crash", () => {
       faults: [{ at: "250ms", crash: "consumer", target: "g/1", restartAfter: "500ms", mode: "hang" }],
     });
     // c0's last frame was its connection's opening at 0 (no ack yet, no heartbeat tick before 30 s). The
-    // check at 60 s sees that frame, the checks at 120 s and 180 s see nothing: closed at 180 s.
-    expect(log.matching("attempt")).toEqual(["t=180000000 delivered m0 g0 c0 waited 179900000 attempt 2"]);
-    expect(result.counts).toMatchObject({ consumed: 6, redeliveries: 1, lost: 0, duplicated: 0 });
+    // check at 60 s sees that frame, the checks at 120 s and 180 s see nothing: closed at 180 s. Meanwhile
+    // the broker went on writing to the silent socket: m2 (300 ms) used c0's second prefetch slot.
+    expect(log.matching("delivered").slice(0, 3)).toEqual([
+      "t=100000 delivered m0 g0 c0 waited 0",
+      "t=200000 delivered m1 g0 c1 waited 0",
+      "t=300000 delivered m2 g0 c0 waited 0",
+    ]);
+    expect(log.matching("attempt")).toEqual([
+      "t=180000000 delivered m0 g0 c1 waited 179900000 attempt 2",
+      "t=180000000 delivered m2 g0 c0 waited 179700000 attempt 2",
+    ]);
+    expect(result.counts).toMatchObject({ consumed: 6, redeliveries: 2, lost: 0, duplicated: 0 });
   });
 
   it("puts requeued messages back at the front, in order, ahead of messages that waited", () => {
@@ -85,7 +94,11 @@ describe("rabbitmq consumer crash", () => {
       consumers: [{ group: "g", instances: 2, processing: "1s" }],
       faults: [{ at: "250ms", crash: "consumer", target: "g/1", restartAfter: "500ms", mode: "host" }],
     });
-    expect(log.matching("attempt")).toEqual(["t=15000000 delivered m0 g0 c0 waited 14900000 attempt 2"]);
+    // A dead host looks the same: closed at the third 5 s check, with m0 and m2 (sent to it at 300 ms).
+    expect(log.matching("attempt")).toEqual([
+      "t=15000000 delivered m0 g0 c1 waited 14900000 attempt 2",
+      "t=15000000 delivered m2 g0 c0 waited 14700000 attempt 2",
+    ]);
   });
 
   it("processes a message twice when the consumer crashes after its side effect, before the ack", () => {

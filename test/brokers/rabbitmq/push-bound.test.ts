@@ -61,3 +61,21 @@ describe("rabbitmq push bound", () => {
     expect(result.counts).toMatchObject({ lost: 597 });
   });
 });
+
+describe("rabbitmq push to a silent consumer", () => {
+  it("goes on filling a hung autoAck consumer's socket until heartbeats give up, then loses all of it", () => {
+    const { result, log } = run({
+      duration: "1s",
+      broker: rabbit({ autoAck: true, heartbeat: "5s" }),
+      producers: [{ name: "p", size: "10KB", arrival: { process: "constant", rate: "10000/s" }, limit: 2000 }],
+      consumers: [{ group: "g", processing: "1ms" }],
+      faults: [{ at: "10ms", crash: "consumer", target: "g/1", mode: "hang", restartAfter: "30s" }],
+    });
+    // Hung at 10 ms after processing a few; the broker fills the pipe (597 messages of 10 KB, the socket bound) and closes the
+    // connection at 15 s, losing them. The consumer comes back at 30 s and takes the rest.
+    const lostAt = log.matching("dropped").map((line) => line.split(" ")[0]);
+    expect(new Set(lostAt)).toEqual(new Set(["t=15000000"]));
+    expect(lostAt).toHaveLength(597);
+    expect(result.counts).toMatchObject({ lost: lostAt.length, pending: 0 });
+  });
+});
