@@ -67,6 +67,24 @@ export interface ProfileFacts {
   crashDetection: string;
 }
 
+/**
+ * A profile's facts with the defaults most share: it keeps what it sent until settled, consumers share a
+ * group's messages, and it has no priorities, routing or partitions. Give the order, the crash detection
+ * and whatever differs.
+ */
+export function profileFacts(
+  facts: Pick<ProfileFacts, "ordering" | "crashDetection"> & Partial<ProfileFacts>,
+): ProfileFacts {
+  return {
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: false,
+    routing: false,
+    partitions: false,
+    ...facts,
+  };
+}
+
 /** Fields every profile's `broker:` section has. */
 export interface BrokerSectionBase {
   profile: string;

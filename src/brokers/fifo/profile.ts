@@ -1,4 +1,4 @@
-import { brokerSection, defineProfile } from "../profile.js";
+import { brokerSection, defineProfile, profileFacts } from "../profile.js";
 import { createFifoBroker } from "./fifo.js";
 import { fifoSettingsSchema } from "./settings.js";
 
@@ -10,15 +10,7 @@ export const fifoSchema = brokerSection(
 
 export const fifoProfile = defineProfile({
   name: "fifo",
-  facts: {
-    ordering: "per-producer",
-    keepsSent: "until-settled",
-    everyConsumerGetsAll: false,
-    priorities: false,
-    routing: false,
-    partitions: false,
-    crashDetection: "after `crashDetection` (10 s), for every mode",
-  },
+  facts: profileFacts({ ordering: "per-producer", crashDetection: "after `crashDetection` (10 s), for every mode" }),
   summary: "a plain FIFO queue per consumer group (an idealized broker)",
   schema: fifoSchema,
   create: (context, section) => createFifoBroker(context, section.settings),

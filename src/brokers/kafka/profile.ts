@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { duration, durationDistribution } from "../../units/quantities.js";
-import { brokerSection, defineProfile } from "../profile.js";
+import { brokerSection, defineProfile, profileFacts } from "../profile.js";
 import { createKafkaBroker } from "./kafka.js";
 import { kafkaProducerClient } from "./producer-client.js";
 import { kafkaOptions, kafkaSettingsSchema } from "./settings.js";
@@ -50,15 +50,11 @@ export const kafkaSchema = brokerSection(
 
 export const kafkaProfile = defineProfile({
   name: "kafka",
-  facts: {
+  facts: profileFacts({
     ordering: "per-partition",
-    keepsSent: "until-settled",
-    everyConsumerGetsAll: false,
-    priorities: false,
-    routing: false,
     partitions: true,
     crashDetection: "session timeout (45 s), for every mode",
-  },
+  }),
   summary,
   schema: kafkaSchema,
   create: (context, section) => createKafkaBroker(context, kafkaOptions(section.settings, section)),

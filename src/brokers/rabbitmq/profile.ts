@@ -1,5 +1,5 @@
 import { durationDistribution } from "../../units/quantities.js";
-import { brokerSection, defineProfile } from "../profile.js";
+import { brokerSection, defineProfile, profileFacts } from "../profile.js";
 import { createRabbitBroker } from "./rabbitmq.js";
 import {
   classicOptions,
@@ -34,17 +34,17 @@ export const rabbitmqQuorumSchema = brokerSection("rabbitmq-quorum", quorumSumma
   serviceTime: serviceTime("14us", "70,000 msg/s"),
 });
 
+/** Classic and quorum queues promise the same: a queue's order, and heartbeats or a closed socket to notice a crash. */
+const rabbitFacts = profileFacts({
+  ordering: "per-producer",
+  priorities: true,
+  routing: true,
+  crashDetection: "process: the socket closes at once; hang, host: missed heartbeats",
+});
+
 export const rabbitmqProfile = defineProfile({
   name: "rabbitmq",
-  facts: {
-    ordering: "per-producer",
-    keepsSent: "until-settled",
-    everyConsumerGetsAll: false,
-    priorities: true,
-    routing: true,
-    partitions: false,
-    crashDetection: "process: the socket closes at once; hang, host: missed heartbeats",
-  },
+  facts: rabbitFacts,
   summary: classicSummary,
   schema: rabbitmqSchema,
   create: (context, section) => createRabbitBroker(context, classicOptions(section.settings), section.serviceTime),
@@ -54,15 +54,7 @@ export const rabbitmqProfile = defineProfile({
 
 export const rabbitmqQuorumProfile = defineProfile({
   name: "rabbitmq-quorum",
-  facts: {
-    ordering: "per-producer",
-    keepsSent: "until-settled",
-    everyConsumerGetsAll: false,
-    priorities: true,
-    routing: true,
-    partitions: false,
-    crashDetection: "process: the socket closes at once; hang, host: missed heartbeats",
-  },
+  facts: rabbitFacts,
   summary: quorumSummary,
   schema: rabbitmqQuorumSchema,
   create: (context, section) => createRabbitBroker(context, quorumOptions(section.settings), section.serviceTime),

@@ -1,4 +1,4 @@
-import { brokerSection, defineProfile } from "../profile.js";
+import { brokerSection, defineProfile, profileFacts } from "../profile.js";
 import { fifoPartitions, fifoSettingsSchema, standardSettingsSchema } from "./settings.js";
 import { createSqsBroker } from "./sqs.js";
 
@@ -19,15 +19,7 @@ function capacity(settings: { MaxNumberOfMessages: number }, concurrency: number
 
 export const sqsProfile = defineProfile({
   name: "sqs",
-  facts: {
-    ordering: "none",
-    keepsSent: "until-settled",
-    everyConsumerGetsAll: false,
-    priorities: false,
-    routing: false,
-    partitions: false,
-    crashDetection: "never: the visibility timeout returns what it held",
-  },
+  facts: profileFacts({ ordering: "none", crashDetection: "never: the visibility timeout returns what it held" }),
   summary: standardSummary,
   schema: sqsSchema,
   create: (context, section) =>
@@ -43,15 +35,11 @@ export const sqsProfile = defineProfile({
 
 export const sqsFifoProfile = defineProfile({
   name: "sqs-fifo",
-  facts: {
+  facts: profileFacts({
     ordering: "per-partition",
-    keepsSent: "until-settled",
-    everyConsumerGetsAll: false,
-    priorities: false,
-    routing: false,
     partitions: true,
     crashDetection: "never: the visibility timeout returns what it held",
-  },
+  }),
   summary: fifoSummary,
   schema: sqsFifoSchema,
   create: (context, section) =>
