@@ -150,8 +150,8 @@ export class Producer {
       const now = sim.now;
       const { index, pickKey, sampleSize, isPoison } = this.options;
       const id = messages.create(now, index, pickKey(), Math.round(sampleSize()), isPoison());
-      if (this.options.pickPriority) messages.priority[id] = this.options.pickPriority();
-      if (this.options.pickRoutingKey) messages.routingKey[id] = this.options.pickRoutingKey();
+      if (this.options.pickPriority) messages.setPriority(id, this.options.pickPriority());
+      if (this.options.pickRoutingKey) messages.setRoutingKey(id, this.options.pickRoutingKey());
       this.created++;
       observer.published(id, now);
       if (this.backlog.length > 0 || !this.dispatch(id)) this.backlog.push(id);

@@ -116,7 +116,7 @@ class RabbitBroker implements Broker {
 
   private route(message: number) {
     const { messages } = this.context;
-    return this.exchange.route(messages.producer[message]!, messages.routingKey[message]!);
+    return this.exchange.route(messages.producer[message]!, messages.routingKeyOf(message));
   }
 
   /** The queues did their work: the message is queued, or refused (broker down, a full queue that refuses). */
