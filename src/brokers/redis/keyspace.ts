@@ -1,5 +1,5 @@
 import { Fate } from "../../model/messages.js";
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Broker, BrokerContext, BrokerFailure } from "../broker.js";
 import { Clients } from "./clients.js";
 import { Memory } from "./memory.js";
 import { Persistence } from "./persistence.js";
@@ -59,22 +59,28 @@ export abstract class KeyspaceBroker implements Broker {
   }
 
   /**
-   * The host crashes: the dataset goes back to its last durable state. What
-   * was held before and is gone after, and no consumer has in hand, is
-   * dropped ("broker-crash"); pops and acks since then are undone, so those
-   * messages come back and are delivered again.
+   * Redis crashes: the dataset goes back to what the restart will load (see
+   * Persistence: a process crash keeps the AOF's unsynced tail, a host crash
+   * does not). What was held before and is gone after, and no consumer has in
+   * hand, is dropped ("broker-crash"); pops and acks since then are undone, so
+   * those messages come back and are delivered again.
    */
-  crash(): void {
+  crash(failure: BrokerFailure): void {
     this.up = false;
     this.clients.brokerDown();
     const before = this.heldMarks();
-    const outcome = this.persistence.crash();
+    const outcome = this.persistence.crash(failure);
     if (outcome === "wipe") this.wipe();
     if (outcome === "undo") {
       this.persistence.journal.undoAll((kind, group, message, a, b, c) => this.undo(kind, group, message, a, b, c));
     }
     if (outcome !== "keep") this.rebuild();
     this.dropVanished(before, this.heldMarks());
+  }
+
+  /** As INFO reports them: changes since the last RDB save, and used_memory as the profile counts it. */
+  figures(): Record<string, number> {
+    return { rdb_changes_since_last_save: this.persistence.changesSinceLastSave, used_memory: this.memory.used };
   }
 
   restart(): void {

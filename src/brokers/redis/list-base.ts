@@ -28,6 +28,19 @@ export abstract class ListBroker extends KeyspaceBroker {
     }
   }
 
-  /** Hands waiting messages of `group` to blocked consumers (BRPOP / BLMOVE). */
-  protected abstract dispatch(group: number): void;
+  /**
+   * Hands waiting messages of `group` to waiting consumers (BRPOP / BLMOVE).
+   * `blocked`: the consumers were blocked and a push wakes them (Redis 7.0
+   * serves them from blocked.c, which counts no change for the pop); otherwise
+   * a consumer's new command finds the list non-empty (one change).
+   */
+  protected abstract dispatch(group: number, blocked?: boolean): void;
+
+  /** The producer's MULTI: one LPUSH of one element per group's list, one change each. */
+  protected pushToEveryGroup(message: number): void {
+    const groups = this.context.groupCount;
+    this.persistence.changed(groups);
+    for (let group = 0; group < groups; group++) this.lists.push(group, message);
+    for (let group = 0; group < groups; group++) this.dispatch(group, true);
+  }
 }

@@ -49,8 +49,7 @@ class RedisListBroker extends ListBroker {
   }
 
   protected write(message: number): void {
-    for (let group = 0; group < this.context.groupCount; group++) this.lists.push(group, message);
-    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+    this.pushToEveryGroup(message);
   }
 
   protected evict(key: number): void {
@@ -75,11 +74,12 @@ class RedisListBroker extends ListBroker {
   }
 
   /** BRPOP: the longest-blocked consumer gets the oldest item. */
-  protected dispatch(group: number): void {
+  protected dispatch(group: number, blocked = false): void {
     if (!this.up) return;
     while (this.lists.length(group) > 0) {
       const consumer = this.clients.next(group);
       if (consumer < 0) return;
+      if (!blocked) this.persistence.changed();
       const message = this.lists.pop(group);
       this.clients.took(consumer);
       this.context.deliver(message, consumer);

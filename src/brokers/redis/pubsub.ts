@@ -1,6 +1,6 @@
 import { IntRing } from "../../model/int-ring.js";
 import { Fate } from "../../model/messages.js";
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Broker, BrokerContext, BrokerFailure } from "../broker.js";
 import { Clients } from "./clients.js";
 import { GroupColumn } from "./columns.js";
 
@@ -118,7 +118,7 @@ class PubSubBroker implements Broker {
   }
 
   /** Pub/sub keeps nothing: every buffer is gone, and every subscriber must reconnect. */
-  crash(): void {
+  crash(_failure: BrokerFailure): void {
     this.up = false;
     this.clients.brokerDown();
     for (let consumer = 0; consumer < this.subscribed.length; consumer++) this.unsubscribe(consumer, "broker-crash");

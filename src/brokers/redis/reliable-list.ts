@@ -62,6 +62,7 @@ class ReliableListBroker extends ListBroker {
     const group = this.clients.groupOf(consumer);
     this.clients.settle(delivery);
     if (this.up && this.owner.of[group]![message] === consumer) {
+      this.persistence.changed();
       this.setOwner(group, message, -1);
       this.memory.touch(this.processingKey(consumer));
     }
@@ -98,8 +99,7 @@ class ReliableListBroker extends ListBroker {
     this.since.ensure(message);
     this.ownerEpochs.ensure(message);
     this.handle.ensure(message);
-    for (let group = 0; group < this.context.groupCount; group++) this.lists.push(group, message);
-    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+    this.pushToEveryGroup(message);
   }
 
   protected evict(key: number): void {
@@ -154,11 +154,12 @@ class ReliableListBroker extends ListBroker {
   }
 
   /** BLMOVE: the longest-blocked consumer moves the oldest item into its processing list. */
-  protected dispatch(group: number): void {
+  protected dispatch(group: number, blocked = false): void {
     if (!this.up) return;
     while (this.lists.length(group) > 0) {
       const consumer = this.clients.next(group);
       if (consumer < 0) return;
+      if (!blocked) this.persistence.changed();
       const message = this.lists.pop(group);
       this.setOwner(group, message, consumer);
       this.clients.took(consumer);
@@ -186,12 +187,14 @@ class ReliableListBroker extends ListBroker {
         ring.clear();
         for (const message of kept) ring.push(message);
       });
-      for (const group of [...requeued].sort((a, b) => a - b)) this.dispatch(group);
+      for (const group of [...requeued].sort((a, b) => a - b)) this.dispatch(group, true);
     }
     this.armReaper();
   }
 
+  /** The reaper's LMOVE from the processing list back onto the main list: one change. */
   private requeue(group: number, message: number): void {
+    this.persistence.changed();
     this.setOwner(group, message, -1);
     this.lists.push(group, message);
     this.closeDeadHolder(group, message);

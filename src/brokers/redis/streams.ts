@@ -46,6 +46,8 @@ class StreamsBroker extends KeyspaceBroker {
   private readonly claims: ClaimLoop;
   /** Consumers that will read their own history from ID 0 once Redis is reachable. */
   private readonly historyDue: Uint8Array;
+  /** Consumers the group knows by name (created by their first served read or claim). */
+  private readonly named: Uint8Array;
   private readonly readAgain = (group: number): void => this.dispatch(group);
 
   constructor(
@@ -63,9 +65,10 @@ class StreamsBroker extends KeyspaceBroker {
       this.pel,
       settings,
       (consumer) => this.up && this.clients.reads(consumer),
-      (group, message, claimer) => this.redeliver(group, message, claimer),
+      (group, message, claimer) => this.claim(group, message, claimer),
     );
     this.historyDue = new Uint8Array(context.consumers.length);
+    this.named = new Uint8Array(context.consumers.length);
   }
 
   /** XACK removes the entry from the PEL whoever owns it now; with NOACK there is nothing to remove. */
@@ -76,6 +79,7 @@ class StreamsBroker extends KeyspaceBroker {
     const group = this.clients.groupOf(deliveries.consumer(delivery));
     this.clients.settle(delivery);
     if (this.up && !this.settings.NOACK) {
+      if (this.pel.isPending(group, message)) this.persistence.changed();
       this.pel.remove(group, message);
       this.memory.touch(STREAM_KEY);
     }
@@ -118,12 +122,14 @@ class StreamsBroker extends KeyspaceBroker {
     this.clients.forEachLive(visit);
   }
 
+  /** XADD (one change; its MAXLEN trim counts none), then the blocked readers of every group are served. */
   protected write(message: number): void {
     this.pel.ensure(message);
     this.handle.ensure(message);
+    this.persistence.changed();
     this.log.append(message);
     this.log.trim((trimmed) => this.entryRemoved(trimmed, "trimmed"));
-    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group, true);
   }
 
   /** The stream is the only key: its entries, groups and PELs all go. The app recreates each group at `$`. */
@@ -190,18 +196,33 @@ class StreamsBroker extends KeyspaceBroker {
     if (this.unread(group) < this.log.next) this.context.sim.schedule(0, this.readAgain, group);
   }
 
-  /** XREADGROUP `>` for every blocked consumer, longest-blocked first, up to COUNT entries each. */
-  private dispatch(group: number): void {
+  /**
+   * XREADGROUP `>` for every waiting consumer, longest-waiting first, up to
+   * COUNT entries each. `blocked`: an XADD wakes consumers blocked on the
+   * stream, and Redis 7.0 serves them from blocked.c, counting no change;
+   * otherwise each is a new XREADGROUP that finds entries and is served at
+   * once, one change per call whatever the entry count (t_stream.c).
+   */
+  private dispatch(group: number, blocked = false): void {
     if (!this.up) return;
     while (this.unread(group) < this.log.next) {
       const consumer = this.clients.next(group);
       if (consumer < 0) break;
+      if (!blocked) this.persistence.changed();
       this.read(group, consumer);
     }
     this.reportDepth(group);
   }
 
+  /** The first read or claim served to a consumer creates it in the group: one change. */
+  private name(consumer: number): void {
+    if (this.named[consumer] === 1) return;
+    this.named[consumer] = 1;
+    this.persistence.changed();
+  }
+
   private read(group: number, consumer: number): void {
+    this.name(consumer);
     const start = this.unread(group);
     const count = Math.min(this.settings.COUNT ?? Number.POSITIVE_INFINITY, this.log.next - start);
     this.moveCursor(group, start + count);
@@ -219,6 +240,8 @@ class StreamsBroker extends KeyspaceBroker {
   private readHistory(consumer: number): void {
     if (this.historyDue[consumer] === 0 || this.clients.alive[consumer] === 0) return;
     this.historyDue[consumer] = 0;
+    // A read from ID 0 is served at once: one change, even if it returns nothing.
+    this.persistence.changed();
     const group = this.clients.groupOf(consumer);
     const own: number[] = [];
     this.pel.scan(group, (message) => {
@@ -229,6 +252,23 @@ class StreamsBroker extends KeyspaceBroker {
       if (this.clients.alive[consumer] === 0) break;
       this.redeliver(group, message, consumer);
     }
+  }
+
+  /**
+   * XAUTOCLAIM took this entry for `claimer`: one change per entry claimed or
+   * deleted from the PEL (t_stream.c), and one for creating the claimer in the
+   * group if this is its first claim or read. An entry that has reached
+   * `maxDeliveries` is claimed, then the application XADDs it to the
+   * dead-letter stream and XACKs it: two changes more.
+   */
+  private claim(group: number, message: number, claimer: number): void {
+    this.name(claimer);
+    this.persistence.changed();
+    const limit = this.settings.maxDeliveries;
+    if (limit !== null && this.log.has(message) && this.pel.counter.of[group]![message]! >= limit) {
+      this.persistence.changed(2);
+    }
+    this.redeliver(group, message, claimer);
   }
 
   /**
