@@ -3,6 +3,7 @@ import type { Broker, BrokerContext } from "../broker.js";
 import { GroupColumn } from "./columns.js";
 import { ListBroker } from "./list-base.js";
 import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import { listElementBytes } from "./sizes.js";
 
 export type ReliableListSettings = PersistenceSettings &
   MemorySettings & {
@@ -216,7 +217,7 @@ class ReliableListBroker extends ListBroker {
     this.persistence.write(this.ownerEpochs.of[group]!, message, OWNER, group, message, previous, since);
     if (previous >= 0) {
       this.totalProcessing--;
-      this.memory.shrink(this.processingKey(previous), this.context.messages.size[message]!);
+      this.memory.shrink(this.processingKey(previous), listElementBytes(this.context.messages.size[message]!));
     }
     owners[message] = consumer;
     if (consumer >= 0) {
@@ -229,7 +230,7 @@ class ReliableListBroker extends ListBroker {
   private enterProcessing(consumer: number, message: number): void {
     this.processing[consumer]!.push(message);
     this.totalProcessing++;
-    this.memory.grow(this.processingKey(consumer), this.context.messages.size[message]!);
+    this.memory.grow(this.processingKey(consumer), listElementBytes(this.context.messages.size[message]!));
     this.armReaper();
   }
 

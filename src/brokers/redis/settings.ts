@@ -100,7 +100,11 @@ export type EvictionPolicy = (typeof evictionPolicies)[number];
 export const memorySettings = {
   maxmemory: redisBytes()
     .default(0)
-    .meta({ description: "memory for message data, counted from message sizes; 0 = unlimited" }),
+    .meta({ description: "limit on used_memory (baseline + queue data with Redis's own overheads); 0 = unlimited" }),
+  baselineMemory: redisBytes().default(1_018_000).meta({
+    description:
+      "used_memory with no queue data: Redis's startup memory and its clients' buffers (INFO memory of an empty server)",
+  }),
   "maxmemory-policy": z.enum(evictionPolicies).default("noeviction").meta({
     description:
       "over maxmemory: refuse writes with an OOM error (noeviction), or evict whole keys (allkeys-*). Queue keys have no TTL, so volatile-* evict nothing and refuse like noeviction",
@@ -115,6 +119,7 @@ export interface PersistenceSettings {
 
 export interface MemorySettings {
   maxmemory: number;
+  baselineMemory: number;
   "maxmemory-policy": EvictionPolicy;
 }
 

@@ -56,7 +56,7 @@ class StreamsBroker extends KeyspaceBroker {
   ) {
     super(context, settings, 1);
     this.log = new StreamLog(context, this.persistence, this.memory, settings);
-    this.pel = new PendingEntries(context, this.persistence);
+    this.pel = new PendingEntries(context, this.persistence, this.memory);
     this.cursor = new Float64Array(context.groupCount);
     this.cursorEpochs = new Uint32Array(context.groupCount);
     this.handle = new GroupColumn(context.groupCount, context.messages.capacity, (n) => new Int32Array(n), -1);

@@ -1,4 +1,4 @@
-// Proves maxmemory in the keyed Redis profiles: noeviction (and volatile-*, as queue keys have no TTL) refuse writes with OOM once over the limit, allkeys-lru deletes the least recently used queue whole, and a stream keeps acked entries until trimmed.
+// Proves maxmemory in the keyed Redis profiles against used_memory with Redis's own overheads: noeviction (and volatile-*, as queue keys have no TTL) refuse writes with OOM once over the limit, allkeys-lru deletes the least recently used queue whole, and a stream keeps acked entries until trimmed, and frees memory only by whole macro nodes.
 import { describe, expect, it } from "vitest";
 import { every100ms, messagesIn, redis, run } from "./run.js";
 
@@ -15,16 +15,29 @@ function fillUp(profile: string, settings: Record<string, unknown>) {
 
 describe("maxmemory", () => {
   it.each(["noeviction", "volatile-lru"])("refuses writes once over maxmemory with %s", (policy) => {
-    // Redis checks before the write: at 5000 B (<= 5 KiB) it still takes one more.
-    const { result, log } = fillUp("redis-list", { maxmemory: "5kb", "maxmemory-policy": policy });
-    expect(messagesIn(log.lines, "rejected")).toEqual([6, 7, 8]);
-    expect(result.counts).toMatchObject({ accepted: 6, rejected: 3, lost: 0, dropped: 0 });
+    // With no baseline, the list key costs 180 B and each 1,000-byte element 1,028 B. Redis checks
+    // before the write: at 180 + 4 x 1,028 = 4,292 B (<= 5 KiB) it still takes m4, then refuses.
+    const { result, log } = fillUp("redis-list", { maxmemory: "5kb", baselineMemory: 0, "maxmemory-policy": policy });
+    expect(messagesIn(log.lines, "rejected")).toEqual([5, 6, 7, 8]);
+    expect(result.counts).toMatchObject({ accepted: 5, rejected: 4, lost: 0, dropped: 0 });
+  });
+
+  it("counts the server's baseline: 1,000-byte LPUSHes into 10 MB stop at 9,210, as measured on Redis 7.0.15", () => {
+    const { result } = run({
+      duration: "1s",
+      broker: redis("redis-list", { maxmemory: "10mb" }),
+      producers: [{ name: "p", arrival: { process: "constant", rate: "20000/s" } }],
+      consumers: [{ group: "g", processing: "1ms" }],
+      faults: [{ at: 0, crash: "consumer", target: "g" }],
+    });
+    expect(result.counts.accepted).toBe(9210);
   });
 
   it("deletes the least recently used list whole with allkeys-lru, then the next one if that is not enough", () => {
     const { result, log } = run({
       duration: "1s",
-      broker: redis("redis-list", { maxmemory: 3000, "maxmemory-policy": "allkeys-lru" }),
+      // Two lists of three 1,000-byte elements (2 x (180 + 3 x 1,028)) are over 3,600 B.
+      broker: redis("redis-list", { maxmemory: 3600, baselineMemory: 0, "maxmemory-policy": "allkeys-lru" }),
       producers: [every100ms()],
       // "idle" is pushed to first and never popped, so its list is the least recently used;
       // "busy" takes 250 ms a message, so its list grows too, and BRPOP keeps it recently used.
@@ -41,7 +54,7 @@ describe("maxmemory", () => {
       "t=600000 dropped m3 g0 evicted",
       "t=600000 dropped m4 g0 evicted",
       "t=700000 dropped m5 g0 evicted",
-      // At 0.8 s the busy list alone (m3..m6) is over 3000 B: it goes too.
+      // At 0.8 s the busy list alone (m3..m6) is over 3,600 B: it goes too.
       "t=800000 dropped m6 g0 evicted",
       "t=800000 dropped m3 g1 evicted",
       "t=800000 dropped m4 g1 evicted",
@@ -54,17 +67,31 @@ describe("maxmemory", () => {
   it("fills up a stream that nobody trims, though every entry was acked", () => {
     const { result } = run({
       duration: "1s",
-      broker: redis("redis-streams", { maxmemory: "5kb" }),
+      broker: redis("redis-streams", { maxmemory: "5kb", baselineMemory: 0 }),
       producers: [every100ms()],
       consumers: [{ group: "g", processing: "1ms" }],
     });
-    expect(result.counts).toMatchObject({ accepted: 6, rejected: 3, consumed: 6, lost: 0 });
+    // Four 1,000-byte entries fill a 4 KB macro node (4,066 B of listpack: class 4,096, plus 35 B of
+    // radix tree and the 180-byte key): 4,311 B. The fifth opens a node (1,030 B: class 1,280): 5,626 B.
+    expect(result.counts).toMatchObject({ accepted: 5, rejected: 4, consumed: 5, lost: 0 });
+    expect(result.brokerFigures?.used_memory).toBe(180 + 4096 + 35 + 1280 + 35);
   });
 
-  it("never fills up a stream trimmed by MAXLEN", () => {
+  it("frees a trimmed stream's memory only by whole macro nodes", () => {
+    // MAXLEN 3 trims entries from the first node, but its memory stays until all four are gone.
+    const tight = run({
+      duration: "1s",
+      broker: redis("redis-streams", { maxmemory: "5kb", baselineMemory: 0, MAXLEN: 3 }),
+      producers: [every100ms()],
+      consumers: [{ group: "g", processing: "1ms" }],
+    });
+    expect(tight.result.counts).toMatchObject({ accepted: 5, rejected: 4 });
+  });
+
+  it("never fills up a stream trimmed by MAXLEN when two macro nodes fit", () => {
     const { result } = run({
       duration: "1s",
-      broker: redis("redis-streams", { maxmemory: "5kb", MAXLEN: 3 }),
+      broker: redis("redis-streams", { maxmemory: "10kb", baselineMemory: 0, MAXLEN: 3 }),
       producers: [every100ms()],
       consumers: [{ group: "g", processing: "1ms" }],
     });
@@ -74,7 +101,7 @@ describe("maxmemory", () => {
   it("evicts the whole stream with allkeys-lru: every group loses what it had not read", () => {
     const { result } = run({
       duration: "1s",
-      broker: redis("redis-streams", { maxmemory: "5kb", "maxmemory-policy": "allkeys-lru" }),
+      broker: redis("redis-streams", { maxmemory: "5kb", baselineMemory: 0, "maxmemory-policy": "allkeys-lru" }),
       producers: [every100ms()],
       consumers: [
         { group: "fast", processing: "1ms" },

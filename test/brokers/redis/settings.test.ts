@@ -45,6 +45,7 @@ describe("Redis settings", () => {
       appendonly: false,
       appendfsync: "everysec",
       maxmemory: 0,
+      baselineMemory: 1_018_000,
       "maxmemory-policy": "noeviction",
     });
     expect(brokerOf({ profile: "redis-streams" }).settings).toMatchObject({
