@@ -1,6 +1,15 @@
 import { IntRing } from "../../model/int-ring.js";
 import type { BrokerContext } from "../broker.js";
 
+/** How Redis refuses new blocking reads, and how clients retry them (see Clients.refuseReads). */
+export interface ReadRefusal {
+  refuses(consumer: number): boolean;
+  /** Microseconds a client waits before sending a refused read again. */
+  delay: number;
+  /** A retried read now blocks: serve it if there is work. */
+  retried(consumer: number): void;
+}
+
 /**
  * The consumers' connections as Redis sees them. Each instance runs one
  * blocking read loop per unit of concurrency (BRPOP, BLMOVE, XREADGROUP
@@ -16,6 +25,10 @@ export class Clients {
   readonly inHand: Int32Array;
   private readonly waiting: IntRing[];
   private readonly queued: Uint8Array;
+  /** A refused read's retry is scheduled (see refuseReads). */
+  private readonly retrying: Uint8Array;
+  private refusal: ReadRefusal | null = null;
+  private readonly retry = (consumer: number): void => this.retryRead(consumer);
   private brokerUp = true;
 
   constructor(private readonly context: BrokerContext) {
@@ -24,8 +37,20 @@ export class Clients {
     this.stopping = new Uint8Array(count);
     this.inHand = new Int32Array(count);
     this.queued = new Uint8Array(count);
+    this.retrying = new Uint8Array(count);
     this.waiting = Array.from({ length: context.groupCount }, () => new IntRing());
     for (let c = 0; c < count; c++) this.wait(c);
+  }
+
+  /**
+   * Redis may refuse a consumer's new blocking read (BLMOVE is denyoom, so it
+   * fails with OOM over maxmemory): the client then waits `delay` and tries
+   * again, and `retried` lets the broker serve it if it now blocks. A read
+   * already blocked is never refused: Redis serves blocked clients without
+   * checking memory.
+   */
+  refuseReads(refusal: ReadRefusal): void {
+    this.refusal = refusal;
   }
 
   groupOf(consumer: number): number {
@@ -135,12 +160,23 @@ export class Clients {
     for (let c = 0; c < this.alive.length; c++) this.wait(c);
   }
 
+  private retryRead(consumer: number): void {
+    this.retrying[consumer] = 0;
+    this.wait(consumer);
+    if (this.queued[consumer] === 1) this.refusal?.retried(consumer);
+  }
+
   private canTake(consumer: number): boolean {
     return this.brokerUp && this.reads(consumer) && this.inHand[consumer]! < this.context.consumers[consumer]!.capacity;
   }
 
   private wait(consumer: number): void {
-    if (this.queued[consumer] === 1 || !this.canTake(consumer)) return;
+    if (this.queued[consumer] === 1 || this.retrying[consumer] === 1 || !this.canTake(consumer)) return;
+    if (this.refusal?.refuses(consumer)) {
+      this.retrying[consumer] = 1;
+      this.context.sim.schedule(this.refusal.delay, this.retry, consumer);
+      return;
+    }
     this.queued[consumer] = 1;
     this.waiting[this.groupOf(consumer)]!.push(consumer);
   }

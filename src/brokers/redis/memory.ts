@@ -74,18 +74,16 @@ export class Memory {
     if (this.bytes[key] === 0) this.used -= KEY_BYTES;
   }
 
-  /** Whether used memory is over maxmemory: a command flagged denyoom (LPUSH, XADD, BLMOVE, LMOVE) would be refused under noeviction. */
-  get over(): boolean {
-    return this.limit > 0 && this.used > this.limit;
-  }
-
   /** Forgets all usage; the caller then grows keys back to what survived a crash. */
   reset(): void {
     this.bytes.fill(0);
     this.used = this.baseline;
   }
 
-  /** Before a write that may grow memory: evicts if the policy allows; false means an OOM error. */
+  /**
+   * Before a command flagged denyoom (LPUSH, XADD, BLMOVE, LMOVE): evicts if
+   * the policy allows; false means an OOM error.
+   */
   admitWrite(): boolean {
     if (this.limit === 0) return true;
     while (this.used > this.limit) {

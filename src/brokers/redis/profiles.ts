@@ -48,6 +48,10 @@ export const reliableListSchema = redisSection(
         positive,
         { message: "reaperInterval must be longer than 0" },
       ),
+      fetchRetryDelay: appDuration(
+        "1s",
+        "application: how long a worker waits to send a BLMOVE again after an error (OOM over maxmemory); Sidekiq waits 1 s",
+      ).refine(positive, { message: "fetchRetryDelay must be longer than 0" }),
     })
     .prefault({}),
 );

@@ -9,6 +9,7 @@ export type ReliableListSettings = PersistenceSettings &
   MemorySettings & {
     visibilityTimeout: number;
     reaperInterval: number;
+    fetchRetryDelay: number;
   };
 
 /** Journal record: who owned a (group, message) in a processing list before (a), and since when (b). */
@@ -52,6 +53,12 @@ class ReliableListBroker extends ListBroker {
     this.ownerEpochs = new GroupColumn(context.groupCount, capacity, (n) => new Uint32Array(n));
     this.handle = new GroupColumn(context.groupCount, capacity, (n) => new Int32Array(n), -1);
     this.processing = context.consumers.map(() => new IntRing());
+    // BLMOVE is denyoom: over maxmemory (and nothing to evict) a new one fails with OOM.
+    this.clients.refuseReads({
+      refuses: () => !this.memory.admitWrite(),
+      delay: settings.fetchRetryDelay,
+      retried: (consumer) => this.dispatch(this.clients.groupOf(consumer)),
+    });
   }
 
   /** LREM from the consumer's processing list; if the reaper already moved the item, nothing happens. */
@@ -168,10 +175,14 @@ class ReliableListBroker extends ListBroker {
     }
   }
 
-  /** The reaper: items in a processing list for `visibilityTimeout` or more go back to the main list. */
+  /**
+   * The reaper: items in a processing list for `visibilityTimeout` or more go
+   * back to the main list. Its LMOVE is denyoom too: over maxmemory it fails,
+   * and the items wait for the next scan.
+   */
   private reapStale(): void {
     this.reaperArmed = false;
-    if (this.up) {
+    if (this.up && this.memory.admitWrite()) {
       const oldest = this.context.sim.now - this.settings.visibilityTimeout;
       const requeued = new Set<number>();
       this.processing.forEach((ring, consumer) => {

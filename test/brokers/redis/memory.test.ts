@@ -113,3 +113,44 @@ describe("maxmemory", () => {
     expect(result.counts.lost).toBe(result.counts.dropped);
   });
 });
+
+describe("BLMOVE under noeviction", () => {
+  /** The list fills past 5 KiB while the only consumer is down; it comes back at 2 s. */
+  function backlogOverLimit(profile: string) {
+    return run({
+      duration: "3s",
+      drainTimeout: "10s",
+      broker: redis(profile, { maxmemory: "5kb", baselineMemory: 0 }),
+      producers: [every100ms({ limit: 9 })],
+      consumers: [{ group: "g", processing: "1ms" }],
+      faults: [{ at: 0, crash: "consumer", target: "g", restartAfter: "2s" }],
+    });
+  }
+
+  it("refuses the consumers' BLMOVE (denyoom) over maxmemory: nothing drains, ever", () => {
+    const { result } = backlogOverLimit("redis-reliable-list");
+    // m0..m4 fill the list to 5,320 B; every BLMOVE from 2 s on, once a second, fails with OOM.
+    expect(result.counts).toMatchObject({ accepted: 5, rejected: 4, consumed: 0, pending: 5 });
+    expect(result.drained).toBe(false);
+  });
+
+  it("lets BRPOP (not denyoom) drain the same backlog", () => {
+    const { result } = backlogOverLimit("redis-list");
+    expect(result.counts).toMatchObject({ accepted: 5, rejected: 4, consumed: 5, pending: 0 });
+  });
+
+  it("serves a BLMOVE that was already blocked when memory went over the limit", () => {
+    // The consumer is blocked before the first push and takes m0 at once; a busy one keeps the rest queued.
+    const { result, log } = run({
+      duration: "3s",
+      drainTimeout: "10s",
+      broker: redis("redis-reliable-list", { maxmemory: "5kb", baselineMemory: 0, fetchRetryDelay: "500ms" }),
+      producers: [every100ms({ limit: 9 })],
+      consumers: [{ group: "g", processing: "2s" }],
+    });
+    expect(log.lines.filter((line) => line.includes(" delivered "))[0]).toBe("t=100000 delivered m0 g0 c0 waited 0");
+    // Its LREM at 2.1 s frees m0's 1,208 B (element and processing-list key): 5,320 - 1,208 <= 5 KiB,
+    // so its next BLMOVE goes through; the backlog drains one by one.
+    expect(result.counts.consumed).toBe(result.counts.accepted);
+  });
+});
