@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { ProducerClientFactory } from "../model/producer-client.js";
-import { durationDistribution } from "../scenario/quantities.js";
+import { durationDistribution } from "../units/quantities.js";
 import type { Broker, BrokerContext } from "./broker.js";
 
 /**

@@ -1,9 +1,10 @@
 import type { ProducerClientFactory } from "../model/producer-client.js";
-import type { ParsedScenario } from "../scenario/schema.js";
 import type { Broker, BrokerContext } from "./broker.js";
+import type { BrokerSectionBase } from "./profile.js";
 import { profileNamed } from "./profiles.js";
 
-export type BrokerSpec = ParsedScenario["broker"];
+/** A scenario's `broker:` section, validated by its profile's schema. */
+export type BrokerSpec = BrokerSectionBase;
 
 /** Builds the broker a scenario names. Each profile validates its own section in the scenario schema. */
 export function createBroker(spec: BrokerSpec, context: BrokerContext): Broker {

@@ -1,8 +1,8 @@
 import type { FaultOccurrence } from "../faults/injector.js";
 import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
+import type { Example } from "../metrics/witness.js";
 import type { RunResult } from "../run/simulate.js";
-import { formatDuration, microsToMillis } from "../scenario/units.js";
-import type { Example } from "./witness.js";
+import { formatDuration, microsToMillis } from "../units/units.js";
 
 /** One expectation from the scenario's `expect:` section, judged against a run. */
 export interface CheckResult {

@@ -3,66 +3,91 @@ import { join, relative } from "node:path";
 import { defaultWorkers } from "../parallel/pool.js";
 import { renderChartFiles } from "../report/report.js";
 import { reportDirectory, writeReportFiles } from "../report/write.js";
-import type { ScenarioIssue } from "../scenario/issues.js";
+import { formatIssue } from "../scenario/issues.js";
 import { sweepCharts } from "../sweep/charts.js";
 import { findSmallest, parseTarget } from "../sweep/find.js";
 import { type Parameter, parseParameter } from "../sweep/params.js";
-import { expandGrid, mergePartials, runPoints, type SweepPartial, shardPoints, sweepCsv } from "../sweep/sweep.js";
+import {
+  expandGrid,
+  mergePartials,
+  runPoints,
+  type SweepPartial,
+  type SweepPoint,
+  shardPoints,
+  sweepCsv,
+} from "../sweep/sweep.js";
 import { countBar } from "./progress.js";
-
-export class SweepUsageError extends Error {}
+import { loadScenarios, UsageError } from "./usage.js";
 
 export interface SweepOptions {
   file: string;
-  data: Record<string, unknown>;
   params: string[];
   replications: number | undefined;
   shard: string | undefined;
   find: string | undefined;
   workers: number | undefined;
   out: string;
-  formatIssues: (issues: ScenarioIssue[]) => string;
 }
 
 /** `queuesim sweep`: a grid of parameter values, each point with replications; or a bisection with --find. */
 export async function commandSweep(options: SweepOptions): Promise<void> {
-  const section = options.data.sweep as { params?: Record<string, unknown>; replications?: number } | undefined;
+  const { data } = loadScenarios([options.file])[0]!;
+  const section = data.sweep as { params?: Record<string, unknown>; replications?: number } | undefined;
   const parameters = parameterList(options.params, section?.params);
   const replications = options.replications ?? section?.replications ?? 1;
-  const { sweep: _sweep, ...base } = options.data;
+  const { sweep: _sweep, ...base } = data;
   const grid = expandGrid(base, parameters);
-  if (!grid.ok) throw new SweepUsageError(options.formatIssues(grid.issues));
-  const name = grid.points[0]!.scenario.name;
-  const directory = join(reportDirectory(options.out, name), "sweep");
-
+  if (!grid.ok) throw new UsageError(grid.issues.map((issue) => formatIssue(issue, options.file)).join("\n"));
   if (options.find !== undefined) {
-    const target = parseTarget(options.find);
-    if (typeof target === "string") throw new SweepUsageError(target);
-    const [searched, ...fixed] = parameters;
-    if (!searched || searched.values.some((v) => typeof v !== "number") || fixed.some((p) => p.values.length !== 1)) {
-      throw new SweepUsageError(
-        "--find bisects the first --param, which needs a numeric range (a..b); other params take one value each",
-      );
-    }
-    const context = fixed.length > 0 ? ` at ${fixed.map((p) => `${p.path}=${String(p.values[0])}`).join(", ")}` : "";
-    const answer = await findSmallest({
-      path: searched.path,
-      values: searched.values as number[],
-      target,
-      replications,
-      context,
-      pointAt: (value) => grid.points.find((point) => point.values[0] === value)!,
-      parallel: { workers: options.workers ?? 1 },
-    });
-    console.log(answer.sentence);
-    console.log(
-      `  (${answer.evaluated} of ${searched.values.length} values simulated, ${replications} replication(s) each)`,
-    );
+    await bisect(options.find, parameters, grid.points, replications, options.workers);
     return;
   }
+  await runGrid(grid.points, parameters, replications, options);
+}
 
+/** --find: the smallest value of the first parameter that meets the target, by bisection. */
+async function bisect(
+  find: string,
+  parameters: Parameter[],
+  points: SweepPoint[],
+  replications: number,
+  workers: number | undefined,
+): Promise<void> {
+  const target = parseTarget(find);
+  if (typeof target === "string") throw new UsageError(target);
+  const [searched, ...fixed] = parameters;
+  if (!searched || searched.values.some((v) => typeof v !== "number") || fixed.some((p) => p.values.length !== 1)) {
+    throw new UsageError(
+      "--find bisects the first --param, which needs a numeric range (a..b); other params take one value each",
+    );
+  }
+  const context = fixed.length > 0 ? ` at ${fixed.map((p) => `${p.path}=${String(p.values[0])}`).join(", ")}` : "";
+  const answer = await findSmallest({
+    path: searched.path,
+    values: searched.values as number[],
+    target,
+    replications,
+    context,
+    pointAt: (value) => points.find((point) => point.values[0] === value)!,
+    parallel: { workers: workers ?? 1 },
+  });
+  console.log(answer.sentence);
+  console.log(
+    `  (${answer.evaluated} of ${searched.values.length} values simulated, ${replications} replication(s) each)`,
+  );
+}
+
+/** The grid, or one shard of it: every point with its replications, written as sweep files or a shard file. */
+async function runGrid(
+  grid: SweepPoint[],
+  parameters: Parameter[],
+  replications: number,
+  options: SweepOptions,
+): Promise<void> {
+  const name = grid[0]!.scenario.name;
+  const directory = join(reportDirectory(options.out, name), "sweep");
   const shard = parseShard(options.shard);
-  const points = shard ? shardPoints(grid.points, shard) : grid.points;
+  const points = shard ? shardPoints(grid, shard) : grid;
   const progress = countBar(`${name} sweep`);
   const workers =
     options.workers ?? defaultWorkers(points.flatMap((p) => Array.from({ length: replications }, () => p.scenario)));
@@ -71,7 +96,7 @@ export async function commandSweep(options: SweepOptions): Promise<void> {
   const partial: SweepPartial = {
     scenario: name,
     parameters: parameters.map((p) => p.path),
-    points: grid.points.length,
+    points: grid.length,
     replications,
     results,
   };
@@ -80,7 +105,7 @@ export async function commandSweep(options: SweepOptions): Promise<void> {
     : await sweepFiles(partial);
   writeReportFiles(directory, files);
   const what = shard
-    ? `shard ${shard.index}/${shard.count}: ${points.length} of ${grid.points.length} points`
+    ? `shard ${shard.index}/${shard.count}: ${points.length} of ${grid.length} points`
     : `${points.length} points`;
   console.log(
     `${name}: ${what}, ${replications} replication(s) each, written to ${relative(process.cwd(), directory)}/`,
@@ -94,11 +119,11 @@ export async function commandMerge(directories: readonly string[], out: string):
     const shards = readdirSync(directory)
       .filter((file) => /^shard-\d+-of-\d+\.json$/.test(file))
       .sort();
-    if (shards.length === 0) throw new SweepUsageError(`${directory} holds no shard-*-of-*.json files`);
+    if (shards.length === 0) throw new UsageError(`${directory} holds no shard-*-of-*.json files`);
     for (const file of shards) partials.push(JSON.parse(readFileSync(join(directory, file), "utf8")) as SweepPartial);
   }
   const merged = mergePartials(partials);
-  if (typeof merged === "string") throw new SweepUsageError(merged);
+  if (typeof merged === "string") throw new UsageError(merged);
   const directory = join(reportDirectory(out, merged.scenario), "sweep");
   writeReportFiles(directory, await sweepFiles(merged));
   console.log(
@@ -124,10 +149,10 @@ function parameterList(fromCli: readonly string[], fromScenario: Record<string, 
           ([path, values]) => `${path}=${Array.isArray(values) ? values.join(",") : String(values)}`,
         );
   if (texts.length === 0)
-    throw new SweepUsageError("name at least one --param path=values, or give the scenario a sweep: section");
+    throw new UsageError("name at least one --param path=values, or give the scenario a sweep: section");
   return texts.map((text) => {
     const parameter = parseParameter(text);
-    if (typeof parameter === "string") throw new SweepUsageError(parameter);
+    if (typeof parameter === "string") throw new UsageError(parameter);
     return parameter;
   });
 }
@@ -138,6 +163,6 @@ function parseShard(text: string | undefined): { index: number; count: number } 
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || index < 1 || index > count)
-    throw new SweepUsageError(`--shard takes i/n with 1 <= i <= n, e.g. 2/4; got ${text}`);
+    throw new UsageError(`--shard takes i/n with 1 <= i <= n, e.g. 2/4; got ${text}`);
   return { index, count };
 }

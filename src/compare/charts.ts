@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { Run } from "../index.js";
 import { PERCENTILES } from "../metrics/latency.js";
+import type { Run } from "../report/run.js";
 
 /** One colour per profile, fixed by the profile's place in the comparison, identical in every chart. */
 const COLORS = [

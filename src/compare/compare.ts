@@ -1,5 +1,6 @@
 import { profiles } from "../brokers/profiles.js";
-import { type Run, runScenario } from "../index.js";
+import { runScenario } from "../pipeline/run-scenario.js";
+import type { Run } from "../report/run.js";
 import type { SimulateOptions } from "../run/simulate.js";
 import type { ScenarioIssue } from "../scenario/issues.js";
 import { closestMatch, messages } from "../scenario/issues.js";

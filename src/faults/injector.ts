@@ -1,10 +1,12 @@
-import type { BrokerFailure } from "../brokers/broker.js";
-import { Priority } from "../engine/simulation.js";
+import type { Broker, BrokerFailure } from "../brokers/broker.js";
+import { Priority, type Simulation } from "../engine/simulation.js";
 import type { Consumer } from "../model/consumer.js";
+import type { MessageTable } from "../model/messages.js";
 import type { Link } from "../model/network.js";
+import type { RunObserver } from "../model/observer.js";
+import type { Producer } from "../model/producer.js";
 import { samplerFor } from "../random/distributions.js";
-import type { Rng } from "../random/streams.js";
-import type { World } from "../run/build.js";
+import type { RandomStreams, Rng } from "../random/streams.js";
 import type { CrashFaultSpec, FaultSpec, StopFaultSpec } from "./schema.js";
 
 /** One fault as it happened: what, to whom, when, and what it did. Times in microseconds. */
@@ -28,6 +30,21 @@ export interface FaultOccurrence {
   effects: Record<string, number>;
 }
 
+/** What faults act on: the parts of a built run they reach, and nothing else. */
+export interface FaultWorld {
+  scenario: { duration: number; faults: readonly FaultSpec[] };
+  sim: Simulation;
+  streams: RandomStreams;
+  messages: MessageTable;
+  deliveries: { readonly inFlight: number };
+  observer: RunObserver;
+  broker: Broker;
+  producers: readonly Producer[];
+  consumers: readonly Consumer[];
+  links: readonly Link[];
+  groupNames: readonly string[];
+}
+
 /**
  * Turns the scenario's fault list into events. Every fault ends by the
  * scenario's `duration`: crashed components restart and windows close, so the
@@ -40,7 +57,7 @@ export class FaultInjector {
   /** The scenario's duration has passed: anything that ends from now on ends at once. */
   private healed = false;
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: FaultWorld) {}
 
   start(): void {
     const { scenario, sim } = this.world;

@@ -1,4 +1,12 @@
-import type { ParsedScenario } from "../scenario/schema.js";
+import type { FaultSpec } from "./schema.js";
+
+/** What fault targets are checked against: the components a scenario declares. */
+export interface FaultScope {
+  consumers: readonly { group: string; instances: number }[];
+  producers: readonly { name: string; instances: number }[];
+  broker: { profile: string };
+  faults: readonly FaultSpec[];
+}
 
 export interface TargetProblem {
   path: (string | number)[];
@@ -12,7 +20,7 @@ export interface TargetProblem {
  * instance (billing/2), group (billing) or random pick (billing/*), a
  * producer, or the broker. Run after the schema, on the parsed scenario.
  */
-export function faultTargetProblems(scenario: ParsedScenario): TargetProblem[] {
+export function faultTargetProblems(scenario: FaultScope): TargetProblem[] {
   const groups = scenario.consumers.map((c) => c.group);
   const instances = scenario.consumers.flatMap((c) =>
     Array.from({ length: c.instances }, (_, i) => `${c.group}/${i + 1}`),
@@ -99,7 +107,7 @@ export function faultTargetProblems(scenario: ParsedScenario): TargetProblem[] {
  * instances) needs a profile that models several nodes: only kafka, with its
  * `brokers` count. Every other profile is one node, named `broker`.
  */
-function brokerNodeProblems(scenario: ParsedScenario, path: (string | number)[], target: string): TargetProblem[] {
+function brokerNodeProblems(scenario: FaultScope, path: (string | number)[], target: string): TargetProblem[] {
   const section = scenario.broker as { profile: string; brokers?: number };
   const nodes = section.brokers ?? 1;
   // Highest first: a node past the end is most likely meant as the last one.

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { type Run, runScenario } from "../index.js";
+import { runScenario } from "../pipeline/run-scenario.js";
+import type { Run } from "../report/run.js";
 import { expectedMessages } from "../run/build.js";
 import type { SimulateOptions } from "../run/simulate.js";
 import type { ParsedScenario } from "../scenario/schema.js";

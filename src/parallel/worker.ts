@@ -1,6 +1,6 @@
 // A worker thread of the pool: runs the scenarios it is sent, one at a time, and posts back plain results.
 import { parentPort } from "node:worker_threads";
-import { runScenario } from "../index.js";
+import { runScenario } from "../pipeline/run-scenario.js";
 import type { PoolRequest, PoolResponse } from "./pool.js";
 
 if (!parentPort) throw new Error("invariant: the pool worker must run in a worker thread");

@@ -1,8 +1,8 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { Run } from "../index.js";
 import { type LatencySnapshot, PERCENTILES } from "../metrics/latency.js";
 import type { TimeSeries } from "../metrics/timeseries.js";
-import { formatDuration, microsToMillis } from "../scenario/units.js";
+import { formatDuration, microsToMillis } from "../units/units.js";
+import type { Run } from "./run.js";
 import type { FaultSummary } from "./summary.js";
 
 /**

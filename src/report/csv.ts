@@ -1,7 +1,7 @@
 import { stringify } from "csv-stringify/sync";
 import { PERCENTILES } from "../metrics/latency.js";
 import type { RunResult } from "../run/simulate.js";
-import { microsToMillis } from "../scenario/units.js";
+import { microsToMillis } from "../units/units.js";
 
 /**
  * The run's data as CSV files that load straight into pandas, Excel or DuckDB:

@@ -1,6 +1,6 @@
 import type { CounterExample } from "../checks/checks.js";
-import type { Run } from "../index.js";
-import type { FaultSummary, LatencySummary, Summary } from "./summary.js";
+import type { Run } from "./run.js";
+import { type FaultSummary, type LatencySummary, orderingChecked, type Summary } from "./summary.js";
 
 /** A chart drawn for the page: its file name stem, title and SVG markup. */
 export interface RenderedChart {
@@ -94,8 +94,8 @@ function figuresSection(summary: Summary): string {
     ["dropped", m.dropped],
     ["pending", m.pending],
     ["side effects repeated", m.sideEffectsRepeated],
-    ["out of order", m.outOfOrder],
   ];
+  if (orderingChecked(summary)) messages.push(["out of order", m.outOfOrder]);
   const b = summary.backpressure;
   return `<section id="figures"><h2>Key figures</h2>
 <div class="figures">

@@ -1,8 +1,8 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { Run } from "../index.js";
 import { chartSpecs } from "./charts.js";
 import { latencyPercentilesCsv, timeSeriesCsv } from "./csv.js";
 import { type RenderedChart, reportHtml } from "./html.js";
+import type { Run } from "./run.js";
 import { summaryJson } from "./write.js";
 
 /**

@@ -2,7 +2,7 @@ import type { CheckResult } from "../checks/checks.js";
 import type { PriorityLatency } from "../metrics/by-priority.js";
 import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { RunResult } from "../run/simulate.js";
-import { microsToMillis } from "../scenario/units.js";
+import { microsToMillis } from "../units/units.js";
 
 /**
  * The summary.json document. Field names are a public contract documented in
@@ -131,6 +131,14 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     checks,
     passed: checks.every((check) => check.passed),
   };
+}
+
+/**
+ * Whether the run counted out-of-order consumptions: only when the scenario states `expect.ordering`
+ * (then a check named "ordering: ..." is present). Otherwise `outOfOrder` is 0 without meaning "in order".
+ */
+export function orderingChecked(summary: Summary): boolean {
+  return summary.checks.some((check) => check.name.startsWith("ordering:"));
 }
 
 function latencySummary(stats: LatencySnapshot): LatencySummary {

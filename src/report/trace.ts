@@ -2,7 +2,7 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import type { MessageTable } from "../model/messages.js";
 import { NullObserver } from "../model/observer.js";
 import type { ComponentNames } from "../run/names.js";
-import { microsToMillis } from "../scenario/units.js";
+import { microsToMillis } from "../units/units.js";
 
 /**
  * Writes the run's events as newline-delimited JSON, one object per event,

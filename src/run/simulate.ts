@@ -1,13 +1,13 @@
-import { type Example, Witness } from "../checks/witness.js";
 import { FaultInjector, type FaultOccurrence } from "../faults/injector.js";
 import { type PriorityLatency, PriorityLatencyRecorder } from "../metrics/by-priority.js";
 import type { LatencySnapshot } from "../metrics/latency.js";
+import { mser5 } from "../metrics/mser.js";
 import type { Counts } from "../metrics/recorder.js";
 import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/timeseries.js";
+import { type Example, Witness } from "../metrics/witness.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { ParsedScenario } from "../scenario/schema.js";
-import { mser5 } from "../stats/mser.js";
 import { buildWorld, type World } from "./build.js";
 import { type ComponentNames, componentNames } from "./names.js";
 

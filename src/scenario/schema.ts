@@ -3,8 +3,8 @@ import type { fifoSchema } from "../brokers/fifo/profile.js";
 import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
+import { duration, durationDistribution, rate, sizeDistribution } from "../units/quantities.js";
 import { prioritySchema } from "./priority.js";
-import { duration, durationDistribution, rate, sizeDistribution } from "./quantities.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 
 /**

@@ -1,7 +1,7 @@
 import { stringify } from "csv-stringify/sync";
-import type { Run } from "../index.js";
 import { type ParallelOptions, runAll } from "../parallel/pool.js";
 import { streamFor } from "../random/streams.js";
+import type { Run } from "../report/run.js";
 import type { Summary } from "../report/summary.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { type Interval, meanInterval } from "./confidence.js";

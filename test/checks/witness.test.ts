@@ -1,6 +1,6 @@
 // Proves the witness finds duplicates, repeated side effects and out-of-order consumptions on hand-written event streams, in every ordering scope.
 import { describe, expect, it } from "vitest";
-import { Witness } from "../../src/checks/witness.js";
+import { Witness } from "../../src/metrics/witness.js";
 import { MessageTable } from "../../src/model/messages.js";
 
 /** Three producers' messages: id → (producer, key, partition). */

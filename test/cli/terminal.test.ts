@@ -26,7 +26,14 @@ describe("terminal summary", () => {
 describe("terminal summary with routing", () => {
   it("counts the (message, group) pairs the exchange addressed elsewhere", () => {
     const text = formatSummary(golden("rabbitmq-topic-routing"), "reports/x", 0.1);
-    expect(text).toContain("0 out of order, 9,122 not routed to a group");
+    expect(text).toContain("order not checked, 9,122 not routed to a group");
     expect(formatSummary(golden("work-queue"), "reports/x", 0.1)).not.toContain("not routed");
+  });
+});
+
+describe("terminal summary of ordering", () => {
+  it("counts out-of-order consumptions only when the scenario checks ordering, and says so otherwise", () => {
+    expect(formatSummary(golden("sqs-fifo-ordering"), "reports/x", 0.1)).toContain("0 out of order");
+    expect(formatSummary(golden("work-queue"), "reports/x", 0.1)).toContain("order not checked");
   });
 });

@@ -9,7 +9,7 @@ import {
   parseSize,
   rateExpected,
   sizeExpected,
-} from "../../src/scenario/units.js";
+} from "../../src/units/units.js";
 
 describe("parseDuration", () => {
   it.each([

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { duration } from "../../scenario/quantities.js";
+import { duration } from "../../units/quantities.js";
 
 /** Knobs of the plain FIFO profile: one queue per consumer group, an idealized broker. */
 export const fifoSettingsSchema = z

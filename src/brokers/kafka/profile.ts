@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { duration, durationDistribution } from "../../scenario/quantities.js";
+import { duration, durationDistribution } from "../../units/quantities.js";
 import { brokerSection, defineProfile } from "../profile.js";
 import { createKafkaBroker } from "./kafka.js";
 import { kafkaProducerClient } from "./producer-client.js";

@@ -1,4 +1,4 @@
-import { durationDistribution } from "../../scenario/quantities.js";
+import { durationDistribution } from "../../units/quantities.js";
 import { brokerSection, defineProfile } from "../profile.js";
 import { createRabbitBroker } from "./rabbitmq.js";
 import {

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { duration, size } from "../../scenario/quantities.js";
+import { duration, size } from "../../units/quantities.js";
 
 /**
  * Settings of the two RabbitMQ profiles, named as RabbitMQ names them: client

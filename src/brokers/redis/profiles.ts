@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { duration } from "../../scenario/quantities.js";
+import { duration } from "../../units/quantities.js";
 import { defineProfile } from "../profile.js";
 import { createRedisListBroker } from "./list.js";
 import { createPubSubBroker } from "./pubsub.js";

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { duration, durationQuantity } from "../../scenario/quantities.js";
-import { parseDuration } from "../../scenario/units.js";
+import { duration, durationQuantity } from "../../units/quantities.js";
+import { parseDuration } from "../../units/units.js";
 
 /**
  * Settings of the SQS profiles. PascalCase keys are AWS's own queue attributes

@@ -1,7 +1,7 @@
 // Proves MSER-5 finds the end of a start-up transient, and that warmup: auto uses it reproducibly.
 import { describe, expect, it } from "vitest";
 import { simulate } from "../../src/index.js";
-import { mser5 } from "../../src/stats/mser.js";
+import { mser5 } from "../../src/metrics/mser.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
 describe("MSER-5", () => {

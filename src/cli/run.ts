@@ -1,0 +1,123 @@
+import { relative } from "node:path";
+import { EventBudgetExceeded } from "../engine/simulation.js";
+import { runScenario } from "../pipeline/run-scenario.js";
+import { reportFiles } from "../report/report.js";
+import type { Run } from "../report/run.js";
+import type { Summary } from "../report/summary.js";
+import { TraceWriter } from "../report/trace.js";
+import { reportDirectory, writeReportFiles } from "../report/write.js";
+import { componentNames } from "../run/names.js";
+import { closestMatch } from "../scenario/issues.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
+import { ExitCode } from "./exit-codes.js";
+import { progressBar } from "./progress.js";
+import { runReplications } from "./replications.js";
+import { formatSummary } from "./terminal.js";
+import { type LoadedScenario, loadScenarios, UsageError } from "./usage.js";
+
+export interface RunOptions {
+  scenarios: string[];
+  seed: number | undefined;
+  out: string;
+  json: boolean;
+  trace: string | undefined;
+  replications: number | undefined;
+  precision: string | undefined;
+  metric: string;
+  maxReplications: number;
+  workers: number | undefined;
+}
+
+/** `queuesim run`: simulate each scenario, write its report, print its summary. */
+export async function commandRun(options: RunOptions): Promise<number> {
+  const loaded = loadScenarios(options.scenarios);
+  if (options.trace !== undefined && loaded.length > 1) {
+    throw new UsageError("--trace writes one file: give it a single scenario");
+  }
+  if (options.replications !== undefined) return replicate(loaded, options);
+  refuseSharedNames(loaded);
+  const summaries: Summary[] = [];
+  let failed = false;
+  for (const { file, scenario: parsed } of loaded) {
+    const scenario = options.seed === undefined ? parsed : { ...parsed, seed: options.seed };
+    const summary = await runOne(file, scenario, options);
+    summaries.push(summary);
+    failed ||= !summary.passed;
+  }
+  if (options.json) console.log(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
+  return failed ? ExitCode.expectationFailed : ExitCode.ok;
+}
+
+async function replicate(loaded: LoadedScenario[], options: RunOptions): Promise<number> {
+  for (const { scenario } of loaded) {
+    await runReplications(options.seed === undefined ? scenario : { ...scenario, seed: options.seed }, {
+      replications: options.replications ?? 1,
+      precision: precisionTarget(options),
+      workers: options.workers,
+      out: options.out,
+      json: options.json,
+    });
+  }
+  return ExitCode.ok;
+}
+
+/** Two scenarios with one name would write one report directory. */
+function refuseSharedNames(loaded: LoadedScenario[]): void {
+  const names = new Map<string, string>();
+  for (const { file, scenario } of loaded) {
+    const other = names.get(scenario.name);
+    if (other) {
+      throw new UsageError(
+        `${file} and ${other} are both named "${scenario.name}": their reports would overwrite each other`,
+      );
+    }
+    names.set(scenario.name, file);
+  }
+}
+
+/** Simulates one scenario, writes its report and prints its summary (unless --json). */
+async function runOne(file: string, scenario: ParsedScenario, options: RunOptions): Promise<Summary> {
+  const progress = progressBar(scenario.name);
+  const trace = options.trace === undefined ? undefined : new TraceWriter(options.trace, componentNames(scenario));
+  const startedAt = Date.now();
+  let run: Run;
+  try {
+    run = runScenario(scenario, {
+      onProgress: progress.update,
+      series: "auto",
+      ...(trace ? { observers: [trace] } : {}),
+    });
+    trace?.close();
+  } catch (error) {
+    trace?.abandon();
+    if (error instanceof EventBudgetExceeded) {
+      throw new UsageError(`${file}: ${error.message}; raise limits.maxEvents if the scenario really needs more`);
+    }
+    throw error;
+  } finally {
+    progress.done();
+  }
+  const wallSeconds = (Date.now() - startedAt) / 1000;
+  const directory = reportDirectory(options.out, run.summary.scenario);
+  writeReportFiles(directory, await reportFiles(run));
+  if (!options.json) {
+    console.log(formatSummary(run.summary, relative(process.cwd(), directory), wallSeconds));
+    if (!run.summary.passed) console.log(`  replay: queuesim run ${file} --seed ${scenario.seed}`);
+    console.log("");
+  }
+  return run.summary;
+}
+
+function precisionTarget(options: RunOptions): PrecisionTarget | undefined {
+  if (options.precision === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)%$/.exec(options.precision.trim());
+  if (!match) throw new UsageError(`--precision takes a percentage like 2%, got ${options.precision}`);
+  if (!METRIC_NAMES.includes(options.metric)) {
+    const suggestion = closestMatch(options.metric, METRIC_NAMES);
+    throw new UsageError(
+      `--metric ${options.metric} is not a replication metric${suggestion ? `; did you mean ${suggestion}?` : ""}\nmetrics: ${METRIC_NAMES.join(", ")}`,
+    );
+  }
+  return { metric: options.metric, relative: Number(match[1]) / 100, max: options.maxReplications };
+}

@@ -1,0 +1,11 @@
+import { ExitCode } from "./exit-codes.js";
+import { styler } from "./terminal.js";
+import { loadScenarios } from "./usage.js";
+
+/** `queuesim validate`: load and check each file, run nothing. */
+export function commandValidate(files: string[]): number {
+  const style = styler(process.stdout);
+  for (const { file, scenario } of loadScenarios(files))
+    console.log(`${style.green("valid")}  ${file} (${scenario.name})`);
+  return ExitCode.ok;
+}
