@@ -63,10 +63,13 @@ describe("Redis settings", () => {
     expect(brokerOf({ profile: "redis-reliable-list" }).settings).toMatchObject({
       visibilityTimeout: 30_000_000,
       reaperInterval: 1_000_000,
+      fetchRetryDelay: 1_000_000,
     });
     expect(brokerOf({ profile: "redis-pubsub" }).settings).toEqual({
       "client-output-buffer-limit": { hard: 32 * 1024 ** 2, soft: 8 * 1024 ** 2, softFor: 60_000_000 },
-      reconnectDelay: 100_000,
+      reconnectStep: 50_000,
+      reconnectMax: 2_000_000,
+      socketBuffers: 3_680_000,
     });
   });
 
