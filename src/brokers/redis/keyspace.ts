@@ -78,9 +78,13 @@ export abstract class KeyspaceBroker implements Broker {
     this.dropVanished(before, this.heldMarks());
   }
 
-  /** As INFO reports them: changes since the last RDB save, and used_memory as the profile counts it. */
+  /** As INFO reports them: changes since the last RDB save, BGSAVEs since start, used_memory as the profile counts it. */
   figures(): Record<string, number> {
-    return { rdb_changes_since_last_save: this.persistence.changesSinceLastSave, used_memory: this.memory.used };
+    return {
+      rdb_changes_since_last_save: this.persistence.changesSinceLastSave,
+      rdb_saves: this.persistence.savesSinceStart,
+      used_memory: this.memory.used,
+    };
   }
 
   restart(): void {

@@ -63,6 +63,12 @@ export class Persistence {
     return this.cron.dirty;
   }
 
+  /** BGSAVEs started since the last (re)start (INFO persistence: rdb_saves). */
+  get savesSinceStart(): number {
+    this.advance(this.clock.now);
+    return this.cron.saves;
+  }
+
   /**
    * A command changed the dataset `count` times (server.dirty += count), which
    * is what RDB save points count. Which commands count how much is the

@@ -142,14 +142,25 @@ export const pubsubSchema = redisSection(
   z
     .strictObject({
       "client-output-buffer-limit": outputBufferLimit,
-      reconnectStep: appDuration(
+      reconnectBase: appDuration(
         "50ms",
-        "client: a dropped subscriber's n-th reconnect attempt comes min(n x reconnectStep, reconnectMax) after the previous one (ioredis's default retryStrategy: 50 ms steps)",
-      ).refine(positive, { message: "reconnectStep must be longer than 0" }),
-      reconnectMax: appDuration("2s", "client: the longest wait between reconnect attempts (ioredis: 2 s)"),
-      socketBuffers: redisBytes().default(3_680_000).meta({
+        "client: a dropped subscriber's first reconnect attempt comes this long after the drop (ioredis: 50 ms)",
+      ).refine(positive, { message: "reconnectBase must be longer than 0" }),
+      reconnectGrowth: z.enum(["exponential", "linear"]).default("exponential").meta({
         description:
-          "bytes of messages the kernel's socket buffers take from Redis for a subscriber that does not read, before its output buffer (and the limit) counts them; 3.68 MB measured on Linux loopback",
+          "client: attempt n waits reconnectBase x 2^(n-1) (exponential, ioredis 6's default) or reconnectBase x n (linear, ioredis 5's default and README example), at most reconnectMax",
+      }),
+      reconnectMax: appDuration(
+        "5s",
+        "client: the longest wait between reconnect attempts, before jitter (ioredis 6: 5 s; 5: 2 s)",
+      ),
+      reconnectJitter: appDuration(
+        "200ms",
+        "client: a random extra wait below this, drawn for each attempt (ioredis 6: 0-199 ms; 5: none)",
+      ),
+      socketBuffers: redisBytes().default(3_800_000).meta({
+        description:
+          "bytes of messages the kernel's socket buffers take from Redis for a subscriber that does not read, before its output buffer (and the limit) counts them; 3.7-3.9 MB measured on Linux loopback",
       }),
     })
     .prefault({}),

@@ -1,5 +1,6 @@
 import { IntRing } from "../../model/int-ring.js";
 import { Fate } from "../../model/messages.js";
+import type { Rng } from "../../random/streams.js";
 import type { Broker, BrokerContext, BrokerFailure, ConnectionLoss } from "../broker.js";
 import { Clients } from "./clients.js";
 import { GroupColumn } from "./columns.js";
@@ -13,9 +14,14 @@ export interface OutputBufferLimit {
 
 export interface PubSubSettings {
   "client-output-buffer-limit": OutputBufferLimit;
-  /** The client's reconnect backoff: attempt n comes min(n x step, max) after the previous one. */
-  reconnectStep: number;
+  /**
+   * The client's reconnect backoff: attempt n comes min(base x 2^(n-1), max) (exponential) or
+   * min(base x n, max) (linear) after the previous one, plus a random jitter below `reconnectJitter`.
+   */
+  reconnectBase: number;
+  reconnectGrowth: "exponential" | "linear";
   reconnectMax: number;
+  reconnectJitter: number;
   /** Bytes of messages the kernel's socket buffers hold between Redis and a subscriber that does not read. */
   socketBuffers: number;
 }
@@ -44,7 +50,8 @@ export function createPubSubBroker(context: BrokerContext, settings: PubSubSetti
  * over the hard limit, or at or over the soft limit for longer than its
  * seconds, gets the client disconnected: the output buffer is discarded, what
  * the socket held the client still reads. The client reconnects and
- * resubscribes with ioredis's backoff, missing everything published meanwhile.
+ * resubscribes with its backoff (by default ioredis 6's), missing everything
+ * published meanwhile.
  * A subscriber whose connection went silent (frozen or cut off) stays
  * subscribed: Redis writes to it until the limits disconnect it.
  */
@@ -67,6 +74,7 @@ class PubSubBroker implements Broker {
   /** Per (group, message): copies still in buffers or in live subscribers' hands. */
   private readonly copies: GroupColumn<Uint16Array>;
   private readonly reconnect = (consumer: number): void => this.resubscribe(consumer);
+  private readonly jitter: Rng | null;
 
   constructor(
     private readonly context: BrokerContext,
@@ -86,6 +94,7 @@ class PubSubBroker implements Broker {
     this.members = Array.from({ length: context.groupCount }, () => []);
     for (const consumer of context.consumers) this.members[consumer.group]!.push(consumer.index);
     this.copies = new GroupColumn(context.groupCount, context.messages.capacity, (n) => new Uint16Array(n));
+    this.jitter = settings.reconnectJitter > 0 ? context.stream("reconnect-jitter") : null;
   }
 
   publish(message: number): void {
@@ -287,7 +296,11 @@ class PubSubBroker implements Broker {
 
   private scheduleAttempt(consumer: number): void {
     const attempt = ++this.attempts[consumer]!;
-    const delay = Math.min(attempt * this.settings.reconnectStep, this.settings.reconnectMax);
+    const { reconnectBase, reconnectGrowth, reconnectMax, reconnectJitter } = this.settings;
+    const growth = reconnectGrowth === "linear" ? attempt : 2 ** Math.min(attempt - 1, 40);
+    // ioredis draws its jitter in whole milliseconds.
+    const jitter = this.jitter ? Math.floor((this.jitter() * reconnectJitter) / 1000) * 1000 : 0;
+    const delay = Math.min(growth * reconnectBase, reconnectMax) + jitter;
     this.reconnectEvent[consumer] = this.context.sim.schedule(delay, this.reconnect, consumer);
   }
 

@@ -26,6 +26,8 @@ const SECOND = 1_000_000;
 export class SaveCron {
   /** server.dirty: changes since the last snapshot (INFO: rdb_changes_since_last_save). */
   dirty = 0;
+  /** BGSAVEs started since Redis started (INFO: rdb_saves). */
+  saves = 0;
   private startedAt = 0;
   /** server.lastsave, in unix seconds. */
   private lastSave = 0;
@@ -48,6 +50,7 @@ export class SaveCron {
     this.checkFrom = now;
     this.childDoneAt = Number.NaN;
     this.dirty = 0;
+    this.saves = 0;
   }
 
   /** Runs every tick up to and including `now`. */
@@ -64,6 +67,7 @@ export class SaveCron {
       const due = this.nextSave();
       if (due > now) return;
       this.forked(due);
+      this.saves++;
       this.dirtyAtFork = this.dirty;
       this.childDoneAt = due + CRON_PERIOD;
     }

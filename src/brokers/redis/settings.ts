@@ -101,7 +101,7 @@ export const memorySettings = {
   maxmemory: redisBytes()
     .default(0)
     .meta({ description: "limit on used_memory (baseline + queue data with Redis's own overheads); 0 = unlimited" }),
-  baselineMemory: redisBytes().default(1_018_000).meta({
+  baselineMemory: redisBytes().default(1_000_000).meta({
     description:
       "used_memory with no queue data: Redis's startup memory and its clients' buffers (INFO memory of an empty server)",
   }),

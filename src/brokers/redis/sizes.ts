@@ -6,8 +6,11 @@
  * read from INFO memory of a real 7.0.15 server (see docs/brokers/redis.md).
  */
 
-/** quicklistNode: 32 bytes, one per listpack node of a list. */
-const QUICKLIST_NODE_BYTES = 32;
+/**
+ * What a list's listpack node costs beyond its listpack: the 32-byte quicklistNode and 16 bytes
+ * more. Measured: a list's ninth 1,000-byte element (a new node) costs 1,072 B, 1,024 of them listpack.
+ */
+const LIST_NODE_BYTES = 48;
 /** list-max-listpack-size -2 (the default): a list's listpack nodes hold at most 8 KB. */
 const LIST_NODE_LIMIT = 8192;
 /** quicklist.c SIZE_ESTIMATE_OVERHEAD: what an insert adds beyond the value, as estimated. */
@@ -17,17 +20,20 @@ const LISTPACK_FIXED_BYTES = 7;
 /**
  * A key that exists: its dict entry, key sds, value object and the type's
  * header (quicklist or stream struct). Measured: a one-element list of a
- * 1,000-byte value costs 1,208 B, 180 B more than an element in a full node.
+ * 1,000-byte value costs 1,208 B: 1,024 of listpack, 48 of node, 136 of key.
  */
-export const KEY_BYTES = 180;
+export const KEY_BYTES = 136;
 /**
  * One pending entry: its streamNACK (24 B, class 32) and its keys in the
  * group's and the consumer's PEL radix trees. Measured: 2,000 entries pending
  * after one XREADGROUP add 203,272 B, 101.6 B each.
  */
 export const PEL_ENTRY_BYTES = 102;
-/** A stream macro node's place in the stream's radix tree (16-byte ID key). Measured: ~35 B per node. */
-export const STREAM_NODE_BYTES = 35;
+/**
+ * A stream macro node's place in the stream's radix tree (16-byte ID key). Measured: 8,000
+ * one-field 1,000-byte entries, four to a 4,096-byte listpack, add 1,031.6 B each: ~30 B per node.
+ */
+export const STREAM_NODE_BYTES = 30;
 /**
  * The fixed part of a stream macro node's listpack: its header and end (7),
  * and the master entry for one field named "m": count, deleted, field count,
@@ -76,7 +82,7 @@ const listElementCache = new Map<number, number>();
  * One list element of `size` bytes in a long list, its share of a full
  * quicklist node: quicklist.c lets a node take another entry while its
  * listpack plus the value plus 8 stays within 8 KB, so 1,000-byte values go 8
- * to a node (8,039 B, class 8,192, plus the 32-byte node): 1,028 B each, as
+ * to a node (8,039 B, class 8,192, plus 48 B of node): 1,030 B each, as
  * measured. A list's partly filled head node is counted at the same rate.
  */
 export function listElementBytes(size: number): number {
@@ -85,7 +91,7 @@ export function listElementBytes(size: number): number {
   const entry = listpackStringBytes(size);
   const room = LIST_NODE_LIMIT - LISTPACK_FIXED_BYTES - LIST_INSERT_ESTIMATE - size;
   const perNode = room < 0 ? 1 : Math.floor(room / entry) + 1;
-  const node = sizeClass(LISTPACK_FIXED_BYTES + perNode * entry) + QUICKLIST_NODE_BYTES;
+  const node = sizeClass(LISTPACK_FIXED_BYTES + perNode * entry) + LIST_NODE_BYTES;
   const bytes = Math.round(node / perNode);
   listElementCache.set(size, bytes);
   return bytes;

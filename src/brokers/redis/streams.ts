@@ -46,6 +46,8 @@ class StreamsBroker extends KeyspaceBroker {
   private readonly claims: ClaimLoop;
   /** Consumers that will read their own history from ID 0 once Redis is reachable. */
   private readonly historyDue: Uint8Array;
+  /** The highest PEL delivery counter any entry reached (as XPENDING would have shown it). */
+  private highestDeliveryCount = 0;
   /** Consumers the group knows by name (created by their first served read or claim). */
   private readonly named: Uint8Array;
   private readonly readAgain = (group: number): void => this.dispatch(group);
@@ -297,7 +299,13 @@ class StreamsBroker extends KeyspaceBroker {
       return;
     }
     this.pel.assign(group, message, consumer, counter + 1);
+    this.highestDeliveryCount = Math.max(this.highestDeliveryCount, counter + 1);
     this.hand(group, message, consumer);
+  }
+
+  /** The keyspace figures, and the highest delivery counter an entry reached. */
+  override figures(): Record<string, number> {
+    return { ...super.figures(), highest_delivery_count: Math.max(1, this.highestDeliveryCount) };
   }
 
   private hand(group: number, message: number, consumer: number): void {

@@ -15,8 +15,8 @@ function fillUp(profile: string, settings: Record<string, unknown>) {
 
 describe("maxmemory", () => {
   it.each(["noeviction", "volatile-lru"])("refuses writes once over maxmemory with %s", (policy) => {
-    // With no baseline, the list key costs 180 B and each 1,000-byte element 1,028 B. Redis checks
-    // before the write: at 180 + 4 x 1,028 = 4,292 B (<= 5 KiB) it still takes m4, then refuses.
+    // With no baseline, the list key costs 136 B and each 1,000-byte element 1,030 B. Redis checks
+    // before the write: at 136 + 4 x 1,030 = 4,256 B (<= 5 KiB) it still takes m4, then refuses.
     const { result, log } = fillUp("redis-list", { maxmemory: "5kb", baselineMemory: 0, "maxmemory-policy": policy });
     expect(messagesIn(log.lines, "rejected")).toEqual([5, 6, 7, 8]);
     expect(result.counts).toMatchObject({ accepted: 5, rejected: 4, lost: 0, dropped: 0 });
@@ -36,7 +36,7 @@ describe("maxmemory", () => {
   it("deletes the least recently used list whole with allkeys-lru, then the next one if that is not enough", () => {
     const { result, log } = run({
       duration: "1s",
-      // Two lists of three 1,000-byte elements (2 x (180 + 3 x 1,028)) are over 3,600 B.
+      // Two lists of three 1,000-byte elements (2 x (136 + 3 x 1,030)) are over 3,600 B.
       broker: redis("redis-list", { maxmemory: 3600, baselineMemory: 0, "maxmemory-policy": "allkeys-lru" }),
       producers: [every100ms()],
       // "idle" is pushed to first and never popped, so its list is the least recently used;
@@ -71,10 +71,10 @@ describe("maxmemory", () => {
       producers: [every100ms()],
       consumers: [{ group: "g", processing: "1ms" }],
     });
-    // Four 1,000-byte entries fill a 4 KB macro node (4,066 B of listpack: class 4,096, plus 35 B of
-    // radix tree and the 180-byte key): 4,311 B. The fifth opens a node (1,030 B: class 1,280): 5,626 B.
+    // Four 1,000-byte entries fill a 4 KB macro node (4,066 B of listpack: class 4,096, plus 30 B of
+    // radix tree and the 136-byte key): 4,262 B. The fifth opens a node (1,030 B: class 1,280): 5,572 B.
     expect(result.counts).toMatchObject({ accepted: 5, rejected: 4, consumed: 5, lost: 0 });
-    expect(result.brokerFigures?.used_memory).toBe(180 + 4096 + 35 + 1280 + 35);
+    expect(result.brokerFigures?.used_memory).toBe(136 + 4096 + 30 + 1280 + 30);
   });
 
   it("frees a trimmed stream's memory only by whole macro nodes", () => {
@@ -129,7 +129,7 @@ describe("BLMOVE under noeviction", () => {
 
   it("refuses the consumers' BLMOVE (denyoom) over maxmemory: nothing drains, ever", () => {
     const { result } = backlogOverLimit("redis-reliable-list");
-    // m0..m4 fill the list to 5,320 B; every BLMOVE from 2 s on, once a second, fails with OOM.
+    // m0..m4 fill the list to 5,286 B; every BLMOVE from 2 s on, once a second, fails with OOM.
     expect(result.counts).toMatchObject({ accepted: 5, rejected: 4, consumed: 0, pending: 5 });
     expect(result.drained).toBe(false);
   });
@@ -149,7 +149,7 @@ describe("BLMOVE under noeviction", () => {
       consumers: [{ group: "g", processing: "2s" }],
     });
     expect(log.lines.filter((line) => line.includes(" delivered "))[0]).toBe("t=100000 delivered m0 g0 c0 waited 0");
-    // Its LREM at 2.1 s frees m0's 1,208 B (element and processing-list key): 5,320 - 1,208 <= 5 KiB,
+    // Its LREM at 2.1 s frees m0's 1,166 B (element and processing-list key): 5,422 - 1,166 <= 5 KiB,
     // so its next BLMOVE goes through; the backlog drains one by one.
     expect(result.counts.consumed).toBe(result.counts.accepted);
   });

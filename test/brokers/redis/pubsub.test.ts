@@ -5,6 +5,8 @@ import { messagesIn, redis, run } from "./run.js";
 
 const tenPerSecond = { name: "p", arrival: { process: "constant", rate: "10/s" } };
 const hundredPerSecond = { name: "p", arrival: { process: "constant", rate: "100/s" } };
+/** ioredis 5's default retryStrategy: attempt n after min(n x 50, 2000) ms, no jitter. */
+const ioredis5 = { reconnectGrowth: "linear", reconnectMax: "2s", reconnectJitter: "0ms" };
 
 describe("redis-pubsub", () => {
   it("makes a subscriber that is down for 2 s miss exactly the messages published meanwhile", () => {
@@ -39,7 +41,8 @@ describe("redis-pubsub", () => {
       duration: "300ms",
       broker: redis("redis-pubsub", {
         "client-output-buffer-limit": "10kb 0 0",
-        reconnectStep: "100ms",
+        reconnectBase: "100ms",
+        reconnectJitter: "0ms",
         socketBuffers: 0,
       }),
       producers: [hundredPerSecond],
@@ -70,7 +73,7 @@ describe("redis-pubsub", () => {
   it("keeps nothing through a broker crash: buffered messages are lost and publishes are refused", () => {
     const { result, log } = run({
       duration: "1s",
-      broker: redis("redis-pubsub", { socketBuffers: 0 }),
+      broker: redis("redis-pubsub", { socketBuffers: 0, ...ioredis5 }),
       producers: [hundredPerSecond],
       consumers: [{ group: "g", processing: "50ms" }],
       faults: [{ at: "500ms", crash: "broker", restartAfter: "100ms" }],
@@ -86,7 +89,11 @@ describe("redis-pubsub", () => {
   it("lets a disconnected subscriber still read what the kernel's socket buffers held", () => {
     const { result, log } = run({
       duration: "300ms",
-      broker: redis("redis-pubsub", { "client-output-buffer-limit": "10kb 0 0", socketBuffers: 5170 }),
+      broker: redis("redis-pubsub", {
+        "client-output-buffer-limit": "10kb 0 0",
+        socketBuffers: 5170,
+        reconnectJitter: "0ms",
+      }),
       producers: [hundredPerSecond],
       consumers: [{ group: "g", processing: "1s" }],
     });
@@ -119,10 +126,10 @@ describe("redis-pubsub", () => {
     expect(frozen("process").matching("no-subscriber")[0]).toMatch(/^t=110000 dropped m10 /);
   });
 
-  it("reconnects after a broker restart at ioredis's next backoff attempt, not at once", () => {
+  it("reconnects after a broker restart at the client's next backoff attempt, not at once (linear, ioredis 5)", () => {
     const { log } = run({
       duration: "2s",
-      broker: redis("redis-pubsub"),
+      broker: redis("redis-pubsub", ioredis5),
       producers: [hundredPerSecond],
       consumers: [{ group: "g", processing: "1ms" }],
       faults: [{ at: "505ms", crash: "broker", restartAfter: "1s" }],
@@ -130,5 +137,36 @@ describe("redis-pubsub", () => {
     // Attempts 50, 100, 150, 200, 250, 300 ms apart: 555, 655, 805, 1005, 1255 (all refused), 1555 ms.
     // Back at 1,505 ms, so 1.51 .. 1.55 s find no subscriber.
     expect(messagesIn(log.matching("no-subscriber"), "dropped")).toEqual([150, 151, 152, 153, 154]);
+  });
+
+  it("backs off exponentially by default, as ioredis 6 does", () => {
+    const { log } = run({
+      duration: "2.5s",
+      broker: redis("redis-pubsub", { reconnectJitter: "0ms" }),
+      producers: [hundredPerSecond],
+      consumers: [{ group: "g", processing: "1ms" }],
+      faults: [{ at: "505ms", crash: "broker", restartAfter: "1s" }],
+    });
+    // Attempts 50, 100, 200, 400, 800 ms apart: 555, 655, 855, 1255 (refused), 2055 ms. Back at 1,505 ms.
+    const missed = messagesIn(log.matching("no-subscriber"), "dropped");
+    expect([missed[0], missed.at(-1), missed.length]).toEqual([150, 204, 55]);
+  });
+
+  it("adds up to reconnectJitter to each attempt, from a seeded stream", () => {
+    const gap = (seed: number) =>
+      run({
+        seed,
+        duration: "2.5s",
+        broker: redis("redis-pubsub"),
+        producers: [hundredPerSecond],
+        consumers: [{ group: "g", processing: "1ms" }],
+        faults: [{ at: "505ms", crash: "broker", restartAfter: "1s" }],
+      }).log.matching("no-subscriber").length;
+    // Each attempt is 0-199 ms late, so the fourth (1,255 ms without jitter) may already find Redis back
+    // and the fifth comes by 3,050 ms at the latest: 0 to 155 messages missed, the same for the same seed.
+    const gaps = [1, 2, 3, 4, 5].map(gap);
+    for (const missed of gaps) expect(missed).toBeLessThanOrEqual(155);
+    expect(new Set(gaps).size).toBeGreaterThan(1);
+    expect(gap(3)).toBe(gaps[2]);
   });
 });

@@ -45,7 +45,7 @@ describe("Redis settings", () => {
       appendonly: false,
       appendfsync: "everysec",
       maxmemory: 0,
-      baselineMemory: 1_018_000,
+      baselineMemory: 1_000_000,
       "maxmemory-policy": "noeviction",
     });
     expect(brokerOf({ profile: "redis-streams" }).settings).toMatchObject({
@@ -67,9 +67,11 @@ describe("Redis settings", () => {
     });
     expect(brokerOf({ profile: "redis-pubsub" }).settings).toEqual({
       "client-output-buffer-limit": { hard: 32 * 1024 ** 2, soft: 8 * 1024 ** 2, softFor: 60_000_000 },
-      reconnectStep: 50_000,
-      reconnectMax: 2_000_000,
-      socketBuffers: 3_680_000,
+      reconnectBase: 50_000,
+      reconnectGrowth: "exponential",
+      reconnectMax: 5_000_000,
+      reconnectJitter: 200_000,
+      socketBuffers: 3_800_000,
     });
   });
 

@@ -20,17 +20,17 @@ describe("Redis memory sizes", () => {
     expect([0, 127, 128, -1, 5000, 100000].map(listpackIntegerBytes)).toEqual([2, 2, 3, 3, 4, 5]);
   });
 
-  it("charges a list element its share of a full 8 KB quicklist node (measured: 1,028 B and 104.1 B)", () => {
-    // 1,000 B: 8 to a node, 8,039 B of listpack (class 8,192) plus the 32-byte node.
-    expect(listElementBytes(1000)).toBe(1028);
-    // 100 B: 79 to a node, 8,144 B (class 8,192) plus 32: 104.1 B each.
+  it("charges a list element its share of a full 8 KB quicklist node (measured: 1,030 B and 104.1 B)", () => {
+    // 1,000 B: 8 to a node, 8,039 B of listpack (class 8,192) plus 48 B of node.
+    expect(listElementBytes(1000)).toBe(1030);
+    // 100 B: 79 to a node, 8,144 B (class 8,192) plus 48: 104.3 B each.
     expect(listElementBytes(100)).toBe(104);
     // Too big to share a node: one listpack each.
-    expect(listElementBytes(9000)).toBe(sizeClass(7 + 9008) + 32);
+    expect(listElementBytes(9000)).toBe(sizeClass(7 + 9008) + 48);
   });
 
-  it("sizes a one-field stream entry (measured: 1,000-byte entries cost 1,032.7 B, four to a 4 KB node)", () => {
+  it("sizes a one-field stream entry (measured: 1,000-byte entries cost 1,031.6 B, four to a 4 KB node)", () => {
     expect(streamEntryBytes(1000, 0)).toBe(1012);
-    expect((sizeClass(18 + 4 * 1012) + 35) / 4).toBeCloseTo(1032.75, 2);
+    expect((sizeClass(18 + 4 * 1012) + 30) / 4).toBeCloseTo(1031.5, 2);
   });
 });
