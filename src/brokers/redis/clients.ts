@@ -53,6 +53,13 @@ export class Clients {
     this.refusal = refusal;
   }
 
+  /** Redis refused the consumer's read (OOM, while serving it): it sends it again after the refusal delay. */
+  refuse(consumer: number): void {
+    if (this.refusal === null || this.retrying[consumer] === 1) return;
+    this.retrying[consumer] = 1;
+    this.context.sim.schedule(this.refusal.delay, this.retry, consumer);
+  }
+
   groupOf(consumer: number): number {
     return this.context.consumers[consumer]!.group;
   }
@@ -173,8 +180,7 @@ export class Clients {
   private wait(consumer: number): void {
     if (this.queued[consumer] === 1 || this.retrying[consumer] === 1 || !this.canTake(consumer)) return;
     if (this.refusal?.refuses(consumer)) {
-      this.retrying[consumer] = 1;
-      this.context.sim.schedule(this.refusal.delay, this.retry, consumer);
+      this.refuse(consumer);
       return;
     }
     this.queued[consumer] = 1;

@@ -3,7 +3,7 @@ import type { Broker, BrokerContext, BrokerFailure } from "../broker.js";
 import { Clients } from "./clients.js";
 import { Memory } from "./memory.js";
 import { Persistence } from "./persistence.js";
-import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
 
 /**
  * What the Redis profiles that keep messages in keys (lists, streams) share:
@@ -16,12 +16,15 @@ export abstract class KeyspaceBroker implements Broker {
   protected readonly clients: Clients;
   protected readonly persistence: Persistence;
   protected readonly memory: Memory;
+  /** Redis 7.2 and later run a served blocked command again (see versionSetting); 7.0 does not. */
+  protected readonly rerunsBlocked: boolean;
 
   constructor(
     protected readonly context: BrokerContext,
-    settings: PersistenceSettings & MemorySettings,
+    settings: PersistenceSettings & MemorySettings & VersionSettings,
     keys: number,
   ) {
+    this.rerunsBlocked = settings.version !== "7.0";
     this.clients = new Clients(context);
     this.persistence = new Persistence(settings, context.sim);
     const random = Memory.needsRandom(settings) ? context.stream("eviction") : null;
@@ -106,6 +109,14 @@ export abstract class KeyspaceBroker implements Broker {
   protected abstract rebuild(): void;
   /** Dispatches whatever waits, after a restart. */
   protected abstract resume(): void;
+
+  /**
+   * The change a blocking read counts when it is served: 1 when it found data
+   * at once, and when a push woke it only on Redis 7.2 and later.
+   */
+  protected readServed(blocked: boolean): void {
+    if (!blocked || this.rerunsBlocked) this.persistence.changed();
+  }
 
   /** Drops a (message, group) the broker no longer holds, unless a group consumer has it or already consumed it. */
   protected discard(message: number, group: number, reason: string, liveHolder: boolean): void {

@@ -1,7 +1,7 @@
 import type { BrokerContext } from "../broker.js";
 import { GroupLists } from "./group-lists.js";
 import { KeyspaceBroker } from "./keyspace.js";
-import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
 
 /**
  * What both list profiles share: one list per consumer group, and a consumer
@@ -11,7 +11,7 @@ import type { MemorySettings, PersistenceSettings } from "./settings.js";
 export abstract class ListBroker extends KeyspaceBroker {
   protected readonly lists: GroupLists;
 
-  constructor(context: BrokerContext, settings: PersistenceSettings & MemorySettings, keys: number) {
+  constructor(context: BrokerContext, settings: PersistenceSettings & MemorySettings & VersionSettings, keys: number) {
     super(context, settings, keys);
     this.lists = new GroupLists(context, this.persistence, this.memory);
   }

@@ -1,8 +1,8 @@
 import type { Broker, BrokerContext } from "../broker.js";
 import { ListBroker } from "./list-base.js";
-import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
 
-export type RedisListSettings = PersistenceSettings & MemorySettings;
+export type RedisListSettings = PersistenceSettings & MemorySettings & VersionSettings;
 
 export function createRedisListBroker(context: BrokerContext, settings: RedisListSettings): Broker {
   return new RedisListBroker(context, settings);
@@ -79,7 +79,7 @@ class RedisListBroker extends ListBroker {
     while (this.lists.length(group) > 0) {
       const consumer = this.clients.next(group);
       if (consumer < 0) return;
-      if (!blocked) this.persistence.changed();
+      this.readServed(blocked);
       const message = this.lists.pop(group);
       this.clients.took(consumer);
       this.context.deliver(message, consumer);

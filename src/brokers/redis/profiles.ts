@@ -11,6 +11,7 @@ import {
   persistenceSettings,
   redisBytes,
   redisSection,
+  versionSetting,
 } from "./settings.js";
 import { createStreamsBroker } from "./streams.js";
 
@@ -22,7 +23,7 @@ const listSummary = "Redis lists: LPUSH to a list per group, BRPOP; a pop is fin
 export const redisListSchema = redisSection(
   "redis-list",
   listSummary,
-  z.strictObject({ ...persistenceSettings, ...memorySettings }).prefault({}),
+  z.strictObject({ ...versionSetting, ...persistenceSettings, ...memorySettings }).prefault({}),
 );
 export const redisListProfile = defineProfile({
   name: "redis-list",
@@ -38,6 +39,7 @@ export const reliableListSchema = redisSection(
   reliableSummary,
   z
     .strictObject({
+      ...versionSetting,
       ...persistenceSettings,
       ...memorySettings,
       visibilityTimeout: appDuration(
@@ -69,6 +71,7 @@ export const streamsSchema = redisSection(
   streamsSummary,
   z
     .strictObject({
+      ...versionSetting,
       ...persistenceSettings,
       ...memorySettings,
       MAXLEN: z.number().int().min(0).nullable().default(null).meta({

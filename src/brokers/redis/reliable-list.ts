@@ -2,11 +2,12 @@ import { IntRing } from "../../model/int-ring.js";
 import type { Broker, BrokerContext } from "../broker.js";
 import { GroupColumn } from "./columns.js";
 import { ListBroker } from "./list-base.js";
-import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
 import { listElementBytes } from "./sizes.js";
 
 export type ReliableListSettings = PersistenceSettings &
-  MemorySettings & {
+  MemorySettings &
+  VersionSettings & {
     visibilityTimeout: number;
     reaperInterval: number;
     fetchRetryDelay: number;
@@ -68,12 +69,13 @@ class ReliableListBroker extends ListBroker {
     const message = deliveries.message(delivery);
     const consumer = deliveries.consumer(delivery);
     const group = this.clients.groupOf(consumer);
-    this.clients.settle(delivery);
     if (this.up && this.owner.of[group]![message] === consumer) {
       this.persistence.changed();
       this.setOwner(group, message, -1);
       this.memory.touch(this.processingKey(consumer));
     }
+    // The next BLMOVE comes after the LREM, and finds the memory it freed.
+    this.clients.settle(delivery);
     this.dispatch(group);
   }
 
@@ -161,13 +163,21 @@ class ReliableListBroker extends ListBroker {
     for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
   }
 
-  /** BLMOVE: the longest-blocked consumer moves the oldest item into its processing list. */
+  /**
+   * BLMOVE: the longest-blocked consumer moves the oldest item into its
+   * processing list. Redis 7.2 and later run a woken BLMOVE again, memory
+   * check included: over the limit it fails with OOM and the worker retries.
+   */
   protected dispatch(group: number, blocked = false): void {
     if (!this.up) return;
     while (this.lists.length(group) > 0) {
       const consumer = this.clients.next(group);
       if (consumer < 0) return;
-      if (!blocked) this.persistence.changed();
+      if (blocked && this.rerunsBlocked && !this.memory.admitWrite()) {
+        this.clients.refuse(consumer);
+        continue;
+      }
+      this.readServed(blocked);
       const message = this.lists.pop(group);
       this.setOwner(group, message, consumer);
       this.clients.took(consumer);

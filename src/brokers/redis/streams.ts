@@ -4,11 +4,12 @@ import { ClaimLoop, type ClaimSettings } from "./claims.js";
 import { GroupColumn } from "./columns.js";
 import { KeyspaceBroker } from "./keyspace.js";
 import { PendingEntries } from "./pending.js";
-import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
 import { STREAM_KEY, StreamLog, type TrimSettings } from "./stream-log.js";
 
 export type StreamsSettings = PersistenceSettings &
   MemorySettings &
+  VersionSettings &
   TrimSettings &
   ClaimSettings & {
     COUNT: number | null;
@@ -210,7 +211,7 @@ class StreamsBroker extends KeyspaceBroker {
     while (this.unread(group) < this.log.next) {
       const consumer = this.clients.next(group);
       if (consumer < 0) break;
-      if (!blocked) this.persistence.changed();
+      this.readServed(blocked);
       this.read(group, consumer);
     }
     this.reportDepth(group);

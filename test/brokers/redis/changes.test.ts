@@ -80,3 +80,20 @@ describe("changes counted (rdb_changes_since_last_save)", () => {
     expect(count).toBe(3 + 3 + 3);
   });
 });
+
+describe("changes counted on Redis 7.2 and later", () => {
+  it("counts a blocked read served by a push, since 7.2 runs the command again", () => {
+    const streams = changes({
+      broker: redis("redis-streams", { save: "", version: "7.2" }),
+      producers: [every100ms({ limit: 3 })],
+      consumers: [{ group: "g", processing: "1ms" }],
+    });
+    expect(streams).toBe(3 + 1 + 3 + 3);
+    const lists = changes({
+      broker: redis("redis-list", { save: "", version: "7.2" }),
+      producers: [every100ms({ limit: 3 })],
+      consumers: [{ group: "a", processing: "1ms" }],
+    });
+    expect(lists).toBe(3 + 3);
+  });
+});

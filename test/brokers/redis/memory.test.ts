@@ -154,3 +154,37 @@ describe("BLMOVE under noeviction", () => {
     expect(result.counts.consumed).toBe(result.counts.accepted);
   });
 });
+
+describe("BLMOVE woken over maxmemory, by version", () => {
+  /** Group a's list only grows (its consumer is down); group b's consumer is blocked on an empty list. */
+  function woken(version: string) {
+    return run({
+      duration: "1s",
+      drainTimeout: "5s",
+      broker: redis("redis-reliable-list", { version, maxmemory: "5kb", baselineMemory: 0 }),
+      producers: [every100ms({ limit: 9 })],
+      consumers: [
+        { group: "a", processing: "1ms" },
+        { group: "b", processing: "1ms" },
+      ],
+      faults: [{ at: 0, crash: "consumer", target: "a" }],
+    });
+  }
+
+  // Each publish adds 1,030 B to a's list (136 B more for the key) and, until b LREMs it, 1,166 B for b.
+  it("7.0 serves the blocked BLMOVE that a push wakes, over the limit or not", () => {
+    const { result, log } = woken("7.0");
+    // m3's push takes memory to 5,422 B, over 5 KiB; b still gets m3 and LREMs it (4,256 B), so m4 is
+    // accepted too (6,452 B, then 5,286 B), and m5 on are refused.
+    expect(result.counts).toMatchObject({ accepted: 5, rejected: 4 });
+    expect(log.lines.filter((line) => line.includes(" consumed ") && line.includes(" g1 "))).toHaveLength(5);
+  });
+
+  it("7.2 runs the woken BLMOVE again and refuses it with OOM: b is stuck from m3 on", () => {
+    const { result, log } = woken("7.2");
+    // m3's push takes memory to 5,422 B; b's BLMOVE, woken by it, fails, and so does every retry, and
+    // with m3 still in b's list, every publish from m4 on is refused.
+    expect(result.counts).toMatchObject({ accepted: 4, rejected: 5 });
+    expect(log.lines.filter((line) => line.includes(" consumed ") && line.includes(" g1 "))).toHaveLength(3);
+  });
+});

@@ -37,6 +37,7 @@ describe("Redis settings", () => {
     const list = brokerOf({ profile: "redis-list" });
     expect(list.serviceTime).toEqual({ dist: "constant", value: 13 });
     expect(list.settings).toEqual({
+      version: "7.0",
       save: [
         { after: 3_600_000_000, changes: 1 },
         { after: 300_000_000, changes: 100 },
