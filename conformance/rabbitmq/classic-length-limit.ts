@@ -21,7 +21,7 @@ function burstScenario(name: string, settings: Record<string, unknown>): Record<
     name,
     seed: 1,
     duration: "1s",
-    broker: { profile: "rabbitmq", settings: { "x-max-length": MAX_LENGTH, ...settings } },
+    broker: { profile: "rabbitmq", settings: { version: "3.10", "x-max-length": MAX_LENGTH, ...settings } },
     producers: [{ name: "burst", arrival: { process: "constant", rate: "1000/s" }, limit: BURST }],
     consumers: [{ group: "late", processing: "1ms" }],
     faults: [{ at: 0, crash: "consumer", target: "late/1" }],

@@ -2,7 +2,15 @@
 import { join } from "node:path";
 import type { BrokerSuite } from "../lib/experiment.js";
 import { type RabbitConfig, type RabbitServer, startRabbitMq } from "../lib/servers/rabbitmq.js";
+import { brokerRestartDurable, brokerRestartTransient } from "./broker-restart.js";
 import { classicDropHead, classicRejectPublish } from "./classic-length-limit.js";
+import { consumerTimeout } from "./consumer-timeout.js";
+import { cleanStopRequeue, consumerSigkillRequeue, consumerSigstopHeartbeat } from "./crash-detection.js";
+import { nackDeadLetter, quorumDeliveryLimit, quorumNoDeliveryLimit } from "./failed-processing.js";
+import { classicRejectPublishDlx, quorumRejectPublishOvershoot } from "./overflow.js";
+import { prefetchWindow1, prefetchWindow10, prefetchWindow100 } from "./prefetch-window.js";
+import { priorityUnderPrefetch } from "./priority.js";
+import { autoackStoppedReader1kb, autoackStoppedReader10kb } from "./push-bound.js";
 
 export interface RabbitFixture {
   /** The shared node, default configuration. An experiment that kills it must restart it. */
@@ -23,5 +31,25 @@ export const rabbitmqSuite: BrokerSuite<RabbitFixture> = {
   },
   tearDown: (fixture) => fixture.server.stop(),
   version: (fixture) => fixture.server.version,
-  experiments: [classicDropHead, classicRejectPublish],
+  experiments: [
+    classicDropHead,
+    classicRejectPublish,
+    classicRejectPublishDlx,
+    quorumRejectPublishOvershoot,
+    consumerSigkillRequeue,
+    consumerSigstopHeartbeat,
+    cleanStopRequeue,
+    autoackStoppedReader1kb,
+    autoackStoppedReader10kb,
+    prefetchWindow1,
+    prefetchWindow10,
+    prefetchWindow100,
+    quorumNoDeliveryLimit,
+    quorumDeliveryLimit,
+    nackDeadLetter,
+    priorityUnderPrefetch,
+    consumerTimeout,
+    brokerRestartDurable,
+    brokerRestartTransient,
+  ],
 };

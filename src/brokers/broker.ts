@@ -17,8 +17,8 @@ import type { ConnectionLoss } from "../model/consumer.js";
  *   hold a loop index or a count across a send that a re-entrant call can change
  *   (re-read it after the send, or collect first and send after);
  * - when a re-entrant call would start the same work again (a dispatch loop
- *   re-entered by an ack), mark the work as running and let the outer call pick
- *   up what the inner one asked for.
+ *   re-entered by an ack), guard the work with a ReentryGuard (src/model/reentry.ts):
+ *   the inner call defers to the running one, which does it once when it leaves.
  * The contract suite (test/brokers/contract.test.ts) runs every profile at zero
  * and at lognormal latency. Why direct calls and not events: docs/mechanisms.md,
  * "Zero-delay hops are calls".

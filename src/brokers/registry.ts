@@ -25,3 +25,8 @@ export function consumerHeartbeat(spec: BrokerSpec): number | null {
 export function producerClientFactory(spec: BrokerSpec): ProducerClientFactory | null {
   return profileNamed(spec.profile).producerClient?.(spec) ?? null;
 }
+
+/** Whether the profile applies `serviceTime` itself (see ProfileDefinition.servesPublishes). */
+export function servesPublishes(spec: BrokerSpec): boolean {
+  return profileNamed(spec.profile).servesPublishes === true;
+}

@@ -65,6 +65,7 @@ export class Bookkeeper implements BrokerContext {
   private readonly toProducer: Link[] = [];
   private readonly producers: ConfirmListener[] = [];
   private readonly toConsumer: Link[] = [];
+  private readonly fromConsumer: Link[] = [];
   private readonly receivers: EventHandler[] = [];
 
   constructor(options: BookkeeperOptions) {
@@ -90,10 +91,15 @@ export class Bookkeeper implements BrokerContext {
     this.producers[index] = producer;
   }
 
-  /** Consumer instance `index` (in order) receives its deliveries over `link`. */
-  connectConsumer(index: number, link: Link, receive: EventHandler): void {
+  /** Consumer instance `index` (in order) receives its deliveries over `link` and talks back over `back`. */
+  connectConsumer(index: number, link: Link, receive: EventHandler, back: Link): void {
     this.toConsumer[index] = link;
     this.receivers[index] = receive;
+    this.fromConsumer[index] = back;
+  }
+
+  overConsumerLink(consumer: number, handler: (arg: number) => void, arg: number): void {
+    this.fromConsumer[consumer]!.send(handler, arg);
   }
 
   notRouted(message: number, group: number): void {

@@ -48,6 +48,11 @@ export interface BrokerContext {
    * only): the group neither expects it nor lags behind on it. Call it before `accept`.
    */
   notRouted(message: number, group: number): void;
+  /**
+   * Sends `handler(arg)` to the broker over `consumer`'s link, after whatever the consumer sent before:
+   * what the consumer's operating system sends for it when its process dies (the socket's FIN or RST).
+   */
+  overConsumerLink(consumer: number, handler: (arg: number) => void, arg: number): void;
   /** Records that the broker took responsibility for a message and confirms it to its producer. */
   accept(message: number): void;
   /**

@@ -1,6 +1,15 @@
 import type { Broker, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
-import { consumerCapacity, consumerHeartbeat, createBroker, producerClientFactory } from "../brokers/registry.js";
+import {
+  consumerCapacity,
+  consumerHeartbeat,
+  createBroker,
+  producerClientFactory,
+  servesPublishes,
+} from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
+import { normalizeFaults } from "../faults/normalize.js";
+import type { Fault } from "../faults/registry.js";
+import type { FaultWorld, LinkRef } from "../faults/world.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { Bookkeeper } from "../model/bookkeeper.js";
 import { Consumer } from "../model/consumer.js";
@@ -37,8 +46,17 @@ export interface World {
   broker: Broker;
   producers: Producer[];
   consumers: Consumer[];
-  links: Link[];
+  /** Each consumer's and producer instance's links, by instance index. */
+  clientLinks: ClientLinks;
   groupNames: string[];
+  /** The scenario's faults, normalized: targets resolved to the indices above. */
+  faults: Fault[];
+}
+
+/** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
+export interface ClientLinks {
+  consumer: { fromBroker: Link; toBroker: Link }[];
+  producer: { fromBroker: Link; toBroker: Link }[];
 }
 
 /**
@@ -78,7 +96,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const broker = createBroker(scenario.broker, bookkeeper);
   const consumers = buildConsumers(core, broker, bookkeeper);
   const producers = buildProducers(core, broker, bookkeeper, clientFactory);
-  const { links, groupNames } = core;
+  const { clientLinks, groupNames, faults } = core;
   return {
     scenario,
     sim,
@@ -91,8 +109,27 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     broker,
     producers,
     consumers,
-    links,
+    clientLinks,
     groupNames,
+    faults,
+  };
+}
+
+/** What the fault injector may act on, out of everything the run is made of. */
+export function faultWorldOf(world: World): FaultWorld {
+  const { sim, streams, observer, broker, deliveries, messages, consumers, producers, clientLinks } = world;
+  const direction = { "from-broker": "fromBroker", "to-broker": "toBroker" } as const;
+  return {
+    sim,
+    duration: world.scenario.duration,
+    streams,
+    observer,
+    broker,
+    deliveries,
+    messages,
+    consumers,
+    producers,
+    link: (ref: LinkRef) => clientLinks[ref.client][ref.index]![direction[ref.direction]],
   };
 }
 
@@ -110,7 +147,9 @@ interface Core {
   guards: IdempotencyGuard[];
   incarnations: Int32Array;
   groupNames: string[];
-  links: Link[];
+  clientLinks: ClientLinks;
+  /** The scenario's faults, normalized once. */
+  faults: Fault[];
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
   link(from: Endpoint, to: Endpoint): Link;
   sampler(distribution: Distribution, stream: string): Sampler;
@@ -128,13 +167,10 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
   const groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
   const sampler = (distribution: Distribution, stream: string): Sampler =>
     samplerFor(distribution, streams.stream(stream));
-  const links: Link[] = [];
   const link = (from: Endpoint, to: Endpoint): Link => {
     const name = `${endpointName(from)}->${endpointName(to)}`;
     const latency = isAlwaysZero(scenario.network.latency) ? null : sampler(scenario.network.latency, `link:${name}`);
-    const created = new Link(sim, latency, from, to);
-    links.push(created);
-    return created;
+    return new Link(sim, latency, from, to);
   };
   return {
     scenario,
@@ -149,7 +185,8 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     guards,
     incarnations: new Int32Array(groupOfConsumer.length),
     groupNames,
-    links,
+    clientLinks: { consumer: [], producer: [] },
+    faults: normalizeFaults(scenario),
     link,
     sampler,
   };
@@ -182,9 +219,10 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
         idempotency: core.guards[group]!,
       };
       const toBroker = link(endpoint, brokerEnd);
+      core.clientLinks.consumer.push({ fromBroker: toConsumer, toBroker });
       const wiring = { sim, messages, deliveries, observer, effects, toBroker, broker, incarnations, heartbeatEvery };
       const consumer = new Consumer(options, wiring);
-      bookkeeper.connectConsumer(index, toConsumer, consumer.receive);
+      bookkeeper.connectConsumer(index, toConsumer, consumer.receive, toBroker);
       consumers.push(consumer);
     }
   });
@@ -198,15 +236,21 @@ function buildProducers(
   clientFactory: ProducerClientFactory | null,
 ): Producer[] {
   const { scenario, sim, streams, messages, observer, gate, link } = core;
-  const publishHandler = brokerIngress(sim, broker, gate, scenario.broker.serviceTime, streams);
+  // A profile that serves publishes itself (one server per queue) gets them as they arrive.
+  const serviceTime: Distribution = servesPublishes(scenario.broker)
+    ? { dist: "constant", value: 0 }
+    : scenario.broker.serviceTime;
+  const publishHandler = brokerIngress(sim, broker, gate, serviceTime, streams);
   const blockedProducers = new BlockedProducers(observer, sim);
   const producers: Producer[] = [];
-  for (const spec of scenario.producers) {
+  scenario.producers.forEach((spec, written) => {
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.name}#${instance}`;
       const endpoint: Endpoint = { kind: "producer", name: spec.name, instance: name };
-      const options = producerOptions(core, spec, name, producers.length);
+      const options = producerOptions(core, { spec, written }, name, producers.length);
       const toProducer = link(brokerEnd, endpoint);
+      const toBroker = link(endpoint, brokerEnd);
+      core.clientLinks.producer.push({ fromBroker: toProducer, toBroker });
       const client =
         clientFactory === null
           ? null
@@ -215,17 +259,25 @@ function buildProducers(
               blocked: blockedProducers,
               stream: (purpose: string) => streams.stream(`producer:${name}:${purpose}`),
             };
-      const wiring = { sim, messages, observer, gate, toBroker: link(endpoint, brokerEnd), publishHandler, client };
+      const wiring = { sim, messages, observer, gate, toBroker, publishHandler, client };
       const producer = new Producer(options, wiring);
       bookkeeper.connectProducer(producers.length, toProducer, producer);
       producers.push(producer);
     }
-  }
+  });
   return producers;
 }
 
-/** A producer instance's draws, each from its own stream, so adding one leaves every other draw unchanged. */
-function producerOptions(core: Core, spec: ParsedScenario["producers"][number], name: string, index: number) {
+/**
+ * A producer instance's draws, each from its own stream, so adding one leaves every other draw unchanged.
+ * `written` is the producer's position in the scenario's list.
+ */
+function producerOptions(
+  core: Core,
+  { spec, written }: { spec: ParsedScenario["producers"][number]; written: number },
+  name: string,
+  index: number,
+) {
   const { scenario, streams, sampler } = core;
   return {
     index,
@@ -233,7 +285,7 @@ function producerOptions(core: Core, spec: ParsedScenario["producers"][number], 
     arrivals: new ArrivalProcess(arrivalSchedule(spec), streams.stream(`producer:${name}:arrivals`)),
     pickKey: keyPickerFor(keyChoice(spec.keys), streams.stream(`producer:${name}:keys`)),
     sampleSize: sampler(spec.size, `producer:${name}:size`),
-    isPoison: poisonDecider(scenario, spec.name, name, streams),
+    isPoison: poisonDecider(core.faults, written, name, streams),
     ...(spec.priority === undefined
       ? {}
       : { pickPriority: priorityPickerFor(spec.priority, streams.stream(`producer:${name}:priority`)) }),
@@ -279,11 +331,10 @@ function endpointName(endpoint: Endpoint): string {
 }
 
 /** Poison messages are drawn per producer instance from their own stream, only when a poison fault applies. */
-function poisonDecider(scenario: ParsedScenario, producer: string, instance: string, streams: RandomStreams) {
+function poisonDecider(faults: readonly Fault[], producer: number, instance: string, streams: RandomStreams) {
   let fraction = 0;
-  for (const fault of scenario.faults) {
-    const poison = "poison" in fault ? fault.poison : undefined;
-    if (poison && (poison.producer === undefined || poison.producer === producer)) fraction += poison.fraction;
+  for (const fault of faults) {
+    if (fault.kind === "poison" && (fault.producer === null || fault.producer === producer)) fraction += fault.fraction;
   }
   if (fraction === 0) return () => false;
   const rng = streams.stream(`fault:poison:${instance}`);

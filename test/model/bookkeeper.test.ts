@@ -42,7 +42,7 @@ function bench(options: { confirmsWanted?: boolean; latency?: number } = {}) {
     onNack: (m) => heard.push(`t=${sim.now} nack m${m}`),
   });
   for (const consumer of [0, 1]) {
-    bookkeeper.connectConsumer(consumer, link(), (d) => heard.push(`t=${sim.now} c${consumer} received d${d}`));
+    bookkeeper.connectConsumer(consumer, link(), (d) => heard.push(`t=${sim.now} c${consumer} received d${d}`), link());
   }
   const message = messages.create(0, 0, 0, 100);
   return { sim, messages, log, counts, heard, bookkeeper, message };

@@ -3,7 +3,7 @@
  * (its CSS, no scripts, nothing fetched). Every piece of text is escaped.
  */
 import { stringify } from "yaml";
-import { STYLE, text } from "../../../src/report/html.js";
+import { htmlPage, text } from "../../../src/report/html.js";
 import { describeRule, tallyLine } from "../compare.js";
 import type { ExperimentVerdict } from "../experiment.js";
 import type { ExperimentResult, SuiteReport } from "../runner.js";
@@ -21,26 +21,17 @@ export function conformanceHtml(reports: readonly SuiteReport[], ranAt: Date): s
   const ran = reports.filter((r) => r.results.length > 0);
   const verdicts = ran.flatMap((r) => r.results.map((x) => x.verdict));
   const passed = verdicts.every((v) => v.verdict === "agree" || v.verdict === "known");
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>queuesim conformance</title>
-<style>${STYLE}${EXTRA_STYLE}</style>
-</head>
-<body>
-<header>
+  return htmlPage(
+    "queuesim conformance",
+    `<header>
 <h1>Conformance ${badge(passed ? "agree" : "disagree", passed ? "PASSED" : "FAILED")}</h1>
 <p class="meta">${text(tallyLine(verdicts))} · run ${text(ranAt.toISOString())} · ${text(ran.map(brokerTitle).join(", "))}</p>
 </header>
 <main>
 ${ran.map(brokerSection).join("\n")}
-</main>
-</body>
-</html>
-`;
+</main>`,
+    EXTRA_STYLE,
+  );
 }
 
 function brokerSection(report: SuiteReport): string {

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { duration } from "../../units/quantities.js";
-import { defineProfile } from "../profile.js";
+import { defineProfile, profileFacts } from "../profile.js";
 import { createRedisListBroker } from "./list.js";
 import { createPubSubBroker } from "./pubsub.js";
 import { createReliableListBroker } from "./reliable-list.js";
@@ -27,6 +27,11 @@ export const redisListSchema = redisSection(
 );
 export const redisListProfile = defineProfile({
   name: "redis-list",
+  facts: profileFacts({
+    ordering: "per-producer",
+    keepsSent: "on-send",
+    crashDetection: "never: what it popped is gone",
+  }),
   summary: listSummary,
   schema: redisListSchema,
   create: (context, section) => createRedisListBroker(context, section.settings),
@@ -59,6 +64,7 @@ export const reliableListSchema = redisSection(
 );
 export const reliableListProfile = defineProfile({
   name: "redis-reliable-list",
+  facts: profileFacts({ ordering: "per-producer", crashDetection: "never: a reaper returns its processing list" }),
   summary: reliableSummary,
   schema: reliableListSchema,
   create: (context, section) => createReliableListBroker(context, section.settings),
@@ -113,6 +119,7 @@ export const streamsSchema = redisSection(
 );
 export const streamsProfile = defineProfile({
   name: "redis-streams",
+  facts: profileFacts({ ordering: "per-producer", crashDetection: "never: XAUTOCLAIM takes entries idle long enough" }),
   summary: streamsSummary,
   schema: streamsSchema,
   create: (context, section) => createStreamsBroker(context, section.settings),
@@ -170,6 +177,12 @@ export const pubsubSchema = redisSection(
 );
 export const pubsubProfile = defineProfile({
   name: "redis-pubsub",
+  facts: profileFacts({
+    ordering: "per-producer",
+    keepsSent: "on-send",
+    everyConsumerGetsAll: true,
+    crashDetection: "process: the socket closes at once; hang, host: the output buffer limit",
+  }),
   summary: pubsubSummary,
   schema: pubsubSchema,
   create: (context, section) => createPubSubBroker(context, section.settings),
