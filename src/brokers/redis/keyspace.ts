@@ -1,5 +1,5 @@
 import { Fate } from "../../model/messages.js";
-import type { Broker, BrokerContext, BrokerFailure } from "../broker.js";
+import type { Broker, BrokerContext, BrokerFailure, ConnectionLoss } from "../broker.js";
 import { Clients } from "./clients.js";
 import { Memory } from "./memory.js";
 import { Persistence } from "./persistence.js";
@@ -43,7 +43,7 @@ export abstract class KeyspaceBroker implements Broker {
 
   abstract ack(delivery: number): void;
   abstract nack(delivery: number): void;
-  abstract consumerDown(consumer: number): void;
+  abstract consumerDown(consumer: number, loss: ConnectionLoss): void;
   abstract consumerUp(consumer: number): void;
   abstract forEachHeld(visit: (message: number, group: number) => void): void;
 
@@ -58,7 +58,7 @@ export abstract class KeyspaceBroker implements Broker {
    * the reaper, a pending entry for a claim), as a crash does.
    */
   consumerClosed(consumer: number): void {
-    this.consumerDown(consumer);
+    this.consumerDown(consumer, "closed");
   }
 
   /**

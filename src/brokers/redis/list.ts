@@ -1,4 +1,4 @@
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Broker, BrokerContext, ConnectionLoss } from "../broker.js";
 import { ListBroker } from "./list-base.js";
 import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
 
@@ -37,8 +37,8 @@ class RedisListBroker extends ListBroker {
     this.dispatch(group);
   }
 
-  consumerDown(consumer: number): void {
-    this.clients.down(consumer);
+  consumerDown(consumer: number, loss: ConnectionLoss): void {
+    this.clients.down(consumer, loss);
     // What it popped is nowhere in Redis any more: lost, with nothing to drop.
     this.clients.closeStale(consumer);
   }
@@ -81,8 +81,10 @@ class RedisListBroker extends ListBroker {
       if (consumer < 0) return;
       this.readServed(blocked);
       const message = this.lists.pop(group);
+      const ghost = this.clients.isGhost(consumer);
       this.clients.took(consumer);
-      this.context.deliver(message, consumer);
+      // A silent consumer's BRPOP takes the item into a socket nobody reads: lost, with nothing to drop.
+      if (!ghost) this.context.deliver(message, consumer);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { IntRing } from "../../model/int-ring.js";
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Broker, BrokerContext, ConnectionLoss } from "../broker.js";
 import { GroupColumn } from "./columns.js";
 import { ListBroker } from "./list-base.js";
 import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
@@ -89,8 +89,8 @@ class ReliableListBroker extends ListBroker {
   }
 
   /** Redis notices nothing; deliveries stay open so that LREMs already on the wire still land. */
-  consumerDown(consumer: number): void {
-    this.clients.down(consumer);
+  consumerDown(consumer: number, loss: ConnectionLoss): void {
+    this.clients.down(consumer, loss);
   }
 
   forEachHeld(visit: (message: number, group: number) => void): void {
@@ -180,8 +180,10 @@ class ReliableListBroker extends ListBroker {
       this.readServed(blocked);
       const message = this.lists.pop(group);
       this.setOwner(group, message, consumer);
+      // A silent consumer's BLMOVE moves the item into its processing list all the same, for the reaper.
+      const ghost = this.clients.isGhost(consumer);
       this.clients.took(consumer);
-      this.handle.of[group]![message] = this.context.deliver(message, consumer);
+      this.handle.of[group]![message] = ghost ? -1 : this.context.deliver(message, consumer);
     }
   }
 

@@ -1,5 +1,5 @@
 import { Fate } from "../../model/messages.js";
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Broker, BrokerContext, ConnectionLoss } from "../broker.js";
 import { ClaimLoop, type ClaimSettings } from "./claims.js";
 import { GroupColumn } from "./columns.js";
 import { KeyspaceBroker } from "./keyspace.js";
@@ -98,8 +98,8 @@ class StreamsBroker extends KeyspaceBroker {
     this.readNext(group);
   }
 
-  consumerDown(consumer: number): void {
-    this.clients.down(consumer);
+  consumerDown(consumer: number, loss: ConnectionLoss): void {
+    this.clients.down(consumer, loss);
     this.historyDue[consumer] = 0;
     // With NOACK its entries are nowhere else: lost. Otherwise XACKs already on the wire still land.
     if (this.settings.NOACK) this.clients.closeStale(consumer);
@@ -230,12 +230,15 @@ class StreamsBroker extends KeyspaceBroker {
     const count = Math.min(this.settings.COUNT ?? Number.POSITIVE_INFINITY, this.log.next - start);
     this.moveCursor(group, start + count);
     this.memory.touch(STREAM_KEY);
+    // A silent consumer's blocked XREADGROUP is served all the same: the entries go to its PEL, unread.
+    const ghost = this.clients.isGhost(consumer);
     for (let seq = start; seq < start + count; seq++) {
       const message = this.log.at(seq);
       if (!this.settings.NOACK) this.pel.assign(group, message, consumer, 1);
       // The reply is lost if the consumer died while taking an earlier entry of this batch.
-      if (this.clients.alive[consumer] === 1) this.hand(group, message, consumer);
+      if (!ghost && this.clients.alive[consumer] === 1) this.hand(group, message, consumer);
     }
+    if (ghost) this.clients.took(consumer);
     if (!this.settings.NOACK) this.claims.arm(group);
   }
 
