@@ -8,6 +8,7 @@ import { type RedisConfig, type RedisServer, startRedis } from "../lib/servers/r
 import { aofAlwaysKill, aofEverysecKill, aofNoKill } from "./aof-kill.js";
 import { autoclaimChanges, listChanges, streamChanges } from "./changes.js";
 import { reliableListConsumerKill, streamsClaimedTwice } from "./consumer-crashes.js";
+import { listConsumerFrozen } from "./frozen-consumer.js";
 import { listConsumerCrash } from "./list-consumer-crash.js";
 import { blmoveRefusedOom, maxmemoryListAccepted, maxmemoryStreamAccepted } from "./maxmemory.js";
 import { pubsubOutputBufferLimit, pubsubRestartGap } from "./pubsub.js";
@@ -33,6 +34,7 @@ export const redisSuite: BrokerSuite<RedisFixture> = {
   experiments: [
     listConsumerCrash,
     streamsCrashAutoclaim,
+    listConsumerFrozen,
     reliableListConsumerKill,
     streamsClaimedTwice,
     aofEverysecKill,
