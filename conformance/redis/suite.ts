@@ -5,7 +5,14 @@
 import { join } from "node:path";
 import type { BrokerSuite } from "../lib/experiment.js";
 import { type RedisConfig, type RedisServer, startRedis } from "../lib/servers/redis.js";
+import { aofAlwaysKill, aofEverysecKill, aofNoKill } from "./aof-kill.js";
+import { autoclaimChanges, listChanges, streamChanges } from "./changes.js";
+import { reliableListConsumerKill, streamsClaimedTwice } from "./consumer-crashes.js";
+import { listConsumerFrozen } from "./frozen-consumer.js";
 import { listConsumerCrash } from "./list-consumer-crash.js";
+import { blmoveRefusedOom, maxmemoryListAccepted, maxmemoryStreamAccepted } from "./maxmemory.js";
+import { pubsubOutputBufferLimit, pubsubRestartGap } from "./pubsub.js";
+import { rdbSaveCadence, rdbSaveKill } from "./rdb-save.js";
 import { streamsCrashAutoclaim } from "./streams-crash-autoclaim.js";
 
 export interface RedisFixture {
@@ -24,5 +31,24 @@ export const redisSuite: BrokerSuite<RedisFixture> = {
   },
   tearDown: (fixture) => fixture.server.stop(),
   version: (fixture) => fixture.server.version,
-  experiments: [listConsumerCrash, streamsCrashAutoclaim],
+  experiments: [
+    listConsumerCrash,
+    streamsCrashAutoclaim,
+    listConsumerFrozen,
+    reliableListConsumerKill,
+    streamsClaimedTwice,
+    aofEverysecKill,
+    aofNoKill,
+    aofAlwaysKill,
+    rdbSaveCadence,
+    rdbSaveKill,
+    maxmemoryListAccepted,
+    maxmemoryStreamAccepted,
+    blmoveRefusedOom,
+    streamChanges,
+    listChanges,
+    autoclaimChanges,
+    pubsubOutputBufferLimit,
+    pubsubRestartGap,
+  ],
 };

@@ -68,6 +68,12 @@ export interface Broker {
   restart(node?: number): void;
   /** Visits every (message, group) the broker still holds: queued or delivered and not settled. */
   forEachHeld(visit: (message: number, group: number) => void): void;
+  /**
+   * Figures the profile can state about its broker at the end of a run, named as the real broker
+   * reports them (Redis: INFO fields such as `rdb_changes_since_last_save`), for comparison with a
+   * real server. Optional; not part of summary.json.
+   */
+  figures?(): Record<string, number>;
   /** A producer instance crashed (optional: only profiles with producer-side state, such as transactions, care). */
   producerDown?(producer: number): void;
   /** A crashed producer instance is running again. */

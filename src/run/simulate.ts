@@ -48,6 +48,8 @@ export interface RunResult {
   faults: FaultOccurrence[];
   /** The run in fixed intervals, when SimulateOptions.series asked for it. */
   series?: TimeSeries;
+  /** What the broker profile states about itself at the end (Broker.figures), if it does. */
+  brokerFigures?: Record<string, number>;
   /** Consumptions that came before a message published earlier in the same ordering scope. */
   outOfOrder: number;
   /** The first instance of each anomaly, for counter-examples. */
@@ -146,6 +148,7 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
     warmupDiscarded: world.metrics.warmupDiscarded,
     faults: faults.occurrences,
     ...(series ? { series: series.finish(world.sim.now) } : {}),
+    ...(world.broker.figures ? { brokerFigures: world.broker.figures() } : {}),
     outOfOrder: witness?.outOfOrder ?? 0,
     examples: {
       lost: settled.firstLost,

@@ -11,6 +11,7 @@ import {
   persistenceSettings,
   redisBytes,
   redisSection,
+  versionSetting,
 } from "./settings.js";
 import { createStreamsBroker } from "./streams.js";
 
@@ -22,7 +23,7 @@ const listSummary = "Redis lists: LPUSH to a list per group, BRPOP; a pop is fin
 export const redisListSchema = redisSection(
   "redis-list",
   listSummary,
-  z.strictObject({ ...persistenceSettings, ...memorySettings }).prefault({}),
+  z.strictObject({ ...versionSetting, ...persistenceSettings, ...memorySettings }).prefault({}),
 );
 export const redisListProfile = defineProfile({
   name: "redis-list",
@@ -43,6 +44,7 @@ export const reliableListSchema = redisSection(
   reliableSummary,
   z
     .strictObject({
+      ...versionSetting,
       ...persistenceSettings,
       ...memorySettings,
       visibilityTimeout: appDuration(
@@ -53,6 +55,10 @@ export const reliableListSchema = redisSection(
         positive,
         { message: "reaperInterval must be longer than 0" },
       ),
+      fetchRetryDelay: appDuration(
+        "1s",
+        "application: how long a worker waits to send a BLMOVE again after an error (OOM over maxmemory); Sidekiq waits 1 s",
+      ).refine(positive, { message: "fetchRetryDelay must be longer than 0" }),
     })
     .prefault({}),
 );
@@ -71,6 +77,7 @@ export const streamsSchema = redisSection(
   streamsSummary,
   z
     .strictObject({
+      ...versionSetting,
       ...persistenceSettings,
       ...memorySettings,
       MAXLEN: z.number().int().min(0).nullable().default(null).meta({
@@ -145,7 +152,26 @@ export const pubsubSchema = redisSection(
   z
     .strictObject({
       "client-output-buffer-limit": outputBufferLimit,
-      reconnectDelay: appDuration("100ms", "client: how long a disconnected subscriber takes to resubscribe"),
+      reconnectBase: appDuration(
+        "50ms",
+        "client: a dropped subscriber's first reconnect attempt comes this long after the drop (ioredis: 50 ms)",
+      ).refine(positive, { message: "reconnectBase must be longer than 0" }),
+      reconnectGrowth: z.enum(["exponential", "linear"]).default("exponential").meta({
+        description:
+          "client: attempt n waits reconnectBase x 2^(n-1) (exponential, ioredis 6's default) or reconnectBase x n (linear, ioredis 5's default and README example), at most reconnectMax",
+      }),
+      reconnectMax: appDuration(
+        "5s",
+        "client: the longest wait between reconnect attempts, before jitter (ioredis 6: 5 s; 5: 2 s)",
+      ),
+      reconnectJitter: appDuration(
+        "200ms",
+        "client: a random extra wait below this, drawn for each attempt (ioredis 6: 0-199 ms; 5: none)",
+      ),
+      socketBuffers: redisBytes().default(3_800_000).meta({
+        description:
+          "bytes of messages the kernel's socket buffers take from Redis for a subscriber that does not read, before its output buffer (and the limit) counts them; 3.7-3.9 MB measured on Linux loopback",
+      }),
     })
     .prefault({}),
 );
