@@ -1,11 +1,4 @@
-import type { Simulation } from "../engine/simulation.js";
 import type { ConnectionLoss } from "../model/consumer.js";
-import type { DeliveryTable } from "../model/deliveries.js";
-import type { EffectLedger } from "../model/effects.js";
-import type { MessageTable } from "../model/messages.js";
-import type { RunObserver } from "../model/observer.js";
-import type { PublisherGate } from "../model/publisher-gate.js";
-import type { Rng } from "../random/streams.js";
 
 /**
  * The contract between the generic model and a broker profile. Producers and
@@ -24,8 +17,8 @@ import type { Rng } from "../random/streams.js";
  *   hold a loop index or a count across a send that a re-entrant call can change
  *   (re-read it after the send, or collect first and send after);
  * - when a re-entrant call would start the same work again (a dispatch loop
- *   re-entered by an ack), mark the work as running and let the outer call pick
- *   up what the inner one asked for.
+ *   re-entered by an ack), guard the work with a ReentryGuard (src/model/reentry.ts):
+ *   the inner call defers to the running one, which does it once when it leaves.
  * The contract suite (test/brokers/contract.test.ts) runs every profile at zero
  * and at lognormal latency. Why direct calls and not events: docs/mechanisms.md,
  * "Zero-delay hops are calls".
@@ -75,6 +68,12 @@ export interface Broker {
   restart(node?: number): void;
   /** Visits every (message, group) the broker still holds: queued or delivered and not settled. */
   forEachHeld(visit: (message: number, group: number) => void): void;
+  /**
+   * Figures the profile can state about its broker at the end of a run, named as the real broker
+   * reports them (Redis: INFO fields such as `rdb_changes_since_last_save`), for comparison with a
+   * real server. Optional; not part of summary.json.
+   */
+  figures?(): Record<string, number>;
   /** A producer instance crashed (optional: only profiles with producer-side state, such as transactions, care). */
   producerDown?(producer: number): void;
   /** A crashed producer instance is running again. */
@@ -89,80 +88,9 @@ export interface Broker {
  */
 export type BrokerFailure = "process" | "host";
 
+import type { BrokerContext } from "../model/broker-context.js";
+
+export type { BrokerContext, ConsumerSlot, RoutingTable } from "../model/broker-context.js";
 export type { ConnectionLoss };
-
-export interface ConsumerSlot {
-  /** Consumer index, as in the scenario's expansion of groups into instances. */
-  index: number;
-  group: number;
-  /** Unacked deliveries the consumer may hold at once. */
-  capacity: number;
-}
-
-export interface BrokerContext {
-  sim: Simulation;
-  messages: MessageTable;
-  deliveries: DeliveryTable;
-  observer: RunObserver;
-  gate: PublisherGate;
-  groupCount: number;
-  consumers: readonly ConsumerSlot[];
-  /** Per consumer: its current incarnation (bumped by each crash). */
-  incarnations: Int32Array;
-  /** A random stream of the broker's own, named `broker:<purpose>`; each purpose may be asked for once. */
-  stream(purpose: string): Rng;
-  /** Producer instance names by index, and consumer instance names by index (for traces and errors). */
-  names: { producers: readonly string[]; consumers: readonly string[]; groups: readonly string[] };
-  /**
-   * Where consumers' side effects are applied. A profile whose groups apply effects
-   * only on commit (transactions) stages them here and commits or discards them.
-   */
-  effects: EffectLedger;
-  /**
-   * How messages are addressed, for profiles whose exchanges route by key (RabbitMQ): each producer
-   * instance's routing keys (a message's `routingKey` column indexes its producer's list) and each
-   * group's binding keys (null when the group gives none). Other profiles ignore it.
-   */
-  routing: RoutingTable;
-  /**
-   * Records that `message` is not addressed to `group` at all (the exchange routed it to other queues
-   * only): the group neither expects it nor lags behind on it. Call it before `accept`.
-   */
-  notRouted(message: number, group: number): void;
-  /** Records that the broker took responsibility for a message and confirms it to its producer. */
-  accept(message: number): void;
-  /**
-   * Records that the broker stored a message it does not confirm yet (a record of an open
-   * transaction): it takes its place in the acceptance order and its queue wait starts now.
-   * A later `accept` confirms it, or `reject` refuses it (the transaction aborted).
-   */
-  appendTentatively(message: number): void;
-  /**
-   * Answers a retried publish of a message already accepted with a confirm, without taking another
-   * copy: what an idempotent producer or a deduplication window does.
-   */
-  confirmDuplicate(message: number): void;
-  /** Refuses a publish: the producer gets a nack. */
-  reject(message: number): void;
-  /**
-   * Answers a publish with a retriable error (a partition offline, NotEnoughReplicas): the producer gets a
-   * nack and nothing is recorded, since its client library will send it again or give up (and say so).
-   */
-  refuse(message: number): void;
-  /**
-   * Opens a delivery of `message` to `consumer` and sends it over the network.
-   * Counts the delivery (the message's delivery count for the group goes up by one).
-   */
-  deliver(message: number, consumer: number): number;
-  /** Gives up on a message for a group (poison, delivery limit): dead-lettered. */
-  deadLetter(message: number, group: number, reason: string): void;
-  /** Discards a message for a group silently (overflow, expiry, crash of a transient queue). */
-  drop(message: number, group: number, reason: string): void;
-}
-
-export interface RoutingTable {
-  keysOfProducer: readonly (readonly string[])[];
-  bindingsOfGroup: readonly (readonly string[] | null)[];
-}
 
 export type BrokerFactory<Settings> = (context: BrokerContext, settings: Settings) => Broker;

@@ -26,8 +26,8 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    */
   consumerHeartbeat?(section: Section): number | null;
   /**
-   * True when the profile applies `serviceTime` itself (Kafka: one queue per broker, for the partitions it
-   * leads); otherwise every publish first waits its turn in one intake queue for the whole broker.
+   * True when the broker does the per-publish work (`serviceTime`) itself, by its own model of servers;
+   * the run then hands it publishes as they arrive. Otherwise one server does it for the whole broker.
    */
   servesPublishes?: boolean;
   /**
@@ -35,6 +35,59 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    * (path within the `broker:` section). The scenario still runs; the CLI shows them.
    */
   warnings?(section: Section): { path: (string | number)[]; message: string }[];
+  /**
+   * Broker nodes the profile models, each of which a fault can crash alone (target broker/2). Without it the
+   * profile is one node, which faults name only as `broker`.
+   */
+  nodes?(section: Section): number;
+  /** What the profile promises, stated once: the contract suite and the docs' table read it. */
+  facts: ProfileFacts;
+}
+
+/**
+ * A profile's promises and features, in one place. The broker contract suite checks them
+ * (test/brokers/contract.test.ts) and docs/brokers.md shows them in its table (checked by test/docs/).
+ */
+export interface ProfileFacts {
+  /**
+   * The order one consumer per group sees when nothing fails: each producer's publish order
+   * (`per-producer`), the order within a partition or message group (`per-partition`), or no promise.
+   */
+  ordering: "per-producer" | "per-partition" | "none";
+  /**
+   * Whether the broker keeps a message it sent until the consumer settles it (`until-settled`: a crashed
+   * or stopped consumer's deliveries come back), or forgets it once sent (`on-send`: a list pop, a
+   * pub/sub push; what the consumer held is gone with it).
+   */
+  keepsSent: "until-settled" | "on-send";
+  /** Every consumer instance of a group receives every message (pub/sub), instead of sharing them. */
+  everyConsumerGetsAll: boolean;
+  /** Delivers higher message priorities first. */
+  priorities: boolean;
+  /** Routes by routing key to the groups whose bindings match (exchanges); others give every group every message. */
+  routing: boolean;
+  /** Spreads a group's messages over `partitions` (more than one allowed). */
+  partitions: boolean;
+  /** How the broker learns that a consumer died, in a few words, for the docs' table. */
+  crashDetection: string;
+}
+
+/**
+ * A profile's facts with the defaults most share: it keeps what it sent until settled, consumers share a
+ * group's messages, and it has no priorities, routing or partitions. Give the order, the crash detection
+ * and whatever differs.
+ */
+export function profileFacts(
+  facts: Pick<ProfileFacts, "ordering" | "crashDetection"> & Partial<ProfileFacts>,
+): ProfileFacts {
+  return {
+    keepsSent: "until-settled",
+    everyConsumerGetsAll: false,
+    priorities: false,
+    routing: false,
+    partitions: false,
+    ...facts,
+  };
 }
 
 /** Fields every profile's `broker:` section has. */

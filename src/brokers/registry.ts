@@ -26,7 +26,7 @@ export function producerClientFactory(spec: BrokerSpec): ProducerClientFactory |
   return profileNamed(spec.profile).producerClient?.(spec) ?? null;
 }
 
-/** Whether the profile applies serviceTime itself, instead of one intake queue for the whole broker. */
+/** Whether the profile applies `serviceTime` itself (see ProfileDefinition.servesPublishes). */
 export function servesPublishes(spec: BrokerSpec): boolean {
   return profileNamed(spec.profile).servesPublishes === true;
 }

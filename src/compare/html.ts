@@ -1,4 +1,4 @@
-import { renumberIds, STYLE, text } from "../report/html.js";
+import { htmlPage, renumberIds, text } from "../report/html.js";
 import type { ComparisonRow } from "./compare.js";
 import { PAGE_TITLES, rowCells } from "./report.js";
 
@@ -30,17 +30,9 @@ ${renumberIds(chart.svg, `${chart.name}-`)}
 </figure>`,
     )
     .join("\n");
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${text(scenario)}: queuesim comparison</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
+  return htmlPage(
+    `${scenario}: queuesim comparison`,
+    `<header>
 <h1>${text(scenario)}: broker comparison</h1>
 <p class="meta">${rows.length} profiles · seed <b>${seed}</b> · same arrivals, keys, processing times and faults for every profile</p>
 </header>
@@ -59,8 +51,6 @@ ${body}
 <h2>Overlays</h2>
 ${figures}
 </section>
-</main>
-</body>
-</html>
-`;
+</main>`,
+  );
 }

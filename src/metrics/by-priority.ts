@@ -61,7 +61,7 @@ export class PriorityLatencyRecorder extends NullObserver {
   }
 
   private priorityOf(message: number): number {
-    return this.messages!.priority[message]!;
+    return this.messages!.priorityOf(message);
   }
 }
 

@@ -8,6 +8,7 @@ import { IntRing } from "./int-ring.js";
 import type { MessageTable } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
+import { ReentryGuard } from "./reentry.js";
 
 /** Where in its cycle a consumer can be made to crash. `now` crashes at once, wherever it is. */
 export type CrashPoint = "now" | "after-receive" | "after-side-effect" | "after-dedup-record" | "before-ack";
@@ -87,8 +88,8 @@ export class Consumer {
   private readonly work = new WorkSlots();
   private armedCrash: { point: CrashPoint; loss: ConnectionLoss; onCrash: (held: number) => void } | null = null;
   private up = true;
-  /** True while an ack is being sent, so a delivery it brings back waits its turn in the buffer. */
-  private settling = false;
+  /** Held while an ack or nack is sent: a delivery it brings back at once (zero latency) waits its turn in the buffer. */
+  private readonly settling = new ReentryGuard();
   /** While a clean stop drains: who to tell, and the grace-period kill scheduled for it. */
   private draining: { listener: StopListener; kill: number } | null = null;
   /** Cut off by a partition: the broker already counts it gone, and nothing it sends arrives. */
@@ -108,7 +109,7 @@ export class Consumer {
     const slot = this.work.take(deliveries.message(delivery), delivery, incarnations[this.options.index]!);
     this.heartbeats?.begin(slot, delivery);
     // While draining, a delivery that was already on its way waits, unstarted, for the broker to take it back.
-    if (this.busy < this.options.concurrency && !this.settling && this.draining === null) this.start(slot);
+    if (this.busy < this.options.concurrency && !this.settling.held && this.draining === null) this.start(slot);
     else this.buffered.push(slot);
   };
 
@@ -276,9 +277,9 @@ export class Consumer {
     this.work.release(slot);
     this.busy--;
     // At zero latency the ack can bring a new delivery at once; it queues behind what was already buffered.
-    this.settling = true;
+    this.settling.enter();
     this.wiring.toBroker.send(succeeded ? this.ack : this.nack, delivery);
-    this.settling = false;
+    this.settling.leave();
     while (this.buffered.length > 0 && this.busy < this.options.concurrency && this.up && this.draining === null) {
       this.start(this.buffered.shift());
     }

@@ -41,10 +41,13 @@ export class MessageTable {
   partition: Int32Array;
   /** 1 for a poison message: processing it always fails. */
   poison: Uint8Array;
-  /** AMQP message priority (0-255); 0 when the producer gives none, as AMQP treats a missing priority. */
-  priority: Uint8Array;
-  /** The AMQP routing key, as an index into its producer's list of routing keys; 0 when it sets none. */
-  routingKey: Uint16Array;
+  /**
+   * AMQP message priorities (0-255) and routing keys (an index into the producer's list of routing keys):
+   * columns only RabbitMQ scenarios use, allocated when a producer first sets one. Read them with
+   * `priorityOf` and `routingKeyOf` (0 when never set, as AMQP treats a missing priority).
+   */
+  private priority: Uint8Array | null = null;
+  private routingKey: Uint16Array | null = null;
   /** Per consumer group: deliveries so far (1 on the first), saturating at 65535. */
   readonly deliveryCount: Uint16Array[];
   /** Per consumer group: how many times a consumer applied the message's side effect (saturates at 255). */
@@ -64,8 +67,6 @@ export class MessageTable {
     this.outcome = new Uint8Array(initialCapacity);
     this.producerView = new Uint8Array(initialCapacity);
     this.poison = new Uint8Array(initialCapacity);
-    this.priority = new Uint8Array(initialCapacity);
-    this.routingKey = new Uint16Array(initialCapacity);
     this.partition = new Int32Array(initialCapacity);
     this.acceptOrder = new Float64Array(initialCapacity);
     this.copies = new Uint8Array(initialCapacity);
@@ -86,6 +87,24 @@ export class MessageTable {
     this.size[id] = size;
     if (poison) this.poison[id] = 1;
     return id;
+  }
+
+  priorityOf(id: number): number {
+    return this.priority === null ? 0 : this.priority[id]!;
+  }
+
+  setPriority(id: number, priority: number): void {
+    this.priority ??= new Uint8Array(this.capacity);
+    this.priority[id] = priority;
+  }
+
+  routingKeyOf(id: number): number {
+    return this.routingKey === null ? 0 : this.routingKey[id]!;
+  }
+
+  setRoutingKey(id: number, key: number): void {
+    this.routingKey ??= new Uint16Array(this.capacity);
+    this.routingKey[id] = key;
   }
 
   /** Records one consumption by `group` and returns how many there have been. */
@@ -127,8 +146,8 @@ export class MessageTable {
     this.outcome = grown(this.outcome, this.capacity);
     this.producerView = grown(this.producerView, this.capacity);
     this.poison = grown(this.poison, this.capacity);
-    this.priority = grown(this.priority, this.capacity);
-    this.routingKey = grown(this.routingKey, this.capacity);
+    if (this.priority !== null) this.priority = grown(this.priority, this.capacity);
+    if (this.routingKey !== null) this.routingKey = grown(this.routingKey, this.capacity);
     this.partition = grown(this.partition, this.capacity);
     this.acceptOrder = grown(this.acceptOrder, this.capacity);
     this.copies = grown(this.copies, this.capacity);

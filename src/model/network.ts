@@ -57,22 +57,4 @@ export class Link {
     this.sim.at(arrival, handler, arg);
     if (twice) this.sim.at(arrival, handler, arg);
   }
-
-  /** Whether this link matches a fault's `from->to` description. */
-  matches(from: string, to: string): boolean {
-    return endpointMatches(this.from, from) && endpointMatches(this.to, to);
-  }
-}
-
-/** "broker", a producer name or instance (checkout, checkout#1), a group or instance (billing, billing/2), or "*". */
-export function endpointMatches(endpoint: Endpoint, pattern: string): boolean {
-  if (pattern === "*") return true;
-  switch (endpoint.kind) {
-    case "broker":
-      return pattern === "broker";
-    case "producer":
-      return pattern === endpoint.name || pattern === endpoint.instance;
-    case "consumer":
-      return pattern === endpoint.group || pattern === endpoint.instance;
-  }
 }

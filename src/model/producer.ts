@@ -8,6 +8,7 @@ import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
 import { type BlockedProducers, failSend, type ProducerClient, type ProducerClientFactory } from "./producer-client.js";
 import type { PublisherGate } from "./publisher-gate.js";
+import { ReentryGuard } from "./reentry.js";
 
 /** How a producer client handles confirms: wait at most `timeout`, then resend up to `retries` times. */
 export interface PublishPolicy {
@@ -73,7 +74,8 @@ export class Producer {
   private blockedByClient = false;
   private blockedHead = -1;
   private blockTimer = -1;
-  private flushing = false;
+  /** A client can free room from inside a send (a zero-latency confirm): the outer flush carries on then. */
+  private readonly flushing = new ReentryGuard();
   private readonly onBlockTimeout = (): void => this.blockTimedOut();
   private readonly onArrival = (): void => this.arrive();
   private readonly onTimeout = (message: number): void => this.timedOut(message);
@@ -168,8 +170,8 @@ export class Producer {
       const now = sim.now;
       const { index, pickKey, sampleSize, isPoison } = this.options;
       const id = messages.create(now, index, pickKey(), Math.round(sampleSize()), isPoison());
-      if (this.options.pickPriority) messages.priority[id] = this.options.pickPriority();
-      if (this.options.pickRoutingKey) messages.routingKey[id] = this.options.pickRoutingKey();
+      if (this.options.pickPriority) messages.setPriority(id, this.options.pickPriority());
+      if (this.options.pickRoutingKey) messages.setRoutingKey(id, this.options.pickRoutingKey());
       this.created++;
       observer.published(id, now);
       if (this.backlog.length > 0 || !this.dispatch(id)) this.backlog.push(id);
@@ -185,11 +187,9 @@ export class Producer {
   }
 
   private flushBacklog(): void {
-    // A client can free room from inside a send (a zero-latency confirm): the outer loop carries on then.
-    if (this.flushing) return;
-    this.flushing = true;
+    if (!this.flushing.enter()) return;
     while (this.up && this.backlog.length > 0 && this.dispatch(this.backlog.peek())) this.backlog.shift();
-    this.flushing = false;
+    this.flushing.leave();
     this.updateBlocking();
   }
 

@@ -18,17 +18,9 @@ export interface RenderedChart {
 export function reportHtml(run: Run, charts: RenderedChart[]): string {
   const summary = run.summary;
   const description = run.result.scenario.description;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${text(summary.scenario)}: queuesim report</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
+  return htmlPage(
+    `${summary.scenario}: queuesim report`,
+    `<header>
 <h1>${text(summary.scenario)} <span class="verdict ${summary.passed ? "pass" : "fail"}">${summary.passed ? "PASSED" : "FAILED"}</span></h1>
 ${description === undefined ? "" : `<p class="description">${text(description)}</p>\n`}<p class="meta">profile <b>${text(summary.profile)}</b> · seed <b>${summary.seed}</b> · ${decimal(summary.simulated.seconds)} s simulated · ${integer(summary.simulated.events)} events${summary.simulated.drained ? "" : ' · <span class="warn">drain timeout reached</span>'}</p>
 <p class="replay">replay: <code>queuesim run &lt;scenario file&gt; --seed ${summary.seed}</code></p>
@@ -39,7 +31,26 @@ ${figuresSection(summary)}
 ${faultsSection(summary.faults)}
 ${chartsSection(charts)}
 ${filesSection(charts)}
-</main>
+</main>`,
+  );
+}
+
+/**
+ * A whole offline page: no script, nothing loaded from elsewhere (the content security policy forbids
+ * it), the report's style plus `extraStyle`. `body` is trusted HTML; `title` is text.
+ */
+export function htmlPage(title: string, body: string, extraStyle = ""): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${text(title)}</title>
+<style>${STYLE}${extraStyle}</style>
+</head>
+<body>
+${body}
 </body>
 </html>
 `;

@@ -1,4 +1,5 @@
 import type { CheckResult } from "../checks/checks.js";
+import type { FaultEffects } from "../faults/registry.js";
 import type { PriorityLatency } from "../metrics/by-priority.js";
 import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { RunResult } from "../run/simulate.js";
@@ -60,7 +61,8 @@ export interface FaultSummary {
   target: string;
   startMs: number;
   endMs: number;
-  effects: Record<string, number>;
+  /** What the occurrence did, named per kind (docs/output.md#faults). */
+  effects: FaultEffects;
 }
 
 /** Latency figures in milliseconds. */

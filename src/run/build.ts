@@ -1,4 +1,4 @@
-import type { Broker, BrokerContext, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
+import type { Broker, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
 import {
   consumerCapacity,
   consumerHeartbeat,
@@ -7,15 +7,20 @@ import {
   servesPublishes,
 } from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
+import { normalizeFaults } from "../faults/normalize.js";
+import type { Fault } from "../faults/registry.js";
+import type { FaultWorld, LinkRef } from "../faults/world.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
+import { Bookkeeper } from "../model/bookkeeper.js";
 import { Consumer } from "../model/consumer.js";
 import { DeliveryTable } from "../model/deliveries.js";
 import { EffectLedger } from "../model/effects.js";
 import { IdempotencyGuard } from "../model/idempotency.js";
-import { Fate, MessageTable, PublishOutcome } from "../model/messages.js";
+import { MessageTable } from "../model/messages.js";
 import { type Endpoint, Link } from "../model/network.js";
 import { ObserverFanout, ObserverPair, type RunObserver } from "../model/observer.js";
 import { Producer } from "../model/producer.js";
+import type { ProducerClientFactory } from "../model/producer-client.js";
 import { BlockedProducers } from "../model/producer-client.js";
 import { PublisherGate } from "../model/publisher-gate.js";
 import { ArrivalProcess } from "../random/arrivals.js";
@@ -41,8 +46,17 @@ export interface World {
   broker: Broker;
   producers: Producer[];
   consumers: Consumer[];
-  links: Link[];
+  /** Each consumer's and producer instance's links, by instance index. */
+  clientLinks: ClientLinks;
   groupNames: string[];
+  /** The scenario's faults, normalized: targets resolved to the indices above. */
+  faults: Fault[];
+}
+
+/** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
+export interface ClientLinks {
+  consumer: { fromBroker: Link; toBroker: Link }[];
+  producer: { fromBroker: Link; toBroker: Link }[];
 }
 
 /**
@@ -51,207 +65,38 @@ export interface World {
  * adding a component leaves every other component's draws unchanged.
  */
 export function buildWorld(scenario: ParsedScenario, extraObservers: readonly RunObserver[] = []): World {
-  const sim = new Simulation();
-  const streams = new RandomStreams(scenario.seed);
-  const groupNames = scenario.consumers.map((c) => c.group);
-  const messages = new MessageTable(groupNames.length, expectedMessages(scenario));
-  const deliveries = new DeliveryTable();
-  const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency));
-  const metrics = new MetricsRecorder(
-    messages,
-    guards.map((g) => g.repeatsMatter),
-    resolvedWarmup(scenario),
-    scenario.duration,
-  );
-  const observer: RunObserver =
-    extraObservers.length === 0
-      ? metrics
-      : extraObservers.length === 1
-        ? new ObserverPair(metrics, extraObservers[0]!)
-        : new ObserverFanout([metrics, ...extraObservers]);
-  const gate = new PublisherGate(observer, sim);
-  const sampler = (distribution: Distribution, stream: string): Sampler =>
-    samplerFor(distribution, streams.stream(stream));
-  const links: Link[] = [];
-  const link = (from: Endpoint, to: Endpoint): Link => {
-    const name = `${endpointName(from)}->${endpointName(to)}`;
-    const latency = isAlwaysZero(scenario.network.latency) ? null : sampler(scenario.network.latency, `link:${name}`);
-    const created = new Link(sim, latency, from, to);
-    links.push(created);
-    return created;
-  };
-  const brokerEnd: Endpoint = { kind: "broker" };
-
-  const consumers: Consumer[] = [];
-  const producers: Producer[] = [];
-  const toProducer: Link[] = [];
-  const appendFirst = (message: number): void => {
-    messages.acceptedAt[message] = sim.now;
-    messages.recordAccepted(message);
-  };
-  const acceptFirst = (message: number): void => {
-    // A record of a transaction was stored (and ordered) when appended; it is accepted when the transaction commits.
-    if (messages.acceptOrder[message]! < 0) appendFirst(message);
-    messages.outcome[message] = PublishOutcome.accepted;
-    observer.accepted(message, sim.now);
-  };
-  /** Sends the confirm (or nack) back to a producer that listens for them. */
-  // Confirms travel back only to producers with a publish timeout or a client library that wants them.
+  const core = buildCore(scenario, extraObservers);
+  const { sim, streams, messages, deliveries, metrics, observer, gate, effects, incarnations } = core;
   const clientFactory = producerClientFactory(scenario.broker);
-  const anyTracksConfirms = clientFactory !== null || scenario.producers.some((p) => p.publish.timeout !== null);
-  const confirmTo = (message: number, accepted: boolean): void => {
-    if (!anyTracksConfirms) return;
-    const index = messages.producer[message]!;
-    const producer = producers[index];
-    if (!producer?.tracksConfirms) return;
-    toProducer[index]!.send(accepted ? producer.onConfirm : producer.onNack, message);
-  };
-  const slots: ConsumerSlot[] = [];
-  const toConsumer: Link[] = [];
-  const incarnations = new Int32Array(scenario.consumers.reduce((sum, c) => sum + c.instances, 0));
-  const groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
-  const effects = new EffectLedger(messages, observer, groupOfConsumer, groupNames.length);
-  const context: BrokerContext = {
+  const slots = scenario.consumers
+    .flatMap((spec, group) =>
+      Array.from({ length: spec.instances }, () => ({
+        group,
+        capacity: consumerCapacity(scenario.broker, spec.concurrency),
+      })),
+    )
+    .map((slot, index): ConsumerSlot => ({ index, ...slot }));
+  const bookkeeper = new Bookkeeper({
     sim,
     messages,
     deliveries,
     observer,
     gate,
-    groupCount: groupNames.length,
+    effects,
     consumers: slots,
     incarnations,
-    stream: (purpose) => streams.stream(`broker:${purpose}`),
     names: componentNames(scenario),
-    effects,
     routing: routingTable(scenario),
-    notRouted(message, group) {
-      messages.fate[group]![message] = Fate.notRouted;
-    },
-    accept(message) {
-      // A retried publish of a message already taken: the broker takes it again (no deduplication here).
-      if (messages.outcome[message] === PublishOutcome.accepted) metrics.counts.republished++;
-      else acceptFirst(message);
-      messages.copies[message] = Math.min(255, messages.copies[message]! + 1);
-      confirmTo(message, true);
-    },
-    appendTentatively(message) {
-      if (messages.acceptOrder[message]! < 0) appendFirst(message);
-    },
-    confirmDuplicate(message) {
-      metrics.counts.deduplicated++;
-      confirmTo(message, true);
-    },
-    reject(message) {
-      if (messages.outcome[message] !== PublishOutcome.accepted) {
-        messages.outcome[message] = PublishOutcome.rejected;
-        observer.rejected(message, sim.now);
-      }
-      confirmTo(message, false);
-    },
-    refuse(message) {
-      confirmTo(message, false);
-    },
-    deliver(message, consumer) {
-      const group = slots[consumer]!.group;
-      const delivery = deliveries.open(message, consumer, incarnations[consumer]!, sim.now);
-      // Each accepted copy's first delivery is not a redelivery: count attempts beyond the copies. A record of an
-      // open or aborted transaction is one stored copy, though not accepted.
-      const copies = Math.max(1, messages.copies[message]!);
-      const attempt = Math.max(1, messages.recordDelivery(message, group) - copies + 1);
-      observer.delivered(message, group, consumer, attempt, sim.now - messages.acceptedAt[message]!, sim.now);
-      toConsumer[consumer]!.send(consumers[consumer]!.receive, delivery);
-      return delivery;
-    },
-    deadLetter(message, group, reason) {
-      messages.fate[group]![message] = Fate.deadLettered;
-      observer.deadLettered(message, group, reason, sim.now);
-    },
-    drop(message, group, reason) {
-      messages.fate[group]![message] = Fate.dropped;
-      observer.dropped(message, group, reason, sim.now);
-    },
-  };
-
-  scenario.consumers.forEach((spec, group) => {
-    for (let instance = 0; instance < spec.instances; instance++) {
-      slots.push({ index: slots.length, group, capacity: consumerCapacity(scenario.broker, spec.concurrency) });
-    }
+    counts: metrics.counts,
+    stream: (purpose) => streams.stream(`broker:${purpose}`),
+    // Confirms travel back only to producers with a publish timeout or a client library that wants them.
+    confirmsWanted: clientFactory !== null || scenario.producers.some((p) => p.publish.timeout !== null),
   });
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
-  const broker = createBroker(scenario.broker, context);
-  const heartbeatEvery = consumerHeartbeat(scenario.broker);
-  scenario.consumers.forEach((spec, group) => {
-    for (let instance = 1; instance <= spec.instances; instance++) {
-      const name = `${spec.group}/${instance}`;
-      const index = consumers.length;
-      const endpoint: Endpoint = { kind: "consumer", group: spec.group, instance: name };
-      toConsumer.push(link(brokerEnd, endpoint));
-      const options = {
-        index,
-        group,
-        name,
-        concurrency: spec.concurrency,
-        processing: sampler(spec.processing, `consumer:${name}:processing`),
-        idempotency: guards[group]!,
-      };
-      const wiring = {
-        sim,
-        messages,
-        deliveries,
-        observer,
-        effects,
-        toBroker: link(endpoint, brokerEnd),
-        broker,
-        incarnations,
-        heartbeatEvery,
-      };
-      consumers.push(new Consumer(options, wiring));
-    }
-  });
-
-  // A profile that serves publishes itself (Kafka: per broker) gets them as they arrive.
-  const intakeTime: Distribution = servesPublishes(scenario.broker)
-    ? { dist: "constant", value: 0 }
-    : scenario.broker.serviceTime;
-  const publishHandler = brokerIngress(sim, broker, gate, intakeTime, streams);
-  const blockedProducers = new BlockedProducers(observer, sim);
-  for (const spec of scenario.producers) {
-    for (let instance = 1; instance <= spec.instances; instance++) {
-      const name = `${spec.name}#${instance}`;
-      const endpoint: Endpoint = { kind: "producer", name: spec.name, instance: name };
-      const options = {
-        index: producers.length,
-        name,
-        arrivals: new ArrivalProcess(arrivalSchedule(spec), streams.stream(`producer:${name}:arrivals`)),
-        pickKey: keyPickerFor(keyChoice(spec.keys), streams.stream(`producer:${name}:keys`)),
-        sampleSize: sampler(spec.size, `producer:${name}:size`),
-        isPoison: poisonDecider(scenario, spec.name, name, streams),
-        // Its own stream, so giving a producer priorities leaves every other draw of the run unchanged.
-        ...(spec.priority === undefined
-          ? {}
-          : { pickPriority: priorityPickerFor(spec.priority, streams.stream(`producer:${name}:priority`)) }),
-        ...(spec.routingKey === undefined
-          ? {}
-          : {
-              pickRoutingKey: routingKeyPickerFor(spec.routingKey, streams.stream(`producer:${name}:routing-key`)),
-            }),
-        stopAt: scenario.duration,
-        limit: spec.limit ?? Number.POSITIVE_INFINITY,
-        publish: spec.publish,
-      };
-      toProducer.push(link(brokerEnd, endpoint));
-      const client =
-        clientFactory === null
-          ? null
-          : {
-              create: clientFactory,
-              blocked: blockedProducers,
-              stream: (purpose: string) => streams.stream(`producer:${name}:${purpose}`),
-            };
-      const wiring = { sim, messages, observer, gate, toBroker: link(endpoint, brokerEnd), publishHandler, client };
-      producers.push(new Producer(options, wiring));
-    }
-  }
+  const broker = createBroker(scenario.broker, bookkeeper);
+  const consumers = buildConsumers(core, broker, bookkeeper);
+  const producers = buildProducers(core, broker, bookkeeper, clientFactory);
+  const { clientLinks, groupNames, faults } = core;
   return {
     scenario,
     sim,
@@ -264,8 +109,192 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     broker,
     producers,
     consumers,
-    links,
+    clientLinks,
     groupNames,
+    faults,
+  };
+}
+
+/** What the fault injector may act on, out of everything the run is made of. */
+export function faultWorldOf(world: World): FaultWorld {
+  const { sim, streams, observer, broker, deliveries, messages, consumers, producers, clientLinks } = world;
+  const direction = { "from-broker": "fromBroker", "to-broker": "toBroker" } as const;
+  return {
+    sim,
+    duration: world.scenario.duration,
+    streams,
+    observer,
+    broker,
+    deliveries,
+    messages,
+    consumers,
+    producers,
+    link: (ref: LinkRef) => clientLinks[ref.client][ref.index]![direction[ref.direction]],
+  };
+}
+
+/** What every component is built from: the clock, the streams, the tables, the observers and the network. */
+interface Core {
+  scenario: ParsedScenario;
+  sim: Simulation;
+  streams: RandomStreams;
+  messages: MessageTable;
+  deliveries: DeliveryTable;
+  metrics: MetricsRecorder;
+  observer: RunObserver;
+  gate: PublisherGate;
+  effects: EffectLedger;
+  guards: IdempotencyGuard[];
+  incarnations: Int32Array;
+  groupNames: string[];
+  clientLinks: ClientLinks;
+  /** The scenario's faults, normalized once. */
+  faults: Fault[];
+  /** A new link from one component to another, with the network's latency drawn from its own stream. */
+  link(from: Endpoint, to: Endpoint): Link;
+  sampler(distribution: Distribution, stream: string): Sampler;
+}
+
+function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserver[]): Core {
+  const sim = new Simulation();
+  const streams = new RandomStreams(scenario.seed);
+  const groupNames = scenario.consumers.map((c) => c.group);
+  const messages = new MessageTable(groupNames.length, expectedMessages(scenario));
+  const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency));
+  const repeatsMatter = guards.map((g) => g.repeatsMatter);
+  const metrics = new MetricsRecorder(messages, repeatsMatter, resolvedWarmup(scenario), scenario.duration);
+  const observer = observerOf(metrics, extraObservers);
+  const groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
+  const sampler = (distribution: Distribution, stream: string): Sampler =>
+    samplerFor(distribution, streams.stream(stream));
+  const link = (from: Endpoint, to: Endpoint): Link => {
+    const name = `${endpointName(from)}->${endpointName(to)}`;
+    const latency = isAlwaysZero(scenario.network.latency) ? null : sampler(scenario.network.latency, `link:${name}`);
+    return new Link(sim, latency, from, to);
+  };
+  return {
+    scenario,
+    sim,
+    streams,
+    messages,
+    deliveries: new DeliveryTable(),
+    metrics,
+    observer,
+    gate: new PublisherGate(observer, sim),
+    effects: new EffectLedger(messages, observer, groupOfConsumer, groupNames.length),
+    guards,
+    incarnations: new Int32Array(groupOfConsumer.length),
+    groupNames,
+    clientLinks: { consumer: [], producer: [] },
+    faults: normalizeFaults(scenario),
+    link,
+    sampler,
+  };
+}
+
+function observerOf(metrics: MetricsRecorder, extra: readonly RunObserver[]): RunObserver {
+  if (extra.length === 0) return metrics;
+  if (extra.length === 1) return new ObserverPair(metrics, extra[0]!);
+  return new ObserverFanout([metrics, ...extra]);
+}
+
+const brokerEnd: Endpoint = { kind: "broker" };
+
+function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Consumer[] {
+  const { scenario, sim, messages, deliveries, observer, effects, incarnations, link, sampler } = core;
+  const heartbeatEvery = consumerHeartbeat(scenario.broker);
+  const consumers: Consumer[] = [];
+  scenario.consumers.forEach((spec, group) => {
+    for (let instance = 1; instance <= spec.instances; instance++) {
+      const name = `${spec.group}/${instance}`;
+      const index = consumers.length;
+      const endpoint: Endpoint = { kind: "consumer", group: spec.group, instance: name };
+      const toConsumer = link(brokerEnd, endpoint);
+      const options = {
+        index,
+        group,
+        name,
+        concurrency: spec.concurrency,
+        processing: sampler(spec.processing, `consumer:${name}:processing`),
+        idempotency: core.guards[group]!,
+      };
+      const toBroker = link(endpoint, brokerEnd);
+      core.clientLinks.consumer.push({ fromBroker: toConsumer, toBroker });
+      const wiring = { sim, messages, deliveries, observer, effects, toBroker, broker, incarnations, heartbeatEvery };
+      const consumer = new Consumer(options, wiring);
+      bookkeeper.connectConsumer(index, toConsumer, consumer.receive, toBroker);
+      consumers.push(consumer);
+    }
+  });
+  return consumers;
+}
+
+function buildProducers(
+  core: Core,
+  broker: Broker,
+  bookkeeper: Bookkeeper,
+  clientFactory: ProducerClientFactory | null,
+): Producer[] {
+  const { scenario, sim, streams, messages, observer, gate, link } = core;
+  // A profile that serves publishes itself (one server per queue) gets them as they arrive.
+  const serviceTime: Distribution = servesPublishes(scenario.broker)
+    ? { dist: "constant", value: 0 }
+    : scenario.broker.serviceTime;
+  const publishHandler = brokerIngress(sim, broker, gate, serviceTime, streams);
+  const blockedProducers = new BlockedProducers(observer, sim);
+  const producers: Producer[] = [];
+  scenario.producers.forEach((spec, written) => {
+    for (let instance = 1; instance <= spec.instances; instance++) {
+      const name = `${spec.name}#${instance}`;
+      const endpoint: Endpoint = { kind: "producer", name: spec.name, instance: name };
+      const options = producerOptions(core, { spec, written }, name, producers.length);
+      const toProducer = link(brokerEnd, endpoint);
+      const toBroker = link(endpoint, brokerEnd);
+      core.clientLinks.producer.push({ fromBroker: toProducer, toBroker });
+      const client =
+        clientFactory === null
+          ? null
+          : {
+              create: clientFactory,
+              blocked: blockedProducers,
+              stream: (purpose: string) => streams.stream(`producer:${name}:${purpose}`),
+            };
+      const wiring = { sim, messages, observer, gate, toBroker, publishHandler, client };
+      const producer = new Producer(options, wiring);
+      bookkeeper.connectProducer(producers.length, toProducer, producer);
+      producers.push(producer);
+    }
+  });
+  return producers;
+}
+
+/**
+ * A producer instance's draws, each from its own stream, so adding one leaves every other draw unchanged.
+ * `written` is the producer's position in the scenario's list.
+ */
+function producerOptions(
+  core: Core,
+  { spec, written }: { spec: ParsedScenario["producers"][number]; written: number },
+  name: string,
+  index: number,
+) {
+  const { scenario, streams, sampler } = core;
+  return {
+    index,
+    name,
+    arrivals: new ArrivalProcess(arrivalSchedule(spec), streams.stream(`producer:${name}:arrivals`)),
+    pickKey: keyPickerFor(keyChoice(spec.keys), streams.stream(`producer:${name}:keys`)),
+    sampleSize: sampler(spec.size, `producer:${name}:size`),
+    isPoison: poisonDecider(core.faults, written, name, streams),
+    ...(spec.priority === undefined
+      ? {}
+      : { pickPriority: priorityPickerFor(spec.priority, streams.stream(`producer:${name}:priority`)) }),
+    ...(spec.routingKey === undefined
+      ? {}
+      : { pickRoutingKey: routingKeyPickerFor(spec.routingKey, streams.stream(`producer:${name}:routing-key`)) }),
+    stopAt: scenario.duration,
+    limit: spec.limit ?? Number.POSITIVE_INFINITY,
+    publish: spec.publish,
   };
 }
 
@@ -302,11 +331,10 @@ function endpointName(endpoint: Endpoint): string {
 }
 
 /** Poison messages are drawn per producer instance from their own stream, only when a poison fault applies. */
-function poisonDecider(scenario: ParsedScenario, producer: string, instance: string, streams: RandomStreams) {
+function poisonDecider(faults: readonly Fault[], producer: number, instance: string, streams: RandomStreams) {
   let fraction = 0;
-  for (const fault of scenario.faults) {
-    const poison = "poison" in fault ? fault.poison : undefined;
-    if (poison && (poison.producer === undefined || poison.producer === producer)) fraction += poison.fraction;
+  for (const fault of faults) {
+    if (fault.kind === "poison" && (fault.producer === null || fault.producer === producer)) fraction += fault.fraction;
   }
   if (fraction === 0) return () => false;
   const rng = streams.stream(`fault:poison:${instance}`);

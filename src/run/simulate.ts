@@ -8,7 +8,7 @@ import { type Example, Witness } from "../metrics/witness.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { ParsedScenario } from "../scenario/schema.js";
-import { buildWorld, type World } from "./build.js";
+import { buildWorld, faultWorldOf, type World } from "./build.js";
 import { type ComponentNames, componentNames } from "./names.js";
 
 /** The outcome of one run: plain figures, no live model objects. */
@@ -48,6 +48,8 @@ export interface RunResult {
   faults: FaultOccurrence[];
   /** The run in fixed intervals, when SimulateOptions.series asked for it. */
   series?: TimeSeries;
+  /** What the broker profile states about itself at the end (Broker.figures), if it does. */
+  brokerFigures?: Record<string, number>;
   /** Consumptions that came before a message published earlier in the same ordering scope. */
   outOfOrder: number;
   /** The first instance of each anomaly, for counter-examples. */
@@ -117,7 +119,7 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
   const world = buildWorld(scenario, observers);
   for (const observer of observers) observer.watch?.(world.messages);
   series?.watchDeliveries(world.deliveries);
-  const faults = new FaultInjector(world);
+  const faults = new FaultInjector(world.faults, faultWorldOf(world));
   faults.start();
   for (const producer of world.producers) producer.start();
   const horizon = scenario.duration + scenario.drainTimeout;
@@ -146,6 +148,7 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
     warmupDiscarded: world.metrics.warmupDiscarded,
     faults: faults.occurrences,
     ...(series ? { series: series.finish(world.sim.now) } : {}),
+    ...(world.broker.figures ? { brokerFigures: world.broker.figures() } : {}),
     outOfOrder: witness?.outOfOrder ?? 0,
     examples: {
       lost: settled.firstLost,

@@ -1,6 +1,6 @@
 // The contract every broker profile must honour, at zero network latency (links are direct calls) and with lognormal latency: determinism, conservation of messages, nothing lost without faults, and stale acks ignored after crashes.
 import { describe, expect, it } from "vitest";
-import { profiles } from "../../src/brokers/profiles.js";
+import { profileNamed, profiles } from "../../src/brokers/profiles.js";
 import { runScenario, simulate } from "../../src/index.js";
 import type { RunResult } from "../../src/run/simulate.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
@@ -39,18 +39,8 @@ describe.each(networks)("with %s", (_, network) => {
     expect(c.consumed + c.lost + c.pending + c.deadLettered + c.unknown).toBe((c.published - c.rejected) * groups);
   }
 
-  /**
-   * The order each profile promises to one consumer per group with no faults: a queue's publish order,
-   * Kafka's and SQS FIFO's per partition (message group). SQS standard promises only best effort.
-   */
-  const promisedOrder: Record<string, "per-producer" | "per-partition" | null> = {
-    kafka: "per-partition",
-    "sqs-fifo": "per-partition",
-    sqs: null,
-  };
-
-  /** Profiles where what the broker already sent is gone from it: a stopping consumer cannot hand it back. */
-  const keepsNoCopy = new Set(["redis-list", "redis-pubsub"]);
+  /** A profile's stated promises (its descriptor's facts), which the cases below hold it to. */
+  const factsOf = (name: string) => profileNamed(name).facts;
 
   describe.each(profiles.map((p) => p.name))("profile %s", (profile) => {
     it("is deterministic: same scenario and seed, same summary bytes", () => {
@@ -126,8 +116,8 @@ describe.each(networks)("with %s", (_, network) => {
         if (gracePeriod === "30s") {
           expect(stops.every((f) => f.effects.killed === 0)).toBe(true);
           // Pub/sub hands every message to every subscriber of a group, so it counts repeats without any fault.
-          if (profile !== "redis-pubsub") expect(result.counts.duplicated).toBe(0);
-          if (!keepsNoCopy.has(profile)) expect(result.counts.lost).toBe(0);
+          if (!factsOf(profile).everyConsumerGetsAll) expect(result.counts.duplicated).toBe(0);
+          if (factsOf(profile).keepsSent === "until-settled") expect(result.counts.lost).toBe(0);
         }
       }
     });
@@ -158,10 +148,10 @@ describe.each(networks)("with %s", (_, network) => {
     });
   });
 
-  const ordered = profiles.map((p) => p.name).filter((name) => promisedOrder[name] !== null);
+  const ordered = profiles.filter((p) => p.facts.ordering !== "none").map((p) => p.name);
 
   describe.each(ordered)("profile %s", (profile) => {
-    const order = promisedOrder[profile] ?? "per-producer";
+    const order = factsOf(profile).ordering;
     it(`keeps its ordering promise (${order}) with one consumer per group and no faults`, () => {
       const result = simulate(
         parsed(
@@ -184,6 +174,11 @@ describe.each(networks)("with %s", (_, network) => {
     ["rabbitmq", { prefetch: 5, "x-max-priority": 5 }],
     ["rabbitmq-quorum", { prefetch: 5 }],
   ];
+
+  it("runs the priority cases on every profile whose facts say it has priorities", () => {
+    const withPriorities = profiles.filter((p) => p.facts.priorities).map((p) => p.name);
+    expect(priorityVariants.map(([name]) => name)).toEqual(withPriorities);
+  });
 
   describe.each(priorityVariants)("profile %s with message priorities", (profile, settings) => {
     const prioritized = (extra: Record<string, unknown> = {}, more: Record<string, unknown> = {}) =>
@@ -272,7 +267,9 @@ describe.each(networks)("with %s", (_, network) => {
    * The RabbitMQ profiles again behind a topic exchange: billing gets every created order, audit everything under
    * orders.eu, and refunds match no binding (unroutable, so lost for both groups though confirmed).
    */
-  describe.each(["rabbitmq", "rabbitmq-quorum"])("profile %s with a topic exchange", (profile) => {
+  const routed = profiles.filter((p) => p.facts.routing).map((p) => p.name);
+
+  describe.each(routed)("profile %s with a topic exchange", (profile) => {
     const routed = (extra: Record<string, unknown> = {}) =>
       workload(profile, {
         broker: { profile, settings: { exchange: "topic", prefetch: 5 } },

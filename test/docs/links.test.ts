@@ -13,7 +13,7 @@ function markdownFiles(folder: string): string[] {
   });
 }
 
-const documents = [join(root, "README.md"), ...markdownFiles(join(root, "docs"))];
+const documents = [join(root, "README.md"), join(root, "CONTRIBUTING.md"), ...markdownFiles(join(root, "docs"))];
 
 /** Links written [text](target), outside fenced code blocks. */
 function linksOf(text: string): string[] {

@@ -1,4 +1,4 @@
-import { brokerSection, defineProfile } from "../profile.js";
+import { brokerSection, defineProfile, profileFacts } from "../profile.js";
 import { createFifoBroker } from "./fifo.js";
 import { fifoSettingsSchema } from "./settings.js";
 
@@ -10,6 +10,7 @@ export const fifoSchema = brokerSection(
 
 export const fifoProfile = defineProfile({
   name: "fifo",
+  facts: profileFacts({ ordering: "per-producer", crashDetection: "after `crashDetection` (10 s), for every mode" }),
   summary: "a plain FIFO queue per consumer group (an idealized broker)",
   schema: fifoSchema,
   create: (context, section) => createFifoBroker(context, section.settings),

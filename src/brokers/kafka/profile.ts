@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { duration, durationDistribution } from "../../units/quantities.js";
-import { brokerSection, defineProfile } from "../profile.js";
+import { brokerSection, defineProfile, profileFacts } from "../profile.js";
 import { createKafkaBroker } from "./kafka.js";
 import { kafkaProducerClient } from "./producer-client.js";
 import {
@@ -99,6 +99,11 @@ function kafkaWarnings(section: KafkaSection): { path: string[]; message: string
 
 export const kafkaProfile = defineProfile({
   name: "kafka",
+  facts: profileFacts({
+    ordering: "per-partition",
+    partitions: true,
+    crashDetection: "session timeout (45 s), for every mode",
+  }),
   summary,
   schema: kafkaSchema,
   create: (context, section) => createKafkaBroker(context, kafkaOptions(section.settings, section)),
@@ -110,4 +115,6 @@ export const kafkaProfile = defineProfile({
   consumerCapacity: (_section, concurrency) => concurrency,
   // The Java producer's accumulator: buffer.memory, max.block.ms, retries within delivery.timeout.ms.
   producerClient: (section) => kafkaProducerClient(kafkaOptions(section.settings, section)),
+  // The cluster's brokers: a fault can crash one of them (broker/2).
+  nodes: (section) => section.brokers,
 });

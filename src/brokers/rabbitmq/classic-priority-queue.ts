@@ -66,6 +66,6 @@ export class PriorityLevelsQueue {
   }
 
   private levelOf(message: number): GroupQueue {
-    return this.levels[Math.min(this.messages.priority[message]!, this.maxPriority)]!;
+    return this.levels[Math.min(this.messages.priorityOf(message), this.maxPriority)]!;
   }
 }

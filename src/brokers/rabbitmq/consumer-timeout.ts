@@ -1,8 +1,8 @@
 import type { Simulation } from "../../engine/simulation.js";
 import type { DeliveryTable } from "../../model/deliveries.js";
 
-/** RabbitMQ checks consumer_timeout on each channel's tick (channel_tick_interval, 60 s). */
-export const TICK_INTERVAL = 60_000_000;
+/** RabbitMQ checks consumer_timeout on each channel's tick: channel_tick_interval, 60 s by default. */
+export const DEFAULT_TICK_INTERVAL = 60_000_000;
 
 /**
  * consumer_timeout: on every tick, a delivery unacked for longer than the
@@ -35,6 +35,8 @@ export class ConsumerTimeout {
     private readonly sim: Simulation,
     private readonly deliveries: DeliveryTable,
     private readonly timeout: number,
+    /** channel_tick_interval (µs). */
+    private readonly tickInterval: number,
     /** Closes the channel of `consumer` in its `incarnation` and requeues what it held. */
     private readonly closeChannel: (consumer: number, incarnation: number) => void,
   ) {}
@@ -42,7 +44,7 @@ export class ConsumerTimeout {
   /** A delivery was opened: make sure a tick is coming. */
   opened(): void {
     if (this.event !== -1 || this.deliveries.inFlight === 0) return;
-    const next = (Math.floor(this.sim.now / TICK_INTERVAL) + 1) * TICK_INTERVAL;
+    const next = (Math.floor(this.sim.now / this.tickInterval) + 1) * this.tickInterval;
     this.event = this.sim.at(next, this.tick);
   }
 

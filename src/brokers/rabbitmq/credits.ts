@@ -56,18 +56,27 @@ export class ConsumerCredits {
     this.credit.fill(0);
   }
 
-  /** The next consumer of `group` with credit, which spends one; -1 if none has any. */
-  take(group: number): number {
+  /**
+   * The next consumer of `group` with credit and room (`fits`), which spends one credit; -1 if none.
+   * A consumer without room leaves the ring until `wake` puts it back.
+   */
+  take(group: number, fits: ((consumer: number) => boolean) | null = null): number {
     const ring = this.rings[group]!;
     while (ring.length > 0) {
       const consumer = ring.shift();
       this.inRing[consumer] = 0;
       if (this.alive[consumer] === 0 || this.credit[consumer]! <= 0) continue;
+      if (fits !== null && !fits(consumer)) continue;
       this.credit[consumer]!--;
       this.enlist(consumer);
       return consumer;
     }
     return -1;
+  }
+
+  /** The consumer has room again (its socket drained): back into its group's ring if it has credit. */
+  wake(consumer: number): void {
+    this.enlist(consumer);
   }
 
   private enlist(consumer: number): void {

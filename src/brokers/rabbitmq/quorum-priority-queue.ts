@@ -48,7 +48,7 @@ export class QuorumPriorityQueue {
   }
 
   push(message: number): void {
-    if (this.messages.priority[message]! > QUORUM_HIGH_PRIORITY_ABOVE) this.high.push(message);
+    if (this.messages.priorityOf(message) > QUORUM_HIGH_PRIORITY_ABOVE) this.high.push(message);
     else this.normal.push(message);
   }
 

@@ -1,25 +1,33 @@
-import type { Broker, BrokerContext } from "../broker.js";
+import { type Distribution, isAlwaysZero, samplerFor } from "../../random/distributions.js";
+import type { Broker, BrokerContext, ConnectionLoss } from "../broker.js";
+import { ConsumerPipes } from "./consumer-pipes.js";
 import { ConsumerTimeout } from "./consumer-timeout.js";
 import { ConsumerCredits } from "./credits.js";
 import { Exchange } from "./exchange.js";
 import { EnqueueOrder } from "./group-queue.js";
 import { HeadExpiry } from "./head-expiry.js";
+import { HeartbeatDetection } from "./heartbeat-detection.js";
+import { LimitNotice } from "./limit-notice.js";
 import { MemoryAlarm } from "./memory-alarm.js";
+import { QueueServers } from "./queue-servers.js";
 import { createReadyQueue, type ReadyQueue } from "./ready-queue.js";
+import { ReturnCounts } from "./return-counts.js";
 import type { RabbitOptions } from "./settings.js";
 
 /**
  * RabbitMQ (AMQP 0-9-1): an exchange (fanout, direct or topic) routes every
  * publish to the queues of the consumer groups bound for its routing key (one
  * queue per group), and each queue pushes to its group's consumers
- * round-robin within their prefetch credit. Unacked deliveries go back to the
- * queue when their channel closes: after the heartbeat timeout for a crashed
- * consumer, after consumer_timeout for a stuck one. Classic and quorum queues
- * differ only in the options (where returns go, the delivery limit,
- * durability); docs/brokers/rabbitmq.md gives the rules and their sources.
+ * round-robin within their prefetch credit (and, without a prefetch bound, within
+ * what the sockets hold). Unacked deliveries go back to the queue when their
+ * channel closes: a network hop after a consumer process dies, at heartbeat
+ * detection for a silent one, after consumer_timeout for a stuck one. Classic
+ * and quorum queues, and RabbitMQ versions, differ only in the options (where
+ * returns go, the delivery limit, durability); docs/brokers/rabbitmq.md gives
+ * the rules and their sources.
  */
-export function createRabbitBroker(context: BrokerContext, options: RabbitOptions): Broker {
-  return new RabbitBroker(context, options);
+export function createRabbitBroker(context: BrokerContext, options: RabbitOptions, serviceTime: Distribution): Broker {
+  return new RabbitBroker(context, options, serviceTime);
 }
 
 class RabbitBroker implements Broker {
@@ -30,22 +38,54 @@ class RabbitBroker implements Broker {
   private readonly memory: MemoryAlarm;
   private readonly timeout: ConsumerTimeout | null;
   private readonly expiry: HeadExpiry | null;
+  private readonly detection: HeartbeatDetection;
+  private readonly pipes: ConsumerPipes | null;
+  private readonly servers: QueueServers;
+  private readonly limitNotice: LimitNotice | null;
+  private readonly returns: ReturnCounts;
+  /** Per consumer: the last incarnation whose closed socket the broker has been sent word of. */
+  private readonly closedUpTo: Int32Array;
+  /** The message dispatch is placing, for the pipe check. */
+  private placing = -1;
+  private readonly pipeFits: ((consumer: number) => boolean) | null;
   private up = true;
 
   constructor(
     private readonly context: BrokerContext,
     private readonly options: RabbitOptions,
+    serviceTime: Distribution,
   ) {
     const groups = context.groupCount;
+    const consumerCount = context.consumers.length;
     this.exchange = new Exchange(options.exchange, context.routing, groups);
     this.queues = Array.from({ length: groups }, () => createReadyQueue(options, this.order, context.messages));
     this.credits = new ConsumerCredits(context.consumers, groups);
+    this.detection = new HeartbeatDetection(consumerCount, options.heartbeat);
+    for (let consumer = 0; consumer < consumerCount; consumer++) this.detection.opened(consumer, 0);
+    const pipes =
+      options.socketBufferBytes === null
+        ? null
+        : new ConsumerPipes(consumerCount, options.socketBufferBytes, context.messages);
+    this.pipes = pipes;
+    this.pipeFits = pipes === null ? null : (consumer) => pipes.fits(consumer, this.placing);
+    const sample = isAlwaysZero(serviceTime) ? null : samplerFor(serviceTime, context.stream("service"));
+    this.servers = new QueueServers(groups, options.cores, sample);
+    this.limitNotice =
+      options.limitNoticeDelay === null || options.maxLength === null
+        ? null
+        : new LimitNotice(groups, options.maxLength, options.limitNoticeDelay, context.sim);
+    this.returns = new ReturnCounts(groups);
+    this.closedUpTo = new Int32Array(consumerCount).fill(-1);
     this.memory = new MemoryAlarm(options.memoryLimitBytes, context.messages, context.gate);
     this.timeout =
       options.consumerTimeout === null
         ? null
-        : new ConsumerTimeout(context.sim, context.deliveries, options.consumerTimeout, (consumer, incarnation) =>
-            this.channelTimedOut(consumer, incarnation),
+        : new ConsumerTimeout(
+            context.sim,
+            context.deliveries,
+            options.consumerTimeout,
+            options.channelTickInterval,
+            (consumer, incarnation) => this.channelTimedOut(consumer, incarnation),
           );
     this.expiry =
       options.messageTtl === null
@@ -63,15 +103,29 @@ class RabbitBroker implements Broker {
           );
   }
 
+  /** A publish reached the broker: each target queue does its work, then the message is admitted. */
   publish(message: number): void {
+    const { context } = this;
+    const now = context.sim.now;
+    const finish = this.servers.finishTime(this.route(message).groups, now);
+    if (finish === now) this.admit(message);
+    else context.sim.at(finish, this.admitDone, message);
+  }
+
+  private readonly admitDone = (message: number): void => this.admit(message);
+
+  private route(message: number) {
+    const { messages } = this.context;
+    return this.exchange.route(messages.producer[message]!, messages.routingKeyOf(message));
+  }
+
+  /** The queues did their work: the message is queued, or refused (broker down, a full queue that refuses). */
+  private admit(message: number): void {
     const { context, options } = this;
-    const { groups, others } = this.exchange.route(
-      context.messages.producer[message]!,
-      context.messages.routingKey[message]!,
-    );
-    const rejecting = options.overflow === "reject-publish";
-    if (!this.up || (rejecting && options.confirms && this.anyQueueFull(groups))) {
+    const { groups, others } = this.route(message);
+    if (!this.up || (options.confirms && this.anyRefuses(groups))) {
       context.reject(message);
+      if (this.up) this.deadLetterRefused(message, groups);
       return;
     }
     if (groups.length === 0) {
@@ -82,8 +136,8 @@ class RabbitBroker implements Broker {
     context.accept(message);
     this.order.assign(message);
     for (const group of groups) {
-      // Without confirms a queue at its limit discards the publish and nobody hears of it.
-      if (rejecting && this.isFull(group)) context.drop(message, group, "reject-publish");
+      // Without confirms a queue that refuses discards the publish and nobody hears of it.
+      if (this.refuses(group)) this.refuseQuietly(message, group);
       else {
         this.queues[group]!.push(message);
         this.memory.hold(message);
@@ -91,6 +145,20 @@ class RabbitBroker implements Broker {
     }
     for (const group of groups) this.dispatch(group);
     this.finish();
+  }
+
+  /** reject-publish-dlx: a refused publish is also dead-lettered (reason maxlen) by each full queue. */
+  private deadLetterRefused(message: number, groups: readonly number[]): void {
+    if (this.options.overflow !== "reject-publish-dlx" || !this.options.deadLetterExchange) return;
+    for (const group of groups) if (this.refuses(group)) this.context.deadLetter(message, group, "maxlen");
+  }
+
+  /** No confirms: the full queue discards its copy (never held, so no memory to release). */
+  private refuseQuietly(message: number, group: number): void {
+    const { context, options } = this;
+    if (options.overflow !== "reject-publish-dlx") context.drop(message, group, "reject-publish");
+    else if (options.deadLetterExchange) context.deadLetter(message, group, "maxlen");
+    else context.drop(message, group, "maxlen");
   }
 
   /**
@@ -113,9 +181,11 @@ class RabbitBroker implements Broker {
     const { deliveries } = this.context;
     if (!deliveries.isOpen(delivery)) return;
     const message = deliveries.message(delivery);
+    this.heardFrom(delivery);
     if (this.options.autoAck) {
-      // The broker settled it when it sent it; this only ends the consumer's bookkeeping.
-      this.close(delivery);
+      // The broker settled it when it sent it; the consumer read and processed it, which drains its socket.
+      const group = this.settle(delivery);
+      this.dispatch(group);
       return;
     }
     const group = this.settle(delivery);
@@ -128,28 +198,52 @@ class RabbitBroker implements Broker {
     const { deliveries, messages } = this.context;
     if (!deliveries.isOpen(delivery)) return;
     const message = deliveries.message(delivery);
-    const group = this.groupOf(deliveries.consumer(delivery));
+    this.heardFrom(delivery);
+    const group = this.settle(delivery);
     if (this.options.autoAck) {
-      this.close(delivery);
       if (messages.consumedBy[group]![message] === 0) this.context.drop(message, group, "auto-ack-processing-failed");
-      return;
-    }
-    this.settle(delivery);
-    if (this.options.requeueOnFailure) this.giveBack(group, message);
-    else this.discard(message, group, "rejected");
+    } else if (this.options.requeueOnFailure) {
+      this.giveBack(group, message, this.options.nacksCountTowardLimit);
+    } else this.discard(message, group, "rejected");
     this.dispatch(group);
     this.finish();
   }
 
-  consumerDown(consumer: number): void {
-    this.credits.down(consumer);
-    const diedIn = this.context.incarnations[consumer]! - 1;
-    if (this.options.autoAck) {
-      this.loseAutoAcked(consumer, diedIn, "auto-ack-consumer-crash");
+  /** A frame from a consumer's live connection: it keeps the heartbeat check content. */
+  private heardFrom(delivery: number): void {
+    const { deliveries, incarnations, sim } = this.context;
+    const consumer = deliveries.consumer(delivery);
+    if (deliveries.incarnation(delivery) === incarnations[consumer]) this.detection.heard(consumer, sim.now);
+  }
+
+  /**
+   * A consumer is gone. "closed": its process died and its operating system closed the socket; the close
+   * reaches the broker over the consumer's link and the channel's deliveries return at once. "silent": the
+   * socket stays open; the broker goes on sending to it, as far as prefetch and the socket bound allow,
+   * until the heartbeat check gives up and closes it (never without heartbeats).
+   */
+  consumerDown(consumer: number, loss: ConnectionLoss): void {
+    const { context } = this;
+    const diedIn = context.incarnations[consumer]! - 1;
+    if (loss === "closed") {
+      this.credits.down(consumer);
+      this.closedUpTo[consumer] = Math.max(this.closedUpTo[consumer]!, diedIn);
+      context.overConsumerLink(consumer, this.socketClosed, consumer);
       return;
     }
-    this.context.sim.schedule(this.options.heartbeat, () => this.connectionLost(consumer, diedIn));
+    // What the broker sends from now on belongs to the silent connection, the life after diedIn.
+    const silentLife = diedIn + 1;
+    const closesAt = this.detection.closesAt(consumer, context.sim.now);
+    if (closesAt !== null) context.sim.at(closesAt, () => this.silentConnectionClosed(consumer, silentLife));
   }
+
+  /** Heartbeats gave up on a silent connection; if the consumer has not reconnected since, it gets nothing more. */
+  private silentConnectionClosed(consumer: number, silentLife: number): void {
+    if (this.context.incarnations[consumer] === silentLife) this.credits.down(consumer);
+    this.connectionLost(consumer, silentLife);
+  }
+
+  private readonly socketClosed = (consumer: number): void => this.connectionLost(consumer, this.closedUpTo[consumer]!);
 
   /** basic.cancel: no more deliveries to it; its unacked ones stay with the channel, neither requeued nor discarded. */
   consumerStopping(consumer: number): void {
@@ -165,12 +259,14 @@ class RabbitBroker implements Broker {
     this.credits.down(consumer);
     const closedIn = this.context.incarnations[consumer]!;
     if (this.options.autoAck) this.loseAutoAcked(consumer, closedIn, "auto-ack-consumer-stop");
-    else this.requeueChannel(consumer, (incarnation) => incarnation === closedIn);
+    else this.requeueChannel(consumer, (incarnation) => incarnation === closedIn, true);
     this.finish();
   }
 
   consumerUp(consumer: number): void {
     this.credits.up(consumer);
+    this.detection.opened(consumer, this.context.sim.now);
+    this.pipes?.reset(consumer);
     this.dispatch(this.groupOf(consumer));
     this.finish();
   }
@@ -189,7 +285,7 @@ class RabbitBroker implements Broker {
     }
     this.queues.forEach((queue, group) => {
       this.expiry?.cancel(group);
-      if (this.options.survivesCrash) this.returnAll(group, returned[group]!);
+      if (this.options.survivesCrash) this.returnAll(group, returned[group]!, true);
       else {
         queue.forEach((message) => {
           this.lose(message, group, "broker-crash");
@@ -205,7 +301,10 @@ class RabbitBroker implements Broker {
     this.up = true;
     // Every consumer that is running reconnects with a fresh channel.
     for (const consumer of this.context.consumers) {
-      if (this.credits.isAlive(consumer.index)) this.credits.refill(consumer.index);
+      if (!this.credits.isAlive(consumer.index)) continue;
+      this.credits.refill(consumer.index);
+      this.detection.opened(consumer.index, this.context.sim.now);
+      this.pipes?.reset(consumer.index);
     }
     for (let group = 0; group < this.queues.length; group++) this.dispatch(group);
     this.finish();
@@ -229,18 +328,21 @@ class RabbitBroker implements Broker {
     const queue = this.queues[group]!;
     this.expiry?.expireHeads(group);
     while (queue.length > 0) {
-      const consumer = this.credits.take(group);
+      this.placing = queue.peek();
+      const consumer = this.credits.take(group, this.pipeFits);
       if (consumer === -1) break;
       this.send(queue.shift(), consumer);
       this.expiry?.expireHeads(group);
     }
     this.dropOverflow(group);
+    this.limitNotice?.lengthChanged(group, queue.length);
     this.context.observer.depthChanged(group, queue.length, this.context.sim.now);
     this.expiry?.schedule(group);
   }
 
   private send(message: number, consumer: number): void {
     this.context.deliver(message, consumer);
+    this.pipes?.sent(consumer, message);
     if (this.options.autoAck) this.memory.release(message);
     else this.timeout?.opened();
   }
@@ -250,13 +352,22 @@ class RabbitBroker implements Broker {
     this.memory.clearIfBelow();
   }
 
-  /** Closes a manual-ack delivery; its credit comes back only if it belongs to the consumer's live channel. */
+  /**
+   * Closes a delivery the consumer processed; its credit (manual acks) and its room in the socket come
+   * back only if it belongs to the consumer's live channel.
+   */
   private settle(delivery: number): number {
     const { deliveries, incarnations } = this.context;
     const consumer = deliveries.consumer(delivery);
     const current = deliveries.incarnation(delivery) === incarnations[consumer];
     this.close(delivery);
-    if (current && this.up && this.credits.isAlive(consumer)) this.credits.giveBack(consumer);
+    if (current && this.up && this.credits.isAlive(consumer)) {
+      if (!this.options.autoAck) this.credits.giveBack(consumer);
+      if (this.pipes !== null) {
+        this.pipes.drained(consumer, deliveries.message(delivery));
+        this.credits.wake(consumer);
+      }
+    }
     return this.groupOf(consumer);
   }
 
@@ -265,9 +376,13 @@ class RabbitBroker implements Broker {
     this.timeout?.closed();
   }
 
-  /** The heartbeat timeout ran out: the dead connection's channels close and their deliveries return. */
+  /**
+   * The broker found the connection dead: its channels close and their deliveries return, or with
+   * autoAck, what the consumer had received and not processed is lost.
+   */
   private connectionLost(consumer: number, diedIn: number): void {
-    this.requeueChannel(consumer, (incarnation) => incarnation <= diedIn);
+    if (this.options.autoAck) this.loseAutoAcked(consumer, diedIn, "auto-ack-consumer-crash");
+    else this.requeueChannel(consumer, (incarnation) => incarnation <= diedIn, true);
     this.finish();
   }
 
@@ -276,11 +391,12 @@ class RabbitBroker implements Broker {
     if (incarnation === this.context.incarnations[consumer] && this.credits.isAlive(consumer)) {
       this.credits.refill(consumer);
     }
-    this.requeueChannel(consumer, (held) => held === incarnation);
+    // 4.3 counts only failed deliveries toward the quorum delivery limit, not a consumer timeout.
+    this.requeueChannel(consumer, (held) => held === incarnation, this.options.nacksCountTowardLimit);
     this.finish();
   }
 
-  private requeueChannel(consumer: number, inChannel: (incarnation: number) => boolean): void {
+  private requeueChannel(consumer: number, inChannel: (incarnation: number) => boolean, counted: boolean): void {
     const { deliveries } = this.context;
     const returned: number[] = [];
     const closing = this.openDeliveries(
@@ -291,7 +407,7 @@ class RabbitBroker implements Broker {
       this.close(delivery);
     }
     const group = this.groupOf(consumer);
-    this.returnAll(group, returned);
+    this.returnAll(group, returned, counted);
     this.dispatch(group);
   }
 
@@ -318,17 +434,28 @@ class RabbitBroker implements Broker {
   }
 
   /** Returns several messages at once, in enqueue order (a quorum queue returns a channel's messages in order). */
-  private returnAll(group: number, returned: number[]): void {
+  private returnAll(group: number, returned: number[], counted: boolean): void {
     returned.sort((a, b) => this.order.of(a) - this.order.of(b));
     // Inserting at the original position newest first keeps each insert at the head in the usual case.
     if (this.options.returnPlacement === "original-position") returned.reverse();
-    for (const message of returned) this.giveBack(group, message);
+    for (const message of returned) this.giveBack(group, message, counted);
   }
 
-  /** A return; a quorum queue counts every return (4.0-4.2) and gives up past its delivery limit. */
-  private giveBack(group: number, message: number): void {
+  /**
+   * A return. A quorum queue with a delivery limit gives the message up when its counted returns go
+   * above the limit: every return counts up to 4.2; from 4.3 a nack or a consumer timeout does not.
+   */
+  private giveBack(group: number, message: number, counted: boolean): void {
     const limit = this.options.deliveryLimit;
-    if (limit !== null && this.context.messages.deliveryCount[group]![message]! > limit) {
+    if (limit === null) {
+      this.queues[group]!.giveBack(message);
+      return;
+    }
+    if (!counted) this.returns.uncounted(message, group);
+    const returnsCounted =
+      this.context.messages.deliveryCount[group]![message]! - this.returns.uncountedOf(message, group);
+    if (returnsCounted > limit) {
+      this.returns.forget(message, group);
       this.discard(message, group, "delivery_limit");
     } else this.queues[group]!.giveBack(message);
   }
@@ -352,12 +479,19 @@ class RabbitBroker implements Broker {
     while (queue.length > max) this.discard(queue.shift(), group, "maxlen");
   }
 
-  private isFull(group: number): boolean {
-    return this.options.maxLength !== null && this.queues[group]!.length >= this.options.maxLength;
+  /**
+   * Whether a publish to `group` is refused now: a classic queue at x-max-length with a reject-publish
+   * overflow; a quorum queue whose publishers heard reject_publish.
+   */
+  private refuses(group: number): boolean {
+    const { options } = this;
+    if (options.maxLength === null || options.overflow === "drop-head") return false;
+    if (this.limitNotice !== null) return this.limitNotice.refuses(group);
+    return this.queues[group]!.length >= options.maxLength;
   }
 
-  private anyQueueFull(groups: readonly number[]): boolean {
-    for (const group of groups) if (this.isFull(group)) return true;
+  private anyRefuses(groups: readonly number[]): boolean {
+    for (const group of groups) if (this.refuses(group)) return true;
     return false;
   }
 

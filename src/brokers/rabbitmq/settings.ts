@@ -2,12 +2,31 @@ import * as z from "zod";
 import { duration, size } from "../../units/quantities.js";
 
 /**
+ * RabbitMQ releases whose behaviour the profiles tell apart. Releases of one era behave alike here:
+ * 3.10-3.13 (no quorum delivery limit by default, no quorum priorities), 4.0-4.2 (delivery limit 20,
+ * every return counted, two priority buckets) and 4.3 (nacks no longer count toward the delivery
+ * limit, no consumer timeout on classic queues).
+ */
+export const RABBITMQ_VERSIONS = ["3.10", "3.11", "3.12", "3.13", "4.0", "4.1", "4.2", "4.3"] as const;
+export type RabbitVersion = (typeof RABBITMQ_VERSIONS)[number];
+export type RabbitEra = "3.x" | "4.0-4.2" | "4.3";
+
+export function eraOf(version: RabbitVersion): RabbitEra {
+  if (version.startsWith("3.")) return "3.x";
+  return version === "4.3" ? "4.3" : "4.0-4.2";
+}
+
+/**
  * Settings of the two RabbitMQ profiles, named as RabbitMQ names them: client
  * options (`confirms`, `autoAck`, `prefetch`), rabbitmq.conf keys (`heartbeat`,
- * `consumer_timeout`) and queue arguments (`x-...`). Defaults are RabbitMQ
- * 4.0-4.2's; docs/brokers/rabbitmq.md gives the source of each.
+ * `consumer_timeout`) and queue arguments (`x-...`). Defaults are those of
+ * `version` (4.2 unless set); docs/brokers/rabbitmq.md gives the source of each.
  */
 const shared = {
+  version: z.enum(RABBITMQ_VERSIONS).default("4.2").meta({
+    description:
+      "the RabbitMQ release whose behaviour to follow: 3.10-3.13, 4.0-4.2 or 4.3 (see docs/brokers/rabbitmq.md, Versions)",
+  }),
   exchange: z.enum(["fanout", "direct", "topic"]).default("fanout").meta({
     description:
       "the exchange producers publish to, bound to one queue per group: fanout copies every message to every queue; direct routes to the queues with a binding equal to the routing key; topic to those whose binding pattern matches it (* one word, # zero or more)",
@@ -22,19 +41,27 @@ const shared = {
   }),
   autoAck: z.boolean().default(false).meta({
     description:
-      "settle each message when it is sent to the consumer: no prefetch bound, and a consumer crash loses what it held (at-most-once)",
+      "settle each message when it is sent to the consumer: no prefetch bound (only what the sockets hold), and a consumer crash loses what it held (at-most-once)",
   }),
   prefetch: z.number().int().min(0).default(0).meta({
     description:
-      "basic.qos prefetch_count: unacked deliveries per consumer; 0 = unlimited (classic: every ready message is pushed at once; quorum: 2000)",
+      "basic.qos prefetch_count: unacked deliveries per consumer; 0 = unlimited (classic: bounded only by what the sockets hold, see socketBufferBytes; quorum: 2000)",
   }),
-  heartbeat: duration()
-    .prefault("60s")
-    .meta({ description: "heartbeat timeout: how long after a consumer crash the broker closes its connection" }),
+  heartbeat: duration().prefault("60s").meta({
+    description:
+      "negotiated heartbeat timeout (the server's default, which amqplib and most clients accept): the broker checks for incoming data every interval and closes a connection silent for two checks in a row, 2 to 3 intervals after its last frame",
+  }),
   consumer_timeout: duration().nullable().prefault("30min").meta({
     description:
       "a delivery unacked for longer closes its channel and requeues the channel's deliveries (checked every minute); null = off",
   }),
+  channel_tick_interval: duration()
+    .refine((interval) => interval >= 1000, { message: "channel_tick_interval must be at least 1ms" })
+    .prefault("60s")
+    .meta({
+      description:
+        "how often each channel checks consumer_timeout (an advanced.config key of the rabbit application); a timed-out delivery is found at the first tick after it expired",
+    }),
   requeueOnFailure: z.boolean().default(true).meta({
     description:
       "queuesim: when processing fails the consumer sends basic.nack with requeue=true; false: basic.reject with requeue=false (dead-letter or drop)",
@@ -54,8 +81,13 @@ const shared = {
     .nullable()
     .default(null)
     .meta({ description: "most ready messages a queue holds (unacked ones do not count); null = unbounded" }),
-  "x-overflow": z.enum(["drop-head", "reject-publish"]).default("drop-head").meta({
-    description: "at x-max-length: drop (or dead-letter) the oldest message, or refuse the publish",
+  socketBufferBytes: size().prefault("4MB").meta({
+    description:
+      "queuesim: bytes of deliveries the TCP socket buffers between the broker and a consumer hold; with autoAck or unlimited prefetch the broker pushes at most this plus 200 messages (UNSENT_MESSAGE_LIMIT) to a consumer that has not read them",
+  }),
+  cores: z.number().int().min(1).default(4).meta({
+    description:
+      "Erlang schedulers (one per CPU core by default): each queue is one Erlang process that handles its publishes one at a time, and at most this many queues work at once",
   }),
   memoryLimitBytes: size().nullable().default(null).meta({
     description:
@@ -66,6 +98,10 @@ const shared = {
 export const classicSettingsSchema = z
   .strictObject({
     ...shared,
+    "x-overflow": z.enum(["drop-head", "reject-publish", "reject-publish-dlx"]).default("drop-head").meta({
+      description:
+        "at x-max-length: drop (or dead-letter) the oldest message; refuse the publish; or refuse it and dead-letter it (reject-publish-dlx)",
+    }),
     durable: z
       .boolean()
       .default(true)
@@ -83,9 +119,17 @@ export const classicSettingsSchema = z
 export const quorumSettingsSchema = z
   .strictObject({
     ...shared,
-    "x-delivery-limit": z.number().int().min(-1).default(20).meta({
+    "x-overflow": z.enum(["drop-head", "reject-publish"]).default("drop-head").meta({
       description:
-        "a message returned more times than this is dead-lettered (reason delivery_limit) or dropped; -1 = unlimited, returns then go to the tail",
+        "at x-max-length: drop (or dead-letter) the oldest message, or refuse the publish (checked against the applied Raft state: it overshoots); quorum queues do not support reject-publish-dlx",
+    }),
+    "x-delivery-limit": z.number().int().min(-1).nullable().default(null).meta({
+      description:
+        "a message returned more times than this is dead-lettered (reason delivery_limit) or dropped; -1 = unlimited (4.x: returns then go to the tail); null = the version's default: 20 from 4.0, unlimited before",
+    }),
+    raftApplyDelay: duration().prefault("5ms").meta({
+      description:
+        "queuesim: how long after the queue applies a publish that takes it over x-max-length its publishers hear reject-publish (a Raft apply and a message back); publishes in that window are accepted, so the queue overshoots its limit",
     }),
   })
   .prefault({});
@@ -106,57 +150,81 @@ export type ReturnPlacement = "original-position" | "returns-first" | "tail";
  */
 export type PriorityScheme = { kind: "none" } | { kind: "levels"; maxPriority: number } | { kind: "two-buckets" };
 
-/** Settings with every queue-type difference resolved, so the broker code never branches on the profile. */
+/** Settings with every queue-type and version difference resolved, so the broker code never branches on either. */
 export interface RabbitOptions {
   queueType: "classic" | "quorum";
+  era: RabbitEra;
   exchange: ExchangeType;
   mandatory: boolean;
   confirms: boolean;
   autoAck: boolean;
+  /** The negotiated heartbeat interval (µs); 0 = heartbeats off. */
   heartbeat: number;
   consumerTimeout: number | null;
+  channelTickInterval: number;
   requeueOnFailure: boolean;
   deadLetterExchange: boolean;
   messageTtl: number | null;
   maxLength: number | null;
-  overflow: "drop-head" | "reject-publish";
+  overflow: Overflow;
+  /**
+   * Quorum reject-publish: how long after the applied state goes over the limit publishers hear of it
+   * (null: the limit is checked on every publish, as a classic queue does).
+   */
+  limitNoticeDelay: number | null;
   memoryLimitBytes: number | null;
   /** Whether queued and unacked messages survive a broker crash. */
   survivesCrash: boolean;
   /** Returns after which a message is given up; null = unlimited. */
   deliveryLimit: number | null;
+  /** Whether a basic.nack with requeue counts toward the delivery limit (not from 4.3 on). */
+  nacksCountTowardLimit: boolean;
   returnPlacement: ReturnPlacement;
   priorities: PriorityScheme;
+  /** Bytes the sockets to one consumer hold, when the push to it is unbounded by prefetch (autoAck or classic prefetch 0); null when prefetch bounds it. */
+  socketBufferBytes: number | null;
+  cores: number;
 }
+
+export type Overflow = "drop-head" | "reject-publish" | "reject-publish-dlx";
 
 /** Quorum queues turn prefetch 0 into this credit (rabbit_fifo_client's UNLIMITED_PREFETCH_COUNT). */
 export const QUORUM_UNLIMITED_PREFETCH = 2000;
 
 type SharedSettings = Pick<ClassicSettings, keyof typeof shared>;
 
-function sharedOptions(settings: SharedSettings) {
+function sharedOptions(settings: SharedSettings, era: RabbitEra, queueType: "classic" | "quorum") {
+  // 4.3 evaluates consumer timeouts in quorum queues only (4.3.0 release notes).
+  const timeoutApplies = !settings.autoAck && !(era === "4.3" && queueType === "classic");
+  const unbounded = settings.autoAck || (settings.prefetch === 0 && queueType === "classic");
   return {
+    era,
     exchange: settings.exchange,
     mandatory: settings.mandatory,
     confirms: settings.confirms,
     autoAck: settings.autoAck,
     heartbeat: settings.heartbeat,
-    consumerTimeout: settings.autoAck ? null : settings.consumer_timeout,
+    consumerTimeout: timeoutApplies ? settings.consumer_timeout : null,
+    channelTickInterval: settings.channel_tick_interval,
     requeueOnFailure: settings.requeueOnFailure,
     deadLetterExchange: settings["x-dead-letter-exchange"] !== null,
     messageTtl: settings["x-message-ttl"],
     maxLength: settings["x-max-length"],
-    overflow: settings["x-overflow"],
     memoryLimitBytes: settings.memoryLimitBytes,
+    socketBufferBytes: unbounded ? settings.socketBufferBytes : null,
+    cores: settings.cores,
   };
 }
 
 export function classicOptions(settings: ClassicSettings): RabbitOptions {
   return {
     queueType: "classic",
-    ...sharedOptions(settings),
+    ...sharedOptions(settings, eraOf(settings.version), "classic"),
+    overflow: settings["x-overflow"],
+    limitNoticeDelay: null,
     survivesCrash: settings.durable && settings.persistent,
     deliveryLimit: null,
+    nacksCountTowardLimit: false,
     returnPlacement: "original-position",
     priorities:
       settings["x-max-priority"] === null
@@ -165,16 +233,26 @@ export function classicOptions(settings: ClassicSettings): RabbitOptions {
   };
 }
 
+/** The quorum delivery limit of a version when x-delivery-limit is not set: 20 from 4.0, none before. */
+export function defaultDeliveryLimit(era: RabbitEra): number {
+  return era === "3.x" ? -1 : 20;
+}
+
 export function quorumOptions(settings: QuorumSettings): RabbitOptions {
-  const limit = settings["x-delivery-limit"];
+  const era = eraOf(settings.version);
+  const limit = settings["x-delivery-limit"] ?? defaultDeliveryLimit(era);
   return {
     queueType: "quorum",
-    ...sharedOptions(settings),
+    ...sharedOptions(settings, era, "quorum"),
+    overflow: settings["x-overflow"],
+    limitNoticeDelay: settings["x-overflow"] === "reject-publish" ? settings.raftApplyDelay : null,
     survivesCrash: true,
     deliveryLimit: limit < 0 ? null : limit,
-    returnPlacement: limit < 0 ? "tail" : "returns-first",
-    // 4.0-4.2: every quorum queue has the two buckets; there is no x-max-priority to declare.
-    priorities: { kind: "two-buckets" },
+    nacksCountTowardLimit: era !== "4.3",
+    // 3.x returns every message to the front (rabbit_fifo's returns queue); 4.x sends them to the tail without a limit.
+    returnPlacement: limit >= 0 || era === "3.x" ? "returns-first" : "tail",
+    // 3.x quorum queues ignore priorities; 4.0-4.2 (and, simplified, 4.3) serve two buckets.
+    priorities: era === "3.x" ? { kind: "none" } : { kind: "two-buckets" },
   };
 }
 

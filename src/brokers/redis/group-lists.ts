@@ -2,6 +2,7 @@ import type { BrokerContext } from "../broker.js";
 import { SeqArray } from "./columns.js";
 import type { Memory } from "./memory.js";
 import type { Persistence } from "./persistence.js";
+import { listElementBytes } from "./sizes.js";
 
 /** Journal record kinds for list heads and tails (before-images of the two indexes). */
 export const LIST_HEAD = 1;
@@ -41,7 +42,7 @@ export class GroupLists {
     this.persistence.write(this.tailEpochs, group, LIST_TAIL, group, -1, tail);
     this.entries[group]!.set(tail, message);
     this.tail[group] = tail + 1;
-    this.memory.grow(group, this.context.messages.size[message]!);
+    this.memory.grow(group, listElementBytes(this.context.messages.size[message]!));
     this.memory.touch(group);
     this.reportDepth(group);
   }
@@ -52,7 +53,7 @@ export class GroupLists {
     this.persistence.write(this.headEpochs, group, LIST_HEAD, group, -1, head);
     const message = this.entries[group]!.get(head);
     this.head[group] = head + 1;
-    this.memory.shrink(group, this.context.messages.size[message]!);
+    this.memory.shrink(group, listElementBytes(this.context.messages.size[message]!));
     this.memory.touch(group);
     this.reportDepth(group);
     return message;
@@ -63,7 +64,7 @@ export class GroupLists {
     const removed: number[] = [];
     this.forEach(group, (message) => {
       removed.push(message);
-      this.memory.shrink(group, this.context.messages.size[message]!);
+      this.memory.shrink(group, listElementBytes(this.context.messages.size[message]!));
     });
     this.persistence.write(this.headEpochs, group, LIST_HEAD, group, -1, this.head[group]!);
     this.head[group] = this.tail[group]!;
@@ -92,7 +93,7 @@ export class GroupLists {
   /** Adds the lists' bytes back to a reset memory count, and reports depths. */
   recount(): void {
     for (let group = 0; group < this.entries.length; group++) {
-      this.forEach(group, (message) => this.memory.grow(group, this.context.messages.size[message]!));
+      this.forEach(group, (message) => this.memory.grow(group, listElementBytes(this.context.messages.size[message]!)));
       this.reportDepth(group);
     }
   }

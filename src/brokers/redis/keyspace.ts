@@ -1,9 +1,9 @@
 import { Fate } from "../../model/messages.js";
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Broker, BrokerContext, BrokerFailure, ConnectionLoss } from "../broker.js";
 import { Clients } from "./clients.js";
 import { Memory } from "./memory.js";
 import { Persistence } from "./persistence.js";
-import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
 
 /**
  * What the Redis profiles that keep messages in keys (lists, streams) share:
@@ -16,12 +16,15 @@ export abstract class KeyspaceBroker implements Broker {
   protected readonly clients: Clients;
   protected readonly persistence: Persistence;
   protected readonly memory: Memory;
+  /** Redis 7.2 and later run a served blocked command again (see versionSetting); 7.0 does not. */
+  protected readonly rerunsBlocked: boolean;
 
   constructor(
     protected readonly context: BrokerContext,
-    settings: PersistenceSettings & MemorySettings,
+    settings: PersistenceSettings & MemorySettings & VersionSettings,
     keys: number,
   ) {
+    this.rerunsBlocked = settings.version !== "7.0";
     this.clients = new Clients(context);
     this.persistence = new Persistence(settings, context.sim);
     const random = Memory.needsRandom(settings) ? context.stream("eviction") : null;
@@ -40,7 +43,7 @@ export abstract class KeyspaceBroker implements Broker {
 
   abstract ack(delivery: number): void;
   abstract nack(delivery: number): void;
-  abstract consumerDown(consumer: number): void;
+  abstract consumerDown(consumer: number, loss: ConnectionLoss): void;
   abstract consumerUp(consumer: number): void;
   abstract forEachHeld(visit: (message: number, group: number) => void): void;
 
@@ -55,26 +58,36 @@ export abstract class KeyspaceBroker implements Broker {
    * the reaper, a pending entry for a claim), as a crash does.
    */
   consumerClosed(consumer: number): void {
-    this.consumerDown(consumer);
+    this.consumerDown(consumer, "closed");
   }
 
   /**
-   * The host crashes: the dataset goes back to its last durable state. What
-   * was held before and is gone after, and no consumer has in hand, is
-   * dropped ("broker-crash"); pops and acks since then are undone, so those
-   * messages come back and are delivered again.
+   * Redis crashes: the dataset goes back to what the restart will load (see
+   * Persistence: a process crash keeps the AOF's unsynced tail, a host crash
+   * does not). What was held before and is gone after, and no consumer has in
+   * hand, is dropped ("broker-crash"); pops and acks since then are undone, so
+   * those messages come back and are delivered again.
    */
-  crash(): void {
+  crash(failure: BrokerFailure): void {
     this.up = false;
     this.clients.brokerDown();
     const before = this.heldMarks();
-    const outcome = this.persistence.crash();
+    const outcome = this.persistence.crash(failure);
     if (outcome === "wipe") this.wipe();
     if (outcome === "undo") {
       this.persistence.journal.undoAll((kind, group, message, a, b, c) => this.undo(kind, group, message, a, b, c));
     }
     if (outcome !== "keep") this.rebuild();
     this.dropVanished(before, this.heldMarks());
+  }
+
+  /** As INFO reports them: changes since the last RDB save, BGSAVEs since start, used_memory as the profile counts it. */
+  figures(): Record<string, number> {
+    return {
+      rdb_changes_since_last_save: this.persistence.changesSinceLastSave,
+      rdb_saves: this.persistence.savesSinceStart,
+      used_memory: this.memory.used,
+    };
   }
 
   restart(): void {
@@ -96,6 +109,14 @@ export abstract class KeyspaceBroker implements Broker {
   protected abstract rebuild(): void;
   /** Dispatches whatever waits, after a restart. */
   protected abstract resume(): void;
+
+  /**
+   * The change a blocking read counts when it is served: 1 when it found data
+   * at once, and when a push woke it only on Redis 7.2 and later.
+   */
+  protected readServed(blocked: boolean): void {
+    if (!blocked || this.rerunsBlocked) this.persistence.changed();
+  }
 
   /** Drops a (message, group) the broker no longer holds, unless a group consumer has it or already consumed it. */
   protected discard(message: number, group: number, reason: string, liveHolder: boolean): void {

@@ -1,7 +1,7 @@
 import type { BrokerContext } from "../broker.js";
 import { GroupLists } from "./group-lists.js";
 import { KeyspaceBroker } from "./keyspace.js";
-import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
 
 /**
  * What both list profiles share: one list per consumer group, and a consumer
@@ -11,7 +11,7 @@ import type { MemorySettings, PersistenceSettings } from "./settings.js";
 export abstract class ListBroker extends KeyspaceBroker {
   protected readonly lists: GroupLists;
 
-  constructor(context: BrokerContext, settings: PersistenceSettings & MemorySettings, keys: number) {
+  constructor(context: BrokerContext, settings: PersistenceSettings & MemorySettings & VersionSettings, keys: number) {
     super(context, settings, keys);
     this.lists = new GroupLists(context, this.persistence, this.memory);
   }
@@ -28,6 +28,19 @@ export abstract class ListBroker extends KeyspaceBroker {
     }
   }
 
-  /** Hands waiting messages of `group` to blocked consumers (BRPOP / BLMOVE). */
-  protected abstract dispatch(group: number): void;
+  /**
+   * Hands waiting messages of `group` to waiting consumers (BRPOP / BLMOVE).
+   * `blocked`: the consumers were blocked and a push wakes them (Redis 7.0
+   * serves them from blocked.c, which counts no change for the pop); otherwise
+   * a consumer's new command finds the list non-empty (one change).
+   */
+  protected abstract dispatch(group: number, blocked?: boolean): void;
+
+  /** The producer's MULTI: one LPUSH of one element per group's list, one change each. */
+  protected pushToEveryGroup(message: number): void {
+    const groups = this.context.groupCount;
+    this.persistence.changed(groups);
+    for (let group = 0; group < groups; group++) this.lists.push(group, message);
+    for (let group = 0; group < groups; group++) this.dispatch(group, true);
+  }
 }

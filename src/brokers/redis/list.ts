@@ -1,8 +1,8 @@
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Broker, BrokerContext, ConnectionLoss } from "../broker.js";
 import { ListBroker } from "./list-base.js";
-import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
 
-export type RedisListSettings = PersistenceSettings & MemorySettings;
+export type RedisListSettings = PersistenceSettings & MemorySettings & VersionSettings;
 
 export function createRedisListBroker(context: BrokerContext, settings: RedisListSettings): Broker {
   return new RedisListBroker(context, settings);
@@ -37,8 +37,8 @@ class RedisListBroker extends ListBroker {
     this.dispatch(group);
   }
 
-  consumerDown(consumer: number): void {
-    this.clients.down(consumer);
+  consumerDown(consumer: number, loss: ConnectionLoss): void {
+    this.clients.down(consumer, loss);
     // What it popped is nowhere in Redis any more: lost, with nothing to drop.
     this.clients.closeStale(consumer);
   }
@@ -49,8 +49,7 @@ class RedisListBroker extends ListBroker {
   }
 
   protected write(message: number): void {
-    for (let group = 0; group < this.context.groupCount; group++) this.lists.push(group, message);
-    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+    this.pushToEveryGroup(message);
   }
 
   protected evict(key: number): void {
@@ -75,14 +74,17 @@ class RedisListBroker extends ListBroker {
   }
 
   /** BRPOP: the longest-blocked consumer gets the oldest item. */
-  protected dispatch(group: number): void {
+  protected dispatch(group: number, blocked = false): void {
     if (!this.up) return;
     while (this.lists.length(group) > 0) {
       const consumer = this.clients.next(group);
       if (consumer < 0) return;
+      this.readServed(blocked);
       const message = this.lists.pop(group);
+      const ghost = this.clients.isGhost(consumer);
       this.clients.took(consumer);
-      this.context.deliver(message, consumer);
+      // A silent consumer's BRPOP takes the item into a socket nobody reads: lost, with nothing to drop.
+      if (!ghost) this.context.deliver(message, consumer);
     }
   }
 }

@@ -1,9 +1,13 @@
 import type { Rng } from "../../random/streams.js";
 import type { MemorySettings } from "./settings.js";
+import { KEY_BYTES } from "./sizes.js";
 
 /**
- * Redis's `maxmemory`, counted from message sizes only (no per-key or
- * per-element overhead). Before a write that may grow memory, Redis checks
+ * Redis's `maxmemory` against used_memory as Redis counts it: a baseline (the
+ * server's own memory and its clients' buffers), plus what each key holds as
+ * the caller sizes it (sizes.ts: list elements in quicklist nodes, stream
+ * macro nodes, pending entries), plus KEY_BYTES for each key that exists.
+ * Before a write that may grow memory, Redis checks
  * whether it is over the limit: under noeviction (and volatile-*, since queue
  * keys have no TTL) it refuses the write with an OOM error; under allkeys-*
  * it evicts whole keys until it is under again. Redis samples keys
@@ -13,11 +17,13 @@ import type { MemorySettings } from "./settings.js";
  * least recently used key, then to the lowest key number.
  */
 export class Memory {
-  used = 0;
+  /** used_memory, in bytes. */
+  used: number;
   private readonly bytes: Float64Array;
   private readonly lastUsed: Float64Array;
   private readonly uses: Float64Array;
   private readonly limit: number;
+  private readonly baseline: number;
   private readonly policy: MemorySettings["maxmemory-policy"];
   private evictKey: (key: number) => void = () => {};
 
@@ -32,6 +38,8 @@ export class Memory {
     this.lastUsed = new Float64Array(keys);
     this.uses = new Float64Array(keys);
     this.limit = settings.maxmemory;
+    this.baseline = settings.baselineMemory;
+    this.used = this.baseline;
     this.policy = settings["maxmemory-policy"];
   }
 
@@ -51,23 +59,31 @@ export class Memory {
     this.uses[key]!++;
   }
 
+  /** The key holds `bytes` more; an empty key (which Redis does not keep) comes into being. */
   grow(key: number, bytes: number): void {
+    if (bytes === 0) return;
+    if (this.bytes[key] === 0) this.used += KEY_BYTES;
     this.bytes[key]! += bytes;
     this.used += bytes;
   }
 
   shrink(key: number, bytes: number): void {
+    if (bytes === 0) return;
     this.bytes[key]! -= bytes;
     this.used -= bytes;
+    if (this.bytes[key] === 0) this.used -= KEY_BYTES;
   }
 
   /** Forgets all usage; the caller then grows keys back to what survived a crash. */
   reset(): void {
     this.bytes.fill(0);
-    this.used = 0;
+    this.used = this.baseline;
   }
 
-  /** Before a write that may grow memory: evicts if the policy allows; false means an OOM error. */
+  /**
+   * Before a command flagged denyoom (LPUSH, XADD, BLMOVE, LMOVE): evicts if
+   * the policy allows; false means an OOM error.
+   */
   admitWrite(): boolean {
     if (this.limit === 0) return true;
     while (this.used > this.limit) {

@@ -1,6 +1,9 @@
 import type { BrokerContext } from "../broker.js";
 import { GroupColumn } from "./columns.js";
+import type { Memory } from "./memory.js";
 import type { Persistence } from "./persistence.js";
+import { PEL_ENTRY_BYTES } from "./sizes.js";
+import { STREAM_KEY } from "./stream-log.js";
 
 /** Journal record: a PEL entry before a change: owner or -1 (a), delivery time (b), delivery counter (c). */
 export const PEL_ENTRY = 21;
@@ -23,6 +26,8 @@ export class PendingEntries {
   constructor(
     private readonly context: BrokerContext,
     private readonly persistence: Persistence,
+    /** Pending entries take memory in the stream's key. */
+    private readonly memory: Memory,
   ) {
     const { groupCount, messages } = context;
     this.owner = new GroupColumn(groupCount, messages.capacity, (n) => new Int32Array(n), -1);
@@ -55,6 +60,7 @@ export class PendingEntries {
     this.since.of[group]![message] = this.context.sim.now;
     this.counter.of[group]![message] = Math.min(counter, 65535);
     if (!wasPending) {
+      this.memory.grow(STREAM_KEY, PEL_ENTRY_BYTES);
       this.count[group]!++;
       this.order[group]!.push(message);
     }
@@ -65,6 +71,7 @@ export class PendingEntries {
     if (!this.isPending(group, message)) return;
     this.save(group, message);
     this.owner.of[group]![message] = -1;
+    this.memory.shrink(STREAM_KEY, PEL_ENTRY_BYTES);
     this.count[group]!--;
     this.order[group]!.dropStaleFront();
   }
@@ -94,6 +101,7 @@ export class PendingEntries {
       for (let message = 0; message < total; message++) if (owners[message]! >= 0) pending.push(message);
       pending.sort((a, b) => seqOf(a) - seqOf(b));
       this.count[group] = pending.length;
+      this.memory.grow(STREAM_KEY, pending.length * PEL_ENTRY_BYTES);
       this.order[group]!.reset(pending);
     });
   }

@@ -1,8 +1,8 @@
+import type { BrokerFailure } from "../broker.js";
 import { Journal } from "./journal.js";
-import type { PersistenceSettings, SavePoint } from "./settings.js";
+import { SaveCron } from "./save-cron.js";
+import type { PersistenceSettings } from "./settings.js";
 
-/** serverCron runs 10 times a second (hz 10); save points are checked there. */
-const CRON_PERIOD = 100_000;
 /** appendfsync no leaves flushing to the OS: Linux writes back dirty pages after about 30 s. */
 const OS_FLUSH_PERIOD = 30_000_000;
 const EVERYSEC = 1_000_000;
@@ -13,14 +13,15 @@ export type CrashOutcome = "wipe" | "keep" | "undo";
 /**
  * When Redis's writes become durable, worked out lazily from the writes
  * themselves so that no timer keeps an idle run going:
- * - RDB (appendonly no): a snapshot at the first serverCron tick where some
- *   save point "<seconds> <changes>" holds; a crash loses every write since.
- * - AOF everysec / no: an fsync every second / every ~30 s; a crash loses the
- *   writes since the last one.
- * - AOF always: the fsync precedes every reply, so a crash loses nothing acknowledged.
+ * - RDB (appendonly no): a BGSAVE at the serverCron tick where a save point
+ *   holds (see SaveCron); the snapshot is the dataset at fork time. A crash of
+ *   either kind loses every write since the last fork.
+ * - AOF: Redis write(2)s the AOF before it replies, so every acknowledged write
+ *   is at least in the page cache. A process crash (kill -9, OOM kill) loses
+ *   nothing; a host crash loses what was not fsynced: with everysec the writes
+ *   since the last whole second, with `no` since the OS last flushed (~30 s),
+ *   with always nothing acknowledged.
  * - neither: a crash loses everything.
- * The crash is taken to be the host's (power loss, kernel panic): after a
- * mere process kill, written-but-unsynced AOF data would survive in the page cache.
  *
  * Undoing a field needs only its value before its first change since the
  * data was last durable, so each field carries the epoch of its last undo
@@ -28,26 +29,24 @@ export type CrashOutcome = "wipe" | "keep" | "undo";
  */
 export class Persistence {
   readonly journal = new Journal();
-  /** Whether writes need undo records: not when a crash keeps everything or keeps nothing. */
+  /** Whether writes need undo records: not when every crash keeps everything or keeps nothing. */
   readonly records: boolean;
   private readonly mode: "none" | "rdb" | "always" | "periodic";
   private readonly fsyncPeriod: number;
-  private readonly savePoints: readonly SavePoint[];
+  private readonly cron: SaveCron;
   /** Bumped each time everything written so far becomes durable (or is rolled back). */
   private epoch = 1;
   private restartedAt = 0;
-  private lastSave = 0;
-  private dirty = 0;
-  /** Per save point: when the writes since the last save reached its count (NaN: not yet). */
-  private readonly reachedAt: Float64Array;
   private nextFsync: number;
 
   constructor(
     settings: PersistenceSettings,
     private readonly clock: { readonly now: number },
   ) {
-    this.savePoints = settings.save;
-    this.reachedAt = new Float64Array(settings.save.length).fill(Number.NaN);
+    // With AOF on, a restart loads the AOF: a BGSAVE resets the change count but makes nothing durable.
+    this.cron = new SaveCron(settings.save, () => {
+      if (this.mode === "rdb") this.durable();
+    });
     if (settings.appendonly) {
       this.mode = settings.appendfsync === "always" ? "always" : "periodic";
     } else {
@@ -58,10 +57,33 @@ export class Persistence {
     this.records = this.mode === "rdb" || this.mode === "periodic";
   }
 
+  /** server.dirty, as INFO persistence reports it (rdb_changes_since_last_save). */
+  get changesSinceLastSave(): number {
+    this.advance(this.clock.now);
+    return this.cron.dirty;
+  }
+
+  /** BGSAVEs started since the last (re)start (INFO persistence: rdb_saves). */
+  get savesSinceStart(): number {
+    this.advance(this.clock.now);
+    return this.cron.saves;
+  }
+
   /**
-   * One write to the field whose epoch is `epochs[index]` (a change, in RDB's
-   * count). The first write to it since the data was last durable records the
-   * before-image (kind, group, message, a, b, c) for a crash to restore.
+   * A command changed the dataset `count` times (server.dirty += count), which
+   * is what RDB save points count. Which commands count how much is the
+   * caller's to say, from the Redis source: it is not one per field written.
+   */
+  changed(count = 1): void {
+    if (count === 0) return;
+    this.advance(this.clock.now);
+    this.cron.dirty += count;
+  }
+
+  /**
+   * One write to the field whose epoch is `epochs[index]`. The first write to
+   * it since the data was last durable records the before-image (kind, group,
+   * message, a, b, c) for a crash to restore.
    */
   write(
     epochs: Uint32Array,
@@ -74,74 +96,46 @@ export class Persistence {
     c = 0,
   ): void {
     if (!this.records) return;
-    const now = this.clock.now;
-    this.advance(now);
-    if (this.mode === "rdb") this.countChange(now);
+    this.advance(this.clock.now);
     if (epochs[index] === this.epoch) return;
     epochs[index] = this.epoch;
     this.journal.push(kind, group, message, a, b, c);
   }
 
   /** The broker crashes now: brings the journal to the last durable point and says what to do with it. */
-  crash(): CrashOutcome {
+  crash(failure: BrokerFailure): CrashOutcome {
     if (this.mode === "none") return "wipe";
     if (this.mode === "always") return "keep";
+    // The AOF's unsynced tail is in the page cache, which outlives the process.
+    if (this.mode === "periodic" && failure === "process") return "keep";
     this.advance(this.clock.now);
     this.epoch++;
     return "undo";
   }
 
-  /** The broker is back with its durable data; snapshot and fsync clocks start again. */
+  /** The broker is back with its durable data; the cron and fsync clocks start again. */
   restarted(): void {
     const now = this.clock.now;
     this.durable();
     this.restartedAt = now;
-    this.lastSave = now;
-    this.dirty = 0;
-    this.reachedAt.fill(Number.NaN);
+    this.cron.restart(now);
     this.nextFsync = now + this.fsyncPeriod;
   }
 
   private advance(now: number): void {
-    if (this.mode === "rdb") this.snapshotIfDue(now);
-    else if (this.mode === "periodic" && now >= this.nextFsync) {
+    this.cron.advance(now);
+    if (this.mode === "periodic" && now >= this.nextFsync) {
       // Every record predates the last fsync, which came at or after the one expected next.
-      const lastFsync = this.restartedAt + Math.floor((now - this.restartedAt) / this.fsyncPeriod) * this.fsyncPeriod;
+      const sinceRestart = now - this.restartedAt;
+      const lastFsync = this.restartedAt + Math.floor(sinceRestart / this.fsyncPeriod) * this.fsyncPeriod;
       this.durable();
       this.nextFsync = lastFsync + this.fsyncPeriod;
     }
-  }
-
-  /** Takes the snapshot a save point would have triggered by `now`, if any: every write so far becomes durable. */
-  private snapshotIfDue(now: number): void {
-    if (this.dirty === 0) return;
-    let due = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.savePoints.length; i++) {
-      const reached = this.reachedAt[i]!;
-      if (Number.isNaN(reached)) continue;
-      due = Math.min(due, this.nextCronTick(Math.max(this.lastSave + this.savePoints[i]!.after, reached)));
-    }
-    if (due > now) return;
-    this.durable();
-    this.lastSave = due;
-    this.dirty = 0;
-    this.reachedAt.fill(Number.NaN);
   }
 
   /** Everything written so far is durable: no undo records are needed for it. */
   private durable(): void {
     this.journal.clear();
     this.epoch++;
-  }
-
-  private countChange(now: number): void {
-    this.dirty++;
-    for (let i = 0; i < this.savePoints.length; i++) {
-      if (this.dirty === this.savePoints[i]!.changes) this.reachedAt[i] = now;
-    }
-  }
-
-  private nextCronTick(time: number): number {
-    return this.restartedAt + Math.ceil((time - this.restartedAt) / CRON_PERIOD) * CRON_PERIOD;
   }
 }

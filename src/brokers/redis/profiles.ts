@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { duration } from "../../units/quantities.js";
-import { defineProfile } from "../profile.js";
+import { defineProfile, profileFacts } from "../profile.js";
 import { createRedisListBroker } from "./list.js";
 import { createPubSubBroker } from "./pubsub.js";
 import { createReliableListBroker } from "./reliable-list.js";
@@ -11,6 +11,7 @@ import {
   persistenceSettings,
   redisBytes,
   redisSection,
+  versionSetting,
 } from "./settings.js";
 import { createStreamsBroker } from "./streams.js";
 
@@ -22,10 +23,15 @@ const listSummary = "Redis lists: LPUSH to a list per group, BRPOP; a pop is fin
 export const redisListSchema = redisSection(
   "redis-list",
   listSummary,
-  z.strictObject({ ...persistenceSettings, ...memorySettings }).prefault({}),
+  z.strictObject({ ...versionSetting, ...persistenceSettings, ...memorySettings }).prefault({}),
 );
 export const redisListProfile = defineProfile({
   name: "redis-list",
+  facts: profileFacts({
+    ordering: "per-producer",
+    keepsSent: "on-send",
+    crashDetection: "never: what it popped is gone",
+  }),
   summary: listSummary,
   schema: redisListSchema,
   create: (context, section) => createRedisListBroker(context, section.settings),
@@ -38,6 +44,7 @@ export const reliableListSchema = redisSection(
   reliableSummary,
   z
     .strictObject({
+      ...versionSetting,
       ...persistenceSettings,
       ...memorySettings,
       visibilityTimeout: appDuration(
@@ -48,11 +55,16 @@ export const reliableListSchema = redisSection(
         positive,
         { message: "reaperInterval must be longer than 0" },
       ),
+      fetchRetryDelay: appDuration(
+        "1s",
+        "application: how long a worker waits to send a BLMOVE again after an error (OOM over maxmemory); Sidekiq waits 1 s",
+      ).refine(positive, { message: "fetchRetryDelay must be longer than 0" }),
     })
     .prefault({}),
 );
 export const reliableListProfile = defineProfile({
   name: "redis-reliable-list",
+  facts: profileFacts({ ordering: "per-producer", crashDetection: "never: a reaper returns its processing list" }),
   summary: reliableSummary,
   schema: reliableListSchema,
   create: (context, section) => createReliableListBroker(context, section.settings),
@@ -65,6 +77,7 @@ export const streamsSchema = redisSection(
   streamsSummary,
   z
     .strictObject({
+      ...versionSetting,
       ...persistenceSettings,
       ...memorySettings,
       MAXLEN: z.number().int().min(0).nullable().default(null).meta({
@@ -106,6 +119,7 @@ export const streamsSchema = redisSection(
 );
 export const streamsProfile = defineProfile({
   name: "redis-streams",
+  facts: profileFacts({ ordering: "per-producer", crashDetection: "never: XAUTOCLAIM takes entries idle long enough" }),
   summary: streamsSummary,
   schema: streamsSchema,
   create: (context, section) => createStreamsBroker(context, section.settings),
@@ -138,12 +152,37 @@ export const pubsubSchema = redisSection(
   z
     .strictObject({
       "client-output-buffer-limit": outputBufferLimit,
-      reconnectDelay: appDuration("100ms", "client: how long a disconnected subscriber takes to resubscribe"),
+      reconnectBase: appDuration(
+        "50ms",
+        "client: a dropped subscriber's first reconnect attempt comes this long after the drop (ioredis: 50 ms)",
+      ).refine(positive, { message: "reconnectBase must be longer than 0" }),
+      reconnectGrowth: z.enum(["exponential", "linear"]).default("exponential").meta({
+        description:
+          "client: attempt n waits reconnectBase x 2^(n-1) (exponential, ioredis 6's default) or reconnectBase x n (linear, ioredis 5's default and README example), at most reconnectMax",
+      }),
+      reconnectMax: appDuration(
+        "5s",
+        "client: the longest wait between reconnect attempts, before jitter (ioredis 6: 5 s; 5: 2 s)",
+      ),
+      reconnectJitter: appDuration(
+        "200ms",
+        "client: a random extra wait below this, drawn for each attempt (ioredis 6: 0-199 ms; 5: none)",
+      ),
+      socketBuffers: redisBytes().default(3_800_000).meta({
+        description:
+          "bytes of messages the kernel's socket buffers take from Redis for a subscriber that does not read, before its output buffer (and the limit) counts them; 3.7-3.9 MB measured on Linux loopback",
+      }),
     })
     .prefault({}),
 );
 export const pubsubProfile = defineProfile({
   name: "redis-pubsub",
+  facts: profileFacts({
+    ordering: "per-producer",
+    keepsSent: "on-send",
+    everyConsumerGetsAll: true,
+    crashDetection: "process: the socket closes at once; hang, host: the output buffer limit",
+  }),
   summary: pubsubSummary,
   schema: pubsubSchema,
   create: (context, section) => createPubSubBroker(context, section.settings),

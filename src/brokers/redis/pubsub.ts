@@ -1,6 +1,7 @@
 import { IntRing } from "../../model/int-ring.js";
 import { Fate } from "../../model/messages.js";
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Rng } from "../../random/streams.js";
+import type { Broker, BrokerContext, BrokerFailure, ConnectionLoss } from "../broker.js";
 import { Clients } from "./clients.js";
 import { GroupColumn } from "./columns.js";
 
@@ -13,7 +14,25 @@ export interface OutputBufferLimit {
 
 export interface PubSubSettings {
   "client-output-buffer-limit": OutputBufferLimit;
-  reconnectDelay: number;
+  /**
+   * The client's reconnect backoff: attempt n comes min(base x 2^(n-1), max) (exponential) or
+   * min(base x n, max) (linear) after the previous one, plus a random jitter below `reconnectJitter`.
+   */
+  reconnectBase: number;
+  reconnectGrowth: "exponential" | "linear";
+  reconnectMax: number;
+  reconnectJitter: number;
+  /** Bytes of messages the kernel's socket buffers hold between Redis and a subscriber that does not read. */
+  socketBuffers: number;
+}
+
+/**
+ * A message as a subscriber's connection carries it, RESP2:
+ * `*3\r\n$7\r\nmessage\r\n$<channel>\r\n<channel>\r\n$<n>\r\n<payload>\r\n`, for a
+ * two-character channel name: 30 bytes plus the length's digits plus the payload.
+ */
+export function messageFrameBytes(size: number): number {
+  return 30 + String(size).length + size;
 }
 
 export function createPubSubBroker(context: BrokerContext, settings: PubSubSettings): Broker {
@@ -25,11 +44,16 @@ export function createPubSubBroker(context: BrokerContext, settings: PubSubSetti
  * moment and stores nothing. Every consumer instance is its own subscriber, so
  * a group of N instances receives (and processes) each message N times; a
  * group with no instance subscribed misses it ("no-subscriber"). What a
- * subscriber has not read yet waits in its output buffer on the Redis side;
- * it reads one message per free worker. A buffer at or over the hard limit, or
- * at or over the soft limit for longer than its seconds, gets the client
- * disconnected and the buffer discarded; the client resubscribes after
- * `reconnectDelay` and misses everything published meanwhile.
+ * subscriber has not read yet waits, oldest first, in the kernel's socket
+ * buffers (up to `socketBuffers` bytes) and then in its output buffer on the
+ * Redis side; it reads one message per free worker. An output buffer at or
+ * over the hard limit, or at or over the soft limit for longer than its
+ * seconds, gets the client disconnected: the output buffer is discarded, what
+ * the socket held the client still reads. The client reconnects and
+ * resubscribes with its backoff (by default ioredis 6's), missing everything
+ * published meanwhile.
+ * A subscriber whose connection went silent (frozen or cut off) stays
+ * subscribed: Redis writes to it until the limits disconnect it.
  */
 class PubSubBroker implements Broker {
   private up = true;
@@ -37,13 +61,20 @@ class PubSubBroker implements Broker {
   private readonly subscribed: Uint8Array;
   private readonly buffer: IntRing[];
   private readonly bufferBytes: Float64Array;
+  /** Per subscriber: bytes at the front of its buffer left in the socket of a connection Redis dropped. */
+  private readonly staleBytes: Float64Array;
   private readonly softSince: Float64Array;
   private readonly reconnectEvent: Float64Array;
+  /** Per subscriber: reconnect attempts since its connection dropped (0: connected or not trying). */
+  private readonly attempts: Int32Array;
+  /** Per subscriber: its connection went silent; Redis still writes to it. */
+  private readonly silent: Uint8Array;
   private readonly buffered: Int32Array;
   private readonly members: number[][];
   /** Per (group, message): copies still in buffers or in live subscribers' hands. */
   private readonly copies: GroupColumn<Uint16Array>;
   private readonly reconnect = (consumer: number): void => this.resubscribe(consumer);
+  private readonly jitter: Rng | null;
 
   constructor(
     private readonly context: BrokerContext,
@@ -54,12 +85,16 @@ class PubSubBroker implements Broker {
     this.subscribed = new Uint8Array(count).fill(1);
     this.buffer = context.consumers.map(() => new IntRing());
     this.bufferBytes = new Float64Array(count);
+    this.staleBytes = new Float64Array(count);
     this.softSince = new Float64Array(count).fill(Number.NaN);
     this.reconnectEvent = new Float64Array(count).fill(-1);
+    this.attempts = new Int32Array(count);
+    this.silent = new Uint8Array(count);
     this.buffered = new Int32Array(context.groupCount);
     this.members = Array.from({ length: context.groupCount }, () => []);
     for (const consumer of context.consumers) this.members[consumer.group]!.push(consumer.index);
     this.copies = new GroupColumn(context.groupCount, context.messages.capacity, (n) => new Uint16Array(n));
+    this.jitter = settings.reconnectJitter > 0 ? context.stream("reconnect-jitter") : null;
   }
 
   publish(message: number): void {
@@ -94,9 +129,16 @@ class PubSubBroker implements Broker {
     this.settle(delivery, true);
   }
 
-  consumerDown(consumer: number): void {
+  /**
+   * A closed socket unsubscribes it at once. A silent one stays subscribed:
+   * Redis keeps writing to it until the output buffer limits disconnect it
+   * (tcp-keepalive, 300 s, does not help against a frozen process, whose
+   * kernel still answers). What it held in hand is lost either way.
+   */
+  consumerDown(consumer: number, loss: ConnectionLoss): void {
     this.clients.down(consumer);
-    this.unsubscribe(consumer, "disconnected");
+    if (loss === "closed") this.unsubscribe(consumer, "disconnected", true);
+    else this.silent[consumer] = 1;
     const group = this.clients.groupOf(consumer);
     for (const message of this.clients.closeStale(consumer)) this.release(message, group, "disconnected");
   }
@@ -104,32 +146,41 @@ class PubSubBroker implements Broker {
   /** UNSUBSCRIBE: nothing more is published to it; what its output buffer held is never read. */
   consumerStopping(consumer: number): void {
     this.clients.stop(consumer);
-    this.unsubscribe(consumer, "unsubscribed");
+    this.unsubscribe(consumer, "unsubscribed", true);
   }
 
   /** Closing loses what the subscriber held unprocessed, as a disconnect does. */
   consumerClosed(consumer: number): void {
-    this.consumerDown(consumer);
+    this.consumerDown(consumer, "closed");
   }
 
+  /** A new process subscribes at once; a silent old connection is closed for good now. */
   consumerUp(consumer: number): void {
+    if (this.silent[consumer] === 1) this.unsubscribe(consumer, "disconnected", true);
     this.clients.up(consumer);
     if (this.up) this.resubscribe(consumer);
+    else this.startReconnecting(consumer);
   }
 
   /** Pub/sub keeps nothing: every buffer is gone, and every subscriber must reconnect. */
-  crash(): void {
+  /**
+   * Pub/sub keeps nothing: every output buffer is gone (the kernel's buffers
+   * are still read), and every live subscriber starts its reconnect attempts.
+   */
+  crash(_failure: BrokerFailure): void {
     this.up = false;
     this.clients.brokerDown();
-    for (let consumer = 0; consumer < this.subscribed.length; consumer++) this.unsubscribe(consumer, "broker-crash");
+    for (let consumer = 0; consumer < this.subscribed.length; consumer++) {
+      const wasSubscribed = this.subscribed[consumer] === 1;
+      this.unsubscribe(consumer, "broker-crash", this.clients.alive[consumer] === 0);
+      if (wasSubscribed && this.clients.alive[consumer] === 1) this.startReconnecting(consumer);
+    }
   }
 
+  /** Reconnect attempts already scheduled find Redis up again. */
   restart(): void {
     this.up = true;
     this.clients.brokerBack();
-    for (let consumer = 0; consumer < this.subscribed.length; consumer++) {
-      if (this.clients.alive[consumer] === 1) this.scheduleReconnect(consumer);
-    }
   }
 
   forEachHeld(visit: (message: number, group: number) => void): void {
@@ -156,7 +207,7 @@ class PubSubBroker implements Broker {
   private enqueue(consumer: number, message: number): void {
     const group = this.clients.groupOf(consumer);
     this.buffer[consumer]!.push(message);
-    this.bufferBytes[consumer]! += this.context.messages.size[message]!;
+    this.bufferBytes[consumer]! += messageFrameBytes(this.context.messages.size[message]!);
     this.buffered[group]!++;
     this.copies.of[group]![message]!++;
   }
@@ -167,23 +218,30 @@ class PubSubBroker implements Broker {
     if (this.overLimit(consumer)) this.disconnect(consumer);
   }
 
-  /** The subscriber reads from its buffer while it has a free worker. */
+  /** The subscriber reads from its socket and buffer while it is alive and has a free worker. */
   private flush(consumer: number): void {
     const ring = this.buffer[consumer]!;
     const capacity = this.context.consumers[consumer]!.capacity;
-    while (ring.length > 0 && this.subscribed[consumer] === 1 && this.clients.inHand[consumer]! < capacity) {
+    while (ring.length > 0 && this.clients.alive[consumer] === 1 && this.clients.inHand[consumer]! < capacity) {
       const message = ring.shift();
-      this.bufferBytes[consumer]! -= this.context.messages.size[message]!;
+      const bytes = messageFrameBytes(this.context.messages.size[message]!);
+      this.bufferBytes[consumer]! -= bytes;
+      this.staleBytes[consumer] = Math.max(0, this.staleBytes[consumer]! - bytes);
       this.buffered[this.clients.groupOf(consumer)]!--;
       this.clients.took(consumer);
       this.context.deliver(message, consumer);
     }
   }
 
-  /** Redis's checkClientOutputBufferLimits: hard at once, soft only after its seconds have passed. */
+  /**
+   * Redis's checkClientOutputBufferLimits: hard at once, soft only after its
+   * seconds have passed, on what the current connection's kernel buffers
+   * could not take (what an old connection's socket still holds is not Redis's).
+   */
   private overLimit(consumer: number): boolean {
     const { hard, soft, softFor } = this.settings["client-output-buffer-limit"];
-    const bytes = this.bufferBytes[consumer]!;
+    const current = this.bufferBytes[consumer]! - this.staleBytes[consumer]!;
+    const bytes = Math.max(0, current - this.settings.socketBuffers);
     if (this.subscribed[consumer] === 0) return false;
     if (hard > 0 && bytes >= hard) return true;
     if (soft === 0 || bytes < soft) {
@@ -196,36 +254,74 @@ class PubSubBroker implements Broker {
   }
 
   private disconnect(consumer: number): void {
-    this.unsubscribe(consumer, "output-buffer-limit");
-    this.scheduleReconnect(consumer);
+    this.unsubscribe(consumer, "output-buffer-limit", this.clients.alive[consumer] === 0);
+    if (this.clients.alive[consumer] === 1) this.startReconnecting(consumer);
   }
 
-  /** Drops the subscription and the output buffer with it. */
-  private unsubscribe(consumer: number, reason: string): void {
+  /**
+   * Drops the subscription and the output buffer with it. What the kernel's
+   * socket buffers hold (the oldest `socketBuffers` bytes) a live client still
+   * reads, unless `everything` goes (its process is gone).
+   */
+  private unsubscribe(consumer: number, reason: string, everything: boolean): void {
     this.subscribed[consumer] = 0;
+    this.silent[consumer] = 0;
     this.softSince[consumer] = Number.NaN;
-    if (this.reconnectEvent[consumer]! >= 0) this.context.sim.cancel(this.reconnectEvent[consumer]!);
-    this.reconnectEvent[consumer] = -1;
+    this.cancelReconnect(consumer);
     const ring = this.buffer[consumer]!;
     const group = this.clients.groupOf(consumer);
-    this.buffered[group]! -= ring.length;
+    const kept: number[] = [];
     const lost: number[] = [];
+    let keptBytes = 0;
     ring.forEach((message) => {
-      lost.push(message);
+      const bytes = messageFrameBytes(this.context.messages.size[message]!);
+      const fits = !everything && lost.length === 0 && keptBytes + bytes <= this.settings.socketBuffers;
+      if (fits) keptBytes += bytes;
+      (fits ? kept : lost).push(message);
     });
     ring.clear();
-    this.bufferBytes[consumer] = 0;
+    for (const message of kept) ring.push(message);
+    this.buffered[group]! -= lost.length;
+    this.bufferBytes[consumer] = keptBytes;
+    this.staleBytes[consumer] = keptBytes;
     for (const message of lost) this.release(message, group, reason);
     this.reportDepth(group);
   }
 
-  private scheduleReconnect(consumer: number): void {
-    this.reconnectEvent[consumer] = this.context.sim.schedule(this.settings.reconnectDelay, this.reconnect, consumer);
+  /** The connection dropped: the client tries again after its backoff (ioredis's retryStrategy). */
+  private startReconnecting(consumer: number): void {
+    this.attempts[consumer] = 0;
+    this.scheduleAttempt(consumer);
   }
 
+  private scheduleAttempt(consumer: number): void {
+    const attempt = ++this.attempts[consumer]!;
+    const { reconnectBase, reconnectGrowth, reconnectMax, reconnectJitter } = this.settings;
+    const growth = reconnectGrowth === "linear" ? attempt : 2 ** Math.min(attempt - 1, 40);
+    // ioredis draws its jitter in whole milliseconds.
+    const jitter = this.jitter ? Math.floor((this.jitter() * reconnectJitter) / 1000) * 1000 : 0;
+    const delay = Math.min(growth * reconnectBase, reconnectMax) + jitter;
+    this.reconnectEvent[consumer] = this.context.sim.schedule(delay, this.reconnect, consumer);
+  }
+
+  private cancelReconnect(consumer: number): void {
+    if (this.reconnectEvent[consumer]! >= 0) this.context.sim.cancel(this.reconnectEvent[consumer]!);
+    this.reconnectEvent[consumer] = -1;
+    this.attempts[consumer] = 0;
+  }
+
+  /** A reconnect attempt (or a new process's first connection): refused while Redis is down. */
   private resubscribe(consumer: number): void {
     this.reconnectEvent[consumer] = -1;
-    if (!this.up || !this.clients.reads(consumer)) return;
+    if (!this.clients.reads(consumer)) {
+      this.attempts[consumer] = 0;
+      return;
+    }
+    if (!this.up) {
+      this.scheduleAttempt(consumer);
+      return;
+    }
+    this.attempts[consumer] = 0;
     this.subscribed[consumer] = 1;
   }
 

@@ -1,13 +1,16 @@
 import { IntRing } from "../../model/int-ring.js";
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Broker, BrokerContext, ConnectionLoss } from "../broker.js";
 import { GroupColumn } from "./columns.js";
 import { ListBroker } from "./list-base.js";
-import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
+import { listElementBytes } from "./sizes.js";
 
 export type ReliableListSettings = PersistenceSettings &
-  MemorySettings & {
+  MemorySettings &
+  VersionSettings & {
     visibilityTimeout: number;
     reaperInterval: number;
+    fetchRetryDelay: number;
   };
 
 /** Journal record: who owned a (group, message) in a processing list before (a), and since when (b). */
@@ -51,6 +54,12 @@ class ReliableListBroker extends ListBroker {
     this.ownerEpochs = new GroupColumn(context.groupCount, capacity, (n) => new Uint32Array(n));
     this.handle = new GroupColumn(context.groupCount, capacity, (n) => new Int32Array(n), -1);
     this.processing = context.consumers.map(() => new IntRing());
+    // BLMOVE is denyoom: over maxmemory (and nothing to evict) a new one fails with OOM.
+    this.clients.refuseReads({
+      refuses: () => !this.memory.admitWrite(),
+      delay: settings.fetchRetryDelay,
+      retried: (consumer) => this.dispatch(this.clients.groupOf(consumer)),
+    });
   }
 
   /** LREM from the consumer's processing list; if the reaper already moved the item, nothing happens. */
@@ -60,11 +69,13 @@ class ReliableListBroker extends ListBroker {
     const message = deliveries.message(delivery);
     const consumer = deliveries.consumer(delivery);
     const group = this.clients.groupOf(consumer);
-    this.clients.settle(delivery);
     if (this.up && this.owner.of[group]![message] === consumer) {
+      this.persistence.changed();
       this.setOwner(group, message, -1);
       this.memory.touch(this.processingKey(consumer));
     }
+    // The next BLMOVE comes after the LREM, and finds the memory it freed.
+    this.clients.settle(delivery);
     this.dispatch(group);
   }
 
@@ -78,8 +89,8 @@ class ReliableListBroker extends ListBroker {
   }
 
   /** Redis notices nothing; deliveries stay open so that LREMs already on the wire still land. */
-  consumerDown(consumer: number): void {
-    this.clients.down(consumer);
+  consumerDown(consumer: number, loss: ConnectionLoss): void {
+    this.clients.down(consumer, loss);
   }
 
   forEachHeld(visit: (message: number, group: number) => void): void {
@@ -98,8 +109,7 @@ class ReliableListBroker extends ListBroker {
     this.since.ensure(message);
     this.ownerEpochs.ensure(message);
     this.handle.ensure(message);
-    for (let group = 0; group < this.context.groupCount; group++) this.lists.push(group, message);
-    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+    this.pushToEveryGroup(message);
   }
 
   protected evict(key: number): void {
@@ -153,23 +163,38 @@ class ReliableListBroker extends ListBroker {
     for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
   }
 
-  /** BLMOVE: the longest-blocked consumer moves the oldest item into its processing list. */
-  protected dispatch(group: number): void {
+  /**
+   * BLMOVE: the longest-blocked consumer moves the oldest item into its
+   * processing list. Redis 7.2 and later run a woken BLMOVE again, memory
+   * check included: over the limit it fails with OOM and the worker retries.
+   */
+  protected dispatch(group: number, blocked = false): void {
     if (!this.up) return;
     while (this.lists.length(group) > 0) {
       const consumer = this.clients.next(group);
       if (consumer < 0) return;
+      if (blocked && this.rerunsBlocked && !this.memory.admitWrite()) {
+        this.clients.refuse(consumer);
+        continue;
+      }
+      this.readServed(blocked);
       const message = this.lists.pop(group);
       this.setOwner(group, message, consumer);
+      // A silent consumer's BLMOVE moves the item into its processing list all the same, for the reaper.
+      const ghost = this.clients.isGhost(consumer);
       this.clients.took(consumer);
-      this.handle.of[group]![message] = this.context.deliver(message, consumer);
+      this.handle.of[group]![message] = ghost ? -1 : this.context.deliver(message, consumer);
     }
   }
 
-  /** The reaper: items in a processing list for `visibilityTimeout` or more go back to the main list. */
+  /**
+   * The reaper: items in a processing list for `visibilityTimeout` or more go
+   * back to the main list. Its LMOVE is denyoom too: over maxmemory it fails,
+   * and the items wait for the next scan.
+   */
   private reapStale(): void {
     this.reaperArmed = false;
-    if (this.up) {
+    if (this.up && this.memory.admitWrite()) {
       const oldest = this.context.sim.now - this.settings.visibilityTimeout;
       const requeued = new Set<number>();
       this.processing.forEach((ring, consumer) => {
@@ -186,12 +211,14 @@ class ReliableListBroker extends ListBroker {
         ring.clear();
         for (const message of kept) ring.push(message);
       });
-      for (const group of [...requeued].sort((a, b) => a - b)) this.dispatch(group);
+      for (const group of [...requeued].sort((a, b) => a - b)) this.dispatch(group, true);
     }
     this.armReaper();
   }
 
+  /** The reaper's LMOVE from the processing list back onto the main list: one change. */
   private requeue(group: number, message: number): void {
+    this.persistence.changed();
     this.setOwner(group, message, -1);
     this.lists.push(group, message);
     this.closeDeadHolder(group, message);
@@ -213,7 +240,7 @@ class ReliableListBroker extends ListBroker {
     this.persistence.write(this.ownerEpochs.of[group]!, message, OWNER, group, message, previous, since);
     if (previous >= 0) {
       this.totalProcessing--;
-      this.memory.shrink(this.processingKey(previous), this.context.messages.size[message]!);
+      this.memory.shrink(this.processingKey(previous), listElementBytes(this.context.messages.size[message]!));
     }
     owners[message] = consumer;
     if (consumer >= 0) {
@@ -226,7 +253,7 @@ class ReliableListBroker extends ListBroker {
   private enterProcessing(consumer: number, message: number): void {
     this.processing[consumer]!.push(message);
     this.totalProcessing++;
-    this.memory.grow(this.processingKey(consumer), this.context.messages.size[message]!);
+    this.memory.grow(this.processingKey(consumer), listElementBytes(this.context.messages.size[message]!));
     this.armReaper();
   }
 

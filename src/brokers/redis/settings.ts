@@ -62,6 +62,20 @@ const yesNo = (description: string) =>
     .transform((value) => value === true || value === "yes")
     .meta({ description });
 
+/**
+ * Which Redis serves the keyed profiles. 7.0 serves a client blocked in BRPOP, BLMOVE or XREADGROUP
+ * from blocked.c, which counts no change and checks no memory; from 7.2 on (blocked.c in 7.2.4 and
+ * 7.4.1) the blocked command is run again through processCommand, so it counts its change as an
+ * unblocked one does, and a denyoom one (BLMOVE) is refused with OOM when memory is over the limit.
+ */
+export const versionSetting = {
+  version: z.enum(["7.0", "7.2"]).default("7.0").meta({
+    description:
+      'Redis version: "7.0" (verified against 7.0.15), or "7.2" for 7.2 and later, which re-run a blocked command when it is served (it counts a change, and BLMOVE can then be refused with OOM)',
+  }),
+};
+export type RedisVersion = "7.0" | "7.2";
+
 /** Persistence, from redis.conf. Pub/sub keeps nothing, so it has none of these. */
 export const persistenceSettings = {
   save: z
@@ -100,7 +114,11 @@ export type EvictionPolicy = (typeof evictionPolicies)[number];
 export const memorySettings = {
   maxmemory: redisBytes()
     .default(0)
-    .meta({ description: "memory for message data, counted from message sizes; 0 = unlimited" }),
+    .meta({ description: "limit on used_memory (baseline + queue data with Redis's own overheads); 0 = unlimited" }),
+  baselineMemory: redisBytes().default(1_000_000).meta({
+    description:
+      "used_memory with no queue data: Redis's startup memory and its clients' buffers (INFO memory of an empty server)",
+  }),
   "maxmemory-policy": z.enum(evictionPolicies).default("noeviction").meta({
     description:
       "over maxmemory: refuse writes with an OOM error (noeviction), or evict whole keys (allkeys-*). Queue keys have no TTL, so volatile-* evict nothing and refuse like noeviction",
@@ -113,8 +131,13 @@ export interface PersistenceSettings {
   appendfsync: "always" | "everysec" | "no";
 }
 
+export interface VersionSettings {
+  version: RedisVersion;
+}
+
 export interface MemorySettings {
   maxmemory: number;
+  baselineMemory: number;
   "maxmemory-policy": EvictionPolicy;
 }
 

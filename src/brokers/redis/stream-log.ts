@@ -2,6 +2,13 @@ import type { BrokerContext } from "../broker.js";
 import { GroupColumn, SeqArray } from "./columns.js";
 import type { Memory } from "./memory.js";
 import type { Persistence } from "./persistence.js";
+import {
+  STREAM_FIELD_BYTES,
+  STREAM_NODE_BYTES,
+  STREAM_NODE_FIXED_BYTES,
+  sizeClass,
+  streamEntryBytes,
+} from "./sizes.js";
 
 /** Journal records: the stream's first and next sequence numbers before a trim or an XADD. */
 export const STREAM_FIRST = 10;
@@ -18,22 +25,35 @@ export interface TrimSettings {
 
 /**
  * The entries of one Redis stream, at sequence numbers [first, next) in XADD
- * order (their IDs). Entries are packed into macro nodes of at most
- * `stream-node-max-entries` entries and `stream-node-max-bytes` bytes;
- * `MAXLEN ~ N` only removes whole nodes, so it keeps at least N entries,
- * while `MAXLEN N` trims to exactly N.
+ * order (their IDs). Entries are packed into macro nodes (listpacks), as
+ * t_stream.c's streamAppendItem packs them: a new node once the newest has
+ * `stream-node-max-entries` entries (trimmed ones included) or once its
+ * listpack bytes plus the new entry's field and value lengths reach
+ * `stream-node-max-bytes`. A node's memory is its listpack's size class plus
+ * its radix-tree node, freed when its last entry goes. `MAXLEN ~ N` only
+ * removes whole nodes, so it keeps at least N entries, while `MAXLEN N` trims
+ * to exactly N.
  */
 export class StreamLog {
   first = 0;
   next = 0;
   private readonly entries = new SeqArray();
+  /** Per sequence number: 1 where a macro node starts. */
   private readonly nodeStarts = new SeqArray();
+  /** Per sequence number: the entry's bytes in its node's listpack, and the millisecond of its ID. */
+  private readonly entryBytes = new SeqArray();
+  private readonly entryMs = new SeqArray();
   /** Per message: its sequence number (the stream has one "group" here). */
   private readonly seqOf: GroupColumn<Int32Array>;
   /** Persistence epochs of `first` (0) and `next` (1). */
   private readonly epochs = new Uint32Array(2);
-  private newestNodeEntries = 0;
-  private newestNodeBytes = 0;
+  /** The newest node: where it starts, its entries (trimmed ones too), its listpack bytes, its master ID's ms. */
+  private newestStart = 0;
+  private newestEntries = 0;
+  private newestBytes = 0;
+  private newestMasterMs = 0;
+  /** Where the oldest node still allocated starts. */
+  private oldestStart = 0;
 
   constructor(
     private readonly context: BrokerContext,
@@ -70,15 +90,23 @@ export class StreamLog {
     this.seqOf.ensure(message);
     this.seqOf.of[0]![message] = seq;
     this.entries.set(seq, message);
-    // 0 means no limit, as in redis.conf.
-    const maxEntries = this.settings["stream-node-max-entries"] || Number.POSITIVE_INFINITY;
-    const maxBytes = this.settings["stream-node-max-bytes"] || Number.POSITIVE_INFINITY;
-    const full = this.length === 0 || this.newestNodeEntries >= maxEntries || this.newestNodeBytes + size >= maxBytes;
-    this.nodeStarts.set(seq, full ? 1 : 0);
-    this.newestNodeEntries = full ? 1 : this.newestNodeEntries + 1;
-    this.newestNodeBytes = full ? size : this.newestNodeBytes + size;
+    const ms = Math.floor(this.context.sim.now / 1000);
+    if (this.startsNode(size)) {
+      this.nodeStarts.set(seq, 1);
+      if (this.length === 0) this.oldestStart = seq;
+      this.newestStart = seq;
+      this.newestEntries = 0;
+      this.newestBytes = STREAM_NODE_FIXED_BYTES;
+      this.newestMasterMs = ms;
+      this.memory.grow(STREAM_KEY, sizeClass(this.newestBytes) + STREAM_NODE_BYTES);
+    } else this.nodeStarts.set(seq, 0);
+    const bytes = streamEntryBytes(size, ms - this.newestMasterMs);
+    this.entryBytes.set(seq, bytes);
+    this.entryMs.set(seq, ms);
+    this.memory.grow(STREAM_KEY, sizeClass(this.newestBytes + bytes) - sizeClass(this.newestBytes));
+    this.newestBytes += bytes;
+    this.newestEntries++;
     this.next = seq + 1;
-    this.memory.grow(STREAM_KEY, size);
     this.memory.touch(STREAM_KEY);
     return seq;
   }
@@ -112,20 +140,31 @@ export class StreamLog {
     this.next = 0;
   }
 
-  /** Adds the entries' bytes back to a reset memory count and finds the newest node again. */
+  /** Adds the nodes' memory back to a reset memory count and finds the oldest and newest nodes again. */
   recount(): void {
-    this.newestNodeEntries = 0;
-    this.newestNodeBytes = 0;
-    let inNewest = true;
-    for (let seq = this.next - 1; seq >= this.first; seq--) {
-      const size = this.context.messages.size[this.entries.get(seq)]!;
-      this.memory.grow(STREAM_KEY, size);
-      if (inNewest) {
-        this.newestNodeEntries++;
-        this.newestNodeBytes += size;
-        inNewest = this.nodeStarts.get(seq) === 0;
-      }
+    if (this.length === 0) return;
+    let start = this.first;
+    while (start > 0 && this.nodeStarts.get(start) === 0) start--;
+    this.oldestStart = start;
+    for (; start < this.next; start = this.nodeEnd(start)) {
+      const end = this.nodeEnd(start);
+      let bytes = STREAM_NODE_FIXED_BYTES;
+      for (let seq = start; seq < end; seq++) bytes += this.entryBytes.get(seq);
+      this.memory.grow(STREAM_KEY, sizeClass(bytes) + STREAM_NODE_BYTES);
+      this.newestStart = start;
+      this.newestEntries = end - start;
+      this.newestBytes = bytes;
     }
+    this.newestMasterMs = this.entryMs.get(this.newestStart);
+  }
+
+  /** Whether an entry of `size` bytes opens a new macro node (streamAppendItem). */
+  private startsNode(size: number): boolean {
+    if (this.length === 0) return true;
+    // 0 means no limit, as in redis.conf.
+    const maxEntries = this.settings["stream-node-max-entries"] || Number.POSITIVE_INFINITY;
+    const maxBytes = this.settings["stream-node-max-bytes"] || Number.POSITIVE_INFINITY;
+    return this.newestEntries >= maxEntries || this.newestBytes + STREAM_FIELD_BYTES + size >= maxBytes;
   }
 
   private removeBefore(until: number, removed: (message: number) => void): void {
@@ -133,14 +172,18 @@ export class StreamLog {
     this.persistence.write(this.epochs, 0, STREAM_FIRST, -1, -1, this.first);
     for (let seq = this.first; seq < until; seq++) {
       const message = this.entries.get(seq);
-      this.memory.shrink(STREAM_KEY, this.context.messages.size[message]!);
       this.first = seq + 1;
+      if (this.first === this.next || this.nodeStarts.get(this.first) === 1) this.freeOldestNode(this.first);
       removed(message);
     }
-    if (this.length === 0) {
-      this.newestNodeEntries = 0;
-      this.newestNodeBytes = 0;
-    }
+  }
+
+  /** The oldest node, which ends at `end`, lost its last entry: its listpack and radix-tree node are freed. */
+  private freeOldestNode(end: number): void {
+    let bytes = STREAM_NODE_FIXED_BYTES;
+    for (let seq = this.oldestStart; seq < end; seq++) bytes += this.entryBytes.get(seq);
+    this.memory.shrink(STREAM_KEY, sizeClass(bytes) + STREAM_NODE_BYTES);
+    this.oldestStart = end;
   }
 
   /** The sequence number after the node that starts at `start`. */

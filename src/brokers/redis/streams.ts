@@ -1,14 +1,15 @@
 import { Fate } from "../../model/messages.js";
-import type { Broker, BrokerContext } from "../broker.js";
+import type { Broker, BrokerContext, ConnectionLoss } from "../broker.js";
 import { ClaimLoop, type ClaimSettings } from "./claims.js";
 import { GroupColumn } from "./columns.js";
 import { KeyspaceBroker } from "./keyspace.js";
 import { PendingEntries } from "./pending.js";
-import type { MemorySettings, PersistenceSettings } from "./settings.js";
+import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
 import { STREAM_KEY, StreamLog, type TrimSettings } from "./stream-log.js";
 
 export type StreamsSettings = PersistenceSettings &
   MemorySettings &
+  VersionSettings &
   TrimSettings &
   ClaimSettings & {
     COUNT: number | null;
@@ -46,6 +47,10 @@ class StreamsBroker extends KeyspaceBroker {
   private readonly claims: ClaimLoop;
   /** Consumers that will read their own history from ID 0 once Redis is reachable. */
   private readonly historyDue: Uint8Array;
+  /** The highest PEL delivery counter any entry reached (as XPENDING would have shown it). */
+  private highestDeliveryCount = 0;
+  /** Consumers the group knows by name (created by their first served read or claim). */
+  private readonly named: Uint8Array;
   private readonly readAgain = (group: number): void => this.dispatch(group);
 
   constructor(
@@ -54,7 +59,7 @@ class StreamsBroker extends KeyspaceBroker {
   ) {
     super(context, settings, 1);
     this.log = new StreamLog(context, this.persistence, this.memory, settings);
-    this.pel = new PendingEntries(context, this.persistence);
+    this.pel = new PendingEntries(context, this.persistence, this.memory);
     this.cursor = new Float64Array(context.groupCount);
     this.cursorEpochs = new Uint32Array(context.groupCount);
     this.handle = new GroupColumn(context.groupCount, context.messages.capacity, (n) => new Int32Array(n), -1);
@@ -63,9 +68,10 @@ class StreamsBroker extends KeyspaceBroker {
       this.pel,
       settings,
       (consumer) => this.up && this.clients.reads(consumer),
-      (group, message, claimer) => this.redeliver(group, message, claimer),
+      (group, message, claimer) => this.claim(group, message, claimer),
     );
     this.historyDue = new Uint8Array(context.consumers.length);
+    this.named = new Uint8Array(context.consumers.length);
   }
 
   /** XACK removes the entry from the PEL whoever owns it now; with NOACK there is nothing to remove. */
@@ -76,6 +82,7 @@ class StreamsBroker extends KeyspaceBroker {
     const group = this.clients.groupOf(deliveries.consumer(delivery));
     this.clients.settle(delivery);
     if (this.up && !this.settings.NOACK) {
+      if (this.pel.isPending(group, message)) this.persistence.changed();
       this.pel.remove(group, message);
       this.memory.touch(STREAM_KEY);
     }
@@ -91,8 +98,8 @@ class StreamsBroker extends KeyspaceBroker {
     this.readNext(group);
   }
 
-  consumerDown(consumer: number): void {
-    this.clients.down(consumer);
+  consumerDown(consumer: number, loss: ConnectionLoss): void {
+    this.clients.down(consumer, loss);
     this.historyDue[consumer] = 0;
     // With NOACK its entries are nowhere else: lost. Otherwise XACKs already on the wire still land.
     if (this.settings.NOACK) this.clients.closeStale(consumer);
@@ -118,12 +125,14 @@ class StreamsBroker extends KeyspaceBroker {
     this.clients.forEachLive(visit);
   }
 
+  /** XADD (one change; its MAXLEN trim counts none), then the blocked readers of every group are served. */
   protected write(message: number): void {
     this.pel.ensure(message);
     this.handle.ensure(message);
+    this.persistence.changed();
     this.log.append(message);
     this.log.trim((trimmed) => this.entryRemoved(trimmed, "trimmed"));
-    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group);
+    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group, true);
   }
 
   /** The stream is the only key: its entries, groups and PELs all go. The app recreates each group at `$`. */
@@ -190,28 +199,46 @@ class StreamsBroker extends KeyspaceBroker {
     if (this.unread(group) < this.log.next) this.context.sim.schedule(0, this.readAgain, group);
   }
 
-  /** XREADGROUP `>` for every blocked consumer, longest-blocked first, up to COUNT entries each. */
-  private dispatch(group: number): void {
+  /**
+   * XREADGROUP `>` for every waiting consumer, longest-waiting first, up to
+   * COUNT entries each. `blocked`: an XADD wakes consumers blocked on the
+   * stream, and Redis 7.0 serves them from blocked.c, counting no change;
+   * otherwise each is a new XREADGROUP that finds entries and is served at
+   * once, one change per call whatever the entry count (t_stream.c).
+   */
+  private dispatch(group: number, blocked = false): void {
     if (!this.up) return;
     while (this.unread(group) < this.log.next) {
       const consumer = this.clients.next(group);
       if (consumer < 0) break;
+      this.readServed(blocked);
       this.read(group, consumer);
     }
     this.reportDepth(group);
   }
 
+  /** The first read or claim served to a consumer creates it in the group: one change. */
+  private name(consumer: number): void {
+    if (this.named[consumer] === 1) return;
+    this.named[consumer] = 1;
+    this.persistence.changed();
+  }
+
   private read(group: number, consumer: number): void {
+    this.name(consumer);
     const start = this.unread(group);
     const count = Math.min(this.settings.COUNT ?? Number.POSITIVE_INFINITY, this.log.next - start);
     this.moveCursor(group, start + count);
     this.memory.touch(STREAM_KEY);
+    // A silent consumer's blocked XREADGROUP is served all the same: the entries go to its PEL, unread.
+    const ghost = this.clients.isGhost(consumer);
     for (let seq = start; seq < start + count; seq++) {
       const message = this.log.at(seq);
       if (!this.settings.NOACK) this.pel.assign(group, message, consumer, 1);
       // The reply is lost if the consumer died while taking an earlier entry of this batch.
-      if (this.clients.alive[consumer] === 1) this.hand(group, message, consumer);
+      if (!ghost && this.clients.alive[consumer] === 1) this.hand(group, message, consumer);
     }
+    if (ghost) this.clients.took(consumer);
     if (!this.settings.NOACK) this.claims.arm(group);
   }
 
@@ -219,6 +246,8 @@ class StreamsBroker extends KeyspaceBroker {
   private readHistory(consumer: number): void {
     if (this.historyDue[consumer] === 0 || this.clients.alive[consumer] === 0) return;
     this.historyDue[consumer] = 0;
+    // A read from ID 0 is served at once: one change, even if it returns nothing.
+    this.persistence.changed();
     const group = this.clients.groupOf(consumer);
     const own: number[] = [];
     this.pel.scan(group, (message) => {
@@ -229,6 +258,23 @@ class StreamsBroker extends KeyspaceBroker {
       if (this.clients.alive[consumer] === 0) break;
       this.redeliver(group, message, consumer);
     }
+  }
+
+  /**
+   * XAUTOCLAIM took this entry for `claimer`: one change per entry claimed or
+   * deleted from the PEL (t_stream.c), and one for creating the claimer in the
+   * group if this is its first claim or read. An entry that has reached
+   * `maxDeliveries` is claimed, then the application XADDs it to the
+   * dead-letter stream and XACKs it: two changes more.
+   */
+  private claim(group: number, message: number, claimer: number): void {
+    this.name(claimer);
+    this.persistence.changed();
+    const limit = this.settings.maxDeliveries;
+    if (limit !== null && this.log.has(message) && this.pel.counter.of[group]![message]! >= limit) {
+      this.persistence.changed(2);
+    }
+    this.redeliver(group, message, claimer);
   }
 
   /**
@@ -257,7 +303,13 @@ class StreamsBroker extends KeyspaceBroker {
       return;
     }
     this.pel.assign(group, message, consumer, counter + 1);
+    this.highestDeliveryCount = Math.max(this.highestDeliveryCount, counter + 1);
     this.hand(group, message, consumer);
+  }
+
+  /** The keyspace figures, and the highest delivery counter an entry reached. */
+  override figures(): Record<string, number> {
+    return { ...super.figures(), highest_delivery_count: Math.max(1, this.highestDeliveryCount) };
   }
 
   private hand(group: number, message: number, consumer: number): void {

@@ -1,9 +1,9 @@
-import { brokerSection, defineProfile } from "../profile.js";
-import { fifoSendLimit, fifoSettingsSchema, standardSettingsSchema } from "./settings.js";
+import { brokerSection, defineProfile, profileFacts } from "../profile.js";
+import { fifoPartitions, fifoSettingsSchema, standardSettingsSchema } from "./settings.js";
 import { createSqsBroker } from "./sqs.js";
 
 const standardSummary = "AWS SQS standard queue: pull, visibility timeout, at-least-once with rare duplicates";
-const fifoSummary = "AWS SQS FIFO queue: strict order per MessageGroupId (the message key), 300 sends/s";
+const fifoSummary = "AWS SQS FIFO queue: strict order per MessageGroupId (the message key), 300 calls/s per action";
 
 export const sqsSchema = brokerSection("sqs", standardSummary, standardSettingsSchema);
 export const sqsFifoSchema = brokerSection("sqs-fifo", fifoSummary, fifoSettingsSchema);
@@ -19,12 +19,14 @@ function capacity(settings: { MaxNumberOfMessages: number }, concurrency: number
 
 export const sqsProfile = defineProfile({
   name: "sqs",
+  facts: profileFacts({ ordering: "none", crashDetection: "never: the visibility timeout returns what it held" }),
   summary: standardSummary,
   schema: sqsSchema,
   create: (context, section) =>
     createSqsBroker(context, section.settings, {
       type: "standard",
       duplicateProbability: section.settings.duplicateProbability,
+      staleReceiptDeleteProbability: section.settings.staleReceiptDeleteProbability,
       reorderWindow: section.settings.reorderWindow,
     }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
@@ -33,10 +35,19 @@ export const sqsProfile = defineProfile({
 
 export const sqsFifoProfile = defineProfile({
   name: "sqs-fifo",
+  facts: profileFacts({
+    ordering: "per-partition",
+    partitions: true,
+    crashDetection: "never: the visibility timeout returns what it held",
+  }),
   summary: fifoSummary,
   schema: sqsFifoSchema,
   create: (context, section) =>
-    createSqsBroker(context, section.settings, { type: "fifo", sendLimit: fifoSendLimit(section.settings) }),
+    createSqsBroker(context, section.settings, {
+      type: "fifo",
+      partitions: fifoPartitions(section.settings),
+      sdkMaxAttempts: section.settings.sdkMaxAttempts,
+    }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
 });

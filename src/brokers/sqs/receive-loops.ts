@@ -8,6 +8,8 @@ import type { CommonSettings } from "./settings.js";
 export interface ReceiveTarget {
   /** Whether a receive by a consumer of `queue` could get a message now. */
   receivable(queue: number): boolean;
+  /** Whether SQS throttles the consumer's ReceiveMessage call now: -1 if not, else microseconds until it calls again. */
+  throttleReceive(consumer: number): number;
   /** Serves one ReceiveMessage of up to `max` messages for `consumer`; returns how many it delivered. */
   receive(consumer: number, max: number): number;
 }
@@ -123,6 +125,11 @@ export class ReceiveLoops {
     this.requestAt[consumer] = this.cycleStart(consumer, now);
     if (!this.target.receivable(this.queueOf(consumer))) {
       this.enterWaiting(consumer);
+      return;
+    }
+    const throttled = this.target.throttleReceive(consumer);
+    if (throttled >= 0) {
+      this.pollAt(consumer, now + throttled);
       return;
     }
     const { wait, roundTrip, batch, emptyReceiveProbability } = this.options;

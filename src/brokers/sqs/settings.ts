@@ -85,17 +85,18 @@ const commonSettings = {
   inFlightLimit: z.number().int().positive().default(120_000).meta({
     description: "received, undeleted messages a queue allows; receives return nothing at the limit (AWS quota)",
   }),
-  visibilityTimeoutOnFailure: awsSeconds(0, 43_200).nullable().prefault(0).meta({
+  visibilityTimeoutOnFailure: awsSeconds(0, 43_200).nullable().default(null).meta({
     description:
-      "the VisibilityTimeout the client sets with ChangeMessageVisibility when processing fails: 0 = visible again at once; null = leave it to the running timeout",
+      "the VisibilityTimeout the client sets with ChangeMessageVisibility when processing fails; null (default) = the client calls nothing and the message waits out its running timeout, as Lambda and Spring Cloud AWS do; 0 = visible again at once (a nack)",
   }),
   visibilityHeartbeat: visibilityHeartbeat.nullable().default(null).meta({
     description:
       "a client heartbeat that extends a message's visibility while the consumer holds it (ChangeMessageVisibility every `every` to `extendTo`); null = none",
   }),
-  receiveRoundTrip: duration()
-    .prefault("20ms")
-    .meta({ description: "time from a receive's response to the client's next receive reaching SQS (AWS's ~20 ms)" }),
+  receiveRoundTrip: duration().prefault("20ms").meta({
+    description:
+      "time from a receive's response to the client's next receive reaching SQS (AWS's ~20 ms); on FIFO also added to a throttled call's backoff",
+  }),
   emptyReceiveProbability: z.number().min(0).lt(1).default(0.1).meta({
     description:
       "chance that a short poll samples only servers without visible messages and returns empty (an assumption: AWS gives no figure)",
@@ -139,6 +140,9 @@ export const standardSettingsSchema = z
     duplicateProbability: probability(
       "chance that a delete misses a stored copy, which is received again later (an assumption: AWS says only 'rare')",
     ).default(0.0001),
+    staleReceiptDeleteProbability: probability(
+      "chance that a DeleteMessage with an earlier receipt handle (the message was received again since) deletes the message anyway; AWS says only that it 'might not be deleted' (an assumption)",
+    ).default(0.5),
     reorderWindow: z.number().int().min(1).default(4).meta({
       description:
         "a receive takes each message from among the first this-many visible ones, at random; 1 = strict arrival order (an assumption)",
@@ -156,6 +160,13 @@ export const fifoSettingsSchema = z
     DeduplicationScope: z.enum(["queue", "messageGroup"]).default("queue").meta({
       description: "only its part in enabling high-throughput mode is modelled",
     }),
+    highThroughputPartitions: z.number().int().min(1).max(10_000).default(234).meta({
+      description:
+        "partitions of a high-throughput queue, each taking 300 calls/s per action; 234 x 300 is the 70,000 TPS regional quota (an assumption: SQS adds partitions as load grows)",
+    }),
+    sdkMaxAttempts: z.number().int().min(1).max(10).default(3).meta({
+      description: "attempts the AWS SDK makes for a throttled call (standard retry mode: 3), backing off between them",
+    }),
   })
   .superRefine(checkHeartbeat)
   .prefault({});
@@ -163,11 +174,14 @@ export const fifoSettingsSchema = z
 export type StandardSettings = z.output<typeof standardSettingsSchema>;
 export type FifoQueueSettings = z.output<typeof fifoSettingsSchema>;
 /** What both queue types share; the profile-specific knobs are read where they apply. */
-export type CommonSettings = Omit<StandardSettings, "duplicateProbability" | "reorderWindow">;
+export type CommonSettings = Omit<
+  StandardSettings,
+  "duplicateProbability" | "staleReceiptDeleteProbability" | "reorderWindow"
+>;
 
-/** SendMessage calls per second a FIFO queue accepts: 300 per API action, 70,000 in high-throughput mode. */
-export function fifoSendLimit(settings: FifoQueueSettings): number {
+/** Partitions whose quotas a FIFO queue's calls count against: 1 (the whole queue) unless in high-throughput mode. */
+export function fifoPartitions(settings: FifoQueueSettings): number {
   const highThroughput =
     settings.FifoThroughputLimit === "perMessageGroupId" && settings.DeduplicationScope === "messageGroup";
-  return highThroughput ? 70_000 : 300;
+  return highThroughput ? settings.highThroughputPartitions : 1;
 }

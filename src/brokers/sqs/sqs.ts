@@ -2,16 +2,17 @@ import { IntRing } from "../../model/int-ring.js";
 import { PublishOutcome } from "../../model/messages.js";
 import type { Rng } from "../../random/streams.js";
 import type { Broker, BrokerContext } from "../broker.js";
+import { FifoAction, FifoThroughput, GIVEN_UP, TAKEN, ThrottledCalls } from "./fifo-throughput.js";
 import { MessageState, NO_RECEIPT, RECEIPT_PENDING, Stage } from "./message-state.js";
 import { type ReceiveLoops, type ReceiveTarget, receiveLoopsFor } from "./receive-loops.js";
-import { SendThrottle } from "./send-throttle.js";
+import { SdkRetry } from "./sdk-retry.js";
 import type { CommonSettings } from "./settings.js";
 import { type Admit, FifoStore, StandardStore, type VisibleStore } from "./stores.js";
 
 /** What sets the two queue types apart, beyond their store. */
 export type QueueKind =
-  | { type: "standard"; duplicateProbability: number; reorderWindow: number }
-  | { type: "fifo"; sendLimit: number };
+  | { type: "standard"; duplicateProbability: number; staleReceiptDeleteProbability: number; reorderWindow: number }
+  | { type: "fifo"; partitions: number; sdkMaxAttempts: number };
 
 /**
  * An SQS queue per consumer group (an SNS-style fan-out). Consumers pull with
@@ -32,6 +33,20 @@ export function createSqsBroker(context: BrokerContext, settings: CommonSettings
 const DEDUPLICATION_WINDOW = 5 * 60 * 1_000_000;
 /** ChangeMessageVisibility cannot keep a message in flight beyond 12 hours from its receive: the call is rejected. */
 const MAX_VISIBILITY_FROM_RECEIVE = 43_200 * 1_000_000;
+/** A send retry's event argument: message x RETRY_KEY + attempt (sdkMaxAttempts is at most 10). */
+const RETRY_KEY = 16;
+
+/** A DeleteMessage or ChangeMessageVisibility call with one receipt handle; the SDK sends a throttled one again. */
+interface MessageCall {
+  action: typeof FifoAction.delete | typeof FifoAction.changeVisibility;
+  queue: number;
+  message: number;
+  receipt: number;
+  /** ChangeMessageVisibility: when the receipt's receive was served (the 12-hour cap), and the new timeout. */
+  receivedAt: number;
+  timeout: number;
+  attempt: number;
+}
 
 class SqsBroker implements Broker, ReceiveTarget {
   private readonly state: MessageState;
@@ -42,7 +57,24 @@ class SqsBroker implements Broker, ReceiveTarget {
   private readonly delayed = new IntRing();
   private readonly taken = new Int32Array(10);
   private readonly duplicates: { probability: number; rng: Rng } | null = null;
-  private readonly throttle: SendThrottle | null = null;
+  /** Standard queues: whether a delete with an earlier receipt handle deletes anyway (FIFO: never). */
+  private readonly staleDeletes: { probability: number; rng: Rng } | null = null;
+  /** FIFO: the per-action quotas and the SDK's retries of throttled calls. */
+  private readonly calls: ThrottledCalls | null = null;
+  /** Per consumer: attempts of its current ReceiveMessage call that were throttled. */
+  private readonly receiveAttempts: Uint8Array;
+  private readonly pendingCalls = new Map<number, MessageCall>();
+  /** Every call's first attempt is built in this one record, sparing the hot path an allocation; a throttled call is copied. */
+  private readonly firstAttempt: MessageCall = {
+    action: FifoAction.delete,
+    queue: 0,
+    message: 0,
+    receipt: 0,
+    receivedAt: 0,
+    timeout: 0,
+    attempt: 1,
+  };
+  private nextPendingCall = 0;
   private readonly queues: number;
   private up = true;
   private readonly admit: Admit = (queue, message) => this.admitOrDispose(queue, message);
@@ -50,6 +82,12 @@ class SqsBroker implements Broker, ReceiveTarget {
     this.visibilityEnds(key % this.queues, Math.floor(key / this.queues));
   };
   private readonly onDelayEnd = (): void => this.delayEnds();
+  private readonly onSendRetry = (key: number): void => this.sendAttempt(Math.floor(key / RETRY_KEY), key % RETRY_KEY);
+  private readonly onCallRetry = (id: number): void => {
+    const call = this.pendingCalls.get(id)!;
+    this.pendingCalls.delete(id);
+    this.callAttempt(call);
+  };
 
   constructor(
     private readonly context: BrokerContext,
@@ -59,27 +97,43 @@ class SqsBroker implements Broker, ReceiveTarget {
     this.queues = context.groupCount;
     this.state = new MessageState(this.queues);
     this.inFlight = new Int32Array(this.queues);
+    this.receiveAttempts = new Uint8Array(context.consumers.length);
     if (kind.type === "standard") {
       const rng = kind.reorderWindow > 1 ? context.stream("reorder") : () => 0;
       this.store = new StandardStore(this.queues, this.state, this.admit, kind.reorderWindow, rng);
       if (kind.duplicateProbability > 0) {
         this.duplicates = { probability: kind.duplicateProbability, rng: context.stream("duplicates") };
       }
+      const stale = kind.staleReceiptDeleteProbability;
+      if (stale > 0)
+        this.staleDeletes = { probability: stale, rng: stale < 1 ? context.stream("stale-receipt") : () => 0 };
     } else {
       this.store = new FifoStore(this.queues, this.state, this.admit, context.messages);
-      this.throttle = new SendThrottle(context.sim, context.gate, kind.sendLimit);
+      const retry = new SdkRetry(kind.sdkMaxAttempts, context.stream("sdk-retry"));
+      this.calls = new ThrottledCalls(new FifoThroughput(kind.partitions), retry, settings.receiveRoundTrip);
     }
     this.loops = receiveLoopsFor(context, settings, this);
   }
 
   publish(message: number): void {
+    this.sendAttempt(message, 1);
+  }
+
+  /** One attempt of a SendMessage call (the SDK retries a throttled one). */
+  private sendAttempt(message: number, attempt: number): void {
     const { messages, sim } = this.context;
     // SQS is managed and keeps what it has, but while unavailable it takes no new messages.
     if (!this.up) {
       this.context.reject(message);
       return;
     }
-    this.throttle?.record(sim.now);
+    if (this.calls !== null) {
+      const next = this.calls.attempt(FifoAction.send, 0, messages.key[message]! + 1, attempt, sim.now);
+      // The SDK's last attempt was throttled: the application's send fails with ThrottlingException.
+      if (next === GIVEN_UP) this.context.reject(message);
+      else if (next !== TAKEN) sim.schedule(next, this.onSendRetry, message * RETRY_KEY + attempt + 1);
+      if (next !== TAKEN) return;
+    }
     // FIFO deduplication: a resend of a message (same deduplication id) within 5 minutes is acknowledged, not queued.
     if (
       this.kind.type === "fifo" &&
@@ -122,7 +176,8 @@ class SqsBroker implements Broker, ReceiveTarget {
     const message = deliveries.message(delivery);
     const queue = consumers[deliveries.consumer(delivery)]!.group;
     if (!this.claimReceipt(queue, message, delivery)) return;
-    this.changeVisibility(queue, message, deliveries.deliveredAt(delivery), heartbeat.extendTo);
+    const receivedAt = deliveries.deliveredAt(delivery);
+    this.callFor(FifoAction.changeVisibility, queue, message, delivery, receivedAt, heartbeat.extendTo);
   }
 
   consumerDown(consumer: number): void {
@@ -152,6 +207,7 @@ class SqsBroker implements Broker, ReceiveTarget {
   }
 
   consumerUp(consumer: number): void {
+    this.receiveAttempts[consumer] = 0;
     this.loops.consumerUp(consumer);
   }
 
@@ -170,6 +226,18 @@ class SqsBroker implements Broker, ReceiveTarget {
 
   receivable(queue: number): boolean {
     return this.up && this.inFlight[queue]! < this.settings.inFlightLimit && this.store.hasReceivable(queue);
+  }
+
+  /** FIFO: a ReceiveMessage call over the quota is throttled; returns -1 if taken, else when the loop calls again. */
+  throttleReceive(consumer: number): number {
+    if (this.calls === null) return -1;
+    const queue = this.context.consumers[consumer]!.group;
+    const attempt = ++this.receiveAttempts[consumer]!;
+    const next = this.calls.attempt(FifoAction.receive, queue, 0, attempt, this.context.sim.now);
+    if (next !== TAKEN && next !== GIVEN_UP) return next;
+    this.receiveAttempts[consumer] = 0;
+    // After the SDK gives up, the application's loop calls ReceiveMessage again, a round trip later.
+    return next === TAKEN ? -1 : this.settings.receiveRoundTrip;
   }
 
   receive(consumer: number, max: number): number {
@@ -213,20 +281,82 @@ class SqsBroker implements Broker, ReceiveTarget {
     const latest = this.claimReceipt(queue, message, delivery);
     const receivedAt = deliveries.deliveredAt(delivery);
     deliveries.close(delivery);
-    // While SQS is unavailable the call fails; the message comes back when its timeout ends.
-    if (this.up && latest) {
-      if (succeeded) this.delete(queue, message);
-      else if (this.settings.visibilityTimeoutOnFailure !== null)
-        this.changeVisibility(queue, message, receivedAt, this.settings.visibilityTimeoutOnFailure);
-    }
+    const onFailure = this.settings.visibilityTimeoutOnFailure;
+    if (succeeded) this.callFor(FifoAction.delete, queue, message, delivery, receivedAt, 0);
+    else if (latest && onFailure !== null)
+      this.callFor(FifoAction.changeVisibility, queue, message, delivery, receivedAt, onFailure);
     if (current && this.loops.isAlive(consumer)) this.loops.capacityReturned(consumer);
   }
 
-  /** Whether `delivery` carries the message's latest receipt handle; an older one deletes nothing. */
+  /** Makes a DeleteMessage or ChangeMessageVisibility call with `receipt` (`timeout`: the new visibility). */
+  private callFor(
+    action: MessageCall["action"],
+    queue: number,
+    message: number,
+    receipt: number,
+    receivedAt: number,
+    timeout: number,
+  ): void {
+    const call = this.firstAttempt;
+    call.action = action;
+    call.queue = queue;
+    call.message = message;
+    call.receipt = receipt;
+    call.receivedAt = receivedAt;
+    call.timeout = timeout;
+    call.attempt = 1;
+    this.callAttempt(call);
+  }
+
+  /**
+   * One attempt of a DeleteMessage or ChangeMessageVisibility call. It fails while SQS is down, and when
+   * the SDK's last attempt is throttled: either way the message comes back when its timeout ends.
+   * A visibility change needs the latest receipt handle; a delete with an older one may still delete.
+   */
+  private callAttempt(call: MessageCall): void {
+    if (!this.up || !this.admitted(call)) return;
+    // Read before acting: a zero-latency consumer may make its next call (reusing the record) from inside.
+    const { queue, message, receipt, receivedAt, timeout } = call;
+    const latest = this.state.receipt[queue]![message] === receipt;
+    if (call.action === FifoAction.changeVisibility) {
+      if (latest) this.changeVisibility(queue, message, receivedAt, timeout);
+    } else if (latest || this.staleDeleteTakes(queue, message)) this.delete(queue, message);
+  }
+
+  /** FIFO: whether SQS takes the call now; a throttled one is sent again after the SDK's backoff, or given up. */
+  private admitted(call: MessageCall): boolean {
+    if (this.calls === null) return true;
+    const { messages, sim } = this.context;
+    const next = this.calls.attempt(call.action, call.queue, messages.partition[call.message]!, call.attempt, sim.now);
+    if (next === TAKEN) return true;
+    if (next !== GIVEN_UP) {
+      const id = this.nextPendingCall++;
+      this.pendingCalls.set(id, { ...call, attempt: call.attempt + 1 });
+      sim.schedule(next, this.onCallRetry, id);
+    }
+    return false;
+  }
+
+  /** Whether `delivery` carries the message's latest receipt handle (an older one changes no visibility, and may not delete). */
   private claimReceipt(queue: number, message: number, delivery: number): boolean {
     const receipt = this.state.receipt[queue]!;
     if (receipt[message] === RECEIPT_PENDING) receipt[message] = delivery;
     return receipt[message] === delivery;
+  }
+
+  /**
+   * A delete with an earlier receipt handle, the message having been received again since. Standard
+   * queues: "the request will succeed, but the message might not be deleted" (API DeleteMessage); it is
+   * deleted with probability staleReceiptDeleteProbability, drawn only while SQS still holds the
+   * message. FIFO: a delete "received outside of the visibility timeout window" fails, and an earlier
+   * handle's window ended before the later receive, so it never deletes.
+   */
+  private staleDeleteTakes(queue: number, message: number): boolean {
+    const stale = this.staleDeletes;
+    if (stale === null) return false;
+    const stage = this.state.stage[queue]![message];
+    if (stage !== Stage.inFlight && stage !== Stage.visible) return false;
+    return stale.rng() < stale.probability;
   }
 
   private delete(queue: number, message: number): void {

@@ -36,7 +36,7 @@ describe("rabbitmq dispatch", () => {
   const deliveriesTo = (lines: string[], consumer: string) =>
     lines.filter((line) => line.split(" ")[4] === consumer).length;
 
-  it("with prefetch 0 (unlimited) pushes every message at once, round-robin, even to a consumer 100x slower", () => {
+  it("with prefetch 0 (unlimited) pushes every message at once, round-robin, even to a consumer 100x slower (well within its socket bound)", () => {
     const { result, log } = slowSecond(0);
     const delivered = log.matching("delivered");
     expect([deliveriesTo(delivered, "c0"), deliveriesTo(delivered, "c1")]).toEqual([50, 49]);

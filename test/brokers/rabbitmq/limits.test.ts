@@ -37,11 +37,12 @@ describe("rabbitmq message TTL", () => {
       broker: rabbit({ prefetch: 2, heartbeat: "5s", "x-message-ttl": "2s", "x-dead-letter-exchange": "dlx" }),
       producers: [{ name: "p", arrival: { process: "constant", rate: "10/s" }, limit: 2 }],
       consumers: [{ group: "g", processing: "1s" }],
-      faults: [{ at: "250ms", crash: "consumer", target: "g/1", restartAfter: "500ms" }],
+      faults: [{ at: "250ms", crash: "consumer", target: "g/1", restartAfter: "500ms", mode: "hang" }],
     });
+    // The hung consumer's connection is closed at 15 s (three 5 s heartbeat checks): both have expired by then.
     expect(log.matching("dead-lettered")).toEqual([
-      "t=5250000 dead-lettered m0 g0 expired",
-      "t=5250000 dead-lettered m1 g0 expired",
+      "t=15000000 dead-lettered m0 g0 expired",
+      "t=15000000 dead-lettered m1 g0 expired",
     ]);
     expect(result.counts).toMatchObject({ redeliveries: 0, deadLettered: 2, lost: 0 });
   });
@@ -80,6 +81,61 @@ describe("rabbitmq x-max-length", () => {
     const { result, log } = overloaded({ "x-overflow": "reject-publish", confirms: false });
     expect(result.counts).toMatchObject({ published: 99, accepted: 99, rejected: 0, consumed: 55, lost: 44 });
     expect(log.matching("dropped")[0]).toBe("t=120000 dropped m11 g0 reject-publish");
+  });
+});
+
+describe("rabbitmq reject-publish-dlx", () => {
+  const overloaded = (settings: Record<string, unknown>) =>
+    run({
+      duration: "1s",
+      broker: rabbit({ prefetch: 1, "x-max-length": 5, "x-overflow": "reject-publish-dlx", ...settings }),
+      producers: [{ name: "p", arrival: { process: "constant", rate: "100/s" } }],
+      consumers: [{ group: "g", processing: "20ms" }],
+    });
+
+  it("nacks the newest publish and dead-letters it with reason maxlen", () => {
+    const { result, log } = overloaded({ "x-dead-letter-exchange": "dlx" });
+    expect(result.counts).toMatchObject({ published: 99, accepted: 55, rejected: 44, deadLettered: 44, lost: 0 });
+    expect(log.matching("m11").slice(1)).toEqual(["t=120000 rejected m11", "t=120000 dead-lettered m11 g0 maxlen"]);
+  });
+
+  it("without confirms dead-letters the publish the producer believes was queued", () => {
+    const { result } = overloaded({ "x-dead-letter-exchange": "dlx", confirms: false });
+    expect(result.counts).toMatchObject({ published: 99, accepted: 99, rejected: 0, deadLettered: 44, lost: 0 });
+  });
+
+  it("without a dead-letter exchange behaves as reject-publish", () => {
+    const { result } = overloaded({});
+    expect(result.counts).toMatchObject({ published: 99, accepted: 55, rejected: 44, deadLettered: 0, lost: 0 });
+  });
+});
+
+describe("rabbitmq quorum reject-publish", () => {
+  /** `count` publishes at `rate` into a quorum queue limited to 10 whose one consumer holds m0 for an hour. */
+  const burst = (count: number, rate: string, settings: Record<string, unknown> = {}) =>
+    run({
+      duration: "10s",
+      drainTimeout: "0s",
+      broker: quorum({ prefetch: 1, "x-max-length": 10, "x-overflow": "reject-publish", ...settings }),
+      producers: [{ name: "p", arrival: { process: "constant", rate }, limit: count }],
+      consumers: [{ group: "g", processing: "1h" }],
+    });
+
+  it("accepts a whole burst of 25 that arrives before its publishers hear reject_publish (5 ms)", () => {
+    expect(burst(25, "10000/s").result.counts).toMatchObject({ accepted: 25, rejected: 0 });
+  });
+
+  it("overshoots by what arrives during raftApplyDelay after the queue goes over its limit, then refuses", () => {
+    // One publish per ms from 1 ms; m0 is with the consumer. m11 (12 ms) makes 11 ready, over 10: publishers
+    // hear it at 17 ms, so m12 to m15 are accepted too and m16 (17 ms) is the first refused.
+    const { result, log } = burst(100, "1000/s");
+    expect(result.counts).toMatchObject({ accepted: 16, rejected: 84 });
+    expect(log.matching("rejected")[0]).toBe("t=17000 rejected m16");
+  });
+
+  it("checks every publish against the queue with raftApplyDelay 0, letting the queue reach limit + 1", () => {
+    // m0 with the consumer, 11 ready: rabbit_fifo blocks publishers once ready > x-max-length.
+    expect(burst(100, "1000/s", { raftApplyDelay: 0 }).result.counts).toMatchObject({ accepted: 12, rejected: 88 });
   });
 });
 

@@ -9,6 +9,7 @@ function brokerOf(broker: Record<string, unknown>) {
 }
 
 const sharedDefaults = {
+  version: "4.2",
   exchange: "fanout",
   mandatory: false,
   confirms: true,
@@ -16,11 +17,14 @@ const sharedDefaults = {
   prefetch: 0,
   heartbeat: 60_000_000,
   consumer_timeout: 1_800_000_000,
+  channel_tick_interval: 60_000_000,
   requeueOnFailure: true,
   "x-dead-letter-exchange": null,
   "x-message-ttl": null,
   "x-max-length": null,
   "x-overflow": "drop-head",
+  socketBufferBytes: 4_000_000,
+  cores: 4,
   memoryLimitBytes: null,
 };
 
@@ -34,12 +38,12 @@ describe("rabbitmq settings", () => {
     });
   });
 
-  it("fill the quorum queue's defaults, with 100 us per publish and a delivery limit of 20", () => {
+  it("fill the quorum queue's defaults, with 14 us per publish and the version's delivery limit", () => {
     expect(brokerOf({ profile: "rabbitmq-quorum" })).toEqual({
       profile: "rabbitmq-quorum",
       partitions: 1,
-      serviceTime: { dist: "constant", value: 100 },
-      settings: { ...sharedDefaults, "x-delivery-limit": 20 },
+      serviceTime: { dist: "constant", value: 14 },
+      settings: { ...sharedDefaults, "x-delivery-limit": null, raftApplyDelay: 5000 },
     });
   });
 
@@ -52,9 +56,21 @@ describe("rabbitmq settings", () => {
     ]);
   });
 
-  it("refuse what is not modelled: reject-publish-dlx", () => {
-    expect(brokerOf({ profile: "rabbitmq", settings: { "x-overflow": "reject-publish-dlx" } })).toMatchObject([
+  it("take reject-publish-dlx on a classic queue only: quorum queues do not support it", () => {
+    expect(brokerOf({ profile: "rabbitmq", settings: { "x-overflow": "reject-publish-dlx" } })).toMatchObject({
+      settings: { "x-overflow": "reject-publish-dlx" },
+    });
+    expect(brokerOf({ profile: "rabbitmq-quorum", settings: { "x-overflow": "reject-publish-dlx" } })).toMatchObject([
       { path: ["broker", "settings", "x-overflow"] },
+    ]);
+  });
+
+  it("take a version and refuse one that is not modelled", () => {
+    expect(brokerOf({ profile: "rabbitmq", settings: { version: "3.10" } })).toMatchObject({
+      settings: { version: "3.10" },
+    });
+    expect(brokerOf({ profile: "rabbitmq", settings: { version: "3.8" } })).toMatchObject([
+      { path: ["broker", "settings", "version"] },
     ]);
   });
 

@@ -1,4 +1,4 @@
-// Proves how a broker crash treats each keyed Redis profile under its persistence settings: RDB loses writes since the last snapshot, AOF everysec at most 1 s, AOF always nothing acknowledged, no persistence everything; undone pops and acks come back as duplicates.
+// Proves how a broker crash treats each keyed Redis profile under its persistence settings: RDB loses writes since the last snapshot (process or host crash alike), AOF loses nothing on a process crash and, on a host crash, at most 1 s (everysec) or nothing acknowledged (always); no persistence loses everything; undone pops and acks come back as duplicates.
 import { describe, expect, it } from "vitest";
 import { evaluateChecks } from "../../../src/index.js";
 import { every100ms, messagesIn, redis, run } from "./run.js";
@@ -8,7 +8,7 @@ import { every100ms, messagesIn, redis, run } from "./run.js";
  * is down until 3 s, so everything stays queued; the broker crashes at 2.5 s
  * for 200 ms (m24 and m25 are refused), with m0..m23 queued.
  */
-function backlogCrash(profile: string, settings: Record<string, unknown>) {
+function backlogCrash(profile: string, settings: Record<string, unknown>, mode: "process" | "host" = "host") {
   return run({
     duration: "3s",
     broker: redis(profile, settings),
@@ -16,14 +16,14 @@ function backlogCrash(profile: string, settings: Record<string, unknown>) {
     consumers: [{ group: "g", processing: "1ms" }],
     faults: [
       { at: 0, crash: "consumer", target: "g" },
-      { at: "2.5s", crash: "broker", restartAfter: "200ms" },
+      { at: "2.5s", crash: "broker", mode, restartAfter: "200ms" },
     ],
     expect: { delivery: "at-least-once" },
   });
 }
 
 /** m0 is pushed at 0.1 s, popped and consumed at 1.5 s; the broker crashes at 1.8 s and is back at 2 s. */
-function popThenCrash(profile: string, settings: Record<string, unknown>) {
+function popThenCrash(profile: string, settings: Record<string, unknown>, mode: "process" | "host" = "host") {
   return run({
     duration: "3s",
     broker: redis(profile, settings),
@@ -31,7 +31,7 @@ function popThenCrash(profile: string, settings: Record<string, unknown>) {
     consumers: [{ group: "g", processing: "50ms" }],
     faults: [
       { at: 0, crash: "consumer", target: "g", restartAfter: "1.5s" },
-      { at: "1.8s", crash: "broker", restartAfter: "200ms" },
+      { at: "1.8s", crash: "broker", mode, restartAfter: "200ms" },
     ],
   });
 }
@@ -39,7 +39,25 @@ function popThenCrash(profile: string, settings: Record<string, unknown>) {
 const lastSecond = [19, 20, 21, 22, 23];
 
 describe.each(["redis-list", "redis-reliable-list", "redis-streams"])("%s persistence", (profile) => {
-  it("loses at most the last second of writes with appendfsync everysec", () => {
+  it.each(["everysec", "no"])(
+    "loses nothing on a process crash with appendfsync %s: the AOF tail is in the page cache",
+    (fsync) => {
+      const { result } = backlogCrash(profile, { appendonly: "yes", appendfsync: fsync }, "process");
+      expect(result.counts).toMatchObject({ accepted: 27, rejected: 2, lost: 0, dropped: 0, consumed: 27 });
+    },
+  );
+
+  it("loses the writes since the last RDB snapshot on a process crash too", () => {
+    const { log } = backlogCrash(profile, { save: "1 1" }, "process");
+    expect(messagesIn(log.matching("broker-crash"), "dropped")).toEqual(lastSecond);
+  });
+
+  it("keeps a pop made after the last fsync on a process crash: no duplicate", () => {
+    const { result } = popThenCrash(profile, { appendonly: "yes", appendfsync: "everysec" }, "process");
+    expect(result.counts).toMatchObject({ consumed: 1, duplicated: 0, lost: 0 });
+  });
+
+  it("loses at most the last second of writes with appendfsync everysec on a host crash", () => {
     const { result, log } = backlogCrash(profile, { appendonly: "yes", appendfsync: "everysec" });
     // The fsync at 2 s covers writes before it; m19..m23 (2.0..2.4 s) were written after.
     expect(messagesIn(log.matching("broker-crash"), "dropped")).toEqual(lastSecond);
@@ -92,7 +110,7 @@ describe("acks undone by a crash", () => {
       broker: redis(profile, { appendonly: "yes", ...settings }),
       producers: [{ name: "p", arrival: { process: "constant", rate: "2/s" }, limit: 1 }],
       consumers: [{ group: "g", instances: 2, processing: "1s" }],
-      faults: [{ at: "1.8s", crash: "broker", restartAfter: "200ms" }],
+      faults: [{ at: "1.8s", crash: "broker", mode: "host", restartAfter: "200ms" }],
     });
   }
 

@@ -37,6 +37,7 @@ describe("Redis settings", () => {
     const list = brokerOf({ profile: "redis-list" });
     expect(list.serviceTime).toEqual({ dist: "constant", value: 13 });
     expect(list.settings).toEqual({
+      version: "7.0",
       save: [
         { after: 3_600_000_000, changes: 1 },
         { after: 300_000_000, changes: 100 },
@@ -45,6 +46,7 @@ describe("Redis settings", () => {
       appendonly: false,
       appendfsync: "everysec",
       maxmemory: 0,
+      baselineMemory: 1_000_000,
       "maxmemory-policy": "noeviction",
     });
     expect(brokerOf({ profile: "redis-streams" }).settings).toMatchObject({
@@ -62,10 +64,15 @@ describe("Redis settings", () => {
     expect(brokerOf({ profile: "redis-reliable-list" }).settings).toMatchObject({
       visibilityTimeout: 30_000_000,
       reaperInterval: 1_000_000,
+      fetchRetryDelay: 1_000_000,
     });
     expect(brokerOf({ profile: "redis-pubsub" }).settings).toEqual({
       "client-output-buffer-limit": { hard: 32 * 1024 ** 2, soft: 8 * 1024 ** 2, softFor: 60_000_000 },
-      reconnectDelay: 100_000,
+      reconnectBase: 50_000,
+      reconnectGrowth: "exponential",
+      reconnectMax: 5_000_000,
+      reconnectJitter: 200_000,
+      socketBuffers: 3_800_000,
     });
   });
 

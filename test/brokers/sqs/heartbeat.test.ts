@@ -161,6 +161,6 @@ describe("scenarios/sqs-visibility-heartbeat.yaml", () => {
     ]);
     const plain = structuredClone(loaded.scenario);
     Object.assign(plain.broker.settings, { visibilityHeartbeat: null });
-    expect(simulate(plain).counts).toMatchObject({ deliveries: 135, duplicated: 28, deadLettered: 7, lost: 0 });
+    expect(simulate(plain).counts).toMatchObject({ deliveries: 135, duplicated: 28, deadLettered: 5, lost: 0 });
   });
 });

@@ -1,5 +1,8 @@
-// Proves redrive and retention: a poison message reaches the DLQ after exactly maxReceiveCount receives, or retries until retention deletes it; old messages are dropped; DelaySeconds holds new messages back.
+// Proves redrive and retention: a poison message reaches the DLQ after exactly maxReceiveCount receives (each a visibility timeout apart by default), or retries until retention deletes it; old messages are dropped; DelaySeconds holds new messages back.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadScenarioFile, simulate } from "../../../src/index.js";
+import { EventLog } from "../../helpers/event-log.js";
 import { deterministic, oneMessage, run } from "./run.js";
 
 const poison = [{ poison: { fraction: 1 } }];
@@ -8,19 +11,20 @@ describe("sqs redrive and retention", () => {
   it("moves a poison message to the DLQ after exactly maxReceiveCount receives", () => {
     const { log, result } = run({
       duration: "2s",
+      drainTimeout: "2m",
       broker: { profile: "sqs", settings: { ...deterministic, RedrivePolicy: { maxReceiveCount: 3 } } },
       producers: oneMessage,
       consumers: [{ group: "g", processing: "1s" }],
       faults: poison,
     });
-    // The receive that would be the fourth moves it instead.
+    // Each failure waits out the 30 s timeout (the default client calls nothing); the receive that would be the fourth moves it instead.
     expect(log.lines).toEqual([
       "t=1000000 published m0",
       "t=1000000 accepted m0",
       "t=1000000 delivered m0 g0 c0 waited 0",
-      "t=2000000 delivered m0 g0 c0 waited 1000000 attempt 2",
-      "t=3000000 delivered m0 g0 c0 waited 2000000 attempt 3",
-      "t=4000000 dead-lettered m0 g0 maxReceiveCount",
+      "t=31000000 delivered m0 g0 c0 waited 30000000 attempt 2",
+      "t=61000000 delivered m0 g0 c0 waited 60000000 attempt 3",
+      "t=91000000 dead-lettered m0 g0 maxReceiveCount",
     ]);
     expect(result.counts).toMatchObject({ deliveries: 3, deadLettered: 1, lost: 0, pending: 0 });
   });
@@ -79,5 +83,32 @@ describe("sqs redrive and retention", () => {
       consumers: [{ group: "g", processing: "10ms" }],
     });
     expect(log.matching("delivered")).toEqual(["t=1250000 delivered m0 g0 c0 waited 250000"]);
+  });
+});
+
+describe("scenarios/sqs-poison-redrive.yaml", () => {
+  /** Seconds from each dead-lettered message's publish to its move, from the run's event log. */
+  function secondsToDeadLetter(settings: Record<string, unknown> = {}) {
+    const loaded = loadScenarioFile(join(import.meta.dirname, "../../../scenarios/sqs-poison-redrive.yaml"));
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+    Object.assign(loaded.scenario.broker.settings, settings);
+    const log = new EventLog();
+    const result = simulate(loaded.scenario, { observers: [log] });
+    const publishedAt = new Map(log.matching("published").map((line) => [line.split(" ")[2], timeOf(line)]));
+    const waits = log
+      .matching("dead-lettered")
+      .map((line) => (timeOf(line) - publishedAt.get(line.split(" ")[2])!) / 1e6);
+    return { result, slowest: Math.max(...waits), fastest: Math.min(...waits) };
+  }
+  const timeOf = (line: string) => Number(line.split(" ")[0]!.slice(2));
+
+  it("moves each poison message to the DLQ after 10 receives 30 s apart; a nacking client does it in under a second", () => {
+    const waiting = secondsToDeadLetter();
+    expect(waiting.result.counts).toMatchObject({ deadLettered: 12, redeliveries: 108, lost: 0, duplicated: 0 });
+    expect(waiting.fastest).toBeGreaterThanOrEqual(300);
+    expect(waiting.slowest).toBeLessThan(301);
+    const nacking = secondsToDeadLetter({ visibilityTimeoutOnFailure: 0 });
+    expect(nacking.result.counts).toMatchObject({ deadLettered: 12, redeliveries: 108 });
+    expect(nacking.slowest).toBeLessThan(1);
   });
 });

@@ -3,7 +3,12 @@ import { EventLog } from "../../helpers/event-log.js";
 import { parsed, scenarioInput } from "../../helpers/scenario.js";
 
 /** Settings that take randomness out of a run, so a test can assert its exact event log. */
-export const deterministic = { WaitTimeSeconds: 20, duplicateProbability: 0, reorderWindow: 1 };
+export const deterministic = {
+  WaitTimeSeconds: 20,
+  duplicateProbability: 0,
+  staleReceiptDeleteProbability: 0,
+  reorderWindow: 1,
+};
 export const deterministicFifo = { WaitTimeSeconds: 20 };
 
 /** Runs a scenario built from the test helpers' minimal one, recording its event log. */

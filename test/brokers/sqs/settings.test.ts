@@ -23,14 +23,21 @@ describe("sqs settings", () => {
       DelaySeconds: 0,
       RedrivePolicy: null,
       inFlightLimit: 120_000,
-      visibilityTimeoutOnFailure: 0,
+      visibilityTimeoutOnFailure: null,
       visibilityHeartbeat: null,
       receiveRoundTrip: 20_000,
       emptyReceiveProbability: 0.1,
       duplicateProbability: 0.0001,
+      staleReceiptDeleteProbability: 0.5,
       reorderWindow: 4,
     });
-    expect(settingsOf("sqs-fifo")).toMatchObject({ FifoThroughputLimit: "perQueue", DeduplicationScope: "queue" });
+    expect(settingsOf("sqs-fifo")).toMatchObject({
+      FifoThroughputLimit: "perQueue",
+      DeduplicationScope: "queue",
+      highThroughputPartitions: 234,
+      sdkMaxAttempts: 3,
+      visibilityTimeoutOnFailure: null,
+    });
     expect(settingsOf("sqs-fifo", { RedrivePolicy: {} }).RedrivePolicy).toEqual({ maxReceiveCount: 10 });
   });
 
@@ -62,5 +69,11 @@ describe("sqs settings", () => {
     });
     expect(issuesFor("sqs", { FifoThroughputLimit: "perQueue" })[0]?.path).toBe("broker.settings.FifoThroughputLimit");
     expect(issuesFor("sqs-fifo", { duplicateProbability: 0.1 })[0]?.path).toBe("broker.settings.duplicateProbability");
+    // FIFO deletes with an old handle always fail: the standard queue's probability does not apply.
+    expect(issuesFor("sqs-fifo", { staleReceiptDeleteProbability: 1 })[0]?.path).toBe(
+      "broker.settings.staleReceiptDeleteProbability",
+    );
+    expect(issuesFor("sqs", { sdkMaxAttempts: 3 })[0]?.path).toBe("broker.settings.sdkMaxAttempts");
+    expect(issuesFor("sqs-fifo", { sdkMaxAttempts: 0, staleReceiptDeleteProbability: 2 }).length).toBe(2);
   });
 });

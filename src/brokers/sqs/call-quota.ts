@@ -1,0 +1,44 @@
+const WINDOW = 1_000_000;
+
+/**
+ * One API action's quota for one queue or partition: at most `limit` calls in
+ * any one-second window (SQS's "transactions per second"). A call over the
+ * quota is refused (ThrottlingException) and takes no room.
+ */
+class CallWindow {
+  private readonly times: Float64Array;
+  private head = 0;
+  private count = 0;
+
+  constructor(private readonly limit: number) {
+    this.times = new Float64Array(limit);
+  }
+
+  take(now: number): boolean {
+    while (this.count > 0 && this.times[this.head]! <= now - WINDOW) {
+      this.head = (this.head + 1) % this.limit;
+      this.count--;
+    }
+    if (this.count === this.limit) return false;
+    this.times[(this.head + this.count) % this.limit] = now;
+    this.count++;
+    return true;
+  }
+}
+
+/** An action's quota per bucket (a queue, or a queue's partition), each bucket created when first called. */
+export class ActionQuota {
+  private readonly windows: (CallWindow | undefined)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  /** Whether SQS takes one more call in `bucket` (a small index) now; false: the call is throttled. */
+  take(bucket: number, now: number): boolean {
+    let window = this.windows[bucket];
+    if (window === undefined) {
+      window = new CallWindow(this.limit);
+      this.windows[bucket] = window;
+    }
+    return window.take(now);
+  }
+}

@@ -1,0 +1,65 @@
+// Proves the RDB save-point rule of Redis 7.0's serverCron: checked every 100 ms, in whole unix seconds, strictly greater than the period, and the change count only drops when the parent sees the BGSAVE child done.
+import { describe, expect, it } from "vitest";
+import { SaveCron } from "../../../src/brokers/redis/save-cron.js";
+import { parseSavePoints } from "../../../src/brokers/redis/settings.js";
+
+/** A cron started at `startedAt`, logging the time of every fork. */
+function cron(save: string, startedAt = 0) {
+  const forks: number[] = [];
+  const saves = new SaveCron(parseSavePoints(save)!, (at) => forks.push(at));
+  saves.restart(startedAt);
+  /** One change at `time` (microseconds), after the ticks up to it. */
+  const changeAt = (time: number) => {
+    saves.advance(time);
+    saves.dirty++;
+  };
+  const runTo = (time: number) => saves.advance(time);
+  return { saves, forks, changeAt, runTo };
+}
+
+describe("RDB save points (serverCron)", () => {
+  it('saves every 2 s with save "1 1": unixtime - lastsave must exceed 1 s', () => {
+    const { saves, forks, changeAt, runTo } = cron("1 1");
+    for (let t = 100_000; t <= 5_000_000; t += 100_000) {
+      runTo(t);
+      changeAt(t);
+    }
+    // A change at the fork's own tick comes after the fork (tick first).
+    expect(forks).toEqual([2_000_000, 4_000_000]);
+    // Changes since the fork at 4.0 s: 4.0, 4.1 .. 5.0 s (the count dropped at 4.1 s by what the snapshot held).
+    expect(saves.dirty).toBe(11);
+  });
+
+  it("needs whole seconds strictly past the period: save 2 1 first fires at 3 s", () => {
+    const { forks, changeAt, runTo } = cron("2 1");
+    changeAt(100_000);
+    runTo(4_000_000);
+    expect(forks).toEqual([3_000_000]);
+  });
+
+  it("ticks every 100 ms from the start, whatever the unix second's phase", () => {
+    const { forks, changeAt, runTo } = cron("1 1", 550_000);
+    changeAt(600_000);
+    runTo(3_000_000);
+    // lastsave is unix second 0; the first tick in unix second 2 is 2.05 s.
+    expect(forks).toEqual([2_050_000]);
+  });
+
+  it("keeps the changes made while the child was writing", () => {
+    const { saves, changeAt, runTo } = cron("1 1");
+    changeAt(100_000);
+    runTo(2_000_000);
+    changeAt(2_050_000);
+    changeAt(2_060_000);
+    expect(saves.dirty).toBe(3);
+    runTo(2_100_000);
+    expect(saves.dirty).toBe(2);
+  });
+
+  it("waits for the count: the default 60 s / 10000 changes point fires at 61 s", () => {
+    const { forks, changeAt, runTo } = cron("3600 1 300 100 60 10000");
+    for (let i = 0; i < 10_000; i++) changeAt(1_000 + i);
+    runTo(62_000_000);
+    expect(forks).toEqual([61_000_000]);
+  });
+});
