@@ -74,9 +74,10 @@ export function defaultWorkers(scenarios: readonly ParsedScenario[]): number {
 }
 
 /**
- * Built, this module is dist/parallel/pool.js and its worker is plain JavaScript. Run from the sources
- * (vitest, the benchmark) it is a .ts file, and the worker starts from a small entry that registers tsx
- * first: loader hooks of the parent thread do not carry over to worker threads.
+ * Built, this module is part of a chunk in dist/ and its worker is dist/worker.js, plain JavaScript next to
+ * it (scripts/build.mjs writes every file flat into dist/). Run from the sources (vitest, the benchmark) it
+ * is a .ts file, and the worker starts from a small entry that registers tsx first: loader hooks of the
+ * parent thread do not carry over to worker threads.
  */
 const workerUrl = import.meta.url.endsWith(".ts")
   ? new URL("./worker-entry.mjs", import.meta.url)
