@@ -56,6 +56,7 @@ export const messages = {
     `the scenario file is ${megabytes} MB; the limit is ${limitMegabytes} MB, so it is not read`,
   aliasBomb: (limit: number) =>
     `the YAML aliases here expand into more than ${limit} copies (an "alias bomb"); write the values out instead`,
+  nestedTooDeeply: () => "the YAML is nested too deeply to read (thousands of levels); a scenario needs a handful",
   issuesFound: (count: number, file: string) => `${count} problem${count === 1 ? "" : "s"} in ${file}`,
 } as const;
 

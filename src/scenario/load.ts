@@ -61,6 +61,12 @@ export function loadScenarioFile(file: string): LoadResult {
   return parseScenarioText(text, file);
 }
 
+/** The parser's first line, except a stack overflow, which is the parser's own limit on nesting. */
+function syntaxMessage(text: string): string {
+  if (/maximum call stack/i.test(text)) return messages.nestedTooDeeply();
+  return text.split("\n")[0] ?? text;
+}
+
 function fileTooLarge(file: string, bytes: number): LoadResult {
   const message = messages.fileTooLarge((bytes / 1_000_000).toFixed(1), MAX_SCENARIO_FILE_MB);
   return {
@@ -81,7 +87,7 @@ export function parseScenarioText(text: string, file: string): LoadResult {
       (error): ScenarioIssue => ({
         code: "syntax",
         path: [],
-        message: error.message.split("\n")[0] ?? error.message,
+        message: syntaxMessage(error.message),
         ...(error.code === "DUPLICATE_KEY" ? duplicateKey(document, error.pos[0], lineCounter) : {}),
         location: locate(error.pos[0]),
       }),

@@ -77,6 +77,19 @@ describe("hostile scenario files", () => {
   });
 });
 
+describe("YAML nested thousands of levels deep", () => {
+  it("is a syntax issue with a position that says so, not a stack overflow", () => {
+    const dir = mkdtempSync(join(tmpdir(), "queuesim-hostile-"));
+    const file = join(dir, "deep.yaml");
+    writeFileSync(file, `name: ${"[".repeat(5000)}${"]".repeat(5000)}\n`);
+    const result = loadScenarioFile(file);
+    expect(result).toMatchObject({
+      ok: false,
+      issues: [{ code: "syntax", message: expect.stringContaining("nested too deeply"), location: { file, line: 1 } }],
+    });
+  });
+});
+
 describe("queuesim validate on hostile files", () => {
   const bin = join(import.meta.dirname, "..", "..", "bin", "queuesim.js");
   it.each([
