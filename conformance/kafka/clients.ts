@@ -1,5 +1,5 @@
 /**
- * Small kafkajs helpers for the Kafka fidelity experiments (fidelity.ts): topics, producing numbered
+ * Small kafkajs helpers for the Kafka experiments (group-, producer- and cluster-experiments.ts): topics, producing numbered
  * records, reading a topic back, counting, waiting.
  */
 import type { ITopicConfig, Kafka, Producer } from "kafkajs";

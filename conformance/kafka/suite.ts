@@ -15,7 +15,9 @@ import { partitionForKey } from "../../src/brokers/kafka/partitioner.js";
 import type { Run } from "../../src/index.js";
 import type { BrokerSuite, Experiment, Figures, RealContext } from "../lib/experiment.js";
 import { type KafkaCluster, sleep, startKafkaCluster, startKafkaSingle } from "../lib/servers/kafka.js";
-import { fidelityExperiments } from "./fidelity.js";
+import { clusterExperiments } from "./cluster-experiments.js";
+import { groupExperiments } from "./group-experiments.js";
+import { producerExperiments } from "./producer-experiments.js";
 
 export interface KafkaFixture {
   /** One node (RF 1), started by setUp. */
@@ -500,5 +502,5 @@ export const kafkaSuite: BrokerSuite<KafkaFixture> = {
     await Promise.all([fixture.single.stop(), cluster?.stop()]);
   },
   version: (fixture) => fixture.single.version,
-  experiments: [keyOrdering, acksAllLeaderKill, ...fidelityExperiments],
+  experiments: [keyOrdering, acksAllLeaderKill, ...groupExperiments, ...producerExperiments, ...clusterExperiments],
 };

@@ -17,7 +17,8 @@ import type { Run } from "../report/run.js";
 import { reportDirectory, writeReportFiles } from "../report/write.js";
 import { formatIssue } from "../scenario/issues.js";
 import { ExitCode } from "./exit-codes.js";
-import { loadScenarios, UsageError } from "./usage.js";
+import { loadScenarios } from "./load-scenarios.js";
+import { UsageError } from "./usage.js";
 
 export interface CompareOptions {
   scenario: string;

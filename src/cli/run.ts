@@ -11,10 +11,11 @@ import { closestMatch } from "../scenario/issues.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
 import { ExitCode } from "./exit-codes.js";
+import { type LoadedScenario, loadScenarios } from "./load-scenarios.js";
 import { progressBar } from "./progress.js";
 import { runReplications } from "./replications.js";
 import { formatSummary } from "./terminal.js";
-import { type LoadedScenario, loadScenarios, UsageError } from "./usage.js";
+import { UsageError } from "./usage.js";
 
 export interface RunOptions {
   scenarios: string[];

@@ -16,8 +16,9 @@ import {
   shardPoints,
   sweepCsv,
 } from "../sweep/sweep.js";
+import { loadScenarios } from "./load-scenarios.js";
 import { countBar } from "./progress.js";
-import { loadScenarios, UsageError } from "./usage.js";
+import { UsageError } from "./usage.js";
 
 export interface SweepOptions {
   file: string;

@@ -73,8 +73,18 @@ export function defaultWorkers(scenarios: readonly ParsedScenario[]): number {
   return scenarios.length >= 2 && messages >= 300_000 ? availableParallelism() : 1;
 }
 
+/**
+ * Built, this module is part of a chunk in dist/ and its worker is dist/worker.js, plain JavaScript next to
+ * it (scripts/build.mjs writes every file flat into dist/). Run from the sources (vitest, the benchmark) it
+ * is a .ts file, and the worker starts from a small entry that registers tsx first: loader hooks of the
+ * parent thread do not carry over to worker threads.
+ */
+const workerUrl = import.meta.url.endsWith(".ts")
+  ? new URL("./worker-entry.mjs", import.meta.url)
+  : new URL("./worker.js", import.meta.url);
+
 function spawnWorker(): Worker {
-  return new Worker(new URL("./worker-entry.mjs", import.meta.url));
+  return new Worker(workerUrl);
 }
 
 function ask(worker: Worker, request: PoolRequest): Promise<Run> {

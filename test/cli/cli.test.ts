@@ -5,10 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-const bin = join(import.meta.dirname, "..", "..", "bin", "queuesim.js");
+// The sources, through tsx, so the test never runs a stale build; test/package.test.ts covers the build.
+const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
+const tsx = import.meta.resolve("tsx");
 
 function queuesim(args: string[], cwd: string) {
-  const child = spawnSync(process.execPath, [bin, ...args], {
+  const child = spawnSync(process.execPath, ["--import", tsx, bin, ...args], {
     cwd,
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },

@@ -91,12 +91,14 @@ describe("YAML nested thousands of levels deep", () => {
 });
 
 describe("queuesim validate on hostile files", () => {
-  const bin = join(import.meta.dirname, "..", "..", "bin", "queuesim.js");
+  // The sources through tsx, as test/cli/cli.test.ts runs them.
+  const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
+  const tsx = import.meta.resolve("tsx");
   it.each([
     ["alias-bomb.yaml", "alias-bomb.yaml:3:8"],
     ["duration-inf.yaml", "duration-inf.yaml:3:11  duration: expected a finite number, found .inf"],
   ])("%s exits 2 with the position and no stack trace", (name, shown) => {
-    const child = spawnSync(process.execPath, [bin, "validate", name], {
+    const child = spawnSync(process.execPath, ["--import", tsx, bin, "validate", name], {
       cwd: corpus,
       encoding: "utf8",
       env: { ...process.env, NO_COLOR: "1" },

@@ -1,0 +1,27 @@
+// `npm run build` (and `prepare`, so `npm install` runs it): src/ → dist/.
+//
+// JavaScript: one esbuild bundle with code splitting, because Node 20 loads a few large files much faster than
+// a few hundred small ones (start-up is most of a `validate`). Dynamic imports stay separate chunks, so a
+// command still loads only what it needs. vega, vega-lite and resvg stay outside: they are large, resvg is
+// native, and only report rendering loads them. Types: tsc emits the .d.ts files into dist/types/.
+import { rmSync } from "node:fs";
+import { build } from "esbuild";
+
+rmSync("dist", { recursive: true, force: true });
+await build({
+  // Flat output: the worker thread's file sits next to the chunk that starts it (src/parallel/pool.ts).
+  entryPoints: { index: "src/index.ts", bin: "src/cli/bin.ts", worker: "src/parallel/worker.ts" },
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  external: ["vega", "vega-lite", "@resvg/resvg-js"],
+  // Names stay readable in stack traces of internal errors; whitespace and syntax minifying speed parsing.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // Bundled CommonJS dependencies call require(); ESM output has none unless given one.
+  banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
+  logLevel: "warning",
+});
