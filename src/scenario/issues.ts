@@ -49,6 +49,14 @@ export const messages = {
   duplicateField: (field: string, firstLine: number) =>
     `field "${field}" is given twice; the first is on line ${firstLine}`,
   warningIn: (file: string) => `warning in ${file}:`,
+  notFinite: (written: string) => `expected a finite number, found ${written}`,
+  numberTooLarge: (limit: number, written: string) =>
+    `expected a number between -${limit} and ${limit}, found ${written}`,
+  fileTooLarge: (megabytes: string, limitMegabytes: number) =>
+    `the scenario file is ${megabytes} MB; the limit is ${limitMegabytes} MB, so it is not read`,
+  aliasBomb: (limit: number) =>
+    `the YAML aliases here expand into more than ${limit} copies (an "alias bomb"); write the values out instead`,
+  nestedTooDeeply: () => "the YAML is nested too deeply to read (thousands of levels); a scenario needs a handful",
   issuesFound: (count: number, file: string) => `${count} problem${count === 1 ? "" : "s"} in ${file}`,
 } as const;
 

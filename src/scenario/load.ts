@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createRequire as requireFromHere } from "node:module";
 import type { Document, LineCounter } from "yaml";
 import type * as z from "zod";
@@ -6,6 +6,7 @@ import { profiles } from "../brokers/profiles.js";
 import { brokerWarnings } from "../brokers/registry.js";
 import { faultTargetProblems } from "../faults/targets.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
+import { MAX_PLAIN_NUMBER, overlaps, unusableNumbers } from "./numbers.js";
 import { routingProblems } from "./routing.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
@@ -25,6 +26,11 @@ function yaml(): typeof import("yaml") {
   return yamlModule;
 }
 
+/** Scenario files are a few kilobytes; anything over this is refused before it is read or parsed. */
+export const MAX_SCENARIO_FILE_MB = 10;
+/** Aliases that `toJS` may expand; beyond this the yaml library stops an exponential "billion laughs" document. */
+const MAX_ALIAS_COUNT = 100;
+
 export type LoadResult =
   /** `data` is the file as written, before defaults: variants (compare, sweeps) start from it. */
   | {
@@ -41,6 +47,8 @@ export type LoadResult =
 export function loadScenarioFile(file: string): LoadResult {
   let text: string;
   try {
+    const bytes = statSync(file).size;
+    if (bytes > MAX_SCENARIO_FILE_MB * 1_000_000) return fileTooLarge(file, bytes);
     text = readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -57,6 +65,21 @@ export function loadScenarioFile(file: string): LoadResult {
   return parseScenarioText(text, file);
 }
 
+/** The parser's first line, except a stack overflow, which is the parser's own limit on nesting. */
+function syntaxMessage(text: string): string {
+  if (/maximum call stack/i.test(text)) return messages.nestedTooDeeply();
+  return text.split("\n")[0] ?? text;
+}
+
+function fileTooLarge(file: string, bytes: number): LoadResult {
+  const message = messages.fileTooLarge((bytes / 1_000_000).toFixed(1), MAX_SCENARIO_FILE_MB);
+  return {
+    ok: false,
+    file,
+    issues: [{ code: "unreadable", path: [], message, location: { file, line: 1, column: 1 } }],
+  };
+}
+
 /** Parses scenario text; `file` is used only to label locations. */
 export function parseScenarioText(text: string, file: string): LoadResult {
   const { LineCounter, parseDocument } = yaml();
@@ -68,14 +91,20 @@ export function parseScenarioText(text: string, file: string): LoadResult {
       (error): ScenarioIssue => ({
         code: "syntax",
         path: [],
-        message: error.message.split("\n")[0] ?? error.message,
+        message: syntaxMessage(error.message),
         ...(error.code === "DUPLICATE_KEY" ? duplicateKey(document, error.pos[0], lineCounter) : {}),
         location: locate(error.pos[0]),
       }),
     );
     return { ok: false, file, issues };
   }
-  const data: unknown = document.toJS();
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!/alias/i.test((error as Error).message)) throw error;
+    return { ok: false, file, issues: [aliasBomb(document, locate)] };
+  }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return {
       ok: false,
@@ -90,7 +119,10 @@ export function parseScenarioText(text: string, file: string): LoadResult {
       ],
     };
   }
-  const result = validateScenario(data);
+  const result = validateScenario(data, (path) => {
+    const node = document.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    return node?.range ? text.slice(node.range[0], node.range[1]) : undefined;
+  });
   if (result.ok) {
     for (const warning of result.warnings) {
       const offset = offsetOf(document, warning);
@@ -108,7 +140,15 @@ export function parseScenarioText(text: string, file: string): LoadResult {
 /** Validates an already-parsed scenario object (the library entry point). */
 export function validateScenario(
   data: unknown,
+  writtenAs: (path: (string | number)[]) => string | undefined = () => undefined,
 ): { ok: true; scenario: ParsedScenario; warnings: ScenarioIssue[] } | { ok: false; issues: ScenarioIssue[] } {
+  const numbers = numberIssues(data, writtenAs);
+  if (numbers.length > 0) {
+    // Other problems are still reported, except the schema's own words about the same numbers.
+    const others = validateScenario(withoutNumbersAt(data, numbers), writtenAs);
+    const rest = others.ok ? [] : others.issues.filter((i) => !numbers.some((n) => overlaps(n.path, i.path)));
+    return { ok: false, issues: [...numbers, ...rest] };
+  }
   const parsed = scenarioSchema.safeParse(data, { reportInput: true });
   const duplicates = duplicateNames(data).map(
     ({ path, message }): ScenarioIssue => ({ code: "invalid", path, message }),
@@ -136,6 +176,48 @@ export function validateScenario(
   if (parsed.success && duplicates.length === 0) return { ok: false, issues: targets };
   const issues = parsed.success ? [] : parsed.error.issues.flatMap((issue) => translate(issue, [], data));
   return { ok: false, issues: dropMissingExplainedByTypo(dedupe([...issues, ...duplicates])) };
+}
+
+/** NaN, infinities and numbers beyond 2^53, each named as the user wrote it (".inf", "1e400"). */
+function numberIssues(data: unknown, writtenAs: (path: (string | number)[]) => string | undefined): ScenarioIssue[] {
+  return unusableNumbers(data).map(({ path, value }): ScenarioIssue => {
+    const written = writtenAs(path)?.trim() || String(value);
+    return Number.isFinite(value)
+      ? { code: "out-of-range", path, message: messages.numberTooLarge(MAX_PLAIN_NUMBER, written) }
+      : { code: "wrong-type", path, message: messages.notFinite(written) };
+  });
+}
+
+/** A copy of the data with the unusable numbers set to 0, so the schema can look for other problems. */
+function withoutNumbersAt(data: unknown, numbers: ScenarioIssue[]): unknown {
+  const copy = structuredClone(data) as Record<string | number, unknown>;
+  for (const { path } of numbers) {
+    if (path.length === 0) return null;
+    let parent: Record<string | number, unknown> = copy;
+    for (const segment of path.slice(0, -1)) parent = parent[segment] as Record<string | number, unknown>;
+    parent[path[path.length - 1]!] = 0;
+  }
+  return copy;
+}
+
+/** Where an alias bomb starts: the first alias in the document, with its field path. */
+function aliasBomb(document: Document, locate: (offset: number) => SourceLocation): ScenarioIssue {
+  const { isPair, isScalar, isSeq, visit } = yaml();
+  let issue: ScenarioIssue = { code: "syntax", path: [], message: messages.aliasBomb(MAX_ALIAS_COUNT) };
+  visit(document, {
+    Alias(_, node, ancestors) {
+      const path: (string | number)[] = [];
+      const chain = [...ancestors, node];
+      chain.forEach((parent, index) => {
+        if (isPair(parent) && isScalar(parent.key)) path.push(String(parent.key.value));
+        else if (isSeq(parent)) path.push(parent.items.indexOf(chain[index + 1] as never));
+      });
+      issue = { ...issue, path, ...(node.range ? { location: locate(node.range[0]) } : {}) };
+      return visit.BREAK;
+    },
+  });
+  issue.location ??= locate(document.contents?.range?.[0] ?? 0);
+  return issue;
 }
 
 type ZodIssue = z.core.$ZodIssue;

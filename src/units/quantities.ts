@@ -1,8 +1,10 @@
 import * as z from "zod";
 import type { Distribution } from "../random/distributions.js";
-import { Z99 } from "../random/distributions.js";
+import { meanOf, Z99 } from "../random/distributions.js";
 import {
   durationExpected,
+  MAX_DURATION_US,
+  MAX_SIZE_BYTES,
   type Parsed,
   parseDuration,
   parseRate,
@@ -24,6 +26,10 @@ interface Quantity {
   /** Display unit for lognormal mu/sigma, in base units (1 ms = 1000 us). */
   logUnit: number;
   logUnitName: string;
+  /** Largest value of this kind, and how it is shown; a distribution's mean may not exceed it either. */
+  max: number;
+  maxText: string;
+  baseUnitName: string;
 }
 
 const NUMBER_PATTERN = String.raw`\s*(\d+(\.\d+)?([eE][+-]?\d+)?|\.\d+)\s*`;
@@ -34,6 +40,9 @@ export const durationQuantity: Quantity = {
   jsonSchema: { anyOf: [{ type: "string", pattern: `^${NUMBER_PATTERN}(us|µs|ms|s|m|min|h)\\s*$` }, { const: 0 }] },
   logUnit: 1000,
   logUnitName: "milliseconds",
+  max: MAX_DURATION_US,
+  maxText: "87600h (10 years)",
+  baseUnitName: "us",
 };
 
 export const sizeQuantity: Quantity = {
@@ -47,6 +56,9 @@ export const sizeQuantity: Quantity = {
   },
   logUnit: 1,
   logUnitName: "bytes",
+  max: MAX_SIZE_BYTES,
+  maxText: "1000000GB (1 PB)",
+  baseUnitName: "B",
 };
 
 function quantity(kind: Quantity) {
@@ -55,7 +67,7 @@ function quantity(kind: Quantity) {
     .transform((input, ctx) => {
       const parsed = kind.parse(input);
       if (parsed.ok) return parsed.value;
-      ctx.addIssue({ code: "custom", message: kind.expected, input, params: { expected: kind.expected } });
+      ctx.addIssue({ code: "custom", message: parsed.expected, input, params: { expected: parsed.expected } });
       return z.NEVER;
     })
     .meta({ ...kind.jsonSchema, description: kind.expected });
@@ -70,7 +82,7 @@ export const rate = () =>
     .transform((input, ctx) => {
       const parsed = parseRate(input);
       if (parsed.ok) return parsed.value;
-      ctx.addIssue({ code: "custom", message: rateExpected, input, params: { expected: rateExpected } });
+      ctx.addIssue({ code: "custom", message: parsed.expected, input, params: { expected: parsed.expected } });
       return z.NEVER;
     })
     .meta({ type: "string", pattern: `^${NUMBER_PATTERN}/\\s*(s|sec|ms|m|min|h)\\s*$`, description: rateExpected });
@@ -112,11 +124,24 @@ export function distributionOf(kind: Quantity) {
     z.strictObject({
       dist: z.literal("pareto"),
       scale: value,
-      shape: z.number().positive().meta({ description: "tail index alpha; the mean is finite only above 1" }),
+      shape: z.number().gt(1).meta({ description: "tail index alpha, above 1 so that the mean is finite" }),
     }),
     z.strictObject({ dist: z.literal("empirical"), values: z.array(value).min(1) }),
   ]);
-  return z.union([object, value.transform((v): Distribution => ({ dist: "constant", value: v }))]);
+  return z
+    .union([object, value.transform((v): Distribution => ({ dist: "constant", value: v }))])
+    .superRefine((distribution, ctx) => {
+      // A bounded mean keeps every draw finite: a lognormal's draws stay below mean x e^(z²/2) for the
+      // largest z Box-Muller yields (~8.6), a pareto's (shape > 1) below scale x 2^53.
+      const mean = meanOf(distribution);
+      // A pareto shape of 1 or less is reported on its own field: its mean is infinite by definition.
+      if (mean <= kind.max || (distribution.dist === "pareto" && !(distribution.shape > 1))) return;
+      ctx.addIssue({
+        code: "custom",
+        message: `this distribution's mean is ${Number.isFinite(mean) ? `${mean.toPrecision(3)}${kind.baseUnitName}` : "infinite"}, above the limit of ${kind.maxText}; make its tail lighter`,
+        input: distribution,
+      });
+    });
 }
 
 type LognormalInput = { [K in "median" | "mean" | "p99" | "mu" | "sigma"]?: number | undefined };

@@ -44,13 +44,28 @@ export const durationExpected = "a duration with a unit, like 250us, 5ms, 2s, 1.
 export const rateExpected = "a rate like 500/s, 30000/min or 2/ms";
 export const sizeExpected = "a size like 512B, 1KB, 64KiB or 1MB";
 
+/**
+ * Limits on every quantity a scenario gives (docs/scenarios.md, "Limits on numbers").
+ * Ten years in microseconds (3.15e14) is an exact integer in a double with room to
+ * add delays to the clock; a petabyte likewise. A rate above one per microsecond
+ * cannot be told apart on a microsecond clock; below one per ten years none arrives.
+ */
+export const MAX_DURATION_US = 10 * 365 * 24 * 3_600_000_000;
+export const MAX_SIZE_BYTES = 1e15;
+export const MAX_RATE_PER_SECOND = 1_000_000;
+export const MIN_RATE_PER_SECOND = 1_000_000 / MAX_DURATION_US;
+
+export const durationTooLong = "a duration of at most 87600h (10 years)";
+export const sizeTooLarge = "a size of at most 1000000GB (1 PB)";
+export const rateOutOfRange = "0/s, or a rate between 1 per 10 years and 1000000/s (one per microsecond)";
+
 /** A duration in integer microseconds; a bare 0 is accepted, other bare numbers are not. */
 export function parseDuration(input: unknown): Parsed {
   if (input === 0 || input === "0") return { ok: true, value: 0 };
   const match = typeof input === "string" ? QUANTITY.exec(input) : null;
   const scale = match ? DURATION_UNITS[match[2]!] : undefined;
   if (!match || scale === undefined) return { ok: false, expected: durationExpected };
-  return { ok: true, value: Math.round(Number(match[1]) * scale) };
+  return within(Math.round(Number(match[1]) * scale), MAX_DURATION_US, durationTooLong);
 }
 
 /** A rate in events per second. */
@@ -58,16 +73,27 @@ export function parseRate(input: unknown): Parsed {
   const match = typeof input === "string" ? RATE.exec(input) : null;
   const perSecond = match ? RATE_PERIODS[match[2]!] : undefined;
   if (!match || perSecond === undefined) return { ok: false, expected: rateExpected };
-  return { ok: true, value: Number(match[1]) * perSecond };
+  const value = Number(match[1]) * perSecond;
+  if (value !== 0 && !(value >= MIN_RATE_PER_SECOND && value <= MAX_RATE_PER_SECOND)) {
+    return { ok: false, expected: rateOutOfRange };
+  }
+  return { ok: true, value };
 }
 
 /** A size in bytes; a bare integer counts as bytes. */
 export function parseSize(input: unknown): Parsed {
-  if (typeof input === "number" && Number.isInteger(input) && input >= 0) return { ok: true, value: input };
+  if (typeof input === "number" && Number.isInteger(input) && input >= 0) {
+    return within(input, MAX_SIZE_BYTES, sizeTooLarge);
+  }
   const match = typeof input === "string" ? QUANTITY.exec(input) : null;
   const scale = match ? SIZE_UNITS[match[2]!] : undefined;
   if (!match || scale === undefined) return { ok: false, expected: sizeExpected };
-  return { ok: true, value: Math.round(Number(match[1]) * scale) };
+  return within(Math.round(Number(match[1]) * scale), MAX_SIZE_BYTES, sizeTooLarge);
+}
+
+/** A converted quantity is kept only if it is an exact integer no larger than its kind's limit ("1e400ms" is not). */
+function within(value: number, limit: number, tooLarge: string): Parsed {
+  return Number.isSafeInteger(value) && value <= limit ? { ok: true, value } : { ok: false, expected: tooLarge };
 }
 
 /** Milliseconds with microsecond resolution, for reports. */

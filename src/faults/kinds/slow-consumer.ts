@@ -8,7 +8,11 @@ const slowSchema = z.strictObject({
   ...windowFields,
   slow: z.strictObject({
     target: z.string().meta({ description: "an instance, a group, or group/* for one at random" }),
-    factor: z.number().positive().meta({ description: "processing time is multiplied by this" }),
+    factor: z
+      .number()
+      .positive()
+      .max(1_000_000)
+      .meta({ description: "processing time is multiplied by this (at most 1000000)" }),
   }),
 });
 
