@@ -3,7 +3,7 @@
 // JavaScript: one esbuild bundle with code splitting, because Node 20 loads a few large files much faster than
 // a few hundred small ones (start-up is most of a `validate`). Dynamic imports stay separate chunks, so a
 // command still loads only what it needs. vega, vega-lite and resvg stay outside: they are large, resvg is
-// native, and only report rendering loads them. Types: tsc emits the .d.ts files into dist/types/.
+// native, and only report rendering loads them. Types: tsc emits the .d.ts files beside the JavaScript in dist/, where TypeScript finds index.d.ts next to index.js without a "types" condition.
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
 

@@ -46,8 +46,9 @@ beforeAll(() => {
 describe("the built package", () => {
   it("points bin, exports and types at files the build wrote, and publishes them", () => {
     expect(existsSync(join(root, packageJson.bin.queuesim))).toBe(true);
-    expect(existsSync(join(root, packageJson.exports["."].default))).toBe(true);
-    expect(existsSync(join(root, packageJson.exports["."].types))).toBe(true);
+    expect(existsSync(join(root, packageJson.exports["."]))).toBe(true);
+    // TypeScript finds a package's types beside the JavaScript the exports name.
+    expect(existsSync(join(root, packageJson.exports["."].replace(/\.js$/, ".d.ts")))).toBe(true);
     expect(packageJson.files).toContain("dist");
     expect(Object.keys(packageJson.dependencies)).not.toContain("tsx");
   });
