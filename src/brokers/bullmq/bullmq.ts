@@ -8,16 +8,17 @@ import { StalledCheckClock } from "./stalled-clock.js";
 import { LOWEST_PRIORITY, WaitingJobs } from "./waiting-jobs.js";
 
 /** Where a job is, per queue (consumer group): BullMQ's keys, plus finished jobs kept or removed. */
-const enum State {
-  none = 0,
-  wait = 1,
-  prioritized = 2,
-  delayed = 3,
-  active = 4,
-  completed = 5,
-  failed = 6,
-  removed = 7,
-}
+const State = {
+  none: 0,
+  wait: 1,
+  prioritized: 2,
+  delayed: 3,
+  active: 4,
+  completed: 5,
+  failed: 6,
+  removed: 7,
+} as const;
+type State = (typeof State)[keyof typeof State];
 /** Journal records: a job's state, order key and counters (a, b, c); its lock; its delivery handle. */
 const JOB = 1;
 const LOCK = 2;
@@ -491,7 +492,7 @@ class BullmqBroker extends KeyspaceBroker {
   }
 
   private setCounts(group: number, message: number, attemptsMade: number, stalls: number): void {
-    this.setJob(group, message, this.state.of[group]![message]!, this.order.of[group]![message]!);
+    this.setJob(group, message, this.state.of[group]![message]! as State, this.order.of[group]![message]!);
     this.counts.of[group]![message] = attemptsMade * COUNTS + stalls;
   }
 

@@ -121,15 +121,7 @@ describe("bullmq", () => {
     });
     // Windows start at the first job after the last one ends: 10 ms, 1.01 s, 2.01 s, 3.01 s.
     const times = log.lines.filter((line) => line.includes("delivered")).map((line) => line.split(" ")[0]);
-    expect(times).toEqual([
-      "t=10000",
-      "t=20000",
-      "t=1010000",
-      "t=1010000",
-      "t=2010000",
-      "t=2010000",
-      "t=3010000",
-    ]);
+    expect(times).toEqual(["t=10000", "t=20000", "t=1010000", "t=1010000", "t=2010000", "t=2010000", "t=3010000"]);
     expect(result.counts).toMatchObject({ consumed: 7, lost: 0 });
   });
 
