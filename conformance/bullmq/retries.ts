@@ -7,7 +7,6 @@ import {
   openQueue,
   run,
   simulatedTimes,
-  sleepUntil,
   stampOf,
   startBullmqWorker,
   timing,
