@@ -2,15 +2,7 @@
 import type { Run } from "../../src/index.js";
 import type { Experiment, Figures, Rule } from "../lib/experiment.js";
 import { uniqueName } from "../lib/names.js";
-import {
-  bullmqBroker,
-  openQueue,
-  run,
-  simulatedTimes,
-  stampOf,
-  startBullmqWorker,
-  timing,
-} from "./common.js";
+import { bullmqBroker, openQueue, run, simulatedTimes, stampOf, startBullmqWorker, timing } from "./common.js";
 import type { BullmqFixture } from "./suite.js";
 
 const ATTEMPTS = 4;
