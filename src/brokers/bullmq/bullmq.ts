@@ -377,6 +377,8 @@ class BullmqBroker extends KeyspaceBroker {
    */
   private runCheck(group: number): void {
     this.checkAt[group] = Number.POSITIVE_INFINITY;
+    // Scheduled before Redis went down: the worker's call fails; resume() arms the next one.
+    if (!this.up) return;
     const now = this.context.sim.now;
     this.clock.ran(group, now);
     this.persistence.changed();

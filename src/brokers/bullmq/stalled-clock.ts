@@ -30,6 +30,11 @@ export class StalledCheckClock {
     this.notBefore = new Float64Array(groups);
   }
 
+  /** The last check that ran (before the time the clock was last brought up to). */
+  lastCheck(group: number): number {
+    return this.last[group]!;
+  }
+
   /** The check before the last one: a job active then and not renewed since is in the stalled set. */
   previousCheck(group: number): number {
     return this.previous[group]!;
