@@ -2,7 +2,7 @@
 import type { Run } from "../../src/index.js";
 import type { Experiment, Figures, Rule } from "../lib/experiment.js";
 import { uniqueName } from "../lib/names.js";
-import { bullmqBroker, openQueue, run, simulatedTimes, stampOf, startBullmqWorker, timing } from "./common.js";
+import { bullmqBroker, openQueue, run, simulatedTimes, stampOf, startBullmqWorker } from "./common.js";
 import type { BullmqFixture } from "./suite.js";
 
 const ATTEMPTS = 4;
@@ -11,13 +11,13 @@ const BACKOFF_MS = 200;
 /**
  * A retry's backoff ends when the worker's BZPOPMIN on the queue's marker times out. Redis 7.0 times out
  * blocked clients from its event loop, which wakes for serverCron at hz 10, so the real retry comes up to
- * 100 ms late, plus the worker's round trips: 9 measured gaps ran 4 to 160 ms over the backoff. The
- * model promotes a delayed job exactly when it is due.
+ * 100 ms late, plus the worker's round trips: 24 measured gaps ran 1 to 160 ms over the backoff, most of
+ * them about 100 ms. The model promotes a delayed job exactly when it is due.
  */
 const backoffTiming: Rule = {
   kind: "band",
-  absolute: 200,
-  why: "Redis times out the worker's blocked BZPOPMIN at its next event-loop wake-up (hz 10: up to 100 ms late), and the worker's calls add a few ms",
+  absolute: 250,
+  why: "Redis times out the worker's blocked BZPOPMIN at its next event-loop wake-up (hz 10: up to 100 ms late; 1 to 160 ms measured), and the worker's calls add a few ms more on a loaded machine",
 };
 
 /** Gaps between consecutive times. */
@@ -125,5 +125,13 @@ export const limiterThroughput: Experiment<BullmqFixture> = {
       completed: result.summary.messages.consumed,
     };
   },
-  rules: { startedInFirstWindow: { kind: "exact" }, lastStartMs: timing, completed: { kind: "exact" } },
+  rules: {
+    startedInFirstWindow: { kind: "exact" },
+    lastStartMs: {
+      kind: "band",
+      absolute: 200,
+      why: "each window opens at the first fetch after the last one closed, so four windows' late setTimeouts and round trips add up (10 to 109 ms measured over 9 runs)",
+    },
+    completed: { kind: "exact" },
+  },
 };
