@@ -218,4 +218,33 @@ describe("bullmq", () => {
     expect(none.lost).toBeGreaterThan(0);
     expect(none.consumed + none.lost).toBe(10);
   });
+  it("treats a worker cut off by a partition as a dead one: its job runs again elsewhere and its late finish is refused", () => {
+    const { result, log } = run({
+      duration: "1s",
+      broker: bullmq(fast),
+      producers: [every100ms({ limit: 1 })],
+      consumers: [{ group: "g", instances: 2, processing: "1500ms" }],
+      faults: [{ at: "200ms", for: "3s", partition: { between: ["broker", "g/1"] } }],
+    });
+    // c0's renewals stop reaching Redis at 0.2 s (last one at 0.1 s): its lock runs out at 1.1 s, c1's checks
+    // at 1 s and 2 s move the job back, and c1 runs it too. c0 finishes at 1.6 s; its ack is lost on the cut link.
+    expect(deliveredOrConsumed(log.lines)).toEqual([
+      "t=100000 delivered m0 g0 c0 waited 0",
+      "t=1600000 consumed m0 g0 c0 x1",
+      "t=2000000 delivered m0 g0 c1 waited 1900000 attempt 2",
+      "t=3500000 consumed m0 g0 c1 x2",
+    ]);
+    expect(result.counts).toMatchObject({ duplicated: 1, lost: 0, pending: 0 });
+  });
+
+  it("lets a cleanly stopped worker finish its job: nothing stalls, nothing repeats", () => {
+    const { result } = run({
+      duration: "1s",
+      broker: bullmq(fast),
+      producers: [every100ms({ limit: 3 })],
+      consumers: [{ group: "g", instances: 2, processing: "500ms" }],
+      faults: [{ at: "150ms", stop: "consumer", target: "g/1", gracePeriod: "5s", restartAfter: "1s" }],
+    });
+    expect(result.counts).toMatchObject({ deliveries: 3, consumed: 3, duplicated: 0, lost: 0, pending: 0 });
+  });
 });
