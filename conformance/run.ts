@@ -1,5 +1,5 @@
 /**
- * `npm run conformance [--broker rabbitmq|redis|kafka ...] [--only <id part>] [--verbose]`
+ * `npm run conformance [--broker rabbitmq|redis|kafka|bullmq ...] [--only <id part>] [--verbose]`
  *
  * Runs every experiment against its real broker and as a queuesim scenario, prints the
  * comparison, writes reports/conformance/ and, after a run of every experiment,
@@ -22,7 +22,8 @@ import { runSuite, type SuiteReport } from "./lib/runner.js";
 import { suites } from "./suites.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const USAGE = "usage: npm run conformance -- [--broker rabbitmq|redis|kafka ...] [--only <id substring>] [--verbose]";
+const USAGE =
+  "usage: npm run conformance -- [--broker rabbitmq|redis|kafka|bullmq ...] [--only <id substring>] [--verbose]";
 
 interface Arguments {
   brokers: BrokerName[];

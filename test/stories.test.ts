@@ -38,4 +38,20 @@ describe("stories", () => {
     expect(messages.republished).toBeGreaterThanOrEqual(messages.duplicated);
     expect(faults[0]).toMatchObject({ kind: "loss", target: "broker->orders", startMs: 10000, endMs: 15000 });
   });
+  it("bullmq-worker-crash: a dead worker's jobs stall, come back at the 90 s check, and one receipt is sent twice", () => {
+    const { messages, latency, faults } = story("bullmq-worker-crash.yaml");
+    expect(faults[0]).toMatchObject({ kind: "consumer-crash", target: "emails/2", effects: { deliveriesHeld: 2 } });
+    expect(messages).toMatchObject({
+      published: 2315,
+      lost: 0,
+      pending: 0,
+      redeliveries: 2,
+      duplicated: 1,
+      sideEffectsRepeated: 1,
+      deadLettered: 0,
+    });
+    // Taken just before the crash at 40.1 s and moved back at 90 s: waited about 50 s.
+    expect(latency.endToEnd.max).toBeGreaterThan(49_900);
+    expect(latency.endToEnd.max).toBeLessThan(50_200);
+  });
 });

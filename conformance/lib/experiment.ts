@@ -5,7 +5,7 @@
  */
 import type { Run } from "../../src/index.js";
 
-export type BrokerName = "rabbitmq" | "redis" | "kafka";
+export type BrokerName = "rabbitmq" | "redis" | "kafka" | "bullmq";
 
 /** What an experiment measures, by name. Counts are plain numbers; times are in milliseconds and named `...Ms`. */
 export type Figures = Record<string, number>;

@@ -1,3 +1,4 @@
+import { bullmqProfile } from "./bullmq/profile.js";
 import { fifoProfile } from "./fifo/profile.js";
 import { kafkaProfile } from "./kafka/profile.js";
 import type { ProfileDefinition } from "./profile.js";
@@ -17,6 +18,7 @@ export const profiles: readonly ProfileDefinition[] = [
   reliableListProfile,
   streamsProfile,
   pubsubProfile,
+  bullmqProfile,
 ];
 
 export function profileNamed(name: string): ProfileDefinition {

@@ -30,5 +30,5 @@ export const prioritySchema = z
   ])
   .meta({
     description:
-      "AMQP message priority: a number (0-255) or {weights: {priority: weight}}; only RabbitMQ priority queues act on it; none = 0",
+      "AMQP message priority: a number (0-255) or {weights: {priority: weight}}; only RabbitMQ priority queues and bullmq with priority: from-message act on it; none = 0",
   });

@@ -169,10 +169,13 @@ describe.each(networks)("with %s", (_, network) => {
     });
   });
 
-  /** The RabbitMQ profiles again as priority queues, with a bounded prefetch so priorities reorder a backlog. */
-  const priorityVariants: [string, Record<string, unknown>][] = [
-    ["rabbitmq", { prefetch: 5, "x-max-priority": 5 }],
-    ["rabbitmq-quorum", { prefetch: 5 }],
+  /** The RabbitMQ profiles again as priority queues, with a bounded prefetch so priorities reorder a backlog; BullMQ with job priorities. */
+  const rabbitmqLimits = { "x-message-ttl": "2s", "x-max-length": 100 };
+  /** Each variant: its settings, and settings that make it drop messages (TTL, length), or null when it has none. */
+  const priorityVariants: [string, Record<string, unknown>, Record<string, unknown> | null][] = [
+    ["rabbitmq", { prefetch: 5, "x-max-priority": 5 }, rabbitmqLimits],
+    ["rabbitmq-quorum", { prefetch: 5 }, rabbitmqLimits],
+    ["bullmq", { priority: "from-message" }, null],
   ];
 
   it("runs the priority cases on every profile whose facts say it has priorities", () => {
@@ -180,7 +183,7 @@ describe.each(networks)("with %s", (_, network) => {
     expect(priorityVariants.map(([name]) => name)).toEqual(withPriorities);
   });
 
-  describe.each(priorityVariants)("profile %s with message priorities", (profile, settings) => {
+  describe.each(priorityVariants)("profile %s with message priorities", (profile, settings, dropping) => {
     const prioritized = (extra: Record<string, unknown> = {}, more: Record<string, unknown> = {}) =>
       workload(profile, {
         broker: { profile, settings: { ...settings, ...more } },
@@ -210,13 +213,14 @@ describe.each(networks)("with %s", (_, network) => {
         { at: "12s", crash: "broker", restartAfter: "2s" },
       ];
       expectConservation(simulate(parsed(prioritized({ faults }))));
+      if (dropping === null) return;
       const slow = {
         consumers: [
           { group: "billing", processing: "15ms" },
           { group: "audit", processing: "1ms" },
         ],
       };
-      const limited = simulate(parsed(prioritized(slow, { "x-message-ttl": "2s", "x-max-length": 100 })));
+      const limited = simulate(parsed(prioritized(slow, dropping)));
       expectConservation(limited);
       expect(limited.counts.dropped).toBeGreaterThan(0);
     });

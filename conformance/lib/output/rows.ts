@@ -52,7 +52,12 @@ export function formatNumber(value: number): string {
   return Number.isFinite(value) ? String(Math.round(value * 1000) / 1000) : String(value);
 }
 
-const BROKER_NAMES: Record<BrokerName, string> = { rabbitmq: "RabbitMQ", redis: "Redis", kafka: "Kafka" };
+const BROKER_NAMES: Record<BrokerName, string> = {
+  rabbitmq: "RabbitMQ",
+  redis: "Redis",
+  kafka: "Kafka",
+  bullmq: "BullMQ",
+};
 
 /** "RabbitMQ 3.10.8". */
 export function brokerTitle(report: Pick<SuiteReport, "broker" | "version">): string {

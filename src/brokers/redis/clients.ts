@@ -84,6 +84,16 @@ export class Clients {
     return -1;
   }
 
+  /**
+   * A consumer `next` returned took nothing after all (BullMQ: the job it fetched failed at once): it
+   * waits again, first in line, as it was.
+   */
+  giveBack(consumer: number): void {
+    if (this.queued[consumer] === 1) return;
+    this.queued[consumer] = 1;
+    this.waiting[this.groupOf(consumer)]!.unshift(consumer);
+  }
+
   /** Whether `consumer` is down and what Redis serves it goes into a socket nobody reads. */
   isGhost(consumer: number): boolean {
     return this.alive[consumer] === 0;

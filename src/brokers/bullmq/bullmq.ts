@@ -1,0 +1,530 @@
+import { IntRing } from "../../model/int-ring.js";
+import type { Rng } from "../../random/streams.js";
+import type { Broker, BrokerContext, ConnectionLoss } from "../broker.js";
+import { GroupColumn } from "../redis/columns.js";
+import { KeyspaceBroker } from "../redis/keyspace.js";
+import type { BullmqSettings, KeepJobs } from "./settings.js";
+import { StalledCheckClock } from "./stalled-clock.js";
+import { LOWEST_PRIORITY, WaitingJobs } from "./waiting-jobs.js";
+
+/** Where a job is, per queue (consumer group): BullMQ's keys, plus finished jobs kept or removed. */
+const State = {
+  none: 0,
+  wait: 1,
+  prioritized: 2,
+  delayed: 3,
+  active: 4,
+  completed: 5,
+  failed: 6,
+  removed: 7,
+} as const;
+type State = (typeof State)[keyof typeof State];
+/** Journal records: a job's state, order key and counters (a, b, c); its lock; its delivery handle. */
+const JOB = 1;
+const LOCK = 2;
+const HANDLE = 3;
+const COUNTS = 65536;
+/** The handle of a delivery being sent: an ack can come back before `deliver` returns (zero latency). */
+const DELIVERING = -2;
+
+export function createBullmqBroker(context: BrokerContext, settings: BullmqSettings): Broker {
+  return new BullmqBroker(context, settings);
+}
+
+/**
+ * BullMQ on Redis, one BullMQ queue per consumer group (a producer adds each job to every group's
+ * queue). A worker (consumer instance) fetches up to `concurrency` jobs with moveToActive, which moves
+ * a job to the active list and sets its lock for lockDuration; while the worker lives it renews the
+ * lock every lockRenewTime. Redis notices no crash: a dead worker's locks simply run out, and a job
+ * whose lock is gone is moved back to the front of the wait list by the stalled-job check, which the
+ * workers run every stalledInterval (see StalledCheckClock): a job is stalled when it was active at
+ * the previous check, not renewed since, and has no lock now. A job stalled more than maxStalledCount
+ * times is failed when a worker next fetches it. A failing job is retried `attempts` times, after
+ * its backoff in the delayed set. Persistence and maxmemory are the Redis profiles' own.
+ */
+class BullmqBroker extends KeyspaceBroker {
+  private readonly state: GroupColumn<Uint8Array>;
+  private readonly order: GroupColumn<Float64Array>;
+  private readonly counts: GroupColumn<Float64Array>;
+  private readonly owner: GroupColumn<Int32Array>;
+  private readonly handle: GroupColumn<Int32Array>;
+  private readonly activeSince: GroupColumn<Float64Array>;
+  /** When the lock runs out: Infinity while a live worker renews it. */
+  private readonly lockUntil: GroupColumn<Float64Array>;
+  private readonly jobEpochs: GroupColumn<Uint32Array>;
+  private readonly lockEpochs: GroupColumn<Uint32Array>;
+  private readonly handleEpochs: GroupColumn<Uint32Array>;
+  private readonly waiting: WaitingJobs;
+  private readonly clock: StalledCheckClock;
+  /** Per queue: active jobs whose lock can run out (no live worker renews it), in the order they became so. */
+  private readonly unrenewed: Set<number>[];
+  private readonly checkAt: Float64Array;
+  private readonly checkEvent: Float64Array;
+  private readonly kept: { completed: IntRing; failed: IntRing }[];
+  private readonly windowEnd: Float64Array;
+  private readonly windowCount: Int32Array;
+  private readonly wakeArmed: Uint8Array;
+  private readonly renewEvery: number;
+  private readonly jitter: Rng | null;
+  private readonly promote = (key: number): void => this.promoteDue(key);
+  private readonly check = (group: number): void => this.runCheck(group);
+  private readonly wake = (group: number): void => {
+    this.wakeArmed[group] = 0;
+    this.dispatch(group);
+  };
+
+  constructor(
+    context: BrokerContext,
+    private readonly settings: BullmqSettings,
+  ) {
+    super(context, { ...settings }, context.groupCount);
+    const groups = context.groupCount;
+    const capacity = context.messages.capacity;
+    const column = <T extends Float64Array | Int32Array | Uint8Array | Uint32Array>(
+      make: (n: number) => T,
+      initial = 0,
+    ) => new GroupColumn(groups, capacity, make, initial);
+    this.state = column((n) => new Uint8Array(n));
+    this.order = column((n) => new Float64Array(n));
+    this.counts = column((n) => new Float64Array(n));
+    this.owner = column((n) => new Int32Array(n), -1);
+    this.handle = column((n) => new Int32Array(n), -1);
+    this.activeSince = column((n) => new Float64Array(n));
+    this.lockUntil = column((n) => new Float64Array(n), Number.POSITIVE_INFINITY);
+    this.jobEpochs = column((n) => new Uint32Array(n));
+    this.lockEpochs = column((n) => new Uint32Array(n));
+    this.handleEpochs = column((n) => new Uint32Array(n));
+    this.waiting = new WaitingJobs(groups);
+    this.clock = new StalledCheckClock(context.consumers, groups, settings.stalledInterval);
+    for (const slot of context.consumers) this.clock.workerUp(slot.index, 0);
+    this.unrenewed = Array.from({ length: groups }, () => new Set<number>());
+    this.checkAt = new Float64Array(groups).fill(Number.POSITIVE_INFINITY);
+    this.checkEvent = new Float64Array(groups);
+    this.kept = Array.from({ length: groups }, () => ({ completed: new IntRing(), failed: new IntRing() }));
+    this.windowEnd = new Float64Array(groups);
+    this.windowCount = new Int32Array(groups);
+    this.wakeArmed = new Uint8Array(groups);
+    this.renewEvery = settings.lockRenewTime ?? settings.lockDuration / 2;
+    this.jitter = (settings.backoff?.jitter ?? 0) > 0 ? context.stream("backoff-jitter") : null;
+  }
+
+  /** moveToFinished (completed): valid only while the worker's lock holds; otherwise "Missing lock". */
+  ack(delivery: number): void {
+    this.settleWith(delivery, (group, message) => this.finish(group, message, "completed"));
+  }
+
+  /** moveToFailed: a retry (after its backoff, in the delayed set) while attempts remain, else failed. */
+  nack(delivery: number): void {
+    this.settleWith(delivery, (group, message) => {
+      const attemptsMade = this.attemptsMade(group, message) + 1;
+      this.setCounts(group, message, attemptsMade, this.stalls(group, message));
+      if (attemptsMade >= this.settings.attempts) {
+        this.fail(group, message, "attempts");
+        return;
+      }
+      const wait = this.backoffDelay(attemptsMade);
+      if (wait > 0) this.delay(group, message, this.context.sim.now + wait);
+      else this.enqueue(group, message);
+    });
+  }
+
+  /** Redis notices nothing: the worker stops renewing its locks, which run out one lockDuration after their last renewal. */
+  consumerDown(consumer: number, _loss: ConnectionLoss): void {
+    const group = this.clients.groupOf(consumer);
+    this.clock.workerDown(consumer, this.context.sim.now);
+    // Its calls stop with it: no blocked fetch of a dead or cut-off worker is ever served.
+    this.clients.down(consumer, "closed");
+    const { deliveries } = this.context;
+    deliveries.forEachOpen((delivery) => {
+      if (deliveries.consumer(delivery) !== consumer) return;
+      const message = deliveries.message(delivery);
+      if (this.state.of[group]![message] === State.active && this.owner.of[group]![message] === consumer) {
+        this.stopRenewing(group, message);
+      }
+    });
+    this.armCheck(group);
+  }
+
+  /** A new worker: it runs the stalled check at once (if one is due) and fetches. */
+  consumerUp(consumer: number): void {
+    const group = this.clients.groupOf(consumer);
+    this.clients.up(consumer);
+    this.clock.workerUp(consumer, this.context.sim.now);
+    this.armCheck(group);
+    this.dispatch(group);
+  }
+
+  override crash(failure: "process" | "host"): void {
+    this.clock.redisDown(this.context.sim.now);
+    super.crash(failure);
+  }
+
+  override restart(): void {
+    this.clock.redisBack(this.context.sim.now);
+    super.restart();
+  }
+
+  forEachHeld(visit: (message: number, group: number) => void): void {
+    const count = this.context.messages.count;
+    this.state.of.forEach((states, group) => {
+      for (let message = 0; message < count; message++) {
+        const state = states[message]!;
+        if (state >= State.wait && state <= State.active) visit(message, group);
+      }
+    });
+  }
+
+  /** Queue.add to every group's queue: a job hash, then the wait list, the prioritized set or the delayed set. */
+  protected write(message: number): void {
+    this.ensure(message);
+    const groups = this.context.groupCount;
+    this.persistence.changed(groups);
+    const { delay } = this.settings;
+    for (let group = 0; group < groups; group++) {
+      this.memory.grow(group, this.jobBytes(message));
+      if (delay > 0) this.delay(group, message, this.context.sim.now + delay);
+      else this.enqueue(group, message);
+    }
+    for (let group = 0; group < groups; group++) this.dispatch(group);
+  }
+
+  protected evict(): void {
+    throw new Error("invariant: the bullmq profile allows only maxmemory-policy noeviction");
+  }
+
+  protected undo(kind: number, group: number, message: number, a: number, b: number, c: number): void {
+    if (kind === JOB) {
+      this.state.of[group]![message] = a;
+      this.order.of[group]![message] = b;
+      this.counts.of[group]![message] = c;
+    } else if (kind === LOCK) {
+      this.owner.of[group]![message] = a;
+      this.activeSince.of[group]![message] = b;
+      this.lockUntil.of[group]![message] = c;
+    } else if (kind === HANDLE) {
+      this.handle.of[group]![message] = a;
+    } else throw new Error(`invariant: unknown journal record ${kind}`);
+  }
+
+  protected wipe(): void {
+    for (const states of this.state.of) states.fill(State.none);
+  }
+
+  /** Rebuilds the waiting jobs, kept jobs, unrenewed locks and memory from the restored columns. */
+  protected rebuild(): void {
+    this.memory.reset();
+    this.waiting.clear();
+    const count = this.context.messages.count;
+    for (let group = 0; group < this.context.groupCount; group++) {
+      const waiting: [number, number][] = [];
+      const prioritized: [number, number][] = [];
+      const kept = this.kept[group]!;
+      kept.completed.clear();
+      kept.failed.clear();
+      this.unrenewed[group]!.clear();
+      for (let message = 0; message < count; message++) {
+        const state = this.state.of[group]![message]!;
+        if (state === State.none || state === State.removed) continue;
+        this.memory.grow(group, this.jobBytes(message));
+        const order = this.order.of[group]![message]!;
+        if (state === State.wait) waiting.push([message, order]);
+        else if (state === State.prioritized) prioritized.push([message, order]);
+        else if (state === State.completed) kept.completed.push(message);
+        else if (state === State.failed) kept.failed.push(message);
+        else if (state === State.active) this.restoreLock(group, message);
+      }
+      this.waiting.restore(group, waiting, prioritized);
+      this.reportDepth(group);
+    }
+  }
+
+  /** After a restart: delayed jobs that fell due while Redis was down are promoted, then workers fetch. */
+  protected resume(): void {
+    const now = this.context.sim.now;
+    const count = this.context.messages.count;
+    for (let group = 0; group < this.context.groupCount; group++) {
+      const due: number[] = [];
+      for (let message = 0; message < count; message++) {
+        if (this.state.of[group]![message] === State.delayed && this.order.of[group]![message]! <= now)
+          due.push(message);
+      }
+      due.sort((a, b) => this.order.of[group]![a]! - this.order.of[group]![b]! || a - b);
+      for (const message of due) this.enqueue(group, message);
+      this.armCheck(group);
+      this.dispatch(group);
+    }
+  }
+
+  /**
+   * moveToActive, for each waiting worker in turn: nothing while the limiter's window is full; a job
+   * with a deferred failure (stalled too often) is failed at once and the worker fetches again.
+   */
+  protected dispatch(group: number): void {
+    if (!this.up) return;
+    while (this.waiting.length(group) > 0) {
+      if (this.limited(group)) return;
+      const message = this.waiting.peek(group);
+      const consumer = this.clients.next(group);
+      if (consumer < 0) return;
+      this.waiting.take(group);
+      this.persistence.changed();
+      if (this.stalls(group, message) > this.settings.maxStalledCount) {
+        this.clients.giveBack(consumer);
+        this.fail(group, message, "stalled");
+        continue;
+      }
+      this.countForLimiter(group);
+      this.activate(group, message, consumer);
+    }
+  }
+
+  /** The job goes to the active list under a new lock; the worker gets it. */
+  private activate(group: number, message: number, consumer: number): void {
+    const now = this.context.sim.now;
+    this.setJob(group, message, State.active, this.order.of[group]![message]!);
+    this.setLock(group, message, consumer, now, Number.POSITIVE_INFINITY);
+    this.setHandle(group, message, DELIVERING);
+    this.clients.took(consumer);
+    this.reportDepth(group);
+    const handle = this.context.deliver(message, consumer);
+    const stillSending =
+      this.state.of[group]![message] === State.active &&
+      this.owner.of[group]![message] === consumer &&
+      this.handle.of[group]![message] === DELIVERING;
+    if (stillSending) this.setHandle(group, message, handle);
+  }
+
+  /** An ack or nack: `settle` runs if the worker still holds the job's lock; a call while Redis is down fails. */
+  private settleWith(delivery: number, settle: (group: number, message: number) => void): void {
+    const { deliveries } = this.context;
+    if (!deliveries.isOpen(delivery)) return;
+    const consumer = deliveries.consumer(delivery);
+    const message = deliveries.message(delivery);
+    const group = this.clients.groupOf(consumer);
+    const holds =
+      this.state.of[group]![message] === State.active &&
+      this.owner.of[group]![message] === consumer &&
+      (this.handle.of[group]![message] === delivery || this.handle.of[group]![message] === DELIVERING) &&
+      this.context.sim.now < this.lockUntil.of[group]![message]!;
+    this.clients.settle(delivery);
+    if (holds && this.up) settle(group, message);
+    // The worker gives the job up (its call failed); the lock it no longer renews runs out.
+    else if (holds) this.stopRenewing(group, message);
+    this.dispatch(group);
+  }
+
+  /** LPUSH to the wait list, or ZADD to the prioritized set with the message's priority. */
+  private enqueue(group: number, message: number): void {
+    const order =
+      this.settings.priority === "from-message"
+        ? this.waiting.addPrioritized(group, message, LOWEST_PRIORITY - this.context.messages.priorityOf(message))
+        : this.waiting.pushBack(group, message);
+    const state = this.settings.priority === "from-message" ? State.prioritized : State.wait;
+    this.setJob(group, message, state, order);
+    this.reportDepth(group);
+  }
+
+  /** ZADD delayed, due at `due`; promoted to waiting when due (promoteDelayedJobs). */
+  private delay(group: number, message: number, due: number): void {
+    this.setJob(group, message, State.delayed, due);
+    this.context.sim.schedule(due - this.context.sim.now, this.promote, message * this.context.groupCount + group);
+  }
+
+  private promoteDue(key: number): void {
+    const groups = this.context.groupCount;
+    const group = key % groups;
+    const message = (key - group) / groups;
+    if (!this.up || this.state.of[group]![message] !== State.delayed) return;
+    if (this.order.of[group]![message]! > this.context.sim.now) return;
+    this.persistence.changed();
+    this.enqueue(group, message);
+    this.dispatch(group);
+  }
+
+  /** The job's lock is no longer renewed: it runs out one lockDuration after the last renewal. */
+  private stopRenewing(group: number, message: number): void {
+    const since = this.activeSince.of[group]![message]!;
+    const now = this.context.sim.now;
+    const lastRenewal = since + Math.floor((now - since) / this.renewEvery) * this.renewEvery;
+    this.setLock(group, message, this.owner.of[group]![message]!, since, lastRenewal + this.settings.lockDuration);
+    this.unrenewed[group]!.add(message);
+  }
+
+  /** After a crash: an active job whose worker no longer holds it live gets a lock that runs out. */
+  private restoreLock(group: number, message: number): void {
+    const handle = this.handle.of[group]![message]!;
+    const held = handle >= 0 && this.context.deliveries.isOpen(handle) && this.clients.isLive(handle);
+    if (held && this.lockUntil.of[group]![message] === Number.POSITIVE_INFINITY) return;
+    if (this.lockUntil.of[group]![message] === Number.POSITIVE_INFINITY) this.stopRenewing(group, message);
+    else this.unrenewed[group]!.add(message);
+  }
+
+  /** Schedules the queue's next stalled check if a lock can run out, at the time the workers' ticks give. */
+  private armCheck(group: number): void {
+    const now = this.context.sim.now;
+    this.clock.advance(group, now);
+    const at = this.unrenewed[group]!.size > 0 ? this.clock.next(group) : Number.POSITIVE_INFINITY;
+    if (at === this.checkAt[group]) return;
+    if (this.checkAt[group] !== Number.POSITIVE_INFINITY) this.context.sim.cancel(this.checkEvent[group]!);
+    this.checkAt[group] = at;
+    if (at !== Number.POSITIVE_INFINITY)
+      this.checkEvent[group] = this.context.sim.schedule(at - now, this.check, group);
+  }
+
+  /**
+   * moveStalledJobsToWait: a job in the stalled set (active at the previous check, not renewed since)
+   * whose lock is gone goes back to the front of the wait list, its stalled count one higher.
+   */
+  private runCheck(group: number): void {
+    this.checkAt[group] = Number.POSITIVE_INFINITY;
+    // Scheduled before Redis went down: the worker's call fails; resume() arms the next one.
+    if (!this.up) return;
+    const now = this.context.sim.now;
+    this.clock.ran(group, now);
+    this.persistence.changed();
+    const previous = this.clock.previousCheck(group);
+    const stalled: number[] = [];
+    for (const message of this.unrenewed[group]!) {
+      const lockUntil = this.lockUntil.of[group]![message]!;
+      if (lockUntil <= now && previous > lockUntil - this.settings.lockDuration) stalled.push(message);
+    }
+    // Redis's SMEMBERS order is a hash order; the oldest message ends up first in line.
+    stalled.sort((a, b) => b - a);
+    for (const message of stalled) this.stall(group, message);
+    this.armCheck(group);
+    this.dispatch(group);
+  }
+
+  private stall(group: number, message: number): void {
+    this.unrenewed[group]!.delete(message);
+    this.setCounts(group, message, this.attemptsMade(group, message), this.stalls(group, message) + 1);
+    this.closeDeadHolder(group, message);
+    this.setLock(group, message, -1, 0, Number.POSITIVE_INFINITY);
+    this.setJob(group, message, State.wait, this.waiting.pushFront(group, message));
+    this.reportDepth(group);
+  }
+
+  /** A dead holder will never finish the job: forget its delivery. */
+  private closeDeadHolder(group: number, message: number): void {
+    const previous = this.handle.of[group]![message]!;
+    const { deliveries } = this.context;
+    if (previous >= 0 && deliveries.isOpen(previous) && !this.clients.isLive(previous)) deliveries.close(previous);
+  }
+
+  private finish(group: number, message: number, how: "completed" | "failed"): void {
+    this.unrenewed[group]!.delete(message);
+    this.persistence.changed();
+    this.setLock(group, message, -1, 0, Number.POSITIVE_INFINITY);
+    const keep: KeepJobs = how === "completed" ? this.settings.removeOnComplete : this.settings.removeOnFail;
+    if (keep === true || keep === 0) {
+      this.remove(group, message);
+      return;
+    }
+    this.setJob(group, message, how === "completed" ? State.completed : State.failed, this.context.sim.now);
+    const kept = how === "completed" ? this.kept[group]!.completed : this.kept[group]!.failed;
+    kept.push(message);
+    if (keep === false) return;
+    while (kept.length > keep) this.remove(group, kept.shift());
+  }
+
+  private fail(group: number, message: number, reason: string): void {
+    this.finish(group, message, "failed");
+    this.context.deadLetter(message, group, reason);
+  }
+
+  private remove(group: number, message: number): void {
+    this.setJob(group, message, State.removed, this.context.sim.now);
+    this.memory.shrink(group, this.jobBytes(message));
+  }
+
+  /** The limiter's window is full (getRateLimitTTL): workers wait until it ends. */
+  private limited(group: number): boolean {
+    const limiter = this.settings.limiter;
+    const now = this.context.sim.now;
+    if (limiter === null || now >= this.windowEnd[group]! || this.windowCount[group]! < limiter.max) return false;
+    if (this.wakeArmed[group] === 0) {
+      this.wakeArmed[group] = 1;
+      this.context.sim.schedule(this.windowEnd[group]! - now, this.wake, group);
+    }
+    return true;
+  }
+
+  /** INCR the limiter key; the first job of a window sets its PEXPIRE. */
+  private countForLimiter(group: number): void {
+    const limiter = this.settings.limiter;
+    if (limiter === null) return;
+    const now = this.context.sim.now;
+    if (now >= this.windowEnd[group]!) {
+      this.windowEnd[group] = now + limiter.duration;
+      this.windowCount[group] = 1;
+    } else this.windowCount[group]!++;
+  }
+
+  /** backoffs.js: fixed waits `delay`; exponential waits round(2^(attemptsMade - 1) x delay); jitter draws below it. */
+  private backoffDelay(attemptsMade: number): number {
+    const backoff = this.settings.backoff;
+    if (backoff === null) return 0;
+    const full = backoff.type === "fixed" ? backoff.delay : Math.round(2 ** (attemptsMade - 1) * backoff.delay);
+    if (this.jitter === null) return full;
+    return Math.floor(this.jitter() * full * backoff.jitter + full * (1 - backoff.jitter));
+  }
+
+  private attemptsMade(group: number, message: number): number {
+    return Math.floor(this.counts.of[group]![message]! / COUNTS);
+  }
+
+  private stalls(group: number, message: number): number {
+    return this.counts.of[group]![message]! % COUNTS;
+  }
+
+  private setJob(group: number, message: number, state: State, order: number): void {
+    const counts = this.counts.of[group]![message]!;
+    this.persistence.write(
+      this.jobEpochs.of[group]!,
+      message,
+      JOB,
+      group,
+      message,
+      this.state.of[group]![message]!,
+      this.order.of[group]![message]!,
+      counts,
+    );
+    this.state.of[group]![message] = state;
+    this.order.of[group]![message] = order;
+  }
+
+  private setCounts(group: number, message: number, attemptsMade: number, stalls: number): void {
+    this.setJob(group, message, this.state.of[group]![message]! as State, this.order.of[group]![message]!);
+    this.counts.of[group]![message] = attemptsMade * COUNTS + stalls;
+  }
+
+  private setLock(group: number, message: number, owner: number, since: number, until: number): void {
+    const before = [this.owner.of[group]![message]!, this.activeSince.of[group]![message]!] as const;
+    const epochs = this.lockEpochs.of[group]!;
+    this.persistence.write(epochs, message, LOCK, group, message, ...before, this.lockUntil.of[group]![message]!);
+    this.owner.of[group]![message] = owner;
+    this.activeSince.of[group]![message] = since;
+    this.lockUntil.of[group]![message] = until;
+  }
+
+  private setHandle(group: number, message: number, handle: number): void {
+    const epochs = this.handleEpochs.of[group]!;
+    this.persistence.write(epochs, message, HANDLE, group, message, this.handle.of[group]![message]!);
+    this.handle.of[group]![message] = handle;
+  }
+
+  private ensure(message: number): void {
+    for (const column of [this.state, this.order, this.counts, this.owner, this.handle, this.activeSince]) {
+      column.ensure(message);
+    }
+    for (const column of [this.lockUntil, this.jobEpochs, this.lockEpochs, this.handleEpochs]) column.ensure(message);
+  }
+
+  private jobBytes(message: number): number {
+    return this.settings.jobBytes + this.context.messages.size[message]!;
+  }
+
+  private reportDepth(group: number): void {
+    this.context.observer.depthChanged(group, this.waiting.length(group), this.context.sim.now);
+  }
+}

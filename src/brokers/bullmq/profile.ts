@@ -1,0 +1,24 @@
+import { defineProfile, profileFacts } from "../profile.js";
+import { redisSection } from "../redis/settings.js";
+import { createBullmqBroker } from "./bullmq.js";
+import { type BullmqSettings, bullmqSettingsSchema } from "./settings.js";
+
+const summary =
+  "BullMQ on Redis: a job queue per group, a lock per active job, a stalled-job checker, retries with backoff";
+
+export const bullmqSchema = redisSection("bullmq", summary, bullmqSettingsSchema);
+
+export const bullmqProfile = defineProfile({
+  name: "bullmq",
+  facts: profileFacts({
+    ordering: "per-producer",
+    priorities: true,
+    crashDetection:
+      "never: the job's lock runs out (lockDuration) and the stalled check (stalledInterval) moves it back",
+  }),
+  summary,
+  schema: bullmqSchema,
+  create: (context, section) => createBullmqBroker(context, section.settings as BullmqSettings),
+  // A worker runs `concurrency` jobs at once and fetches no more than that.
+  consumerCapacity: (_section, concurrency) => concurrency,
+});
