@@ -4,6 +4,7 @@
  * the YAML parser before a scenario file is read.
  */
 import type { Argv } from "yargs";
+import { withExamples } from "./examples.js";
 import { UsageError } from "./usage.js";
 
 /** Where a command's handler leaves its exit code. */
@@ -21,7 +22,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
     "run <scenarios..>",
     "simulate scenarios and write reports",
     (y) =>
-      y
+      withExamples(y, "run")
         .positional("scenarios", {
           type: "string",
           array: true,
@@ -88,7 +89,7 @@ export function validateCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
   return parser.command(
     "validate <scenarios..>",
     "check scenario files without running them",
-    (y) => y.positional("scenarios", { type: "string", array: true, demandOption: true }),
+    (y) => withExamples(y, "validate").positional("scenarios", { type: "string", array: true, demandOption: true }),
     async (args) => {
       const { commandValidate } = await import("./validate.js");
       exit(commandValidate(args.scenarios));
@@ -101,7 +102,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
     "compare <scenario>",
     "run one workload against several broker profiles and compare them",
     (y) =>
-      y
+      withExamples(y, "compare")
         .positional("scenario", { type: "string", demandOption: true, describe: "scenario file (YAML or JSON)" })
         .option("profiles", {
           type: "string",
@@ -148,7 +149,7 @@ export function sweepCommand<T>(parser: Argv<T>) {
     "sweep <scenario>",
     "run a grid of parameter values (what-if), or --find the smallest value meeting a target",
     (y) =>
-      y
+      withExamples(y, "sweep")
         .positional("scenario", { type: "string", demandOption: true, describe: "scenario file (YAML or JSON)" })
         .option("param", {
           type: "string",
@@ -187,7 +188,7 @@ export function mergeCommand<T>(parser: Argv<T>) {
     "merge <dirs..>",
     "combine sweep shards (shard-i-of-n.json) into one sweep.csv",
     (y) =>
-      y
+      withExamples(y, "merge")
         .positional("dirs", {
           type: "string",
           array: true,
@@ -203,8 +204,41 @@ export function mergeCommand<T>(parser: Argv<T>) {
 }
 
 export function schemaCommand<T>(parser: Argv<T>) {
-  return parser.command("schema", "print the scenario JSON Schema (for editor autocompletion)", {}, async () => {
-    const { jsonSchemaText } = await import("../scenario/json-schema.js");
-    process.stdout.write(jsonSchemaText());
-  });
+  return parser.command(
+    "schema",
+    "print the scenario JSON Schema (for editor autocompletion)",
+    (y) => withExamples(y, "schema"),
+    async () => {
+      const { jsonSchemaText } = await import("../scenario/json-schema.js");
+      process.stdout.write(jsonSchemaText());
+    },
+  );
+}
+
+export function initCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
+  return parser.command(
+    "init [name]",
+    "write a commented scenario file from a template, to edit and run",
+    (y) =>
+      withExamples(y, "init")
+        .positional("name", {
+          type: "string",
+          default: "scenario",
+          describe: "the scenario's name; the file is <name>.yaml (a path like scenarios/orders works too)",
+        })
+        .option("profile", {
+          type: "string",
+          default: "fifo",
+          describe: "broker profile: fifo, rabbitmq, rabbitmq-quorum, sqs, sqs-fifo, kafka, redis-list, ...",
+        })
+        .option("pattern", {
+          type: "string",
+          default: "work-queue",
+          describe: "workload: work-queue (competing consumers), pubsub (two groups), ordered (keyed order)",
+        }),
+    async (args) => {
+      const { commandInit } = await import("./init.js");
+      exit(commandInit({ name: args.name, profile: args.profile, pattern: args.pattern }));
+    },
+  );
 }
