@@ -15,6 +15,10 @@ const workersOption = {
   type: "number",
   describe: "worker threads; default: all cores when the work is large enough",
 } as const;
+const junitOption = {
+  type: "string",
+  describe: "also write the checks as JUnit XML to this file (one test case per expectation), for CI",
+} as const;
 const seedOption = { type: "number", describe: "override the scenario's seed" } as const;
 
 export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
@@ -37,6 +41,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           describe: "print summary.json to stdout instead of a human summary",
         })
         .option("trace", { type: "string", describe: "write every event as newline-delimited JSON to this file" })
+        .option("junit", junitOption)
         .option("replications", {
           type: "number",
           describe: "run this many independent replications; report means with 95% intervals",
@@ -74,6 +79,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           out: args.out,
           json: args.json,
           trace: args.trace,
+          junit: args.junit,
           replications: args.replications,
           precision: args.precision,
           metric: args.metric,
@@ -117,6 +123,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         .option("seed", seedOption)
         .option("out", outOption)
         .option("json", { type: "boolean", default: false, describe: "print the comparison rows as JSON" })
+        .option("junit", junitOption)
         .option("workers", workersOption)
         .option("replications", {
           type: "number",
@@ -137,6 +144,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           seed: args.seed,
           out: args.out,
           json: args.json,
+          junit: args.junit,
           workers: args.workers,
         }),
       );

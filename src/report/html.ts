@@ -15,7 +15,7 @@ export interface RenderedChart {
  * Policy forbids every fetch, so a mistake shows up as a blocked request rather
  * than a silent call to the network. Every piece of run text is escaped.
  */
-export function reportHtml(run: Run, charts: RenderedChart[]): string {
+export function reportHtml(run: Run, charts: RenderedChart[], options: { replay?: string } = {}): string {
   const summary = run.summary;
   const description = run.result.scenario.description;
   return htmlPage(
@@ -23,7 +23,7 @@ export function reportHtml(run: Run, charts: RenderedChart[]): string {
     `<header>
 <h1>${text(summary.scenario)} <span class="verdict ${summary.passed ? "pass" : "fail"}">${summary.passed ? "PASSED" : "FAILED"}</span></h1>
 ${description === undefined ? "" : `<p class="description">${text(description)}</p>\n`}<p class="meta">profile <b>${text(summary.profile)}</b> · seed <b>${summary.seed}</b> · ${decimal(summary.simulated.seconds)} s simulated · ${integer(summary.simulated.events)} events${summary.simulated.drained ? "" : ' · <span class="warn">drain timeout reached</span>'}</p>
-<p class="replay">replay: <code>queuesim run &lt;scenario file&gt; --seed ${summary.seed}</code></p>
+<p class="replay">replay: <code>${text(options.replay ?? `queuesim run <scenario file> --seed ${summary.seed}`)}</code></p>
 </header>
 <main>
 ${checksSection(summary)}

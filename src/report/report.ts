@@ -5,18 +5,23 @@ import { type RenderedChart, reportHtml } from "./html.js";
 import type { Run } from "./run.js";
 import { summaryJson } from "./write.js";
 
+export interface ReportOptions {
+  /** The command that replays the run, as the page shows it; without it, a generic one. */
+  replay?: string;
+}
+
 /**
  * Every file of a run's report, by path inside the report directory. Built
  * from the run's plain results only; nothing here touches the live model.
  * A run with a time series also gets charts/<name>.vl.json, .svg and .png and
  * an index.html that shows them all.
  */
-export async function reportFiles(run: Run): Promise<Record<string, string | Uint8Array>> {
+export async function reportFiles(run: Run, options: ReportOptions = {}): Promise<Record<string, string | Uint8Array>> {
   const files: Record<string, string | Uint8Array> = { "summary.json": summaryJson(run.summary) };
   if (run.result.series) {
     files["timeseries.csv"] = timeSeriesCsv(run.result);
     files["latency-percentiles.csv"] = latencyPercentilesCsv(run.result);
-    files["index.html"] = reportHtml(run, await renderChartFiles(chartSpecs(run), files));
+    files["index.html"] = reportHtml(run, await renderChartFiles(chartSpecs(run), files), options);
   }
   return files;
 }
