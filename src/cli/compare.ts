@@ -12,6 +12,7 @@ import { comparisonHtml } from "../compare/html.js";
 import { compareReplicated, differencesCsv, replicatedCsv, replicatedTable } from "../compare/replicated.js";
 import { comparisonCsv, comparisonTable } from "../compare/report.js";
 import { defaultWorkers, runAll } from "../parallel/pool.js";
+import { messageLineages } from "../pipeline/lineage.js";
 import { junitXml, writeJunitFile } from "../report/junit.js";
 import { replayCommand } from "../report/replay.js";
 import { renderChartFiles, reportFiles } from "../report/report.js";
@@ -102,7 +103,8 @@ async function comparisonFiles(
 ): Promise<Record<string, string | Uint8Array>> {
   const files: Record<string, string | Uint8Array> = { "compare.csv": comparisonCsv(rows) };
   for (const run of runs) {
-    for (const [path, content] of Object.entries(await reportFiles(run, { replay: replay(run.summary.profile) }))) {
+    const options = { replay: replay(run.summary.profile), lineage: messageLineages(run) };
+    for (const [path, content] of Object.entries(await reportFiles(run, options))) {
       files[`${run.summary.profile}/${path}`] = content;
     }
   }

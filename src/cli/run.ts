@@ -1,9 +1,10 @@
 import { relative } from "node:path";
 import { EventBudgetExceeded } from "../engine/simulation.js";
+import { messageLineages } from "../pipeline/lineage.js";
 import { runScenario } from "../pipeline/run-scenario.js";
-import { reportFiles } from "../report/report.js";
 import { type JunitSuite, junitXml, writeJunitFile } from "../report/junit.js";
 import { replayCommand } from "../report/replay.js";
+import { reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
 import type { Summary } from "../report/summary.js";
 import { TraceWriter } from "../report/trace.js";
@@ -113,7 +114,7 @@ async function runOne(file: string, scenario: ParsedScenario, options: RunOption
   const wallSeconds = (Date.now() - startedAt) / 1000;
   const directory = reportDirectory(options.out, run.summary.scenario);
   const replay = replayCommand("run", file, scenario.seed);
-  writeReportFiles(directory, await reportFiles(run, { replay }));
+  writeReportFiles(directory, await reportFiles(run, { replay, lineage: messageLineages(run) }));
   if (!options.json) {
     console.log(formatSummary(run.summary, relative(process.cwd(), directory), wallSeconds));
     if (!run.summary.passed) console.log(`  replay: ${replay}`);
