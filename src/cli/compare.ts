@@ -14,6 +14,7 @@ import { comparisonCsv, comparisonTable } from "../compare/report.js";
 import { defaultWorkers, runAll } from "../parallel/pool.js";
 import { messageLineages } from "../pipeline/lineage.js";
 import { junitXml, writeJunitFile } from "../report/junit.js";
+import { lineageName } from "../report/lineage-chart.js";
 import { replayCommand } from "../report/replay.js";
 import { renderChartFiles, reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
@@ -102,14 +103,17 @@ async function comparisonFiles(
   replay: (profile: string) => string,
 ): Promise<Record<string, string | Uint8Array>> {
   const files: Record<string, string | Uint8Array> = { "compare.csv": comparisonCsv(rows) };
+  const firstFailures: Record<string, string> = {};
   for (const run of runs) {
     const options = { replay: replay(run.summary.profile), lineage: messageLineages(run) };
+    const first = options.lineage[0];
+    if (first) firstFailures[run.summary.profile] = lineageName(first.check);
     for (const [path, content] of Object.entries(await reportFiles(run, options))) {
       files[`${run.summary.profile}/${path}`] = content;
     }
   }
   const rendered = await renderChartFiles(overlayCharts(runs), files);
-  files["index.html"] = comparisonHtml(name, runs[0]!.summary.seed, rows, rendered);
+  files["index.html"] = comparisonHtml(name, runs[0]!.summary.seed, rows, rendered, firstFailures);
   return files;
 }
 
