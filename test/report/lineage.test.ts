@@ -11,7 +11,12 @@ describe("message lineage", () => {
     const run = shippedRun("dedup-store-window");
     const [lineage, ...others] = messageLineages(run);
     expect(others).toEqual([]);
-    expect(lineage).toMatchObject({ check: 1, checkName: "sideEffects: exactly-once", message: 1599, group: "payments" });
+    expect(lineage).toMatchObject({
+      check: 1,
+      checkName: "sideEffects: exactly-once",
+      message: 1599,
+      group: "payments",
+    });
     expect(lineage!.lanes).toEqual(["checkout#1", "broker", "payments/1", "payments/3"]);
     expect(lineage!.events.map((e) => [e.lane, e.event, e.detail])).toEqual([
       ["checkout#1", "published", ""],
@@ -29,7 +34,14 @@ describe("message lineage", () => {
     const times = lineage!.events.map((e) => e.atMs);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(lineage!.faults).toEqual([
-      { fault: 0, kind: "consumer-crash", target: "payments/1", lane: "payments/1", startMs: 8004.847, endMs: 11004.847 },
+      {
+        fault: 0,
+        kind: "consumer-crash",
+        target: "payments/1",
+        lane: "payments/1",
+        startMs: 8004.847,
+        endMs: 11004.847,
+      },
     ]);
   });
 
