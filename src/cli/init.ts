@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { profiles } from "../brokers/profiles.js";
@@ -55,6 +55,7 @@ export function commandInit(options: InitOptions): number {
     schemaPath: schemaPathFrom(dirname(resolve(file))),
   });
   try {
+    mkdirSync(dirname(resolve(file)), { recursive: true });
     // "wx": a file that appeared since the check above is still not overwritten.
     writeFileSync(file, text, { flag: "wx" });
   } catch (error) {

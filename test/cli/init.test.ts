@@ -69,6 +69,13 @@ describe("queuesim init", () => {
     expect(readFileSync(file, "utf8")).toBe("mine\n");
   });
 
+  it("writes into a folder that does not exist yet, named by the path's last part", () => {
+    expect(commandInit({ name: join(dir, "scenarios", "orders"), profile: "fifo", pattern: "pubsub" })).toBe(0);
+    const text = readFileSync(join(dir, "scenarios", "orders.yaml"), "utf8");
+    expect(text).toContain("\nname: orders\n");
+    expect(text).toMatch(/^# yaml-language-server: \$schema=\.\.\/.*schema\/scenario\.schema\.json\n/);
+  });
+
   it("suggests the profile or pattern meant, and checks the name", () => {
     const attempt = (profile: string, pattern: string, name = join(dir, "x")) => {
       try {

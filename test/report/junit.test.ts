@@ -1,6 +1,6 @@
 // Proves --junit XML parses in a real XML parser (Chromium's DOMParser) and has the structure of the common JUnit schema, with the counter-example in the failure; escaping survives hostile text.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -134,6 +134,18 @@ describe("JUnit XML", () => {
     expect(failure.text).toContain(`replay: queuesim run ${scenario} --seed 7`);
     const passing = suite.children.find((c) => c.attributes.name === "delivery: at-least-once")!;
     expect(passing.children).toEqual([]);
+  });
+
+  it("refuses --junit with --replications (exit 2), writing nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "queuesim-junit-"));
+    const file = join(dir, "junit.xml");
+    const scenario = join(root, "scenarios", "md1-textbook.yaml");
+    const args = ["run", scenario, "--replications", "2", "--junit", file, "--out", join(dir, "reports")];
+    const child = spawnSync(process.execPath, ["--import", tsx, bin, ...args], { encoding: "utf8" });
+    expect(child.status).toBe(2);
+    expect(child.stderr).toContain("--junit reports single runs");
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(join(dir, "reports"))).toBe(false);
   });
 
   it("one suite per run, and the same bytes for the same runs", async () => {
