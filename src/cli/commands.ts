@@ -4,6 +4,7 @@
  * the YAML parser before a scenario file is read.
  */
 import type { Argv } from "yargs";
+import { withExamples } from "./examples.js";
 import { UsageError } from "./usage.js";
 
 /** Where a command's handler leaves its exit code. */
@@ -14,6 +15,10 @@ const workersOption = {
   type: "number",
   describe: "worker threads; default: all cores when the work is large enough",
 } as const;
+const junitOption = {
+  type: "string",
+  describe: "also write the checks as JUnit XML to this file (one test case per expectation), for CI",
+} as const;
 const seedOption = { type: "number", describe: "override the scenario's seed" } as const;
 
 export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
@@ -21,7 +26,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
     "run <scenarios..>",
     "simulate scenarios and write reports",
     (y) =>
-      y
+      withExamples(y, "run")
         .positional("scenarios", {
           type: "string",
           array: true,
@@ -36,6 +41,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           describe: "print summary.json to stdout instead of a human summary",
         })
         .option("trace", { type: "string", describe: "write every event as newline-delimited JSON to this file" })
+        .option("junit", junitOption)
         .option("replications", {
           type: "number",
           describe: "run this many independent replications; report means with 95% intervals",
@@ -73,6 +79,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           out: args.out,
           json: args.json,
           trace: args.trace,
+          junit: args.junit,
           replications: args.replications,
           precision: args.precision,
           metric: args.metric,
@@ -88,7 +95,7 @@ export function validateCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
   return parser.command(
     "validate <scenarios..>",
     "check scenario files without running them",
-    (y) => y.positional("scenarios", { type: "string", array: true, demandOption: true }),
+    (y) => withExamples(y, "validate").positional("scenarios", { type: "string", array: true, demandOption: true }),
     async (args) => {
       const { commandValidate } = await import("./validate.js");
       exit(commandValidate(args.scenarios));
@@ -101,7 +108,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
     "compare <scenario>",
     "run one workload against several broker profiles and compare them",
     (y) =>
-      y
+      withExamples(y, "compare")
         .positional("scenario", { type: "string", demandOption: true, describe: "scenario file (YAML or JSON)" })
         .option("profiles", {
           type: "string",
@@ -116,6 +123,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         .option("seed", seedOption)
         .option("out", outOption)
         .option("json", { type: "boolean", default: false, describe: "print the comparison rows as JSON" })
+        .option("junit", junitOption)
         .option("workers", workersOption)
         .option("replications", {
           type: "number",
@@ -136,6 +144,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           seed: args.seed,
           out: args.out,
           json: args.json,
+          junit: args.junit,
           workers: args.workers,
         }),
       );
@@ -148,7 +157,7 @@ export function sweepCommand<T>(parser: Argv<T>) {
     "sweep <scenario>",
     "run a grid of parameter values (what-if), or --find the smallest value meeting a target",
     (y) =>
-      y
+      withExamples(y, "sweep")
         .positional("scenario", { type: "string", demandOption: true, describe: "scenario file (YAML or JSON)" })
         .option("param", {
           type: "string",
@@ -187,7 +196,7 @@ export function mergeCommand<T>(parser: Argv<T>) {
     "merge <dirs..>",
     "combine sweep shards (shard-i-of-n.json) into one sweep.csv",
     (y) =>
-      y
+      withExamples(y, "merge")
         .positional("dirs", {
           type: "string",
           array: true,
@@ -203,8 +212,41 @@ export function mergeCommand<T>(parser: Argv<T>) {
 }
 
 export function schemaCommand<T>(parser: Argv<T>) {
-  return parser.command("schema", "print the scenario JSON Schema (for editor autocompletion)", {}, async () => {
-    const { jsonSchemaText } = await import("../scenario/json-schema.js");
-    process.stdout.write(jsonSchemaText());
-  });
+  return parser.command(
+    "schema",
+    "print the scenario JSON Schema (for editor autocompletion)",
+    (y) => withExamples(y, "schema"),
+    async () => {
+      const { jsonSchemaText } = await import("../scenario/json-schema.js");
+      process.stdout.write(jsonSchemaText());
+    },
+  );
+}
+
+export function initCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
+  return parser.command(
+    "init [name]",
+    "write a commented scenario file from a template, to edit and run",
+    (y) =>
+      withExamples(y, "init")
+        .positional("name", {
+          type: "string",
+          default: "scenario",
+          describe: "the scenario's name; the file is <name>.yaml (a path like scenarios/orders works too)",
+        })
+        .option("profile", {
+          type: "string",
+          default: "fifo",
+          describe: "broker profile: fifo, rabbitmq, rabbitmq-quorum, sqs, sqs-fifo, kafka, redis-list, ...",
+        })
+        .option("pattern", {
+          type: "string",
+          default: "work-queue",
+          describe: "workload: work-queue (competing consumers), pubsub (two groups), ordered (keyed order)",
+        }),
+    async (args) => {
+      const { commandInit } = await import("./init.js");
+      exit(commandInit({ name: args.name, profile: args.profile, pattern: args.pattern }));
+    },
+  );
 }

@@ -12,6 +12,10 @@ import { comparisonHtml } from "../compare/html.js";
 import { compareReplicated, differencesCsv, replicatedCsv, replicatedTable } from "../compare/replicated.js";
 import { comparisonCsv, comparisonTable } from "../compare/report.js";
 import { defaultWorkers, runAll } from "../parallel/pool.js";
+import { messageLineages } from "../pipeline/lineage.js";
+import { junitXml, writeJunitFile } from "../report/junit.js";
+import { lineageName } from "../report/lineage-chart.js";
+import { replayCommand } from "../report/replay.js";
 import { renderChartFiles, reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
 import { reportDirectory, writeReportFiles } from "../report/write.js";
@@ -27,6 +31,8 @@ export interface CompareOptions {
   seed: number | undefined;
   out: string;
   json: boolean;
+  /** Write every profile's checks as JUnit XML to this file, one test suite per profile. */
+  junit?: string | undefined;
   workers: number | undefined;
   replications: number | undefined;
 }
@@ -42,12 +48,27 @@ export async function commandCompare(options: CompareOptions): Promise<number> {
   const name = scenarios[0]!.name;
   const directory = join(reportDirectory(options.out, name), "compare");
   if (options.replications !== undefined) {
+    if (options.junit !== undefined) throw new UsageError("--junit reports single runs: leave out --replications");
     await compareReplications(built.variants, options.replications, directory, options.workers);
     return ExitCode.ok;
   }
   const runs = await runAll(scenarios, { series: "auto" }, { workers: options.workers ?? defaultWorkers(scenarios) });
   const rows = comparisonRows(runs);
-  writeReportFiles(directory, await comparisonFiles(name, runs, rows));
+  const replay = (profile: string) =>
+    replayCommand("compare", file, runs[0]!.summary.seed, [
+      "--profiles",
+      profile,
+      ...options.brokers.flatMap((broker) => ["--broker", broker]),
+    ]);
+  writeReportFiles(directory, await comparisonFiles(name, runs, rows, replay));
+  if (options.junit !== undefined) {
+    const suites = runs.map((run) => ({
+      name: `${name}.${run.summary.profile}`,
+      summary: run.summary,
+      replay: replay(run.summary.profile),
+    }));
+    writeJunitFile(options.junit, junitXml(suites));
+  }
   if (options.json) console.log(JSON.stringify(rows, null, 2));
   else {
     console.log(`${name}: ${runs.length} profiles, same workload and faults, seed ${runs[0]!.summary.seed}\n`);
@@ -79,15 +100,20 @@ async function comparisonFiles(
   name: string,
   runs: Run[],
   rows: ComparisonRow[],
+  replay: (profile: string) => string,
 ): Promise<Record<string, string | Uint8Array>> {
   const files: Record<string, string | Uint8Array> = { "compare.csv": comparisonCsv(rows) };
+  const firstFailures: Record<string, string> = {};
   for (const run of runs) {
-    for (const [path, content] of Object.entries(await reportFiles(run))) {
+    const options = { replay: replay(run.summary.profile), lineage: messageLineages(run) };
+    const first = options.lineage[0];
+    if (first) firstFailures[run.summary.profile] = lineageName(first.check);
+    for (const [path, content] of Object.entries(await reportFiles(run, options))) {
       files[`${run.summary.profile}/${path}`] = content;
     }
   }
   const rendered = await renderChartFiles(overlayCharts(runs), files);
-  files["index.html"] = comparisonHtml(name, runs[0]!.summary.seed, rows, rendered);
+  files["index.html"] = comparisonHtml(name, runs[0]!.summary.seed, rows, rendered, firstFailures);
   return files;
 }
 

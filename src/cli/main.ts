@@ -1,5 +1,14 @@
 import yargs from "yargs";
-import { compareCommand, mergeCommand, runCommand, schemaCommand, sweepCommand, validateCommand } from "./commands.js";
+import {
+  compareCommand,
+  initCommand,
+  mergeCommand,
+  runCommand,
+  schemaCommand,
+  sweepCommand,
+  validateCommand,
+} from "./commands.js";
+import { EXAMPLES } from "./examples.js";
 import { ExitCode } from "./exit-codes.js";
 import { UsageError } from "./usage.js";
 
@@ -10,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = code;
   };
   let parser = yargs(argv).scriptName("queuesim").usage("$0 <command> [options]");
+  parser = initCommand(parser, exit);
   parser = runCommand(parser, exit);
   parser = validateCommand(parser, exit);
   parser = compareCommand(parser, exit);
@@ -17,7 +27,12 @@ export async function main(argv: string[]): Promise<number> {
   parser = mergeCommand(parser);
   parser = schemaCommand(parser);
   await parser
-    .demandCommand(1, "name a command: run, compare, sweep, merge, validate or schema")
+    // yargs prints a bash/zsh script that asks `queuesim --get-yargs-completions` for candidates.
+    .completion("completion", "print a shell completion script (bash, zsh): queuesim completion >> ~/.bashrc")
+    .example(EXAMPLES.init![0]![0], EXAMPLES.init![0]![1])
+    .example(EXAMPLES.run![0]![0], EXAMPLES.run![0]![1])
+    .example(EXAMPLES.completion![0]![0], EXAMPLES.completion![0]![1])
+    .demandCommand(1, "name a command: init, run, compare, sweep, merge, validate, schema or completion")
     .recommendCommands()
     .strict()
     .strictCommands()

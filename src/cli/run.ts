@@ -1,6 +1,9 @@
 import { relative } from "node:path";
 import { EventBudgetExceeded } from "../engine/simulation.js";
+import { messageLineages } from "../pipeline/lineage.js";
 import { runScenario } from "../pipeline/run-scenario.js";
+import { type JunitSuite, junitXml, writeJunitFile } from "../report/junit.js";
+import { replayCommand } from "../report/replay.js";
 import { reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
 import type { Summary } from "../report/summary.js";
@@ -23,6 +26,8 @@ export interface RunOptions {
   out: string;
   json: boolean;
   trace: string | undefined;
+  /** Write the checks as JUnit XML to this file. */
+  junit?: string | undefined;
   replications: number | undefined;
   precision: string | undefined;
   metric: string;
@@ -36,16 +41,23 @@ export async function commandRun(options: RunOptions): Promise<number> {
   if (options.trace !== undefined && loaded.length > 1) {
     throw new UsageError("--trace writes one file: give it a single scenario");
   }
-  if (options.replications !== undefined) return replicate(loaded, options);
+  if (options.replications !== undefined) {
+    if (options.junit !== undefined) throw new UsageError("--junit reports single runs: leave out --replications");
+    return replicate(loaded, options);
+  }
   refuseSharedNames(loaded);
   const summaries: Summary[] = [];
+  const suites: JunitSuite[] = [];
   let failed = false;
   for (const { file, scenario: parsed } of loaded) {
     const scenario = options.seed === undefined ? parsed : { ...parsed, seed: options.seed };
     const summary = await runOne(file, scenario, options);
     summaries.push(summary);
+    suites.push({ name: summary.scenario, summary, replay: replayCommand("run", file, scenario.seed) });
     failed ||= !summary.passed;
   }
+  // Written last, once every run has finished: a run that ends in a usage error leaves no JUnit file.
+  if (options.junit !== undefined) writeJunitFile(options.junit, junitXml(suites));
   if (options.json) console.log(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
   return failed ? ExitCode.expectationFailed : ExitCode.ok;
 }
@@ -101,10 +113,11 @@ async function runOne(file: string, scenario: ParsedScenario, options: RunOption
   }
   const wallSeconds = (Date.now() - startedAt) / 1000;
   const directory = reportDirectory(options.out, run.summary.scenario);
-  writeReportFiles(directory, await reportFiles(run));
+  const replay = replayCommand("run", file, scenario.seed);
+  writeReportFiles(directory, await reportFiles(run, { replay, lineage: messageLineages(run) }));
   if (!options.json) {
     console.log(formatSummary(run.summary, relative(process.cwd(), directory), wallSeconds));
-    if (!run.summary.passed) console.log(`  replay: queuesim run ${file} --seed ${scenario.seed}`);
+    if (!run.summary.passed) console.log(`  replay: ${replay}`);
     console.log("");
   }
   return run.summary;

@@ -60,20 +60,13 @@ export function overlayCharts(runs: readonly Run[]): OverlayChart[] {
     return { name, title, spec };
   };
   const perSecond = (run: Run) => 1e6 / (run.result.series?.intervalMicros ?? 1e6);
-  const percentileRows = runs.flatMap((run) =>
-    PERCENTILES.filter((p) => p > 0 && p < 100).map((p, i) => ({
-      profile: run.summary.profile,
-      one_in: 1 / (1 - p / 100),
-      latency_ms: run.result.endToEnd.percentiles[PERCENTILES.indexOf(p)]! / 1000,
-      order: i,
-    })),
-  );
+  const percentileRows = runs.flatMap(percentileRowsOf);
   const distribution: OverlayChart = {
     name: "latency-percentiles",
     title: "End-to-end latency percentiles",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      title: { text: "End-to-end latency percentiles", subtitle: "x: 1 in N messages is slower (log scale)" },
+      title: { text: "End-to-end latency percentiles", subtitle: "x: 1 in N messages is slower; both axes log scale" },
       width: 720,
       height: 230,
       data: { values: percentileRows },
@@ -89,7 +82,8 @@ export function overlayCharts(runs: readonly Run[]): OverlayChart[] {
             labelExpr: "format(100 - 100 / datum.value, '.3~f') + '%'",
           },
         },
-        y: { field: "latency_ms", type: "quantitative", title: "latency (ms)" },
+        // Log scale: one slow profile would otherwise flatten every other line onto the x axis.
+        y: { field: "latency_ms", type: "quantitative", title: "latency (ms, log scale)", scale: { type: "log" } },
         color,
         order: { field: "order" },
       },
@@ -107,4 +101,16 @@ export function overlayCharts(runs: readonly Run[]): OverlayChart[] {
     }),
     distribution,
   ];
+}
+
+/** One profile's latency percentiles as chart rows; a log axis has no zero, so a run that consumed nothing draws no line. */
+function percentileRowsOf(run: Run) {
+  return PERCENTILES.filter((p) => p > 0 && p < 100)
+    .map((p, i) => ({
+      profile: run.summary.profile,
+      one_in: 1 / (1 - p / 100),
+      latency_ms: run.result.endToEnd.percentiles[PERCENTILES.indexOf(p)]! / 1000,
+      order: i,
+    }))
+    .filter((row) => row.latency_ms > 0);
 }

@@ -12,13 +12,21 @@ export function comparisonHtml(
   seed: number,
   rows: readonly ComparisonRow[],
   charts: readonly { name: string; title: string; svg: string }[],
+  /** Per profile, the anchor of its first failure's lineage in its report (lineage-<check>), if it has one. */
+  firstFailures: Readonly<Record<string, string>> = {},
 ): string {
-  const header = PAGE_TITLES;
+  const header = [...PAGE_TITLES, "first failure"];
   const body = rows
     .map((r) => {
       const cells = rowCells(r).map(text);
       cells[0] = `<a href="${encodeURIComponent(r.profile)}/index.html">${text(r.profile)}</a>`;
       cells[cells.length - 1] = r.passed ? '<span class="pass">passed</span>' : '<span class="fail">FAILED</span>';
+      const anchor = firstFailures[r.profile];
+      cells.push(
+        anchor === undefined
+          ? ""
+          : `<a href="${encodeURIComponent(r.profile)}/index.html#${encodeURIComponent(anchor)}">lineage</a>`,
+      );
       return `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
     })
     .join("\n");

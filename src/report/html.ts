@@ -1,4 +1,6 @@
 import type { CounterExample } from "../checks/checks.js";
+import type { Lineage } from "./lineage.js";
+import { lineageName } from "./lineage-chart.js";
 import type { Run } from "./run.js";
 import { type FaultSummary, type LatencySummary, orderingChecked, type Summary } from "./summary.js";
 
@@ -15,7 +17,13 @@ export interface RenderedChart {
  * Policy forbids every fetch, so a mistake shows up as a blocked request rather
  * than a silent call to the network. Every piece of run text is escaped.
  */
-export function reportHtml(run: Run, charts: RenderedChart[]): string {
+export interface PageOptions {
+  replay?: string;
+  /** Each counter-example message's timeline and its drawn chart, shown under its check. */
+  lineage?: readonly { lineage: Lineage; chart: RenderedChart }[];
+}
+
+export function reportHtml(run: Run, charts: RenderedChart[], options: PageOptions = {}): string {
   const summary = run.summary;
   const description = run.result.scenario.description;
   return htmlPage(
@@ -23,10 +31,10 @@ export function reportHtml(run: Run, charts: RenderedChart[]): string {
     `<header>
 <h1>${text(summary.scenario)} <span class="verdict ${summary.passed ? "pass" : "fail"}">${summary.passed ? "PASSED" : "FAILED"}</span></h1>
 ${description === undefined ? "" : `<p class="description">${text(description)}</p>\n`}<p class="meta">profile <b>${text(summary.profile)}</b> · seed <b>${summary.seed}</b> · ${decimal(summary.simulated.seconds)} s simulated · ${integer(summary.simulated.events)} events${summary.simulated.drained ? "" : ' · <span class="warn">drain timeout reached</span>'}</p>
-<p class="replay">replay: <code>queuesim run &lt;scenario file&gt; --seed ${summary.seed}</code></p>
+<p class="replay">replay: <code>${text(options.replay ?? `queuesim run <scenario file> --seed ${summary.seed}`)}</code></p>
 </header>
 <main>
-${checksSection(summary)}
+${checksSection(summary, options.lineage ?? [])}
 ${figuresSection(summary)}
 ${faultsSection(summary.faults)}
 ${chartsSection(charts)}
@@ -56,14 +64,15 @@ ${body}
 `;
 }
 
-function checksSection(summary: Summary): string {
+function checksSection(summary: Summary, lineage: NonNullable<PageOptions["lineage"]>): string {
   if (summary.checks.length === 0) {
     return `<section id="checks"><h2>Verdict</h2><p class="none">The scenario states no expectations.</p></section>`;
   }
-  const rows = summary.checks.map((check) => {
+  const rows = summary.checks.map((check, index) => {
     const mark = check.passed ? '<td class="pass">PASS</td>' : '<td class="fail">FAIL</td>';
     const row = `<tr>${mark}<td>${text(check.name)}</td><td>${text(check.observed)}</td><td>${text(check.expected)}</td></tr>`;
-    return check.counterExample ? `${row}\n${counterExampleRow(check.counterExample)}` : row;
+    const timeline = lineage.find((l) => l.lineage.check === index);
+    return check.counterExample ? `${row}\n${counterExampleRow(check.counterExample, timeline)}` : row;
   });
   return `<section id="checks"><h2>Verdict</h2>
 <table class="checks"><thead><tr><th>result</th><th>check</th><th>observed</th><th>expected</th></tr></thead>
@@ -72,7 +81,10 @@ ${rows.join("\n")}
 </tbody></table></section>`;
 }
 
-function counterExampleRow(example: CounterExample): string {
+function counterExampleRow(
+  example: CounterExample,
+  timeline: NonNullable<PageOptions["lineage"]>[number] | undefined,
+): string {
   const key = example.key === null ? "" : `, key ${example.key}`;
   const events = example.events.map(
     (e) =>
@@ -86,7 +98,28 @@ function counterExampleRow(example: CounterExample): string {
 <p>counter-example: message ${example.message} from ${text(example.producer)}${text(key)}, group ${text(example.group)}</p>
 <table class="events"><thead><tr><th>at</th><th>event</th><th>consumer</th></tr></thead><tbody>
 ${events.join("\n")}
-</tbody></table>${causeLine}</td></tr>`;
+</tbody></table>${causeLine}${timeline ? lineageFigure(timeline.lineage, timeline.chart) : ""}</td></tr>`;
+}
+
+/** The message's swimlane chart, with its events as a table for reading exact times. */
+function lineageFigure(lineage: Lineage, chart: RenderedChart): string {
+  const name = lineageName(lineage.check);
+  const rows = lineage.events.map(
+    (e) =>
+      `<tr><td class="num">${millis(e.atMs)} ms</td><td>${text(e.lane)}</td><td>${text(e.event)}</td><td>${text(e.detail)}</td></tr>`,
+  );
+  const faults = lineage.faults.map(
+    (f) =>
+      `<tr><td class="num">${millis(f.startMs)} ms</td><td>${text(f.target)}</td><td>${text(f.kind)} (fault ${f.fault})</td><td>until ${millis(f.endMs)} ms</td></tr>`,
+  );
+  return `<figure class="lineage" id="${attribute(name)}">
+${renumberIds(chart.svg.replace(/^<\?xml[^>]*>\s*/, ""), `${name}-`)}
+<figcaption>Lineage of message ${lineage.message} across components, from the run itself: ${chartLinks(name)} · ${link("lineage.json", "lineage.json")}</figcaption>
+<details><summary>${lineage.events.length} events${lineage.omitted > 0 ? ` (${lineage.omitted} more not kept)` : ""}, ${lineage.faults.length} fault${lineage.faults.length === 1 ? "" : "s"} around them</summary>
+<table class="events"><thead><tr><th>at</th><th>component</th><th>event</th><th>detail</th></tr></thead><tbody>
+${[...rows, ...faults].join("\n")}
+</tbody></table></details>
+</figure>`;
 }
 
 function figuresSection(summary: Summary): string {
@@ -273,6 +306,8 @@ table.checks, table.faults { width: 100%; }
 tr.example td { background: #fff8f8; border-bottom: 1px solid var(--line); }
 tr.example p { margin: 2px 0 6px; }
 table.events { font-size: 13px; margin: 4px 0 6px; }
+figure.lineage { margin: 8px 0 4px; }
+figure.lineage summary { cursor: pointer; font-size: 13px; color: var(--muted); margin-top: 4px; }
 .figures, .row { display: flex; flex-wrap: wrap; gap: 20px; align-items: flex-start; }
 .column { display: flex; flex-direction: column; gap: 20px; }
 table.figure caption { text-align: left; font-weight: 600; padding: 0 0 4px; }

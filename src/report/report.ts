@@ -2,8 +2,17 @@ import type { TopLevelSpec } from "vega-lite";
 import { chartSpecs } from "./charts.js";
 import { latencyPercentilesCsv, timeSeriesCsv } from "./csv.js";
 import { type RenderedChart, reportHtml } from "./html.js";
+import type { Lineage } from "./lineage.js";
+import { lineageChart } from "./lineage-chart.js";
 import type { Run } from "./run.js";
 import { summaryJson } from "./write.js";
+
+export interface ReportOptions {
+  /** The command that replays the run, as the page shows it; without it, a generic one. */
+  replay?: string;
+  /** The counter-example messages' timelines (pipeline/lineage.ts): lineage.json and a chart beside each. */
+  lineage?: readonly Lineage[];
+}
 
 /**
  * Every file of a run's report, by path inside the report directory. Built
@@ -11,12 +20,19 @@ import { summaryJson } from "./write.js";
  * A run with a time series also gets charts/<name>.vl.json, .svg and .png and
  * an index.html that shows them all.
  */
-export async function reportFiles(run: Run): Promise<Record<string, string | Uint8Array>> {
+export async function reportFiles(run: Run, options: ReportOptions = {}): Promise<Record<string, string | Uint8Array>> {
   const files: Record<string, string | Uint8Array> = { "summary.json": summaryJson(run.summary) };
+  const lineage = options.lineage ?? [];
+  if (lineage.length > 0) files["lineage.json"] = `${JSON.stringify(lineage, null, 2)}\n`;
   if (run.result.series) {
     files["timeseries.csv"] = timeSeriesCsv(run.result);
     files["latency-percentiles.csv"] = latencyPercentilesCsv(run.result);
-    files["index.html"] = reportHtml(run, await renderChartFiles(chartSpecs(run), files));
+    const charts = await renderChartFiles(chartSpecs(run), files);
+    const lineageCharts = await renderChartFiles(lineage.map(lineageChart), files);
+    files["index.html"] = reportHtml(run, charts, {
+      ...(options.replay === undefined ? {} : { replay: options.replay }),
+      lineage: lineage.map((l, i) => ({ lineage: l, chart: lineageCharts[i]! })),
+    });
   }
   return files;
 }
