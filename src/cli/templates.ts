@@ -127,6 +127,18 @@ const PROFILE_DEFAULTS: Record<string, ProfileDefaults> = {
     ratePerInstance: "500/s",
     latencyP99Bound: "250ms",
   },
+  bullmq: {
+    broker: [
+      "  settings:",
+      "    lockDuration: 30s         # a worker's lock on its active job, renewed while it lives",
+      "    stalledInterval: 30s      # how often workers look for jobs whose lock ran out",
+      "    attempts: 3               # job option: tries before a failing job goes to failed",
+    ],
+    latency: "{dist: lognormal, median: 200us, p99: 1ms}",
+    // Each job costs a worker a Redis round trip besides its processing: a lone worker takes ~1,500/s.
+    ratePerInstance: "200/s",
+    latencyP99Bound: "250ms",
+  },
   "redis-pubsub": {
     broker: ["  # PUBLISH / SUBSCRIBE: fire and forget, a disconnected subscriber misses messages"],
     latency: "{dist: lognormal, median: 200us, p99: 1ms}",
