@@ -1,0 +1,148 @@
+import fc from "fast-check";
+
+/**
+ * Fault plans as data: each fault a record of small integers and choices (which target by index, when and how
+ * long in milliseconds), written out as the scenario's `faults:` entries by `writeFault`. Kept as numbers, not
+ * text, so fast-check's shrinking moves every fault earlier, shorter and onto the first instance, and drops
+ * whole faults: what `queuesim explore` reports as the smallest failing plan.
+ */
+
+/** The components a fault can name: producers and consumer groups with their instance counts, broker nodes. */
+export interface FaultTargets {
+  producers: readonly { name: string; instances: number }[];
+  groups: readonly { name: string; instances: number }[];
+  /** Broker nodes a fault may crash alone (kafka's `brokers`), or 0 when the broker is one node. */
+  brokerNodes: number;
+}
+
+/** The kinds explore searches by default: the failures that break delivery promises. */
+export const EXPLORED_KINDS = [
+  "consumer-crash",
+  "consumer-stop",
+  "producer-crash",
+  "broker-crash",
+  "partition",
+  "duplicate",
+] as const;
+
+/** Every kind generated scenarios may hold (the fault registry's kinds). */
+export const ALL_KINDS = [...EXPLORED_KINDS, "slow-consumer", "latency", "loss", "poison"] as const;
+
+export type FaultKindChoice = (typeof ALL_KINDS)[number];
+
+export const CRASH_POINTS = ["now", "after-receive", "after-side-effect", "after-dedup-record", "before-ack"] as const;
+
+/** One fault: its kind, a target by index, its start and length in ms, and kind-specific choices. */
+export interface FaultChoice {
+  kind: FaultKindChoice;
+  /** Which target, as an index into the kind's list of targets (see `targetNames`). */
+  target: number;
+  atMs: number;
+  /** How long it lasts (a window) or until the restart (a crash or stop). */
+  forMs: number;
+  /** A crash point, a crash mode, a probability in percent or a factor: the kind's own choice. */
+  detail: number;
+}
+
+export interface FaultSpace {
+  kinds: readonly FaultKindChoice[];
+  /** Faults start within [0, startWithinMs). */
+  startWithinMs: number;
+  /** Windows and restarts last 1 to this many ms. */
+  longestMs: number;
+}
+
+/** A fault of one of `space.kinds`, aimed at a component `targets` has. */
+export function faultChoiceArbitrary(targets: FaultTargets, space: FaultSpace): fc.Arbitrary<FaultChoice> {
+  const kinds = space.kinds.filter((kind) => targetNames(kind, targets).length > 0);
+  if (kinds.length === 0) throw new Error("invariant: no fault kind has a target in this scenario");
+  return fc.constantFrom(...kinds).chain((kind) =>
+    fc.record({
+      kind: fc.constant(kind),
+      target: fc.integer({ min: 0, max: targetNames(kind, targets).length - 1 }),
+      atMs: fc.integer({ min: 0, max: Math.max(0, space.startWithinMs - 1) }),
+      forMs: fc.integer({ min: 1, max: Math.max(1, space.longestMs) }),
+      detail: fc.integer({ min: 0, max: 99 }),
+    }),
+  );
+}
+
+/** The names a kind's `target` index picks from, in a fixed order: instances first, then whole groups. */
+export function targetNames(kind: FaultKindChoice, targets: FaultTargets): string[] {
+  const instances = targets.groups.flatMap((g) => range(g.instances).map((i) => `${g.name}/${i + 1}`));
+  const producerInstances = targets.producers.flatMap((p) => range(p.instances).map((i) => `${p.name}#${i + 1}`));
+  const groups = targets.groups.map((g) => g.name);
+  switch (kind) {
+    case "consumer-crash":
+    case "consumer-stop":
+    case "slow-consumer":
+      return [...instances, ...groups.map((g) => `${g}/*`), ...groups];
+    case "producer-crash":
+      return producerInstances;
+    case "broker-crash":
+      return ["broker", ...range(targets.brokerNodes).map((i) => `broker/${i + 1}`)];
+    case "partition":
+      return [...instances, ...groups, ...producerInstances];
+    case "duplicate":
+      return ["broker", ...groups, ...instances];
+    case "latency":
+      return [...groups, ...producerInstances];
+    case "loss":
+      return targets.producers.flatMap((p) => [`${p.name}->broker`, `broker->${p.name}`]);
+    case "poison":
+      return ["*", ...targets.producers.map((p) => p.name)];
+  }
+}
+
+/** The fault as a scenario's `faults:` entry. */
+export function writeFault(choice: FaultChoice, targets: FaultTargets): Record<string, unknown> {
+  const target = targetNames(choice.kind, targets)[choice.target] ?? "broker";
+  const at = `${choice.atMs}ms`;
+  const lasts = `${choice.forMs}ms`;
+  const share = (choice.detail + 1) / 100;
+  switch (choice.kind) {
+    case "consumer-crash": {
+      const point = CRASH_POINTS[choice.detail % CRASH_POINTS.length]!;
+      const mode = ["process", "hang", "host"][Math.floor(choice.detail / 34)]!;
+      return { at, crash: "consumer", target, point, mode, restartAfter: lasts };
+    }
+    case "consumer-stop":
+      return { at, stop: "consumer", target, restartAfter: lasts, gracePeriod: `${choice.detail * 10}ms` };
+    case "producer-crash":
+      return { at, crash: "producer", target, restartAfter: lasts };
+    case "broker-crash":
+      return { at, crash: "broker", target, mode: choice.detail < 50 ? "process" : "host", restartAfter: lasts };
+    case "partition":
+      return { at, for: lasts, partition: { between: ["broker", target] } };
+    case "duplicate":
+      return { at, for: lasts, duplicate: { target, probability: share } };
+    case "slow-consumer":
+      return { at, for: lasts, slow: { target, factor: 1 + choice.detail } };
+    case "latency":
+      return { at, for: lasts, latency: { link: `broker->${target}`, add: `${choice.detail}ms` } };
+    case "loss":
+      return { at, for: lasts, loss: { link: target, probability: share } };
+    case "poison":
+      return { poison: target === "*" ? { fraction: share / 10 } : { fraction: share / 10, producer: target } };
+  }
+}
+
+/**
+ * For generated scenarios: a fault of any kind, sometimes random (`every`, with `stableFor`) rather than
+ * scheduled, at times within the run.
+ */
+export function faultArbitrary(targets: FaultTargets, durationMs: number): fc.Arbitrary<Record<string, unknown>> {
+  const space = { kinds: ALL_KINDS, startWithinMs: durationMs, longestMs: durationMs };
+  return fc
+    .tuple(faultChoiceArbitrary(targets, space), fc.option(fc.integer({ min: 1, max: durationMs }), { freq: 4 }))
+    .map(([choice, everyMs]) => {
+      const written = writeFault(choice, targets);
+      if (everyMs === null || !("at" in written)) return written;
+      const { at: _at, ...rest } = written;
+      return { ...rest, every: { dist: "exponential", mean: `${everyMs}ms` }, stableFor: `${everyMs}ms` };
+    });
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
