@@ -128,19 +128,45 @@ export function writeFault(choice: FaultChoice, targets: FaultTargets): Record<s
 }
 
 /**
- * For generated scenarios: a fault of any kind, sometimes random (`every`, with `stableFor`) rather than
- * scheduled, at times within the run.
+ * For generated scenarios: a fault drawn before the scenario's components are known (targets as any number,
+ * times as thousandths of the run), so that the scenario is one flat record that shrinks well. Sometimes
+ * random (`every`, with `stableFor`) rather than scheduled.
  */
-export function faultArbitrary(targets: FaultTargets, durationMs: number): fc.Arbitrary<Record<string, unknown>> {
-  const space = { kinds: ALL_KINDS, startWithinMs: durationMs, longestMs: durationMs };
-  return fc
-    .tuple(faultChoiceArbitrary(targets, space), fc.option(fc.integer({ min: 1, max: durationMs }), { freq: 4 }))
-    .map(([choice, everyMs]) => {
-      const written = writeFault(choice, targets);
-      if (everyMs === null || !("at" in written)) return written;
-      const { at: _at, ...rest } = written;
-      return { ...rest, every: { dist: "exponential", mean: `${everyMs}ms` }, stableFor: `${everyMs}ms` };
-    });
+export interface FaultDraw {
+  kind: FaultKindChoice;
+  target: number;
+  atPermille: number;
+  forPermille: number;
+  detail: number;
+  everyPermille: number | null;
+}
+
+export function faultDrawArbitrary(kinds: readonly FaultKindChoice[]): fc.Arbitrary<FaultDraw> {
+  return fc.record({
+    kind: fc.constantFrom(...kinds),
+    target: fc.nat({ max: 1000 }),
+    atPermille: fc.integer({ min: 0, max: 999 }),
+    forPermille: fc.integer({ min: 1, max: 1000 }),
+    detail: fc.integer({ min: 0, max: 99 }),
+    everyPermille: fc.option(fc.integer({ min: 1, max: 1000 }), { freq: 4 }),
+  });
+}
+
+/** The drawn fault as a `faults:` entry of a scenario with these components and this duration. */
+export function drawnFault(draw: FaultDraw, targets: FaultTargets, durationMs: number): Record<string, unknown> {
+  const names = targetNames(draw.kind, targets);
+  const choice: FaultChoice = {
+    kind: draw.kind,
+    target: draw.target % Math.max(1, names.length),
+    atMs: Math.floor((draw.atPermille * durationMs) / 1000),
+    forMs: Math.max(1, Math.floor((draw.forPermille * durationMs) / 1000)),
+    detail: draw.detail,
+  };
+  const written = writeFault(choice, targets);
+  if (draw.everyPermille === null || !("at" in written)) return written;
+  const { at: _at, ...rest } = written;
+  const everyMs = `${Math.max(1, Math.floor((draw.everyPermille * durationMs) / 1000))}ms`;
+  return { ...rest, every: { dist: "exponential", mean: everyMs }, stableFor: everyMs };
 }
 
 function range(n: number): number[] {

@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import type { ProfileDefinition } from "../brokers/profile.js";
 import { profiles } from "../brokers/profiles.js";
-import { type FaultTargets, faultArbitrary } from "./fault-arbitrary.js";
+import { validateScenario } from "../scenario/load.js";
+import {
+  ALL_KINDS,
+  drawnFault,
+  type FaultDraw,
+  type FaultKindChoice,
+  type FaultTargets,
+  faultDrawArbitrary,
+} from "./fault-arbitrary.js";
 import { settingsArbitrary } from "./settings-arbitrary.js";
 
 /**
@@ -88,7 +96,7 @@ const publishArbitrary = fc.record(
   { requiredKeys: [] },
 );
 
-function producerArbitrary(name: string): fc.Arbitrary<WrittenScenario> {
+function producerArbitrary(): fc.Arbitrary<WrittenScenario> {
   return fc
     .record(
       {
@@ -105,7 +113,7 @@ function producerArbitrary(name: string): fc.Arbitrary<WrittenScenario> {
       },
       { requiredKeys: ["arrival"] },
     )
-    .map(({ arrival, ...rest }) => ({ name, ...rest, ...arrival }));
+    .map(({ arrival, ...rest }) => ({ ...rest, ...arrival }));
 }
 
 const idempotencyArbitrary = fc.oneof(
@@ -122,18 +130,16 @@ const idempotencyArbitrary = fc.oneof(
   fc.constant({ strategy: "natural" }),
 );
 
-function consumerArbitrary(group: string): fc.Arbitrary<WrittenScenario> {
-  return fc
-    .record(
-      {
-        instances: fc.integer({ min: 1, max: 3 }),
-        concurrency: fc.integer({ min: 1, max: 3 }),
-        processing: durationDistributionArbitrary,
-        idempotency: idempotencyArbitrary,
-      },
-      { requiredKeys: ["processing"] },
-    )
-    .map((consumer) => ({ group, ...consumer }));
+function consumerArbitrary(): fc.Arbitrary<WrittenScenario> {
+  return fc.record(
+    {
+      instances: fc.integer({ min: 1, max: 3 }),
+      concurrency: fc.integer({ min: 1, max: 3 }),
+      processing: durationDistributionArbitrary,
+      idempotency: idempotencyArbitrary,
+    },
+    { requiredKeys: ["processing"] },
+  );
 }
 
 const latencyBounds = fc.record(
@@ -163,7 +169,7 @@ export const expectArbitrary: fc.Arbitrary<WrittenScenario> = fc.record(
   { requiredKeys: [] },
 );
 
-function brokerArbitrary(profile: ProfileDefinition): fc.Arbitrary<WrittenScenario> {
+function brokerArbitrary(profile: ProfileDefinition, settings: "drawn" | "default"): fc.Arbitrary<WrittenScenario> {
   const shape = (profile.schema as unknown as { shape: Record<string, import("zod").ZodType> }).shape;
   const extra: Record<string, fc.Arbitrary<unknown>> = {};
   if (profile.facts.partitions && !shape.partitions!.safeParse(2).error)
@@ -171,62 +177,70 @@ function brokerArbitrary(profile: ProfileDefinition): fc.Arbitrary<WrittenScenar
   if ("brokers" in shape) extra.brokers = fc.integer({ min: 1, max: 3 });
   return fc
     .record(
-      { settings: settingsArbitrary(shape.settings!), serviceTime: fc.constantFrom("0us", "5us", "50us"), ...extra },
+      {
+        settings: settings === "drawn" ? settingsArbitrary(shape.settings!) : fc.constant({}),
+        serviceTime: fc.constantFrom("0us", "5us", "50us"),
+        ...extra,
+      },
       { requiredKeys: [] },
     )
     .map((section) => ({ profile: profile.name, ...section }));
 }
 
 /** The names a generated scenario's components have, for fault targets. */
-function targetsOf(producers: WrittenScenario[], consumers: WrittenScenario[], profile: string): FaultTargets {
+function targetsOf(producers: WrittenScenario[], consumers: WrittenScenario[], broker: WrittenScenario): FaultTargets {
   return {
     producers: producers.map((p) => ({ name: String(p.name), instances: Number(p.instances ?? 1) })),
     groups: consumers.map((c) => ({ name: String(c.group), instances: Number(c.instances ?? 1) })),
-    brokerNodes: profile === "kafka" ? 1 : 0,
+    brokerNodes: broker.profile === "kafka" ? Number(broker.brokers ?? 1) : 0,
   };
 }
 
-/** One scenario, valid or nearly so: every profile, arrival, distribution, fault kind and expectation. */
-export function scenarioArbitrary(): fc.Arbitrary<WrittenScenario> {
-  const profile = fc.constantFrom(...profiles);
-  return profile.chain((definition) =>
-    fc
-      .record({
-        seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-        durationMs: fc.integer({ min: 50, max: 2000 }),
-        drainTimeout: fc.constantFrom("1s", "5s", "20s"),
-        broker: brokerArbitrary(definition),
-        latency: networkLatency,
-        producers: fc
-          .integer({ min: 1, max: 2 })
-          .chain((n) => fc.tuple(...range(n).map((i) => producerArbitrary(`p${i + 1}`)))),
-        consumers: fc
-          .integer({ min: 1, max: 2 })
-          .chain((n) => fc.tuple(...range(n).map((i) => consumerArbitrary(`g${i + 1}`)))),
-        expect: expectArbitrary,
-      })
-      .chain((drawn) => {
-        const targets = targetsOf(drawn.producers, drawn.consumers, definition.name);
-        return fc
-          .array(faultArbitrary(targets, drawn.durationMs), { maxLength: 3 })
-          .map((faults) => assemble(drawn, faults));
-      }),
-  );
+/** What a generated scenario may hold; by default every profile and every fault kind, up to 3 faults. */
+export interface ScenarioSpace {
+  profiles?: readonly string[];
+  kinds?: readonly FaultKindChoice[];
+  maxFaults?: number;
+  /** "default" leaves `broker.settings` out: the profile's promises then hold as documented. Default "drawn". */
+  settings?: "drawn" | "default";
 }
 
-function assemble(
-  drawn: {
-    seed: number;
-    durationMs: number;
-    drainTimeout: string;
-    broker: WrittenScenario;
-    latency: unknown;
-    producers: WrittenScenario[];
-    consumers: WrittenScenario[];
-    expect: WrittenScenario;
-  },
-  faults: WrittenScenario[],
-): WrittenScenario {
+/**
+ * One scenario, valid or nearly so: every profile, arrival, distribution, fault kind and expectation. One flat
+ * record, without fast-check's `chain`, so that shrinking reaches every part: fewer producers, groups and
+ * faults, shorter runs, lower rates, fields left out. Names and fault targets are given when it is assembled.
+ */
+export function scenarioArbitrary(space: ScenarioSpace = {}): fc.Arbitrary<WrittenScenario> {
+  const allowed = profiles.filter((p) => space.profiles === undefined || space.profiles.includes(p.name));
+  return fc
+    .record({
+      seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+      durationMs: fc.integer({ min: 50, max: 2000 }),
+      drainTimeout: fc.constantFrom("1s", "5s", "20s"),
+      broker: fc.oneof(...allowed.map((profile) => brokerArbitrary(profile, space.settings ?? "drawn"))),
+      latency: networkLatency,
+      producers: fc.array(producerArbitrary(), { minLength: 1, maxLength: 2 }),
+      consumers: fc.array(consumerArbitrary(), { minLength: 1, maxLength: 2 }),
+      faults: fc.array(faultDrawArbitrary(space.kinds ?? ALL_KINDS), { maxLength: space.maxFaults ?? 3 }),
+      expect: expectArbitrary,
+    })
+    .map(assemble);
+}
+
+function assemble(drawn: {
+  seed: number;
+  durationMs: number;
+  drainTimeout: string;
+  broker: WrittenScenario;
+  latency: unknown;
+  producers: WrittenScenario[];
+  consumers: WrittenScenario[];
+  faults: FaultDraw[];
+  expect: WrittenScenario;
+}): WrittenScenario {
+  const producers = drawn.producers.map((producer, i) => ({ name: `p${i + 1}`, ...producer }));
+  const consumers = drawn.consumers.map((consumer, i) => ({ group: `g${i + 1}`, ...consumer }));
+  const targets = targetsOf(producers, consumers, drawn.broker);
   return {
     name: "generated",
     seed: drawn.seed,
@@ -234,14 +248,15 @@ function assemble(
     drainTimeout: drawn.drainTimeout,
     broker: drawn.broker,
     network: { latency: drawn.latency },
-    producers: drawn.producers,
-    consumers: drawn.consumers,
-    faults,
+    producers,
+    consumers,
+    faults: drawn.faults.map((draw) => drawnFault(draw, targets, drawn.durationMs)),
     expect: drawn.expect,
     limits: { maxEvents: GENERATED_MAX_EVENTS },
   };
 }
 
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
+/** Only the scenarios the validator accepts (about four in five drawn). */
+export function validScenarioArbitrary(space: ScenarioSpace = {}): fc.Arbitrary<WrittenScenario> {
+  return scenarioArbitrary(space).filter((scenario) => validateScenario(scenario).ok);
 }

@@ -1,0 +1,71 @@
+// Proves the swarm's invariants hold for generated runs of every profile, and that a profile broken on purpose (it forgets to requeue what a crashed consumer held) is caught and shrunk to a small scenario.
+import { afterEach, describe, expect, it } from "vitest";
+import type { Broker } from "../../src/brokers/broker.js";
+import type { ProfileDefinition } from "../../src/brokers/profile.js";
+import { profiles } from "../../src/brokers/profiles.js";
+import { swarmSeed } from "../../src/explore/swarm.js";
+
+describe("swarm", () => {
+  it("seeds 1 to 80 keep every invariant (conservation, determinism, no loss where promised, clocks, counts)", () => {
+    const outcomes = Array.from({ length: 80 }, (_, i) => swarmSeed(i + 1));
+    const failed = outcomes.filter((outcome) => outcome.kind === "failed");
+    expect(failed).toEqual([]);
+    expect(outcomes.filter((outcome) => outcome.kind === "passed").length).toBeGreaterThan(70);
+  });
+});
+
+describe("a profile that forgets to requeue on a consumer crash", () => {
+  const index = profiles.findIndex((profile) => profile.name === "fifo");
+  const original = profiles[index]!;
+  const registry = profiles as ProfileDefinition[];
+  afterEach(() => {
+    registry[index] = original;
+  });
+
+  /** fifo, except that a crashed consumer's deliveries are settled as if acked: they are never delivered again. */
+  const forgetful: ProfileDefinition = {
+    ...original,
+    create(context, section) {
+      const inner = original.create(context, section);
+      return new Proxy(inner, {
+        get(target, property) {
+          if (property === "consumerDown") {
+            return (consumer: number, loss: Parameters<Broker["consumerDown"]>[1]) => {
+              const held: number[] = [];
+              context.deliveries.forEachOpen((handle) => {
+                if (context.deliveries.consumer(handle) === consumer) held.push(handle);
+              });
+              for (const handle of held) target.ack(handle);
+              target.consumerDown(consumer, loss);
+            };
+          }
+          const value = Reflect.get(target, property) as unknown;
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    },
+  };
+
+  it("is caught as a loss the profile promised not to make, and shrunk to one crash", () => {
+    registry[index] = forgetful;
+    const space = {
+      profiles: ["fifo"],
+      kinds: ["consumer-crash", "slow-consumer"] as const,
+      settings: "default" as const,
+    };
+    const outcomes = Array.from({ length: 40 }, (_, i) => swarmSeed(i + 1, space));
+    const failed = outcomes.find((outcome) => outcome.kind === "failed");
+    if (failed?.kind !== "failed") throw new Error("no seed of 40 caught the forgetful profile");
+    expect(failed.violations.map((v) => v.invariant)).toContain("no-loss");
+    expect(failed.shrunkViolations.map((v) => v.invariant)).toContain("no-loss");
+    expect(failed.shrinkSteps).toBeGreaterThan(0);
+    const shrunk = failed.shrunk as { faults: { crash?: string }[]; producers: unknown[]; consumers: unknown[] };
+    expect(shrunk.faults).toHaveLength(1);
+    expect(shrunk.faults[0]!.crash).toBe("consumer");
+    expect(shrunk.producers).toHaveLength(1);
+    expect(shrunk.consumers).toHaveLength(1);
+    // The same seeds with the real fifo profile keep every invariant.
+    registry[index] = original;
+    expect(swarmSeed(failed.seed, space).kind).not.toBe("failed");
+  });
+});
