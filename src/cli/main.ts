@@ -1,5 +1,13 @@
 import yargs from "yargs";
-import { compareCommand, mergeCommand, runCommand, schemaCommand, sweepCommand, validateCommand } from "./commands.js";
+import {
+  compareCommand,
+  exploreCommand,
+  mergeCommand,
+  runCommand,
+  schemaCommand,
+  sweepCommand,
+  validateCommand,
+} from "./commands.js";
 import { ExitCode } from "./exit-codes.js";
 import { UsageError } from "./usage.js";
 
@@ -15,9 +23,10 @@ export async function main(argv: string[]): Promise<number> {
   parser = compareCommand(parser, exit);
   parser = sweepCommand(parser);
   parser = mergeCommand(parser);
+  parser = exploreCommand(parser, exit);
   parser = schemaCommand(parser);
   await parser
-    .demandCommand(1, "name a command: run, compare, sweep, merge, validate or schema")
+    .demandCommand(1, "name a command: run, compare, sweep, merge, explore, validate or schema")
     .recommendCommands()
     .strict()
     .strictCommands()
