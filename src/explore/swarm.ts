@@ -66,8 +66,13 @@ function runViolations(scenario: ParsedScenario): Violation[] {
   return violations;
 }
 
-/** One seed of the swarm: its scenario, run and checked; on a violation, shrunk. */
-export function swarmSeed(seed: number, space: ScenarioSpace = {}): SeedOutcome {
+/**
+ * One seed of the swarm: its scenario, run and checked; on a violation, shrunk. Unless the space says,
+ * odd seeds leave `broker.settings` at the profile's defaults, where the no-loss promise applies, and even
+ * seeds draw settings.
+ */
+export function swarmSeed(seed: number, given: ScenarioSpace = {}): SeedOutcome {
+  const space: ScenarioSpace = { ...given, settings: given.settings ?? (seed % 2 === 1 ? "default" : "drawn") };
   let overBudget = false;
   let original: { scenario: WrittenScenario; violations: Violation[] } | null = null;
   let latest: Violation[] = [];

@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Broker } from "../../src/brokers/broker.js";
 import type { ProfileDefinition } from "../../src/brokers/profile.js";
 import { profiles } from "../../src/brokers/profiles.js";
+import {
+  clockViolations,
+  conservationViolations,
+  nonNegativeViolations,
+  RunWatcher,
+} from "../../src/explore/invariants.js";
 import { swarmSeed } from "../../src/explore/swarm.js";
+import { runScenario } from "../../src/pipeline/run-scenario.js";
+import { parsed, scenarioInput } from "../helpers/scenario.js";
 
 describe("swarm", () => {
   it("seeds 1 to 80 keep every invariant (conservation, determinism, no loss where promised, clocks, counts)", () => {
@@ -11,6 +19,57 @@ describe("swarm", () => {
     const failed = outcomes.filter((outcome) => outcome.kind === "failed");
     expect(failed).toEqual([]);
     expect(outcomes.filter((outcome) => outcome.kind === "passed").length).toBeGreaterThan(70);
+  });
+});
+
+describe("each invariant", () => {
+  const scenario = parsed(
+    scenarioInput({
+      duration: "2s",
+      consumers: [
+        { group: "a", processing: "1ms" },
+        { group: "b", processing: "2ms" },
+      ],
+      faults: [{ at: "500ms", crash: "consumer", target: "a/1", restartAfter: "100ms" }],
+    }),
+  );
+  const watcher = new RunWatcher();
+  const { summary, result } = runScenario(scenario, { observers: [watcher] });
+  const groups = result.names.groups;
+
+  it("holds on a real run", () => {
+    expect(conservationViolations(watcher, summary, groups)).toEqual([]);
+    expect(nonNegativeViolations(summary)).toEqual([]);
+    expect(clockViolations(watcher, summary)).toEqual([]);
+  });
+
+  it("conservation fails when the summary's pending, consumed or published disagree with the groups", () => {
+    for (const field of ["pending", "consumed", "published"] as const) {
+      const tampered = { ...summary, messages: { ...summary.messages, [field]: summary.messages[field] + 1 } };
+      expect(conservationViolations(watcher, tampered, groups).map((v) => v.invariant)).toContain("conservation");
+    }
+  });
+
+  it("counts fail when negative, fractional or above what bounds them", () => {
+    const m = summary.messages;
+    for (const change of [
+      { lost: -1 },
+      { pending: 0.5 },
+      { duplicated: m.consumed + 1 },
+      { confirmed: m.published + 1 },
+    ]) {
+      const tampered = { ...summary, messages: { ...m, ...change } };
+      expect(nonNegativeViolations(tampered)).toHaveLength(1);
+    }
+  });
+
+  it("clocks fail when an event comes before the one seen last, or a fault ends before it starts", () => {
+    const backwards = new RunWatcher();
+    backwards.published(0, 100);
+    backwards.consumed(0, 0, 0, 1, 50);
+    expect(clockViolations(backwards, summary)).toHaveLength(1);
+    const fault = { ...summary.faults[0]!, endMs: summary.faults[0]!.startMs - 1 };
+    expect(clockViolations(watcher, { ...summary, faults: [fault] })).toHaveLength(1);
   });
 });
 
