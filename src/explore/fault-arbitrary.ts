@@ -1,10 +1,10 @@
 import fc from "fast-check";
 
 /**
- * Fault plans as data: each fault a record of small integers and choices (which target by index, when and how
- * long in milliseconds), written out as the scenario's `faults:` entries by `writeFault`. Kept as numbers, not
- * text, so fast-check's shrinking moves every fault earlier, shorter and onto the first instance, and drops
- * whole faults: what `queuesim explore` reports as the smallest failing plan.
+ * Faults as data: each a record of small integers and choices (which target by index, when and how long),
+ * written out as the scenario's `faults:` entries by `writeFault`. Kept as numbers, not text, so fast-check's
+ * shrinking moves every fault earlier, shorter and onto the first instance, and drops whole faults: what
+ * `queuesim explore` reports as the smallest failing plan (src/explore/plan.ts) and what the swarm shrinks.
  */
 
 /** The components a fault can name: producers and consumer groups with their instance counts, broker nodes. */
@@ -37,34 +37,12 @@ export interface FaultChoice {
   kind: FaultKindChoice;
   /** Which target, as an index into the kind's list of targets (see `targetNames`). */
   target: number;
+  /** When it starts, ms (explore draws thousandths of its window and converts them). */
   atMs: number;
-  /** How long it lasts (a window) or until the restart (a crash or stop). */
+  /** How long it lasts (a window) or until the restart (a crash or stop), ms. */
   forMs: number;
   /** A crash point, a crash mode, a probability in percent or a factor: the kind's own choice. */
   detail: number;
-}
-
-export interface FaultSpace {
-  kinds: readonly FaultKindChoice[];
-  /** Faults start within [0, startWithinMs). */
-  startWithinMs: number;
-  /** Windows and restarts last 1 to this many ms. */
-  longestMs: number;
-}
-
-/** A fault of one of `space.kinds`, aimed at a component `targets` has. */
-export function faultChoiceArbitrary(targets: FaultTargets, space: FaultSpace): fc.Arbitrary<FaultChoice> {
-  const kinds = space.kinds.filter((kind) => targetNames(kind, targets).length > 0);
-  if (kinds.length === 0) throw new Error("invariant: no fault kind has a target in this scenario");
-  return fc.constantFrom(...kinds).chain((kind) =>
-    fc.record({
-      kind: fc.constant(kind),
-      target: fc.integer({ min: 0, max: targetNames(kind, targets).length - 1 }),
-      atMs: fc.integer({ min: 0, max: Math.max(0, space.startWithinMs - 1) }),
-      forMs: fc.integer({ min: 1, max: Math.max(1, space.longestMs) }),
-      detail: fc.integer({ min: 0, max: 99 }),
-    }),
-  );
 }
 
 /** The names a kind's `target` index picks from, in a fixed order: instances first, then whole groups. */
