@@ -250,3 +250,47 @@ export function initCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
     },
   );
 }
+
+export function exploreCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
+  return parser.command(
+    "explore <scenario>",
+    "search fault plans for a run that breaks the scenario's expectations, and shrink it to a small scenario",
+    (y) =>
+      withExamples(y, "explore")
+        .positional("scenario", { type: "string", demandOption: true, describe: "scenario file (YAML or JSON)" })
+        .option("runs", { type: "number", describe: "fault plans to try (default 100, or explore.runs)" })
+        .option("shrink-runs", { type: "number", describe: "runs the shrinking may spend (default 300)" })
+        .option("max-faults", { type: "number", describe: "faults in one plan, at most (default 2)" })
+        .option("faults", {
+          type: "string",
+          describe:
+            "comma-separated fault kinds to place (default consumer-crash,consumer-stop,producer-crash,broker-crash,partition,duplicate)",
+        })
+        .option("seed", { type: "number", describe: "the search's seed (default: the scenario's seed)" })
+        .option("workers", workersOption)
+        .option("out", outOption)
+        .option("json", { type: "boolean", default: false, describe: "print the exploration as JSON" })
+        .check((args) => {
+          if (args.seed !== undefined && !(Number.isInteger(args.seed) && args.seed >= 0 && args.seed < 2 ** 32)) {
+            throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${args.seed}`);
+          }
+          return true;
+        }),
+    async (args) => {
+      const { commandExplore } = await import("./explore.js");
+      exit(
+        await commandExplore({
+          scenario: args.scenario,
+          runs: args.runs,
+          shrinkRuns: args["shrink-runs"],
+          maxFaults: args["max-faults"],
+          faults: args.faults,
+          seed: args.seed,
+          workers: args.workers,
+          out: args.out,
+          json: args.json,
+        }),
+      );
+    },
+  );
+}

@@ -39,6 +39,13 @@ export const EXAMPLES: Record<string, readonly (readonly [string, string])[]> = 
     ],
   ],
   merge: [["$0 merge shard-1 shard-2", "combine sweep shards run on several machines"]],
+  explore: [
+    [
+      "$0 explore scenarios/dedup-store-crash.yaml --faults consumer-crash",
+      "is the design safe under any single consumer crash? shrink what breaks it",
+    ],
+    ["$0 explore scenarios/redis-list-crash.yaml --runs 500 --max-faults 1", "a bigger search, one fault per plan"],
+  ],
   schema: [["$0 schema > scenario.schema.json", "the JSON Schema editors use to check scenario files"]],
   completion: [["$0 completion >> ~/.bashrc", "tab completion of commands and options in bash or zsh"]],
 };

@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import {
   compareCommand,
+  exploreCommand,
   initCommand,
   mergeCommand,
   runCommand,
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   parser = compareCommand(parser, exit);
   parser = sweepCommand(parser);
   parser = mergeCommand(parser);
+  parser = exploreCommand(parser, exit);
   parser = schemaCommand(parser);
   await parser
     // yargs prints a bash/zsh script that asks `queuesim --get-yargs-completions` for candidates.
@@ -32,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     .example(EXAMPLES.init![0]![0], EXAMPLES.init![0]![1])
     .example(EXAMPLES.run![0]![0], EXAMPLES.run![0]![1])
     .example(EXAMPLES.completion![0]![0], EXAMPLES.completion![0]![1])
-    .demandCommand(1, "name a command: init, run, compare, sweep, merge, validate, schema or completion")
+    .demandCommand(1, "name a command: init, run, compare, sweep, merge, explore, validate, schema or completion")
     .recommendCommands()
     .strict()
     .strictCommands()

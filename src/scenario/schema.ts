@@ -18,6 +18,19 @@ const nameField = (what: string) =>
     .string()
     .regex(NAME, { message: `${what} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit` });
 
+/** Fault kinds `queuesim explore` can place (poison is a whole-run property of messages, not an event). */
+export const EXPLORABLE_FAULT_KINDS = [
+  "consumer-crash",
+  "consumer-stop",
+  "producer-crash",
+  "broker-crash",
+  "partition",
+  "duplicate",
+  "slow-consumer",
+  "latency",
+  "loss",
+] as const;
+
 const count = (description: string) => z.number().int().positive().meta({ description });
 
 const phaseSchema = z
@@ -227,6 +240,24 @@ export const scenarioSchema = z.strictObject({
     })
     .optional()
     .meta({ description: "what `queuesim sweep` varies when no --param is given; ignored by `queuesim run`" }),
+  explore: z
+    .strictObject({
+      faults: z.array(z.enum(EXPLORABLE_FAULT_KINDS)).min(1).optional().meta({
+        description:
+          "fault kinds to search; default consumer-crash, consumer-stop, producer-crash, broker-crash, partition, duplicate",
+      }),
+      maxFaults: count("faults in one plan, at most").default(2),
+      runs: count("fault plans to try").default(100),
+      shrinkRuns: count("runs the shrinking may spend").default(300),
+      within: duration()
+        .optional()
+        .meta({ description: "faults start within this time of the start; default the whole duration" }),
+      longest: duration()
+        .optional()
+        .meta({ description: "fault windows and restarts last at most this; default the duration" }),
+    })
+    .optional()
+    .meta({ description: "what `queuesim explore` searches, and its budget; ignored by `queuesim run`" }),
   limits: z
     .strictObject({
       maxEvents: count("stop with an error after this many events").default(500_000_000),

@@ -1,0 +1,171 @@
+import { profileNamed } from "../brokers/profiles.js";
+import { Fate, type MessageTable, PublishOutcome } from "../model/messages.js";
+import { NullObserver } from "../model/observer.js";
+import type { Summary } from "../report/summary.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+
+/**
+ * Invariants every run must keep, whatever the profile, workload and faults: what the swarm checks after
+ * each run. Each is an independent observer of the run or of its summary, as in TigerBeetle's VOPR.
+ */
+export type InvariantName = "conservation" | "determinism" | "no-loss" | "monotone-clock" | "non-negative";
+
+export interface Violation {
+  invariant: InvariantName;
+  detail: string;
+}
+
+/** Sees every event of a run: simulated time never goes backwards, and it tallies first consumptions per group. */
+export class RunWatcher extends NullObserver {
+  private last = 0;
+  readonly clockProblems: string[] = [];
+  readonly consumedFirst: number[] = [];
+  messages: MessageTable | null = null;
+
+  watch(messages: MessageTable): void {
+    this.messages = messages;
+  }
+
+  private at(now: number, event: string): void {
+    if (!(Number.isFinite(now) && now >= this.last) && this.clockProblems.length < 3) {
+      this.clockProblems.push(`${event} at ${now} us, after an event at ${this.last} us`);
+    }
+    if (Number.isFinite(now)) this.last = Math.max(this.last, now);
+  }
+
+  override published(_m: number, now: number): void {
+    this.at(now, "published");
+  }
+  override accepted(_m: number, now: number): void {
+    this.at(now, "accepted");
+  }
+  override rejected(_m: number, now: number): void {
+    this.at(now, "rejected");
+  }
+  override delivered(_m: number, _g: number, _c: number, _a: number, _w: number, now: number): void {
+    this.at(now, "delivered");
+  }
+  override consumed(_m: number, group: number, _c: number, times: number, now: number): void {
+    this.at(now, "consumed");
+    if (times === 1) this.consumedFirst[group] = (this.consumedFirst[group] ?? 0) + 1;
+  }
+  override sideEffect(_m: number, _g: number, _c: number, _t: number, now: number): void {
+    this.at(now, "side effect");
+  }
+  override deadLettered(_m: number, _g: number, _r: string, now: number): void {
+    this.at(now, "dead-lettered");
+  }
+  override dropped(_m: number, _g: number, _r: string, now: number): void {
+    this.at(now, "dropped");
+  }
+  override fault(_k: string, _t: string, _b: boolean, now: number): void {
+    this.at(now, "fault");
+  }
+}
+
+/**
+ * Conservation per group: every published message ends, for each group, consumed, dead-lettered, not
+ * routed to it, refused at publish, or in the rest (pending, lost or unknown to its producer); the groups'
+ * rests add up to the summary's pending + lost + unknown, and their consumptions to its consumed.
+ */
+export function conservationViolations(watcher: RunWatcher, summary: Summary, groups: string[]): Violation[] {
+  const messages = watcher.messages;
+  if (messages === null) return [{ invariant: "conservation", detail: "the run never showed its message table" }];
+  const m = summary.messages;
+  const found: Violation[] = [];
+  let consumed = 0;
+  let rest = 0;
+  groups.forEach((group, g) => {
+    const tally = { consumed: 0, deadLettered: 0, notRouted: 0, rejected: 0, rest: 0 };
+    for (let message = 0; message < messages.count; message++) {
+      if (messages.consumedBy[g]![message]! > 0) tally.consumed++;
+      else if (messages.fate[g]![message] === Fate.deadLettered) tally.deadLettered++;
+      else if (messages.fate[g]![message] === Fate.notRouted) tally.notRouted++;
+      else if (messages.outcome[message] === PublishOutcome.rejected) tally.rejected++;
+      else tally.rest++;
+    }
+    if ((watcher.consumedFirst[g] ?? 0) !== tally.consumed) {
+      found.push({
+        invariant: "conservation",
+        detail: `group ${group}: ${watcher.consumedFirst[g] ?? 0} first consumptions seen, ${tally.consumed} in the message table`,
+      });
+    }
+    consumed += tally.consumed;
+    rest += tally.rest;
+  });
+  if (messages.count !== m.published) {
+    found.push({ invariant: "conservation", detail: `${messages.count} messages made, ${m.published} published` });
+  }
+  if (consumed !== m.consumed) {
+    found.push({ invariant: "conservation", detail: `groups consumed ${consumed}, the summary says ${m.consumed}` });
+  }
+  if (rest !== m.pending + m.lost + m.unknown) {
+    const said = `pending ${m.pending} + lost ${m.lost} + unknown ${m.unknown}`;
+    found.push({ invariant: "conservation", detail: `groups left ${rest} unaccounted, the summary ${said}` });
+  }
+  return found;
+}
+
+/** Every count in the summary is a whole number from 0, and the counts that bound others do. */
+export function nonNegativeViolations(summary: Summary): Violation[] {
+  const m = summary.messages;
+  const found: Violation[] = [];
+  for (const [name, value] of Object.entries(m)) {
+    if (!(Number.isInteger(value) && value >= 0))
+      found.push({ invariant: "non-negative", detail: `${name} is ${value}` });
+  }
+  const bounded: [string, number, string, number][] = [
+    ["duplicated", m.duplicated, "consumed", m.consumed],
+    ["redeliveries", m.redeliveries, "deliveries", m.deliveries],
+    ["confirmed", m.confirmed, "published", m.published],
+    ["sideEffectsRepeated", m.sideEffectsRepeated, "consumed", m.consumed],
+  ];
+  for (const [name, value, bound, limit] of bounded) {
+    if (value > limit) found.push({ invariant: "non-negative", detail: `${name} ${value} exceeds ${bound} ${limit}` });
+  }
+  for (const [name, stats] of Object.entries({
+    endToEnd: summary.latency.endToEnd,
+    queueWait: summary.latency.queueWait,
+  })) {
+    if (stats.count > 0 && !(stats.max >= 0 && stats.p50 <= stats.max && Number.isFinite(stats.mean))) {
+      found.push({ invariant: "non-negative", detail: `latency ${name}: ${JSON.stringify(stats)}` });
+    }
+  }
+  return found;
+}
+
+/** Fault windows lie within the run and end after they start; the run ends no earlier than its last fault. */
+export function clockViolations(watcher: RunWatcher, summary: Summary): Violation[] {
+  const found: Violation[] = watcher.clockProblems.map((detail) => ({ invariant: "monotone-clock", detail }));
+  const endMs = summary.simulated.seconds * 1000;
+  for (const fault of summary.faults) {
+    if (!(fault.startMs >= 0 && fault.endMs >= fault.startMs && fault.endMs <= endMs + 1e-6)) {
+      found.push({
+        invariant: "monotone-clock",
+        detail: `fault ${fault.kind} ${fault.startMs}-${fault.endMs} ms, run ${endMs} ms`,
+      });
+    }
+  }
+  return found;
+}
+
+/**
+ * Fault kinds after which a profile that keeps what it sent must still lose nothing. Not poison: a delivery
+ * limit (quorum queues have one by default) drops a message that fails every time, as the real broker does.
+ */
+const HARMLESS_TO_KEPT_MESSAGES = new Set(["consumer-crash", "consumer-stop", "slow-consumer", "latency", "duplicate"]);
+
+/**
+ * Whether the scenario's profile and settings promise that nothing confirmed is lost: a profile that keeps
+ * what it sent until settled (its facts), with every setting at its default (the knobs that trade safety
+ * away, such as autoAck, acks or a length limit, are off by default), and only consumer-side faults.
+ */
+export function promisesNoLoss(scenario: ParsedScenario, faultKindsOf: (index: number) => string): boolean {
+  const profile = profileNamed(scenario.broker.profile);
+  if (profile.facts.keepsSent !== "until-settled") return false;
+  const defaults = profile.schema.safeParse({ profile: profile.name });
+  if (!defaults.success) return false;
+  const defaultSettings = (defaults.data as { settings: object }).settings;
+  if (JSON.stringify(defaultSettings) !== JSON.stringify(scenario.broker.settings)) return false;
+  return scenario.faults.every((_, index) => HARMLESS_TO_KEPT_MESSAGES.has(faultKindsOf(index)));
+}

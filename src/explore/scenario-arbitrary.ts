@@ -1,0 +1,262 @@
+import fc from "fast-check";
+import type { ProfileDefinition } from "../brokers/profile.js";
+import { profiles } from "../brokers/profiles.js";
+import { validateScenario } from "../scenario/load.js";
+import {
+  ALL_KINDS,
+  drawnFault,
+  type FaultDraw,
+  type FaultKindChoice,
+  type FaultTargets,
+  faultDrawArbitrary,
+} from "./fault-arbitrary.js";
+import { settingsArbitrary } from "./settings-arbitrary.js";
+
+/**
+ * Scenarios as users write them (the input form: units as text, defaults left out), across every broker
+ * profile, arrival process, distribution, fault kind and expectation. Runs stay small (at most 2 s of
+ * simulated time at a few hundred messages per second, a few instances) so that hundreds run in seconds.
+ * Most drawn scenarios are valid; `validScenarioArbitrary` keeps only those, and `invalidScenarioArbitrary`
+ * breaks them on purpose.
+ */
+export type WrittenScenario = Record<string, unknown>;
+
+/** The event budget of a generated run: a drawn combination that would run away stops here instead. */
+export const GENERATED_MAX_EVENTS = 2_000_000;
+
+const millis = (min: number, max: number) => fc.integer({ min, max }).map((ms) => `${ms}ms`);
+const micros = (min: number, max: number) => fc.integer({ min, max }).map((us) => `${us}us`);
+
+/** A duration distribution in each written form the schema accepts, with means between 0.1 and 20 ms. */
+export const durationDistributionArbitrary: fc.Arbitrary<unknown> = fc.oneof(
+  micros(100, 5000),
+  fc.record({ dist: fc.constant("constant"), value: micros(100, 5000) }),
+  fc.record({ dist: fc.constant("exponential"), mean: micros(100, 5000) }),
+  fc
+    .tuple(fc.integer({ min: 100, max: 3000 }), fc.integer({ min: 2, max: 8 }))
+    .map(([median, spread]) => ({ dist: "lognormal", median: `${median}us`, p99: `${median * spread}us` })),
+  fc
+    .tuple(fc.integer({ min: 100, max: 2000 }), fc.integer({ min: 1, max: 4000 }))
+    .map(([min, extra]) => ({ dist: "uniform", min: `${min}us`, max: `${min + extra}us` })),
+  fc
+    .tuple(fc.integer({ min: 500, max: 5000 }), fc.integer({ min: 10, max: 400 }))
+    .map(([mean, stddev]) => ({ dist: "normal", mean: `${mean}us`, stddev: `${stddev}us` })),
+  fc
+    .tuple(fc.integer({ min: 100, max: 2000 }), fc.double({ min: 1.5, max: 4, noNaN: true }))
+    .map(([scale, shape]) => ({ dist: "pareto", scale: `${scale}us`, shape })),
+  fc.array(micros(100, 5000), { minLength: 1, maxLength: 4 }).map((values) => ({ dist: "empirical", values })),
+);
+
+const networkLatency = fc.oneof(
+  fc.constant(0),
+  micros(50, 2000),
+  fc.record({ dist: fc.constant("exponential"), mean: micros(50, 1000) }),
+  fc.constant({ dist: "lognormal", median: "300us", p99: "2ms" }),
+);
+
+const rateArbitrary = fc.integer({ min: 1, max: 200 }).map((perSecond) => `${perSecond}/s`);
+
+const arrivalArbitrary = fc.oneof(
+  fc.record({ rate: rateArbitrary }),
+  fc.record({ arrival: fc.record({ process: fc.constantFrom("poisson", "constant"), rate: rateArbitrary }) }),
+  fc.record({
+    arrival: fc.record({
+      process: fc.constantFrom("poisson", "constant"),
+      phases: fc.array(
+        fc.oneof(
+          fc.record({ for: millis(50, 500), rate: rateArbitrary }),
+          fc.record({ for: millis(50, 500), from: rateArbitrary, to: rateArbitrary }),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+      repeat: fc.boolean(),
+    }),
+  }),
+);
+
+const keysArbitrary = fc.oneof(
+  fc.constant("none"),
+  fc.record(
+    {
+      count: fc.integer({ min: 1, max: 50 }),
+      dist: fc.constantFrom("uniform", "zipf"),
+      s: fc.constantFrom(0.8, 1, 1.2),
+    },
+    { requiredKeys: ["count"] },
+  ),
+);
+
+const publishArbitrary = fc.record(
+  {
+    timeout: fc.oneof(fc.constant(null), millis(20, 500)),
+    retries: fc.integer({ min: 0, max: 3 }),
+    backoff: millis(1, 100),
+    resendOnRestart: fc.boolean(),
+  },
+  { requiredKeys: [] },
+);
+
+function producerArbitrary(): fc.Arbitrary<WrittenScenario> {
+  return fc
+    .record(
+      {
+        instances: fc.integer({ min: 1, max: 2 }),
+        arrival: arrivalArbitrary,
+        keys: keysArbitrary,
+        size: fc.oneof(
+          fc.constantFrom("1KB", "200B", "4KB"),
+          fc.constant({ dist: "uniform", min: "100B", max: "2KB" }),
+        ),
+        priority: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constant({ weights: { 0: 9, 5: 1 } })),
+        limit: fc.integer({ min: 1, max: 100 }),
+        publish: publishArbitrary,
+      },
+      { requiredKeys: ["arrival"] },
+    )
+    .map(({ arrival, ...rest }) => ({ ...rest, ...arrival }));
+}
+
+const idempotencyArbitrary = fc.oneof(
+  fc.constant({ strategy: "none" }),
+  fc.record(
+    {
+      strategy: fc.constant("dedup-store"),
+      ttl: fc.oneof(fc.constant(null), millis(10, 2000)),
+      capacity: fc.integer({ min: 1, max: 100 }),
+    },
+    { requiredKeys: ["strategy"] },
+  ),
+  fc.constant({ strategy: "transactional" }),
+  fc.constant({ strategy: "natural" }),
+);
+
+function consumerArbitrary(): fc.Arbitrary<WrittenScenario> {
+  return fc.record(
+    {
+      instances: fc.integer({ min: 1, max: 3 }),
+      concurrency: fc.integer({ min: 1, max: 3 }),
+      processing: durationDistributionArbitrary,
+      idempotency: idempotencyArbitrary,
+    },
+    { requiredKeys: ["processing"] },
+  );
+}
+
+const latencyBounds = fc.record(
+  { mean: millis(1, 5000), p50: millis(1, 5000), p95: millis(1, 5000), p99: millis(1, 5000), max: millis(1, 10000) },
+  { requiredKeys: [] },
+);
+
+/** Every expectation the schema knows, each present or not. */
+export const expectArbitrary: fc.Arbitrary<WrittenScenario> = fc.record(
+  {
+    delivery: fc.constantFrom("at-most-once", "at-least-once", "exactly-once"),
+    ordering: fc.constantFrom("per-key", "per-producer", "fifo", "per-partition", "per-group", "none"),
+    sideEffects: fc.constant("exactly-once"),
+    latency: latencyBounds,
+    queueWait: latencyBounds,
+    backpressure: fc.record(
+      {
+        maxDepth: fc.integer({ min: 0, max: 1000 }),
+        maxLag: fc.integer({ min: 0, max: 1000 }),
+        blocked: millis(0, 2000),
+        rejected: fc.integer({ min: 0, max: 100 }),
+      },
+      { requiredKeys: [] },
+    ),
+    throughput: fc.record({ min: fc.integer({ min: 1, max: 100 }).map((r) => `${r}/s`) }),
+  },
+  { requiredKeys: [] },
+);
+
+function brokerArbitrary(profile: ProfileDefinition, settings: "drawn" | "default"): fc.Arbitrary<WrittenScenario> {
+  const shape = (profile.schema as unknown as { shape: Record<string, import("zod").ZodType> }).shape;
+  const extra: Record<string, fc.Arbitrary<unknown>> = {};
+  if (profile.facts.partitions && !shape.partitions!.safeParse(2).error)
+    extra.partitions = fc.integer({ min: 1, max: 4 });
+  if ("brokers" in shape) extra.brokers = fc.integer({ min: 1, max: 3 });
+  return fc
+    .record(
+      {
+        settings: settings === "drawn" ? settingsArbitrary(shape.settings!) : fc.constant({}),
+        serviceTime: fc.constantFrom("0us", "5us", "50us"),
+        ...extra,
+      },
+      { requiredKeys: [] },
+    )
+    .map((section) => ({ profile: profile.name, ...section }));
+}
+
+/** The names a generated scenario's components have, for fault targets. */
+function targetsOf(producers: WrittenScenario[], consumers: WrittenScenario[], broker: WrittenScenario): FaultTargets {
+  return {
+    producers: producers.map((p) => ({ name: String(p.name), instances: Number(p.instances ?? 1) })),
+    groups: consumers.map((c) => ({ name: String(c.group), instances: Number(c.instances ?? 1) })),
+    brokerNodes: broker.profile === "kafka" ? Number(broker.brokers ?? 1) : 0,
+  };
+}
+
+/** What a generated scenario may hold; by default every profile and every fault kind, up to 3 faults. */
+export interface ScenarioSpace {
+  profiles?: readonly string[];
+  kinds?: readonly FaultKindChoice[];
+  maxFaults?: number;
+  /** "default" leaves `broker.settings` out: the profile's promises then hold as documented. Default "drawn". */
+  settings?: "drawn" | "default";
+}
+
+/**
+ * One scenario, valid or nearly so: every profile, arrival, distribution, fault kind and expectation. One flat
+ * record, without fast-check's `chain`, so that shrinking reaches every part: fewer producers, groups and
+ * faults, shorter runs, lower rates, fields left out. Names and fault targets are given when it is assembled.
+ */
+export function scenarioArbitrary(space: ScenarioSpace = {}): fc.Arbitrary<WrittenScenario> {
+  const allowed = profiles.filter((p) => space.profiles === undefined || space.profiles.includes(p.name));
+  return fc
+    .record({
+      seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+      durationMs: fc.integer({ min: 50, max: 2000 }),
+      drainTimeout: fc.constantFrom("1s", "5s", "20s"),
+      broker: fc.oneof(...allowed.map((profile) => brokerArbitrary(profile, space.settings ?? "drawn"))),
+      latency: networkLatency,
+      producers: fc.array(producerArbitrary(), { minLength: 1, maxLength: 2 }),
+      consumers: fc.array(consumerArbitrary(), { minLength: 1, maxLength: 2 }),
+      faults: fc.array(faultDrawArbitrary(space.kinds ?? ALL_KINDS), { maxLength: space.maxFaults ?? 3 }),
+      expect: expectArbitrary,
+    })
+    .map(assemble);
+}
+
+function assemble(drawn: {
+  seed: number;
+  durationMs: number;
+  drainTimeout: string;
+  broker: WrittenScenario;
+  latency: unknown;
+  producers: WrittenScenario[];
+  consumers: WrittenScenario[];
+  faults: FaultDraw[];
+  expect: WrittenScenario;
+}): WrittenScenario {
+  const producers = drawn.producers.map((producer, i) => ({ name: `p${i + 1}`, ...producer }));
+  const consumers = drawn.consumers.map((consumer, i) => ({ group: `g${i + 1}`, ...consumer }));
+  const targets = targetsOf(producers, consumers, drawn.broker);
+  return {
+    name: "generated",
+    seed: drawn.seed,
+    duration: `${drawn.durationMs}ms`,
+    drainTimeout: drawn.drainTimeout,
+    broker: drawn.broker,
+    network: { latency: drawn.latency },
+    producers,
+    consumers,
+    faults: drawn.faults.map((draw) => drawnFault(draw, targets, drawn.durationMs)),
+    expect: drawn.expect,
+    limits: { maxEvents: GENERATED_MAX_EVENTS },
+  };
+}
+
+/** Only the scenarios the validator accepts (about four in five drawn). */
+export function validScenarioArbitrary(space: ScenarioSpace = {}): fc.Arbitrary<WrittenScenario> {
+  return scenarioArbitrary(space).filter((scenario) => validateScenario(scenario).ok);
+}
