@@ -4,17 +4,24 @@
  * the YAML parser before a scenario file is read.
  */
 import type { Argv } from "yargs";
-import { UsageError } from "./usage.js";
+import { maxReplicationsFlag, outFlag, pathFlag, replicationsFlag, seedFlag, workersFlag } from "./flags.js";
 
 /** Where a command's handler leaves its exit code. */
 export type ExitCodeSink = (code: number) => void;
 
-const outOption = { type: "string", default: "reports", describe: "directory reports are written under" } as const;
-const workersOption = {
-  type: "number",
-  describe: "worker threads; default: all cores when the work is large enough",
+const outOption = {
+  type: "string",
+  default: "reports",
+  describe: "directory reports are written under",
+  coerce: outFlag,
 } as const;
-const seedOption = { type: "number", describe: "override the scenario's seed" } as const;
+const workersOption = {
+  type: "string",
+  describe: "worker threads; default: all cores when the work is large enough",
+  coerce: workersFlag,
+} as const;
+const seedOption = { type: "string", describe: "override the scenario's seed", coerce: seedFlag } as const;
+const replicationsOption = (describe: string) => ({ type: "string", describe, coerce: replicationsFlag }) as const;
 
 export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
   return parser.command(
@@ -35,11 +42,15 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           default: false,
           describe: "print summary.json to stdout instead of a human summary",
         })
-        .option("trace", { type: "string", describe: "write every event as newline-delimited JSON to this file" })
-        .option("replications", {
-          type: "number",
-          describe: "run this many independent replications; report means with 95% intervals",
+        .option("trace", {
+          type: "string",
+          describe: "write every event as newline-delimited JSON to this file",
+          coerce: pathFlag("trace"),
         })
+        .option(
+          "replications",
+          replicationsOption("run this many independent replications; report means with 95% intervals"),
+        )
         .option("precision", {
           type: "string",
           describe: "with --replications: add replications until --metric is within this, e.g. 2%",
@@ -50,20 +61,12 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           describe: "the metric --precision applies to",
         })
         .option("max-replications", {
-          type: "number",
-          default: 100,
+          type: "string",
+          default: "100",
           describe: "with --precision: the most replications to run",
+          coerce: maxReplicationsFlag,
         })
-        .option("workers", {
-          type: "number",
-          describe: "worker threads for replications; default: all cores when the work is large enough",
-        })
-        .check((args) => {
-          if (args.seed !== undefined && !(Number.isInteger(args.seed) && args.seed >= 0 && args.seed < 2 ** 32)) {
-            throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${args.seed}`);
-          }
-          return true;
-        }),
+        .option("workers", workersOption),
     async (args) => {
       const { commandRun } = await import("./run.js");
       exit(
@@ -76,7 +79,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           replications: args.replications,
           precision: args.precision,
           metric: args.metric,
-          maxReplications: args["max-replications"],
+          maxReplications: args["max-replications"] ?? 100,
           workers: args.workers,
         }),
       );
@@ -117,10 +120,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         .option("out", outOption)
         .option("json", { type: "boolean", default: false, describe: "print the comparison rows as JSON" })
         .option("workers", workersOption)
-        .option("replications", {
-          type: "number",
-          describe: "replications per profile: intervals and paired significance",
-        }),
+        .option("replications", replicationsOption("replications per profile: intervals and paired significance")),
     async (args) => {
       const { commandCompare } = await import("./compare.js");
       const profiles = args.profiles
@@ -156,10 +156,10 @@ export function sweepCommand<T>(parser: Argv<T>) {
           default: [],
           describe: "path=values: consumers.billing.instances=2..12 or producers.checkout.rate=1000/s,2000/s",
         })
-        .option("replications", {
-          type: "number",
-          describe: "replications per point (default 1, or the scenario's sweep.replications)",
-        })
+        .option(
+          "replications",
+          replicationsOption("replications per point (default 1, or the scenario's sweep.replications)"),
+        )
         .option("find", {
           type: "string",
           describe: 'bisect the first --param for the smallest value meeting "metric < value"',

@@ -1,5 +1,6 @@
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { profiles as allProfiles } from "../brokers/profiles.js";
 import { overlayCharts } from "../compare/charts.js";
 import {
   buildVariants,
@@ -15,9 +16,10 @@ import { defaultWorkers, runAll } from "../parallel/pool.js";
 import { renderChartFiles, reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
 import { reportDirectory, writeReportFiles } from "../report/write.js";
-import { formatIssue } from "../scenario/issues.js";
+import { closestMatch, formatIssue } from "../scenario/issues.js";
 import { ExitCode } from "./exit-codes.js";
 import { loadScenarios } from "./load-scenarios.js";
+import { checkOutputDirectory } from "./paths.js";
 import { UsageError } from "./usage.js";
 
 export interface CompareOptions {
@@ -34,9 +36,12 @@ export interface CompareOptions {
 /** `queuesim compare`: one workload and its faults through several broker profiles. */
 export async function commandCompare(options: CompareOptions): Promise<number> {
   const { file, data } = loadScenarios([options.scenario])[0]!;
+  checkOutputDirectory(options.out);
   const withSeed = options.seed === undefined ? data : { ...data, seed: options.seed };
   const profiles = profilesToCompare(withSeed, options.profiles);
-  const built = buildVariants(withSeed, profiles, parseBrokerOptions(options.brokers));
+  const overrides = parseBrokerOptions(options.brokers);
+  refuseUncomparedBrokers(Object.keys(overrides), profiles);
+  const built = buildVariants(withSeed, profiles, overrides);
   if (!built.ok) throw new UsageError(built.issues.map((issue) => formatIssue(issue, file)).join("\n"));
   const scenarios = built.variants.map((variant) => variant.scenario);
   const name = scenarios[0]!.name;
@@ -103,4 +108,21 @@ function parseBrokerOptions(values: readonly string[]): Record<string, Record<st
     sections[value.slice(0, split)] = section as Record<string, unknown>;
   }
   return sections;
+}
+
+/** A --broker section for a profile that is not compared would be silently ignored: refuse it, with a suggestion. */
+function refuseUncomparedBrokers(named: readonly string[], compared: readonly string[]): void {
+  const known = allProfiles.map((p) => p.name);
+  for (const name of named) {
+    if (compared.includes(name)) continue;
+    if (known.includes(name)) {
+      throw new UsageError(
+        `--broker ${name}={...}: ${name} is not among the profiles compared (${compared.join(", ")})`,
+      );
+    }
+    const suggestion = closestMatch(name, known);
+    throw new UsageError(
+      `--broker ${name}={...}: no profile is named "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ""}\nprofiles: ${known.join(", ")}`,
+    );
+  }
 }

@@ -1,7 +1,13 @@
 import yargs from "yargs";
 import { compareCommand, mergeCommand, runCommand, schemaCommand, sweepCommand, validateCommand } from "./commands.js";
 import { ExitCode } from "./exit-codes.js";
+import { fileSystemReason } from "./paths.js";
 import { UsageError } from "./usage.js";
+
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { syscall: string } {
+  const candidate = error as NodeJS.ErrnoException | undefined;
+  return typeof candidate?.code === "string" && typeof candidate.syscall === "string";
+}
 
 /** Parses the command line and runs the command it names; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -43,6 +49,13 @@ export async function runCli(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(error.message);
+      process.exitCode = ExitCode.badInput;
+      return;
+    }
+    if (isFileSystemError(error)) {
+      // A path that passed the checks before the run and failed at the write (a full disk, a folder removed
+      // meanwhile): the user's environment, said in a line, not a stack trace.
+      console.error(`cannot ${error.syscall} ${error.path ?? ""}: ${fileSystemReason(error)}`);
       process.exitCode = ExitCode.badInput;
       return;
     }

@@ -12,6 +12,7 @@ import type { ParsedScenario } from "../scenario/schema.js";
 import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
 import { ExitCode } from "./exit-codes.js";
 import { type LoadedScenario, loadScenarios } from "./load-scenarios.js";
+import { checkOutputDirectory, checkTraceFile } from "./paths.js";
 import { progressBar } from "./progress.js";
 import { runReplications } from "./replications.js";
 import { formatSummary } from "./terminal.js";
@@ -36,6 +37,8 @@ export async function commandRun(options: RunOptions): Promise<number> {
   if (options.trace !== undefined && loaded.length > 1) {
     throw new UsageError("--trace writes one file: give it a single scenario");
   }
+  checkOutputDirectory(options.out);
+  if (options.trace !== undefined) checkTraceFile(options.trace);
   if (options.replications !== undefined) return replicate(loaded, options);
   refuseSharedNames(loaded);
   const summaries: Summary[] = [];

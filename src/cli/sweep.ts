@@ -10,6 +10,7 @@ import { type Parameter, parseParameter } from "../sweep/params.js";
 import {
   expandGrid,
   mergePartials,
+  parsePartial,
   runPoints,
   type SweepPartial,
   type SweepPoint,
@@ -17,6 +18,7 @@ import {
   sweepCsv,
 } from "../sweep/sweep.js";
 import { loadScenarios } from "./load-scenarios.js";
+import { checkOutputDirectory, fileSystemReason } from "./paths.js";
 import { countBar } from "./progress.js";
 import { UsageError } from "./usage.js";
 
@@ -33,6 +35,7 @@ export interface SweepOptions {
 /** `queuesim sweep`: a grid of parameter values, each point with replications; or a bisection with --find. */
 export async function commandSweep(options: SweepOptions): Promise<void> {
   const { data } = loadScenarios([options.file])[0]!;
+  checkOutputDirectory(options.out);
   const section = data.sweep as { params?: Record<string, unknown>; replications?: number } | undefined;
   const parameters = parameterList(options.params, section?.params);
   const replications = options.replications ?? section?.replications ?? 1;
@@ -113,15 +116,26 @@ async function runGrid(
   );
 }
 
-/** `queuesim merge <dirs...>`: combines shard results into the same sweep.csv one unsharded run writes. */
+/**
+ * `queuesim merge <dirs...>`: combines shard results into the same sweep.csv one unsharded run writes. A
+ * folder may be the one holding the shard files, or the `--out` folder `sweep` was given: its
+ * `<scenario>/sweep/` folders are searched too.
+ */
 export async function commandMerge(directories: readonly string[], out: string): Promise<void> {
+  checkOutputDirectory(out);
   const partials: SweepPartial[] = [];
   for (const directory of directories) {
-    const shards = readdirSync(directory)
-      .filter((file) => /^shard-\d+-of-\d+\.json$/.test(file))
-      .sort();
-    if (shards.length === 0) throw new UsageError(`${directory} holds no shard-*-of-*.json files`);
-    for (const file of shards) partials.push(JSON.parse(readFileSync(join(directory, file), "utf8")) as SweepPartial);
+    for (const file of shardFiles(directory)) {
+      const partial = parsePartial(readFileSync(file, "utf8"));
+      if (typeof partial === "string") throw new UsageError(`${file}: ${partial}`);
+      partials.push(partial);
+    }
+  }
+  const sweeps = [...new Set(partials.map((p) => p.scenario))];
+  if (sweeps.length > 1) {
+    throw new UsageError(
+      `the shards found are of ${sweeps.length} sweeps (${sweeps.join(", ")}): name one sweep's folder, e.g. ${join(out, sweeps[0]!, "sweep")}`,
+    );
   }
   const merged = mergePartials(partials);
   if (typeof merged === "string") throw new UsageError(merged);
@@ -130,6 +144,39 @@ export async function commandMerge(directories: readonly string[], out: string):
   console.log(
     `${merged.scenario}: merged ${partials.length} shard(s), ${merged.points} points, written to ${relative(process.cwd(), directory)}/`,
   );
+}
+
+const SHARD_FILE = /^shard-\d+-of-\d+\.json$/;
+
+/** The shard files in a folder, in its sweep/ folder, or in the <scenario>/sweep/ folders of a reports folder. */
+function shardFiles(directory: string): string[] {
+  const listed = (folder: string): string[] => {
+    try {
+      return readdirSync(folder)
+        .filter((file) => SHARD_FILE.test(file))
+        .sort()
+        .map((file) => join(folder, file));
+    } catch {
+      return [];
+    }
+  };
+  let entries: string[];
+  try {
+    entries = readdirSync(directory).sort();
+  } catch (error) {
+    throw new UsageError(`merge ${directory}: ${fileSystemReason(error)}; give the folder holding the shard files`);
+  }
+  const found = [
+    ...listed(directory),
+    ...listed(join(directory, "sweep")),
+    ...entries.flatMap((entry) => listed(join(directory, entry, "sweep"))),
+  ];
+  if (found.length === 0) {
+    throw new UsageError(
+      `${directory} holds no shard-*-of-*.json files (nor do its sweep/ or <scenario>/sweep/ folders)`,
+    );
+  }
+  return found;
 }
 
 /** sweep.json (the raw results), sweep.csv and the charts: the same files for a whole sweep and for merged shards. */

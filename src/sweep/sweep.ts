@@ -1,4 +1,5 @@
 import { stringify } from "csv-stringify/sync";
+import * as z from "zod";
 import { type ParallelOptions, runAll } from "../parallel/pool.js";
 import type { ScenarioIssue } from "../scenario/issues.js";
 import { validateScenario } from "../scenario/load.js";
@@ -82,6 +83,36 @@ export async function runPoints(
     values: point.values,
     replications: runs.slice(p * replications, (p + 1) * replications).map(metricsOf),
   }));
+}
+
+/** What a shard file must hold; anything else (truncated, hand-edited, another tool's JSON) is refused. */
+const partialSchema = z.strictObject({
+  scenario: z.string(),
+  parameters: z.array(z.string()).min(1),
+  points: z.number().int().positive(),
+  replications: z.number().int().positive(),
+  results: z.array(
+    z.strictObject({
+      index: z.number().int().min(0),
+      values: z.array(z.unknown()),
+      replications: z.array(z.record(z.string(), z.number().nullable())),
+    }),
+  ),
+});
+
+/** Reads a shard file's text: the partial results, or why they cannot be used. */
+export function parsePartial(text: string): SweepPartial | string {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return `not complete JSON (was the file cut short?): ${(error as Error).message}`;
+  }
+  const parsed = partialSchema.safeParse(data);
+  if (parsed.success) return parsed.data as SweepPartial;
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+  return `not a sweep shard: ${where}: ${issue.message}`;
 }
 
 /** Combines partial results (shards) into one, checking they belong to the same sweep and cover it once. */
