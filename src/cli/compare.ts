@@ -18,6 +18,7 @@ import type { Run } from "../report/run.js";
 import { reportDirectory, writeReportFiles } from "../report/write.js";
 import { closestMatch, formatIssue } from "../scenario/issues.js";
 import { ExitCode } from "./exit-codes.js";
+import { refuseTooManyRuns } from "./flags.js";
 import { loadScenarios } from "./load-scenarios.js";
 import { checkOutputDirectory } from "./paths.js";
 import { UsageError } from "./usage.js";
@@ -35,12 +36,19 @@ export interface CompareOptions {
 
 /** `queuesim compare`: one workload and its faults through several broker profiles. */
 export async function commandCompare(options: CompareOptions): Promise<number> {
-  const { file, data } = loadScenarios([options.scenario])[0]!;
+  const { file, data, scenario: loadedScenario } = loadScenarios([options.scenario])[0]!;
   checkOutputDirectory(options.out);
   const withSeed = options.seed === undefined ? data : { ...data, seed: options.seed };
   const profiles = profilesToCompare(withSeed, options.profiles);
   const overrides = parseBrokerOptions(options.brokers);
   refuseUncomparedBrokers(Object.keys(overrides), profiles);
+  const replications = options.replications ?? 1;
+  refuseTooManyRuns({
+    runs: profiles.length * replications,
+    how: `${profiles.length} profiles × ${replications} replication(s)`,
+    maxRuns: loadedScenario.limits.maxRuns,
+    flag: "--profiles, --replications",
+  });
   const built = buildVariants(withSeed, profiles, overrides);
   if (!built.ok) throw new UsageError(built.issues.map((issue) => formatIssue(issue, file)).join("\n"));
   const scenarios = built.variants.map((variant) => variant.scenario);

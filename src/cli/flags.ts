@@ -64,3 +64,14 @@ export function pathFlag(flag: string): (value: unknown) => string | undefined {
 export function outFlag(given: unknown): string {
   return pathFlag("out")(given) ?? "reports";
 }
+
+/**
+ * The run budget, checked before the first simulation: `runs` simulations (worked out as `how`) against
+ * the scenario's limits.maxRuns, naming the flag that asked for them.
+ */
+export function refuseTooManyRuns(budget: { runs: number; how: string; maxRuns: number; flag: string }): void {
+  if (budget.runs <= budget.maxRuns) return;
+  throw new UsageError(
+    `this needs ${budget.runs} simulations (${budget.how}); limits.maxRuns is ${budget.maxRuns}: ask for fewer (${budget.flag}) or raise limits.maxRuns in the scenario`,
+  );
+}

@@ -11,6 +11,7 @@ import { closestMatch } from "../scenario/issues.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
 import { ExitCode } from "./exit-codes.js";
+import { refuseTooManyRuns } from "./flags.js";
 import { type LoadedScenario, loadScenarios } from "./load-scenarios.js";
 import { checkOutputDirectory, checkTraceFile } from "./paths.js";
 import { progressBar } from "./progress.js";
@@ -54,10 +55,16 @@ export async function commandRun(options: RunOptions): Promise<number> {
 }
 
 async function replicate(loaded: LoadedScenario[], options: RunOptions): Promise<number> {
+  const target = precisionTarget(options);
+  for (const { scenario } of loaded) {
+    const runs = Math.max(options.replications ?? 1, target?.max ?? 0);
+    const how = target ? "--max-replications" : "--replications";
+    refuseTooManyRuns({ runs, how: `${how} ${runs}`, maxRuns: scenario.limits.maxRuns, flag: how });
+  }
   for (const { scenario } of loaded) {
     await runReplications(options.seed === undefined ? scenario : { ...scenario, seed: options.seed }, {
       replications: options.replications ?? 1,
-      precision: precisionTarget(options),
+      precision: target,
       workers: options.workers,
       out: options.out,
       json: options.json,

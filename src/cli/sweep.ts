@@ -6,7 +6,7 @@ import { reportDirectory, writeReportFiles } from "../report/write.js";
 import { formatIssue } from "../scenario/issues.js";
 import { sweepCharts } from "../sweep/charts.js";
 import { findSmallest, parseTarget } from "../sweep/find.js";
-import { type Parameter, parseParameter } from "../sweep/params.js";
+import { type Parameter, parameterFromSection, parseParameter } from "../sweep/params.js";
 import {
   expandGrid,
   mergePartials,
@@ -17,6 +17,7 @@ import {
   shardPoints,
   sweepCsv,
 } from "../sweep/sweep.js";
+import { refuseTooManyRuns } from "./flags.js";
 import { loadScenarios } from "./load-scenarios.js";
 import { checkOutputDirectory, fileSystemReason } from "./paths.js";
 import { countBar } from "./progress.js";
@@ -34,11 +35,18 @@ export interface SweepOptions {
 
 /** `queuesim sweep`: a grid of parameter values, each point with replications; or a bisection with --find. */
 export async function commandSweep(options: SweepOptions): Promise<void> {
-  const { data } = loadScenarios([options.file])[0]!;
+  const { data, scenario } = loadScenarios([options.file])[0]!;
   checkOutputDirectory(options.out);
   const section = data.sweep as { params?: Record<string, unknown>; replications?: number } | undefined;
   const parameters = parameterList(options.params, section?.params);
   const replications = options.replications ?? section?.replications ?? 1;
+  const points = parameters.reduce((product, p) => product * p.values.length, 1);
+  refuseTooManyRuns({
+    runs: points * replications,
+    how: `${points} points × ${replications} replication(s)`,
+    maxRuns: scenario.limits.maxRuns,
+    flag: "--param values, --replications",
+  });
   const { sweep: _sweep, ...base } = data;
   const grid = expandGrid(base, parameters);
   if (!grid.ok) throw new UsageError(grid.issues.map((issue) => formatIssue(issue, options.file)).join("\n"));
@@ -190,16 +198,13 @@ async function sweepFiles(partial: SweepPartial): Promise<Record<string, string 
 }
 
 function parameterList(fromCli: readonly string[], fromScenario: Record<string, unknown> | undefined): Parameter[] {
-  const texts =
+  const parsed =
     fromCli.length > 0
-      ? fromCli
-      : Object.entries(fromScenario ?? {}).map(
-          ([path, values]) => `${path}=${Array.isArray(values) ? values.join(",") : String(values)}`,
-        );
-  if (texts.length === 0)
+      ? fromCli.map((text) => parseParameter(text))
+      : Object.entries(fromScenario ?? {}).map(([path, values]) => parameterFromSection(path, values));
+  if (parsed.length === 0)
     throw new UsageError("name at least one --param path=values, or give the scenario a sweep: section");
-  return texts.map((text) => {
-    const parameter = parseParameter(text);
+  return parsed.map((parameter) => {
     if (typeof parameter === "string") throw new UsageError(parameter);
     return parameter;
   });

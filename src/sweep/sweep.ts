@@ -1,6 +1,6 @@
-import { stringify } from "csv-stringify/sync";
 import * as z from "zod";
 import { type ParallelOptions, runAll } from "../parallel/pool.js";
+import { csvText } from "../report/csv.js";
 import type { ScenarioIssue } from "../scenario/issues.js";
 import { validateScenario } from "../scenario/load.js";
 import type { ParsedScenario } from "../scenario/schema.js";
@@ -144,7 +144,7 @@ export function sweepCsv(partial: SweepPartial): string {
       const finite = (v: number) => (Number.isFinite(v) ? round(v) : "");
       return [
         result.index,
-        ...result.values.map(String),
+        ...result.values.map(cellOf),
         metric,
         round(interval.mean),
         finite(interval.halfWidth),
@@ -154,7 +154,13 @@ export function sweepCsv(partial: SweepPartial): string {
       ];
     }),
   );
-  return stringify([header, ...rows]);
+  return csvText([header, ...rows]);
+}
+
+/** A parameter value as a cell: numbers stay numbers (csvText neutralises text, never a number). */
+function cellOf(value: unknown): string | number {
+  if (typeof value === "number" || typeof value === "string") return value;
+  return JSON.stringify(value) ?? String(value);
 }
 
 function round(value: number): number {
