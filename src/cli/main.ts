@@ -1,6 +1,8 @@
 import yargs from "yargs";
+import { BudgetExceeded } from "../engine/simulation.js";
 import { compareCommand, mergeCommand, runCommand, schemaCommand, sweepCommand, validateCommand } from "./commands.js";
 import { ExitCode } from "./exit-codes.js";
+import { Interrupted, interruption, listenForInterrupts } from "./interrupt.js";
 import { fileSystemReason } from "./paths.js";
 import { UsageError } from "./usage.js";
 
@@ -44,10 +46,25 @@ export async function runCli(argv: string[]): Promise<void> {
     if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw error;
   });
+  listenForInterrupts();
   try {
     process.exitCode = await main(argv);
+    // A signal during work that does not pause (writing a report) ends the command after it, still as interrupted.
+    if (interruption.aborted) throw interruption.reason;
   } catch (error) {
+    if (error instanceof Interrupted || interruption.aborted) {
+      const reason = interruption.reason as Interrupted;
+      console.error(reason.message);
+      process.exitCode = reason.exitCode;
+      return;
+    }
     if (error instanceof UsageError) {
+      console.error(error.message);
+      process.exitCode = ExitCode.badInput;
+      return;
+    }
+    if (error instanceof BudgetExceeded) {
+      // A run outgrew its events or memory budget (in this thread or a worker): the message names the limit.
       console.error(error.message);
       process.exitCode = ExitCode.badInput;
       return;

@@ -1,6 +1,6 @@
 import { relative } from "node:path";
-import { EventBudgetExceeded } from "../engine/simulation.js";
-import { runScenario } from "../pipeline/run-scenario.js";
+import { BudgetExceeded, EventBudgetExceeded } from "../engine/simulation.js";
+import { runScenarioInterruptibly } from "../pipeline/run-scenario.js";
 import { reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
 import type { Summary } from "../report/summary.js";
@@ -12,6 +12,7 @@ import type { ParsedScenario } from "../scenario/schema.js";
 import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
 import { ExitCode } from "./exit-codes.js";
 import { refuseTooManyRuns } from "./flags.js";
+import { interruption } from "./interrupt.js";
 import { type LoadedScenario, loadScenarios } from "./load-scenarios.js";
 import { checkOutputDirectory, checkTraceFile } from "./paths.js";
 import { progressBar } from "./progress.js";
@@ -94,24 +95,28 @@ async function runOne(file: string, scenario: ParsedScenario, options: RunOption
   const startedAt = Date.now();
   let run: Run;
   try {
-    run = runScenario(scenario, {
-      onProgress: progress.update,
-      series: "auto",
-      ...(trace ? { observers: [trace] } : {}),
-    });
+    run = await runScenarioInterruptibly(
+      scenario,
+      { onProgress: progress.update, series: "auto", ...(trace ? { observers: [trace] } : {}) },
+      interruption,
+    );
     trace?.close();
   } catch (error) {
     trace?.abandon();
     if (error instanceof EventBudgetExceeded) {
       throw new UsageError(`${file}: ${error.message}; raise limits.maxEvents if the scenario really needs more`);
     }
+    if (error instanceof BudgetExceeded) throw new UsageError(`${file}: ${error.message}`);
     throw error;
   } finally {
     progress.done();
   }
   const wallSeconds = (Date.now() - startedAt) / 1000;
   const directory = reportDirectory(options.out, run.summary.scenario);
-  writeReportFiles(directory, await reportFiles(run));
+  const files = await reportFiles(run);
+  // Charts render asynchronously: a signal meanwhile means no report, rather than one written after it.
+  interruption.throwIfAborted();
+  writeReportFiles(directory, files);
   if (!options.json) {
     console.log(formatSummary(run.summary, relative(process.cwd(), directory), wallSeconds));
     if (!run.summary.passed) console.log(`  replay: queuesim run ${file} --seed ${scenario.seed}`);
