@@ -47,37 +47,43 @@ export async function runCli(argv: string[]): Promise<void> {
     throw error;
   });
   listenForInterrupts();
+  process.exitCode = await runCommandLine(argv);
+}
+
+/**
+ * Runs a command line and returns its exit code, every failure turned into a message on stderr: the
+ * entry point's work, apart so tests can run many command lines in one process.
+ */
+export async function runCommandLine(argv: string[]): Promise<number> {
   try {
-    process.exitCode = await main(argv);
+    const exitCode = await main(argv);
     // A signal during work that does not pause (writing a report) ends the command after it, still as interrupted.
     if (interruption.aborted) throw interruption.reason;
+    return exitCode;
   } catch (error) {
-    if (error instanceof Interrupted || interruption.aborted) {
-      const reason = interruption.reason as Interrupted;
-      console.error(reason.message);
-      process.exitCode = reason.exitCode;
-      return;
-    }
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      process.exitCode = ExitCode.badInput;
-      return;
-    }
-    if (error instanceof BudgetExceeded) {
-      // A run outgrew its events or memory budget (in this thread or a worker): the message names the limit.
-      console.error(error.message);
-      process.exitCode = ExitCode.badInput;
-      return;
-    }
-    if (isFileSystemError(error)) {
-      // A path that passed the checks before the run and failed at the write (a full disk, a folder removed
-      // meanwhile): the user's environment, said in a line, not a stack trace.
-      console.error(`cannot ${error.syscall} ${error.path ?? ""}: ${fileSystemReason(error)}`);
-      process.exitCode = ExitCode.badInput;
-      return;
-    }
-    console.error("queuesim hit an internal error; this is a bug, please report it with the scenario file:");
-    console.error(error);
-    process.exitCode = ExitCode.internalError;
+    return reportFailure(error);
   }
+}
+
+/** The message and exit code for a command that failed: 130/143 interrupted, 2 the user's to fix, 70 a bug. */
+function reportFailure(error: unknown): number {
+  if (error instanceof Interrupted || interruption.aborted) {
+    const reason = interruption.reason as Interrupted;
+    console.error(reason.message);
+    return reason.exitCode;
+  }
+  // A run that outgrew its events or memory budget (here or in a worker) names the limit in its message.
+  if (error instanceof UsageError || error instanceof BudgetExceeded) {
+    console.error(error.message);
+    return ExitCode.badInput;
+  }
+  if (isFileSystemError(error)) {
+    // A path that passed the checks before the run and failed at the write (a full disk, a folder removed
+    // meanwhile): the user's environment, said in a line, not a stack trace.
+    console.error(`cannot ${error.syscall} ${error.path ?? ""}: ${fileSystemReason(error)}`);
+    return ExitCode.badInput;
+  }
+  console.error("queuesim hit an internal error; this is a bug, please report it with the scenario file:");
+  console.error(error);
+  return ExitCode.internalError;
 }

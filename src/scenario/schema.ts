@@ -239,7 +239,7 @@ export const scenarioSchema = z.strictObject({
         "most simulations one command starts: replications, sweep points × replications, profiles × replications",
       ).default(10_000),
       maxMemory: z
-        .union([z.literal("auto"), size()])
+        .union([size(), z.literal("auto")])
         .default("auto")
         .meta({
           description:
