@@ -4,7 +4,15 @@
  * the YAML parser before a scenario file is read.
  */
 import type { Argv } from "yargs";
-import { maxReplicationsFlag, outFlag, pathFlag, replicationsFlag, seedFlag, workersFlag } from "./flags.js";
+import {
+  maxReplicationsFlag,
+  outFlag,
+  pathFlag,
+  profilesFlag,
+  replicationsFlag,
+  seedFlag,
+  workersFlag,
+} from "./flags.js";
 
 /** Where a command's handler leaves its exit code. */
 export type ExitCodeSink = (code: number) => void;
@@ -109,6 +117,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         .option("profiles", {
           type: "string",
           describe: "comma-separated profiles; default: the scenario's compare.profiles, else all",
+          coerce: profilesFlag,
         })
         .option("broker", {
           type: "string",
@@ -123,10 +132,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         .option("replications", replicationsOption("replications per profile: intervals and paired significance")),
     async (args) => {
       const { commandCompare } = await import("./compare.js");
-      const profiles = args.profiles
-        ?.split(",")
-        .map((p) => p.trim())
-        .filter((p) => p !== "");
+      const profiles = args.profiles;
       exit(
         await commandCompare({
           replications: args.replications,

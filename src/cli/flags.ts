@@ -75,3 +75,15 @@ export function refuseTooManyRuns(budget: { runs: number; how: string; maxRuns: 
     `this needs ${budget.runs} simulations (${budget.how}); limits.maxRuns is ${budget.maxRuns}: ask for fewer (${budget.flag}) or raise limits.maxRuns in the scenario`,
   );
 }
+
+/** --profiles: comma-separated names; given but naming none (`--profiles ,`) is refused, not read as "all". */
+export function profilesFlag(given: unknown): string[] | undefined {
+  const value = lastValue("profiles", given);
+  if (value === undefined) return undefined;
+  const names = String(value)
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  if (names.length === 0 || value === true) throw flagError("profiles", "comma-separated profile names", value);
+  return names;
+}
