@@ -15,10 +15,11 @@ import { comparisonCsv, comparisonTable } from "../compare/report.js";
 import { defaultWorkers, runAll } from "../parallel/pool.js";
 import { renderChartFiles, reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
-import { reportDirectory, writeReportFiles } from "../report/write.js";
+import { reportDirectory } from "../report/write.js";
 import { closestMatch, formatIssue } from "../scenario/issues.js";
 import { ExitCode } from "./exit-codes.js";
 import { refuseTooManyRuns } from "./flags.js";
+import { writeReportUnlessInterrupted } from "./interrupt.js";
 import { loadScenarios } from "./load-scenarios.js";
 import { checkOutputDirectory } from "./paths.js";
 import { UsageError } from "./usage.js";
@@ -60,7 +61,7 @@ export async function commandCompare(options: CompareOptions): Promise<number> {
   }
   const runs = await runAll(scenarios, { series: "auto" }, { workers: options.workers ?? defaultWorkers(scenarios) });
   const rows = comparisonRows(runs);
-  writeReportFiles(directory, await comparisonFiles(name, runs, rows));
+  writeReportUnlessInterrupted(directory, await comparisonFiles(name, runs, rows));
   if (options.json) console.log(JSON.stringify(rows, null, 2));
   else {
     console.log(`${name}: ${runs.length} profiles, same workload and faults, seed ${runs[0]!.summary.seed}\n`);
@@ -78,7 +79,7 @@ async function compareReplications(
 ): Promise<void> {
   const jobs = variants.flatMap(({ scenario }) => Array.from({ length: replications }, () => scenario));
   const comparison = await compareReplicated(variants, replications, { workers: workers ?? defaultWorkers(jobs) });
-  writeReportFiles(directory, {
+  writeReportUnlessInterrupted(directory, {
     "compare-replications.csv": replicatedCsv(comparison),
     "differences.csv": differencesCsv(comparison),
   });

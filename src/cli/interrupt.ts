@@ -5,6 +5,7 @@
  * number, as a shell reports a process killed by it). A second signal ends the process at once.
  */
 import { interruptRunsOn } from "../parallel/interrupt.js";
+import { writeReportFiles } from "../report/write.js";
 
 /** The interruption, carried as the abort reason through every run it stops. */
 export class Interrupted extends Error {
@@ -37,4 +38,13 @@ export function listenForInterrupts(): void {
     process.on(name, handler);
     return [name, handler] as const;
   });
+}
+
+/**
+ * Writes a report's files (atomically, src/report/write.ts) unless a signal came while they were being
+ * made: charts render asynchronously, and a report is not written after the user asked to stop.
+ */
+export function writeReportUnlessInterrupted(directory: string, files: Record<string, string | Uint8Array>): void {
+  interruption.throwIfAborted();
+  writeReportFiles(directory, files);
 }

@@ -5,14 +5,14 @@ import { reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
 import type { Summary } from "../report/summary.js";
 import { TraceWriter } from "../report/trace.js";
-import { reportDirectory, writeReportFiles } from "../report/write.js";
+import { reportDirectory } from "../report/write.js";
 import { componentNames } from "../run/names.js";
 import { closestMatch } from "../scenario/issues.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
 import { ExitCode } from "./exit-codes.js";
 import { refuseTooManyRuns } from "./flags.js";
-import { interruption } from "./interrupt.js";
+import { interruption, writeReportUnlessInterrupted } from "./interrupt.js";
 import { type LoadedScenario, loadScenarios } from "./load-scenarios.js";
 import { checkOutputDirectory, checkTraceFile } from "./paths.js";
 import { progressBar } from "./progress.js";
@@ -113,10 +113,7 @@ async function runOne(file: string, scenario: ParsedScenario, options: RunOption
   }
   const wallSeconds = (Date.now() - startedAt) / 1000;
   const directory = reportDirectory(options.out, run.summary.scenario);
-  const files = await reportFiles(run);
-  // Charts render asynchronously: a signal meanwhile means no report, rather than one written after it.
-  interruption.throwIfAborted();
-  writeReportFiles(directory, files);
+  writeReportUnlessInterrupted(directory, await reportFiles(run));
   if (!options.json) {
     console.log(formatSummary(run.summary, relative(process.cwd(), directory), wallSeconds));
     if (!run.summary.passed) console.log(`  replay: queuesim run ${file} --seed ${scenario.seed}`);

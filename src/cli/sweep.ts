@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { defaultWorkers } from "../parallel/pool.js";
 import { renderChartFiles } from "../report/report.js";
-import { reportDirectory, writeReportFiles } from "../report/write.js";
+import { reportDirectory } from "../report/write.js";
 import { formatIssue } from "../scenario/issues.js";
 import { sweepCharts } from "../sweep/charts.js";
 import { findSmallest, parseTarget } from "../sweep/find.js";
@@ -18,6 +18,7 @@ import {
   sweepCsv,
 } from "../sweep/sweep.js";
 import { refuseTooManyRuns } from "./flags.js";
+import { writeReportUnlessInterrupted } from "./interrupt.js";
 import { loadScenarios } from "./load-scenarios.js";
 import { checkOutputDirectory, fileSystemReason } from "./paths.js";
 import { countBar } from "./progress.js";
@@ -115,7 +116,7 @@ async function runGrid(
   const files: Record<string, string | Uint8Array> = shard
     ? { [`shard-${shard.index}-of-${shard.count}.json`]: `${JSON.stringify(partial)}\n` }
     : await sweepFiles(partial);
-  writeReportFiles(directory, files);
+  writeReportUnlessInterrupted(directory, files);
   const what = shard
     ? `shard ${shard.index}/${shard.count}: ${points.length} of ${grid.length} points`
     : `${points.length} points`;
@@ -148,7 +149,7 @@ export async function commandMerge(directories: readonly string[], out: string):
   const merged = mergePartials(partials);
   if (typeof merged === "string") throw new UsageError(merged);
   const directory = join(reportDirectory(out, merged.scenario), "sweep");
-  writeReportFiles(directory, await sweepFiles(merged));
+  writeReportUnlessInterrupted(directory, await sweepFiles(merged));
   console.log(
     `${merged.scenario}: merged ${partials.length} shard(s), ${merged.points} points, written to ${relative(process.cwd(), directory)}/`,
   );
