@@ -1,4 +1,4 @@
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { BudgetExceeded, EventBudgetExceeded } from "../engine/simulation.js";
 import { runScenarioInterruptibly } from "../pipeline/run-scenario.js";
 import { reportFiles } from "../report/report.js";
@@ -40,7 +40,12 @@ export async function commandRun(options: RunOptions): Promise<number> {
     throw new UsageError("--trace writes one file: give it a single scenario");
   }
   checkOutputDirectory(options.out);
-  if (options.trace !== undefined) checkTraceFile(options.trace);
+  if (options.trace !== undefined) {
+    checkTraceFile(options.trace);
+    if (loaded.some(({ file }) => resolve(file) === resolve(options.trace!))) {
+      throw new UsageError(`--trace ${options.trace} is the scenario file itself: the trace would overwrite it`);
+    }
+  }
   if (options.replications !== undefined) return replicate(loaded, options);
   refuseSharedNames(loaded);
   const summaries: Summary[] = [];

@@ -129,6 +129,9 @@ export function mergePartials(partials: readonly SweepPartial[]): SweepPartial |
   }
   const results = partials.flatMap((p) => p.results).sort((a, b) => a.index - b.index);
   const indexes = results.map((r) => r.index);
+  const stray = results.find((r) => r.index >= first.points || r.values.length !== first.parameters.length);
+  if (stray)
+    return `point ${stray.index} does not belong to a sweep of ${first.points} points over ${first.parameters.join(", ")}`;
   const missing = Array.from({ length: first.points }, (_, i) => i).filter((i) => !indexes.includes(i));
   if (missing.length > 0) return `points ${missing.join(", ")} are missing: merge every shard`;
   if (new Set(indexes).size !== indexes.length) return "some points appear in more than one partial result";

@@ -22,6 +22,13 @@ const files: Record<string, string> = {
   afile: "not a directory\n",
   "adir/readme.txt": "an empty report folder\n",
   "truncated/shard-1-of-2.json": '{"scenario": "ok", "parameters": ["dura',
+  "stray/shard-1-of-1.json": `${JSON.stringify({
+    scenario: "ok",
+    parameters: ["duration"],
+    points: 2,
+    replications: 1,
+    results: [0, 1, 7].map((index) => ({ index, values: ["1s"], replications: [{ "throughput.consumed": 1 }] })),
+  })}\n`,
   "noparams/shard-1-of-2.json": '{"scenario": "ok", "points": 2, "replications": 1, "results": []}\n',
 };
 
@@ -69,6 +76,8 @@ const cases: [string[], string][] = [
   [["sweep", "ok.yaml", "--param", "duration=1s", "--out", "afile"], "--out afile: is a file"],
   [["run", "ok.yaml", "--trace", "adir"], "--trace adir: is a directory"],
   [["run", "ok.yaml", "--trace", "missing/events.ndjson"], "does not exist"],
+  [["run", "ok.yaml", "--trace", "./ok.yaml"], "is the scenario file itself"],
+  [["merge", "stray"], "point 7 does not belong to a sweep of 2 points"],
   [["merge", "missing"], "merge missing: no such file or directory"],
   [["merge", "afile"], "merge afile: not a directory"],
   [["merge", "truncated"], "not complete JSON (was the file cut short?)"],
