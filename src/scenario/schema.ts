@@ -235,6 +235,9 @@ export const scenarioSchema = z.strictObject({
       maxInstances: count("most producer and consumer instances, all groups together").default(10_000),
       maxPartitions: count("most partitions (kafka)").default(10_000),
       maxKeys: count("most distinct keys of one producer").default(1_000_000),
+      maxFaultOccurrences: count(
+        "most occurrences of random faults, by estimate: each is listed in summary.json and drawn on the charts",
+      ).default(10_000),
       maxRuns: count(
         "most simulations one command starts: replications, sweep points × replications, profiles × replications",
       ).default(10_000),

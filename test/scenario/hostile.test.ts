@@ -17,7 +17,8 @@ const files = readdirSync(corpus)
 const expected: Record<string, [path: string, words: string]> = {
   "alias-bomb.yaml": ["b.0", 'an "alias bomb"'],
   "budget-consumer-instances-1e6.yaml": ["consumers.0.instances", "limits.maxInstances is 10000"],
-  "budget-crash-every-microsecond.yaml": ["faults.0.every", "at least 1.58e14 events, by estimate"],
+  "budget-crash-every-microsecond.yaml": ["faults.0.every", "at least 1.58e14 fault occurrences, by estimate"],
+  "budget-fault-occurrences.yaml": ["faults.0.every", "50000 fault occurrences, by estimate (50000 of faults[0])"],
   "budget-instances-summed.yaml": ["consumers.0.instances", "needs 12002 instances"],
   "budget-kafka-brokers-1e9.yaml": ["broker.brokers", "limits.maxInstances is 10000"],
   "budget-kafka-partitions-1e9.yaml": [

@@ -869,6 +869,7 @@ describe("a valid minimal scenario", () => {
           maxInstances: 10_000,
           maxPartitions: 10_000,
           maxKeys: 1_000_000,
+          maxFaultOccurrences: 10_000,
           maxRuns: 10_000,
           maxMemory: "auto",
         },
