@@ -5,21 +5,38 @@
  */
 import type { Argv } from "yargs";
 import { withExamples } from "./examples.js";
-import { UsageError } from "./usage.js";
+import {
+  integerFlag,
+  MAX_FLAG_COUNT,
+  maxReplicationsFlag,
+  outFlag,
+  pathFlag,
+  profilesFlag,
+  replicationsFlag,
+  seedFlag,
+  workersFlag,
+} from "./flags.js";
 
 /** Where a command's handler leaves its exit code. */
 export type ExitCodeSink = (code: number) => void;
 
-const outOption = { type: "string", default: "reports", describe: "directory reports are written under" } as const;
-const workersOption = {
-  type: "number",
-  describe: "worker threads; default: all cores when the work is large enough",
+const outOption = {
+  type: "string",
+  default: "reports",
+  describe: "directory reports are written under",
+  coerce: outFlag,
 } as const;
 const junitOption = {
   type: "string",
   describe: "also write the checks as JUnit XML to this file (one test case per expectation), for CI",
 } as const;
-const seedOption = { type: "number", describe: "override the scenario's seed" } as const;
+const workersOption = {
+  type: "string",
+  describe: "worker threads; default: all cores when the work is large enough",
+  coerce: workersFlag,
+} as const;
+const seedOption = { type: "string", describe: "override the scenario's seed", coerce: seedFlag } as const;
+const replicationsOption = (describe: string) => ({ type: "string", describe, coerce: replicationsFlag }) as const;
 
 export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
   return parser.command(
@@ -40,12 +57,16 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           default: false,
           describe: "print summary.json to stdout instead of a human summary",
         })
-        .option("trace", { type: "string", describe: "write every event as newline-delimited JSON to this file" })
-        .option("junit", junitOption)
-        .option("replications", {
-          type: "number",
-          describe: "run this many independent replications; report means with 95% intervals",
+        .option("trace", {
+          type: "string",
+          describe: "write every event as newline-delimited JSON to this file",
+          coerce: pathFlag("trace"),
         })
+        .option("junit", junitOption)
+        .option(
+          "replications",
+          replicationsOption("run this many independent replications; report means with 95% intervals"),
+        )
         .option("precision", {
           type: "string",
           describe: "with --replications: add replications until --metric is within this, e.g. 2%",
@@ -56,20 +77,12 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           describe: "the metric --precision applies to",
         })
         .option("max-replications", {
-          type: "number",
-          default: 100,
+          type: "string",
+          default: "100",
           describe: "with --precision: the most replications to run",
+          coerce: maxReplicationsFlag,
         })
-        .option("workers", {
-          type: "number",
-          describe: "worker threads for replications; default: all cores when the work is large enough",
-        })
-        .check((args) => {
-          if (args.seed !== undefined && !(Number.isInteger(args.seed) && args.seed >= 0 && args.seed < 2 ** 32)) {
-            throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${args.seed}`);
-          }
-          return true;
-        }),
+        .option("workers", workersOption),
     async (args) => {
       const { commandRun } = await import("./run.js");
       exit(
@@ -83,7 +96,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           replications: args.replications,
           precision: args.precision,
           metric: args.metric,
-          maxReplications: args["max-replications"],
+          maxReplications: args["max-replications"] ?? 100,
           workers: args.workers,
         }),
       );
@@ -113,6 +126,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         .option("profiles", {
           type: "string",
           describe: "comma-separated profiles; default: the scenario's compare.profiles, else all",
+          coerce: profilesFlag,
         })
         .option("broker", {
           type: "string",
@@ -125,16 +139,10 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         .option("json", { type: "boolean", default: false, describe: "print the comparison rows as JSON" })
         .option("junit", junitOption)
         .option("workers", workersOption)
-        .option("replications", {
-          type: "number",
-          describe: "replications per profile: intervals and paired significance",
-        }),
+        .option("replications", replicationsOption("replications per profile: intervals and paired significance")),
     async (args) => {
       const { commandCompare } = await import("./compare.js");
-      const profiles = args.profiles
-        ?.split(",")
-        .map((p) => p.trim())
-        .filter((p) => p !== "");
+      const profiles = args.profiles;
       exit(
         await commandCompare({
           replications: args.replications,
@@ -165,10 +173,10 @@ export function sweepCommand<T>(parser: Argv<T>) {
           default: [],
           describe: "path=values: consumers.billing.instances=2..12 or producers.checkout.rate=1000/s,2000/s",
         })
-        .option("replications", {
-          type: "number",
-          describe: "replications per point (default 1, or the scenario's sweep.replications)",
-        })
+        .option(
+          "replications",
+          replicationsOption("replications per point (default 1, or the scenario's sweep.replications)"),
+        )
         .option("find", {
           type: "string",
           describe: 'bisect the first --param for the smallest value meeting "metric < value"',
@@ -258,24 +266,30 @@ export function exploreCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
     (y) =>
       withExamples(y, "explore")
         .positional("scenario", { type: "string", demandOption: true, describe: "scenario file (YAML or JSON)" })
-        .option("runs", { type: "number", describe: "fault plans to try (default 100, or explore.runs)" })
-        .option("shrink-runs", { type: "number", describe: "runs the shrinking may spend (default 300)" })
-        .option("max-faults", { type: "number", describe: "faults in one plan, at most (default 2)" })
+        .option("runs", {
+          type: "string",
+          describe: "fault plans to try (default 100, or explore.runs)",
+          coerce: integerFlag("runs", { min: 1, max: MAX_FLAG_COUNT }),
+        })
+        .option("shrink-runs", {
+          type: "string",
+          describe: "runs the shrinking may spend (default 300)",
+          coerce: integerFlag("shrink-runs", { min: 1, max: MAX_FLAG_COUNT }),
+        })
+        .option("max-faults", {
+          type: "string",
+          describe: "faults in one plan, at most (default 2)",
+          coerce: integerFlag("max-faults", { min: 1, max: MAX_FLAG_COUNT }),
+        })
         .option("faults", {
           type: "string",
           describe:
             "comma-separated fault kinds to place (default consumer-crash,consumer-stop,producer-crash,broker-crash,partition,duplicate)",
         })
-        .option("seed", { type: "number", describe: "the search's seed (default: the scenario's seed)" })
+        .option("seed", { ...seedOption, describe: "the search's seed (default: the scenario's seed)" })
         .option("workers", workersOption)
         .option("out", outOption)
-        .option("json", { type: "boolean", default: false, describe: "print the exploration as JSON" })
-        .check((args) => {
-          if (args.seed !== undefined && !(Number.isInteger(args.seed) && args.seed >= 0 && args.seed < 2 ** 32)) {
-            throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${args.seed}`);
-          }
-          return true;
-        }),
+        .option("json", { type: "boolean", default: false, describe: "print the exploration as JSON" }),
     async (args) => {
       const { commandExplore } = await import("./explore.js");
       exit(

@@ -1,5 +1,6 @@
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { profiles as allProfiles } from "../brokers/profiles.js";
 import { overlayCharts } from "../compare/charts.js";
 import {
   buildVariants,
@@ -18,10 +19,13 @@ import { lineageName } from "../report/lineage-chart.js";
 import { replayCommand } from "../report/replay.js";
 import { renderChartFiles, reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
-import { reportDirectory, writeReportFiles } from "../report/write.js";
-import { formatIssue } from "../scenario/issues.js";
+import { reportDirectory } from "../report/write.js";
+import { closestMatch, formatIssue } from "../scenario/issues.js";
 import { ExitCode } from "./exit-codes.js";
+import { refuseTooManyRuns } from "./flags.js";
+import { writeReportUnlessInterrupted } from "./interrupt.js";
 import { loadScenarios } from "./load-scenarios.js";
+import { checkOutputDirectory } from "./paths.js";
 import { UsageError } from "./usage.js";
 
 export interface CompareOptions {
@@ -39,10 +43,20 @@ export interface CompareOptions {
 
 /** `queuesim compare`: one workload and its faults through several broker profiles. */
 export async function commandCompare(options: CompareOptions): Promise<number> {
-  const { file, data } = loadScenarios([options.scenario])[0]!;
+  const { file, data, scenario: loadedScenario } = loadScenarios([options.scenario])[0]!;
+  checkOutputDirectory(options.out);
   const withSeed = options.seed === undefined ? data : { ...data, seed: options.seed };
   const profiles = profilesToCompare(withSeed, options.profiles);
-  const built = buildVariants(withSeed, profiles, parseBrokerOptions(options.brokers));
+  const overrides = parseBrokerOptions(options.brokers);
+  refuseUncomparedBrokers(Object.keys(overrides), profiles);
+  const replications = options.replications ?? 1;
+  refuseTooManyRuns({
+    runs: profiles.length * replications,
+    how: `${profiles.length} profiles × ${replications} replication(s)`,
+    maxRuns: loadedScenario.limits.maxRuns,
+    flag: "--profiles, --replications",
+  });
+  const built = buildVariants(withSeed, profiles, overrides);
   if (!built.ok) throw new UsageError(built.issues.map((issue) => formatIssue(issue, file)).join("\n"));
   const scenarios = built.variants.map((variant) => variant.scenario);
   const name = scenarios[0]!.name;
@@ -60,7 +74,7 @@ export async function commandCompare(options: CompareOptions): Promise<number> {
       profile,
       ...options.brokers.flatMap((broker) => ["--broker", broker]),
     ]);
-  writeReportFiles(directory, await comparisonFiles(name, runs, rows, replay));
+  writeReportUnlessInterrupted(directory, await comparisonFiles(name, runs, rows, replay));
   if (options.junit !== undefined) {
     const suites = runs.map((run) => ({
       name: `${name}.${run.summary.profile}`,
@@ -86,7 +100,7 @@ async function compareReplications(
 ): Promise<void> {
   const jobs = variants.flatMap(({ scenario }) => Array.from({ length: replications }, () => scenario));
   const comparison = await compareReplicated(variants, replications, { workers: workers ?? defaultWorkers(jobs) });
-  writeReportFiles(directory, {
+  writeReportUnlessInterrupted(directory, {
     "compare-replications.csv": replicatedCsv(comparison),
     "differences.csv": differencesCsv(comparison),
   });
@@ -129,4 +143,21 @@ function parseBrokerOptions(values: readonly string[]): Record<string, Record<st
     sections[value.slice(0, split)] = section as Record<string, unknown>;
   }
   return sections;
+}
+
+/** A --broker section for a profile that is not compared would be silently ignored: refuse it, with a suggestion. */
+function refuseUncomparedBrokers(named: readonly string[], compared: readonly string[]): void {
+  const known = allProfiles.map((p) => p.name);
+  for (const name of named) {
+    if (compared.includes(name)) continue;
+    if (known.includes(name)) {
+      throw new UsageError(
+        `--broker ${name}={...}: ${name} is not among the profiles compared (${compared.join(", ")})`,
+      );
+    }
+    const suggestion = closestMatch(name, known);
+    throw new UsageError(
+      `--broker ${name}={...}: no profile is named "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ""}\nprofiles: ${known.join(", ")}`,
+    );
+  }
 }

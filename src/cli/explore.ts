@@ -29,10 +29,10 @@ export async function commandExplore(options: ExploreOptions): Promise<number> {
   const [{ file, scenario, data }] = loadScenarios([options.scenario]) as [ReturnType<typeof loadScenarios>[0]];
   const space = spaceOf(scenario, options);
   const budget = {
-    runs: positive("--runs", options.runs) ?? scenario.explore?.runs ?? 100,
-    shrinkRuns: positive("--shrink-runs", options.shrinkRuns) ?? scenario.explore?.shrinkRuns ?? 300,
+    runs: options.runs ?? scenario.explore?.runs ?? 100,
+    shrinkRuns: options.shrinkRuns ?? scenario.explore?.shrinkRuns ?? 300,
     seed: options.seed ?? scenario.seed,
-    ...(options.workers !== undefined ? { workers: positive("--workers", options.workers)! } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
   };
   const name = `${scenario.name.slice(0, 48)}-counterexample`;
   const search = countBar(`explore ${scenario.name}: search`);
@@ -59,14 +59,6 @@ export async function commandExplore(options: ExploreOptions): Promise<number> {
   return result.counterexample ? ExitCode.expectationFailed : ExitCode.ok;
 }
 
-function positive(flag: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!(Number.isInteger(value) && value >= 1 && value <= 1_000_000)) {
-    throw new UsageError(`${flag} takes a whole number from 1 to 1000000, got ${value}`);
-  }
-  return value;
-}
-
 /** The fault kinds, the number of faults and the time windows searched: flags over the `explore:` section. */
 function spaceOf(scenario: ParsedScenario, options: ExploreOptions): ExploreSpace {
   const section = scenario.explore;
@@ -76,7 +68,7 @@ function spaceOf(scenario: ParsedScenario, options: ExploreOptions): ExploreSpac
   if (usable.length === 0) throw new UsageError(`none of the fault kinds ${kinds.join(", ")} has a target here`);
   return {
     kinds: usable,
-    maxFaults: positive("--max-faults", options.maxFaults) ?? section?.maxFaults ?? 2,
+    maxFaults: options.maxFaults ?? section?.maxFaults ?? 2,
     startWithinMs: Math.max(1, Math.round((section?.within ?? scenario.duration) / 1000)),
     longestMs: Math.max(1, Math.round((section?.longest ?? scenario.duration) / 1000)),
   };

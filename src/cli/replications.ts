@@ -1,6 +1,6 @@
 import { join, relative } from "node:path";
 import { defaultWorkers } from "../parallel/pool.js";
-import { reportDirectory, writeReportFiles } from "../report/write.js";
+import { reportDirectory } from "../report/write.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import {
   confidenceJson,
@@ -9,6 +9,7 @@ import {
   replicate,
   replicationsCsv,
 } from "../stats/replications.js";
+import { writeReportUnlessInterrupted } from "./interrupt.js";
 import { countBar } from "./progress.js";
 
 export interface ReplicationOptions {
@@ -33,7 +34,10 @@ export async function runReplications(scenario: ParsedScenario, options: Replica
   progress.done();
   const directory = join(reportDirectory(options.out, scenario.name), "replications");
   const confidence = confidenceJson(scenario, study);
-  writeReportFiles(directory, { "replications.csv": replicationsCsv(study), "confidence.json": confidence });
+  writeReportUnlessInterrupted(directory, {
+    "replications.csv": replicationsCsv(study),
+    "confidence.json": confidence,
+  });
   if (options.json) {
     console.log(confidence.trimEnd());
     return;

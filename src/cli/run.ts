@@ -1,20 +1,23 @@
-import { relative } from "node:path";
-import { EventBudgetExceeded } from "../engine/simulation.js";
+import { relative, resolve } from "node:path";
+import { BudgetExceeded, EventBudgetExceeded } from "../engine/simulation.js";
 import { messageLineages } from "../pipeline/lineage.js";
-import { runScenario } from "../pipeline/run-scenario.js";
+import { runScenarioInterruptibly } from "../pipeline/run-scenario.js";
 import { type JunitSuite, junitXml, writeJunitFile } from "../report/junit.js";
 import { replayCommand } from "../report/replay.js";
 import { reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
 import type { Summary } from "../report/summary.js";
 import { TraceWriter } from "../report/trace.js";
-import { reportDirectory, writeReportFiles } from "../report/write.js";
+import { reportDirectory } from "../report/write.js";
 import { componentNames } from "../run/names.js";
 import { closestMatch } from "../scenario/issues.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
 import { ExitCode } from "./exit-codes.js";
+import { refuseTooManyRuns } from "./flags.js";
+import { interruption, writeReportUnlessInterrupted } from "./interrupt.js";
 import { type LoadedScenario, loadScenarios } from "./load-scenarios.js";
+import { checkOutputDirectory, checkTraceFile } from "./paths.js";
 import { progressBar } from "./progress.js";
 import { runReplications } from "./replications.js";
 import { formatSummary } from "./terminal.js";
@@ -41,6 +44,13 @@ export async function commandRun(options: RunOptions): Promise<number> {
   if (options.trace !== undefined && loaded.length > 1) {
     throw new UsageError("--trace writes one file: give it a single scenario");
   }
+  checkOutputDirectory(options.out);
+  if (options.trace !== undefined) {
+    checkTraceFile(options.trace);
+    if (loaded.some(({ file }) => resolve(file) === resolve(options.trace!))) {
+      throw new UsageError(`--trace ${options.trace} is the scenario file itself: the trace would overwrite it`);
+    }
+  }
   if (options.replications !== undefined) {
     if (options.junit !== undefined) throw new UsageError("--junit reports single runs: leave out --replications");
     return replicate(loaded, options);
@@ -63,10 +73,16 @@ export async function commandRun(options: RunOptions): Promise<number> {
 }
 
 async function replicate(loaded: LoadedScenario[], options: RunOptions): Promise<number> {
+  const target = precisionTarget(options);
+  for (const { scenario } of loaded) {
+    const runs = Math.max(options.replications ?? 1, target?.max ?? 0);
+    const how = target ? "--max-replications" : "--replications";
+    refuseTooManyRuns({ runs, how: `${how} ${runs}`, maxRuns: scenario.limits.maxRuns, flag: how });
+  }
   for (const { scenario } of loaded) {
     await runReplications(options.seed === undefined ? scenario : { ...scenario, seed: options.seed }, {
       replications: options.replications ?? 1,
-      precision: precisionTarget(options),
+      precision: target,
       workers: options.workers,
       out: options.out,
       json: options.json,
@@ -96,17 +112,18 @@ async function runOne(file: string, scenario: ParsedScenario, options: RunOption
   const startedAt = Date.now();
   let run: Run;
   try {
-    run = runScenario(scenario, {
-      onProgress: progress.update,
-      series: "auto",
-      ...(trace ? { observers: [trace] } : {}),
-    });
+    run = await runScenarioInterruptibly(
+      scenario,
+      { onProgress: progress.update, series: "auto", ...(trace ? { observers: [trace] } : {}) },
+      interruption,
+    );
     trace?.close();
   } catch (error) {
     trace?.abandon();
     if (error instanceof EventBudgetExceeded) {
       throw new UsageError(`${file}: ${error.message}; raise limits.maxEvents if the scenario really needs more`);
     }
+    if (error instanceof BudgetExceeded) throw new UsageError(`${file}: ${error.message}`);
     throw error;
   } finally {
     progress.done();
@@ -114,7 +131,7 @@ async function runOne(file: string, scenario: ParsedScenario, options: RunOption
   const wallSeconds = (Date.now() - startedAt) / 1000;
   const directory = reportDirectory(options.out, run.summary.scenario);
   const replay = replayCommand("run", file, scenario.seed);
-  writeReportFiles(directory, await reportFiles(run, { replay, lineage: messageLineages(run) }));
+  writeReportUnlessInterrupted(directory, await reportFiles(run, { replay, lineage: messageLineages(run) }));
   if (!options.json) {
     console.log(formatSummary(run.summary, relative(process.cwd(), directory), wallSeconds));
     if (!run.summary.passed) console.log(`  replay: ${replay}`);

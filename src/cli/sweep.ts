@@ -2,21 +2,25 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { defaultWorkers } from "../parallel/pool.js";
 import { renderChartFiles } from "../report/report.js";
-import { reportDirectory, writeReportFiles } from "../report/write.js";
+import { reportDirectory } from "../report/write.js";
 import { formatIssue } from "../scenario/issues.js";
 import { sweepCharts } from "../sweep/charts.js";
 import { findSmallest, parseTarget } from "../sweep/find.js";
-import { type Parameter, parseParameter } from "../sweep/params.js";
+import { type Parameter, parameterFromSection, parseParameter } from "../sweep/params.js";
 import {
   expandGrid,
   mergePartials,
+  parsePartial,
   runPoints,
   type SweepPartial,
   type SweepPoint,
   shardPoints,
   sweepCsv,
 } from "../sweep/sweep.js";
+import { refuseTooManyRuns } from "./flags.js";
+import { writeReportUnlessInterrupted } from "./interrupt.js";
 import { loadScenarios } from "./load-scenarios.js";
+import { checkOutputDirectory, fileSystemReason } from "./paths.js";
 import { countBar } from "./progress.js";
 import { UsageError } from "./usage.js";
 
@@ -32,10 +36,18 @@ export interface SweepOptions {
 
 /** `queuesim sweep`: a grid of parameter values, each point with replications; or a bisection with --find. */
 export async function commandSweep(options: SweepOptions): Promise<void> {
-  const { data } = loadScenarios([options.file])[0]!;
+  const { data, scenario } = loadScenarios([options.file])[0]!;
+  checkOutputDirectory(options.out);
   const section = data.sweep as { params?: Record<string, unknown>; replications?: number } | undefined;
   const parameters = parameterList(options.params, section?.params);
   const replications = options.replications ?? section?.replications ?? 1;
+  const points = parameters.reduce((product, p) => product * p.values.length, 1);
+  refuseTooManyRuns({
+    runs: points * replications,
+    how: `${points} points × ${replications} replication(s)`,
+    maxRuns: scenario.limits.maxRuns,
+    flag: "--param values, --replications",
+  });
   const { sweep: _sweep, ...base } = data;
   const grid = expandGrid(base, parameters);
   if (!grid.ok) throw new UsageError(grid.issues.map((issue) => formatIssue(issue, options.file)).join("\n"));
@@ -104,7 +116,7 @@ async function runGrid(
   const files: Record<string, string | Uint8Array> = shard
     ? { [`shard-${shard.index}-of-${shard.count}.json`]: `${JSON.stringify(partial)}\n` }
     : await sweepFiles(partial);
-  writeReportFiles(directory, files);
+  writeReportUnlessInterrupted(directory, files);
   const what = shard
     ? `shard ${shard.index}/${shard.count}: ${points.length} of ${grid.length} points`
     : `${points.length} points`;
@@ -113,23 +125,67 @@ async function runGrid(
   );
 }
 
-/** `queuesim merge <dirs...>`: combines shard results into the same sweep.csv one unsharded run writes. */
+/**
+ * `queuesim merge <dirs...>`: combines shard results into the same sweep.csv one unsharded run writes. A
+ * folder may be the one holding the shard files, or the `--out` folder `sweep` was given: its
+ * `<scenario>/sweep/` folders are searched too.
+ */
 export async function commandMerge(directories: readonly string[], out: string): Promise<void> {
+  checkOutputDirectory(out);
   const partials: SweepPartial[] = [];
   for (const directory of directories) {
-    const shards = readdirSync(directory)
-      .filter((file) => /^shard-\d+-of-\d+\.json$/.test(file))
-      .sort();
-    if (shards.length === 0) throw new UsageError(`${directory} holds no shard-*-of-*.json files`);
-    for (const file of shards) partials.push(JSON.parse(readFileSync(join(directory, file), "utf8")) as SweepPartial);
+    for (const file of shardFiles(directory)) {
+      const partial = parsePartial(readFileSync(file, "utf8"));
+      if (typeof partial === "string") throw new UsageError(`${file}: ${partial}`);
+      partials.push(partial);
+    }
+  }
+  const sweeps = [...new Set(partials.map((p) => p.scenario))];
+  if (sweeps.length > 1) {
+    throw new UsageError(
+      `the shards found are of ${sweeps.length} sweeps (${sweeps.join(", ")}): name one sweep's folder, e.g. ${join(out, sweeps[0]!, "sweep")}`,
+    );
   }
   const merged = mergePartials(partials);
   if (typeof merged === "string") throw new UsageError(merged);
   const directory = join(reportDirectory(out, merged.scenario), "sweep");
-  writeReportFiles(directory, await sweepFiles(merged));
+  writeReportUnlessInterrupted(directory, await sweepFiles(merged));
   console.log(
     `${merged.scenario}: merged ${partials.length} shard(s), ${merged.points} points, written to ${relative(process.cwd(), directory)}/`,
   );
+}
+
+const SHARD_FILE = /^shard-\d+-of-\d+\.json$/;
+
+/** The shard files in a folder, in its sweep/ folder, or in the <scenario>/sweep/ folders of a reports folder. */
+function shardFiles(directory: string): string[] {
+  const listed = (folder: string): string[] => {
+    try {
+      return readdirSync(folder)
+        .filter((file) => SHARD_FILE.test(file))
+        .sort()
+        .map((file) => join(folder, file));
+    } catch {
+      return [];
+    }
+  };
+  let entries: string[];
+  try {
+    entries = readdirSync(directory).sort();
+  } catch (error) {
+    throw new UsageError(`merge ${directory}: ${fileSystemReason(error)}; give the folder holding the shard files`);
+  }
+  const found = [
+    ...listed(directory),
+    ...listed(join(directory, "sweep")),
+    ...entries.flatMap((entry) => listed(join(directory, entry, "sweep"))),
+  ];
+  if (found.length === 0) {
+    throw new UsageError(
+      `${directory} holds no shard-*-of-*.json files (nor do its sweep/ or <scenario>/sweep/ folders)`,
+    );
+  }
+  return found;
 }
 
 /** sweep.json (the raw results), sweep.csv and the charts: the same files for a whole sweep and for merged shards. */
@@ -143,16 +199,13 @@ async function sweepFiles(partial: SweepPartial): Promise<Record<string, string 
 }
 
 function parameterList(fromCli: readonly string[], fromScenario: Record<string, unknown> | undefined): Parameter[] {
-  const texts =
+  const parsed =
     fromCli.length > 0
-      ? fromCli
-      : Object.entries(fromScenario ?? {}).map(
-          ([path, values]) => `${path}=${Array.isArray(values) ? values.join(",") : String(values)}`,
-        );
-  if (texts.length === 0)
+      ? fromCli.map((text) => parseParameter(text))
+      : Object.entries(fromScenario ?? {}).map(([path, values]) => parameterFromSection(path, values));
+  if (parsed.length === 0)
     throw new UsageError("name at least one --param path=values, or give the scenario a sweep: section");
-  return texts.map((text) => {
-    const parameter = parseParameter(text);
+  return parsed.map((parameter) => {
     if (typeof parameter === "string") throw new UsageError(parameter);
     return parameter;
   });

@@ -1,5 +1,5 @@
-import { stringify } from "csv-stringify/sync";
 import { type ParallelOptions, runAll } from "../parallel/pool.js";
+import { csvText } from "../report/csv.js";
 import { type Interval, meanInterval } from "../stats/confidence.js";
 import { METRIC_NAMES, metricsOf, replicationSeeds } from "../stats/replications.js";
 import type { Variant } from "./compare.js";
@@ -71,11 +71,11 @@ export function replicatedCsv(comparison: ReplicatedComparison): string {
       return [round(i.mean), round(i.halfWidth)];
     }),
   ]);
-  return stringify([header, ...rows]);
+  return csvText([header, ...rows]);
 }
 
 export function differencesCsv(comparison: ReplicatedComparison): string {
-  return stringify([
+  return csvText([
     ["first", "second", "metric", "mean_difference", "half_width", "low", "high", "significant"],
     ...comparison.differences.map((d) => [
       d.first,

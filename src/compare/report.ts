@@ -1,4 +1,4 @@
-import { stringify } from "csv-stringify/sync";
+import { csvText } from "../report/csv.js";
 import type { ComparisonRow } from "./compare.js";
 
 /** Every column of the comparison, once: its field, CSV header, short terminal title, page title and display text. */
@@ -66,7 +66,7 @@ export const PAGE_TITLES = COLUMNS.map((column) => column.page);
 
 /** compare.csv: one row per profile. */
 export function comparisonCsv(rows: readonly ComparisonRow[]): string {
-  return stringify([COLUMNS.map((c) => c.csv), ...rows.map((row) => COLUMNS.map((c) => row[c.key]))]);
+  return csvText([COLUMNS.map((c) => c.csv), ...rows.map((row) => COLUMNS.map((c) => row[c.key]))]);
 }
 
 /** The comparison as an aligned terminal table. */

@@ -22,7 +22,10 @@ export type RunOutcome =
   | { kind: "time-limit"; events: number; now: number }
   | { kind: "stopped"; events: number; now: number };
 
-export class EventBudgetExceeded extends Error {
+/** A run stopped because it outgrew a budget the user set (or its default): bad input, not a bug. */
+export class BudgetExceeded extends Error {}
+
+export class EventBudgetExceeded extends BudgetExceeded {
   constructor(
     readonly maxEvents: number,
     readonly now: number,

@@ -1,10 +1,12 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { runScenario } from "../pipeline/run-scenario.js";
+import { BudgetExceeded } from "../engine/simulation.js";
+import { runScenarioInterruptibly } from "../pipeline/run-scenario.js";
 import type { Run } from "../report/run.js";
 import { expectedMessages } from "../run/build.js";
 import type { SimulateOptions } from "../run/simulate.js";
 import type { ParsedScenario } from "../scenario/schema.js";
+import { runInterrupt } from "./interrupt.js";
 
 /** Options that can cross a thread boundary: no callbacks, no observers. */
 export type PortableOptions = Pick<SimulateOptions, "series">;
@@ -15,13 +17,18 @@ export interface PoolRequest {
   options: PortableOptions;
 }
 
-export type PoolResponse = { id: number; ok: true; run: Run } | { id: number; ok: false; error: string };
+export type PoolResponse =
+  | { id: number; ok: true; run: Run }
+  /** `budget`: the run outgrew a budget (events, memory), which the user hears about as bad input. */
+  | { id: number; ok: false; error: string; budget: boolean };
 
 export interface ParallelOptions {
   /** Worker threads to use; 1 runs everything here, in order. Default: the machine's cores. */
   workers?: number;
   /** Called after each finished job with (done, total). */
   onDone?: (done: number, total: number) => void;
+  /** Stops the runs (and the worker threads) when it aborts; default: the process's interrupt, if set. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -35,19 +42,21 @@ export async function runAll(
   parallel: ParallelOptions = {},
 ): Promise<Run[]> {
   const workers = Math.max(1, Math.min(parallel.workers ?? availableParallelism(), scenarios.length));
+  const signal = parallel.signal ?? runInterrupt();
   if (workers === 1) {
-    return scenarios.map((scenario, index) => {
-      const run = runScenario(scenario, options);
-      parallel.onDone?.(index + 1, scenarios.length);
-      return run;
-    });
+    const runs: Run[] = [];
+    for (const scenario of scenarios) {
+      runs.push(await runScenarioInterruptibly(scenario, options, signal));
+      parallel.onDone?.(runs.length, scenarios.length);
+    }
+    return runs;
   }
   const results = new Array<Run>(scenarios.length);
   let next = 0;
   let done = 0;
   const threads = Array.from({ length: workers }, () => spawnWorker());
   try {
-    await Promise.all(
+    const work = Promise.all(
       threads.map(async (thread) => {
         while (next < scenarios.length) {
           const id = next++;
@@ -56,10 +65,28 @@ export async function runAll(
         }
       }),
     );
+    await untilAborted(work, signal);
   } finally {
+    // Interrupted or failed, the threads stop here: terminate() ends a run in the middle of an event.
     await Promise.all(threads.map((thread) => thread.terminate()));
   }
   return results;
+}
+
+/** `work`, or a rejection with the signal's reason as soon as it aborts; the listener goes when work ends. */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }
 
 /**
@@ -92,12 +119,23 @@ function ask(worker: Worker, request: PoolRequest): Promise<Run> {
     const onMessage = (response: PoolResponse) => {
       if (response.id !== request.id) return;
       worker.off("message", onMessage);
-      worker.off("error", reject);
+      worker.off("error", onError);
       if (response.ok) resolve(response.run);
+      else if (response.budget) reject(new BudgetExceeded(response.error));
       else reject(new Error(`a simulation failed in a worker thread:\n${response.error}`));
     };
+    const onError = (error: Error & { code?: string }) => {
+      // V8 stopped the thread at its heap limit: the run was too large, which the user can change.
+      if (error.code === "ERR_WORKER_OUT_OF_MEMORY") {
+        reject(
+          new BudgetExceeded(
+            `a worker thread ran out of memory; lower limits.maxMemory so the run stops sooner with a clear message, or make the scenario smaller`,
+          ),
+        );
+      } else reject(error);
+    };
     worker.on("message", onMessage);
-    worker.once("error", reject);
+    worker.once("error", onError);
     worker.postMessage(request);
   });
 }

@@ -1,5 +1,6 @@
 // A worker thread of the pool: runs the scenarios it is sent, one at a time, and posts back plain results.
 import { parentPort } from "node:worker_threads";
+import { BudgetExceeded } from "../engine/simulation.js";
 import { runScenario } from "../pipeline/run-scenario.js";
 import type { PoolRequest, PoolResponse } from "./pool.js";
 
@@ -10,10 +11,12 @@ port.on("message", (request: PoolRequest) => {
   try {
     response = { id: request.id, ok: true, run: runScenario(request.scenario, request.options) };
   } catch (error) {
+    const budget = error instanceof BudgetExceeded;
     response = {
       id: request.id,
       ok: false,
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      error: budget ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error),
+      budget,
     };
   }
   port.postMessage(response);

@@ -319,11 +319,17 @@ function faultLabelLayer(windows: FaultWindow[], xScale: { domain: number[]; nic
 
 /** Merges occurrences of the same fault with the same window (a slowdown of four consumers is one band). */
 function faultWindows(faults: FaultSummary[]): FaultWindow[] {
-  const labels = new Map<number, string>();
+  // One pass over the occurrences: a fault that recurs every microsecond has millions of them.
+  const targetsOf = new Map<number, { kind: string; targets: Set<string> }>();
   for (const fault of faults) {
-    const targets = faults.filter((f) => f.fault === fault.fault).map((f) => f.target);
-    const distinct = [...new Set(targets)].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
-    labels.set(fault.fault, `${fault.kind} ${targetList(distinct)}`);
+    const entry = targetsOf.get(fault.fault) ?? { kind: fault.kind, targets: new Set<string>() };
+    entry.targets.add(fault.target);
+    targetsOf.set(fault.fault, entry);
+  }
+  const labels = new Map<number, string>();
+  for (const [index, { kind, targets }] of targetsOf) {
+    const distinct = [...targets].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    labels.set(index, `${kind} ${targetList(distinct)}`);
   }
   // Ordered by fault, so legend colours follow the scenario's fault list.
   const windows = new Map<string, FaultWindow & { order: number }>();

@@ -3,6 +3,26 @@ import { PERCENTILES } from "../metrics/latency.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../units/units.js";
 
+/** A cell that is a number as written (-5, 2.5e-3): a spreadsheet reads it as that number, never a formula. */
+const NUMBER_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+/** First characters that make a spreadsheet read a cell as a formula (the OWASP CSV-injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One cell made safe to open in a spreadsheet: text that could start a formula (=, +, -, @, tab, carriage
+ * return) gets a leading single quote, per the OWASP rule for CSV injection. Numbers, and text that is
+ * exactly a number, stay as they are: -5 is a number, not a formula.
+ */
+export function neutralizeCell(cell: unknown): unknown {
+  if (typeof cell !== "string" || NUMBER_TEXT.test(cell) || !FORMULA_START.test(cell)) return cell;
+  return `'${cell}`;
+}
+
+/** Every CSV file queuesim writes goes through here, so no cell from user text reaches a spreadsheet raw. */
+export function csvText(rows: readonly (readonly unknown[])[]): string {
+  return stringify(rows.map((row) => row.map(neutralizeCell)));
+}
+
 /**
  * The run's data as CSV files that load straight into pandas, Excel or DuckDB:
  * snake_case headers with units in the name, one row per interval or percentile.
@@ -43,7 +63,7 @@ export function timeSeriesCsv(result: RunResult): string {
     microsToMillis(p.latencyP99),
     ...groups.flatMap((_, g) => [p.depth[g] ?? 0, p.lag[g] ?? 0]),
   ]);
-  return stringify([header, ...rows]);
+  return csvText([header, ...rows]);
 }
 
 export function latencyPercentilesCsv(result: RunResult): string {
@@ -52,7 +72,7 @@ export function latencyPercentilesCsv(result: RunResult): string {
     microsToMillis(result.endToEnd.percentiles[i]!),
     microsToMillis(result.queueWait.percentiles[i]!),
   ]);
-  return stringify([["percentile", "end_to_end_ms", "queue_wait_ms"], ...rows]);
+  return csvText([["percentile", "end_to_end_ms", "queue_wait_ms"], ...rows]);
 }
 
 function round(value: number): number {

@@ -16,6 +16,7 @@ export class TraceWriter extends NullObserver {
   private buffer: string[] = [];
   private buffered = 0;
   private messages: MessageTable | undefined;
+  private open = true;
 
   constructor(
     private readonly path: string,
@@ -86,17 +87,29 @@ export class TraceWriter extends NullObserver {
     this.line(now, began ? "fault-start" : "fault-end", { kind, target });
   }
 
-  /** Flushes and publishes the file under its final name. */
+  /** Flushes and publishes the file under its final name; if that fails, the temporary file is removed. */
   close(): void {
-    this.flush();
-    closeSync(this.descriptor);
-    renameSync(this.temporary, this.path);
+    try {
+      this.flush();
+      this.closeDescriptor();
+      renameSync(this.temporary, this.path);
+    } catch (error) {
+      this.abandon();
+      throw error;
+    }
   }
 
-  /** Throws the partial trace away (the run failed). */
+  /** Throws the partial trace away (the run failed or was interrupted); safe to call more than once. */
   abandon(): void {
-    closeSync(this.descriptor);
+    this.closeDescriptor();
     rmSync(this.temporary, { force: true });
+  }
+
+  /** The descriptor is closed once: closing a number twice could close a file opened since under it. */
+  private closeDescriptor(): void {
+    if (!this.open) return;
+    this.open = false;
+    closeSync(this.descriptor);
   }
 
   private line(now: number, event: string, fields: Record<string, unknown>): void {

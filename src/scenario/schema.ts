@@ -3,7 +3,7 @@ import type { fifoSchema } from "../brokers/fifo/profile.js";
 import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
-import { duration, durationDistribution, rate, sizeDistribution } from "../units/quantities.js";
+import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
 import { prioritySchema } from "./priority.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 
@@ -260,7 +260,25 @@ export const scenarioSchema = z.strictObject({
     .meta({ description: "what `queuesim explore` searches, and its budget; ignored by `queuesim run`" }),
   limits: z
     .strictObject({
-      maxEvents: count("stop with an error after this many events").default(500_000_000),
+      maxEvents: count(
+        "stop with an error after this many events; a scenario estimated to need more is refused up front",
+      ).default(500_000_000),
+      maxInstances: count("most producer and consumer instances, all groups together").default(10_000),
+      maxPartitions: count("most partitions (kafka)").default(10_000),
+      maxKeys: count("most distinct keys of one producer").default(1_000_000),
+      maxFaultOccurrences: count(
+        "most occurrences of random faults, by estimate: each is listed in summary.json and drawn on the charts",
+      ).default(10_000),
+      maxRuns: count(
+        "most simulations one command starts: replications, sweep points × replications, profiles × replications",
+      ).default(10_000),
+      maxMemory: z
+        .union([size(), z.literal("auto")])
+        .default("auto")
+        .meta({
+          description:
+            'stop with an error when a run\'s memory (JavaScript heap and buffers) grows past this; "auto" is 75% of the V8 heap limit',
+        }),
     })
     .prefault({}),
 });

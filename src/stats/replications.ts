@@ -1,6 +1,6 @@
-import { stringify } from "csv-stringify/sync";
 import { type ParallelOptions, runAll } from "../parallel/pool.js";
 import { streamFor } from "../random/streams.js";
+import { csvText } from "../report/csv.js";
 import type { Run } from "../report/run.js";
 import type { Summary } from "../report/summary.js";
 import type { ParsedScenario } from "../scenario/schema.js";
@@ -109,7 +109,7 @@ export function intervalsOf(values: readonly Record<string, number>[]): Record<s
 
 /** replications.csv: one row per replication, its seed and every metric. */
 export function replicationsCsv(study: ReplicationStudy): string {
-  return stringify([
+  return csvText([
     ["replication", "seed", ...METRIC_NAMES],
     ...study.values.map((row, i) => [i, study.seeds[i], ...METRIC_NAMES.map((name) => row[name])]),
   ]);

@@ -1,5 +1,6 @@
-import { stringify } from "csv-stringify/sync";
+import * as z from "zod";
 import { type ParallelOptions, runAll } from "../parallel/pool.js";
+import { csvText } from "../report/csv.js";
 import type { ScenarioIssue } from "../scenario/issues.js";
 import { validateScenario } from "../scenario/load.js";
 import type { ParsedScenario } from "../scenario/schema.js";
@@ -84,6 +85,36 @@ export async function runPoints(
   }));
 }
 
+/** What a shard file must hold; anything else (truncated, hand-edited, another tool's JSON) is refused. */
+const partialSchema = z.strictObject({
+  scenario: z.string(),
+  parameters: z.array(z.string()).min(1),
+  points: z.number().int().positive(),
+  replications: z.number().int().positive(),
+  results: z.array(
+    z.strictObject({
+      index: z.number().int().min(0),
+      values: z.array(z.unknown()),
+      replications: z.array(z.record(z.string(), z.number().nullable())),
+    }),
+  ),
+});
+
+/** Reads a shard file's text: the partial results, or why they cannot be used. */
+export function parsePartial(text: string): SweepPartial | string {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return `not complete JSON (was the file cut short?): ${(error as Error).message}`;
+  }
+  const parsed = partialSchema.safeParse(data);
+  if (parsed.success) return parsed.data as SweepPartial;
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+  return `not a sweep shard: ${where}: ${issue.message}`;
+}
+
 /** Combines partial results (shards) into one, checking they belong to the same sweep and cover it once. */
 export function mergePartials(partials: readonly SweepPartial[]): SweepPartial | string {
   const first = partials[0];
@@ -98,6 +129,9 @@ export function mergePartials(partials: readonly SweepPartial[]): SweepPartial |
   }
   const results = partials.flatMap((p) => p.results).sort((a, b) => a.index - b.index);
   const indexes = results.map((r) => r.index);
+  const stray = results.find((r) => r.index >= first.points || r.values.length !== first.parameters.length);
+  if (stray)
+    return `point ${stray.index} does not belong to a sweep of ${first.points} points over ${first.parameters.join(", ")}`;
   const missing = Array.from({ length: first.points }, (_, i) => i).filter((i) => !indexes.includes(i));
   if (missing.length > 0) return `points ${missing.join(", ")} are missing: merge every shard`;
   if (new Set(indexes).size !== indexes.length) return "some points appear in more than one partial result";
@@ -113,7 +147,7 @@ export function sweepCsv(partial: SweepPartial): string {
       const finite = (v: number) => (Number.isFinite(v) ? round(v) : "");
       return [
         result.index,
-        ...result.values.map(String),
+        ...result.values.map(cellOf),
         metric,
         round(interval.mean),
         finite(interval.halfWidth),
@@ -123,7 +157,13 @@ export function sweepCsv(partial: SweepPartial): string {
       ];
     }),
   );
-  return stringify([header, ...rows]);
+  return csvText([header, ...rows]);
+}
+
+/** A parameter value as a cell: numbers stay numbers (csvText neutralises text, never a number). */
+function cellOf(value: unknown): string | number {
+  if (typeof value === "number" || typeof value === "string") return value;
+  return JSON.stringify(value) ?? String(value);
 }
 
 function round(value: number): number {

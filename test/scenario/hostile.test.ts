@@ -1,4 +1,4 @@
-// Proves hostile numbers and YAML bombs are refused as ordinary validation issues: every file in
+// Proves hostile numbers, YAML bombs and scenarios past their size budgets are refused as ordinary validation issues: every file in
 // test/scenario/hostile/ loads to {ok: false} with located, path-carrying issues and no exception, the CLI
 // exits 2 without a stack trace, and a file over the size limit is refused before it is parsed.
 import { spawnSync } from "node:child_process";
@@ -16,6 +16,24 @@ const files = readdirSync(corpus)
 /** What each file must be refused for: the field path and words of its first issue. */
 const expected: Record<string, [path: string, words: string]> = {
   "alias-bomb.yaml": ["b.0", 'an "alias bomb"'],
+  "budget-consumer-instances-1e6.yaml": ["consumers.0.instances", "limits.maxInstances is 10000"],
+  "budget-crash-every-microsecond.yaml": ["faults.0.every", "at least 1.58e14 fault occurrences, by estimate"],
+  "budget-fault-occurrences.yaml": ["faults.0.every", "50000 fault occurrences, by estimate (50000 of faults[0])"],
+  "budget-instances-summed.yaml": ["consumers.0.instances", "needs 12002 instances"],
+  "budget-kafka-brokers-1e9.yaml": ["broker.brokers", "limits.maxInstances is 10000"],
+  "budget-kafka-partitions-1e9.yaml": [
+    "broker.partitions",
+    "1000000000 partitions (broker.partitions); limits.maxPartitions is 10000",
+  ],
+  "budget-phases-repeat.yaml": ["producers.0.arrival", "at least 1.58e14 events"],
+  "budget-producer-instances-1e6.yaml": ["producers.0.instances", "limits.maxInstances is 10000"],
+  "budget-rate-many-instances.yaml": ["producers.0.rate", "1.08e10 events, by estimate"],
+  "budget-rate-ten-years.yaml": ["producers.0.rate", "limits.maxEvents is 500000000"],
+  "budget-zipf-keys-1e9.yaml": ["producers.0.keys.count", "limits.maxKeys is 1000000"],
+  "limits-max-events-zero.yaml": ["limits.maxEvents", "expected more than 0"],
+  "limits-max-memory-words.yaml": ["limits.maxMemory", 'expected a size like 512B, 1KB, 64KiB or 1MB, found "lots"'],
+  "limits-max-runs-inf.yaml": ["limits.maxRuns", "expected a finite number, found .inf"],
+  "limits-typo.yaml": ["limits.maxInstance", 'unknown field "maxInstance"'],
   "broker-setting-1e400.yaml": ["broker.settings.prefetch", "expected a finite number, found 1e400"],
   "duration-1e20h.yaml": ["duration", 'at most 87600h (10 years), found "1e20h"'],
   "duration-1e400.yaml": ["duration", 'at most 87600h (10 years), found "1e400s"'],
@@ -106,5 +124,16 @@ describe("queuesim validate on hostile files", () => {
     expect(child.status).toBe(2);
     expect(`${child.stdout}${child.stderr}`).toContain(shown);
     expect(child.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("up-front budgets", () => {
+  it("each refusal says which limits: field raises the budget", () => {
+    for (const name of files.filter((file) => file.startsWith("budget-"))) {
+      const result = loadScenarioFile(join(corpus, name));
+      expect(result.ok, name).toBe(false);
+      if (result.ok) continue;
+      expect(result.issues[0]!.hint, name).toMatch(/^raise limits\.max\w+ if the scenario really needs that many$/);
+    }
   });
 });

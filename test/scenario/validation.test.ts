@@ -864,7 +864,15 @@ describe("a valid minimal scenario", () => {
         ],
         faults: [],
         expect: {},
-        limits: { maxEvents: 500_000_000 },
+        limits: {
+          maxEvents: 500_000_000,
+          maxInstances: 10_000,
+          maxPartitions: 10_000,
+          maxKeys: 1_000_000,
+          maxFaultOccurrences: 10_000,
+          maxRuns: 10_000,
+          maxMemory: "auto",
+        },
       },
       warnings: [],
     });
