@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import { compareCommand, mergeCommand, runCommand, schemaCommand, sweepCommand, validateCommand } from "./commands.js";
 import { ExitCode } from "./exit-codes.js";
+import { runGuarded } from "./guarded.js";
 import { UsageError } from "./usage.js";
 
 /** Parses the command line and runs the command it names; returns the exit code. */
@@ -33,21 +34,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export async function runCli(argv: string[]): Promise<void> {
-  // A closed pipe (`queuesim run x | head`) ends output quietly rather than with a stack trace.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-  try {
-    process.exitCode = await main(argv);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      process.exitCode = ExitCode.badInput;
-      return;
-    }
-    console.error("queuesim hit an internal error; this is a bug, please report it with the scenario file:");
-    console.error(error);
-    process.exitCode = ExitCode.internalError;
-  }
+  await runGuarded(() => main(argv));
 }
