@@ -123,13 +123,15 @@ function benchmark(cases: Case[]): void {
   }
 }
 
-/** Bytes per event over a long run, after a short one has warmed the code up (compiling allocates too). */
+/** Bytes per event over a long run (the smaller of two), after a short one has warmed the code up. */
 function allocationTable(): void {
   const [warmUp, long] = quick ? [10, 60] : [10, 278];
   console.log(`\nbytes allocated per event (JavaScript heap), M/M/4 workload, ${long} s simulated, whole run:`);
   for (const profile of profileNames) {
     measureAllocation(profile, warmUp);
-    const { events, bytesPerEvent } = measureAllocation(profile, long);
+    // Noise only adds (code still being optimized, a collection's timing): the smaller of two runs is the figure.
+    const [first, second] = [measureAllocation(profile, long), measureAllocation(profile, long)];
+    const { events, bytesPerEvent } = first.bytesPerEvent <= second.bytesPerEvent ? first : second;
     console.log(
       `${profile.padEnd(22)}${bytesPerEvent.toFixed(1).padStart(8)} B/event  (${events.toLocaleString("en-US")} events)`,
     );

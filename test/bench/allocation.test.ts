@@ -1,12 +1,16 @@
-// Proves no broker profile allocates per event on its hot path: on a long run of the M/M/4 workload each allocates
-// under 32 bytes of JavaScript heap per event, building and summarizing the run included (measured: under 16 after
-// the allocation diet, Kafka 190 and Redis pub/sub 45 before it; one closure or small array per message, 32 to 64
-// bytes over 2 to 3 events, would come near the bound, and the Map churn Kafka had far exceeds it).
+// Proves no broker profile allocates per event on its hot path: on a 60 s run of the M/M/4 workload (about 650,000
+// events) each allocates under 64 bytes of JavaScript heap per event, building and summarizing the run included.
 import { describe, expect, it } from "vitest";
 import { heapBytesAllocatedBy, measureAllocation, profileNames } from "../../bench/allocation.js";
 
-/** Twice the most any profile measured, so that code warming up or a collection's timing cannot fail it. */
-const BOUND_BYTES_PER_EVENT = 32;
+/**
+ * Profiles measure 0.2 to 10 B/event in most processes, but V8's optimizing decisions differ from process to
+ * process: in about one in six, a profile's hot function ends up compiled so that it boxes doubles on the heap,
+ * and measures up to about 38. The bound sits above that. Kafka before the allocation diet measured about 190 and
+ * fails it; garbage as small as one closure per message hides in that noise, and `npm run bench`'s per-profile
+ * figure, on longer runs, is the finer tool.
+ */
+const BOUND_BYTES_PER_EVENT = 64;
 
 describe("bytes allocated per event", () => {
   it("counts what a piece of work allocates (a million 3-field objects: at least 16 MB)", () => {
@@ -19,7 +23,7 @@ describe("bytes allocated per event", () => {
   });
 
   it.each(profileNames)("profile %s stays under the bound on a 60 s run", (profile) => {
-    measureAllocation(profile, 5); // compiling the code allocates too: warm it up first
+    measureAllocation(profile, 10); // compiling the code allocates too: warm it up first
     const { events, bytesPerEvent } = measureAllocation(profile, 60);
     expect(events).toBeGreaterThan(400_000);
     expect(bytesPerEvent).toBeLessThan(BOUND_BYTES_PER_EVENT);
