@@ -104,7 +104,7 @@ const startupCases: Case[] = [
 /** Runs every case's rounds interleaved with its bare loop and prints one line per case. */
 function benchmark(cases: Case[]): void {
   console.log(
-    `${"case".padEnd(30)}${"wall".padStart(8)}${"CPU".padStart(8)}${"peak RSS".padStart(10)}  ${"bare loop".padEnd(20)}${"wall".padStart(8)}${"RSS".padStart(8)}${"wall ratio".padStart(12)}${"CPU ratio".padStart(11)}`,
+    `${"case".padEnd(30)}${"wall".padStart(8)}${"CPU".padStart(8)}${"peak RSS".padStart(10)}  ${"bare loop".padEnd(20)}${"wall".padStart(8)}${"CPU".padStart(8)}${"RSS".padStart(8)}${"wall ratio".padStart(12)}${"CPU ratio".padStart(11)}`,
   );
   for (const one of cases) {
     const subject: Sample[] = [];
@@ -118,7 +118,7 @@ function benchmark(cases: Case[]): void {
     const seconds = (value: number) => `${value.toFixed(2)}s`.padStart(8);
     const megabytes = (kb: number) => `${Math.round(kb / 1024)} MB`;
     console.log(
-      `${one.name.padEnd(30)}${seconds(of(subject, "wallSeconds"))}${seconds(of(subject, "cpuSeconds"))}${megabytes(of(subject, "maxRssKb")).padStart(10)}  ${one.bareName.padEnd(20)}${seconds(of(bare, "wallSeconds"))}${megabytes(of(bare, "maxRssKb")).padStart(8)}${`${ratio("wallSeconds").toFixed(2)}x`.padStart(12)}${`${ratio("cpuSeconds").toFixed(2)}x`.padStart(11)}`,
+      `${one.name.padEnd(30)}${seconds(of(subject, "wallSeconds"))}${seconds(of(subject, "cpuSeconds"))}${megabytes(of(subject, "maxRssKb")).padStart(10)}  ${one.bareName.padEnd(20)}${seconds(of(bare, "wallSeconds"))}${seconds(of(bare, "cpuSeconds"))}${megabytes(of(bare, "maxRssKb")).padStart(8)}${`${ratio("wallSeconds").toFixed(2)}x`.padStart(12)}${`${ratio("cpuSeconds").toFixed(2)}x`.padStart(11)}`,
     );
   }
 }
