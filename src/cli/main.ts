@@ -1,5 +1,4 @@
 import yargs from "yargs";
-import { BudgetExceeded } from "../engine/simulation.js";
 import {
   compareCommand,
   exploreCommand,
@@ -12,14 +11,8 @@ import {
 } from "./commands.js";
 import { EXAMPLES } from "./examples.js";
 import { ExitCode } from "./exit-codes.js";
-import { Interrupted, interruption, listenForInterrupts } from "./interrupt.js";
-import { fileSystemReason } from "./paths.js";
+import { exitCodeOf, runGuarded } from "./guarded.js";
 import { UsageError } from "./usage.js";
-
-function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { syscall: string } {
-  const candidate = error as NodeJS.ErrnoException | undefined;
-  return typeof candidate?.code === "string" && typeof candidate.syscall === "string";
-}
 
 /** Parses the command line and runs the command it names; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -58,13 +51,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export async function runCli(argv: string[]): Promise<void> {
-  // A closed pipe (`queuesim run x | head`) ends output quietly rather than with a stack trace.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-  listenForInterrupts();
-  process.exitCode = await runCommandLine(argv);
+  await runGuarded(() => main(argv));
 }
 
 /**
@@ -72,35 +59,5 @@ export async function runCli(argv: string[]): Promise<void> {
  * entry point's work, apart so tests can run many command lines in one process.
  */
 export async function runCommandLine(argv: string[]): Promise<number> {
-  try {
-    const exitCode = await main(argv);
-    // A signal during work that does not pause (writing a report) ends the command after it, still as interrupted.
-    if (interruption.aborted) throw interruption.reason;
-    return exitCode;
-  } catch (error) {
-    return reportFailure(error);
-  }
-}
-
-/** The message and exit code for a command that failed: 130/143 interrupted, 2 the user's to fix, 70 a bug. */
-function reportFailure(error: unknown): number {
-  if (error instanceof Interrupted || interruption.aborted) {
-    const reason = interruption.reason as Interrupted;
-    console.error(reason.message);
-    return reason.exitCode;
-  }
-  // A run that outgrew its events or memory budget (here or in a worker) names the limit in its message.
-  if (error instanceof UsageError || error instanceof BudgetExceeded) {
-    console.error(error.message);
-    return ExitCode.badInput;
-  }
-  if (isFileSystemError(error)) {
-    // A path that passed the checks before the run and failed at the write (a full disk, a folder removed
-    // meanwhile): the user's environment, said in a line, not a stack trace.
-    console.error(`cannot ${error.syscall} ${error.path ?? ""}: ${fileSystemReason(error)}`);
-    return ExitCode.badInput;
-  }
-  console.error("queuesim hit an internal error; this is a bug, please report it with the scenario file:");
-  console.error(error);
-  return ExitCode.internalError;
+  return exitCodeOf(() => main(argv));
 }

@@ -44,6 +44,16 @@ export class IntRing {
     return this.items[this.head]!;
   }
 
+  /** The value `index` places after the oldest (0 is the oldest); the caller checks `length` first. */
+  at(index: number): number {
+    return this.items[(this.head + index) & (this.items.length - 1)]!;
+  }
+
+  /** Keeps the oldest `length` values and removes the rest. */
+  truncate(length: number): void {
+    if (length < this.count) this.count = length;
+  }
+
   /** Visits values oldest first. */
   forEach(visit: (value: number) => void): void {
     for (let i = 0; i < this.count; i++) visit(this.items[(this.head + i) & (this.items.length - 1)]!);

@@ -114,6 +114,20 @@ consumers: [{group: g, processing: 1ms}]
     expect(typo.stderr).toContain(`unknown command "rn". Did you mean run?`);
   });
 
+  it("validate with only file names (bin.ts's quick path, without yargs) reports bad input with exit 2, and --help still reaches yargs", () => {
+    const dir = workspace({ "ok.yaml": valid("ok"), "bad.yaml": "name: bad\nseed: x\n" });
+    const quick = queuesim(["validate", "ok.yaml", "bad.yaml"], dir);
+    expect(quick.code).toBe(2);
+    expect(quick.stdout).toBe("");
+    expect(quick.stderr).toMatch(/^5 problems in bad\.yaml:\n/);
+    expect(quick.stderr).toContain('  bad.yaml:2:7  seed: expected a number, found "x"\n');
+    expect(quick.stderr).not.toMatch(/\n\s+at /);
+    // --help is yargs' own: the quick path leaves it alone.
+    const help = queuesim(["validate", "--help"], dir);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("check scenario files without running them");
+  });
+
   it("writes the event trace as newline-delimited JSON with --trace", () => {
     const dir = workspace({
       "crash.yaml": `${valid("crash")}faults: [{at: 1s, crash: consumer, target: g/1, restartAfter: 1s}]\n`,

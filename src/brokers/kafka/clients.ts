@@ -3,7 +3,7 @@ import type { Coordinator, MemberClient } from "./coordinator.js";
 import type { ReadIsolation } from "./isolation.js";
 import { Lanes } from "./lanes.js";
 import type { TopicLog } from "./log.js";
-import type { Member } from "./member.js";
+import type { Member, PollBatch } from "./member.js";
 import type { GroupOffsets } from "./offsets.js";
 import type { Cluster } from "./replication.js";
 import type { KafkaOptions } from "./settings.js";
@@ -83,12 +83,15 @@ export class ConsumerClients implements MemberClient {
    */
   dataArrived(partition: number): void {
     const readableEnd = this.readableEnd(partition);
-    this.coordinator.groups.forEach(({ ownership }, group) => {
+    // An index loop: this runs on every append, and a forEach callback would be made each time.
+    const groups = this.coordinator.groups;
+    for (let group = 0; group < groups.length; group++) {
+      const ownership = groups[group]!.ownership;
       const owner = ownership.owner[partition];
-      if (!owner?.parked || ownership.revoking[partition] !== 0) return;
-      if (this.offsets.position[group]![partition]! >= readableEnd) return;
+      if (!owner?.parked || ownership.revoking[partition] !== 0) continue;
+      if (this.offsets.position[group]![partition]! >= readableEnd) continue;
       this.wake(owner);
-    });
+    }
   }
 
   /** Where polls of `partition` stop: the high watermark (what every in-sync replica has), or the LSO before it. */
@@ -248,14 +251,25 @@ export class ConsumerClients implements MemberClient {
     else this.handOut(member, batch);
   }
 
+  /**
+   * The member's poll buffer, emptied: one per member, reused poll after poll (lanes get a copy, which they
+   * keep). A poll while the last batch is still being handed over gets a buffer of its own.
+   */
+  private pollBuffer(member: Member): PollBatch {
+    if (member.handingOut) return { records: [], length: 0 };
+    const buffer = member.pollBuffer;
+    buffer.length = 0;
+    return buffer;
+  }
+
   private park(member: Member): void {
     member.parked = true;
     member.parkedAt = this.context.sim.now;
   }
 
   /** Up to max.poll.records records from the member's partitions, one partition after another. */
-  private gather(member: Member): number[] {
-    const batch: number[] = [];
+  private gather(member: Member): PollBatch {
+    const batch = this.pollBuffer(member);
     const owned = member.owned;
     if (owned.length === 0) return batch;
     const max = this.options.maxPollRecords;
@@ -273,7 +287,7 @@ export class ConsumerClients implements MemberClient {
         const message = this.log.message(partition, position[partition]!);
         position[partition]!++;
         if (this.isolation.skips(message)) passedOver++;
-        else batch.push(message);
+        else batch.records[batch.length++] = message;
       }
       if (batch.length === max) filled = index;
     }
@@ -282,7 +296,7 @@ export class ConsumerClients implements MemberClient {
     return batch;
   }
 
-  private handOut(member: Member, batch: number[]): void {
+  private handOut(member: Member, batch: PollBatch): void {
     const now = this.context.sim.now;
     member.busy = true;
     member.outstanding = batch.length;
@@ -293,11 +307,12 @@ export class ConsumerClients implements MemberClient {
     this.watchdog.start(member);
     member.handingOut = true;
     member.finishedWhileHanding = false;
-    if (this.context.consumers[member.consumer]!.capacity > 1) this.lanes.open(member, batch);
+    if (this.context.consumers[member.consumer]!.capacity > 1)
+      this.lanes.open(member, batch.records.slice(0, batch.length));
     else {
-      for (const message of batch) {
+      for (let index = 0; index < batch.length; index++) {
         if (!member.alive) break;
-        this.context.deliver(message, member.consumer);
+        this.context.deliver(batch.records[index]!, member.consumer);
       }
     }
     member.handingOut = false;

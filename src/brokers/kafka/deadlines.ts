@@ -9,9 +9,11 @@ import type { Simulation } from "../../engine/simulation.js";
  * event alive and a finished run can end.
  */
 export class DeadlineQueue {
-  private messages: number[] = [];
-  private times: number[] = [];
+  // Entries [head, tail) of two typed arrays, so adding and clearing allocate nothing once they have grown.
+  private messages = new Int32Array(64);
+  private times = new Float64Array(64);
   private head = 0;
+  private tail = 0;
   private timer = -1;
   private firing = false;
   private readonly onTimer = (): void => this.fire();
@@ -23,17 +25,18 @@ export class DeadlineQueue {
   ) {}
 
   add(message: number, time: number): void {
-    this.messages.push(message);
-    this.times.push(time);
+    if (this.tail === this.times.length) this.makeRoom();
+    this.messages[this.tail] = message;
+    this.times[this.tail] = time;
+    this.tail++;
     if (this.timer === -1 && !this.firing) this.timer = this.sim.at(time, this.onTimer);
   }
 
   clear(): void {
     if (this.timer !== -1) this.sim.cancel(this.timer);
     this.timer = -1;
-    this.messages = [];
-    this.times = [];
     this.head = 0;
+    this.tail = 0;
   }
 
   private fire(): void {
@@ -41,18 +44,31 @@ export class DeadlineQueue {
     this.firing = true;
     const now = this.sim.now;
     // `due` may add entries (later than now) or clear the queue; both are seen by the loop.
-    while (this.head < this.times.length && this.times[this.head]! <= now) {
+    while (this.head < this.tail && this.times[this.head]! <= now) {
       const message = this.messages[this.head]!;
       const time = this.times[this.head]!;
       this.head++;
       this.due(message, time);
     }
     this.firing = false;
-    if (this.head > 1024 && this.head * 2 > this.times.length) {
-      this.messages = this.messages.slice(this.head);
-      this.times = this.times.slice(this.head);
-      this.head = 0;
+    if (this.head < this.tail) this.timer = this.sim.at(this.times[this.head]!, this.onTimer);
+  }
+
+  /** Moves the live entries to the front, and doubles the arrays if that frees less than half of them. */
+  private makeRoom(): void {
+    const live = this.tail - this.head;
+    if (live * 2 > this.times.length) {
+      const messages = new Int32Array(this.times.length * 2);
+      const times = new Float64Array(this.times.length * 2);
+      messages.set(this.messages.subarray(this.head, this.tail));
+      times.set(this.times.subarray(this.head, this.tail));
+      this.messages = messages;
+      this.times = times;
+    } else {
+      this.messages.copyWithin(0, this.head, this.tail);
+      this.times.copyWithin(0, this.head, this.tail);
     }
-    if (this.head < this.times.length) this.timer = this.sim.at(this.times[this.head]!, this.onTimer);
+    this.head = 0;
+    this.tail = live;
   }
 }

@@ -1,4 +1,5 @@
 import { withRoomFor } from "../../model/growable.js";
+import { IntRing } from "../../model/int-ring.js";
 import { PublishOutcome } from "../../model/messages.js";
 import { isAlwaysZero, type Sampler, samplerFor } from "../../random/distributions.js";
 import type { BrokerContext } from "../broker.js";
@@ -40,7 +41,9 @@ const MICROS_PER_SECOND = 1_000_000;
 export class Intake {
   private readonly keyPartitions: number[] = [];
   private readonly sticky: (StickyPartitioner | undefined)[];
-  private readonly held: number[][];
+  private readonly held: IntRing[];
+  /** Emptied batches, reused so that lingering allocates nothing per batch; a re-entrant send takes its own. */
+  private readonly spareBatches: IntRing[] = [];
   private readonly heldBytes: Float64Array;
   private readonly lingerEvent: Float64Array;
   /** Per producer instance: its current session (producer id), bumped by each crash. */
@@ -68,7 +71,7 @@ export class Intake {
   ) {
     const producers = context.names.producers.length;
     this.sticky = new Array<StickyPartitioner | undefined>(producers).fill(undefined);
-    this.held = Array.from({ length: producers }, () => []);
+    this.held = Array.from({ length: producers }, () => new IntRing());
     this.heldBytes = new Float64Array(producers * options.partitions);
     this.lingerEvent = new Float64Array(producers).fill(-1);
     this.busyUntil = new Float64Array(options.brokers);
@@ -116,9 +119,10 @@ export class Intake {
       this.lingerEvent[producer] = -1;
     }
     const batch = this.held[producer]!;
-    this.held[producer] = [];
+    this.held[producer] = this.spareBatches.pop() ?? new IntRing();
     this.heldBytes.fill(0, producer * this.options.partitions, (producer + 1) * this.options.partitions);
-    for (const message of batch) this.write(message);
+    while (batch.length > 0) this.write(batch.shift());
+    this.spareBatches.push(batch);
   }
 
   /** A record reaches its partition's leader: refused at once, or queued for the leader's work. */

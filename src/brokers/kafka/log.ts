@@ -80,6 +80,12 @@ export class TopicLog {
    * `cutoff`, calling `deleted(offset)` for each first. Records were appended
    * in acceptance order, so the oldest are always at the head.
    */
+  /** Whether `expire` would delete anything: checked first, so the common case makes no callback. */
+  hasExpired(partition: number, acceptedAt: Float64Array, cutoff: number): boolean {
+    const start = this.start[partition]!;
+    return start < this.end[partition]! && acceptedAt[this.records[partition]![start]!]! <= cutoff;
+  }
+
   expire(partition: number, acceptedAt: Float64Array, cutoff: number, deleted: (offset: number) => void): number {
     const log = this.records[partition]!;
     const end = this.end[partition]!;

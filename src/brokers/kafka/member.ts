@@ -1,3 +1,9 @@
+/** The records one poll returns: the first `length` of `records`, an array reused from poll to poll. */
+export interface PollBatch {
+  records: number[];
+  length: number;
+}
+
 /**
  * One consumer-group membership: a consumer instance from the moment it joins
  * until the coordinator removes it. A restarted instance, or one that was
@@ -34,6 +40,8 @@ export class Member {
   expiresAt = -1;
   /** Where the next poll starts among its owned partitions, so that no partition starves. */
   nextPartition = 0;
+  /** What its polls fill (see PollBatch). */
+  readonly pollBuffer: PollBatch = { records: [], length: 0 };
   /** Per-partition hand-over of the current batch, when the consumer processes several records at once. */
   lanes: { batch: number[]; next: Int32Array; end: Int32Array; due: number[] } | null = null;
   /** Its batch is done and its next poll is scheduled for this instant. */

@@ -72,6 +72,8 @@ export class GroupOffsets {
     const { options, log, context } = this;
     if (options.retention === Number.POSITIVE_INFINITY) return;
     const cutoff = context.sim.now - options.retention;
+    // This runs on every append; the callback below is made only when a record is in fact deleted.
+    if (!log.hasExpired(partition, context.messages.acceptedAt, cutoff)) return;
     const deleted = log.expire(partition, context.messages.acceptedAt, cutoff, (offset) => {
       for (let group = 0; group < this.position.length; group++) {
         if (offset >= this.position[group]![partition]!) this.dropUnread(group, partition, offset, "retention");

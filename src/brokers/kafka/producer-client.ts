@@ -1,3 +1,4 @@
+import { IntMap } from "../../model/int-map.js";
 import { ProducerView, PublishOutcome } from "../../model/messages.js";
 import {
   failSend,
@@ -41,10 +42,13 @@ class KafkaProducerClient implements ProducerClient {
   readonly maxBlock: number;
   readonly wantsAnswers: boolean;
   private used = 0;
-  /** Records in the buffer: message → delivery deadline. */
-  private readonly held = new Map<number, number>();
+  /**
+   * Records in the buffer: message → delivery deadline. The application sends in message-id order, so
+   * ascending ids (the order `keys` gives) are the order the records were taken in.
+   */
+  private readonly held = new IntMap();
   /** Records awaiting an answer: message → when their request times out. */
-  private readonly inFlight = new Map<number, number>();
+  private readonly inFlight = new IntMap();
   /** Records waiting for the retry timer, in send order. */
   private waiting: number[] = [];
   private retryTimer = -1;
@@ -186,7 +190,7 @@ class KafkaProducerClient implements ProducerClient {
   private idle(): void {
     this.used = 0;
     this.inFlight.clear();
-    this.waiting = [];
+    if (this.waiting.length > 0) this.waiting = [];
     if (this.retryTimer !== -1) this.wiring.sim.cancel(this.retryTimer);
     this.retryTimer = -1;
     this.deliveryDeadlines.clear();

@@ -401,7 +401,10 @@ export class Cluster {
     if (!this.available(partition)) return;
     const leader = this.leader[partition]!;
     let low = this.log.end[partition]!;
-    for (const broker of this.replicas[partition]!) {
+    // Index loops and no splice when nothing is confirmed: this runs on every append.
+    const replicas = this.replicas[partition]!;
+    for (let k = 0; k < replicas.length; k++) {
+      const broker = replicas[k]!;
       const slot = partition * this.brokers + broker;
       if (broker !== leader && this.inIsr[slot] === 1) low = Math.min(low, this.knownLeo[slot]!);
     }
@@ -410,10 +413,14 @@ export class Cluster {
     const list = this.unconfirmed[partition]!;
     let confirmed = 0;
     while (confirmed < list.length && this.log.offsetOf(list[confirmed]!) < low) confirmed++;
-    for (const message of list.splice(0, confirmed)) {
+    if (confirmed > 0) this.confirm(list.splice(0, confirmed));
+    this.events.readable(partition);
+  }
+
+  private confirm(messages: number[]): void {
+    for (const message of messages) {
       this.awaitingConfirm.delete(message);
       this.context.accept(message);
     }
-    this.events.readable(partition);
   }
 }

@@ -60,6 +60,7 @@ class PubSubBroker implements Broker {
   private readonly clients: Clients;
   private readonly subscribed: Uint8Array;
   private readonly buffer: IntRing[];
+  private readonly spareRings: IntRing[] = [];
   private readonly bufferBytes: Float64Array;
   /** Per subscriber: bytes at the front of its buffer left in the socket of a connection Redis dropped. */
   private readonly staleBytes: Float64Array;
@@ -108,13 +109,15 @@ class PubSubBroker implements Broker {
       const members = this.members[group]!;
       let receivers = 0;
       // Every receiver holds its copy before any can be disconnected, so a drop means no copy is left.
-      for (const consumer of members) {
+      // Index loops: this runs for every message, and an iterator may be allocated for a for-of.
+      for (let k = 0; k < members.length; k++) {
+        const consumer = members[k]!;
         if (this.subscribed[consumer] === 0) continue;
         receivers++;
         this.enqueue(consumer, message);
       }
       if (receivers === 0) this.context.drop(message, group, "no-subscriber");
-      for (const consumer of members) if (this.subscribed[consumer] === 1) this.push(consumer);
+      for (let k = 0; k < members.length; k++) if (this.subscribed[members[k]!] === 1) this.push(members[k]!);
       this.reportDepth(group);
     }
   }
@@ -270,21 +273,24 @@ class PubSubBroker implements Broker {
     this.cancelReconnect(consumer);
     const ring = this.buffer[consumer]!;
     const group = this.clients.groupOf(consumer);
-    const kept: number[] = [];
-    const lost: number[] = [];
+    // What the client still reads is a prefix of its buffer: the oldest frames that fit the socket buffers.
+    let kept = 0;
     let keptBytes = 0;
-    ring.forEach((message) => {
-      const bytes = messageFrameBytes(this.context.messages.size[message]!);
-      const fits = !everything && lost.length === 0 && keptBytes + bytes <= this.settings.socketBuffers;
-      if (fits) keptBytes += bytes;
-      (fits ? kept : lost).push(message);
-    });
-    ring.clear();
-    for (const message of kept) ring.push(message);
+    while (!everything && kept < ring.length) {
+      const bytes = messageFrameBytes(this.context.messages.size[ring.at(kept)]!);
+      if (keptBytes + bytes > this.settings.socketBuffers) break;
+      keptBytes += bytes;
+      kept++;
+    }
+    // The rest moves to a spare ring (reused: a slow subscriber is cut off again and again), then is released.
+    const lost = this.spareRings.pop() ?? new IntRing();
+    for (let index = kept; index < ring.length; index++) lost.push(ring.at(index));
+    ring.truncate(kept);
     this.buffered[group]! -= lost.length;
     this.bufferBytes[consumer] = keptBytes;
     this.staleBytes[consumer] = keptBytes;
-    for (const message of lost) this.release(message, group, reason);
+    while (lost.length > 0) this.release(lost.shift(), group, reason);
+    this.spareRings.push(lost);
     this.reportDepth(group);
   }
 
