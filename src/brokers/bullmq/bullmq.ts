@@ -42,6 +42,12 @@ export function createBullmqBroker(context: BrokerContext, settings: BullmqSetti
  * times is failed when a worker next fetches it. A failing job is retried `attempts` times, after
  * its backoff in the delayed set. Persistence and maxmemory are the Redis profiles' own.
  */
+/** How a worker settles a job: moveToFinished as completed, or moveToFailed. */
+enum Settle {
+  completed,
+  failed,
+}
+
 class BullmqBroker extends KeyspaceBroker {
   private readonly state: GroupColumn<Uint8Array>;
   private readonly order: GroupColumn<Float64Array>;
@@ -54,6 +60,8 @@ class BullmqBroker extends KeyspaceBroker {
   private readonly jobEpochs: GroupColumn<Uint32Array>;
   private readonly lockEpochs: GroupColumn<Uint32Array>;
   private readonly handleEpochs: GroupColumn<Uint32Array>;
+  /** Every column above, grown together as messages arrive. */
+  private readonly columns: GroupColumn<Uint8Array | Float64Array | Int32Array | Uint32Array>[];
   private readonly waiting: WaitingJobs;
   private readonly clock: StalledCheckClock;
   /** Per queue: active jobs whose lock can run out (no live worker renews it), in the order they became so. */
@@ -94,6 +102,18 @@ class BullmqBroker extends KeyspaceBroker {
     this.jobEpochs = column((n) => new Uint32Array(n));
     this.lockEpochs = column((n) => new Uint32Array(n));
     this.handleEpochs = column((n) => new Uint32Array(n));
+    this.columns = [
+      this.state,
+      this.order,
+      this.counts,
+      this.owner,
+      this.handle,
+      this.activeSince,
+      this.lockUntil,
+      this.jobEpochs,
+      this.lockEpochs,
+      this.handleEpochs,
+    ];
     this.waiting = new WaitingJobs(groups);
     this.clock = new StalledCheckClock(context.consumers, groups, settings.stalledInterval);
     for (const slot of context.consumers) this.clock.workerUp(slot.index, 0);
@@ -110,22 +130,24 @@ class BullmqBroker extends KeyspaceBroker {
 
   /** moveToFinished (completed): valid only while the worker's lock holds; otherwise "Missing lock". */
   ack(delivery: number): void {
-    this.settleWith(delivery, (group, message) => this.finish(group, message, "completed"));
+    this.settleWith(delivery, Settle.completed);
   }
 
   /** moveToFailed: a retry (after its backoff, in the delayed set) while attempts remain, else failed. */
   nack(delivery: number): void {
-    this.settleWith(delivery, (group, message) => {
-      const attemptsMade = this.attemptsMade(group, message) + 1;
-      this.setCounts(group, message, attemptsMade, this.stalls(group, message));
-      if (attemptsMade >= this.settings.attempts) {
-        this.fail(group, message, "attempts");
-        return;
-      }
-      const wait = this.backoffDelay(attemptsMade);
-      if (wait > 0) this.delay(group, message, this.context.sim.now + wait);
-      else this.enqueue(group, message);
-    });
+    this.settleWith(delivery, Settle.failed);
+  }
+
+  private failed(group: number, message: number): void {
+    const attemptsMade = this.attemptsMade(group, message) + 1;
+    this.setCounts(group, message, attemptsMade, this.stalls(group, message));
+    if (attemptsMade >= this.settings.attempts) {
+      this.fail(group, message, "attempts");
+      return;
+    }
+    const wait = this.backoffDelay(attemptsMade);
+    if (wait > 0) this.delay(group, message, this.context.sim.now + wait);
+    else this.enqueue(group, message);
   }
 
   /** Redis notices nothing: the worker stops renewing its locks, which run out one lockDuration after their last renewal. */
@@ -229,8 +251,8 @@ class BullmqBroker extends KeyspaceBroker {
         const order = this.order.of[group]![message]!;
         if (state === State.wait) waiting.push([message, order]);
         else if (state === State.prioritized) prioritized.push([message, order]);
-        else if (state === State.completed) kept.completed.push(message);
-        else if (state === State.failed) kept.failed.push(message);
+        else if (state === State.completed && this.settings.removeOnComplete !== false) kept.completed.push(message);
+        else if (state === State.failed && this.settings.removeOnFail !== false) kept.failed.push(message);
         else if (state === State.active) this.restoreLock(group, message);
       }
       this.waiting.restore(group, waiting, prioritized);
@@ -295,7 +317,7 @@ class BullmqBroker extends KeyspaceBroker {
   }
 
   /** An ack or nack: `settle` runs if the worker still holds the job's lock; a call while Redis is down fails. */
-  private settleWith(delivery: number, settle: (group: number, message: number) => void): void {
+  private settleWith(delivery: number, settle: Settle): void {
     const { deliveries } = this.context;
     if (!deliveries.isOpen(delivery)) return;
     const consumer = deliveries.consumer(delivery);
@@ -307,7 +329,11 @@ class BullmqBroker extends KeyspaceBroker {
       (this.handle.of[group]![message] === delivery || this.handle.of[group]![message] === DELIVERING) &&
       this.context.sim.now < this.lockUntil.of[group]![message]!;
     this.clients.settle(delivery);
-    if (holds && this.up) settle(group, message);
+    // A kind, not a callback: a closure per ack would be the profile's only garbage per message.
+    if (holds && this.up) {
+      if (settle === Settle.completed) this.finish(group, message, "completed");
+      else this.failed(group, message);
+    }
     // The worker gives the job up (its call failed); the lock it no longer renews runs out.
     else if (holds) this.stopRenewing(group, message);
     this.dispatch(group);
@@ -421,9 +447,10 @@ class BullmqBroker extends KeyspaceBroker {
       return;
     }
     this.setJob(group, message, how === "completed" ? State.completed : State.failed, this.context.sim.now);
+    // Kept forever (BullMQ's default): no list to trim, so none is kept.
+    if (keep === false) return;
     const kept = how === "completed" ? this.kept[group]!.completed : this.kept[group]!.failed;
     kept.push(message);
-    if (keep === false) return;
     while (kept.length > keep) this.remove(group, kept.shift());
   }
 
@@ -499,9 +526,16 @@ class BullmqBroker extends KeyspaceBroker {
   }
 
   private setLock(group: number, message: number, owner: number, since: number, until: number): void {
-    const before = [this.owner.of[group]![message]!, this.activeSince.of[group]![message]!] as const;
-    const epochs = this.lockEpochs.of[group]!;
-    this.persistence.write(epochs, message, LOCK, group, message, ...before, this.lockUntil.of[group]![message]!);
+    this.persistence.write(
+      this.lockEpochs.of[group]!,
+      message,
+      LOCK,
+      group,
+      message,
+      this.owner.of[group]![message]!,
+      this.activeSince.of[group]![message]!,
+      this.lockUntil.of[group]![message]!,
+    );
     this.owner.of[group]![message] = owner;
     this.activeSince.of[group]![message] = since;
     this.lockUntil.of[group]![message] = until;
@@ -514,10 +548,7 @@ class BullmqBroker extends KeyspaceBroker {
   }
 
   private ensure(message: number): void {
-    for (const column of [this.state, this.order, this.counts, this.owner, this.handle, this.activeSince]) {
-      column.ensure(message);
-    }
-    for (const column of [this.lockUntil, this.jobEpochs, this.lockEpochs, this.handleEpochs]) column.ensure(message);
+    for (const column of this.columns) column.ensure(message);
   }
 
   private jobBytes(message: number): number {
