@@ -4,6 +4,7 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, sizeDistribution } from "../units/quantities.js";
+import { dependenciesSchema, retrySchema, stepsSchema } from "./patterns.js";
 import { prioritySchema } from "./priority.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 
@@ -116,14 +117,23 @@ const idempotencySchema = z.discriminatedUnion("strategy", [
   }),
 ]);
 
-const consumerSchema = z.strictObject({
-  group: nameField("a consumer group name"),
-  instances: count("consumer instances in the group, competing for its messages").default(1),
-  concurrency: count("messages one instance processes at once").default(1),
-  processing: durationDistribution().meta({ description: "time to process one message" }),
-  idempotency: idempotencySchema.prefault({ strategy: "none" }),
-  bindings: bindingsSchema.optional(),
-});
+const consumerSchema = z
+  .strictObject({
+    group: nameField("a consumer group name"),
+    instances: count("consumer instances in the group, competing for its messages").default(1),
+    concurrency: count("messages one instance processes at once").default(1),
+    processing: durationDistribution()
+      .optional()
+      .meta({ description: "time to process one message (required unless steps are given)" }),
+    idempotency: idempotencySchema.prefault({ strategy: "none" }),
+    bindings: bindingsSchema.optional(),
+    steps: stepsSchema.optional(),
+    retry: retrySchema.optional(),
+  })
+  .superRefine((consumer, ctx) => {
+    if (consumer.processing === undefined && consumer.steps === undefined)
+      ctx.addIssue({ code: "custom", path: ["processing"], message: 'missing required field "processing"' });
+  });
 
 /** The `broker:` section: one shape per profile, told apart by `profile`. */
 const brokerSchema = z.discriminatedUnion(
@@ -201,6 +211,7 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({ latency: 0 }),
   producers: z.array(producerSchema).min(1),
+  dependencies: dependenciesSchema,
   consumers: z.array(consumerSchema).min(1),
   faults: z.array(faultSchema).default([]),
   expect: expectSchema.prefault({}),

@@ -1,0 +1,32 @@
+/** What a consumer group's retry policy did over the run: plain numbers for summary.json. */
+export interface RetryFigures {
+  /** Deliveries processed through the group's steps (each ends completed or given up). */
+  processed: number;
+  /** Index n: deliveries whose processing took n attempts (index 0 unused). */
+  attempts: number[];
+  /** Retries scheduled (attempts after the first). */
+  retries: number;
+  /** Deliveries that ran out of attempts or met a failure not worth retrying. */
+  gaveUp: number;
+  /** Of those: dead-lettered, parked, dropped or nacked back to the broker by the policy. */
+  deadLettered: number;
+  parked: number;
+  dropped: number;
+  nacked: number;
+  /** Total time spent waiting between attempts (µs). */
+  backoffMicros: number;
+}
+
+export function emptyRetryFigures(): RetryFigures {
+  return {
+    processed: 0,
+    attempts: [0],
+    retries: 0,
+    gaveUp: 0,
+    deadLettered: 0,
+    parked: 0,
+    dropped: 0,
+    nacked: 0,
+    backoffMicros: 0,
+  };
+}

@@ -1,0 +1,172 @@
+import * as z from "zod";
+import { duration, durationDistribution } from "../units/quantities.js";
+
+/**
+ * The application patterns in a scenario: `dependencies:` (downstream
+ * services), and per consumer group its processing `steps:` and `retry:`
+ * policy. Parsed into the types of src/patterns/spec.ts. See docs/patterns.md.
+ */
+const probability = (description: string) => z.number().min(0).max(1).default(0).meta({ description });
+
+export const dependencySchema = z
+  .strictObject({
+    latency: durationDistribution().meta({ description: "how long the service takes to answer a call it serves" }),
+    concurrency: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(null)
+      .meta({ description: "calls it serves at once; null: no limit" }),
+    overflow: z.enum(["queue", "refuse"]).default("queue").meta({
+      description: "beyond concurrency: queue (wait in line, like a connection pool) or refuse (HTTP 429/503 at once)",
+    }),
+    errors: z
+      .strictObject({
+        transient: probability("share of served calls failing in a way worth retrying (a 503)"),
+        permanent: probability("share of served calls failing for good (a 400); never retried by default"),
+      })
+      .prefault({})
+      .refine((errors) => errors.transient + errors.permanent <= 1, {
+        message: "transient and permanent error shares add up to more than 1",
+      }),
+    timeout: duration()
+      .nullable()
+      .default(null)
+      .meta({ description: "the client stops waiting after this long; null: it waits however long" }),
+    appliedOnTimeout: z.number().min(0).max(1).default(1).meta({
+      description:
+        "for a call whose client timed out: the probability the service applied its side effect anyway (1: a service finishes what it started)",
+    }),
+  })
+  .meta({ description: "a downstream service that consumers call while processing" });
+
+const stepSchema = z.union([
+  z.strictObject({ work: durationDistribution().meta({ description: "local work: time it takes" }) }),
+  z.strictObject({
+    call: z.string().meta({ description: "the dependency called (a name under dependencies:)" }),
+    sideEffect: z
+      .boolean()
+      .default(false)
+      .meta({ description: "this call applies the message's side effect (charges the card)" }),
+    idempotencyKey: z.boolean().default(false).meta({
+      description:
+        "the message id goes with the call as an idempotency key: the service applies an effect once per key",
+    }),
+  }),
+]);
+
+export const stepsSchema = z
+  .array(stepSchema)
+  .min(1)
+  .meta({ description: "the consumer's processing as steps, run in order; replaces the single processing draw" });
+
+const jitter = z.enum(["none", "full", "equal", "decorrelated"]).default("none").meta({
+  description: "randomizes each delay as in AWS's Exponential Backoff and Jitter: none, full, equal or decorrelated",
+});
+
+const backoffSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("none").meta({ description: "retry at once" }) }),
+  z.strictObject({
+    type: z.literal("fixed").meta({ description: "the same delay before every retry" }),
+    delay: duration().meta({ description: "wait before each retry" }),
+    jitter,
+  }),
+  z.strictObject({
+    type: z.literal("exponential").meta({ description: "delay = min(cap, base x multiplier^(retry-1))" }),
+    base: duration().meta({ description: "delay before the first retry" }),
+    multiplier: z.number().min(1).max(1000).default(2).meta({ description: "growth from one retry to the next" }),
+    cap: duration().prefault("30s").meta({ description: "longest delay" }),
+    jitter,
+  }),
+]);
+
+export const retrySchema = z
+  .strictObject({
+    maxAttempts: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(3)
+      .meta({ description: "attempts in all, the first included; null: no limit" }),
+    backoff: backoffSchema.prefault({ type: "none" }),
+    retryOn: z
+      .array(z.enum(["transient", "permanent", "timeout", "refused", "breaker-open"]))
+      .default(["transient", "timeout", "refused", "breaker-open"])
+      .meta({ description: "failures worth another attempt: transient, permanent, timeout, refused, breaker-open" }),
+    scope: z.enum(["handler", "call"]).default("handler").meta({
+      description:
+        "handler: each attempt runs every step again (Spring Kafka); call: only the failed call (Resilience4j, Polly)",
+    }),
+    onExhausted: z.enum(["nack", "dead-letter", "drop", "park"]).default("dead-letter").meta({
+      description:
+        "after the last attempt: nack (back to the broker), dead-letter, drop, or park (a parking-lot queue)",
+    }),
+  })
+  .superRefine((retry, ctx) => {
+    if (retry.maxAttempts !== null) return;
+    const waits =
+      retry.backoff.type === "fixed"
+        ? retry.backoff.delay > 0
+        : retry.backoff.type === "exponential" && retry.backoff.base > 0;
+    if (!waits)
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxAttempts"],
+        message:
+          "a retry policy with no attempt limit and no delay between attempts never ends: set maxAttempts, or a backoff that waits",
+      });
+    if (retry.retryOn.includes("permanent"))
+      ctx.addIssue({
+        code: "custom",
+        path: ["retryOn"],
+        message:
+          "a retry policy with no attempt limit that retries permanent errors never ends for them: set maxAttempts, or leave permanent out",
+      });
+  })
+  .meta({ description: "the group's in-process retry policy around its steps (needs steps)" });
+
+export const dependenciesSchema = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+      message: "a dependency name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    }),
+    dependencySchema,
+  )
+  .default({})
+  .meta({ description: "downstream services consumers call while processing, by name" });
+
+/** What the cross-field checks read of a parsed scenario. */
+interface PatternScope {
+  dependencies: Record<string, unknown>;
+  consumers: readonly { steps?: readonly object[] | undefined; retry?: unknown }[];
+}
+
+/** Steps that call undeclared dependencies, and retry policies with no steps to retry; with candidates for "did you mean". */
+export function patternProblems(
+  scenario: PatternScope,
+): { path: (string | number)[]; message: string; candidates: string[] }[] {
+  const known = Object.keys(scenario.dependencies);
+  const problems: { path: (string | number)[]; message: string; candidates: string[] }[] = [];
+  scenario.consumers.forEach((consumer, group) => {
+    consumer.steps?.forEach((step, index) => {
+      if (!("call" in step)) return;
+      const name = String(step.call);
+      if (known.includes(name)) return;
+      const declared = known.length === 0 ? "none is declared under dependencies:" : `known: ${known.join(", ")}`;
+      problems.push({
+        path: ["consumers", group, "steps", index, "call"],
+        message: `"${name}" is not a dependency (${declared})`,
+        candidates: known,
+      });
+    });
+    if (consumer.retry !== undefined && consumer.steps === undefined)
+      problems.push({
+        path: ["consumers", group, "retry"],
+        message: "a retry policy retries failed steps: give this group steps (calls to its dependencies)",
+        candidates: [],
+      });
+  });
+  return problems;
+}
