@@ -1,3 +1,5 @@
+import type { DependencyFigures } from "./dependency.js";
+
 /** What a consumer group's retry policy did over the run: plain numbers for summary.json. */
 export interface RetryFigures {
   /** Deliveries processed through the group's steps (each ends completed or given up). */
@@ -29,4 +31,10 @@ export function emptyRetryFigures(): RetryFigures {
     nacked: 0,
     backoffMicros: 0,
   };
+}
+
+/** The run's pattern figures, by dependency name and by consumer group name (groups with steps only). */
+export interface PatternFigures {
+  dependencies: Record<string, DependencyFigures>;
+  retries: Record<string, RetryFigures>;
 }

@@ -4,6 +4,7 @@ import type { PriorityLatency } from "../metrics/by-priority.js";
 import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../units/units.js";
+import { type DependencySummary, dependencySummaries, type RetrySummary, retrySummaries } from "./patterns.js";
 
 /**
  * The summary.json document. Field names are a public contract documented in
@@ -49,6 +50,10 @@ export interface Summary {
   };
   throughput: { published: number; consumed: number };
   backpressure: { maxDepth: number; maxLag: number; blockedMs: number; rejected: number };
+  /** Per declared dependency (docs/patterns.md); only when the scenario declares some. */
+  dependencies?: Record<string, DependencySummary>;
+  /** Per consumer group with steps: its retry policy's figures; only when some group has steps. */
+  retries?: Record<string, RetrySummary>;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -122,6 +127,9 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       blockedMs: microsToMillis(result.blockedMicros),
       rejected: counts.rejected,
     },
+    ...(result.patterns
+      ? { dependencies: dependencySummaries(result.patterns), retries: retrySummaries(result.patterns) }
+      : {}),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

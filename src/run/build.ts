@@ -121,7 +121,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
 
 /** What the fault injector may act on, out of everything the run is made of. */
 export function faultWorldOf(world: World): FaultWorld {
-  const { sim, streams, observer, broker, deliveries, messages, consumers, producers, clientLinks } = world;
+  const { sim, streams, observer, broker, deliveries, messages, consumers, producers, clientLinks, patterns } = world;
   const direction = { "from-broker": "fromBroker", "to-broker": "toBroker" } as const;
   return {
     sim,
@@ -133,6 +133,7 @@ export function faultWorldOf(world: World): FaultWorld {
     messages,
     consumers,
     producers,
+    dependencies: patterns.dependencies,
     link: (ref: LinkRef) => clientLinks[ref.client][ref.index]![direction[ref.direction]],
   };
 }

@@ -21,7 +21,7 @@ export interface Patterns {
  */
 export function buildPatterns(scenario: ParsedScenario, sim: Simulation, streams: RandomStreams): Patterns {
   const groups = scenario.consumers.length;
-  const dependencies = Object.entries(scenario.dependencies).map(
+  const dependencies = Object.entries(scenario.dependencies ?? {}).map(
     ([name, spec]) =>
       new Dependency(
         name,

@@ -7,6 +7,7 @@ import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/ti
 import { type Example, Witness } from "../metrics/witness.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
+import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, faultWorldOf, type World } from "./build.js";
 import { type ComponentNames, componentNames } from "./names.js";
@@ -61,6 +62,8 @@ export interface RunResult {
   };
   /** Names by index, for turning examples into words. */
   names: ComponentNames;
+  /** Dependencies and retry policies (src/patterns); absent when the scenario declares neither. */
+  patterns?: PatternFigures;
 }
 
 export interface SimulateOptions {
@@ -157,7 +160,20 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
       outOfOrder: witness?.firstOutOfOrder ?? null,
     },
     names: componentNames(scenario),
+    ...patternFigures(world),
   };
+}
+
+/** The figures of the run's dependencies and retry policies, when it has any. */
+function patternFigures(world: World): { patterns?: PatternFigures } {
+  const { dependencies, retryFigures } = world.patterns;
+  if (dependencies.length === 0 && retryFigures.every((f) => f === null)) return {};
+  const figures: PatternFigures = { dependencies: {}, retries: {} };
+  for (const dependency of dependencies) figures.dependencies[dependency.name] = dependency.finish();
+  retryFigures.forEach((group, index) => {
+    if (group !== null) figures.retries[world.groupNames[index]!] = group;
+  });
+  return { patterns: figures };
 }
 
 /** Classifies every (message, group) obligation once the run has ended. */

@@ -134,12 +134,12 @@ export const dependenciesSchema = z
     }),
     dependencySchema,
   )
-  .default({})
+  .optional()
   .meta({ description: "downstream services consumers call while processing, by name" });
 
 /** What the cross-field checks read of a parsed scenario. */
 interface PatternScope {
-  dependencies: Record<string, unknown>;
+  dependencies?: Record<string, unknown> | undefined;
   consumers: readonly { steps?: readonly object[] | undefined; retry?: unknown }[];
 }
 
@@ -147,7 +147,7 @@ interface PatternScope {
 export function patternProblems(
   scenario: PatternScope,
 ): { path: (string | number)[]; message: string; candidates: string[] }[] {
-  const known = Object.keys(scenario.dependencies);
+  const known = Object.keys(scenario.dependencies ?? {});
   const problems: { path: (string | number)[]; message: string; candidates: string[] }[] = [];
   scenario.consumers.forEach((consumer, group) => {
     consumer.steps?.forEach((step, index) => {

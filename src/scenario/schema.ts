@@ -132,7 +132,8 @@ const consumerSchema = z
   })
   .superRefine((consumer, ctx) => {
     if (consumer.processing === undefined && consumer.steps === undefined)
-      ctx.addIssue({ code: "custom", path: ["processing"], message: 'missing required field "processing"' });
+      // Worded like any other missing field, so a misspelt "procesing" is reported once, as unknown.
+      ctx.addIssue({ code: "invalid_type", expected: "object", input: undefined, path: ["processing"] });
   });
 
 /** The `broker:` section: one shape per profile, told apart by `profile`. */

@@ -1,0 +1,70 @@
+import type { DependencyFigures } from "../patterns/dependency.js";
+import type { PatternFigures, RetryFigures } from "../patterns/retry-figures.js";
+import { microsToMillis } from "../units/units.js";
+
+/** summary.json `dependencies.<name>`: what one downstream service saw (docs/output.md#dependencies). */
+export interface DependencySummary extends Omit<DependencyFigures, "messages"> {
+  /** Distinct (message, group) pairs that called it at least once. */
+  messages: number;
+  /** Retry amplification: calls per calling message (1 when nothing was retried). */
+  amplification: number;
+}
+
+/** summary.json `retries.<group>`: what a group's retry policy did (docs/output.md#retries). */
+export interface RetrySummary {
+  processed: number;
+  /** Deliveries by the number of attempts their processing took: {"1": ..., "2": ...}. */
+  attempts: Record<string, number>;
+  /** Mean attempts per processed delivery. */
+  attemptsPerDelivery: number;
+  retries: number;
+  gaveUp: number;
+  deadLettered: number;
+  parked: number;
+  dropped: number;
+  nacked: number;
+  backoffMs: number;
+}
+
+export function dependencySummaries(figures: PatternFigures): Record<string, DependencySummary> {
+  const summaries: Record<string, DependencySummary> = {};
+  for (const [name, dependency] of Object.entries(figures.dependencies)) {
+    summaries[name] = {
+      ...dependency,
+      amplification: dependency.messages === 0 ? 0 : round(dependency.calls / dependency.messages, 4),
+    };
+  }
+  return summaries;
+}
+
+export function retrySummaries(figures: PatternFigures): Record<string, RetrySummary> {
+  const summaries: Record<string, RetrySummary> = {};
+  for (const [group, retry] of Object.entries(figures.retries)) summaries[group] = retrySummary(retry);
+  return summaries;
+}
+
+function retrySummary(retry: RetryFigures): RetrySummary {
+  const attempts: Record<string, number> = {};
+  let total = 0;
+  retry.attempts.forEach((count, n) => {
+    if (n > 0 && count > 0) attempts[String(n)] = count;
+    total += n * count;
+  });
+  return {
+    processed: retry.processed,
+    attempts,
+    attemptsPerDelivery: retry.processed === 0 ? 0 : round(total / retry.processed, 4),
+    retries: retry.retries,
+    gaveUp: retry.gaveUp,
+    deadLettered: retry.deadLettered,
+    parked: retry.parked,
+    dropped: retry.dropped,
+    nacked: retry.nacked,
+    backoffMs: microsToMillis(retry.backoffMicros),
+  };
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
