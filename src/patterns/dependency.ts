@@ -35,6 +35,8 @@ export interface DependencyFigures {
   appliedAfterTimeout: number;
   /** Calls refused without being served: over the concurrency limit, or during an outage. */
   refused: number;
+  /** Side effects the service applied (every charge, repeats included). */
+  effectsApplied: number;
   /** Effects the service skipped because it had seen the call's idempotency key before. */
   keyDeduplicated: number;
   peakConcurrency: number;
@@ -98,6 +100,7 @@ export class Dependency implements DependencyFaults {
     appliedAfterTimeout: 0,
     refused: 0,
     keyDeduplicated: 0,
+    effectsApplied: 0,
     peakConcurrency: 0,
     messages: 0,
   };
@@ -198,6 +201,7 @@ export class Dependency implements DependencyFaults {
       }
       this.keysSeen.add(key);
     }
+    this.figures.effectsApplied++;
     request.applyEffect!();
   }
 
