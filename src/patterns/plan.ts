@@ -3,6 +3,7 @@ import type { GiveUp, ProcessingHost, ProcessingPlan } from "../model/processing
 import type { Sampler } from "../random/distributions.js";
 import type { Rng } from "../random/streams.js";
 import { backoffDelay } from "./backoff.js";
+import type { CircuitBreaker } from "./breaker.js";
 import type { CallOutcome, Dependency } from "./dependency.js";
 import type { RetryFigures } from "./retry-figures.js";
 import type { FailureKind, RetryPolicy } from "./spec.js";
@@ -10,7 +11,14 @@ import type { FailureKind, RetryPolicy } from "./spec.js";
 /** A step as the runner executes it: a sampler for local work, or the dependency to call. */
 export type RunnableStep =
   | { kind: "work"; duration: Sampler }
-  | { kind: "call"; dependency: Dependency; sideEffect: boolean; idempotencyKey: boolean };
+  | {
+      kind: "call";
+      dependency: Dependency;
+      sideEffect: boolean;
+      idempotencyKey: boolean;
+      /** The group's circuit breaker around this dependency, if it declares one. */
+      breaker: CircuitBreaker | null;
+    };
 
 export interface StepRunnerOptions {
   sim: Simulation;
@@ -103,6 +111,11 @@ export class StepRunner implements ProcessingPlan {
       this.timer[slot] = sim.schedule(duration, this.workDone, slot);
       return;
     }
+    const breaker = step.breaker;
+    if (breaker !== null && !breaker.permits(sim.now)) {
+      this.refusedByBreaker(slot, breaker);
+      return;
+    }
     const token = this.token[slot]!;
     step.dependency.call({
       message: this.message[slot]!,
@@ -110,6 +123,8 @@ export class StepRunner implements ProcessingPlan {
       applyEffect: step.sideEffect ? this.effectApplier(slot) : null,
       idempotencyKey: step.idempotencyKey,
       answer: (outcome) => {
+        // The breaker hears every outcome it let through, even one its caller no longer waits for.
+        breaker?.record(sim.now, outcome !== "ok");
         if (this.token[slot] === token) this.answered(slot, step.sideEffect, outcome);
       },
     });
@@ -128,6 +143,29 @@ export class StepRunner implements ProcessingPlan {
       return;
     }
     this.failed(slot, outcome);
+  }
+
+  /**
+   * The breaker refused the call. fail-fast: a failure like any other, for the retry policy; nack: the
+   * message goes back to the broker at once; pause: the message waits, without using an attempt, until
+   * the breaker lets calls through again (polled every millisecond while its probes are out).
+   */
+  private refusedByBreaker(slot: number, breaker: CircuitBreaker): void {
+    const { sim, figures } = this.options;
+    switch (breaker.spec.whileOpen) {
+      case "fail-fast":
+        this.failed(slot, "breaker-open");
+        return;
+      case "nack":
+        this.finished(slot);
+        figures.gaveUp++;
+        figures.nacked++;
+        this.host.gaveUp(slot, "nack", `circuit breaker ${breaker.name} open`);
+        return;
+      case "pause":
+        this.timer[slot] = sim.schedule(Math.max(breaker.reopensAt - sim.now, 1000), this.timerFired, slot);
+        return;
+    }
   }
 
   private failed(slot: number, why: FailureKind): void {

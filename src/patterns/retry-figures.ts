@@ -1,3 +1,4 @@
+import type { BreakerFigures } from "./breaker.js";
 import type { DependencyFigures } from "./dependency.js";
 
 /** What a consumer group's retry policy did over the run: plain numbers for summary.json. */
@@ -37,4 +38,6 @@ export function emptyRetryFigures(): RetryFigures {
 export interface PatternFigures {
   dependencies: Record<string, DependencyFigures>;
   retries: Record<string, RetryFigures>;
+  /** By breaker name (group/dependency). */
+  breakers: Record<string, BreakerFigures>;
 }

@@ -1,3 +1,4 @@
+import type { BreakerState } from "../patterns/breaker.js";
 import type { DependencyFigures } from "../patterns/dependency.js";
 import type { PatternFigures, RetryFigures } from "../patterns/retry-figures.js";
 import { microsToMillis } from "../units/units.js";
@@ -24,6 +25,33 @@ export interface RetrySummary {
   dropped: number;
   nacked: number;
   backoffMs: number;
+}
+
+/** summary.json `breakers.<group>/<dependency>`: what a circuit breaker did (docs/output.md#breakers). */
+export interface BreakerSummary {
+  opened: number;
+  halfOpened: number;
+  closed: number;
+  callsRefused: number;
+  /** Time spent open or half-open. */
+  openMs: number;
+  /** Every change of state, in order. */
+  transitions: { atMs: number; state: BreakerState }[];
+}
+
+export function breakerSummaries(figures: PatternFigures): Record<string, BreakerSummary> {
+  const summaries: Record<string, BreakerSummary> = {};
+  for (const [name, breaker] of Object.entries(figures.breakers)) {
+    summaries[name] = {
+      opened: breaker.opened,
+      halfOpened: breaker.halfOpened,
+      closed: breaker.closed,
+      callsRefused: breaker.callsRefused,
+      openMs: microsToMillis(breaker.openMicros),
+      transitions: breaker.transitions.map((t) => ({ atMs: microsToMillis(t.at), state: t.state })),
+    };
+  }
+  return summaries;
 }
 
 export function dependencySummaries(figures: PatternFigures): Record<string, DependencySummary> {

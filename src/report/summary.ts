@@ -2,9 +2,17 @@ import type { CheckResult } from "../checks/checks.js";
 import type { FaultEffects } from "../faults/registry.js";
 import type { PriorityLatency } from "../metrics/by-priority.js";
 import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
+import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../units/units.js";
-import { type DependencySummary, dependencySummaries, type RetrySummary, retrySummaries } from "./patterns.js";
+import {
+  type BreakerSummary,
+  breakerSummaries,
+  type DependencySummary,
+  dependencySummaries,
+  type RetrySummary,
+  retrySummaries,
+} from "./patterns.js";
 
 /**
  * The summary.json document. Field names are a public contract documented in
@@ -54,6 +62,8 @@ export interface Summary {
   dependencies?: Record<string, DependencySummary>;
   /** Per consumer group with steps: its retry policy's figures; only when some group has steps. */
   retries?: Record<string, RetrySummary>;
+  /** Per circuit breaker (group/dependency); only when some group declares one. */
+  breakers?: Record<string, BreakerSummary>;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -127,9 +137,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       blockedMs: microsToMillis(result.blockedMicros),
       rejected: counts.rejected,
     },
-    ...(result.patterns
-      ? { dependencies: dependencySummaries(result.patterns), retries: retrySummaries(result.patterns) }
-      : {}),
+    ...(result.patterns ? patternSummaries(result.patterns) : {}),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,
@@ -140,6 +148,14 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     })),
     checks,
     passed: checks.every((check) => check.passed),
+  };
+}
+
+function patternSummaries(figures: PatternFigures): Pick<Summary, "dependencies" | "retries" | "breakers"> {
+  return {
+    dependencies: dependencySummaries(figures),
+    retries: retrySummaries(figures),
+    ...(Object.keys(figures.breakers).length > 0 ? { breakers: breakerSummaries(figures) } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { ProcessingHost, ProcessingPlan } from "../model/processing.js";
+import { CircuitBreaker } from "../patterns/breaker.js";
 import { Dependency } from "../patterns/dependency.js";
 import { type RunnableStep, StepRunner } from "../patterns/plan.js";
 import { emptyRetryFigures, type RetryFigures } from "../patterns/retry-figures.js";
@@ -12,6 +13,8 @@ import type { ParsedScenario } from "../scenario/schema.js";
 export interface Patterns {
   dependencies: Dependency[];
   retryFigures: (RetryFigures | null)[];
+  /** Circuit breakers, named group/dependency, each shared by its group's instances. */
+  breakers: CircuitBreaker[];
 }
 
 /**
@@ -36,7 +39,12 @@ export function buildPatterns(scenario: ParsedScenario, sim: Simulation, streams
       ),
   );
   const retryFigures = scenario.consumers.map((c) => (c.steps === undefined ? null : emptyRetryFigures()));
-  return { dependencies, retryFigures };
+  const breakers = scenario.consumers.flatMap((consumer) =>
+    Object.entries(consumer.breakers ?? {}).map(
+      ([name, spec]) => new CircuitBreaker(`${consumer.group}/${name}`, spec),
+    ),
+  );
+  return { dependencies, retryFigures, breakers };
 }
 
 /** The processing plan of one consumer instance, or undefined for a group without steps. */
@@ -56,7 +64,8 @@ export function planFor(
     }
     const dependency = patterns.dependencies.find((d) => d.name === step.call);
     if (dependency === undefined) throw new Error(`invariant: step calls undeclared dependency ${step.call}`);
-    return { kind: "call", dependency, sideEffect: step.sideEffect, idempotencyKey: step.idempotencyKey };
+    const breaker = patterns.breakers.find((b) => b.name === `${spec.group}/${step.call}`) ?? null;
+    return { kind: "call", dependency, sideEffect: step.sideEffect, idempotencyKey: step.idempotencyKey, breaker };
   });
   const runner = new StepRunner({
     sim,

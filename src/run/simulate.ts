@@ -168,8 +168,9 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
 function patternFigures(world: World): { patterns?: PatternFigures } {
   const { dependencies, retryFigures } = world.patterns;
   if (dependencies.length === 0 && retryFigures.every((f) => f === null)) return {};
-  const figures: PatternFigures = { dependencies: {}, retries: {} };
+  const figures: PatternFigures = { dependencies: {}, retries: {}, breakers: {} };
   for (const dependency of dependencies) figures.dependencies[dependency.name] = dependency.finish();
+  for (const breaker of world.patterns.breakers) figures.breakers[breaker.name] = breaker.finish(world.sim.now);
   retryFigures.forEach((group, index) => {
     if (group !== null) figures.retries[world.groupNames[index]!] = group;
   });

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { BreakerSpec } from "../patterns/breaker.js";
 import { duration, durationDistribution } from "../units/quantities.js";
 
 /**
@@ -127,6 +128,73 @@ export const retrySchema = z
   })
   .meta({ description: "the group's in-process retry policy around its steps (needs steps)" });
 
+const breakerWindow = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("count").meta({ description: "the last `size` calls (Resilience4j COUNT_BASED)" }),
+    size: z.number().int().positive().max(1_000_000).meta({ description: "calls in the window" }),
+  }),
+  z.strictObject({
+    type: z.literal("time").meta({ description: "the calls of the last `length` (Resilience4j TIME_BASED)" }),
+    length: duration().refine((micros) => micros > 0, { message: "a time window must be longer than 0" }),
+  }),
+]);
+
+export const breakerSchema = z
+  .strictObject({
+    window: breakerWindow.prefault({ type: "count", size: 100 }),
+    failureRate: z.number().gt(0).max(1).optional().meta({
+      description: "open when the window's failure share reaches this (Resilience4j failureRateThreshold, default 0.5)",
+    }),
+    minimumCalls: z
+      .number()
+      .int()
+      .positive()
+      .default(10)
+      .meta({ description: "calls the window needs before the failure share counts" }),
+    consecutiveFailures: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "open on this many failures in a row (instead of a failure share)" }),
+    openFor: duration().prefault("60s").meta({ description: "how long it stays open (waitDurationInOpenState)" }),
+    halfOpenCalls: z
+      .number()
+      .int()
+      .positive()
+      .default(10)
+      .meta({ description: "probes let through when half-open (permittedNumberOfCallsInHalfOpenState)" }),
+    whileOpen: z.enum(["fail-fast", "pause", "nack"]).default("fail-fast").meta({
+      description:
+        "fail-fast: the call fails at once, into the retry policy; pause: the message waits for the breaker to let calls through (stop consuming); nack: hand the message back to the broker",
+    }),
+  })
+  .superRefine((breaker, ctx) => {
+    if (breaker.failureRate !== undefined && breaker.consecutiveFailures !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["consecutiveFailures"],
+        message: "give either failureRate or consecutiveFailures, not both",
+      });
+  })
+  .transform((breaker): BreakerSpec => {
+    const consecutive = breaker.consecutiveFailures ?? null;
+    return {
+      window: breaker.window,
+      failureRate: consecutive === null ? (breaker.failureRate ?? 0.5) : null,
+      minimumCalls: breaker.minimumCalls,
+      consecutiveFailures: consecutive,
+      openFor: breaker.openFor,
+      halfOpenCalls: breaker.halfOpenCalls,
+      whileOpen: breaker.whileOpen,
+    };
+  })
+  .meta({ description: "a circuit breaker around calls to one dependency, shared by the group's instances" });
+
+export const breakersSchema = z
+  .record(z.string(), breakerSchema)
+  .meta({ description: "circuit breakers by the dependency they guard (a name under dependencies:)" });
+
 export const dependenciesSchema = z
   .record(
     z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
@@ -140,7 +208,11 @@ export const dependenciesSchema = z
 /** What the cross-field checks read of a parsed scenario. */
 interface PatternScope {
   dependencies?: Record<string, unknown> | undefined;
-  consumers: readonly { steps?: readonly object[] | undefined; retry?: unknown }[];
+  consumers: readonly {
+    steps?: readonly object[] | undefined;
+    retry?: unknown;
+    breakers?: Record<string, unknown> | undefined;
+  }[];
 }
 
 /** Steps that call undeclared dependencies, and retry policies with no steps to retry; with candidates for "did you mean". */
@@ -161,6 +233,14 @@ export function patternProblems(
         candidates: known,
       });
     });
+    for (const name of Object.keys(consumer.breakers ?? {})) {
+      const called = (consumer.steps ?? []).some((step) => "call" in step && step.call === name);
+      if (called) continue;
+      const message = known.includes(name)
+        ? `a breaker around "${name}", which this group's steps never call`
+        : `"${name}" is not a dependency (${known.length === 0 ? "none is declared under dependencies:" : `known: ${known.join(", ")}`})`;
+      problems.push({ path: ["consumers", group, "breakers", name], message, candidates: known });
+    }
     if (consumer.retry !== undefined && consumer.steps === undefined)
       problems.push({
         path: ["consumers", group, "retry"],

@@ -4,7 +4,7 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, sizeDistribution } from "../units/quantities.js";
-import { dependenciesSchema, retrySchema, stepsSchema } from "./patterns.js";
+import { breakersSchema, dependenciesSchema, retrySchema, stepsSchema } from "./patterns.js";
 import { prioritySchema } from "./priority.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 
@@ -129,6 +129,7 @@ const consumerSchema = z
     bindings: bindingsSchema.optional(),
     steps: stepsSchema.optional(),
     retry: retrySchema.optional(),
+    breakers: breakersSchema.optional(),
   })
   .superRefine((consumer, ctx) => {
     if (consumer.processing === undefined && consumer.steps === undefined)

@@ -20,7 +20,9 @@ function schedule(backoff: Backoff, retries: number): number[] {
 
 describe("backoff with jitter off", () => {
   it("waits the same delay before every retry (fixed)", () => {
-    expect(schedule({ type: "fixed", delay: 250_000, jitter: "none" }, 4)).toEqual([250_000, 250_000, 250_000, 250_000]);
+    expect(schedule({ type: "fixed", delay: 250_000, jitter: "none" }, 4)).toEqual([
+      250_000, 250_000, 250_000, 250_000,
+    ]);
   });
 
   it("doubles from base (exponential), d_n = base x 2^(n-1)", () => {
@@ -30,9 +32,9 @@ describe("backoff with jitter off", () => {
   });
 
   it("stops growing at the cap, d_n = min(cap, base x m^(n-1))", () => {
-    expect(schedule({ type: "exponential", base: 100_000, multiplier: 3, cap: 2_000_000, jitter: "none" }, 5)).toEqual(
-      [100_000, 300_000, 900_000, 2_000_000, 2_000_000],
-    );
+    expect(schedule({ type: "exponential", base: 100_000, multiplier: 3, cap: 2_000_000, jitter: "none" }, 5)).toEqual([
+      100_000, 300_000, 900_000, 2_000_000, 2_000_000,
+    ]);
   });
 
   it("retries at once with no backoff", () => {
@@ -79,7 +81,12 @@ describe("backoff with jitter", () => {
     const samples = Array.from({ length: 2000 }, () => backoffDelay(exponential("equal"), 3, 0, rng));
     expect(Math.min(...samples)).toBeGreaterThanOrEqual(200_000);
     expect(Math.max(...samples)).toBeLessThanOrEqual(400_000);
-    expect(ksUniform(samples.map((s) => s - 200_000), 200_000)).toBeLessThan(1.628 / Math.sqrt(2000));
+    expect(
+      ksUniform(
+        samples.map((s) => s - 200_000),
+        200_000,
+      ),
+    ).toBeLessThan(1.628 / Math.sqrt(2000));
   });
 
   it("keeps decorrelated delays between base and min(cap, 3 x the previous sleep)", () => {
