@@ -41,3 +41,17 @@ export interface PatternFigures {
   /** By breaker name (group/dependency). */
   breakers: Record<string, BreakerFigures>;
 }
+
+/** Retry amplification: calls per calling message (0 when nothing called). */
+export function amplificationOf(figures: DependencyFigures): number {
+  return figures.messages === 0 ? 0 : figures.calls / figures.messages;
+}
+
+/** Mean attempts per processed delivery (0 when none was processed). */
+export function attemptsPerDeliveryOf(figures: RetryFigures): number {
+  let total = 0;
+  figures.attempts.forEach((count, attempts) => {
+    total += attempts * count;
+  });
+  return figures.processed === 0 ? 0 : total / figures.processed;
+}

@@ -1,6 +1,11 @@
 import type { BreakerState } from "../patterns/breaker.js";
 import type { DependencyFigures } from "../patterns/dependency.js";
-import type { PatternFigures, RetryFigures } from "../patterns/retry-figures.js";
+import {
+  amplificationOf,
+  attemptsPerDeliveryOf,
+  type PatternFigures,
+  type RetryFigures,
+} from "../patterns/retry-figures.js";
 import { microsToMillis } from "../units/units.js";
 
 /** summary.json `dependencies.<name>`: what one downstream service saw (docs/output.md#dependencies). */
@@ -59,7 +64,7 @@ export function dependencySummaries(figures: PatternFigures): Record<string, Dep
   for (const [name, dependency] of Object.entries(figures.dependencies)) {
     summaries[name] = {
       ...dependency,
-      amplification: dependency.messages === 0 ? 0 : round(dependency.calls / dependency.messages, 4),
+      amplification: round(amplificationOf(dependency), 4),
     };
   }
   return summaries;
@@ -73,15 +78,13 @@ export function retrySummaries(figures: PatternFigures): Record<string, RetrySum
 
 function retrySummary(retry: RetryFigures): RetrySummary {
   const attempts: Record<string, number> = {};
-  let total = 0;
   retry.attempts.forEach((count, n) => {
     if (n > 0 && count > 0) attempts[String(n)] = count;
-    total += n * count;
   });
   return {
     processed: retry.processed,
     attempts,
-    attemptsPerDelivery: retry.processed === 0 ? 0 : round(total / retry.processed, 4),
+    attemptsPerDelivery: round(attemptsPerDeliveryOf(retry), 4),
     retries: retry.retries,
     gaveUp: retry.gaveUp,
     deadLettered: retry.deadLettered,

@@ -7,7 +7,7 @@ import { brokerWarnings } from "../brokers/registry.js";
 import { faultTargetProblems } from "../faults/targets.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { MAX_PLAIN_NUMBER, overlaps, unusableNumbers } from "./numbers.js";
-import { patternProblems } from "./patterns.js";
+import { expectPatternProblems, patternProblems } from "./patterns.js";
 import { routingProblems } from "./routing.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
@@ -155,7 +155,7 @@ export function validateScenario(
     ({ path, message }): ScenarioIssue => ({ code: "invalid", path, message }),
   );
   const targets = parsed.success
-    ? [...faultTargetProblems(parsed.data), ...patternProblems(parsed.data)].map(
+    ? [...faultTargetProblems(parsed.data), ...patternProblems(parsed.data), ...expectPatternProblems(parsed.data)].map(
         ({ path, message, candidates }): ScenarioIssue => {
           const suggestion = closestMatch(String(message.split('"')[1]), candidates);
           return {

@@ -250,3 +250,102 @@ export function patternProblems(
   });
   return problems;
 }
+
+/** A bound on one figure: a count or ratio, or "0.1%": a share of the published messages. */
+const boundValue = z
+  .union([
+    z.number().min(0),
+    z.string().regex(/^\d+(\.\d+)?%$/, { message: 'expected a number, or a percentage such as "0.1%"' }),
+  ])
+  .transform((value) =>
+    typeof value === "number"
+      ? { value, ofPublished: false }
+      : { value: Number(value.slice(0, -1)) / 100, ofPublished: true },
+  );
+
+const figureBounds = z
+  .strictObject({ min: boundValue.optional(), max: boundValue.optional() })
+  .refine((bounds) => bounds.min !== undefined || bounds.max !== undefined, { message: "give min, max or both" });
+
+export type FigureBound = z.output<typeof figureBounds>;
+
+const dependencyFigureNames = [
+  "calls",
+  "succeeded",
+  "errors",
+  "transientErrors",
+  "permanentErrors",
+  "timeouts",
+  "unknownOutcomes",
+  "appliedAfterTimeout",
+  "refused",
+  "keyDeduplicated",
+  "effectsApplied",
+  "peakConcurrency",
+  "amplification",
+] as const;
+const retryFigureNames = [
+  "processed",
+  "retries",
+  "gaveUp",
+  "deadLettered",
+  "parked",
+  "dropped",
+  "nacked",
+  "attemptsPerDelivery",
+  "backoffMs",
+] as const;
+const breakerFigureNames = ["opened", "halfOpened", "closed", "callsRefused", "openMs"] as const;
+
+/** A strict object rather than a record, so a misspelt figure gets "did you mean" like any field. */
+const boundsOn = <Name extends string>(names: readonly Name[]) =>
+  z.strictObject(
+    Object.fromEntries(names.map((name) => [name, figureBounds.optional()])) as Record<
+      Name,
+      z.ZodOptional<typeof figureBounds>
+    >,
+  );
+
+export const expectPatternsFields = {
+  dependencies: z
+    .record(z.string(), boundsOn(dependencyFigureNames))
+    .optional()
+    .meta({ description: "bounds on dependency figures, by dependency: {payments: {amplification: {max: 1.5}}}" }),
+  retries: z
+    .record(z.string(), boundsOn(retryFigureNames))
+    .optional()
+    .meta({ description: 'bounds on retry figures, by consumer group: {billing: {deadLettered: {max: "0.1%"}}}' }),
+  breakers: z
+    .record(z.string(), boundsOn(breakerFigureNames))
+    .optional()
+    .meta({
+      description: "bounds on circuit breaker figures, by group/dependency: {billing/payments: {opened: {max: 3}}}",
+    }),
+};
+
+/** Expectations naming a dependency, group or breaker the scenario does not have. */
+export function expectPatternProblems(scenario: {
+  dependencies?: Record<string, unknown> | undefined;
+  consumers: readonly { group: string; steps?: unknown; breakers?: Record<string, unknown> | undefined }[];
+  expect: { dependencies?: object | undefined; retries?: object | undefined; breakers?: object | undefined };
+}): { path: (string | number)[]; message: string; candidates: string[] }[] {
+  const known = {
+    dependencies: Object.keys(scenario.dependencies ?? {}),
+    retries: scenario.consumers.filter((c) => c.steps !== undefined).map((c) => c.group),
+    breakers: scenario.consumers.flatMap((c) => Object.keys(c.breakers ?? {}).map((d) => `${c.group}/${d}`)),
+  };
+  const what = { dependencies: "a dependency", retries: "a consumer group with steps", breakers: "a circuit breaker" };
+  const problems: { path: (string | number)[]; message: string; candidates: string[] }[] = [];
+  for (const section of ["dependencies", "retries", "breakers"] as const) {
+    for (const name of Object.keys(scenario.expect[section] ?? {})) {
+      if (known[section].includes(name)) continue;
+      const list = known[section].length === 0 ? "there is none" : `known: ${known[section].join(", ")}`;
+      problems.push({
+        path: ["expect", section, name],
+        message: `"${name}" is not ${what[section]} (${list})`,
+        candidates: known[section],
+      });
+    }
+  }
+  return problems;
+}

@@ -4,7 +4,7 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, sizeDistribution } from "../units/quantities.js";
-import { breakersSchema, dependenciesSchema, retrySchema, stepsSchema } from "./patterns.js";
+import { breakersSchema, dependenciesSchema, expectPatternsFields, retrySchema, stepsSchema } from "./patterns.js";
 import { prioritySchema } from "./priority.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 
@@ -183,6 +183,7 @@ const expectSchema = z.strictObject({
     })
     .optional(),
   throughput: z.strictObject({ min: rate().meta({ description: "least consumed messages per second" }) }).optional(),
+  ...expectPatternsFields,
 });
 
 export const scenarioSchema = z.strictObject({

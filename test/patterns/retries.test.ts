@@ -42,6 +42,30 @@ describe("in-process retries against a dependency that fails transiently with pr
     });
   });
 
+  it("judges expect bounds on these figures, a percentage being a share of the published messages", () => {
+    const bounded = runScenario(
+      parsed(
+        payments(
+          { errors: { transient: p } },
+          { retry: { maxAttempts: k, onExhausted: "dead-letter" } },
+          {
+            expect: {
+              dependencies: { payments: { amplification: { min: 1.7, max: 1.8 } } },
+              retries: { billing: { deadLettered: { max: "10%" } } },
+            },
+          },
+        ),
+      ),
+    ).summary;
+    expect(bounded.checks.map((c) => [c.name, c.passed])).toEqual([
+      ["dependencies.payments.amplification", true],
+      ["retries.billing.deadLettered", false],
+    ]);
+    expect(bounded.checks[1]!.expected).toBe(
+      `<= 10% of ${bounded.messages.published} published (${bounded.messages.published / 10})`,
+    );
+  });
+
   it("amplifies calls by 1 + p + p^2 = 1.75 per message", () => {
     const { calls, amplification } = summary.dependencies!.payments!;
     expect(calls).toBe(summary.retries!.billing!.retries + n);

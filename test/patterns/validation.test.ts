@@ -109,3 +109,36 @@ describe("retry policies", () => {
     ]);
   });
 });
+
+describe("breakers and expectations", () => {
+  it("names the known dependencies for a breaker around an undeclared one", () => {
+    const issues = issuesOf(
+      scenario(["    steps: [{call: payments}]", "    breakers:", "      paymnts: {openFor: 5s}"]),
+    );
+    expect(lines(issues)).toEqual([
+      `${FILE}:14:16  consumers[0].breakers.paymnts: "paymnts" is not a dependency (known: payments)\n    did you mean "payments"?`,
+    ]);
+  });
+
+  it("refuses a breaker with both a failure rate and a consecutive threshold", () => {
+    const issues = issuesOf(
+      scenario([
+        "    steps: [{call: payments}]",
+        "    breakers:",
+        "      payments: {failureRate: 0.5, consecutiveFailures: 3}",
+      ]),
+    );
+    expect(issues[0]!.message).toBe("give either failureRate or consecutiveFailures, not both");
+  });
+
+  it("suggests the figure meant in an expectation, and the dependency meant", () => {
+    const figure = issuesOf(
+      `${scenario(["    steps: [{call: payments}]"])}expect:\n  dependencies:\n    payments: {amplificaton: {max: 1.5}}\n`,
+    );
+    expect(figure[0]!.hint).toBe('did you mean "amplification"?');
+    const name = issuesOf(
+      `${scenario(["    steps: [{call: payments}]"])}expect:\n  dependencies:\n    paymnts: {calls: {max: 1}}\n`,
+    );
+    expect(name[0]!.hint).toBe('did you mean "payments"?');
+  });
+});
