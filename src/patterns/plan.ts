@@ -5,6 +5,7 @@ import type { Rng } from "../random/streams.js";
 import { backoffDelay } from "./backoff.js";
 import type { CircuitBreaker } from "./breaker.js";
 import type { CallOutcome, Dependency } from "./dependency.js";
+import type { Limiter, LimiterFigures } from "./limiter.js";
 import type { RetryFigures } from "./retry-figures.js";
 import type { FailureKind, RetryPolicy } from "./spec.js";
 
@@ -29,6 +30,10 @@ export interface StepRunnerOptions {
   jitter: Rng;
   /** Shared by the group's instances. */
   figures: RetryFigures;
+  /** The rate limiter a message must get a permit from before processing starts, if the group has one. */
+  limiterOf: ((message: number) => Limiter) | null;
+  /** The group's limiter figures (shared by its instances). */
+  limiterFigures: LimiterFigures | null;
 }
 
 const GIVE_UP_FIGURE: Record<GiveUp, "nacked" | "deadLettered" | "dropped" | "parked"> = {
@@ -76,7 +81,12 @@ export class StepRunner implements ProcessingPlan {
     this.effectDone[slot] = 0;
     this.message[slot] = message;
     this.previousSleep[slot] = 0;
-    this.runStep(slot);
+    const { limiterOf, limiterFigures, sim } = this.options;
+    const wait = limiterOf === null ? 0 : limiterOf(message).reserve(sim.now);
+    if (limiterFigures !== null) countPermit(limiterFigures, wait);
+    // Waiting for a permit holds the slot, as a worker blocked in RateLimiter.acquire() does.
+    if (wait > 0) this.timer[slot] = sim.schedule(wait, this.timerFired, slot);
+    else this.runStep(slot);
   }
 
   abandon(slot: number): void {
@@ -208,6 +218,14 @@ export class StepRunner implements ProcessingPlan {
     this.previousSleep = grown(new Float64Array(size), this.previousSleep);
     this.timer = grown(new Float64Array(size).fill(-1), this.timer);
   }
+}
+
+function countPermit(figures: LimiterFigures, wait: number): void {
+  figures.acquired++;
+  if (wait === 0) return;
+  figures.delayed++;
+  figures.delayMicros += wait;
+  if (wait > figures.maxDelayMicros) figures.maxDelayMicros = wait;
 }
 
 function grown<T extends Int32Array | Uint8Array | Float64Array>(target: T, source: T): T {

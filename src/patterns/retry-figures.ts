@@ -1,5 +1,6 @@
 import type { BreakerFigures } from "./breaker.js";
 import type { DependencyFigures } from "./dependency.js";
+import type { LimiterFigures } from "./limiter.js";
 
 /** What a consumer group's retry policy did over the run: plain numbers for summary.json. */
 export interface RetryFigures {
@@ -40,6 +41,8 @@ export interface PatternFigures {
   retries: Record<string, RetryFigures>;
   /** By breaker name (group/dependency). */
   breakers: Record<string, BreakerFigures>;
+  /** By consumer group, for groups with a rate limit. */
+  limiters: Record<string, LimiterFigures>;
 }
 
 /** Retry amplification: calls per calling message (0 when nothing called). */

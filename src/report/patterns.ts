@@ -59,6 +59,29 @@ export function breakerSummaries(figures: PatternFigures): Record<string, Breake
   return summaries;
 }
 
+/** summary.json `limiters.<group>`: how long a group's rate limit made deliveries wait (docs/output.md#limiters). */
+export interface LimiterSummary {
+  acquired: number;
+  delayed: number;
+  delayMs: number;
+  meanDelayMs: number;
+  maxDelayMs: number;
+}
+
+export function limiterSummaries(figures: PatternFigures): Record<string, LimiterSummary> {
+  const summaries: Record<string, LimiterSummary> = {};
+  for (const [group, limiter] of Object.entries(figures.limiters)) {
+    summaries[group] = {
+      acquired: limiter.acquired,
+      delayed: limiter.delayed,
+      delayMs: microsToMillis(limiter.delayMicros),
+      meanDelayMs: limiter.acquired === 0 ? 0 : microsToMillis(limiter.delayMicros / limiter.acquired),
+      maxDelayMs: microsToMillis(limiter.maxDelayMicros),
+    };
+  }
+  return summaries;
+}
+
 export function dependencySummaries(figures: PatternFigures): Record<string, DependencySummary> {
   const summaries: Record<string, DependencySummary> = {};
   for (const [name, dependency] of Object.entries(figures.dependencies)) {

@@ -10,6 +10,8 @@ import {
   breakerSummaries,
   type DependencySummary,
   dependencySummaries,
+  type LimiterSummary,
+  limiterSummaries,
   type RetrySummary,
   retrySummaries,
 } from "./patterns.js";
@@ -64,6 +66,8 @@ export interface Summary {
   retries?: Record<string, RetrySummary>;
   /** Per circuit breaker (group/dependency); only when some group declares one. */
   breakers?: Record<string, BreakerSummary>;
+  /** Per consumer group with a rate limit: the waits it caused. */
+  limiters?: Record<string, LimiterSummary>;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -151,11 +155,14 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
   };
 }
 
-function patternSummaries(figures: PatternFigures): Pick<Summary, "dependencies" | "retries" | "breakers"> {
+function patternSummaries(
+  figures: PatternFigures,
+): Pick<Summary, "dependencies" | "retries" | "breakers" | "limiters"> {
   return {
     dependencies: dependencySummaries(figures),
     retries: retrySummaries(figures),
     ...(Object.keys(figures.breakers).length > 0 ? { breakers: breakerSummaries(figures) } : {}),
+    ...(Object.keys(figures.limiters).length > 0 ? { limiters: limiterSummaries(figures) } : {}),
   };
 }
 

@@ -193,7 +193,7 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     groupNames,
     clientLinks: { consumer: [], producer: [] },
     faults: normalizeFaults(scenario),
-    patterns: buildPatterns(scenario, sim, streams),
+    patterns: buildPatterns(scenario, sim, streams, messages),
     link,
     sampler,
   };
@@ -217,14 +217,15 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
       const index = consumers.length;
       const endpoint: Endpoint = { kind: "consumer", group: spec.group, instance: name };
       const toConsumer = link(brokerEnd, endpoint);
+      const processing = sampler(spec.processing ?? NO_TIME, `consumer:${name}:processing`);
       const options = {
         index,
         group,
         name,
         concurrency: spec.concurrency,
-        processing: sampler(spec.processing ?? NO_TIME, `consumer:${name}:processing`),
+        processing,
         idempotency: core.guards[group]!,
-        ...planOption(core, group, name),
+        ...planOption(core, { group, name, processing }),
       };
       const toBroker = link(endpoint, brokerEnd);
       core.clientLinks.consumer.push({ fromBroker: toConsumer, toBroker });
@@ -243,8 +244,8 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
 const NO_TIME: Distribution = { dist: "constant", value: 0 };
 
 /** A group with steps processes through a plan (src/patterns); others leave the option out and run as before. */
-function planOption(core: Core, group: number, name: string) {
-  const plan = planFor(core.patterns, core, group, name);
+function planOption(core: Core, instance: { group: number; name: string; processing: Sampler }) {
+  const plan = planFor(core.patterns, core, instance);
   return plan === undefined ? {} : { plan };
 }
 

@@ -166,9 +166,12 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
 
 /** The figures of the run's dependencies and retry policies, when it has any. */
 function patternFigures(world: World): { patterns?: PatternFigures } {
-  const { dependencies, retryFigures } = world.patterns;
+  const { dependencies, retryFigures, limiterFigures } = world.patterns;
   if (dependencies.length === 0 && retryFigures.every((f) => f === null)) return {};
-  const figures: PatternFigures = { dependencies: {}, retries: {}, breakers: {} };
+  const figures: PatternFigures = { dependencies: {}, retries: {}, breakers: {}, limiters: {} };
+  limiterFigures.forEach((group, index) => {
+    if (group !== null) figures.limiters[world.groupNames[index]!] = { ...group };
+  });
   for (const dependency of dependencies) figures.dependencies[dependency.name] = dependency.finish();
   for (const breaker of world.patterns.breakers) figures.breakers[breaker.name] = breaker.finish(world.sim.now);
   retryFigures.forEach((group, index) => {

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { BreakerSpec } from "../patterns/breaker.js";
-import { duration, durationDistribution } from "../units/quantities.js";
+import type { LimiterSpec } from "../patterns/limiter.js";
+import { duration, durationDistribution, rate } from "../units/quantities.js";
 
 /**
  * The application patterns in a scenario: `dependencies:` (downstream
@@ -195,6 +196,41 @@ export const breakersSchema = z
   .record(z.string(), breakerSchema)
   .meta({ description: "circuit breakers by the dependency they guard (a name under dependencies:)" });
 
+const limiterScope = z.enum(["group", "instance", "key"]).default("group").meta({
+  description: "who shares the limit: the whole group, each instance on its own, or each message key",
+});
+
+export const rateLimitSchema = z
+  .discriminatedUnion("type", [
+    z.strictObject({
+      type: z.literal("token-bucket").meta({ description: "tokens refill at rate up to burst (Guava, Bucket4j)" }),
+      rate: rate().meta({ description: "tokens added per second" }),
+      burst: z.number().int().positive().default(1).meta({ description: "most tokens held: the largest burst" }),
+      scope: limiterScope,
+    }),
+    z.strictObject({
+      type: z
+        .literal("fixed-window")
+        .meta({ description: "at most limit per window (BullMQ's limiter: max per duration)" }),
+      limit: z.number().int().positive().meta({ description: "permits per window" }),
+      window: duration().refine((micros) => micros > 0, { message: "a window must be longer than 0" }),
+      scope: limiterScope,
+    }),
+    z.strictObject({
+      type: z.literal("sliding-window").meta({ description: "at most limit in any window of this length" }),
+      limit: z.number().int().positive().max(1_000_000).meta({ description: "permits per window" }),
+      window: duration().refine((micros) => micros > 0, { message: "a window must be longer than 0" }),
+      scope: limiterScope,
+    }),
+  ])
+  .transform(
+    (limit): LimiterSpec =>
+      limit.type === "token-bucket"
+        ? { type: "token-bucket", ratePerSecond: limit.rate, burst: limit.burst, scope: limit.scope }
+        : limit,
+  )
+  .meta({ description: "a rate limit on the deliveries the group starts processing: each waits for a permit" });
+
 export const dependenciesSchema = z
   .record(
     z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
@@ -315,12 +351,9 @@ export const expectPatternsFields = {
     .record(z.string(), boundsOn(retryFigureNames))
     .optional()
     .meta({ description: 'bounds on retry figures, by consumer group: {billing: {deadLettered: {max: "0.1%"}}}' }),
-  breakers: z
-    .record(z.string(), boundsOn(breakerFigureNames))
-    .optional()
-    .meta({
-      description: "bounds on circuit breaker figures, by group/dependency: {billing/payments: {opened: {max: 3}}}",
-    }),
+  breakers: z.record(z.string(), boundsOn(breakerFigureNames)).optional().meta({
+    description: "bounds on circuit breaker figures, by group/dependency: {billing/payments: {opened: {max: 3}}}",
+  }),
 };
 
 /** Expectations naming a dependency, group or breaker the scenario does not have. */

@@ -4,7 +4,14 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, sizeDistribution } from "../units/quantities.js";
-import { breakersSchema, dependenciesSchema, expectPatternsFields, retrySchema, stepsSchema } from "./patterns.js";
+import {
+  breakersSchema,
+  dependenciesSchema,
+  expectPatternsFields,
+  rateLimitSchema,
+  retrySchema,
+  stepsSchema,
+} from "./patterns.js";
 import { prioritySchema } from "./priority.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 
@@ -130,6 +137,7 @@ const consumerSchema = z
     steps: stepsSchema.optional(),
     retry: retrySchema.optional(),
     breakers: breakersSchema.optional(),
+    rateLimit: rateLimitSchema.optional(),
   })
   .superRefine((consumer, ctx) => {
     if (consumer.processing === undefined && consumer.steps === undefined)
