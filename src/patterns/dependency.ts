@@ -62,6 +62,13 @@ export interface DependencyDraws {
   applied: Rng;
 }
 
+/** Calls and failed calls (errors, timeouts, refusals) per interval, for the dependency chart. */
+export interface DependencySeries {
+  intervalMicros: number;
+  calls: number[];
+  failures: number[];
+}
+
 interface Waiting {
   request: CallRequest;
   startedAt: number;
@@ -89,6 +96,7 @@ export class Dependency implements DependencyFaults {
   private lineHead = 0;
   private readonly callers = new Set<number>();
   private readonly keysSeen = new Set<number>();
+  private series: DependencySeries | null = null;
   readonly figures: DependencyFigures = {
     calls: 0,
     succeeded: 0,
@@ -114,9 +122,24 @@ export class Dependency implements DependencyFaults {
     private readonly groups: number,
   ) {}
 
+  /** From now on, counts calls and failures per interval (only when the run records a time series). */
+  recordSeries(intervalMicros: number): void {
+    this.series = { intervalMicros, calls: [], failures: [] };
+  }
+
+  private tally(which: "calls" | "failures"): void {
+    const series = this.series;
+    if (series === null) return;
+    const counts = series[which];
+    const interval = Math.floor(this.sim.now / series.intervalMicros);
+    while (counts.length <= interval) counts.push(0);
+    counts[interval]!++;
+  }
+
   call(request: CallRequest): void {
     const figures = this.figures;
     figures.calls++;
+    this.tally("calls");
     this.callers.add(request.message * this.groups + request.group);
     const waiting: Waiting = { request, startedAt: this.sim.now, abandoned: false, timeoutEvent: -1 };
     if (this.outage === "refuse") {
@@ -141,6 +164,7 @@ export class Dependency implements DependencyFaults {
 
   private refuse(request: CallRequest): void {
     this.figures.refused++;
+    this.tally("failures");
     request.answer("refused");
   }
 
@@ -155,6 +179,7 @@ export class Dependency implements DependencyFaults {
   private timedOut(waiting: Waiting): void {
     waiting.abandoned = true;
     this.figures.timeouts++;
+    this.tally("failures");
     if (waiting.request.applyEffect !== null) this.figures.unknownOutcomes++;
     waiting.request.answer("timeout");
   }
@@ -210,6 +235,7 @@ export class Dependency implements DependencyFaults {
     if (outcome === "ok") figures.succeeded++;
     else {
       figures.errors++;
+      this.tally("failures");
       if (outcome === "transient") figures.transientErrors++;
       else figures.permanentErrors++;
     }
@@ -226,6 +252,11 @@ export class Dependency implements DependencyFaults {
       this.line.splice(0, this.lineHead);
       this.lineHead = 0;
     }
+  }
+
+  /** The calls and failures per interval, if recorded. */
+  seriesRecorded(): DependencySeries | null {
+    return this.series;
   }
 
   /** The figures at the end of the run. */

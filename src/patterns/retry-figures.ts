@@ -1,5 +1,5 @@
 import type { BreakerFigures } from "./breaker.js";
-import type { DependencyFigures } from "./dependency.js";
+import type { DependencyFigures, DependencySeries } from "./dependency.js";
 import type { LimiterFigures } from "./limiter.js";
 
 /** What a consumer group's retry policy did over the run: plain numbers for summary.json. */
@@ -43,6 +43,8 @@ export interface PatternFigures {
   breakers: Record<string, BreakerFigures>;
   /** By consumer group, for groups with a rate limit. */
   limiters: Record<string, LimiterFigures>;
+  /** By dependency name: calls and failures per interval, when the run records a time series. */
+  series: Record<string, DependencySeries>;
 }
 
 /** Retry amplification: calls per calling message (0 when nothing called). */

@@ -2,6 +2,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { chartSpecs } from "./charts.js";
 import { latencyPercentilesCsv, timeSeriesCsv } from "./csv.js";
 import { type RenderedChart, reportHtml } from "./html.js";
+import { patternChartSpecs } from "./pattern-charts.js";
 import type { Run } from "./run.js";
 import { summaryJson } from "./write.js";
 
@@ -16,7 +17,8 @@ export async function reportFiles(run: Run): Promise<Record<string, string | Uin
   if (run.result.series) {
     files["timeseries.csv"] = timeSeriesCsv(run.result);
     files["latency-percentiles.csv"] = latencyPercentilesCsv(run.result);
-    files["index.html"] = reportHtml(run, await renderChartFiles(chartSpecs(run), files));
+    const charts = [...chartSpecs(run), ...patternChartSpecs(run)];
+    files["index.html"] = reportHtml(run, await renderChartFiles(charts, files));
   }
   return files;
 }

@@ -103,13 +103,13 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
   const needsWitness =
     expect.delivery !== undefined || expect.ordering !== undefined || expect.sideEffects !== undefined;
   const witness = needsWitness ? new Witness(...witnessArguments(scenario)) : undefined;
-  const series =
+  const interval =
     options.series === undefined
       ? undefined
-      : new TimeSeriesRecorder(
-          options.series === "auto" ? niceInterval(scenario.duration * 1.1) : options.series,
-          scenario.consumers.length,
-        );
+      : options.series === "auto"
+        ? niceInterval(scenario.duration * 1.1)
+        : options.series;
+  const series = interval === undefined ? undefined : new TimeSeriesRecorder(interval, scenario.consumers.length);
   const byPriority = scenario.producers.some((p) => p.priority !== undefined)
     ? new PriorityLatencyRecorder(scenario.warmup)
     : undefined;
@@ -122,6 +122,7 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
   const world = buildWorld(scenario, observers);
   for (const observer of observers) observer.watch?.(world.messages);
   series?.watchDeliveries(world.deliveries);
+  if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
   const faults = new FaultInjector(world.faults, faultWorldOf(world));
   faults.start();
   for (const producer of world.producers) producer.start();
@@ -168,7 +169,11 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
 function patternFigures(world: World): { patterns?: PatternFigures } {
   const { dependencies, retryFigures, limiterFigures } = world.patterns;
   if (dependencies.length === 0 && retryFigures.every((f) => f === null)) return {};
-  const figures: PatternFigures = { dependencies: {}, retries: {}, breakers: {}, limiters: {} };
+  const figures: PatternFigures = { dependencies: {}, retries: {}, breakers: {}, limiters: {}, series: {} };
+  for (const dependency of dependencies) {
+    const series = dependency.seriesRecorded();
+    if (series !== null) figures.series[dependency.name] = series;
+  }
   limiterFigures.forEach((group, index) => {
     if (group !== null) figures.limiters[world.groupNames[index]!] = { ...group };
   });
