@@ -1,0 +1,43 @@
+// Proves sweeps, replications and comparisons pick up the pattern figures: each dependency's, group's and breaker's figures become metrics named by their summary.json path.
+import { describe, expect, it } from "vitest";
+import { runScenario } from "../../src/index.js";
+import { isPatternMetric, metricNamesOf, metricsOf } from "../../src/stats/replications.js";
+import { parsed, scenarioInput } from "../helpers/scenario.js";
+
+describe("pattern metrics", () => {
+  const scenario = parsed(
+    scenarioInput({
+      dependencies: { payments: { latency: "1ms", errors: { transient: 0.2 } } },
+      consumers: [
+        {
+          group: "billing",
+          steps: [{ call: "payments" }],
+          retry: { maxAttempts: 2 },
+          breakers: { payments: { consecutiveFailures: 50 } },
+        },
+      ],
+    }),
+  );
+  const run = runScenario(scenario);
+
+  it("reads each figure from summary.json under its path", () => {
+    const metrics = metricsOf(run);
+    expect(metrics["dependencies.payments.amplification"]).toBe(run.summary.dependencies!.payments!.amplification);
+    expect(metrics["retries.billing.deadLettered"]).toBe(run.summary.retries!.billing!.deadLettered);
+    expect(metrics["breakers.billing/payments.opened"]).toBe(0);
+    expect(metrics["dependencies.payments.amplification"]).toBeGreaterThan(1.1);
+  });
+
+  it("lists the fixed metrics first, then the pattern metrics any run had", () => {
+    const names = metricNamesOf([metricsOf(run)]);
+    expect(names[0]).toBe("throughput.consumed");
+    expect(names).toContain("dependencies.payments.calls");
+    expect(names.filter(isPatternMetric)).toHaveLength(names.length - 16);
+  });
+
+  it("recognises pattern metric names for --find and --metric", () => {
+    expect(isPatternMetric("dependencies.payments.amplification")).toBe(true);
+    expect(isPatternMetric("breakers.billing/payments.openMs")).toBe(true);
+    expect(isPatternMetric("latency.endToEnd.p99")).toBe(false);
+  });
+});
