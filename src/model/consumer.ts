@@ -5,7 +5,7 @@ import type { EffectLedger } from "./effects.js";
 import { DeliveryHeartbeats } from "./heartbeats.js";
 import type { IdempotencyGuard } from "./idempotency.js";
 import { IntRing } from "./int-ring.js";
-import type { MessageTable } from "./messages.js";
+import { Fate, type MessageTable } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
 import type { GiveUp, GiveUpSink, ProcessingHost, ProcessingPlan } from "./processing.js";
@@ -211,8 +211,14 @@ export class Consumer {
     const sink = this.wiring.giveUps;
     if (sink === undefined) throw new Error("invariant: a consumer with a processing plan has no give-up sink");
     const message = this.work.message[slot]!;
-    if (how === "drop") sink.drop(message, this.options.group, reason);
-    else sink.deadLetter(message, this.options.group, how === "park" ? `parked: ${reason}` : reason);
+    const group = this.options.group;
+    const { consumedBy, fate } = this.wiring.messages;
+    // Another copy (a redelivery, or a pub/sub instance's own) already settled the pair: it is counted once.
+    const accounted = consumedBy[group]![message]! > 0 || fate[group]![message]! !== Fate.none;
+    if (!accounted) {
+      if (how === "drop") sink.drop(message, group, reason);
+      else sink.deadLetter(message, group, how === "park" ? `parked: ${reason}` : reason);
+    }
     this.settle(slot, true);
   }
 
