@@ -22,13 +22,14 @@ export class Witness extends NullObserver {
   firstDuplicate: Example | null = null;
   firstRepeatedEffect: Example | null = null;
   firstOutOfOrder: Example | null = null;
-  /**
-   * Per group: when and by whom each message was first consumed. That is also
-   * its first side effect: a first consumption always applies the effect (only
-   * a message already recorded in a dedup store skips it, which takes an
-   * earlier effect), so one table serves both examples.
-   */
+  /** Per group: when and by whom each message was first consumed. */
   private firstConsumed: { at: Float64Array; by: Int32Array }[] = [];
+  /**
+   * Per group: when and by whom each message's side effect was first applied. Usually the first
+   * consumption, but a dependency call can apply it before (or without) any consumption: a call that
+   * timed out after the service charged (src/patterns).
+   */
+  private firstEffect: { at: Float64Array; by: Int32Array }[] = [];
   private messages!: MessageTable;
   /** Highest message id consumed so far in each ordering stream (group, producer[, key]). */
   private readonly lastInStream = new Map<number, number>();
@@ -50,6 +51,7 @@ export class Witness extends NullObserver {
     this.messages = messages;
     const table = () => ({ at: new Float64Array(messages.capacity), by: new Int32Array(messages.capacity) });
     this.firstConsumed = Array.from({ length: this.groups }, table);
+    this.firstEffect = Array.from({ length: this.groups }, table);
   }
 
   override dropped(message: number, group: number, reason: string, now: number): void {
@@ -75,8 +77,13 @@ export class Witness extends NullObserver {
   }
 
   override sideEffect(message: number, group: number, consumer: number, timesApplied: number, now: number): void {
-    if (timesApplied === 1 || this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
-    const first = this.slot(this.firstConsumed, group, message);
+    if (this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
+    const first = this.slot(this.firstEffect, group, message);
+    if (timesApplied === 1) {
+      first.at[message] = now;
+      first.by[message] = consumer;
+      return;
+    }
     this.firstRepeatedEffect = this.example(message, group, "side effect applied", first, consumer, now);
   }
 

@@ -199,6 +199,11 @@ export class Consumer {
       },
       completed: (slot, effectApplied) => this.complete(slot, effectApplied),
       gaveUp: (slot, how, reason) => this.giveUp(slot, how, reason),
+      attemptFailed: (slot, attempt, why, retryIn) => {
+        const { observer, sim } = this.wiring;
+        const { group, index } = this.options;
+        observer.attemptFailed?.(this.work.message[slot]!, group, index, attempt, why, retryIn, sim.now);
+      },
     };
   }
 

@@ -40,6 +40,8 @@ export interface ProcessingHost {
   /** Processing succeeded; `effectApplied`: a dependency call already carried the side effect. */
   completed(slot: number, effectApplied: boolean): void;
   gaveUp(slot: number, how: GiveUp, reason: string): void;
+  /** An attempt failed (`why`); the next comes in `retryIn` µs, or null: the policy gives up. For the trace. */
+  attemptFailed(slot: number, attempt: number, why: string, retryIn: number | null): void;
 }
 
 /** Where a consumer's dead-lettered, dropped and parked messages are accounted (the Bookkeeper). */

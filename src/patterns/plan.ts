@@ -182,6 +182,7 @@ export class StepRunner implements ProcessingPlan {
     const { retry, figures, sim } = this.options;
     const attempt = this.attempt[slot]!;
     if (!this.retryable.has(why) || attempt >= this.maxAttempts) {
+      this.host.attemptFailed(slot, attempt, why, null);
       this.finished(slot);
       figures.gaveUp++;
       figures[GIVE_UP_FIGURE[retry.onExhausted]]++;
@@ -195,6 +196,7 @@ export class StepRunner implements ProcessingPlan {
     const sleep = backoffDelay(retry.backoff, attempt, this.previousSleep[slot]!, this.options.jitter);
     this.previousSleep[slot] = sleep;
     figures.backoffMicros += sleep;
+    this.host.attemptFailed(slot, attempt, why, sleep);
     this.timer[slot] = sim.schedule(sleep, this.timerFired, slot);
   }
 
