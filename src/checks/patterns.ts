@@ -1,5 +1,6 @@
 import type { BreakerFigures } from "../patterns/breaker.js";
 import type { DependencyFigures } from "../patterns/dependency.js";
+import type { LimiterFigures } from "../patterns/limiter.js";
 import {
   amplificationOf,
   attemptsPerDeliveryOf,
@@ -24,6 +25,12 @@ const figureOf = {
         : (figures[name as keyof RetryFigures] as number),
   breakers: (figures: BreakerFigures, name: string): number =>
     name === "openMs" ? figures.openMicros / 1000 : (figures[name as keyof BreakerFigures] as number),
+  limiters: (figures: LimiterFigures, name: string): number => {
+    if (name === "delayMs") return figures.delayMicros / 1000;
+    if (name === "maxDelayMs") return figures.maxDelayMicros / 1000;
+    if (name === "meanDelayMs") return figures.acquired === 0 ? 0 : figures.delayMicros / figures.acquired / 1000;
+    return figures[name as keyof LimiterFigures];
+  },
 };
 
 /** The bounds under expect.dependencies, expect.retries and expect.breakers, judged against the run. */
@@ -33,7 +40,7 @@ export function patternChecks(result: RunResult): CheckResult[] {
   if (figures === undefined) return [];
   const published = result.counts.published;
   const checks: CheckResult[] = [];
-  for (const section of ["dependencies", "retries", "breakers"] as const) {
+  for (const section of ["dependencies", "retries", "breakers", "limiters"] as const) {
     for (const [name, bounds] of Object.entries(expect[section] ?? {})) {
       const of = sectionFigures(figures, section, name);
       if (of === undefined) continue;
@@ -47,9 +54,13 @@ export function patternChecks(result: RunResult): CheckResult[] {
 
 function sectionFigures(
   figures: PatternFigures,
-  section: "dependencies" | "retries" | "breakers",
+  section: "dependencies" | "retries" | "breakers" | "limiters",
   name: string,
 ): ((figure: string) => number) | undefined {
+  if (section === "limiters") {
+    const limiter = figures.limiters[name];
+    return limiter && ((figure) => figureOf.limiters(limiter, figure));
+  }
   if (section === "dependencies") {
     const dependency = figures.dependencies[name];
     return dependency && ((figure) => figureOf.dependencies(dependency, figure));

@@ -332,6 +332,7 @@ const retryFigureNames = [
   "backoffMs",
 ] as const;
 const breakerFigureNames = ["opened", "halfOpened", "closed", "callsRefused", "openMs"] as const;
+const limiterFigureNames = ["acquired", "delayed", "delayMs", "meanDelayMs", "maxDelayMs"] as const;
 
 /** A strict object rather than a record, so a misspelt figure gets "did you mean" like any field. */
 const boundsOn = <Name extends string>(names: readonly Name[]) =>
@@ -354,22 +355,41 @@ export const expectPatternsFields = {
   breakers: z.record(z.string(), boundsOn(breakerFigureNames)).optional().meta({
     description: "bounds on circuit breaker figures, by group/dependency: {billing/payments: {opened: {max: 3}}}",
   }),
+  limiters: z.record(z.string(), boundsOn(limiterFigureNames)).optional().meta({
+    description: "bounds on rate limit figures, by consumer group: {sender: {maxDelayMs: {max: 500}}}",
+  }),
 };
 
 /** Expectations naming a dependency, group or breaker the scenario does not have. */
 export function expectPatternProblems(scenario: {
   dependencies?: Record<string, unknown> | undefined;
-  consumers: readonly { group: string; steps?: unknown; breakers?: Record<string, unknown> | undefined }[];
-  expect: { dependencies?: object | undefined; retries?: object | undefined; breakers?: object | undefined };
+  consumers: readonly {
+    group: string;
+    steps?: unknown;
+    rateLimit?: unknown;
+    breakers?: Record<string, unknown> | undefined;
+  }[];
+  expect: {
+    dependencies?: object | undefined;
+    retries?: object | undefined;
+    breakers?: object | undefined;
+    limiters?: object | undefined;
+  };
 }): { path: (string | number)[]; message: string; candidates: string[] }[] {
   const known = {
     dependencies: Object.keys(scenario.dependencies ?? {}),
-    retries: scenario.consumers.filter((c) => c.steps !== undefined).map((c) => c.group),
+    retries: scenario.consumers.filter((c) => c.steps !== undefined || c.rateLimit !== undefined).map((c) => c.group),
     breakers: scenario.consumers.flatMap((c) => Object.keys(c.breakers ?? {}).map((d) => `${c.group}/${d}`)),
+    limiters: scenario.consumers.filter((c) => c.rateLimit !== undefined).map((c) => c.group),
   };
-  const what = { dependencies: "a dependency", retries: "a consumer group with steps", breakers: "a circuit breaker" };
+  const what = {
+    dependencies: "a dependency",
+    retries: "a consumer group with steps",
+    breakers: "a circuit breaker",
+    limiters: "a consumer group with a rate limit",
+  };
   const problems: { path: (string | number)[]; message: string; candidates: string[] }[] = [];
-  for (const section of ["dependencies", "retries", "breakers"] as const) {
+  for (const section of ["dependencies", "retries", "breakers", "limiters"] as const) {
     for (const name of Object.keys(scenario.expect[section] ?? {})) {
       if (known[section].includes(name)) continue;
       const list = known[section].length === 0 ? "there is none" : `known: ${known[section].join(", ")}`;
