@@ -13,6 +13,8 @@ export interface BreakerSpec {
   halfOpenCalls: number;
   /** What a consumer does with a message while the breaker refuses its call. */
   whileOpen: "fail-fast" | "pause" | "nack";
+  /** One breaker shared by the group's instances, or one per instance (as Resilience4j keeps one per process). */
+  scope: "group" | "instance";
 }
 
 export type BreakerState = "closed" | "open" | "half-open";

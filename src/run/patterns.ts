@@ -18,7 +18,7 @@ import type { ParsedScenario } from "../scenario/schema.js";
 export interface Patterns {
   dependencies: Dependency[];
   retryFigures: (RetryFigures | null)[];
-  /** Circuit breakers, named group/dependency, each shared by its group's instances. */
+  /** Circuit breakers: group/dependency shared by the group, group/instance/dependency one per instance. */
   breakers: CircuitBreaker[];
   limiterFigures: (LimiterFigures | null)[];
   /** Per group: the limiter shared by the group, or by each key (instance-scoped ones are made per instance). */
@@ -52,8 +52,13 @@ export function buildPatterns(
     return new Dependency(name, spec, sim, draws, groups);
   });
   const breakers = scenario.consumers.flatMap((consumer) =>
-    Object.entries(consumer.breakers ?? {}).map(
-      ([name, spec]) => new CircuitBreaker(`${consumer.group}/${name}`, spec),
+    Object.entries(consumer.breakers ?? {}).flatMap(([name, spec]) =>
+      spec.scope === "instance"
+        ? Array.from(
+            { length: consumer.instances },
+            (_, i) => new CircuitBreaker(`${consumer.group}/${i + 1}/${name}`, spec),
+          )
+        : [new CircuitBreaker(`${consumer.group}/${name}`, spec)],
     ),
   );
   return {
@@ -120,7 +125,10 @@ function runnableSteps(patterns: Patterns, spec: ConsumerSpec, streams: RandomSt
       return { kind: "work", duration: samplerFor(step.work, streams.stream(`consumer:${name}:step${index}`)) };
     const dependency = patterns.dependencies.find((d) => d.name === step.call);
     if (dependency === undefined) throw new Error(`invariant: step calls undeclared dependency ${step.call}`);
-    const breaker = patterns.breakers.find((b) => b.name === `${spec.group}/${step.call}`) ?? null;
+    // An instance's own breaker (orders/3/payments) if the group keeps one per instance, else the group's.
+    const breaker =
+      patterns.breakers.find((b) => b.name === `${name}/${step.call}` || b.name === `${spec.group}/${step.call}`) ??
+      null;
     return { kind: "call", dependency, sideEffect: step.sideEffect, idempotencyKey: step.idempotencyKey, breaker };
   });
 }

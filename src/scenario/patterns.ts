@@ -165,6 +165,10 @@ export const breakerSchema = z
       .positive()
       .default(10)
       .meta({ description: "probes let through when half-open (permittedNumberOfCallsInHalfOpenState)" }),
+    scope: z.enum(["group", "instance"]).default("group").meta({
+      description:
+        "group: one breaker shared by the group's instances; instance: one per instance, as Resilience4j keeps one per process",
+    }),
     whileOpen: z.enum(["fail-fast", "pause", "nack"]).default("fail-fast").meta({
       description:
         "fail-fast: the call fails at once, into the retry policy; pause: the message waits for the breaker to let calls through (stop consuming); nack: hand the message back to the broker",
@@ -188,9 +192,13 @@ export const breakerSchema = z
       openFor: breaker.openFor,
       halfOpenCalls: breaker.halfOpenCalls,
       whileOpen: breaker.whileOpen,
+      scope: breaker.scope,
     };
   })
-  .meta({ description: "a circuit breaker around calls to one dependency, shared by the group's instances" });
+  .meta({
+    description:
+      "a circuit breaker around calls to one dependency, shared by the group's instances or one per instance",
+  });
 
 export const breakersSchema = z
   .record(z.string(), breakerSchema)
@@ -360,11 +368,25 @@ export const expectPatternsFields = {
   }),
 };
 
+/** The names of a group's breakers: group/dependency, or group/instance/dependency for one per instance. */
+function breakerNamesOf(consumer: {
+  group: string;
+  instances?: number;
+  breakers?: Record<string, unknown> | undefined;
+}): string[] {
+  return Object.entries(consumer.breakers ?? {}).flatMap(([dependency, spec]) =>
+    (spec as { scope?: string }).scope === "instance"
+      ? Array.from({ length: consumer.instances ?? 1 }, (_, i) => `${consumer.group}/${i + 1}/${dependency}`)
+      : [`${consumer.group}/${dependency}`],
+  );
+}
+
 /** Expectations naming a dependency, group or breaker the scenario does not have. */
 export function expectPatternProblems(scenario: {
   dependencies?: Record<string, unknown> | undefined;
   consumers: readonly {
     group: string;
+    instances?: number;
     steps?: unknown;
     rateLimit?: unknown;
     breakers?: Record<string, unknown> | undefined;
@@ -379,7 +401,7 @@ export function expectPatternProblems(scenario: {
   const known = {
     dependencies: Object.keys(scenario.dependencies ?? {}),
     retries: scenario.consumers.filter((c) => c.steps !== undefined || c.rateLimit !== undefined).map((c) => c.group),
-    breakers: scenario.consumers.flatMap((c) => Object.keys(c.breakers ?? {}).map((d) => `${c.group}/${d}`)),
+    breakers: scenario.consumers.flatMap((c) => breakerNamesOf(c)),
     limiters: scenario.consumers.filter((c) => c.rateLimit !== undefined).map((c) => c.group),
   };
   const what = {

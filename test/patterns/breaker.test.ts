@@ -1,6 +1,8 @@
 // Proves the circuit breaker's state machine: it opens on exactly the N-th failure (consecutive or by failure rate over its window), refuses calls while open, lets probes through half-open, and closes or reopens on their outcome.
 import { describe, expect, it } from "vitest";
+import { runScenario } from "../../src/index.js";
 import { type BreakerSpec, CircuitBreaker } from "../../src/patterns/breaker.js";
+import { parsed, scenarioInput } from "../helpers/scenario.js";
 
 const spec = (overrides: Partial<BreakerSpec>): BreakerSpec => ({
   window: { type: "count", size: 10 },
@@ -10,6 +12,7 @@ const spec = (overrides: Partial<BreakerSpec>): BreakerSpec => ({
   openFor: 1_000_000,
   halfOpenCalls: 2,
   whileOpen: "fail-fast",
+  scope: "group",
   ...overrides,
 });
 
@@ -94,5 +97,39 @@ describe("circuit breaker", () => {
     expect(call(breaker, 2_400, false)).toBe("refused");
     expect(call(breaker, 2_500, false)).toBe("half-open");
     expect(breaker.figures.opened).toBe(2);
+  });
+});
+
+describe("breakers in a run", () => {
+  const run = (scope: string) =>
+    runScenario(
+      parsed(
+        scenarioInput({
+          producers: [{ name: "orders", rate: "200/s" }],
+          dependencies: { payments: { latency: "1ms" } },
+          faults: [{ at: "2s", for: "3s", outage: { dependency: "payments" } }],
+          consumers: [
+            {
+              group: "billing",
+              instances: 2,
+              steps: [{ call: "payments" }],
+              retry: { maxAttempts: 2, onExhausted: "dead-letter" },
+              breakers: { payments: { consecutiveFailures: 5, openFor: "1s", halfOpenCalls: 1, scope } },
+            },
+          ],
+          expect: {
+            breakers: { [scope === "group" ? "billing/payments" : "billing/2/payments"]: { opened: { min: 1 } } },
+          },
+        }),
+      ),
+    ).summary;
+
+  it("keeps one breaker for the group by default, and one per instance with scope: instance", () => {
+    expect(Object.keys(run("group").breakers!)).toEqual(["billing/payments"]);
+    const perInstance = run("instance");
+    expect(Object.keys(perInstance.breakers!)).toEqual(["billing/1/payments", "billing/2/payments"]);
+    // Each instance's breaker sees only its own calls, and opens on its own.
+    for (const breaker of Object.values(perInstance.breakers!)) expect(breaker.opened).toBeGreaterThan(0);
+    expect(perInstance.passed).toBe(true);
   });
 });
