@@ -69,15 +69,15 @@ export class CircuitBreaker {
     readonly spec: BreakerSpec,
   ) {}
 
-  /** Whether a call may go through now; a refused call is counted. */
-  permits(now: number): boolean {
+  /** Whether a call may go through now; a refused call is counted, unless `again` (a paused message asking anew). */
+  permits(now: number, again = false): boolean {
     if (this.state === "open" && now >= this.openedAt + this.spec.openFor) this.moveTo("half-open", now);
     if (this.state === "closed") return true;
     if (this.state === "half-open" && this.probesLeft > 0) {
       this.probesLeft--;
       return true;
     }
-    this.figures.callsRefused++;
+    if (!again) this.figures.callsRefused++;
     return false;
   }
 

@@ -59,6 +59,8 @@ export class StepRunner implements ProcessingPlan {
   private message = new Int32Array(8);
   private previousSleep = new Float64Array(8);
   private timer = new Float64Array(8).fill(-1);
+  /** 1 while the slot's message waits for a breaker (`whileOpen: pause`): asking again is not a new refusal. */
+  private paused = new Uint8Array(8);
   private readonly retryable: Set<FailureKind>;
   private readonly maxAttempts: number;
 
@@ -81,6 +83,7 @@ export class StepRunner implements ProcessingPlan {
     this.effectDone[slot] = 0;
     this.message[slot] = message;
     this.previousSleep[slot] = 0;
+    this.paused[slot] = 0;
     const { limiterOf, limiterFigures, sim } = this.options;
     const wait = limiterOf === null ? 0 : limiterOf(message).reserve(sim.now);
     if (limiterFigures !== null) countPermit(limiterFigures, wait);
@@ -122,10 +125,11 @@ export class StepRunner implements ProcessingPlan {
       return;
     }
     const breaker = step.breaker;
-    if (breaker !== null && !breaker.permits(sim.now)) {
+    if (breaker !== null && !breaker.permits(sim.now, this.paused[slot] === 1)) {
       this.refusedByBreaker(slot, breaker);
       return;
     }
+    this.paused[slot] = 0;
     const token = this.token[slot]!;
     step.dependency.call({
       message: this.message[slot]!,
@@ -173,6 +177,7 @@ export class StepRunner implements ProcessingPlan {
         this.host.gaveUp(slot, "nack", `circuit breaker ${breaker.name} open`);
         return;
       case "pause":
+        this.paused[slot] = 1;
         this.timer[slot] = sim.schedule(Math.max(breaker.reopensAt - sim.now, 1000), this.timerFired, slot);
         return;
     }
@@ -219,6 +224,7 @@ export class StepRunner implements ProcessingPlan {
     this.message = grown(new Int32Array(size), this.message);
     this.previousSleep = grown(new Float64Array(size), this.previousSleep);
     this.timer = grown(new Float64Array(size).fill(-1), this.timer);
+    this.paused = grown(new Uint8Array(size), this.paused);
   }
 }
 
