@@ -41,3 +41,29 @@ describe("pattern metrics", () => {
     expect(isPatternMetric("latency.endToEnd.p99")).toBe(false);
   });
 });
+
+describe("sweep charts of pattern metrics", () => {
+  it("charts amplification, dead-letters and breaker time against the swept parameter, with file-safe names", async () => {
+    const { sweepCharts } = await import("../../src/sweep/charts.js");
+    const { vegaLiteWarnings } = await import("../../src/report/render.js");
+    const row = (attempts: number) => ({
+      "throughput.consumed": 10,
+      "dependencies.payments.amplification": 1 + 1 / attempts,
+      "retries.billing.deadLettered": 100 / attempts,
+      "breakers.billing/payments.openMs": 5,
+    });
+    const charts = sweepCharts({
+      scenario: "test",
+      parameters: ["consumers.billing.retry.maxAttempts"],
+      points: 2,
+      replications: 1,
+      results: [1, 4].map((attempts, index) => ({ index, values: [attempts], replications: [row(attempts)] })),
+    });
+    expect(charts.map((c) => c.name).slice(4)).toEqual([
+      "dependencies-payments-amplification",
+      "retries-billing-deadLettered",
+      "breakers-billing-payments-openMs",
+    ]);
+    for (const chart of charts.slice(4)) expect(vegaLiteWarnings(chart.spec)).toEqual([]);
+  });
+});
