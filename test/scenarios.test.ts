@@ -17,6 +17,8 @@ const files = readdirSync(scenarioDir).filter((file) => /\.(ya?ml|json)$/.test(f
 const failsAsItShould: Record<string, string[]> = {
   "dedup-store-window.yaml": ["sideEffects: exactly-once"],
   "kafka-replication-acks1.yaml": ["delivery: at-least-once"],
+  "payments-timeout-dedup-store.yaml": ["sideEffects: exactly-once"],
+  "payments-timeout-plain.yaml": ["sideEffects: exactly-once"],
   "rabbitmq-topic-routing.yaml": ["delivery: at-least-once"],
   "slow-consumer-backpressure.yaml": ["latency.p99"],
 };

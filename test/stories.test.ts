@@ -54,4 +54,62 @@ describe("stories", () => {
     expect(latency.endToEnd.max).toBeGreaterThan(49_900);
     expect(latency.endToEnd.max).toBeLessThan(50_200);
   });
+
+  it("payments-outage-*: immediate retries storm payments and fill the DLQ; backoff trades the DLQ for a backlog; a breaker spares payments", () => {
+    const immediate = story("payments-outage-immediate.yaml");
+    const backoff = story("payments-outage-backoff.yaml");
+    const breaker = story("payments-outage-breaker.yaml");
+    expect(immediate.messages).toMatchObject({ published: 59_920, deadLettered: 22_371, lost: 0 });
+    expect(immediate.dependencies!.payments).toMatchObject({ calls: 149_416, refused: 111_867, amplification: 2.4936 });
+    expect(immediate.backpressure.maxDepth).toBe(0);
+    expect(backoff.messages).toMatchObject({ deadLettered: 188, lost: 0 });
+    expect(backoff.dependencies!.payments).toMatchObject({ calls: 61_194, refused: 1462 });
+    expect(backoff.backpressure.maxDepth).toBe(22_514);
+    expect(breaker.messages).toMatchObject({ consumed: 59_920, deadLettered: 0, sideEffectsRepeated: 0 });
+    expect(breaker.dependencies!.payments).toMatchObject({ calls: 60_010, refused: 90 });
+    // Paused orders are refused once each, however often they ask again while the breaker is open.
+    expect(breaker.breakers!["orders/payments"]).toMatchObject({ opened: 9, callsRefused: 124 });
+    // The breaker's first state change is the outage's: it opens within its first second.
+    expect(breaker.breakers!["orders/payments"]!.transitions[0]!.atMs).toBeGreaterThanOrEqual(30_000);
+    expect(breaker.breakers!["orders/payments"]!.transitions[0]!.atMs).toBeLessThan(31_000);
+    // Latency is the price of not dead-lettering: seconds instead of milliseconds.
+    expect(immediate.latency.endToEnd.p99).toBeLessThan(250);
+    expect(backoff.latency.endToEnd.p99).toBeGreaterThan(40_000);
+  });
+
+  it("payments-timeout-*: calls that time out after charging double-charge with or without a dedup store, never with an idempotency key", () => {
+    const plain = story("payments-timeout-plain.yaml");
+    const dedup = story("payments-timeout-dedup-store.yaml");
+    const keyed = story("payments-timeout-idempotency-key.yaml");
+    for (const summary of [plain, dedup, keyed]) {
+      expect(summary.messages).toMatchObject({ published: 3036, deadLettered: 28 });
+      expect(summary.dependencies!.payments).toMatchObject({ timeouts: 243, appliedAfterTimeout: 243 });
+    }
+    expect(plain.messages.sideEffectsRepeated).toBe(104);
+    // The counter-example tells the story: the call times out, payments charges anyway (after the client had
+    // given up, inside the slowdown), and the retry charges again.
+    const events = plain.checks.find((check) => !check.passed)!.counterExample!.events;
+    expect(events.map((e) => e.what)).toEqual([
+      "attempt 1 failed: timeout; retry in 194.667 ms",
+      "side effect applied",
+      "side effect applied again",
+    ]);
+    expect(events[0]!.atMs).toBeGreaterThan(20_000);
+    expect(events.map((e) => e.atMs)).toEqual([...events.map((e) => e.atMs)].sort((a, b) => a - b));
+    expect(plain.dependencies!.payments!.effectsApplied).toBe(3251);
+    expect(dedup.messages.sideEffectsRepeated).toBe(104);
+    expect(dedup.dependencies!.payments!.effectsApplied).toBe(3251);
+    expect(keyed.messages.sideEffectsRepeated).toBe(0);
+    expect(keyed.dependencies!.payments).toMatchObject({ effectsApplied: 3036, keyDeduplicated: 215 });
+  });
+
+  it("email-rate-limit: a spike of 5,000 drains at exactly 50/s after a burst of 100", () => {
+    const { messages, simulated, limiters, backpressure } = story("email-rate-limit.yaml");
+    expect(messages).toMatchObject({ published: 5000, consumed: 5000, lost: 0 });
+    // The spike starts at 10 s; the last of 4,900 permits comes 4,900 / 50 = 98 s later, then its send.
+    expect(simulated.seconds).toBeGreaterThan(108);
+    expect(simulated.seconds).toBeLessThan(108.2);
+    expect(limiters!["email-sender"]).toMatchObject({ acquired: 5000 });
+    expect(backpressure.maxDepth).toBe(4844);
+  });
 });

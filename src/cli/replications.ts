@@ -2,13 +2,7 @@ import { join, relative } from "node:path";
 import { defaultWorkers } from "../parallel/pool.js";
 import { reportDirectory } from "../report/write.js";
 import type { ParsedScenario } from "../scenario/schema.js";
-import {
-  confidenceJson,
-  METRIC_NAMES,
-  type PrecisionTarget,
-  replicate,
-  replicationsCsv,
-} from "../stats/replications.js";
+import { confidenceJson, type PrecisionTarget, replicate, replicationsCsv } from "../stats/replications.js";
 import { writeReportUnlessInterrupted } from "./interrupt.js";
 import { countBar } from "./progress.js";
 
@@ -50,8 +44,9 @@ export async function runReplications(scenario: ParsedScenario, options: Replica
         : "";
   console.log(`${scenario.name}  ${study.seeds.length} replications, 95% confidence intervals${warmup}`);
   if (study.stopped) console.log(`  stopped: ${study.stopped}`);
-  const width = Math.max(...METRIC_NAMES.map((name) => name.length));
-  for (const name of METRIC_NAMES) {
+  const names = Object.keys(study.intervals);
+  const width = Math.max(...names.map((name) => name.length));
+  for (const name of names) {
     const i = study.intervals[name]!;
     const relativeWidth = i.mean === 0 ? "" : ` (±${((i.halfWidth / Math.abs(i.mean)) * 100).toFixed(1)}%)`;
     console.log(`  ${name.padEnd(width)}  ${format(i.mean)} ± ${format(i.halfWidth)}${relativeWidth}`);

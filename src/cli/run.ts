@@ -12,7 +12,7 @@ import { reportDirectory } from "../report/write.js";
 import { componentNames } from "../run/names.js";
 import { closestMatch } from "../scenario/issues.js";
 import type { ParsedScenario } from "../scenario/schema.js";
-import { METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
+import { isPatternMetric, METRIC_NAMES, type PrecisionTarget } from "../stats/replications.js";
 import { ExitCode } from "./exit-codes.js";
 import { refuseTooManyRuns } from "./flags.js";
 import { interruption, writeReportUnlessInterrupted } from "./interrupt.js";
@@ -144,7 +144,7 @@ function precisionTarget(options: RunOptions): PrecisionTarget | undefined {
   if (options.precision === undefined) return undefined;
   const match = /^(\d+(?:\.\d+)?)%$/.exec(options.precision.trim());
   if (!match) throw new UsageError(`--precision takes a percentage like 2%, got ${options.precision}`);
-  if (!METRIC_NAMES.includes(options.metric)) {
+  if (!METRIC_NAMES.includes(options.metric) && !isPatternMetric(options.metric)) {
     const suggestion = closestMatch(options.metric, METRIC_NAMES);
     throw new UsageError(
       `--metric ${options.metric} is not a replication metric${suggestion ? `; did you mean ${suggestion}?` : ""}\nmetrics: ${METRIC_NAMES.join(", ")}`,

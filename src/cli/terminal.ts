@@ -28,6 +28,40 @@ function priorityLines(byPriority: Summary["latency"]["byPriority"]): string[] {
     );
 }
 
+/** Dependencies, retry policies, breakers and rate limits (docs/patterns.md), one line each, when declared. */
+function patternLines(summary: Summary): string[] {
+  const lines: string[] = [];
+  for (const [name, d] of Object.entries(summary.dependencies ?? {})) {
+    const failures = [
+      d.errors > 0 ? `${integer.format(d.errors)} errors` : "",
+      d.timeouts > 0
+        ? `${integer.format(d.timeouts)} timed out (${integer.format(d.appliedAfterTimeout)} applied anyway)`
+        : "",
+      d.refused > 0 ? `${integer.format(d.refused)} refused` : "",
+    ].filter((part) => part !== "");
+    lines.push(
+      `    ${name}: ${integer.format(d.calls)} calls, ${d.amplification} per message${failures.length > 0 ? `; ${failures.join(", ")}` : ""}; peak ${integer.format(d.peakConcurrency)} at once`,
+    );
+  }
+  for (const [group, r] of Object.entries(summary.retries ?? {})) {
+    if (r.retries === 0 && r.gaveUp === 0) continue;
+    lines.push(
+      `    ${group}: ${integer.format(r.retries)} retries, ${integer.format(r.gaveUp)} gave up (${integer.format(r.deadLettered)} dead-lettered, ${integer.format(r.parked)} parked, ${integer.format(r.dropped)} dropped, ${integer.format(r.nacked)} nacked)`,
+    );
+  }
+  for (const [name, b] of Object.entries(summary.breakers ?? {})) {
+    lines.push(
+      `    breaker ${name}: opened ${integer.format(b.opened)} times, open ${ms(b.openMs)}, ${integer.format(b.callsRefused)} calls refused`,
+    );
+  }
+  for (const [group, l] of Object.entries(summary.limiters ?? {})) {
+    lines.push(
+      `    rate limit ${group}: ${integer.format(l.delayed)} of ${integer.format(l.acquired)} waited, mean ${ms(l.meanDelayMs)}, max ${ms(l.maxDelayMs)}`,
+    );
+  }
+  return lines.length > 0 ? ["  patterns", ...lines] : [];
+}
+
 /** A short human summary of one run. */
 export function formatSummary(summary: Summary, reportPath: string, wallSeconds: number): string {
   const style = styler(process.stdout);
@@ -43,6 +77,7 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
     ...priorityLines(summary.latency.byPriority),
     `  throughput  ${decimal.format(summary.throughput.published)}/s published, ${decimal.format(summary.throughput.consumed)}/s consumed`,
     `  backlog     max depth ${integer.format(summary.backpressure.maxDepth)}, publishers blocked ${ms(summary.backpressure.blockedMs)}, ${integer.format(summary.backpressure.rejected)} rejected`,
+    ...patternLines(summary),
   ];
   if (summary.checks.length > 0) {
     const width = Math.max(...summary.checks.map((c) => c.name.length));

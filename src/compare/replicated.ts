@@ -1,7 +1,7 @@
 import { type ParallelOptions, runAll } from "../parallel/pool.js";
 import { csvText } from "../report/csv.js";
 import { type Interval, meanInterval } from "../stats/confidence.js";
-import { METRIC_NAMES, metricsOf, replicationSeeds } from "../stats/replications.js";
+import { metricNamesOf, metricsOf, replicationSeeds } from "../stats/replications.js";
 import type { Variant } from "./compare.js";
 
 /** Metrics shown in the replicated comparison table and tested for differences. */
@@ -45,7 +45,9 @@ export async function compareReplicated(
   const intervals = Object.fromEntries(
     profiles.map((profile, v) => [
       profile,
-      Object.fromEntries(METRIC_NAMES.map((metric) => [metric, meanInterval(values[v]!.map((row) => row[metric]!))])),
+      Object.fromEntries(
+        metricNamesOf(values.flat()).map((metric) => [metric, meanInterval(values[v]!.map((row) => row[metric]!))]),
+      ),
     ]),
   );
   const differences: ReplicatedComparison["differences"] = [];

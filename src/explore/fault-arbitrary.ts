@@ -13,6 +13,8 @@ export interface FaultTargets {
   groups: readonly { name: string; instances: number }[];
   /** Broker nodes a fault may crash alone (kafka's `brokers`), or 0 when the broker is one node. */
   brokerNodes: number;
+  /** The scenario's declared dependencies (downstream services), by name. */
+  dependencies: readonly string[];
 }
 
 /** The kinds explore searches by default: the failures that break delivery promises. */
@@ -26,7 +28,16 @@ export const EXPLORED_KINDS = [
 ] as const;
 
 /** Every kind generated scenarios may hold (the fault registry's kinds). */
-export const ALL_KINDS = [...EXPLORED_KINDS, "slow-consumer", "latency", "loss", "poison"] as const;
+export const ALL_KINDS = [
+  ...EXPLORED_KINDS,
+  "slow-consumer",
+  "latency",
+  "loss",
+  "poison",
+  "dependency-outage",
+  "dependency-slowdown",
+  "dependency-errors",
+] as const;
 
 export type FaultKindChoice = (typeof ALL_KINDS)[number];
 
@@ -69,6 +80,10 @@ export function targetNames(kind: FaultKindChoice, targets: FaultTargets): strin
       return targets.producers.flatMap((p) => [`${p.name}->broker`, `broker->${p.name}`]);
     case "poison":
       return ["*", ...targets.producers.map((p) => p.name)];
+    case "dependency-outage":
+    case "dependency-slowdown":
+    case "dependency-errors":
+      return [...targets.dependencies];
   }
 }
 
@@ -102,6 +117,12 @@ export function writeFault(choice: FaultChoice, targets: FaultTargets): Record<s
       return { at, for: lasts, loss: { link: target, probability: share } };
     case "poison":
       return { poison: target === "*" ? { fraction: share / 10 } : { fraction: share / 10, producer: target } };
+    case "dependency-outage":
+      return { at, for: lasts, outage: { dependency: target, mode: choice.detail < 50 ? "refuse" : "hang" } };
+    case "dependency-slowdown":
+      return { at, for: lasts, slowdown: { dependency: target, factor: 1 + choice.detail } };
+    case "dependency-errors":
+      return { at, for: lasts, errorBurst: { dependency: target, rate: share } };
   }
 }
 

@@ -48,6 +48,8 @@ export function targetsOfScenario(scenario: ParsedScenario): FaultTargets {
     producers: scenario.producers.map((p) => ({ name: p.name, instances: p.instances })),
     groups: scenario.consumers.map((c) => ({ name: c.group, instances: c.instances })),
     brokerNodes: nodes,
+    // Sorted: the index a fault draws must name the same dependency however the file lists them.
+    dependencies: Object.keys(scenario.dependencies ?? {}).sort(),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type FaultKindChoice,
   type FaultTargets,
   faultDrawArbitrary,
+  targetNames,
 } from "./fault-arbitrary.js";
 import { settingsArbitrary } from "./settings-arbitrary.js";
 
@@ -130,6 +131,92 @@ const idempotencyArbitrary = fc.oneof(
   fc.constant({ strategy: "natural" }),
 );
 
+/** Downstream services, named d1 and d2; consumers' steps and breakers name them (or an undeclared one). */
+const dependencyArbitrary = fc
+  .record(
+    {
+      latency: durationDistributionArbitrary,
+      concurrency: fc.integer({ min: 1, max: 20 }),
+      overflow: fc.constantFrom("queue", "refuse"),
+      errors: fc.record(
+        { transient: fc.integer({ min: 0, max: 50 }), permanent: fc.integer({ min: 0, max: 10 }) },
+        { requiredKeys: [] },
+      ),
+      timeout: millis(1, 500),
+      appliedOnTimeout: fc.integer({ min: 0, max: 100 }).map((percent) => percent / 100),
+    },
+    { requiredKeys: ["latency"] },
+  )
+  .map(({ errors, ...rest }) => ({
+    ...rest,
+    ...(errors === undefined
+      ? {}
+      : { errors: Object.fromEntries(Object.entries(errors).map(([kind, percent]) => [kind, percent / 100])) }),
+  }));
+
+const dependenciesArbitrary = fc.record({ d1: dependencyArbitrary, d2: dependencyArbitrary }, { requiredKeys: ["d1"] });
+
+/** Steps that call d1 (always declared when steps are drawn), with local work before or after. */
+const stepsArbitrary = fc
+  .record(
+    {
+      before: fc.record({ work: durationDistributionArbitrary }),
+      call: fc.record({ sideEffect: fc.boolean(), idempotencyKey: fc.boolean() }, { requiredKeys: [] }),
+      after: fc.record({ work: durationDistributionArbitrary }),
+    },
+    { requiredKeys: ["call"] },
+  )
+  .map(({ before, call, after }) => [...(before ? [before] : []), { call: "d1", ...call }, ...(after ? [after] : [])]);
+
+const retryArbitrary = fc.record(
+  {
+    maxAttempts: fc.integer({ min: 1, max: 5 }),
+    backoff: fc.oneof(
+      fc.constant({ type: "none" }),
+      fc.record({ type: fc.constant("fixed"), delay: millis(0, 200) }),
+      fc.record({
+        type: fc.constant("exponential"),
+        base: millis(1, 100),
+        cap: millis(100, 2000),
+        jitter: fc.constantFrom("none", "full", "equal", "decorrelated"),
+      }),
+    ),
+    scope: fc.constantFrom("handler", "call"),
+    onExhausted: fc.constantFrom("nack", "dead-letter", "drop", "park"),
+  },
+  { requiredKeys: [] },
+);
+
+const breakerArbitrary = fc.record(
+  {
+    window: fc.oneof(
+      fc.record({ type: fc.constant("count"), size: fc.integer({ min: 1, max: 50 }) }),
+      fc.record({ type: fc.constant("time"), length: millis(10, 1000) }),
+    ),
+    minimumCalls: fc.integer({ min: 1, max: 20 }),
+    openFor: millis(10, 1000),
+    halfOpenCalls: fc.integer({ min: 1, max: 5 }),
+    scope: fc.constantFrom("group", "instance"),
+    whileOpen: fc.constantFrom("fail-fast", "pause", "nack"),
+  },
+  { requiredKeys: [] },
+);
+
+const rateLimitArbitrary = fc.oneof(
+  fc.record({
+    type: fc.constant("token-bucket"),
+    rate: fc.integer({ min: 1, max: 2000 }).map((r) => `${r}/s`),
+    burst: fc.integer({ min: 1, max: 100 }),
+    scope: fc.constantFrom("group", "instance", "key"),
+  }),
+  fc.record({
+    type: fc.constantFrom("fixed-window", "sliding-window"),
+    limit: fc.integer({ min: 1, max: 100 }),
+    window: millis(1, 1000),
+    scope: fc.constantFrom("group", "instance", "key"),
+  }),
+);
+
 function consumerArbitrary(): fc.Arbitrary<WrittenScenario> {
   return fc.record(
     {
@@ -141,6 +228,23 @@ function consumerArbitrary(): fc.Arbitrary<WrittenScenario> {
     { requiredKeys: ["processing"] },
   );
 }
+
+/** A group's application patterns (docs/patterns.md): steps calling d1, and around them retries, a breaker, a limit. */
+const consumerPatternsArbitrary = fc.record(
+  {
+    steps: stepsArbitrary,
+    retry: retryArbitrary,
+    breakers: fc.record({ d1: breakerArbitrary }),
+    rateLimit: rateLimitArbitrary,
+  },
+  { requiredKeys: ["steps"] },
+);
+
+/** Dependencies, and for each generated group its patterns or none. */
+const patternsArbitrary = fc.record({
+  dependencies: dependenciesArbitrary,
+  groups: fc.array(fc.option(consumerPatternsArbitrary), { maxLength: 2 }),
+});
 
 const latencyBounds = fc.record(
   { mean: millis(1, 5000), p50: millis(1, 5000), p95: millis(1, 5000), p99: millis(1, 5000), max: millis(1, 10000) },
@@ -188,11 +292,17 @@ function brokerArbitrary(profile: ProfileDefinition, settings: "drawn" | "defaul
 }
 
 /** The names a generated scenario's components have, for fault targets. */
-function targetsOf(producers: WrittenScenario[], consumers: WrittenScenario[], broker: WrittenScenario): FaultTargets {
+function targetsOf(
+  producers: WrittenScenario[],
+  consumers: WrittenScenario[],
+  broker: WrittenScenario,
+  dependencies: WrittenScenario | null,
+): FaultTargets {
   return {
     producers: producers.map((p) => ({ name: String(p.name), instances: Number(p.instances ?? 1) })),
     groups: consumers.map((c) => ({ name: String(c.group), instances: Number(c.instances ?? 1) })),
     brokerNodes: broker.profile === "kafka" ? Number(broker.brokers ?? 1) : 0,
+    dependencies: Object.keys(dependencies ?? {}).sort(),
   };
 }
 
@@ -221,6 +331,7 @@ export function scenarioArbitrary(space: ScenarioSpace = {}): fc.Arbitrary<Writt
       latency: networkLatency,
       producers: fc.array(producerArbitrary(), { minLength: 1, maxLength: 2 }),
       consumers: fc.array(consumerArbitrary(), { minLength: 1, maxLength: 2 }),
+      patterns: fc.option(patternsArbitrary, { freq: 3 }),
       faults: fc.array(faultDrawArbitrary(space.kinds ?? ALL_KINDS), { maxLength: space.maxFaults ?? 3 }),
       expect: expectArbitrary,
     })
@@ -235,12 +346,20 @@ function assemble(drawn: {
   latency: unknown;
   producers: WrittenScenario[];
   consumers: WrittenScenario[];
+  patterns: { dependencies: WrittenScenario; groups: (WrittenScenario | null)[] } | null;
   faults: FaultDraw[];
   expect: WrittenScenario;
 }): WrittenScenario {
   const producers = drawn.producers.map((producer, i) => ({ name: `p${i + 1}`, ...producer }));
-  const consumers = drawn.consumers.map((consumer, i) => ({ group: `g${i + 1}`, ...consumer }));
-  const targets = targetsOf(producers, consumers, drawn.broker);
+  const consumers = drawn.consumers.map((consumer, i) => ({
+    group: `g${i + 1}`,
+    ...consumer,
+    ...(drawn.patterns?.groups[i] ?? {}),
+  }));
+  const dependencies = drawn.patterns?.dependencies ?? null;
+  const targets = targetsOf(producers, consumers, drawn.broker, dependencies);
+  // A fault on a dependency needs one to hit: without dependencies it is left out.
+  const faults = drawn.faults.filter((draw) => targetNames(draw.kind, targets).length > 0);
   return {
     name: "generated",
     seed: drawn.seed,
@@ -250,7 +369,8 @@ function assemble(drawn: {
     network: { latency: drawn.latency },
     producers,
     consumers,
-    faults: drawn.faults.map((draw) => drawnFault(draw, targets, drawn.durationMs)),
+    ...(dependencies === null ? {} : { dependencies }),
+    faults: faults.map((draw) => drawnFault(draw, targets, drawn.durationMs)),
     expect: drawn.expect,
     limits: { maxEvents: GENERATED_MAX_EVENTS },
   };

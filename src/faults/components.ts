@@ -9,6 +9,8 @@ export interface FaultScope {
   producers: readonly { name: string; instances: number }[];
   broker: BrokerSectionBase;
   faults: readonly FaultSpec[];
+  /** The scenario's dependencies by name (src/patterns). */
+  dependencies?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -32,6 +34,8 @@ export interface Components {
   producerOfInstance: number[];
   /** The broker profile, for messages. */
   profile: string;
+  /** Dependency names, in the order the scenario declares them. */
+  dependencies: string[];
   /** Broker nodes a fault may crash one at a time (broker/1 ...), or null: the profile is one node, `broker`. */
   brokerNodes: number | null;
 }
@@ -52,6 +56,7 @@ export function componentsOf(scenario: FaultScope): Components {
     producerInstances,
     producerOfInstance: scenario.producers.flatMap((p, producer) => Array<number>(p.instances).fill(producer)),
     profile: scenario.broker.profile,
+    dependencies: Object.keys(scenario.dependencies ?? {}),
     brokerNodes: definition.nodes === undefined ? null : definition.nodes(scenario.broker),
   };
 }

@@ -3,9 +3,12 @@ import type { FaultKind, NormalFault } from "./kind.js";
 import { brokerCrash } from "./kinds/broker-crash.js";
 import { consumerCrash } from "./kinds/consumer-crash.js";
 import { consumerStop } from "./kinds/consumer-stop.js";
+import { dependencySlowdown } from "./kinds/dependency-slowdown.js";
 import { duplicate } from "./kinds/duplicate.js";
+import { dependencyErrorBurst } from "./kinds/error-burst.js";
 import { latency } from "./kinds/latency.js";
 import { loss } from "./kinds/loss.js";
+import { dependencyOutage } from "./kinds/outage.js";
 import { partition } from "./kinds/partition.js";
 import { poison } from "./kinds/poison.js";
 import { producerCrash } from "./kinds/producer-crash.js";
@@ -27,6 +30,9 @@ export const faultKinds = [
   loss,
   partition,
   poison,
+  dependencyOutage,
+  dependencySlowdown,
+  dependencyErrorBurst,
 ] as const;
 
 type Kinds = (typeof faultKinds)[number];

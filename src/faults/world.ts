@@ -6,6 +6,7 @@ import type { MessageTable } from "../model/messages.js";
 import type { Link } from "../model/network.js";
 import type { RunObserver } from "../model/observer.js";
 import type { Producer } from "../model/producer.js";
+import type { DependencyFaults } from "../patterns/dependency.js";
 import type { RandomStreams } from "../random/streams.js";
 
 /**
@@ -37,6 +38,8 @@ export interface FaultWorld {
   readonly consumers: readonly FaultableConsumer[];
   /** Producer instances by index. */
   readonly producers: readonly FaultableProducer[];
+  /** The scenario's dependencies (src/patterns), in the order it declares them. */
+  readonly dependencies: readonly DependencyFaults[];
   link(ref: LinkRef): FaultableLink;
 }
 

@@ -22,13 +22,19 @@ export class Witness extends NullObserver {
   firstDuplicate: Example | null = null;
   firstRepeatedEffect: Example | null = null;
   firstOutOfOrder: Example | null = null;
-  /**
-   * Per group: when and by whom each message was first consumed. That is also
-   * its first side effect: a first consumption always applies the effect (only
-   * a message already recorded in a dedup store skips it, which takes an
-   * earlier effect), so one table serves both examples.
-   */
+  /** Per group: when and by whom each message was first consumed. */
   private firstConsumed: { at: Float64Array; by: Int32Array }[] = [];
+  /**
+   * Per group: when and by whom each message's side effect was first applied. Usually the first
+   * consumption, but a dependency call can apply it before (or without) any consumption: a call that
+   * timed out after the service charged (src/patterns).
+   */
+  private firstEffect: { at: Float64Array; by: Int32Array }[] = [];
+  /**
+   * Failed processing attempts (src/patterns), kept by (group, message) until a repeated effect is found,
+   * so its counter-example shows the attempts between the two effects. Only runs with steps report any.
+   */
+  private readonly failedAttempts = new Map<number, { what: string; consumer: number; at: number }[]>();
   private messages!: MessageTable;
   /** Highest message id consumed so far in each ordering stream (group, producer[, key]). */
   private readonly lastInStream = new Map<number, number>();
@@ -50,9 +56,15 @@ export class Witness extends NullObserver {
     this.messages = messages;
     const table = () => ({ at: new Float64Array(messages.capacity), by: new Int32Array(messages.capacity) });
     this.firstConsumed = Array.from({ length: this.groups }, table);
+    this.firstEffect = Array.from({ length: this.groups }, table);
+  }
+
+  override deadLettered(message: number, group: number): void {
+    if (this.failedAttempts.size > 0) this.failedAttempts.delete(message * this.groups + group);
   }
 
   override dropped(message: number, group: number, reason: string, now: number): void {
+    if (this.failedAttempts.size > 0) this.failedAttempts.delete(message * this.groups + group);
     const lowest = this.lowestDrop[group];
     if (lowest === undefined || message < lowest.message) this.lowestDrop[group] = { message, reason, at: now };
   }
@@ -64,6 +76,8 @@ export class Witness extends NullObserver {
   }
 
   override consumed(message: number, group: number, consumer: number, timesConsumed: number, now: number): void {
+    // Attempts are kept only while a message is in progress, so the table stays small.
+    if (this.failedAttempts.size > 0) this.failedAttempts.delete(message * this.groups + group);
     const first = this.slot(this.firstConsumed, group, message);
     if (timesConsumed === 1) {
       first.at[message] = now;
@@ -75,9 +89,38 @@ export class Witness extends NullObserver {
   }
 
   override sideEffect(message: number, group: number, consumer: number, timesApplied: number, now: number): void {
-    if (timesApplied === 1 || this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
-    const first = this.slot(this.firstConsumed, group, message);
-    this.firstRepeatedEffect = this.example(message, group, "side effect applied", first, consumer, now);
+    if (this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
+    const first = this.slot(this.firstEffect, group, message);
+    if (timesApplied === 1) {
+      first.at[message] = now;
+      first.by[message] = consumer;
+      return;
+    }
+    const example = this.example(message, group, "side effect applied", first, consumer, now);
+    const attempts = this.failedAttempts.get(message * this.groups + group) ?? [];
+    example.events = [...example.events, ...attempts].sort((a, b) => a.at - b.at);
+    this.firstRepeatedEffect = example;
+    this.failedAttempts.clear();
+  }
+
+  attemptFailed(
+    message: number,
+    group: number,
+    consumer: number,
+    attempt: number,
+    why: string,
+    retryIn: number | null,
+    now: number,
+  ): void {
+    if (this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
+    const pair = message * this.groups + group;
+    let attempts = this.failedAttempts.get(pair);
+    if (attempts === undefined) {
+      attempts = [];
+      this.failedAttempts.set(pair, attempts);
+    }
+    const next = retryIn === null ? "gave up" : `retry in ${retryIn / 1000} ms`;
+    attempts.push({ what: `attempt ${attempt} failed: ${why}; ${next}`, consumer, at: now });
   }
 
   private checkOrder(message: number, group: number, consumer: number, now: number): void {

@@ -5,9 +5,10 @@ import type { EffectLedger } from "./effects.js";
 import { DeliveryHeartbeats } from "./heartbeats.js";
 import type { IdempotencyGuard } from "./idempotency.js";
 import { IntRing } from "./int-ring.js";
-import type { MessageTable } from "./messages.js";
+import { Fate, type MessageTable } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
+import type { GiveUp, GiveUpSink, ProcessingHost, ProcessingPlan } from "./processing.js";
 import { ReentryGuard } from "./reentry.js";
 
 /** Where in its cycle a consumer can be made to crash. `now` crashes at once, wherever it is. */
@@ -21,6 +22,8 @@ export interface ConsumerOptions {
   concurrency: number;
   processing: Sampler;
   idempotency: IdempotencyGuard;
+  /** The application's processing as steps (src/patterns), built for this instance; absent: one `processing` draw. */
+  plan?: (host: ProcessingHost) => ProcessingPlan;
 }
 
 /**
@@ -63,6 +66,8 @@ export interface ConsumerWiring {
   incarnations: Int32Array;
   /** How often the profile's client heartbeats each delivery it holds (µs); null or absent: never. */
   heartbeatEvery?: number | null;
+  /** Where messages the application gives up on are dead-lettered, parked or dropped (only with a plan). */
+  giveUps?: GiveUpSink;
 }
 
 /**
@@ -114,6 +119,11 @@ export class Consumer {
   };
 
   private readonly finish = (slot: number): void => {
+    this.complete(slot, false);
+  };
+
+  /** Processing ended well: the side effect (unless a dependency call already carried it), the id, the ack. */
+  private complete(slot: number, effectApplied: boolean): void {
     const { messages, sim } = this.wiring;
     const message = this.work.message[slot]!;
     if (messages.poison[message] === 1) {
@@ -127,7 +137,7 @@ export class Consumer {
       this.settle(slot, true);
       return;
     }
-    this.wiring.effects.apply(message, this.options.index, this.work.incarnation[slot]!, sim.now);
+    if (!effectApplied) this.wiring.effects.apply(message, this.options.index, this.work.incarnation[slot]!, sim.now);
     if (guard.recordsAtomically) guard.record(message, sim.now);
     this.consume(message);
     if (this.crashesAt("after-side-effect")) return;
@@ -137,7 +147,9 @@ export class Consumer {
     }
     if (this.crashesAt("before-ack")) return;
     this.settle(slot, true);
-  };
+  }
+
+  private readonly plan: ProcessingPlan | null = null;
 
   private readonly ack: (delivery: number) => void;
   private readonly nack: (delivery: number) => void;
@@ -168,6 +180,51 @@ export class Consumer {
       const heartbeat = broker.heartbeat.bind(broker);
       this.heartbeats = new DeliveryHeartbeats(wiring.sim, every, wiring.toBroker, heartbeat);
     }
+    if (options.plan !== undefined) this.plan = options.plan(this.processingHost());
+  }
+
+  /** The consumer as its processing plan calls it back. */
+  private processingHost(): ProcessingHost {
+    const consumer = this;
+    return {
+      consumer: this.options.index,
+      get slowdown() {
+        return consumer.slowdown;
+      },
+      applyEffectLater: (slot) => {
+        const { effects, sim } = this.wiring;
+        const message = this.work.message[slot]!;
+        const incarnation = this.work.incarnation[slot]!;
+        return () => effects.apply(message, this.options.index, incarnation, sim.now);
+      },
+      completed: (slot, effectApplied) => this.complete(slot, effectApplied),
+      gaveUp: (slot, how, reason) => this.giveUp(slot, how, reason),
+      attemptFailed: (slot, attempt, why, retryIn) => {
+        const { observer, sim } = this.wiring;
+        const { group, index } = this.options;
+        observer.attemptFailed?.(this.work.message[slot]!, group, index, attempt, why, retryIn, sim.now);
+      },
+    };
+  }
+
+  /** After the last attempt: nack to the broker, or dead-letter, park or drop it here and ack the delivery. */
+  private giveUp(slot: number, how: GiveUp, reason: string): void {
+    if (how === "nack") {
+      this.settle(slot, false);
+      return;
+    }
+    const sink = this.wiring.giveUps;
+    if (sink === undefined) throw new Error("invariant: a consumer with a processing plan has no give-up sink");
+    const message = this.work.message[slot]!;
+    const group = this.options.group;
+    const { consumedBy, fate } = this.wiring.messages;
+    // Another copy (a redelivery, or a pub/sub instance's own) already settled the pair: it is counted once.
+    const accounted = consumedBy[group]![message]! > 0 || fate[group]![message]! !== Fate.none;
+    if (!accounted) {
+      if (how === "drop") sink.drop(message, group, reason);
+      else sink.deadLetter(message, group, how === "park" ? `parked: ${reason}` : reason);
+    }
+    this.settle(slot, true);
   }
 
   get isUp(): boolean {
@@ -260,6 +317,10 @@ export class Consumer {
       this.settle(slot, true);
       return;
     }
+    if (this.plan !== null) {
+      this.plan.begin(slot, message);
+      return;
+    }
     const duration = Math.round(this.options.processing() * this.slowdown);
     this.work.event[slot] = this.wiring.sim.schedule(duration, this.finish, slot);
   }
@@ -296,7 +357,7 @@ export class Consumer {
     const unstarted = this.buffered.length;
     this.up = false;
     this.buffered.clear();
-    this.work.releaseAll(this.wiring.sim);
+    this.work.releaseAll(this.wiring.sim, this.plan);
     this.heartbeats?.endAll();
     // Cut off by a partition, the broker already counts it gone; a restart tells it the consumer is back.
     if (!this.disconnected) {
@@ -343,7 +404,7 @@ export class Consumer {
     this.wiring.incarnations[this.options.index]!++;
     this.busy = 0;
     this.buffered.clear();
-    this.work.releaseAll(this.wiring.sim);
+    this.work.releaseAll(this.wiring.sim, this.plan);
     this.heartbeats?.endAll();
     this.wiring.broker.consumerDown(this.options.index, loss);
   }
@@ -378,9 +439,10 @@ class WorkSlots {
   }
 
   /** Forgets every slot, cancelling processing under way. */
-  releaseAll(sim: { cancel(event: number): void }): void {
+  releaseAll(sim: { cancel(event: number): void }, plan: ProcessingPlan | null): void {
     this.free.length = 0;
     for (let slot = this.used - 1; slot >= 0; slot--) {
+      plan?.abandon(slot);
       if (this.event[slot]! >= 0) sim.cancel(this.event[slot]!);
       this.event[slot] = -1;
       this.free.push(slot);

@@ -27,6 +27,19 @@ export interface RunObserver {
   publishingBlocked(blocked: boolean, now: number): void;
   /** A fault began or ended. */
   fault(kind: string, target: string, began: boolean, now: number): void;
+  /**
+   * A processing attempt of a group with steps failed (src/patterns): `why` is the failure, `retryIn` the
+   * wait before the next attempt (µs), or null when the policy gives up. Optional: only the trace listens.
+   */
+  attemptFailed?(
+    message: number,
+    group: number,
+    consumer: number,
+    attempt: number,
+    why: string,
+    retryIn: number | null,
+    now: number,
+  ): void;
 }
 
 /** An observer that ignores everything: extend it and override only what you need. */
@@ -88,6 +101,17 @@ export class ObserverFanout implements RunObserver {
   fault(kind: string, target: string, began: boolean, now: number): void {
     for (const o of this.observers) o.fault(kind, target, began, now);
   }
+  attemptFailed(
+    message: number,
+    group: number,
+    consumer: number,
+    attempt: number,
+    why: string,
+    retryIn: number | null,
+    now: number,
+  ): void {
+    for (const o of this.observers) o.attemptFailed?.(message, group, consumer, attempt, why, retryIn, now);
+  }
 }
 
 /** Two observers without a loop: the common case (metrics plus the checkers' witness) on the hot path. */
@@ -140,5 +164,17 @@ export class ObserverPair implements RunObserver {
   fault(kind: string, target: string, began: boolean, now: number): void {
     this.first.fault(kind, target, began, now);
     this.second.fault(kind, target, began, now);
+  }
+  attemptFailed(
+    message: number,
+    group: number,
+    consumer: number,
+    attempt: number,
+    why: string,
+    retryIn: number | null,
+    now: number,
+  ): void {
+    this.first.attemptFailed?.(message, group, consumer, attempt, why, retryIn, now);
+    this.second.attemptFailed?.(message, group, consumer, attempt, why, retryIn, now);
   }
 }

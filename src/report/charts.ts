@@ -17,10 +17,10 @@ export interface ChartSpec {
   spec: TopLevelSpec;
 }
 
-type Layer = Extract<TopLevelSpec, { layer: unknown }>["layer"][number];
+export type Layer = Extract<TopLevelSpec, { layer: unknown }>["layer"][number];
 
 /** One line of a time chart: its legend label and colour. */
-interface Line {
+export interface Line {
   label: string;
   color: string;
   dashed?: boolean;
@@ -40,11 +40,11 @@ interface FaultWindow {
 }
 
 const FONT = "DejaVu Sans, Verdana, Helvetica, Arial, sans-serif";
-const WIDTH = 720;
+export const WIDTH = 720;
 const HEIGHT = 230;
 
 /** Tableau 10, the vega default, pinned so a colour means the same thing in every chart. */
-const PALETTE = {
+export const PALETTE = {
   blue: "#4c78a8",
   orange: "#f58518",
   red: "#e45756",
@@ -57,7 +57,7 @@ const PALETTE = {
   grey: "#bab0ac",
 } as const;
 /** Light and dark pairs for depth and lag of one group (Tableau 20). */
-const GROUP_PAIRS = [
+export const GROUP_PAIRS = [
   ["#4c78a8", "#9ecae9"],
   ["#f58518", "#ffbf79"],
   ["#54a24b", "#88d27a"],
@@ -92,7 +92,7 @@ export function chartSpecs(run: Run): ChartSpec[] {
   ];
 }
 
-interface TimeContext {
+export interface TimeContext {
   series: TimeSeries;
   endSeconds: number;
   faults: FaultWindow[];
@@ -198,7 +198,7 @@ function wholeIntervals(series: TimeSeries) {
   return series.points.length > 1 ? series.points.slice(0, -1) : series.points;
 }
 
-function timeRows(startMicros: number, lines: Line[], values: number[]): TimeRow[] {
+export function timeRows(startMicros: number, lines: Line[], values: number[]): TimeRow[] {
   return lines.map((line, i) => ({ time_s: startMicros / 1e6, series: line.label, value: round(values[i] ?? 0) }));
 }
 
@@ -214,7 +214,7 @@ interface TimeChartOptions {
 }
 
 /** Lines over simulated time, behind them a shaded band for every fault window. */
-function timeChart(context: TimeContext, options: TimeChartOptions): ChartSpec {
+export function timeChart(context: TimeContext, options: TimeChartOptions): ChartSpec {
   const empty = options.rows.every((row) => row.value === 0);
   const x = {
     field: "time_s",
@@ -274,7 +274,7 @@ function timeChart(context: TimeContext, options: TimeChartOptions): ChartSpec {
 }
 
 /** Shaded windows with their colour legend, and each window's label along the top edge. */
-function faultLayers(windows: FaultWindow[], x: { scale: { domain: number[] } }): Layer[] {
+export function faultLayers(windows: FaultWindow[], x: { scale: { domain: number[] } }): Layer[] {
   if (windows.length === 0) return [];
   const labels = [...new Set(windows.map((w) => w.fault))];
   const xScale = { domain: [...x.scale.domain], nice: false };
@@ -318,7 +318,7 @@ function faultLabelLayer(windows: FaultWindow[], xScale: { domain: number[]; nic
 }
 
 /** Merges occurrences of the same fault with the same window (a slowdown of four consumers is one band). */
-function faultWindows(faults: FaultSummary[]): FaultWindow[] {
+export function faultWindows(faults: FaultSummary[]): FaultWindow[] {
   // One pass over the occurrences: a fault that recurs every microsecond has millions of them.
   const targetsOf = new Map<number, { kind: string; targets: Set<string> }>();
   for (const fault of faults) {
@@ -487,7 +487,7 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-const CONFIG = {
+export const CONFIG = {
   font: FONT,
   background: "white",
   padding: 12,

@@ -36,6 +36,7 @@ ${description === undefined ? "" : `<p class="description">${text(description)}<
 <main>
 ${checksSection(summary, options.lineage ?? [])}
 ${figuresSection(summary)}
+${patternsSection(summary)}
 ${faultsSection(summary.faults)}
 ${chartsSection(charts)}
 ${filesSection(charts)}
@@ -162,6 +163,54 @@ ${keyValues("Backpressure", [
 ])}
 </div>
 </div>
+</div></section>`;
+}
+
+/** Dependencies, retries, breakers and rate limits (docs/patterns.md): only in runs that declare them. */
+function patternsSection(summary: Summary): string {
+  const tables = [
+    ...Object.entries(summary.dependencies ?? {}).map(([name, d]) =>
+      keyValues(`Dependency ${name}`, [
+        ["calls", integer(d.calls)],
+        ["per message", String(d.amplification)],
+        ["errors", integer(d.errors)],
+        ["timeouts", integer(d.timeouts)],
+        ["applied after timeout", integer(d.appliedAfterTimeout)],
+        ["refused", integer(d.refused)],
+        ["peak concurrency", integer(d.peakConcurrency)],
+      ]),
+    ),
+    ...Object.entries(summary.retries ?? {}).map(([group, r]) =>
+      keyValues(`Retries ${group}`, [
+        ["retries", integer(r.retries)],
+        ["attempts per delivery", String(r.attemptsPerDelivery)],
+        ["gave up", integer(r.gaveUp)],
+        ["dead-lettered", integer(r.deadLettered)],
+        ["parked", integer(r.parked)],
+        ["dropped", integer(r.dropped)],
+        ["nacked", integer(r.nacked)],
+      ]),
+    ),
+    ...Object.entries(summary.breakers ?? {}).map(([name, b]) =>
+      keyValues(`Breaker ${name}`, [
+        ["opened", integer(b.opened)],
+        ["time open", `${millis(b.openMs)} ms`],
+        ["calls refused", integer(b.callsRefused)],
+      ]),
+    ),
+    ...Object.entries(summary.limiters ?? {}).map(([group, l]) =>
+      keyValues(`Rate limit ${group}`, [
+        ["permits", integer(l.acquired)],
+        ["waited", integer(l.delayed)],
+        ["mean wait", `${millis(l.meanDelayMs)} ms`],
+        ["longest wait", `${millis(l.maxDelayMs)} ms`],
+      ]),
+    ),
+  ];
+  if (tables.length === 0) return "";
+  return `<section id="patterns"><h2>Dependencies, retries, breakers and rate limits</h2>
+<div class="figures">
+${tables.join("\n")}
 </div></section>`;
 }
 

@@ -2,8 +2,19 @@ import type { CheckResult } from "../checks/checks.js";
 import type { FaultEffects } from "../faults/registry.js";
 import type { PriorityLatency } from "../metrics/by-priority.js";
 import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
+import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../units/units.js";
+import {
+  type BreakerSummary,
+  breakerSummaries,
+  type DependencySummary,
+  dependencySummaries,
+  type LimiterSummary,
+  limiterSummaries,
+  type RetrySummary,
+  retrySummaries,
+} from "./patterns.js";
 
 /**
  * The summary.json document. Field names are a public contract documented in
@@ -49,6 +60,14 @@ export interface Summary {
   };
   throughput: { published: number; consumed: number };
   backpressure: { maxDepth: number; maxLag: number; blockedMs: number; rejected: number };
+  /** Per declared dependency (docs/patterns.md); only when the scenario declares some. */
+  dependencies?: Record<string, DependencySummary>;
+  /** Per consumer group with steps: its retry policy's figures; only when some group has steps. */
+  retries?: Record<string, RetrySummary>;
+  /** Per circuit breaker (group/dependency); only when some group declares one. */
+  breakers?: Record<string, BreakerSummary>;
+  /** Per consumer group with a rate limit: the waits it caused. */
+  limiters?: Record<string, LimiterSummary>;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -122,6 +141,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       blockedMs: microsToMillis(result.blockedMicros),
       rejected: counts.rejected,
     },
+    ...(result.patterns ? patternSummaries(result.patterns) : {}),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,
@@ -132,6 +152,17 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     })),
     checks,
     passed: checks.every((check) => check.passed),
+  };
+}
+
+function patternSummaries(
+  figures: PatternFigures,
+): Pick<Summary, "dependencies" | "retries" | "breakers" | "limiters"> {
+  return {
+    dependencies: dependencySummaries(figures),
+    retries: retrySummaries(figures),
+    ...(Object.keys(figures.breakers).length > 0 ? { breakers: breakerSummaries(figures) } : {}),
+    ...(Object.keys(figures.limiters).length > 0 ? { limiters: limiterSummaries(figures) } : {}),
   };
 }
 

@@ -86,6 +86,24 @@ export class TraceWriter extends NullObserver {
   override fault(kind: string, target: string, began: boolean, now: number): void {
     this.line(now, began ? "fault-start" : "fault-end", { kind, target });
   }
+  attemptFailed(
+    message: number,
+    group: number,
+    consumer: number,
+    attempt: number,
+    why: string,
+    retryIn: number | null,
+    now: number,
+  ): void {
+    this.line(now, "attempt-failed", {
+      message,
+      group: this.names.groups[group],
+      consumer: this.names.consumers[consumer],
+      attempt,
+      why,
+      ...(retryIn === null ? { gaveUp: true } : { retryInMs: microsToMillis(retryIn) }),
+    });
+  }
 
   /** Flushes and publishes the file under its final name; if that fails, the temporary file is removed. */
   close(): void {

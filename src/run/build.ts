@@ -32,6 +32,7 @@ import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
 import { componentNames } from "./names.js";
+import { buildPatterns, type Patterns, planFor } from "./patterns.js";
 
 /** Everything one run is made of, wired together and ready to start. */
 export interface World {
@@ -51,6 +52,8 @@ export interface World {
   groupNames: string[];
   /** The scenario's faults, normalized: targets resolved to the indices above. */
   faults: Fault[];
+  /** Dependencies and retry figures (src/patterns); empty when the scenario declares none. */
+  patterns: Patterns;
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -96,7 +99,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const broker = createBroker(scenario.broker, bookkeeper);
   const consumers = buildConsumers(core, broker, bookkeeper);
   const producers = buildProducers(core, broker, bookkeeper, clientFactory);
-  const { clientLinks, groupNames, faults } = core;
+  const { clientLinks, groupNames, faults, patterns } = core;
   return {
     scenario,
     sim,
@@ -112,12 +115,13 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     clientLinks,
     groupNames,
     faults,
+    patterns,
   };
 }
 
 /** What the fault injector may act on, out of everything the run is made of. */
 export function faultWorldOf(world: World): FaultWorld {
-  const { sim, streams, observer, broker, deliveries, messages, consumers, producers, clientLinks } = world;
+  const { sim, streams, observer, broker, deliveries, messages, consumers, producers, clientLinks, patterns } = world;
   const direction = { "from-broker": "fromBroker", "to-broker": "toBroker" } as const;
   return {
     sim,
@@ -129,6 +133,7 @@ export function faultWorldOf(world: World): FaultWorld {
     messages,
     consumers,
     producers,
+    dependencies: patterns.dependencies,
     link: (ref: LinkRef) => clientLinks[ref.client][ref.index]![direction[ref.direction]],
   };
 }
@@ -150,6 +155,7 @@ interface Core {
   clientLinks: ClientLinks;
   /** The scenario's faults, normalized once. */
   faults: Fault[];
+  patterns: Patterns;
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
   link(from: Endpoint, to: Endpoint): Link;
   sampler(distribution: Distribution, stream: string): Sampler;
@@ -187,6 +193,7 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     groupNames,
     clientLinks: { consumer: [], producer: [] },
     faults: normalizeFaults(scenario),
+    patterns: buildPatterns(scenario, sim, streams, messages),
     link,
     sampler,
   };
@@ -210,23 +217,36 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
       const index = consumers.length;
       const endpoint: Endpoint = { kind: "consumer", group: spec.group, instance: name };
       const toConsumer = link(brokerEnd, endpoint);
+      const processing = sampler(spec.processing ?? NO_TIME, `consumer:${name}:processing`);
       const options = {
         index,
         group,
         name,
         concurrency: spec.concurrency,
-        processing: sampler(spec.processing, `consumer:${name}:processing`),
+        processing,
         idempotency: core.guards[group]!,
+        ...planOption(core, { group, name, processing }),
       };
       const toBroker = link(endpoint, brokerEnd);
       core.clientLinks.consumer.push({ fromBroker: toConsumer, toBroker });
-      const wiring = { sim, messages, deliveries, observer, effects, toBroker, broker, incarnations, heartbeatEvery };
+      const wiring = {
+        ...{ sim, messages, deliveries, observer, effects, toBroker, broker, incarnations, heartbeatEvery },
+        giveUps: bookkeeper,
+      };
       const consumer = new Consumer(options, wiring);
       bookkeeper.connectConsumer(index, toConsumer, consumer.receive, toBroker);
       consumers.push(consumer);
     }
   });
   return consumers;
+}
+
+const NO_TIME: Distribution = { dist: "constant", value: 0 };
+
+/** A group with steps processes through a plan (src/patterns); others leave the option out and run as before. */
+function planOption(core: Core, instance: { group: number; name: string; processing: Sampler }) {
+  const plan = planFor(core.patterns, core, instance);
+  return plan === undefined ? {} : { plan };
 }
 
 function buildProducers(

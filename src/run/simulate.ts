@@ -7,6 +7,7 @@ import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/ti
 import { type Example, Witness } from "../metrics/witness.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
+import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, faultWorldOf, type World } from "./build.js";
 import { memoryWatch } from "./memory.js";
@@ -62,6 +63,8 @@ export interface RunResult {
   };
   /** Names by index, for turning examples into words. */
   names: ComponentNames;
+  /** Dependencies and retry policies (src/patterns); absent when the scenario declares neither. */
+  patterns?: PatternFigures;
 }
 
 export interface SimulateOptions {
@@ -132,28 +135,21 @@ function simulateResolved(scenario: ResolvedScenario, options: SimulateOptions):
   }
 }
 
-/**
- * One run as steps: it yields between events when `pausable` (at the engine's progress interval), and
- * returns the result. Without `pausable` it never yields.
- */
-function* simulateSteps(
-  scenario: ResolvedScenario,
-  options: SimulateOptions,
-  pausable: boolean,
-): Generator<void, RunResult, void> {
+/** The observers one run needs: the witness, the time series and the per-priority latencies, each only when asked for. */
+function runObservers(scenario: ResolvedScenario, options: SimulateOptions) {
   // The witness gathers counter-examples; a scenario that states no delivery, ordering or side-effect
   // expectation has no check to give them to, and its runs skip the cost.
   const expect = scenario.expect;
   const needsWitness =
     expect.delivery !== undefined || expect.ordering !== undefined || expect.sideEffects !== undefined;
   const witness = needsWitness ? new Witness(...witnessArguments(scenario)) : undefined;
-  const series =
+  const interval =
     options.series === undefined
       ? undefined
-      : new TimeSeriesRecorder(
-          options.series === "auto" ? niceInterval(scenario.duration * 1.1) : options.series,
-          scenario.consumers.length,
-        );
+      : options.series === "auto"
+        ? niceInterval(scenario.duration * 1.1)
+        : options.series;
+  const series = interval === undefined ? undefined : new TimeSeriesRecorder(interval, scenario.consumers.length);
   const byPriority = scenario.producers.some((p) => p.priority !== undefined)
     ? new PriorityLatencyRecorder(scenario.warmup)
     : undefined;
@@ -163,9 +159,23 @@ function* simulateSteps(
     ...(byPriority ? [byPriority] : []),
     ...(options.observers ?? []),
   ];
+  return { witness, series, byPriority, interval, observers };
+}
+
+/**
+ * One run as steps: it yields between events when `pausable` (at the engine's progress interval), and
+ * returns the result. Without `pausable` it never yields.
+ */
+function* simulateSteps(
+  scenario: ResolvedScenario,
+  options: SimulateOptions,
+  pausable: boolean,
+): Generator<void, RunResult, void> {
+  const { witness, series, byPriority, interval, observers } = runObservers(scenario, options);
   const world = buildWorld(scenario, observers);
   for (const observer of observers) observer.watch?.(world.messages);
   series?.watchDeliveries(world.deliveries);
+  if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
   const faults = new FaultInjector(world.faults, faultWorldOf(world));
   faults.start();
   for (const producer of world.producers) producer.start();
@@ -214,7 +224,28 @@ function* simulateSteps(
       outOfOrder: witness?.firstOutOfOrder ?? null,
     },
     names: componentNames(scenario),
+    ...patternFigures(world),
   };
+}
+
+/** The figures of the run's dependencies and retry policies, when it has any. */
+function patternFigures(world: World): { patterns?: PatternFigures } {
+  const { dependencies, retryFigures, limiterFigures } = world.patterns;
+  if (dependencies.length === 0 && retryFigures.every((f) => f === null)) return {};
+  const figures: PatternFigures = { dependencies: {}, retries: {}, breakers: {}, limiters: {}, series: {} };
+  for (const dependency of dependencies) {
+    const series = dependency.seriesRecorded();
+    if (series !== null) figures.series[dependency.name] = series;
+  }
+  limiterFigures.forEach((group, index) => {
+    if (group !== null) figures.limiters[world.groupNames[index]!] = { ...group };
+  });
+  for (const dependency of dependencies) figures.dependencies[dependency.name] = dependency.finish();
+  for (const breaker of world.patterns.breakers) figures.breakers[breaker.name] = breaker.finish(world.sim.now);
+  retryFigures.forEach((group, index) => {
+    if (group !== null) figures.retries[world.groupNames[index]!] = group;
+  });
+  return { patterns: figures };
 }
 
 /** Classifies every (message, group) obligation once the run has ended. */

@@ -8,6 +8,7 @@ import { faultTargetProblems } from "../faults/targets.js";
 import { budgetIssues } from "./budgets.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { MAX_PLAIN_NUMBER, overlaps, unusableNumbers } from "./numbers.js";
+import { expectPatternProblems, patternProblems } from "./patterns.js";
 import { routingProblems } from "./routing.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
@@ -155,15 +156,17 @@ export function validateScenario(
     ({ path, message }): ScenarioIssue => ({ code: "invalid", path, message }),
   );
   const targets = parsed.success
-    ? faultTargetProblems(parsed.data).map(({ path, message, candidates }): ScenarioIssue => {
-        const suggestion = closestMatch(String(message.split('"')[1]), candidates);
-        return {
-          code: "unknown-value",
-          path,
-          message,
-          ...(suggestion ? { hint: messages.didYouMean(suggestion) } : {}),
-        };
-      })
+    ? [...faultTargetProblems(parsed.data), ...patternProblems(parsed.data), ...expectPatternProblems(parsed.data)].map(
+        ({ path, message, candidates }): ScenarioIssue => {
+          const suggestion = closestMatch(String(message.split('"')[1]), candidates);
+          return {
+            code: "unknown-value",
+            path,
+            message,
+            ...(suggestion ? { hint: messages.didYouMean(suggestion) } : {}),
+          };
+        },
+      )
     : [];
   if (parsed.success) {
     for (const { path, message } of routingProblems(parsed.data)) targets.push({ code: "invalid", path, message });

@@ -16,6 +16,8 @@ export function allowedKeysAt(schema: z.ZodType, path: readonly (string | number
     value = (value as Record<string | number, unknown> | undefined)?.[segment];
     if (definition?.type === "object") definition = definition.shape[segment]?._zod.def;
     else if (definition?.type === "array") definition = definition.element._zod.def;
+    // A record's keys are names (dependencies by name); every value has the same fields.
+    else if (definition?.type === "record") definition = definition.valueType._zod.def;
     else return [];
     definition = unwrap(definition, value);
   }

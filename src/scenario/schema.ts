@@ -4,6 +4,14 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
+import {
+  breakersSchema,
+  dependenciesSchema,
+  expectPatternsFields,
+  rateLimitSchema,
+  retrySchema,
+  stepsSchema,
+} from "./patterns.js";
 import { prioritySchema } from "./priority.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 
@@ -129,14 +137,26 @@ const idempotencySchema = z.discriminatedUnion("strategy", [
   }),
 ]);
 
-const consumerSchema = z.strictObject({
-  group: nameField("a consumer group name"),
-  instances: count("consumer instances in the group, competing for its messages").default(1),
-  concurrency: count("messages one instance processes at once").default(1),
-  processing: durationDistribution().meta({ description: "time to process one message" }),
-  idempotency: idempotencySchema.prefault({ strategy: "none" }),
-  bindings: bindingsSchema.optional(),
-});
+const consumerSchema = z
+  .strictObject({
+    group: nameField("a consumer group name"),
+    instances: count("consumer instances in the group, competing for its messages").default(1),
+    concurrency: count("messages one instance processes at once").default(1),
+    processing: durationDistribution()
+      .optional()
+      .meta({ description: "time to process one message (required unless steps are given)" }),
+    idempotency: idempotencySchema.prefault({ strategy: "none" }),
+    bindings: bindingsSchema.optional(),
+    steps: stepsSchema.optional(),
+    retry: retrySchema.optional(),
+    breakers: breakersSchema.optional(),
+    rateLimit: rateLimitSchema.optional(),
+  })
+  .superRefine((consumer, ctx) => {
+    if (consumer.processing === undefined && consumer.steps === undefined)
+      // Worded like any other missing field, so a misspelt "procesing" is reported once, as unknown.
+      ctx.addIssue({ code: "invalid_type", expected: "object", input: undefined, path: ["processing"] });
+  });
 
 /** The `broker:` section: one shape per profile, told apart by `profile`. */
 const brokerSchema = z.discriminatedUnion(
@@ -184,6 +204,7 @@ const expectSchema = z.strictObject({
     })
     .optional(),
   throughput: z.strictObject({ min: rate().meta({ description: "least consumed messages per second" }) }).optional(),
+  ...expectPatternsFields,
 });
 
 export const scenarioSchema = z.strictObject({
@@ -214,6 +235,7 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({ latency: 0 }),
   producers: z.array(producerSchema).min(1),
+  dependencies: dependenciesSchema,
   consumers: z.array(consumerSchema).min(1),
   faults: z.array(faultSchema).default([]),
   expect: expectSchema.prefault({}),

@@ -28,6 +28,47 @@ export const METRICS: readonly { name: string; read: (summary: Summary) => numbe
 
 export const METRIC_NAMES = METRICS.map((m) => m.name);
 
+/** Figures of the application patterns that sweeps and comparisons report, per dependency, group and breaker. */
+const PATTERN_FIGURES = {
+  dependencies: [
+    "calls",
+    "amplification",
+    "errors",
+    "timeouts",
+    "unknownOutcomes",
+    "effectsApplied",
+    "peakConcurrency",
+  ],
+  retries: ["retries", "gaveUp", "deadLettered", "attemptsPerDelivery"],
+  breakers: ["opened", "callsRefused", "openMs"],
+  limiters: ["meanDelayMs", "maxDelayMs"],
+} as const;
+
+/** Whether a metric name reads a pattern figure (dependencies.payments.amplification), which only some runs have. */
+export function isPatternMetric(name: string): boolean {
+  return /^(dependencies|retries|breakers|limiters)\.[^.]+(\.[^.]+)*\.[A-Za-z]+$/.test(name);
+}
+
+/** The pattern metrics of one run, named by their summary.json path: none when it declares no patterns. */
+function patternMetrics(summary: Summary): [string, number][] {
+  const metrics: [string, number][] = [];
+  for (const section of ["dependencies", "retries", "breakers", "limiters"] as const) {
+    const entries = Object.entries((summary[section] ?? {}) as unknown as Record<string, Record<string, unknown>>);
+    for (const [name, figures] of entries) {
+      for (const figure of PATTERN_FIGURES[section])
+        metrics.push([`${section}.${name}.${figure}`, Number(figures[figure])]);
+    }
+  }
+  return metrics;
+}
+
+/** Every metric name in some row, the fixed ones first: what a study reports. */
+export function metricNamesOf(rows: readonly Record<string, number>[]): string[] {
+  const names = new Set<string>(METRIC_NAMES);
+  for (const row of rows) for (const name of Object.keys(row)) names.add(name);
+  return [...names];
+}
+
 /**
  * Seeds of independent replications, derived from the scenario's seed so the
  * whole study replays from one number. Replication i always gets the same
@@ -100,18 +141,19 @@ export async function replicate(
 }
 
 export function metricsOf(run: Run): Record<string, number> {
-  return Object.fromEntries(METRICS.map((m) => [m.name, m.read(run.summary)]));
+  return Object.fromEntries([...METRICS.map((m) => [m.name, m.read(run.summary)]), ...patternMetrics(run.summary)]);
 }
 
 export function intervalsOf(values: readonly Record<string, number>[]): Record<string, Interval> {
-  return Object.fromEntries(METRICS.map((m) => [m.name, meanInterval(values.map((v) => v[m.name]!))]));
+  return Object.fromEntries(metricNamesOf(values).map((name) => [name, meanInterval(values.map((v) => v[name]!))]));
 }
 
 /** replications.csv: one row per replication, its seed and every metric. */
 export function replicationsCsv(study: ReplicationStudy): string {
+  const names = metricNamesOf(study.values);
   return csvText([
-    ["replication", "seed", ...METRIC_NAMES],
-    ...study.values.map((row, i) => [i, study.seeds[i], ...METRIC_NAMES.map((name) => row[name])]),
+    ["replication", "seed", ...names],
+    ...study.values.map((row, i) => [i, study.seeds[i], ...names.map((name) => row[name])]),
   ]);
 }
 

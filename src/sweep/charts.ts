@@ -10,6 +10,23 @@ const CHARTED: [metric: string, title: string][] = [
   ["throughput.consumed", "consumed (messages/s)"],
 ];
 
+/** Pattern metrics charted when the runs have them (docs/patterns.md): what a retry policy sweep is for. */
+const CHARTED_PATTERNS: [pattern: RegExp, title: string][] = [
+  [/^dependencies\.[^.]+\.amplification$/, "calls per message"],
+  [/^retries\.[^.]+\.deadLettered$/, "dead-lettered by the retry policy"],
+  [/^breakers\..+\.openMs$/, "time open (ms)"],
+];
+
+/** The fixed metrics, then each pattern metric some replication reported. */
+function chartedMetrics(partial: SweepPartial): [string, string][] {
+  const names = new Set(partial.results.flatMap((result) => result.replications.flatMap((r) => Object.keys(r))));
+  const patterns = [...names].flatMap((name): [string, string][] => {
+    const match = CHARTED_PATTERNS.find(([pattern]) => pattern.test(name));
+    return match === undefined ? [] : [[name, `${name.split(".")[1]}: ${match[1]}`]];
+  });
+  return [...CHARTED, ...patterns];
+}
+
 const FONT = "DejaVu Sans, Verdana, Helvetica, Arial, sans-serif";
 
 export interface SweepChart {
@@ -25,7 +42,7 @@ export interface SweepChart {
 export function sweepCharts(partial: SweepPartial): SweepChart[] {
   const [xName, seriesName] = partial.parameters;
   if (xName === undefined || partial.results.some((r) => typeof r.values[0] !== "number")) return [];
-  return CHARTED.map(([metric, yTitle]) => {
+  return chartedMetrics(partial).map(([metric, yTitle]) => {
     const rows = partial.results.map((result) => {
       const interval = meanInterval(result.replications.map((r) => r[metric]!));
       const finite = Number.isFinite(interval.halfWidth);
@@ -72,6 +89,7 @@ export function sweepCharts(partial: SweepPartial): SweepChart[] {
       ],
       config: { font: FONT, view: { stroke: "#ccc" } },
     };
-    return { name: metric.replaceAll(".", "-"), spec };
+    // A breaker's name holds a slash (orders/payments): not in a file name.
+    return { name: metric.replaceAll(/[./]/g, "-"), spec };
   });
 }

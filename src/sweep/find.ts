@@ -1,7 +1,7 @@
 import type { ParallelOptions } from "../parallel/pool.js";
 import { closestMatch } from "../scenario/issues.js";
 import { meanInterval } from "../stats/confidence.js";
-import { METRIC_NAMES } from "../stats/replications.js";
+import { isPatternMetric, METRIC_NAMES } from "../stats/replications.js";
 import { runPoints, type SweepPoint } from "./sweep.js";
 
 /** Short names people write for the metrics they size systems by. */
@@ -24,7 +24,7 @@ export function parseTarget(text: string): Target | string {
   const match = /^\s*([A-Za-z][\w.]*)\s*(<=|>=|<|>)\s*(-?[\d_,.]+)\s*$/.exec(text);
   if (!match) return `--find takes "metric < value", e.g. "lag.max < 10000"; got "${text}"`;
   const metric = ALIASES[match[1]!] ?? match[1]!;
-  if (!METRIC_NAMES.includes(metric)) {
+  if (!METRIC_NAMES.includes(metric) && !isPatternMetric(metric)) {
     const suggestion = closestMatch(match[1]!, [...Object.keys(ALIASES), ...METRIC_NAMES]);
     return `"${match[1]}" is not a metric${suggestion ? `; did you mean ${suggestion}?` : ""}`;
   }

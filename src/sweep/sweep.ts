@@ -5,7 +5,7 @@ import type { ScenarioIssue } from "../scenario/issues.js";
 import { validateScenario } from "../scenario/load.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { meanInterval } from "../stats/confidence.js";
-import { METRIC_NAMES, metricsOf, replicationSeeds } from "../stats/replications.js";
+import { metricNamesOf, metricsOf, replicationSeeds } from "../stats/replications.js";
 import { type Parameter, withParameter } from "./params.js";
 
 /** One point of the grid: its index, the parameter values, and the scenario they make. */
@@ -141,8 +141,9 @@ export function mergePartials(partials: readonly SweepPartial[]): SweepPartial |
 /** sweep.csv: tidy, one row per point and metric, with the mean and 95% interval over replications. */
 export function sweepCsv(partial: SweepPartial): string {
   const header = ["point", ...partial.parameters, "metric", "mean", "half_width", "low", "high", "replications"];
+  const names = metricNamesOf(partial.results.flatMap((result) => result.replications));
   const rows = partial.results.flatMap((result) =>
-    METRIC_NAMES.map((metric) => {
+    names.map((metric) => {
       const interval = meanInterval(result.replications.map((r) => r[metric]!));
       const finite = (v: number) => (Number.isFinite(v) ? round(v) : "");
       return [

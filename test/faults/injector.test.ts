@@ -25,6 +25,7 @@ function brokerOnlyWorld(duration: number) {
     messages: { count: 0, poison: new Uint8Array(0) },
     consumers: [],
     producers: [],
+    dependencies: [],
     link: () => {
       throw new Error("no links in this world");
     },

@@ -91,4 +91,44 @@ describe("determinism", () => {
     delete summary.latency.byPriority;
     expect(summary).toEqual(JSON.parse(summaryBytes(busy)));
   });
+
+  it("gives byte-identical summaries with dependencies, retries with jitter, dependency faults and a crash", () => {
+    const patterned = {
+      ...busy,
+      dependencies: {
+        payments: {
+          latency: { dist: "exponential", mean: "5ms" },
+          concurrency: 4,
+          timeout: "50ms",
+          errors: { transient: 0.1 },
+        },
+        stock: { latency: "1ms", overflow: "refuse", concurrency: 2 },
+      },
+      consumers: [
+        {
+          group: "billing",
+          instances: 3,
+          steps: [
+            { work: { dist: "exponential", mean: "1ms" } },
+            { call: "stock" },
+            { call: "payments", sideEffect: true },
+          ],
+          retry: { maxAttempts: 4, backoff: { type: "exponential", base: "10ms", jitter: "decorrelated" } },
+        },
+        { group: "audit", processing: "1ms" },
+      ],
+      faults: [
+        { at: "5s", for: "2s", outage: { dependency: "payments", mode: "hang" } },
+        { at: "9s", for: "2s", errorBurst: { dependency: "payments", rate: 0.5 } },
+        { at: "12s", for: "2s", slowdown: { dependency: "stock", factor: 20 } },
+        { at: "6s", crash: "consumer", target: "billing/2", restartAfter: "1s" },
+      ],
+    };
+    const first = summaryBytes(patterned);
+    expect(summaryBytes(patterned)).toBe(first);
+    const summary = JSON.parse(first);
+    expect(summary.dependencies.payments.timeouts).toBeGreaterThan(0);
+    expect(summary.retries.billing.retries).toBeGreaterThan(0);
+    expect(JSON.parse(summaryBytes({ ...patterned, seed: 2 })).dependencies).not.toEqual(summary.dependencies);
+  });
 });

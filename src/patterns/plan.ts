@@ -1,0 +1,242 @@
+import type { Simulation } from "../engine/simulation.js";
+import type { GiveUp, ProcessingHost, ProcessingPlan } from "../model/processing.js";
+import type { Sampler } from "../random/distributions.js";
+import type { Rng } from "../random/streams.js";
+import { backoffDelay } from "./backoff.js";
+import type { CircuitBreaker } from "./breaker.js";
+import type { CallOutcome, Dependency } from "./dependency.js";
+import type { Limiter, LimiterFigures } from "./limiter.js";
+import type { RetryFigures } from "./retry-figures.js";
+import type { FailureKind, RetryPolicy } from "./spec.js";
+
+/** A step as the runner executes it: a sampler for local work, or the dependency to call. */
+export type RunnableStep =
+  | { kind: "work"; duration: Sampler }
+  | {
+      kind: "call";
+      dependency: Dependency;
+      sideEffect: boolean;
+      idempotencyKey: boolean;
+      /** The group's circuit breaker around this dependency, if it declares one. */
+      breaker: CircuitBreaker | null;
+    };
+
+export interface StepRunnerOptions {
+  sim: Simulation;
+  group: number;
+  steps: readonly RunnableStep[];
+  retry: RetryPolicy;
+  /** The instance's jitter stream (`consumer:<name>:retry-jitter`). */
+  jitter: Rng;
+  /** Shared by the group's instances. */
+  figures: RetryFigures;
+  /** The rate limiter a message must get a permit from before processing starts, if the group has one. */
+  limiterOf: ((message: number) => Limiter) | null;
+  /** The group's limiter figures (shared by its instances). */
+  limiterFigures: LimiterFigures | null;
+}
+
+const GIVE_UP_FIGURE: Record<GiveUp, "nacked" | "deadLettered" | "dropped" | "parked"> = {
+  nack: "nacked",
+  "dead-letter": "deadLettered",
+  drop: "dropped",
+  park: "parked",
+};
+
+/**
+ * Runs one consumer instance's processing as steps, with its group's retry
+ * policy. State is kept per slot (one delivery the consumer holds) in arrays.
+ * Every answer and timer carries the slot's token at the time it was asked
+ * for; a crash (abandon) or a new delivery in the slot moves the token on,
+ * so anything still arriving for the old work is ignored.
+ */
+export class StepRunner implements ProcessingPlan {
+  private host!: ProcessingHost;
+  private token = new Int32Array(8);
+  private step = new Int32Array(8);
+  private attempt = new Int32Array(8);
+  private effectDone = new Uint8Array(8);
+  private message = new Int32Array(8);
+  private previousSleep = new Float64Array(8);
+  private timer = new Float64Array(8).fill(-1);
+  /** 1 while the slot's message waits for a breaker (`whileOpen: pause`): asking again is not a new refusal. */
+  private paused = new Uint8Array(8);
+  private readonly retryable: Set<FailureKind>;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly options: StepRunnerOptions) {
+    this.retryable = new Set(options.retry.retryOn);
+    this.maxAttempts = options.retry.maxAttempts ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Binds the runner to its consumer; `Consumer` calls it through `ConsumerOptions.plan`. */
+  attach(host: ProcessingHost): this {
+    this.host = host;
+    return this;
+  }
+
+  begin(slot: number, message: number): void {
+    this.ensure(slot);
+    this.token[slot]!++;
+    this.step[slot] = 0;
+    this.attempt[slot] = 1;
+    this.effectDone[slot] = 0;
+    this.message[slot] = message;
+    this.previousSleep[slot] = 0;
+    this.paused[slot] = 0;
+    const { limiterOf, limiterFigures, sim } = this.options;
+    const wait = limiterOf === null ? 0 : limiterOf(message).reserve(sim.now);
+    if (limiterFigures !== null) countPermit(limiterFigures, wait);
+    // Waiting for a permit holds the slot, as a worker blocked in RateLimiter.acquire() does.
+    if (wait > 0) this.timer[slot] = sim.schedule(wait, this.timerFired, slot);
+    else this.runStep(slot);
+  }
+
+  abandon(slot: number): void {
+    if (slot >= this.token.length) return;
+    this.token[slot]!++;
+    if (this.timer[slot]! >= 0) this.options.sim.cancel(this.timer[slot]!);
+    this.timer[slot] = -1;
+  }
+
+  private readonly timerFired = (slot: number): void => {
+    this.timer[slot] = -1;
+    this.runStep(slot);
+  };
+
+  private readonly workDone = (slot: number): void => {
+    this.timer[slot] = -1;
+    this.step[slot]!++;
+    this.runStep(slot);
+  };
+
+  private runStep(slot: number): void {
+    const index = this.step[slot]!;
+    const { steps, sim } = this.options;
+    if (index === steps.length) {
+      this.finished(slot);
+      this.host.completed(slot, this.effectDone[slot] === 1);
+      return;
+    }
+    const step = steps[index]!;
+    if (step.kind === "work") {
+      const duration = Math.round(step.duration() * this.host.slowdown);
+      this.timer[slot] = sim.schedule(duration, this.workDone, slot);
+      return;
+    }
+    const breaker = step.breaker;
+    if (breaker !== null && !breaker.permits(sim.now, this.paused[slot] === 1)) {
+      this.refusedByBreaker(slot, breaker);
+      return;
+    }
+    this.paused[slot] = 0;
+    const token = this.token[slot]!;
+    step.dependency.call({
+      message: this.message[slot]!,
+      group: this.options.group,
+      applyEffect: step.sideEffect ? this.effectApplier(slot) : null,
+      idempotencyKey: step.idempotencyKey,
+      answer: (outcome) => {
+        // The breaker hears every outcome it let through, even one its caller no longer waits for.
+        breaker?.record(sim.now, outcome !== "ok");
+        if (this.token[slot] === token) this.answered(slot, step.sideEffect, outcome);
+      },
+    });
+  }
+
+  /** The effect is the message's, applied by the consumer life that made the call, whenever the service gets to it. */
+  private effectApplier(slot: number): () => void {
+    return this.host.applyEffectLater(slot);
+  }
+
+  private answered(slot: number, sideEffect: boolean, outcome: CallOutcome): void {
+    if (outcome === "ok") {
+      if (sideEffect) this.effectDone[slot] = 1;
+      this.step[slot]!++;
+      this.runStep(slot);
+      return;
+    }
+    this.failed(slot, outcome);
+  }
+
+  /**
+   * The breaker refused the call. fail-fast: a failure like any other, for the retry policy; nack: the
+   * message goes back to the broker at once; pause: the message waits, without using an attempt, until
+   * the breaker lets calls through again (polled every millisecond while its probes are out).
+   */
+  private refusedByBreaker(slot: number, breaker: CircuitBreaker): void {
+    const { sim, figures } = this.options;
+    switch (breaker.spec.whileOpen) {
+      case "fail-fast":
+        this.failed(slot, "breaker-open");
+        return;
+      case "nack":
+        this.finished(slot);
+        figures.gaveUp++;
+        figures.nacked++;
+        this.host.gaveUp(slot, "nack", `circuit breaker ${breaker.name} open`);
+        return;
+      case "pause":
+        this.paused[slot] = 1;
+        this.timer[slot] = sim.schedule(Math.max(breaker.reopensAt - sim.now, 1000), this.timerFired, slot);
+        return;
+    }
+  }
+
+  private failed(slot: number, why: FailureKind): void {
+    const { retry, figures, sim } = this.options;
+    const attempt = this.attempt[slot]!;
+    if (!this.retryable.has(why) || attempt >= this.maxAttempts) {
+      this.host.attemptFailed(slot, attempt, why, null);
+      this.finished(slot);
+      figures.gaveUp++;
+      figures[GIVE_UP_FIGURE[retry.onExhausted]]++;
+      const reason = `${why} after ${attempt} attempt${attempt === 1 ? "" : "s"}`;
+      this.host.gaveUp(slot, retry.onExhausted, reason);
+      return;
+    }
+    this.attempt[slot] = attempt + 1;
+    figures.retries++;
+    if (retry.scope === "handler") this.step[slot] = 0;
+    const sleep = backoffDelay(retry.backoff, attempt, this.previousSleep[slot]!, this.options.jitter);
+    this.previousSleep[slot] = sleep;
+    figures.backoffMicros += sleep;
+    this.host.attemptFailed(slot, attempt, why, sleep);
+    this.timer[slot] = sim.schedule(sleep, this.timerFired, slot);
+  }
+
+  /** Counts the delivery's attempts once its processing ends, either way. */
+  private finished(slot: number): void {
+    const figures = this.options.figures;
+    const attempts = this.attempt[slot]!;
+    figures.processed++;
+    while (figures.attempts.length <= attempts) figures.attempts.push(0);
+    figures.attempts[attempts]!++;
+  }
+
+  private ensure(slot: number): void {
+    if (slot < this.token.length) return;
+    const size = Math.max(slot + 1, this.token.length * 2);
+    this.token = grown(new Int32Array(size), this.token);
+    this.step = grown(new Int32Array(size), this.step);
+    this.attempt = grown(new Int32Array(size), this.attempt);
+    this.effectDone = grown(new Uint8Array(size), this.effectDone);
+    this.message = grown(new Int32Array(size), this.message);
+    this.previousSleep = grown(new Float64Array(size), this.previousSleep);
+    this.timer = grown(new Float64Array(size).fill(-1), this.timer);
+    this.paused = grown(new Uint8Array(size), this.paused);
+  }
+}
+
+function countPermit(figures: LimiterFigures, wait: number): void {
+  figures.acquired++;
+  if (wait === 0) return;
+  figures.delayed++;
+  figures.delayMicros += wait;
+  if (wait > figures.maxDelayMicros) figures.maxDelayMicros = wait;
+}
+
+function grown<T extends Int32Array | Uint8Array | Float64Array>(target: T, source: T): T {
+  target.set(source);
+  return target;
+}

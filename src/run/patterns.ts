@@ -1,0 +1,134 @@
+import type { Simulation } from "../engine/simulation.js";
+import type { MessageTable } from "../model/messages.js";
+import type { ProcessingHost, ProcessingPlan } from "../model/processing.js";
+import { CircuitBreaker } from "../patterns/breaker.js";
+import { Dependency } from "../patterns/dependency.js";
+import { emptyLimiterFigures, type Limiter, type LimiterFigures, limiterFor } from "../patterns/limiter.js";
+import { type RunnableStep, StepRunner } from "../patterns/plan.js";
+import { emptyRetryFigures, type RetryFigures } from "../patterns/retry-figures.js";
+import { noRetries } from "../patterns/spec.js";
+import { type Sampler, samplerFor } from "../random/distributions.js";
+import type { RandomStreams } from "../random/streams.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+
+/**
+ * The application patterns of a run: its dependencies, and per group its retry and limiter figures
+ * (null: the group has no steps and no rate limit, and processes as before).
+ */
+export interface Patterns {
+  dependencies: Dependency[];
+  retryFigures: (RetryFigures | null)[];
+  /** Circuit breakers: group/dependency shared by the group, group/instance/dependency one per instance. */
+  breakers: CircuitBreaker[];
+  limiterFigures: (LimiterFigures | null)[];
+  /** Per group: the limiter shared by the group, or by each key (instance-scoped ones are made per instance). */
+  sharedLimiters: (((message: number) => Limiter) | null)[];
+}
+
+type ConsumerSpec = ParsedScenario["consumers"][number];
+
+/** Whether a group processes through a plan: it has steps or a rate limit. */
+const hasPlan = (spec: ConsumerSpec) => spec.steps !== undefined || spec.rateLimit !== undefined;
+
+/**
+ * The scenario's dependencies, each drawing from its own streams
+ * (`dependency:<name>:latency` ...), breakers and limiters. A scenario that
+ * declares none builds nothing, and its consumers run their single
+ * processing draw as before.
+ */
+export function buildPatterns(
+  scenario: ParsedScenario,
+  sim: Simulation,
+  streams: RandomStreams,
+  messages: MessageTable,
+): Patterns {
+  const groups = scenario.consumers.length;
+  const dependencies = Object.entries(scenario.dependencies ?? {}).map(([name, spec]) => {
+    const draws = {
+      latency: samplerFor(spec.latency, streams.stream(`dependency:${name}:latency`)),
+      errors: streams.stream(`dependency:${name}:errors`),
+      applied: streams.stream(`dependency:${name}:applied`),
+    };
+    return new Dependency(name, spec, sim, draws, groups);
+  });
+  const breakers = scenario.consumers.flatMap((consumer) =>
+    Object.entries(consumer.breakers ?? {}).flatMap(([name, spec]) =>
+      spec.scope === "instance"
+        ? Array.from(
+            { length: consumer.instances },
+            (_, i) => new CircuitBreaker(`${consumer.group}/${i + 1}/${name}`, spec),
+          )
+        : [new CircuitBreaker(`${consumer.group}/${name}`, spec)],
+    ),
+  );
+  return {
+    dependencies,
+    retryFigures: scenario.consumers.map((c) => (hasPlan(c) ? emptyRetryFigures() : null)),
+    breakers,
+    limiterFigures: scenario.consumers.map((c) => (c.rateLimit === undefined ? null : emptyLimiterFigures())),
+    sharedLimiters: scenario.consumers.map((c) => sharedLimiter(c, messages)),
+  };
+}
+
+/** A group-wide limiter, or one per message key (shared by the group's instances). */
+function sharedLimiter(spec: ConsumerSpec, messages: MessageTable): ((message: number) => Limiter) | null {
+  const limit = spec.rateLimit;
+  if (limit === undefined || limit.scope === "instance") return null;
+  if (limit.scope === "group") {
+    const limiter = limiterFor(limit);
+    return () => limiter;
+  }
+  const byKey = new Map<number, Limiter>();
+  return (message) => {
+    const key = messages.key[message]!;
+    let limiter = byKey.get(key);
+    if (limiter === undefined) {
+      limiter = limiterFor(limit);
+      byKey.set(key, limiter);
+    }
+    return limiter;
+  };
+}
+
+/** The processing plan of one consumer instance, or undefined for a group without steps or a rate limit. */
+export function planFor(
+  patterns: Patterns,
+  { scenario, sim, streams }: { scenario: ParsedScenario; sim: Simulation; streams: RandomStreams },
+  { group, name, processing }: { group: number; name: string; processing: Sampler },
+): ((host: ProcessingHost) => ProcessingPlan) | undefined {
+  const spec = scenario.consumers[group]!;
+  const figures = patterns.retryFigures[group];
+  if (!hasPlan(spec) || figures === null || figures === undefined) return undefined;
+  // A rate limit without steps limits the group's usual processing: one work step of its processing draw.
+  const steps =
+    spec.steps === undefined
+      ? [{ kind: "work", duration: processing } as const]
+      : runnableSteps(patterns, spec, streams, name);
+  const limit = spec.rateLimit;
+  const own = limit?.scope === "instance" ? limiterFor(limit) : null;
+  const runner = new StepRunner({
+    sim,
+    group,
+    steps,
+    retry: spec.retry ?? noRetries,
+    jitter: streams.stream(`consumer:${name}:retry-jitter`),
+    figures,
+    limiterOf: own === null ? patterns.sharedLimiters[group]! : () => own,
+    limiterFigures: patterns.limiterFigures[group]!,
+  });
+  return (host) => runner.attach(host);
+}
+
+function runnableSteps(patterns: Patterns, spec: ConsumerSpec, streams: RandomStreams, name: string): RunnableStep[] {
+  return spec.steps!.map((step, index): RunnableStep => {
+    if ("work" in step)
+      return { kind: "work", duration: samplerFor(step.work, streams.stream(`consumer:${name}:step${index}`)) };
+    const dependency = patterns.dependencies.find((d) => d.name === step.call);
+    if (dependency === undefined) throw new Error(`invariant: step calls undeclared dependency ${step.call}`);
+    // An instance's own breaker (orders/3/payments) if the group keeps one per instance, else the group's.
+    const breaker =
+      patterns.breakers.find((b) => b.name === `${name}/${step.call}` || b.name === `${spec.group}/${step.call}`) ??
+      null;
+    return { kind: "call", dependency, sideEffect: step.sideEffect, idempotencyKey: step.idempotencyKey, breaker };
+  });
+}
