@@ -5,6 +5,7 @@ import type { Run } from "../report/run.js";
 import { expectedMessages } from "../run/build.js";
 import type { SimulateOptions } from "../run/simulate.js";
 import type { ParsedScenario } from "../scenario/schema.js";
+import type { TaskRunner } from "./tasks.js";
 
 /** Options that can cross a thread boundary: no callbacks, no observers. */
 export type PortableOptions = Pick<SimulateOptions, "series">;
@@ -22,6 +23,8 @@ export interface ParallelOptions {
   workers?: number;
   /** Called after each finished job with (done, total). */
   onDone?: (done: number, total: number) => void;
+  /** Runs tasks somewhere else (BullMQ workers) instead of on this machine's threads. */
+  runner?: TaskRunner;
 }
 
 /**
@@ -100,4 +103,36 @@ function ask(worker: Worker, request: PoolRequest): Promise<Run> {
     worker.once("error", reject);
     worker.postMessage(request);
   });
+}
+
+/**
+ * Threads kept for many requests arriving one by one (a BullMQ worker's jobs): each request waits for an
+ * idle thread. Running simulations off the main thread keeps its event loop free for the work around them
+ * (a BullMQ worker renews its job locks from there).
+ */
+export class ThreadPool {
+  private readonly idle: Worker[];
+  private readonly all: Worker[];
+  private readonly waiting: ((worker: Worker) => void)[] = [];
+  private nextId = 0;
+
+  constructor(size: number) {
+    this.all = Array.from({ length: Math.max(1, size) }, () => spawnWorker());
+    this.idle = [...this.all];
+  }
+
+  async run(scenario: ParsedScenario, options: PortableOptions = {}): Promise<Run> {
+    const worker = this.idle.pop() ?? (await new Promise<Worker>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await ask(worker, { id: this.nextId++, scenario, options });
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(worker);
+      else this.idle.push(worker);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((worker) => worker.terminate()));
+  }
 }

@@ -1,32 +1,12 @@
 import { stringify } from "csv-stringify/sync";
-import { type ParallelOptions, runAll } from "../parallel/pool.js";
+import type { ParallelOptions } from "../parallel/pool.js";
+import { METRIC_NAMES, METRICS, runTasks } from "../parallel/tasks.js";
 import { streamFor } from "../random/streams.js";
-import type { Run } from "../report/run.js";
-import type { Summary } from "../report/summary.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { type Interval, meanInterval } from "./confidence.js";
 
-/** The metrics replications report, by the summary.json path they come from. */
-export const METRICS: readonly { name: string; read: (summary: Summary) => number }[] = [
-  { name: "throughput.consumed", read: (s) => s.throughput.consumed },
-  { name: "latency.endToEnd.mean", read: (s) => s.latency.endToEnd.mean },
-  { name: "latency.endToEnd.p50", read: (s) => s.latency.endToEnd.p50 },
-  { name: "latency.endToEnd.p95", read: (s) => s.latency.endToEnd.p95 },
-  { name: "latency.endToEnd.p99", read: (s) => s.latency.endToEnd.p99 },
-  { name: "latency.endToEnd.max", read: (s) => s.latency.endToEnd.max },
-  { name: "latency.queueWait.mean", read: (s) => s.latency.queueWait.mean },
-  { name: "latency.queueWait.p99", read: (s) => s.latency.queueWait.p99 },
-  { name: "messages.lost", read: (s) => s.messages.lost },
-  { name: "messages.duplicated", read: (s) => s.messages.duplicated },
-  { name: "messages.pending", read: (s) => s.messages.pending },
-  { name: "messages.redeliveries", read: (s) => s.messages.redeliveries },
-  { name: "messages.sideEffectsRepeated", read: (s) => s.messages.sideEffectsRepeated },
-  { name: "backpressure.maxDepth", read: (s) => s.backpressure.maxDepth },
-  { name: "backpressure.maxLag", read: (s) => s.backpressure.maxLag },
-  { name: "backpressure.blockedMs", read: (s) => s.backpressure.blockedMs },
-];
-
-export const METRIC_NAMES = METRICS.map((m) => m.name);
+// The metrics are those every task returns (src/parallel/tasks.ts); re-exported where they were first defined.
+export { METRIC_NAMES, METRICS, metricsOf } from "../parallel/tasks.js";
 
 /**
  * Seeds of independent replications, derived from the scenario's seed so the
@@ -57,26 +37,29 @@ export interface PrecisionTarget {
  * Runs replications of a scenario, on worker threads when asked, and reduces
  * each to its metrics at once (no run is kept). With a precision target,
  * replications are added in batches until the metric's interval is narrow
- * enough or `max` is reached.
+ * enough or `max` is reached. `written` is the scenario as written, for runners that send it elsewhere.
  */
 export async function replicate(
   scenario: ParsedScenario,
   count: number,
   parallel: ParallelOptions = {},
   target?: PrecisionTarget,
+  written?: Record<string, unknown>,
 ): Promise<ReplicationStudy> {
   const seeds: number[] = [];
   const values: Record<string, number>[] = [];
   let batch = count;
   for (;;) {
     const batchSeeds = replicationSeeds(scenario.seed, batch, seeds.length);
-    const runs = await runAll(
-      batchSeeds.map((seed) => ({ ...scenario, seed })),
-      {},
-      parallel,
-    );
+    const first = seeds.length;
+    const tasks = batchSeeds.map((seed, i) => ({
+      scenario,
+      seed,
+      label: `replication ${first + i}`,
+      ...(written ? { written } : {}),
+    }));
     seeds.push(...batchSeeds);
-    values.push(...runs.map(metricsOf));
+    values.push(...(await runTasks(tasks, parallel)));
     const intervals = intervalsOf(values);
     if (!target) return { seeds, values, intervals };
     const interval = intervals[target.metric]!;
@@ -97,10 +80,6 @@ export async function replicate(
       Math.max(2, Math.ceil(seeds.length * ((relative / target.relative) ** 2 - 1))),
     );
   }
-}
-
-export function metricsOf(run: Run): Record<string, number> {
-  return Object.fromEntries(METRICS.map((m) => [m.name, m.read(run.summary)]));
 }
 
 export function intervalsOf(values: readonly Record<string, number>[]): Record<string, Interval> {
