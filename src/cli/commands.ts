@@ -5,6 +5,7 @@
  */
 import type { Argv } from "yargs";
 import { UsageError } from "./usage.js";
+import { distributedOption } from "./worker-command.js";
 
 /** Where a command's handler leaves its exit code. */
 export type ExitCodeSink = (code: number) => void;
@@ -58,6 +59,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           type: "number",
           describe: "worker threads for replications; default: all cores when the work is large enough",
         })
+        .option("distributed", distributedOption)
         .check((args) => {
           if (args.seed !== undefined && !(Number.isInteger(args.seed) && args.seed >= 0 && args.seed < 2 ** 32)) {
             throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${args.seed}`);
@@ -78,6 +80,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           metric: args.metric,
           maxReplications: args["max-replications"],
           workers: args.workers,
+          distributed: args.distributed,
         }),
       );
     },
@@ -120,7 +123,8 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         .option("replications", {
           type: "number",
           describe: "replications per profile: intervals and paired significance",
-        }),
+        })
+        .option("distributed", distributedOption),
     async (args) => {
       const { commandCompare } = await import("./compare.js");
       const profiles = args.profiles
@@ -137,6 +141,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           out: args.out,
           json: args.json,
           workers: args.workers,
+          distributed: args.distributed,
         }),
       );
     },
@@ -166,6 +171,7 @@ export function sweepCommand<T>(parser: Argv<T>) {
         })
         .option("shard", { type: "string", describe: "run only slice i of n of the points: 2/4" })
         .option("workers", workersOption)
+        .option("distributed", distributedOption)
         .option("out", outOption),
     async (args) => {
       const { commandSweep } = await import("./sweep.js");
@@ -176,6 +182,7 @@ export function sweepCommand<T>(parser: Argv<T>) {
         shard: args.shard,
         find: args.find,
         workers: args.workers,
+        distributed: args.distributed,
         out: args.out,
       });
     },

@@ -2,6 +2,7 @@ import yargs from "yargs";
 import { compareCommand, mergeCommand, runCommand, schemaCommand, sweepCommand, validateCommand } from "./commands.js";
 import { ExitCode } from "./exit-codes.js";
 import { UsageError } from "./usage.js";
+import { workerCommand } from "./worker-command.js";
 
 /** Parses the command line and runs the command it names; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -16,8 +17,9 @@ export async function main(argv: string[]): Promise<number> {
   parser = sweepCommand(parser);
   parser = mergeCommand(parser);
   parser = schemaCommand(parser);
+  parser = workerCommand(parser, exit);
   await parser
-    .demandCommand(1, "name a command: run, compare, sweep, merge, validate or schema")
+    .demandCommand(1, "name a command: run, compare, sweep, merge, validate, schema or worker")
     .recommendCommands()
     .strict()
     .strictCommands()

@@ -28,6 +28,7 @@ export interface RunOptions {
   metric: string;
   maxReplications: number;
   workers: number | undefined;
+  distributed: string | undefined;
 }
 
 /** `queuesim run`: simulate each scenario, write its report, print its summary. */
@@ -37,6 +38,9 @@ export async function commandRun(options: RunOptions): Promise<number> {
     throw new UsageError("--trace writes one file: give it a single scenario");
   }
   if (options.replications !== undefined) return replicate(loaded, options);
+  if (options.distributed !== undefined) {
+    throw new UsageError("--distributed runs replications: use it with --replications N");
+  }
   refuseSharedNames(loaded);
   const summaries: Summary[] = [];
   let failed = false;
@@ -51,11 +55,12 @@ export async function commandRun(options: RunOptions): Promise<number> {
 }
 
 async function replicate(loaded: LoadedScenario[], options: RunOptions): Promise<number> {
-  for (const { scenario } of loaded) {
-    await runReplications(options.seed === undefined ? scenario : { ...scenario, seed: options.seed }, {
+  for (const { scenario, data } of loaded) {
+    await runReplications(options.seed === undefined ? scenario : { ...scenario, seed: options.seed }, data, {
       replications: options.replications ?? 1,
       precision: precisionTarget(options),
       workers: options.workers,
+      distributed: options.distributed,
       out: options.out,
       json: options.json,
     });
