@@ -91,6 +91,11 @@ async function runJobs(
   ids.forEach((id, i) => {
     unique.set(id, jobs[i]!);
   });
+  // A worker that died mid-task (lock expired): BullMQ's stalled-job check puts the task back for another.
+  events.on("stalled", ({ jobId }) => {
+    const data = unique.get(jobId);
+    if (data) options.log(`${data.label}: its worker stopped; the task is back in the queue for another`);
+  });
   const { found, counts } = await findOrEnqueue(queue, unique);
   options.onCounts?.(counts);
   const results = new Map<string, TaskMetrics>();

@@ -38,6 +38,7 @@ export function startTaskWorker(options: TaskWorkerOptions): TaskWorker {
     QUEUE_NAME,
     async (job) => {
       const scenario = checkedScenario(job.data, options.version);
+      options.log(`${taskName(job.data)}: started`);
       const startedAt = performance.now();
       const run = await pool.run(scenario);
       options.log(`${taskName(job.data)}: done in ${((performance.now() - startedAt) / 1000).toFixed(2)} s`);

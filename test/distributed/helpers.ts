@@ -1,0 +1,67 @@
+// Real processes for the distributed tests: a private redis-server, `queuesim worker`s and coordinators run from the sources.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ManagedProcess, spawnProcess, stopProcess } from "../../conformance/lib/processes.js";
+import { type RedisServer, startRedis } from "../../conformance/lib/servers/redis.js";
+import { waitUntil } from "../../conformance/lib/wait.js";
+
+const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
+const tsx = import.meta.resolve("tsx");
+
+export interface Lab {
+  dir: string;
+  redis: RedisServer;
+  url: string;
+  /** Every process started, to stop by PID at the end. */
+  processes: ManagedProcess[];
+}
+
+/** A working directory with the scenario file and a redis-server on a private port, persistence off. */
+export async function startLab(files: Record<string, string>): Promise<Lab> {
+  const dir = mkdtempSync(join(tmpdir(), "queuesim-distributed-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const redis = await startRedis(join(dir, "redis"), { save: "", appendonly: "no" });
+  return { dir, redis, url: `redis://127.0.0.1:${redis.port}`, processes: [] };
+}
+
+export async function stopLab(lab: Lab): Promise<void> {
+  await Promise.all(lab.processes.map((p) => stopProcess(p, { graceMs: 3000 })));
+  await lab.redis.stop();
+  rmSync(lab.dir, { recursive: true, force: true });
+}
+
+/** `queuesim <args>` from the sources, its stdout and stderr in <dir>/logs/<name>.log. */
+export function queuesim(lab: Lab, name: string, args: string[]): ManagedProcess {
+  mkdirSync(join(lab.dir, "logs"), { recursive: true });
+  const process = spawnProcess({
+    name,
+    command: globalThis.process.execPath,
+    args: ["--import", tsx, bin, ...args],
+    cwd: lab.dir,
+    env: { NO_COLOR: "1" },
+    logFile: join(lab.dir, "logs", `${name}.log`),
+  });
+  lab.processes.push(process);
+  return process;
+}
+
+/** A worker taking one task at a time whose lock lasts 2 s, so a killed worker's task returns within seconds. */
+export function startWorker(lab: Lab, name: string): ManagedProcess {
+  return queuesim(lab, name, ["worker", "--redis", lab.url, "--concurrency", "1", "--lock-duration", "2000"]);
+}
+
+export function logOf(process: ManagedProcess): string {
+  return readFileSync(process.logFile, "utf8");
+}
+
+/** Lines of a worker log saying a task finished. */
+export function finishedTasks(process: ManagedProcess): string[] {
+  return logOf(process)
+    .split("\n")
+    .filter((line) => line.endsWith(" s") && line.includes(": done in "));
+}
+
+export async function waitForLog(process: ManagedProcess, test: (log: string) => boolean, timeoutMs = 60_000) {
+  await waitUntil(`${process.name}'s log`, () => test(logOf(process)), { timeoutMs });
+}
