@@ -14,9 +14,12 @@ const EXAMPLE = "redis://host:6379, rediss://:password@host:6380/0";
 export function parseRedisUrl(text: string): RedisTarget | string {
   let url: URL;
   try {
+    // "host:6379" parses as a URL of scheme "host:": without "://" it is no URL the user meant.
+    if (!text.includes("://")) throw new TypeError("no scheme");
     url = new URL(text);
   } catch {
-    return `expected a Redis URL like ${EXAMPLE}; found ${JSON.stringify(text)}`;
+    // A password may sit in text that is no URL: mask what looks like one before quoting it.
+    return `expected a Redis URL like ${EXAMPLE}; found ${JSON.stringify(text.replace(/:[^:@/]*@/, ":***@"))}`;
   }
   const shown = maskPassword(url);
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") {

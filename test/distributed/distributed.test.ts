@@ -2,8 +2,11 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { signalProcess, stopProcess } from "../../conformance/lib/processes.js";
 import { connectRedis } from "../../conformance/lib/redis.js";
+import { DistributedTaskFailure, distributedRunner } from "../../src/distributed/coordinator.js";
+import { expandGrid, runPoints } from "../../src/sweep/sweep.js";
 import { finishedTasks, type Lab, logOf, queuesim, startLab, startWorker, stopLab, waitForLog } from "./helpers.js";
 
 // 8 × 4 = 32 points, 3 replications each: 96 tasks of about 10,000 messages.
@@ -81,7 +84,7 @@ describe("sweep --distributed", () => {
       `${TASKS} tasks on Redis at ${lab.url}: 0 reused from an earlier run, ${TASKS} enqueued`,
     );
     await stopAll();
-    expect(workers.flatMap(finishedTasks)).toHaveLength(TASKS);
+    expect(new Set(workers.flatMap(finishedTasks)).size).toBe(TASKS);
     // The work was shared: every worker finished some of it.
     for (const worker of workers) expect(finishedTasks(worker).length).toBeGreaterThan(0);
   }, 120_000);
@@ -97,8 +100,7 @@ describe("sweep --distributed", () => {
     expect(logOf(coordinator)).toMatch(/its worker stopped; the task is back in the queue for another/);
     await stopAll();
     // The victim's unfinished task was finished by another worker: no task is missing.
-    const finished = [victim!, ...others].flatMap(finishedTasks).map((line) => line.replace(/: done in .*/, ""));
-    expect(new Set(finished).size).toBe(TASKS);
+    expect(new Set([victim!, ...others].flatMap(finishedTasks)).size).toBe(TASKS);
   }, 120_000);
 
   it("resumes after the coordinator is killed: a rerun reuses finished results and computes only the rest", async () => {
@@ -108,21 +110,80 @@ describe("sweep --distributed", () => {
     signalProcess(coordinator.pid, "SIGKILL");
     // The workers stop too (finishing the task in hand), leaving the rest of the queue for later.
     await Promise.all(first.map((worker) => stopProcess(worker, { graceMs: 10_000 })));
-    const finishedBefore = first.flatMap(finishedTasks).length;
+    const before = new Set(first.flatMap(finishedTasks));
+    const finishedBefore = before.size;
     expect(finishedBefore).toBeLessThan(TASKS);
     const second = ["c", "d"].map((name) => startWorker(lab, `resume-${name}`));
     const rerun = sweep("resume-coordinator-2", "resumed");
     expect(await rerun.exited).toEqual({ code: 0, signal: null });
     expectSameFiles("resumed");
-    expect(logOf(rerun)).toContain(
-      `${TASKS} tasks on Redis at ${lab.url}: ${finishedBefore} reused from an earlier run, 0 enqueued, ${TASKS - finishedBefore} already queued`,
-    );
+    const counts =
+      /(\d+) tasks on Redis at \S+: (\d+) reused from an earlier run, (\d+) enqueued, (\d+) already queued/.exec(
+        logOf(rerun),
+      );
+    expect(counts?.slice(1).map(Number), logOf(rerun)).toEqual([TASKS, finishedBefore, 0, TASKS - finishedBefore]);
     await stopAll();
-    // Each task computed exactly once over both runs.
-    expect(first.flatMap(finishedTasks).length + second.flatMap(finishedTasks).length).toBe(TASKS);
+    // The rerun computed only what was missing: nothing finished before, and everything else.
+    const after = new Set(second.flatMap(finishedTasks));
+    expect([...after].filter((task) => before.has(task))).toEqual([]);
+    expect(after.size).toBe(TASKS - finishedBefore);
   }, 120_000);
 });
 
+describe("other commands and refusals", () => {
+  it("run --replications and compare --replications write the same files distributed as locally", async () => {
+    startWorker(lab, "others-worker");
+    const commands = [
+      ["run", "sweep.yaml", "--replications", "4"],
+      ["compare", "sweep.yaml", "--profiles", "fifo,rabbitmq", "--replications", "3"],
+    ];
+    for (const [i, args] of commands.entries()) {
+      const here = queuesim(lab, `others-local-${i}`, [...args, "--out", `others-local-${i}`, "--workers", "1"]);
+      const there = queuesim(lab, `others-distributed-${i}`, [
+        ...args,
+        "--out",
+        `others-${i}`,
+        "--distributed",
+        lab.url,
+      ]);
+      expect(await here.exited).toEqual({ code: 0, signal: null });
+      expect(await there.exited).toEqual({ code: 0, signal: null });
+      const expected = filesUnder(join(lab.dir, `others-local-${i}`));
+      const found = filesUnder(join(lab.dir, `others-${i}`));
+      expect([...found.keys()]).toEqual([...expected.keys()]);
+      for (const [path, bytes] of expected) expect(found.get(path)?.equals(bytes), path).toBe(true);
+    }
+    await stopAll();
+  }, 120_000);
+
+  it("reports each task a worker of another version refuses, and fails with the refusals", async () => {
+    startWorker(lab, "version-worker");
+    const grid = expandGrid(parse(scenario) as Record<string, unknown>, [
+      { path: "consumers.billing.instances", values: [2, 3] },
+    ]);
+    if (!grid.ok) throw new Error("the grid is invalid");
+    const runner = distributedRunner({
+      target: { url: lab.url, shown: lab.url },
+      version: "0.0.0-other",
+      log: () => {},
+    });
+    const failure = await runPoints(grid.points, 2, { runner }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DistributedTaskFailure);
+    const { failures, refusals } = failure as DistributedTaskFailure;
+    expect(refusals).toBe(true);
+    expect(failures.map((f) => f.label)).toEqual([
+      "point 0, replication 0",
+      "point 0, replication 1",
+      "point 1, replication 0",
+      "point 1, replication 1",
+    ]);
+    for (const { reason } of failures) {
+      expect(reason).toMatch(/^refused: the task was made by queuesim 0\.0\.0-other and this worker is queuesim /);
+    }
+    await stopAll();
+  }, 60_000);
+});
+
 async function waitUntilFinished(workers: ReturnType<typeof startWorker>[], count: number): Promise<void> {
-  await waitForLog(workers[0]!, () => workers.flatMap(finishedTasks).length >= count);
+  await waitForLog(workers[0]!, () => new Set(workers.flatMap(finishedTasks)).size >= count);
 }

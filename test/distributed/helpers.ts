@@ -46,20 +46,24 @@ export function queuesim(lab: Lab, name: string, args: string[]): ManagedProcess
   return process;
 }
 
-/** A worker taking one task at a time whose lock lasts 2 s, so a killed worker's task returns within seconds. */
+/**
+ * A worker taking one task at a time whose lock lasts 4 s, so a killed worker's task returns within
+ * seconds (30 s by default); not shorter, or a worker slowed by a busy machine can miss a renewal.
+ */
 export function startWorker(lab: Lab, name: string): ManagedProcess {
-  return queuesim(lab, name, ["worker", "--redis", lab.url, "--concurrency", "1", "--lock-duration", "2000"]);
+  return queuesim(lab, name, ["worker", "--redis", lab.url, "--concurrency", "1", "--lock-duration", "4000"]);
 }
 
 export function logOf(process: ManagedProcess): string {
   return readFileSync(process.logFile, "utf8");
 }
 
-/** Lines of a worker log saying a task finished. */
+/** The tasks a worker's log says it finished ("distributed-sweep point 3, replication 1"). */
 export function finishedTasks(process: ManagedProcess): string[] {
   return logOf(process)
     .split("\n")
-    .filter((line) => line.endsWith(" s") && line.includes(": done in "));
+    .filter((line) => / s$/.test(line) && line.includes(": done in "))
+    .map((line) => line.replace(/: done in .*/, ""));
 }
 
 export async function waitForLog(process: ManagedProcess, test: (log: string) => boolean, timeoutMs = 60_000) {
