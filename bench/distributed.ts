@@ -52,6 +52,9 @@ async function timed(run: () => Promise<unknown>): Promise<{ seconds: number; re
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, result };
 }
 
+// Ctrl-C or a timeout's SIGTERM: run the exit handlers that stop the server and workers by PID.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+
 const runner = distributedRunner({ target: { url, shown: url }, version: queuesimVersion(), log: () => {} });
 const local = (workers: number) => () => replicate(scenario, TASKS, { workers });
 const distributed = async () => {
