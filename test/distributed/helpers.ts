@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ManagedProcess, spawnProcess, stopProcess } from "../../conformance/lib/processes.js";
-import { type RedisServer, startRedis } from "../../conformance/lib/servers/redis.js";
+import { type RedisConfig, type RedisServer, startRedis } from "../../conformance/lib/servers/redis.js";
 import { waitUntil } from "../../conformance/lib/wait.js";
 
 const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
@@ -18,10 +18,10 @@ export interface Lab {
 }
 
 /** A working directory with the scenario file and a redis-server on a private port, persistence off. */
-export async function startLab(files: Record<string, string>): Promise<Lab> {
+export async function startLab(files: Record<string, string>, config: RedisConfig = {}): Promise<Lab> {
   const dir = mkdtempSync(join(tmpdir(), "queuesim-distributed-"));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const redis = await startRedis(join(dir, "redis"), { save: "", appendonly: "no" });
+  const redis = await startRedis(join(dir, "redis"), { save: "", appendonly: "no", ...config });
   return { dir, redis, url: `redis://127.0.0.1:${redis.port}`, processes: [] };
 }
 
@@ -50,8 +50,8 @@ export function queuesim(lab: Lab, name: string, args: string[]): ManagedProcess
  * A worker taking one task at a time whose lock lasts 4 s, so a killed worker's task returns within
  * seconds (30 s by default); not shorter, or a worker slowed by a busy machine can miss a renewal.
  */
-export function startWorker(lab: Lab, name: string): ManagedProcess {
-  return queuesim(lab, name, ["worker", "--redis", lab.url, "--concurrency", "1", "--lock-duration", "4000"]);
+export function startWorker(lab: Lab, name: string, url = lab.url): ManagedProcess {
+  return queuesim(lab, name, ["worker", "--redis", url, "--concurrency", "1", "--lock-duration", "4000"]);
 }
 
 export function logOf(process: ManagedProcess): string {
