@@ -7,7 +7,17 @@ import { signalProcess, stopProcess } from "../../conformance/lib/processes.js";
 import { connectRedis } from "../../conformance/lib/redis.js";
 import { DistributedTaskFailure, distributedRunner } from "../../src/distributed/coordinator.js";
 import { expandGrid, runPoints } from "../../src/sweep/sweep.js";
-import { finishedTasks, type Lab, logOf, queuesim, startLab, startWorker, stopLab, waitForLog } from "./helpers.js";
+import {
+  finishedTasks,
+  type Lab,
+  logOf,
+  queuesim,
+  startLab,
+  startReadyWorkers,
+  startWorker,
+  stopLab,
+  waitForLog,
+} from "./helpers.js";
 
 // 8 × 4 = 32 points, 3 replications each: 96 tasks of about 10,000 messages.
 const scenario = `name: distributed-sweep
@@ -76,7 +86,7 @@ async function stopAll(): Promise<void> {
 
 describe("sweep --distributed", () => {
   it("over 3 workers writes the files a local run writes, each task computed once", async () => {
-    const workers = ["a", "b", "c"].map((name) => startWorker(lab, `healthy-${name}`));
+    const workers = await startReadyWorkers(lab, ["healthy-a", "healthy-b", "healthy-c"]);
     const coordinator = sweep("healthy-coordinator", "healthy");
     expect(await coordinator.exited).toEqual({ code: 0, signal: null });
     expectSameFiles("healthy");
@@ -90,7 +100,7 @@ describe("sweep --distributed", () => {
   }, 120_000);
 
   it("survives a worker SIGKILLed mid-task: its task goes back to the queue and the files are the same", async () => {
-    const [victim, ...others] = ["victim", "b", "c"].map((name) => startWorker(lab, `kill-${name}`));
+    const [victim, ...others] = await startReadyWorkers(lab, ["kill-victim", "kill-b", "kill-c"]);
     const coordinator = sweep("kill-coordinator", "killed");
     // Once the victim has finished two tasks and started a third, it is in the middle of one.
     await waitForLog(victim!, (log) => (log.match(/: started$/gm) ?? []).length >= 3);
@@ -113,8 +123,10 @@ describe("sweep --distributed", () => {
     const before = new Set(first.flatMap(finishedTasks));
     const finishedBefore = before.size;
     expect(finishedBefore).toBeLessThan(TASKS);
-    const second = ["c", "d"].map((name) => startWorker(lab, `resume-${name}`));
+    // The rerun looks its tasks up before any worker runs again, so the counts it prints are exact.
     const rerun = sweep("resume-coordinator-2", "resumed");
+    await waitForLog(rerun, (log) => log.includes(" already queued"));
+    const second = ["c", "d"].map((name) => startWorker(lab, `resume-${name}`));
     expect(await rerun.exited).toEqual({ code: 0, signal: null });
     expectSameFiles("resumed");
     const counts =

@@ -69,3 +69,10 @@ export function finishedTasks(process: ManagedProcess): string[] {
 export async function waitForLog(process: ManagedProcess, test: (log: string) => boolean, timeoutMs = 60_000) {
   await waitUntil(`${process.name}'s log`, () => test(logOf(process)), { timeoutMs });
 }
+
+/** Workers started and ready (connected, taking tasks) before anything is enqueued. */
+export async function startReadyWorkers(lab: Lab, names: string[], url = lab.url): Promise<ManagedProcess[]> {
+  const workers = names.map((name) => startWorker(lab, name, url));
+  await Promise.all(workers.map((worker) => waitForLog(worker, (log) => log.includes("taking tasks from"))));
+  return workers;
+}
