@@ -16,6 +16,7 @@ import {
   seedFlag,
   workersFlag,
 } from "./flags.js";
+import { distributedOption } from "./worker-command.js";
 
 /** Where a command's handler leaves its exit code. */
 export type ExitCodeSink = (code: number) => void;
@@ -82,7 +83,8 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           describe: "with --precision: the most replications to run",
           coerce: maxReplicationsFlag,
         })
-        .option("workers", workersOption),
+        .option("workers", workersOption)
+        .option("distributed", distributedOption),
     async (args) => {
       const { commandRun } = await import("./run.js");
       exit(
@@ -98,6 +100,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           metric: args.metric,
           maxReplications: args["max-replications"] ?? 100,
           workers: args.workers,
+          distributed: args.distributed,
         }),
       );
     },
@@ -139,7 +142,8 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         .option("json", { type: "boolean", default: false, describe: "print the comparison rows as JSON" })
         .option("junit", junitOption)
         .option("workers", workersOption)
-        .option("replications", replicationsOption("replications per profile: intervals and paired significance")),
+        .option("replications", replicationsOption("replications per profile: intervals and paired significance"))
+        .option("distributed", distributedOption),
     async (args) => {
       const { commandCompare } = await import("./compare.js");
       const profiles = args.profiles;
@@ -154,6 +158,7 @@ export function compareCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           json: args.json,
           junit: args.junit,
           workers: args.workers,
+          distributed: args.distributed,
         }),
       );
     },
@@ -183,6 +188,7 @@ export function sweepCommand<T>(parser: Argv<T>) {
         })
         .option("shard", { type: "string", describe: "run only slice i of n of the points: 2/4" })
         .option("workers", workersOption)
+        .option("distributed", distributedOption)
         .option("out", outOption),
     async (args) => {
       const { commandSweep } = await import("./sweep.js");
@@ -193,6 +199,7 @@ export function sweepCommand<T>(parser: Argv<T>) {
         shard: args.shard,
         find: args.find,
         workers: args.workers,
+        distributed: args.distributed,
         out: args.out,
       });
     },

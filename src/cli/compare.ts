@@ -21,6 +21,7 @@ import { renderChartFiles, reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
 import { reportDirectory } from "../report/write.js";
 import { closestMatch, formatIssue } from "../scenario/issues.js";
+import { runnerFor, taskProgress } from "./distributed.js";
 import { ExitCode } from "./exit-codes.js";
 import { refuseTooManyRuns } from "./flags.js";
 import { writeReportUnlessInterrupted } from "./interrupt.js";
@@ -39,6 +40,7 @@ export interface CompareOptions {
   junit?: string | undefined;
   workers: number | undefined;
   replications: number | undefined;
+  distributed: string | undefined;
 }
 
 /** `queuesim compare`: one workload and its faults through several broker profiles. */
@@ -63,8 +65,11 @@ export async function commandCompare(options: CompareOptions): Promise<number> {
   const directory = join(reportDirectory(options.out, name), "compare");
   if (options.replications !== undefined) {
     if (options.junit !== undefined) throw new UsageError("--junit reports single runs: leave out --replications");
-    await compareReplications(built.variants, options.replications, directory, options.workers);
+    await compareReplications(built.variants, options.replications, directory, options);
     return ExitCode.ok;
+  }
+  if (options.distributed !== undefined) {
+    throw new UsageError("--distributed runs replications: use it with --replications N");
   }
   const runs = await runAll(scenarios, { series: "auto" }, { workers: options.workers ?? defaultWorkers(scenarios) });
   const rows = comparisonRows(runs);
@@ -96,10 +101,16 @@ async function compareReplications(
   variants: readonly Variant[],
   replications: number,
   directory: string,
-  workers: number | undefined,
+  options: CompareOptions,
 ): Promise<void> {
   const jobs = variants.flatMap(({ scenario }) => Array.from({ length: replications }, () => scenario));
-  const comparison = await compareReplicated(variants, replications, { workers: workers ?? defaultWorkers(jobs) });
+  const label = `${variants[0]!.scenario.name} compare`;
+  const runner = await runnerFor(options.distributed, label);
+  const progress = runner ? taskProgress(label) : undefined;
+  const comparison = await compareReplicated(variants, replications, {
+    workers: options.workers ?? defaultWorkers(jobs),
+    ...(runner && progress ? { runner, onDone: progress.update } : {}),
+  });
   writeReportUnlessInterrupted(directory, {
     "compare-replications.csv": replicatedCsv(comparison),
     "differences.csv": differencesCsv(comparison),

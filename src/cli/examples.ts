@@ -46,6 +46,13 @@ export const EXAMPLES: Record<string, readonly (readonly [string, string])[]> = 
     ],
     ["$0 explore scenarios/redis-list-crash.yaml --runs 500 --max-faults 1", "a bigger search, one fault per plan"],
   ],
+  worker: [
+    ["$0 worker --redis redis://queue-host:6379", "take simulation tasks from that Redis, one per core"],
+    [
+      "$0 sweep scenarios/capacity-sweep.yaml --distributed redis://queue-host:6379",
+      "a sweep whose runs go to the workers (docs/distributed.md)",
+    ],
+  ],
   schema: [["$0 schema > scenario.schema.json", "the JSON Schema editors use to check scenario files"]],
   completion: [["$0 completion >> ~/.bashrc", "tab completion of commands and options in bash or zsh"]],
 };

@@ -13,6 +13,7 @@ import { EXAMPLES } from "./examples.js";
 import { ExitCode } from "./exit-codes.js";
 import { exitCodeOf, runGuarded } from "./guarded.js";
 import { UsageError } from "./usage.js";
+import { workerCommand } from "./worker-command.js";
 
 /** Parses the command line and runs the command it names; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -29,13 +30,17 @@ export async function main(argv: string[]): Promise<number> {
   parser = mergeCommand(parser);
   parser = exploreCommand(parser, exit);
   parser = schemaCommand(parser);
+  parser = workerCommand(parser, exit);
   await parser
     // yargs prints a bash/zsh script that asks `queuesim --get-yargs-completions` for candidates.
     .completion("completion", "print a shell completion script (bash, zsh): queuesim completion >> ~/.bashrc")
     .example(EXAMPLES.init![0]![0], EXAMPLES.init![0]![1])
     .example(EXAMPLES.run![0]![0], EXAMPLES.run![0]![1])
     .example(EXAMPLES.completion![0]![0], EXAMPLES.completion![0]![1])
-    .demandCommand(1, "name a command: init, run, compare, sweep, merge, explore, validate, schema or completion")
+    .demandCommand(
+      1,
+      "name a command: init, run, compare, sweep, merge, explore, validate, schema, worker or completion",
+    )
     .recommendCommands()
     .strict()
     .strictCommands()

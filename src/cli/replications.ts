@@ -3,6 +3,7 @@ import { defaultWorkers } from "../parallel/pool.js";
 import { reportDirectory } from "../report/write.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { confidenceJson, type PrecisionTarget, replicate, replicationsCsv } from "../stats/replications.js";
+import { runnerFor, taskProgress } from "./distributed.js";
 import { writeReportUnlessInterrupted } from "./interrupt.js";
 import { countBar } from "./progress.js";
 
@@ -10,20 +11,31 @@ export interface ReplicationOptions {
   replications: number;
   precision: PrecisionTarget | undefined;
   workers: number | undefined;
+  distributed: string | undefined;
   out: string;
   json: boolean;
 }
 
-/** `queuesim run --replications N`: independent replications, each metric as a mean with a 95% interval. */
-export async function runReplications(scenario: ParsedScenario, options: ReplicationOptions): Promise<void> {
-  const progress = countBar(`${scenario.name} replications`);
+/**
+ * `queuesim run --replications N`: independent replications, each metric as a mean with a 95% interval.
+ * `written` is the scenario as written, which --distributed sends to the workers.
+ */
+export async function runReplications(
+  scenario: ParsedScenario,
+  written: Record<string, unknown>,
+  options: ReplicationOptions,
+): Promise<void> {
+  const label = `${scenario.name} replications`;
+  const runner = await runnerFor(options.distributed, label);
+  const progress = runner ? taskProgress(label) : countBar(label);
   const count = options.replications;
   const workers = options.workers ?? defaultWorkers(Array.from({ length: count }, () => scenario));
   const study = await replicate(
     scenario,
     count,
-    { workers, onDone: (done, total) => progress.update(done, total) },
+    { workers, onDone: (done, total) => progress.update(done, total), ...(runner ? { runner } : {}) },
     options.precision,
+    written,
   );
   progress.done();
   const directory = join(reportDirectory(options.out, scenario.name), "replications");

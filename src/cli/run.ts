@@ -36,6 +36,7 @@ export interface RunOptions {
   metric: string;
   maxReplications: number;
   workers: number | undefined;
+  distributed: string | undefined;
 }
 
 /** `queuesim run`: simulate each scenario, write its report, print its summary. */
@@ -54,6 +55,9 @@ export async function commandRun(options: RunOptions): Promise<number> {
   if (options.replications !== undefined) {
     if (options.junit !== undefined) throw new UsageError("--junit reports single runs: leave out --replications");
     return replicate(loaded, options);
+  }
+  if (options.distributed !== undefined) {
+    throw new UsageError("--distributed runs replications: use it with --replications N");
   }
   refuseSharedNames(loaded);
   const summaries: Summary[] = [];
@@ -79,11 +83,12 @@ async function replicate(loaded: LoadedScenario[], options: RunOptions): Promise
     const how = target ? "--max-replications" : "--replications";
     refuseTooManyRuns({ runs, how: `${how} ${runs}`, maxRuns: scenario.limits.maxRuns, flag: how });
   }
-  for (const { scenario } of loaded) {
-    await runReplications(options.seed === undefined ? scenario : { ...scenario, seed: options.seed }, {
+  for (const { scenario, data } of loaded) {
+    await runReplications(options.seed === undefined ? scenario : { ...scenario, seed: options.seed }, data, {
       replications: options.replications ?? 1,
       precision: target,
       workers: options.workers,
+      distributed: options.distributed,
       out: options.out,
       json: options.json,
     });

@@ -17,6 +17,7 @@ import {
   shardPoints,
   sweepCsv,
 } from "../sweep/sweep.js";
+import { runnerFor, taskProgress } from "./distributed.js";
 import { refuseTooManyRuns } from "./flags.js";
 import { writeReportUnlessInterrupted } from "./interrupt.js";
 import { loadScenarios } from "./load-scenarios.js";
@@ -31,6 +32,7 @@ export interface SweepOptions {
   shard: string | undefined;
   find: string | undefined;
   workers: number | undefined;
+  distributed: string | undefined;
   out: string;
 }
 
@@ -52,6 +54,7 @@ export async function commandSweep(options: SweepOptions): Promise<void> {
   const grid = expandGrid(base, parameters);
   if (!grid.ok) throw new UsageError(grid.issues.map((issue) => formatIssue(issue, options.file)).join("\n"));
   if (options.find !== undefined) {
+    if (options.distributed !== undefined) throw new UsageError("--distributed runs whole grids: leave out --find");
     await bisect(options.find, parameters, grid.points, replications, options.workers);
     return;
   }
@@ -101,10 +104,15 @@ async function runGrid(
   const directory = join(reportDirectory(options.out, name), "sweep");
   const shard = parseShard(options.shard);
   const points = shard ? shardPoints(grid, shard) : grid;
-  const progress = countBar(`${name} sweep`);
+  const runner = await runnerFor(options.distributed, `${name} sweep`);
+  const progress = runner ? taskProgress(`${name} sweep`) : countBar(`${name} sweep`);
   const workers =
     options.workers ?? defaultWorkers(points.flatMap((p) => Array.from({ length: replications }, () => p.scenario)));
-  const results = await runPoints(points, replications, { workers, onDone: progress.update });
+  const results = await runPoints(points, replications, {
+    workers,
+    onDone: progress.update,
+    ...(runner ? { runner } : {}),
+  });
   progress.done();
   const partial: SweepPartial = {
     scenario: name,

@@ -11,6 +11,8 @@ import type { ParsedScenario } from "../scenario/schema.js";
 export interface Variant {
   profile: string;
   scenario: ParsedScenario;
+  /** The variant as written, before validation: what travels to a distributed worker. */
+  written: Record<string, unknown>;
 }
 
 export type VariantsResult = { ok: true; variants: Variant[] } | { ok: false; issues: ScenarioIssue[] };
@@ -56,8 +58,9 @@ export function buildVariants(
   const issues: ScenarioIssue[] = [];
   for (const profile of requested) {
     const section = overrides[profile] ?? written?.brokers?.[profile] ?? (own?.profile === profile ? own : {});
-    const result = validateScenario({ ...data, broker: { ...section, profile } });
-    if (result.ok) variants.push({ profile, scenario: result.scenario });
+    const variantData = { ...data, broker: { ...section, profile } };
+    const result = validateScenario(variantData);
+    if (result.ok) variants.push({ profile, scenario: result.scenario, written: variantData });
     else issues.push(...result.issues.map((issue) => ({ ...issue, message: `${profile}: ${issue.message}` })));
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, variants };

@@ -1,7 +1,8 @@
-import { type ParallelOptions, runAll } from "../parallel/pool.js";
+import type { ParallelOptions } from "../parallel/pool.js";
+import { runTasks } from "../parallel/tasks.js";
 import { csvText } from "../report/csv.js";
 import { type Interval, meanInterval } from "../stats/confidence.js";
-import { metricNamesOf, metricsOf, replicationSeeds } from "../stats/replications.js";
+import { metricNamesOf, replicationSeeds } from "../stats/replications.js";
 import type { Variant } from "./compare.js";
 
 /** Metrics shown in the replicated comparison table and tested for differences. */
@@ -38,9 +39,11 @@ export async function compareReplicated(
   parallel: ParallelOptions = {},
 ): Promise<ReplicatedComparison> {
   const seeds = replicationSeeds(variants[0]!.scenario.seed, replications);
-  const jobs = variants.flatMap((variant) => seeds.map((seed) => ({ ...variant.scenario, seed })));
-  const runs = await runAll(jobs, {}, parallel);
-  const values = variants.map((_, v) => runs.slice(v * replications, (v + 1) * replications).map(metricsOf));
+  const tasks = variants.flatMap(({ profile, scenario, written }) =>
+    seeds.map((seed, r) => ({ scenario, written, seed, label: `${profile}, replication ${r}` })),
+  );
+  const runs = await runTasks(tasks, parallel);
+  const values = variants.map((_, v) => runs.slice(v * replications, (v + 1) * replications));
   const profiles = variants.map((variant) => variant.profile);
   const intervals = Object.fromEntries(
     profiles.map((profile, v) => [

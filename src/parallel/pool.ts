@@ -7,6 +7,7 @@ import { expectedMessages } from "../run/build.js";
 import type { SimulateOptions } from "../run/simulate.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { runInterrupt } from "./interrupt.js";
+import type { TaskRunner } from "./tasks.js";
 
 /** Options that can cross a thread boundary: no callbacks, no observers. */
 export type PortableOptions = Pick<SimulateOptions, "series">;
@@ -29,6 +30,8 @@ export interface ParallelOptions {
   onDone?: (done: number, total: number) => void;
   /** Stops the runs (and the worker threads) when it aborts; default: the process's interrupt, if set. */
   signal?: AbortSignal;
+  /** Runs tasks somewhere else (BullMQ workers) instead of on this machine's threads. */
+  runner?: TaskRunner;
 }
 
 /**
@@ -138,4 +141,36 @@ function ask(worker: Worker, request: PoolRequest): Promise<Run> {
     worker.once("error", onError);
     worker.postMessage(request);
   });
+}
+
+/**
+ * Threads kept for many requests arriving one by one (a BullMQ worker's jobs): each request waits for an
+ * idle thread. Running simulations off the main thread keeps its event loop free for the work around them
+ * (a BullMQ worker renews its job locks from there).
+ */
+export class ThreadPool {
+  private readonly idle: Worker[];
+  private readonly all: Worker[];
+  private readonly waiting: ((worker: Worker) => void)[] = [];
+  private nextId = 0;
+
+  constructor(size: number) {
+    this.all = Array.from({ length: Math.max(1, size) }, () => spawnWorker());
+    this.idle = [...this.all];
+  }
+
+  async run(scenario: ParsedScenario, options: PortableOptions = {}): Promise<Run> {
+    const worker = this.idle.pop() ?? (await new Promise<Worker>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await ask(worker, { id: this.nextId++, scenario, options });
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(worker);
+      else this.idle.push(worker);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((worker) => worker.terminate()));
+  }
 }

@@ -1,18 +1,20 @@
 import * as z from "zod";
-import { type ParallelOptions, runAll } from "../parallel/pool.js";
+import type { ParallelOptions } from "../parallel/pool.js";
+import { runTasks } from "../parallel/tasks.js";
 import { csvText } from "../report/csv.js";
 import type { ScenarioIssue } from "../scenario/issues.js";
 import { validateScenario } from "../scenario/load.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { meanInterval } from "../stats/confidence.js";
-import { metricNamesOf, metricsOf, replicationSeeds } from "../stats/replications.js";
+import { metricNamesOf, replicationSeeds } from "../stats/replications.js";
 import { type Parameter, withParameter } from "./params.js";
 
-/** One point of the grid: its index, the parameter values, and the scenario they make. */
+/** One point of the grid: its index, the parameter values, and the scenario they make (validated, and as written). */
 export interface SweepPoint {
   index: number;
   values: unknown[];
   scenario: ParsedScenario;
+  written: Record<string, unknown>;
 }
 
 /** Every metric of every replication of one point. */
@@ -53,7 +55,7 @@ export function expandGrid(
     }
     const result = validateScenario(variant);
     const label = parameters.map((p, i) => `${p.path}=${String(values[i])}`).join(", ");
-    if (result.ok) points.push({ index, values, scenario: result.scenario });
+    if (result.ok) points.push({ index, values, scenario: result.scenario, written: variant });
     else issues.push(...result.issues.map((issue) => ({ ...issue, message: `at ${label}: ${issue.message}` })));
   });
   return issues.length > 0 ? { ok: false, issues: dedupeMessages(issues) } : { ok: true, points };
@@ -74,14 +76,19 @@ export async function runPoints(
   replications: number,
   parallel: ParallelOptions = {},
 ): Promise<PointResult[]> {
-  const jobs = points.flatMap((point) =>
-    replicationSeeds(point.scenario.seed, replications).map((seed) => ({ ...point.scenario, seed })),
+  const tasks = points.flatMap((point) =>
+    replicationSeeds(point.scenario.seed, replications).map((seed, r) => ({
+      scenario: point.scenario,
+      written: point.written,
+      seed,
+      label: `point ${point.index}, replication ${r}`,
+    })),
   );
-  const runs = await runAll(jobs, {}, parallel);
+  const runs = await runTasks(tasks, parallel);
   return points.map((point, p) => ({
     index: point.index,
     values: point.values,
-    replications: runs.slice(p * replications, (p + 1) * replications).map(metricsOf),
+    replications: runs.slice(p * replications, (p + 1) * replications),
   }));
 }
 

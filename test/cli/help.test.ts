@@ -14,7 +14,7 @@ function queuesim(args: string[]) {
   return { code: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
-const commands = ["init", "run", "validate", "compare", "sweep", "merge", "explore", "schema"];
+const commands = ["init", "run", "validate", "compare", "sweep", "merge", "explore", "worker", "schema"];
 
 describe("help and completion", () => {
   it.each(commands)("queuesim %s --help lists its examples", (command) => {

@@ -1,0 +1,118 @@
+/**
+ * The unit of work of every many-run command (replications, sweep points, compared profiles): one scenario
+ * run with one seed, reduced at once to the replication metrics. A `TaskRunner` runs a list of tasks and
+ * returns their metrics in task order; the local pool of worker threads is one runner, BullMQ workers on
+ * other machines another (src/distributed/). Both run `runScenario` and then `metricsOf` on the same
+ * validated scenario and seed, so whichever ran a task, its metrics are the same numbers.
+ */
+import type { Run } from "../report/run.js";
+import type { Summary } from "../report/summary.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+import { type ParallelOptions, runAll } from "./pool.js";
+
+/** The metrics replications report, by the summary.json path they come from. */
+export const METRICS: readonly { name: string; read: (summary: Summary) => number }[] = [
+  { name: "throughput.consumed", read: (s) => s.throughput.consumed },
+  { name: "latency.endToEnd.mean", read: (s) => s.latency.endToEnd.mean },
+  { name: "latency.endToEnd.p50", read: (s) => s.latency.endToEnd.p50 },
+  { name: "latency.endToEnd.p95", read: (s) => s.latency.endToEnd.p95 },
+  { name: "latency.endToEnd.p99", read: (s) => s.latency.endToEnd.p99 },
+  { name: "latency.endToEnd.max", read: (s) => s.latency.endToEnd.max },
+  { name: "latency.queueWait.mean", read: (s) => s.latency.queueWait.mean },
+  { name: "latency.queueWait.p99", read: (s) => s.latency.queueWait.p99 },
+  { name: "messages.lost", read: (s) => s.messages.lost },
+  { name: "messages.duplicated", read: (s) => s.messages.duplicated },
+  { name: "messages.pending", read: (s) => s.messages.pending },
+  { name: "messages.redeliveries", read: (s) => s.messages.redeliveries },
+  { name: "messages.sideEffectsRepeated", read: (s) => s.messages.sideEffectsRepeated },
+  { name: "backpressure.maxDepth", read: (s) => s.backpressure.maxDepth },
+  { name: "backpressure.maxLag", read: (s) => s.backpressure.maxLag },
+  { name: "backpressure.blockedMs", read: (s) => s.backpressure.blockedMs },
+];
+
+export const METRIC_NAMES = METRICS.map((m) => m.name);
+
+/** A task's result: every metric of METRICS by name, and its pattern figures. */
+export type TaskMetrics = Record<string, number>;
+
+/** Figures of the application patterns that sweeps and comparisons report, per dependency, group and breaker. */
+const PATTERN_FIGURES = {
+  dependencies: [
+    "calls",
+    "amplification",
+    "errors",
+    "timeouts",
+    "unknownOutcomes",
+    "effectsApplied",
+    "peakConcurrency",
+  ],
+  retries: ["retries", "gaveUp", "deadLettered", "attemptsPerDelivery"],
+  breakers: ["opened", "callsRefused", "openMs"],
+  limiters: ["meanDelayMs", "maxDelayMs"],
+} as const;
+
+/** Whether a metric name reads a pattern figure (dependencies.payments.amplification), which only some runs have. */
+export function isPatternMetric(name: string): boolean {
+  return /^(dependencies|retries|breakers|limiters)\.[^.]+(\.[^.]+)*\.[A-Za-z]+$/.test(name);
+}
+
+/** The pattern metrics of one run, named by their summary.json path: none when it declares no patterns. */
+function patternMetrics(summary: Summary): [string, number][] {
+  const metrics: [string, number][] = [];
+  for (const section of ["dependencies", "retries", "breakers", "limiters"] as const) {
+    const entries = Object.entries((summary[section] ?? {}) as unknown as Record<string, Record<string, unknown>>);
+    for (const [name, figures] of entries) {
+      for (const figure of PATTERN_FIGURES[section])
+        metrics.push([`${section}.${name}.${figure}`, Number(figures[figure])]);
+    }
+  }
+  return metrics;
+}
+
+/** Every metric name in some row, the fixed ones first: what a study reports. */
+export function metricNamesOf(rows: readonly Record<string, number>[]): string[] {
+  const names = new Set<string>(METRIC_NAMES);
+  for (const row of rows) for (const name of Object.keys(row)) names.add(name);
+  return [...names];
+}
+
+/** A run's metrics: the fixed ones, then its pattern figures (none when it declares no patterns). */
+export function metricsOf(run: Run): TaskMetrics {
+  return Object.fromEntries([...METRICS.map((m) => [m.name, m.read(run.summary)]), ...patternMetrics(run.summary)]);
+}
+
+/** One run to make: the validated scenario, the seed to run it with and, for runners that send the work elsewhere, the scenario as written. */
+export interface SimulationTask {
+  scenario: ParsedScenario;
+  seed: number;
+  /** The scenario as written (JSON-safe); validating it gives `scenario` again, on another machine. */
+  written?: Record<string, unknown>;
+  /** For progress and failure messages: "point 3, replication 2". */
+  label: string;
+}
+
+export interface TaskRunner {
+  /** Runs every task and returns their metrics in task order; `onDone(done, total)` after each. */
+  run(tasks: readonly SimulationTask[], onDone?: (done: number, total: number) => void): Promise<TaskMetrics[]>;
+}
+
+/** Runs tasks with `parallel.runner` when one is given, else on this machine's pool of worker threads. */
+export function runTasks(tasks: readonly SimulationTask[], parallel: ParallelOptions = {}): Promise<TaskMetrics[]> {
+  const runner = parallel.runner ?? localRunner(parallel.workers);
+  return runner.run(tasks, parallel.onDone);
+}
+
+/** The local pool as a task runner. */
+export function localRunner(workers: number | undefined): TaskRunner {
+  return {
+    async run(tasks, onDone) {
+      const scenarios = tasks.map((task) => ({ ...task.scenario, seed: task.seed }));
+      const runs = await runAll(
+        scenarios,
+        {},
+        { ...(workers === undefined ? {} : { workers }), ...(onDone ? { onDone } : {}) },
+      );
+      return runs.map(metricsOf);
+    },
+  };
+}
