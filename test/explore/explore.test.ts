@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
-import { main } from "../../src/cli/main.js";
-import { UsageError } from "../../src/cli/usage.js";
+import { main, runCommandLine } from "../../src/cli/main.js";
 import { faultKinds } from "../../src/faults/registry.js";
 import { EXPLORABLE_FAULT_KINDS } from "../../src/scenario/schema.js";
 
@@ -18,15 +17,6 @@ beforeEach(() => {
   vi.spyOn(process.stderr, "write").mockImplementation(() => true);
 });
 afterEach(() => vi.restoreAllMocks());
-
-async function exitOf(args: string[]): Promise<number> {
-  try {
-    return await main(args);
-  } catch (error) {
-    if (error instanceof UsageError) return 2;
-    throw error;
-  }
-}
 
 /** The example scenario with its `faults:` removed, written to the test's folder. */
 function withoutFaults(example: string): { file: string; name: string } {
@@ -67,8 +57,8 @@ describe("queuesim explore on example scenarios without their faults", () => {
     async ({ example, args, check }) => {
       const { file, name } = withoutFaults(example);
       const out = join(dir, "reports");
-      expect(await exitOf(["run", file, "--out", join(dir, "baseline")])).toBe(0);
-      expect(await exitOf(["explore", file, "--out", out, "--shrink-runs", "150", ...args])).toBe(1);
+      expect(await runCommandLine(["run", file, "--out", join(dir, "baseline")])).toBe(0);
+      expect(await runCommandLine(["explore", file, "--out", out, "--shrink-runs", "150", ...args])).toBe(1);
       const report = JSON.parse(readFileSync(join(out, name, "explore", "explore.json"), "utf8")) as ExploreJson;
       expect(report.failed).toBeGreaterThan(0);
       expect(report.signatures.reduce((sum, s) => sum + s.runs, 0)).toBe(report.failed);
@@ -79,7 +69,7 @@ describe("queuesim explore on example scenarios without their faults", () => {
       expect(found.shrinkSteps).toBeGreaterThan(0);
       const counterexample = join(out, name, "explore", "counterexample.yaml");
       expect(readFileSync(counterexample, "utf8")).toContain(`# Replay:   queuesim run `);
-      expect(await exitOf(["run", counterexample, "--out", join(dir, "replay")])).toBe(1);
+      expect(await runCommandLine(["run", counterexample, "--out", join(dir, "replay")])).toBe(1);
       const replayed = JSON.parse(readFileSync(join(dir, "replay", `${name}-counterexample`, "summary.json"), "utf8"));
       const failed = replayed.checks.filter((c: { passed: boolean }) => !c.passed).map((c: { name: string }) => c.name);
       expect(failed).toContain(check);
@@ -93,8 +83,8 @@ describe("queuesim explore", () => {
     const { file, name } = withoutFaults("sqs-visibility-heartbeat");
     const read = (out: string) => readFileSync(join(dir, out, name, "explore", "explore.json"), "utf8");
     const common = ["--runs", "8", "--shrink-runs", "20", "--seed", "3"];
-    await exitOf(["explore", file, "--out", join(dir, "one"), "--workers", "1", ...common]);
-    await exitOf(["explore", file, "--out", join(dir, "two"), "--workers", "2", ...common]);
+    await runCommandLine(["explore", file, "--out", join(dir, "one"), "--workers", "1", ...common]);
+    await runCommandLine(["explore", file, "--out", join(dir, "two"), "--workers", "2", ...common]);
     expect(read("two")).toBe(read("one"));
     expect(JSON.parse(read("one")).runs).toBe(8);
   }, 120_000);
@@ -105,7 +95,7 @@ describe("queuesim explore", () => {
     await expect(main(["explore", file, "--faults", "consumer-crush", "--out", out])).rejects.toThrow(
       /"consumer-crush" is not a fault kind explore can place; did you mean "consumer-crash"\?/,
     );
-    expect(await exitOf(["explore", file, "--runs", "0", "--out", out])).toBe(2);
+    expect(await runCommandLine(["explore", file, "--runs", "0", "--out", out])).toBe(2);
     expect(existsSync(out)).toBe(false);
   });
 

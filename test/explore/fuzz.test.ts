@@ -5,8 +5,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { profiles } from "../../src/brokers/profiles.js";
-import { main } from "../../src/cli/main.js";
-import { UsageError } from "../../src/cli/usage.js";
+import { runCommandLine } from "../../src/cli/main.js";
 import { fuzz, fuzzTextArbitrary } from "../../src/explore/fuzz.js";
 import { scenarioArbitrary } from "../../src/explore/scenario-arbitrary.js";
 import { faultKinds } from "../../src/faults/registry.js";
@@ -50,15 +49,6 @@ describe("fuzzing the CLI", () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
-  async function exitOf(args: string[]): Promise<number> {
-    try {
-      return await main(args);
-    } catch (error) {
-      if (error instanceof UsageError) return 2;
-      throw error;
-    }
-  }
-
   it("queuesim run on 12 generated files exits 0, 1 or 2, and writes nothing on 2", async () => {
     const texts = fc.sample(fuzzTextArbitrary(), { seed: 16, numRuns: 12 });
     const exits: number[] = [];
@@ -66,7 +56,7 @@ describe("fuzzing the CLI", () => {
       const file = join(dir, `case-${index}.yaml`);
       const out = join(dir, `out-${index}`);
       writeFileSync(file, text);
-      const exit = await exitOf(["run", file, "--out", out]);
+      const exit = await runCommandLine(["run", file, "--out", out]);
       exits.push(exit);
       expect([0, 1, 2]).toContain(exit);
       if (exit === 2) expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);

@@ -6,7 +6,7 @@ import { type BrowserContext, chromium } from "playwright-core";
 /** Debian's chromium; tests never download a browser. */
 export const CHROMIUM = "/usr/bin/chromium";
 
-/** A headless Chromium with a throwaway profile, offline-minded, as test/report/browser.test.ts starts it. */
+/** A headless Chromium with a throwaway profile, offline-minded, for the report tests. */
 export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(

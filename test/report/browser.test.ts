@@ -1,16 +1,16 @@
 // Proves index.html works in a real headless browser from a file:// URL: no network, no console errors, every chart drawn.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type BrowserContext, chromium } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenarioFile, runScenario } from "../../src/index.js";
 import { chartSpecs } from "../../src/report/charts.js";
 import { reportFiles } from "../../src/report/report.js";
 import { writeReportFiles } from "../../src/report/write.js";
+import { launchChromium } from "../helpers/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const root = join(import.meta.dirname, "..", "..");
 const screenshot = join(root, "test-artifacts", "report.png");
 
@@ -18,32 +18,15 @@ describe("index.html in headless chromium", () => {
   let context: BrowserContext | undefined;
   let workspace = "";
 
+  let close: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: this test needs Debian's chromium (apt-get install -y chromium); it never downloads a browser`,
-      );
-    }
     workspace = mkdtempSync(join(tmpdir(), "queuesim-browser-"));
-    context = await chromium.launchPersistentContext(join(workspace, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-      ],
-      viewport: { width: 1100, height: 900 },
-    });
+    ({ context, close } = await launchChromium());
   });
 
   afterAll(async () => {
-    await context?.close();
+    await close?.();
     if (workspace !== "") rmSync(workspace, { recursive: true, force: true });
   });
 
