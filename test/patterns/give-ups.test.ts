@@ -42,6 +42,8 @@ describe("a failure handed back to the broker (no retry policy: one attempt, the
     kafka: [0, 9, 0],
     // BullMQ's default attempts: 1 moves a failed job to the failed set.
     bullmq: [9, 0, 0],
+    // 4.x's default delivery limit: dropped (no dead-letter exchange) on its 21st return, 189 deliveries in all.
+    "rabbitmq-quorum": [0, 9, 0],
     // redis-list popped it: nothing holds it any more.
     "redis-list": [0, 9, 0],
     "redis-pubsub": [0, 9, 0],
@@ -53,7 +55,7 @@ describe("a failure handed back to the broker (no retry policy: one attempt, the
     expect(m.consumed).toBe(0);
   });
 
-  it.each(["rabbitmq", "sqs", "redis-reliable-list", "redis-streams"])(
+  it.each(["fifo", "rabbitmq", "sqs", "sqs-fifo", "redis-reliable-list", "redis-streams"])(
     "%s keeps every message: it is still in the broker when the drain ends (redelivered, requeued or pending)",
     (profile) => {
       const m = runScenario(failingEveryTime(profile, {})).summary.messages;
