@@ -279,8 +279,11 @@ function settle(
         if (outcome !== PublishOutcome.accepted) unexpected++;
         if (unknownToProducer) recovered++;
       } else if (outcome === PublishOutcome.accepted) {
+        // Dead-lettered settles the pair even if the broker still holds a copy: an application that dead-letters
+        // publishes to its dead-letter queue, then acks or commits past the record, and that can be pending yet
+        // (Kafka's auto-commit comes later; an SQS delete can fail). A copy delivered again is a duplicate.
+        if (fate[message] === Fate.deadLettered) continue;
         if (heldByGroup[message] === 1) pending++;
-        else if (fate[message] === Fate.deadLettered) continue;
         else if (fate[message] === Fate.notRouted) notRouted++;
         else if (unknownToProducer) unknown++;
         else {
