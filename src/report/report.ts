@@ -47,14 +47,23 @@ export async function renderChartFiles(
   files: Record<string, string | Uint8Array>,
 ): Promise<RenderedChart[]> {
   if (charts.length === 0) return [];
-  const { renderSvg, svgToPng } = await import("./render.js");
+  const { renderSvg, svgToPngOffThread } = await import("./render.js");
+  // Each PNG rasterises on the thread pool while the next SVG is drawn here; the files are then added in
+  // the order they always had (.vl.json, .svg, .png per chart).
   const rendered: RenderedChart[] = [];
+  const pngs: Promise<Uint8Array>[] = [];
   for (const chart of charts) {
     const svg = await renderSvg(chart.spec);
-    files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
-    files[`charts/${chart.name}.svg`] = svg;
-    files[`charts/${chart.name}.png`] = svgToPng(svg);
+    const png = svgToPngOffThread(svg);
+    png.catch(() => {}); // awaited below; this only keeps a failure from counting as unhandled meanwhile
+    pngs.push(png);
     rendered.push({ name: chart.name, title: chart.title ?? chart.name, svg });
   }
+  const pngBytes = await Promise.all(pngs);
+  charts.forEach((chart, i) => {
+    files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
+    files[`charts/${chart.name}.svg`] = rendered[i]!.svg;
+    files[`charts/${chart.name}.png`] = pngBytes[i]!;
+  });
   return rendered;
 }
