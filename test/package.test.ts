@@ -19,6 +19,9 @@ function node(args: string[], cwd = root) {
 }
 
 /** The files a command loads, recorded by a module hook (Node 20.6+): one URL per line on stderr. */
+/** vega and vega-lite live in dist/render-*.js (scripts/build.mjs bundles them there); resvg stays a package. */
+const RENDERING_CODE = /node_modules\/(vega|@resvg)|\/dist\/render-[^/]*\.js$/;
+
 function loadedBy(args: string[]): string[] {
   const dir = mkdtempSync(join(tmpdir(), "queuesim-package-"));
   writeFileSync(
@@ -83,7 +86,15 @@ process.stdout.write(JSON.stringify(runScenario(result.scenario).summary, null, 
     (...args) => {
       const loaded = loadedBy(args);
       expect(loaded.length).toBeGreaterThan(1);
-      expect(loaded.filter((url) => /node_modules\/(vega|@resvg)/.test(url))).toEqual([]);
+      expect(loaded.filter((url) => RENDERING_CODE.test(url))).toEqual([]);
     },
   );
+
+  it("`queuesim run` loads the rendering chunk, where the build bundles vega and vega-lite", () => {
+    const dir = mkdtempSync(join(tmpdir(), "queuesim-package-"));
+    writeFileSync(join(dir, "tiny.json"), JSON.stringify(tiny));
+    const loaded = loadedBy(["run", join(dir, "tiny.json"), "--out", join(dir, "reports")]);
+    expect(loaded.filter((url) => /\/dist\/render-[^/]*\.js$/.test(url))).toHaveLength(1);
+    expect(loaded.filter((url) => /node_modules\/vega/.test(url))).toEqual([]);
+  });
 });

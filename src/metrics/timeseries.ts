@@ -43,6 +43,8 @@ export interface TimeSeries {
 export class TimeSeriesRecorder extends NullObserver {
   private readonly points: SeriesPoint[] = [];
   private current: SeriesPoint;
+  /** Where the current interval ends: the one comparison most events make. */
+  private currentEnd: number;
   private readonly depth: number[];
   private readonly lag: number[];
   private readonly latency = new HdrHistogram(2);
@@ -59,6 +61,7 @@ export class TimeSeriesRecorder extends NullObserver {
     this.depth = new Array<number>(groups).fill(0);
     this.lag = new Array<number>(groups).fill(0);
     this.current = this.emptyPoint(0);
+    this.currentEnd = intervalMicros;
   }
 
   watch(messages: MessageTable): void {
@@ -128,10 +131,11 @@ export class TimeSeriesRecorder extends NullObserver {
 
   /** Moves to the interval containing `now`, closing the ones before it. */
   private advance(now: number): SeriesPoint {
-    while (now >= this.current.start + this.intervalMicros) {
-      this.close(this.current, this.current.start + this.intervalMicros);
+    while (now >= this.currentEnd) {
+      this.close(this.current, this.currentEnd);
       this.points.push(this.current);
-      this.current = this.emptyPoint(this.current.start + this.intervalMicros);
+      this.current = this.emptyPoint(this.currentEnd);
+      this.currentEnd += this.intervalMicros;
     }
     return this.current;
   }

@@ -48,14 +48,26 @@ export async function renderChartFiles(
   files: Record<string, string | Uint8Array>,
 ): Promise<RenderedChart[]> {
   if (charts.length === 0) return [];
-  const { renderSvg, svgToPng } = await import("./render.js");
+  const { renderSvg, svgToPngOffThread } = await import("./render.js");
+  // Each PNG rasterises on the thread pool while the next SVG is drawn here; the files are then added in
+  // the order they always had (.vl.json, .svg, .png per chart). One PNG at a time: rasterising them all at
+  // once gained no time on two cores and held the Kafka 1M run's peak RSS at ~247 MB (180-230 MB one at a time).
   const rendered: RenderedChart[] = [];
+  const pngs: Promise<Uint8Array>[] = [];
+  let previousPng: Promise<unknown> = Promise.resolve();
   for (const chart of charts) {
     const svg = await renderSvg(chart.spec);
-    files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
-    files[`charts/${chart.name}.svg`] = svg;
-    files[`charts/${chart.name}.png`] = svgToPng(svg);
+    const png = previousPng.then(() => svgToPngOffThread(svg));
+    // Awaited below; the catch also keeps a failure from counting as unhandled in the meantime.
+    previousPng = png.catch(() => {});
+    pngs.push(png);
     rendered.push({ name: chart.name, title: chart.title ?? chart.name, svg });
   }
+  const pngBytes = await Promise.all(pngs);
+  charts.forEach((chart, i) => {
+    files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
+    files[`charts/${chart.name}.svg`] = rendered[i]!.svg;
+    files[`charts/${chart.name}.png`] = pngBytes[i]!;
+  });
   return rendered;
 }

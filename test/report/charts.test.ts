@@ -100,6 +100,20 @@ describe("chart SVGs", () => {
     expect(view.getUint32(16)).toBe(900);
     expect(svgToPng(textFile(reports["work-queue"]!, "charts/outcomes.svg")).byteLength).toBeGreaterThan(1000);
   });
+
+  it("rasterise to the same bytes on the thread pool as on the main thread", () => {
+    for (const name of ALL_CHARTS) {
+      const fromReport = reports["dedup-store-window"]![`charts/${name}.png`];
+      expect(fromReport).toEqual(svgToPng(textFile(reports["dedup-store-window"]!, `charts/${name}.svg`)));
+    }
+  });
+
+  it("keep each chart's files together, in the order .vl.json, .svg, .png", () => {
+    const chartFiles = Object.keys(reports["work-queue"]!).filter((name) => name.startsWith("charts/"));
+    const stems = chartFiles.filter((name) => name.endsWith(".vl.json")).map((name) => name.slice(7, -8));
+    expect([...stems].sort()).toEqual([...ALL_CHARTS].sort());
+    expect(chartFiles).toEqual(stems.flatMap((c) => [`charts/${c}.vl.json`, `charts/${c}.svg`, `charts/${c}.png`]));
+  });
 });
 
 describe("fault target lists", () => {
