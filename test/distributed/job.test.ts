@@ -18,6 +18,7 @@ import {
 import { parseRedisUrl } from "../../src/distributed/redis-url.js";
 import { queuesimVersion } from "../../src/distributed/version.js";
 import { checkedScenario } from "../../src/distributed/worker.js";
+import type { TaskJudgement } from "../../src/parallel/tasks.js";
 import { scenarioInput } from "../helpers/scenario.js";
 
 const written = scenarioInput({ name: "job-test", duration: "1s" });
@@ -74,7 +75,7 @@ describe("tasks in Redis", () => {
     const judgement = taskJobData(task, queuesimVersion(), "judgement");
     expect(judgement.kind).toBe("judgement");
     expect(taskJobId(judgement)).not.toBe(taskJobId(metrics));
-    const failed = { overBudget: false, passed: false, failedChecks: ["delivery: exactly-once"] } as const;
+    const failed: TaskJudgement = { overBudget: false, passed: false, failedChecks: ["delivery: exactly-once"] };
     expect(decodeJudgement(encodeJudgement(failed))).toEqual(failed);
   });
 
