@@ -295,6 +295,7 @@ export function exploreCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         })
         .option("seed", { ...seedOption, describe: "the search's seed (default: the scenario's seed)" })
         .option("workers", workersOption)
+        .option("distributed", distributedOption)
         .option("out", outOption)
         .option("json", { type: "boolean", default: false, describe: "print the exploration as JSON" }),
     async (args) => {
@@ -308,6 +309,7 @@ export function exploreCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           faults: args.faults,
           seed: args.seed,
           workers: args.workers,
+          distributed: args.distributed,
           out: args.out,
           json: args.json,
         }),

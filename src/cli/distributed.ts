@@ -26,17 +26,20 @@ export async function runnerFor(url: string | undefined, label: string): Promise
     log: (line) => process.stderr.write(`${line}\n`),
     onCounts: (counts) => process.stderr.write(`${countsLine(label, target, counts)}\n`),
   });
+  /** A failure after BullMQ's attempts, as the user hears it: refusals are bad input (exit 2). */
+  const reported = async <T>(tasks: readonly unknown[], work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof DistributedTaskFailure)) throw error;
+      const what = `${error.failures.length} of ${tasks.length} tasks failed on the workers:\n${error.message}`;
+      if (error.refusals) throw new UsageError(`${label}: ${what}`);
+      throw new Error(`${label}: ${what}`);
+    }
+  };
   return {
-    async run(tasks, onDone) {
-      try {
-        return await runner.run(tasks, onDone);
-      } catch (error) {
-        if (!(error instanceof DistributedTaskFailure)) throw error;
-        const what = `${error.failures.length} of ${tasks.length} tasks failed on the workers:\n${error.message}`;
-        if (error.refusals) throw new UsageError(`${label}: ${what}`);
-        throw new Error(`${label}: ${what}`);
-      }
-    },
+    run: (tasks, onDone) => reported(tasks, () => runner.run(tasks, onDone)),
+    judge: (tasks, onDone) => reported(tasks, () => runner.judge!(tasks, onDone)),
   };
 }
 

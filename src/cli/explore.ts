@@ -6,6 +6,7 @@ import { type ExploreSpace, targetsOfScenario, usableKinds } from "../explore/pl
 import { reportDirectory, writeReportFiles } from "../report/write.js";
 import { closestMatch } from "../scenario/issues.js";
 import { EXPLORABLE_FAULT_KINDS, type ParsedScenario } from "../scenario/schema.js";
+import { runnerFor } from "./distributed.js";
 import { ExitCode } from "./exit-codes.js";
 import { formatExplore } from "./explore-text.js";
 import { loadScenarios } from "./load-scenarios.js";
@@ -20,6 +21,8 @@ export interface ExploreOptions {
   faults: string | undefined;
   seed: number | undefined;
   workers: number | undefined;
+  /** A Redis URL: the search's runs go to BullMQ workers (shrinking stays on this machine). */
+  distributed: string | undefined;
   out: string;
   json: boolean;
 }
@@ -28,11 +31,13 @@ export interface ExploreOptions {
 export async function commandExplore(options: ExploreOptions): Promise<number> {
   const [{ file, scenario, data }] = loadScenarios([options.scenario]) as [ReturnType<typeof loadScenarios>[0]];
   const space = spaceOf(scenario, options);
+  const runner = await runnerFor(options.distributed, `explore ${scenario.name}`);
   const budget = {
     runs: options.runs ?? scenario.explore?.runs ?? 100,
     shrinkRuns: options.shrinkRuns ?? scenario.explore?.shrinkRuns ?? 300,
     seed: options.seed ?? scenario.seed,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(runner ? { runner } : {}),
   };
   const name = `${scenario.name.slice(0, 48)}-counterexample`;
   const search = countBar(`explore ${scenario.name}: search`);

@@ -1,13 +1,21 @@
 /**
  * The coordinator's side: a TaskRunner that enqueues tasks as BullMQ jobs with deterministic ids, reuses
  * results a previous run left in Redis, waits for the rest and returns the metrics in task order, exactly
- * as the local pool would. Retries, stalled-job recovery and backoff are BullMQ's, configured here.
+ * as the local pool would (explore's judgements likewise). Retries, stalled-job recovery and backoff are BullMQ's, configured here.
  */
 import { type Job, Queue, QueueEvents } from "bullmq";
-import type { SimulationTask, TaskMetrics, TaskRunner } from "../parallel/tasks.js";
+import type { SimulationTask, TaskRunner } from "../parallel/tasks.js";
 import { validateScenario } from "../scenario/load.js";
 import { lastingConnection } from "./connection.js";
-import { decodeMetrics, QUEUE_NAME, type TaskJobData, taskJobData, taskJobId } from "./job.js";
+import {
+  decodeJudgement,
+  decodeMetrics,
+  QUEUE_NAME,
+  type TaskJobData,
+  type TaskKind,
+  taskJobData,
+  taskJobId,
+} from "./job.js";
 import type { RedisTarget } from "./redis-url.js";
 
 /** How long results stay in Redis for a rerun to reuse (BullMQ removes older finished jobs). */
@@ -56,27 +64,40 @@ export interface CoordinatorOptions {
 export function distributedRunner(options: CoordinatorOptions): TaskRunner {
   return {
     async run(tasks, onDone) {
-      const jobs = tasks.map((task) => taskJobData(task, options.version));
-      checkTravelsIntact(tasks);
-      const connection = lastingConnection(options.target, options.log);
-      const queue = new Queue<TaskJobData, string>(QUEUE_NAME, { connection });
-      // QueueEvents blocks on its connection (XREAD), so it gets one of its own.
-      const eventsConnection = lastingConnection(options.target, () => {});
-      const events = new QueueEvents(QUEUE_NAME, { connection: eventsConnection });
-      // One waiter per task listens for the queue closing.
-      queue.setMaxListeners(0);
-      try {
-        await events.waitUntilReady();
-        return await runJobs(queue, events, jobs, options, onDone);
-      } finally {
-        // BullMQ leaves connections it was given open: they are ours to close.
-        await events.close();
-        await queue.close();
-        eventsConnection.disconnect();
-        connection.disconnect();
-      }
+      return (await runKind(tasks, "metrics", options, onDone)).map(decodeMetrics);
+    },
+    async judge(tasks, onDone) {
+      return (await runKind(tasks, "judgement", options, onDone)).map(decodeJudgement);
     },
   };
+}
+
+/** Runs the tasks as jobs asking for `kind` and returns their encoded results in task order. */
+async function runKind(
+  tasks: readonly SimulationTask[],
+  kind: TaskKind,
+  options: CoordinatorOptions,
+  onDone: ((done: number, total: number) => void) | undefined,
+): Promise<string[]> {
+  const jobs = tasks.map((task) => taskJobData(task, options.version, kind));
+  checkTravelsIntact(tasks);
+  const connection = lastingConnection(options.target, options.log);
+  const queue = new Queue<TaskJobData, string>(QUEUE_NAME, { connection });
+  // QueueEvents blocks on its connection (XREAD), so it gets one of its own.
+  const eventsConnection = lastingConnection(options.target, () => {});
+  const events = new QueueEvents(QUEUE_NAME, { connection: eventsConnection });
+  // One waiter per task listens for the queue closing.
+  queue.setMaxListeners(0);
+  try {
+    await events.waitUntilReady();
+    return await runJobs(queue, events, jobs, options, onDone);
+  } finally {
+    // BullMQ leaves connections it was given open: they are ours to close.
+    await events.close();
+    await queue.close();
+    eventsConnection.disconnect();
+    connection.disconnect();
+  }
 }
 
 async function runJobs(
@@ -85,7 +106,7 @@ async function runJobs(
   jobs: TaskJobData[],
   options: CoordinatorOptions,
   onDone: ((done: number, total: number) => void) | undefined,
-): Promise<TaskMetrics[]> {
+): Promise<string[]> {
   const ids = jobs.map(taskJobId);
   const unique = new Map<string, TaskJobData>();
   ids.forEach((id, i) => {
@@ -98,13 +119,13 @@ async function runJobs(
   });
   const { found, counts } = await findOrEnqueue(queue, unique);
   options.onCounts?.(counts);
-  const results = new Map<string, TaskMetrics>();
+  const results = new Map<string, string>();
   const failures: { label: string; reason: string }[] = [];
   let done = 0;
   await Promise.all(
     [...found].map(async ([id, job]) => {
       try {
-        results.set(id, decodeMetrics(await job.waitUntilFinished(events)));
+        results.set(id, await job.waitUntilFinished(events));
       } catch (error) {
         failures.push({ label: unique.get(id)!.label, reason: error instanceof Error ? error.message : String(error) });
       }

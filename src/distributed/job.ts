@@ -4,7 +4,7 @@
  * as any scenario file; nothing in it is ever executed.
  */
 import { createHash } from "node:crypto";
-import type { SimulationTask, TaskMetrics } from "../parallel/tasks.js";
+import type { SimulationTask, TaskJudgement, TaskMetrics } from "../parallel/tasks.js";
 
 /** The BullMQ queue every coordinator and worker uses (keys bull:queuesim:*). */
 export const QUEUE_NAME = "queuesim";
@@ -18,11 +18,18 @@ export interface TaskJobData {
   seed: number;
   /** The scenario as written (a JSON object), validated again by the worker. */
   scenario: Record<string, unknown>;
+  /** What the task returns: its metrics when absent (replications, sweeps, comparisons), its judgement (explore). */
+  kind?: TaskKind;
 }
 
-export function taskJobData(task: SimulationTask, version: string): TaskJobData {
+/** The result a task is asked for: metrics (TaskMetrics) or a judgement (TaskJudgement). */
+export type TaskKind = "metrics" | "judgement";
+
+export function taskJobData(task: SimulationTask, version: string, kind: TaskKind = "metrics"): TaskJobData {
   if (!task.written) throw new Error(`invariant: task ${task.label} has no written scenario to send`);
-  return { format: 1, version, label: task.label, seed: task.seed, scenario: task.written };
+  const data: TaskJobData = { format: 1, version, label: task.label, seed: task.seed, scenario: task.written };
+  // Metrics tasks carry no kind, so their job ids stay those that earlier coordinators made.
+  return kind === "metrics" ? data : { ...data, kind };
 }
 
 /**
@@ -32,7 +39,8 @@ export function taskJobData(task: SimulationTask, version: string): TaskJobData 
  */
 export function taskJobId(data: TaskJobData): string {
   const hash = createHash("sha256");
-  hash.update(canonicalJson({ version: data.version, seed: data.seed, scenario: data.scenario }));
+  // The kind is in the hash when present: a judgement and the metrics of one run are different results.
+  hash.update(canonicalJson({ version: data.version, seed: data.seed, scenario: data.scenario, kind: data.kind }));
   return `task-${hash.digest("hex")}`;
 }
 
@@ -54,6 +62,14 @@ export function encodeMetrics(metrics: TaskMetrics): string {
       ? { number: Object.is(value, -0) ? "-0" : String(value) }
       : value,
   );
+}
+
+export function encodeJudgement(judgement: TaskJudgement): string {
+  return JSON.stringify(judgement);
+}
+
+export function decodeJudgement(text: string): TaskJudgement {
+  return JSON.parse(text) as TaskJudgement;
 }
 
 export function decodeMetrics(text: string): TaskMetrics {

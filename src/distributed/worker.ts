@@ -4,13 +4,14 @@
  * threads, the same threads and code as the local pool, so the main thread stays free to renew job locks.
  */
 import { UnrecoverableError, Worker } from "bullmq";
+import { BudgetExceeded } from "../engine/simulation.js";
 import { ThreadPool } from "../parallel/pool.js";
-import { metricsOf } from "../parallel/tasks.js";
+import { judgementOf, metricsOf } from "../parallel/tasks.js";
 import { formatIssue } from "../scenario/issues.js";
 import { validateScenario } from "../scenario/load.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { lastingConnection } from "./connection.js";
-import { encodeMetrics, QUEUE_NAME, type TaskJobData } from "./job.js";
+import { encodeJudgement, encodeMetrics, QUEUE_NAME, type TaskJobData } from "./job.js";
 import type { RedisTarget } from "./redis-url.js";
 
 export interface TaskWorkerOptions {
@@ -40,9 +41,9 @@ export function startTaskWorker(options: TaskWorkerOptions): TaskWorker {
       const scenario = checkedScenario(job.data, options.version);
       options.log(`${taskName(job.data)}: started`);
       const startedAt = performance.now();
-      const run = await pool.run(scenario);
+      const result = await resultOf(job.data, () => pool.run(scenario));
       options.log(`${taskName(job.data)}: done in ${((performance.now() - startedAt) / 1000).toFixed(2)} s`);
-      return encodeMetrics(metricsOf(run));
+      return result;
     },
     {
       connection,
@@ -69,6 +70,20 @@ export function startTaskWorker(options: TaskWorkerOptions): TaskWorker {
 }
 
 /**
+ * The encoded result the job asks for. A judgement of a run over its budget says so, as explore's local
+ * search does; a metrics task over its budget fails, as a local replication does.
+ */
+async function resultOf(data: TaskJobData, run: () => ReturnType<ThreadPool["run"]>): Promise<string> {
+  if (data.kind !== "judgement") return encodeMetrics(metricsOf(await run()));
+  try {
+    return encodeJudgement(judgementOf(await run()));
+  } catch (error) {
+    if (error instanceof BudgetExceeded) return encodeJudgement({ overBudget: true });
+    throw error;
+  }
+}
+
+/**
  * The scenario a job asks for, or an UnrecoverableError (no retry: another attempt would fail the same
  * way) saying why the task is refused.
  */
@@ -79,6 +94,11 @@ export function checkedScenario(data: TaskJobData, version: string): ParsedScena
   if (data.version !== version) {
     throw new UnrecoverableError(
       `refused: the task was made by queuesim ${String(data.version)} and this worker is queuesim ${version}; run workers of the coordinator's version`,
+    );
+  }
+  if (data.kind !== undefined && data.kind !== "metrics" && data.kind !== "judgement") {
+    throw new UnrecoverableError(
+      `refused: the task asks for a result of kind ${String(data.kind)}, not metrics or judgement`,
     );
   }
   if (!Number.isInteger(data.seed) || data.seed < 0 || data.seed >= 2 ** 32) {

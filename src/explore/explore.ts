@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { EventBudgetExceeded } from "../engine/simulation.js";
 import { defaultWorkers, runAll } from "../parallel/pool.js";
+import type { TaskJudgement, TaskRunner } from "../parallel/tasks.js";
 import { runScenario } from "../pipeline/run-scenario.js";
 import type { Summary } from "../report/summary.js";
 import { validateScenario } from "../scenario/load.js";
@@ -31,6 +32,8 @@ export interface ExploreBudget {
   shrinkRuns: number;
   seed: number;
   workers?: number;
+  /** Runs the search's plans elsewhere (BullMQ workers) instead of this machine's pool; shrinking stays here. */
+  runner?: TaskRunner;
 }
 
 export interface FailureSignature {
@@ -90,27 +93,30 @@ export async function explore(
   const prepared = full.map((candidate, index) => prepare(exploration, candidate, index));
   const runnable = prepared.flatMap((p) => (p === null ? [] : [p]));
   const parsed = runnable.map((p) => p.parsed);
-  const workers = budget.workers ?? defaultWorkers(parsed);
-  const summaries = await runSafely(parsed, workers, (done) => onProgress?.("search", done, parsed.length));
+  const onDone = (done: number) => onProgress?.("search", done, parsed.length);
+  const judge = budget.runner?.judge?.bind(budget.runner);
+  const judged = judge
+    ? await judgeElsewhere(judge, runnable, onDone)
+    : await runSafely(parsed, budget.workers ?? defaultWorkers(parsed), onDone);
   const signatures = new Map<string, FailureSignature>();
-  let first: { index: number; summary: Summary } | null = null;
+  let first: { index: number; judged: Judged; parsed: ParsedScenario } | null = null;
   let failed = 0;
   let skipped = prepared.length - runnable.length;
   runnable.forEach((p, i) => {
-    const summary = summaries[i];
-    if (summary === null || summary === undefined) {
+    const run = judged[i];
+    if (run === null || run === undefined) {
       skipped++;
       return;
     }
-    if (summary.passed) return;
+    if (run.passed) return;
     failed++;
-    const signature = signatureOf(summary, p.candidate.faults);
+    const signature = signatureOf(run.failedChecks, p.candidate.faults);
     const seen = signatures.get(signature);
     if (seen) seen.runs++;
     else signatures.set(signature, { signature, runs: 1, firstRun: p.index + 1 });
-    first ??= { index: p.index, summary };
+    first ??= { index: p.index, judged: run, parsed: p.parsed };
   });
-  const found = first as { index: number; summary: Summary } | null;
+  const found = first === null ? null : withSummary(first);
   const result = {
     runs: prepared.length,
     failed,
@@ -158,22 +164,62 @@ function prepare(exploration: Exploration, candidate: Candidate, index = 0): Pre
   return validated.ok ? { index, candidate, written, parsed: validated.scenario } : null;
 }
 
+/** A search run judged: whether it passed, its failed expectations, and its summary when it ran here. */
+interface Judged {
+  passed: boolean;
+  failedChecks: string[];
+  summary?: Summary;
+}
+
+function judgedOf(summary: Summary | null): Judged | null {
+  return summary === null ? null : { passed: summary.passed, failedChecks: failedChecks(summary), summary };
+}
+
+/**
+ * The first failing run with its summary, which shrinking starts from: a run judged elsewhere is run again
+ * here (the same scenario and seed, so the same summary).
+ */
+function withSummary(first: { index: number; judged: Judged; parsed: ParsedScenario }): {
+  index: number;
+  summary: Summary;
+} {
+  const summary = first.judged.summary ?? summaryOrNull(first.parsed);
+  if (summary === null) throw new Error(`invariant: search run ${first.index + 1} went over its budget when run again`);
+  return { index: first.index, summary };
+}
+
+/** Sends the search's runs to `runner` (BullMQ workers) as tasks; a run over its budget is null, as here. */
+async function judgeElsewhere(
+  judge: NonNullable<TaskRunner["judge"]>,
+  runnable: Prepared[],
+  onDone: (done: number) => void,
+): Promise<(Judged | null)[]> {
+  const tasks = runnable.map((p) => ({
+    scenario: p.parsed,
+    seed: p.parsed.seed,
+    written: p.written,
+    label: `search run ${p.index + 1}`,
+  }));
+  const judgements: TaskJudgement[] = await judge(tasks, onDone);
+  return judgements.map((j) => (j.overBudget ? null : { passed: j.passed, failedChecks: j.failedChecks }));
+}
+
 /** Runs scenarios on the pool; a run over its event budget is null, not a failure of the search. */
 async function runSafely(
   scenarios: ParsedScenario[],
   workers: number,
   onDone: (done: number) => void,
-): Promise<(Summary | null)[]> {
+): Promise<(Judged | null)[]> {
   if (workers <= 1) {
     return scenarios.map((scenario, i) => {
-      const summary = summaryOrNull(scenario);
+      const judged = judgedOf(summaryOrNull(scenario));
       onDone(i + 1);
-      return summary;
+      return judged;
     });
   }
   try {
     const runs = await runAll(scenarios, {}, { workers, onDone });
-    return runs.map((run) => run.summary);
+    return runs.map((run) => judgedOf(run.summary));
   } catch {
     // A run over its event budget fails the whole batch in the pool: judge them one by one instead.
     return runSafely(scenarios, 1, onDone);
@@ -244,9 +290,8 @@ function failedChecks(summary: Summary): string[] {
   return summary.checks.filter((check) => !check.passed).map((check) => check.name);
 }
 
-/** The failed expectations and the fault kinds that broke them. */
-export function signatureOf(summary: Summary, faults: readonly FaultChoice[]): string {
-  const checks = failedChecks(summary);
+/** The failed expectations (by name, in summary order) and the fault kinds that broke them. */
+export function signatureOf(checks: readonly string[], faults: readonly FaultChoice[]): string {
   const kinds = [...new Set(faults.map((fault) => fault.kind))].sort();
   return `${checks.join(", ")} <- ${kinds.length === 0 ? "no fault" : kinds.join(" + ")}`;
 }

@@ -91,9 +91,27 @@ export interface SimulationTask {
   label: string;
 }
 
+/**
+ * What explore needs of a run instead of its metrics: whether the scenario's expectations held and the names
+ * of those that failed (explore makes the failure signature from them), or that the run went over a budget
+ * (explore skips such a plan). Plain JSON, the same whichever machine ran it.
+ */
+export type TaskJudgement = { overBudget: true } | { overBudget: false; passed: boolean; failedChecks: string[] };
+
+/** A run's judgement: its failed expectations in the order the summary lists them. */
+export function judgementOf(run: Run): TaskJudgement {
+  const failedChecks = run.summary.checks.filter((check) => !check.passed).map((check) => check.name);
+  return { overBudget: false, passed: run.summary.passed, failedChecks };
+}
+
 export interface TaskRunner {
   /** Runs every task and returns their metrics in task order; `onDone(done, total)` after each. */
   run(tasks: readonly SimulationTask[], onDone?: (done: number, total: number) => void): Promise<TaskMetrics[]>;
+  /**
+   * Runs every task and returns their judgements in task order. Optional: explore uses it when given a
+   * runner that sends work elsewhere, and runs on this machine's pool otherwise.
+   */
+  judge?(tasks: readonly SimulationTask[], onDone?: (done: number, total: number) => void): Promise<TaskJudgement[]>;
 }
 
 /** Runs tasks with `parallel.runner` when one is given, else on this machine's pool of worker threads. */

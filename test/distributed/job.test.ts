@@ -1,4 +1,4 @@
-// Proves the pieces a distributed run rests on: Redis URLs checked and masked, job ids that depend on scenario, seed and version only, metrics that survive the trip exactly, workers that refuse what they should, and the CLI's exit 2 for a bad or unreachable URL.
+// Proves the pieces a distributed run rests on: Redis URLs checked and masked, job ids that depend on scenario, seed and version only (and the result kind for explore's judgements), metrics that survive the trip exactly, workers that refuse what they should, and the CLI's exit 2 for a bad or unreachable URL.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -6,10 +6,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UnrecoverableError } from "bullmq";
 import { describe, expect, it } from "vitest";
-import { decodeMetrics, encodeMetrics, type TaskJobData, taskJobId } from "../../src/distributed/job.js";
+import {
+  decodeJudgement,
+  decodeMetrics,
+  encodeJudgement,
+  encodeMetrics,
+  type TaskJobData,
+  taskJobData,
+  taskJobId,
+} from "../../src/distributed/job.js";
 import { parseRedisUrl } from "../../src/distributed/redis-url.js";
 import { queuesimVersion } from "../../src/distributed/version.js";
 import { checkedScenario } from "../../src/distributed/worker.js";
+import type { TaskJudgement } from "../../src/parallel/tasks.js";
 import { scenarioInput } from "../helpers/scenario.js";
 
 const written = scenarioInput({ name: "job-test", duration: "1s" });
@@ -56,6 +65,24 @@ describe("tasks in Redis", () => {
     expect(taskJobId(data({ version: "0.0.1" }))).not.toBe(taskJobId(data()));
     expect(taskJobId(data({ scenario: { ...written, duration: "2s" } }))).not.toBe(taskJobId(data()));
     expect(taskJobId(data())).toMatch(/^task-[0-9a-f]{64}$/);
+  });
+
+  it("keep a metrics task's id as it was (no kind written) and give explore's judgement of the same run another", () => {
+    const task = { scenario: {} as never, seed: 12, written, label: "replication 0" };
+    const metrics = taskJobData(task, queuesimVersion());
+    expect(metrics).toEqual(data());
+    expect("kind" in metrics).toBe(false);
+    const judgement = taskJobData(task, queuesimVersion(), "judgement");
+    expect(judgement.kind).toBe("judgement");
+    expect(taskJobId(judgement)).not.toBe(taskJobId(metrics));
+    const failed: TaskJudgement = { overBudget: false, passed: false, failedChecks: ["delivery: exactly-once"] };
+    expect(decodeJudgement(encodeJudgement(failed))).toEqual(failed);
+  });
+
+  it("are refused by a worker when they ask for a result kind it does not make", () => {
+    expect(() => checkedScenario(data({ kind: "trace" as never }), queuesimVersion())).toThrow(
+      /^refused: the task asks for a result of kind trace, not metrics or judgement$/,
+    );
   });
 
   it("return metrics that come back exactly, NaN, infinities and -0 included", () => {
