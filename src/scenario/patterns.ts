@@ -384,7 +384,7 @@ export const expectPatternsFields = {
     description: "bounds on circuit breaker figures, by group/dependency: {billing/payments: {opened: {max: 3}}}",
   }),
   limiters: z.record(z.string(), boundsOn(limiterFigureNames)).optional().meta({
-    description: "bounds on rate limit figures, by consumer group: {sender: {maxDelayMs: {max: 500}}}",
+    description: "bounds on rate limit figures, by consumer group or producer: {sender: {maxDelayMs: {max: 500}}}",
   }),
 };
 

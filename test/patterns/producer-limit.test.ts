@@ -83,6 +83,19 @@ describe("producer rate limits", () => {
     expect(JSON.stringify(run(producer, { seed: 11 }).summary)).toBe(once);
   });
 
+  it("judges expect: bounds on a producer's limiter by its name", () => {
+    const scenario = parsed(
+      scenarioInput({
+        producers: [{ name: "p", rate: "100/s", rateLimit: { type: "token-bucket", rate: "50/s", burst: 10 } }],
+        expect: { limiters: { p: { maxDelayMs: { max: 1 } }, g: { acquired: { min: 1 } } } },
+        consumers: [{ group: "g", processing: "1ms", rateLimit: { type: "token-bucket", rate: "1000/s" } }],
+      }),
+    );
+    const byName = Object.fromEntries(runScenario(scenario).checks.map((check) => [check.name, check.passed]));
+    // 100/s against 50/s for 10 s: the client falls behind by seconds, far above 1 ms.
+    expect(byName).toMatchObject({ "limiters.p.maxDelayMs": false, "limiters.g.acquired": true });
+  });
+
   it("changes nothing for a producer without a rate limit: no limiters section", () => {
     expect(run({ rate: "100/s" }).summary.limiters).toBeUndefined();
   });
