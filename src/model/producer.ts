@@ -157,11 +157,23 @@ export class Producer {
     return unknown;
   }
 
-  /** Back up; with resendOnRestart, what the crash left unknown is sent again first, oldest first. */
+  /**
+   * Back up; with resendOnRestart, what the crash left unknown is sent again first, oldest first
+   * (with a rate limit, each waits for a new permit: the application publishes it again).
+   */
   restart(): void {
     this.up = true;
     const resend = this.unknownSinceCrash.sort((a, b) => a - b);
     this.unknownSinceCrash = [];
+    const limit = this.wiring.publishLimit;
+    if (limit !== null) {
+      limit.restarted();
+      for (const message of resend) {
+        this.wiring.messages.producerView[message] = ProducerView.waiting;
+        this.publishWhenPermitted(message, this.wiring.sim.now);
+      }
+      return;
+    }
     if (resend.length === 0) return;
     const queued: number[] = [];
     this.backlog.forEach((message) => {

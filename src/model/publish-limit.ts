@@ -16,4 +16,9 @@ export interface PublishLimit {
   reserve(message: number, now: number): number;
   /** The instance now holds `change` more (or fewer) messages waiting for their permits. */
   waitingChanged(change: number): void;
+  /**
+   * The producer process restarted after a crash: a limiter of its own (in-process, as Guava's) starts
+   * afresh; a shared one (in Redis, say) keeps its state, and the permits the dead process reserved stay spent.
+   */
+  restarted(): void;
 }

@@ -169,9 +169,10 @@ function runnableSteps(patterns: Patterns, spec: ConsumerSpec, streams: RandomSt
 export function publishLimitFor(patterns: Patterns, written: number): PublishLimit | null {
   const limit = patterns.publishLimits[written];
   if (limit === null || limit === undefined) return null;
-  const own = limit.shared === null ? limiterFor(limit.spec) : null;
-  const limiterOf = own === null ? limit.shared! : () => own;
-  const { figures } = limit;
+  const { figures, shared, spec } = limit;
+  // An instance's own limiter lives in its process: a restart starts it afresh.
+  let own = shared === null ? limiterFor(spec) : null;
+  const limiterOf = shared ?? (() => own!);
   return {
     reserve(message, now) {
       const wait = limiterOf(message).reserve(now);
@@ -181,6 +182,9 @@ export function publishLimitFor(patterns: Patterns, written: number): PublishLim
     waitingChanged(change) {
       figures.waiting += change;
       if (figures.waiting > figures.maxWaiting) figures.maxWaiting = figures.waiting;
+    },
+    restarted() {
+      if (own !== null) own = limiterFor(spec);
     },
   };
 }

@@ -83,6 +83,35 @@ describe("producer rate limits", () => {
     expect(JSON.stringify(run(producer, { seed: 11 }).summary)).toBe(once);
   });
 
+  it("drops the messages waiting for permits at a crash; a restart re-publishes them through the limiter", () => {
+    // 100/s against 10/s, burst 1: by the crash at 1.001 s, 10 of 100 messages had their permits (10 ms, 110 ms ... 910 ms).
+    const crashing = (scope: string, resendOnRestart: boolean) =>
+      run(
+        {
+          arrival: { process: "constant", rate: "100/s" },
+          publish: { resendOnRestart },
+          rateLimit: { type: "token-bucket", rate: "10/s", burst: 1, scope },
+        },
+        {
+          duration: "3s",
+          drainTimeout: "60s",
+          faults: [{ at: "1001ms", crash: "producer", target: "p#1", restartAfter: "500ms" }],
+        },
+      );
+    const resent = crashing("group", true);
+    // The 90 waiting become unknown, then are published again, each with a new permit: none is lost or left.
+    expect(resent.summary.faults[0]).toMatchObject({ effects: { outcomesUnknown: 90 } });
+    expect(resent.summary.messages).toMatchObject({ unknown: 0, lost: 0, pending: 0 });
+    expect(resent.summary.limiters!.p!.acquired).toBe(resent.summary.messages.published + 90);
+    // A shared limiter keeps the dead process's 90 reservations spent: the first message after the restart
+    // (created at 1.51 s) waits behind them until 1.01 s + 90 x 100 ms.
+    const afterRestart = (times: number[]) => times.find((t) => t > 1_501_000)!;
+    // (a wait rounds up to the whole µs, so the float sum of refills may land 1 µs late).
+    expect(afterRestart(crashing("group", false).acceptedAt) - 10_010_000).toBeOneOf([0, 1]);
+    // An instance's own limiter restarts with its process, full: that message goes at once.
+    expect(afterRestart(crashing("instance", false).acceptedAt)).toBe(1_510_000);
+  });
+
   it("judges expect: bounds on a producer's limiter by its name", () => {
     const scenario = parsed(
       scenarioInput({
