@@ -7,6 +7,7 @@ import { type MessageTable, ProducerView } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
 import { type BlockedProducers, failSend, type ProducerClient, type ProducerClientFactory } from "./producer-client.js";
+import type { PublishLimit } from "./publish-limit.js";
 import type { PublisherGate } from "./publisher-gate.js";
 import { ReentryGuard } from "./reentry.js";
 
@@ -49,6 +50,8 @@ export interface ProducerWiring {
   publishHandler: (message: number) => void;
   /** The profile's client library, if it has one (see ProducerClient), and what it needs. */
   client: { create: ProducerClientFactory; blocked: BlockedProducers; stream: (purpose: string) => Rng } | null;
+  /** The producer's client-side rate limit (see PublishLimit), or null: each message is sent as it is created. */
+  publishLimit: PublishLimit | null;
 }
 
 /**
@@ -63,6 +66,8 @@ export class Producer {
   private up = true;
   /** Messages held while the broker blocks publishing, oldest first. */
   private readonly backlog = new IntRing();
+  /** With a rate limit: messages waiting for their permit → the event that releases each, in creation order. */
+  private readonly awaitingPermit = new Map<number, number>();
   /** With resendOnRestart: messages a crash left unknown, sent again at restart. */
   private unknownSinceCrash: number[] = [];
   /** Unconfirmed publishes: message → attempts so far and the timeout event. */
@@ -78,6 +83,11 @@ export class Producer {
   private readonly flushing = new ReentryGuard();
   private readonly onBlockTimeout = (): void => this.blockTimedOut();
   private readonly onArrival = (): void => this.arrive();
+  private readonly onPermit = (message: number): void => {
+    this.awaitingPermit.delete(message);
+    this.wiring.publishLimit!.waitingChanged(-1);
+    this.enqueue(message);
+  };
   private readonly onTimeout = (message: number): void => this.timedOut(message);
   private readonly onResend = (message: number): void => {
     if (this.up && this.awaiting.has(message)) this.send(message);
@@ -136,6 +146,7 @@ export class Producer {
       this.unknownSinceCrash.push(message);
     });
     this.backlog.clear();
+    this.dropPermits();
     if (this.client !== null) this.client.crash((message) => this.unknownSinceCrash.push(message));
     const fresh = this.unknownSinceCrash.splice(before);
     for (const message of fresh) messages.producerView[message] = ProducerView.unknown;
@@ -146,11 +157,23 @@ export class Producer {
     return unknown;
   }
 
-  /** Back up; with resendOnRestart, what the crash left unknown is sent again first, oldest first. */
+  /**
+   * Back up; with resendOnRestart, what the crash left unknown is sent again first, oldest first
+   * (with a rate limit, each waits for a new permit: the application publishes it again).
+   */
   restart(): void {
     this.up = true;
     const resend = this.unknownSinceCrash.sort((a, b) => a - b);
     this.unknownSinceCrash = [];
+    const limit = this.wiring.publishLimit;
+    if (limit !== null) {
+      limit.restarted();
+      for (const message of resend) {
+        this.wiring.messages.producerView[message] = ProducerView.waiting;
+        this.publishWhenPermitted(message, this.wiring.sim.now);
+      }
+      return;
+    }
     if (resend.length === 0) return;
     const queued: number[] = [];
     this.backlog.forEach((message) => {
@@ -174,10 +197,38 @@ export class Producer {
       if (this.options.pickRoutingKey) messages.setRoutingKey(id, this.options.pickRoutingKey());
       this.created++;
       observer.published(id, now);
-      if (this.backlog.length > 0 || !this.dispatch(id)) this.backlog.push(id);
-      this.updateBlocking();
+      this.publishWhenPermitted(id, now);
     }
     this.scheduleNext();
+  }
+
+  /** With a rate limit, the message waits for its permit (Guava's acquire() before send()); else it goes now. */
+  private publishWhenPermitted(message: number, now: number): void {
+    const limit = this.wiring.publishLimit;
+    const wait = limit === null ? 0 : limit.reserve(message, now);
+    if (wait === 0) {
+      this.enqueue(message);
+      return;
+    }
+    this.awaitingPermit.set(message, this.wiring.sim.schedule(wait, this.onPermit, message));
+    limit!.waitingChanged(1);
+  }
+
+  /** The application sends the message: behind any it holds already, or now if the gate and the client let it. */
+  private enqueue(message: number): void {
+    if (this.backlog.length > 0 || !this.dispatch(message)) this.backlog.push(message);
+    this.updateBlocking();
+  }
+
+  /** A crash: messages waiting for a permit were never sent; they join what the crash left unknown. */
+  private dropPermits(): void {
+    if (this.awaitingPermit.size === 0) return;
+    for (const [message, timer] of this.awaitingPermit) {
+      this.wiring.sim.cancel(timer);
+      this.unknownSinceCrash.push(message);
+    }
+    this.wiring.publishLimit!.waitingChanged(-this.awaitingPermit.size);
+    this.awaitingPermit.clear();
   }
 
   private scheduleNext(): void {

@@ -24,6 +24,26 @@ export function emptyLimiterFigures(): LimiterFigures {
   return { acquired: 0, delayed: 0, delayMicros: 0, maxDelayMicros: 0 };
 }
 
+/** A producer's limiter figures: a group's, and the backlog of messages its instances held waiting for permits. */
+export interface PublishLimiterFigures extends LimiterFigures {
+  /** Messages the producer's instances hold waiting for a permit now, and the most they held at once. */
+  waiting: number;
+  maxWaiting: number;
+}
+
+export function emptyPublishLimiterFigures(): PublishLimiterFigures {
+  return { ...emptyLimiterFigures(), waiting: 0, maxWaiting: 0 };
+}
+
+/** Counts one permit handed out after a wait of `wait` µs (0: at once). */
+export function countPermit(figures: LimiterFigures, wait: number): void {
+  figures.acquired++;
+  if (wait === 0) return;
+  figures.delayed++;
+  figures.delayMicros += wait;
+  if (wait > figures.maxDelayMicros) figures.maxDelayMicros = wait;
+}
+
 /**
  * One limiter. `reserve(now)` hands out the next permit and says how long
  * (µs) its holder waits for it; permits are granted in the order asked for,

@@ -5,7 +5,7 @@ import type { Rng } from "../random/streams.js";
 import { backoffDelay } from "./backoff.js";
 import type { CircuitBreaker } from "./breaker.js";
 import type { CallOutcome, Dependency } from "./dependency.js";
-import type { Limiter, LimiterFigures } from "./limiter.js";
+import { countPermit, type Limiter, type LimiterFigures } from "./limiter.js";
 import type { RetryFigures } from "./retry-figures.js";
 import type { FailureKind, RetryPolicy } from "./spec.js";
 
@@ -226,14 +226,6 @@ export class StepRunner implements ProcessingPlan {
     this.timer = grown(new Float64Array(size).fill(-1), this.timer);
     this.paused = grown(new Uint8Array(size), this.paused);
   }
-}
-
-function countPermit(figures: LimiterFigures, wait: number): void {
-  figures.acquired++;
-  if (wait === 0) return;
-  figures.delayed++;
-  figures.delayMicros += wait;
-  if (wait > figures.maxDelayMicros) figures.maxDelayMicros = wait;
 }
 
 function grown<T extends Int32Array | Uint8Array | Float64Array>(target: T, source: T): T {

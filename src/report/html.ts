@@ -204,6 +204,7 @@ function patternsSection(summary: Summary): string {
         ["waited", integer(l.delayed)],
         ["mean wait", `${millis(l.meanDelayMs)} ms`],
         ["longest wait", `${millis(l.maxDelayMs)} ms`],
+        ...(l.maxWaiting === undefined ? [] : [["most held waiting", integer(l.maxWaiting)] as [string, string]]),
       ]),
     ),
   ];

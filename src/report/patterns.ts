@@ -59,13 +59,17 @@ export function breakerSummaries(figures: PatternFigures): Record<string, Breake
   return summaries;
 }
 
-/** summary.json `limiters.<group>`: how long a group's rate limit made deliveries wait (docs/output.md#limiters). */
+/**
+ * summary.json `limiters.<group>` and `limiters.<producer>`: how long a rate limit made deliveries or publishes
+ * wait (docs/output.md#limiters); a producer's also says how many messages its client held at most.
+ */
 export interface LimiterSummary {
   acquired: number;
   delayed: number;
   delayMs: number;
   meanDelayMs: number;
   maxDelayMs: number;
+  maxWaiting?: number;
 }
 
 export function limiterSummaries(figures: PatternFigures): Record<string, LimiterSummary> {
@@ -77,6 +81,7 @@ export function limiterSummaries(figures: PatternFigures): Record<string, Limite
       delayMs: microsToMillis(limiter.delayMicros),
       meanDelayMs: limiter.acquired === 0 ? 0 : microsToMillis(limiter.delayMicros / limiter.acquired),
       maxDelayMs: microsToMillis(limiter.maxDelayMicros),
+      ...("maxWaiting" in limiter ? { maxWaiting: limiter.maxWaiting as number } : {}),
     };
   }
   return summaries;

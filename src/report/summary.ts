@@ -66,7 +66,7 @@ export interface Summary {
   retries?: Record<string, RetrySummary>;
   /** Per circuit breaker (group/dependency); only when some group declares one. */
   breakers?: Record<string, BreakerSummary>;
-  /** Per consumer group with a rate limit: the waits it caused. */
+  /** Per consumer group, then per producer, with a rate limit: the waits it caused. */
   limiters?: Record<string, LimiterSummary>;
   faults: FaultSummary[];
   checks: CheckResult[];

@@ -32,7 +32,7 @@ import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
 import { componentNames } from "./names.js";
-import { buildPatterns, type Patterns, planFor } from "./patterns.js";
+import { buildPatterns, type Patterns, planFor, publishLimitFor } from "./patterns.js";
 
 /** Everything one run is made of, wired together and ready to start. */
 export interface World {
@@ -279,7 +279,8 @@ function buildProducers(
               blocked: blockedProducers,
               stream: (purpose: string) => streams.stream(`producer:${name}:${purpose}`),
             };
-      const wiring = { sim, messages, observer, gate, toBroker, publishHandler, client };
+      const publishLimit = publishLimitFor(core.patterns, written);
+      const wiring = { sim, messages, observer, gate, toBroker, publishHandler, client, publishLimit };
       const producer = new Producer(options, wiring);
       bookkeeper.connectProducer(producers.length, toProducer, producer);
       producers.push(producer);

@@ -1,9 +1,19 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { MessageTable } from "../model/messages.js";
 import type { ProcessingHost, ProcessingPlan } from "../model/processing.js";
+import type { PublishLimit } from "../model/publish-limit.js";
 import { CircuitBreaker } from "../patterns/breaker.js";
 import { Dependency } from "../patterns/dependency.js";
-import { emptyLimiterFigures, type Limiter, type LimiterFigures, limiterFor } from "../patterns/limiter.js";
+import {
+  countPermit,
+  emptyLimiterFigures,
+  emptyPublishLimiterFigures,
+  type Limiter,
+  type LimiterFigures,
+  type LimiterSpec,
+  limiterFor,
+  type PublishLimiterFigures,
+} from "../patterns/limiter.js";
 import { type RunnableStep, StepRunner } from "../patterns/plan.js";
 import { emptyRetryFigures, type RetryFigures } from "../patterns/retry-figures.js";
 import { noRetries } from "../patterns/spec.js";
@@ -23,6 +33,16 @@ export interface Patterns {
   limiterFigures: (LimiterFigures | null)[];
   /** Per group: the limiter shared by the group, or by each key (instance-scoped ones are made per instance). */
   sharedLimiters: (((message: number) => Limiter) | null)[];
+  /** Per producer, in the scenario's order: its client-side rate limit, or null when it declares none. */
+  publishLimits: (ProducerLimit | null)[];
+}
+
+/** A producer's rate limit: its figures (shared by its instances) and its shared limiter (null: one per instance). */
+export interface ProducerLimit {
+  name: string;
+  spec: LimiterSpec;
+  figures: PublishLimiterFigures;
+  shared: ((message: number) => Limiter) | null;
 }
 
 type ConsumerSpec = ParsedScenario["consumers"][number];
@@ -66,13 +86,25 @@ export function buildPatterns(
     retryFigures: scenario.consumers.map((c) => (hasPlan(c) ? emptyRetryFigures() : null)),
     breakers,
     limiterFigures: scenario.consumers.map((c) => (c.rateLimit === undefined ? null : emptyLimiterFigures())),
-    sharedLimiters: scenario.consumers.map((c) => sharedLimiter(c, messages)),
+    sharedLimiters: scenario.consumers.map((c) => sharedLimiter(c.rateLimit, messages)),
+    publishLimits: scenario.producers.map((p) =>
+      p.rateLimit === undefined
+        ? null
+        : {
+            name: p.name,
+            spec: p.rateLimit,
+            figures: emptyPublishLimiterFigures(),
+            shared: sharedLimiter(p.rateLimit, messages),
+          },
+    ),
   };
 }
 
-/** A group-wide limiter, or one per message key (shared by the group's instances). */
-function sharedLimiter(spec: ConsumerSpec, messages: MessageTable): ((message: number) => Limiter) | null {
-  const limit = spec.rateLimit;
+/**
+ * A limiter shared by all instances (of a group or a producer), or one per message key shared by them;
+ * null when there is no limit or each instance has its own.
+ */
+function sharedLimiter(limit: LimiterSpec | undefined, messages: MessageTable): ((message: number) => Limiter) | null {
   if (limit === undefined || limit.scope === "instance") return null;
   if (limit.scope === "group") {
     const limiter = limiterFor(limit);
@@ -131,4 +163,28 @@ function runnableSteps(patterns: Patterns, spec: ConsumerSpec, streams: RandomSt
       null;
     return { kind: "call", dependency, sideEffect: step.sideEffect, idempotencyKey: step.idempotencyKey, breaker };
   });
+}
+
+/** The rate limit in front of one producer instance's publish call, or null for a producer without one. */
+export function publishLimitFor(patterns: Patterns, written: number): PublishLimit | null {
+  const limit = patterns.publishLimits[written];
+  if (limit === null || limit === undefined) return null;
+  const { figures, shared, spec } = limit;
+  // An instance's own limiter lives in its process: a restart starts it afresh.
+  let own = shared === null ? limiterFor(spec) : null;
+  const limiterOf = shared ?? (() => own!);
+  return {
+    reserve(message, now) {
+      const wait = limiterOf(message).reserve(now);
+      countPermit(figures, wait);
+      return wait;
+    },
+    waitingChanged(change) {
+      figures.waiting += change;
+      if (figures.waiting > figures.maxWaiting) figures.maxWaiting = figures.waiting;
+    },
+    restarted() {
+      if (own !== null) own = limiterFor(spec);
+    },
+  };
 }

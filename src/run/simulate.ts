@@ -230,8 +230,9 @@ function* simulateSteps(
 
 /** The figures of the run's dependencies and retry policies, when it has any. */
 function patternFigures(world: World): { patterns?: PatternFigures } {
-  const { dependencies, retryFigures, limiterFigures } = world.patterns;
-  if (dependencies.length === 0 && retryFigures.every((f) => f === null)) return {};
+  const { dependencies, retryFigures, limiterFigures, publishLimits } = world.patterns;
+  if (dependencies.length === 0 && retryFigures.every((f) => f === null) && publishLimits.every((p) => p === null))
+    return {};
   const figures: PatternFigures = { dependencies: {}, retries: {}, breakers: {}, limiters: {}, series: {} };
   for (const dependency of dependencies) {
     const series = dependency.seriesRecorded();
@@ -240,6 +241,8 @@ function patternFigures(world: World): { patterns?: PatternFigures } {
   limiterFigures.forEach((group, index) => {
     if (group !== null) figures.limiters[world.groupNames[index]!] = { ...group };
   });
+  for (const producer of publishLimits)
+    if (producer !== null) figures.limiters[producer.name] = { ...producer.figures };
   for (const dependency of dependencies) figures.dependencies[dependency.name] = dependency.finish();
   for (const breaker of world.patterns.breakers) figures.breakers[breaker.name] = breaker.finish(world.sim.now);
   retryFigures.forEach((group, index) => {

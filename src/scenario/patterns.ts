@@ -252,7 +252,10 @@ export const dependenciesSchema = z
 /** What the cross-field checks read of a parsed scenario. */
 interface PatternScope {
   dependencies?: Record<string, unknown> | undefined;
+  producers?: readonly { name: string; rateLimit?: unknown }[];
   consumers: readonly {
+    group: string;
+    rateLimit?: unknown;
     steps?: readonly object[] | undefined;
     retry?: unknown;
     breakers?: Record<string, unknown> | undefined;
@@ -292,7 +295,24 @@ export function patternProblems(
         candidates: [],
       });
   });
+  problems.push(...limiterNameClashes(scenario));
   return problems;
+}
+
+/** summary.json reports limiters by name: a rate-limited producer may not share its name with a rate-limited group. */
+function limiterNameClashes(scenario: PatternScope): { path: (string | number)[]; message: string; candidates: [] }[] {
+  const limitedGroups = scenario.consumers.filter((c) => c.rateLimit !== undefined).map((c) => c.group);
+  return (scenario.producers ?? []).flatMap((producer, index) =>
+    producer.rateLimit !== undefined && limitedGroups.includes(producer.name)
+      ? [
+          {
+            path: ["producers", index, "name"],
+            message: `"${producer.name}" is also a consumer group with a rate limit: limiters.${producer.name} would mean both; rename one`,
+            candidates: [] as [],
+          },
+        ]
+      : [],
+  );
 }
 
 /** A bound on one figure: a count or ratio, or "0.1%": a share of the published messages. */
@@ -364,7 +384,7 @@ export const expectPatternsFields = {
     description: "bounds on circuit breaker figures, by group/dependency: {billing/payments: {opened: {max: 3}}}",
   }),
   limiters: z.record(z.string(), boundsOn(limiterFigureNames)).optional().meta({
-    description: "bounds on rate limit figures, by consumer group: {sender: {maxDelayMs: {max: 500}}}",
+    description: "bounds on rate limit figures, by consumer group or producer: {sender: {maxDelayMs: {max: 500}}}",
   }),
 };
 
@@ -391,6 +411,7 @@ export function expectPatternProblems(scenario: {
     rateLimit?: unknown;
     breakers?: Record<string, unknown> | undefined;
   }[];
+  producers?: readonly { name: string; rateLimit?: unknown }[];
   expect: {
     dependencies?: object | undefined;
     retries?: object | undefined;
@@ -402,13 +423,16 @@ export function expectPatternProblems(scenario: {
     dependencies: Object.keys(scenario.dependencies ?? {}),
     retries: scenario.consumers.filter((c) => c.steps !== undefined || c.rateLimit !== undefined).map((c) => c.group),
     breakers: scenario.consumers.flatMap((c) => breakerNamesOf(c)),
-    limiters: scenario.consumers.filter((c) => c.rateLimit !== undefined).map((c) => c.group),
+    limiters: [
+      ...scenario.consumers.filter((c) => c.rateLimit !== undefined).map((c) => c.group),
+      ...(scenario.producers ?? []).filter((p) => p.rateLimit !== undefined).map((p) => p.name),
+    ],
   };
   const what = {
     dependencies: "a dependency",
     retries: "a consumer group with steps",
     breakers: "a circuit breaker",
-    limiters: "a consumer group with a rate limit",
+    limiters: "a consumer group or producer with a rate limit",
   };
   const problems: { path: (string | number)[]; message: string; candidates: string[] }[] = [];
   for (const section of ["dependencies", "retries", "breakers", "limiters"] as const) {

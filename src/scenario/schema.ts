@@ -113,6 +113,10 @@ const producerSchema = z
       })
       .prefault({})
       .meta({ description: "the producer client's confirm handling: timeouts and retries (which can publish twice)" }),
+    rateLimit: rateLimitSchema.optional().meta({
+      description:
+        "a client-side rate limit in front of the publish call: each message waits for a permit (scope group: all the producer's instances share it)",
+    }),
   })
   .superRefine((producer, ctx) => {
     if ((producer.rate === undefined) === (producer.arrival === undefined)) {
