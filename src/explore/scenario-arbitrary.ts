@@ -111,6 +111,7 @@ function producerArbitrary(): fc.Arbitrary<WrittenScenario> {
         priority: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constant({ weights: { 0: 9, 5: 1 } })),
         limit: fc.integer({ min: 1, max: 100 }),
         publish: publishArbitrary,
+        rateLimit: rateLimitArbitrary,
       },
       { requiredKeys: ["arrival"] },
     )

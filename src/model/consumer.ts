@@ -95,6 +95,7 @@ export class Consumer {
   private up = true;
   /** Held while an ack or nack is sent: a delivery it brings back at once (zero latency) waits its turn in the buffer. */
   private readonly settling = new ReentryGuard();
+  private readonly startingBuffered = new ReentryGuard();
   /** While a clean stop drains: who to tell, and the grace-period kill scheduled for it. */
   private draining: { listener: StopListener; kill: number } | null = null;
   /** Cut off by a partition: the broker already counts it gone, and nothing it sends arrives. */
@@ -341,9 +342,14 @@ export class Consumer {
     this.settling.enter();
     this.wiring.toBroker.send(succeeded ? this.ack : this.nack, delivery);
     this.settling.leave();
+    // A delivery that settles at once (a duplicate already processed, a call refused by an open breaker)
+    // comes back here from start(): the loop further up the stack takes the next one, so a long buffer
+    // is a loop, not a recursion as deep as the buffer.
+    if (!this.startingBuffered.enter()) return;
     while (this.buffered.length > 0 && this.busy < this.options.concurrency && this.up && this.draining === null) {
       this.start(this.buffered.shift());
     }
+    this.startingBuffered.leave();
     if (this.draining !== null && this.busy === 0 && this.up) this.close();
   }
 

@@ -36,6 +36,9 @@ export interface StepRunnerOptions {
   limiterFigures: LimiterFigures | null;
 }
 
+/** How long a call refused by an open breaker takes to fail: one microsecond, the clock's smallest step. */
+const REFUSAL_MICROS = 1;
+
 const GIVE_UP_FIGURE: Record<GiveUp, "nacked" | "deadLettered" | "dropped" | "parked"> = {
   nack: "nacked",
   "dead-letter": "deadLettered",
@@ -104,6 +107,13 @@ export class StepRunner implements ProcessingPlan {
     this.runStep(slot);
   };
 
+  private readonly refusalDue = (slot: number): void => {
+    this.timer[slot] = -1;
+    const step = this.options.steps[this.step[slot]!]!;
+    if (step.kind === "work" || step.breaker === null) throw new Error("invariant: a refusal without a breaker");
+    this.refusedByBreaker(slot, step.breaker);
+  };
+
   private readonly workDone = (slot: number): void => {
     this.timer[slot] = -1;
     this.step[slot]!++;
@@ -126,7 +136,10 @@ export class StepRunner implements ProcessingPlan {
     }
     const breaker = step.breaker;
     if (breaker !== null && !breaker.permits(sim.now, this.paused[slot] === 1)) {
-      this.refusedByBreaker(slot, breaker);
+      // Failing takes the clock's smallest step, not none: a refused message nacked back to a broker that
+      // redelivers at once would otherwise loop forever at one instant (a requeue storm that must cost time).
+      if (breaker.spec.whileOpen === "pause") this.refusedByBreaker(slot, breaker);
+      else this.timer[slot] = sim.schedule(REFUSAL_MICROS, this.refusalDue, slot);
       return;
     }
     this.paused[slot] = 0;

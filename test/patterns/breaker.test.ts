@@ -133,3 +133,37 @@ describe("breakers in a run", () => {
     expect(perInstance.passed).toBe(true);
   });
 });
+
+describe("an open breaker in front of a broker that redelivers at once", () => {
+  // Found by the swarm (seed 1771): fail-fast with no retry policy nacks the refused message, RabbitMQ at zero
+  // latency redelivers it inside the nack, and the refusal used to fail at the same instant, recursing until
+  // the stack overflowed. A refusal now takes one microsecond: the storm is real, and it costs time.
+  it("is a requeue storm that advances the clock, not a stack overflow", () => {
+    const run = runScenario(
+      parsed(
+        scenarioInput({
+          duration: "50ms",
+          drainTimeout: "100ms",
+          broker: { profile: "rabbitmq" },
+          network: { latency: 0 },
+          producers: [{ name: "p", rate: "200/s" }],
+          dependencies: { d1: { latency: "100us", errors: { transient: 1 } } },
+          consumers: [
+            {
+              group: "g",
+              steps: [{ call: "d1" }],
+              breakers: { d1: { consecutiveFailures: 1, openFor: "1s" } },
+            },
+          ],
+        }),
+      ),
+    );
+    const breaker = run.summary.breakers!["g/d1"]!;
+    expect(breaker.opened).toBe(1);
+    // Each refusal is one microsecond of the 150 ms run: at most one per microsecond after the breaker opened.
+    expect(breaker.callsRefused).toBeGreaterThan(1000);
+    expect(breaker.callsRefused).toBeLessThanOrEqual(150_000);
+    expect(run.summary.messages.redeliveries).toBeGreaterThanOrEqual(breaker.callsRefused - 1);
+    expect(run.summary.simulated.seconds).toBeGreaterThanOrEqual(0.15);
+  });
+});
