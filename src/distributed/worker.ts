@@ -40,6 +40,7 @@ export function startTaskWorker(options: TaskWorkerOptions): TaskWorker {
     async (job) => {
       const scenario = checkedScenario(job.data, options.version);
       options.log(`${taskName(job.data)}: started`);
+      // Wall time for the worker's log line only; nothing in the task's result depends on it.
       const startedAt = performance.now();
       const result = await resultOf(job.data, () => pool.run(scenario));
       options.log(`${taskName(job.data)}: done in ${((performance.now() - startedAt) / 1000).toFixed(2)} s`);
