@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runScenario } from "../../src/index.js";
 import { formatIssue } from "../../src/scenario/issues.js";
 import { parseScenarioText } from "../../src/scenario/load.js";
+import { isPatternMetric, metricsOf } from "../../src/stats/replications.js";
 import { EventLog } from "../helpers/event-log.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
@@ -103,6 +104,24 @@ describe("outbox relay", () => {
     const writes = { mode: "outbox", commit: { dist: "exponential", mean: "5ms" }, relay: { pollInterval: "100ms" } };
     const first = JSON.stringify(run(writes, overrides).summary);
     expect(JSON.stringify(run(writes, overrides).summary)).toBe(first);
+  });
+});
+
+describe("writes in many-run commands", () => {
+  it("reports unpublished, relayDuplicates and backlogPeak as metrics named by their summary.json path", () => {
+    const scenario = parsed(
+      scenarioInput({
+        duration: "3s",
+        producers: [
+          { name: "p", arrival: { process: "constant", rate: "10/s" }, writes: { mode: "dual-write", commit: "50ms" } },
+        ],
+        ...crashAt("320ms"),
+      }),
+    );
+    const metrics = metricsOf(runScenario(scenario));
+    expect(metrics["outbox.p.unpublished"]).toBe(1);
+    expect(metrics["outbox.p.relayDuplicates"]).toBe(0);
+    expect(isPatternMetric("outbox.p.backlogPeak")).toBe(true);
   });
 });
 
