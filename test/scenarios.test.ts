@@ -16,6 +16,7 @@ const files = readdirSync(scenarioDir).filter((file) => /\.(ya?ml|json)$/.test(f
  */
 const failsAsItShould: Record<string, string[]> = {
   "dedup-store-window.yaml": ["sideEffects: exactly-once"],
+  "dual-write-crash.yaml": ["outbox.orders.unpublished"],
   "kafka-replication-acks1.yaml": ["delivery: at-least-once"],
   "payments-timeout-dedup-store.yaml": ["sideEffects: exactly-once"],
   "payments-timeout-plain.yaml": ["sideEffects: exactly-once"],

@@ -103,6 +103,34 @@ describe("stories", () => {
     expect(keyed.dependencies!.payments).toMatchObject({ effectsApplied: 3036, keyDeduplicated: 215 });
   });
 
+  it("dual-write-crash and outbox-relay-crash: the same crashes lose 5 events with a dual write, none with an outbox, which publishes 22 twice", () => {
+    const dual = story("dual-write-crash.yaml");
+    const outbox = story("outbox-relay-crash.yaml");
+    // The same workload: the same orders committed either way.
+    expect(dual.outbox!.orders!.committed).toBe(7188);
+    expect(outbox.outbox!.orders!.committed).toBe(7188);
+    expect(dual.outbox!.orders).toMatchObject({
+      mode: "dual-write",
+      published: 7183,
+      unpublished: 5,
+      relayDuplicates: 0,
+    });
+    // Committed but never published: the broker never promised them, so they are unknown, not lost.
+    expect(dual.messages).toMatchObject({ lost: 0, unknown: 5, duplicated: 0 });
+    expect(dual.checks.find((check) => !check.passed)?.name).toBe("outbox.orders.unpublished");
+    expect(outbox.outbox!.orders).toMatchObject({
+      mode: "outbox",
+      published: 7188,
+      unpublished: 0,
+      relayDuplicates: 22,
+    });
+    expect(outbox.messages).toMatchObject({ lost: 0, unknown: 0, duplicated: 22, sideEffectsRepeated: 0 });
+    expect(outbox.passed).toBe(true);
+    // Rows committed just before the crash wait out the 2 s restart.
+    expect(outbox.outbox!.orders!.lagMs.max).toBeGreaterThan(2000);
+    expect(outbox.latency.endToEnd.mean).toBeGreaterThan(5 * dual.latency.endToEnd.mean);
+  });
+
   it("email-rate-limit: a spike of 5,000 drains at exactly 50/s after a burst of 100", () => {
     const { messages, simulated, limiters, backpressure } = story("email-rate-limit.yaml");
     expect(messages).toMatchObject({ published: 5000, consumed: 5000, lost: 0 });

@@ -6,6 +6,7 @@ import { IntRing } from "./int-ring.js";
 import { type MessageTable, ProducerView } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
+import type { CommittedWrites, WritesHost } from "./outbox.js";
 import { type BlockedProducers, failSend, type ProducerClient, type ProducerClientFactory } from "./producer-client.js";
 import type { PublishLimit } from "./publish-limit.js";
 import type { PublisherGate } from "./publisher-gate.js";
@@ -52,6 +53,8 @@ export interface ProducerWiring {
   client: { create: ProducerClientFactory; blocked: BlockedProducers; stream: (purpose: string) => Rng } | null;
   /** The producer's client-side rate limit (see PublishLimit), or null: each message is sent as it is created. */
   publishLimit: PublishLimit | null;
+  /** With `writes:`, how a committed state change reaches the broker (dual write or outbox); null publishes each message as it is created. */
+  writes: ((host: Omit<WritesHost, "commitLatency">) => CommittedWrites) | null;
 }
 
 /**
@@ -74,6 +77,8 @@ export class Producer {
   private readonly awaiting = new Map<number, { attempts: number; timer: number }>();
   /** The profile's client library: it takes each message it has room for and settles it. */
   private readonly client: ProducerClient | null;
+  /** With `writes:`, the dual write or outbox relay each created message is committed to. */
+  private readonly writes: CommittedWrites | null;
   /** While the client refuses the head of the backlog: the application is blocked, and that head fails at `blockTimer`. */
   private refusedByClient = false;
   private blockedByClient = false;
@@ -95,10 +100,12 @@ export class Producer {
 
   /** A confirm or nack reached the producer. */
   readonly onConfirm = (message: number): void => {
+    if (this.up) this.writes?.confirmed(message);
     if (this.client === null) this.settle(message, ProducerView.confirmed);
     else if (this.up) this.client.confirmed(message);
   };
   readonly onNack = (message: number): void => {
+    if (this.up) this.writes?.nacked(message);
     if (this.client === null) this.settle(message, ProducerView.nacked);
     else if (this.up) this.client.refused(message);
   };
@@ -120,15 +127,26 @@ export class Producer {
             roomFreed: () => this.flushBacklog(),
             stream: wiring.client.stream,
           });
+    const { sim, messages } = wiring;
+    const publish = (message: number) => this.publishCommitted(message);
+    const committingEnded = () => this.created >= options.limit || sim.now >= options.stopAt;
+    this.writes = wiring.writes?.({ sim, messages, publish, committingEnded }) ?? null;
   }
 
   /** Whether this producer listens for confirms (only then are they sent back to it). */
   get tracksConfirms(): boolean {
+    if (this.writes?.wantsConfirms) return true;
     return this.client === null ? this.options.publish.timeout !== null : this.client.wantsAnswers;
   }
 
   start(): void {
+    this.writes?.start();
     this.scheduleNext();
+  }
+
+  /** The writes publish a committed message: the application sends it now, as if just created. */
+  private publishCommitted(message: number): void {
+    if (this.up) this.publishWhenPermitted(message, this.wiring.sim.now);
   }
 
   /** The producer process dies: what it had not seen confirmed becomes unknown to it. */
@@ -148,6 +166,7 @@ export class Producer {
     this.backlog.clear();
     this.dropPermits();
     if (this.client !== null) this.client.crash((message) => this.unknownSinceCrash.push(message));
+    this.writes?.crash();
     const fresh = this.unknownSinceCrash.splice(before);
     for (const message of fresh) messages.producerView[message] = ProducerView.unknown;
     if (this.options.publish.resendOnRestart) this.unknownSinceCrash.push(...fresh);
@@ -163,6 +182,7 @@ export class Producer {
    */
   restart(): void {
     this.up = true;
+    this.writes?.restart();
     const resend = this.unknownSinceCrash.sort((a, b) => a - b);
     this.unknownSinceCrash = [];
     const limit = this.wiring.publishLimit;
@@ -197,7 +217,9 @@ export class Producer {
       if (this.options.pickRoutingKey) messages.setRoutingKey(id, this.options.pickRoutingKey());
       this.created++;
       observer.published(id, now);
-      this.publishWhenPermitted(id, now);
+      // With writes, the message is the event of a committed state change: they decide when it is published.
+      if (this.writes === null) this.publishWhenPermitted(id, now);
+      else this.writes.commit(id);
     }
     this.scheduleNext();
   }

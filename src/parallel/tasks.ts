@@ -49,17 +49,18 @@ const PATTERN_FIGURES = {
   retries: ["retries", "gaveUp", "deadLettered", "attemptsPerDelivery"],
   breakers: ["opened", "callsRefused", "openMs"],
   limiters: ["meanDelayMs", "maxDelayMs"],
+  outbox: ["unpublished", "relayDuplicates", "backlogPeak"],
 } as const;
 
 /** Whether a metric name reads a pattern figure (dependencies.payments.amplification), which only some runs have. */
 export function isPatternMetric(name: string): boolean {
-  return /^(dependencies|retries|breakers|limiters)\.[^.]+(\.[^.]+)*\.[A-Za-z]+$/.test(name);
+  return /^(dependencies|retries|breakers|limiters|outbox)\.[^.]+(\.[^.]+)*\.[A-Za-z]+$/.test(name);
 }
 
 /** The pattern metrics of one run, named by their summary.json path: none when it declares no patterns. */
 function patternMetrics(summary: Summary): [string, number][] {
   const metrics: [string, number][] = [];
-  for (const section of ["dependencies", "retries", "breakers", "limiters"] as const) {
+  for (const section of ["dependencies", "retries", "breakers", "limiters", "outbox"] as const) {
     const entries = Object.entries((summary[section] ?? {}) as unknown as Record<string, Record<string, unknown>>);
     for (const [name, figures] of entries) {
       for (const figure of PATTERN_FIGURES[section])

@@ -207,6 +207,16 @@ function patternsSection(summary: Summary): string {
         ...(l.maxWaiting === undefined ? [] : [["most held waiting", integer(l.maxWaiting)] as [string, string]]),
       ]),
     ),
+    ...Object.entries(summary.outbox ?? {}).map(([producer, o]) =>
+      keyValues(`Writes ${producer} (${o.mode})`, [
+        ["committed", integer(o.committed)],
+        ["published", integer(o.published)],
+        ["never published", integer(o.unpublished)],
+        ["relay duplicates", integer(o.relayDuplicates)],
+        ["most unpublished", integer(o.backlogPeak)],
+        ["lag p99", `${millis(o.lagMs.p99)} ms`],
+      ]),
+    ),
   ];
   if (tables.length === 0) return "";
   return `<section id="patterns"><h2>Dependencies, retries, breakers and rate limits</h2>

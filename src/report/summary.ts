@@ -5,6 +5,7 @@ import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../units/units.js";
+import { type OutboxSummary, outboxSummaries } from "./outbox.js";
 import {
   type BreakerSummary,
   breakerSummaries,
@@ -68,6 +69,8 @@ export interface Summary {
   breakers?: Record<string, BreakerSummary>;
   /** Per consumer group, then per producer, with a rate limit: the waits it caused. */
   limiters?: Record<string, LimiterSummary>;
+  /** Per producer with `writes:` (dual write or outbox); only when some producer declares them. */
+  outbox?: Record<string, OutboxSummary>;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -142,6 +145,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       rejected: counts.rejected,
     },
     ...(result.patterns ? patternSummaries(result.patterns) : {}),
+    ...(result.outbox ? { outbox: outboxSummaries(result.outbox, latencySummary) } : {}),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

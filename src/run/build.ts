@@ -33,6 +33,7 @@ import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
 import { componentNames } from "./names.js";
 import { buildPatterns, type Patterns, planFor, publishLimitFor } from "./patterns.js";
+import { buildWrites, type ProducerWrites, writesFactoryFor } from "./writes.js";
 
 /** Everything one run is made of, wired together and ready to start. */
 export interface World {
@@ -54,6 +55,8 @@ export interface World {
   faults: Fault[];
   /** Dependencies and retry figures (src/patterns); empty when the scenario declares none. */
   patterns: Patterns;
+  /** Per producer, in the scenario's order: its dual write or outbox (src/model/outbox.ts), or null. */
+  writes: (ProducerWrites | null)[];
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -93,13 +96,15 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     counts: metrics.counts,
     stream: (purpose) => streams.stream(`broker:${purpose}`),
     // Confirms travel back only to producers with a publish timeout or a client library that wants them.
-    confirmsWanted: clientFactory !== null || scenario.producers.some((p) => p.publish.timeout !== null),
+    confirmsWanted:
+      clientFactory !== null ||
+      scenario.producers.some((p) => p.publish.timeout !== null || p.writes?.mode === "outbox"),
   });
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
   const broker = createBroker(scenario.broker, bookkeeper);
   const consumers = buildConsumers(core, broker, bookkeeper);
   const producers = buildProducers(core, broker, bookkeeper, clientFactory);
-  const { clientLinks, groupNames, faults, patterns } = core;
+  const { clientLinks, groupNames, faults, patterns, writes } = core;
   return {
     scenario,
     sim,
@@ -116,6 +121,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     groupNames,
     faults,
     patterns,
+    writes,
   };
 }
 
@@ -156,6 +162,7 @@ interface Core {
   /** The scenario's faults, normalized once. */
   faults: Fault[];
   patterns: Patterns;
+  writes: (ProducerWrites | null)[];
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
   link(from: Endpoint, to: Endpoint): Link;
   sampler(distribution: Distribution, stream: string): Sampler;
@@ -194,6 +201,7 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     clientLinks: { consumer: [], producer: [] },
     faults: normalizeFaults(scenario),
     patterns: buildPatterns(scenario, sim, streams, messages),
+    writes: buildWrites(scenario),
     link,
     sampler,
   };
@@ -280,7 +288,8 @@ function buildProducers(
               stream: (purpose: string) => streams.stream(`producer:${name}:${purpose}`),
             };
       const publishLimit = publishLimitFor(core.patterns, written);
-      const wiring = { sim, messages, observer, gate, toBroker, publishHandler, client, publishLimit };
+      const writes = writesFactoryFor(scenario, core.writes, written, { instance: name, streams });
+      const wiring = { sim, messages, observer, gate, toBroker, publishHandler, client, publishLimit, writes };
       const producer = new Producer(options, wiring);
       bookkeeper.connectProducer(producers.length, toProducer, producer);
       producers.push(producer);

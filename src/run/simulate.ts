@@ -12,6 +12,7 @@ import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, faultWorldOf, type World } from "./build.js";
 import { memoryWatch } from "./memory.js";
 import { type ComponentNames, componentNames } from "./names.js";
+import { type WritesResult, writesResults } from "./writes.js";
 
 /** The outcome of one run: plain figures, no live model objects. */
 export interface RunResult {
@@ -65,6 +66,8 @@ export interface RunResult {
   names: ComponentNames;
   /** Dependencies and retry policies (src/patterns); absent when the scenario declares neither. */
   patterns?: PatternFigures;
+  /** Per producer with `writes:` (dual write or outbox); absent when none declares them. */
+  outbox?: Record<string, WritesResult>;
 }
 
 export interface SimulateOptions {
@@ -176,6 +179,7 @@ function* simulateSteps(
   for (const observer of observers) observer.watch?.(world.messages);
   series?.watchDeliveries(world.deliveries);
   if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
+  if (interval !== undefined) for (const writes of world.writes) writes?.recordSeries(interval);
   const faults = new FaultInjector(world.faults, faultWorldOf(world));
   faults.start();
   for (const producer of world.producers) producer.start();
@@ -225,7 +229,13 @@ function* simulateSteps(
     },
     names: componentNames(scenario),
     ...patternFigures(world),
+    ...outboxFigures(world),
   };
+}
+
+function outboxFigures(world: World): { outbox?: Record<string, WritesResult> } {
+  const outbox = writesResults(world.writes);
+  return outbox === undefined ? {} : { outbox };
 }
 
 /** The figures of the run's dependencies and retry policies, when it has any. */

@@ -12,6 +12,7 @@ import { expectPatternProblems, patternProblems } from "./patterns.js";
 import { routingProblems } from "./routing.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
+import { writesProblems } from "./writes.js";
 
 /**
  * The YAML parser is loaded on first use rather than at import: a scenario given as an object (the library
@@ -156,17 +157,20 @@ export function validateScenario(
     ({ path, message }): ScenarioIssue => ({ code: "invalid", path, message }),
   );
   const targets = parsed.success
-    ? [...faultTargetProblems(parsed.data), ...patternProblems(parsed.data), ...expectPatternProblems(parsed.data)].map(
-        ({ path, message, candidates }): ScenarioIssue => {
-          const suggestion = closestMatch(String(message.split('"')[1]), candidates);
-          return {
-            code: "unknown-value",
-            path,
-            message,
-            ...(suggestion ? { hint: messages.didYouMean(suggestion) } : {}),
-          };
-        },
-      )
+    ? [
+        ...faultTargetProblems(parsed.data),
+        ...patternProblems(parsed.data),
+        ...expectPatternProblems(parsed.data),
+        ...writesProblems(parsed.data),
+      ].map(({ path, message, candidates }): ScenarioIssue => {
+        const suggestion = closestMatch(String(message.split('"')[1]), candidates);
+        return {
+          code: "unknown-value",
+          path,
+          message,
+          ...(suggestion ? { hint: messages.didYouMean(suggestion) } : {}),
+        };
+      })
     : [];
   if (parsed.success) {
     for (const { path, message } of routingProblems(parsed.data)) targets.push({ code: "invalid", path, message });

@@ -14,6 +14,7 @@ import {
 } from "./patterns.js";
 import { prioritySchema } from "./priority.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
+import { expectOutboxField, writesSchema } from "./writes.js";
 
 /**
  * The scenario file format. Parsing a file through this schema validates it,
@@ -117,6 +118,10 @@ const producerSchema = z
       description:
         "a client-side rate limit in front of the publish call: each message waits for a permit (scope group: all the producer's instances share it)",
     }),
+    writes: writesSchema.optional().meta({
+      description:
+        "each message is the event of a state change committed to the producer's database: dual write (commit, then publish) or a transactional outbox with a polling relay",
+    }),
   })
   .superRefine((producer, ctx) => {
     if ((producer.rate === undefined) === (producer.arrival === undefined)) {
@@ -209,6 +214,7 @@ const expectSchema = z.strictObject({
     .optional(),
   throughput: z.strictObject({ min: rate().meta({ description: "least consumed messages per second" }) }).optional(),
   ...expectPatternsFields,
+  ...expectOutboxField,
 });
 
 export const scenarioSchema = z.strictObject({
