@@ -90,7 +90,7 @@ describe("stories", () => {
     expect(redrive.messages).toMatchObject({ consumed: 59_920, deadLettered: 0, lost: 0, sideEffectsRepeated: 0 });
     // Each redriven order comes back as a redelivery of the same message, and makes one more call.
     expect(redrive.messages.redeliveries).toBe(22_371);
-    expect(redrive.dependencies!.payments.calls).toBe(immediate.dependencies!.payments.calls + 22_371);
+    expect(redrive.dependencies!.payments!.calls).toBe(immediate.dependencies!.payments!.calls + 22_371);
     // 22,371 moves at 500/s starting at 90 s: the last at 90 s + 22,370 x 2 ms = 134.74 s, its order consumed after.
     expect(redrive.simulated.seconds).toBeGreaterThan(134.74);
     expect(redrive.simulated.seconds).toBeLessThan(135.5);
