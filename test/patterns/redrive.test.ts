@@ -106,6 +106,26 @@ describe("DLQ redrive", () => {
     expect(sqs.retries!.workers).toMatchObject({ redriven: 10, redrivenDeadLettered: 10 });
   });
 
+  it.each(["fifo", "sqs-fifo"])(
+    "%s: puts a moved message at the tail of its queue, behind those already waiting",
+    (profile) => {
+      // Payments refuses calls until 250 ms: m0 and m1 are dead-lettered; then each order takes 300 ms, so a
+      // backlog builds. The redrive at 1.02 s moves m0 and m1 behind m2..m9, and they are consumed last.
+      const log = new EventLog();
+      const scenario = failingOrders(
+        { steps: [{ call: "payments" }, { work: "300ms" }], redrive: [{ at: "1020ms" }] },
+        {
+          broker: { profile },
+          dependencies: { payments: { latency: "1ms" } },
+          faults: [{ at: "0s", for: "250ms", outage: { dependency: "payments" } }],
+        },
+      );
+      runScenario(scenario, { observers: [log] });
+      const consumed = log.lines.filter((l) => l.includes(" consumed ")).map((l) => l.split(" ")[2]);
+      expect(consumed).toEqual(["m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m0", "m1"]);
+    },
+  );
+
   it("repeats a side effect applied before the dead-letter, unless the call carries an idempotency key", () => {
     // Payments is 20x slow: each call takes 2 s, the client gives up after 1 s, and the service charges
     // anyway; the order is dead-lettered. The redrive at 6 s charges it again, unless the call is keyed.

@@ -215,12 +215,15 @@ class SqsBroker implements Broker, ReceiveTarget {
   }
 
   /**
-   * StartMessageMoveTask moved the message back from the DLQ: visible again in its queue, its receive count
-   * starting over for the RedrivePolicy. Its retention still runs from when it was first sent.
+   * StartMessageMoveTask moved the message back from the DLQ: visible again at the tail of its queue, its
+   * receive count starting over for the RedrivePolicy. Its retention still runs from when it was first sent.
    */
   redrive(message: number, queue: number): boolean {
     if (!this.up) return false;
     this.redriven.moved(message, queue, this.context.messages.deliveryCount[queue]![message]!);
+    // The move sends it anew: it takes the newest place in the arrival order (of a FIFO queue's message group
+    // too). The order is shared by the queues; one that still holds the message keeps it where it was.
+    this.state.arrive(message);
     this.makeVisible(queue, message);
     return true;
   }
