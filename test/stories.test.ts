@@ -77,6 +77,25 @@ describe("stories", () => {
     expect(backoff.latency.endToEnd.p99).toBeGreaterThan(40_000);
   });
 
+  it("payments-outage-redrive: a redrive after the outage moves the whole DLQ back at its rate and every order is consumed", () => {
+    const immediate = story("payments-outage-immediate.yaml");
+    const redrive = story("payments-outage-redrive.yaml");
+    // The same storm fills the DLQ; the redrive empties it: no order is dead-lettered at the end, none lost.
+    expect(redrive.retries!.orders).toMatchObject({
+      deadLettered: immediate.messages.deadLettered,
+      redriven: 22_371,
+      redrivenConsumed: 22_371,
+      redrivenDeadLettered: 0,
+    });
+    expect(redrive.messages).toMatchObject({ consumed: 59_920, deadLettered: 0, lost: 0, sideEffectsRepeated: 0 });
+    // Each redriven order comes back as a redelivery of the same message, and makes one more call.
+    expect(redrive.messages.redeliveries).toBe(22_371);
+    expect(redrive.dependencies!.payments!.calls).toBe(immediate.dependencies!.payments!.calls + 22_371);
+    // 22,371 moves at 500/s starting at 90 s: the last at 90 s + 22,370 x 2 ms = 134.74 s, its order consumed after.
+    expect(redrive.simulated.seconds).toBeGreaterThan(134.74);
+    expect(redrive.simulated.seconds).toBeLessThan(135.5);
+  });
+
   it("payments-timeout-*: calls that time out after charging double-charge with or without a dedup store, never with an idempotency key", () => {
     const plain = story("payments-timeout-plain.yaml");
     const dedup = story("payments-timeout-dedup-store.yaml");

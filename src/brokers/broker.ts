@@ -66,6 +66,15 @@ export interface Broker {
   crash(failure: BrokerFailure, node?: number): void;
   /** The broker process is back: one node, or every node without `node`. */
   restart(node?: number): void;
+  /**
+   * A DLQ redrive moves `message`, which `group` dead-lettered (the broker, or the application's
+   * recoverer), back to the tail of the group's queue, as the real move does (SQS StartMessageMoveTask,
+   * a RabbitMQ shovel from the dead-letter queue): same message id, so its next delivery is a
+   * redelivery, and a delivery limit counts from the move. Returns false when the broker cannot take it
+   * now (it is down): the message stays in the DLQ. Only profiles whose descriptor names a `redrive`
+   * implement it; validation refuses a redrive elsewhere.
+   */
+  redrive?(message: number, group: number): boolean;
   /** Visits every (message, group) the broker still holds: queued or delivered and not settled. */
   forEachHeld(visit: (message: number, group: number) => void): void;
   /**

@@ -40,6 +40,12 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    * profile is one node, which faults name only as `broker`.
    */
   nodes?(section: Section): number;
+  /**
+   * The real feature a DLQ redrive (a consumer group's `redrive:`) mirrors on this profile, for docs and
+   * errors; the broker implements `Broker.redrive`. Absent: the profile has no redrive, and validation
+   * refuses one.
+   */
+  redrive?: string;
   /** What the profile promises, stated once: the contract suite and the docs' table read it. */
   facts: ProfileFacts;
 }

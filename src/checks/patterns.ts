@@ -1,6 +1,7 @@
 import type { BreakerFigures } from "../patterns/breaker.js";
 import type { DependencyFigures } from "../patterns/dependency.js";
-import type { LimiterFigures } from "../patterns/limiter.js";
+import type { LimiterFigures, PublishLimiterFigures } from "../patterns/limiter.js";
+import type { RedriveFigures } from "../patterns/redrive.js";
 import {
   amplificationOf,
   attemptsPerDeliveryOf,
@@ -17,18 +18,20 @@ type Bounds = Partial<Record<string, FigureBound>>;
 const figureOf = {
   dependencies: (figures: DependencyFigures, name: string): number =>
     name === "amplification" ? amplificationOf(figures) : (figures[name as keyof DependencyFigures] as number),
-  retries: (figures: RetryFigures, name: string): number =>
-    name === "attemptsPerDelivery"
-      ? attemptsPerDeliveryOf(figures)
-      : name === "backoffMs"
-        ? figures.backoffMicros / 1000
-        : (figures[name as keyof RetryFigures] as number),
+  retries: (figures: RetryFigures, name: string): number => {
+    if (name === "attemptsPerDelivery") return attemptsPerDeliveryOf(figures);
+    if (name === "backoffMs") return figures.backoffMicros / 1000;
+    if (name.startsWith("redriven")) return figures.redrive?.[name as keyof RedriveFigures] ?? 0;
+    return figures[name as keyof RetryFigures] as number;
+  },
   breakers: (figures: BreakerFigures, name: string): number =>
     name === "openMs" ? figures.openMicros / 1000 : (figures[name as keyof BreakerFigures] as number),
   limiters: (figures: LimiterFigures, name: string): number => {
     if (name === "delayMs") return figures.delayMicros / 1000;
     if (name === "maxDelayMs") return figures.maxDelayMicros / 1000;
     if (name === "meanDelayMs") return figures.acquired === 0 ? 0 : figures.delayMicros / figures.acquired / 1000;
+    // A producer's limiter counts the messages its client held (validation allows the bound on producers only).
+    if (name === "maxWaiting") return (figures as Partial<PublishLimiterFigures>).maxWaiting ?? 0;
     return figures[name as keyof LimiterFigures];
   },
 };

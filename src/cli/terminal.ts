@@ -44,10 +44,14 @@ function patternLines(summary: Summary): string[] {
     );
   }
   for (const [group, r] of Object.entries(summary.retries ?? {})) {
-    if (r.retries === 0 && r.gaveUp === 0) continue;
-    lines.push(
-      `    ${group}: ${integer.format(r.retries)} retries, ${integer.format(r.gaveUp)} gave up (${integer.format(r.deadLettered)} dead-lettered, ${integer.format(r.parked)} parked, ${integer.format(r.dropped)} dropped, ${integer.format(r.nacked)} nacked)`,
-    );
+    if (r.retries > 0 || r.gaveUp > 0)
+      lines.push(
+        `    ${group}: ${integer.format(r.retries)} retries, ${integer.format(r.gaveUp)} gave up (${integer.format(r.deadLettered)} dead-lettered, ${integer.format(r.parked)} parked, ${integer.format(r.dropped)} dropped, ${integer.format(r.nacked)} nacked)`,
+      );
+    if (r.redriven !== undefined)
+      lines.push(
+        `    ${group}: ${integer.format(r.redriven)} redriven from the DLQ (${integer.format(r.redrivenConsumed ?? 0)} then consumed, ${integer.format(r.redrivenDeadLettered ?? 0)} dead-lettered again)`,
+      );
   }
   for (const [name, b] of Object.entries(summary.breakers ?? {})) {
     lines.push(

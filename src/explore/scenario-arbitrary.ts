@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import type { ProfileDefinition } from "../brokers/profile.js";
-import { profiles } from "../brokers/profiles.js";
+import { profileNamed, profiles } from "../brokers/profiles.js";
 import { validateScenario } from "../scenario/load.js";
 import {
   ALL_KINDS,
@@ -237,9 +237,30 @@ const consumerPatternsArbitrary = fc.record(
     retry: retryArbitrary,
     breakers: fc.record({ d1: breakerArbitrary }),
     rateLimit: rateLimitArbitrary,
+    redrive: fc.array(
+      fc.record(
+        {
+          atMs: fc.integer({ min: 0, max: 2000 }),
+          max: fc.integer({ min: 1, max: 50 }),
+          rate: fc.constantFrom("10/s", "1000/s"),
+        },
+        { requiredKeys: ["atMs"] },
+      ),
+      { minLength: 1, maxLength: 2 },
+    ),
   },
   { requiredKeys: ["steps"] },
 );
+
+/** A drawn redrive, on a profile that models one, starting within the run; elsewhere it is left out. */
+function placedRedrive(group: WrittenScenario, profile: string, durationMs: number): WrittenScenario {
+  const { redrive, ...rest } = group as { redrive?: { atMs: number }[] };
+  if (redrive === undefined || profileNamed(profile).redrive === undefined) return rest;
+  return {
+    ...rest,
+    redrive: redrive.map(({ atMs, ...action }) => ({ at: `${Math.min(atMs, durationMs)}ms`, ...action })),
+  };
+}
 
 /** Dependencies, and for each generated group its patterns or none. */
 const patternsArbitrary = fc.record({
@@ -355,7 +376,7 @@ function assemble(drawn: {
   const consumers = drawn.consumers.map((consumer, i) => ({
     group: `g${i + 1}`,
     ...consumer,
-    ...(drawn.patterns?.groups[i] ?? {}),
+    ...placedRedrive(drawn.patterns?.groups[i] ?? {}, String(drawn.broker.profile), drawn.durationMs),
   }));
   const dependencies = drawn.patterns?.dependencies ?? null;
   const targets = targetsOf(producers, consumers, drawn.broker, dependencies);

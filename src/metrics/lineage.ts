@@ -14,6 +14,8 @@ export interface LineageEvent {
     | "consumed"
     | "side effect"
     | "dead-lettered"
+    | "redriven"
+    | "attempt failed"
     | "dropped";
   producer: number;
   group: number;
@@ -70,6 +72,22 @@ export class LineageRecorder extends NullObserver {
   }
   override dropped(message: number, group: number, reason: string, now: number): void {
     this.record(message, now, "dropped", group, -1, reason);
+  }
+  redriven(message: number, group: number, now: number): void {
+    this.record(message, now, "redriven", group, -1, "back from the DLQ");
+  }
+  /** A failed processing attempt (src/patterns), with why, and the wait before the next or that the policy gave up. */
+  attemptFailed(
+    message: number,
+    group: number,
+    consumer: number,
+    attempt: number,
+    why: string,
+    retryIn: number | null,
+    now: number,
+  ): void {
+    const next = retryIn === null ? "gave up" : `retry in ${retryIn / 1000} ms`;
+    this.record(message, now, "attempt failed", group, consumer, `attempt ${attempt}: ${why}; ${next}`);
   }
 
   private record(

@@ -15,7 +15,7 @@ export interface Counts {
   duplicated: number;
   /** (message, group) pairs whose side effect was applied more than once (idempotent effects excepted). */
   sideEffectsRepeated: number;
-  /** (message, group) pairs the broker dead-lettered. */
+  /** (message, group) pairs dead-lettered (by the broker or the retry policy) and not redriven since. */
   deadLettered: number;
   /** (message, group) pairs the broker discarded silently (overflow, expiry, crash). */
   dropped: number;
@@ -115,6 +115,13 @@ export class MetricsRecorder extends NullObserver {
   override deadLettered(_message: number, group: number): void {
     this.counts.deadLettered++;
     this.lag[group]!--;
+  }
+
+  /** A redriven pair is no longer dead-lettered: the count is of pairs dead-lettered at the end. */
+  redriven(_message: number, group: number): void {
+    this.counts.deadLettered--;
+    const lag = ++this.lag[group]!;
+    if (lag > this.maxLag) this.maxLag = lag;
   }
 
   override dropped(_message: number, group: number): void {

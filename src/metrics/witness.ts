@@ -123,6 +123,15 @@ export class Witness extends NullObserver {
     attempts.push({ what: `attempt ${attempt} failed: ${why}; ${next}`, consumer, at: now });
   }
 
+  /** A redrive is a step in a message's timeline like a failed attempt: a repeated effect's counter-example shows it. */
+  redriven(message: number, group: number, now: number): void {
+    if (this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
+    const pair = message * this.groups + group;
+    const events = this.failedAttempts.get(pair) ?? [];
+    events.push({ what: "redriven from the dead-letter queue", consumer: -1, at: now });
+    this.failedAttempts.set(pair, events);
+  }
+
   private checkOrder(message: number, group: number, consumer: number, now: number): void {
     if (this.scope === "none") return;
     const key = this.messages.key[message]!;

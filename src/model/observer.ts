@@ -40,6 +40,11 @@ export interface RunObserver {
     retryIn: number | null,
     now: number,
   ): void;
+  /**
+   * A DLQ redrive moved a message `group` had dead-lettered back to the group's queue: it is no longer
+   * dead-lettered, and the group expects it again. Optional: only scenarios with `redrive:` report it.
+   */
+  redriven?(message: number, group: number, now: number): void;
 }
 
 /** An observer that ignores everything: extend it and override only what you need. */
@@ -112,6 +117,9 @@ export class ObserverFanout implements RunObserver {
   ): void {
     for (const o of this.observers) o.attemptFailed?.(message, group, consumer, attempt, why, retryIn, now);
   }
+  redriven(message: number, group: number, now: number): void {
+    for (const o of this.observers) o.redriven?.(message, group, now);
+  }
 }
 
 /** Two observers without a loop: the common case (metrics plus the checkers' witness) on the hot path. */
@@ -176,5 +184,9 @@ export class ObserverPair implements RunObserver {
   ): void {
     this.first.attemptFailed?.(message, group, consumer, attempt, why, retryIn, now);
     this.second.attemptFailed?.(message, group, consumer, attempt, why, retryIn, now);
+  }
+  redriven(message: number, group: number, now: number): void {
+    this.first.redriven?.(message, group, now);
+    this.second.redriven?.(message, group, now);
   }
 }

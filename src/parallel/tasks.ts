@@ -52,6 +52,8 @@ const PATTERN_FIGURES = {
   outbox: ["unpublished", "relayDuplicates", "backlogPeak"],
 } as const;
 
+const OPTIONAL_FIGURES = ["redriven", "redrivenConsumed", "maxWaiting"] as const;
+
 /** Whether a metric name reads a pattern figure (dependencies.payments.amplification), which only some runs have. */
 export function isPatternMetric(name: string): boolean {
   return /^(dependencies|retries|breakers|limiters|outbox)\.[^.]+(\.[^.]+)*\.[A-Za-z]+$/.test(name);
@@ -65,6 +67,9 @@ function patternMetrics(summary: Summary): [string, number][] {
     for (const [name, figures] of entries) {
       for (const figure of PATTERN_FIGURES[section])
         metrics.push([`${section}.${name}.${figure}`, Number(figures[figure])]);
+      // Figures only some entries have: a group's redrives, a producer's client backlog.
+      for (const figure of OPTIONAL_FIGURES)
+        if (typeof figures[figure] === "number") metrics.push([`${section}.${name}.${figure}`, figures[figure]]);
     }
   }
   return metrics;

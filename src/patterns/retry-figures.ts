@@ -1,6 +1,7 @@
 import type { BreakerFigures } from "./breaker.js";
 import type { DependencyFigures, DependencySeries } from "./dependency.js";
 import type { LimiterFigures } from "./limiter.js";
+import type { RedriveFigures } from "./redrive.js";
 
 /** What a consumer group's retry policy did over the run: plain numbers for summary.json. */
 export interface RetryFigures {
@@ -19,6 +20,8 @@ export interface RetryFigures {
   nacked: number;
   /** Total time spent waiting between attempts (µs). */
   backoffMicros: number;
+  /** What the group's DLQ redrives did; only for a group that declares `redrive:`. */
+  redrive?: RedriveFigures;
 }
 
 export function emptyRetryFigures(): RetryFigures {

@@ -189,6 +189,13 @@ function patternsSection(summary: Summary): string {
         ["parked", integer(r.parked)],
         ["dropped", integer(r.dropped)],
         ["nacked", integer(r.nacked)],
+        ...(r.redriven === undefined
+          ? []
+          : ([
+              ["redriven from the DLQ", integer(r.redriven)],
+              ["redriven, then consumed", integer(r.redrivenConsumed ?? 0)],
+              ["redriven, dead-lettered again", integer(r.redrivenDeadLettered ?? 0)],
+            ] as [string, string][])),
       ]),
     ),
     ...Object.entries(summary.breakers ?? {}).map(([name, b]) =>

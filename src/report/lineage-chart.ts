@@ -13,11 +13,13 @@ const EVENT_COLORS: [string, string][] = [
   ["accepted", "#72b7b2"],
   ["delivered", "#54a24b"],
   ["redelivered", "#f58518"],
+  ["attempt failed", "#eeca3b"],
   ["side effect", "#b279a2"],
   ["consumed", "#1a7f37"],
   ["rejected", "#9d755d"],
   ["dropped", "#e45756"],
   ["dead-lettered", "#79706e"],
+  ["redriven", "#ff9da6"],
 ];
 
 /** The anchor and chart name of a check's lineage: lineage-<index of the check>. */

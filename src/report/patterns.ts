@@ -30,6 +30,10 @@ export interface RetrySummary {
   dropped: number;
   nacked: number;
   backoffMs: number;
+  /** DLQ redrives (only for a group that declares `redrive:`): moves back to the queue, and what became of them. */
+  redriven?: number;
+  redrivenConsumed?: number;
+  redrivenDeadLettered?: number;
 }
 
 /** summary.json `breakers.<group>/<dependency>`: what a circuit breaker did (docs/output.md#breakers). */
@@ -120,6 +124,7 @@ function retrySummary(retry: RetryFigures): RetrySummary {
     dropped: retry.dropped,
     nacked: retry.nacked,
     backoffMs: microsToMillis(retry.backoffMicros),
+    ...(retry.redrive ?? {}),
   };
 }
 

@@ -80,6 +80,9 @@ export class TraceWriter extends NullObserver {
   override dropped(message: number, group: number, reason: string, now: number): void {
     this.line(now, "drop", { message, group: this.names.groups[group], reason });
   }
+  redriven(message: number, group: number, now: number): void {
+    this.line(now, "redrive", { message, group: this.names.groups[group] });
+  }
   override publishingBlocked(blocked: boolean, now: number): void {
     this.line(now, blocked ? "publishers-blocked" : "publishers-released", {});
   }

@@ -34,6 +34,7 @@ import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
 import { componentNames } from "./names.js";
 import { buildPatterns, type Patterns, planFor, publishLimitFor } from "./patterns.js";
 import { buildWrites, type ProducerWrites, writesFactoryFor } from "./writes.js";
+import { type Redrives, redrivesOf } from "./redrive.js";
 
 /** Everything one run is made of, wired together and ready to start. */
 export interface World {
@@ -102,6 +103,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   });
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
   const broker = createBroker(scenario.broker, bookkeeper);
+  core.redrives?.start(broker, observer);
   const consumers = buildConsumers(core, broker, bookkeeper);
   const producers = buildProducers(core, broker, bookkeeper, clientFactory);
   const { clientLinks, groupNames, faults, patterns, writes } = core;
@@ -163,6 +165,8 @@ interface Core {
   faults: Fault[];
   patterns: Patterns;
   writes: (ProducerWrites | null)[];
+  /** The DLQ redrives, when some group declares one. */
+  redrives: Redrives | null;
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
   link(from: Endpoint, to: Endpoint): Link;
   sampler(distribution: Distribution, stream: string): Sampler;
@@ -176,7 +180,9 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
   const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency));
   const repeatsMatter = guards.map((g) => g.repeatsMatter);
   const metrics = new MetricsRecorder(messages, repeatsMatter, resolvedWarmup(scenario), scenario.duration);
-  const observer = observerOf(metrics, extraObservers);
+  const patterns = buildPatterns(scenario, sim, streams, messages);
+  const redrives = redrivesOf(scenario, sim, messages, patterns);
+  const observer = observerOf(metrics, redrives === null ? extraObservers : [...extraObservers, redrives]);
   const groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
   const sampler = (distribution: Distribution, stream: string): Sampler =>
     samplerFor(distribution, streams.stream(stream));
@@ -200,7 +206,8 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     groupNames,
     clientLinks: { consumer: [], producer: [] },
     faults: normalizeFaults(scenario),
-    patterns: buildPatterns(scenario, sim, streams, messages),
+    patterns,
+    redrives,
     writes: buildWrites(scenario),
     link,
     sampler,

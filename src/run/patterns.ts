@@ -15,6 +15,7 @@ import {
   type PublishLimiterFigures,
 } from "../patterns/limiter.js";
 import { type RunnableStep, StepRunner } from "../patterns/plan.js";
+import { emptyRedriveFigures } from "../patterns/redrive.js";
 import { emptyRetryFigures, type RetryFigures } from "../patterns/retry-figures.js";
 import { noRetries } from "../patterns/spec.js";
 import { type Sampler, samplerFor } from "../random/distributions.js";
@@ -83,7 +84,7 @@ export function buildPatterns(
   );
   return {
     dependencies,
-    retryFigures: scenario.consumers.map((c) => (hasPlan(c) ? emptyRetryFigures() : null)),
+    retryFigures: scenario.consumers.map(retryFiguresOf),
     breakers,
     limiterFigures: scenario.consumers.map((c) => (c.rateLimit === undefined ? null : emptyLimiterFigures())),
     sharedLimiters: scenario.consumers.map((c) => sharedLimiter(c.rateLimit, messages)),
@@ -98,6 +99,15 @@ export function buildPatterns(
           },
     ),
   };
+}
+
+/**
+ * A group's retry figures: for a group with a plan, and for one with a DLQ redrive, whose counts are
+ * reported with them (`retries.<group>.redriven`) even when the group has no steps.
+ */
+function retryFiguresOf(spec: ConsumerSpec): RetryFigures | null {
+  if (spec.redrive !== undefined) return { ...emptyRetryFigures(), redrive: emptyRedriveFigures() };
+  return hasPlan(spec) ? emptyRetryFigures() : null;
 }
 
 /**

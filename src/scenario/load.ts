@@ -9,6 +9,7 @@ import { budgetIssues } from "./budgets.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { MAX_PLAIN_NUMBER, overlaps, unusableNumbers } from "./numbers.js";
 import { expectPatternProblems, patternProblems } from "./patterns.js";
+import { redriveProblems } from "./redrive.js";
 import { routingProblems } from "./routing.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
@@ -174,6 +175,7 @@ export function validateScenario(
     : [];
   if (parsed.success) {
     for (const { path, message } of routingProblems(parsed.data)) targets.push({ code: "invalid", path, message });
+    for (const { path, message } of redriveProblems(parsed.data)) targets.push({ code: "invalid", path, message });
   }
   if (parsed.success && duplicates.length === 0 && targets.length === 0) targets.push(...budgetIssues(parsed.data));
   if (parsed.success && duplicates.length === 0 && targets.length === 0) {

@@ -358,9 +358,12 @@ const retryFigureNames = [
   "nacked",
   "attemptsPerDelivery",
   "backoffMs",
+  "redriven",
+  "redrivenConsumed",
+  "redrivenDeadLettered",
 ] as const;
 const breakerFigureNames = ["opened", "halfOpened", "closed", "callsRefused", "openMs"] as const;
-const limiterFigureNames = ["acquired", "delayed", "delayMs", "meanDelayMs", "maxDelayMs"] as const;
+const limiterFigureNames = ["acquired", "delayed", "delayMs", "meanDelayMs", "maxDelayMs", "maxWaiting"] as const;
 
 /** A strict object rather than a record, so a misspelt figure gets "did you mean" like any field. */
 export const boundsOn = <Name extends string>(names: readonly Name[]) =>
@@ -409,6 +412,7 @@ export function expectPatternProblems(scenario: {
     instances?: number;
     steps?: unknown;
     rateLimit?: unknown;
+    redrive?: unknown;
     breakers?: Record<string, unknown> | undefined;
   }[];
   producers?: readonly { name: string; rateLimit?: unknown }[];
@@ -421,7 +425,9 @@ export function expectPatternProblems(scenario: {
 }): { path: (string | number)[]; message: string; candidates: string[] }[] {
   const known = {
     dependencies: Object.keys(scenario.dependencies ?? {}),
-    retries: scenario.consumers.filter((c) => c.steps !== undefined || c.rateLimit !== undefined).map((c) => c.group),
+    retries: scenario.consumers
+      .filter((c) => c.steps !== undefined || c.rateLimit !== undefined || c.redrive !== undefined)
+      .map((c) => c.group),
     breakers: scenario.consumers.flatMap((c) => breakerNamesOf(c)),
     limiters: [
       ...scenario.consumers.filter((c) => c.rateLimit !== undefined).map((c) => c.group),
@@ -430,7 +436,7 @@ export function expectPatternProblems(scenario: {
   };
   const what = {
     dependencies: "a dependency",
-    retries: "a consumer group with steps",
+    retries: "a consumer group with steps, a rate limit or a redrive",
     breakers: "a circuit breaker",
     limiters: "a consumer group or producer with a rate limit",
   };
@@ -445,6 +451,34 @@ export function expectPatternProblems(scenario: {
         candidates: known[section],
       });
     }
+  }
+  problems.push(...figuresNotCounted(scenario));
+  return problems;
+}
+
+const redriveFigureNames: readonly string[] = ["redriven", "redrivenConsumed", "redrivenDeadLettered"];
+
+/** Bounds on figures a named group does not count: redrive figures without `redrive:`, `maxWaiting` of a group. */
+function figuresNotCounted(scenario: Parameters<typeof expectPatternProblems>[0]) {
+  const problems: { path: (string | number)[]; message: string; candidates: string[] }[] = [];
+  const groupNamed = (name: string) => scenario.consumers.find((c) => c.group === name);
+  for (const [name, bounds] of Object.entries(scenario.expect.retries ?? {})) {
+    const group = groupNamed(name);
+    if (group === undefined || group.redrive !== undefined) continue;
+    for (const figure of Object.keys(bounds as object).filter((f) => redriveFigureNames.includes(f)))
+      problems.push({
+        path: ["expect", "retries", name, figure],
+        message: `"${figure}" is counted only for a group with redrive: (${name} has none)`,
+        candidates: [],
+      });
+  }
+  for (const [name, bounds] of Object.entries(scenario.expect.limiters ?? {})) {
+    if (groupNamed(name) === undefined || !("maxWaiting" in (bounds as object))) continue;
+    problems.push({
+      path: ["expect", "limiters", name, "maxWaiting"],
+      message: `"maxWaiting" is a producer's figure (messages its client held for permits); ${name} is a consumer group, whose deliveries wait in their slots: bound maxDelayMs`,
+      candidates: [],
+    });
   }
   return problems;
 }

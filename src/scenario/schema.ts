@@ -13,6 +13,7 @@ import {
   stepsSchema,
 } from "./patterns.js";
 import { prioritySchema } from "./priority.js";
+import { redriveSchema } from "./redrive.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 import { expectOutboxField, writesSchema } from "./writes.js";
 
@@ -160,6 +161,7 @@ const consumerSchema = z
     retry: retrySchema.optional(),
     breakers: breakersSchema.optional(),
     rateLimit: rateLimitSchema.optional(),
+    redrive: redriveSchema.optional(),
   })
   .superRefine((consumer, ctx) => {
     if (consumer.processing === undefined && consumer.steps === undefined)

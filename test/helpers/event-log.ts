@@ -26,6 +26,9 @@ export class EventLog implements RunObserver {
   deadLettered(message: number, group: number, reason: string, now: number): void {
     this.lines.push(`t=${now} dead-lettered m${message} g${group} ${reason}`);
   }
+  redriven(message: number, group: number, now: number): void {
+    this.lines.push(`t=${now} redriven m${message} g${group}`);
+  }
   dropped(message: number, group: number, reason: string, now: number): void {
     this.lines.push(`t=${now} dropped m${message} g${group} ${reason}`);
   }

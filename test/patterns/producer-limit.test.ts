@@ -125,6 +125,29 @@ describe("producer rate limits", () => {
     expect(byName).toMatchObject({ "limiters.p.maxDelayMs": false, "limiters.g.acquired": true });
   });
 
+  it("judges expect: bounds on a producer's maxWaiting, the most messages its client held", () => {
+    // 150 messages at 1,000/s against burst 100 at 1/s: the client holds 50 at most (as the test above pins).
+    const checks = (max: number) =>
+      runScenario(
+        parsed(
+          scenarioInput({
+            producers: [
+              {
+                name: "p",
+                arrival: { process: "constant", rate: "1000/s" },
+                limit: 150,
+                rateLimit: { type: "token-bucket", rate: "1/s", burst: 100 },
+              },
+            ],
+            duration: "100s",
+            expect: { limiters: { p: { maxWaiting: { max } } } },
+          }),
+        ),
+      ).checks.find((check) => check.name === "limiters.p.maxWaiting")!;
+    expect(checks(50)).toMatchObject({ passed: true, observed: "50" });
+    expect(checks(49)).toMatchObject({ passed: false, observed: "50" });
+  });
+
   it("changes nothing for a producer without a rate limit: no limiters section", () => {
     expect(run({ rate: "100/s" }).summary.limiters).toBeUndefined();
   });
@@ -165,6 +188,14 @@ describe("producer rate limit validation", () => {
     expect(line).toContain(`${FILE}:7:`);
     expect(line).toContain("producers[0].rateLimit.type");
     expect(line).toContain("token-bucket");
+  });
+
+  it("refuses a maxWaiting bound on a consumer group's limiter, naming the figure to bound instead", () => {
+    const source = `${text("{type: token-bucket, rate: 50/s}")}expect:\n  limiters:\n    g: {maxWaiting: {max: 5}}\n`;
+    const [line] = problems(source);
+    expect(line).toContain(`${FILE}:14:`);
+    expect(line).toContain("expect.limiters.g.maxWaiting");
+    expect(line).toContain("bound maxDelayMs");
   });
 
   it("refuses a rate-limited producer named like a rate-limited group: limiters.<name> would mean both", () => {

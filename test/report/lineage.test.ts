@@ -57,6 +57,18 @@ describe("message lineage", () => {
     expect(lineage!.faults).toMatchObject([{ kind: "broker-crash", target: "broker/1", lane: "broker" }]);
   });
 
+  it("a double charge after a timed-out call: the failed attempts are on the consumer's lane, between the two effects", () => {
+    const run = shippedRun("payments-timeout-plain");
+    const lineage = messageLineages(run).find((l) => l.checkName === "sideEffects: exactly-once")!;
+    const failed = lineage.events.filter((e) => e.event === "attempt failed");
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0]!.detail).toMatch(/^attempt 1: timeout; retry in [\d.]+ ms$/);
+    // Each failed attempt is on a consumer's lane, and the first comes before the second effect.
+    expect(failed.every((e) => e.lane.startsWith("orders/"))).toBe(true);
+    const effects = lineage.events.filter((e) => e.event === "side effect").map((e) => e.atMs);
+    expect(failed[0]!.atMs).toBeLessThan(effects[effects.length - 1]!);
+  });
+
   it("a run whose checks pass has no lineage and no lineage.json", async () => {
     const run = shippedRun("work-queue");
     expect(messageLineages(run)).toEqual([]);

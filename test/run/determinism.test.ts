@@ -131,4 +131,60 @@ describe("determinism", () => {
     expect(summary.retries.billing.retries).toBeGreaterThan(0);
     expect(JSON.parse(summaryBytes({ ...patterned, seed: 2 })).dependencies).not.toEqual(summary.dependencies);
   });
+
+  it("gives byte-identical summaries with breakers, group and producer rate limits and DLQ redrives as well", () => {
+    const everything = {
+      ...busy,
+      producers: [
+        ...(busy.producers as object[]),
+        {
+          name: "bursts",
+          rate: "300/s",
+          rateLimit: { type: "sliding-window", limit: 20, window: "100ms", scope: "key" },
+        },
+      ],
+      dependencies: {
+        payments: {
+          latency: { dist: "exponential", mean: "5ms" },
+          concurrency: 4,
+          timeout: "50ms",
+          errors: { transient: 0.2 },
+        },
+      },
+      consumers: [
+        {
+          group: "billing",
+          instances: 3,
+          concurrency: 2,
+          steps: [{ work: { dist: "exponential", mean: "1ms" } }, { call: "payments", sideEffect: true }],
+          retry: {
+            maxAttempts: 2,
+            backoff: { type: "fixed", delay: "5ms", jitter: "equal" },
+            onExhausted: "dead-letter",
+          },
+          breakers: {
+            payments: {
+              failureRate: 0.5,
+              minimumCalls: 10,
+              window: { type: "time", length: "1s" },
+              openFor: "300ms",
+              scope: "instance",
+              whileOpen: "fail-fast",
+            },
+          },
+          rateLimit: { type: "token-bucket", rate: "500/s", burst: 20, scope: "instance" },
+          redrive: [{ at: "8s", max: 200, rate: "100/s" }, { at: "15s" }],
+        },
+        { group: "audit", processing: "1ms" },
+      ],
+      faults: [{ at: "5s", for: "2s", outage: { dependency: "payments" } }],
+    };
+    const first = summaryBytes(everything);
+    expect(summaryBytes(everything)).toBe(first);
+    const summary = JSON.parse(first);
+    expect(summary.retries.billing.redriven).toBeGreaterThan(0);
+    expect(Object.keys(summary.breakers)).toHaveLength(3);
+    expect(summary.limiters.bursts.delayed).toBeGreaterThan(0);
+    expect(JSON.parse(summaryBytes({ ...everything, seed: 2 })).retries).not.toEqual(summary.retries);
+  });
 });

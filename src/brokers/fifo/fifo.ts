@@ -1,5 +1,6 @@
 import { IntRing } from "../../model/int-ring.js";
 import type { Broker, BrokerContext } from "../broker.js";
+import { RedriveBase } from "../redrive-base.js";
 import type { FifoSettings } from "./settings.js";
 
 /**
@@ -27,6 +28,7 @@ class FifoBroker implements Broker {
   private readonly down: Uint8Array;
   private readonly maxLength: number;
   private up = true;
+  private readonly redriven: RedriveBase;
 
   constructor(
     private readonly context: BrokerContext,
@@ -40,6 +42,7 @@ class FifoBroker implements Broker {
     this.alive = new Uint8Array(consumers).fill(1);
     this.down = new Uint8Array(consumers);
     this.maxLength = settings.maxLength ?? Number.POSITIVE_INFINITY;
+    this.redriven = new RedriveBase(context.groupCount);
     if (settings.overflow === "block" && settings.maxLength !== null) {
       // Admit a publish only if it would fit once everything on the wire has arrived.
       context.gate.setAdmissionRule((inTransit) => this.longestQueue() + inTransit < this.maxLength);
@@ -78,12 +81,22 @@ class FifoBroker implements Broker {
     const group = consumers[deliveries.consumer(delivery)]!.group;
     this.settle(delivery);
     const limit = this.settings.deliveryLimit;
-    if (limit !== null && messages.deliveryCount[group]![message]! >= limit) {
+    const count = messages.deliveryCount[group]![message]!;
+    if (limit !== null && count >= limit && this.redriven.since(message, group, count) >= limit) {
       this.context.deadLetter(message, group, "delivery_limit");
     } else {
       this.queues[group]!.unshift(message);
       this.dispatch(group);
     }
+  }
+
+  /** A redrive from the DLQ: to the tail of the group's queue, with a fresh deliveryLimit. */
+  redrive(message: number, group: number): boolean {
+    if (!this.up) return false;
+    this.redriven.moved(message, group, this.context.messages.deliveryCount[group]![message]!);
+    this.queues[group]!.push(message);
+    this.dispatch(group);
+    return true;
   }
 
   /**

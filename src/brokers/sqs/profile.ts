@@ -31,6 +31,7 @@ export const sqsProfile = defineProfile({
     }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
+  redrive: "StartMessageMoveTask from the dead-letter queue back to the source queue",
 });
 
 export const sqsFifoProfile = defineProfile({
@@ -50,4 +51,5 @@ export const sqsFifoProfile = defineProfile({
     }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
+  redrive: "StartMessageMoveTask from the dead-letter queue back to the source queue",
 });

@@ -2,6 +2,7 @@ import { IntRing } from "../../model/int-ring.js";
 import { PublishOutcome } from "../../model/messages.js";
 import type { Rng } from "../../random/streams.js";
 import type { Broker, BrokerContext } from "../broker.js";
+import { RedriveBase } from "../redrive-base.js";
 import { FifoAction, FifoThroughput, GIVEN_UP, TAKEN, ThrottledCalls } from "./fifo-throughput.js";
 import { MessageState, NO_RECEIPT, RECEIPT_PENDING, Stage } from "./message-state.js";
 import { type ReceiveLoops, type ReceiveTarget, receiveLoopsFor } from "./receive-loops.js";
@@ -77,6 +78,7 @@ class SqsBroker implements Broker, ReceiveTarget {
   private nextPendingCall = 0;
   private readonly queues: number;
   private up = true;
+  private readonly redriven: RedriveBase;
   private readonly admit: Admit = (queue, message) => this.admitOrDispose(queue, message);
   private readonly onVisibilityEnd = (key: number): void => {
     this.visibilityEnds(key % this.queues, Math.floor(key / this.queues));
@@ -94,6 +96,7 @@ class SqsBroker implements Broker, ReceiveTarget {
     private readonly settings: CommonSettings,
     private readonly kind: QueueKind,
   ) {
+    this.redriven = new RedriveBase(context.groupCount);
     this.queues = context.groupCount;
     this.state = new MessageState(this.queues);
     this.inFlight = new Int32Array(this.queues);
@@ -209,6 +212,20 @@ class SqsBroker implements Broker, ReceiveTarget {
   consumerUp(consumer: number): void {
     this.receiveAttempts[consumer] = 0;
     this.loops.consumerUp(consumer);
+  }
+
+  /**
+   * StartMessageMoveTask moved the message back from the DLQ: visible again at the tail of its queue, its
+   * receive count starting over for the RedrivePolicy. Its retention still runs from when it was first sent.
+   */
+  redrive(message: number, queue: number): boolean {
+    if (!this.up) return false;
+    this.redriven.moved(message, queue, this.context.messages.deliveryCount[queue]![message]!);
+    // The move sends it anew: it takes the newest place in the arrival order (of a FIFO queue's message group
+    // too). The order is shared by the queues; one that still holds the message keeps it where it was.
+    this.state.arrive(message);
+    this.makeVisible(queue, message);
+    return true;
   }
 
   crash(): void {
@@ -442,7 +459,12 @@ class SqsBroker implements Broker, ReceiveTarget {
       return false;
     }
     const policy = settings.RedrivePolicy;
-    if (policy !== null && context.messages.deliveryCount[queue]![message]! >= policy.maxReceiveCount) {
+    const receives = context.messages.deliveryCount[queue]![message]!;
+    if (
+      policy !== null &&
+      receives >= policy.maxReceiveCount &&
+      this.redriven.since(message, queue, receives) >= policy.maxReceiveCount
+    ) {
       this.state.stage[queue]![message] = Stage.absent;
       context.deadLetter(message, queue, "maxReceiveCount");
       return false;

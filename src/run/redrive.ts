@@ -1,0 +1,123 @@
+import type { Broker } from "../brokers/broker.js";
+import type { Simulation } from "../engine/simulation.js";
+import { Fate, type MessageTable } from "../model/messages.js";
+import { NullObserver, type RunObserver } from "../model/observer.js";
+import type { RedriveFigures, RedriveSpec } from "../patterns/redrive.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+import type { Patterns } from "./patterns.js";
+
+/** What one group's redrives need: its index, the moves it declares and the figures they count into. */
+export interface GroupRedrive {
+  group: number;
+  actions: readonly RedriveSpec[];
+  figures: RedriveFigures;
+}
+
+/**
+ * The DLQ redrives of a run (docs/patterns.md#dlq-redrive). As an observer it keeps each redriving group's
+ * dead-letter queue: the messages dead-lettered for it, by the broker or by the retry policy
+ * (`onExhausted: dead-letter`), oldest first; parked messages go to a parking lot, not the DLQ, and stay.
+ * At each action's time it takes what the DLQ holds (at most `max`) and moves it back, all at once or at
+ * `rate`, one message per event. A moved message is no longer dead-lettered; its next delivery is a
+ * redelivery of the same message id. Built only for a scenario that declares a redrive: others never
+ * see it.
+ */
+export class Redrives extends NullObserver {
+  private readonly queues = new Map<number, number[]>();
+  /** (message, group) pairs moved back and not yet consumed or dead-lettered again. */
+  private readonly moved = new Set<number>();
+  private broker!: Broker;
+  private observer!: RunObserver;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly messages: MessageTable,
+    private readonly groups: readonly GroupRedrive[],
+  ) {
+    super();
+    for (const { group } of groups) this.queues.set(group, []);
+  }
+
+  /** Schedules every action; `observer` is the run's, which hears each move. */
+  start(broker: Broker, observer: RunObserver): void {
+    this.broker = broker;
+    this.observer = observer;
+    for (const redrive of this.groups)
+      for (const action of redrive.actions) this.sim.at(action.at, () => this.begin(redrive, action));
+  }
+
+  override deadLettered(message: number, group: number, reason: string): void {
+    const queue = this.queues.get(group);
+    if (queue === undefined || reason.startsWith("parked")) return;
+    queue.push(message);
+    if (this.moved.delete(this.pair(message, group))) this.figuresOf(group).redrivenDeadLettered++;
+  }
+
+  override consumed(message: number, group: number): void {
+    if (this.moved.size > 0 && this.moved.delete(this.pair(message, group))) this.figuresOf(group).redrivenConsumed++;
+  }
+
+  private begin(redrive: GroupRedrive, action: RedriveSpec): void {
+    const { group } = redrive;
+    const fate = this.messages.fate[group]!;
+    // The DLQ as it is when the move starts; later arrivals wait for the next action.
+    const held = this.queues.get(group)!.filter((message) => fate[message] === Fate.deadLettered);
+    const count = Math.min(held.length, action.max ?? held.length);
+    const batch = held.slice(0, count);
+    this.queues.set(group, held.slice(count));
+    if (action.ratePerSecond === null) {
+      for (const message of batch) this.move(redrive, message);
+      return;
+    }
+    const startedAt = this.sim.now;
+    const gap = 1_000_000 / action.ratePerSecond;
+    const next = (index: number): void => {
+      this.move(redrive, batch[index]!);
+      // The i-th move at start + i / rate, rounded to the microsecond, so the rate holds over a long move.
+      if (index + 1 < batch.length) this.sim.at(startedAt + Math.round((index + 1) * gap), () => next(index + 1));
+    };
+    if (batch.length > 0) next(0);
+  }
+
+  private move({ group, figures }: GroupRedrive, message: number): void {
+    const fate = this.messages.fate[group]!;
+    if (fate[message] !== Fate.deadLettered) return;
+    // Observers hear of the move before the broker can deliver the message (at once, over a zero-latency link).
+    fate[message] = Fate.none;
+    const pair = this.pair(message, group);
+    this.moved.add(pair);
+    this.observer.redriven?.(message, group, this.sim.now);
+    if (this.broker.redrive!(message, group)) {
+      figures.redriven++;
+      return;
+    }
+    // The broker is down: the move fails and the message is back in the DLQ, at its tail.
+    this.moved.delete(pair);
+    fate[message] = Fate.deadLettered;
+    this.observer.deadLettered(message, group, "redrive failed: broker unavailable", this.sim.now);
+  }
+
+  private figuresOf(group: number): RedriveFigures {
+    return this.groups.find((g) => g.group === group)!.figures;
+  }
+
+  private pair(message: number, group: number): number {
+    return message * this.messages.fate.length + group;
+  }
+}
+
+/** The run's redrives, or null when no group declares one (the run then has no redrive observer at all). */
+export function redrivesOf(
+  scenario: ParsedScenario,
+  sim: Simulation,
+  messages: MessageTable,
+  patterns: Patterns,
+): Redrives | null {
+  const groups = scenario.consumers.flatMap((consumer, group): GroupRedrive[] => {
+    const figures = patterns.retryFigures[group]?.redrive;
+    return consumer.redrive === undefined || figures === undefined
+      ? []
+      : [{ group, actions: consumer.redrive, figures }];
+  });
+  return groups.length === 0 ? null : new Redrives(sim, messages, groups);
+}
