@@ -15,6 +15,7 @@ import {
   type RetrySummary,
   retrySummaries,
 } from "./patterns.js";
+import { type ScheduleSummary, scheduleSummaries } from "./schedules.js";
 
 /**
  * The summary.json document. Field names are a public contract documented in
@@ -68,6 +69,8 @@ export interface Summary {
   breakers?: Record<string, BreakerSummary>;
   /** Per consumer group, then per producer, with a rate limit: the waits it caused. */
   limiters?: Record<string, LimiterSummary>;
+  /** Per recurring producer (a `schedule`): its ticks and their start lateness. */
+  schedules?: Record<string, ScheduleSummary>;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -142,6 +145,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       rejected: counts.rejected,
     },
     ...(result.patterns ? patternSummaries(result.patterns) : {}),
+    ...(result.schedules ? { schedules: scheduleSummaries(result.schedules) } : {}),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

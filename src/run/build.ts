@@ -1,11 +1,5 @@
 import type { Broker, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
-import {
-  consumerCapacity,
-  consumerHeartbeat,
-  createBroker,
-  producerClientFactory,
-  servesPublishes,
-} from "../brokers/registry.js";
+import { consumerCapacity, consumerHeartbeat, producerClientFactory, servesPublishes } from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
 import { normalizeFaults } from "../faults/normalize.js";
 import type { Fault } from "../faults/registry.js";
@@ -31,6 +25,7 @@ import { routingKeyPickerFor, routingKeysOf } from "../random/routing-keys.js";
 import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
+import { brokerWithDelays, type Schedules, ticksOf } from "./delays.js";
 import { componentNames } from "./names.js";
 import { buildPatterns, type Patterns, planFor, publishLimitFor } from "./patterns.js";
 
@@ -54,6 +49,8 @@ export interface World {
   faults: Fault[];
   /** Dependencies and retry figures (src/patterns); empty when the scenario declares none. */
   patterns: Patterns;
+  /** Recurring producers' figures, by producer name; empty when none has a schedule. */
+  schedules: Schedules;
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -96,9 +93,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     confirmsWanted: clientFactory !== null || scenario.producers.some((p) => p.publish.timeout !== null),
   });
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
-  const broker = createBroker(scenario.broker, bookkeeper);
+  const broker = brokerWithDelays(core, bookkeeper);
   const consumers = buildConsumers(core, broker, bookkeeper);
-  const producers = buildProducers(core, broker, bookkeeper, clientFactory);
+  const schedules: Schedules = new Map();
+  const producers = buildProducers(core, { broker, bookkeeper, schedules }, clientFactory);
   const { clientLinks, groupNames, faults, patterns } = core;
   return {
     scenario,
@@ -116,6 +114,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     groupNames,
     faults,
     patterns,
+    schedules,
   };
 }
 
@@ -251,8 +250,7 @@ function planOption(core: Core, instance: { group: number; name: string; process
 
 function buildProducers(
   core: Core,
-  broker: Broker,
-  bookkeeper: Bookkeeper,
+  { broker, bookkeeper, schedules }: { broker: Broker; bookkeeper: Bookkeeper; schedules: Schedules },
   clientFactory: ProducerClientFactory | null,
 ): Producer[] {
   const { scenario, sim, streams, messages, observer, gate, link } = core;
@@ -267,7 +265,7 @@ function buildProducers(
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.name}#${instance}`;
       const endpoint: Endpoint = { kind: "producer", name: spec.name, instance: name };
-      const options = producerOptions(core, { spec, written }, name, producers.length);
+      const options = producerOptions(core, { spec, written, schedules }, name, producers.length);
       const toProducer = link(brokerEnd, endpoint);
       const toBroker = link(endpoint, brokerEnd);
       core.clientLinks.producer.push({ fromBroker: toProducer, toBroker });
@@ -295,15 +293,18 @@ function buildProducers(
  */
 function producerOptions(
   core: Core,
-  { spec, written }: { spec: ParsedScenario["producers"][number]; written: number },
+  { spec, written, schedules }: { spec: ParsedScenario["producers"][number]; written: number; schedules: Schedules },
   name: string,
   index: number,
 ) {
   const { scenario, streams, sampler } = core;
+  const ticks = ticksOf(spec, schedules);
   return {
     index,
     name,
-    arrivals: new ArrivalProcess(arrivalSchedule(spec), streams.stream(`producer:${name}:arrivals`)),
+    // A recurring producer ticks on its schedule and draws no arrivals (its stream stays untouched).
+    arrivals: ticks?.clock ?? new ArrivalProcess(arrivalSchedule(spec), streams.stream(`producer:${name}:arrivals`)),
+    ...(ticks === null ? {} : { ticks: ticks.ledger }),
     pickKey: keyPickerFor(keyChoice(spec.keys), streams.stream(`producer:${name}:keys`)),
     sampleSize: sampler(spec.size, `producer:${name}:size`),
     isPoison: poisonDecider(core.faults, written, name, streams),

@@ -7,6 +7,7 @@ import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/ti
 import { type Example, Witness } from "../metrics/witness.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
+import type { ScheduleFigures } from "../model/recurring.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, faultWorldOf, type World } from "./build.js";
@@ -65,6 +66,8 @@ export interface RunResult {
   names: ComponentNames;
   /** Dependencies and retry policies (src/patterns); absent when the scenario declares neither. */
   patterns?: PatternFigures;
+  /** Recurring producers' ticks, by producer name; absent when no producer has a schedule. */
+  schedules?: Record<string, ScheduleFigures>;
 }
 
 export interface SimulateOptions {
@@ -225,6 +228,7 @@ function* simulateSteps(
     },
     names: componentNames(scenario),
     ...patternFigures(world),
+    ...(world.schedules.size > 0 ? { schedules: Object.fromEntries(world.schedules) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
+import { producerDelayFields } from "./delays.js";
 import {
   breakersSchema,
   dependenciesSchema,
@@ -117,10 +118,12 @@ const producerSchema = z
       description:
         "a client-side rate limit in front of the publish call: each message waits for a permit (scope group: all the producer's instances share it)",
     }),
+    ...producerDelayFields,
   })
   .superRefine((producer, ctx) => {
-    if ((producer.rate === undefined) === (producer.arrival === undefined)) {
-      ctx.addIssue({ code: "custom", message: "a producer needs exactly one of rate or arrival" });
+    const given = [producer.rate, producer.arrival, producer.schedule].filter((field) => field !== undefined).length;
+    if (given !== 1) {
+      ctx.addIssue({ code: "custom", message: "a producer needs exactly one of rate, arrival or schedule" });
     }
   });
 
