@@ -55,7 +55,8 @@ export function scheduleChartSpecs(run: Run): ChartSpec[] {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
       text: "Scheduled vs actual start",
-      subtitle: "When each tick of a recurring producer was due and when its message was published: on the diagonal when on time, above it when late",
+      subtitle:
+        "When each tick of a recurring producer was due and when its message was published: on the diagonal when on time, above it when late",
     },
     width: WIDTH,
     height: 260,
