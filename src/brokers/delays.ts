@@ -17,6 +17,17 @@ export interface DelayedIntakeOptions {
   confirm(message: number): void;
 }
 
+/** What the delay stage did, for summary.json's `delays`. */
+export interface DelayFigures {
+  /** Publishes held back (each resend counts again). */
+  held: number;
+  /** Held messages that left after their own due time: behind a longer delay at the head (RabbitMQ). */
+  blockedByHead: number;
+  /** Time those spent past their due time, in all and at most (µs). */
+  blockedMicrosTotal: number;
+  blockedMicrosMax: number;
+}
+
 /**
  * A broker's delayed delivery, in front of the profile: a delayed message is
  * stored at once (the producer's confirm comes now, as SendMessage or a
@@ -36,6 +47,7 @@ export class DelayedIntake implements Broker {
   /** While the broker is down: messages that fell due, in the order they did. */
   private readonly dueWhileDown: number[] = [];
   private up = true;
+  readonly delayFigures: DelayFigures = { held: 0, blockedByHead: 0, blockedMicrosTotal: 0, blockedMicrosMax: 0 };
   private readonly release = (message: number): void => {
     this.held.delete(message);
     if (this.up) this.inner.publish(message);
@@ -55,7 +67,8 @@ export class DelayedIntake implements Broker {
   publish(message: number): void {
     const { sim, dueOf, mechanism } = this.options;
     const { due, lane } = dueOf(message);
-    let leaves = Math.max(due, sim.now);
+    const own = Math.max(due, sim.now);
+    let leaves = own;
     if (mechanism === "head-of-line") {
       leaves = Math.max(leaves, this.laneFree[lane] ?? 0);
       this.laneFree[lane] = leaves;
@@ -70,7 +83,17 @@ export class DelayedIntake implements Broker {
       return;
     }
     this.held.set(message, sim.at(leaves, this.release, message));
+    this.count(leaves - own);
     this.options.confirm(message);
+  }
+
+  private count(blocked: number): void {
+    const figures = this.delayFigures;
+    figures.held++;
+    if (blocked === 0) return;
+    figures.blockedByHead++;
+    figures.blockedMicrosTotal += blocked;
+    figures.blockedMicrosMax = Math.max(figures.blockedMicrosMax, blocked);
   }
 
   crash(failure: BrokerFailure, node?: number): void {

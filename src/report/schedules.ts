@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
+import type { DelayFigures } from "../brokers/delays.js";
 import type { ScheduleFigures } from "../model/recurring.js";
 import { type ChartSpec, CONFIG, GROUP_PAIRS, WIDTH } from "./charts.js";
 import type { Run } from "./run.js";
@@ -16,6 +17,25 @@ export interface ScheduleSummary {
 }
 
 const millis = (micros: number) => Math.round(micros) / 1000;
+
+/** Delayed messages in summary.json (docs/output.md, `delays`). */
+export interface DelaySummary {
+  held: number;
+  /** Held past their own due time behind a longer delay at the head of the delay queue (RabbitMQ). */
+  blockedByHead: number;
+  blockedMsMean: number;
+  blockedMsMax: number;
+}
+
+export function delaySummary(figures: DelayFigures): DelaySummary {
+  return {
+    held: figures.held,
+    blockedByHead: figures.blockedByHead,
+    blockedMsMean:
+      figures.blockedByHead === 0 ? 0 : Math.round(figures.blockedMicrosTotal / figures.blockedByHead) / 1000,
+    blockedMsMax: millis(figures.blockedMicrosMax),
+  };
+}
 
 export function scheduleSummaries(figures: Record<string, ScheduleFigures>): Record<string, ScheduleSummary> {
   return Object.fromEntries(

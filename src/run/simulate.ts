@@ -1,3 +1,4 @@
+import { DelayedIntake, type DelayFigures } from "../brokers/delays.js";
 import { FaultInjector, type FaultOccurrence } from "../faults/injector.js";
 import { type PriorityLatency, PriorityLatencyRecorder } from "../metrics/by-priority.js";
 import type { LatencySnapshot } from "../metrics/latency.js";
@@ -68,6 +69,8 @@ export interface RunResult {
   patterns?: PatternFigures;
   /** Recurring producers' ticks, by producer name; absent when no producer has a schedule. */
   schedules?: Record<string, ScheduleFigures>;
+  /** The broker's delay stage; absent when no producer declares a delay. */
+  delays?: DelayFigures;
 }
 
 export interface SimulateOptions {
@@ -229,6 +232,7 @@ function* simulateSteps(
     names: componentNames(scenario),
     ...patternFigures(world),
     ...(world.schedules.size > 0 ? { schedules: Object.fromEntries(world.schedules) } : {}),
+    ...(world.broker instanceof DelayedIntake ? { delays: { ...world.broker.delayFigures } } : {}),
   };
 }
 
