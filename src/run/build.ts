@@ -341,11 +341,18 @@ function resolvedWarmup(scenario: ParsedScenario): number {
 export function expectedMessages(scenario: ParsedScenario): number {
   let total = 0;
   for (const producer of scenario.producers) {
-    const perSecond = producer.rate ?? producer.arrival?.rate ?? 1000;
+    const perSecond = producer.schedule
+      ? ticksPerSecond(producer.schedule)
+      : (producer.rate ?? producer.arrival?.rate ?? 1000);
     const perInstance = Math.min(producer.limit ?? Number.POSITIVE_INFINITY, (perSecond * scenario.duration) / 1e6);
     total += producer.instances * perInstance;
   }
   return Math.min(2 ** 24, Math.max(1024, Math.ceil(total * 1.05)));
+}
+
+/** A recurring producer's most ticks per second: one per interval, or one a minute for cron (its finest step). */
+function ticksPerSecond(schedule: NonNullable<ParsedScenario["producers"][number]["schedule"]>): number {
+  return schedule.every === undefined ? 1 / 60 : 1e6 / schedule.every;
 }
 
 function endpointName(endpoint: Endpoint): string {
