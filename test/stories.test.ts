@@ -159,4 +159,19 @@ describe("stories", () => {
     expect(limiters!["email-sender"]).toMatchObject({ acquired: 5000 });
     expect(backpressure.maxDepth).toBe(4844);
   });
+  it("cron-missed-ticks: catchUp publishes the latest missed report, all publishes every missed reminder", () => {
+    const { schedules, messages } = story("cron-missed-ticks.yaml");
+    expect(schedules!.reports).toMatchObject({ ticks: 11, onTime: 7, missed: 4, caughtUp: 1, skipped: 3 });
+    expect(schedules!.reports!.latenessMsMax).toBe(120_000);
+    expect(schedules!.reminders).toMatchObject({ ticks: 59, onTime: 39, missed: 20, caughtUp: 20, skipped: 0 });
+    expect(schedules!.reminders!.latenessMsMax).toBe(1_200_000);
+    expect(messages).toMatchObject({ published: 67, consumed: 67, lost: 0 });
+  });
+
+  it("rabbitmq-delay-head-of-line: short delays wait behind long ones at the head of the delay queue", () => {
+    const { delays, latency } = story("rabbitmq-delay-head-of-line.yaml");
+    expect(delays).toMatchObject({ held: 239, blockedByHead: 136 });
+    expect(delays!.blockedMsMean).toBeGreaterThan(50_000);
+    expect(latency.endToEnd.p50).toBeGreaterThan(59_000);
+  });
 });

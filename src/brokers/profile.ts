@@ -46,6 +46,12 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    * refuses one.
    */
   redrive?: string;
+  /**
+   * The delay a message gets when its producer declares none (µs), a queue-level delay such as SQS's
+   * `DelaySeconds` that a per-message delay replaces, and the section without it: the run then applies
+   * it with the per-message delays. Only asked when some producer declares a delay.
+   */
+  defaultDelay?(section: Section): { delay: number; rest: Section };
   /** What the profile promises, stated once: the contract suite and the docs' table read it. */
   facts: ProfileFacts;
 }
@@ -76,7 +82,26 @@ export interface ProfileFacts {
   partitions: boolean;
   /** How the broker learns that a consumer died, in a few words, for the docs' table. */
   crashDetection: string;
+  /** How the broker holds back a message published with a delay (a producer's `delay` or `notBefore`). */
+  delay: DelayFacts;
 }
+
+/**
+ * A broker's own way of delaying a message, stated once: validation refuses what the broker cannot do
+ * with the reason it gives, and the run holds delayed messages by the mechanism named here.
+ * - `timer`: each message becomes visible when its own delay ends (SQS DelaySeconds, BullMQ's delayed set);
+ * - `head-of-line`: a delay queue whose messages expire by TTL and are dead-lettered into the work queue,
+ *   but only from the queue's head, so a long delay holds back shorter ones behind it (RabbitMQ);
+ * - `none`: the broker cannot delay a message; `refusal` says so and names the alternatives.
+ */
+export type DelayFacts =
+  | { mechanism: "timer" | "head-of-line"; feature: string; maxMicros: number | null }
+  | { mechanism: "none"; refusal: string };
+
+const noDelay: DelayFacts = {
+  mechanism: "none",
+  refusal: "this broker has no delayed delivery; the alternative is a scheduler in front of the producer",
+};
 
 /**
  * A profile's facts with the defaults most share: it keeps what it sent until settled, consumers share a
@@ -87,6 +112,7 @@ export function profileFacts(
   facts: Pick<ProfileFacts, "ordering" | "crashDetection"> & Partial<ProfileFacts>,
 ): ProfileFacts {
   return {
+    delay: noDelay,
     keepsSent: "until-settled",
     everyConsumerGetsAll: false,
     priorities: false,

@@ -119,6 +119,11 @@ export class Bookkeeper implements BrokerContext {
     if (this.messages.acceptOrder[message]! < 0) this.appendFirst(message);
   }
 
+  /** A broker's delay stage stored the message (src/brokers/delays.ts): the producer hears so now, not when it falls due. */
+  confirmHeld(message: number): void {
+    this.confirm(message, true);
+  }
+
   confirmDuplicate(message: number): void {
     this.counts.deduplicated++;
     this.confirm(message, true);

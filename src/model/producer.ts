@@ -1,5 +1,4 @@
 import type { Simulation } from "../engine/simulation.js";
-import type { ArrivalProcess } from "../random/arrivals.js";
 import type { Sampler } from "../random/distributions.js";
 import type { Rng } from "../random/streams.js";
 import { IntRing } from "./int-ring.js";
@@ -10,6 +9,7 @@ import type { CommittedWrites, WritesHost } from "./outbox.js";
 import { type BlockedProducers, failSend, type ProducerClient, type ProducerClientFactory } from "./producer-client.js";
 import type { PublishLimit } from "./publish-limit.js";
 import type { PublisherGate } from "./publisher-gate.js";
+import type { TickLedger } from "./recurring.js";
 import { ReentryGuard } from "./reentry.js";
 
 /** How a producer client handles confirms: wait at most `timeout`, then resend up to `retries` times. */
@@ -25,7 +25,10 @@ export interface PublishPolicy {
 export interface ProducerOptions {
   index: number;
   name: string;
-  arrivals: ArrivalProcess;
+  /** The next creation time (µs), or Infinity: an arrival process, or a recurring producer's ticks. */
+  arrivals: { next(): number };
+  /** A recurring producer's account of its ticks (missed while down, published at restart); absent otherwise. */
+  ticks?: TickLedger;
   pickKey: () => number;
   /** Whether the next message is a poison message (processing it always fails). */
   isPoison: () => boolean;
@@ -183,6 +186,11 @@ export class Producer {
   restart(): void {
     this.up = true;
     this.writes?.restart();
+    this.resendAfterRestart();
+    this.publishMissedTicks();
+  }
+
+  private resendAfterRestart(): void {
     const resend = this.unknownSinceCrash.sort((a, b) => a - b);
     this.unknownSinceCrash = [];
     const limit = this.wiring.publishLimit;
@@ -208,20 +216,36 @@ export class Producer {
   }
 
   private arrive(): void {
-    if (this.up) {
-      const { sim, messages, observer } = this.wiring;
-      const now = sim.now;
-      const { index, pickKey, sampleSize, isPoison } = this.options;
-      const id = messages.create(now, index, pickKey(), Math.round(sampleSize()), isPoison());
-      if (this.options.pickPriority) messages.setPriority(id, this.options.pickPriority());
-      if (this.options.pickRoutingKey) messages.setRoutingKey(id, this.options.pickRoutingKey());
-      this.created++;
-      observer.published(id, now);
-      // With writes, the message is the event of a committed state change: they decide when it is published.
-      if (this.writes === null) this.publishWhenPermitted(id, now);
-      else this.writes.commit(id);
-    }
+    const ticks = this.options.ticks;
+    if (ticks !== undefined) ticks.ticked(this.up, this.wiring.sim.now);
+    if (this.up) this.createMessage(this.wiring.sim.now);
     this.scheduleNext();
+  }
+
+  /** A new message, created now; `scheduled` is the tick it answers (a recurring producer's), else now. */
+  private createMessage(scheduled: number): void {
+    const { sim, messages, observer } = this.wiring;
+    const now = sim.now;
+    const { index, pickKey, sampleSize, isPoison } = this.options;
+    const id = messages.create(now, index, pickKey(), Math.round(sampleSize()), isPoison());
+    if (this.options.pickPriority) messages.setPriority(id, this.options.pickPriority());
+    if (this.options.pickRoutingKey) messages.setRoutingKey(id, this.options.pickRoutingKey());
+    this.created++;
+    this.options.ticks?.published(scheduled, now);
+    observer.published(id, now);
+    // With writes, the message is the event of a committed state change: they decide when it is published.
+    if (this.writes === null) this.publishWhenPermitted(id, now);
+    else this.writes.commit(id);
+  }
+
+  /** A recurring producer publishes the ticks it missed while down, as its policy says (after any resends). */
+  private publishMissedTicks(): void {
+    const ticks = this.options.ticks;
+    if (ticks === undefined) return;
+    for (const scheduled of ticks.dueAtRestart()) {
+      if (this.created >= this.options.limit || scheduled >= this.options.stopAt) break;
+      this.createMessage(scheduled);
+    }
   }
 
   /** With a rate limit, the message waits for its permit (Guava's acquire() before send()); else it goes now. */

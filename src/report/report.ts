@@ -7,6 +7,7 @@ import { lineageChart } from "./lineage-chart.js";
 import { outboxChartSpecs } from "./outbox-charts.js";
 import { patternChartSpecs } from "./pattern-charts.js";
 import type { Run } from "./run.js";
+import { scheduleChartSpecs } from "./schedules.js";
 import { summaryJson } from "./write.js";
 
 export interface ReportOptions {
@@ -30,7 +31,7 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
     files["timeseries.csv"] = timeSeriesCsv(run.result);
     files["latency-percentiles.csv"] = latencyPercentilesCsv(run.result);
     const charts = await renderChartFiles(
-      [...chartSpecs(run), ...patternChartSpecs(run), ...outboxChartSpecs(run)],
+      [...chartSpecs(run), ...patternChartSpecs(run), ...outboxChartSpecs(run), ...scheduleChartSpecs(run)],
       files,
     );
     const lineageCharts = await renderChartFiles(lineage.map(lineageChart), files);

@@ -16,6 +16,7 @@ import {
   type RetrySummary,
   retrySummaries,
 } from "./patterns.js";
+import { type DelaySummary, delaySummary, type ScheduleSummary, scheduleSummaries } from "./schedules.js";
 
 /**
  * The summary.json document. Field names are a public contract documented in
@@ -71,6 +72,10 @@ export interface Summary {
   limiters?: Record<string, LimiterSummary>;
   /** Per producer with `writes:` (dual write or outbox); only when some producer declares them. */
   outbox?: Record<string, OutboxSummary>;
+  /** Per recurring producer (a `schedule`): its ticks and their start lateness. */
+  schedules?: Record<string, ScheduleSummary>;
+  /** The broker's delayed messages, when a producer declares `delay` or `notBefore`. */
+  delays?: DelaySummary;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -146,6 +151,8 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     },
     ...(result.patterns ? patternSummaries(result.patterns) : {}),
     ...(result.outbox ? { outbox: outboxSummaries(result.outbox, latencySummary) } : {}),
+    ...(result.schedules ? { schedules: scheduleSummaries(result.schedules) } : {}),
+    ...(result.delays ? { delays: delaySummary(result.delays) } : {}),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

@@ -1,11 +1,5 @@
 import type { Broker, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
-import {
-  consumerCapacity,
-  consumerHeartbeat,
-  createBroker,
-  producerClientFactory,
-  servesPublishes,
-} from "../brokers/registry.js";
+import { consumerCapacity, consumerHeartbeat, producerClientFactory, servesPublishes } from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
 import { normalizeFaults } from "../faults/normalize.js";
 import type { Fault } from "../faults/registry.js";
@@ -31,10 +25,11 @@ import { routingKeyPickerFor, routingKeysOf } from "../random/routing-keys.js";
 import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
+import { brokerWithDelays, type Schedules, ticksOf } from "./delays.js";
 import { componentNames } from "./names.js";
 import { buildPatterns, type Patterns, planFor, publishLimitFor } from "./patterns.js";
-import { buildWrites, type ProducerWrites, writesFactoryFor } from "./writes.js";
 import { type Redrives, redrivesOf } from "./redrive.js";
+import { buildWrites, type ProducerWrites, writesFactoryFor } from "./writes.js";
 
 /** Everything one run is made of, wired together and ready to start. */
 export interface World {
@@ -58,6 +53,8 @@ export interface World {
   patterns: Patterns;
   /** Per producer, in the scenario's order: its dual write or outbox (src/model/outbox.ts), or null. */
   writes: (ProducerWrites | null)[];
+  /** Recurring producers' figures, by producer name; empty when none has a schedule. */
+  schedules: Schedules;
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -102,10 +99,11 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
       scenario.producers.some((p) => p.publish.timeout !== null || p.writes?.mode === "outbox"),
   });
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
-  const broker = createBroker(scenario.broker, bookkeeper);
+  const broker = brokerWithDelays(core, bookkeeper);
   core.redrives?.start(broker, observer);
   const consumers = buildConsumers(core, broker, bookkeeper);
-  const producers = buildProducers(core, broker, bookkeeper, clientFactory);
+  const schedules: Schedules = new Map();
+  const producers = buildProducers(core, { broker, bookkeeper, schedules }, clientFactory);
   const { clientLinks, groupNames, faults, patterns, writes } = core;
   return {
     scenario,
@@ -124,6 +122,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     faults,
     patterns,
     writes,
+    schedules,
   };
 }
 
@@ -266,8 +265,7 @@ function planOption(core: Core, instance: { group: number; name: string; process
 
 function buildProducers(
   core: Core,
-  broker: Broker,
-  bookkeeper: Bookkeeper,
+  { broker, bookkeeper, schedules }: { broker: Broker; bookkeeper: Bookkeeper; schedules: Schedules },
   clientFactory: ProducerClientFactory | null,
 ): Producer[] {
   const { scenario, sim, streams, messages, observer, gate, link } = core;
@@ -282,7 +280,7 @@ function buildProducers(
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.name}#${instance}`;
       const endpoint: Endpoint = { kind: "producer", name: spec.name, instance: name };
-      const options = producerOptions(core, { spec, written }, name, producers.length);
+      const options = producerOptions(core, { spec, written, schedules }, name, producers.length);
       const toProducer = link(brokerEnd, endpoint);
       const toBroker = link(endpoint, brokerEnd);
       core.clientLinks.producer.push({ fromBroker: toProducer, toBroker });
@@ -311,15 +309,18 @@ function buildProducers(
  */
 function producerOptions(
   core: Core,
-  { spec, written }: { spec: ParsedScenario["producers"][number]; written: number },
+  { spec, written, schedules }: { spec: ParsedScenario["producers"][number]; written: number; schedules: Schedules },
   name: string,
   index: number,
 ) {
   const { scenario, streams, sampler } = core;
+  const ticks = ticksOf(spec, schedules);
   return {
     index,
     name,
-    arrivals: new ArrivalProcess(arrivalSchedule(spec), streams.stream(`producer:${name}:arrivals`)),
+    // A recurring producer ticks on its schedule and draws no arrivals (its stream stays untouched).
+    arrivals: ticks?.clock ?? new ArrivalProcess(arrivalSchedule(spec), streams.stream(`producer:${name}:arrivals`)),
+    ...(ticks === null ? {} : { ticks: ticks.ledger }),
     pickKey: keyPickerFor(keyChoice(spec.keys), streams.stream(`producer:${name}:keys`)),
     sampleSize: sampler(spec.size, `producer:${name}:size`),
     isPoison: poisonDecider(core.faults, written, name, streams),
@@ -356,11 +357,18 @@ function resolvedWarmup(scenario: ParsedScenario): number {
 export function expectedMessages(scenario: ParsedScenario): number {
   let total = 0;
   for (const producer of scenario.producers) {
-    const perSecond = producer.rate ?? producer.arrival?.rate ?? 1000;
+    const perSecond = producer.schedule
+      ? ticksPerSecond(producer.schedule)
+      : (producer.rate ?? producer.arrival?.rate ?? 1000);
     const perInstance = Math.min(producer.limit ?? Number.POSITIVE_INFINITY, (perSecond * scenario.duration) / 1e6);
     total += producer.instances * perInstance;
   }
   return Math.min(2 ** 24, Math.max(1024, Math.ceil(total * 1.05)));
+}
+
+/** A recurring producer's most ticks per second: one per interval, or one a minute for cron (its finest step). */
+function ticksPerSecond(schedule: NonNullable<ParsedScenario["producers"][number]["schedule"]>): number {
+  return schedule.every === undefined ? 1 / 60 : 1e6 / schedule.every;
 }
 
 function endpointName(endpoint: Endpoint): string {

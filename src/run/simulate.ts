@@ -1,3 +1,4 @@
+import { DelayedIntake, type DelayFigures } from "../brokers/delays.js";
 import { FaultInjector, type FaultOccurrence } from "../faults/injector.js";
 import { type PriorityLatency, PriorityLatencyRecorder } from "../metrics/by-priority.js";
 import type { LatencySnapshot } from "../metrics/latency.js";
@@ -7,6 +8,7 @@ import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/ti
 import { type Example, Witness } from "../metrics/witness.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
+import type { ScheduleFigures } from "../model/recurring.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, faultWorldOf, type World } from "./build.js";
@@ -68,6 +70,10 @@ export interface RunResult {
   patterns?: PatternFigures;
   /** Per producer with `writes:` (dual write or outbox); absent when none declares them. */
   outbox?: Record<string, WritesResult>;
+  /** Recurring producers' ticks, by producer name; absent when no producer has a schedule. */
+  schedules?: Record<string, ScheduleFigures>;
+  /** The broker's delay stage; absent when no producer declares a delay. */
+  delays?: DelayFigures;
 }
 
 export interface SimulateOptions {
@@ -230,6 +236,8 @@ function* simulateSteps(
     names: componentNames(scenario),
     ...patternFigures(world),
     ...outboxFigures(world),
+    ...(world.schedules.size > 0 ? { schedules: Object.fromEntries(world.schedules) } : {}),
+    ...(world.broker instanceof DelayedIntake ? { delays: { ...world.broker.delayFigures } } : {}),
   };
 }
 

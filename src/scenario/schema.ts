@@ -4,6 +4,7 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
+import { producerDelayFields } from "./delays.js";
 import {
   breakersSchema,
   dependenciesSchema,
@@ -123,10 +124,12 @@ const producerSchema = z
       description:
         "each message is the event of a state change committed to the producer's database: dual write (commit, then publish) or a transactional outbox with a polling relay",
     }),
+    ...producerDelayFields,
   })
   .superRefine((producer, ctx) => {
-    if ((producer.rate === undefined) === (producer.arrival === undefined)) {
-      ctx.addIssue({ code: "custom", message: "a producer needs exactly one of rate or arrival" });
+    const given = [producer.rate, producer.arrival, producer.schedule].filter((field) => field !== undefined).length;
+    if (given !== 1) {
+      ctx.addIssue({ code: "custom", message: "a producer needs exactly one of rate, arrival or schedule" });
     }
   });
 

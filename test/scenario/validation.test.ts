@@ -627,7 +627,7 @@ describe("rules across fields", () => {
         path: `producers[${index}]`,
         line,
         column: 5,
-        words: ["a producer needs exactly one of rate or arrival"],
+        words: ["a producer needs exactly one of rate, arrival or schedule"],
       });
     }
   });

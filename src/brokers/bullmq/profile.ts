@@ -15,6 +15,7 @@ export const bullmqProfile = defineProfile({
     priorities: true,
     crashDetection:
       "never: the job's lock runs out (lockDuration) and the stalled check (stalledInterval) moves it back",
+    delay: { mechanism: "timer", feature: "job option delay: the delayed set, promoted when due", maxMicros: null },
   }),
   summary,
   schema: bullmqSchema,

@@ -10,7 +10,12 @@ export const fifoSchema = brokerSection(
 
 export const fifoProfile = defineProfile({
   name: "fifo",
-  facts: profileFacts({ ordering: "per-producer", crashDetection: "after `crashDetection` (10 s), for every mode" }),
+  facts: profileFacts({
+    ordering: "per-producer",
+    crashDetection: "after `crashDetection` (10 s), for every mode",
+    // The idealized broker delays each message exactly, with no limit: the reference the real mechanisms differ from.
+    delay: { mechanism: "timer", feature: "an exact per-message timer (idealized)", maxMicros: null },
+  }),
   summary: "a plain FIFO queue per consumer group (an idealized broker)",
   schema: fifoSchema,
   create: (context, section) => createFifoBroker(context, section.settings),

@@ -103,6 +103,11 @@ export const kafkaProfile = defineProfile({
     ordering: "per-partition",
     partitions: true,
     crashDetection: "session timeout (45 s), for every mode",
+    delay: {
+      mechanism: "none",
+      refusal:
+        "Kafka has no delayed delivery; the alternatives are a consumer that pauses its partition until a record falls due (how Spring Kafka's @RetryableTopic delays retry topics), a scheduler in front of the producer, or a broker that has one (sqs, rabbitmq, bullmq)",
+    },
   }),
   summary,
   schema: kafkaSchema,

@@ -40,6 +40,13 @@ const rabbitFacts = profileFacts({
   priorities: true,
   routing: true,
   crashDetection: "process: the socket closes at once; hang, host: missed heartbeats",
+  // No delay in AMQP itself: the usual recipe is a delay queue with a message TTL whose dead-letter exchange
+  // routes into the work queue. A queue expires messages only at its head (docs/broker-facts.md, TTL).
+  delay: {
+    mechanism: "head-of-line",
+    feature: "a delay queue: per-message TTL (expiration) + dead-letter exchange into the work queue",
+    maxMicros: null,
+  },
 });
 
 export const rabbitmqProfile = defineProfile({

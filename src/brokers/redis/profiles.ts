@@ -19,6 +19,12 @@ import { createStreamsBroker } from "./streams.js";
 const oneReadPerWorker = <Section>(_section: Section, concurrency: number) => concurrency;
 const positive = (micros: number) => micros > 0;
 
+const redisHasNoDelay = {
+  mechanism: "none",
+  refusal:
+    "Redis lists, streams and pub/sub have no delayed delivery; the alternatives are a sorted set scored by due time that a poller moves to the queue (BullMQ's delayed set: profile bullmq), or a scheduler in front of the producer",
+} as const;
+
 const listSummary = "Redis lists: LPUSH to a list per group, BRPOP; a pop is final (at-most-once)";
 export const redisListSchema = redisSection(
   "redis-list",
@@ -28,6 +34,7 @@ export const redisListSchema = redisSection(
 export const redisListProfile = defineProfile({
   name: "redis-list",
   facts: profileFacts({
+    delay: redisHasNoDelay,
     ordering: "per-producer",
     keepsSent: "on-send",
     crashDetection: "never: what it popped is gone",
@@ -64,7 +71,11 @@ export const reliableListSchema = redisSection(
 );
 export const reliableListProfile = defineProfile({
   name: "redis-reliable-list",
-  facts: profileFacts({ ordering: "per-producer", crashDetection: "never: a reaper returns its processing list" }),
+  facts: profileFacts({
+    delay: redisHasNoDelay,
+    ordering: "per-producer",
+    crashDetection: "never: a reaper returns its processing list",
+  }),
   summary: reliableSummary,
   schema: reliableListSchema,
   create: (context, section) => createReliableListBroker(context, section.settings),
@@ -119,7 +130,11 @@ export const streamsSchema = redisSection(
 );
 export const streamsProfile = defineProfile({
   name: "redis-streams",
-  facts: profileFacts({ ordering: "per-producer", crashDetection: "never: XAUTOCLAIM takes entries idle long enough" }),
+  facts: profileFacts({
+    delay: redisHasNoDelay,
+    ordering: "per-producer",
+    crashDetection: "never: XAUTOCLAIM takes entries idle long enough",
+  }),
   summary: streamsSummary,
   schema: streamsSchema,
   create: (context, section) => createStreamsBroker(context, section.settings),
@@ -178,6 +193,7 @@ export const pubsubSchema = redisSection(
 export const pubsubProfile = defineProfile({
   name: "redis-pubsub",
   facts: profileFacts({
+    delay: redisHasNoDelay,
     ordering: "per-producer",
     keepsSent: "on-send",
     everyConsumerGetsAll: true,

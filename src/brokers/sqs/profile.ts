@@ -19,7 +19,11 @@ function capacity(settings: { MaxNumberOfMessages: number }, concurrency: number
 
 export const sqsProfile = defineProfile({
   name: "sqs",
-  facts: profileFacts({ ordering: "none", crashDetection: "never: the visibility timeout returns what it held" }),
+  facts: profileFacts({
+    ordering: "none",
+    crashDetection: "never: the visibility timeout returns what it held",
+    delay: { mechanism: "timer", feature: "SendMessage DelaySeconds", maxMicros: 900_000_000 },
+  }),
   summary: standardSummary,
   schema: sqsSchema,
   create: (context, section) =>
@@ -32,6 +36,11 @@ export const sqsProfile = defineProfile({
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
   redrive: "StartMessageMoveTask from the dead-letter queue back to the source queue",
+  // A message's DelaySeconds replaces the queue's: the run applies the queue's to messages sent without one.
+  defaultDelay: (section) => ({
+    delay: section.settings.DelaySeconds,
+    rest: { ...section, settings: { ...section.settings, DelaySeconds: 0 } },
+  }),
 });
 
 export const sqsFifoProfile = defineProfile({
@@ -40,6 +49,11 @@ export const sqsFifoProfile = defineProfile({
     ordering: "per-partition",
     partitions: true,
     crashDetection: "never: the visibility timeout returns what it held",
+    delay: {
+      mechanism: "none",
+      refusal:
+        "SQS FIFO queues do not support per-message DelaySeconds (SendMessage fails with InvalidParameterValue): set the queue's DelaySeconds instead, or use a standard queue",
+    },
   }),
   summary: fifoSummary,
   schema: sqsFifoSchema,

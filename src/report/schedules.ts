@@ -1,0 +1,112 @@
+import type { TopLevelSpec } from "vega-lite";
+import type { DelayFigures } from "../brokers/delays.js";
+import type { ScheduleFigures } from "../model/recurring.js";
+import { type ChartSpec, CONFIG, GROUP_PAIRS, WIDTH } from "./charts.js";
+import type { Run } from "./run.js";
+
+/** A recurring producer's figures in summary.json (docs/output.md, `schedules`). */
+export interface ScheduleSummary {
+  ticks: number;
+  onTime: number;
+  missed: number;
+  caughtUp: number;
+  skipped: number;
+  /** Publish time minus tick time over the published ticks: the start lateness. */
+  latenessMsMax: number;
+  latenessMsMean: number;
+}
+
+const millis = (micros: number) => Math.round(micros) / 1000;
+
+/** Delayed messages in summary.json (docs/output.md, `delays`). */
+export interface DelaySummary {
+  held: number;
+  /** Held past their own due time behind a longer delay at the head of the delay queue (RabbitMQ). */
+  blockedByHead: number;
+  blockedMsMean: number;
+  blockedMsMax: number;
+}
+
+export function delaySummary(figures: DelayFigures): DelaySummary {
+  return {
+    held: figures.held,
+    blockedByHead: figures.blockedByHead,
+    blockedMsMean:
+      figures.blockedByHead === 0 ? 0 : Math.round(figures.blockedMicrosTotal / figures.blockedByHead) / 1000,
+    blockedMsMax: millis(figures.blockedMicrosMax),
+  };
+}
+
+export function scheduleSummaries(figures: Record<string, ScheduleFigures>): Record<string, ScheduleSummary> {
+  return Object.fromEntries(
+    Object.entries(figures).map(([name, f]) => {
+      const published = f.onTime + f.caughtUp;
+      return [
+        name,
+        {
+          ticks: f.ticks,
+          onTime: f.onTime,
+          missed: f.missed,
+          caughtUp: f.caughtUp,
+          skipped: f.skipped,
+          latenessMsMax: millis(f.latenessMaxMicros),
+          latenessMsMean: published === 0 ? 0 : Math.round(f.latenessTotalMicros / published) / 1000,
+        },
+      ];
+    }),
+  );
+}
+
+/** Scheduled vs actual start of every published tick: on time on the diagonal, late ones above it. */
+export function scheduleChartSpecs(run: Run): ChartSpec[] {
+  const schedules = run.result.schedules;
+  if (schedules === undefined) return [];
+  const names = Object.keys(schedules);
+  const rows = names.flatMap((producer) =>
+    schedules[producer]!.starts.map((start) => ({
+      producer,
+      scheduled_s: start.scheduled / 1e6,
+      actual_s: start.actual / 1e6,
+      late: start.actual > start.scheduled ? "late (published at restart)" : "on time",
+    })),
+  );
+  const end = run.result.endedAt / 1e6;
+  const spec: TopLevelSpec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: "Scheduled vs actual start",
+      subtitle:
+        "When each tick of a recurring producer was due and when its message was published: on the diagonal when on time, above it when late",
+    },
+    width: WIDTH,
+    height: 260,
+    config: CONFIG,
+    layer: [
+      {
+        data: { values: [{ t: 0 }, { t: end }] },
+        mark: { type: "line", color: "#bbbbbb", strokeDash: [4, 4] },
+        encoding: {
+          x: { field: "t", type: "quantitative" },
+          y: { field: "t", type: "quantitative" },
+        },
+      },
+      {
+        data: { values: rows },
+        mark: { type: "point", filled: true },
+        encoding: {
+          x: { field: "scheduled_s", type: "quantitative", title: "scheduled (s)", scale: { domain: [0, end] } },
+          y: { field: "actual_s", type: "quantitative", title: "published (s)", scale: { domain: [0, end] } },
+          color: {
+            field: "producer",
+            type: "nominal",
+            title: null,
+            scale: { domain: names, range: names.map((_, i) => GROUP_PAIRS[i % GROUP_PAIRS.length]![0]) },
+            legend: { orient: "top", direction: "horizontal" },
+          },
+          shape: { field: "late", type: "nominal", title: null, legend: { orient: "top", direction: "horizontal" } },
+        },
+      },
+    ],
+  };
+  return [{ name: "schedule-starts", title: "Scheduled vs actual start", spec }];
+}
