@@ -15,6 +15,7 @@ import {
   type RetrySummary,
   retrySummaries,
 } from "./patterns.js";
+import { type EndToEndSummary, type StageSummary, stageSummaries } from "./stages.js";
 
 /**
  * The summary.json document. Field names are a public contract documented in
@@ -68,6 +69,10 @@ export interface Summary {
   breakers?: Record<string, BreakerSummary>;
   /** Per consumer group, then per producer, with a rate limit: the waits it caused. */
   limiters?: Record<string, LimiterSummary>;
+  /** Per consumer group as a pipeline stage; only when some group publishes onward (docs/patterns.md, "Flows"). */
+  stages?: Record<string, StageSummary>;
+  /** Flows from each producer's message to the last stages; only with stages. */
+  endToEnd?: EndToEndSummary;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -142,6 +147,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       rejected: counts.rejected,
     },
     ...(result.patterns ? patternSummaries(result.patterns) : {}),
+    ...stageSummaries(result, latencySummary),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

@@ -31,6 +31,7 @@ import { routingKeyPickerFor, routingKeysOf } from "../random/routing-keys.js";
 import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
+import { StageFlows } from "./flows.js";
 import { componentNames } from "./names.js";
 import { buildPatterns, type Patterns, planFor, publishLimitFor } from "./patterns.js";
 
@@ -54,6 +55,8 @@ export interface World {
   faults: Fault[];
   /** Dependencies and retry figures (src/patterns); empty when the scenario declares none. */
   patterns: Patterns;
+  /** Pipeline stages (consumer groups with publishTo); null when the scenario has none. */
+  flows: StageFlows | null;
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -94,6 +97,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     stream: (purpose) => streams.stream(`broker:${purpose}`),
     // Confirms travel back only to producers with a publish timeout or a client library that wants them.
     confirmsWanted: clientFactory !== null || scenario.producers.some((p) => p.publish.timeout !== null),
+    ...(core.flows === null ? {} : { lineage: core.flows.lineage }),
   });
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
   const broker = createBroker(scenario.broker, bookkeeper);
@@ -116,6 +120,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     groupNames,
     faults,
     patterns,
+    flows: core.flows,
   };
 }
 
@@ -156,6 +161,7 @@ interface Core {
   /** The scenario's faults, normalized once. */
   faults: Fault[];
   patterns: Patterns;
+  flows: StageFlows | null;
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
   link(from: Endpoint, to: Endpoint): Link;
   sampler(distribution: Distribution, stream: string): Sampler;
@@ -169,7 +175,10 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
   const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency));
   const repeatsMatter = guards.map((g) => g.repeatsMatter);
   const metrics = new MetricsRecorder(messages, repeatsMatter, resolvedWarmup(scenario), scenario.duration);
-  const observer = observerOf(metrics, extraObservers);
+  const flows = scenario.consumers.some((c) => c.publishTo !== undefined)
+    ? new StageFlows(scenario, { sim, messages, streams })
+    : null;
+  const observer = observerOf(metrics, flows === null ? extraObservers : [...extraObservers, flows.recorder]);
   const groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
   const sampler = (distribution: Distribution, stream: string): Sampler =>
     samplerFor(distribution, streams.stream(stream));
@@ -178,6 +187,8 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     const latency = isAlwaysZero(scenario.network.latency) ? null : sampler(scenario.network.latency, `link:${name}`);
     return new Link(sim, latency, from, to);
   };
+  const gate = new PublisherGate(observer, sim);
+  flows?.wire(observer, gate);
   return {
     scenario,
     sim,
@@ -186,7 +197,8 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     deliveries: new DeliveryTable(),
     metrics,
     observer,
-    gate: new PublisherGate(observer, sim),
+    gate,
+    flows,
     effects: new EffectLedger(messages, observer, groupOfConsumer, groupNames.length),
     guards,
     incarnations: new Int32Array(groupOfConsumer.length),
@@ -229,9 +241,12 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
       };
       const toBroker = link(endpoint, brokerEnd);
       core.clientLinks.consumer.push({ fromBroker: toConsumer, toBroker });
+      const onward = spec.publishTo !== undefined && core.flows !== null ? { onward: core.flows } : {};
+      core.flows?.connect(index, toBroker);
       const wiring = {
         ...{ sim, messages, deliveries, observer, effects, toBroker, broker, incarnations, heartbeatEvery },
         giveUps: bookkeeper,
+        ...onward,
       };
       const consumer = new Consumer(options, wiring);
       bookkeeper.connectConsumer(index, toConsumer, consumer.receive, toBroker);
@@ -260,7 +275,8 @@ function buildProducers(
   const serviceTime: Distribution = servesPublishes(scenario.broker)
     ? { dist: "constant", value: 0 }
     : scenario.broker.serviceTime;
-  const publishHandler = brokerIngress(sim, broker, gate, serviceTime, streams);
+  const intake = brokerIngress(sim, broker, gate, serviceTime, streams);
+  const publishHandler = core.flows === null ? intake : core.flows.producerIngress(intake);
   const blockedProducers = new BlockedProducers(observer, sim);
   const producers: Producer[] = [];
   scenario.producers.forEach((spec, written) => {

@@ -3,6 +3,7 @@ import { type PriorityLatency, PriorityLatencyRecorder } from "../metrics/by-pri
 import type { LatencySnapshot } from "../metrics/latency.js";
 import { mser5 } from "../metrics/mser.js";
 import type { Counts } from "../metrics/recorder.js";
+import type { FlowFigures } from "../metrics/stages.js";
 import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/timeseries.js";
 import { type Example, Witness } from "../metrics/witness.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
@@ -65,6 +66,8 @@ export interface RunResult {
   names: ComponentNames;
   /** Dependencies and retry policies (src/patterns); absent when the scenario declares neither. */
   patterns?: PatternFigures;
+  /** Pipeline stages' figures, with each group's lost and pending pairs; absent when no group publishes onward. */
+  flows?: FlowFigures & { lostByGroup: number[]; pendingByGroup: number[]; roots: number };
 }
 
 export interface SimulateOptions {
@@ -225,7 +228,17 @@ function* simulateSteps(
     },
     names: componentNames(scenario),
     ...patternFigures(world),
+    ...flowFigures(world, settled),
   };
+}
+
+/** The stages' figures, when the scenario has stages: the recorder's, and each group's share of the settlement. */
+function flowFigures(world: World, settled: ReturnType<typeof settle>): Pick<RunResult, "flows"> {
+  if (world.flows === null) return {};
+  let roots = 0;
+  for (let message = 0; message < world.messages.count; message++) if (!world.flows.lineage.isOnward(message)) roots++;
+  const { lostByGroup, pendingByGroup } = settled;
+  return { flows: { ...world.flows.recorder.finish(), lostByGroup, pendingByGroup, roots } };
 }
 
 /** The figures of the run's dependencies and retry policies, when it has any. */
@@ -258,6 +271,8 @@ function settle(
 ): {
   counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number; notRouted: number };
   firstLost: Example | null;
+  lostByGroup: number[];
+  pendingByGroup: number[];
 } {
   const { messages, broker, groupNames } = world;
   const held = groupNames.map(() => new Uint8Array(messages.count));
@@ -271,7 +286,10 @@ function settle(
   let unknown = 0;
   let notRouted = 0;
   let firstLost: Example | null = null;
+  const lostByGroup = groupNames.map(() => 0);
+  const pendingByGroup = groupNames.map(() => 0);
   for (let group = 0; group < groupNames.length; group++) {
+    const [lostBefore, pendingBefore] = [lost, pending];
     const consumed = messages.consumedBy[group]!;
     const fate = messages.fate[group]!;
     const heldByGroup = held[group]!;
@@ -305,8 +323,15 @@ function settle(
         } else pending++;
       }
     }
+    lostByGroup[group] = lost - lostBefore;
+    pendingByGroup[group] = pending - pendingBefore;
   }
-  return { counts: { lost, unexpected, pending, recovered, unknown, notRouted }, firstLost };
+  return {
+    counts: { lost, unexpected, pending, recovered, unknown, notRouted },
+    firstLost,
+    lostByGroup,
+    pendingByGroup,
+  };
 }
 
 function lostExample(world: World, message: number, group: number, witness: Witness | undefined): Example {

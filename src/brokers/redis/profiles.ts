@@ -27,6 +27,7 @@ export const redisListSchema = redisSection(
 );
 export const redisListProfile = defineProfile({
   name: "redis-list",
+  routesStages: true,
   facts: profileFacts({
     ordering: "per-producer",
     keepsSent: "on-send",
@@ -64,6 +65,7 @@ export const reliableListSchema = redisSection(
 );
 export const reliableListProfile = defineProfile({
   name: "redis-reliable-list",
+  routesStages: true,
   facts: profileFacts({ ordering: "per-producer", crashDetection: "never: a reaper returns its processing list" }),
   summary: reliableSummary,
   schema: reliableListSchema,
