@@ -52,16 +52,26 @@ export class StageRecorder extends NullObserver {
   private completedRoots = new Uint8Array(1024);
   private rootsCompleted = 0;
 
+  private readonly lastStage: readonly boolean[];
+  private readonly gathering: readonly boolean[];
+  private readonly warmup: number;
+  private readonly duration: number;
+
   constructor(
     private readonly messages: MessageTable,
     private readonly lineage: Lineage,
-    /** Per group: true for a last stage (it publishes nothing onward and some stage feeds it). */
-    private readonly lastStage: readonly boolean[],
-    private readonly warmup: number,
-    private readonly duration: number,
+    shape: {
+      /** Per group: true for a last stage (it publishes nothing onward and some stage feeds it). */
+      lastStage: readonly boolean[];
+      /** Per group: true when it gathers parts (its flows end when a set completes, not at each part). */
+      gathering: readonly boolean[];
+      warmup: number;
+      duration: number;
+    },
   ) {
     super();
-    const groups = lastStage.length;
+    ({ lastStage: this.lastStage, gathering: this.gathering, warmup: this.warmup, duration: this.duration } = shape);
+    const groups = this.lastStage.length;
     this.counts = Array.from({ length: groups }, () => ({
       received: 0,
       publishedOnward: 0,
@@ -114,7 +124,13 @@ export class StageRecorder extends NullObserver {
     const publishedAt = messages.intendedAt[message]!;
     if (publishedAt < this.warmup) return;
     this.latency[group]!.record(now - publishedAt);
-    if (this.lastStage[group] === true) this.reachedEnd(message, now - publishedAt);
+    if (this.lastStage[group] === true && this.gathering[group] !== true) this.reachedEnd(message, now - publishedAt);
+  }
+
+  /** A gathering group completed `root`'s set now: for a last stage, the flow's end. */
+  setCompleted(group: number, root: number, now: number): void {
+    const publishedAt = this.messages.intendedAt[root]!;
+    if (this.lastStage[group] === true && publishedAt >= this.warmup) this.reachedEnd(root, now - publishedAt);
   }
 
   finish(): FlowFigures {

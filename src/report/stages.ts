@@ -15,6 +15,8 @@ export interface StageSummary {
   latency: LatencySummary;
   /** Little's law over the run's duration: L (mean messages in the stage), λ (arrivals per second), W (ms). */
   inStage: { mean: number; arrivalsPerSecond: number; sojournMs: number };
+  /** Fan-in sets: completed, timed out, and parts that came after their set closed; only for a gathering group. */
+  gather?: { completed: number; timedOut: number; late: number };
 }
 
 /** A flow from a producer's message (its root) to the last stages, which publish nothing onward. */
@@ -50,6 +52,7 @@ export function stageSummaries(
         arrivalsPerSecond: round(stage.arrivedDuringRun / seconds),
         sojournMs: microsToMillis(stage.meanSojournMicros),
       },
+      ...(flows.gathers[group] ? { gather: { ...flows.gathers[group] } } : {}),
     };
   });
   return {

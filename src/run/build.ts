@@ -175,7 +175,7 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
   const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency));
   const repeatsMatter = guards.map((g) => g.repeatsMatter);
   const metrics = new MetricsRecorder(messages, repeatsMatter, resolvedWarmup(scenario), scenario.duration);
-  const flows = scenario.consumers.some((c) => c.publishTo !== undefined)
+  const flows = scenario.consumers.some((c) => c.publishTo !== undefined || c.gather !== undefined)
     ? new StageFlows(scenario, { sim, messages, streams })
     : null;
   const observer = observerOf(metrics, flows === null ? extraObservers : [...extraObservers, flows.recorder]);
@@ -241,7 +241,8 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
       };
       const toBroker = link(endpoint, brokerEnd);
       core.clientLinks.consumer.push({ fromBroker: toConsumer, toBroker });
-      const onward = spec.publishTo !== undefined && core.flows !== null ? { onward: core.flows } : {};
+      const staged = spec.publishTo !== undefined || spec.gather !== undefined;
+      const onward = staged && core.flows !== null ? { onward: core.flows } : {};
       core.flows?.connect(index, toBroker);
       const wiring = {
         ...{ sim, messages, deliveries, observer, effects, toBroker, broker, incarnations, heartbeatEvery },

@@ -10,6 +10,7 @@ import type { RandomStreams } from "../random/streams.js";
 import { weightedPicker } from "../random/weighted.js";
 import { type Onward, targetsOf } from "../scenario/flows.js";
 import type { ParsedScenario } from "../scenario/schema.js";
+import { Gather } from "./gather.js";
 
 /** Fibonacci hashing: spreads consecutive keys evenly over [0, 1) so `by: key` keeps one route per key. */
 const GOLDEN_FRACTION = 0.6180339887498949;
@@ -26,6 +27,8 @@ export class StageFlows implements StagePublisher {
   readonly lineage = new Lineage();
   readonly recorder: StageRecorder;
   private readonly rules: (StageRule | null)[];
+  /** Per group: its fan-in, when it gathers parts. */
+  readonly gathers: (Gather | null)[];
   private readonly fedGroups: number[];
   private readonly groupOfConsumer: number[];
   private readonly toBroker: Link[] = [];
@@ -46,7 +49,16 @@ export class StageFlows implements StagePublisher {
     this.fedGroups = [...fed].sort((a, b) => a - b);
     const lastStage = scenario.consumers.map((c, group) => c.publishTo === undefined && fed.has(group));
     const warmup = typeof scenario.warmup === "number" ? scenario.warmup : 0;
-    this.recorder = new StageRecorder(world.messages, this.lineage, lastStage, warmup, scenario.duration);
+    this.gathers = scenario.consumers.map((c) =>
+      c.gather === undefined ? null : new Gather(world.sim, c.gather.parts, c.gather.timeout),
+    );
+    const gathering = this.gathers.map((g) => g !== null);
+    this.recorder = new StageRecorder(world.messages, this.lineage, {
+      lastStage,
+      gathering,
+      warmup,
+      duration: scenario.duration,
+    });
     this.groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
   }
 
@@ -75,6 +87,8 @@ export class StageFlows implements StagePublisher {
 
   publishOnward(parent: number, consumer: number): void {
     const group = this.groupOfConsumer[consumer]!;
+    const gather = this.gathers[group];
+    if (gather !== null && gather !== undefined && !this.completesSet(gather, group, parent)) return;
     const rule = this.rules[group];
     if (rule === null || rule === undefined) return;
     const { groups, counts } = rule(parent);
@@ -84,6 +98,19 @@ export class StageFlows implements StagePublisher {
       outputs += counts[target]!;
     }
     this.recorder.publishedOnward(group, outputs);
+  }
+
+  /**
+   * A gathering group publishes onward once per set, when its last part is consumed. A part consumed
+   * again (a redelivery whose effect applied twice) is not a new part.
+   */
+  private completesSet(gather: Gather, group: number, part: number): boolean {
+    const { messages, sim } = this.world;
+    if (messages.consumedBy[group]![part]! > 1) return false;
+    const root = this.lineage.rootOf(part);
+    if (!gather.part(root)) return false;
+    this.recorder.setCompleted(group, root, sim.now);
+    return true;
   }
 
   /** A new message with its own id, addressed to `target` only, sent like a producer's publish. */

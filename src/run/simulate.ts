@@ -11,6 +11,7 @@ import type { RunObserver } from "../model/observer.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, faultWorldOf, type World } from "./build.js";
+import type { GatherFigures } from "./gather.js";
 import { memoryWatch } from "./memory.js";
 import { type ComponentNames, componentNames } from "./names.js";
 
@@ -67,7 +68,13 @@ export interface RunResult {
   /** Dependencies and retry policies (src/patterns); absent when the scenario declares neither. */
   patterns?: PatternFigures;
   /** Pipeline stages' figures, with each group's lost and pending pairs; absent when no group publishes onward. */
-  flows?: FlowFigures & { lostByGroup: number[]; pendingByGroup: number[]; roots: number };
+  flows?: FlowFigures & {
+    lostByGroup: number[];
+    pendingByGroup: number[];
+    roots: number;
+    /** Per group: its fan-in's figures, or null when it gathers nothing. */
+    gathers: (GatherFigures | null)[];
+  };
 }
 
 export interface SimulateOptions {
@@ -238,7 +245,8 @@ function flowFigures(world: World, settled: ReturnType<typeof settle>): Pick<Run
   let roots = 0;
   for (let message = 0; message < world.messages.count; message++) if (!world.flows.lineage.isOnward(message)) roots++;
   const { lostByGroup, pendingByGroup } = settled;
-  return { flows: { ...world.flows.recorder.finish(), lostByGroup, pendingByGroup, roots } };
+  const gathers = world.flows.gathers.map((gather) => (gather === null ? null : { ...gather.figures }));
+  return { flows: { ...world.flows.recorder.finish(), lostByGroup, pendingByGroup, roots, gathers } };
 }
 
 /** The figures of the run's dependencies and retry policies, when it has any. */

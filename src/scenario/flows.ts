@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { profileNamed, profiles } from "../brokers/profiles.js";
+import { duration } from "../units/quantities.js";
 import { closestMatch, messages } from "./issues.js";
 import type { ParsedScenario } from "./schema.js";
 import { weightedMixSchema } from "./weights.js";
@@ -52,6 +53,19 @@ export const publishToSchema = z
       "publish onward after the side effect: a group, a list of groups (one message each), {group, count} (fan-out) or {choose: {group: weight}, by} (routing)",
   });
 
+/**
+ * Fan-in: the group gathers the parts of one root message (the outputs of an upstream fan-out). Each
+ * part is consumed (its side effect applied) as it comes; the set completes when `parts` distinct parts
+ * are in, and only then does the group publish onward, once. A set still short at `timeout` after its
+ * first part is counted timed out; parts arriving later are counted late.
+ */
+export const gatherSchema = z.strictObject({
+  parts: z.number().int().min(2).max(1000).meta({ description: "distinct parts of one root message to wait for" }),
+  timeout: duration()
+    .refine((micros) => micros > 0, { message: "a gather timeout must be longer than 0" })
+    .meta({ description: "how long after its first part a set may stay incomplete" }),
+});
+
 /** A stage's onward publishing, normalized. */
 export type Onward =
   | { kind: "each"; targets: OnwardTarget[] }
@@ -93,7 +107,7 @@ export interface FlowProblem {
  */
 export function flowProblems(scenario: ParsedScenario): FlowProblem[] {
   const stages = scenario.consumers.map((c) => c.publishTo);
-  if (stages.every((s) => s === undefined)) return [];
+  if (stages.every((s) => s === undefined) && scenario.consumers.every((c) => c.gather === undefined)) return [];
   const problems: FlowProblem[] = [];
   const groups = scenario.consumers.map((c) => c.group);
   const profile = profileNamed(scenario.broker.profile);
@@ -112,7 +126,36 @@ export function flowProblems(scenario: ParsedScenario): FlowProblem[] {
     }
   });
   if (problems.length === 0) problems.push(...cycleProblems(scenario));
+  if (problems.length === 0) problems.push(...gatherProblems(scenario));
   return problems;
+}
+
+/** A gather needs parts to gather: some stage upstream of it must fan out (publish more than one message per input). */
+function gatherProblems(scenario: ParsedScenario): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  scenario.consumers.forEach((consumer, index) => {
+    if (consumer.gather === undefined) return;
+    if (!upstreamFansOut(scenario, consumer.group, new Set()))
+      problems.push({
+        path: ["consumers", index, "gather"],
+        message: `group "${consumer.group}" gathers ${consumer.gather.parts} parts, but no stage upstream of it fans out (publishTo with a count above 1 or several targets): every set would time out`,
+      });
+  });
+  return problems;
+}
+
+function upstreamFansOut(scenario: ParsedScenario, group: string, seen: Set<string>): boolean {
+  seen.add(group);
+  return scenario.consumers.some((c) => {
+    if (c.publishTo === undefined || !targetsOf(c.publishTo).includes(group)) return false;
+    if (fansOut(c.publishTo)) return true;
+    return !seen.has(c.group) && upstreamFansOut(scenario, c.group, seen);
+  });
+}
+
+function fansOut(onward: Onward): boolean {
+  if (onward.kind === "choose") return false;
+  return onward.targets.length > 1 || onward.targets.some((t) => !("fixed" in t.count) || t.count.fixed > 1);
 }
 
 function stageProfiles(): string {

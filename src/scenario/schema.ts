@@ -4,7 +4,7 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
-import { publishToSchema } from "./flows.js";
+import { gatherSchema, publishToSchema } from "./flows.js";
 import {
   breakersSchema,
   dependenciesSchema,
@@ -157,6 +157,7 @@ const consumerSchema = z
     breakers: breakersSchema.optional(),
     rateLimit: rateLimitSchema.optional(),
     publishTo: publishToSchema.optional(),
+    gather: gatherSchema.optional().meta({ description: "fan-in: wait for this many parts of one root message" }),
   })
   .superRefine((consumer, ctx) => {
     if (consumer.processing === undefined && consumer.steps === undefined)
