@@ -6,6 +6,7 @@ import type { Lineage } from "./lineage.js";
 import { lineageChart } from "./lineage-chart.js";
 import { patternChartSpecs } from "./pattern-charts.js";
 import type { Run } from "./run.js";
+import { stageChartSpecs } from "./stage-charts.js";
 import { summaryJson } from "./write.js";
 
 export interface ReportOptions {
@@ -28,7 +29,10 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
   if (run.result.series) {
     files["timeseries.csv"] = timeSeriesCsv(run.result);
     files["latency-percentiles.csv"] = latencyPercentilesCsv(run.result);
-    const charts = await renderChartFiles([...chartSpecs(run), ...patternChartSpecs(run)], files);
+    const charts = await renderChartFiles(
+      [...chartSpecs(run), ...patternChartSpecs(run), ...stageChartSpecs(run)],
+      files,
+    );
     const lineageCharts = await renderChartFiles(lineage.map(lineageChart), files);
     files["index.html"] = reportHtml(run, charts, {
       ...(options.replay === undefined ? {} : { replay: options.replay }),
