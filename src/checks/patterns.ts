@@ -73,7 +73,7 @@ function sectionFigures(
   return breaker && ((figure) => figureOf.breakers(breaker, figure));
 }
 
-function boundCheck(name: string, value: number, bound: FigureBound, published: number): CheckResult {
+export function boundCheck(name: string, value: number, bound: FigureBound, published: number): CheckResult {
   const limit = (b: { value: number; ofPublished: boolean }) => (b.ofPublished ? b.value * published : b.value);
   const show = (b: { value: number; ofPublished: boolean }) =>
     b.ofPublished ? `${round(b.value * 100)}% of ${published} published (${round(limit(b))})` : String(b.value);

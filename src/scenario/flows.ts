@@ -2,6 +2,7 @@ import * as z from "zod";
 import { profileNamed, profiles } from "../brokers/profiles.js";
 import { duration } from "../units/quantities.js";
 import { closestMatch, messages } from "./issues.js";
+import { boundsOn } from "./patterns.js";
 import type { ParsedScenario } from "./schema.js";
 import { weightedMixSchema } from "./weights.js";
 
@@ -66,6 +67,28 @@ export const gatherSchema = z.strictObject({
     .meta({ description: "how long after its first part a set may stay incomplete" }),
 });
 
+/** Figures of a stage that `expect.stages.<group>` may bound, as summary.json names them (latencies flattened). */
+export const STAGE_FIGURES = [
+  "received",
+  "publishedOnward",
+  "consumed",
+  "lost",
+  "duplicated",
+  "pending",
+  "latencyMeanMs",
+  "latencyP99Ms",
+] as const;
+export const END_TO_END_FIGURES = ["completed", "incomplete", "latencyMeanMs", "latencyP99Ms"] as const;
+
+export const expectFlowsFields = {
+  stages: z.record(z.string(), boundsOn(STAGE_FIGURES)).optional().meta({
+    description: "bounds on pipeline stage figures, by group: {transcode: {lost: {max: 0}, latencyP99Ms: {max: 5000}}}",
+  }),
+  endToEnd: boundsOn(END_TO_END_FIGURES).optional().meta({
+    description: "bounds on the flows from producers' messages to the last stages: {incomplete: {max: 0}}",
+  }),
+};
+
 /** A stage's onward publishing, normalized. */
 export type Onward =
   | { kind: "each"; targets: OnwardTarget[] }
@@ -107,7 +130,12 @@ export interface FlowProblem {
  */
 export function flowProblems(scenario: ParsedScenario): FlowProblem[] {
   const stages = scenario.consumers.map((c) => c.publishTo);
-  if (stages.every((s) => s === undefined) && scenario.consumers.every((c) => c.gather === undefined)) return [];
+  const expected = scenario.expect.stages !== undefined || scenario.expect.endToEnd !== undefined;
+  if (stages.every((s) => s === undefined) && scenario.consumers.every((c) => c.gather === undefined)) {
+    if (!expected) return [];
+    const path = ["expect", scenario.expect.stages !== undefined ? "stages" : "endToEnd"];
+    return [{ path, message: "expectations on stages need a consumer group with publishTo; this scenario has none" }];
+  }
   const problems: FlowProblem[] = [];
   const groups = scenario.consumers.map((c) => c.group);
   const profile = profileNamed(scenario.broker.profile);
@@ -127,7 +155,14 @@ export function flowProblems(scenario: ParsedScenario): FlowProblem[] {
   });
   if (problems.length === 0) problems.push(...cycleProblems(scenario));
   if (problems.length === 0) problems.push(...gatherProblems(scenario));
-  return problems;
+  return [...problems, ...expectProblems(scenario)];
+}
+
+/** expect.stages naming no group, or expectations on stages in a scenario that has none. */
+function expectProblems(scenario: ParsedScenario): FlowProblem[] {
+  const groups = scenario.consumers.map((c) => c.group);
+  const named = Object.keys(scenario.expect.stages ?? {}).filter((name) => !groups.includes(name));
+  return named.map((name) => unknownTarget(["expect", "stages", name], name, groups, "expect.stages"));
 }
 
 /** A gather needs parts to gather: some stage upstream of it must fan out (publish more than one message per input). */
@@ -170,11 +205,11 @@ function writtenPath(onward: Onward, position: number, target: string): (string 
   return onward.kind === "choose" ? ["choose", target] : onward.targets.length > 1 ? [position] : [];
 }
 
-function unknownTarget(path: (string | number)[], target: string, groups: string[]): FlowProblem {
+function unknownTarget(path: (string | number)[], target: string, groups: string[], field = "publishTo"): FlowProblem {
   const suggestion = closestMatch(target, groups) ?? sharedPrefix(target, groups);
   return {
     path,
-    message: `publishTo names "${target}", but no consumer group is called that (groups: ${groups.join(", ")})`,
+    message: `${field} names "${target}", but no consumer group is called that (groups: ${groups.join(", ")})`,
     ...(suggestion ? { hint: messages.didYouMean(suggestion) } : {}),
   };
 }

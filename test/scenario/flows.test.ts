@@ -105,6 +105,20 @@ describe("publishTo validation", () => {
     expect(formatPath(issues[0]!.path)).toBe("consumers[0].publishTo.count");
   });
 
+  it("names an unknown group under expect.stages, and refuses stage expectations without stages", () => {
+    const unknown = problems(
+      flow(["  - {group: a, processing: 1ms, publishTo: b}", "  - {group: b, processing: 1ms}"]) +
+        "expect: {stages: {bb: {lost: {max: 0}}}}\n",
+    );
+    expect(described(unknown)).toMatchObject([{ path: "expect.stages.bb", hint: 'did you mean "b"?' }]);
+    const without = problems(
+      flow(["  - {group: a, processing: 1ms}"]) + "expect: {endToEnd: {incomplete: {max: 0}}}\n",
+    );
+    expect(without[0]!.message).toBe(
+      "expectations on stages need a consumer group with publishTo; this scenario has none",
+    );
+  });
+
   it("exits 2 from the command line and writes nothing", () => {
     const dir = mkdtempSync(join(tmpdir(), "queuesim-flows-"));
     const text = flow([
