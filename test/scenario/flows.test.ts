@@ -112,7 +112,7 @@ describe("publishTo validation", () => {
     );
     expect(described(unknown)).toMatchObject([{ path: "expect.stages.bb", hint: 'did you mean "b"?' }]);
     const without = problems(
-      flow(["  - {group: a, processing: 1ms}"]) + "expect: {endToEnd: {incomplete: {max: 0}}}\n",
+      `${flow(["  - {group: a, processing: 1ms}"])}expect: {endToEnd: {incomplete: {max: 0}}}\n`,
     );
     expect(without[0]!.message).toBe(
       "expectations on stages need a consumer group with publishTo; this scenario has none",
