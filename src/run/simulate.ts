@@ -322,7 +322,9 @@ function settle(
         }
       } else if (outcome === PublishOutcome.none) {
         // Unsent, on the wire or in the broker's intake at the end; or gone with a crashed or giving-up producer.
-        if (unknownToProducer) unknown++;
+        // A pipeline addresses a message before it reaches the broker: the groups it is not for owe nothing.
+        if (fate[message] === Fate.notRouted) notRouted++;
+        else if (unknownToProducer) unknown++;
         else if (messages.producerView[message] === ProducerView.confirmed) {
           // The producer counted it as sent without an answer (Kafka acks=0), but the broker never took it.
           lost++;

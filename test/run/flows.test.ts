@@ -166,3 +166,35 @@ describe("pipelines against queueing theory", () => {
     }
   });
 });
+
+describe("pipelines and the run's accounting", () => {
+  it("an onward publish cut off on its way to the broker is pending for its target only (found by the swarm, seed 9)", () => {
+    const input = scenarioInput({
+      seed: 0,
+      duration: "50ms",
+      drainTimeout: "1s",
+      producers: [{ name: "p1", arrival: { process: "poisson", rate: "24/s" } }],
+      consumers: [
+        { group: "g1", processing: "100us", publishTo: { choose: { g2: 1 }, by: "key" } },
+        { group: "g2", processing: { dist: "pareto", scale: "100us", shape: 1.5 } },
+      ],
+      faults: [
+        { at: "0ms", crash: "consumer", target: "g1/1", point: "now", mode: "process", restartAfter: "1ms" },
+        { at: "0ms", crash: "consumer", target: "g1/1", point: "now", mode: "process", restartAfter: "1ms" },
+        {
+          for: "1ms",
+          partition: { between: ["broker", "g1/1"] },
+          every: { dist: "exponential", mean: "44ms" },
+          stableFor: "44ms",
+        },
+      ],
+    });
+    const m = runScenario(parsed(input)).summary.messages;
+    // docs/output.md: consumed + lost + pending + deadLettered + unknown + notRouted = (published − rejected) × groups.
+    const classified = m.consumed + m.lost + m.pending + m.deadLettered + m.unknown + (m.notRouted ?? 0);
+    expect(classified).toBe((m.published - m.rejected) * 2);
+    // Three roots, each published onward once; one onward message was cut off on the stage's link: it is
+    // pending for g2 alone, and not routed to g1 like every onward message (3) and every root for g2 (3).
+    expect(m).toMatchObject({ published: 6, consumed: 5, pending: 1, notRouted: 6 });
+  });
+});
