@@ -1,5 +1,6 @@
 // Proves pipelines route each stage's messages to its target only, keep lineage, propagate the dual-write gap, and match Jackson and Little.
 import { describe, expect, it } from "vitest";
+import { profiles } from "../../src/brokers/profiles.js";
 import { runScenario, simulate } from "../../src/index.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
@@ -18,10 +19,14 @@ function twoStages(overrides: Record<string, unknown> = {}, billing: Record<stri
 }
 
 describe("pipelines", () => {
-  it.each(["fifo", "redis-list", "redis-reliable-list", "bullmq"])(
-    "%s: each stage receives only what its upstream publishes, and fan-out multiplies it",
-    (profile) => {
-      const { summary } = runScenario(parsed(twoStages({ broker: { profile } })));
+  // Every profile whose descriptor says it routes stages, at zero latency (hops are calls) and lognormal, as the contract suite runs.
+  const routing = profiles.filter((p) => p.routesStages === true).map((p) => p.name);
+  const latencies = { zero: 0, lognormal: { dist: "lognormal", median: "300us", p99: "3ms" } };
+  it.each(routing.flatMap((profile) => Object.keys(latencies).map((latency) => [profile, latency])))(
+    "%s at %s latency: each stage receives only what its upstream publishes, and fan-out multiplies it",
+    (profile, latency) => {
+      const network = { latency: latencies[latency as keyof typeof latencies] };
+      const { summary } = runScenario(parsed(twoStages({ broker: { profile }, network })));
       expect(summary.stages?.orders).toMatchObject({ received: 100, consumed: 100, publishedOnward: 100, lost: 0 });
       expect(summary.stages?.billing).toMatchObject({ received: 100, consumed: 100, publishedOnward: 200, lost: 0 });
       expect(summary.stages?.email).toMatchObject({ received: 200, consumed: 200, publishedOnward: 0, lost: 0 });
