@@ -355,11 +355,13 @@ function assemble(drawn: {
   flow: FlowDraw | null;
 }): WrittenScenario {
   const producers = drawn.producers.map((producer, i) => ({ name: `p${i + 1}`, ...producer }));
-  const consumers = drawn.consumers.map((consumer, i): WrittenScenario => ({
-    group: `g${i + 1}`,
-    ...consumer,
-    ...(drawn.patterns?.groups[i] ?? {}),
-  }));
+  const consumers = drawn.consumers.map(
+    (consumer, i): WrittenScenario => ({
+      group: `g${i + 1}`,
+      ...consumer,
+      ...(drawn.patterns?.groups[i] ?? {}),
+    }),
+  );
   if (drawn.flow !== null && consumers.length > 1 && profileNamed(String(drawn.broker.profile)).routesStages)
     consumers[0]!.publishTo = publishToOf(drawn.flow);
   const dependencies = drawn.patterns?.dependencies ?? null;

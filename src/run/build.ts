@@ -92,7 +92,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     consumers: slots,
     incarnations,
     names: componentNames(scenario),
-    routing: routingTable(scenario),
+    routing: routingTable(scenario, core.flows),
     counts: metrics.counts,
     stream: (purpose) => streams.stream(`broker:${purpose}`),
     // Confirms travel back only to producers with a publish timeout or a client library that wants them.
@@ -337,8 +337,9 @@ function producerOptions(
 }
 
 /** Each producer instance's routing keys (instances of one producer share its list) and each group's bindings. */
-function routingTable(scenario: ParsedScenario): RoutingTable {
+function routingTable(scenario: ParsedScenario, flows: StageFlows | null): RoutingTable {
   return {
+    ...(flows === null ? {} : { stageTargetOf: (message: number) => flows.targetOf(message) }),
     keysOfProducer: scenario.producers.flatMap((spec) => {
       const keys = routingKeysOf(spec.routingKey);
       return Array.from({ length: spec.instances }, () => keys);

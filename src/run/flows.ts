@@ -113,6 +113,14 @@ export class StageFlows implements StagePublisher {
     return true;
   }
 
+  /** The group an onward message is addressed to, or -1 for a producer's message. */
+  targetOf(message: number): number {
+    if (!this.lineage.isOnward(message)) return -1;
+    const { messages } = this.world;
+    for (let group = 0; group < messages.fate.length; group++) if (messages.addressedTo(message, group)) return group;
+    return -1;
+  }
+
   /** A new message with its own id, addressed to `target` only, sent like a producer's publish. */
   private send(parent: number, target: number, consumer: number): void {
     const { messages, sim } = this.world;

@@ -35,6 +35,26 @@ describe("pipelines", () => {
     },
   );
 
+  it("rabbitmq topic exchange: producers' messages go where their keys are bound, onward messages straight to their target's queue", () => {
+    const input = scenarioInput({
+      duration: "10s",
+      broker: { profile: "rabbitmq", settings: { exchange: "topic" } },
+      producers: [
+        { name: "shop", rate: "50/s", limit: 100, routingKey: { weights: { "orders.eu": 1, "orders.us": 1 } } },
+      ],
+      consumers: [
+        { group: "eu", processing: "1ms", bindings: ["orders.eu"], publishTo: "archive" },
+        { group: "us", processing: "1ms", bindings: ["orders.us"] },
+        // Fed by a stage: no bindings needed, and its binding would not matter.
+        { group: "archive", processing: "1ms" },
+      ],
+    });
+    const { stages, messages } = runScenario(parsed(input)).summary;
+    expect(stages!.eu!.received + stages!.us!.received).toBe(100);
+    expect(stages!.archive).toMatchObject({ received: stages!.eu!.received, consumed: stages!.eu!.received });
+    expect(messages).toMatchObject({ lost: 0, pending: 0 });
+  });
+
   it("counts a stage's latency from the root's publish: each stage is later than the one before", () => {
     const evenly = { producers: [{ name: "shop", arrival: { process: "constant", rate: "50/s" }, limit: 100 }] };
     const { summary } = runScenario(parsed(twoStages(evenly)));

@@ -94,7 +94,7 @@ describe("publishTo validation", () => {
     );
     expect(formatPath(issues[0]!.path)).toBe("broker.profile");
     expect(issues[0]!.message).toContain(
-      "kafka does not yet (use one of fifo, redis-list, redis-reliable-list, bullmq)",
+      "kafka does not yet (use one of fifo, rabbitmq, rabbitmq-quorum, sqs, sqs-fifo, redis-list, redis-reliable-list, bullmq)",
     );
   });
 
