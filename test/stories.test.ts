@@ -17,6 +17,16 @@ describe("stories", () => {
     expect(messages).toMatchObject({ lost: 0, duplicated: 2, redeliveries: 20, sideEffectsRepeated: 0, pending: 0 });
   });
 
+  it("video-pipeline: a crash after the dedup record loses one video's renditions before they exist; the other repeats a transcode", () => {
+    const { messages, stages, endToEnd, checks } = story("video-pipeline.yaml");
+    expect(checks.filter((check) => !check.passed).map((check) => check.name)).toEqual(["endToEnd.incomplete"]);
+    expect(messages).toMatchObject({ published: 1946, lost: 0, duplicated: 2, sideEffectsRepeated: 1, pending: 0 });
+    expect(stages?.transcode).toMatchObject({ received: 244, consumed: 244, publishedOnward: 729, duplicated: 2 });
+    expect(stages?.renditions).toMatchObject({ received: 729, consumed: 729, publishedOnward: 729, lost: 0 });
+    expect(stages?.notify?.gather).toEqual({ completed: 243, timedOut: 0, late: 0 });
+    expect(endToEnd).toMatchObject({ roots: 244, completed: 243 });
+  });
+
   it("dedup-store-window: the same crashes between effect and record take two payments twice", () => {
     const { messages, checks } = story("dedup-store-window.yaml");
     expect(messages).toMatchObject({ lost: 0, duplicated: 2, sideEffectsRepeated: 2 });

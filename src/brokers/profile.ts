@@ -54,6 +54,11 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
   defaultDelay?(section: Section): { delay: number; rest: Section };
   /** What the profile promises, stated once: the contract suite and the docs' table read it. */
   facts: ProfileFacts;
+  /**
+   * True when the profile gives each pipeline stage its own queue (`publishTo`): it enqueues a message only
+   * for groups it is addressed to, skipping those the run marked not routed before the publish arrived.
+   */
+  routesStages?: boolean;
 }
 
 /**

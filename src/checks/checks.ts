@@ -5,6 +5,7 @@ import type { RunResult } from "../run/simulate.js";
 import { formatDuration, microsToMillis } from "../units/units.js";
 import { outboxChecks } from "./outbox.js";
 import { patternChecks } from "./patterns.js";
+import { stageChecks } from "./stages.js";
 
 /** One expectation from the scenario's `expect:` section, judged against a run. */
 export interface CheckResult {
@@ -42,6 +43,7 @@ export function evaluateChecks(result: RunResult): CheckResult[] {
   if (expect.throughput) checks.push(throughputCheck(expect.throughput.min, result));
   checks.push(...patternChecks(result));
   checks.push(...outboxChecks(result));
+  checks.push(...stageChecks(result));
   return checks;
 }
 

@@ -66,6 +66,20 @@ function patternLines(summary: Summary): string[] {
   return lines.length > 0 ? ["  patterns", ...lines] : [];
 }
 
+/** Pipeline stages, one line each, and the flows end to end; nothing without stages. */
+function stageLines(summary: Summary): string[] {
+  if (summary.stages === undefined || summary.endToEnd === undefined) return [];
+  const lines = Object.entries(summary.stages).map(
+    ([group, s]) =>
+      `    ${group}: ${integer.format(s.received)} received, ${integer.format(s.consumed)} consumed, ${integer.format(s.publishedOnward)} published onward, ${integer.format(s.lost)} lost, ${integer.format(s.duplicated)} duplicated; p99 ${ms(s.latency.p99)} from the root${s.gather ? `; ${integer.format(s.gather.completed)} sets gathered, ${integer.format(s.gather.timedOut)} timed out` : ""}`,
+  );
+  const e2e = summary.endToEnd;
+  lines.push(
+    `    end to end: ${integer.format(e2e.completed)} of ${integer.format(e2e.roots)} flows complete, p50 ${ms(e2e.latency.p50)}  p99 ${ms(e2e.latency.p99)}`,
+  );
+  return ["  stages", ...lines];
+}
+
 /** A short human summary of one run. */
 export function formatSummary(summary: Summary, reportPath: string, wallSeconds: number): string {
   const style = styler(process.stdout);
@@ -82,6 +96,7 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
     `  throughput  ${decimal.format(summary.throughput.published)}/s published, ${decimal.format(summary.throughput.consumed)}/s consumed`,
     `  backlog     max depth ${integer.format(summary.backpressure.maxDepth)}, publishers blocked ${ms(summary.backpressure.blockedMs)}, ${integer.format(summary.backpressure.rejected)} rejected`,
     ...patternLines(summary),
+    ...stageLines(summary),
   ];
   if (summary.checks.length > 0) {
     const width = Math.max(...summary.checks.map((c) => c.name.length));

@@ -356,6 +356,8 @@ export function scenarioArbitrary(space: ScenarioSpace = {}): fc.Arbitrary<Writt
       patterns: fc.option(patternsArbitrary, { freq: 3 }),
       faults: fc.array(faultDrawArbitrary(space.kinds ?? ALL_KINDS), { maxLength: space.maxFaults ?? 3 }),
       expect: expectArbitrary,
+      // Drawn last, so every field above draws as it did before pipelines existed.
+      flow: fc.option(flowArbitrary, { freq: 3 }),
     })
     .map(assemble);
 }
@@ -371,13 +373,18 @@ function assemble(drawn: {
   patterns: { dependencies: WrittenScenario; groups: (WrittenScenario | null)[] } | null;
   faults: FaultDraw[];
   expect: WrittenScenario;
+  flow: FlowDraw | null;
 }): WrittenScenario {
   const producers = drawn.producers.map((producer, i) => ({ name: `p${i + 1}`, ...producer }));
-  const consumers = drawn.consumers.map((consumer, i) => ({
-    group: `g${i + 1}`,
-    ...consumer,
-    ...placedRedrive(drawn.patterns?.groups[i] ?? {}, String(drawn.broker.profile), drawn.durationMs),
-  }));
+  const consumers = drawn.consumers.map(
+    (consumer, i): WrittenScenario => ({
+      group: `g${i + 1}`,
+      ...consumer,
+      ...placedRedrive(drawn.patterns?.groups[i] ?? {}, String(drawn.broker.profile), drawn.durationMs),
+    }),
+  );
+  if (drawn.flow !== null && consumers.length > 1 && profileNamed(String(drawn.broker.profile)).routesStages)
+    consumers[0]!.publishTo = publishToOf(drawn.flow);
   const dependencies = drawn.patterns?.dependencies ?? null;
   const targets = targetsOf(producers, consumers, drawn.broker, dependencies);
   // A fault on a dependency needs one to hit: without dependencies it is left out.
@@ -396,6 +403,21 @@ function assemble(drawn: {
     expect: drawn.expect,
     limits: { maxEvents: GENERATED_MAX_EVENTS },
   };
+}
+
+/** A pipeline between the first two groups (docs/patterns.md, "Flows"): g1 publishes to g2. */
+type FlowDraw = { kind: "one" } | { kind: "fan-out"; count: number } | { kind: "choose" };
+
+const flowArbitrary: fc.Arbitrary<FlowDraw> = fc.oneof(
+  fc.constant({ kind: "one" as const }),
+  fc.record({ kind: fc.constant("fan-out" as const), count: fc.integer({ min: 1, max: 3 }) }),
+  fc.constant({ kind: "choose" as const }),
+);
+
+function publishToOf(flow: FlowDraw): unknown {
+  if (flow.kind === "one") return "g2";
+  if (flow.kind === "fan-out") return { group: "g2", count: flow.count };
+  return { choose: { g2: 1 }, by: "key" };
 }
 
 /** Only the scenarios the validator accepts (about four in five drawn). */

@@ -8,6 +8,7 @@ import { Fate, type MessageTable, PublishOutcome } from "./messages.js";
 import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
 import type { PublisherGate } from "./publisher-gate.js";
+import type { Lineage } from "./stage-publisher.js";
 
 /** The run's own tallies of publishes the broker answered without taking a new copy. */
 export interface RepublishCounts {
@@ -38,6 +39,8 @@ export interface BookkeeperOptions {
   stream(purpose: string): Rng;
   /** False when no producer waits for confirms (no client library, no publish timeout): confirms are not sent. */
   confirmsWanted: boolean;
+  /** Where onward messages come from, when the scenario has pipeline stages: their confirms go to no producer. */
+  lineage?: Lineage;
 }
 
 /**
@@ -62,6 +65,7 @@ export class Bookkeeper implements BrokerContext {
   readonly stream: (purpose: string) => Rng;
   private readonly counts: RepublishCounts;
   private readonly confirmsWanted: boolean;
+  private readonly lineage: Lineage | null;
   private readonly toProducer: Link[] = [];
   private readonly producers: ConfirmListener[] = [];
   private readonly toConsumer: Link[] = [];
@@ -83,6 +87,7 @@ export class Bookkeeper implements BrokerContext {
     this.stream = options.stream;
     this.counts = options.counts;
     this.confirmsWanted = options.confirmsWanted;
+    this.lineage = options.lineage ?? null;
   }
 
   /** Producer instance `index` (in order) hears its confirms over `link`. */
@@ -179,6 +184,8 @@ export class Bookkeeper implements BrokerContext {
   /** Sends the confirm (or nack) back to the producer, if it listens for them. */
   private confirm(message: number, accepted: boolean): void {
     if (!this.confirmsWanted) return;
+    // A stage publishes without waiting for confirms (docs/patterns.md, "Flows"): its producer column names the root's producer.
+    if (this.lineage?.isOnward(message)) return;
     const index = this.messages.producer[message]!;
     const producer = this.producers[index];
     if (!producer?.tracksConfirms) return;

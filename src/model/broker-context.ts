@@ -87,4 +87,10 @@ export interface BrokerContext {
 export interface RoutingTable {
   keysOfProducer: readonly (readonly string[])[];
   bindingsOfGroup: readonly (readonly string[] | null)[];
+  /**
+   * With pipeline stages only: the group an onward message is published to (straight to its queue, as
+   * through AMQP's default exchange), or -1 for a producer's message, which goes through the exchange
+   * to the groups no stage feeds. Absent without stages.
+   */
+  stageTargetOf?: (message: number) => number;
 }

@@ -10,6 +10,7 @@ import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
 import type { GiveUp, GiveUpSink, ProcessingHost, ProcessingPlan } from "./processing.js";
 import { ReentryGuard } from "./reentry.js";
+import type { StagePublisher } from "./stage-publisher.js";
 
 /** Where in its cycle a consumer can be made to crash. `now` crashes at once, wherever it is. */
 export type CrashPoint = "now" | "after-receive" | "after-side-effect" | "after-dedup-record" | "before-ack";
@@ -68,6 +69,8 @@ export interface ConsumerWiring {
   heartbeatEvery?: number | null;
   /** Where messages the application gives up on are dead-lettered, parked or dropped (only with a plan). */
   giveUps?: GiveUpSink;
+  /** A pipeline stage's onward publishing; absent for a group that publishes nothing. */
+  onward?: StagePublisher;
 }
 
 /**
@@ -146,6 +149,8 @@ export class Consumer {
       guard.record(message, sim.now);
       if (this.crashesAt("after-dedup-record")) return;
     }
+    // A stage publishes onward after its effect (and id) and before its ack: the common dual write.
+    if (this.wiring.onward !== undefined) this.wiring.onward.publishOnward(message, this.options.index);
     if (this.crashesAt("before-ack")) return;
     this.settle(slot, true);
   }

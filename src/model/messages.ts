@@ -107,6 +107,14 @@ export class MessageTable {
     this.routingKey[id] = key;
   }
 
+  /**
+   * False when `id` is not addressed to `group`: an exchange routed it elsewhere, or it belongs to a
+   * pipeline stage that is not this group (the run marks those before the broker sees the publish).
+   */
+  addressedTo(id: number, group: number): boolean {
+    return this.fate[group]![id] !== Fate.notRouted;
+  }
+
   /** Records one consumption by `group` and returns how many there have been. */
   recordConsumed(id: number, group: number): number {
     const counts = this.consumedBy[group]!;

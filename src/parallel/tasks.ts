@@ -54,9 +54,33 @@ const PATTERN_FIGURES = {
 
 const OPTIONAL_FIGURES = ["redriven", "redrivenConsumed", "maxWaiting"] as const;
 
-/** Whether a metric name reads a pattern figure (dependencies.payments.amplification), which only some runs have. */
+/**
+ * Whether a metric name reads a pattern figure (dependencies.payments.amplification) or a pipeline stage's
+ * (stages.transcode.latency.p99, endToEnd.completed), which only some runs have.
+ */
 export function isPatternMetric(name: string): boolean {
-  return /^(dependencies|retries|breakers|limiters|outbox)\.[^.]+(\.[^.]+)*\.[A-Za-z]+$/.test(name);
+  return (
+    /^(dependencies|retries|breakers|limiters|outbox|stages)\.[^.]+(\.[^.]+)*\.[A-Za-z0-9]+$/.test(name) ||
+    /^endToEnd\.(completed|latency\.(mean|p50|p95|p99|max))$/.test(name)
+  );
+}
+
+/** Figures of each pipeline stage that many-run commands report (docs/patterns.md, "Flows"). */
+const STAGE_COUNTS = ["received", "publishedOnward", "consumed", "lost", "duplicated"] as const;
+const STAGE_LATENCIES = ["mean", "p99"] as const;
+
+/** A run's stage metrics, named by their summary.json path: none when no group publishes onward. */
+function stageMetrics(summary: Summary): [string, number][] {
+  if (summary.stages === undefined || summary.endToEnd === undefined) return [];
+  const metrics: [string, number][] = [];
+  for (const [group, stage] of Object.entries(summary.stages)) {
+    for (const figure of STAGE_COUNTS) metrics.push([`stages.${group}.${figure}`, stage[figure]]);
+    for (const figure of STAGE_LATENCIES) metrics.push([`stages.${group}.latency.${figure}`, stage.latency[figure]]);
+  }
+  const { endToEnd } = summary;
+  metrics.push(["endToEnd.completed", endToEnd.completed]);
+  for (const figure of STAGE_LATENCIES) metrics.push([`endToEnd.latency.${figure}`, endToEnd.latency[figure]]);
+  return metrics;
 }
 
 /** The pattern metrics of one run, named by their summary.json path: none when it declares no patterns. */
@@ -82,9 +106,13 @@ export function metricNamesOf(rows: readonly Record<string, number>[]): string[]
   return [...names];
 }
 
-/** A run's metrics: the fixed ones, then its pattern figures (none when it declares no patterns). */
+/** A run's metrics: the fixed ones, then its pattern and stage figures (none when it declares none). */
 export function metricsOf(run: Run): TaskMetrics {
-  return Object.fromEntries([...METRICS.map((m) => [m.name, m.read(run.summary)]), ...patternMetrics(run.summary)]);
+  return Object.fromEntries([
+    ...METRICS.map((m) => [m.name, m.read(run.summary)]),
+    ...patternMetrics(run.summary),
+    ...stageMetrics(run.summary),
+  ]);
 }
 
 /** One run to make: the validated scenario, the seed to run it with and, for runners that send the work elsewhere, the scenario as written. */

@@ -8,6 +8,7 @@ import { outboxChartSpecs } from "./outbox-charts.js";
 import { patternChartSpecs } from "./pattern-charts.js";
 import type { Run } from "./run.js";
 import { scheduleChartSpecs } from "./schedules.js";
+import { stageChartSpecs } from "./stage-charts.js";
 import { summaryJson } from "./write.js";
 
 export interface ReportOptions {
@@ -31,7 +32,13 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
     files["timeseries.csv"] = timeSeriesCsv(run.result);
     files["latency-percentiles.csv"] = latencyPercentilesCsv(run.result);
     const charts = await renderChartFiles(
-      [...chartSpecs(run), ...patternChartSpecs(run), ...outboxChartSpecs(run), ...scheduleChartSpecs(run)],
+      [
+        ...chartSpecs(run),
+        ...patternChartSpecs(run),
+        ...outboxChartSpecs(run),
+        ...scheduleChartSpecs(run),
+        ...stageChartSpecs(run),
+      ],
       files,
     );
     const lineageCharts = await renderChartFiles(lineage.map(lineageChart), files);

@@ -17,6 +17,7 @@ import {
   retrySummaries,
 } from "./patterns.js";
 import { type DelaySummary, delaySummary, type ScheduleSummary, scheduleSummaries } from "./schedules.js";
+import { type EndToEndSummary, type StageSummary, stageSummaries } from "./stages.js";
 
 /**
  * The summary.json document. Field names are a public contract documented in
@@ -76,6 +77,10 @@ export interface Summary {
   schedules?: Record<string, ScheduleSummary>;
   /** The broker's delayed messages, when a producer declares `delay` or `notBefore`. */
   delays?: DelaySummary;
+  /** Per consumer group as a pipeline stage; only when some group publishes onward (docs/patterns.md, "Flows"). */
+  stages?: Record<string, StageSummary>;
+  /** Flows from each producer's message to the last stages; only with stages. */
+  endToEnd?: EndToEndSummary;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -153,6 +158,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     ...(result.outbox ? { outbox: outboxSummaries(result.outbox, latencySummary) } : {}),
     ...(result.schedules ? { schedules: scheduleSummaries(result.schedules) } : {}),
     ...(result.delays ? { delays: delaySummary(result.delays) } : {}),
+    ...stageSummaries(result, latencySummary),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

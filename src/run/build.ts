@@ -26,6 +26,7 @@ import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
 import { brokerWithDelays, type Schedules, ticksOf } from "./delays.js";
+import { StageFlows } from "./flows.js";
 import { componentNames } from "./names.js";
 import { buildPatterns, type Patterns, planFor, publishLimitFor } from "./patterns.js";
 import { type Redrives, redrivesOf } from "./redrive.js";
@@ -55,6 +56,8 @@ export interface World {
   writes: (ProducerWrites | null)[];
   /** Recurring producers' figures, by producer name; empty when none has a schedule. */
   schedules: Schedules;
+  /** Pipeline stages (consumer groups with publishTo); null when the scenario has none. */
+  flows: StageFlows | null;
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -90,13 +93,14 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     consumers: slots,
     incarnations,
     names: componentNames(scenario),
-    routing: routingTable(scenario),
+    routing: routingTable(scenario, core.flows),
     counts: metrics.counts,
     stream: (purpose) => streams.stream(`broker:${purpose}`),
     // Confirms travel back only to producers with a publish timeout or a client library that wants them.
     confirmsWanted:
       clientFactory !== null ||
       scenario.producers.some((p) => p.publish.timeout !== null || p.writes?.mode === "outbox"),
+    ...(core.flows === null ? {} : { lineage: core.flows.lineage }),
   });
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
   const broker = brokerWithDelays(core, bookkeeper);
@@ -123,6 +127,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     patterns,
     writes,
     schedules,
+    flows: core.flows,
   };
 }
 
@@ -166,6 +171,8 @@ interface Core {
   writes: (ProducerWrites | null)[];
   /** The DLQ redrives, when some group declares one. */
   redrives: Redrives | null;
+  /** Pipeline stages (consumer groups with publishTo); null when the scenario has none. */
+  flows: StageFlows | null;
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
   link(from: Endpoint, to: Endpoint): Link;
   sampler(distribution: Distribution, stream: string): Sampler;
@@ -181,7 +188,15 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
   const metrics = new MetricsRecorder(messages, repeatsMatter, resolvedWarmup(scenario), scenario.duration);
   const patterns = buildPatterns(scenario, sim, streams, messages);
   const redrives = redrivesOf(scenario, sim, messages, patterns);
-  const observer = observerOf(metrics, redrives === null ? extraObservers : [...extraObservers, redrives]);
+  const flows = scenario.consumers.some((c) => c.publishTo !== undefined || c.gather !== undefined)
+    ? new StageFlows(scenario, { sim, messages, streams })
+    : null;
+  const extra = [
+    ...extraObservers,
+    ...(redrives === null ? [] : [redrives]),
+    ...(flows === null ? [] : [flows.recorder]),
+  ];
+  const observer = observerOf(metrics, extra);
   const groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
   const sampler = (distribution: Distribution, stream: string): Sampler =>
     samplerFor(distribution, streams.stream(stream));
@@ -190,6 +205,8 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     const latency = isAlwaysZero(scenario.network.latency) ? null : sampler(scenario.network.latency, `link:${name}`);
     return new Link(sim, latency, from, to);
   };
+  const gate = new PublisherGate(observer, sim);
+  flows?.wire(observer, gate);
   return {
     scenario,
     sim,
@@ -198,7 +215,8 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     deliveries: new DeliveryTable(),
     metrics,
     observer,
-    gate: new PublisherGate(observer, sim),
+    gate,
+    flows,
     effects: new EffectLedger(messages, observer, groupOfConsumer, groupNames.length),
     guards,
     incarnations: new Int32Array(groupOfConsumer.length),
@@ -243,9 +261,13 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
       };
       const toBroker = link(endpoint, brokerEnd);
       core.clientLinks.consumer.push({ fromBroker: toConsumer, toBroker });
+      const staged = spec.publishTo !== undefined || spec.gather !== undefined;
+      const onward = staged && core.flows !== null ? { onward: core.flows } : {};
+      core.flows?.connect(index, toBroker);
       const wiring = {
         ...{ sim, messages, deliveries, observer, effects, toBroker, broker, incarnations, heartbeatEvery },
         giveUps: bookkeeper,
+        ...onward,
       };
       const consumer = new Consumer(options, wiring);
       bookkeeper.connectConsumer(index, toConsumer, consumer.receive, toBroker);
@@ -273,7 +295,8 @@ function buildProducers(
   const serviceTime: Distribution = servesPublishes(scenario.broker)
     ? { dist: "constant", value: 0 }
     : scenario.broker.serviceTime;
-  const publishHandler = brokerIngress(sim, broker, gate, serviceTime, streams);
+  const intake = brokerIngress(sim, broker, gate, serviceTime, streams);
+  const publishHandler = core.flows === null ? intake : core.flows.producerIngress(intake);
   const blockedProducers = new BlockedProducers(observer, sim);
   const producers: Producer[] = [];
   scenario.producers.forEach((spec, written) => {
@@ -337,8 +360,9 @@ function producerOptions(
 }
 
 /** Each producer instance's routing keys (instances of one producer share its list) and each group's bindings. */
-function routingTable(scenario: ParsedScenario): RoutingTable {
+function routingTable(scenario: ParsedScenario, flows: StageFlows | null): RoutingTable {
   return {
+    ...(flows === null ? {} : { stageTargetOf: (message: number) => flows.targetOf(message) }),
     keysOfProducer: scenario.producers.flatMap((spec) => {
       const keys = routingKeysOf(spec.routingKey);
       return Array.from({ length: spec.instances }, () => keys);

@@ -4,6 +4,7 @@ import { type PriorityLatency, PriorityLatencyRecorder } from "../metrics/by-pri
 import type { LatencySnapshot } from "../metrics/latency.js";
 import { mser5 } from "../metrics/mser.js";
 import type { Counts } from "../metrics/recorder.js";
+import type { FlowFigures } from "../metrics/stages.js";
 import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/timeseries.js";
 import { type Example, Witness } from "../metrics/witness.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
@@ -12,6 +13,7 @@ import type { ScheduleFigures } from "../model/recurring.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, faultWorldOf, type World } from "./build.js";
+import type { GatherFigures } from "./gather.js";
 import { memoryWatch } from "./memory.js";
 import { type ComponentNames, componentNames } from "./names.js";
 import { type WritesResult, writesResults } from "./writes.js";
@@ -74,6 +76,14 @@ export interface RunResult {
   schedules?: Record<string, ScheduleFigures>;
   /** The broker's delay stage; absent when no producer declares a delay. */
   delays?: DelayFigures;
+  /** Pipeline stages' figures, with each group's lost and pending pairs; absent when no group publishes onward. */
+  flows?: FlowFigures & {
+    lostByGroup: number[];
+    pendingByGroup: number[];
+    roots: number;
+    /** Per group: its fan-in's figures, or null when it gathers nothing. */
+    gathers: (GatherFigures | null)[];
+  };
 }
 
 export interface SimulateOptions {
@@ -238,12 +248,23 @@ function* simulateSteps(
     ...outboxFigures(world),
     ...(world.schedules.size > 0 ? { schedules: Object.fromEntries(world.schedules) } : {}),
     ...(world.broker instanceof DelayedIntake ? { delays: { ...world.broker.delayFigures } } : {}),
+    ...flowFigures(world, settled),
   };
 }
 
 function outboxFigures(world: World): { outbox?: Record<string, WritesResult> } {
   const outbox = writesResults(world.writes);
   return outbox === undefined ? {} : { outbox };
+}
+
+/** The stages' figures, when the scenario has stages: the recorder's, and each group's share of the settlement. */
+function flowFigures(world: World, settled: ReturnType<typeof settle>): Pick<RunResult, "flows"> {
+  if (world.flows === null) return {};
+  let roots = 0;
+  for (let message = 0; message < world.messages.count; message++) if (!world.flows.lineage.isOnward(message)) roots++;
+  const { lostByGroup, pendingByGroup } = settled;
+  const gathers = world.flows.gathers.map((gather) => (gather === null ? null : { ...gather.figures }));
+  return { flows: { ...world.flows.recorder.finish(), lostByGroup, pendingByGroup, roots, gathers } };
 }
 
 /** The figures of the run's dependencies and retry policies, when it has any. */
@@ -276,6 +297,8 @@ function settle(
 ): {
   counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number; notRouted: number };
   firstLost: Example | null;
+  lostByGroup: number[];
+  pendingByGroup: number[];
 } {
   const { messages, broker, groupNames } = world;
   const held = groupNames.map(() => new Uint8Array(messages.count));
@@ -289,7 +312,10 @@ function settle(
   let unknown = 0;
   let notRouted = 0;
   let firstLost: Example | null = null;
+  const lostByGroup = groupNames.map(() => 0);
+  const pendingByGroup = groupNames.map(() => 0);
   for (let group = 0; group < groupNames.length; group++) {
+    const [lostBefore, pendingBefore] = [lost, pending];
     const consumed = messages.consumedBy[group]!;
     const fate = messages.fate[group]!;
     const heldByGroup = held[group]!;
@@ -314,7 +340,9 @@ function settle(
         }
       } else if (outcome === PublishOutcome.none) {
         // Unsent, on the wire or in the broker's intake at the end; or gone with a crashed or giving-up producer.
-        if (unknownToProducer) unknown++;
+        // A pipeline addresses a message before it reaches the broker: the groups it is not for owe nothing.
+        if (fate[message] === Fate.notRouted) notRouted++;
+        else if (unknownToProducer) unknown++;
         else if (messages.producerView[message] === ProducerView.confirmed) {
           // The producer counted it as sent without an answer (Kafka acks=0), but the broker never took it.
           lost++;
@@ -323,8 +351,15 @@ function settle(
         } else pending++;
       }
     }
+    lostByGroup[group] = lost - lostBefore;
+    pendingByGroup[group] = pending - pendingBefore;
   }
-  return { counts: { lost, unexpected, pending, recovered, unknown, notRouted }, firstLost };
+  return {
+    counts: { lost, unexpected, pending, recovered, unknown, notRouted },
+    firstLost,
+    lostByGroup,
+    pendingByGroup,
+  };
 }
 
 function lostExample(world: World, message: number, group: number, witness: Witness | undefined): Example {

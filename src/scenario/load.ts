@@ -7,6 +7,7 @@ import { brokerWarnings } from "../brokers/registry.js";
 import { faultTargetProblems } from "../faults/targets.js";
 import { budgetIssues } from "./budgets.js";
 import { delayProblems } from "./delays.js";
+import { flowProblems } from "./flows.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { MAX_PLAIN_NUMBER, overlaps, unusableNumbers } from "./numbers.js";
 import { expectPatternProblems, patternProblems } from "./patterns.js";
@@ -178,6 +179,8 @@ export function validateScenario(
     for (const { path, message } of routingProblems(parsed.data)) targets.push({ code: "invalid", path, message });
     for (const { path, message } of redriveProblems(parsed.data)) targets.push({ code: "invalid", path, message });
     for (const { path, message } of delayProblems(parsed.data)) targets.push({ code: "invalid", path, message });
+    for (const { path, message, hint } of flowProblems(parsed.data))
+      targets.push({ code: hint ? "unknown-value" : "invalid", path, message, ...(hint ? { hint } : {}) });
   }
   if (parsed.success && duplicates.length === 0 && targets.length === 0) targets.push(...budgetIssues(parsed.data));
   if (parsed.success && duplicates.length === 0 && targets.length === 0) {

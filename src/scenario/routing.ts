@@ -1,3 +1,4 @@
+import { stageTargets } from "./flows.js";
 import type { ParsedScenario } from "./schema.js";
 
 /**
@@ -9,8 +10,10 @@ import type { ParsedScenario } from "./schema.js";
 export function routingProblems(scenario: ParsedScenario): { path: (string | number)[]; message: string }[] {
   const exchange = (scenario.broker.settings as { exchange?: string }).exchange;
   if (exchange !== "direct" && exchange !== "topic") return [];
+  // A group a pipeline stage feeds gets its messages straight to its queue, not through the exchange.
+  const fed = stageTargets(scenario);
   return scenario.consumers.flatMap((consumer, index) =>
-    consumer.bindings === undefined
+    consumer.bindings === undefined && !fed.has(consumer.group)
       ? [
           {
             path: ["consumers", index, "bindings"],

@@ -5,6 +5,7 @@ import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
 import { producerDelayFields } from "./delays.js";
+import { expectFlowsFields, gatherSchema, publishToSchema } from "./flows.js";
 import {
   breakersSchema,
   dependenciesSchema,
@@ -165,6 +166,8 @@ const consumerSchema = z
     breakers: breakersSchema.optional(),
     rateLimit: rateLimitSchema.optional(),
     redrive: redriveSchema.optional(),
+    publishTo: publishToSchema.optional(),
+    gather: gatherSchema.optional().meta({ description: "fan-in: wait for this many parts of one root message" }),
   })
   .superRefine((consumer, ctx) => {
     if (consumer.processing === undefined && consumer.steps === undefined)
@@ -220,6 +223,7 @@ const expectSchema = z.strictObject({
   throughput: z.strictObject({ min: rate().meta({ description: "least consumed messages per second" }) }).optional(),
   ...expectPatternsFields,
   ...expectOutboxField,
+  ...expectFlowsFields,
 });
 
 export const scenarioSchema = z.strictObject({

@@ -15,6 +15,7 @@ const CHARTED_PATTERNS: [pattern: RegExp, title: string][] = [
   [/^dependencies\.[^.]+\.amplification$/, "calls per message"],
   [/^retries\.[^.]+\.deadLettered$/, "dead-lettered by the retry policy"],
   [/^breakers\..+\.openMs$/, "time open (ms)"],
+  [/^stages\.[^.]+\.latency\.p99$/, "stage p99 from the root's publish (ms)"],
 ];
 
 /** The fixed metrics, then each pattern metric some replication reported. */

@@ -203,6 +203,8 @@ class BullmqBroker extends KeyspaceBroker {
     this.persistence.changed(groups);
     const { delay } = this.settings;
     for (let group = 0; group < groups; group++) {
+      // A pipeline stage's job goes to its target group's queue only.
+      if (!this.context.messages.addressedTo(message, group)) continue;
       this.memory.grow(group, this.jobBytes(message));
       if (delay > 0) this.delay(group, message, this.context.sim.now + delay);
       else this.enqueue(group, message);

@@ -10,6 +10,7 @@ export const bullmqSchema = redisSection("bullmq", summary, bullmqSettingsSchema
 
 export const bullmqProfile = defineProfile({
   name: "bullmq",
+  routesStages: true,
   facts: profileFacts({
     ordering: "per-producer",
     priorities: true,

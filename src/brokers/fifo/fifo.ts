@@ -64,6 +64,7 @@ class FifoBroker implements Broker {
     }
     this.context.accept(message);
     for (let group = 0; group < this.queues.length; group++) {
+      if (!this.context.messages.addressedTo(message, group)) continue;
       this.queues[group]!.push(message);
       this.dispatch(group);
     }

@@ -10,6 +10,7 @@ export const fifoSchema = brokerSection(
 
 export const fifoProfile = defineProfile({
   name: "fifo",
+  routesStages: true,
   facts: profileFacts({
     ordering: "per-producer",
     crashDetection: "after `crashDetection` (10 s), for every mode",

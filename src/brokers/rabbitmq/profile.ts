@@ -51,6 +51,7 @@ const rabbitFacts = profileFacts({
 
 export const rabbitmqProfile = defineProfile({
   name: "rabbitmq",
+  routesStages: true,
   facts: rabbitFacts,
   summary: classicSummary,
   schema: rabbitmqSchema,
@@ -61,6 +62,7 @@ export const rabbitmqProfile = defineProfile({
 
 export const rabbitmqQuorumProfile = defineProfile({
   name: "rabbitmq-quorum",
+  routesStages: true,
   facts: rabbitFacts,
   summary: quorumSummary,
   schema: rabbitmqQuorumSchema,

@@ -3,7 +3,7 @@ import type { Broker, BrokerContext, ConnectionLoss } from "../broker.js";
 import { ConsumerPipes } from "./consumer-pipes.js";
 import { ConsumerTimeout } from "./consumer-timeout.js";
 import { ConsumerCredits } from "./credits.js";
-import { Exchange } from "./exchange.js";
+import { Exchange, type Route } from "./exchange.js";
 import { EnqueueOrder } from "./group-queue.js";
 import { HeadExpiry } from "./head-expiry.js";
 import { HeartbeatDetection } from "./heartbeat-detection.js";
@@ -114,9 +114,21 @@ class RabbitBroker implements Broker {
 
   private readonly admitDone = (message: number): void => this.admit(message);
 
-  private route(message: number) {
-    const { messages } = this.context;
-    return this.exchange.route(messages.producer[message]!, messages.routingKeyOf(message));
+  private route(message: number): Route {
+    const { messages, routing } = this.context;
+    const route = this.exchange.route(messages.producer[message]!, messages.routingKeyOf(message));
+    return routing.stageTargetOf === undefined
+      ? route
+      : this.stageRoute(message, route, routing.stageTargetOf(message));
+  }
+
+  /** Pipelines: an onward message goes to its target's queue alone; a producer's, as routed, to the groups no stage feeds. */
+  private stageRoute(message: number, route: Route, target: number): Route {
+    const { messages, groupCount } = this.context;
+    const groups = target >= 0 ? [target] : route.groups.filter((group) => messages.addressedTo(message, group));
+    const others: number[] = [];
+    for (let group = 0; group < groupCount; group++) if (!groups.includes(group)) others.push(group);
+    return { groups, others };
   }
 
   /** The queues did their work: the message is queued, or refused (broker down, a full queue that refuses). */

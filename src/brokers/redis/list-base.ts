@@ -40,7 +40,8 @@ export abstract class ListBroker extends KeyspaceBroker {
   protected pushToEveryGroup(message: number): void {
     const groups = this.context.groupCount;
     this.persistence.changed(groups);
-    for (let group = 0; group < groups; group++) this.lists.push(group, message);
+    for (let group = 0; group < groups; group++)
+      if (this.context.messages.addressedTo(message, group)) this.lists.push(group, message);
     for (let group = 0; group < groups; group++) this.dispatch(group, true);
   }
 }

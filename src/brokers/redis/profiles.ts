@@ -33,6 +33,7 @@ export const redisListSchema = redisSection(
 );
 export const redisListProfile = defineProfile({
   name: "redis-list",
+  routesStages: true,
   facts: profileFacts({
     delay: redisHasNoDelay,
     ordering: "per-producer",
@@ -71,6 +72,7 @@ export const reliableListSchema = redisSection(
 );
 export const reliableListProfile = defineProfile({
   name: "redis-reliable-list",
+  routesStages: true,
   facts: profileFacts({
     delay: redisHasNoDelay,
     ordering: "per-producer",

@@ -19,6 +19,7 @@ function capacity(settings: { MaxNumberOfMessages: number }, concurrency: number
 
 export const sqsProfile = defineProfile({
   name: "sqs",
+  routesStages: true,
   facts: profileFacts({
     ordering: "none",
     crashDetection: "never: the visibility timeout returns what it held",
@@ -45,6 +46,7 @@ export const sqsProfile = defineProfile({
 
 export const sqsFifoProfile = defineProfile({
   name: "sqs-fifo",
+  routesStages: true,
   facts: profileFacts({
     ordering: "per-partition",
     partitions: true,

@@ -151,12 +151,15 @@ class SqsBroker implements Broker, ReceiveTarget {
     this.context.accept(message);
     this.state.arrive(message);
     if (this.settings.DelaySeconds > 0) {
-      for (let queue = 0; queue < this.queues; queue++) this.state.stage[queue]![message] = Stage.delayed;
+      for (let queue = 0; queue < this.queues; queue++)
+        if (messages.addressedTo(message, queue)) this.state.stage[queue]![message] = Stage.delayed;
       this.delayed.push(message);
       sim.schedule(this.settings.DelaySeconds, this.onDelayEnd);
       return;
     }
-    for (let queue = 0; queue < this.queues; queue++) this.makeVisible(queue, message);
+    // A pipeline stage's message goes to its target group's queue only (docs/patterns.md, "Flows").
+    for (let queue = 0; queue < this.queues; queue++)
+      if (messages.addressedTo(message, queue)) this.makeVisible(queue, message);
   }
 
   ack(delivery: number): void {

@@ -1,0 +1,179 @@
+import type { EventHandler } from "../engine/event-queue.js";
+import type { Simulation } from "../engine/simulation.js";
+import { StageRecorder } from "../metrics/stages.js";
+import { Fate, type MessageTable } from "../model/messages.js";
+import type { Link } from "../model/network.js";
+import type { RunObserver } from "../model/observer.js";
+import type { PublisherGate } from "../model/publisher-gate.js";
+import { Lineage, type StagePublisher } from "../model/stage-publisher.js";
+import type { RandomStreams } from "../random/streams.js";
+import { weightedPicker } from "../random/weighted.js";
+import { type Onward, targetsOf } from "../scenario/flows.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+import { Gather } from "./gather.js";
+
+/** Fibonacci hashing: spreads consecutive keys evenly over [0, 1) so `by: key` keeps one route per key. */
+const GOLDEN_FRACTION = 0.6180339887498949;
+
+/** One stage's onward publishing, resolved to group indices, with its draws from its own streams. */
+type StageRule = (parent: number) => { groups: number[]; counts: number[] };
+
+/**
+ * The run's side of pipelines: it addresses every message to the groups that should get it (a
+ * producer's message to the groups no stage feeds, an onward message to its target only) before the
+ * broker sees it, and publishes what stages send onward. Built only when the scenario has stages.
+ */
+export class StageFlows implements StagePublisher {
+  readonly lineage = new Lineage();
+  readonly recorder: StageRecorder;
+  private readonly rules: (StageRule | null)[];
+  /** Per group: its fan-in, when it gathers parts. */
+  readonly gathers: (Gather | null)[];
+  private readonly fedGroups: number[];
+  private readonly groupOfConsumer: number[];
+  private readonly toBroker: Link[] = [];
+  private ingress: EventHandler | null = null;
+  /** The run's observers (they include `recorder`) and the publisher gate, which exist only after the recorder. */
+  private wired: { observer: RunObserver; gate: PublisherGate } | null = null;
+
+  constructor(
+    scenario: ParsedScenario,
+    private readonly world: { sim: Simulation; messages: MessageTable; streams: RandomStreams },
+  ) {
+    const groups = scenario.consumers.map((c) => c.group);
+    const indexOf = (name: string) => groups.indexOf(name);
+    this.rules = scenario.consumers.map((c) =>
+      c.publishTo === undefined ? null : stageRule(c.publishTo, c.group, indexOf, world),
+    );
+    const fed = new Set(scenario.consumers.flatMap((c) => (c.publishTo ? targetsOf(c.publishTo).map(indexOf) : [])));
+    this.fedGroups = [...fed].sort((a, b) => a - b);
+    const lastStage = scenario.consumers.map((c, group) => c.publishTo === undefined && fed.has(group));
+    const warmup = typeof scenario.warmup === "number" ? scenario.warmup : 0;
+    this.gathers = scenario.consumers.map((c) =>
+      c.gather === undefined ? null : new Gather(world.sim, c.gather.parts, c.gather.timeout),
+    );
+    const gathering = this.gathers.map((g) => g !== null);
+    this.recorder = new StageRecorder(world.messages, this.lineage, {
+      lastStage,
+      gathering,
+      warmup,
+      duration: scenario.duration,
+    });
+    this.groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
+  }
+
+  wire(observer: RunObserver, gate: PublisherGate): void {
+    this.wired = { observer, gate };
+  }
+
+  /** Consumer `index` publishes onward over `toBroker`, its link to the broker. */
+  connect(index: number, toBroker: Link): void {
+    this.toBroker[index] = toBroker;
+  }
+
+  /**
+   * Stages publish to the broker's intake `ingress`, as producers do. Returns the producers' intake:
+   * their messages go to every group no stage feeds.
+   */
+  producerIngress(ingress: EventHandler): EventHandler {
+    this.ingress = ingress;
+    const { messages } = this.world;
+    const fed = this.fedGroups;
+    return (message: number) => {
+      for (const group of fed) messages.fate[group]![message] = Fate.notRouted;
+      ingress(message);
+    };
+  }
+
+  publishOnward(parent: number, consumer: number): void {
+    const group = this.groupOfConsumer[consumer]!;
+    const gather = this.gathers[group];
+    if (gather !== null && gather !== undefined && !this.completesSet(gather, group, parent)) return;
+    const rule = this.rules[group];
+    if (rule === null || rule === undefined) return;
+    const { groups, counts } = rule(parent);
+    let outputs = 0;
+    for (let target = 0; target < groups.length; target++) {
+      for (let n = 0; n < counts[target]!; n++) this.send(parent, groups[target]!, consumer);
+      outputs += counts[target]!;
+    }
+    this.recorder.publishedOnward(group, outputs);
+  }
+
+  /**
+   * A gathering group publishes onward once per set, when its last part is consumed. A part consumed
+   * again (a redelivery whose effect applied twice) is not a new part.
+   */
+  private completesSet(gather: Gather, group: number, part: number): boolean {
+    const { messages, sim } = this.world;
+    if (messages.consumedBy[group]![part]! > 1) return false;
+    const root = this.lineage.rootOf(part);
+    if (!gather.part(root)) return false;
+    this.recorder.setCompleted(group, root, sim.now);
+    return true;
+  }
+
+  /** The group an onward message is addressed to, or -1 for a producer's message. */
+  targetOf(message: number): number {
+    if (!this.lineage.isOnward(message)) return -1;
+    const { messages } = this.world;
+    for (let group = 0; group < messages.fate.length; group++) if (messages.addressedTo(message, group)) return group;
+    return -1;
+  }
+
+  /** A new message with its own id, addressed to `target` only, sent like a producer's publish. */
+  private send(parent: number, target: number, consumer: number): void {
+    const { messages, sim } = this.world;
+    const { observer, gate } = this.wired!;
+    const root = this.lineage.rootOf(parent);
+    // Its latency counts from the root's publish: a stage's figures say how long the flow took to get there.
+    const id = messages.create(
+      messages.intendedAt[root]!,
+      messages.producer[parent]!,
+      messages.key[parent]!,
+      messages.size[parent]!,
+    );
+    this.lineage.record(id, parent);
+    for (let group = 0; group < messages.fate.length; group++)
+      if (group !== target) messages.fate[group]![id] = Fate.notRouted;
+    observer.published(id, sim.now);
+    gate.inTransit++;
+    this.toBroker[consumer]!.send(this.ingress!, id);
+  }
+}
+
+/** How one stage picks its targets and counts for each input. */
+function stageRule(
+  onward: Onward,
+  name: string,
+  indexOf: (group: string) => number,
+  world: { messages: MessageTable; streams: RandomStreams },
+): StageRule {
+  if (onward.kind === "choose") {
+    const entries = onward.weights.map(([group, weight]) => [indexOf(group), weight] as const);
+    const byKey = onward.by === "key";
+    let keyed = 0;
+    const pick = weightedPicker(entries, byKey ? () => keyed : world.streams.stream(`stage:${name}:route`));
+    const random = byKey ? world.streams.stream(`stage:${name}:route`) : null;
+    return (parent) => {
+      const key = world.messages.key[parent]!;
+      // A message without a key has no route of its own: it is drawn at random.
+      if (random !== null) keyed = key < 0 ? random() : (key * GOLDEN_FRACTION) % 1;
+      return { groups: [pick()], counts: [1] };
+    };
+  }
+  const groups = onward.targets.map((t) => indexOf(t.group));
+  const counters = onward.targets.map((target) =>
+    "fixed" in target.count
+      ? (() => {
+          const fixed = (target.count as { fixed: number }).fixed;
+          return () => fixed;
+        })()
+      : weightedPicker(target.count.weights, world.streams.stream(`stage:${name}:count:${target.group}`)),
+  );
+  const counts = groups.map(() => 0);
+  return () => {
+    for (let target = 0; target < counters.length; target++) counts[target] = counters[target]!();
+    return { groups, counts };
+  };
+}
