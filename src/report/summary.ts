@@ -5,6 +5,7 @@ import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../units/units.js";
+import { type BatchSummary, batchSummaries } from "./batches.js";
 import {
   type BreakerSummary,
   breakerSummaries,
@@ -68,6 +69,8 @@ export interface Summary {
   breakers?: Record<string, BreakerSummary>;
   /** Per consumer group, then per producer, with a rate limit: the waits it caused. */
   limiters?: Record<string, LimiterSummary>;
+  /** Per consumer group with `batch:`: its batches (docs/patterns.md, "Batching"); only when some group batches. */
+  batches?: Record<string, BatchSummary>;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -142,6 +145,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
       rejected: counts.rejected,
     },
     ...(result.patterns ? patternSummaries(result.patterns) : {}),
+    ...(result.batches ? { batches: batchSummaries(result.batches) } : {}),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

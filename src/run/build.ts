@@ -1,5 +1,6 @@
 import type { Broker, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
 import {
+  batchConsumerCapacity,
   consumerCapacity,
   consumerHeartbeat,
   createBroker,
@@ -11,6 +12,7 @@ import { normalizeFaults } from "../faults/normalize.js";
 import type { Fault } from "../faults/registry.js";
 import type { FaultWorld, LinkRef } from "../faults/world.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
+import { BatchFigures } from "../model/batches.js";
 import { Bookkeeper } from "../model/bookkeeper.js";
 import { Consumer } from "../model/consumer.js";
 import { DeliveryTable } from "../model/deliveries.js";
@@ -54,6 +56,8 @@ export interface World {
   faults: Fault[];
   /** Dependencies and retry figures (src/patterns); empty when the scenario declares none. */
   patterns: Patterns;
+  /** Per consumer group with `batch:`, its batch figures; null for the others. */
+  batchFigures: (BatchFigures | null)[];
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -75,7 +79,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     .flatMap((spec, group) =>
       Array.from({ length: spec.instances }, () => ({
         group,
-        capacity: consumerCapacity(scenario.broker, spec.concurrency),
+        capacity:
+          spec.batch === undefined
+            ? consumerCapacity(scenario.broker, spec.concurrency)
+            : batchConsumerCapacity(scenario.broker, spec.batch.size, spec.concurrency),
       })),
     )
     .map((slot, index): ConsumerSlot => ({ index, ...slot }));
@@ -99,7 +106,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const broker = createBroker(scenario.broker, bookkeeper);
   const consumers = buildConsumers(core, broker, bookkeeper);
   const producers = buildProducers(core, broker, bookkeeper, clientFactory);
-  const { clientLinks, groupNames, faults, patterns } = core;
+  const { clientLinks, groupNames, faults, patterns, batchFigures } = core;
   return {
     scenario,
     sim,
@@ -116,6 +123,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     groupNames,
     faults,
     patterns,
+    batchFigures,
   };
 }
 
@@ -156,6 +164,7 @@ interface Core {
   /** The scenario's faults, normalized once. */
   faults: Fault[];
   patterns: Patterns;
+  batchFigures: (BatchFigures | null)[];
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
   link(from: Endpoint, to: Endpoint): Link;
   sampler(distribution: Distribution, stream: string): Sampler;
@@ -194,6 +203,7 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     clientLinks: { consumer: [], producer: [] },
     faults: normalizeFaults(scenario),
     patterns: buildPatterns(scenario, sim, streams, messages),
+    batchFigures: scenario.consumers.map((c) => (c.batch === undefined ? null : new BatchFigures(c.batch.size))),
     link,
     sampler,
   };
@@ -226,6 +236,7 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
         processing,
         idempotency: core.guards[group]!,
         ...planOption(core, { group, name, processing }),
+        ...batchOption(core, group, name),
       };
       const toBroker = link(endpoint, brokerEnd);
       core.clientLinks.consumer.push({ fromBroker: toConsumer, toBroker });
@@ -242,6 +253,15 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
 }
 
 const NO_TIME: Distribution = { dist: "constant", value: 0 };
+
+/** A group with `batch:` processes in batches; its overhead is drawn from the instance's own stream. */
+function batchOption(core: Core, group: number, name: string) {
+  const batch = core.scenario.consumers[group]!.batch;
+  const figures = core.batchFigures[group];
+  if (batch === undefined || figures === null || figures === undefined) return {};
+  const overhead = core.sampler(batch.overhead, `consumer:${name}:batch-overhead`);
+  return { batch: { size: batch.size, wait: batch.wait, overhead, figures } };
+}
 
 /** A group with steps processes through a plan (src/patterns); others leave the option out and run as before. */
 function planOption(core: Core, instance: { group: number; name: string; processing: Sampler }) {

@@ -5,6 +5,7 @@ import { mser5 } from "../metrics/mser.js";
 import type { Counts } from "../metrics/recorder.js";
 import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/timeseries.js";
 import { type Example, Witness } from "../metrics/witness.js";
+import type { BatchFiguresSnapshot } from "../model/batches.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
@@ -65,6 +66,8 @@ export interface RunResult {
   names: ComponentNames;
   /** Dependencies and retry policies (src/patterns); absent when the scenario declares neither. */
   patterns?: PatternFigures;
+  /** Per consumer group with `batch:`, its batches; absent when no group batches. */
+  batches?: Record<string, BatchFiguresSnapshot>;
 }
 
 export interface SimulateOptions {
@@ -225,7 +228,18 @@ function* simulateSteps(
     },
     names: componentNames(scenario),
     ...patternFigures(world),
+    ...batchFigures(world),
   };
+}
+
+/** Each batching group's figures, when some group batches. */
+function batchFigures(world: World): { batches?: Record<string, BatchFiguresSnapshot> } {
+  if (world.batchFigures.every((figures) => figures === null)) return {};
+  const batches: Record<string, BatchFiguresSnapshot> = {};
+  world.batchFigures.forEach((figures, group) => {
+    if (figures !== null) batches[world.groupNames[group]!] = figures.snapshot();
+  });
+  return { batches };
 }
 
 /** The figures of the run's dependencies and retry policies, when it has any. */

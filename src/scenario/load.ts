@@ -5,6 +5,7 @@ import type * as z from "zod";
 import { profiles } from "../brokers/profiles.js";
 import { brokerWarnings } from "../brokers/registry.js";
 import { faultTargetProblems } from "../faults/targets.js";
+import { batchProblems } from "./batching.js";
 import { budgetIssues } from "./budgets.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { MAX_PLAIN_NUMBER, overlaps, unusableNumbers } from "./numbers.js";
@@ -170,6 +171,7 @@ export function validateScenario(
     : [];
   if (parsed.success) {
     for (const { path, message } of routingProblems(parsed.data)) targets.push({ code: "invalid", path, message });
+    for (const { path, message } of batchProblems(parsed.data)) targets.push({ code: "invalid", path, message });
   }
   if (parsed.success && duplicates.length === 0 && targets.length === 0) targets.push(...budgetIssues(parsed.data));
   if (parsed.success && duplicates.length === 0 && targets.length === 0) {

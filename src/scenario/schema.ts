@@ -4,6 +4,7 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
+import { batchSchema } from "./batching.js";
 import {
   breakersSchema,
   dependenciesSchema,
@@ -155,6 +156,7 @@ const consumerSchema = z
     retry: retrySchema.optional(),
     breakers: breakersSchema.optional(),
     rateLimit: rateLimitSchema.optional(),
+    batch: batchSchema.optional(),
   })
   .superRefine((consumer, ctx) => {
     if (consumer.processing === undefined && consumer.steps === undefined)

@@ -15,4 +15,11 @@ export const fifoProfile = defineProfile({
   schema: fifoSchema,
   create: (context, section) => createFifoBroker(context, section.settings),
   consumerCapacity: (section, concurrency) => section.settings.prefetch ?? concurrency,
+  // With a prefetch, a batch must fit under it; without one, each worker holds one batch.
+  consumerBatches: (section) => {
+    const prefetch = section.settings.prefetch;
+    if (prefetch === null) return {};
+    const because = `a consumer holds at most prefetch (${prefetch}) unacked deliveries, so a larger batch never fills`;
+    return { maxSize: { size: prefetch, because }, capacity: () => prefetch };
+  },
 });

@@ -17,6 +17,14 @@ function capacity(settings: { MaxNumberOfMessages: number }, concurrency: number
   return Math.max(concurrency, settings.MaxNumberOfMessages);
 }
 
+/** DeleteMessageBatch (and ReceiveMessage's MaxNumberOfMessages) take at most 10 entries. */
+const sqsBatches = () => ({
+  maxSize: {
+    size: 10,
+    because: "SQS DeleteMessageBatch deletes at most 10 messages per call (ReceiveMessage returns at most 10)",
+  },
+});
+
 export const sqsProfile = defineProfile({
   name: "sqs",
   facts: profileFacts({ ordering: "none", crashDetection: "never: the visibility timeout returns what it held" }),
@@ -31,6 +39,7 @@ export const sqsProfile = defineProfile({
     }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
+  consumerBatches: sqsBatches,
 });
 
 export const sqsFifoProfile = defineProfile({
@@ -50,4 +59,5 @@ export const sqsFifoProfile = defineProfile({
     }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
+  consumerBatches: sqsBatches,
 });

@@ -1,0 +1,65 @@
+import * as z from "zod";
+import { consumerBatching } from "../brokers/registry.js";
+import { duration, durationDistribution } from "../units/quantities.js";
+import type { ParsedScenario } from "./schema.js";
+
+/**
+ * A consumer group's `batch:` (docs/patterns.md, "Batching"): each worker takes up to `size` deliveries,
+ * processes them one after another and settles them together, in one call (SQS DeleteMessageBatch, one
+ * Kafka commit, RabbitMQ basic.ack with multiple=true, one XACK of many ids).
+ */
+export const batchSchema = z
+  .strictObject({
+    size: z
+      .number()
+      .int()
+      .min(1)
+      .meta({ description: "most deliveries in one batch (the profile may cap it: SQS 10, Kafka max.poll.records)" }),
+    wait: duration().prefault(0).meta({
+      description:
+        "how long a free worker waits for a batch to fill before it takes what it has; 0 takes what is in hand at once",
+    }),
+    overhead: durationDistribution().prefault(0).meta({
+      description:
+        "the batch's own cost, paid once before its messages are processed (the bulk call, the transaction); each message then takes its `processing` time",
+    }),
+  })
+  .meta({ description: "process and acknowledge deliveries in batches" });
+
+export type BatchSpec = z.output<typeof batchSchema>;
+
+/**
+ * Batches the scenario's profile refuses or cannot fill: a size above the profile's limit (SQS 10, Kafka's
+ * max.poll.records, RabbitMQ's prefetch), a profile without batches (BullMQ), a Kafka batch consumer with
+ * concurrency above 1, and batches combined with processing steps. Run after the schema, on the parsed scenario.
+ */
+export function batchProblems(scenario: ParsedScenario): { path: (string | number)[]; message: string }[] {
+  const batching = consumerBatching(scenario.broker);
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  scenario.consumers.forEach((consumer, index) => {
+    const batch = consumer.batch;
+    if (batch === undefined) return;
+    const at = ["consumers", index, "batch"];
+    const group = `group "${consumer.group}"`;
+    if ("refused" in batching) {
+      problems.push({ path: at, message: `${scenario.broker.profile} cannot batch (${group}): ${batching.refused}` });
+      return;
+    }
+    if (batching.maxSize !== undefined && batch.size > batching.maxSize.size)
+      problems.push({
+        path: [...at, "size"],
+        message: `batch size ${batch.size} is above ${scenario.broker.profile}'s limit of ${batching.maxSize.size} (${group}): ${batching.maxSize.because}`,
+      });
+    if (batching.oneWorker !== undefined && consumer.concurrency > 1)
+      problems.push({
+        path: ["consumers", index, "concurrency"],
+        message: `a batch consumer on ${scenario.broker.profile} has concurrency 1, found ${consumer.concurrency} (${group}): ${batching.oneWorker}`,
+      });
+    if (consumer.steps !== undefined)
+      problems.push({
+        path: at,
+        message: `${group} gives both batch and steps: a batch is processed with \`processing\` per message; remove one`,
+      });
+  });
+  return problems;
+}
