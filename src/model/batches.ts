@@ -111,10 +111,14 @@ export class BatchWork {
     return ticket;
   }
 
-  /** A settlement reached the broker. One the link lost is never asked for: it stays here, a few numbers, to the end. */
-  arrived(ticket: number): { acks: number[]; nacks: number[] } {
+  /**
+   * A settlement reached the broker; null when it already did (a duplication fault delivered it twice: the
+   * second copy's acks would all be stale, so it is dropped). One the link lost is never asked for: it stays
+   * here, a few numbers, to the end.
+   */
+  arrived(ticket: number): { acks: number[]; nacks: number[] } | null {
     const settlement = this.onTheWire.get(ticket);
-    if (settlement === undefined) throw new Error(`invariant: settlement ${ticket} is not on the wire`);
+    if (settlement === undefined) return null;
     this.onTheWire.delete(ticket);
     return settlement;
   }

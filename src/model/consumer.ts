@@ -457,7 +457,9 @@ export class Consumer {
   }
 
   private readonly batchSettlementArrives = (ticket: number): void => {
-    const { acks, nacks } = this.batches!.arrived(ticket);
+    const settlement = this.batches!.arrived(ticket);
+    if (settlement === null) return;
+    const { acks, nacks } = settlement;
     const broker = this.wiring.broker;
     for (const delivery of acks) broker.ack(delivery);
     for (const delivery of nacks) broker.nack(delivery);
