@@ -23,6 +23,8 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    * worker holding one batch. Read by validation (limits, refusals) and by the build (capacity).
    */
   consumerBatches?(section: Section): ConsumerBatching;
+  /** How this profile's producers may send batches (a producer's `batch:`); absent: any size, no byte cap. */
+  producerBatches?(section: Section): ProducerBatching;
   /** The profile's client library in each producer instance (buffering, retries, blocking), if it models one. */
   producerClient?(section: Section): ProducerClientFactory;
   /**
@@ -64,6 +66,14 @@ export type ConsumerBatching =
       oneWorker?: string;
       capacity?: (size: number, concurrency: number) => number;
     };
+
+/**
+ * A profile's rule for batching producers: `refused` (the profile batches by itself, or has no batch call),
+ * or the most entries (`maxSize`) and bytes (`maxBytes`) one batch request may carry, and why.
+ */
+export type ProducerBatching =
+  | { refused: string }
+  | { maxSize?: { size: number; because: string }; maxBytes?: { bytes: number; because: string } };
 
 /**
  * A profile's promises and features, in one place. The broker contract suite checks them

@@ -1,6 +1,6 @@
 import type { ProducerClientFactory } from "../model/producer-client.js";
 import type { Broker, BrokerContext } from "./broker.js";
-import type { BrokerSectionBase, ConsumerBatching } from "./profile.js";
+import type { BrokerSectionBase, ConsumerBatching, ProducerBatching } from "./profile.js";
 import { profileNamed } from "./profiles.js";
 
 /** A scenario's `broker:` section, validated by its profile's schema. */
@@ -46,4 +46,9 @@ export function batchConsumerCapacity(spec: BrokerSpec, size: number, concurrenc
   const batching = consumerBatching(spec);
   if (!("refused" in batching) && batching.capacity !== undefined) return batching.capacity(size, concurrency);
   return consumerCapacity(spec, size * concurrency);
+}
+
+/** How the profile's producers may send batches: its limits, or why it refuses them (ProfileDefinition.producerBatches). */
+export function producerBatching(spec: BrokerSpec): ProducerBatching {
+  return profileNamed(spec.profile).producerBatches?.(spec) ?? {};
 }

@@ -1,4 +1,5 @@
 import type { BatchFiguresSnapshot } from "../model/batches.js";
+import type { PublishBatchFiguresSnapshot } from "../model/publish-batches.js";
 
 /** summary.json's `batches.<group>` (docs/output.md): how a batching group's batches went. */
 export interface BatchSummary {
@@ -14,23 +15,48 @@ export interface BatchSummary {
   abandoned: number;
 }
 
+/** summary.json's `publishBatches.<producer>`: the batch requests a batching producer's instances sent. */
+export interface PublishBatchSummary {
+  batches: number;
+  meanSize: number;
+  sizes: Record<string, number>;
+  /** Messages a producer crash caught in a batch not yet sent. */
+  lostUnsent: number;
+}
+
 export function batchSummaries(batches: Record<string, BatchFiguresSnapshot>): Record<string, BatchSummary> {
   const summaries: Record<string, BatchSummary> = {};
   for (const [group, figures] of Object.entries(batches)) {
-    const sizes: Record<string, number> = {};
-    let deliveries = 0;
-    figures.bySize.forEach((count, size) => {
-      if (count === 0) return;
-      sizes[String(size)] = count;
-      deliveries += count * size;
-    });
     summaries[group] = {
-      batches: figures.started,
-      meanSize: figures.started === 0 ? 0 : Math.round((deliveries / figures.started) * 1000) / 1000,
-      sizes,
+      ...sizesOf(figures.bySize, figures.started),
       settled: figures.settled,
       abandoned: figures.abandoned,
     };
   }
   return summaries;
+}
+
+export function publishBatchSummaries(
+  batches: Record<string, PublishBatchFiguresSnapshot>,
+): Record<string, PublishBatchSummary> {
+  const summaries: Record<string, PublishBatchSummary> = {};
+  for (const [producer, figures] of Object.entries(batches)) {
+    summaries[producer] = { ...sizesOf(figures.bySize, figures.sent), lostUnsent: figures.lostUnsent };
+  }
+  return summaries;
+}
+
+/** The count, mean size (3 decimals) and histogram of `count` batches, from their counts by size. */
+function sizesOf(
+  bySize: number[],
+  count: number,
+): { batches: number; meanSize: number; sizes: Record<string, number> } {
+  const sizes: Record<string, number> = {};
+  let messages = 0;
+  bySize.forEach((batches, size) => {
+    if (batches === 0) return;
+    sizes[String(size)] = batches;
+    messages += batches * size;
+  });
+  return { batches: count, meanSize: count === 0 ? 0 : Math.round((messages / count) * 1000) / 1000, sizes };
 }

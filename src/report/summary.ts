@@ -5,7 +5,7 @@ import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../units/units.js";
-import { type BatchSummary, batchSummaries } from "./batches.js";
+import { type BatchSummary, batchSummaries, type PublishBatchSummary, publishBatchSummaries } from "./batches.js";
 import {
   type BreakerSummary,
   breakerSummaries,
@@ -71,6 +71,8 @@ export interface Summary {
   limiters?: Record<string, LimiterSummary>;
   /** Per consumer group with `batch:`: its batches (docs/patterns.md, "Batching"); only when some group batches. */
   batches?: Record<string, BatchSummary>;
+  /** Per producer with `batch:`: its batch requests; only when some producer batches. */
+  publishBatches?: Record<string, PublishBatchSummary>;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -146,6 +148,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     },
     ...(result.patterns ? patternSummaries(result.patterns) : {}),
     ...(result.batches ? { batches: batchSummaries(result.batches) } : {}),
+    ...(result.publishBatches ? { publishBatches: publishBatchSummaries(result.publishBatches) } : {}),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

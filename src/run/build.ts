@@ -4,6 +4,7 @@ import {
   consumerCapacity,
   consumerHeartbeat,
   createBroker,
+  producerBatching,
   producerClientFactory,
   servesPublishes,
 } from "../brokers/registry.js";
@@ -24,6 +25,7 @@ import { ObserverFanout, ObserverPair, type RunObserver } from "../model/observe
 import { Producer } from "../model/producer.js";
 import type { ProducerClientFactory } from "../model/producer-client.js";
 import { BlockedProducers } from "../model/producer-client.js";
+import { PublishBatchFigures } from "../model/publish-batches.js";
 import { PublisherGate } from "../model/publisher-gate.js";
 import { ArrivalProcess } from "../random/arrivals.js";
 import { type Distribution, isAlwaysZero, type Sampler, samplerFor } from "../random/distributions.js";
@@ -58,6 +60,8 @@ export interface World {
   patterns: Patterns;
   /** Per consumer group with `batch:`, its batch figures; null for the others. */
   batchFigures: (BatchFigures | null)[];
+  /** Per producer with `batch:` (in the scenario's order), its instances' batch figures; null for the others. */
+  publishBatchFigures: (PublishBatchFigures | null)[];
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -106,7 +110,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const broker = createBroker(scenario.broker, bookkeeper);
   const consumers = buildConsumers(core, broker, bookkeeper);
   const producers = buildProducers(core, broker, bookkeeper, clientFactory);
-  const { clientLinks, groupNames, faults, patterns, batchFigures } = core;
+  const { clientLinks, groupNames, faults, patterns, batchFigures, publishBatchFigures } = core;
   return {
     scenario,
     sim,
@@ -124,6 +128,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     faults,
     patterns,
     batchFigures,
+    publishBatchFigures,
   };
 }
 
@@ -165,6 +170,7 @@ interface Core {
   faults: Fault[];
   patterns: Patterns;
   batchFigures: (BatchFigures | null)[];
+  publishBatchFigures: (PublishBatchFigures | null)[];
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
   link(from: Endpoint, to: Endpoint): Link;
   sampler(distribution: Distribution, stream: string): Sampler;
@@ -204,6 +210,9 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     faults: normalizeFaults(scenario),
     patterns: buildPatterns(scenario, sim, streams, messages),
     batchFigures: scenario.consumers.map((c) => (c.batch === undefined ? null : new BatchFigures(c.batch.size))),
+    publishBatchFigures: scenario.producers.map((p) =>
+      p.batch === undefined ? null : new PublishBatchFigures(p.batch.size),
+    ),
     link,
     sampler,
   };
@@ -336,7 +345,18 @@ function producerOptions(
     stopAt: scenario.duration,
     limit: spec.limit ?? Number.POSITIVE_INFINITY,
     publish: spec.publish,
+    ...publishBatchOption(core, written),
   };
+}
+
+/** A producer with `batch:` sends batch requests, capped by the profile (SQS: 1 MiB per SendMessageBatch). */
+function publishBatchOption(core: Core, written: number) {
+  const batch = core.scenario.producers[written]!.batch;
+  const figures = core.publishBatchFigures[written];
+  if (batch === undefined || figures === null || figures === undefined) return {};
+  const batching = producerBatching(core.scenario.broker);
+  const maxBytes = "maxBytes" in batching && batching.maxBytes !== undefined ? batching.maxBytes.bytes : Infinity;
+  return { batch: { options: { size: batch.size, linger: batch.linger, maxBytes }, figures } };
 }
 
 /** Each producer instance's routing keys (instances of one producer share its list) and each group's bindings. */

@@ -8,6 +8,7 @@ import { type Example, Witness } from "../metrics/witness.js";
 import type { BatchFiguresSnapshot } from "../model/batches.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
+import type { PublishBatchFiguresSnapshot } from "../model/publish-batches.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { buildWorld, faultWorldOf, type World } from "./build.js";
@@ -68,6 +69,8 @@ export interface RunResult {
   patterns?: PatternFigures;
   /** Per consumer group with `batch:`, its batches; absent when no group batches. */
   batches?: Record<string, BatchFiguresSnapshot>;
+  /** Per producer with `batch:`, its batch requests; absent when no producer batches. */
+  publishBatches?: Record<string, PublishBatchFiguresSnapshot>;
 }
 
 export interface SimulateOptions {
@@ -229,7 +232,18 @@ function* simulateSteps(
     names: componentNames(scenario),
     ...patternFigures(world),
     ...batchFigures(world),
+    ...publishBatchFigures(world),
   };
+}
+
+/** Each batching producer's figures, when some producer batches. */
+function publishBatchFigures(world: World): { publishBatches?: Record<string, PublishBatchFiguresSnapshot> } {
+  if (world.publishBatchFigures.every((figures) => figures === null)) return {};
+  const publishBatches: Record<string, PublishBatchFiguresSnapshot> = {};
+  world.publishBatchFigures.forEach((figures, written) => {
+    if (figures !== null) publishBatches[world.scenario.producers[written]!.name] = figures.snapshot();
+  });
+  return { publishBatches };
 }
 
 /** Each batching group's figures, when some group batches. */

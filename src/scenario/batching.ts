@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { consumerBatching } from "../brokers/registry.js";
+import { consumerBatching, producerBatching } from "../brokers/registry.js";
 import { duration, durationDistribution } from "../units/quantities.js";
 import type { ParsedScenario } from "./schema.js";
 
@@ -29,13 +29,33 @@ export const batchSchema = z
 export type BatchSpec = z.output<typeof batchSchema>;
 
 /**
+ * A producer's `batch:`: each instance gathers messages and sends them in one request (SQS SendMessageBatch,
+ * a burst of basic.publish before waitForConfirms, BullMQ addBulk, a Redis pipeline).
+ */
+export const publishBatchSchema = z
+  .strictObject({
+    size: z
+      .number()
+      .int()
+      .min(1)
+      .meta({ description: "most messages in one batch request (the profile may cap it: SQS 10)" }),
+    linger: duration().prefault(0).meta({
+      description:
+        "how long the first message of a batch waits for the rest; 0 sends at once what was created at the same instant",
+    }),
+  })
+  .meta({
+    description: "send messages in batch requests; a crash loses the unsent batch (resendOnRestart sends it again)",
+  });
+
+/**
  * Batches the scenario's profile refuses or cannot fill: a size above the profile's limit (SQS 10, Kafka's
  * max.poll.records, RabbitMQ's prefetch), a profile without batches (BullMQ), a Kafka batch consumer with
  * concurrency above 1, and batches combined with processing steps. Run after the schema, on the parsed scenario.
  */
 export function batchProblems(scenario: ParsedScenario): { path: (string | number)[]; message: string }[] {
   const batching = consumerBatching(scenario.broker);
-  const problems: { path: (string | number)[]; message: string }[] = [];
+  const problems = publishBatchProblems(scenario);
   scenario.consumers.forEach((consumer, index) => {
     const batch = consumer.batch;
     if (batch === undefined) return;
@@ -59,6 +79,29 @@ export function batchProblems(scenario: ParsedScenario): { path: (string | numbe
       problems.push({
         path: at,
         message: `${group} gives both batch and steps: a batch is processed with \`processing\` per message; remove one`,
+      });
+  });
+  return problems;
+}
+
+/** Producer batches the profile refuses (Kafka batches by itself) or caps (SQS SendMessageBatch: 10 entries). */
+function publishBatchProblems(scenario: ParsedScenario): { path: (string | number)[]; message: string }[] {
+  const batching = producerBatching(scenario.broker);
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  scenario.producers.forEach((producer, index) => {
+    const batch = producer.batch;
+    if (batch === undefined) return;
+    const at = ["producers", index, "batch"];
+    const who = `producer "${producer.name}"`;
+    if ("refused" in batching)
+      problems.push({
+        path: at,
+        message: `${scenario.broker.profile} cannot take batch (${who}): ${batching.refused}`,
+      });
+    else if (batching.maxSize !== undefined && batch.size > batching.maxSize.size)
+      problems.push({
+        path: [...at, "size"],
+        message: `batch size ${batch.size} is above ${scenario.broker.profile}'s limit of ${batching.maxSize.size} (${who}): ${batching.maxSize.because}`,
       });
   });
   return problems;

@@ -4,7 +4,7 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
-import { batchSchema } from "./batching.js";
+import { batchSchema, publishBatchSchema } from "./batching.js";
 import {
   breakersSchema,
   dependenciesSchema,
@@ -114,6 +114,7 @@ const producerSchema = z
       })
       .prefault({})
       .meta({ description: "the producer client's confirm handling: timeouts and retries (which can publish twice)" }),
+    batch: publishBatchSchema.optional(),
     rateLimit: rateLimitSchema.optional().meta({
       description:
         "a client-side rate limit in front of the publish call: each message waits for a permit (scope group: all the producer's instances share it)",

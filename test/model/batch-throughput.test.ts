@@ -47,7 +47,7 @@ describe("batch runs are deterministic", () => {
     drainTimeout: "2m",
     broker: { profile: "sqs", settings: { MaxNumberOfMessages: 10, WaitTimeSeconds: 20 } },
     network: { latency: { dist: "lognormal", median: "5ms", p99: "30ms" } },
-    producers: [{ name: "p", rate: "200/s" }],
+    producers: [{ name: "p", rate: "200/s", batch: { size: 10, linger: "10ms" } }],
     consumers: [
       {
         group: "g",
@@ -65,6 +65,7 @@ describe("batch runs are deterministic", () => {
     const summary = JSON.parse(first);
     expect(summary.batches.g.batches).toBeGreaterThan(100);
     expect(summary.batches.g.abandoned).toBeGreaterThan(0);
+    expect(summary.publishBatches.p.batches).toBeGreaterThan(100);
     expect(summary.messages.lost).toBe(0);
   });
 });

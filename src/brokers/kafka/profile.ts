@@ -122,6 +122,11 @@ export const kafkaProfile = defineProfile({
     oneWorker: "a Kafka batch is one poll, processed in the poll loop: use more instances for parallelism",
     capacity: () => 1,
   }),
+  // The Java producer batches by itself (linger.ms, batch.size): an application batch on top of it means nothing.
+  producerBatches: () => ({
+    refused:
+      "the Kafka producer batches by itself: set linger.ms and batch.size under broker.settings instead of batch",
+  }),
   // The Java producer's accumulator: buffer.memory, max.block.ms, retries within delivery.timeout.ms.
   producerClient: (section) => kafkaProducerClient(kafkaOptions(section.settings, section)),
   // The cluster's brokers: a fault can crash one of them (broker/2).

@@ -25,6 +25,15 @@ const sqsBatches = () => ({
   },
 });
 
+/**
+ * SendMessageBatch: at most 10 entries, and the entries' bodies together at most the message size limit,
+ * 1 MiB in the current API reference (256 KiB before 2025; broker-facts.md, "Message size").
+ */
+const sqsSendBatches = () => ({
+  maxSize: { size: 10, because: "SQS SendMessageBatch sends at most 10 messages per call" },
+  maxBytes: { bytes: 1024 * 1024, because: "SendMessageBatch's total payload is at most 1 MiB" },
+});
+
 export const sqsProfile = defineProfile({
   name: "sqs",
   facts: profileFacts({ ordering: "none", crashDetection: "never: the visibility timeout returns what it held" }),
@@ -40,6 +49,7 @@ export const sqsProfile = defineProfile({
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
   consumerBatches: sqsBatches,
+  producerBatches: sqsSendBatches,
 });
 
 export const sqsFifoProfile = defineProfile({
@@ -60,4 +70,5 @@ export const sqsFifoProfile = defineProfile({
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
   consumerBatches: sqsBatches,
+  producerBatches: sqsSendBatches,
 });
