@@ -10,11 +10,10 @@ import type { ParsedScenario } from "./schema.js";
  */
 export const batchSchema = z
   .strictObject({
-    size: z
-      .number()
-      .int()
-      .min(1)
-      .meta({ description: "most deliveries in one batch (the profile may cap it: SQS 10, Kafka max.poll.records)" }),
+    size: z.number().int().min(1).meta({
+      description:
+        "most deliveries in one batch (the profile caps it: SQS MaxNumberOfMessages, Kafka max.poll.records, RabbitMQ prefetch)",
+    }),
     wait: duration().prefault(0).meta({
       description:
         "how long a free worker waits for a batch to fill before it takes what it has; 0 takes what is in hand at once",

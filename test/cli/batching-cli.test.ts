@@ -1,4 +1,4 @@
-// Proves that a refused batch (BullMQ has no batches; SQS takes at most 10) exits 2 with file:line:column and the reason, prints no stack, and writes nothing.
+// Proves that a refused batch (BullMQ has no batches; an SQS batch is one receive) exits 2 with file:line:column and the reason, prints no stack, and writes nothing.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,11 +41,12 @@ describe("queuesim run with a refused batch", () => {
     expect(wrote).toBe(false);
   });
 
-  it("sqs: a batch of 20 is refused with the limit found and expected", () => {
+  it("sqs: a batch larger than one receive is refused with the limit found and expected", () => {
     const { code, stderr, wrote } = run(scenario("sqs", "{size: 20, wait: 50ms}"));
     expect(code).toBe(2);
     expect(stderr).toContain("s.yaml:8:19");
-    expect(stderr).toContain("batch size 20 is above sqs's limit of 10");
+    expect(stderr).toContain("batch size 20 is above sqs's limit of 1");
+    expect(stderr).toContain("MaxNumberOfMessages is 1");
     expect(wrote).toBe(false);
   });
 });

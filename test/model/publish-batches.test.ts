@@ -57,7 +57,7 @@ describe("batching producers", () => {
     const { result } = batchedRun({
       faults: [{ at: "15500us", crash: "producer", target: "p#1", restartAfter: "1ms" }],
     });
-    expect(result.publishBatches?.p.lostUnsent).toBe(5);
+    expect(result.publishBatches?.p?.lostUnsent).toBe(5);
     // Not promised, so not lost: the producer never saw them confirmed (summary.json's messages.unknown).
     expect(result.counts).toMatchObject({ unknown: 5, lost: 0 });
     expect(result.counts.consumed).toBe(result.counts.published - 5);
@@ -68,14 +68,14 @@ describe("batching producers", () => {
       producer: { publish: { resendOnRestart: true } },
       faults: [{ at: "15500us", crash: "producer", target: "p#1", restartAfter: "1ms" }],
     });
-    expect(result.publishBatches?.p.lostUnsent).toBe(5);
+    expect(result.publishBatches?.p?.lostUnsent).toBe(5);
     expect(result.counts).toMatchObject({ unknown: 0, lost: 0 });
     expect(result.counts.consumed).toBe(result.counts.published);
   });
 
   it("sqs: a SendMessageBatch carries at most 1 MiB, so 400 KB messages go two at a time", () => {
     const { result } = batchedRun({ size: "400KB" });
-    const sizes = result.publishBatches!.p.bySize;
+    const sizes = result.publishBatches!.p!.bySize;
     expect(sizes.findLastIndex((count) => count > 0)).toBe(2);
     expect(result.counts).toMatchObject({ published: 25, lost: 0 });
   });

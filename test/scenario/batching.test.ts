@@ -46,8 +46,17 @@ describe("batch validation", () => {
       });
   });
 
+  it("sqs: a batch is one receive: above MaxNumberOfMessages is refused, naming it", () => {
+    const [issue] = issuesOf(scenario("{profile: sqs}", "    batch: {size: 5}"));
+    expect(formatPath(issue!.path)).toBe("consumers[0].batch.size");
+    expect(issue!.message).toContain("batch size 5 is above sqs's limit of 1");
+    expect(issue!.message).toContain("MaxNumberOfMessages is 1");
+  });
+
   it("sqs: a batch above 10 is refused, naming DeleteMessageBatch", () => {
-    const [issue, ...rest] = issuesOf(scenario("{profile: sqs}", "    batch: {size: 11, wait: 50ms}"));
+    const [issue, ...rest] = issuesOf(
+      scenario("{profile: sqs, settings: {MaxNumberOfMessages: 10}}", "    batch: {size: 11, wait: 50ms}"),
+    );
     expect(rest).toEqual([]);
     expect(brief(issue!)).toEqual({ path: "consumers[0].batch.size", line: 8, column: 19, hint: undefined });
     expect(issue!.message).toContain("batch size 11 is above sqs's limit of 10");

@@ -17,13 +17,22 @@ function capacity(settings: { MaxNumberOfMessages: number }, concurrency: number
   return Math.max(concurrency, settings.MaxNumberOfMessages);
 }
 
-/** DeleteMessageBatch (and ReceiveMessage's MaxNumberOfMessages) take at most 10 entries. */
-const sqsBatches = () => ({
-  maxSize: {
-    size: 10,
-    because: "SQS DeleteMessageBatch deletes at most 10 messages per call (ReceiveMessage returns at most 10)",
-  },
-});
+/**
+ * A batch is what one ReceiveMessage returns, deleted with one DeleteMessageBatch: at most
+ * MaxNumberOfMessages, itself at most 10. (Gathering a batch over several receives would stall on
+ * sqs-fifo, where a message group's next message waits until the one in flight is deleted.)
+ */
+function sqsBatches(max: number) {
+  return {
+    maxSize: {
+      size: max,
+      because:
+        max < 10
+          ? `a batch is what one ReceiveMessage returns, and MaxNumberOfMessages is ${max} (raise it, up to 10)`
+          : "SQS DeleteMessageBatch deletes at most 10 messages per call (ReceiveMessage returns at most 10)",
+    },
+  };
+}
 
 /**
  * SendMessageBatch: at most 10 entries, and the entries' bodies together at most the message size limit,
@@ -48,7 +57,7 @@ export const sqsProfile = defineProfile({
     }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
-  consumerBatches: sqsBatches,
+  consumerBatches: (section) => sqsBatches(section.settings.MaxNumberOfMessages),
   producerBatches: sqsSendBatches,
 });
 
@@ -69,6 +78,6 @@ export const sqsFifoProfile = defineProfile({
     }),
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
-  consumerBatches: sqsBatches,
+  consumerBatches: (section) => sqsBatches(section.settings.MaxNumberOfMessages),
   producerBatches: sqsSendBatches,
 });
