@@ -3,6 +3,7 @@ import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { Example } from "../metrics/witness.js";
 import type { RunResult } from "../run/simulate.js";
 import { formatDuration, microsToMillis } from "../units/units.js";
+import { batchChecks } from "./batches.js";
 import { patternChecks } from "./patterns.js";
 
 /** One expectation from the scenario's `expect:` section, judged against a run. */
@@ -40,6 +41,7 @@ export function evaluateChecks(result: RunResult): CheckResult[] {
   if (expect.backpressure) checks.push(...backpressureChecks(expect.backpressure, result));
   if (expect.throughput) checks.push(throughputCheck(expect.throughput.min, result));
   checks.push(...patternChecks(result));
+  checks.push(...batchChecks(result));
   return checks;
 }
 

@@ -73,7 +73,8 @@ function sectionFigures(
   return breaker && ((figure) => figureOf.breakers(breaker, figure));
 }
 
-function boundCheck(name: string, value: number, bound: FigureBound, published: number): CheckResult {
+/** A check that `value` lies within `bound` (a percentage bound is a share of the `published` messages). */
+export function boundCheck(name: string, value: number, bound: FigureBound, published: number): CheckResult {
   const limit = (b: { value: number; ofPublished: boolean }) => (b.ofPublished ? b.value * published : b.value);
   const show = (b: { value: number; ofPublished: boolean }) =>
     b.ofPublished ? `${round(b.value * 100)}% of ${published} published (${round(limit(b))})` : String(b.value);

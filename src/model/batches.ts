@@ -137,3 +137,12 @@ export class BatchWork {
     this.collectDue = false;
   }
 }
+
+/** Mean messages per batch (3 decimals), from the counts of batches by size; 0 without batches. */
+export function meanBatchSize(bySize: readonly number[], count: number): number {
+  let messages = 0;
+  bySize.forEach((batches, size) => {
+    messages += batches * size;
+  });
+  return count === 0 ? 0 : Math.round((messages / count) * 1000) / 1000;
+}

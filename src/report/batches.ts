@@ -1,4 +1,4 @@
-import type { BatchFiguresSnapshot } from "../model/batches.js";
+import { type BatchFiguresSnapshot, meanBatchSize } from "../model/batches.js";
 import type { PublishBatchFiguresSnapshot } from "../model/publish-batches.js";
 
 /** summary.json's `batches.<group>` (docs/output.md): how a batching group's batches went. */
@@ -52,11 +52,8 @@ function sizesOf(
   count: number,
 ): { batches: number; meanSize: number; sizes: Record<string, number> } {
   const sizes: Record<string, number> = {};
-  let messages = 0;
   bySize.forEach((batches, size) => {
-    if (batches === 0) return;
-    sizes[String(size)] = batches;
-    messages += batches * size;
+    if (batches > 0) sizes[String(size)] = batches;
   });
-  return { batches: count, meanSize: count === 0 ? 0 : Math.round((messages / count) * 1000) / 1000, sizes };
+  return { batches: count, meanSize: meanBatchSize(bySize, count), sizes };
 }

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { consumerBatching, producerBatching } from "../brokers/registry.js";
 import { duration, durationDistribution } from "../units/quantities.js";
+import { boundsOn } from "./patterns.js";
 import type { ParsedScenario } from "./schema.js";
 
 /**
@@ -104,4 +105,25 @@ function publishBatchProblems(scenario: ParsedScenario): { path: (string | numbe
       });
   });
   return problems;
+}
+
+/** `expect.batches`: bounds on a batching group's figures, as summary.json's `batches.<group>` states them. */
+export const expectBatchesSchema = z
+  .record(z.string(), boundsOn(["batches", "meanSize", "settled", "abandoned"] as const))
+  .optional()
+  .meta({ description: "bounds on batch figures, by consumer group with batch: {indexer: {meanSize: {min: 8}}}" });
+
+/** `expect.batches` entries naming a group that does not batch. */
+export function expectBatchProblems(
+  scenario: ParsedScenario,
+): { path: (string | number)[]; message: string; candidates: string[] }[] {
+  const batching = scenario.consumers.filter((c) => c.batch !== undefined).map((c) => c.group);
+  const list = batching.length === 0 ? "there is none" : `known: ${batching.join(", ")}`;
+  return Object.keys(scenario.expect.batches ?? {})
+    .filter((name) => !batching.includes(name))
+    .map((name) => ({
+      path: ["expect", "batches", name],
+      message: `"${name}" is not a consumer group with batch (${list})`,
+      candidates: batching,
+    }));
 }

@@ -5,7 +5,7 @@ import type * as z from "zod";
 import { profiles } from "../brokers/profiles.js";
 import { brokerWarnings } from "../brokers/registry.js";
 import { faultTargetProblems } from "../faults/targets.js";
-import { batchProblems } from "./batching.js";
+import { batchProblems, expectBatchProblems } from "./batching.js";
 import { budgetIssues } from "./budgets.js";
 import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceLocation } from "./issues.js";
 import { MAX_PLAIN_NUMBER, overlaps, unusableNumbers } from "./numbers.js";
@@ -157,17 +157,20 @@ export function validateScenario(
     ({ path, message }): ScenarioIssue => ({ code: "invalid", path, message }),
   );
   const targets = parsed.success
-    ? [...faultTargetProblems(parsed.data), ...patternProblems(parsed.data), ...expectPatternProblems(parsed.data)].map(
-        ({ path, message, candidates }): ScenarioIssue => {
-          const suggestion = closestMatch(String(message.split('"')[1]), candidates);
-          return {
-            code: "unknown-value",
-            path,
-            message,
-            ...(suggestion ? { hint: messages.didYouMean(suggestion) } : {}),
-          };
-        },
-      )
+    ? [
+        ...faultTargetProblems(parsed.data),
+        ...patternProblems(parsed.data),
+        ...expectPatternProblems(parsed.data),
+        ...expectBatchProblems(parsed.data),
+      ].map(({ path, message, candidates }): ScenarioIssue => {
+        const suggestion = closestMatch(String(message.split('"')[1]), candidates);
+        return {
+          code: "unknown-value",
+          path,
+          message,
+          ...(suggestion ? { hint: messages.didYouMean(suggestion) } : {}),
+        };
+      })
     : [];
   if (parsed.success) {
     for (const { path, message } of routingProblems(parsed.data)) targets.push({ code: "invalid", path, message });

@@ -363,7 +363,7 @@ const breakerFigureNames = ["opened", "halfOpened", "closed", "callsRefused", "o
 const limiterFigureNames = ["acquired", "delayed", "delayMs", "meanDelayMs", "maxDelayMs"] as const;
 
 /** A strict object rather than a record, so a misspelt figure gets "did you mean" like any field. */
-const boundsOn = <Name extends string>(names: readonly Name[]) =>
+export const boundsOn = <Name extends string>(names: readonly Name[]) =>
   z.strictObject(
     Object.fromEntries(names.map((name) => [name, figureBounds.optional()])) as Record<
       Name,

@@ -4,7 +4,7 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
-import { batchSchema, publishBatchSchema } from "./batching.js";
+import { batchSchema, expectBatchesSchema, publishBatchSchema } from "./batching.js";
 import {
   breakersSchema,
   dependenciesSchema,
@@ -212,6 +212,7 @@ const expectSchema = z.strictObject({
     .optional(),
   throughput: z.strictObject({ min: rate().meta({ description: "least consumed messages per second" }) }).optional(),
   ...expectPatternsFields,
+  batches: expectBatchesSchema,
 });
 
 export const scenarioSchema = z.strictObject({

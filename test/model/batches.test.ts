@@ -1,6 +1,6 @@
 // Proves batch consumers per profile: a batch is settled as a whole, and a crash mid-batch redelivers exactly the batch's unsettled part (processed or not) by the profile's own rule, while the settled batch before it never comes back.
 import { describe, expect, it } from "vitest";
-import { simulate } from "../../src/index.js";
+import { runScenario, simulate } from "../../src/index.js";
 import { EventLog } from "../helpers/event-log.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
@@ -102,6 +102,24 @@ describe("a crash mid-batch redelivers the batch's unsettled part", () => {
     });
     const result = simulate(parsed(input), { observers: [log] });
     expect(result.counts).toMatchObject({ lost: 0, sideEffectsRepeated: 0, duplicated: 2 });
+  });
+});
+
+describe("expect.batches", () => {
+  it("judges a group's batch figures as summary.json states them", () => {
+    const input = scenarioInput({
+      duration: "1s",
+      broker: { profile: "fifo" },
+      producers: [{ name: "p", arrival: { process: "constant", rate: "100/s" }, limit: 3 }],
+      consumers: [{ group: "g", processing: "1ms", batch: { size: 10, wait: "50ms" } }],
+      expect: { batches: { g: { meanSize: { min: 3, max: 3 }, abandoned: { max: 0 }, batches: { min: 2 } } } },
+    });
+    const { summary } = runScenario(parsed(input));
+    expect(summary.checks.map((check) => [check.name, check.passed, check.observed])).toEqual([
+      ["batches.g.batches", false, "1"],
+      ["batches.g.meanSize", true, "3"],
+      ["batches.g.abandoned", true, "0"],
+    ]);
   });
 });
 

@@ -87,6 +87,14 @@ describe("batch validation", () => {
     expect(issue!.message).toContain("BullMQ Pro");
   });
 
+  it("expect.batches must name a group with batch, with a did-you-mean", () => {
+    const text = `${scenario("{profile: fifo}", "    batch: {size: 10}")}expect:\n  batches:\n    G: {meanSize: {min: 5}}\n`;
+    const [issue, ...rest] = issuesOf(text);
+    expect(rest).toEqual([]);
+    expect(brief(issue!)).toEqual({ path: "expect.batches.G", line: 11, column: 8, hint: 'did you mean "g"?' });
+    expect(issue!.message).toContain('"G" is not a consumer group with batch (known: g)');
+  });
+
   it("a misspelt batch field gets a did-you-mean", () => {
     const [issue] = issuesOf(scenario("{profile: fifo}", "    batch: {size: 10, wiat: 50ms}"));
     expect(brief(issue!)).toEqual({
