@@ -65,6 +65,23 @@ describe("stories", () => {
     expect(latency.endToEnd.max).toBeLessThan(50_200);
   });
 
+  it("sqs-batch-crash: a 10-message batch half processed comes back whole after the visibility timeout; 5 are processed twice", () => {
+    const { messages, batches, faults, latency } = story("sqs-batch-crash.yaml");
+    expect(faults[0]).toMatchObject({ kind: "consumer-crash", target: "indexer/1", effects: { deliveriesHeld: 10 } });
+    expect(messages).toMatchObject({
+      published: 10,
+      lost: 0,
+      pending: 0,
+      redeliveries: 10,
+      duplicated: 5,
+      sideEffectsRepeated: 5,
+    });
+    expect(batches?.indexer).toEqual({ batches: 2, meanSize: 10, sizes: { "10": 2 }, settled: 1, abandoned: 1 });
+    // The first write ends at 121 ms (batch taken at 21 ms); the last message, published at 10 ms, waits for the
+    // visibility timeout (30 s from its receive at 21 ms) and then for the 9 writes before it: 30.021 + 1.0 - 0.010 s.
+    expect(latency.endToEnd.max).toBeCloseTo(31_011, -1);
+  });
+
   it("payments-outage-*: immediate retries storm payments and fill the DLQ; backoff trades the DLQ for a backlog; a breaker spares payments", () => {
     const immediate = story("payments-outage-immediate.yaml");
     const backoff = story("payments-outage-backoff.yaml");

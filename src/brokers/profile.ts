@@ -18,6 +18,13 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
   create(context: BrokerContext, section: Section): Broker;
   /** Unacked deliveries a consumer with this concurrency may hold (its prefetch, poll batch, ...). */
   consumerCapacity(section: Section, concurrency: number): number;
+  /**
+   * How this profile's consumers take and settle a batch (a group's `batch:`); absent: any size, each
+   * worker holding one batch. Read by validation (limits, refusals) and by the build (capacity).
+   */
+  consumerBatches?(section: Section): ConsumerBatching;
+  /** How this profile's producers may send batches (a producer's `batch:`); absent: any size, no byte cap. */
+  producerBatches?(section: Section): ProducerBatching;
   /** The profile's client library in each producer instance (buffering, retries, blocking), if it models one. */
   producerClient?(section: Section): ProducerClientFactory;
   /**
@@ -60,6 +67,30 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    */
   routesStages?: boolean;
 }
+
+/**
+ * A profile's rule for batch consumers (docs/patterns.md, "Batching"):
+ * - `refused`: the real client has no batches; the sentence says why and what to do instead;
+ * - `maxSize`: the most messages one batch may hold, and the setting or API limit behind it;
+ * - `oneWorker`: why a batch consumer must have concurrency 1 (a batch is one poll, processed in the poll loop);
+ * - `capacity`: the unacked deliveries a batch consumer may hold; absent: the profile's `consumerCapacity`
+ *   for `size × concurrency` (one batch in hand per worker).
+ */
+export type ConsumerBatching =
+  | { refused: string }
+  | {
+      maxSize?: { size: number; because: string };
+      oneWorker?: string;
+      capacity?: (size: number, concurrency: number) => number;
+    };
+
+/**
+ * A profile's rule for batching producers: `refused` (the profile batches by itself, or has no batch call),
+ * or the most entries (`maxSize`) and bytes (`maxBytes`) one batch request may carry, and why.
+ */
+export type ProducerBatching =
+  | { refused: string }
+  | { maxSize?: { size: number; because: string }; maxBytes?: { bytes: number; because: string } };
 
 /**
  * A profile's promises and features, in one place. The broker contract suite checks them

@@ -1,6 +1,6 @@
 import type { ProducerClientFactory } from "../model/producer-client.js";
 import type { Broker, BrokerContext } from "./broker.js";
-import type { BrokerSectionBase } from "./profile.js";
+import type { BrokerSectionBase, ConsumerBatching, ProducerBatching } from "./profile.js";
 import { profileNamed } from "./profiles.js";
 
 /** A scenario's `broker:` section, validated by its profile's schema. */
@@ -34,4 +34,21 @@ export function servesPublishes(spec: BrokerSpec): boolean {
 /** Settings the profile adjusted as the real system would, each with a warning (path within `broker:`). */
 export function brokerWarnings(spec: BrokerSpec): { path: (string | number)[]; message: string }[] {
   return profileNamed(spec.profile).warnings?.(spec) ?? [];
+}
+
+/** How the profile's consumers take batches: its limits, or why it refuses them (ProfileDefinition.consumerBatches). */
+export function consumerBatching(spec: BrokerSpec): ConsumerBatching {
+  return profileNamed(spec.profile).consumerBatches?.(spec) ?? {};
+}
+
+/** Unacked deliveries one batch consumer may hold: one batch per worker unless the profile says otherwise. */
+export function batchConsumerCapacity(spec: BrokerSpec, size: number, concurrency: number): number {
+  const batching = consumerBatching(spec);
+  if (!("refused" in batching) && batching.capacity !== undefined) return batching.capacity(size, concurrency);
+  return consumerCapacity(spec, size * concurrency);
+}
+
+/** How the profile's producers may send batches: its limits, or why it refuses them (ProfileDefinition.producerBatches). */
+export function producerBatching(spec: BrokerSpec): ProducerBatching {
+  return profileNamed(spec.profile).producerBatches?.(spec) ?? {};
 }

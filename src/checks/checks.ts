@@ -3,6 +3,7 @@ import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { Example } from "../metrics/witness.js";
 import type { RunResult } from "../run/simulate.js";
 import { formatDuration, microsToMillis } from "../units/units.js";
+import { batchChecks } from "./batches.js";
 import { outboxChecks } from "./outbox.js";
 import { patternChecks } from "./patterns.js";
 import { stageChecks } from "./stages.js";
@@ -44,6 +45,7 @@ export function evaluateChecks(result: RunResult): CheckResult[] {
   checks.push(...patternChecks(result));
   checks.push(...outboxChecks(result));
   checks.push(...stageChecks(result));
+  checks.push(...batchChecks(result));
   return checks;
 }
 

@@ -76,6 +76,7 @@ function sectionFigures(
   return breaker && ((figure) => figureOf.breakers(breaker, figure));
 }
 
+/** A check that `value` lies within `bound` (a percentage bound is a share of the `published` messages). */
 export function boundCheck(name: string, value: number, bound: FigureBound, published: number): CheckResult {
   const limit = (b: { value: number; ofPublished: boolean }) => (b.ofPublished ? b.value * published : b.value);
   const show = (b: { value: number; ofPublished: boolean }) =>

@@ -1,5 +1,6 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { Sampler } from "../random/distributions.js";
+import { type BatchOptions, BatchWork } from "./batches.js";
 import type { DeliveryTable } from "./deliveries.js";
 import type { EffectLedger } from "./effects.js";
 import { DeliveryHeartbeats } from "./heartbeats.js";
@@ -25,6 +26,8 @@ export interface ConsumerOptions {
   idempotency: IdempotencyGuard;
   /** The application's processing as steps (src/patterns), built for this instance; absent: one `processing` draw. */
   plan?: (host: ProcessingHost) => ProcessingPlan;
+  /** Process and settle deliveries in batches (a group's `batch:`); absent: one at a time. */
+  batch?: BatchOptions;
 }
 
 /**
@@ -117,6 +120,11 @@ export class Consumer {
     if (deliveries.incarnation(delivery) !== incarnations[this.options.index]) return;
     const slot = this.work.take(deliveries.message(delivery), delivery, incarnations[this.options.index]!);
     this.heartbeats?.begin(slot, delivery);
+    if (this.batches !== null) {
+      this.buffered.push(slot);
+      if (!this.settling.held) this.fillBatches();
+      return;
+    }
     // While draining, a delivery that was already on its way waits, unstarted, for the broker to take it back.
     if (this.busy < this.options.concurrency && !this.settling.held && this.draining === null) this.start(slot);
     else this.buffered.push(slot);
@@ -128,31 +136,37 @@ export class Consumer {
 
   /** Processing ended well: the side effect (unless a dependency call already carried it), the id, the ack. */
   private complete(slot: number, effectApplied: boolean): void {
+    const outcome = this.applyEffect(slot, effectApplied);
+    if (outcome === "crashed") return;
+    if (outcome === "applied" && this.crashesAt("before-ack")) return;
+    this.settle(slot, outcome !== "failed");
+  }
+
+  /**
+   * The end of one message's processing: the side effect and the dedup record, with their crash points.
+   * `failed`: a poison message; `rolled-back`: a parallel copy already committed the inbox row.
+   */
+  private applyEffect(slot: number, effectApplied: boolean): "failed" | "rolled-back" | "crashed" | "applied" {
     const { messages, sim } = this.wiring;
     const message = this.work.message[slot]!;
-    if (messages.poison[message] === 1) {
-      this.settle(slot, false);
-      return;
-    }
+    if (messages.poison[message] === 1) return "failed";
     const guard = this.options.idempotency;
     if (guard.recordsAtomically && guard.alreadyProcessed(message, sim.now)) {
       // The inbox row already exists (a parallel copy committed first): this transaction rolls back.
       this.consume(message);
-      this.settle(slot, true);
-      return;
+      return "rolled-back";
     }
     if (!effectApplied) this.wiring.effects.apply(message, this.options.index, this.work.incarnation[slot]!, sim.now);
     if (guard.recordsAtomically) guard.record(message, sim.now);
     this.consume(message);
-    if (this.crashesAt("after-side-effect")) return;
+    if (this.crashesAt("after-side-effect")) return "crashed";
     if (guard.records && !guard.recordsAtomically) {
       guard.record(message, sim.now);
-      if (this.crashesAt("after-dedup-record")) return;
+      if (this.crashesAt("after-dedup-record")) return "crashed";
     }
     // A stage publishes onward after its effect (and id) and before its ack: the common dual write.
     if (this.wiring.onward !== undefined) this.wiring.onward.publishOnward(message, this.options.index);
-    if (this.crashesAt("before-ack")) return;
-    this.settle(slot, true);
+    return "applied";
   }
 
   private readonly plan: ProcessingPlan | null = null;
@@ -160,6 +174,7 @@ export class Consumer {
   private readonly ack: (delivery: number) => void;
   private readonly nack: (delivery: number) => void;
   private readonly heartbeats: DeliveryHeartbeats | null = null;
+  private readonly batches: BatchWork | null = null;
   /** The stop notice reaching the broker; dropped if the life it was sent in ended on the way. */
   private readonly stopArrives = (incarnation: number): void => {
     if (this.wiring.incarnations[this.options.index] === incarnation)
@@ -187,6 +202,7 @@ export class Consumer {
       this.heartbeats = new DeliveryHeartbeats(wiring.sim, every, wiring.toBroker, heartbeat);
     }
     if (options.plan !== undefined) this.plan = options.plan(this.processingHost());
+    if (options.batch !== undefined) this.batches = new BatchWork(options.batch, wiring.sim);
   }
 
   /** The consumer as its processing plan calls it back. */
@@ -239,7 +255,7 @@ export class Consumer {
 
   /** Deliveries the instance holds: being processed or waiting in its buffer. */
   get held(): number {
-    return this.busy + this.buffered.length;
+    return (this.batches === null ? this.busy : this.batches.held) + this.buffered.length;
   }
 
   /**
@@ -310,7 +326,7 @@ export class Consumer {
 
   /** Deliveries being processed now (not those waiting in the buffer). */
   get inProgress(): number {
-    return this.busy;
+    return this.batches === null ? this.busy : this.batches.held;
   }
 
   private start(slot: number): void {
@@ -359,6 +375,102 @@ export class Consumer {
   }
 
   /**
+   * Batch mode: while a worker is free, it takes `size` buffered deliveries, or fewer once its wait ran out.
+   * A batch that ends at once (everything already processed) comes back here: the loop further up takes the next.
+   */
+  private fillBatches(): void {
+    const batches = this.batches!;
+    if (!this.startingBuffered.enter()) return;
+    while (this.up && this.draining === null && this.busy < this.options.concurrency && this.buffered.length > 0) {
+      if (this.buffered.length < batches.options.size && !batches.mayTakeShort(this.batchWaitEnded)) break;
+      const slots: number[] = [];
+      const count = Math.min(batches.options.size, this.buffered.length);
+      for (let taken = 0; taken < count; taken++) slots.push(this.buffered.shift());
+      this.startBatch(slots);
+    }
+    this.startingBuffered.leave();
+  }
+
+  private readonly batchWaitEnded = (): void => {
+    this.batches!.waitEnded();
+    this.fillBatches();
+  };
+
+  /** A worker takes a batch: the batch's overhead first, then each message in turn. */
+  private startBatch(slots: number[]): void {
+    const batches = this.batches!;
+    this.busy++;
+    const id = batches.begin(slots);
+    if (this.crashesAt("after-receive")) return;
+    const overhead = Math.round(batches.options.overhead() * this.slowdown);
+    if (overhead === 0) this.nextInBatch(id);
+    else this.work.event[slots[0]!] = this.wiring.sim.schedule(overhead, this.batchOverheadPaid, id);
+  }
+
+  private readonly batchOverheadPaid = (id: number): void => {
+    this.work.event[this.batches!.batch(id).slots[0]!] = -1;
+    this.nextInBatch(id);
+  };
+
+  /** Processes the batch's next message; one seen before (the dedup store) is counted and not repeated. */
+  private nextInBatch(id: number): void {
+    const batch = this.batches!.batch(id);
+    const { sim } = this.wiring;
+    while (batch.next < batch.slots.length) {
+      const slot = batch.slots[batch.next]!;
+      if (!this.options.idempotency.alreadyProcessed(this.work.message[slot]!, sim.now)) {
+        const duration = Math.round(this.options.processing() * this.slowdown);
+        this.work.event[slot] = sim.schedule(duration, this.batchMessageDone, id);
+        return;
+      }
+      this.consume(this.work.message[slot]!);
+      batch.next++;
+    }
+    this.endBatch(id);
+  }
+
+  private readonly batchMessageDone = (id: number): void => {
+    const batch = this.batches!.batch(id);
+    const slot = batch.slots[batch.next]!;
+    this.work.event[slot] = -1;
+    const outcome = this.applyEffect(slot, false);
+    if (outcome === "crashed") return;
+    if (outcome === "failed") batch.failed.push(slot);
+    batch.next++;
+    this.nextInBatch(id);
+  };
+
+  /** Every message of the batch is processed: one settlement for all of them (failed ones nacked), then the next batch. */
+  private endBatch(id: number): void {
+    if (this.crashesAt("before-ack")) return;
+    const batches = this.batches!;
+    const batch = batches.batch(id);
+    const acks: number[] = [];
+    const nacks: number[] = [];
+    for (const slot of batch.slots) {
+      (batch.failed.includes(slot) ? nacks : acks).push(this.work.delivery[slot]!);
+      this.heartbeats?.end(slot);
+      this.work.release(slot);
+    }
+    const ticket = batches.end(id, acks, nacks);
+    this.busy--;
+    this.settling.enter();
+    this.wiring.toBroker.send(this.batchSettlementArrives, ticket);
+    this.settling.leave();
+    this.fillBatches();
+    if (this.draining !== null && this.busy === 0 && this.up) this.close();
+  }
+
+  private readonly batchSettlementArrives = (ticket: number): void => {
+    const settlement = this.batches!.arrived(ticket);
+    if (settlement === null) return;
+    const { acks, nacks } = settlement;
+    const broker = this.wiring.broker;
+    for (const delivery of acks) broker.ack(delivery);
+    for (const delivery of nacks) broker.nack(delivery);
+  };
+
+  /**
    * The drain is done: the connection closes. The incarnation moves on only
    * at the restart, so when the broker hears of the close, whatever it has
    * open for the current incarnation is what the consumer handed back.
@@ -369,6 +481,7 @@ export class Consumer {
     this.up = false;
     this.buffered.clear();
     this.work.releaseAll(this.wiring.sim, this.plan);
+    this.batches?.reset();
     this.heartbeats?.endAll();
     // Cut off by a partition, the broker already counts it gone; a restart tells it the consumer is back.
     if (!this.disconnected) {
@@ -416,6 +529,7 @@ export class Consumer {
     this.busy = 0;
     this.buffered.clear();
     this.work.releaseAll(this.wiring.sim, this.plan);
+    this.batches?.reset();
     this.heartbeats?.endAll();
     this.wiring.broker.consumerDown(this.options.index, loss);
   }

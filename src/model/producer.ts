@@ -7,6 +7,12 @@ import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
 import type { CommittedWrites, WritesHost } from "./outbox.js";
 import { type BlockedProducers, failSend, type ProducerClient, type ProducerClientFactory } from "./producer-client.js";
+import {
+  BatchesOnTheWire,
+  PublishBatcher,
+  type PublishBatchFigures,
+  type PublishBatchOptions,
+} from "./publish-batches.js";
 import type { PublishLimit } from "./publish-limit.js";
 import type { PublisherGate } from "./publisher-gate.js";
 import type { TickLedger } from "./recurring.js";
@@ -42,6 +48,8 @@ export interface ProducerOptions {
   /** Most messages this instance creates; Infinity for no limit. */
   limit: number;
   publish: PublishPolicy;
+  /** Send in batches (a producer's `batch:`), with the instance's figures; absent: each message on its own. */
+  batch?: { options: PublishBatchOptions; figures: PublishBatchFigures };
 }
 
 export interface ProducerWiring {
@@ -97,6 +105,13 @@ export class Producer {
     this.enqueue(message);
   };
   private readonly onTimeout = (message: number): void => this.timedOut(message);
+  private readonly batcher: PublishBatcher | null = null;
+  private readonly batchesOnTheWire = new BatchesOnTheWire();
+  private readonly onBatchArrives = (ticket: number): void => {
+    const batch = this.batchesOnTheWire.take(ticket);
+    if (batch === null) return;
+    for (const message of batch) this.wiring.publishHandler(message);
+  };
   private readonly onResend = (message: number): void => {
     if (this.up && this.awaiting.has(message)) this.send(message);
   };
@@ -134,6 +149,11 @@ export class Producer {
     const publish = (message: number) => this.publishCommitted(message);
     const committingEnded = () => this.created >= options.limit || sim.now >= options.stopAt;
     this.writes = wiring.writes?.({ sim, messages, publish, committingEnded }) ?? null;
+    const batch = options.batch;
+    if (batch !== undefined)
+      this.batcher = new PublishBatcher(batch.options, wiring.sim, wiring.messages, batch.figures, (messages) =>
+        this.transmitBatch(messages),
+      );
   }
 
   /** Whether this producer listens for confirms (only then are they sent back to it). */
@@ -158,6 +178,9 @@ export class Producer {
     this.up = false;
     const { messages, sim } = this.wiring;
     const before = this.unknownSinceCrash.length;
+    // An unsent batch dies with the process; those of its messages that wait for a confirm are counted next.
+    for (const message of this.batcher?.crash() ?? [])
+      if (!this.awaiting.has(message)) this.unknownSinceCrash.push(message);
     for (const [message, state] of this.awaiting) {
       sim.cancel(state.timer);
       this.unknownSinceCrash.push(message);
@@ -342,10 +365,20 @@ export class Producer {
     this.transmit(message);
   }
 
-  /** Puts a message on the wire to the broker. */
+  /** Puts a message on the wire to the broker, or into the batch being gathered. */
   private transmit(message: number): void {
+    if (this.batcher !== null) {
+      this.batcher.add(message);
+      return;
+    }
     this.wiring.gate.inTransit++;
     this.wiring.toBroker.send(this.wiring.publishHandler, message);
+  }
+
+  /** One request carries the batch: its messages reach the broker together, in order. */
+  private transmitBatch(batch: number[]): void {
+    this.wiring.gate.inTransit += batch.length;
+    this.wiring.toBroker.send(this.onBatchArrives, this.batchesOnTheWire.put(batch));
   }
 
   private settle(message: number, view: number): void {

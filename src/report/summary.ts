@@ -5,6 +5,7 @@ import { type LatencySnapshot, percentileOf } from "../metrics/latency.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../units/units.js";
+import { type BatchSummary, batchSummaries, type PublishBatchSummary, publishBatchSummaries } from "./batches.js";
 import { type OutboxSummary, outboxSummaries } from "./outbox.js";
 import {
   type BreakerSummary,
@@ -81,6 +82,10 @@ export interface Summary {
   stages?: Record<string, StageSummary>;
   /** Flows from each producer's message to the last stages; only with stages. */
   endToEnd?: EndToEndSummary;
+  /** Per consumer group with `batch:`: its batches (docs/patterns.md, "Batching"); only when some group batches. */
+  batches?: Record<string, BatchSummary>;
+  /** Per producer with `batch:`: its batch requests; only when some producer batches. */
+  publishBatches?: Record<string, PublishBatchSummary>;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -159,6 +164,8 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     ...(result.schedules ? { schedules: scheduleSummaries(result.schedules) } : {}),
     ...(result.delays ? { delays: delaySummary(result.delays) } : {}),
     ...stageSummaries(result, latencySummary),
+    ...(result.batches ? { batches: batchSummaries(result.batches) } : {}),
+    ...(result.publishBatches ? { publishBatches: publishBatchSummaries(result.publishBatches) } : {}),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

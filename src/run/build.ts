@@ -1,10 +1,18 @@
 import type { Broker, ConsumerSlot, RoutingTable } from "../brokers/broker.js";
-import { consumerCapacity, consumerHeartbeat, producerClientFactory, servesPublishes } from "../brokers/registry.js";
+import {
+  batchConsumerCapacity,
+  consumerCapacity,
+  consumerHeartbeat,
+  producerBatching,
+  producerClientFactory,
+  servesPublishes,
+} from "../brokers/registry.js";
 import { Simulation } from "../engine/simulation.js";
 import { normalizeFaults } from "../faults/normalize.js";
 import type { Fault } from "../faults/registry.js";
 import type { FaultWorld, LinkRef } from "../faults/world.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
+import { BatchFigures } from "../model/batches.js";
 import { Bookkeeper } from "../model/bookkeeper.js";
 import { Consumer } from "../model/consumer.js";
 import { DeliveryTable } from "../model/deliveries.js";
@@ -16,6 +24,7 @@ import { ObserverFanout, ObserverPair, type RunObserver } from "../model/observe
 import { Producer } from "../model/producer.js";
 import type { ProducerClientFactory } from "../model/producer-client.js";
 import { BlockedProducers } from "../model/producer-client.js";
+import { PublishBatchFigures } from "../model/publish-batches.js";
 import { PublisherGate } from "../model/publisher-gate.js";
 import { ArrivalProcess } from "../random/arrivals.js";
 import { type Distribution, isAlwaysZero, type Sampler, samplerFor } from "../random/distributions.js";
@@ -58,6 +67,10 @@ export interface World {
   schedules: Schedules;
   /** Pipeline stages (consumer groups with publishTo); null when the scenario has none. */
   flows: StageFlows | null;
+  /** Per consumer group with `batch:`, its batch figures; null for the others. */
+  batchFigures: (BatchFigures | null)[];
+  /** Per producer with `batch:` (in the scenario's order), its instances' batch figures; null for the others. */
+  publishBatchFigures: (PublishBatchFigures | null)[];
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -79,7 +92,10 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     .flatMap((spec, group) =>
       Array.from({ length: spec.instances }, () => ({
         group,
-        capacity: consumerCapacity(scenario.broker, spec.concurrency),
+        capacity:
+          spec.batch === undefined
+            ? consumerCapacity(scenario.broker, spec.concurrency)
+            : batchConsumerCapacity(scenario.broker, spec.batch.size, spec.concurrency),
       })),
     )
     .map((slot, index): ConsumerSlot => ({ index, ...slot }));
@@ -108,7 +124,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
   const consumers = buildConsumers(core, broker, bookkeeper);
   const schedules: Schedules = new Map();
   const producers = buildProducers(core, { broker, bookkeeper, schedules }, clientFactory);
-  const { clientLinks, groupNames, faults, patterns, writes } = core;
+  const { clientLinks, groupNames, faults, patterns, writes, batchFigures, publishBatchFigures } = core;
   return {
     scenario,
     sim,
@@ -128,6 +144,8 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     writes,
     schedules,
     flows: core.flows,
+    batchFigures,
+    publishBatchFigures,
   };
 }
 
@@ -173,6 +191,8 @@ interface Core {
   redrives: Redrives | null;
   /** Pipeline stages (consumer groups with publishTo); null when the scenario has none. */
   flows: StageFlows | null;
+  batchFigures: (BatchFigures | null)[];
+  publishBatchFigures: (PublishBatchFigures | null)[];
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
   link(from: Endpoint, to: Endpoint): Link;
   sampler(distribution: Distribution, stream: string): Sampler;
@@ -226,6 +246,10 @@ function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserve
     patterns,
     redrives,
     writes: buildWrites(scenario),
+    batchFigures: scenario.consumers.map((c) => (c.batch === undefined ? null : new BatchFigures(c.batch.size))),
+    publishBatchFigures: scenario.producers.map((p) =>
+      p.batch === undefined ? null : new PublishBatchFigures(p.batch.size),
+    ),
     link,
     sampler,
   };
@@ -258,6 +282,7 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
         processing,
         idempotency: core.guards[group]!,
         ...planOption(core, { group, name, processing }),
+        ...batchOption(core, group, name),
       };
       const toBroker = link(endpoint, brokerEnd);
       core.clientLinks.consumer.push({ fromBroker: toConsumer, toBroker });
@@ -278,6 +303,15 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
 }
 
 const NO_TIME: Distribution = { dist: "constant", value: 0 };
+
+/** A group with `batch:` processes in batches; its overhead is drawn from the instance's own stream. */
+function batchOption(core: Core, group: number, name: string) {
+  const batch = core.scenario.consumers[group]!.batch;
+  const figures = core.batchFigures[group];
+  if (batch === undefined || figures === null || figures === undefined) return {};
+  const overhead = core.sampler(batch.overhead, `consumer:${name}:batch-overhead`);
+  return { batch: { size: batch.size, wait: batch.wait, overhead, figures } };
+}
 
 /** A group with steps processes through a plan (src/patterns); others leave the option out and run as before. */
 function planOption(core: Core, instance: { group: number; name: string; processing: Sampler }) {
@@ -356,7 +390,18 @@ function producerOptions(
     stopAt: scenario.duration,
     limit: spec.limit ?? Number.POSITIVE_INFINITY,
     publish: spec.publish,
+    ...publishBatchOption(core, written),
   };
+}
+
+/** A producer with `batch:` sends batch requests, capped by the profile (SQS: 1 MiB per SendMessageBatch). */
+function publishBatchOption(core: Core, written: number) {
+  const batch = core.scenario.producers[written]!.batch;
+  const figures = core.publishBatchFigures[written];
+  if (batch === undefined || figures === null || figures === undefined) return {};
+  const batching = producerBatching(core.scenario.broker);
+  const maxBytes = "maxBytes" in batching && batching.maxBytes !== undefined ? batching.maxBytes.bytes : Infinity;
+  return { batch: { options: { size: batch.size, linger: batch.linger, maxBytes }, figures } };
 }
 
 /** Each producer instance's routing keys (instances of one producer share its list) and each group's bindings. */

@@ -7,8 +7,10 @@ import type { Counts } from "../metrics/recorder.js";
 import type { FlowFigures } from "../metrics/stages.js";
 import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/timeseries.js";
 import { type Example, Witness } from "../metrics/witness.js";
+import type { BatchFiguresSnapshot } from "../model/batches.js";
 import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
+import type { PublishBatchFiguresSnapshot } from "../model/publish-batches.js";
 import type { ScheduleFigures } from "../model/recurring.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
@@ -84,6 +86,10 @@ export interface RunResult {
     /** Per group: its fan-in's figures, or null when it gathers nothing. */
     gathers: (GatherFigures | null)[];
   };
+  /** Per consumer group with `batch:`, its batches; absent when no group batches. */
+  batches?: Record<string, BatchFiguresSnapshot>;
+  /** Per producer with `batch:`, its batch requests; absent when no producer batches. */
+  publishBatches?: Record<string, PublishBatchFiguresSnapshot>;
 }
 
 export interface SimulateOptions {
@@ -249,6 +255,8 @@ function* simulateSteps(
     ...(world.schedules.size > 0 ? { schedules: Object.fromEntries(world.schedules) } : {}),
     ...(world.broker instanceof DelayedIntake ? { delays: { ...world.broker.delayFigures } } : {}),
     ...flowFigures(world, settled),
+    ...batchFigures(world),
+    ...publishBatchFigures(world),
   };
 }
 
@@ -265,6 +273,26 @@ function flowFigures(world: World, settled: ReturnType<typeof settle>): Pick<Run
   const { lostByGroup, pendingByGroup } = settled;
   const gathers = world.flows.gathers.map((gather) => (gather === null ? null : { ...gather.figures }));
   return { flows: { ...world.flows.recorder.finish(), lostByGroup, pendingByGroup, roots, gathers } };
+}
+
+/** Each batching producer's figures, when some producer batches. */
+function publishBatchFigures(world: World): { publishBatches?: Record<string, PublishBatchFiguresSnapshot> } {
+  if (world.publishBatchFigures.every((figures) => figures === null)) return {};
+  const publishBatches: Record<string, PublishBatchFiguresSnapshot> = {};
+  world.publishBatchFigures.forEach((figures, written) => {
+    if (figures !== null) publishBatches[world.scenario.producers[written]!.name] = figures.snapshot();
+  });
+  return { publishBatches };
+}
+
+/** Each batching group's figures, when some group batches. */
+function batchFigures(world: World): { batches?: Record<string, BatchFiguresSnapshot> } {
+  if (world.batchFigures.every((figures) => figures === null)) return {};
+  const batches: Record<string, BatchFiguresSnapshot> = {};
+  world.batchFigures.forEach((figures, group) => {
+    if (figures !== null) batches[world.groupNames[group]!] = figures.snapshot();
+  });
+  return { batches };
 }
 
 /** The figures of the run's dependencies and retry policies, when it has any. */

@@ -5,6 +5,7 @@ import type * as z from "zod";
 import { profiles } from "../brokers/profiles.js";
 import { brokerWarnings } from "../brokers/registry.js";
 import { faultTargetProblems } from "../faults/targets.js";
+import { batchProblems, expectBatchProblems } from "./batching.js";
 import { budgetIssues } from "./budgets.js";
 import { delayProblems } from "./delays.js";
 import { flowProblems } from "./flows.js";
@@ -165,6 +166,7 @@ export function validateScenario(
         ...patternProblems(parsed.data),
         ...expectPatternProblems(parsed.data),
         ...writesProblems(parsed.data),
+        ...expectBatchProblems(parsed.data),
       ].map(({ path, message, candidates }): ScenarioIssue => {
         const suggestion = closestMatch(String(message.split('"')[1]), candidates);
         return {
@@ -181,6 +183,7 @@ export function validateScenario(
     for (const { path, message } of delayProblems(parsed.data)) targets.push({ code: "invalid", path, message });
     for (const { path, message, hint } of flowProblems(parsed.data))
       targets.push({ code: hint ? "unknown-value" : "invalid", path, message, ...(hint ? { hint } : {}) });
+    for (const { path, message } of batchProblems(parsed.data)) targets.push({ code: "invalid", path, message });
   }
   if (parsed.success && duplicates.length === 0 && targets.length === 0) targets.push(...budgetIssues(parsed.data));
   if (parsed.success && duplicates.length === 0 && targets.length === 0) {

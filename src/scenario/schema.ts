@@ -4,6 +4,7 @@ import { profiles } from "../brokers/profiles.js";
 import { faultSchema } from "../faults/schema.js";
 import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
+import { batchSchema, expectBatchesSchema, publishBatchSchema } from "./batching.js";
 import { producerDelayFields } from "./delays.js";
 import { expectFlowsFields, gatherSchema, publishToSchema } from "./flows.js";
 import {
@@ -117,6 +118,7 @@ const producerSchema = z
       })
       .prefault({})
       .meta({ description: "the producer client's confirm handling: timeouts and retries (which can publish twice)" }),
+    batch: publishBatchSchema.optional(),
     rateLimit: rateLimitSchema.optional().meta({
       description:
         "a client-side rate limit in front of the publish call: each message waits for a permit (scope group: all the producer's instances share it)",
@@ -168,6 +170,7 @@ const consumerSchema = z
     redrive: redriveSchema.optional(),
     publishTo: publishToSchema.optional(),
     gather: gatherSchema.optional().meta({ description: "fan-in: wait for this many parts of one root message" }),
+    batch: batchSchema.optional(),
   })
   .superRefine((consumer, ctx) => {
     if (consumer.processing === undefined && consumer.steps === undefined)
@@ -224,6 +227,7 @@ const expectSchema = z.strictObject({
   ...expectPatternsFields,
   ...expectOutboxField,
   ...expectFlowsFields,
+  batches: expectBatchesSchema,
 });
 
 export const scenarioSchema = z.strictObject({

@@ -23,4 +23,9 @@ export const bullmqProfile = defineProfile({
   create: (context, section) => createBullmqBroker(context, section.settings as BullmqSettings),
   // A worker runs `concurrency` jobs at once and fetches no more than that.
   consumerCapacity: (_section, concurrency) => concurrency,
+  // Worker batches (`batch: {size}`) exist only in the commercial BullMQ Pro; the open-source worker takes one job.
+  consumerBatches: () => ({
+    refused:
+      "batches are a BullMQ Pro feature (Worker option batch.size); open-source BullMQ workers take one job at a time: remove batch, or raise concurrency",
+  }),
 });

@@ -22,4 +22,11 @@ export const fifoProfile = defineProfile({
   create: (context, section) => createFifoBroker(context, section.settings),
   consumerCapacity: (section, concurrency) => section.settings.prefetch ?? concurrency,
   redrive: "a move from the group's dead-letter queue back to the tail of its queue",
+  // With a prefetch, a batch must fit under it; without one, each worker holds one batch.
+  consumerBatches: (section) => {
+    const prefetch = section.settings.prefetch;
+    if (prefetch === null) return {};
+    const because = `a consumer holds at most prefetch (${prefetch}) unacked deliveries, so a larger batch never fills`;
+    return { maxSize: { size: prefetch, because }, capacity: () => prefetch };
+  },
 });

@@ -118,6 +118,20 @@ export const kafkaProfile = defineProfile({
   // Kafka has no broker-side prefetch: a consumer holds its whole poll batch. What the profile needs to know is how
   // many records the consumer processes at once, which decides whole-batch hand-over (1) or per-partition lanes.
   consumerCapacity: (_section, concurrency) => concurrency,
+  // A batch is cut from one poll's records and processed in the poll loop; the next poll waits for its acks.
+  consumerBatches: (section) => ({
+    maxSize: {
+      size: section.settings["max.poll.records"],
+      because: `a batch comes from one poll, and max.poll.records is ${section.settings["max.poll.records"]}`,
+    },
+    oneWorker: "a Kafka batch is one poll, processed in the poll loop: use more instances for parallelism",
+    capacity: () => 1,
+  }),
+  // The Java producer batches by itself (linger.ms, batch.size): an application batch on top of it means nothing.
+  producerBatches: () => ({
+    refused:
+      "the Kafka producer batches by itself: set linger.ms and batch.size under broker.settings instead of batch",
+  }),
   // The Java producer's accumulator: buffer.memory, max.block.ms, retries within delivery.timeout.ms.
   producerClient: (section) => kafkaProducerClient(kafkaOptions(section.settings, section)),
   // The cluster's brokers: a fault can crash one of them (broker/2).

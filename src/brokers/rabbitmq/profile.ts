@@ -26,6 +26,18 @@ const serviceTime = (value: string, throughput: string) =>
       description: `work of one queue per publish: each queue handles its publishes one at a time, up to \`cores\` queues at once; default ${value}, about ${throughput} per queue (RabbitMQ 4.0 benchmarks)`,
     });
 
+/** A batch is acked with one basic.ack(multiple=true), so all of it must fit under the channel's prefetch. */
+const rabbitBatches = (settings: Parameters<typeof prefetchCapacity>[0], queueType: "classic" | "quorum") => {
+  const prefetch = prefetchCapacity(settings, queueType);
+  return {
+    maxSize: {
+      size: prefetch,
+      because: `a consumer holds at most prefetch (${prefetch}) unacked deliveries, so a larger batch never fills`,
+    },
+    capacity: () => prefetch,
+  };
+};
+
 export const rabbitmqSchema = brokerSection("rabbitmq", classicSummary, classicSettingsSchema).extend({
   serviceTime: serviceTime("11us", "90,000 msg/s"),
 });
@@ -57,6 +69,7 @@ export const rabbitmqProfile = defineProfile({
   schema: rabbitmqSchema,
   create: (context, section) => createRabbitBroker(context, classicOptions(section.settings), section.serviceTime),
   consumerCapacity: (section) => prefetchCapacity(section.settings, "classic"),
+  consumerBatches: (section) => rabbitBatches(section.settings, "classic"),
   servesPublishes: true,
 });
 
@@ -68,5 +81,6 @@ export const rabbitmqQuorumProfile = defineProfile({
   schema: rabbitmqQuorumSchema,
   create: (context, section) => createRabbitBroker(context, quorumOptions(section.settings), section.serviceTime),
   consumerCapacity: (section) => prefetchCapacity(section.settings, "quorum"),
+  consumerBatches: (section) => rabbitBatches(section.settings, "quorum"),
   servesPublishes: true,
 });

@@ -17,6 +17,32 @@ function capacity(settings: { MaxNumberOfMessages: number }, concurrency: number
   return Math.max(concurrency, settings.MaxNumberOfMessages);
 }
 
+/**
+ * A batch is what one ReceiveMessage returns, deleted with one DeleteMessageBatch: at most
+ * MaxNumberOfMessages, itself at most 10. (Gathering a batch over several receives would stall on
+ * sqs-fifo, where a message group's next message waits until the one in flight is deleted.)
+ */
+function sqsBatches(max: number) {
+  return {
+    maxSize: {
+      size: max,
+      because:
+        max < 10
+          ? `a batch is what one ReceiveMessage returns, and MaxNumberOfMessages is ${max} (raise it, up to 10)`
+          : "SQS DeleteMessageBatch deletes at most 10 messages per call (ReceiveMessage returns at most 10)",
+    },
+  };
+}
+
+/**
+ * SendMessageBatch: at most 10 entries, and the entries' bodies together at most the message size limit,
+ * 1 MiB in the current API reference (256 KiB before 2025; broker-facts.md, "Message size").
+ */
+const sqsSendBatches = () => ({
+  maxSize: { size: 10, because: "SQS SendMessageBatch sends at most 10 messages per call" },
+  maxBytes: { bytes: 1024 * 1024, because: "SendMessageBatch's total payload is at most 1 MiB" },
+});
+
 export const sqsProfile = defineProfile({
   name: "sqs",
   routesStages: true,
@@ -42,6 +68,8 @@ export const sqsProfile = defineProfile({
     delay: section.settings.DelaySeconds,
     rest: { ...section, settings: { ...section.settings, DelaySeconds: 0 } },
   }),
+  consumerBatches: (section) => sqsBatches(section.settings.MaxNumberOfMessages),
+  producerBatches: sqsSendBatches,
 });
 
 export const sqsFifoProfile = defineProfile({
@@ -68,4 +96,6 @@ export const sqsFifoProfile = defineProfile({
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
   redrive: "StartMessageMoveTask from the dead-letter queue back to the source queue",
+  consumerBatches: (section) => sqsBatches(section.settings.MaxNumberOfMessages),
+  producerBatches: sqsSendBatches,
 });
