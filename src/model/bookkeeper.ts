@@ -103,20 +103,20 @@ export class Bookkeeper implements BrokerContext {
   }
 
   notRouted(message: number, group: number): void {
-    this.messages.fate[group]![message] = Fate.notRouted;
+    this.messages.fate[group]![this.messages.slot(message)] = Fate.notRouted;
   }
 
   accept(message: number): void {
     const messages = this.messages;
     // A retried publish of a message already taken: the broker takes it again (no deduplication here).
-    if (messages.outcome[message] === PublishOutcome.accepted) this.counts.republished++;
+    if (messages.outcome[messages.slot(message)] === PublishOutcome.accepted) this.counts.republished++;
     else this.acceptFirst(message);
-    messages.copies[message] = Math.min(255, messages.copies[message]! + 1);
+    messages.copies[messages.slot(message)] = Math.min(255, messages.copies[messages.slot(message)]! + 1);
     this.confirm(message, true);
   }
 
   appendTentatively(message: number): void {
-    if (this.messages.acceptOrder[message]! < 0) this.appendFirst(message);
+    if (this.messages.acceptOrder[this.messages.slot(message)]! < 0) this.appendFirst(message);
   }
 
   confirmDuplicate(message: number): void {
@@ -125,8 +125,8 @@ export class Bookkeeper implements BrokerContext {
   }
 
   reject(message: number): void {
-    if (this.messages.outcome[message] !== PublishOutcome.accepted) {
-      this.messages.outcome[message] = PublishOutcome.rejected;
+    if (this.messages.outcome[this.messages.slot(message)] !== PublishOutcome.accepted) {
+      this.messages.outcome[this.messages.slot(message)] = PublishOutcome.rejected;
       this.observer.rejected(message, this.sim.now);
     }
     this.confirm(message, false);
@@ -142,39 +142,46 @@ export class Bookkeeper implements BrokerContext {
     const delivery = this.deliveries.open(message, consumer, this.incarnations[consumer]!, sim.now);
     // Each accepted copy's first delivery is not a redelivery: count attempts beyond the copies. A record of an
     // open or aborted transaction is one stored copy, though not accepted.
-    const copies = Math.max(1, messages.copies[message]!);
+    const copies = Math.max(1, messages.copies[messages.slot(message)]!);
     const attempt = Math.max(1, messages.recordDelivery(message, group) - copies + 1);
-    this.observer.delivered(message, group, consumer, attempt, sim.now - messages.acceptedAt[message]!, sim.now);
+    this.observer.delivered(
+      message,
+      group,
+      consumer,
+      attempt,
+      sim.now - messages.acceptedAt[messages.slot(message)]!,
+      sim.now,
+    );
     this.toConsumer[consumer]!.send(this.receivers[consumer]!, delivery);
     return delivery;
   }
 
   deadLetter(message: number, group: number, reason: string): void {
-    this.messages.fate[group]![message] = Fate.deadLettered;
+    this.messages.fate[group]![this.messages.slot(message)] = Fate.deadLettered;
     this.observer.deadLettered(message, group, reason, this.sim.now);
   }
 
   drop(message: number, group: number, reason: string): void {
-    this.messages.fate[group]![message] = Fate.dropped;
+    this.messages.fate[group]![this.messages.slot(message)] = Fate.dropped;
     this.observer.dropped(message, group, reason, this.sim.now);
   }
 
   private appendFirst(message: number): void {
-    this.messages.acceptedAt[message] = this.sim.now;
+    this.messages.acceptedAt[this.messages.slot(message)] = this.sim.now;
     this.messages.recordAccepted(message);
   }
 
   private acceptFirst(message: number): void {
     // A record of a transaction was stored (and ordered) when appended; it is accepted when the transaction commits.
-    if (this.messages.acceptOrder[message]! < 0) this.appendFirst(message);
-    this.messages.outcome[message] = PublishOutcome.accepted;
+    if (this.messages.acceptOrder[this.messages.slot(message)]! < 0) this.appendFirst(message);
+    this.messages.outcome[this.messages.slot(message)] = PublishOutcome.accepted;
     this.observer.accepted(message, this.sim.now);
   }
 
   /** Sends the confirm (or nack) back to the producer, if it listens for them. */
   private confirm(message: number, accepted: boolean): void {
     if (!this.confirmsWanted) return;
-    const index = this.messages.producer[message]!;
+    const index = this.messages.producer[this.messages.slot(message)]!;
     const producer = this.producers[index];
     if (!producer?.tracksConfirms) return;
     this.toProducer[index]!.send(accepted ? producer.onConfirm : producer.onNack, message);

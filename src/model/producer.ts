@@ -149,7 +149,7 @@ export class Producer {
     this.dropPermits();
     if (this.client !== null) this.client.crash((message) => this.unknownSinceCrash.push(message));
     const fresh = this.unknownSinceCrash.splice(before);
-    for (const message of fresh) messages.producerView[message] = ProducerView.unknown;
+    for (const message of fresh) messages.producerView[messages.slot(message)] = ProducerView.unknown;
     if (this.options.publish.resendOnRestart) this.unknownSinceCrash.push(...fresh);
     const unknown = fresh.length;
     this.refusedByClient = false;
@@ -169,7 +169,7 @@ export class Producer {
     if (limit !== null) {
       limit.restarted();
       for (const message of resend) {
-        this.wiring.messages.producerView[message] = ProducerView.waiting;
+        this.wiring.messages.producerView[this.wiring.messages.slot(message)] = ProducerView.waiting;
         this.publishWhenPermitted(message, this.wiring.sim.now);
       }
       return;
@@ -181,10 +181,28 @@ export class Producer {
     });
     this.backlog.clear();
     for (const message of [...resend, ...queued]) {
-      this.wiring.messages.producerView[message] = ProducerView.waiting;
+      this.wiring.messages.producerView[this.wiring.messages.slot(message)] = ProducerView.waiting;
       this.backlog.push(message);
     }
     this.flushBacklog();
+  }
+
+  /**
+   * The lowest message id this producer may still read or change (waiting, blocked, unconfirmed, left
+   * unknown by a crash and to be resent), or +Infinity when none: rows below it may be retired as far as
+   * this producer is concerned. A profile's client library keeps its own ids, so with one nothing is retired.
+   */
+  oldestHeld(): number {
+    if (this.client !== null) return Number.NEGATIVE_INFINITY;
+    let oldest = Number.POSITIVE_INFINITY;
+    const older = (message: number) => {
+      if (message < oldest) oldest = message;
+    };
+    this.backlog.forEach(older);
+    for (const message of this.awaitingPermit.keys()) older(message);
+    for (const message of this.awaiting.keys()) older(message);
+    for (const message of this.unknownSinceCrash) older(message);
+    return oldest;
   }
 
   private arrive(): void {
@@ -307,7 +325,7 @@ export class Producer {
     if (!this.up || state === undefined) return;
     this.wiring.sim.cancel(state.timer);
     this.awaiting.delete(message);
-    this.wiring.messages.producerView[message] = view;
+    this.wiring.messages.producerView[this.wiring.messages.slot(message)] = view;
   }
 
   private timedOut(message: number): void {
@@ -318,6 +336,6 @@ export class Producer {
       return;
     }
     this.awaiting.delete(message);
-    this.wiring.messages.producerView[message] = ProducerView.unknown;
+    this.wiring.messages.producerView[this.wiring.messages.slot(message)] = ProducerView.unknown;
   }
 }

@@ -44,6 +44,8 @@ export interface World {
   metrics: MetricsRecorder;
   observer: RunObserver;
   gate: PublisherGate;
+  /** Where consumers apply side effects (staged until a commit under transactional profiles). */
+  effects: EffectLedger;
   broker: Broker;
   producers: Producer[];
   consumers: Consumer[];
@@ -67,8 +69,12 @@ export interface ClientLinks {
  * named after its component and purpose (`producer:checkout#1:arrivals`), so
  * adding a component leaves every other component's draws unchanged.
  */
-export function buildWorld(scenario: ParsedScenario, extraObservers: readonly RunObserver[] = []): World {
-  const core = buildCore(scenario, extraObservers);
+export function buildWorld(
+  scenario: ParsedScenario,
+  extraObservers: readonly RunObserver[] = [],
+  tableRows = expectedMessages(scenario),
+): World {
+  const core = buildCore(scenario, extraObservers, tableRows);
   const { sim, streams, messages, deliveries, metrics, observer, gate, effects, incarnations } = core;
   const clientFactory = producerClientFactory(scenario.broker);
   const slots = scenario.consumers
@@ -109,6 +115,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     metrics,
     observer,
     gate,
+    effects,
     broker,
     producers,
     consumers,
@@ -161,11 +168,11 @@ interface Core {
   sampler(distribution: Distribution, stream: string): Sampler;
 }
 
-function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserver[]): Core {
+function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserver[], tableRows: number): Core {
   const sim = new Simulation();
   const streams = new RandomStreams(scenario.seed);
   const groupNames = scenario.consumers.map((c) => c.group);
-  const messages = new MessageTable(groupNames.length, expectedMessages(scenario));
+  const messages = new MessageTable(groupNames.length, tableRows);
   const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency));
   const repeatsMatter = guards.map((g) => g.repeatsMatter);
   const metrics = new MetricsRecorder(messages, repeatsMatter, resolvedWarmup(scenario), scenario.duration);

@@ -5,13 +5,14 @@ import { mser5 } from "../metrics/mser.js";
 import type { Counts } from "../metrics/recorder.js";
 import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/timeseries.js";
 import { type Example, Witness } from "../metrics/witness.js";
-import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
-import { buildWorld, faultWorldOf, type World } from "./build.js";
+import { buildWorld, expectedMessages, faultWorldOf, type World } from "./build.js";
 import { memoryWatch } from "./memory.js";
 import { type ComponentNames, componentNames } from "./names.js";
+import { mayRetire, RETIRING_TABLE_ROWS, Retirement } from "./retirement.js";
+import { Settlement } from "./settlement.js";
 
 /** The outcome of one run: plain figures, no live model objects. */
 export interface RunResult {
@@ -74,6 +75,12 @@ export interface SimulateOptions {
   observers?: readonly RunObserver[];
   /** Record a time series with this interval (microseconds); "auto" picks a few hundred points. Off by default. */
   series?: number | "auto";
+  /**
+   * Retiring settled messages from the message table (docs/design.md, "Memory"): "auto" (the default) where
+   * the broker profile allows it, between events at the engine's progress interval; "off" never; or, for
+   * tests, every `every` events from a table of `rows` rows. Results are byte-identical whichever is chosen.
+   */
+  retire?: "auto" | "off" | { every: number; rows: number };
 }
 
 export function simulate(written: ParsedScenario, options: SimulateOptions = {}): RunResult {
@@ -172,8 +179,20 @@ function* simulateSteps(
   pausable: boolean,
 ): Generator<void, RunResult, void> {
   const { witness, series, byPriority, interval, observers } = runObservers(scenario, options);
-  const world = buildWorld(scenario, observers);
+  const retire = options.retire ?? "auto";
+  const retiring = retire !== "off" && mayRetire(scenario);
+  const rows = !retiring ? undefined : retire === "auto" ? RETIRING_TABLE_ROWS : retire.rows;
+  const world = buildWorld(
+    scenario,
+    observers,
+    rows === undefined ? undefined : Math.min(rows, expectedMessages(scenario)),
+  );
   for (const observer of observers) observer.watch?.(world.messages);
+  const settlement = new Settlement(world.messages, world.groupNames.length, (m, g) => witness?.dropOf(m, g));
+  world.messages.onRetire((message) => settlement.retire(message));
+  const retirement = retiring
+    ? new Retirement({ ...world, holders: [...world.producers, ...world.consumers, world.effects] })
+    : null;
   series?.watchDeliveries(world.deliveries);
   if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
   const faults = new FaultInjector(world.faults, faultWorldOf(world));
@@ -185,7 +204,9 @@ function* simulateSteps(
   const limits = {
     untilTime: horizon,
     maxEvents: scenario.limits.maxEvents,
+    ...(retiring && typeof retire === "object" ? { progressEvery: retire.every } : {}),
     onProgress: (now: number) => {
+      retirement?.retire();
       checkMemory(now, world.sim.events);
       onProgress?.(now, scenario.duration);
       if (pausable) world.sim.stop();
@@ -198,7 +219,7 @@ function* simulateSteps(
   }
   world.metrics.finish(world.sim.now);
   faults.finish();
-  const settled = settle(world, witness);
+  const settled = settle(world, settlement);
   return {
     scenario,
     endedAt: world.sim.now,
@@ -251,85 +272,29 @@ function patternFigures(world: World): { patterns?: PatternFigures } {
   return { patterns: figures };
 }
 
-/** Classifies every (message, group) obligation once the run has ended. */
+/**
+ * Classifies every (message, group) obligation still in the message table once the run has ended; the
+ * retired ones were classified as they were retired (see Settlement).
+ */
 function settle(
   world: World,
-  witness: Witness | undefined,
+  settlement: Settlement,
 ): {
   counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number; notRouted: number };
   firstLost: Example | null;
 } {
   const { messages, broker, groupNames } = world;
-  const held = groupNames.map(() => new Uint8Array(messages.count));
+  const base = messages.base;
+  const held = groupNames.map(() => new Uint8Array(messages.count - base));
   broker.forEachHeld((message, group) => {
-    held[group]![message] = 1;
+    held[group]![message - base] = 1;
   });
-  let lost = 0;
-  let unexpected = 0;
-  let pending = 0;
-  let recovered = 0;
-  let unknown = 0;
-  let notRouted = 0;
-  let firstLost: Example | null = null;
   for (let group = 0; group < groupNames.length; group++) {
-    const consumed = messages.consumedBy[group]!;
-    const fate = messages.fate[group]!;
     const heldByGroup = held[group]!;
-    for (let message = 0; message < messages.count; message++) {
-      const outcome = messages.outcome[message]!;
-      const unknownToProducer = messages.producerView[message] === ProducerView.unknown;
-      if (consumed[message]! > 0) {
-        if (outcome !== PublishOutcome.accepted) unexpected++;
-        if (unknownToProducer) recovered++;
-      } else if (outcome === PublishOutcome.accepted) {
-        // Dead-lettered settles the pair even if the broker still holds a copy: an application that dead-letters
-        // publishes to its dead-letter queue, then acks or commits past the record, and that can be pending yet
-        // (Kafka's auto-commit comes later; an SQS delete can fail). A copy delivered again is a duplicate.
-        if (fate[message] === Fate.deadLettered) continue;
-        if (heldByGroup[message] === 1) pending++;
-        else if (fate[message] === Fate.notRouted) notRouted++;
-        else if (unknownToProducer) unknown++;
-        else {
-          lost++;
-          if (firstLost === null || message < firstLost.message)
-            firstLost = lostExample(world, message, group, witness);
-        }
-      } else if (outcome === PublishOutcome.none) {
-        // Unsent, on the wire or in the broker's intake at the end; or gone with a crashed or giving-up producer.
-        if (unknownToProducer) unknown++;
-        else if (messages.producerView[message] === ProducerView.confirmed) {
-          // The producer counted it as sent without an answer (Kafka acks=0), but the broker never took it.
-          lost++;
-          if (firstLost === null || message < firstLost.message)
-            firstLost = lostExample(world, message, group, witness);
-        } else pending++;
-      }
-    }
+    for (let message = base; message < messages.count; message++)
+      settlement.settle(message, group, heldByGroup[message - base] === 1);
   }
-  return { counts: { lost, unexpected, pending, recovered, unknown, notRouted }, firstLost };
-}
-
-function lostExample(world: World, message: number, group: number, witness: Witness | undefined): Example {
-  const { messages } = world;
-  const drop = witness?.dropOf(message, group);
-  return {
-    message,
-    group,
-    key: messages.key[message]!,
-    producer: messages.producer[message]!,
-    events: [
-      { what: "published", consumer: -1, at: messages.intendedAt[message]! },
-      Number.isNaN(messages.acceptedAt[message]!)
-        ? { what: "sent without waiting for an answer, never taken by the broker", consumer: -1, at: world.sim.now }
-        : { what: "confirmed by the broker", consumer: -1, at: messages.acceptedAt[message]! },
-      ...(drop ? [{ what: `dropped by the broker: ${drop.reason}`, consumer: -1, at: drop.at }] : []),
-      {
-        what: `delivered ${messages.deliveryCount[group]![message]!} times, never consumed`,
-        consumer: -1,
-        at: world.sim.now,
-      },
-    ],
-  };
+  return { counts: { ...settlement.counts }, firstLost: settlement.firstLostExample(world.sim.now) };
 }
 
 function witnessArguments(scenario: ParsedScenario) {

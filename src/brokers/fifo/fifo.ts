@@ -78,7 +78,7 @@ class FifoBroker implements Broker {
     const group = consumers[deliveries.consumer(delivery)]!.group;
     this.settle(delivery);
     const limit = this.settings.deliveryLimit;
-    if (limit !== null && messages.deliveryCount[group]![message]! >= limit) {
+    if (limit !== null && messages.deliveryCount[group]![messages.slot(message)]! >= limit) {
       this.context.deadLetter(message, group, "delivery_limit");
     } else {
       this.queues[group]!.unshift(message);

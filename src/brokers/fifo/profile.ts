@@ -15,4 +15,5 @@ export const fifoProfile = defineProfile({
   schema: fifoSchema,
   create: (context, section) => createFifoBroker(context, section.settings),
   consumerCapacity: (section, concurrency) => section.settings.prefetch ?? concurrency,
+  retiresMessages: true,
 });

@@ -49,6 +49,7 @@ export const rabbitmqProfile = defineProfile({
   schema: rabbitmqSchema,
   create: (context, section) => createRabbitBroker(context, classicOptions(section.settings), section.serviceTime),
   consumerCapacity: (section) => prefetchCapacity(section.settings, "classic"),
+  retiresMessages: true,
   servesPublishes: true,
 });
 
@@ -59,5 +60,6 @@ export const rabbitmqQuorumProfile = defineProfile({
   schema: rabbitmqQuorumSchema,
   create: (context, section) => createRabbitBroker(context, quorumOptions(section.settings), section.serviceTime),
   consumerCapacity: (section) => prefetchCapacity(section.settings, "quorum"),
+  retiresMessages: true,
   servesPublishes: true,
 });

@@ -1,0 +1,73 @@
+import type { Broker } from "../brokers/broker.js";
+import { retiresMessages } from "../brokers/registry.js";
+import type { DeliveryTable } from "../model/deliveries.js";
+import { type MessageTable, PublishOutcome } from "../model/messages.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+
+/** Rows a retiring run's message table starts with: it grows only while more than this is in play. */
+export const RETIRING_TABLE_ROWS = 1 << 16;
+
+/**
+ * Whether a run of `scenario` may retire messages: its broker profile reports everything it holds
+ * (`retiresMessages`), and no consumer runs processing steps or calls a dependency. Those keep message ids
+ * in timers of their own (a retry's backoff, a call that times out and is still applied later), which do
+ * not report to the retirement yet, so such runs keep every row, as before.
+ */
+export function mayRetire(scenario: ParsedScenario): boolean {
+  return (
+    retiresMessages(scenario.broker) &&
+    Object.keys(scenario.dependencies ?? {}).length === 0 &&
+    scenario.consumers.every((consumer) => consumer.steps === undefined)
+  );
+}
+
+/** Anything outside the broker, the delivery table and the producers that keeps message ids between events. */
+export interface MessageHolder {
+  /** The lowest message id it may still read or change, or +Infinity when it holds none. */
+  oldestHeld(): number;
+}
+
+export interface RetirementSources {
+  messages: MessageTable;
+  broker: Broker;
+  deliveries: DeliveryTable;
+  holders: readonly MessageHolder[];
+}
+
+/**
+ * Retires the messages nothing can touch any more (docs/design.md, "Memory"). Between events it finds the
+ * watermark, the lowest id anyone may still read or change, and retires every message below it: the
+ * table's listeners fold each into the end-of-run counters, and its row serves a newer message. A message
+ * is below the watermark when its publish was answered (the broker accepted or rejected it), the broker
+ * no longer holds it for any group (its profile's `forEachHeld` says so: only profiles with
+ * `retiresMessages` are asked), no delivery of it is open, and no producer or other holder keeps it. A
+ * message that stays in play pins the watermark: nothing newer is retired until it settles, and the table
+ * grows as it would without retirement, so results never depend on it.
+ */
+export class Retirement {
+  /** Every message below it has its publish answered (an outcome never returns to none). */
+  private answeredUpTo = 0;
+
+  constructor(private readonly sources: RetirementSources) {}
+
+  /** Retires what can be retired now. Call between events only. */
+  retire(): void {
+    const watermark = this.watermark();
+    if (watermark > this.sources.messages.base) this.sources.messages.retireBelow(watermark);
+  }
+
+  /** The lowest message id anyone may still read or change. */
+  watermark(): number {
+    const { messages, broker, deliveries, holders } = this.sources;
+    let answered = Math.max(this.answeredUpTo, messages.base);
+    while (answered < messages.count && messages.outcome[answered & messages.mask] !== PublishOutcome.none) answered++;
+    this.answeredUpTo = answered;
+    let watermark = Math.min(answered, deliveries.oldestMessage());
+    for (const holder of holders) watermark = Math.min(watermark, holder.oldestHeld());
+    if (watermark <= messages.base) return watermark;
+    broker.forEachHeld((message) => {
+      if (message < watermark) watermark = message;
+    });
+    return watermark;
+  }
+}
