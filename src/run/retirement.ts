@@ -3,6 +3,7 @@ import { retiresMessages } from "../brokers/registry.js";
 import type { DeliveryTable } from "../model/deliveries.js";
 import { type MessageTable, PublishOutcome } from "../model/messages.js";
 import type { ParsedScenario } from "../scenario/schema.js";
+import { expectedMessages, type World } from "./build.js";
 
 /** Rows a retiring run's message table starts with: it grows only while more than this is in play. */
 export const RETIRING_TABLE_ROWS = 1 << 16;
@@ -19,6 +20,31 @@ export function mayRetire(scenario: ParsedScenario): boolean {
     Object.keys(scenario.dependencies ?? {}).length === 0 &&
     scenario.consumers.every((consumer) => consumer.steps === undefined)
   );
+}
+
+/** How a run retires messages: whether it does, the table's first size, and how often it looks (events). */
+export interface RetirementPlan {
+  retiring: boolean;
+  /** Rows the message table starts with; undefined for the usual estimate of the run's messages. */
+  tableRows: number | undefined;
+  progress: { progressEvery?: number };
+}
+
+/** The plan for `retire` ("auto", "off", or a test's forced interval and table size; see SimulateOptions). */
+export function retirementPlan(
+  scenario: ParsedScenario,
+  retire: "auto" | "off" | { every: number; rows: number },
+): RetirementPlan {
+  if (retire === "off" || !mayRetire(scenario)) return { retiring: false, tableRows: undefined, progress: {} };
+  const rows = retire === "auto" ? RETIRING_TABLE_ROWS : retire.rows;
+  const tableRows = Math.min(rows, expectedMessages(scenario));
+  return { retiring: true, tableRows, progress: retire === "auto" ? {} : { progressEvery: retire.every } };
+}
+
+/** The retirement of a built world: its broker, deliveries, producers, consumers and effect ledger report. */
+export function retirementOf(world: World): Retirement {
+  const holders = [...world.producers, ...world.consumers, world.effects];
+  return new Retirement({ ...world, holders });
 }
 
 /** Anything outside the broker, the delivery table and the producers that keeps message ids between events. */

@@ -8,10 +8,10 @@ import { type Example, Witness } from "../metrics/witness.js";
 import type { RunObserver } from "../model/observer.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
-import { buildWorld, expectedMessages, faultWorldOf, type World } from "./build.js";
+import { buildWorld, faultWorldOf, type World } from "./build.js";
 import { memoryWatch } from "./memory.js";
 import { type ComponentNames, componentNames } from "./names.js";
-import { mayRetire, RETIRING_TABLE_ROWS, Retirement } from "./retirement.js";
+import { retirementOf, retirementPlan } from "./retirement.js";
 import { Settlement } from "./settlement.js";
 
 /** The outcome of one run: plain figures, no live model objects. */
@@ -179,20 +179,12 @@ function* simulateSteps(
   pausable: boolean,
 ): Generator<void, RunResult, void> {
   const { witness, series, byPriority, interval, observers } = runObservers(scenario, options);
-  const retire = options.retire ?? "auto";
-  const retiring = retire !== "off" && mayRetire(scenario);
-  const rows = !retiring ? undefined : retire === "auto" ? RETIRING_TABLE_ROWS : retire.rows;
-  const world = buildWorld(
-    scenario,
-    observers,
-    rows === undefined ? undefined : Math.min(rows, expectedMessages(scenario)),
-  );
+  const plan = retirementPlan(scenario, options.retire ?? "auto");
+  const world = buildWorld(scenario, observers, plan.tableRows);
   for (const observer of observers) observer.watch?.(world.messages);
   const settlement = new Settlement(world.messages, world.groupNames.length, (m, g) => witness?.dropOf(m, g));
   world.messages.onRetire((message) => settlement.retire(message));
-  const retirement = retiring
-    ? new Retirement({ ...world, holders: [...world.producers, ...world.consumers, world.effects] })
-    : null;
+  const retirement = plan.retiring ? retirementOf(world) : null;
   series?.watchDeliveries(world.deliveries);
   if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
   const faults = new FaultInjector(world.faults, faultWorldOf(world));
@@ -204,7 +196,7 @@ function* simulateSteps(
   const limits = {
     untilTime: horizon,
     maxEvents: scenario.limits.maxEvents,
-    ...(retiring && typeof retire === "object" ? { progressEvery: retire.every } : {}),
+    ...plan.progress,
     onProgress: (now: number) => {
       retirement?.retire();
       checkMemory(now, world.sim.events);
