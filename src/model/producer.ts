@@ -72,6 +72,18 @@ export class Producer {
   private unknownSinceCrash: number[] = [];
   /** Unconfirmed publishes: message → attempts so far and the timeout event. */
   private readonly awaiting = new Map<number, { attempts: number; timer: number }>();
+  /**
+   * With a publish timeout and no client library: copies of each message still on the wire to the broker.
+   * A resend can land after the producer has its confirm or gave up, and the broker then takes it again,
+   * so the message stays in play until every copy has landed (see `oldestHeld`).
+   */
+  private readonly onWire: Map<number, number> | null;
+  private readonly publishLanded = (message: number): void => {
+    const copies = this.onWire!.get(message)!;
+    if (copies === 1) this.onWire!.delete(message);
+    else this.onWire!.set(message, copies - 1);
+    this.wiring.publishHandler(message);
+  };
   /** The profile's client library: it takes each message it has room for and settles it. */
   private readonly client: ProducerClient | null;
   /** While the client refuses the head of the backlog: the application is blocked, and that head fails at `blockTimer`. */
@@ -108,6 +120,7 @@ export class Producer {
     private readonly wiring: ProducerWiring,
   ) {
     wiring.gate.onOpen(() => this.flushBacklog());
+    this.onWire = options.publish.timeout !== null && wiring.client === null ? new Map() : null;
     this.client =
       wiring.client === null
         ? null
@@ -202,6 +215,7 @@ export class Producer {
     for (const message of this.awaitingPermit.keys()) older(message);
     for (const message of this.awaiting.keys()) older(message);
     for (const message of this.unknownSinceCrash) older(message);
+    if (this.onWire !== null) for (const message of this.onWire.keys()) older(message);
     return oldest;
   }
 
@@ -317,7 +331,12 @@ export class Producer {
   /** Puts a message on the wire to the broker. */
   private transmit(message: number): void {
     this.wiring.gate.inTransit++;
-    this.wiring.toBroker.send(this.wiring.publishHandler, message);
+    if (this.onWire === null) {
+      this.wiring.toBroker.send(this.wiring.publishHandler, message);
+      return;
+    }
+    this.onWire.set(message, (this.onWire.get(message) ?? 0) + 1);
+    this.wiring.toBroker.send(this.publishLanded, message);
   }
 
   private settle(message: number, view: number): void {
