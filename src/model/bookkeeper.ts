@@ -20,6 +20,8 @@ export interface ConfirmListener {
   readonly tracksConfirms: boolean;
   readonly onConfirm: EventHandler;
   readonly onNack: EventHandler;
+  /** The broker answered one copy of the message (see Producer.answered); only producers that resend care. */
+  answered?(message: number): void;
 }
 
 export interface BookkeeperOptions {
@@ -183,6 +185,7 @@ export class Bookkeeper implements BrokerContext {
     if (!this.confirmsWanted) return;
     const index = this.messages.producer[this.messages.slot(message)]!;
     const producer = this.producers[index];
+    producer?.answered?.(message);
     if (!producer?.tracksConfirms) return;
     this.toProducer[index]!.send(accepted ? producer.onConfirm : producer.onNack, message);
   }

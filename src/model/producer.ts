@@ -73,17 +73,12 @@ export class Producer {
   /** Unconfirmed publishes: message → attempts so far and the timeout event. */
   private readonly awaiting = new Map<number, { attempts: number; timer: number }>();
   /**
-   * With a publish timeout and no client library: copies of each message still on the wire to the broker.
-   * A resend can land after the producer has its confirm or gave up, and the broker then takes it again,
-   * so the message stays in play until every copy has landed (see `oldestHeld`).
+   * With a publish timeout and no client library: copies of each message sent and not yet answered by the
+   * broker (on the wire or in its intake). A resend can reach the broker after the producer has its
+   * confirm or gave up, and the broker then takes it again, so the message stays in play until the broker
+   * has answered every copy (see `oldestHeld`, `answered`).
    */
   private readonly onWire: Map<number, number> | null;
-  private readonly publishLanded = (message: number): void => {
-    const copies = this.onWire!.get(message)!;
-    if (copies === 1) this.onWire!.delete(message);
-    else this.onWire!.set(message, copies - 1);
-    this.wiring.publishHandler(message);
-  };
   /** The profile's client library: it takes each message it has room for and settles it. */
   private readonly client: ProducerClient | null;
   /** While the client refuses the head of the backlog: the application is blocked, and that head fails at `blockTimer`. */
@@ -104,6 +99,19 @@ export class Producer {
   private readonly onResend = (message: number): void => {
     if (this.up && this.awaiting.has(message)) this.send(message);
   };
+
+  /**
+   * The broker answered one copy of `message` (accepted, refused or deduplicated it), whether or not the
+   * answer will reach the producer: that copy is no longer on its way.
+   */
+  answered(message: number): void {
+    const onWire = this.onWire;
+    if (onWire === null) return;
+    const copies = onWire.get(message);
+    if (copies === undefined) return;
+    if (copies === 1) onWire.delete(message);
+    else onWire.set(message, copies - 1);
+  }
 
   /** A confirm or nack reached the producer. */
   readonly onConfirm = (message: number): void => {
@@ -331,12 +339,8 @@ export class Producer {
   /** Puts a message on the wire to the broker. */
   private transmit(message: number): void {
     this.wiring.gate.inTransit++;
-    if (this.onWire === null) {
-      this.wiring.toBroker.send(this.wiring.publishHandler, message);
-      return;
-    }
-    this.onWire.set(message, (this.onWire.get(message) ?? 0) + 1);
-    this.wiring.toBroker.send(this.publishLanded, message);
+    if (this.onWire !== null) this.onWire.set(message, (this.onWire.get(message) ?? 0) + 1);
+    this.wiring.toBroker.send(this.wiring.publishHandler, message);
   }
 
   private settle(message: number, view: number): void {
