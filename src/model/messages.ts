@@ -10,6 +10,9 @@ import type { TypedArray } from "./growable.js";
 
 export const NULL_KEY = -1;
 
+/** The mask of a table that is not a ring: `id & ALL_IDS === id` for every id (ids stay below 2^31). */
+const ALL_IDS = 0x7fffffff;
+
 /**
  * What the broker finally did with a message for a group, when it did not deliver it for good.
  * `notRouted`: the message was never addressed to the group (an exchange routed it to other
@@ -71,10 +74,14 @@ export class MessageTable {
   /** Per consumer group: how many times the group consumed each message (saturates at 255). */
   readonly consumedBy: Uint8Array[];
 
-  constructor(groups: number, initialCapacity = 1 << 16) {
-    initialCapacity = powerOfTwoAtLeast(initialCapacity);
+  /**
+   * `ring`: rows may be retired, so the capacity is a power of two and ids wrap around it. Otherwise the
+   * table keeps every message at its id (the mask keeps every bit), sized exactly as asked.
+   */
+  constructor(groups: number, initialCapacity = 1 << 16, ring = true) {
+    if (ring) initialCapacity = powerOfTwoAtLeast(initialCapacity);
     this.capacity = initialCapacity;
-    this.mask = initialCapacity - 1;
+    this.mask = ring ? initialCapacity - 1 : ALL_IDS;
     this.intendedAt = new Float64Array(initialCapacity);
     this.acceptedAt = new Float64Array(initialCapacity);
     this.producer = new Int32Array(initialCapacity);
@@ -190,6 +197,7 @@ export class MessageTable {
   retireBelow(watermark: number): void {
     const end = Math.min(watermark, this.count);
     if (end <= this.base) return;
+    if (this.mask === ALL_IDS) throw new Error("invariant: messages retired from a table that is not a ring");
     for (let id = this.base; id < end; id++) {
       for (const listener of this.retireListeners) listener(id);
       this.retiredPoison += this.poison[id & this.mask]!;
@@ -213,7 +221,7 @@ export class MessageTable {
   private grow(): void {
     const from = { base: this.base, count: this.count, mask: this.mask };
     this.capacity *= 2;
-    this.mask = this.capacity - 1;
+    if (this.mask !== ALL_IDS) this.mask = this.capacity - 1;
     const regrow = <T extends TypedArray>(array: T, fill = 0) => grown(array, this.capacity, from, fill);
     this.intendedAt = regrow(this.intendedAt);
     this.acceptedAt = regrow(this.acceptedAt, Number.NaN);
@@ -289,5 +297,6 @@ function grown<T extends TypedArray>(
   if (fill !== 0) next.fill(fill);
   if (from.base === 0) next.set(array);
   else for (let id = from.base; id < from.count; id++) next[id & (capacity - 1)] = array[id & from.mask]!;
+  // (A table that is not a ring never retires, so its base stays 0 and the first branch copies it.)
   return next;
 }

@@ -72,7 +72,7 @@ export interface ClientLinks {
 export function buildWorld(
   scenario: ParsedScenario,
   extraObservers: readonly RunObserver[] = [],
-  tableRows = expectedMessages(scenario),
+  tableRows?: number,
 ): World {
   const core = buildCore(scenario, extraObservers, tableRows);
   const { sim, streams, messages, deliveries, metrics, observer, gate, effects, incarnations } = core;
@@ -168,11 +168,20 @@ interface Core {
   sampler(distribution: Distribution, stream: string): Sampler;
 }
 
-function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserver[], tableRows: number): Core {
+function buildCore(
+  scenario: ParsedScenario,
+  extraObservers: readonly RunObserver[],
+  tableRows: number | undefined,
+): Core {
   const sim = new Simulation();
   const streams = new RandomStreams(scenario.seed);
   const groupNames = scenario.consumers.map((c) => c.group);
-  const messages = new MessageTable(groupNames.length, tableRows);
+  // A table that may retire messages is a ring of `tableRows`; otherwise it holds the whole run, sized once.
+  const messages = new MessageTable(
+    groupNames.length,
+    tableRows ?? expectedMessages(scenario),
+    tableRows !== undefined,
+  );
   const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency));
   const repeatsMatter = guards.map((g) => g.repeatsMatter);
   const metrics = new MetricsRecorder(messages, repeatsMatter, resolvedWarmup(scenario), scenario.duration);
