@@ -38,6 +38,13 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    */
   servesPublishes?: boolean;
   /**
+   * True when `Broker.forEachHeld` visits every message the broker may still read or change (queued, in
+   * flight, anything a timer or a crash could bring back). The run may then retire the others' rows from
+   * the message table, keeping memory bounded by what is in flight (docs/design.md, "Memory"). Leave it
+   * unset when the profile keeps ids it does not report there (Kafka's log before committed offsets).
+   */
+  retiresMessages?: boolean;
+  /**
    * Settings the profile adjusts as the real client or broker would, each with a warning for the user
    * (path within the `broker:` section). The scenario still runs; the CLI shows them.
    */

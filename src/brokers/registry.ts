@@ -31,6 +31,11 @@ export function servesPublishes(spec: BrokerSpec): boolean {
   return profileNamed(spec.profile).servesPublishes === true;
 }
 
+/** Whether the run may retire messages the broker no longer holds (see ProfileDefinition.retiresMessages). */
+export function retiresMessages(spec: BrokerSpec): boolean {
+  return profileNamed(spec.profile).retiresMessages === true;
+}
+
 /** Settings the profile adjusted as the real system would, each with a warning (path within `broker:`). */
 export function brokerWarnings(spec: BrokerSpec): { path: (string | number)[]; message: string }[] {
   return profileNamed(spec.profile).warnings?.(spec) ?? [];

@@ -21,9 +21,16 @@ export class RunWatcher extends NullObserver {
   readonly clockProblems: string[] = [];
   readonly consumedFirst: number[] = [];
   messages: MessageTable | null = null;
+  /** Per group: the tallies of messages retired from the table during the run (see `GroupTally`). */
+  readonly retired: GroupTally[] = [];
 
   watch(messages: MessageTable): void {
     this.messages = messages;
+    const groups = messages.fate.length;
+    for (let g = 0; g < groups; g++) this.retired.push(emptyTally());
+    messages.onRetire((message) => {
+      for (let g = 0; g < groups; g++) tallyMessage(messages, message, g, this.retired[g]!);
+    });
   }
 
   private at(now: number, event: string): void {
@@ -63,6 +70,26 @@ export class RunWatcher extends NullObserver {
   }
 }
 
+/** How a group's messages ended, for conservation. */
+interface GroupTally {
+  consumed: number;
+  deadLettered: number;
+  notRouted: number;
+  rejected: number;
+  rest: number;
+}
+
+const emptyTally = (): GroupTally => ({ consumed: 0, deadLettered: 0, notRouted: 0, rejected: 0, rest: 0 });
+
+function tallyMessage(messages: MessageTable, message: number, g: number, tally: GroupTally): void {
+  const row = messages.slot(message);
+  if (messages.consumedBy[g]![row]! > 0) tally.consumed++;
+  else if (messages.fate[g]![row] === Fate.deadLettered) tally.deadLettered++;
+  else if (messages.fate[g]![row] === Fate.notRouted) tally.notRouted++;
+  else if (messages.outcome[row] === PublishOutcome.rejected) tally.rejected++;
+  else tally.rest++;
+}
+
 /**
  * Conservation per group: every published message ends, for each group, consumed, dead-lettered, not
  * routed to it, refused at publish, or in the rest (pending, lost or unknown to its producer); the groups'
@@ -76,14 +103,8 @@ export function conservationViolations(watcher: RunWatcher, summary: Summary, gr
   let consumed = 0;
   let rest = 0;
   groups.forEach((group, g) => {
-    const tally = { consumed: 0, deadLettered: 0, notRouted: 0, rejected: 0, rest: 0 };
-    for (let message = 0; message < messages.count; message++) {
-      if (messages.consumedBy[g]![message]! > 0) tally.consumed++;
-      else if (messages.fate[g]![message] === Fate.deadLettered) tally.deadLettered++;
-      else if (messages.fate[g]![message] === Fate.notRouted) tally.notRouted++;
-      else if (messages.outcome[message] === PublishOutcome.rejected) tally.rejected++;
-      else tally.rest++;
-    }
+    const tally = { ...(watcher.retired[g] ?? emptyTally()) };
+    for (let message = messages.base; message < messages.count; message++) tallyMessage(messages, message, g, tally);
     if ((watcher.consumedFirst[g] ?? 0) !== tally.consumed) {
       found.push({
         invariant: "conservation",

@@ -33,7 +33,7 @@ export interface FaultWorld {
   readonly observer: Pick<RunObserver, "fault">;
   readonly broker: Pick<Broker, "crash" | "restart" | "producerDown" | "producerUp">;
   readonly deliveries: Pick<DeliveryTable, "inFlight">;
-  readonly messages: Pick<MessageTable, "count" | "poison">;
+  readonly messages: Pick<MessageTable, "count" | "poison" | "base" | "retiredPoison" | "slot">;
   /** Consumer instances by index. */
   readonly consumers: readonly FaultableConsumer[];
   /** Producer instances by index. */

@@ -36,7 +36,9 @@ export class PriorityLatencyRecorder extends NullObserver {
 
   override consumed(message: number, _group: number, _consumer: number, timesConsumed: number, now: number): void {
     if (timesConsumed !== 1 || !this.counts(message)) return;
-    statsFor(this.endToEnd, this.priorityOf(message)).record(now - this.messages!.intendedAt[message]!);
+    statsFor(this.endToEnd, this.priorityOf(message)).record(
+      now - this.messages!.intendedAt[this.messages!.slot(message)]!,
+    );
   }
 
   /** Every priority that has a sample, lowest first. */
@@ -57,7 +59,7 @@ export class PriorityLatencyRecorder extends NullObserver {
   }
 
   private counts(message: number): boolean {
-    return this.messages!.intendedAt[message]! >= this.warmup;
+    return this.messages!.intendedAt[this.messages!.slot(message)]! >= this.warmup;
   }
 
   private priorityOf(message: number): number {

@@ -104,7 +104,7 @@ export class LineageRecorder extends NullObserver {
       this.omitted.set(message, (this.omitted.get(message) ?? 0) + 1);
       return;
     }
-    const producer = this.messages?.producer[message] ?? -1;
+    const producer = this.messages?.producer[this.messages.slot(message)] ?? -1;
     events.push({ at, event, producer, group, consumer, detail });
   }
 }

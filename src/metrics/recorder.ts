@@ -76,7 +76,7 @@ export class MetricsRecorder extends NullObserver {
     this.counts.accepted++;
     for (let group = 0; group < this.lag.length; group++) {
       // A group the exchange did not route the message to never expects it.
-      if (this.messages.fate[group]![message] === Fate.notRouted) continue;
+      if (this.messages.fate[group]![this.messages.slot(message)] === Fate.notRouted) continue;
       const lag = ++this.lag[group]!;
       if (lag > this.maxLag) this.maxLag = lag;
     }
@@ -91,7 +91,7 @@ export class MetricsRecorder extends NullObserver {
     if (attempt > 1) this.counts.redeliveries++;
     // Queue wait is the first delivery's: a redelivery's wait would include the earlier attempt.
     if (attempt > 1) return;
-    if (this.messages.intendedAt[message]! >= this.warmup) this.queueWait.record(queueWait);
+    if (this.messages.intendedAt[this.messages.slot(message)]! >= this.warmup) this.queueWait.record(queueWait);
     else this.warmupDiscarded++;
   }
 
@@ -100,7 +100,7 @@ export class MetricsRecorder extends NullObserver {
       this.counts.consumed++;
       if (now <= this.duration) this.consumedDuringRun++;
       this.lag[group]!--;
-      const intendedAt = this.messages.intendedAt[message]!;
+      const intendedAt = this.messages.intendedAt[this.messages.slot(message)]!;
       if (intendedAt >= this.warmup) this.endToEnd.record(now - intendedAt);
       else this.warmupDiscarded++;
     } else if (timesConsumed === 2) {

@@ -78,7 +78,7 @@ export class TimeSeriesRecorder extends NullObserver {
   override accepted(message: number, now: number): void {
     this.advance(now);
     for (let g = 0; g < this.lag.length; g++) {
-      if (this.messages.fate[g]![message] !== Fate.notRouted) this.lag[g]!++;
+      if (this.messages.fate[g]![this.messages.slot(message)] !== Fate.notRouted) this.lag[g]!++;
     }
   }
   override rejected(_message: number, now: number): void {
@@ -94,7 +94,7 @@ export class TimeSeriesRecorder extends NullObserver {
     if (times !== 1) return;
     point.consumed++;
     this.lag[group]!--;
-    const latency = now - this.messages.intendedAt[message]!;
+    const latency = now - this.messages.intendedAt[this.messages.slot(message)]!;
     this.latency.record(latency);
     this.latencyCount++;
     point.latencySum += latency;

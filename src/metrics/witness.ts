@@ -1,4 +1,4 @@
-import type { MessageTable } from "../model/messages.js";
+import type { MessageColumn, MessageTable } from "../model/messages.js";
 import { NullObserver } from "../model/observer.js";
 
 export type OrderingScope = "per-key" | "per-producer" | "per-partition" | "none";
@@ -13,6 +13,12 @@ export interface Example {
   events: { what: string; consumer: number; at: number }[];
 }
 
+/** Per message of one group: when and by which consumer something first happened to it. */
+interface FirstTimes {
+  at: MessageColumn<Float64Array>;
+  by: MessageColumn<Int32Array>;
+}
+
 /**
  * Watches the event stream for the first example of each anomaly and counts
  * out-of-order consumptions. Checkers turn these into counter-examples.
@@ -23,13 +29,13 @@ export class Witness extends NullObserver {
   firstRepeatedEffect: Example | null = null;
   firstOutOfOrder: Example | null = null;
   /** Per group: when and by whom each message was first consumed. */
-  private firstConsumed: { at: Float64Array; by: Int32Array }[] = [];
+  private firstConsumed: FirstTimes[] = [];
   /**
    * Per group: when and by whom each message's side effect was first applied. Usually the first
    * consumption, but a dependency call can apply it before (or without) any consumption: a call that
    * timed out after the service charged (src/patterns).
    */
-  private firstEffect: { at: Float64Array; by: Int32Array }[] = [];
+  private firstEffect: FirstTimes[] = [];
   /**
    * Failed processing attempts (src/patterns), kept by (group, message) until a repeated effect is found,
    * so its counter-example shows the attempts between the two effects. Only runs with steps report any.
@@ -54,7 +60,11 @@ export class Witness extends NullObserver {
   /** Starts watching a run whose messages live in `messages`. */
   watch(messages: MessageTable): void {
     this.messages = messages;
-    const table = () => ({ at: new Float64Array(messages.capacity), by: new Int32Array(messages.capacity) });
+    // Columns of the message table, so their rows are retired with the messages'.
+    const table = (): FirstTimes => ({
+      at: messages.column((n) => new Float64Array(n)),
+      by: messages.column((n) => new Int32Array(n)),
+    });
     this.firstConsumed = Array.from({ length: this.groups }, table);
     this.firstEffect = Array.from({ length: this.groups }, table);
   }
@@ -78,10 +88,11 @@ export class Witness extends NullObserver {
   override consumed(message: number, group: number, consumer: number, timesConsumed: number, now: number): void {
     // Attempts are kept only while a message is in progress, so the table stays small.
     if (this.failedAttempts.size > 0) this.failedAttempts.delete(message * this.groups + group);
-    const first = this.slot(this.firstConsumed, group, message);
+    const first = this.firstConsumed[group]!;
     if (timesConsumed === 1) {
-      first.at[message] = now;
-      first.by[message] = consumer;
+      const row = this.messages.slot(message);
+      first.at.values[row] = now;
+      first.by.values[row] = consumer;
       this.checkOrder(message, group, consumer, now);
     } else if (this.firstDuplicate === null) {
       this.firstDuplicate = this.example(message, group, "consumed", first, consumer, now);
@@ -90,10 +101,11 @@ export class Witness extends NullObserver {
 
   override sideEffect(message: number, group: number, consumer: number, timesApplied: number, now: number): void {
     if (this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
-    const first = this.slot(this.firstEffect, group, message);
+    const first = this.firstEffect[group]!;
     if (timesApplied === 1) {
-      first.at[message] = now;
-      first.by[message] = consumer;
+      const row = this.messages.slot(message);
+      first.at.values[row] = now;
+      first.by.values[row] = consumer;
       return;
     }
     const example = this.example(message, group, "side effect applied", first, consumer, now);
@@ -134,12 +146,12 @@ export class Witness extends NullObserver {
 
   private checkOrder(message: number, group: number, consumer: number, now: number): void {
     if (this.scope === "none") return;
-    const key = this.messages.key[message]!;
+    const key = this.messages.key[this.messages.slot(message)]!;
     if (this.scope === "per-key" && key < 0) return;
-    const producer = this.messages.producer[message]!;
-    const stream = this.streamOf(group, producer, key, this.messages.partition[message]!);
+    const producer = this.messages.producer[this.messages.slot(message)]!;
+    const stream = this.streamOf(group, producer, key, this.messages.partition[this.messages.slot(message)]!);
     // A producer's own order is creation order; a partition's is the order the broker accepted (appended) in.
-    const position = this.scope === "per-partition" ? this.messages.acceptOrder[message]! : message;
+    const position = this.scope === "per-partition" ? this.messages.acceptOrder[this.messages.slot(message)]! : message;
     const last = this.lastInStream.get(stream);
     if (last !== undefined && last > position) {
       this.outOfOrder++;
@@ -179,34 +191,20 @@ export class Witness extends NullObserver {
     message: number,
     group: number,
     what: string,
-    first: { at: Float64Array; by: Int32Array },
+    first: FirstTimes,
     consumer: number,
     now: number,
   ): Example {
+    const row = this.messages.slot(message);
     return {
       message,
       group,
-      key: this.messages.key[message]!,
-      producer: this.messages.producer[message]!,
+      key: this.messages.key[this.messages.slot(message)]!,
+      producer: this.messages.producer[this.messages.slot(message)]!,
       events: [
-        { what, consumer: first.by[message]!, at: first.at[message]! },
+        { what, consumer: first.by.values[row]!, at: first.at.values[row]! },
         { what: `${what} again`, consumer, at: now },
       ],
     };
-  }
-
-  /** The per-group table, grown to hold `message`. */
-  private slot(tables: { at: Float64Array; by: Int32Array }[], group: number, message: number) {
-    let table = tables[group]!;
-    if (message >= table.at.length) {
-      const size = Math.max(message + 1, table.at.length * 2);
-      const at = new Float64Array(size);
-      at.set(table.at);
-      const by = new Int32Array(size);
-      by.set(table.by);
-      table = { at, by };
-      tables[group] = table;
-    }
-    return table;
   }
 }

@@ -21,6 +21,8 @@ export interface ConfirmListener {
   readonly tracksConfirms: boolean;
   readonly onConfirm: EventHandler;
   readonly onNack: EventHandler;
+  /** The broker answered one copy of the message (see Producer.answered); only producers that resend care. */
+  answered?(message: number): void;
 }
 
 export interface BookkeeperOptions {
@@ -108,20 +110,20 @@ export class Bookkeeper implements BrokerContext {
   }
 
   notRouted(message: number, group: number): void {
-    this.messages.fate[group]![message] = Fate.notRouted;
+    this.messages.fate[group]![this.messages.slot(message)] = Fate.notRouted;
   }
 
   accept(message: number): void {
     const messages = this.messages;
     // A retried publish of a message already taken: the broker takes it again (no deduplication here).
-    if (messages.outcome[message] === PublishOutcome.accepted) this.counts.republished++;
+    if (messages.outcome[messages.slot(message)] === PublishOutcome.accepted) this.counts.republished++;
     else this.acceptFirst(message);
-    messages.copies[message] = Math.min(255, messages.copies[message]! + 1);
+    messages.copies[messages.slot(message)] = Math.min(255, messages.copies[messages.slot(message)]! + 1);
     this.confirm(message, true);
   }
 
   appendTentatively(message: number): void {
-    if (this.messages.acceptOrder[message]! < 0) this.appendFirst(message);
+    if (this.messages.acceptOrder[this.messages.slot(message)]! < 0) this.appendFirst(message);
   }
 
   /** A broker's delay stage stored the message (src/brokers/delays.ts): the producer hears so now, not when it falls due. */
@@ -135,8 +137,8 @@ export class Bookkeeper implements BrokerContext {
   }
 
   reject(message: number): void {
-    if (this.messages.outcome[message] !== PublishOutcome.accepted) {
-      this.messages.outcome[message] = PublishOutcome.rejected;
+    if (this.messages.outcome[this.messages.slot(message)] !== PublishOutcome.accepted) {
+      this.messages.outcome[this.messages.slot(message)] = PublishOutcome.rejected;
       this.observer.rejected(message, this.sim.now);
     }
     this.confirm(message, false);
@@ -152,32 +154,39 @@ export class Bookkeeper implements BrokerContext {
     const delivery = this.deliveries.open(message, consumer, this.incarnations[consumer]!, sim.now);
     // Each accepted copy's first delivery is not a redelivery: count attempts beyond the copies. A record of an
     // open or aborted transaction is one stored copy, though not accepted.
-    const copies = Math.max(1, messages.copies[message]!);
+    const copies = Math.max(1, messages.copies[messages.slot(message)]!);
     const attempt = Math.max(1, messages.recordDelivery(message, group) - copies + 1);
-    this.observer.delivered(message, group, consumer, attempt, sim.now - messages.acceptedAt[message]!, sim.now);
+    this.observer.delivered(
+      message,
+      group,
+      consumer,
+      attempt,
+      sim.now - messages.acceptedAt[messages.slot(message)]!,
+      sim.now,
+    );
     this.toConsumer[consumer]!.send(this.receivers[consumer]!, delivery);
     return delivery;
   }
 
   deadLetter(message: number, group: number, reason: string): void {
-    this.messages.fate[group]![message] = Fate.deadLettered;
+    this.messages.fate[group]![this.messages.slot(message)] = Fate.deadLettered;
     this.observer.deadLettered(message, group, reason, this.sim.now);
   }
 
   drop(message: number, group: number, reason: string): void {
-    this.messages.fate[group]![message] = Fate.dropped;
+    this.messages.fate[group]![this.messages.slot(message)] = Fate.dropped;
     this.observer.dropped(message, group, reason, this.sim.now);
   }
 
   private appendFirst(message: number): void {
-    this.messages.acceptedAt[message] = this.sim.now;
+    this.messages.acceptedAt[this.messages.slot(message)] = this.sim.now;
     this.messages.recordAccepted(message);
   }
 
   private acceptFirst(message: number): void {
     // A record of a transaction was stored (and ordered) when appended; it is accepted when the transaction commits.
-    if (this.messages.acceptOrder[message]! < 0) this.appendFirst(message);
-    this.messages.outcome[message] = PublishOutcome.accepted;
+    if (this.messages.acceptOrder[this.messages.slot(message)]! < 0) this.appendFirst(message);
+    this.messages.outcome[this.messages.slot(message)] = PublishOutcome.accepted;
     this.observer.accepted(message, this.sim.now);
   }
 
@@ -186,8 +195,9 @@ export class Bookkeeper implements BrokerContext {
     if (!this.confirmsWanted) return;
     // A stage publishes without waiting for confirms (docs/patterns.md, "Flows"): its producer column names the root's producer.
     if (this.lineage?.isOnward(message)) return;
-    const index = this.messages.producer[message]!;
+    const index = this.messages.producer[this.messages.slot(message)]!;
     const producer = this.producers[index];
+    producer?.answered?.(message);
     if (!producer?.tracksConfirms) return;
     this.toProducer[index]!.send(accepted ? producer.onConfirm : producer.onNack, message);
   }

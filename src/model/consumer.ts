@@ -149,7 +149,7 @@ export class Consumer {
   private applyEffect(slot: number, effectApplied: boolean): "failed" | "rolled-back" | "crashed" | "applied" {
     const { messages, sim } = this.wiring;
     const message = this.work.message[slot]!;
-    if (messages.poison[message] === 1) return "failed";
+    if (messages.poison[messages.slot(message)] === 1) return "failed";
     const guard = this.options.idempotency;
     if (guard.recordsAtomically && guard.alreadyProcessed(message, sim.now)) {
       // The inbox row already exists (a parallel copy committed first): this transaction rolls back.
@@ -247,6 +247,14 @@ export class Consumer {
       else sink.deadLetter(message, group, how === "park" ? `parked: ${reason}` : reason);
     }
     this.settle(slot, true);
+  }
+
+  /**
+   * The lowest message id this consumer may still read or change (received, buffered or in processing, even
+   * when the broker already took the delivery back), or +Infinity when none: for retirement.
+   */
+  oldestHeld(): number {
+    return this.work.oldestMessage();
   }
 
   get isUp(): boolean {
@@ -546,6 +554,8 @@ class WorkSlots {
   incarnation = new Int32Array(8);
   /** Handle of the scheduled end of processing, or -1. */
   event = new Float64Array(8).fill(-1);
+  /** 1 while the slot holds a message (taken and not released). */
+  private live = new Uint8Array(8);
   private free: number[] = [];
   private used = 0;
 
@@ -555,12 +565,22 @@ class WorkSlots {
     this.delivery[slot] = delivery;
     this.incarnation[slot] = incarnation;
     this.event[slot] = -1;
+    this.live[slot] = 1;
     return slot;
   }
 
   release(slot: number): void {
     this.event[slot] = -1;
+    this.live[slot] = 0;
     this.free.push(slot);
+  }
+
+  /** The lowest message id a slot holds, or +Infinity when none does. */
+  oldestMessage(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let slot = 0; slot < this.used; slot++)
+      if (this.live[slot] === 1 && this.message[slot]! < oldest) oldest = this.message[slot]!;
+    return oldest;
   }
 
   /** Forgets every slot, cancelling processing under way. */
@@ -570,6 +590,7 @@ class WorkSlots {
       plan?.abandon(slot);
       if (this.event[slot]! >= 0) sim.cancel(this.event[slot]!);
       this.event[slot] = -1;
+      this.live[slot] = 0;
       this.free.push(slot);
     }
   }
@@ -580,12 +601,13 @@ class WorkSlots {
       this.delivery = copied(new Float64Array(this.used * 2), this.delivery);
       this.incarnation = copied(new Int32Array(this.used * 2), this.incarnation);
       this.event = copied(new Float64Array(this.used * 2).fill(-1), this.event);
+      this.live = copied(new Uint8Array(this.used * 2), this.live);
     }
     return this.used++;
   }
 }
 
-function copied<T extends Int32Array | Float64Array>(target: T, source: T): T {
+function copied<T extends Int32Array | Float64Array | Uint8Array>(target: T, source: T): T {
   target.set(source);
   return target;
 }

@@ -77,6 +77,14 @@ export class DeliveryTable {
     }
   }
 
+  /** The lowest message id of an open delivery, or +Infinity when none is open (for retirement). */
+  oldestMessage(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let slot = 0; slot < this.used; slot++)
+      if (this.live[slot] === 1 && this.messages[slot]! < oldest) oldest = this.messages[slot]!;
+    return oldest;
+  }
+
   private newSlot(): number {
     if (this.used === this.messages.length) {
       const capacity = this.used * 2;

@@ -26,6 +26,13 @@ export class EffectLedger {
     this.staged = groupOf.map(() => ({ message: [], incarnation: [] }));
   }
 
+  /** The lowest message id with a staged effect, or +Infinity when none is staged (for retirement). */
+  oldestHeld(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const staged of this.staged) for (const message of staged.message) if (message < oldest) oldest = message;
+    return oldest;
+  }
+
   /** From now on `group`'s effects are staged until the broker commits them. */
   holdUntilCommit(group: number): void {
     this.tentative[group] = 1;

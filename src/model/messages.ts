@@ -1,9 +1,17 @@
 /**
- * Every message of a run, stored column-wise in typed arrays indexed by message
- * id (ids are dense, assigned in creation order). A run of millions of messages
- * then costs a few typed arrays rather than millions of objects.
+ * The messages of a run still in play, stored column-wise in typed arrays (ids are dense, assigned in
+ * creation order). A run of millions of messages then costs a few typed arrays rather than millions of
+ * objects. The columns are rings: message `id` lives in row `slot(id)`, and rows below `base` have been
+ * **retired** (folded into the run's end-of-run counters once nothing could change their fate, see
+ * `retireBelow` and docs/design.md "Memory"), so their slots serve newer messages. Without retirement
+ * `base` stays 0 and `slot(id) === id`.
  */
+import type { TypedArray } from "./growable.js";
+
 export const NULL_KEY = -1;
+
+/** The mask of a table that is not a ring: `id & ALL_IDS === id` for every id (ids stay below 2^31). */
+const ALL_IDS = 0x7fffffff;
 
 /**
  * What the broker finally did with a message for a group, when it did not deliver it for good.
@@ -19,9 +27,18 @@ export const ProducerView = { waiting: 0, confirmed: 1, nacked: 2, unknown: 3 } 
 export const PublishOutcome = { none: 0, accepted: 1, rejected: 2 } as const;
 
 export class MessageTable {
-  /** Messages the table can hold before it grows. */
+  /** Rows the table can hold before it grows (a power of two). */
   capacity: number;
+  /** `capacity - 1`: `id & mask` is the row of message `id`. */
+  mask: number;
+  /** Messages created so far: the next message's id. */
   count = 0;
+  /** The oldest message still in the table: every id below it is retired. */
+  base = 0;
+  /** Poison messages among the retired ones (the poison fault counts them at the end). */
+  retiredPoison = 0;
+  private readonly retireListeners: ((id: number) => void)[] = [];
+  private readonly extraColumns: MessageColumn<TypedArray>[] = [];
   /** When the producer meant to send it: end-to-end latency starts here, even if sending was blocked. */
   intendedAt: Float64Array;
   /** When the broker accepted it (NaN until then): queue wait starts here. */
@@ -57,8 +74,14 @@ export class MessageTable {
   /** Per consumer group: how many times the group consumed each message (saturates at 255). */
   readonly consumedBy: Uint8Array[];
 
-  constructor(groups: number, initialCapacity = 1 << 16) {
+  /**
+   * `ring`: rows may be retired, so the capacity is a power of two and ids wrap around it. Otherwise the
+   * table keeps every message at its id (the mask keeps every bit), sized exactly as asked.
+   */
+  constructor(groups: number, initialCapacity = 1 << 16, ring = true) {
+    if (ring) initialCapacity = powerOfTwoAtLeast(initialCapacity);
     this.capacity = initialCapacity;
+    this.mask = ring ? initialCapacity - 1 : ALL_IDS;
     this.intendedAt = new Float64Array(initialCapacity);
     this.acceptedAt = new Float64Array(initialCapacity);
     this.producer = new Int32Array(initialCapacity);
@@ -77,34 +100,45 @@ export class MessageTable {
     this.consumedBy = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
   }
 
+  /**
+   * The row of message `id`. Reading or writing a retired message is a bug in whoever still held its id
+   * (see CONTRIBUTING.md, "Whoever holds a message id"), so it fails loudly instead of reading a newer
+   * message's row.
+   */
+  slot(id: number): number {
+    if (id < this.base) throw new Error(`invariant: message ${id} used after it was retired (base ${this.base})`);
+    return id & this.mask;
+  }
+
   create(intendedAt: number, producer: number, key: number, size: number, poison = false): number {
-    if (this.count === this.capacity) this.grow();
+    if (this.count - this.base === this.capacity) this.grow();
     const id = this.count++;
-    // Ids are never reused, so a new row already holds the defaults (see `unsetRows`): only set the rest.
-    this.intendedAt[id] = intendedAt;
-    this.producer[id] = producer;
-    this.key[id] = key;
-    this.size[id] = size;
-    if (poison) this.poison[id] = 1;
+    const row = id & this.mask;
+    // A new row already holds the defaults (see `unsetRows`; retired rows are unset again): only set the rest.
+    this.intendedAt[row] = intendedAt;
+    this.producer[row] = producer;
+    this.key[row] = key;
+    this.size[row] = size;
+    if (poison) this.poison[row] = 1;
     return id;
   }
 
   priorityOf(id: number): number {
-    return this.priority === null ? 0 : this.priority[id]!;
+    return this.priority === null ? 0 : this.priority[this.slot(id)]!;
   }
 
   setPriority(id: number, priority: number): void {
     this.priority ??= new Uint8Array(this.capacity);
-    this.priority[id] = priority;
+    this.priority[this.slot(id)] = priority;
   }
 
   routingKeyOf(id: number): number {
-    return this.routingKey === null ? 0 : this.routingKey[id]!;
+    return this.routingKey === null ? 0 : this.routingKey[this.slot(id)]!;
   }
 
   setRoutingKey(id: number, key: number): void {
     this.routingKey ??= new Uint16Array(this.capacity);
-    this.routingKey[id] = key;
+    this.routingKey[this.slot(id)] = key;
   }
 
   /**
@@ -118,55 +152,112 @@ export class MessageTable {
   /** Records one consumption by `group` and returns how many there have been. */
   recordConsumed(id: number, group: number): number {
     const counts = this.consumedBy[group]!;
-    const next = Math.min(255, counts[id]! + 1);
-    counts[id] = next;
+    const row = this.slot(id);
+    const next = Math.min(255, counts[row]! + 1);
+    counts[row] = next;
     return next;
   }
 
   /** Records that the broker accepted `id` now, after every message accepted before it. */
   recordAccepted(id: number): void {
-    this.acceptOrder[id] = this.accepted++;
+    this.acceptOrder[this.slot(id)] = this.accepted++;
   }
 
   /** Counts one more delivery of `id` to `group` and returns the count (1 on the first). */
   recordDelivery(id: number, group: number): number {
     const counts = this.deliveryCount[group]!;
-    const next = Math.min(65535, counts[id]! + 1);
-    counts[id] = next;
+    const row = this.slot(id);
+    const next = Math.min(65535, counts[row]! + 1);
+    counts[row] = next;
     return next;
   }
 
   /** Records one application of the side effect by `group` and returns how many there have been. */
   recordEffect(id: number, group: number): number {
     const counts = this.effects[group]!;
-    const next = Math.min(255, counts[id]! + 1);
-    counts[id] = next;
+    const row = this.slot(id);
+    const next = Math.min(255, counts[row]! + 1);
+    counts[row] = next;
     return next;
   }
 
-  private grow(): void {
-    this.capacity *= 2;
-    this.intendedAt = grown(this.intendedAt, this.capacity);
-    this.acceptedAt = grown(this.acceptedAt, this.capacity);
-    this.producer = grown(this.producer, this.capacity);
-    this.key = grown(this.key, this.capacity);
-    this.size = grown(this.size, this.capacity);
-    this.outcome = grown(this.outcome, this.capacity);
-    this.producerView = grown(this.producerView, this.capacity);
-    this.poison = grown(this.poison, this.capacity);
-    if (this.priority !== null) this.priority = grown(this.priority, this.capacity);
-    if (this.routingKey !== null) this.routingKey = grown(this.routingKey, this.capacity);
-    this.partition = grown(this.partition, this.capacity);
-    this.acceptOrder = grown(this.acceptOrder, this.capacity);
-    this.copies = grown(this.copies, this.capacity);
-    unsetRows(this, this.count);
-    for (let g = 0; g < this.deliveryCount.length; g++) {
-      this.deliveryCount[g] = grown(this.deliveryCount[g]!, this.capacity);
-      this.effects[g] = grown(this.effects[g]!, this.capacity);
-      this.fate[g] = grown(this.fate[g]!, this.capacity);
-    }
-    for (let g = 0; g < this.consumedBy.length; g++) this.consumedBy[g] = grown(this.consumedBy[g]!, this.capacity);
+  /**
+   * A column of one's own, one row per message, kept in step with the table's (grown and retired with
+   * them; a retired row is reset to `fill`). Index it with `slot(id)`; `values` is replaced when the table grows.
+   */
+  column<T extends TypedArray>(make: (length: number) => T, fill = 0): MessageColumn<T> {
+    const values = make(this.capacity);
+    if (fill !== 0) values.fill(fill);
+    const column = { values, fill };
+    this.extraColumns.push(column as MessageColumn<TypedArray>);
+    return column;
   }
+
+  /** `listener` hears each message as it is retired, in id order, before its row is reset. */
+  onRetire(listener: (id: number) => void): void {
+    this.retireListeners.push(listener);
+  }
+
+  /**
+   * Retires every message below `watermark`: the listeners fold each into their counters, then its row is
+   * reset for a newer message. The caller guarantees nothing can read or change those messages any more.
+   */
+  retireBelow(watermark: number): void {
+    const end = Math.min(watermark, this.count);
+    if (end <= this.base) return;
+    if (this.mask === ALL_IDS) throw new Error("invariant: messages retired from a table that is not a ring");
+    for (let id = this.base; id < end; id++) {
+      for (const listener of this.retireListeners) listener(id);
+      this.retiredPoison += this.poison[id & this.mask]!;
+    }
+    for (const column of this.allColumns()) resetRows(column.values, this.base, end, this.mask, column.fill);
+    this.base = end;
+  }
+
+  private *allColumns(): Generator<MessageColumn<TypedArray>> {
+    yield { values: this.acceptedAt, fill: Number.NaN };
+    yield { values: this.acceptOrder, fill: -1 };
+    for (const values of [this.intendedAt, this.producer, this.key, this.size, this.outcome, this.producerView])
+      yield { values, fill: 0 };
+    for (const values of [this.poison, this.partition, this.copies, this.priority, this.routingKey])
+      if (values !== null) yield { values, fill: 0 };
+    for (const columns of [this.deliveryCount, this.effects, this.fate, this.consumedBy])
+      for (const values of columns) yield { values, fill: 0 };
+    yield* this.extraColumns;
+  }
+
+  private grow(): void {
+    const from = { base: this.base, count: this.count, mask: this.mask };
+    this.capacity *= 2;
+    if (this.mask !== ALL_IDS) this.mask = this.capacity - 1;
+    const regrow = <T extends TypedArray>(array: T, fill = 0) => grown(array, this.capacity, from, fill);
+    this.intendedAt = regrow(this.intendedAt);
+    this.acceptedAt = regrow(this.acceptedAt, Number.NaN);
+    this.producer = regrow(this.producer);
+    this.key = regrow(this.key);
+    this.size = regrow(this.size);
+    this.outcome = regrow(this.outcome);
+    this.producerView = regrow(this.producerView);
+    this.poison = regrow(this.poison);
+    if (this.priority !== null) this.priority = regrow(this.priority);
+    if (this.routingKey !== null) this.routingKey = regrow(this.routingKey);
+    this.partition = regrow(this.partition);
+    this.acceptOrder = regrow(this.acceptOrder, -1);
+    this.copies = regrow(this.copies);
+    for (let g = 0; g < this.deliveryCount.length; g++) {
+      this.deliveryCount[g] = regrow(this.deliveryCount[g]!);
+      this.effects[g] = regrow(this.effects[g]!);
+      this.fate[g] = regrow(this.fate[g]!);
+      this.consumedBy[g] = regrow(this.consumedBy[g]!);
+    }
+    for (const column of this.extraColumns) column.values = regrow(column.values, column.fill);
+  }
+}
+
+/** A column kept in step with the message table's rows (see `MessageTable.column`). */
+export interface MessageColumn<T extends TypedArray> {
+  values: T;
+  readonly fill: number;
 }
 
 /**
@@ -179,10 +270,41 @@ function unsetRows(table: MessageTable, from: number): void {
   table.acceptOrder.fill(-1, from);
 }
 
-type TypedArray = Float64Array | Int32Array | Uint16Array | Uint8Array;
+function powerOfTwoAtLeast(n: number): number {
+  let power = 1;
+  while (power < n) power *= 2;
+  return power;
+}
 
-function grown<T extends TypedArray>(array: T, capacity: number): T {
+/** Sets the rows of ids [from, to) back to `fill`; the ids are at most one ring's length apart. */
+function resetRows(values: TypedArray, from: number, to: number, mask: number, fill: number): void {
+  if (to - from >= values.length) {
+    values.fill(fill);
+    return;
+  }
+  const start = from & mask;
+  const end = to & mask;
+  if (start < end) values.fill(fill, start, end);
+  else {
+    values.fill(fill, start);
+    values.fill(fill, 0, end);
+  }
+}
+
+/**
+ * `array` grown to `capacity` rows. Without retirement (base 0) rows keep their index; otherwise each live
+ * message moves to its row under the new mask. New rows are set to `fill`.
+ */
+function grown<T extends TypedArray>(
+  array: T,
+  capacity: number,
+  from: { base: number; count: number; mask: number },
+  fill: number,
+): T {
   const next = new (array.constructor as new (length: number) => T)(capacity);
-  next.set(array);
+  if (fill !== 0) next.fill(fill);
+  if (from.base === 0) next.set(array);
+  else for (let id = from.base; id < from.count; id++) next[id & (capacity - 1)] = array[id & from.mask]!;
+  // (A table that is not a ring never retires, so its base stays 0 and the first branch copies it.)
   return next;
 }

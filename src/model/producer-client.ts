@@ -51,9 +51,9 @@ export type ProducerClientFactory = (wiring: ProducerClientWiring) => ProducerCl
  * way back), in which case only the producer's view changes.
  */
 export function failSend(messages: MessageTable, observer: RunObserver, message: number, now: number): void {
-  messages.producerView[message] = ProducerView.nacked;
-  if (messages.outcome[message] === PublishOutcome.accepted) return;
-  messages.outcome[message] = PublishOutcome.rejected;
+  messages.producerView[messages.slot(message)] = ProducerView.nacked;
+  if (messages.outcome[messages.slot(message)] === PublishOutcome.accepted) return;
+  messages.outcome[messages.slot(message)] = PublishOutcome.rejected;
   observer.rejected(message, now);
 }
 

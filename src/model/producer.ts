@@ -86,6 +86,13 @@ export class Producer {
   private unknownSinceCrash: number[] = [];
   /** Unconfirmed publishes: message → attempts so far and the timeout event. */
   private readonly awaiting = new Map<number, { attempts: number; timer: number }>();
+  /**
+   * With a publish timeout and no client library: copies of each message sent and not yet answered by the
+   * broker (on the wire or in its intake). A resend can reach the broker after the producer has its
+   * confirm or gave up, and the broker then takes it again, so the message stays in play until the broker
+   * has answered every copy (see `oldestHeld`, `answered`).
+   */
+  private readonly onWire: Map<number, number> | null;
   /** The profile's client library: it takes each message it has room for and settles it. */
   private readonly client: ProducerClient | null;
   /** With `writes:`, the dual write or outbox relay each created message is committed to. */
@@ -116,6 +123,19 @@ export class Producer {
     if (this.up && this.awaiting.has(message)) this.send(message);
   };
 
+  /**
+   * The broker answered one copy of `message` (accepted, refused or deduplicated it), whether or not the
+   * answer will reach the producer: that copy is no longer on its way.
+   */
+  answered(message: number): void {
+    const onWire = this.onWire;
+    if (onWire === null) return;
+    const copies = onWire.get(message);
+    if (copies === undefined) return;
+    if (copies === 1) onWire.delete(message);
+    else onWire.set(message, copies - 1);
+  }
+
   /** A confirm or nack reached the producer. */
   readonly onConfirm = (message: number): void => {
     if (this.up) this.writes?.confirmed(message);
@@ -133,6 +153,7 @@ export class Producer {
     private readonly wiring: ProducerWiring,
   ) {
     wiring.gate.onOpen(() => this.flushBacklog());
+    this.onWire = options.publish.timeout !== null && wiring.client === null ? new Map() : null;
     this.client =
       wiring.client === null
         ? null
@@ -194,7 +215,7 @@ export class Producer {
     if (this.client !== null) this.client.crash((message) => this.unknownSinceCrash.push(message));
     this.writes?.crash();
     const fresh = this.unknownSinceCrash.splice(before);
-    for (const message of fresh) messages.producerView[message] = ProducerView.unknown;
+    for (const message of fresh) messages.producerView[messages.slot(message)] = ProducerView.unknown;
     if (this.options.publish.resendOnRestart) this.unknownSinceCrash.push(...fresh);
     const unknown = fresh.length;
     this.refusedByClient = false;
@@ -220,7 +241,7 @@ export class Producer {
     if (limit !== null) {
       limit.restarted();
       for (const message of resend) {
-        this.wiring.messages.producerView[message] = ProducerView.waiting;
+        this.wiring.messages.producerView[this.wiring.messages.slot(message)] = ProducerView.waiting;
         this.publishWhenPermitted(message, this.wiring.sim.now);
       }
       return;
@@ -232,10 +253,29 @@ export class Producer {
     });
     this.backlog.clear();
     for (const message of [...resend, ...queued]) {
-      this.wiring.messages.producerView[message] = ProducerView.waiting;
+      this.wiring.messages.producerView[this.wiring.messages.slot(message)] = ProducerView.waiting;
       this.backlog.push(message);
     }
     this.flushBacklog();
+  }
+
+  /**
+   * The lowest message id this producer may still read or change (waiting, blocked, unconfirmed, left
+   * unknown by a crash and to be resent), or +Infinity when none: rows below it may be retired as far as
+   * this producer is concerned. A profile's client library keeps its own ids, so with one nothing is retired.
+   */
+  oldestHeld(): number {
+    if (this.client !== null) return Number.NEGATIVE_INFINITY;
+    let oldest = Number.POSITIVE_INFINITY;
+    const older = (message: number) => {
+      if (message < oldest) oldest = message;
+    };
+    this.backlog.forEach(older);
+    for (const message of this.awaitingPermit.keys()) older(message);
+    for (const message of this.awaiting.keys()) older(message);
+    for (const message of this.unknownSinceCrash) older(message);
+    if (this.onWire !== null) for (const message of this.onWire.keys()) older(message);
+    return oldest;
   }
 
   private arrive(): void {
@@ -372,6 +412,7 @@ export class Producer {
       return;
     }
     this.wiring.gate.inTransit++;
+    if (this.onWire !== null) this.onWire.set(message, (this.onWire.get(message) ?? 0) + 1);
     this.wiring.toBroker.send(this.wiring.publishHandler, message);
   }
 
@@ -386,7 +427,7 @@ export class Producer {
     if (!this.up || state === undefined) return;
     this.wiring.sim.cancel(state.timer);
     this.awaiting.delete(message);
-    this.wiring.messages.producerView[message] = view;
+    this.wiring.messages.producerView[this.wiring.messages.slot(message)] = view;
   }
 
   private timedOut(message: number): void {
@@ -397,6 +438,6 @@ export class Producer {
       return;
     }
     this.awaiting.delete(message);
-    this.wiring.messages.producerView[message] = ProducerView.unknown;
+    this.wiring.messages.producerView[this.wiring.messages.slot(message)] = ProducerView.unknown;
   }
 }

@@ -32,12 +32,12 @@ export class TraceWriter extends NullObserver {
   }
 
   override published(message: number, now: number): void {
-    const producer = this.names.producers[this.messages?.producer[message] ?? 0];
-    const key = this.messages?.key[message] ?? -1;
+    const producer = this.names.producers[this.messages?.producer[this.messages.slot(message)] ?? 0];
+    const key = this.messages?.key[this.messages.slot(message)] ?? -1;
     this.line(now, "publish", { message, producer, ...(key >= 0 ? { key } : {}) });
   }
   override accepted(message: number, now: number): void {
-    this.line(now, "accept", { message, partition: this.messages?.partition[message] ?? 0 });
+    this.line(now, "accept", { message, partition: this.messages?.partition[this.messages.slot(message)] ?? 0 });
   }
   override rejected(message: number, now: number): void {
     this.line(now, "reject", { message });

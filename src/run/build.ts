@@ -51,6 +51,8 @@ export interface World {
   metrics: MetricsRecorder;
   observer: RunObserver;
   gate: PublisherGate;
+  /** Where consumers apply side effects (staged until a commit under transactional profiles). */
+  effects: EffectLedger;
   broker: Broker;
   producers: Producer[];
   consumers: Consumer[];
@@ -84,8 +86,12 @@ export interface ClientLinks {
  * named after its component and purpose (`producer:checkout#1:arrivals`), so
  * adding a component leaves every other component's draws unchanged.
  */
-export function buildWorld(scenario: ParsedScenario, extraObservers: readonly RunObserver[] = []): World {
-  const core = buildCore(scenario, extraObservers);
+export function buildWorld(
+  scenario: ParsedScenario,
+  extraObservers: readonly RunObserver[] = [],
+  tableRows?: number,
+): World {
+  const core = buildCore(scenario, extraObservers, tableRows);
   const { sim, streams, messages, deliveries, metrics, observer, gate, effects, incarnations } = core;
   const clientFactory = producerClientFactory(scenario.broker);
   const slots = scenario.consumers
@@ -134,6 +140,7 @@ export function buildWorld(scenario: ParsedScenario, extraObservers: readonly Ru
     metrics,
     observer,
     gate,
+    effects,
     broker,
     producers,
     consumers,
@@ -198,11 +205,20 @@ interface Core {
   sampler(distribution: Distribution, stream: string): Sampler;
 }
 
-function buildCore(scenario: ParsedScenario, extraObservers: readonly RunObserver[]): Core {
+function buildCore(
+  scenario: ParsedScenario,
+  extraObservers: readonly RunObserver[],
+  tableRows: number | undefined,
+): Core {
   const sim = new Simulation();
   const streams = new RandomStreams(scenario.seed);
   const groupNames = scenario.consumers.map((c) => c.group);
-  const messages = new MessageTable(groupNames.length, expectedMessages(scenario));
+  // A table that may retire messages is a ring of `tableRows`; otherwise it holds the whole run, sized once.
+  const messages = new MessageTable(
+    groupNames.length,
+    tableRows ?? expectedMessages(scenario),
+    tableRows !== undefined,
+  );
   const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency));
   const repeatsMatter = guards.map((g) => g.repeatsMatter);
   const metrics = new MetricsRecorder(messages, repeatsMatter, resolvedWarmup(scenario), scenario.duration);

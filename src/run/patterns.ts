@@ -122,7 +122,7 @@ function sharedLimiter(limit: LimiterSpec | undefined, messages: MessageTable): 
   }
   const byKey = new Map<number, Limiter>();
   return (message) => {
-    const key = messages.key[message]!;
+    const key = messages.key[messages.slot(message)]!;
     let limiter = byKey.get(key);
     if (limiter === undefined) {
       limiter = limiterFor(limit);

@@ -8,7 +8,6 @@ import type { FlowFigures } from "../metrics/stages.js";
 import { niceInterval, type TimeSeries, TimeSeriesRecorder } from "../metrics/timeseries.js";
 import { type Example, Witness } from "../metrics/witness.js";
 import type { BatchFiguresSnapshot } from "../model/batches.js";
-import { Fate, ProducerView, PublishOutcome } from "../model/messages.js";
 import type { RunObserver } from "../model/observer.js";
 import type { PublishBatchFiguresSnapshot } from "../model/publish-batches.js";
 import type { ScheduleFigures } from "../model/recurring.js";
@@ -18,6 +17,8 @@ import { buildWorld, faultWorldOf, type World } from "./build.js";
 import type { GatherFigures } from "./gather.js";
 import { memoryWatch } from "./memory.js";
 import { type ComponentNames, componentNames } from "./names.js";
+import { retirementOf, retirementPlan } from "./retirement.js";
+import { Settlement } from "./settlement.js";
 import { type WritesResult, writesResults } from "./writes.js";
 
 /** The outcome of one run: plain figures, no live model objects. */
@@ -99,6 +100,12 @@ export interface SimulateOptions {
   observers?: readonly RunObserver[];
   /** Record a time series with this interval (microseconds); "auto" picks a few hundred points. Off by default. */
   series?: number | "auto";
+  /**
+   * Retiring settled messages from the message table (docs/design.md, "Memory"): "auto" (the default) where
+   * the broker profile allows it, between events at the engine's progress interval; "off" never; or, for
+   * tests, every `every` events from a table of `rows` rows. Results are byte-identical whichever is chosen.
+   */
+  retire?: "auto" | "off" | { every: number; rows: number };
 }
 
 export function simulate(written: ParsedScenario, options: SimulateOptions = {}): RunResult {
@@ -197,8 +204,12 @@ function* simulateSteps(
   pausable: boolean,
 ): Generator<void, RunResult, void> {
   const { witness, series, byPriority, interval, observers } = runObservers(scenario, options);
-  const world = buildWorld(scenario, observers);
+  const plan = retirementPlan(scenario, options.retire ?? "auto");
+  const world = buildWorld(scenario, observers, plan.tableRows);
   for (const observer of observers) observer.watch?.(world.messages);
+  const settlement = new Settlement(world.messages, world.groupNames.length, (m, g) => witness?.dropOf(m, g));
+  world.messages.onRetire((message) => settlement.retire(message));
+  const retirement = plan.retiring ? retirementOf(world) : null;
   series?.watchDeliveries(world.deliveries);
   if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
   if (interval !== undefined) for (const writes of world.writes) writes?.recordSeries(interval);
@@ -211,7 +222,9 @@ function* simulateSteps(
   const limits = {
     untilTime: horizon,
     maxEvents: scenario.limits.maxEvents,
+    ...plan.progress,
     onProgress: (now: number) => {
+      retirement?.retire();
       checkMemory(now, world.sim.events);
       onProgress?.(now, scenario.duration);
       if (pausable) world.sim.stop();
@@ -224,7 +237,7 @@ function* simulateSteps(
   }
   world.metrics.finish(world.sim.now);
   faults.finish();
-  const settled = settle(world, witness);
+  const settled = settle(world, settlement);
   return {
     scenario,
     endedAt: world.sim.now,
@@ -318,10 +331,13 @@ function patternFigures(world: World): { patterns?: PatternFigures } {
   return { patterns: figures };
 }
 
-/** Classifies every (message, group) obligation once the run has ended. */
+/**
+ * Classifies every (message, group) obligation still in the message table once the run has ended; the
+ * retired ones were classified as they were retired (see Settlement).
+ */
 function settle(
   world: World,
-  witness: Witness | undefined,
+  settlement: Settlement,
 ): {
   counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number; notRouted: number };
   firstLost: Example | null;
@@ -329,87 +345,22 @@ function settle(
   pendingByGroup: number[];
 } {
   const { messages, broker, groupNames } = world;
-  const held = groupNames.map(() => new Uint8Array(messages.count));
+  const base = messages.base;
+  const held = groupNames.map(() => new Uint8Array(messages.count - base));
   broker.forEachHeld((message, group) => {
-    held[group]![message] = 1;
+    held[group]![message - base] = 1;
   });
-  let lost = 0;
-  let unexpected = 0;
-  let pending = 0;
-  let recovered = 0;
-  let unknown = 0;
-  let notRouted = 0;
-  let firstLost: Example | null = null;
-  const lostByGroup = groupNames.map(() => 0);
-  const pendingByGroup = groupNames.map(() => 0);
   for (let group = 0; group < groupNames.length; group++) {
-    const [lostBefore, pendingBefore] = [lost, pending];
-    const consumed = messages.consumedBy[group]!;
-    const fate = messages.fate[group]!;
     const heldByGroup = held[group]!;
-    for (let message = 0; message < messages.count; message++) {
-      const outcome = messages.outcome[message]!;
-      const unknownToProducer = messages.producerView[message] === ProducerView.unknown;
-      if (consumed[message]! > 0) {
-        if (outcome !== PublishOutcome.accepted) unexpected++;
-        if (unknownToProducer) recovered++;
-      } else if (outcome === PublishOutcome.accepted) {
-        // Dead-lettered settles the pair even if the broker still holds a copy: an application that dead-letters
-        // publishes to its dead-letter queue, then acks or commits past the record, and that can be pending yet
-        // (Kafka's auto-commit comes later; an SQS delete can fail). A copy delivered again is a duplicate.
-        if (fate[message] === Fate.deadLettered) continue;
-        if (heldByGroup[message] === 1) pending++;
-        else if (fate[message] === Fate.notRouted) notRouted++;
-        else if (unknownToProducer) unknown++;
-        else {
-          lost++;
-          if (firstLost === null || message < firstLost.message)
-            firstLost = lostExample(world, message, group, witness);
-        }
-      } else if (outcome === PublishOutcome.none) {
-        // Unsent, on the wire or in the broker's intake at the end; or gone with a crashed or giving-up producer.
-        // A pipeline addresses a message before it reaches the broker: the groups it is not for owe nothing.
-        if (fate[message] === Fate.notRouted) notRouted++;
-        else if (unknownToProducer) unknown++;
-        else if (messages.producerView[message] === ProducerView.confirmed) {
-          // The producer counted it as sent without an answer (Kafka acks=0), but the broker never took it.
-          lost++;
-          if (firstLost === null || message < firstLost.message)
-            firstLost = lostExample(world, message, group, witness);
-        } else pending++;
-      }
-    }
-    lostByGroup[group] = lost - lostBefore;
-    pendingByGroup[group] = pending - pendingBefore;
+    for (let message = base; message < messages.count; message++)
+      settlement.settle(message, group, heldByGroup[message - base] === 1);
   }
+  const { lostByGroup, pendingByGroup } = settlement;
   return {
-    counts: { lost, unexpected, pending, recovered, unknown, notRouted },
-    firstLost,
+    counts: { ...settlement.counts },
+    firstLost: settlement.firstLostExample(world.sim.now),
     lostByGroup,
     pendingByGroup,
-  };
-}
-
-function lostExample(world: World, message: number, group: number, witness: Witness | undefined): Example {
-  const { messages } = world;
-  const drop = witness?.dropOf(message, group);
-  return {
-    message,
-    group,
-    key: messages.key[message]!,
-    producer: messages.producer[message]!,
-    events: [
-      { what: "published", consumer: -1, at: messages.intendedAt[message]! },
-      Number.isNaN(messages.acceptedAt[message]!)
-        ? { what: "sent without waiting for an answer, never taken by the broker", consumer: -1, at: world.sim.now }
-        : { what: "confirmed by the broker", consumer: -1, at: messages.acceptedAt[message]! },
-      ...(drop ? [{ what: `dropped by the broker: ${drop.reason}`, consumer: -1, at: drop.at }] : []),
-      {
-        what: `delivered ${messages.deliveryCount[group]![message]!} times, never consumed`,
-        consumer: -1,
-        at: world.sim.now,
-      },
-    ],
   };
 }
 

@@ -82,7 +82,7 @@ class FifoBroker implements Broker {
     const group = consumers[deliveries.consumer(delivery)]!.group;
     this.settle(delivery);
     const limit = this.settings.deliveryLimit;
-    const count = messages.deliveryCount[group]![message]!;
+    const count = messages.deliveryCount[group]![messages.slot(message)]!;
     if (limit !== null && count >= limit && this.redriven.since(message, group, count) >= limit) {
       this.context.deadLetter(message, group, "delivery_limit");
     } else {

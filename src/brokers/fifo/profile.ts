@@ -29,4 +29,5 @@ export const fifoProfile = defineProfile({
     const because = `a consumer holds at most prefetch (${prefetch}) unacked deliveries, so a larger batch never fills`;
     return { maxSize: { size: prefetch, because }, capacity: () => prefetch };
   },
+  retiresMessages: true,
 });

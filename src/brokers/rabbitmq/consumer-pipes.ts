@@ -53,6 +53,6 @@ export class ConsumerPipes {
   }
 
   private wireSize(message: number): number {
-    return this.messages.size[message]! + FRAME_OVERHEAD_BYTES;
+    return this.messages.size[this.messages.slot(message)]! + FRAME_OVERHEAD_BYTES;
   }
 }

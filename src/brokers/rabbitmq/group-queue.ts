@@ -1,4 +1,4 @@
-import { withRoomFor } from "../../model/growable.js";
+import type { MessageColumn, MessageTable } from "../../model/messages.js";
 import { MessageRing } from "./message-ring.js";
 import type { ReturnPlacement } from "./settings.js";
 
@@ -9,16 +9,20 @@ import type { ReturnPlacement } from "./settings.js";
  * broker in a different order from the one they were created in.
  */
 export class EnqueueOrder {
-  private order = new Float64Array(1024);
+  /** A column of the message table, so it is retired with it. */
+  private readonly order: MessageColumn<Float64Array>;
   private next = 0;
 
+  constructor(private readonly messages: MessageTable) {
+    this.order = messages.column((n) => new Float64Array(n));
+  }
+
   assign(message: number): void {
-    this.order = withRoomFor(this.order, message);
-    this.order[message] = this.next++;
+    this.order.values[this.messages.slot(message)] = this.next++;
   }
 
   of(message: number): number {
-    return this.order[message]!;
+    return this.order.values[this.messages.slot(message)]!;
   }
 }
 

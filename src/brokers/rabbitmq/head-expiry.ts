@@ -34,7 +34,7 @@ export class HeadExpiry {
   /** Removes expired messages from the head of `group`'s queue. */
   expireHeads(group: number): void {
     const queue = this.queues[group]!;
-    while (queue.length > 0 && this.messages.acceptedAt[queue.peek()]! + this.ttl < this.sim.now) {
+    while (queue.length > 0 && this.messages.acceptedAt[this.messages.slot(queue.peek())]! + this.ttl < this.sim.now) {
       this.expire(queue.shift(), group);
     }
   }
@@ -46,7 +46,7 @@ export class HeadExpiry {
       this.cancel(group);
       return;
     }
-    const due = Math.floor(this.messages.acceptedAt[queue.peek()]! + this.ttl) + 1;
+    const due = Math.floor(this.messages.acceptedAt[this.messages.slot(queue.peek())]! + this.ttl) + 1;
     if (this.events[group] !== -1 && this.due[group]! <= due) return;
     this.cancel(group);
     this.due[group] = due;

@@ -1,5 +1,4 @@
-import { withRoomFor } from "../../model/growable.js";
-import type { MessageTable } from "../../model/messages.js";
+import type { MessageColumn, MessageTable } from "../../model/messages.js";
 import type { PublisherGate } from "../../model/publisher-gate.js";
 
 /**
@@ -10,7 +9,8 @@ import type { PublisherGate } from "../../model/publisher-gate.js";
  * carry on, and once enough is acked or dropped publishers are released.
  */
 export class MemoryAlarm {
-  private copies = new Uint16Array(1024);
+  /** Per message: how many queues hold it (a column of the message table, allocated only with a limit). */
+  private readonly copies: MessageColumn<Uint16Array> | null;
   /** Bytes of the messages the broker holds now. */
   bytes = 0;
 
@@ -19,20 +19,22 @@ export class MemoryAlarm {
     private readonly messages: MessageTable,
     private readonly gate: PublisherGate,
   ) {
+    this.copies = limit === null ? null : messages.column((n) => new Uint16Array(n));
     if (limit !== null) gate.setAdmissionRule(() => this.bytes < limit);
   }
 
   /** One more queue holds `message`. */
   hold(message: number): void {
-    if (this.limit === null) return;
-    if (message >= this.copies.length) this.grow(message);
-    if (this.copies[message]!++ === 0) this.bytes += this.messages.size[message]!;
+    if (this.copies === null) return;
+    const row = this.messages.slot(message);
+    if (this.copies.values[row]!++ === 0) this.bytes += this.messages.size[row]!;
   }
 
   /** One queue let go of `message` (acked, dropped, dead-lettered, or handed over with autoAck). */
   release(message: number): void {
-    if (this.limit === null) return;
-    if (--this.copies[message]! === 0) this.bytes -= this.messages.size[message]!;
+    if (this.copies === null) return;
+    const row = this.messages.slot(message);
+    if (--this.copies.values[row]! === 0) this.bytes -= this.messages.size[row]!;
   }
 
   /**
@@ -42,9 +44,5 @@ export class MemoryAlarm {
    */
   clearIfBelow(): void {
     if (this.limit !== null && !this.gate.isOpen && this.bytes < this.limit) this.gate.open();
-  }
-
-  private grow(message: number): void {
-    this.copies = withRoomFor(this.copies, message);
   }
 }

@@ -70,6 +70,7 @@ export const rabbitmqProfile = defineProfile({
   create: (context, section) => createRabbitBroker(context, classicOptions(section.settings), section.serviceTime),
   consumerCapacity: (section) => prefetchCapacity(section.settings, "classic"),
   consumerBatches: (section) => rabbitBatches(section.settings, "classic"),
+  retiresMessages: true,
   servesPublishes: true,
 });
 
@@ -82,5 +83,6 @@ export const rabbitmqQuorumProfile = defineProfile({
   create: (context, section) => createRabbitBroker(context, quorumOptions(section.settings), section.serviceTime),
   consumerCapacity: (section) => prefetchCapacity(section.settings, "quorum"),
   consumerBatches: (section) => rabbitBatches(section.settings, "quorum"),
+  retiresMessages: true,
   servesPublishes: true,
 });

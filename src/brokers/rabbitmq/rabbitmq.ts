@@ -31,7 +31,7 @@ export function createRabbitBroker(context: BrokerContext, options: RabbitOption
 }
 
 class RabbitBroker implements Broker {
-  private readonly order = new EnqueueOrder();
+  private readonly order: EnqueueOrder;
   private readonly exchange: Exchange;
   private readonly queues: ReadyQueue[];
   private readonly credits: ConsumerCredits;
@@ -56,6 +56,7 @@ class RabbitBroker implements Broker {
     serviceTime: Distribution,
   ) {
     const groups = context.groupCount;
+    this.order = new EnqueueOrder(context.messages);
     const consumerCount = context.consumers.length;
     this.exchange = new Exchange(options.exchange, context.routing, groups);
     this.queues = Array.from({ length: groups }, () => createReadyQueue(options, this.order, context.messages));
@@ -116,7 +117,7 @@ class RabbitBroker implements Broker {
 
   private route(message: number): Route {
     const { messages, routing } = this.context;
-    const route = this.exchange.route(messages.producer[message]!, messages.routingKeyOf(message));
+    const route = this.exchange.route(messages.producer[messages.slot(message)]!, messages.routingKeyOf(message));
     return routing.stageTargetOf === undefined
       ? route
       : this.stageRoute(message, route, routing.stageTargetOf(message));
@@ -213,7 +214,8 @@ class RabbitBroker implements Broker {
     this.heardFrom(delivery);
     const group = this.settle(delivery);
     if (this.options.autoAck) {
-      if (messages.consumedBy[group]![message] === 0) this.context.drop(message, group, "auto-ack-processing-failed");
+      if (messages.consumedBy[group]![messages.slot(message)] === 0)
+        this.context.drop(message, group, "auto-ack-processing-failed");
     } else if (this.options.requeueOnFailure) {
       this.giveBack(group, message, this.options.nacksCountTowardLimit);
     } else this.discard(message, group, "rejected");
@@ -433,7 +435,7 @@ class RabbitBroker implements Broker {
     for (const delivery of held) {
       const message = deliveries.message(delivery);
       this.close(delivery);
-      if (messages.consumedBy[group]![message] === 0) this.context.drop(message, group, reason);
+      if (messages.consumedBy[group]![messages.slot(message)] === 0) this.context.drop(message, group, reason);
     }
   }
 
@@ -465,7 +467,8 @@ class RabbitBroker implements Broker {
     }
     if (!counted) this.returns.uncounted(message, group);
     const returnsCounted =
-      this.context.messages.deliveryCount[group]![message]! - this.returns.uncountedOf(message, group);
+      this.context.messages.deliveryCount[group]![this.context.messages.slot(message)]! -
+      this.returns.uncountedOf(message, group);
     if (returnsCounted > limit) {
       this.returns.forget(message, group);
       this.discard(message, group, "delivery_limit");

@@ -53,9 +53,9 @@ export const poison = defineFaultKind({
     injection.begin(fault.label, {});
   },
   finish(effects: PoisonEffects, world: FaultWorld) {
-    let poisoned = 0;
     const { messages } = world;
-    for (let id = 0; id < messages.count; id++) poisoned += messages.poison[id]!;
+    let poisoned = messages.retiredPoison;
+    for (let id = messages.base; id < messages.count; id++) poisoned += messages.poison[messages.slot(id)]!;
     effects.poisonMessages = poisoned;
   },
 });

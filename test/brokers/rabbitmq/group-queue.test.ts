@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { EnqueueOrder, GroupQueue } from "../../../src/brokers/rabbitmq/group-queue.js";
 import { MessageRing } from "../../../src/brokers/rabbitmq/message-ring.js";
 import type { ReturnPlacement } from "../../../src/brokers/rabbitmq/settings.js";
+import { MessageTable } from "../../../src/model/messages.js";
 
 function contents(queue: { forEach(visit: (value: number) => void): void }): number[] {
   const values: number[] = [];
@@ -14,7 +15,7 @@ function contents(queue: { forEach(visit: (value: number) => void): void }): num
 
 /** Enqueues m0..m5 (in that order), delivers m0..m2, and leaves m3..m5 ready. */
 function queueWithThreeOut(placement: ReturnPlacement): GroupQueue {
-  const order = new EnqueueOrder();
+  const order = new EnqueueOrder(new MessageTable(1));
   const queue = new GroupQueue(placement, order);
   for (let message = 0; message < 6; message++) {
     order.assign(message);
@@ -35,7 +36,7 @@ describe("rabbitmq queue returns", () => {
   });
 
   it("classic: enqueue order, not message id, decides the original position", () => {
-    const order = new EnqueueOrder();
+    const order = new EnqueueOrder(new MessageTable(1));
     const queue = new GroupQueue("original-position", order);
     for (const message of [1, 0, 2]) {
       order.assign(message);

@@ -1,0 +1,125 @@
+import type { Example } from "../metrics/witness.js";
+import { Fate, type MessageTable, ProducerView, PublishOutcome } from "../model/messages.js";
+
+/** The end-of-run classification of (message, group) obligations, summed over the run. */
+export interface SettledCounts {
+  lost: number;
+  unexpected: number;
+  pending: number;
+  recovered: number;
+  unknown: number;
+  notRouted: number;
+}
+
+/** What the first lost message's counter-example shows, read from its row while the row is still there. */
+interface LostRow {
+  message: number;
+  group: number;
+  key: number;
+  producer: number;
+  intendedAt: number;
+  acceptedAt: number;
+  deliveries: number;
+  drop: { reason: string; at: number } | undefined;
+}
+
+/**
+ * Classifies every (message, group) obligation: once for a message retired during the run (nothing can
+ * change its fate any more, and the broker no longer holds it) and, at the end, for every message still in
+ * the table. Each pair is classified exactly as the end-of-run accounting would have, so the counts and
+ * the first lost message are the same whether or not rows were retired on the way.
+ */
+export class Settlement {
+  readonly counts: SettledCounts = { lost: 0, unexpected: 0, pending: 0, recovered: 0, unknown: 0, notRouted: 0 };
+  /** Per group: its lost and pending pairs (pipeline stages report them, docs/patterns.md "Flows"). */
+  readonly lostByGroup: number[];
+  readonly pendingByGroup: number[];
+  private firstLost: LostRow | null = null;
+
+  constructor(
+    private readonly messages: MessageTable,
+    private readonly groups: number,
+    private readonly dropOf: (message: number, group: number) => { reason: string; at: number } | undefined,
+  ) {
+    this.lostByGroup = Array<number>(groups).fill(0);
+    this.pendingByGroup = Array<number>(groups).fill(0);
+  }
+
+  /** A message being retired: each of its groups, none of which the broker holds. */
+  retire(message: number): void {
+    for (let group = 0; group < this.groups; group++) this.settle(message, group, false);
+  }
+
+  /** Classifies one pair; `held` when the broker still holds the message for the group. */
+  settle(message: number, group: number, held: boolean): void {
+    const { messages, counts } = this;
+    const row = messages.slot(message);
+    const outcome = messages.outcome[row]!;
+    const unknownToProducer = messages.producerView[row] === ProducerView.unknown;
+    if (messages.consumedBy[group]![row]! > 0) {
+      if (outcome !== PublishOutcome.accepted) counts.unexpected++;
+      if (unknownToProducer) counts.recovered++;
+    } else if (outcome === PublishOutcome.accepted) {
+      // Dead-lettered settles the pair even if the broker still holds a copy: an application that dead-letters
+      // publishes to its dead-letter queue, then acks or commits past the record, and that can be pending yet
+      // (Kafka's auto-commit comes later; an SQS delete can fail). A copy delivered again is a duplicate.
+      const fate = messages.fate[group]![row];
+      if (fate === Fate.deadLettered) return;
+      if (held) this.pending(group);
+      else if (fate === Fate.notRouted) counts.notRouted++;
+      else if (unknownToProducer) counts.unknown++;
+      else this.lost(message, group);
+    } else if (outcome === PublishOutcome.none) {
+      // Unsent, on the wire or in the broker's intake at the end; or gone with a crashed or giving-up producer.
+      // A pipeline addresses a message before it reaches the broker: the groups it is not for owe nothing.
+      if (messages.fate[group]![row] === Fate.notRouted) counts.notRouted++;
+      else if (unknownToProducer) counts.unknown++;
+      // The producer counted it as sent without an answer (Kafka acks=0), but the broker never took it.
+      else if (messages.producerView[row] === ProducerView.confirmed) this.lost(message, group);
+      else this.pending(group);
+    }
+  }
+
+  /** The first lost message (lowest id, then lowest group) as a counter-example; `now` is the run's end. */
+  firstLostExample(now: number): Example | null {
+    const lost = this.firstLost;
+    if (lost === null) return null;
+    return {
+      message: lost.message,
+      group: lost.group,
+      key: lost.key,
+      producer: lost.producer,
+      events: [
+        { what: "published", consumer: -1, at: lost.intendedAt },
+        Number.isNaN(lost.acceptedAt)
+          ? { what: "sent without waiting for an answer, never taken by the broker", consumer: -1, at: now }
+          : { what: "confirmed by the broker", consumer: -1, at: lost.acceptedAt },
+        ...(lost.drop ? [{ what: `dropped by the broker: ${lost.drop.reason}`, consumer: -1, at: lost.drop.at }] : []),
+        { what: `delivered ${lost.deliveries} times, never consumed`, consumer: -1, at: now },
+      ],
+    };
+  }
+
+  private pending(group: number): void {
+    this.counts.pending++;
+    this.pendingByGroup[group]!++;
+  }
+
+  private lost(message: number, group: number): void {
+    this.counts.lost++;
+    this.lostByGroup[group]!++;
+    if (this.firstLost !== null && message >= this.firstLost.message) return;
+    const { messages } = this;
+    const row = messages.slot(message);
+    this.firstLost = {
+      message,
+      group,
+      key: messages.key[row]!,
+      producer: messages.producer[row]!,
+      intendedAt: messages.intendedAt[row]!,
+      acceptedAt: messages.acceptedAt[row]!,
+      deliveries: messages.deliveryCount[group]![row]!,
+      drop: this.dropOf(message, group),
+    };
+  }
+}
