@@ -1,9 +1,10 @@
 // Proves the built package works from plain Node: `import "queuesim"` through package.json's exports, the bin,
-// the worker threads, and that quick commands load no chart code.
+// the worker threads, that quick commands load no chart code and that a run loads no BullMQ.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runScenario, validateScenario } from "../src/index.js";
 import { summaryJson } from "../src/report/write.js";
@@ -96,5 +97,19 @@ process.stdout.write(JSON.stringify(runScenario(result.scenario).summary, null, 
     const loaded = loadedBy(["run", join(dir, "tiny.json"), "--out", join(dir, "reports")]);
     expect(loaded.filter((url) => /\/dist\/render-[^/]*\.js$/.test(url))).toHaveLength(1);
     expect(loaded.filter((url) => /node_modules\/vega/.test(url))).toEqual([]);
+  });
+
+  it("`queuesim run` without --distributed loads no BullMQ or ioredis code", () => {
+    // BullMQ's QueueEvents class marks the chunk the build bundles BullMQ (and ioredis) into.
+    const holdsBullmq = (file: string) => readFileSync(file, "utf8").includes("QueueEvents");
+    const built = readdirSync(join(root, "dist")).filter((name) => name.endsWith(".js"));
+    expect(built.filter((name) => holdsBullmq(join(root, "dist", name))).length).toBeGreaterThan(0);
+    const dir = mkdtempSync(join(tmpdir(), "queuesim-package-"));
+    writeFileSync(join(dir, "tiny.json"), JSON.stringify(tiny));
+    const loaded = loadedBy(["run", join(dir, "tiny.json"), "--out", join(dir, "reports")]);
+    const ours = loaded.filter((url) => url.includes("/dist/")).map((url) => fileURLToPath(url));
+    expect(ours.length).toBeGreaterThan(1);
+    expect(ours.filter(holdsBullmq)).toEqual([]);
+    expect(loaded.filter((url) => /node_modules\/(bullmq|ioredis)/.test(url))).toEqual([]);
   });
 });

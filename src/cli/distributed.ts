@@ -1,6 +1,7 @@
 // --distributed <redis-url>: the command's tasks go to BullMQ workers instead of this machine's threads.
-import { unreachableReason } from "../distributed/connection.js";
-import { DistributedTaskFailure, distributedRunner, type TaskCounts } from "../distributed/coordinator.js";
+// BullMQ and ioredis (about 2.4 MB bundled, some 40 ms of a `run` to compile and evaluate) load only when a
+// command is given --distributed: connection.js and coordinator.js are imported inside the functions below.
+import type { TaskCounts } from "../distributed/coordinator.js";
 import { parseRedisUrl, type RedisTarget } from "../distributed/redis-url.js";
 import { queuesimVersion } from "../distributed/version.js";
 import type { TaskRunner } from "../parallel/tasks.js";
@@ -11,6 +12,7 @@ import { UsageError } from "./usage.js";
 export async function reachRedis(text: string, option: string): Promise<RedisTarget> {
   const target = parseRedisUrl(text);
   if (typeof target === "string") throw new UsageError(`${option}: ${target}`);
+  const { unreachableReason } = await import("../distributed/connection.js");
   const reason = await unreachableReason(target);
   if (reason !== undefined) throw new UsageError(`${option}: cannot reach Redis at ${target.shown}: ${reason}`);
   return target;
@@ -20,6 +22,7 @@ export async function reachRedis(text: string, option: string): Promise<RedisTar
 export async function runnerFor(url: string | undefined, label: string): Promise<TaskRunner | undefined> {
   if (url === undefined) return undefined;
   const target = await reachRedis(url, "--distributed");
+  const { DistributedTaskFailure, distributedRunner } = await import("../distributed/coordinator.js");
   const runner = distributedRunner({
     target,
     version: queuesimVersion(),

@@ -31,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   parser = exploreCommand(parser, exit);
   parser = schemaCommand(parser);
   parser = workerCommand(parser, exit);
+  skipHelpCache(parser);
   await parser
     // yargs prints a bash/zsh script that asks `queuesim --get-yargs-completions` for candidates.
     .completion("completion", "print a shell completion script (bash, zsh): queuesim completion >> ~/.bashrc")
@@ -53,6 +54,21 @@ export async function main(argv: string[]): Promise<number> {
     })
     .parseAsync();
   return exitCode;
+}
+
+/**
+ * yargs lays out the running command's help text (some 15 ms of cliui wrapping, on every `run`) just after
+ * starting its handler, in case the handler fails later and yargs wants to print it. queuesim never does: a
+ * handler's failure is rethrown by `fail` above and reported as its own message, and a usage error found by
+ * yargs is reported before the handler starts, with help laid out then. So the cache is skipped. It is an
+ * internal hook of yargs: if a version lacks it, nothing changes but the time.
+ */
+function skipHelpCache(parser: object): void {
+  const internals = parser as {
+    getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } };
+  };
+  const usage = internals.getInternalMethods?.().getUsageInstance?.();
+  if (usage !== undefined && typeof usage.cacheHelpMessage === "function") usage.cacheHelpMessage = () => {};
 }
 
 export async function runCli(argv: string[]): Promise<void> {

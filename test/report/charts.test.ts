@@ -22,7 +22,8 @@ beforeAll(async () => {
   reports["work-queue"] = await reportFiles(shippedRun("work-queue"));
   reports.stress = await reportFiles(stressRun());
   reports.empty = await reportFiles(emptyRun());
-});
+  // Five reports of charts and PNGs: a few seconds alone, past vitest's 10 s default on the shared 2-core machine under load.
+}, 60_000);
 
 function textFile(files: Files, name: string): string {
   const content = files[name];
