@@ -3,11 +3,17 @@ import { Fate, type MessageTable, ProducerView, PublishOutcome } from "../model/
 
 /** The end-of-run classification of (message, group) obligations, summed over the run. */
 export interface SettledCounts {
+  /** (message, group) pairs the broker confirmed (or the producer took as sent, acks=0) never consumed, dead-lettered or held. */
   lost: number;
+  /** (message, group) pairs consumed without the message ever being accepted. */
   unexpected: number;
+  /** (message, group) pairs still queued, in flight or unsent when the drain timeout ran out. */
   pending: number;
+  /** (message, group) pairs consumed although the producer never learned its publish's outcome. */
   recovered: number;
+  /** (message, group) pairs never consumed whose publish outcome the producer never learned (not lost: never promised). */
   unknown: number;
+  /** (message, group) pairs the exchange never addressed to the group (routed to other groups' queues only). */
   notRouted: number;
 }
 

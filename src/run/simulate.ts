@@ -18,7 +18,7 @@ import type { GatherFigures } from "./gather.js";
 import { memoryWatch } from "./memory.js";
 import { type ComponentNames, componentNames } from "./names.js";
 import { retirementOf, retirementPlan } from "./retirement.js";
-import { Settlement } from "./settlement.js";
+import { type SettledCounts, Settlement } from "./settlement.js";
 import { type WritesResult, writesResults } from "./writes.js";
 
 /** The outcome of one run: plain figures, no live model objects. */
@@ -30,20 +30,7 @@ export interface RunResult {
   events: number;
   /** True when everything drained before the drain timeout. */
   drained: boolean;
-  counts: Counts & {
-    /** (message, group) pairs the broker confirmed (or the producer took as sent, acks=0) never consumed, dead-lettered or held. */
-    lost: number;
-    /** (message, group) pairs consumed without the message ever being accepted. */
-    unexpected: number;
-    /** (message, group) pairs still queued, in flight or unsent when the drain timeout ran out. */
-    pending: number;
-    /** (message, group) pairs consumed although the producer never learned its publish's outcome. */
-    recovered: number;
-    /** (message, group) pairs never consumed whose publish outcome the producer never learned (not lost: never promised). */
-    unknown: number;
-    /** (message, group) pairs the exchange never addressed to the group (routed to other groups' queues only). */
-    notRouted: number;
-  };
+  counts: Counts & SettledCounts;
   endToEnd: LatencySnapshot;
   queueWait: LatencySnapshot;
   /** Latency per message priority, lowest first; only when some producer sets a priority. */
@@ -339,7 +326,7 @@ function settle(
   world: World,
   settlement: Settlement,
 ): {
-  counts: { lost: number; unexpected: number; pending: number; recovered: number; unknown: number; notRouted: number };
+  counts: SettledCounts;
   firstLost: Example | null;
   lostByGroup: number[];
   pendingByGroup: number[];
