@@ -167,7 +167,7 @@ export class SagaCoordinator {
       awaiting: 0,
       lastSent: root,
       lastGroup: this.groupOf[saga]!.step[0]!,
-      timeline: [],
+      timeline: [{ what: "root message published", atMicros: messages.intendedAt[messages.slot(root)]! }],
     });
   }
 
@@ -271,12 +271,11 @@ export class SagaCoordinator {
   private stuckTimeline(instance: SagaInstance, now: number): SagaInstance["timeline"] {
     const { messages } = this.world;
     const fate = messages.fate[instance.lastGroup]![instance.lastSent]!;
-    const what =
-      fate === Fate.deadLettered ? "dead-lettered" : fate === Fate.dropped ? "dropped by the broker" : "never consumed";
+    const what = fate === Fate.deadLettered ? "dead-lettered" : fate === Fate.dropped ? "dropped" : "not consumed";
     const target = this.groupName(instance.lastGroup);
     return [
       ...instance.timeline,
-      { what: `message ${instance.lastSent} to ${target} ${what} by the end of the run`, atMicros: now },
+      { what: `message ${instance.lastSent} to ${target}: ${what}, no answer by the end of the run`, atMicros: now },
     ];
   }
 }
