@@ -119,6 +119,16 @@ export class StageFlows implements StagePublisher {
     this.recorder.publishedOnward(group, outputs);
   }
 
+  /** A saga step that gave up failed: its coordinator answers the first compensation to send, if any. */
+  gaveUp(parent: number, consumer: number): void {
+    if (this.sagas === null) return;
+    const group = this.groupOfConsumer[consumer]!;
+    const target = this.sagas.gaveUp(group, parent);
+    if (target < 0) return;
+    this.sagas.sent(this.lineage.rootOf(parent), this.send(parent, target, consumer));
+    this.recorder.publishedOnward(group, 1);
+  }
+
   /**
    * A gathering group publishes onward once per set, when its last part is consumed. A part consumed
    * again (a redelivery whose effect applied twice) is not a new part.

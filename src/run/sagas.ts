@@ -137,16 +137,42 @@ export class SagaCoordinator {
     }
     const name = this.groupName(group);
     const draw = this.failureDraws[role.saga]![role.step];
-    if (draw !== null && draw !== undefined && draw() < this.specs[role.saga]!.steps[role.step]!.failure) {
-      this.note(instance, `${name} failed`);
-      instance.phase = Phase.compensating;
-      return this.nextCompensation(instance, role.step - 1);
-    }
+    if (draw !== null && draw !== undefined && draw() < this.specs[role.saga]!.steps[role.step]!.failure)
+      return this.failed(instance, role.step, `${name} failed`);
     this.note(instance, `${name} done`);
     const steps = this.groupOf[role.saga]!.step;
     if (role.step === steps.length - 1) return this.finish(instance, Phase.completed);
     instance.awaiting = role.step + 1;
     return this.sending(instance, steps[role.step + 1]!, `command to ${this.groupName(steps[role.step + 1]!)}`);
+  }
+
+  /**
+   * Group `group` gave up on `message` (its retry policy dead-lettered, parked or dropped it): a step that
+   * gave up failed, and is compensated as a business failure is; a compensation that gave up leaves its
+   * saga stuck. Answers the group to publish to, or -1.
+   */
+  gaveUp(group: number, message: number): number {
+    const role = this.roles[group];
+    if (role === null || role === undefined) return -1;
+    const root = this.world.lineage.rootOf(message);
+    if (!role.compensates && role.step === 0 && !this.instances.has(root)) this.start(role.saga, root);
+    const instance = this.instances.get(root);
+    if (instance === undefined || instance.awaiting !== role.step) return -1;
+    const name = this.groupName(group);
+    if (role.compensates) {
+      if (instance.phase === Phase.compensating)
+        this.note(instance, `${name} gave up: the compensation is not applied`);
+      return -1;
+    }
+    if (instance.phase !== Phase.forward) return -1;
+    return this.failed(instance, role.step, `${name} gave up after its retries`);
+  }
+
+  /** Step `step` failed: compensate the steps before it, newest first. */
+  private failed(instance: SagaInstance, step: number, what: string): number {
+    this.note(instance, what);
+    instance.phase = Phase.compensating;
+    return this.nextCompensation(instance, step - 1);
   }
 
   /** The coordinator published `message` (the command or compensation `next` answered). */

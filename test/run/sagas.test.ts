@@ -136,6 +136,31 @@ describe("sagas", () => {
     expect(young.sagas!.checkout).toMatchObject({ started: 10, completed: 9, stuck: 0, inFlight: 1 });
   });
 
+  it("a step whose calls fail past its retries, dead-lettered by the consumer, is compensated like a business failure", () => {
+    // Every payments call fails for good: the retry policy gives up at once and dead-letters the command.
+    const input = checkout({
+      orders: 20,
+      overrides: {
+        dependencies: { payments: { latency: "1ms", errors: { permanent: 1 } } },
+        consumers: GROUPS.map((group) =>
+          group === "payment"
+            ? { group, steps: [{ call: "payments", sideEffect: true }], retry: { onExhausted: "dead-letter" } }
+            : { group, processing: "1ms" },
+        ),
+      },
+    });
+    const { sagas, messages, stages } = runScenario(parsed(input)).summary;
+    expect(sagas?.checkout).toMatchObject({
+      started: 20,
+      completed: 0,
+      compensated: 20,
+      stuck: 0,
+      compensations: { sent: 20, applied: 20, lost: 0 },
+    });
+    expect(messages.deadLettered).toBe(20);
+    expect(stages?.["stock-release"]?.consumed).toBe(20);
+  });
+
   it("is deterministic: the same scenario and seed give the same summary", () => {
     const input = checkout({ orders: 500, payment: 0.1, shipping: 0.05 });
     const once = JSON.stringify(runScenario(parsed(input)).summary);
