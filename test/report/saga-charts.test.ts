@@ -15,19 +15,22 @@ describe("saga outcomes chart", () => {
           sagas: {
             checkout: {
               timeout: "5s",
-              steps: [{ group: "stock", compensate: "release" }, { group: "payment", failure: 0.5 }],
+              steps: [
+                { group: "stock", compensate: "release" },
+                { group: "payment", failure: 0.5 },
+              ],
             },
           },
         }),
       ),
     );
-    const [chart] = sagaChartSpecs(run);
+    const chart = sagaChartSpecs(run)[0]!;
     const saga = run.summary.sagas!.checkout!;
-    expect(chart?.name).toBe("saga-outcomes");
-    expect((chart?.spec.title as { subtitle: string[] }).subtitle).toEqual([
+    expect(chart.name).toBe("saga-outcomes");
+    expect((chart.spec.title as { subtitle: string[] }).subtitle).toEqual([
       `checkout: ${saga.completed} completed, ${saga.compensated} compensated, 0 stuck, 0 in flight`,
     ]);
-    const rows = (chart?.spec.data as { values: { outcome: string; count: number }[] }).values;
+    const rows = (chart.spec.data as { values: { outcome: string; count: number }[] }).values;
     expect(rows.map((row) => [row.outcome, row.count])).toEqual([
       ["completed", saga.completed],
       ["compensated", saga.compensated],
