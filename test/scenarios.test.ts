@@ -21,6 +21,7 @@ const failsAsItShould: Record<string, string[]> = {
   "payments-timeout-dedup-store.yaml": ["sideEffects: exactly-once"],
   "payments-timeout-plain.yaml": ["sideEffects: exactly-once"],
   "rabbitmq-topic-routing.yaml": ["delivery: at-least-once"],
+  "saga-stuck-compensation.yaml": ["sagas.checkout.stuck"],
   "slow-consumer-backpressure.yaml": ["latency.p99"],
   "video-pipeline.yaml": ["endToEnd.incomplete"],
 };

@@ -27,6 +27,25 @@ describe("stories", () => {
     expect(endToEnd).toMatchObject({ roots: 244, completed: 243 });
   });
 
+  it("saga-stuck-compensation: an auto-ack refund worker crashes holding one refund, and exactly one saga is stuck", () => {
+    const { sagas, stages, checks } = story("saga-stuck-compensation.yaml");
+    expect(sagas?.checkout).toMatchObject({
+      started: 607,
+      completed: 563,
+      compensated: 43,
+      stuck: 1,
+      inFlight: 0,
+      compensatedTwice: 0,
+      compensations: { sent: 61, applied: 60, lost: 1 },
+    });
+    // 26 declined cards (stock released), 18 refused addresses (refund, then stock released).
+    expect(stages?.shipping).toMatchObject({ received: 581, publishedOnward: 18 });
+    expect(stages?.refund).toMatchObject({ received: 18, consumed: 17, lost: 1 });
+    const failed = checks.filter((check) => !check.passed);
+    expect(failed.map((check) => check.name)).toEqual(["sagas.checkout.stuck"]);
+    expect(failed[0]?.counterExample?.events.at(-2)?.what).toBe("compensation to refund sent");
+  });
+
   it("dedup-store-window: the same crashes between effect and record take two payments twice", () => {
     const { messages, checks } = story("dedup-store-window.yaml");
     expect(messages).toMatchObject({ lost: 0, duplicated: 2, sideEffectsRepeated: 2 });

@@ -80,6 +80,16 @@ function stageLines(summary: Summary): string[] {
   return ["  stages", ...lines];
 }
 
+/** One line per saga: its outcomes and compensations; nothing without sagas. */
+function sagaLines(summary: Summary): string[] {
+  if (summary.sagas === undefined) return [];
+  const lines = Object.entries(summary.sagas).map(
+    ([name, s]) =>
+      `    ${name}: ${integer.format(s.started)} started, ${integer.format(s.completed)} completed, ${integer.format(s.compensated)} compensated, ${integer.format(s.stuck)} stuck, ${integer.format(s.inFlight)} in flight; compensations ${integer.format(s.compensations.sent)} sent, ${integer.format(s.compensations.applied)} applied, ${integer.format(s.compensations.lost)} lost, ${integer.format(s.compensatedTwice)} applied twice; p99 ${ms(s.durationMs.p99)}`,
+  );
+  return ["  sagas", ...lines];
+}
+
 /** A short human summary of one run. */
 export function formatSummary(summary: Summary, reportPath: string, wallSeconds: number): string {
   const style = styler(process.stdout);
@@ -97,6 +107,7 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
     `  backlog     max depth ${integer.format(summary.backpressure.maxDepth)}, publishers blocked ${ms(summary.backpressure.blockedMs)}, ${integer.format(summary.backpressure.rejected)} rejected`,
     ...patternLines(summary),
     ...stageLines(summary),
+    ...sagaLines(summary),
   ];
   if (summary.checks.length > 0) {
     const width = Math.max(...summary.checks.map((c) => c.name.length));

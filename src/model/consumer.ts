@@ -245,6 +245,7 @@ export class Consumer {
     if (!accounted) {
       if (how === "drop") sink.drop(message, group, reason);
       else sink.deadLetter(message, group, how === "park" ? `parked: ${reason}` : reason);
+      this.wiring.onward?.gaveUp?.(message, this.options.index);
     }
     this.settle(slot, true);
   }

@@ -12,6 +12,11 @@ export interface StagePublisher {
    * applies it again calls again, so duplicates propagate): publish what the stage sends onward.
    */
   publishOnward(message: number, consumer: number): void;
+  /**
+   * The consumer `consumer` gave up on `message` after its retry policy's last attempt and dead-lettered,
+   * parked or dropped it itself (not a nack): a saga takes that as its step's failure and compensates.
+   */
+  gaveUp?(message: number, consumer: number): void;
 }
 
 /**

@@ -7,6 +7,7 @@ import { lineageChart } from "./lineage-chart.js";
 import { outboxChartSpecs } from "./outbox-charts.js";
 import { patternChartSpecs } from "./pattern-charts.js";
 import type { Run } from "./run.js";
+import { sagaChartSpecs } from "./saga-charts.js";
 import { scheduleChartSpecs } from "./schedules.js";
 import { stageChartSpecs } from "./stage-charts.js";
 import { summaryJson } from "./write.js";
@@ -38,6 +39,7 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
         ...outboxChartSpecs(run),
         ...scheduleChartSpecs(run),
         ...stageChartSpecs(run),
+        ...sagaChartSpecs(run),
       ],
       files,
     );

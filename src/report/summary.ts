@@ -17,6 +17,7 @@ import {
   type RetrySummary,
   retrySummaries,
 } from "./patterns.js";
+import { type SagaSummary, sagaSummaries } from "./sagas.js";
 import { type DelaySummary, delaySummary, type ScheduleSummary, scheduleSummaries } from "./schedules.js";
 import { type EndToEndSummary, type StageSummary, stageSummaries } from "./stages.js";
 
@@ -86,6 +87,8 @@ export interface Summary {
   batches?: Record<string, BatchSummary>;
   /** Per producer with `batch:`: its batch requests; only when some producer batches. */
   publishBatches?: Record<string, PublishBatchSummary>;
+  /** Per saga by name: its outcomes (docs/patterns.md, "Sagas"); only when the scenario declares sagas. */
+  sagas?: Record<string, SagaSummary>;
   faults: FaultSummary[];
   checks: CheckResult[];
   passed: boolean;
@@ -166,6 +169,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     ...stageSummaries(result, latencySummary),
     ...(result.batches ? { batches: batchSummaries(result.batches) } : {}),
     ...(result.publishBatches ? { publishBatches: publishBatchSummaries(result.publishBatches) } : {}),
+    ...sagaSummaries(result),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

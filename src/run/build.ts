@@ -224,9 +224,11 @@ function buildCore(
   const metrics = new MetricsRecorder(messages, repeatsMatter, resolvedWarmup(scenario), scenario.duration);
   const patterns = buildPatterns(scenario, sim, streams, messages);
   const redrives = redrivesOf(scenario, sim, messages, patterns);
-  const flows = scenario.consumers.some((c) => c.publishTo !== undefined || c.gather !== undefined)
-    ? new StageFlows(scenario, { sim, messages, streams })
-    : null;
+  const flows =
+    scenario.consumers.some((c) => c.publishTo !== undefined || c.gather !== undefined) ||
+    Object.keys(scenario.sagas ?? {}).length > 0
+      ? new StageFlows(scenario, { sim, messages, streams })
+      : null;
   const extra = [
     ...extraObservers,
     ...(redrives === null ? [] : [redrives]),
@@ -302,7 +304,8 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
       };
       const toBroker = link(endpoint, brokerEnd);
       core.clientLinks.consumer.push({ fromBroker: toConsumer, toBroker });
-      const staged = spec.publishTo !== undefined || spec.gather !== undefined;
+      const staged =
+        spec.publishTo !== undefined || spec.gather !== undefined || core.flows?.sagas?.plays(group) === true;
       const onward = staged && core.flows !== null ? { onward: core.flows } : {};
       core.flows?.connect(index, toBroker);
       const wiring = {

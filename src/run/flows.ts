@@ -11,6 +11,7 @@ import { weightedPicker } from "../random/weighted.js";
 import { type Onward, targetsOf } from "../scenario/flows.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { Gather } from "./gather.js";
+import { SagaCoordinator } from "./sagas.js";
 
 /** Fibonacci hashing: spreads consecutive keys evenly over [0, 1) so `by: key` keeps one route per key. */
 const GOLDEN_FRACTION = 0.6180339887498949;
@@ -25,6 +26,8 @@ type StageRule = (parent: number) => { groups: number[]; counts: number[] };
  */
 export class StageFlows implements StagePublisher {
   readonly lineage = new Lineage();
+  /** The sagas' coordinator, when the scenario declares sagas: it decides what saga groups publish. */
+  readonly sagas: SagaCoordinator | null;
   readonly recorder: StageRecorder;
   private readonly rules: (StageRule | null)[];
   /** Per group: its fan-in, when it gathers parts. */
@@ -42,12 +45,25 @@ export class StageFlows implements StagePublisher {
   ) {
     const groups = scenario.consumers.map((c) => c.group);
     const indexOf = (name: string) => groups.indexOf(name);
-    this.rules = scenario.consumers.map((c) =>
-      c.publishTo === undefined ? null : stageRule(c.publishTo, c.group, indexOf, world),
+    const sagas =
+      Object.keys(scenario.sagas ?? {}).length === 0
+        ? null
+        : new SagaCoordinator(scenario, { ...world, lineage: this.lineage });
+    sagas?.nameGroups(groups);
+    this.sagas = sagas;
+    this.rules = scenario.consumers.map((c, group) =>
+      sagas?.plays(group) === true
+        ? sagaRule(sagas, group)
+        : c.publishTo === undefined
+          ? null
+          : stageRule(c.publishTo, c.group, indexOf, world),
     );
     const fed = new Set(scenario.consumers.flatMap((c) => (c.publishTo ? targetsOf(c.publishTo).map(indexOf) : [])));
+    for (const group of sagas?.fedGroups() ?? []) fed.add(group);
     this.fedGroups = [...fed].sort((a, b) => a - b);
-    const lastStage = scenario.consumers.map((c, group) => c.publishTo === undefined && fed.has(group));
+    const lastStage = scenario.consumers.map((c, group) =>
+      sagas?.plays(group) === true ? sagas.isLastStep(group) : c.publishTo === undefined && fed.has(group),
+    );
     const warmup = typeof scenario.warmup === "number" ? scenario.warmup : 0;
     this.gathers = scenario.consumers.map((c) =>
       c.gather === undefined ? null : new Gather(world.sim, c.gather.parts, c.gather.timeout),
@@ -94,10 +110,23 @@ export class StageFlows implements StagePublisher {
     const { groups, counts } = rule(parent);
     let outputs = 0;
     for (let target = 0; target < groups.length; target++) {
-      for (let n = 0; n < counts[target]!; n++) this.send(parent, groups[target]!, consumer);
+      for (let n = 0; n < counts[target]!; n++) {
+        const id = this.send(parent, groups[target]!, consumer);
+        this.sagas?.sent(this.lineage.rootOf(parent), id);
+      }
       outputs += counts[target]!;
     }
     this.recorder.publishedOnward(group, outputs);
+  }
+
+  /** A saga step that gave up failed: its coordinator answers the first compensation to send, if any. */
+  gaveUp(parent: number, consumer: number): void {
+    if (this.sagas === null) return;
+    const group = this.groupOfConsumer[consumer]!;
+    const target = this.sagas.gaveUp(group, parent);
+    if (target < 0) return;
+    this.sagas.sent(this.lineage.rootOf(parent), this.send(parent, target, consumer));
+    this.recorder.publishedOnward(group, 1);
   }
 
   /**
@@ -122,7 +151,7 @@ export class StageFlows implements StagePublisher {
   }
 
   /** A new message with its own id, addressed to `target` only, sent like a producer's publish. */
-  private send(parent: number, target: number, consumer: number): void {
+  private send(parent: number, target: number, consumer: number): number {
     const { messages, sim } = this.world;
     const { observer, gate } = this.wired!;
     const root = this.lineage.rootOf(parent);
@@ -139,7 +168,18 @@ export class StageFlows implements StagePublisher {
     observer.published(id, sim.now);
     gate.inTransit++;
     this.toBroker[consumer]!.send(this.ingress!, id);
+    return id;
   }
+}
+
+const NOTHING_ONWARD = { groups: [] as number[], counts: [] as number[] };
+
+/** A saga group publishes what the coordinator answers: one command or compensation, or nothing. */
+function sagaRule(sagas: SagaCoordinator, group: number): StageRule {
+  return (parent) => {
+    const target = sagas.next(group, parent);
+    return target < 0 ? NOTHING_ONWARD : { groups: [target], counts: [1] };
+  };
 }
 
 /** How one stage picks its targets and counts for each input. */

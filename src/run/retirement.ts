@@ -18,6 +18,8 @@ export function mayRetire(scenario: ParsedScenario): boolean {
   return (
     retiresMessages(scenario.broker) &&
     Object.keys(scenario.dependencies ?? {}).length === 0 &&
+    // A saga's coordinator keeps its instances by root message id and does not report to the retirement yet.
+    Object.keys(scenario.sagas ?? {}).length === 0 &&
     scenario.consumers.every(consumerReports) &&
     scenario.producers.every(producerReports)
   );

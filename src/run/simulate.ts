@@ -18,6 +18,7 @@ import type { GatherFigures } from "./gather.js";
 import { memoryWatch } from "./memory.js";
 import { type ComponentNames, componentNames } from "./names.js";
 import { retirementOf, retirementPlan } from "./retirement.js";
+import type { SagaFigures } from "./sagas.js";
 import { type SettledCounts, Settlement } from "./settlement.js";
 import { type WritesResult, writesResults } from "./writes.js";
 
@@ -74,6 +75,8 @@ export interface RunResult {
     /** Per group: its fan-in's figures, or null when it gathers nothing. */
     gathers: (GatherFigures | null)[];
   };
+  /** Per saga by name: its outcomes (docs/patterns.md, "Sagas"); absent when the scenario declares none. */
+  sagas?: Record<string, SagaFigures>;
   /** Per consumer group with `batch:`, its batches; absent when no group batches. */
   batches?: Record<string, BatchFiguresSnapshot>;
   /** Per producer with `batch:`, its batch requests; absent when no producer batches. */
@@ -255,6 +258,7 @@ function* simulateSteps(
     ...(world.schedules.size > 0 ? { schedules: Object.fromEntries(world.schedules) } : {}),
     ...(world.broker instanceof DelayedIntake ? { delays: { ...world.broker.delayFigures } } : {}),
     ...flowFigures(world, settled),
+    ...(world.flows?.sagas ? { sagas: world.flows.sagas.finishRun(world.sim.now) } : {}),
     ...batchFigures(world),
     ...publishBatchFigures(world),
   };

@@ -14,6 +14,7 @@ import { MAX_PLAIN_NUMBER, overlaps, unusableNumbers } from "./numbers.js";
 import { expectPatternProblems, patternProblems } from "./patterns.js";
 import { redriveProblems } from "./redrive.js";
 import { routingProblems } from "./routing.js";
+import { sagaProblems } from "./sagas.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
 import { writesProblems } from "./writes.js";
@@ -184,6 +185,8 @@ export function validateScenario(
     for (const { path, message, hint } of flowProblems(parsed.data))
       targets.push({ code: hint ? "unknown-value" : "invalid", path, message, ...(hint ? { hint } : {}) });
     for (const { path, message } of batchProblems(parsed.data)) targets.push({ code: "invalid", path, message });
+    for (const { path, message, hint } of sagaProblems(parsed.data))
+      targets.push({ code: hint ? "unknown-value" : "invalid", path, message, ...(hint ? { hint } : {}) });
   }
   if (parsed.success && duplicates.length === 0 && targets.length === 0) targets.push(...budgetIssues(parsed.data));
   if (parsed.success && duplicates.length === 0 && targets.length === 0) {

@@ -18,6 +18,7 @@ import {
 import { prioritySchema } from "./priority.js";
 import { redriveSchema } from "./redrive.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
+import { expectSagasField, sagasSchema } from "./sagas.js";
 import { expectOutboxField, writesSchema } from "./writes.js";
 
 /**
@@ -227,6 +228,7 @@ const expectSchema = z.strictObject({
   ...expectPatternsFields,
   ...expectOutboxField,
   ...expectFlowsFields,
+  ...expectSagasField,
   batches: expectBatchesSchema,
 });
 
@@ -260,6 +262,7 @@ export const scenarioSchema = z.strictObject({
   producers: z.array(producerSchema).min(1),
   dependencies: dependenciesSchema,
   consumers: z.array(consumerSchema).min(1),
+  sagas: sagasSchema,
   faults: z.array(faultSchema).default([]),
   expect: expectSchema.prefault({}),
   compare: z
