@@ -17,6 +17,7 @@ import { buildWorld, faultWorldOf, type World } from "./build.js";
 import type { GatherFigures } from "./gather.js";
 import { memoryWatch } from "./memory.js";
 import { type ComponentNames, componentNames } from "./names.js";
+import { type RequestResult, requestResults } from "./requests.js";
 import { retirementOf, retirementPlan } from "./retirement.js";
 import { Settlement } from "./settlement.js";
 import { type WritesResult, writesResults } from "./writes.js";
@@ -87,6 +88,8 @@ export interface RunResult {
     /** Per group: its fan-in's figures, or null when it gathers nothing. */
     gathers: (GatherFigures | null)[];
   };
+  /** Per producer with `request:`, its requests and replies; absent when no producer sends requests. */
+  requests?: Record<string, RequestResult>;
   /** Per consumer group with `batch:`, its batches; absent when no group batches. */
   batches?: Record<string, BatchFiguresSnapshot>;
   /** Per producer with `batch:`, its batch requests; absent when no producer batches. */
@@ -270,7 +273,13 @@ function* simulateSteps(
     ...flowFigures(world, settled),
     ...batchFigures(world),
     ...publishBatchFigures(world),
+    ...requestFigures(world),
   };
+}
+
+function requestFigures(world: World): { requests?: Record<string, RequestResult> } {
+  const requests = requestResults(world.requests);
+  return requests === undefined ? {} : { requests };
 }
 
 function outboxFigures(world: World): { outbox?: Record<string, WritesResult> } {
