@@ -21,6 +21,8 @@ const failsAsItShould: Record<string, string[]> = {
   "payments-timeout-dedup-store.yaml": ["sideEffects: exactly-once"],
   "payments-timeout-plain.yaml": ["sideEffects: exactly-once"],
   "rabbitmq-topic-routing.yaml": ["delivery: at-least-once"],
+  "request-reply-idempotent.yaml": ["sideEffects: exactly-once"],
+  "request-reply-timeouts.yaml": ["sideEffects: exactly-once", "requests.checkout.failedAfterRetries"],
   "slow-consumer-backpressure.yaml": ["latency.p99"],
   "video-pipeline.yaml": ["endToEnd.incomplete"],
 };

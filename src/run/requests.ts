@@ -72,7 +72,10 @@ class RequesterInstance implements RequestGate {
   /** Requests a crash made the process forget: a reply to one finds no waiting caller (and, unless shared, no queue). */
   private readonly forgotten = new Set<number>();
   private readonly onTimeout = (message: number): void => this.timedOut(message);
-  private readonly onResend = (message: number): void => this.transmit(message);
+  private readonly onResend = (message: number): void => {
+    this.figures.retried++;
+    this.transmit(message);
+  };
   /** A reply reaches the requester from the broker. */
   readonly replyArrives = (message: number): void => this.arrived(message);
 
@@ -132,7 +135,7 @@ class RequesterInstance implements RequestGate {
     const state = this.waiting.get(message)!;
     this.figures.timedOut++;
     if (state.attempts <= this.figures.spec.retries) {
-      this.figures.retried++;
+      // A reply during the backoff answers the request and cancels the resend: only resends sent count as retried.
       state.timer = this.sim.schedule(this.figures.spec.backoff, this.onResend, message);
       return;
     }

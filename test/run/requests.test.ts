@@ -75,6 +75,13 @@ describe("request-reply at zero latency", () => {
     expect(summary.messages.sideEffectsRepeated).toBe(0);
   });
 
+  it("a reply during the backoff answers the request and cancels the resend", () => {
+    // Timeout at 100 ms, resend due at 200 ms; the reply comes at 150 ms.
+    const { requests } = run({ timeout: "100ms", retries: 2, backoff: "100ms" }, { processing: "150ms" });
+    expect(requests).toMatchObject({ timedOut: 1, retried: 0, repliedInTime: 1, duplicateExecutions: 0 });
+    expect(requests.latencyMs.max).toBe(150);
+  });
+
   it("gives up after the last retry: failed, every reply late", () => {
     const { requests } = run({ timeout: "100ms", retries: 1, backoff: "50ms" }, { processing: "1s" });
     // Timeouts at 100 ms and, after the resend at 150 ms, at 250 ms.
