@@ -5,7 +5,7 @@ import type { FigureBound } from "../scenario/patterns.js";
 import type { CheckResult } from "./checks.js";
 import { boundCheck } from "./patterns.js";
 
-type RequestCount = Exclude<keyof RequestResult, "to" | "replyQueue" | "latency">;
+type RequestCount = Exclude<keyof RequestResult, "to" | "replyQueue" | "latency" | "series">;
 
 /** One figure of a requester, as summary.json states it (latency in milliseconds). */
 function figureOf(requests: RequestResult, name: string): number {

@@ -6,6 +6,7 @@ import type { Lineage } from "./lineage.js";
 import { lineageChart } from "./lineage-chart.js";
 import { outboxChartSpecs } from "./outbox-charts.js";
 import { patternChartSpecs } from "./pattern-charts.js";
+import { requestChartSpecs } from "./request-charts.js";
 import type { Run } from "./run.js";
 import { scheduleChartSpecs } from "./schedules.js";
 import { stageChartSpecs } from "./stage-charts.js";
@@ -38,6 +39,7 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
         ...outboxChartSpecs(run),
         ...scheduleChartSpecs(run),
         ...stageChartSpecs(run),
+        ...requestChartSpecs(run),
       ],
       files,
     );

@@ -26,7 +26,7 @@ export function requestSummaries(
   latencySummary: (snapshot: RequestResult["latency"]) => LatencySummary,
 ): Record<string, RequestSummary> {
   const summaries: Record<string, RequestSummary> = {};
-  for (const [name, { latency, ...figures }] of Object.entries(requests))
+  for (const [name, { latency, series: _series, ...figures }] of Object.entries(requests))
     summaries[name] = { ...figures, latencyMs: latencySummary(latency) };
   return summaries;
 }

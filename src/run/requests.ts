@@ -30,13 +30,48 @@ export class RequestFigures {
   outstandingPeak = 0;
   /** First send → reply received, for the requests answered in time. */
   readonly latency = new LatencyStats();
+  /** With a time series: per interval of `interval` µs, the timeouts, and the replies in time with their latency sum. */
+  private series: { interval: number; timeouts: number[]; replies: number[]; latencySum: number[] } | null = null;
 
   constructor(readonly spec: RequestSpec) {}
 
-  snapshot(): RequestResult {
-    const { latency, spec, ...counts } = this;
-    return { to: spec.to, replyQueue: spec.replyQueue, ...counts, latency: latency.snapshot() };
+  recordSeries(interval: number): void {
+    this.series = { interval, timeouts: [], replies: [], latencySum: [] };
   }
+
+  timeout(now: number): void {
+    this.timedOut++;
+    if (this.series !== null) bump(this.series.timeouts, Math.floor(now / this.series.interval), 1);
+  }
+
+  repliedAfter(latency: number, now: number): void {
+    this.repliedInTime++;
+    this.latency.record(latency);
+    if (this.series === null) return;
+    const at = Math.floor(now / this.series.interval);
+    bump(this.series.replies, at, 1);
+    bump(this.series.latencySum, at, latency);
+  }
+
+  snapshot(): RequestResult {
+    const { latency, spec, series, ...counts } = this;
+    return {
+      ...{ to: spec.to, replyQueue: spec.replyQueue, ...counts, latency: latency.snapshot() },
+      ...(series === null ? {} : { series: seriesOf(series) }),
+    };
+  }
+}
+
+function bump(values: number[], at: number, by: number): void {
+  while (values.length <= at) values.push(0);
+  values[at]! += by;
+}
+
+function seriesOf(series: { interval: number; timeouts: number[]; replies: number[]; latencySum: number[] }) {
+  const latencyMeanMs = series.replies.map((replies, at) =>
+    replies === 0 ? 0 : series.latencySum[at]! / replies / 1000,
+  );
+  return { intervalMicros: series.interval, timeouts: series.timeouts, latencyMeanMs };
 }
 
 export interface RequestResult {
@@ -55,6 +90,8 @@ export interface RequestResult {
   waitedForSlot: number;
   outstandingPeak: number;
   latency: LatencySnapshot;
+  /** Per interval of the run's time series: timeouts, and the mean latency of the replies in time; only when one is recorded. */
+  series?: { intervalMicros: number; timeouts: number[]; latencyMeanMs: number[] };
 }
 
 interface Waiting {
@@ -133,7 +170,7 @@ class RequesterInstance implements RequestGate {
 
   private timedOut(message: number): void {
     const state = this.waiting.get(message)!;
-    this.figures.timedOut++;
+    this.figures.timeout(this.sim.now);
     if (state.attempts <= this.figures.spec.retries) {
       // A reply during the backoff answers the request and cancels the resend: only resends sent count as retried.
       state.timer = this.sim.schedule(this.figures.spec.backoff, this.onResend, message);
@@ -150,8 +187,7 @@ class RequesterInstance implements RequestGate {
       return;
     }
     this.sim.cancel(state.timer);
-    this.figures.repliedInTime++;
-    this.figures.latency.record(this.sim.now - state.firstSent);
+    this.figures.repliedAfter(this.sim.now - state.firstSent, this.sim.now);
     this.finish(message);
   }
 
@@ -209,6 +245,10 @@ export class RequestReply implements ReplySender {
       }
     }
     this.groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
+  }
+
+  recordSeries(interval: number): void {
+    for (const figures of this.figures.values()) figures.recordSeries(interval);
   }
 
   /** The groups some requester sends to: only their consumers reply. */
