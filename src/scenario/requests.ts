@@ -58,12 +58,22 @@ interface RequestingScenario {
     batch?: unknown;
   }[];
   consumers: readonly { group: string }[];
+  broker: { profile: string; settings?: unknown };
   expect: { requests?: object | undefined };
+}
+
+/** Whether the kafka profile's idempotent producer is on: its defaults, enable.idempotence true and acks all. */
+function resendsAbsorbedByKafka(broker: RequestingScenario["broker"]): boolean {
+  if (broker.profile !== "kafka") return false;
+  const settings = (broker.settings ?? {}) as Record<string, unknown>;
+  const acks = String(settings.acks ?? "all");
+  return settings["enable.idempotence"] !== false && (acks === "all" || acks === "-1");
 }
 
 /**
  * A responder group that does not exist, request beside writes or batch (the requester decides when a
- * request goes out), and expect.requests naming a producer that sends no requests.
+ * request goes out), kafka's idempotent producer (it would drop resends), and expect.requests naming a
+ * producer that sends no requests.
  */
 export function requestProblems(
   scenario: RequestingScenario,
@@ -78,6 +88,13 @@ export function requestProblems(
         path: ["producers", index, "request", "to"],
         message: `"${request.to}" is not a consumer group (groups: ${groups.join(", ")}); request.to names the responder group`,
         candidates: groups,
+      });
+    if (resendsAbsorbedByKafka(scenario.broker))
+      problems.push({
+        path: ["producers", index, "request"],
+        message:
+          "request on kafka with its idempotent producer (enable.idempotence true, acks all): the simulated producer would take a resent request for its own retry and drop it, where a real application's resend is a new record; set enable.idempotence: false to model requests on kafka",
+        candidates: [],
       });
     for (const field of ["writes", "batch"] as const)
       if (producer[field] !== undefined)

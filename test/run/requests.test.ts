@@ -118,6 +118,22 @@ describe("reply queues across a requester crash", () => {
   });
 });
 
+describe("request-reply on brokers that deduplicate", () => {
+  it("kafka without idempotence writes a resent request again: the responder executes it twice", () => {
+    const kafka = { broker: { profile: "kafka", settings: { "enable.idempotence": false } } };
+    const { requests, summary } = run({ timeout: "200ms", retries: 1 }, { processing: "250ms", overrides: kafka });
+    expect(requests).toMatchObject({ retried: 1, duplicateExecutions: 1, repliedInTime: 1, lateReplies: 1 });
+    expect(summary.messages.duplicated).toBe(1);
+  });
+
+  it("sqs-fifo drops a resend inside its deduplication window: no duplicate execution", () => {
+    const fifo = { broker: { profile: "sqs-fifo" } };
+    const { requests, summary } = run({ timeout: "200ms", retries: 1 }, { processing: "250ms", overrides: fifo });
+    expect(requests).toMatchObject({ retried: 1, duplicateExecutions: 0, repliedInTime: 1, lateReplies: 0 });
+    expect(summary.messages.deduplicated).toBe(1);
+  });
+});
+
 describe("request-reply runs", () => {
   const lognormal = {
     duration: "20s",
@@ -201,6 +217,15 @@ describe("request validation", () => {
     const [zero] = problems(text("{to: pricing, timeout: 0s}"));
     expect(zero).toContain("producers[0].request.timeout");
     expect(zero).toContain("longer than 0");
+  });
+
+  it("refuses kafka's idempotent producer, which would drop a resent request, and accepts kafka without it", () => {
+    const kafka = text("{to: pricing, timeout: 2s}").replace("profile: fifo", "profile: kafka");
+    const [line] = problems(kafka);
+    expect(line).toContain(`${FILE}:7:`);
+    expect(line).toContain("enable.idempotence: false");
+    const without = kafka.replace("profile: kafka}", "profile: kafka, settings: {enable.idempotence: false}}");
+    expect(parseScenarioText(without, FILE).ok).toBe(true);
   });
 
   it("names the requesters when expect.requests names another producer", () => {
