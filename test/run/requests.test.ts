@@ -120,7 +120,8 @@ describe("reply queues across a requester crash", () => {
 
 describe("request-reply on brokers that deduplicate", () => {
   it("kafka without idempotence writes a resent request again: the responder executes it twice", () => {
-    const kafka = { broker: { profile: "kafka", settings: { "enable.idempotence": false } } };
+    const settings = { "enable.idempotence": false, "group.initial.rebalance.delay.ms": 0 };
+    const kafka = { broker: { profile: "kafka", settings } };
     const { requests, summary } = run({ timeout: "200ms", retries: 1 }, { processing: "250ms", overrides: kafka });
     expect(requests).toMatchObject({ retried: 1, duplicateExecutions: 1, repliedInTime: 1, lateReplies: 1 });
     expect(summary.messages.duplicated).toBe(1);
