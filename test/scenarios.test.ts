@@ -22,6 +22,8 @@ const failsAsItShould: Record<string, string[]> = {
   "payments-timeout-plain.yaml": ["sideEffects: exactly-once"],
   "rabbitmq-topic-routing.yaml": ["delivery: at-least-once"],
   "saga-stuck-compensation.yaml": ["sagas.checkout.stuck"],
+  "request-reply-idempotent.yaml": ["sideEffects: exactly-once"],
+  "request-reply-timeouts.yaml": ["sideEffects: exactly-once", "requests.checkout.failedAfterRetries"],
   "slow-consumer-backpressure.yaml": ["latency.p99"],
   "video-pipeline.yaml": ["endToEnd.incomplete"],
 };

@@ -168,6 +168,35 @@ describe("stories", () => {
     expect(keyed.dependencies!.payments).toMatchObject({ effectsApplied: 3036, keyDeduplicated: 215 });
   });
 
+  it("request-reply-timeouts and request-reply-idempotent: a 5 s slowdown becomes a retry storm unless the responder absorbs copies", () => {
+    const plain = story("request-reply-timeouts.yaml");
+    const idempotent = story("request-reply-idempotent.yaml");
+    expect(plain.requests!.checkout).toMatchObject({
+      sent: 3669,
+      repliedInTime: 3043,
+      failedAfterRetries: 626,
+      timedOut: 4450,
+      retried: 3747,
+      duplicateExecutions: 3747,
+      lateReplies: 4373,
+      waitedForSlot: 1466,
+      outstandingPeak: 100,
+    });
+    expect(plain.messages).toMatchObject({ published: 3669, lost: 0, sideEffectsRepeated: 2220, republished: 3747 });
+    expect(plain.simulated.seconds).toBeCloseTo(88.5, 1);
+    expect(idempotent.requests!.checkout).toMatchObject({
+      sent: 3669,
+      repliedInTime: 3669,
+      failedAfterRetries: 0,
+      timedOut: 205,
+      retried: 179,
+      duplicatesAbsorbed: 171,
+      duplicateExecutions: 8,
+    });
+    expect(idempotent.messages.sideEffectsRepeated).toBe(8);
+    expect(idempotent.simulated.seconds).toBeCloseTo(60.3, 1);
+  });
+
   it("dual-write-crash and outbox-relay-crash: the same crashes lose 5 events with a dual write, none with an outbox, which publishes 22 twice", () => {
     const dual = story("dual-write-crash.yaml");
     const outbox = story("outbox-relay-crash.yaml");

@@ -6,6 +6,7 @@ import { formatDuration, microsToMillis } from "../units/units.js";
 import { batchChecks } from "./batches.js";
 import { outboxChecks } from "./outbox.js";
 import { patternChecks } from "./patterns.js";
+import { requestChecks } from "./requests.js";
 import { sagaChecks } from "./sagas.js";
 import { stageChecks } from "./stages.js";
 
@@ -48,6 +49,7 @@ export function evaluateChecks(result: RunResult): CheckResult[] {
   checks.push(...stageChecks(result));
   checks.push(...batchChecks(result));
   checks.push(...sagaChecks(result));
+  checks.push(...requestChecks(result));
   return checks;
 }
 

@@ -66,6 +66,15 @@ function patternLines(summary: Summary): string[] {
   return lines.length > 0 ? ["  patterns", ...lines] : [];
 }
 
+/** Requesters, one line each; nothing without requests. */
+function requestLines(summary: Summary): string[] {
+  const lines = Object.entries(summary.requests ?? {}).map(
+    ([producer, r]) =>
+      `    ${producer} → ${r.to}: ${integer.format(r.sent)} sent, ${integer.format(r.repliedInTime)} replied in time, ${integer.format(r.failedAfterRetries)} failed; ${integer.format(r.timedOut)} timeouts, ${integer.format(r.retried)} resent, ${integer.format(r.duplicateExecutions)} duplicate executions, ${integer.format(r.lateReplies)} late replies; p99 ${ms(r.latencyMs.p99)}`,
+  );
+  return lines.length > 0 ? ["  requests", ...lines] : [];
+}
+
 /** Pipeline stages, one line each, and the flows end to end; nothing without stages. */
 function stageLines(summary: Summary): string[] {
   if (summary.stages === undefined || summary.endToEnd === undefined) return [];
@@ -108,6 +117,7 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
     ...patternLines(summary),
     ...stageLines(summary),
     ...sagaLines(summary),
+    ...requestLines(summary),
   ];
   if (summary.checks.length > 0) {
     const width = Math.max(...summary.checks.map((c) => c.name.length));

@@ -11,6 +11,7 @@ import type { Link } from "./network.js";
 import type { RunObserver } from "./observer.js";
 import type { GiveUp, GiveUpSink, ProcessingHost, ProcessingPlan } from "./processing.js";
 import { ReentryGuard } from "./reentry.js";
+import type { ReplySender } from "./requests.js";
 import type { StagePublisher } from "./stage-publisher.js";
 
 /** Where in its cycle a consumer can be made to crash. `now` crashes at once, wherever it is. */
@@ -74,6 +75,8 @@ export interface ConsumerWiring {
   giveUps?: GiveUpSink;
   /** A pipeline stage's onward publishing; absent for a group that publishes nothing. */
   onward?: StagePublisher;
+  /** A responder group's replies to requesters; absent for a group no requester sends to. */
+  replies?: ReplySender;
 }
 
 /**
@@ -166,6 +169,8 @@ export class Consumer {
     }
     // A stage publishes onward after its effect (and id) and before its ack: the common dual write.
     if (this.wiring.onward !== undefined) this.wiring.onward.publishOnward(message, this.options.index);
+    // A responder replies after its effect and before its ack, like a stage's publish: the same dual write.
+    this.wiring.replies?.replied(message, this.options.index, false);
     return "applied";
   }
 
@@ -343,8 +348,9 @@ export class Consumer {
     if (this.crashesAt("after-receive")) return;
     const message = this.work.message[slot]!;
     if (this.options.idempotency.alreadyProcessed(message, this.wiring.sim.now)) {
-      // Seen before: acknowledge without repeating the effect.
+      // Seen before: acknowledge without repeating the effect (an idempotent responder sends its stored reply).
       this.consume(message);
+      this.wiring.replies?.replied(message, this.options.index, true);
       this.settle(slot, true);
       return;
     }
@@ -433,6 +439,7 @@ export class Consumer {
         return;
       }
       this.consume(this.work.message[slot]!);
+      this.wiring.replies?.replied(this.work.message[slot]!, this.options.index, true);
       batch.next++;
     }
     this.endBatch(id);

@@ -17,6 +17,7 @@ import type { PublishLimit } from "./publish-limit.js";
 import type { PublisherGate } from "./publisher-gate.js";
 import type { TickLedger } from "./recurring.js";
 import { ReentryGuard } from "./reentry.js";
+import type { RequestGate, RequestSend } from "./requests.js";
 
 /** How a producer client handles confirms: wait at most `timeout`, then resend up to `retries` times. */
 export interface PublishPolicy {
@@ -66,6 +67,8 @@ export interface ProducerWiring {
   publishLimit: PublishLimit | null;
   /** With `writes:`, how a committed state change reaches the broker (dual write or outbox); null publishes each message as it is created. */
   writes: ((host: Omit<WritesHost, "commitLatency">) => CommittedWrites) | null;
+  /** With `request:`, the requester that decides when each request is sent (src/run/requests.ts); absent otherwise. */
+  requests?: (send: RequestSend) => RequestGate;
 }
 
 /**
@@ -97,6 +100,8 @@ export class Producer {
   private readonly client: ProducerClient | null;
   /** With `writes:`, the dual write or outbox relay each created message is committed to. */
   private readonly writes: CommittedWrites | null;
+  /** With `request:`, the requester each created message is handed to. */
+  private readonly requests: RequestGate | null;
   /** While the client refuses the head of the backlog: the application is blocked, and that head fails at `blockTimer`. */
   private refusedByClient = false;
   private blockedByClient = false;
@@ -170,6 +175,7 @@ export class Producer {
     const publish = (message: number) => this.publishCommitted(message);
     const committingEnded = () => this.created >= options.limit || sim.now >= options.stopAt;
     this.writes = wiring.writes?.({ sim, messages, publish, committingEnded }) ?? null;
+    this.requests = wiring.requests?.((message) => this.publishCommitted(message)) ?? null;
     const batch = options.batch;
     if (batch !== undefined)
       this.batcher = new PublishBatcher(batch.options, wiring.sim, wiring.messages, batch.figures, (messages) =>
@@ -214,6 +220,7 @@ export class Producer {
     this.dropPermits();
     if (this.client !== null) this.client.crash((message) => this.unknownSinceCrash.push(message));
     this.writes?.crash();
+    this.requests?.crashed();
     const fresh = this.unknownSinceCrash.splice(before);
     for (const message of fresh) messages.producerView[messages.slot(message)] = ProducerView.unknown;
     if (this.options.publish.resendOnRestart) this.unknownSinceCrash.push(...fresh);
@@ -230,6 +237,7 @@ export class Producer {
   restart(): void {
     this.up = true;
     this.writes?.restart();
+    this.requests?.restarted();
     this.resendAfterRestart();
     this.publishMissedTicks();
   }
@@ -297,7 +305,9 @@ export class Producer {
     this.options.ticks?.published(scheduled, now);
     observer.published(id, now);
     // With writes, the message is the event of a committed state change: they decide when it is published.
-    if (this.writes === null) this.publishWhenPermitted(id, now);
+    // A request goes out when the requester has a slot for it, and again on each timeout it retries.
+    if (this.requests !== null) this.requests.created(id);
+    else if (this.writes === null) this.publishWhenPermitted(id, now);
     else this.writes.commit(id);
   }
 

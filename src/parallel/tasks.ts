@@ -60,7 +60,7 @@ const OPTIONAL_FIGURES = ["redriven", "redrivenConsumed", "maxWaiting"] as const
  */
 export function isPatternMetric(name: string): boolean {
   return (
-    /^(dependencies|retries|breakers|limiters|outbox|stages)\.[^.]+(\.[^.]+)*\.[A-Za-z0-9]+$/.test(name) ||
+    /^(dependencies|retries|breakers|limiters|outbox|stages|requests)\.[^.]+(\.[^.]+)*\.[A-Za-z0-9]+$/.test(name) ||
     /^endToEnd\.(completed|latency\.(mean|p50|p95|p99|max))$/.test(name)
   );
 }
@@ -80,6 +80,29 @@ function stageMetrics(summary: Summary): [string, number][] {
   const { endToEnd } = summary;
   metrics.push(["endToEnd.completed", endToEnd.completed]);
   for (const figure of STAGE_LATENCIES) metrics.push([`endToEnd.latency.${figure}`, endToEnd.latency[figure]]);
+  return metrics;
+}
+
+/** Figures of each requester that many-run commands report (docs/patterns.md, "Request-reply"). */
+const REQUEST_COUNTS = [
+  "sent",
+  "repliedInTime",
+  "timedOut",
+  "retried",
+  "lateReplies",
+  "failedAfterRetries",
+  "duplicateExecutions",
+  "duplicatesAbsorbed",
+] as const;
+
+/** A run's requester metrics, named by their summary.json path: none when no producer sends requests. */
+function requestMetrics(summary: Summary): [string, number][] {
+  const metrics: [string, number][] = [];
+  for (const [name, requests] of Object.entries(summary.requests ?? {})) {
+    for (const figure of REQUEST_COUNTS) metrics.push([`requests.${name}.${figure}`, requests[figure]]);
+    for (const figure of STAGE_LATENCIES)
+      metrics.push([`requests.${name}.latencyMs.${figure}`, requests.latencyMs[figure]]);
+  }
   return metrics;
 }
 
@@ -112,6 +135,7 @@ export function metricsOf(run: Run): TaskMetrics {
     ...METRICS.map((m) => [m.name, m.read(run.summary)]),
     ...patternMetrics(run.summary),
     ...stageMetrics(run.summary),
+    ...requestMetrics(run.summary),
   ]);
 }
 

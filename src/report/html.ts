@@ -224,6 +224,17 @@ function patternsSection(summary: Summary): string {
         ["lag p99", `${millis(o.lagMs.p99)} ms`],
       ]),
     ),
+    ...Object.entries(summary.requests ?? {}).map(([producer, r]) =>
+      keyValues(`Requests ${producer} → ${r.to}`, [
+        ["sent", integer(r.sent)],
+        ["replied in time", integer(r.repliedInTime)],
+        ["timed out", integer(r.timedOut)],
+        ["failed after retries", integer(r.failedAfterRetries)],
+        ["late replies", integer(r.lateReplies)],
+        ["duplicate executions", integer(r.duplicateExecutions)],
+        ["latency p99", `${millis(r.latencyMs.p99)} ms`],
+      ]),
+    ),
   ];
   if (tables.length === 0) return "";
   return `<section id="patterns"><h2>Dependencies, retries, breakers and rate limits</h2>

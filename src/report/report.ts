@@ -6,6 +6,7 @@ import type { Lineage } from "./lineage.js";
 import { lineageChart } from "./lineage-chart.js";
 import { outboxChartSpecs } from "./outbox-charts.js";
 import { patternChartSpecs } from "./pattern-charts.js";
+import { requestChartSpecs } from "./request-charts.js";
 import type { Run } from "./run.js";
 import { sagaChartSpecs } from "./saga-charts.js";
 import { scheduleChartSpecs } from "./schedules.js";
@@ -40,6 +41,7 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
         ...scheduleChartSpecs(run),
         ...stageChartSpecs(run),
         ...sagaChartSpecs(run),
+        ...requestChartSpecs(run),
       ],
       files,
     );

@@ -17,6 +17,7 @@ import {
   type RetrySummary,
   retrySummaries,
 } from "./patterns.js";
+import { type RequestSummary, requestSummaries } from "./requests.js";
 import { type SagaSummary, sagaSummaries } from "./sagas.js";
 import { type DelaySummary, delaySummary, type ScheduleSummary, scheduleSummaries } from "./schedules.js";
 import { type EndToEndSummary, type StageSummary, stageSummaries } from "./stages.js";
@@ -75,6 +76,8 @@ export interface Summary {
   limiters?: Record<string, LimiterSummary>;
   /** Per producer with `writes:` (dual write or outbox); only when some producer declares them. */
   outbox?: Record<string, OutboxSummary>;
+  /** Per producer with `request:`: its requests, replies, timeouts and duplicate executions. */
+  requests?: Record<string, RequestSummary>;
   /** Per recurring producer (a `schedule`): its ticks and their start lateness. */
   schedules?: Record<string, ScheduleSummary>;
   /** The broker's delayed messages, when a producer declares `delay` or `notBefore`. */
@@ -170,6 +173,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     ...(result.batches ? { batches: batchSummaries(result.batches) } : {}),
     ...(result.publishBatches ? { publishBatches: publishBatchSummaries(result.publishBatches) } : {}),
     ...sagaSummaries(result),
+    ...(result.requests ? { requests: requestSummaries(result.requests, latencySummary) } : {}),
     faults: result.faults.map((f) => ({
       fault: f.fault,
       kind: f.kind,

@@ -39,6 +39,7 @@ import { StageFlows } from "./flows.js";
 import { componentNames } from "./names.js";
 import { buildPatterns, type Patterns, planFor, publishLimitFor } from "./patterns.js";
 import { type Redrives, redrivesOf } from "./redrive.js";
+import { RequestReply } from "./requests.js";
 import { buildWrites, type ProducerWrites, writesFactoryFor } from "./writes.js";
 
 /** Everything one run is made of, wired together and ready to start. */
@@ -69,6 +70,8 @@ export interface World {
   schedules: Schedules;
   /** Pipeline stages (consumer groups with publishTo); null when the scenario has none. */
   flows: StageFlows | null;
+  /** Request-reply (producers with `request:`); null when the scenario has none. */
+  requests: RequestReply | null;
   /** Per consumer group with `batch:`, its batch figures; null for the others. */
   batchFigures: (BatchFigures | null)[];
   /** Per producer with `batch:` (in the scenario's order), its instances' batch figures; null for the others. */
@@ -151,6 +154,7 @@ export function buildWorld(
     writes,
     schedules,
     flows: core.flows,
+    requests: core.requests,
     batchFigures,
     publishBatchFigures,
   };
@@ -198,6 +202,7 @@ interface Core {
   redrives: Redrives | null;
   /** Pipeline stages (consumer groups with publishTo); null when the scenario has none. */
   flows: StageFlows | null;
+  requests: RequestReply | null;
   batchFigures: (BatchFigures | null)[];
   publishBatchFigures: (PublishBatchFigures | null)[];
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
@@ -255,6 +260,9 @@ function buildCore(
     observer,
     gate,
     flows,
+    requests: scenario.producers.some((p) => p.request !== undefined)
+      ? new RequestReply(scenario, sim, messages)
+      : null,
     effects: new EffectLedger(messages, observer, groupOfConsumer, groupNames.length),
     guards,
     incarnations: new Int32Array(groupOfConsumer.length),
@@ -308,10 +316,12 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
         spec.publishTo !== undefined || spec.gather !== undefined || core.flows?.sagas?.plays(group) === true;
       const onward = staged && core.flows !== null ? { onward: core.flows } : {};
       core.flows?.connect(index, toBroker);
+      core.requests?.connect(index, toBroker);
       const wiring = {
         ...{ sim, messages, deliveries, observer, effects, toBroker, broker, incarnations, heartbeatEvery },
         giveUps: bookkeeper,
         ...onward,
+        ...repliesOption(core, group),
       };
       const consumer = new Consumer(options, wiring);
       bookkeeper.connectConsumer(index, toConsumer, consumer.receive, toBroker);
@@ -319,6 +329,12 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
     }
   });
   return consumers;
+}
+
+/** A group some requester sends to replies to what it processes; other groups leave the option out. */
+function repliesOption(core: Core, group: number) {
+  const requests = core.requests;
+  return requests?.responderGroups.has(group) ? { replies: requests } : {};
 }
 
 const NO_TIME: Distribution = { dist: "constant", value: 0 };
@@ -370,7 +386,11 @@ function buildProducers(
             };
       const publishLimit = publishLimitFor(core.patterns, written);
       const writes = writesFactoryFor(scenario, core.writes, written, { instance: name, streams });
-      const wiring = { sim, messages, observer, gate, toBroker, publishHandler, client, publishLimit, writes };
+      const requests = core.requests?.gateFor(producers.length, toProducer);
+      const wiring = {
+        ...{ sim, messages, observer, gate, toBroker, publishHandler, client, publishLimit, writes },
+        ...(requests === undefined ? {} : { requests }),
+      };
       const producer = new Producer(options, wiring);
       bookkeeper.connectProducer(producers.length, toProducer, producer);
       producers.push(producer);

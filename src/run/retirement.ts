@@ -40,13 +40,14 @@ function consumerReports(consumer: ParsedScenario["consumers"][number]): boolean
   );
 }
 
-/** A producer's outbox, delay stage or batch holds ids the retirement cannot see yet (see consumerReports). */
+/** A producer's outbox, delay stage, batch or requester holds ids the retirement cannot see yet (see consumerReports). */
 function producerReports(producer: ParsedScenario["producers"][number]): boolean {
   return (
     producer.writes === undefined &&
     producer.batch === undefined &&
     producer.delay === undefined &&
-    producer.notBefore === undefined
+    producer.notBefore === undefined &&
+    producer.request === undefined
   );
 }
 

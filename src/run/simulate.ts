@@ -17,6 +17,7 @@ import { buildWorld, faultWorldOf, type World } from "./build.js";
 import type { GatherFigures } from "./gather.js";
 import { memoryWatch } from "./memory.js";
 import { type ComponentNames, componentNames } from "./names.js";
+import { type RequestResult, requestResults } from "./requests.js";
 import { retirementOf, retirementPlan } from "./retirement.js";
 import type { SagaFigures } from "./sagas.js";
 import { type SettledCounts, Settlement } from "./settlement.js";
@@ -77,6 +78,8 @@ export interface RunResult {
   };
   /** Per saga by name: its outcomes (docs/patterns.md, "Sagas"); absent when the scenario declares none. */
   sagas?: Record<string, SagaFigures>;
+  /** Per producer with `request:`, its requests and replies; absent when no producer sends requests. */
+  requests?: Record<string, RequestResult>;
   /** Per consumer group with `batch:`, its batches; absent when no group batches. */
   batches?: Record<string, BatchFiguresSnapshot>;
   /** Per producer with `batch:`, its batch requests; absent when no producer batches. */
@@ -203,6 +206,7 @@ function* simulateSteps(
   series?.watchDeliveries(world.deliveries);
   if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
   if (interval !== undefined) for (const writes of world.writes) writes?.recordSeries(interval);
+  if (interval !== undefined) world.requests?.recordSeries(interval);
   const faults = new FaultInjector(world.faults, faultWorldOf(world));
   faults.start();
   for (const producer of world.producers) producer.start();
@@ -261,7 +265,13 @@ function* simulateSteps(
     ...(world.flows?.sagas ? { sagas: world.flows.sagas.finishRun(world.sim.now) } : {}),
     ...batchFigures(world),
     ...publishBatchFigures(world),
+    ...requestFigures(world),
   };
+}
+
+function requestFigures(world: World): { requests?: Record<string, RequestResult> } {
+  const requests = requestResults(world.requests);
+  return requests === undefined ? {} : { requests };
 }
 
 function outboxFigures(world: World): { outbox?: Record<string, WritesResult> } {

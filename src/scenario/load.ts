@@ -13,6 +13,7 @@ import { closestMatch, describeFound, messages, type ScenarioIssue, type SourceL
 import { MAX_PLAIN_NUMBER, overlaps, unusableNumbers } from "./numbers.js";
 import { expectPatternProblems, patternProblems } from "./patterns.js";
 import { redriveProblems } from "./redrive.js";
+import { requestProblems } from "./requests.js";
 import { routingProblems } from "./routing.js";
 import { sagaProblems } from "./sagas.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
@@ -167,6 +168,7 @@ export function validateScenario(
         ...patternProblems(parsed.data),
         ...expectPatternProblems(parsed.data),
         ...writesProblems(parsed.data),
+        ...requestProblems(parsed.data),
         ...expectBatchProblems(parsed.data),
       ].map(({ path, message, candidates }): ScenarioIssue => {
         const suggestion = closestMatch(String(message.split('"')[1]), candidates);

@@ -17,6 +17,7 @@ import {
 } from "./patterns.js";
 import { prioritySchema } from "./priority.js";
 import { redriveSchema } from "./redrive.js";
+import { expectRequestsField, requestSchema } from "./requests.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 import { expectSagasField, sagasSchema } from "./sagas.js";
 import { expectOutboxField, writesSchema } from "./writes.js";
@@ -129,6 +130,10 @@ const producerSchema = z
         "each message is the event of a state change committed to the producer's database: dual write (commit, then publish) or a transactional outbox with a polling relay",
     }),
     ...producerDelayFields,
+    request: requestSchema.optional().meta({
+      description:
+        "the producer is a requester: each message is a request a responder group answers through a reply queue, with a client timeout, retries and a bound on requests in flight",
+    }),
   })
   .superRefine((producer, ctx) => {
     const given = [producer.rate, producer.arrival, producer.schedule].filter((field) => field !== undefined).length;
@@ -229,6 +234,7 @@ const expectSchema = z.strictObject({
   ...expectOutboxField,
   ...expectFlowsFields,
   ...expectSagasField,
+  ...expectRequestsField,
   batches: expectBatchesSchema,
 });
 
