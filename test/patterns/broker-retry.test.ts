@@ -126,11 +126,11 @@ describe("validation of via: broker", () => {
     return result.ok ? [] : result.issues.map((issue) => formatIssue(issue, FILE));
   }
 
-  it.each(["kafka", "rabbitmq", "fifo"])(
+  it.each(["rabbitmq", "fifo", "redis-streams"])(
     "%s: refused, naming the profiles that have it and the alternatives",
     (profile) => {
       expect(issues(profile, "{via: broker, backoff: {type: fixed, delay: 1s}}")).toEqual([
-        `${FILE}:12:18  consumers[0].retry.via: the ${profile} profile does not model a broker-delayed retry (group "billing"; profiles that do: sqs, sqs-fifo): use via: consumer (an in-process retry with backoff) or onExhausted: nack (the broker's immediate redelivery)`,
+        `${FILE}:12:18  consumers[0].retry.via: the ${profile} profile does not model a broker-delayed retry (group "billing"; profiles that do: sqs, sqs-fifo, kafka): use via: consumer (an in-process retry with backoff) or onExhausted: nack (the broker's immediate redelivery)`,
       ]);
     },
   );
@@ -142,5 +142,76 @@ describe("validation of via: broker", () => {
     const decorrelated = "{via: broker, backoff: {type: exponential, base: 1s, jitter: decorrelated}}";
     expect(issues("sqs", decorrelated)[0]).toContain("consumers[0].retry.backoff.jitter: decorrelated jitter");
     expect(issues("sqs", "{via: brokr}").join("\n")).toContain('did you mean "broker"?');
+  });
+});
+
+/** Three orders of one key on one partition (published at 29, 357 and 838 ms); payments fails every call for `failFor` from the start. */
+function kafkaOrders(retry: Record<string, unknown>, failFor: string | null = "100ms") {
+  return parsed(
+    scenarioInput({
+      duration: "1s",
+      drainTimeout: "60s",
+      broker: { profile: "kafka", partitions: 1, settings: { "group.initial.rebalance.delay.ms": 0 } },
+      producers: [{ name: "orders", rate: "4/s", limit: 3, keys: { count: 1 } }],
+      // failFor null: every call fails, for the whole run.
+      dependencies: { payments: { latency: 0, errors: { transient: failFor === null ? 1 : 0 } } },
+      faults: failFor === null ? [] : [{ at: 0, for: failFor, errorBurst: { dependency: "payments", rate: 1 } }],
+      consumers: [{ group: "billing", steps: [{ call: "payments" }], retry: { maxAttempts: 3, ...retry } }],
+      expect: { ordering: "per-key" },
+    }),
+  );
+}
+
+function consumptions(scenario: ReturnType<typeof kafkaOrders>): string[] {
+  const log = new EventLog();
+  simulate(scenario, { observers: [log] });
+  return log.lines.filter((line) => / (delivered|consumed|dead-lettered) /.test(line));
+}
+
+describe("a retry via the broker on Kafka: a retry topic (Spring Kafka's @RetryableTopic)", () => {
+  const backoff = { type: "exponential", base: "1s", multiplier: 2, cap: "30s" };
+
+  it("publishes the failed record to the retry topic and moves on: the key's next record overtakes it", () => {
+    const scenario = kafkaOrders({ via: "broker", backoff });
+    expect(consumptions(scenario)).toEqual([
+      "t=34428 delivered m0 g0 c0 waited 0",
+      "t=361875 delivered m1 g0 c0 waited 0",
+      "t=361875 consumed m1 g0 c0 x1",
+      "t=842967 delivered m2 g0 c0 waited 0",
+      "t=842967 consumed m2 g0 c0 x1",
+      // The retry topic's reader holds m0 until its 1 s delay ends.
+      "t=1034428 delivered m0 g0 c0 waited 1000000 attempt 2",
+      "t=1034428 consumed m0 g0 c0 x1",
+    ]);
+    const summary = runScenario(scenario).summary;
+    expect(summary.messages).toMatchObject({ consumed: 3, outOfOrder: 1, lost: 0, duplicated: 0, pending: 0 });
+    expect(summary.retries!.billing).toMatchObject({ retries: 1, viaBroker: 1 });
+  });
+
+  it("blocking (in-process) keeps the key in order: the partition waits while the consumer backs off", () => {
+    const scenario = kafkaOrders({ backoff });
+    const summary = runScenario(scenario).summary;
+    expect(summary.messages).toMatchObject({ consumed: 3, outOfOrder: 0, lost: 0 });
+    expect(consumptions(scenario).filter((line) => line.includes("consumed"))).toEqual([
+      "t=1034428 consumed m0 g0 c0 x1",
+      "t=1034428 consumed m1 g0 c0 x1",
+      "t=1034428 consumed m2 g0 c0 x1",
+    ]);
+  });
+
+  it("reads each level's topic after its delay and dead-letters after maxAttempts, with nothing left pending", () => {
+    const scenario = kafkaOrders({ via: "broker", backoff, onExhausted: "dead-letter" }, null);
+    expect(consumptions(scenario).filter((line) => line.includes("m0"))).toEqual([
+      "t=34428 delivered m0 g0 c0 waited 0",
+      "t=1034428 delivered m0 g0 c0 waited 1000000 attempt 2",
+      "t=3034428 delivered m0 g0 c0 waited 3000000 attempt 3",
+      "t=3034428 dead-lettered m0 g0 transient after 3 attempts",
+    ]);
+    expect(runScenario(scenario).summary.messages).toMatchObject({ deadLettered: 3, pending: 0, lost: 0 });
+  });
+
+  it("is deterministic: the same scenario and seed give the same summary bytes", () => {
+    const scenario = kafkaOrders({ via: "broker", backoff: { ...backoff, jitter: "full" } }, "800ms");
+    expect(JSON.stringify(runScenario(scenario).summary)).toBe(JSON.stringify(runScenario(scenario).summary));
   });
 });
