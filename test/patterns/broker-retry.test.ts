@@ -210,6 +210,39 @@ describe("a retry via the broker on Kafka: a retry topic (Spring Kafka's @Retrya
     expect(runScenario(scenario).summary.messages).toMatchObject({ deadLettered: 3, pending: 0, lost: 0 });
   });
 
+  it("a crash after the hand-back and before auto-commit's next commit processes the original again", () => {
+    const scenario = parsed(
+      scenarioInput({
+        duration: "2s",
+        drainTimeout: "120s",
+        broker: { profile: "kafka", partitions: 1, settings: { "group.initial.rebalance.delay.ms": 0 } },
+        producers: [{ name: "orders", rate: "4/s", limit: 3, keys: { count: 1 } }],
+        dependencies: { payments: { latency: 0 } },
+        faults: [
+          { at: 0, for: "100ms", errorBurst: { dependency: "payments", rate: 1 } },
+          { at: "1.5s", crash: "consumer", target: "billing/1" },
+        ],
+        consumers: [
+          {
+            group: "billing",
+            instances: 2,
+            steps: [{ call: "payments", sideEffect: true }],
+            retry: { via: "broker", maxAttempts: 3, backoff },
+          },
+        ],
+      }),
+    );
+    const log = new EventLog();
+    simulate(scenario, { observers: [log] });
+    // m0 went through the retry topic at 1.03 s; the crash at 1.5 s came before the first auto-commit (5 s),
+    // so after the session timeout the partition is read again from offset 0: m0's original is processed too.
+    expect(log.lines.filter((line) => / effect m0 /.test(line))).toEqual([
+      "t=1034428 effect m0 g0 c0 x1",
+      "t=45000000 effect m0 g0 c0 x2",
+    ]);
+    expect(runScenario(scenario).summary.messages).toMatchObject({ duplicated: 3, sideEffectsRepeated: 3, lost: 0 });
+  });
+
   it("is deterministic: the same scenario and seed give the same summary bytes", () => {
     const scenario = kafkaOrders({ via: "broker", backoff: { ...backoff, jitter: "full" } }, "800ms");
     expect(JSON.stringify(runScenario(scenario).summary)).toBe(JSON.stringify(runScenario(scenario).summary));
