@@ -107,7 +107,7 @@ export const retrySchema = z
     }),
     via: z.enum(["consumer", "broker"]).default("consumer").meta({
       description:
-        "consumer: the consumer keeps the delivery and waits in process; broker: it hands the message back to the broker, delivered again after the backoff delay (sqs, sqs-fifo: ChangeMessageVisibility; kafka: retry topics)",
+        "consumer: the consumer keeps the delivery and waits in process; broker: it hands the message back to the broker, delivered again after the backoff delay (rabbitmq: retry queues; sqs: ChangeMessageVisibility; kafka: retry topics)",
     }),
   })
   .superRefine((retry, ctx) => {

@@ -126,11 +126,11 @@ describe("validation of via: broker", () => {
     return result.ok ? [] : result.issues.map((issue) => formatIssue(issue, FILE));
   }
 
-  it.each(["rabbitmq", "fifo", "redis-streams"])(
+  it.each(["fifo", "redis-streams", "bullmq"])(
     "%s: refused, naming the profiles that have it and the alternatives",
     (profile) => {
       expect(issues(profile, "{via: broker, backoff: {type: fixed, delay: 1s}}")).toEqual([
-        `${FILE}:12:18  consumers[0].retry.via: the ${profile} profile does not model a broker-delayed retry (group "billing"; profiles that do: sqs, sqs-fifo, kafka): use via: consumer (an in-process retry with backoff) or onExhausted: nack (the broker's immediate redelivery)`,
+        `${FILE}:12:18  consumers[0].retry.via: the ${profile} profile does not model a broker-delayed retry (group "billing"; profiles that do: rabbitmq, rabbitmq-quorum, sqs, sqs-fifo, kafka): use via: consumer (an in-process retry with backoff) or onExhausted: nack (the broker's immediate redelivery)`,
       ]);
     },
   );
@@ -247,4 +247,39 @@ describe("a retry via the broker on Kafka: a retry topic (Spring Kafka's @Retrya
     const scenario = kafkaOrders({ via: "broker", backoff: { ...backoff, jitter: "full" } }, "800ms");
     expect(JSON.stringify(runScenario(scenario).summary)).toBe(JSON.stringify(runScenario(scenario).summary));
   });
+});
+
+describe("a retry via the broker on RabbitMQ: retry queues with a dead-letter exchange back to the work queue", () => {
+  it.each(["rabbitmq", "rabbitmq-quorum"])(
+    "%s: each copy comes back after its level's delay, then the policy dead-letters",
+    (profile) => {
+      const scenario = parsed(
+        scenarioInput({
+          duration: "1s",
+          drainTimeout: "60s",
+          broker: { profile },
+          producers: [{ name: "orders", rate: "4/s", limit: 1 }],
+          dependencies: { payments: { latency: 0, errors: { transient: 1 } } },
+          consumers: [
+            {
+              group: "billing",
+              steps: [{ call: "payments" }],
+              retry: { via: "broker", maxAttempts: 3, backoff: { ...exponential, jitter: "none" } },
+            },
+          ],
+        }),
+      );
+      const lines = deliveriesAndEnd(scenario as ReturnType<typeof failingOrder>);
+      const published = Number(lines[0]!.split(" ")[0]!.slice(2));
+      expect(lines.map((line) => line.replace(/^t=(\d+)/, (_, t) => `+${Number(t) - published}`))).toEqual([
+        "+0 delivered m0 g0 c0 waited 0",
+        "+1000000 delivered m0 g0 c0 waited 1000000 attempt 2",
+        "+3000000 delivered m0 g0 c0 waited 3000000 attempt 3",
+        "+3000000 dead-lettered m0 g0 transient after 3 attempts",
+      ]);
+      const summary = runScenario(scenario).summary;
+      expect(summary.retries!.billing).toMatchObject({ retries: 2, viaBroker: 2, deadLettered: 1 });
+      expect(summary.messages).toMatchObject({ deadLettered: 1, pending: 0, lost: 0 });
+    },
+  );
 });
