@@ -18,6 +18,7 @@ const failsAsItShould: Record<string, string[]> = {
   "dedup-store-window.yaml": ["sideEffects: exactly-once"],
   "dual-write-crash.yaml": ["outbox.orders.unpublished"],
   "kafka-replication-acks1.yaml": ["delivery: at-least-once"],
+  "kafka-retry-topic.yaml": ["ordering: per-key"],
   "payments-timeout-dedup-store.yaml": ["sideEffects: exactly-once"],
   "payments-timeout-plain.yaml": ["sideEffects: exactly-once"],
   "rabbitmq-topic-routing.yaml": ["delivery: at-least-once"],

@@ -249,4 +249,19 @@ describe("stories", () => {
     expect(delays!.blockedMsMean).toBeGreaterThan(50_000);
     expect(latency.endToEnd.p50).toBeGreaterThan(59_000);
   });
+
+  it("kafka-retry-topic vs kafka-retry-blocking: the retry topic keeps the partitions flowing and reorders 390 orders; blocking keeps order and stalls", () => {
+    const topic = story("kafka-retry-topic.yaml");
+    const blocking = story("kafka-retry-blocking.yaml");
+    expect(topic.messages).toMatchObject({ published: 12_020, outOfOrder: 390, deadLettered: 45, lost: 0, pending: 0 });
+    expect(topic.retries!.billing).toMatchObject({ retries: 1592, viaBroker: 1592, deadLettered: 45 });
+    expect(topic.backpressure).toMatchObject({ maxDepth: 13, maxLag: 314 });
+    expect(blocking.messages).toMatchObject({ published: 12_020, outOfOrder: 0, deadLettered: 1, lost: 0, pending: 0 });
+    expect(blocking.retries!.billing).toMatchObject({ retries: 23, deadLettered: 1 });
+    expect(blocking.retries!.billing!.viaBroker).toBeUndefined();
+    expect(blocking.backpressure).toMatchObject({ maxDepth: 1569, maxLag: 2031 });
+    // The stall is the price of order: seconds of queue wait against milliseconds.
+    expect(topic.latency.queueWait.p99).toBeLessThan(30);
+    expect(blocking.latency.queueWait.p99).toBeGreaterThan(8000);
+  });
 });

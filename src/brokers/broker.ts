@@ -31,6 +31,12 @@ export interface Broker {
   /** A consumer reports that processing failed (a nack or reject). May be stale, like `ack`. */
   nack(delivery: number): void;
   /**
+   * A consumer hands a failed delivery back to be delivered again to its own group after `delayMicros` (a
+   * broker-delayed retry, `retry: {via: broker}`; SQS: ChangeMessageVisibility). Only profiles that declare
+   * `brokerRetry` get it. May be stale, like `ack`.
+   */
+  retryLater?(delivery: number, delayMicros: number): void;
+  /**
    * A consumer's heartbeat for a delivery it still holds reached the broker (SQS: ChangeMessageVisibility
    * from a heartbeating client). Only profiles that ask for heartbeats (`consumerHeartbeat`) get them.
    * May be stale, like `ack`.

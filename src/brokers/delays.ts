@@ -120,6 +120,10 @@ export class DelayedIntake implements Broker {
   nack(delivery: number): void {
     this.inner.nack(delivery);
   }
+  retryLater(delivery: number, delayMicros: number): void {
+    if (this.inner.retryLater === undefined) throw new Error("invariant: retryLater on a profile without one");
+    this.inner.retryLater(delivery, delayMicros);
+  }
   heartbeat(delivery: number): void {
     this.inner.heartbeat?.(delivery);
   }

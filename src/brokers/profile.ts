@@ -61,6 +61,11 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    */
   redrive?: string;
   /**
+   * The real feature a broker-delayed retry (a group's `retry: {via: broker}`) mirrors on this profile, for
+   * docs and errors; the broker implements `Broker.retryLater`. Absent: validation refuses `via: broker`.
+   */
+  brokerRetry?: string;
+  /**
    * The delay a message gets when its producer declares none (µs), a queue-level delay such as SQS's
    * `DelaySeconds` that a per-message delay replaces, and the section without it: the run then applies
    * it with the per-message delays. Only asked when some producer declares a delay.

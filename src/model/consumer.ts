@@ -3,6 +3,7 @@ import type { Sampler } from "../random/distributions.js";
 import { type BatchOptions, BatchWork } from "./batches.js";
 import type { DeliveryTable } from "./deliveries.js";
 import type { EffectLedger } from "./effects.js";
+import { HandBacks } from "./hand-backs.js";
 import { DeliveryHeartbeats } from "./heartbeats.js";
 import type { IdempotencyGuard } from "./idempotency.js";
 import { IntRing } from "./int-ring.js";
@@ -50,6 +51,8 @@ export interface BrokerSide {
   consumerClosed(consumer: number): void;
   /** A heartbeat for a delivery the consumer holds (only for profiles whose client sends them). */
   heartbeat?(delivery: number): void;
+  /** A broker-delayed retry (only for profiles that have one; see `Broker.retryLater`). */
+  retryLater?(delivery: number, delayMicros: number): void;
 }
 
 /** What the fault injector hears of a clean stop: it closed (handing back `unstarted`), or the grace period ran out. */
@@ -175,6 +178,8 @@ export class Consumer {
   }
 
   private readonly plan: ProcessingPlan | null = null;
+  /** Broker-delayed retries on their way, made on the first (`retry: {via: broker}` only). */
+  private handBacks: HandBacks | null = null;
 
   private readonly ack: (delivery: number) => void;
   private readonly nack: (delivery: number) => void;
@@ -226,6 +231,11 @@ export class Consumer {
       },
       completed: (slot, effectApplied) => this.complete(slot, effectApplied),
       gaveUp: (slot, how, reason) => this.giveUp(slot, how, reason),
+      receiveCount: (slot) => {
+        const { messages } = this.wiring;
+        return messages.deliveryCount[this.options.group]![messages.slot(this.work.message[slot]!)]!;
+      },
+      retryLater: (slot, delayMicros) => this.settle(slot, false, delayMicros),
       attemptFailed: (slot, attempt, why, retryIn) => {
         const { observer, sim } = this.wiring;
         const { group, index } = this.options;
@@ -369,14 +379,18 @@ export class Consumer {
   }
 
   /** Acks (or, for a failed delivery, nacks) and moves on to the next buffered delivery. */
-  private settle(slot: number, succeeded: boolean): void {
+  private settle(slot: number, succeeded: boolean, retryAfterMicros: number | null = null): void {
     const delivery = this.work.delivery[slot]!;
     this.heartbeats?.end(slot);
     this.work.release(slot);
     this.busy--;
     // At zero latency the ack can bring a new delivery at once; it queues behind what was already buffered.
     this.settling.enter();
-    this.wiring.toBroker.send(succeeded ? this.ack : this.nack, delivery);
+    if (retryAfterMicros === null) this.wiring.toBroker.send(succeeded ? this.ack : this.nack, delivery);
+    else {
+      this.handBacks ??= new HandBacks(this.wiring.broker);
+      this.handBacks.send(this.wiring.toBroker, delivery, retryAfterMicros);
+    }
     this.settling.leave();
     // A delivery that settles at once (a duplicate already processed, a call refused by an open breaker)
     // comes back here from start(): the loop further up the stack takes the next one, so a long buffer

@@ -40,6 +40,10 @@ export interface ProcessingHost {
   /** Processing succeeded; `effectApplied`: a dependency call already carried the side effect. */
   completed(slot: number, effectApplied: boolean): void;
   gaveUp(slot: number, how: GiveUp, reason: string): void;
+  /** The broker's delivery count of the slot's message for this group (1 on the first): its receive count. */
+  receiveCount(slot: number): number;
+  /** Hands the slot's message back to the broker, to be delivered again after `delayMicros` (`retry: {via: broker}`). */
+  retryLater(slot: number, delayMicros: number): void;
   /** An attempt failed (`why`); the next comes in `retryIn` µs, or null: the policy gives up. For the trace. */
   attemptFailed(slot: number, attempt: number, why: string, retryIn: number | null): void;
 }

@@ -66,9 +66,12 @@ export class StepRunner implements ProcessingPlan {
   private paused = new Uint8Array(8);
   private readonly retryable: Set<FailureKind>;
   private readonly maxAttempts: number;
+  /** `retry: {via: broker}`: a retry is a new delivery, and the attempt number is the broker's receive count. */
+  private readonly viaBroker: boolean;
 
   constructor(private readonly options: StepRunnerOptions) {
     this.retryable = new Set(options.retry.retryOn);
+    this.viaBroker = options.retry.via === "broker";
     this.maxAttempts = options.retry.maxAttempts ?? Number.POSITIVE_INFINITY;
   }
 
@@ -82,7 +85,7 @@ export class StepRunner implements ProcessingPlan {
     this.ensure(slot);
     this.token[slot]!++;
     this.step[slot] = 0;
-    this.attempt[slot] = 1;
+    this.attempt[slot] = this.viaBroker ? this.host.receiveCount(slot) : 1;
     this.effectDone[slot] = 0;
     this.message[slot] = message;
     this.previousSleep[slot] = 0;
@@ -208,6 +211,10 @@ export class StepRunner implements ProcessingPlan {
       this.host.gaveUp(slot, retry.onExhausted, reason);
       return;
     }
+    if (this.viaBroker) {
+      this.retryViaBroker(slot, attempt, why);
+      return;
+    }
     this.attempt[slot] = attempt + 1;
     figures.retries++;
     if (retry.scope === "handler") this.step[slot] = 0;
@@ -216,6 +223,20 @@ export class StepRunner implements ProcessingPlan {
     figures.backoffMicros += sleep;
     this.host.attemptFailed(slot, attempt, why, sleep);
     this.timer[slot] = sim.schedule(sleep, this.timerFired, slot);
+  }
+
+  /**
+   * `via: broker`: the consumer hands the message back and the broker delivers it again when the backoff
+   * ends (the next attempt). Nothing carries the previous wait, so decorrelated jitter is refused for it.
+   */
+  private retryViaBroker(slot: number, attempt: number, why: FailureKind): void {
+    const { retry, figures, jitter } = this.options;
+    const delay = backoffDelay(retry.backoff, attempt, 0, jitter);
+    figures.retries++;
+    figures.viaBroker = (figures.viaBroker ?? 0) + 1;
+    figures.backoffMicros += delay;
+    this.host.attemptFailed(slot, attempt, why, delay);
+    this.host.retryLater(slot, delay);
   }
 
   /** Counts the delivery's attempts once its processing ends, either way. */

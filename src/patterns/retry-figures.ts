@@ -7,7 +7,7 @@ import type { RedriveFigures } from "./redrive.js";
 export interface RetryFigures {
   /** Deliveries processed through the group's steps (each ends completed or given up). */
   processed: number;
-  /** Index n: deliveries whose processing took n attempts (index 0 unused). */
+  /** Index n: deliveries whose processing took n attempts (index 0 unused); via the broker, n is the receive count. */
   attempts: number[];
   /** Retries scheduled (attempts after the first). */
   retries: number;
@@ -20,6 +20,8 @@ export interface RetryFigures {
   nacked: number;
   /** Total time spent waiting between attempts (µs). */
   backoffMicros: number;
+  /** Of `retries`: those handed back to the broker (`retry: {via: broker}` only). */
+  viaBroker?: number;
   /** What the group's DLQ redrives did; only for a group that declares `redrive:`. */
   redrive?: RedriveFigures;
 }

@@ -59,7 +59,15 @@ export interface RetryPolicy {
   scope: "handler" | "call";
   /** What happens to the message after the last attempt, or a failure not worth retrying. */
   onExhausted: GiveUp;
+  /**
+   * Who holds the message between attempts: `consumer` (absent: the same) keeps the delivery and waits in
+   * process; `broker` hands it back to the broker, visible again after the backoff delay (SQS
+   * ChangeMessageVisibility), its attempt number being the broker's receive count.
+   */
+  via?: RetryVia;
 }
+
+export type RetryVia = "consumer" | "broker";
 
 /** What a consumer group declares about its processing: its steps and its retry policy. */
 export interface ProcessingSpec {

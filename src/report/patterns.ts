@@ -30,6 +30,8 @@ export interface RetrySummary {
   dropped: number;
   nacked: number;
   backoffMs: number;
+  /** Of `retries`: those handed back to the broker to wait out the backoff (`retry: {via: broker}` only). */
+  viaBroker?: number;
   /** DLQ redrives (only for a group that declares `redrive:`): moves back to the queue, and what became of them. */
   redriven?: number;
   redrivenConsumed?: number;
@@ -124,6 +126,7 @@ function retrySummary(retry: RetryFigures): RetrySummary {
     dropped: retry.dropped,
     nacked: retry.nacked,
     backoffMs: microsToMillis(retry.backoffMicros),
+    ...(retry.viaBroker === undefined ? {} : { viaBroker: retry.viaBroker }),
     ...(retry.redrive ?? {}),
   };
 }

@@ -106,8 +106,9 @@ export function buildPatterns(
  * reported with them (`retries.<group>.redriven`) even when the group has no steps.
  */
 function retryFiguresOf(spec: ConsumerSpec): RetryFigures | null {
-  if (spec.redrive !== undefined) return { ...emptyRetryFigures(), redrive: emptyRedriveFigures() };
-  return hasPlan(spec) ? emptyRetryFigures() : null;
+  const viaBroker = spec.retry?.via === "broker" ? { viaBroker: 0 } : {};
+  if (spec.redrive !== undefined) return { ...emptyRetryFigures(), ...viaBroker, redrive: emptyRedriveFigures() };
+  return hasPlan(spec) ? { ...emptyRetryFigures(), ...viaBroker } : null;
 }
 
 /**

@@ -6,6 +6,7 @@ import { profiles } from "../brokers/profiles.js";
 import { brokerWarnings } from "../brokers/registry.js";
 import { faultTargetProblems } from "../faults/targets.js";
 import { batchProblems, expectBatchProblems } from "./batching.js";
+import { brokerRetryProblems } from "./broker-retry.js";
 import { budgetIssues } from "./budgets.js";
 import { delayProblems } from "./delays.js";
 import { flowProblems } from "./flows.js";
@@ -189,6 +190,7 @@ export function validateScenario(
     for (const { path, message } of batchProblems(parsed.data)) targets.push({ code: "invalid", path, message });
     for (const { path, message, hint } of sagaProblems(parsed.data))
       targets.push({ code: hint ? "unknown-value" : "invalid", path, message, ...(hint ? { hint } : {}) });
+    for (const { path, message } of brokerRetryProblems(parsed.data)) targets.push({ code: "invalid", path, message });
   }
   if (parsed.success && duplicates.length === 0 && targets.length === 0) targets.push(...budgetIssues(parsed.data));
   if (parsed.success && duplicates.length === 0 && targets.length === 0) {

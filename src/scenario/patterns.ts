@@ -105,6 +105,10 @@ export const retrySchema = z
       description:
         "after the last attempt: nack (back to the broker), dead-letter, drop, or park (a parking-lot queue)",
     }),
+    via: z.enum(["consumer", "broker"]).default("consumer").meta({
+      description:
+        "consumer: the consumer keeps the delivery and waits in process; broker: it hands the message back to the broker, delivered again after the backoff delay (rabbitmq: retry queues; sqs: ChangeMessageVisibility; kafka: retry topics)",
+    }),
   })
   .superRefine((retry, ctx) => {
     if (retry.maxAttempts !== null) return;

@@ -93,6 +93,11 @@ export class Coordinator {
     return this.groups[member.group]!.ownership.fetches(member, partition);
   }
 
+  /** The member of `group` that owns `partition` now, if any (a retry topic's reader: see retry-topics.ts). */
+  ownerOf(group: number, partition: number): Member | null {
+    return this.groups[group]!.ownership.owner[partition] ?? null;
+  }
+
   /** Whether a commit by `member` for `partition` succeeds: it must still be a member and the owner. */
   accepts(member: Member, partition: number): boolean {
     return this.up && member.inGroup && this.groups[member.group]!.ownership.owner[partition] === member;

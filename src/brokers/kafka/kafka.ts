@@ -7,6 +7,7 @@ import { ReadIsolation } from "./isolation.js";
 import { TopicLog } from "./log.js";
 import { GroupOffsets } from "./offsets.js";
 import { Cluster } from "./replication.js";
+import { RetryTopics } from "./retry-topics.js";
 import type { KafkaOptions } from "./settings.js";
 import { ProducerTransactions } from "./transactions.js";
 
@@ -33,6 +34,8 @@ class KafkaBroker implements Broker {
   private readonly intake: Intake;
   /** Null unless producers are transactional (transaction.interval.ms is set). */
   private readonly transactions: ProducerTransactions | null;
+  /** Null until a consumer first hands a record back (`retry: {via: broker}`): nothing to check otherwise. */
+  private retryTopics: RetryTopics | null = null;
 
   constructor(
     private readonly context: BrokerContext,
@@ -80,15 +83,38 @@ class KafkaBroker implements Broker {
   }
 
   ack(delivery: number): void {
+    if (this.retryTopics?.settle(delivery, "ack")) return;
     this.clients.settle(delivery, false);
   }
 
   nack(delivery: number): void {
+    if (this.retryTopics?.settle(delivery, "nack")) return;
     this.clients.settle(delivery, true);
+  }
+
+  /**
+   * A non-blocking retry (retry-topics.ts): the consumer publishes the record to the retry topic of its
+   * attempt, then commits past it like an ack, so the partition moves on. A commit that a crash forestalls
+   * (auto-commit's interval) brings the original back as well: the record is processed twice.
+   */
+  retryLater(delivery: number, delayMicros: number): void {
+    this.retryTopics ??= new RetryTopics(this.context, this.log.partitions, {
+      ownerOf: (group, partition) => this.coordinator.ownerOf(group, partition),
+      available: () => this.cluster.anyUp,
+    });
+    if (this.retryTopics.settle(delivery, "retry", delayMicros)) return;
+    const { deliveries, consumers, messages } = this.context;
+    if (!deliveries.isOpen(delivery)) return;
+    const message = deliveries.message(delivery);
+    const group = consumers[deliveries.consumer(delivery)]!.group;
+    const attempt = messages.deliveryCount[group]![messages.slot(message)]!;
+    this.clients.settle(delivery, false);
+    this.retryTopics.publish(message, group, attempt, delayMicros);
   }
 
   consumerDown(consumer: number): void {
     this.clients.consumerDown(consumer);
+    this.retryTopics?.consumerDown(consumer);
   }
 
   consumerStopping(consumer: number): void {
@@ -149,6 +175,7 @@ class KafkaBroker implements Broker {
     deliveries.forEachOpen((delivery) => {
       visit(deliveries.message(delivery), consumers[deliveries.consumer(delivery)]!.group);
     });
+    this.retryTopics?.forEachHeld(visit);
   }
 
   /** The leader appends a record; with acks=all and followers in the ISR, its confirm waits for them. */

@@ -119,6 +119,7 @@ export const kafkaProfile = defineProfile({
   // many records the consumer processes at once, which decides whole-batch hand-over (1) or per-partition lanes.
   consumerCapacity: (_section, concurrency) => concurrency,
   // A batch is cut from one poll's records and processed in the poll loop; the next poll waits for its acks.
+  brokerRetry: "retry topics as Spring Kafka's @RetryableTopic: one per backoff level, read by the same group once due",
   consumerBatches: (section) => ({
     maxSize: {
       size: section.settings["max.poll.records"],

@@ -11,6 +11,7 @@ import { LimitNotice } from "./limit-notice.js";
 import { MemoryAlarm } from "./memory-alarm.js";
 import { QueueServers } from "./queue-servers.js";
 import { createReadyQueue, type ReadyQueue } from "./ready-queue.js";
+import { RetryQueues } from "./retry-queues.js";
 import { ReturnCounts } from "./return-counts.js";
 import type { RabbitOptions } from "./settings.js";
 
@@ -49,6 +50,8 @@ class RabbitBroker implements Broker {
   private placing = -1;
   private readonly pipeFits: ((consumer: number) => boolean) | null;
   private up = true;
+  /** Null until a consumer first hands a message back (`retry: {via: broker}`). */
+  private retryQueues: RetryQueues | null = null;
 
   constructor(
     private readonly context: BrokerContext,
@@ -223,6 +226,31 @@ class RabbitBroker implements Broker {
     this.finish();
   }
 
+  /**
+   * A retry via the broker (retry-queues.ts): the consumer publishes a copy to its attempt's retry queue,
+   * then acks the original; the copy stays in memory and comes back to the tail of the queue when it expires.
+   */
+  retryLater(delivery: number, delayMicros: number): void {
+    const { deliveries, messages, sim } = this.context;
+    if (!deliveries.isOpen(delivery)) return;
+    const message = deliveries.message(delivery);
+    this.heardFrom(delivery);
+    const group = this.settle(delivery);
+    const attempt = messages.deliveryCount[group]![messages.slot(message)]!;
+    this.retryQueues ??= new RetryQueues(sim, this.context.groupCount, this.retryExpired);
+    this.retryQueues.hold(message, group, attempt, delayMicros);
+    this.dispatch(group);
+    this.finish();
+  }
+
+  /** A retry copy's dead-letter exchange routes it back to its group's work queue, at the tail. */
+  private readonly retryExpired = (message: number, group: number): void => {
+    // A dead-lettered copy is a new enqueue: its original position is now the tail.
+    this.order.assign(message);
+    this.queues[group]!.push(message);
+    this.dispatch(group);
+  };
+
   /** A frame from a consumer's live connection: it keeps the heartbeat check content. */
   private heardFrom(delivery: number): void {
     const { deliveries, incarnations, sim } = this.context;
@@ -297,6 +325,7 @@ class RabbitBroker implements Broker {
       if (this.options.survivesCrash) returned[group]!.push(message);
       else this.lose(message, group, "broker-crash");
     }
+    this.retryQueues?.crash(this.options.survivesCrash, (message, group) => this.lose(message, group, "broker-crash"));
     this.queues.forEach((queue, group) => {
       this.expiry?.cancel(group);
       if (this.options.survivesCrash) this.returnAll(group, returned[group]!, true);
@@ -321,6 +350,7 @@ class RabbitBroker implements Broker {
       this.pipes?.reset(consumer.index);
     }
     for (let group = 0; group < this.queues.length; group++) this.dispatch(group);
+    this.retryQueues?.restart();
     this.finish();
   }
 
@@ -334,6 +364,7 @@ class RabbitBroker implements Broker {
     deliveries.forEachOpen((delivery) => {
       visit(deliveries.message(delivery), this.groupOf(deliveries.consumer(delivery)));
     });
+    this.retryQueues?.forEachHeld(visit);
   }
 
   /** Delivers ready messages round-robin to consumers with credit, then applies TTL and length limits. */

@@ -63,6 +63,7 @@ export const sqsProfile = defineProfile({
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
   redrive: "StartMessageMoveTask from the dead-letter queue back to the source queue",
+  brokerRetry: "ChangeMessageVisibility to the backoff delay; the redrive policy's maxReceiveCount dead-letters",
   // A message's DelaySeconds replaces the queue's: the run applies the queue's to messages sent without one.
   defaultDelay: (section) => ({
     delay: section.settings.DelaySeconds,
@@ -96,6 +97,7 @@ export const sqsFifoProfile = defineProfile({
   consumerCapacity: (section, concurrency) => capacity(section.settings, concurrency),
   consumerHeartbeat: (section) => section.settings.visibilityHeartbeat?.every ?? null,
   redrive: "StartMessageMoveTask from the dead-letter queue back to the source queue",
+  brokerRetry: "ChangeMessageVisibility to the backoff delay; the redrive policy's maxReceiveCount dead-letters",
   consumerBatches: (section) => sqsBatches(section.settings.MaxNumberOfMessages),
   producerBatches: sqsSendBatches,
 });

@@ -34,6 +34,8 @@ export function createSqsBroker(context: BrokerContext, settings: CommonSettings
 const DEDUPLICATION_WINDOW = 5 * 60 * 1_000_000;
 /** ChangeMessageVisibility cannot keep a message in flight beyond 12 hours from its receive: the call is rejected. */
 const MAX_VISIBILITY_FROM_RECEIVE = 43_200 * 1_000_000;
+/** ChangeMessageVisibility takes whole seconds. */
+const SECOND = 1_000_000;
 /** A send retry's event argument: message x RETRY_KEY + attempt (sdkMaxAttempts is at most 10). */
 const RETRY_KEY = 16;
 
@@ -163,11 +165,21 @@ class SqsBroker implements Broker, ReceiveTarget {
   }
 
   ack(delivery: number): void {
-    this.settleDelivery(delivery, true);
+    this.settleDelivery(delivery, true, null);
   }
 
   nack(delivery: number): void {
-    this.settleDelivery(delivery, false);
+    this.settleDelivery(delivery, false, this.settings.visibilityTimeoutOnFailure);
+  }
+
+  /**
+   * A broker-delayed retry: ChangeMessageVisibility to the backoff delay, in whole seconds as the API takes
+   * them (rounded up, at most 12 hours). The message stays in flight; its receive count grows on the next
+   * receive, and the redrive policy's maxReceiveCount dead-letters it.
+   */
+  retryLater(delivery: number, delayMicros: number): void {
+    const wholeSeconds = Math.ceil(delayMicros / SECOND) * SECOND;
+    this.settleDelivery(delivery, false, Math.min(wholeSeconds, MAX_VISIBILITY_FROM_RECEIVE));
   }
 
   /**
@@ -291,7 +303,7 @@ class SqsBroker implements Broker, ReceiveTarget {
   }
 
   /** DeleteMessage (succeeded) or ChangeMessageVisibility (failed) with this delivery's receipt handle. */
-  private settleDelivery(delivery: number, succeeded: boolean): void {
+  private settleDelivery(delivery: number, succeeded: boolean, onFailure: number | null): void {
     const { deliveries, consumers, incarnations } = this.context;
     if (!deliveries.isOpen(delivery)) return;
     const message = deliveries.message(delivery);
@@ -301,7 +313,6 @@ class SqsBroker implements Broker, ReceiveTarget {
     const latest = this.claimReceipt(queue, message, delivery);
     const receivedAt = deliveries.deliveredAt(delivery);
     deliveries.close(delivery);
-    const onFailure = this.settings.visibilityTimeoutOnFailure;
     if (succeeded) this.callFor(FifoAction.delete, queue, message, delivery, receivedAt, 0);
     else if (latest && onFailure !== null)
       this.callFor(FifoAction.changeVisibility, queue, message, delivery, receivedAt, onFailure);
