@@ -56,12 +56,18 @@ export class DelayedIntake implements Broker {
 
   /** The profile's own figures, if it states any (left out otherwise, as without the delay stage). */
   readonly figures?: () => Record<string, number>;
+  /**
+   * The profile's DLQ redrive, if it has one. A dead-lettered message had already left the delay stage, so
+   * the redrive is the profile's alone; without this the stage hid the profile's redrive from the run.
+   */
+  readonly redrive?: (message: number, group: number) => boolean;
 
   constructor(
     private readonly inner: Broker,
     private readonly options: DelayedIntakeOptions,
   ) {
     if (inner.figures !== undefined) this.figures = () => inner.figures!();
+    if (inner.redrive !== undefined) this.redrive = (message, group) => inner.redrive!(message, group);
   }
 
   publish(message: number): void {
