@@ -6,6 +6,7 @@ import { formatDuration, microsToMillis } from "../units/units.js";
 import { batchChecks } from "./batches.js";
 import { outboxChecks } from "./outbox.js";
 import { patternChecks } from "./patterns.js";
+import { scheduleChecks } from "./schedules.js";
 import { stageChecks } from "./stages.js";
 
 /** One expectation from the scenario's `expect:` section, judged against a run. */
@@ -46,6 +47,7 @@ export function evaluateChecks(result: RunResult): CheckResult[] {
   checks.push(...outboxChecks(result));
   checks.push(...stageChecks(result));
   checks.push(...batchChecks(result));
+  checks.push(...scheduleChecks(result));
   return checks;
 }
 

@@ -14,6 +14,7 @@ import { MAX_PLAIN_NUMBER, overlaps, unusableNumbers } from "./numbers.js";
 import { expectPatternProblems, patternProblems } from "./patterns.js";
 import { redriveProblems } from "./redrive.js";
 import { routingProblems } from "./routing.js";
+import { expectScheduleProblems } from "./schedule-bounds.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
 import { writesProblems } from "./writes.js";
@@ -167,6 +168,7 @@ export function validateScenario(
         ...expectPatternProblems(parsed.data),
         ...writesProblems(parsed.data),
         ...expectBatchProblems(parsed.data),
+        ...expectScheduleProblems(parsed.data),
       ].map(({ path, message, candidates }): ScenarioIssue => {
         const suggestion = closestMatch(String(message.split('"')[1]), candidates);
         return {

@@ -18,6 +18,7 @@ import {
 import { prioritySchema } from "./priority.js";
 import { redriveSchema } from "./redrive.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
+import { expectScheduleFields } from "./schedule-bounds.js";
 import { expectOutboxField, writesSchema } from "./writes.js";
 
 /**
@@ -228,6 +229,7 @@ const expectSchema = z.strictObject({
   ...expectOutboxField,
   ...expectFlowsFields,
   batches: expectBatchesSchema,
+  ...expectScheduleFields,
 });
 
 export const scenarioSchema = z.strictObject({
