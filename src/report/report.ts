@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
+import { batchChartSpecs } from "./batch-charts.js";
 import { chartSpecs } from "./charts.js";
 import { latencyPercentilesCsv, timeSeriesCsv } from "./csv.js";
 import { type RenderedChart, reportHtml } from "./html.js";
@@ -38,6 +39,7 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
         ...outboxChartSpecs(run),
         ...scheduleChartSpecs(run),
         ...stageChartSpecs(run),
+        ...batchChartSpecs(run),
       ],
       files,
     );
