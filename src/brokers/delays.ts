@@ -28,6 +28,32 @@ export interface DelayFigures {
   blockedMicrosMax: number;
 }
 
+/** Delayed messages in summary.json (docs/output.md, `delays`), also what expect.delays bounds. */
+export interface DelaySummary {
+  held: number;
+  /** Held past their own due time behind a longer delay at the head of the delay queue (RabbitMQ). */
+  blockedByHead: number;
+  blockedMsMean: number;
+  blockedMsMax: number;
+}
+
+export const delayFigureNames = [
+  "held",
+  "blockedByHead",
+  "blockedMsMean",
+  "blockedMsMax",
+] as const satisfies readonly (keyof DelaySummary)[];
+
+export function delaySummary(figures: DelayFigures): DelaySummary {
+  return {
+    held: figures.held,
+    blockedByHead: figures.blockedByHead,
+    blockedMsMean:
+      figures.blockedByHead === 0 ? 0 : Math.round(figures.blockedMicrosTotal / figures.blockedByHead) / 1000,
+    blockedMsMax: Math.round(figures.blockedMicrosMax) / 1000,
+  };
+}
+
 /**
  * A broker's delayed delivery, in front of the profile: a delayed message is
  * stored at once (the producer's confirm comes now, as SendMessage or a
@@ -56,12 +82,18 @@ export class DelayedIntake implements Broker {
 
   /** The profile's own figures, if it states any (left out otherwise, as without the delay stage). */
   readonly figures?: () => Record<string, number>;
+  /**
+   * The profile's DLQ redrive, if it has one. A dead-lettered message had already left the delay stage, so
+   * the redrive is the profile's alone; without this the stage hid the profile's redrive from the run.
+   */
+  readonly redrive?: (message: number, group: number) => boolean;
 
   constructor(
     private readonly inner: Broker,
     private readonly options: DelayedIntakeOptions,
   ) {
     if (inner.figures !== undefined) this.figures = () => inner.figures!();
+    if (inner.redrive !== undefined) this.redrive = (message, group) => inner.redrive!(message, group);
   }
 
   publish(message: number): void {

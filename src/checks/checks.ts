@@ -8,6 +8,7 @@ import { outboxChecks } from "./outbox.js";
 import { patternChecks } from "./patterns.js";
 import { requestChecks } from "./requests.js";
 import { sagaChecks } from "./sagas.js";
+import { scheduleChecks } from "./schedules.js";
 import { stageChecks } from "./stages.js";
 
 /** One expectation from the scenario's `expect:` section, judged against a run. */
@@ -50,6 +51,7 @@ export function evaluateChecks(result: RunResult): CheckResult[] {
   checks.push(...batchChecks(result));
   checks.push(...sagaChecks(result));
   checks.push(...requestChecks(result));
+  checks.push(...scheduleChecks(result));
   return checks;
 }
 

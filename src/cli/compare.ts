@@ -12,6 +12,7 @@ import {
 import { comparisonHtml } from "../compare/html.js";
 import { compareReplicated, differencesCsv, replicatedCsv, replicatedTable } from "../compare/replicated.js";
 import { comparisonCsv, comparisonTable } from "../compare/report.js";
+import { type StageRow, stageRows, stagesCsv, stagesHtml, stagesTable } from "../compare/stages.js";
 import { defaultWorkers, runAll } from "../parallel/pool.js";
 import { messageLineages } from "../pipeline/lineage.js";
 import { junitXml, writeJunitFile } from "../report/junit.js";
@@ -73,13 +74,14 @@ export async function commandCompare(options: CompareOptions): Promise<number> {
   }
   const runs = await runAll(scenarios, { series: "auto" }, { workers: options.workers ?? defaultWorkers(scenarios) });
   const rows = comparisonRows(runs);
+  const stages = stageRows(runs);
   const replay = (profile: string) =>
     replayCommand("compare", file, runs[0]!.summary.seed, [
       "--profiles",
       profile,
       ...options.brokers.flatMap((broker) => ["--broker", broker]),
     ]);
-  writeReportUnlessInterrupted(directory, await comparisonFiles(name, runs, rows, replay));
+  writeReportUnlessInterrupted(directory, await comparisonFiles(name, runs, { rows, stages }, replay));
   if (options.junit !== undefined) {
     const suites = runs.map((run) => ({
       name: `${name}.${run.summary.profile}`,
@@ -92,6 +94,7 @@ export async function commandCompare(options: CompareOptions): Promise<number> {
   else {
     console.log(`${name}: ${runs.length} profiles, same workload and faults, seed ${runs[0]!.summary.seed}\n`);
     console.log(comparisonTable(rows));
+    if (stages.length > 0) console.log(`\nper stage:\n${stagesTable(stages)}`);
     console.log(`\ncomparison written to ${relative(process.cwd(), join(directory, "compare.csv"))}`);
   }
   return ExitCode.ok;
@@ -124,10 +127,11 @@ async function compareReplications(
 async function comparisonFiles(
   name: string,
   runs: Run[],
-  rows: ComparisonRow[],
+  { rows, stages }: { rows: ComparisonRow[]; stages: StageRow[] },
   replay: (profile: string) => string,
 ): Promise<Record<string, string | Uint8Array>> {
   const files: Record<string, string | Uint8Array> = { "compare.csv": comparisonCsv(rows) };
+  if (stages.length > 0) files["compare-stages.csv"] = stagesCsv(stages);
   const firstFailures: Record<string, string> = {};
   for (const run of runs) {
     const options = { replay: replay(run.summary.profile), lineage: messageLineages(run) };
@@ -138,7 +142,7 @@ async function comparisonFiles(
     }
   }
   const rendered = await renderChartFiles(overlayCharts(runs), files);
-  files["index.html"] = comparisonHtml(name, runs[0]!.summary.seed, rows, rendered, firstFailures);
+  files["index.html"] = comparisonHtml(name, runs[0]!.summary.seed, rows, rendered, firstFailures, stagesHtml(stages));
   return files;
 }
 

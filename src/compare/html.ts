@@ -14,6 +14,8 @@ export function comparisonHtml(
   charts: readonly { name: string; title: string; svg: string }[],
   /** Per profile, the anchor of its first failure's lineage in its report (lineage-<check>), if it has one. */
   firstFailures: Readonly<Record<string, string>> = {},
+  /** The per-stage section (src/compare/stages.ts), empty when the scenario has no stages. */
+  stagesSection = "",
 ): string {
   const header = [...PAGE_TITLES, "first failure"];
   const body = rows
@@ -55,6 +57,7 @@ ${body}
 </table>
 <p><a href="compare.csv">compare.csv</a></p>
 </section>
+${stagesSection}
 <section>
 <h2>Overlays</h2>
 ${figures}

@@ -67,11 +67,18 @@ export async function compareReplicated(
   return { replications, profiles, intervals, differences };
 }
 
+/**
+ * compare-replications.csv: the compared metrics, then every other metric some replication had (pattern,
+ * stage, schedule, delay and batch figures, docs/patterns.md), each as a mean and a half-width.
+ */
 export function replicatedCsv(comparison: ReplicatedComparison): string {
-  const header = ["profile", ...COMPARED.flatMap((m) => [`${m}.mean`, `${m}.half_width`])];
+  const first = comparison.intervals[comparison.profiles[0]!] ?? {};
+  const others = Object.keys(first).filter((metric) => !(COMPARED as readonly string[]).includes(metric));
+  const metrics = [...COMPARED, ...others];
+  const header = ["profile", ...metrics.flatMap((m) => [`${m}.mean`, `${m}.half_width`])];
   const rows = comparison.profiles.map((profile) => [
     profile,
-    ...COMPARED.flatMap((metric) => {
+    ...metrics.flatMap((metric) => {
       const i = comparison.intervals[profile]![metric]!;
       return [round(i.mean), round(i.halfWidth)];
     }),

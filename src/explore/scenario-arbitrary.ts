@@ -1,6 +1,7 @@
 import fc from "fast-check";
-import type { ProfileDefinition } from "../brokers/profile.js";
+import type { ConsumerBatching, ProducerBatching, ProfileDefinition } from "../brokers/profile.js";
 import { profileNamed, profiles } from "../brokers/profiles.js";
+import { type BrokerSpec, consumerBatching, producerBatching } from "../brokers/registry.js";
 import { validateScenario } from "../scenario/load.js";
 import {
   ALL_KINDS,
@@ -335,6 +336,11 @@ export interface ScenarioSpace {
   maxFaults?: number;
   /** "default" leaves `broker.settings` out: the profile's promises then hold as documented. Default "drawn". */
   settings?: "drawn" | "default";
+  /**
+   * false leaves out producer writes, delays, schedules and batches (still drawn, so every other draw stays
+   * the same): for tests of the message table's retirement, which runs with them do not use. Default true.
+   */
+  messageFeatures?: boolean;
 }
 
 /**
@@ -358,8 +364,10 @@ export function scenarioArbitrary(space: ScenarioSpace = {}): fc.Arbitrary<Writt
       expect: expectArbitrary,
       // Drawn last, so every field above draws as it did before pipelines existed.
       flow: fc.option(flowArbitrary, { freq: 3 }),
+      // polish (issue 14): writes, delays, schedules and batches, drawn after everything above.
+      messageFeatures: fc.option(messageFeaturesArbitrary, { freq: 2 }),
     })
-    .map(assemble);
+    .map((drawn) => assemble(space.messageFeatures === false ? { ...drawn, messageFeatures: null } : drawn));
 }
 
 function assemble(drawn: {
@@ -374,6 +382,7 @@ function assemble(drawn: {
   faults: FaultDraw[];
   expect: WrittenScenario;
   flow: FlowDraw | null;
+  messageFeatures: MessageFeaturesDraw | null;
 }): WrittenScenario {
   const producers = drawn.producers.map((producer, i) => ({ name: `p${i + 1}`, ...producer }));
   const consumers = drawn.consumers.map(
@@ -385,6 +394,7 @@ function assemble(drawn: {
   );
   if (drawn.flow !== null && consumers.length > 1 && profileNamed(String(drawn.broker.profile)).routesStages)
     consumers[0]!.publishTo = publishToOf(drawn.flow);
+  if (drawn.messageFeatures !== null) placeMessageFeatures(drawn.messageFeatures, drawn.broker, producers, consumers);
   const dependencies = drawn.patterns?.dependencies ?? null;
   const targets = targetsOf(producers, consumers, drawn.broker, dependencies);
   // A fault on a dependency needs one to hit: without dependencies it is left out.
@@ -423,4 +433,130 @@ function publishToOf(flow: FlowDraw): unknown {
 /** Only the scenarios the validator accepts (about four in five drawn). */
 export function validScenarioArbitrary(space: ScenarioSpace = {}): fc.Arbitrary<WrittenScenario> {
   return scenarioArbitrary(space).filter((scenario) => validateScenario(scenario).ok);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// polish (issue 14): producer writes (`writes:`), broker delays (`delay`, `notBefore`), recurring producers
+// (`schedule`) and batches (a group's and a producer's `batch:`). Drawn as one field after every other, so a
+// seed that draws none of them draws the scenario it drew before; placed only where the profile's descriptor
+// allows them (its delay facts, its batch limits), so that most drawn scenarios stay valid.
+// ---------------------------------------------------------------------------------------------------------
+
+/** A bounded delay (SQS refuses a distribution without an upper bound), at most 1 s. */
+const boundedDelayArbitrary: fc.Arbitrary<unknown> = fc.oneof(
+  millis(0, 1000),
+  fc
+    .tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }))
+    .map(([min, extra]) => ({ dist: "uniform", min: `${min}ms`, max: `${min + extra}ms` })),
+);
+
+const writesArbitrary = fc.oneof(
+  fc.record({ mode: fc.constant("dual-write"), commit: durationDistributionArbitrary }, { requiredKeys: ["mode"] }),
+  fc.record(
+    {
+      mode: fc.constant("outbox"),
+      commit: durationDistributionArbitrary,
+      relay: fc.record(
+        {
+          pollInterval: millis(1, 200),
+          batchSize: fc.integer({ min: 1, max: 50 }),
+          confirmTimeout: millis(20, 2000),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: ["mode"] },
+  ),
+);
+
+const producerFeaturesArbitrary = fc.record(
+  {
+    writes: writesArbitrary,
+    delay: boundedDelayArbitrary,
+    notBeforeMs: fc.integer({ min: 0, max: 2000 }),
+    schedule: fc.record(
+      { every: millis(5, 300), missed: fc.constantFrom("skip", "catchUp", "all") },
+      { requiredKeys: ["every"] },
+    ),
+    batch: fc.record({ size: fc.integer({ min: 1, max: 20 }), linger: millis(0, 50) }, { requiredKeys: ["size"] }),
+  },
+  { requiredKeys: [] },
+);
+
+const consumerBatchArbitrary = fc.record(
+  { size: fc.integer({ min: 1, max: 20 }), wait: millis(0, 50), overhead: micros(0, 2000) },
+  { requiredKeys: ["size"] },
+);
+
+type MessageFeaturesDraw = {
+  producers: Partial<Record<"writes" | "delay" | "notBeforeMs" | "schedule" | "batch", unknown>>[];
+  batches: ({ size: number } | null)[];
+};
+
+const messageFeaturesArbitrary: fc.Arbitrary<MessageFeaturesDraw> = fc.record({
+  producers: fc.array(producerFeaturesArbitrary, { maxLength: 2 }),
+  batches: fc.array(fc.option(consumerBatchArbitrary), { maxLength: 2 }),
+});
+
+/** The broker section as the profile parses it (its batch limits read settings), or null if it does not parse. */
+function parsedBroker(broker: WrittenScenario): BrokerSpec | null {
+  const parsed = profileNamed(String(broker.profile)).schema.safeParse(broker);
+  return parsed.success ? (parsed.data as BrokerSpec) : null;
+}
+
+/** A drawn batch size within the profile's limit, or null where the profile refuses batches. */
+function sizeWithin(size: number, batching: ConsumerBatching | ProducerBatching): number | null {
+  if ("refused" in batching) return null;
+  return Math.min(size, batching.maxSize?.size ?? size);
+}
+
+function placeMessageFeatures(
+  drawn: MessageFeaturesDraw,
+  broker: WrittenScenario,
+  producers: WrittenScenario[],
+  consumers: WrittenScenario[],
+): void {
+  const spec = parsedBroker(broker);
+  const delays = profileNamed(String(broker.profile)).facts.delay.mechanism !== "none";
+  drawn.producers.forEach((features, i) => {
+    const producer = producers[i];
+    if (producer === undefined) return;
+    placeProducerFeatures(features, producer, delays, spec === null ? null : producerBatching(spec));
+  });
+  drawn.batches.forEach((batch, i) => {
+    const group = consumers[i];
+    if (batch === null || group === undefined || spec === null || group.steps !== undefined) return;
+    const batching = consumerBatching(spec);
+    const size = sizeWithin(batch.size, batching);
+    if (size === null) return;
+    group.batch = { ...batch, size };
+    // Kafka: a batch is one poll, processed in the poll loop, so a batch consumer has one worker.
+    if ("oneWorker" in batching && batching.oneWorker !== undefined) group.concurrency = 1;
+  });
+}
+
+function placeProducerFeatures(
+  features: MessageFeaturesDraw["producers"][number],
+  producer: WrittenScenario,
+  delays: boolean,
+  batching: ProducerBatching | null,
+): void {
+  const { writes, delay, notBeforeMs, schedule, batch } = features;
+  if (writes !== undefined) {
+    producer.writes = writes;
+    // An outbox's relay already resends from durable rows; the schema refuses resendOnRestart beside it.
+    const publish = producer.publish as { resendOnRestart?: boolean } | undefined;
+    if ((writes as { mode: string }).mode === "outbox" && publish?.resendOnRestart !== undefined)
+      producer.publish = { ...publish, resendOnRestart: false };
+  }
+  if (delays && delay !== undefined) producer.delay = delay;
+  if (delays && notBeforeMs !== undefined) producer.notBefore = `${notBeforeMs}ms`;
+  if (schedule !== undefined) {
+    // A recurring producer has a schedule instead of a rate or an arrival process.
+    delete producer.rate;
+    delete producer.arrival;
+    producer.schedule = schedule;
+  }
+  const size = batch === undefined || batching === null ? null : sizeWithin((batch as { size: number }).size, batching);
+  if (size !== null) producer.batch = { ...(batch as object), size };
 }

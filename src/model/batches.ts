@@ -18,6 +18,8 @@ export interface BatchFiguresSnapshot {
   started: number;
   settled: number;
   abandoned: number;
+  /** With a time series: batches begun and deliveries they held, per interval of `intervalMicros`. */
+  series?: { intervalMicros: number; batches: number[]; deliveries: number[] };
 }
 
 /** Per consumer group: how many batches began, their sizes, and how many were settled as a whole. */
@@ -29,13 +31,36 @@ export class BatchFigures {
   /** Begun and never settled: the instance crashed (or was killed) while processing them. */
   abandoned = 0;
 
+  /** With a time series (for the chart of batch size over time): counts per interval. */
+  private series: { intervalMicros: number; batches: number[]; deliveries: number[] } | null = null;
+
   constructor(readonly maxSize: number) {
     this.bySize = new Array<number>(maxSize + 1).fill(0);
   }
 
+  /** Keeps batches begun and their deliveries per interval of `interval` µs, for the chart. */
+  recordSeries(interval: number): void {
+    this.series = { intervalMicros: interval, batches: [], deliveries: [] };
+  }
+
+  /** A worker began a batch of `size` deliveries at `now` (µs). */
+  begun(size: number, now: number): void {
+    this.started++;
+    this.bySize[size]!++;
+    const series = this.series;
+    if (series === null) return;
+    const at = Math.floor(now / series.intervalMicros);
+    while (series.batches.length <= at) {
+      series.batches.push(0);
+      series.deliveries.push(0);
+    }
+    series.batches[at]!++;
+    series.deliveries[at]! += size;
+  }
+
   snapshot(): BatchFiguresSnapshot {
-    const { started, settled, abandoned } = this;
-    return { bySize: [...this.bySize], started, settled, abandoned };
+    const { started, settled, abandoned, series } = this;
+    return { bySize: [...this.bySize], started, settled, abandoned, ...(series === null ? {} : { series }) };
   }
 }
 
@@ -89,8 +114,7 @@ export class BatchWork {
     this.open.set(id, { slots, next: 0, failed: [] });
     this.held += slots.length;
     const figures = this.options.figures;
-    figures.started++;
-    figures.bySize[slots.length]!++;
+    figures.begun(slots.length, this.sim.now);
     return id;
   }
 

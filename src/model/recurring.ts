@@ -99,3 +99,38 @@ export class TickLedger {
     return kept;
   }
 }
+
+/** A recurring producer's figures in summary.json (docs/output.md, `schedules`), also what expect.schedules bounds. */
+export interface ScheduleSummary {
+  ticks: number;
+  onTime: number;
+  missed: number;
+  caughtUp: number;
+  skipped: number;
+  /** Publish time minus tick time over the published ticks: the start lateness. */
+  latenessMsMax: number;
+  latenessMsMean: number;
+}
+
+export const scheduleFigureNames = [
+  "ticks",
+  "onTime",
+  "missed",
+  "caughtUp",
+  "skipped",
+  "latenessMsMax",
+  "latenessMsMean",
+] as const satisfies readonly (keyof ScheduleSummary)[];
+
+export function scheduleSummaryOf(f: ScheduleFigures): ScheduleSummary {
+  const published = f.onTime + f.caughtUp;
+  return {
+    ticks: f.ticks,
+    onTime: f.onTime,
+    missed: f.missed,
+    caughtUp: f.caughtUp,
+    skipped: f.skipped,
+    latenessMsMax: Math.round(f.latenessMaxMicros) / 1000,
+    latenessMsMean: published === 0 ? 0 : Math.round(f.latenessTotalMicros / published) / 1000,
+  };
+}

@@ -61,7 +61,8 @@ const OPTIONAL_FIGURES = ["redriven", "redrivenConsumed", "maxWaiting"] as const
 export function isPatternMetric(name: string): boolean {
   return (
     /^(dependencies|retries|breakers|limiters|outbox|stages|requests)\.[^.]+(\.[^.]+)*\.[A-Za-z0-9]+$/.test(name) ||
-    /^endToEnd\.(completed|latency\.(mean|p50|p95|p99|max))$/.test(name)
+    /^endToEnd\.(completed|latency\.(mean|p50|p95|p99|max))$/.test(name) ||
+    isMessageFlowMetric(name)
   );
 }
 
@@ -122,6 +123,39 @@ function patternMetrics(summary: Summary): [string, number][] {
   return metrics;
 }
 
+/**
+ * Figures of recurring producers, delays and batches that many-run commands report, by summary.json section:
+ * per producer with a schedule, the broker's delays, per batching group, per batching producer.
+ */
+const MESSAGE_FLOW_FIGURES = {
+  schedules: ["ticks", "missed", "skipped", "caughtUp", "latenessMsMean", "latenessMsMax"],
+  batches: ["batches", "meanSize", "abandoned"],
+  publishBatches: ["batches", "meanSize", "lostUnsent"],
+} as const;
+const DELAY_FIGURES = ["held", "blockedByHead", "blockedMsMean", "blockedMsMax"] as const;
+
+/** Whether a metric name reads a schedule, delay or batch figure (schedules.reports.missed, delays.blockedByHead). */
+function isMessageFlowMetric(name: string): boolean {
+  const [section, ...rest] = name.split(".");
+  if (section === "delays") return rest.length === 1 && (DELAY_FIGURES as readonly string[]).includes(rest[0]!);
+  const figures = MESSAGE_FLOW_FIGURES[section as keyof typeof MESSAGE_FLOW_FIGURES] as readonly string[] | undefined;
+  return figures !== undefined && rest.length === 2 && figures.includes(rest[1]!);
+}
+
+/** A run's schedule, delay and batch metrics, named by their summary.json path: none when it has none of them. */
+function messageFlowMetrics(summary: Summary): [string, number][] {
+  const metrics: [string, number][] = [];
+  for (const section of ["schedules", "batches", "publishBatches"] as const) {
+    const entries = Object.entries((summary[section] ?? {}) as unknown as Record<string, Record<string, number>>);
+    for (const [name, figures] of entries)
+      for (const figure of MESSAGE_FLOW_FIGURES[section])
+        metrics.push([`${section}.${name}.${figure}`, figures[figure]!]);
+  }
+  const delays = summary.delays;
+  if (delays !== undefined) for (const figure of DELAY_FIGURES) metrics.push([`delays.${figure}`, delays[figure]]);
+  return metrics;
+}
+
 /** Every metric name in some row, the fixed ones first: what a study reports. */
 export function metricNamesOf(rows: readonly Record<string, number>[]): string[] {
   const names = new Set<string>(METRIC_NAMES);
@@ -129,13 +163,14 @@ export function metricNamesOf(rows: readonly Record<string, number>[]): string[]
   return [...names];
 }
 
-/** A run's metrics: the fixed ones, then its pattern and stage figures (none when it declares none). */
+/** A run's metrics: the fixed ones, then its pattern, stage, schedule, delay and batch figures (those it has). */
 export function metricsOf(run: Run): TaskMetrics {
   return Object.fromEntries([
     ...METRICS.map((m) => [m.name, m.read(run.summary)]),
     ...patternMetrics(run.summary),
     ...stageMetrics(run.summary),
     ...requestMetrics(run.summary),
+    ...messageFlowMetrics(run.summary),
   ]);
 }
 

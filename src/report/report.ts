@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
+import { batchChartSpecs } from "./batch-charts.js";
 import { chartSpecs } from "./charts.js";
 import { latencyPercentilesCsv, timeSeriesCsv } from "./csv.js";
 import { type RenderedChart, reportHtml } from "./html.js";
@@ -42,6 +43,7 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
         ...stageChartSpecs(run),
         ...sagaChartSpecs(run),
         ...requestChartSpecs(run),
+        ...batchChartSpecs(run),
       ],
       files,
     );

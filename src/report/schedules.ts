@@ -1,60 +1,16 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { DelayFigures } from "../brokers/delays.js";
-import type { ScheduleFigures } from "../model/recurring.js";
+import { type ScheduleFigures, type ScheduleSummary, scheduleSummaryOf } from "../model/recurring.js";
 import { type ChartSpec, CONFIG, GROUP_PAIRS, WIDTH } from "./charts.js";
 import type { Run } from "./run.js";
 
-/** A recurring producer's figures in summary.json (docs/output.md, `schedules`). */
-export interface ScheduleSummary {
-  ticks: number;
-  onTime: number;
-  missed: number;
-  caughtUp: number;
-  skipped: number;
-  /** Publish time minus tick time over the published ticks: the start lateness. */
-  latenessMsMax: number;
-  latenessMsMean: number;
-}
-
-const millis = (micros: number) => Math.round(micros) / 1000;
-
-/** Delayed messages in summary.json (docs/output.md, `delays`). */
-export interface DelaySummary {
-  held: number;
-  /** Held past their own due time behind a longer delay at the head of the delay queue (RabbitMQ). */
-  blockedByHead: number;
-  blockedMsMean: number;
-  blockedMsMax: number;
-}
-
-export function delaySummary(figures: DelayFigures): DelaySummary {
-  return {
-    held: figures.held,
-    blockedByHead: figures.blockedByHead,
-    blockedMsMean:
-      figures.blockedByHead === 0 ? 0 : Math.round(figures.blockedMicrosTotal / figures.blockedByHead) / 1000,
-    blockedMsMax: millis(figures.blockedMicrosMax),
-  };
-}
+// The figures are computed beside their counters (src/model/recurring.ts, src/brokers/delays.ts), where
+// expect's checks read them too: summary.json and expect.schedules / expect.delays state the same numbers.
+export type { DelaySummary } from "../brokers/delays.js";
+export { delaySummary } from "../brokers/delays.js";
+export type { ScheduleSummary } from "../model/recurring.js";
 
 export function scheduleSummaries(figures: Record<string, ScheduleFigures>): Record<string, ScheduleSummary> {
-  return Object.fromEntries(
-    Object.entries(figures).map(([name, f]) => {
-      const published = f.onTime + f.caughtUp;
-      return [
-        name,
-        {
-          ticks: f.ticks,
-          onTime: f.onTime,
-          missed: f.missed,
-          caughtUp: f.caughtUp,
-          skipped: f.skipped,
-          latenessMsMax: millis(f.latenessMaxMicros),
-          latenessMsMean: published === 0 ? 0 : Math.round(f.latenessTotalMicros / published) / 1000,
-        },
-      ];
-    }),
-  );
+  return Object.fromEntries(Object.entries(figures).map(([name, f]) => [name, scheduleSummaryOf(f)]));
 }
 
 /** Scheduled vs actual start of every published tick: on time on the diagonal, late ones above it. */

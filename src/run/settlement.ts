@@ -80,8 +80,9 @@ export class Settlement {
       // A pipeline addresses a message before it reaches the broker: the groups it is not for owe nothing.
       if (messages.fate[group]![row] === Fate.notRouted) counts.notRouted++;
       else if (unknownToProducer) counts.unknown++;
-      // The producer counted it as sent without an answer (Kafka acks=0), but the broker never took it.
-      else if (messages.producerView[row] === ProducerView.confirmed) this.lost(message, group);
+      // The producer counted it as sent without an answer (Kafka acks=0), but the broker never took it. A
+      // broker's delay stage confirms what it holds before the profile takes it: held, that is pending.
+      else if (messages.producerView[row] === ProducerView.confirmed && !held) this.lost(message, group);
       else this.pending(group);
     }
   }

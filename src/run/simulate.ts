@@ -207,6 +207,7 @@ function* simulateSteps(
   if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
   if (interval !== undefined) for (const writes of world.writes) writes?.recordSeries(interval);
   if (interval !== undefined) world.requests?.recordSeries(interval);
+  if (interval !== undefined) for (const figures of world.batchFigures) figures?.recordSeries(interval);
   const faults = new FaultInjector(world.faults, faultWorldOf(world));
   faults.start();
   for (const producer of world.producers) producer.start();

@@ -17,6 +17,7 @@ import { redriveProblems } from "./redrive.js";
 import { requestProblems } from "./requests.js";
 import { routingProblems } from "./routing.js";
 import { sagaProblems } from "./sagas.js";
+import { expectScheduleProblems } from "./schedule-bounds.js";
 import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
 import { writesProblems } from "./writes.js";
@@ -171,6 +172,7 @@ export function validateScenario(
         ...writesProblems(parsed.data),
         ...requestProblems(parsed.data),
         ...expectBatchProblems(parsed.data),
+        ...expectScheduleProblems(parsed.data),
       ].map(({ path, message, candidates }): ScenarioIssue => {
         const suggestion = closestMatch(String(message.split('"')[1]), candidates);
         return {

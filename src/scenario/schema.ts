@@ -20,6 +20,7 @@ import { redriveSchema } from "./redrive.js";
 import { expectRequestsField, requestSchema } from "./requests.js";
 import { bindingsSchema, routingKeySchema } from "./routing-key.js";
 import { expectSagasField, sagasSchema } from "./sagas.js";
+import { expectScheduleFields } from "./schedule-bounds.js";
 import { expectOutboxField, writesSchema } from "./writes.js";
 
 /**
@@ -236,6 +237,7 @@ const expectSchema = z.strictObject({
   ...expectSagasField,
   ...expectRequestsField,
   batches: expectBatchesSchema,
+  ...expectScheduleFields,
 });
 
 export const scenarioSchema = z.strictObject({

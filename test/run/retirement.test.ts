@@ -45,7 +45,12 @@ describe("retiring messages changes no result", () => {
   });
 
   it("generated scenarios (the swarm's generator: drawn settings, patterns and faults): the same summary", () => {
-    const retiring = { settings: "drawn", profiles: ["rabbitmq", "rabbitmq-quorum", "fifo"] } as const;
+    // Writes, delays, schedules and batches keep every row (mayRetire): left out here, so the sample retires.
+    const retiring = {
+      settings: "drawn",
+      profiles: ["rabbitmq", "rabbitmq-quorum", "fifo"],
+      messageFeatures: false,
+    } as const;
     const written = [
       ...fc.sample(validScenarioArbitrary(retiring), { seed: 12, numRuns: 80 }),
       ...fc.sample(validScenarioArbitrary({ settings: "drawn" }), { seed: 13, numRuns: 20 }),
