@@ -8,12 +8,14 @@ import { TopicLog } from "./log.js";
 import { GroupOffsets } from "./offsets.js";
 import { Cluster } from "./replication.js";
 import type { KafkaOptions } from "./settings.js";
+import { type TopicLayout, topicLayout } from "./topics.js";
 import { ProducerTransactions } from "./transactions.js";
 
 /**
  * Apache Kafka (4.0 defaults): one topic of `partitions` partitions on a
  * cluster of `brokers` brokers, read by every scenario consumer group as a
- * Kafka consumer group with its own committed offsets. See docs/brokers/kafka.md.
+ * Kafka consumer group with its own committed offsets; with pipeline stages,
+ * one more topic per group a stage feeds (topics.ts). See docs/brokers/kafka.md.
  *
  * Replication, leadership and the high watermark are in replication.ts. A
  * partition whose leader is down is offline: writes are refused and nothing
@@ -26,6 +28,7 @@ export function createKafkaBroker(context: BrokerContext, options: KafkaOptions)
 
 class KafkaBroker implements Broker {
   private readonly log: TopicLog;
+  private readonly layout: TopicLayout;
   private readonly cluster: Cluster;
   private readonly offsets: GroupOffsets;
   private readonly coordinator: Coordinator;
@@ -38,9 +41,13 @@ class KafkaBroker implements Broker {
     private readonly context: BrokerContext,
     options: KafkaOptions,
   ) {
-    this.log = new TopicLog(options.partitions);
-    this.offsets = new GroupOffsets(context, options, this.log);
-    this.coordinator = new Coordinator(context, options, this.offsets);
+    const layout = topicLayout(context, options.partitions);
+    this.layout = layout;
+    // Everything kept per partition spans every topic's partitions; only the partitioner and the assignors see one topic.
+    const spanned = layout.single ? options : { ...options, partitions: layout.partitions };
+    this.log = new TopicLog(layout.partitions);
+    this.offsets = new GroupOffsets(context, spanned, this.log, layout);
+    this.coordinator = new Coordinator(context, spanned, this.offsets, layout);
     const interval = options.transactionInterval;
     this.transactions =
       interval === null
@@ -52,13 +59,13 @@ class KafkaBroker implements Broker {
             (partition) => this.clients.dataArrived(partition),
           );
     const isolation = new ReadIsolation(this.transactions, options.readCommitted);
-    this.clients = new ConsumerClients(context, options, this.log, this.offsets, this.coordinator, isolation);
+    this.clients = new ConsumerClients(context, spanned, this.log, this.offsets, this.coordinator, isolation);
     this.coordinator.connect(this.clients);
     // Consume-transform-produce: a group's side effects are its output writes, visible only once committed.
     if (options.commit === "transactional") {
       for (let group = 0; group < context.groupCount; group++) context.effects.holdUntilCommit(group);
     }
-    this.cluster = new Cluster(context, options, this.log, {
+    this.cluster = new Cluster(context, spanned, this.log, {
       readable: (partition) => this.clients.dataArrived(partition),
       truncate: (partition, end, reason) => this.offsets.truncated(partition, end, reason),
       clusterDown: () => {
@@ -71,7 +78,7 @@ class KafkaBroker implements Broker {
       },
     });
     this.clients.connect(this.cluster);
-    this.intake = new Intake(context, options, this.cluster, (message) => this.append(message));
+    this.intake = new Intake(context, options, this.cluster, (message) => this.append(message), layout);
     this.clients.joinAll();
   }
 
@@ -138,7 +145,8 @@ class KafkaBroker implements Broker {
     for (let group = 0; group < this.context.groupCount; group++) {
       const committed = this.offsets.committed[group]!;
       const fate = messages.fate[group]!;
-      for (let partition = 0; partition < this.log.partitions; partition++) {
+      const first = this.layout.topicOf(group).first;
+      for (let partition = first; partition < first + this.layout.partitionsPerTopic; partition++) {
         const end = this.log.end[partition]!;
         for (let offset = Math.max(committed[partition]!, this.log.start[partition]!); offset < end; offset++) {
           const message = this.log.message(partition, offset);
@@ -163,7 +171,7 @@ class KafkaBroker implements Broker {
     this.offsets.expire(partition);
     const offset = this.log.append(partition, message, this.context.sim.now);
     this.transactions?.written(message, partition, offset);
-    this.offsets.appended();
+    this.offsets.appended(partition);
     this.cluster.appended(partition, message, confirmLater);
   }
 }
