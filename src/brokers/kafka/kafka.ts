@@ -8,6 +8,7 @@ import { TopicLog } from "./log.js";
 import { GroupOffsets } from "./offsets.js";
 import { Cluster } from "./replication.js";
 import type { KafkaOptions } from "./settings.js";
+import { StageTransactions } from "./stage-transactions.js";
 import { type TopicLayout, topicLayout } from "./topics.js";
 import { ProducerTransactions } from "./transactions.js";
 
@@ -36,6 +37,8 @@ class KafkaBroker implements Broker {
   private readonly intake: Intake;
   /** Null unless producers are transactional (transaction.interval.ms is set). */
   private readonly transactions: ProducerTransactions | null;
+  /** Null unless pipeline stages commit transactionally: their onward records join the consumer's transaction. */
+  private readonly stageTransactions: StageTransactions | null;
 
   constructor(
     private readonly context: BrokerContext,
@@ -58,8 +61,20 @@ class KafkaBroker implements Broker {
             () => this.cluster.anyUp,
             (partition) => this.clients.dataArrived(partition),
           );
-    const isolation = new ReadIsolation(this.transactions, options.readCommitted);
-    this.clients = new ConsumerClients(context, spanned, this.log, this.offsets, this.coordinator, isolation);
+    const staged = options.commit === "transactional" && (context.routing.stageFedGroups?.length ?? 0) > 0;
+    this.stageTransactions = staged
+      ? new StageTransactions(context, (partition) => this.clients.dataArrived(partition))
+      : null;
+    const isolation = new ReadIsolation(this.transactions, options.readCommitted, this.stageTransactions);
+    this.clients = new ConsumerClients(
+      context,
+      spanned,
+      this.log,
+      this.offsets,
+      this.coordinator,
+      isolation,
+      this.stageTransactions,
+    );
     this.coordinator.connect(this.clients);
     // Consume-transform-produce: a group's side effects are its output writes, visible only once committed.
     if (options.commit === "transactional") {
@@ -83,6 +98,8 @@ class KafkaBroker implements Broker {
   }
 
   publish(message: number): void {
+    // An onward record from a crashed stage consumer's fenced epoch is refused here.
+    if (this.stageTransactions?.arrived(message) === false) return;
     this.intake.publish(message);
   }
 
@@ -161,17 +178,30 @@ class KafkaBroker implements Broker {
 
   /** The leader appends a record; with acks=all and followers in the ISR, its confirm waits for them. */
   private append(message: number): void {
+    const stageRecord = this.stageTransactions?.holds(message) === true;
+    // A stage's onward record whose transaction aborted before the leader got to it: never written.
+    if (stageRecord && this.stageTransactions!.abortedUnwritten(message)) {
+      this.context.reject(message);
+      return;
+    }
     // A transactional producer's retry of a record its open transaction already holds: the sequence number gives it away.
     if (this.transactions?.isOpen(message)) return;
     const partition = this.context.messages.partition[message]!;
-    // A transactional producer's records are confirmed when their transaction commits, not when written.
-    const confirmNow = this.transactions === null && this.cluster.confirmsOnAppend(partition);
-    const confirmLater = this.transactions === null && !confirmNow;
+    // A transactional producer's (or stage's) records are confirmed when their transaction commits, not when written.
+    const producerRecord = this.transactions !== null && !stageRecord && !this.isOnward(message);
+    const confirmNow = !producerRecord && !stageRecord && this.cluster.confirmsOnAppend(partition);
+    const confirmLater = !producerRecord && !stageRecord && !confirmNow;
     if (confirmNow) this.context.accept(message);
     this.offsets.expire(partition);
     const offset = this.log.append(partition, message, this.context.sim.now);
-    this.transactions?.written(message, partition, offset);
+    if (producerRecord) this.transactions!.written(message, partition, offset);
+    else if (stageRecord) this.stageTransactions!.written(message, partition, offset);
     this.offsets.appended(partition);
     this.cluster.appended(partition, message, confirmLater);
+  }
+
+  /** A stage's onward message: it never joins a producer's transaction (the stage is a producer of its own). */
+  private isOnward(message: number): boolean {
+    return (this.context.routing.stageTargetOf?.(message) ?? -1) >= 0;
   }
 }
