@@ -132,6 +132,8 @@ export const streamsSchema = redisSection(
 );
 export const streamsProfile = defineProfile({
   name: "redis-streams",
+  // Each group a stage publishes to reads a stream of its own (stage-streams.ts).
+  routesStages: true,
   facts: profileFacts({
     delay: redisHasNoDelay,
     ordering: "per-producer",
