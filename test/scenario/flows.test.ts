@@ -94,7 +94,7 @@ describe("publishTo validation", () => {
     );
     expect(formatPath(issues[0]!.path)).toBe("broker.profile");
     expect(issues[0]!.message).toContain(
-      "redis-pubsub does not yet (use one of fifo, rabbitmq, rabbitmq-quorum, sqs, sqs-fifo, kafka, redis-list, redis-reliable-list, redis-streams, bullmq)",
+      "publishTo is refused on redis-pubsub: a channel per stage would be fire-and-forget at every hop",
     );
   });
 
