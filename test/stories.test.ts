@@ -46,6 +46,15 @@ describe("stories", () => {
     expect(failed[0]?.counterExample?.events.at(-2)?.what).toBe("compensation to refund sent");
   });
 
+  it("kafka-pipeline-transactions: a transactional stage's crash aborts its emails with its offsets; email gets exactly two per order", () => {
+    const { messages, stages, endToEnd, checks } = story("kafka-pipeline-transactions.yaml");
+    expect(checks.every((check) => check.passed)).toBe(true);
+    expect(messages).toMatchObject({ rejected: 4, lost: 0, pending: 0, sideEffectsRepeated: 0 });
+    expect(stages?.billing).toMatchObject({ received: 2344, consumed: 2344, publishedOnward: 4692 });
+    expect(stages?.email).toMatchObject({ received: 4688, consumed: 4688, duplicated: 0 });
+    expect(endToEnd).toMatchObject({ roots: 2344, completed: 2344 });
+  });
+
   it("dedup-store-window: the same crashes between effect and record take two payments twice", () => {
     const { messages, checks } = story("dedup-store-window.yaml");
     expect(messages).toMatchObject({ lost: 0, duplicated: 2, sideEffectsRepeated: 2 });

@@ -78,6 +78,8 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    * for groups it is addressed to, skipping those the run marked not routed before the publish arrived.
    */
   routesStages?: boolean;
+  /** Why a profile that does not route stages refuses `publishTo`, when there is more to say than "not yet". */
+  stagesRefusal?: string;
 }
 
 /**

@@ -93,4 +93,12 @@ export interface RoutingTable {
    * to the groups no stage feeds. Absent without stages.
    */
   stageTargetOf?: (message: number) => number;
+  /** With pipeline stages only: the groups some stage publishes to, ascending (Kafka gives each a topic). */
+  stageFedGroups?: readonly number[];
+  /**
+   * With pipeline stages only: the consumer instance whose processing published an onward message, and its
+   * incarnation then (a transactional stage's onward messages belong to that consumer's transaction); -1
+   * for a producer's message.
+   */
+  stagePublisherOf?: (message: number) => { consumer: number; incarnation: number } | null;
 }

@@ -249,7 +249,8 @@ function buildCore(
     return new Link(sim, latency, from, to);
   };
   const gate = new PublisherGate(observer, sim);
-  flows?.wire(observer, gate);
+  const incarnations = new Int32Array(groupOfConsumer.length);
+  flows?.wire(observer, gate, incarnations);
   return {
     scenario,
     sim,
@@ -265,7 +266,7 @@ function buildCore(
       : null,
     effects: new EffectLedger(messages, observer, groupOfConsumer, groupNames.length),
     guards,
-    incarnations: new Int32Array(groupOfConsumer.length),
+    incarnations,
     groupNames,
     clientLinks: { consumer: [], producer: [] },
     faults: normalizeFaults(scenario),
@@ -446,7 +447,13 @@ function publishBatchOption(core: Core, written: number) {
 /** Each producer instance's routing keys (instances of one producer share its list) and each group's bindings. */
 function routingTable(scenario: ParsedScenario, flows: StageFlows | null): RoutingTable {
   return {
-    ...(flows === null ? {} : { stageTargetOf: (message: number) => flows.targetOf(message) }),
+    ...(flows === null
+      ? {}
+      : {
+          stageTargetOf: (message: number) => flows.targetOf(message),
+          stageFedGroups: flows.fedGroups,
+          stagePublisherOf: (message: number) => flows.publisherOf(message),
+        }),
     keysOfProducer: scenario.producers.flatMap((spec) => {
       const keys = routingKeysOf(spec.routingKey);
       return Array.from({ length: spec.instances }, () => keys);

@@ -1,6 +1,7 @@
 import type { EventHandler } from "../engine/event-queue.js";
 import type { Simulation } from "../engine/simulation.js";
 import { StageRecorder } from "../metrics/stages.js";
+import { withRoomFor } from "../model/growable.js";
 import { Fate, type MessageTable } from "../model/messages.js";
 import type { Link } from "../model/network.js";
 import type { RunObserver } from "../model/observer.js";
@@ -32,12 +33,16 @@ export class StageFlows implements StagePublisher {
   private readonly rules: (StageRule | null)[];
   /** Per group: its fan-in, when it gathers parts. */
   readonly gathers: (Gather | null)[];
-  private readonly fedGroups: number[];
+  /** The groups some stage publishes to, ascending. */
+  readonly fedGroups: number[];
+  /** Per onward message: the consumer instance that published it, and that instance's incarnation then. */
+  private publisherColumn = new Int32Array(0);
+  private incarnationColumn = new Int32Array(0);
   private readonly groupOfConsumer: number[];
   private readonly toBroker: Link[] = [];
   private ingress: EventHandler | null = null;
   /** The run's observers (they include `recorder`) and the publisher gate, which exist only after the recorder. */
-  private wired: { observer: RunObserver; gate: PublisherGate } | null = null;
+  private wired: { observer: RunObserver; gate: PublisherGate; incarnations: Int32Array } | null = null;
 
   constructor(
     scenario: ParsedScenario,
@@ -78,8 +83,14 @@ export class StageFlows implements StagePublisher {
     this.groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
   }
 
-  wire(observer: RunObserver, gate: PublisherGate): void {
-    this.wired = { observer, gate };
+  wire(observer: RunObserver, gate: PublisherGate, incarnations: Int32Array): void {
+    this.wired = { observer, gate, incarnations };
+  }
+
+  /** The consumer instance (and its incarnation) that published an onward message; null for a producer's message. */
+  publisherOf(message: number): { consumer: number; incarnation: number } | null {
+    if (!this.lineage.isOnward(message)) return null;
+    return { consumer: this.publisherColumn[message]!, incarnation: this.incarnationColumn[message]! };
   }
 
   /** Consumer `index` publishes onward over `toBroker`, its link to the broker. */
@@ -153,7 +164,7 @@ export class StageFlows implements StagePublisher {
   /** A new message with its own id, addressed to `target` only, sent like a producer's publish. */
   private send(parent: number, target: number, consumer: number): number {
     const { messages, sim } = this.world;
-    const { observer, gate } = this.wired!;
+    const { observer, gate, incarnations } = this.wired!;
     const root = this.lineage.rootOf(parent);
     // Its latency counts from the root's publish: a stage's figures say how long the flow took to get there.
     const id = messages.create(
@@ -163,6 +174,10 @@ export class StageFlows implements StagePublisher {
       messages.size[parent]!,
     );
     this.lineage.record(id, parent);
+    this.publisherColumn = withRoomFor(this.publisherColumn, id);
+    this.incarnationColumn = withRoomFor(this.incarnationColumn, id);
+    this.publisherColumn[id] = consumer;
+    this.incarnationColumn[id] = incarnations[consumer]!;
     for (let group = 0; group < messages.fate.length; group++)
       if (group !== target) messages.fate[group]![id] = Fate.notRouted;
     observer.published(id, sim.now);

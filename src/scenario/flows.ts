@@ -142,7 +142,10 @@ export function flowProblems(scenario: ParsedScenario): FlowProblem[] {
   if (profile.routesStages !== true)
     problems.push({
       path: ["broker", "profile"],
-      message: `publishTo needs a profile that gives each stage its own queue; ${profile.name} does not yet (use one of ${stageProfiles()})`,
+      message:
+        profile.stagesRefusal === undefined
+          ? `publishTo needs a profile that gives each stage its own queue; ${profile.name} does not yet (use one of ${stageProfiles()})`
+          : `publishTo is refused on ${profile.name}: ${profile.stagesRefusal} (profiles with stages: ${stageProfiles()})`,
     });
   stages.forEach((onward, index) => {
     if (onward === undefined) return;

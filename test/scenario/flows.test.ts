@@ -90,11 +90,11 @@ describe("publishTo validation", () => {
 
   it("refuses stages on a profile that cannot give each stage its own queue", () => {
     const issues = problems(
-      flow(["  - {group: a, processing: 1ms, publishTo: b}", "  - {group: b, processing: 1ms}"], "kafka"),
+      flow(["  - {group: a, processing: 1ms, publishTo: b}", "  - {group: b, processing: 1ms}"], "redis-pubsub"),
     );
     expect(formatPath(issues[0]!.path)).toBe("broker.profile");
     expect(issues[0]!.message).toContain(
-      "kafka does not yet (use one of fifo, rabbitmq, rabbitmq-quorum, sqs, sqs-fifo, redis-list, redis-reliable-list, bullmq)",
+      "publishTo is refused on redis-pubsub: a channel per stage would be fire-and-forget at every hop",
     );
   });
 

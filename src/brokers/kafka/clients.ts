@@ -7,6 +7,7 @@ import type { Member, PollBatch } from "./member.js";
 import type { GroupOffsets } from "./offsets.js";
 import type { Cluster } from "./replication.js";
 import type { KafkaOptions } from "./settings.js";
+import type { StageTransactions } from "./stage-transactions.js";
 import { PollWatchdog } from "./watchdog.js";
 
 /**
@@ -51,6 +52,8 @@ export class ConsumerClients implements MemberClient {
     private readonly offsets: GroupOffsets,
     private readonly coordinator: Coordinator,
     private readonly isolation: ReadIsolation,
+    /** With transactional stages: their onward records commit and abort with the consumer's transaction. */
+    private readonly stageTransactions: StageTransactions | null = null,
   ) {
     this.current = new Array<Member | null>(context.consumers.length).fill(null);
     this.lastCommitAt = new Float64Array(context.consumers.length);
@@ -155,7 +158,10 @@ export class ConsumerClients implements MemberClient {
     this.current[consumer] = null;
     if (!member) return;
     // The crash aborts the member's open transaction: what it wrote is never seen downstream.
-    if (this.options.commit === "transactional") this.context.effects.discard(consumer, member.incarnation);
+    if (this.options.commit === "transactional") {
+      this.context.effects.discard(consumer, member.incarnation);
+      this.stageTransactions?.crashed(consumer, member.incarnation);
+    }
     this.catchUp(member);
     member.busy = false;
     member.parked = false;
@@ -344,10 +350,12 @@ export class ConsumerClients implements MemberClient {
     const fenced = member.owned.some((partition) => !this.coordinator.accepts(member, partition));
     if (!this.up || !member.inGroup || fenced) {
       effects.discard(member.consumer, member.incarnation);
+      this.stageTransactions?.abort(member.consumer, member.incarnation);
       return;
     }
     commitOffsets();
     effects.commit(member.consumer, member.incarnation, sim.now);
+    this.stageTransactions?.commit(member.consumer, member.incarnation);
   }
 
   /** A record whose processing failed: the application logs it and moves on (Kafka has no per-record nack). */

@@ -3,6 +3,7 @@ import { Member } from "./member.js";
 import type { GroupOffsets } from "./offsets.js";
 import { Ownership } from "./ownership.js";
 import type { KafkaOptions } from "./settings.js";
+import type { TopicLayout } from "./topics.js";
 
 /** What the coordinator needs from the consumers' poll loops. */
 export interface MemberClient {
@@ -66,6 +67,7 @@ export class Coordinator {
     private readonly context: BrokerContext,
     private readonly options: KafkaOptions,
     offsets: GroupOffsets,
+    layout: TopicLayout,
   ) {
     this.groups = Array.from({ length: context.groupCount }, (_, group) => ({
       members: [],
@@ -76,7 +78,11 @@ export class Coordinator {
       windowRemaining: 0,
       windowEndsAt: -1,
       completionPending: false,
-      ownership: new Ownership(group, options.partitions, offsets),
+      ownership: new Ownership(
+        group,
+        { first: layout.topicOf(group).first, partitions: layout.partitionsPerTopic, total: layout.partitions },
+        offsets,
+      ),
     }));
   }
 

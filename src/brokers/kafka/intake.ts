@@ -6,6 +6,7 @@ import type { BrokerContext } from "../broker.js";
 import { partitionForKey, StickyPartitioner } from "./partitioner.js";
 import type { Cluster } from "./replication.js";
 import type { KafkaOptions } from "./settings.js";
+import { type TopicLayout, topicBaseOf } from "./topics.js";
 
 /**
  * The producer side of Kafka, run where the publish reaches the broker (a
@@ -72,11 +73,13 @@ export class Intake {
     private readonly cluster: Pick<Cluster, "refuses" | "awaitsConfirm" | "leaderOf" | "replicaCount">,
     /** Called for each record the leader takes: append it (and confirm it when acks and transactions allow). */
     private readonly append: (message: number) => void,
+    /** The topics: `options.partitions` is each topic's count, and an onward message goes to its target's topic. */
+    private readonly layout: TopicLayout,
   ) {
     const producers = context.names.producers.length;
     this.sticky = new Array<StickyPartitioner | undefined>(producers).fill(undefined);
     this.held = Array.from({ length: producers }, () => new IntRing());
-    this.heldBytes = new Float64Array(producers * options.partitions);
+    this.heldBytes = new Float64Array(producers * layout.partitions);
     this.lingerEvent = new Float64Array(producers).fill(-1);
     this.busyUntil = new Float64Array(options.brokers);
     this.sessions = new Int32Array(producers);
@@ -101,15 +104,17 @@ export class Intake {
     // A copy still on the network when its producer died was sent by the session that died.
     if (message >= this.sentIn.length) this.sentIn = withRoomFor(this.sentIn, message);
     this.sentIn[message] = this.sessions[producer]! - this.down[producer]!;
-    const partition = this.partitionFor(message);
+    const base = topicBaseOf(this.layout, this.context, message);
+    const partition = base + (base > 0 ? this.onwardPartition(message) : this.partitionFor(message));
     messages.partition[message] = partition;
-    if (this.options.linger === 0) {
+    // A stage's onward message comes from the stage's own producer, which sends it at once (no linger of the root's producer).
+    if (this.options.linger === 0 || base > 0) {
       this.write(message);
       return;
     }
     const held = this.held[producer]!;
     held.push(message);
-    const slot = producer * this.options.partitions + partition;
+    const slot = producer * this.layout.partitions + partition;
     this.heldBytes[slot]! += messages.size[message]!;
     if (held.length === 1)
       this.lingerEvent[producer] = this.context.sim.schedule(this.options.linger, this.onLinger, producer);
@@ -124,7 +129,7 @@ export class Intake {
     }
     const batch = this.held[producer]!;
     this.held[producer] = this.spareBatches.pop() ?? new IntRing();
-    this.heldBytes.fill(0, producer * this.options.partitions, (producer + 1) * this.options.partitions);
+    this.heldBytes.fill(0, producer * this.layout.partitions, (producer + 1) * this.layout.partitions);
     while (batch.length > 0) this.write(batch.shift());
     this.spareBatches.push(batch);
   }
@@ -164,6 +169,16 @@ export class Intake {
     if (message >= this.writtenIn.length) this.writtenIn = withRoomFor(this.writtenIn, message);
     this.writtenIn[message] = sentIn;
     this.append(message);
+  }
+
+  /**
+   * An onward message keeps its root's key, hashed as a producer's would be, so one key's messages stay in one
+   * partition of every topic; a keyless one goes by its id (the stage's producer spreading its records, with
+   * no draw from the root producer's sticky partitioner, whose draws stay as without stages).
+   */
+  private onwardPartition(message: number): number {
+    const key = this.context.messages.key[message]!;
+    return key >= 0 ? this.partitionForKeyIndex(key) : message % this.options.partitions;
   }
 
   private partitionFor(message: number): number {

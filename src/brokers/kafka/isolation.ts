@@ -1,3 +1,4 @@
+import type { StageTransactions } from "./stage-transactions.js";
 import type { ProducerTransactions } from "./transactions.js";
 
 /**
@@ -11,16 +12,20 @@ export class ReadIsolation {
   constructor(
     private readonly transactions: ProducerTransactions | null,
     private readonly readCommitted: boolean,
+    /** The transactions of pipeline stages that commit transactionally (stage-transactions.ts), if any. */
+    private readonly stages: StageTransactions | null = null,
   ) {}
 
   /** The offset a poll stops before in `partition`, whose records below `highWatermark` are replicated. */
   end(partition: number, highWatermark: number): number {
-    if (!this.readCommitted || this.transactions === null) return highWatermark;
-    return this.transactions.lastStableOffset(partition, highWatermark);
+    if (!this.readCommitted) return highWatermark;
+    const producers = this.transactions?.lastStableOffset(partition, highWatermark) ?? highWatermark;
+    return this.stages?.lastStableOffset(partition, producers) ?? producers;
   }
 
   /** Whether a poll passes over this record without returning it. */
   skips(message: number): boolean {
-    return this.readCommitted && this.transactions?.isAborted(message) === true;
+    if (!this.readCommitted) return false;
+    return this.transactions?.isAborted(message) === true || this.stages?.isAborted(message) === true;
   }
 }

@@ -9,12 +9,15 @@ import { GroupOffsets } from "./offsets.js";
 import { Cluster } from "./replication.js";
 import { RetryTopics } from "./retry-topics.js";
 import type { KafkaOptions } from "./settings.js";
+import { StageTransactions } from "./stage-transactions.js";
+import { type TopicLayout, topicLayout } from "./topics.js";
 import { ProducerTransactions } from "./transactions.js";
 
 /**
  * Apache Kafka (4.0 defaults): one topic of `partitions` partitions on a
  * cluster of `brokers` brokers, read by every scenario consumer group as a
- * Kafka consumer group with its own committed offsets. See docs/brokers/kafka.md.
+ * Kafka consumer group with its own committed offsets; with pipeline stages,
+ * one more topic per group a stage feeds (topics.ts). See docs/brokers/kafka.md.
  *
  * Replication, leadership and the high watermark are in replication.ts. A
  * partition whose leader is down is offline: writes are refused and nothing
@@ -27,6 +30,7 @@ export function createKafkaBroker(context: BrokerContext, options: KafkaOptions)
 
 class KafkaBroker implements Broker {
   private readonly log: TopicLog;
+  private readonly layout: TopicLayout;
   private readonly cluster: Cluster;
   private readonly offsets: GroupOffsets;
   private readonly coordinator: Coordinator;
@@ -36,14 +40,20 @@ class KafkaBroker implements Broker {
   private readonly transactions: ProducerTransactions | null;
   /** Null until a consumer first hands a record back (`retry: {via: broker}`): nothing to check otherwise. */
   private retryTopics: RetryTopics | null = null;
+  /** Null unless pipeline stages commit transactionally: their onward records join the consumer's transaction. */
+  private readonly stageTransactions: StageTransactions | null;
 
   constructor(
     private readonly context: BrokerContext,
     options: KafkaOptions,
   ) {
-    this.log = new TopicLog(options.partitions);
-    this.offsets = new GroupOffsets(context, options, this.log);
-    this.coordinator = new Coordinator(context, options, this.offsets);
+    const layout = topicLayout(context, options.partitions);
+    this.layout = layout;
+    // Everything kept per partition spans every topic's partitions; only the partitioner and the assignors see one topic.
+    const spanned = layout.single ? options : { ...options, partitions: layout.partitions };
+    this.log = new TopicLog(layout.partitions);
+    this.offsets = new GroupOffsets(context, spanned, this.log, layout);
+    this.coordinator = new Coordinator(context, spanned, this.offsets, layout);
     const interval = options.transactionInterval;
     this.transactions =
       interval === null
@@ -54,14 +64,26 @@ class KafkaBroker implements Broker {
             () => this.cluster.anyUp,
             (partition) => this.clients.dataArrived(partition),
           );
-    const isolation = new ReadIsolation(this.transactions, options.readCommitted);
-    this.clients = new ConsumerClients(context, options, this.log, this.offsets, this.coordinator, isolation);
+    const staged = options.commit === "transactional" && (context.routing.stageFedGroups?.length ?? 0) > 0;
+    this.stageTransactions = staged
+      ? new StageTransactions(context, (partition) => this.clients.dataArrived(partition))
+      : null;
+    const isolation = new ReadIsolation(this.transactions, options.readCommitted, this.stageTransactions);
+    this.clients = new ConsumerClients(
+      context,
+      spanned,
+      this.log,
+      this.offsets,
+      this.coordinator,
+      isolation,
+      this.stageTransactions,
+    );
     this.coordinator.connect(this.clients);
     // Consume-transform-produce: a group's side effects are its output writes, visible only once committed.
     if (options.commit === "transactional") {
       for (let group = 0; group < context.groupCount; group++) context.effects.holdUntilCommit(group);
     }
-    this.cluster = new Cluster(context, options, this.log, {
+    this.cluster = new Cluster(context, spanned, this.log, {
       readable: (partition) => this.clients.dataArrived(partition),
       truncate: (partition, end, reason) => this.offsets.truncated(partition, end, reason),
       clusterDown: () => {
@@ -74,11 +96,13 @@ class KafkaBroker implements Broker {
       },
     });
     this.clients.connect(this.cluster);
-    this.intake = new Intake(context, options, this.cluster, (message) => this.append(message));
+    this.intake = new Intake(context, options, this.cluster, (message) => this.append(message), layout);
     this.clients.joinAll();
   }
 
   publish(message: number): void {
+    // An onward record from a crashed stage consumer's fenced epoch is refused here.
+    if (this.stageTransactions?.arrived(message) === false) return;
     this.intake.publish(message);
   }
 
@@ -164,7 +188,8 @@ class KafkaBroker implements Broker {
     for (let group = 0; group < this.context.groupCount; group++) {
       const committed = this.offsets.committed[group]!;
       const fate = messages.fate[group]!;
-      for (let partition = 0; partition < this.log.partitions; partition++) {
+      const first = this.layout.topicOf(group).first;
+      for (let partition = first; partition < first + this.layout.partitionsPerTopic; partition++) {
         const end = this.log.end[partition]!;
         for (let offset = Math.max(committed[partition]!, this.log.start[partition]!); offset < end; offset++) {
           const message = this.log.message(partition, offset);
@@ -180,17 +205,30 @@ class KafkaBroker implements Broker {
 
   /** The leader appends a record; with acks=all and followers in the ISR, its confirm waits for them. */
   private append(message: number): void {
+    const stageRecord = this.stageTransactions?.holds(message) === true;
+    // A stage's onward record whose transaction aborted before the leader got to it: never written.
+    if (stageRecord && this.stageTransactions!.abortedUnwritten(message)) {
+      this.context.reject(message);
+      return;
+    }
     // A transactional producer's retry of a record its open transaction already holds: the sequence number gives it away.
     if (this.transactions?.isOpen(message)) return;
     const partition = this.context.messages.partition[message]!;
-    // A transactional producer's records are confirmed when their transaction commits, not when written.
-    const confirmNow = this.transactions === null && this.cluster.confirmsOnAppend(partition);
-    const confirmLater = this.transactions === null && !confirmNow;
+    // A transactional producer's (or stage's) records are confirmed when their transaction commits, not when written.
+    const producerRecord = this.transactions !== null && !stageRecord && !this.isOnward(message);
+    const confirmNow = !producerRecord && !stageRecord && this.cluster.confirmsOnAppend(partition);
+    const confirmLater = !producerRecord && !stageRecord && !confirmNow;
     if (confirmNow) this.context.accept(message);
     this.offsets.expire(partition);
     const offset = this.log.append(partition, message, this.context.sim.now);
-    this.transactions?.written(message, partition, offset);
-    this.offsets.appended();
+    if (producerRecord) this.transactions!.written(message, partition, offset);
+    else if (stageRecord) this.stageTransactions!.written(message, partition, offset);
+    this.offsets.appended(partition);
     this.cluster.appended(partition, message, confirmLater);
+  }
+
+  /** A stage's onward message: it never joins a producer's transaction (the stage is a producer of its own). */
+  private isOnward(message: number): boolean {
+    return (this.context.routing.stageTargetOf?.(message) ?? -1) >= 0;
   }
 }

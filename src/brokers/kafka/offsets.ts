@@ -2,6 +2,7 @@ import { Fate, PublishOutcome } from "../../model/messages.js";
 import type { BrokerContext } from "../broker.js";
 import type { TopicLog } from "./log.js";
 import type { KafkaOptions } from "./settings.js";
+import type { TopicLayout } from "./topics.js";
 
 /**
  * Each consumer group's place in each partition: the committed offset (what
@@ -23,6 +24,8 @@ export class GroupOffsets {
     private readonly context: BrokerContext,
     private readonly options: KafkaOptions,
     private readonly log: TopicLog,
+    /** The topics: a group reads, lags and loses records only on its own. */
+    private readonly layout: TopicLayout,
   ) {
     const groups = context.groupCount;
     this.committed = Array.from({ length: groups }, () => new Int32Array(options.partitions));
@@ -49,10 +52,10 @@ export class GroupOffsets {
     if (this.resetIfDeleted(group, partition)) this.refreshLag(group);
   }
 
-  /** A record was appended: every group has one more to read. */
-  appended(): void {
+  /** A record was appended to `partition`: every group reading its topic has one more to read. */
+  appended(partition: number): void {
     const { observer, sim } = this.context;
-    for (let group = 0; group < this.lag.length; group++) {
+    for (const group of this.layout.readersOf(partition)) {
       this.lag[group]!++;
       observer.depthChanged(group, this.lag[group]!, sim.now);
     }
@@ -74,12 +77,13 @@ export class GroupOffsets {
     const cutoff = context.sim.now - options.retention;
     // This runs on every append; the callback below is made only when a record is in fact deleted.
     if (!log.hasExpired(partition, context.messages.acceptedAt, cutoff)) return;
+    const readers = this.layout.readersOf(partition);
     const deleted = log.expire(partition, context.messages.acceptedAt, cutoff, (offset) => {
-      for (let group = 0; group < this.position.length; group++) {
+      for (const group of readers) {
         if (offset >= this.position[group]![partition]!) this.dropUnread(group, partition, offset, "retention");
       }
     });
-    if (deleted > 0) for (let group = 0; group < this.lag.length; group++) this.refreshLag(group);
+    if (deleted > 0) for (const group of readers) this.refreshLag(group);
   }
 
   /**
@@ -90,13 +94,14 @@ export class GroupOffsets {
    */
   truncated(partition: number, end: number, reason: string): void {
     const { messages } = this.context;
+    const readers = this.layout.readersOf(partition);
     for (let offset = end; offset < this.log.end[partition]!; offset++) {
       if (messages.outcome[this.log.message(partition, offset)] !== PublishOutcome.accepted) continue;
-      for (let group = 0; group < this.position.length; group++) this.dropUnread(group, partition, offset, reason);
+      for (const group of readers) this.dropUnread(group, partition, offset, reason);
     }
     this.log.truncate(partition, end);
     const resumeAt = this.options.autoOffsetReset === "latest" ? this.log.end[partition]! : this.log.start[partition]!;
-    for (let group = 0; group < this.position.length; group++) {
+    for (const group of readers) {
       if (this.position[group]![partition]! > this.log.end[partition]!) this.position[group]![partition] = resumeAt;
       if (this.committed[group]![partition]! > this.log.end[partition]!) this.committed[group]![partition] = resumeAt;
       this.refreshLag(group);
@@ -139,8 +144,10 @@ export class GroupOffsets {
   private refreshLag(group: number): void {
     const { start, end } = this.log;
     const position = this.position[group]!;
+    const first = this.layout.topicOf(group).first;
     let lag = 0;
-    for (let p = 0; p < position.length; p++) lag += end[p]! - Math.max(position[p]!, start[p]!);
+    for (let p = first; p < first + this.layout.partitionsPerTopic; p++)
+      lag += end[p]! - Math.max(position[p]!, start[p]!);
     this.lag[group] = lag;
     this.context.observer.depthChanged(group, lag, this.context.sim.now);
   }

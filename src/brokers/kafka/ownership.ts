@@ -12,14 +12,20 @@ export class Ownership {
   readonly revoking: Uint8Array;
   private readonly handoff: (Member | null)[];
 
+  /** The group's topic: `partitions` partitions from `first` on, out of `total` in the cluster. */
+  private readonly first: number;
+  private readonly partitions: number;
+
   constructor(
     private readonly group: number,
-    private readonly partitions: number,
+    topic: { first: number; partitions: number; total: number },
     private readonly offsets: GroupOffsets,
   ) {
-    this.owner = new Array<Member | null>(partitions).fill(null);
-    this.revoking = new Uint8Array(partitions);
-    this.handoff = new Array<Member | null>(partitions).fill(null);
+    this.first = topic.first;
+    this.partitions = topic.partitions;
+    this.owner = new Array<Member | null>(topic.total).fill(null);
+    this.revoking = new Uint8Array(topic.total);
+    this.handoff = new Array<Member | null>(topic.total).fill(null);
   }
 
   /** Whether `member` may fetch `partition` now. */
@@ -41,7 +47,7 @@ export class Ownership {
       this.handoff[partition] = null;
     }
     member.owned = [];
-    for (let partition = 0; partition < this.partitions; partition++) {
+    for (let partition = this.first; partition < this.first + this.partitions; partition++) {
       if (this.handoff[partition] === member) this.handoff[partition] = null;
     }
   }
@@ -50,7 +56,7 @@ export class Ownership {
   applyRange(members: readonly Member[]): void {
     const byId = new Map(members.map((member) => [member.id, member]));
     for (const [id, partitions] of rangeAssign([...byId.keys()], this.partitions)) {
-      for (const partition of partitions) this.give(partition, byId.get(id)!);
+      for (const partition of partitions) this.give(this.first + partition, byId.get(id)!);
     }
   }
 
@@ -61,12 +67,15 @@ export class Ownership {
    */
   applyCooperative(members: readonly Member[], given: (member: Member) => void): void {
     const byId = new Map(members.map((member) => [member.id, member]));
-    const previous = new Map(members.map((member) => [member.id, member.owned]));
+    // The assignors number the topic's partitions from 0.
+    const first = this.first;
+    const previous = new Map(members.map((member) => [member.id, member.owned.map((p) => p - first)]));
     const target = new Array<Member | null>(this.partitions).fill(null);
     for (const [id, partitions] of cooperativeStickyAssign(previous, [...byId.keys()], this.partitions)) {
       for (const partition of partitions) target[partition] = byId.get(id)!;
     }
-    target.forEach((next, partition) => {
+    target.forEach((next, index) => {
+      const partition = first + index;
       const current = this.owner[partition] ?? null;
       if (current === next) {
         this.revoking[partition] = 0;

@@ -137,4 +137,6 @@ export const kafkaProfile = defineProfile({
   producerClient: (section) => kafkaProducerClient(kafkaOptions(section.settings, section)),
   // The cluster's brokers: a fault can crash one of them (broker/2).
   nodes: (section) => section.brokers,
+  // Each group a stage publishes to reads a topic of its own, `<group>-in` (topics.ts).
+  routesStages: true,
 });

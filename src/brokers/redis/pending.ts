@@ -28,6 +28,8 @@ export class PendingEntries {
     private readonly persistence: Persistence,
     /** Pending entries take memory in the stream's key. */
     private readonly memory: Memory,
+    /** The memory key of the stream a group reads (pipeline stages give groups streams of their own). */
+    private readonly keyOf: (group: number) => number = () => STREAM_KEY,
   ) {
     const { groupCount, messages } = context;
     this.owner = new GroupColumn(groupCount, messages.capacity, (n) => new Int32Array(n), -1);
@@ -60,7 +62,7 @@ export class PendingEntries {
     this.since.of[group]![message] = this.context.sim.now;
     this.counter.of[group]![message] = Math.min(counter, 65535);
     if (!wasPending) {
-      this.memory.grow(STREAM_KEY, PEL_ENTRY_BYTES);
+      this.memory.grow(this.keyOf(group), PEL_ENTRY_BYTES);
       this.count[group]!++;
       this.order[group]!.push(message);
     }
@@ -71,7 +73,7 @@ export class PendingEntries {
     if (!this.isPending(group, message)) return;
     this.save(group, message);
     this.owner.of[group]![message] = -1;
-    this.memory.shrink(STREAM_KEY, PEL_ENTRY_BYTES);
+    this.memory.shrink(this.keyOf(group), PEL_ENTRY_BYTES);
     this.count[group]!--;
     this.order[group]!.dropStaleFront();
   }
@@ -94,14 +96,14 @@ export class PendingEntries {
   }
 
   /** Rebuilds counts and ID order from the restored owners. */
-  rebuild(seqOf: (message: number) => number): void {
+  rebuild(seqOf: (message: number, group: number) => number): void {
     const total = this.context.messages.count;
     this.owner.of.forEach((owners, group) => {
       const pending: number[] = [];
       for (let message = 0; message < total; message++) if (owners[message]! >= 0) pending.push(message);
-      pending.sort((a, b) => seqOf(a) - seqOf(b));
+      pending.sort((a, b) => seqOf(a, group) - seqOf(b, group));
       this.count[group] = pending.length;
-      this.memory.grow(STREAM_KEY, pending.length * PEL_ENTRY_BYTES);
+      this.memory.grow(this.keyOf(group), pending.length * PEL_ENTRY_BYTES);
       this.order[group]!.reset(pending);
     });
   }

@@ -132,6 +132,8 @@ export const streamsSchema = redisSection(
 );
 export const streamsProfile = defineProfile({
   name: "redis-streams",
+  // Each group a stage publishes to reads a stream of its own (stage-streams.ts).
+  routesStages: true,
   facts: profileFacts({
     delay: redisHasNoDelay,
     ordering: "per-producer",
@@ -194,6 +196,8 @@ export const pubsubSchema = redisSection(
 );
 export const pubsubProfile = defineProfile({
   name: "redis-pubsub",
+  stagesRefusal:
+    "a channel per stage would be fire-and-forget at every hop (a stage not subscribed at the instant of the publish loses it, and nothing is kept to redeliver), so a pipeline's losses would only compound; use redis-streams or redis-list for stages",
   facts: profileFacts({
     delay: redisHasNoDelay,
     ordering: "per-producer",

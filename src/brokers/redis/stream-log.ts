@@ -60,6 +60,8 @@ export class StreamLog {
     private readonly persistence: Persistence,
     private readonly memory: Memory,
     private readonly settings: TrimSettings,
+    /** Which stream this is: its memory key, and the index its journal records carry. */
+    private readonly key = STREAM_KEY,
   ) {
     this.seqOf = new GroupColumn(1, context.messages.capacity, (n) => new Int32Array(n), -1);
   }
@@ -86,7 +88,7 @@ export class StreamLog {
   append(message: number): number {
     const seq = this.next;
     const size = this.context.messages.size[message]!;
-    this.persistence.write(this.epochs, 1, STREAM_NEXT, -1, -1, seq);
+    this.persistence.write(this.epochs, 1, STREAM_NEXT, this.key, -1, seq);
     this.seqOf.ensure(message);
     this.seqOf.of[0]![message] = seq;
     this.entries.set(seq, message);
@@ -98,16 +100,16 @@ export class StreamLog {
       this.newestEntries = 0;
       this.newestBytes = STREAM_NODE_FIXED_BYTES;
       this.newestMasterMs = ms;
-      this.memory.grow(STREAM_KEY, sizeClass(this.newestBytes) + STREAM_NODE_BYTES);
+      this.memory.grow(this.key, sizeClass(this.newestBytes) + STREAM_NODE_BYTES);
     } else this.nodeStarts.set(seq, 0);
     const bytes = streamEntryBytes(size, ms - this.newestMasterMs);
     this.entryBytes.set(seq, bytes);
     this.entryMs.set(seq, ms);
-    this.memory.grow(STREAM_KEY, sizeClass(this.newestBytes + bytes) - sizeClass(this.newestBytes));
+    this.memory.grow(this.key, sizeClass(this.newestBytes + bytes) - sizeClass(this.newestBytes));
     this.newestBytes += bytes;
     this.newestEntries++;
     this.next = seq + 1;
-    this.memory.touch(STREAM_KEY);
+    this.memory.touch(this.key);
     return seq;
   }
 
@@ -150,7 +152,7 @@ export class StreamLog {
       const end = this.nodeEnd(start);
       let bytes = STREAM_NODE_FIXED_BYTES;
       for (let seq = start; seq < end; seq++) bytes += this.entryBytes.get(seq);
-      this.memory.grow(STREAM_KEY, sizeClass(bytes) + STREAM_NODE_BYTES);
+      this.memory.grow(this.key, sizeClass(bytes) + STREAM_NODE_BYTES);
       this.newestStart = start;
       this.newestEntries = end - start;
       this.newestBytes = bytes;
@@ -169,7 +171,7 @@ export class StreamLog {
 
   private removeBefore(until: number, removed: (message: number) => void): void {
     if (until <= this.first) return;
-    this.persistence.write(this.epochs, 0, STREAM_FIRST, -1, -1, this.first);
+    this.persistence.write(this.epochs, 0, STREAM_FIRST, this.key, -1, this.first);
     for (let seq = this.first; seq < until; seq++) {
       const message = this.entries.get(seq);
       this.first = seq + 1;
@@ -182,7 +184,7 @@ export class StreamLog {
   private freeOldestNode(end: number): void {
     let bytes = STREAM_NODE_FIXED_BYTES;
     for (let seq = this.oldestStart; seq < end; seq++) bytes += this.entryBytes.get(seq);
-    this.memory.shrink(STREAM_KEY, sizeClass(bytes) + STREAM_NODE_BYTES);
+    this.memory.shrink(this.key, sizeClass(bytes) + STREAM_NODE_BYTES);
     this.oldestStart = end;
   }
 

@@ -5,7 +5,8 @@ import { GroupColumn } from "./columns.js";
 import { KeyspaceBroker } from "./keyspace.js";
 import { PendingEntries } from "./pending.js";
 import type { MemorySettings, PersistenceSettings, VersionSettings } from "./settings.js";
-import { STREAM_KEY, StreamLog, type TrimSettings } from "./stream-log.js";
+import { type StageStreams, stageStreams } from "./stage-streams.js";
+import { StreamLog, type TrimSettings } from "./stream-log.js";
 
 export type StreamsSettings = PersistenceSettings &
   MemorySettings &
@@ -37,7 +38,9 @@ export function createStreamsBroker(context: BrokerContext, settings: StreamsSet
  * whether a group has read them.
  */
 class StreamsBroker extends KeyspaceBroker {
-  private readonly log: StreamLog;
+  /** The streams: the main one (key 0), then one per group a pipeline stage feeds (stage-streams below). */
+  private readonly logs: StreamLog[];
+  private readonly streams: StageStreams;
   private readonly pel: PendingEntries;
   /** Per group: the sequence number after the last entry delivered (last-delivered-id). */
   private readonly cursor: Float64Array;
@@ -57,9 +60,11 @@ class StreamsBroker extends KeyspaceBroker {
     context: BrokerContext,
     private readonly settings: StreamsSettings,
   ) {
-    super(context, settings, 1);
-    this.log = new StreamLog(context, this.persistence, this.memory, settings);
-    this.pel = new PendingEntries(context, this.persistence, this.memory);
+    const streams = stageStreams(context);
+    super(context, settings, streams.readers.length);
+    this.streams = streams;
+    this.logs = streams.readers.map((_, key) => new StreamLog(context, this.persistence, this.memory, settings, key));
+    this.pel = new PendingEntries(context, this.persistence, this.memory, (group) => streams.ofGroup[group]!);
     this.cursor = new Float64Array(context.groupCount);
     this.cursorEpochs = new Uint32Array(context.groupCount);
     this.handle = new GroupColumn(context.groupCount, context.messages.capacity, (n) => new Int32Array(n), -1);
@@ -84,7 +89,7 @@ class StreamsBroker extends KeyspaceBroker {
     if (this.up && !this.settings.NOACK) {
       if (this.pel.isPending(group, message)) this.persistence.changed();
       this.pel.remove(group, message);
-      this.memory.touch(STREAM_KEY);
+      this.memory.touch(this.streams.ofGroup[group]!);
     }
     this.readNext(group);
   }
@@ -116,29 +121,36 @@ class StreamsBroker extends KeyspaceBroker {
 
   forEachHeld(visit: (message: number, group: number) => void): void {
     for (let group = 0; group < this.context.groupCount; group++) {
-      for (let seq = this.unread(group); seq < this.log.next; seq++) visit(this.log.at(seq), group);
+      const log = this.logOf(group);
+      for (let seq = this.unread(group); seq < log.next; seq++) visit(log.at(seq), group);
       this.pel.scan(group, (message) => {
-        if (this.log.has(message)) visit(message, group);
+        if (log.has(message)) visit(message, group);
         return true;
       });
     }
     this.clients.forEachLive(visit);
   }
 
-  /** XADD (one change; its MAXLEN trim counts none), then the blocked readers of every group are served. */
+  /**
+   * XADD to the message's stream (an onward message's target's, else the main one; one change, its MAXLEN
+   * trim counts none), then the blocked readers of that stream's groups are served.
+   */
   protected write(message: number): void {
     this.pel.ensure(message);
     this.handle.ensure(message);
     this.persistence.changed();
-    this.log.append(message);
-    this.log.trim((trimmed) => this.entryRemoved(trimmed, "trimmed"));
-    for (let group = 0; group < this.context.groupCount; group++) this.dispatch(group, true);
+    const stream = this.streams.of(message);
+    const log = this.logs[stream]!;
+    log.append(message);
+    log.trim((trimmed) => this.entryRemoved(trimmed, "trimmed", stream));
+    for (const group of this.streams.readers[stream]!) this.dispatch(group, true);
   }
 
-  /** The stream is the only key: its entries, groups and PELs all go. The app recreates each group at `$`. */
-  protected evict(): void {
-    this.log.deleteAll((message) => this.entryRemoved(message, "evicted"));
-    for (let group = 0; group < this.context.groupCount; group++) {
+  /** A stream key is evicted: its entries, groups and PELs all go. The app recreates each group at `$`. */
+  protected evict(key: number): void {
+    const log = this.logs[key]!;
+    log.deleteAll((message) => this.entryRemoved(message, "evicted", key));
+    for (const group of this.streams.readers[key]!) {
       const pending: number[] = [];
       this.pel.scan(group, (message) => {
         pending.push(message);
@@ -148,27 +160,28 @@ class StreamsBroker extends KeyspaceBroker {
         this.pel.remove(group, message);
         this.discard(message, group, "evicted", this.heldLive(group, message));
       }
-      this.moveCursor(group, this.log.next);
+      this.moveCursor(group, log.next);
       this.reportDepth(group);
     }
   }
 
   protected undo(kind: number, group: number, message: number, a: number, b: number, c: number): void {
-    if (this.log.undo(kind, a) || this.pel.undo(kind, group, message, a, b, c)) return;
+    // A stream's own records carry its key where other records carry a group.
+    if (this.logs[group]?.undo(kind, a) || this.pel.undo(kind, group, message, a, b, c)) return;
     if (kind !== CURSOR) throw new Error(`invariant: unknown journal record ${kind}`);
     this.cursor[group] = a;
   }
 
   protected wipe(): void {
-    this.log.wipe();
+    for (const log of this.logs) log.wipe();
     this.pel.wipe();
     this.cursor.fill(0);
   }
 
   protected rebuild(): void {
     this.memory.reset();
-    this.log.recount();
-    this.pel.rebuild((message) => this.log.seq(message));
+    for (const log of this.logs) log.recount();
+    this.pel.rebuild((message, group) => this.logOf(group).seq(message));
     for (let group = 0; group < this.context.groupCount; group++) {
       this.claims.arm(group);
       this.reportDepth(group);
@@ -181,9 +194,9 @@ class StreamsBroker extends KeyspaceBroker {
   }
 
   /** An entry left the stream: a group that had not read it, or whose reader is gone, has lost it. */
-  private entryRemoved(message: number, reason: string): void {
-    const seq = this.log.seq(message);
-    for (let group = 0; group < this.context.groupCount; group++) {
+  private entryRemoved(message: number, reason: string, stream: number): void {
+    const seq = this.logs[stream]!.seq(message);
+    for (const group of this.streams.readers[stream]!) {
       if (seq >= this.cursor[group]!) this.discard(message, group, reason, false);
       else if (this.pel.isPending(group, message)) this.discard(message, group, reason, this.heldLive(group, message));
     }
@@ -196,7 +209,7 @@ class StreamsBroker extends KeyspaceBroker {
    * concurrency.
    */
   private readNext(group: number): void {
-    if (this.unread(group) < this.log.next) this.context.sim.schedule(0, this.readAgain, group);
+    if (this.unread(group) < this.logOf(group).next) this.context.sim.schedule(0, this.readAgain, group);
   }
 
   /**
@@ -208,7 +221,8 @@ class StreamsBroker extends KeyspaceBroker {
    */
   private dispatch(group: number, blocked = false): void {
     if (!this.up) return;
-    while (this.unread(group) < this.log.next) {
+    const log = this.logOf(group);
+    while (this.unread(group) < log.next) {
       const consumer = this.clients.next(group);
       if (consumer < 0) break;
       this.readServed(blocked);
@@ -226,14 +240,15 @@ class StreamsBroker extends KeyspaceBroker {
 
   private read(group: number, consumer: number): void {
     this.name(consumer);
+    const log = this.logOf(group);
     const start = this.unread(group);
-    const count = Math.min(this.settings.COUNT ?? Number.POSITIVE_INFINITY, this.log.next - start);
+    const count = Math.min(this.settings.COUNT ?? Number.POSITIVE_INFINITY, log.next - start);
     this.moveCursor(group, start + count);
-    this.memory.touch(STREAM_KEY);
+    this.memory.touch(this.streams.ofGroup[group]!);
     // A silent consumer's blocked XREADGROUP is served all the same: the entries go to its PEL, unread.
     const ghost = this.clients.isGhost(consumer);
     for (let seq = start; seq < start + count; seq++) {
-      const message = this.log.at(seq);
+      const message = log.at(seq);
       if (!this.settings.NOACK) this.pel.assign(group, message, consumer, 1);
       // The reply is lost if the consumer died while taking an earlier entry of this batch.
       if (!ghost && this.clients.alive[consumer] === 1) this.hand(group, message, consumer);
@@ -251,7 +266,7 @@ class StreamsBroker extends KeyspaceBroker {
     const group = this.clients.groupOf(consumer);
     const own: number[] = [];
     this.pel.scan(group, (message) => {
-      if (this.pel.owner.of[group]![message] === consumer && this.log.has(message)) own.push(message);
+      if (this.pel.owner.of[group]![message] === consumer && this.logOf(group).has(message)) own.push(message);
       return true;
     });
     for (const message of own) {
@@ -271,7 +286,7 @@ class StreamsBroker extends KeyspaceBroker {
     this.name(claimer);
     this.persistence.changed();
     const limit = this.settings.maxDeliveries;
-    if (limit !== null && this.log.has(message) && this.pel.counter.of[group]![message]! >= limit) {
+    if (limit !== null && this.logOf(group).has(message) && this.pel.counter.of[group]![message]! >= limit) {
       this.persistence.changed(2);
     }
     this.redeliver(group, message, claimer);
@@ -285,8 +300,8 @@ class StreamsBroker extends KeyspaceBroker {
    */
   private redeliver(group: number, message: number, consumer: number): void {
     const live = this.heldLive(group, message);
-    this.memory.touch(STREAM_KEY);
-    if (!this.log.has(message)) {
+    this.memory.touch(this.streams.ofGroup[group]!);
+    if (!this.logOf(group).has(message)) {
       this.pel.remove(group, message);
       this.discard(message, group, "trimmed", live);
       return;
@@ -335,12 +350,16 @@ class StreamsBroker extends KeyspaceBroker {
     this.cursor[group] = to;
   }
 
-  /** The first sequence number the group has not read that is still in the stream. */
+  /** The first sequence number the group has not read that is still in its stream. */
   private unread(group: number): number {
-    return Math.max(this.cursor[group]!, this.log.first);
+    return Math.max(this.cursor[group]!, this.logOf(group).first);
   }
 
   private reportDepth(group: number): void {
-    this.context.observer.depthChanged(group, this.log.next - this.unread(group), this.context.sim.now);
+    this.context.observer.depthChanged(group, this.logOf(group).next - this.unread(group), this.context.sim.now);
+  }
+
+  private logOf(group: number): StreamLog {
+    return this.logs[this.streams.ofGroup[group]!]!;
   }
 }
