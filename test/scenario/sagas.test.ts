@@ -91,8 +91,8 @@ describe("saga validation", () => {
   });
 
   it("refuses a profile without a queue per group", () => {
-    expect(problems(checkout(goodSteps, { profile: "kafka" })).map((i) => i.message)[0]).toMatch(
-      /^sagas need a profile that gives each group its own queue; kafka does not/,
+    expect(problems(checkout(goodSteps, { profile: "redis-pubsub" })).map((i) => i.message)[0]).toMatch(
+      /^sagas need a profile that gives each group its own queue; redis-pubsub does not/,
     );
   });
 
