@@ -75,13 +75,7 @@ const FAULT_COLORS = ["#e45756", "#eeca3b", "#b279a2", "#f58518", "#72b7b2", "#9
 export function chartSpecs(run: Run): ChartSpec[] {
   const series = run.result.series;
   if (!series) throw new Error("invariant: charts need a time series; simulate with the series option");
-  const context: TimeContext = {
-    series,
-    // At least one interval wide, so a run where nothing happened still has a time axis.
-    endSeconds: Math.max(run.result.endedAt, series.intervalMicros) / 1e6,
-    faults: faultWindows(run.summary.faults),
-    perInterval: `per ${formatDuration(series.intervalMicros)} interval`,
-  };
+  const context = timeContextOf(run, series);
   return [
     throughputChart(context),
     depthChart(context, run.result.names.groups),
@@ -97,6 +91,33 @@ export interface TimeContext {
   endSeconds: number;
   faults: FaultWindow[];
   perInterval: string;
+}
+
+/** The time axis every over-time chart of a run shares: its intervals, its end, its fault windows. */
+export function timeContextOf(run: Run, series: TimeSeries): TimeContext {
+  return {
+    series,
+    // At least one interval wide, so a run where nothing happened still has a time axis.
+    endSeconds: Math.max(run.result.endedAt, series.intervalMicros) / 1e6,
+    faults: faultWindows(run.summary.faults),
+    perInterval: `per ${formatDuration(series.intervalMicros)} interval`,
+  };
+}
+
+/** One line per named component (a producer, a requester), coloured in order. */
+export function namedLines(names: readonly string[], label: (name: string) => string): Line[] {
+  return names.map((name, i) => ({ label: label(name), color: GROUP_PAIRS[i % GROUP_PAIRS.length]![0] }));
+}
+
+/** The rows of `lines` (one per name, in order) over the run's intervals: `value(index, interval)`. */
+export function intervalRows(series: TimeSeries, lines: Line[], value: (line: number, interval: number) => number) {
+  return Array.from({ length: Math.max(1, series.points.length) }, (_, k) =>
+    timeRows(
+      k * series.intervalMicros,
+      lines,
+      lines.map((_, i) => value(i, k)),
+    ),
+  ).flat();
 }
 
 function throughputChart(context: TimeContext): ChartSpec {

@@ -1,13 +1,4 @@
-import { formatDuration } from "../units/units.js";
-import {
-  type ChartSpec,
-  faultWindows,
-  GROUP_PAIRS,
-  type Line,
-  type TimeContext,
-  timeChart,
-  timeRows,
-} from "./charts.js";
+import { type ChartSpec, intervalRows, namedLines, timeChart, timeContextOf } from "./charts.js";
 import type { Run } from "./run.js";
 
 /**
@@ -21,28 +12,13 @@ export function outboxChartSpecs(run: Run): ChartSpec[] {
   if (outbox === undefined || series === undefined) return [];
   const names = Object.keys(outbox).filter((name) => outbox[name]!.backlogSeries !== undefined);
   if (names.length === 0) return [];
-  const context: TimeContext = {
-    series,
-    endSeconds: Math.max(run.result.endedAt, series.intervalMicros) / 1e6,
-    faults: faultWindows(run.summary.faults),
-    perInterval: `per ${formatDuration(series.intervalMicros)} interval`,
-  };
-  const lines: Line[] = names.map((name, i) => ({
-    label: `${name} (${outbox[name]!.mode})`,
-    color: GROUP_PAIRS[i % GROUP_PAIRS.length]![0],
-  }));
-  const intervals = Math.max(1, series.points.length);
+  const context = timeContextOf(run, series);
+  const lines = namedLines(names, (name) => `${name} (${outbox[name]!.mode})`);
   // A backlog that ended before the run keeps its last value: the series stops at its last change.
-  const rows = Array.from({ length: intervals }, (_, k) =>
-    timeRows(
-      k * series.intervalMicros,
-      lines,
-      names.map((name) => {
-        const peaks = outbox[name]!.backlogSeries!.peaks;
-        return peaks[Math.min(k, peaks.length - 1)] ?? 0;
-      }),
-    ),
-  ).flat();
+  const rows = intervalRows(series, lines, (line, k) => {
+    const peaks = outbox[names[line]!]!.backlogSeries!.peaks;
+    return peaks[Math.min(k, peaks.length - 1)] ?? 0;
+  });
   return [
     timeChart(context, {
       name: "outbox-backlog",

@@ -2,16 +2,15 @@ import type { TopLevelSpec } from "vega-lite";
 import type { BreakerState } from "../patterns/breaker.js";
 import type { DependencySeries } from "../patterns/dependency.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
-import { formatDuration } from "../units/units.js";
 import {
   type ChartSpec,
   CONFIG,
   faultLayers,
-  faultWindows,
   GROUP_PAIRS,
   type Line,
   type TimeContext,
   timeChart,
+  timeContextOf,
   timeRows,
   WIDTH,
 } from "./charts.js";
@@ -26,12 +25,7 @@ export function patternChartSpecs(run: Run): ChartSpec[] {
   const figures = run.result.patterns;
   const series = run.result.series;
   if (figures === undefined || series === undefined) return [];
-  const context: TimeContext = {
-    series,
-    endSeconds: Math.max(run.result.endedAt, series.intervalMicros) / 1e6,
-    faults: faultWindows(run.summary.faults),
-    perInterval: `per ${formatDuration(series.intervalMicros)} interval`,
-  };
+  const context = timeContextOf(run, series);
   const charts: ChartSpec[] = [];
   if (Object.keys(figures.series).length > 0) charts.push(dependencyChart(context, figures.series));
   if (Object.keys(figures.breakers).length > 0) charts.push(breakerChart(context, figures, run.result.endedAt));

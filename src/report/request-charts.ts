@@ -1,13 +1,4 @@
-import { formatDuration } from "../units/units.js";
-import {
-  type ChartSpec,
-  faultWindows,
-  GROUP_PAIRS,
-  type Line,
-  type TimeContext,
-  timeChart,
-  timeRows,
-} from "./charts.js";
+import { type ChartSpec, intervalRows, namedLines, timeChart, timeContextOf } from "./charts.js";
 import type { Run } from "./run.js";
 
 /**
@@ -21,25 +12,10 @@ export function requestChartSpecs(run: Run): ChartSpec[] {
   if (requests === undefined || series === undefined) return [];
   const names = Object.keys(requests).filter((name) => requests[name]!.series !== undefined);
   if (names.length === 0) return [];
-  const context: TimeContext = {
-    series,
-    endSeconds: Math.max(run.result.endedAt, series.intervalMicros) / 1e6,
-    faults: faultWindows(run.summary.faults),
-    perInterval: `per ${formatDuration(series.intervalMicros)} interval`,
-  };
-  const lines: Line[] = names.map((name, i) => ({
-    label: `${name} → ${requests[name]!.to}`,
-    color: GROUP_PAIRS[i % GROUP_PAIRS.length]![0],
-  }));
-  const intervals = Math.max(1, series.points.length);
+  const context = timeContextOf(run, series);
+  const lines = namedLines(names, (name) => `${name} → ${requests[name]!.to}`);
   const rowsOf = (values: (name: string) => number[]) =>
-    Array.from({ length: intervals }, (_, k) =>
-      timeRows(
-        k * series.intervalMicros,
-        lines,
-        names.map((name) => values(name)[k] ?? 0),
-      ),
-    ).flat();
+    intervalRows(series, lines, (line, k) => values(names[line]!)[k] ?? 0);
   return [
     timeChart(context, {
       name: "request-timeouts",
