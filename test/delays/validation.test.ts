@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { formatIssue, type ScenarioIssue } from "../../src/scenario/issues.js";
 import { parseScenarioText } from "../../src/scenario/load.js";
+import { refusedIssues } from "../helpers/scenario.js";
 
 const FILE = "delays.yaml";
 
@@ -21,9 +22,7 @@ function scenario(profile: string, producer: string[]): string {
 }
 
 function issuesOf(text: string): ScenarioIssue[] {
-  const result = parseScenarioText(text, FILE);
-  if (result.ok) throw new Error("expected problems, but the scenario was accepted");
-  return result.issues;
+  return refusedIssues(text, FILE);
 }
 
 const lines = (issues: ScenarioIssue[]) => issues.map((issue) => formatIssue(issue, FILE));

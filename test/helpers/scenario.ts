@@ -1,4 +1,10 @@
-import { type ParsedScenario, validateScenario } from "../../src/index.js";
+import {
+  formatIssue,
+  type ParsedScenario,
+  parseScenarioText,
+  type ScenarioIssue,
+  validateScenario,
+} from "../../src/index.js";
 
 /** A minimal valid scenario as a plain object, with `overrides` merged over the top level. */
 export function scenarioInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -18,4 +24,16 @@ export function parsed(input: Record<string, unknown>): ParsedScenario {
   const result = validateScenario(input);
   if (!result.ok) throw new Error(`invalid test scenario: ${JSON.stringify(result.issues, null, 2)}`);
   return result.scenario;
+}
+
+/** The issues of a scenario file's text that validation must refuse; fails the test if it is accepted. */
+export function refusedIssues(text: string, file: string): ScenarioIssue[] {
+  const result = parseScenarioText(text, file);
+  if (result.ok) throw new Error("expected problems, but the scenario was accepted");
+  return result.issues;
+}
+
+/** The same issues, each as the command line prints it (file:line:col, path, message, hint). */
+export function refusedLines(text: string, file: string): string[] {
+  return refusedIssues(text, file).map((issue) => formatIssue(issue, file));
 }

@@ -1,11 +1,9 @@
 // Proves producer writes: dual write loses exactly the event whose commit round trip a crash cut (committed, never published), the outbox relay loses nothing and publishes again exactly the batch a crash caught between confirm and mark, lag and end-to-end latency start at the commit, runs repeat byte for byte, undeclared writes change nothing, and bad input is reported in the house format.
 import { describe, expect, it } from "vitest";
 import { runScenario } from "../../src/index.js";
-import { formatIssue } from "../../src/scenario/issues.js";
-import { parseScenarioText } from "../../src/scenario/load.js";
 import { isPatternMetric, metricsOf } from "../../src/stats/replications.js";
 import { EventLog } from "../helpers/event-log.js";
-import { parsed, scenarioInput } from "../helpers/scenario.js";
+import { parsed, refusedLines, scenarioInput } from "../helpers/scenario.js";
 
 /**
  * Producer `p` creates one message every 100 ms (constant arrivals start one interval in: m0 at 100 ms,
@@ -142,11 +140,7 @@ describe("writes validation", () => {
       "    processing: 1ms",
       "",
     ].join("\n");
-  const problems = (source: string) => {
-    const result = parseScenarioText(source, FILE);
-    if (result.ok) throw new Error("expected problems, but the scenario was accepted");
-    return result.issues.map((issue) => formatIssue(issue, FILE));
-  };
+  const problems = (source: string) => refusedLines(source, FILE);
 
   it("reports a misspelt relay field with its place and a did-you-mean", () => {
     const [line] = problems(text("{mode: outbox, relay: {pollIntervall: 1s}}"));

@@ -1,10 +1,8 @@
 // Proves a producer's client-side rate limit: its burst goes at once, then publishes reach the broker at exactly the limit (long run within 1%), the wait counts in latency and shows under limiters.<producer>, per-key scope limits each key on its own, runs repeat byte for byte, and bad input is reported in the house format.
 import { describe, expect, it } from "vitest";
 import { runScenario } from "../../src/index.js";
-import { formatIssue } from "../../src/scenario/issues.js";
-import { parseScenarioText } from "../../src/scenario/load.js";
 import { EventLog } from "../helpers/event-log.js";
-import { parsed, scenarioInput } from "../helpers/scenario.js";
+import { parsed, refusedLines, scenarioInput } from "../helpers/scenario.js";
 
 /** Runs a scenario with one producer `p` whose fields are `producer`, and returns its summary and accept times (µs). */
 function run(producer: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
@@ -170,11 +168,7 @@ describe("producer rate limit validation", () => {
       "    rateLimit: {type: token-bucket, rate: 10/s}",
       "",
     ].join("\n");
-  const problems = (source: string) => {
-    const result = parseScenarioText(source, FILE);
-    if (result.ok) throw new Error("expected problems, but the scenario was accepted");
-    return result.issues.map((issue) => formatIssue(issue, FILE));
-  };
+  const problems = (source: string) => refusedLines(source, FILE);
 
   it("reports a misspelt field with its place, path and a did-you-mean", () => {
     const [line] = problems(text("{type: token-bucket, rate: 50/s, brust: 10}"));

@@ -1,10 +1,8 @@
 // Proves DLQ redrive: a scheduled move of a group's dead-letter queue back to its queue, oldest first, at most `max`, at `rate`; a moved message is redelivered under the same id with a fresh delivery limit (fifo deliveryLimit, SQS maxReceiveCount), counted as redriven and then consumed or dead-lettered again, and no longer dead-lettered at the end; idempotency decides whether its effect repeats; runs repeat byte for byte; a redrive is refused, in the house format, where the profile has none.
 import { describe, expect, it } from "vitest";
 import { runScenario } from "../../src/index.js";
-import { formatIssue } from "../../src/scenario/issues.js";
-import { parseScenarioText } from "../../src/scenario/load.js";
 import { EventLog } from "../helpers/event-log.js";
-import { parsed, scenarioInput } from "../helpers/scenario.js";
+import { parsed, refusedLines, scenarioInput } from "../helpers/scenario.js";
 
 /** Ten messages at 100 ms intervals from 100 ms, every one failing its one call permanently: all dead-lettered by the policy. */
 function failingOrders(consumer: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
@@ -192,11 +190,7 @@ describe("redrive validation", () => {
       `    redrive: ${redrive}`,
       "",
     ].join("\n");
-  const problems = (source: string) => {
-    const result = parseScenarioText(source, FILE);
-    if (result.ok) throw new Error("expected problems, but the scenario was accepted");
-    return result.issues.map((issue) => formatIssue(issue, FILE));
-  };
+  const problems = (source: string) => refusedLines(source, FILE);
 
   it("refuses a redrive on a profile without one, naming the profiles that have it", () => {
     const [line] = problems(text("kafka", "[{at: 5s}]"));

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { formatIssue, type ScenarioIssue } from "../../src/scenario/issues.js";
 import { parseScenarioText } from "../../src/scenario/load.js";
+import { refusedIssues } from "../helpers/scenario.js";
 
 const FILE = "patterns.yaml";
 
@@ -24,9 +25,7 @@ function scenario(consumer: string[], dependencies: string[] = ["  payments:", "
 }
 
 function issuesOf(text: string): ScenarioIssue[] {
-  const result = parseScenarioText(text, FILE);
-  if (result.ok) throw new Error("expected problems, but the scenario was accepted");
-  return result.issues;
+  return refusedIssues(text, FILE);
 }
 
 const lines = (issues: ScenarioIssue[]) => issues.map((issue) => formatIssue(issue, FILE));

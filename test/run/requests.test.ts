@@ -1,9 +1,8 @@
 // Proves request-reply: exact reply and timeout timings at zero latency, retries resending the same request (duplicate executions, or absorbed by a dedup store), the outstanding bound, reply queues across a requester crash, determinism, validation, and the M/M/c sojourn tail.
 import { describe, expect, it } from "vitest";
 import { runScenario } from "../../src/index.js";
-import { formatIssue } from "../../src/scenario/issues.js";
 import { parseScenarioText } from "../../src/scenario/load.js";
-import { parsed, scenarioInput } from "../helpers/scenario.js";
+import { parsed, refusedLines, scenarioInput } from "../helpers/scenario.js";
 import { erlangC } from "../helpers/theory.js";
 
 /**
@@ -197,11 +196,7 @@ describe("request validation", () => {
       "    processing: 1ms",
       extra,
     ].join("\n");
-  const problems = (source: string) => {
-    const result = parseScenarioText(source, FILE);
-    if (result.ok) throw new Error("expected problems, but the scenario was accepted");
-    return result.issues.map((issue) => formatIssue(issue, FILE));
-  };
+  const problems = (source: string) => refusedLines(source, FILE);
 
   it("names an unknown responder group with its place and a did-you-mean", () => {
     const [line] = problems(text("{to: pricng, timeout: 2s}"));

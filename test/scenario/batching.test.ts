@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { formatPath, type ScenarioIssue } from "../../src/scenario/issues.js";
 import { parseScenarioText } from "../../src/scenario/load.js";
+import { refusedIssues } from "../helpers/scenario.js";
 
 const yaml = (...lines: string[]): string => `${lines.join("\n")}\n`;
 
@@ -19,9 +20,7 @@ const scenario = (broker: string, ...group: string[]) =>
   );
 
 function issuesOf(text: string): ScenarioIssue[] {
-  const result = parseScenarioText(text, "s.yaml");
-  if (result.ok) throw new Error("expected problems, but the scenario was accepted");
-  return result.issues;
+  return refusedIssues(text, "s.yaml");
 }
 
 const brief = (issue: ScenarioIssue) => ({

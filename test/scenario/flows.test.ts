@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatIssue, formatPath, type ScenarioIssue } from "../../src/scenario/issues.js";
-import { parseScenarioText } from "../../src/scenario/load.js";
+import { refusedIssues } from "../helpers/scenario.js";
 
 const yaml = (...lines: string[]): string => `${lines.join("\n")}\n`;
 
@@ -22,9 +22,7 @@ function flow(consumers: string[], profile = "fifo"): string {
 }
 
 function problems(text: string): ScenarioIssue[] {
-  const result = parseScenarioText(text, "flow.yaml");
-  if (result.ok) throw new Error("expected problems, but the scenario was accepted");
-  return result.issues;
+  return refusedIssues(text, "flow.yaml");
 }
 
 function described(issues: ScenarioIssue[]) {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatIssue, type ScenarioIssue } from "../../src/scenario/issues.js";
 import { parseScenarioText } from "../../src/scenario/load.js";
+import { refusedIssues } from "../helpers/scenario.js";
 
 const yaml = (...lines: string[]): string => `${lines.join("\n")}\n`;
 
@@ -38,9 +39,7 @@ const goodSteps = [
 ];
 
 function problems(text: string): ScenarioIssue[] {
-  const result = parseScenarioText(text, "saga.yaml");
-  if (result.ok) throw new Error("expected problems, but the scenario was accepted");
-  return result.issues;
+  return refusedIssues(text, "saga.yaml");
 }
 
 const formatted = (text: string) => problems(text).map((issue) => formatIssue(issue, "saga.yaml"));
