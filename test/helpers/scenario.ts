@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   formatIssue,
   type ParsedScenario,
@@ -36,4 +40,20 @@ export function refusedIssues(text: string, file: string): ScenarioIssue[] {
 /** The same issues, each as the command line prints it (file:line:col, path, message, hint). */
 export function refusedLines(text: string, file: string): string[] {
   return refusedIssues(text, file).map((issue) => formatIssue(issue, file));
+}
+
+/**
+ * Runs `queuesim run` from the sources on `text`, written as bad.yaml in a fresh folder, as a user would:
+ * its exit status, what it printed on stderr, and whether it wrote a report folder.
+ */
+export function runRefusedFile(text: string): { status: number | null; stderr: string; wroteReports: boolean } {
+  const dir = mkdtempSync(join(tmpdir(), "queuesim-refused-"));
+  writeFileSync(join(dir, "bad.yaml"), text);
+  const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
+  const child = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), bin, "run", "bad.yaml"], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return { status: child.status, stderr: child.stderr, wroteReports: existsSync(join(dir, "reports")) };
 }

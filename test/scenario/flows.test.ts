@@ -1,11 +1,6 @@
-// Proves pipeline validation: unknown targets named with a suggestion and position, cycles and self-loops refused, a gather without fan-out flagged, profiles without stage queues refused, and exit 2 with nothing written.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatIssue, formatPath, type ScenarioIssue } from "../../src/scenario/issues.js";
-import { refusedIssues } from "../helpers/scenario.js";
+import { refusedIssues, runRefusedFile } from "../helpers/scenario.js";
 
 const yaml = (...lines: string[]): string => `${lines.join("\n")}\n`;
 
@@ -118,21 +113,12 @@ describe("publishTo validation", () => {
   });
 
   it("exits 2 from the command line and writes nothing", () => {
-    const dir = mkdtempSync(join(tmpdir(), "queuesim-flows-"));
-    const text = flow([
-      "  - {group: orders, processing: 1ms, publishTo: shipping}",
-      "  - {group: shipments, processing: 1ms}",
-    ]);
-    writeFileSync(join(dir, "bad.yaml"), text);
-    const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
-    const child = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), bin, "run", "bad.yaml"], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    expect(child.status).toBe(2);
-    expect(child.stderr).toContain('did you mean "shipments"?');
-    expect(child.stderr).not.toContain("    at ");
-    expect(existsSync(join(dir, "reports"))).toBe(false);
+    const run = runRefusedFile(
+      flow(["  - {group: orders, processing: 1ms, publishTo: shipping}", "  - {group: shipments, processing: 1ms}"]),
+    );
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('did you mean "shipments"?');
+    expect(run.stderr).not.toContain("    at ");
+    expect(run.wroteReports).toBe(false);
   });
 });

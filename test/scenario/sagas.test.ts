@@ -1,12 +1,7 @@
-// Proves saga validation: unknown groups named with position and a suggestion, a step left without the compensation a later failure needs, a group in two roles or also publishing onward, profiles without per-group queues, expect.sagas naming no saga, and exit 2 with nothing written.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatIssue, type ScenarioIssue } from "../../src/scenario/issues.js";
 import { parseScenarioText } from "../../src/scenario/load.js";
-import { refusedIssues } from "../helpers/scenario.js";
+import { refusedIssues, runRefusedFile } from "../helpers/scenario.js";
 
 const yaml = (...lines: string[]): string => `${lines.join("\n")}\n`;
 
@@ -105,17 +100,10 @@ describe("saga validation", () => {
   });
 
   it("exits 2 from the command line and writes nothing", () => {
-    const dir = mkdtempSync(join(tmpdir(), "queuesim-sagas-"));
-    writeFileSync(join(dir, "bad.yaml"), checkout(["      - {group: stock}", goodSteps[1]!, goodSteps[2]!]));
-    const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
-    const child = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), bin, "run", "bad.yaml"], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    expect(child.status).toBe(2);
-    expect(child.stderr).toContain("has no compensate");
-    expect(child.stderr).not.toContain("    at ");
-    expect(existsSync(join(dir, "reports"))).toBe(false);
+    const run = runRefusedFile(checkout(["      - {group: stock}", goodSteps[1]!, goodSteps[2]!]));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("has no compensate");
+    expect(run.stderr).not.toContain("    at ");
+    expect(run.wroteReports).toBe(false);
   });
 });
