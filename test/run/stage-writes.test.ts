@@ -123,7 +123,10 @@ describe("a stage's writes, refused", () => {
   });
 
   it("beside Kafka's consume-transform-produce transaction, which already commits the onward messages", () => {
-    const lines = refusedLines(stage("{profile: kafka, settings: {enable.auto.commit: false, commit: transactional}}"), "w.yaml");
+    const lines = refusedLines(
+      stage("{profile: kafka, settings: {enable.auto.commit: false, commit: transactional}}"),
+      "w.yaml",
+    );
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
       /^w\.yaml:6:\d+ {2}consumers\[0\]\.writes: writes on a stage beside Kafka's commit: transactional/,
