@@ -98,6 +98,24 @@ describe("a stage's relay", () => {
   });
 });
 
+describe("a stage's relay after the run's duration", () => {
+  it("stops on an empty outbox, yet publishes a row committed while the run drains", () => {
+    const input = scenarioInput({
+      duration: "1s",
+      drainTimeout: "30s",
+      producers: [{ name: "orders", arrival: { process: "constant", rate: "10/s" }, limit: 5 }],
+      consumers: [
+        { group: "bill", processing: "3s", concurrency: 5, publishTo: "ship", writes: outbox },
+        { group: "ship", processing: "1ms" },
+      ],
+    });
+    const { summary } = runScenario(parsed(input));
+    // Every effect commits after the 1 s duration, when the relay had already found its outbox empty.
+    expect(summary.outbox?.bill).toMatchObject({ committed: 5, published: 5, backlogAtEnd: 0 });
+    expect(summary.endToEnd).toMatchObject({ roots: 5, completed: 5 });
+  });
+});
+
 describe("a stage's writes, refused", () => {
   const yaml = (...lines: string[]) => `${lines.join("\n")}\n`;
   const stage = (broker: string, more: string[] = []) =>
