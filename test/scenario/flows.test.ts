@@ -74,14 +74,30 @@ describe("publishTo validation", () => {
 
   it("accepts a cycle once one of its stages has maxHops, and a self-loop with maxHops on itself", () => {
     const bounded = flow([
+      "  - {group: entry, processing: 1ms, publishTo: a}",
       "  - {group: a, processing: 1ms, publishTo: b}",
       "  - {group: b, processing: 1ms, publishTo: c, maxHops: 5}",
       "  - {group: c, processing: 1ms, publishTo: a}",
     ]);
     expect(() => problems(bounded)).toThrow(/accepted/);
-    expect(() => problems(flow(["  - {group: loop, processing: 1ms, publishTo: loop, maxHops: 2}"]))).toThrow(
-      /accepted/,
-    );
+    const selfLoop = flow([
+      "  - {group: entry, processing: 1ms, publishTo: loop}",
+      "  - {group: loop, processing: 1ms, publishTo: loop, maxHops: 2}",
+    ]);
+    expect(() => problems(selfLoop)).toThrow(/accepted/);
+  });
+
+  it("refuses a bounded cycle that feeds every group: producers' messages would reach none", () => {
+    const issues = problems(flow(["  - {group: loop, processing: 1ms, publishTo: loop, maxHops: 2}"]));
+    expect(described(issues)).toEqual([
+      {
+        path: "consumers",
+        line: 6,
+        hint: undefined,
+        message:
+          "every consumer group is fed by a stage (loop), so producers' messages would reach none: producers publish to the groups no stage publishes to; add one that publishes into the cycle",
+      },
+    ]);
   });
 
   it("still refuses the unbounded one of two cycles, naming it", () => {
