@@ -234,6 +234,40 @@ describe("stories", () => {
     expect(outbox.latency.endToEnd.mean).toBeGreaterThan(5 * dual.latency.endToEnd.mean);
   });
 
+  it("pipeline-stage-dual-write and pipeline-stage-outbox: the same crashes leave 2 flows incomplete with a dual write, none with an outbox, which publishes 13 twice", () => {
+    const dual = story("pipeline-stage-dual-write.yaml");
+    const outbox = story("pipeline-stage-outbox.yaml");
+    // The same workload: the same orders billed either way.
+    expect(dual.outbox!.billing!.committed).toBe(3937);
+    expect(outbox.outbox!.billing!.committed).toBe(3937);
+    expect(dual.outbox!.billing).toMatchObject({
+      mode: "dual-write",
+      published: 3935,
+      unpublished: 2,
+      relayDuplicates: 0,
+    });
+    expect(dual.endToEnd).toMatchObject({ roots: 3937, completed: 3935 });
+    expect(dual.stages?.shipping).toMatchObject({ received: 3935, consumed: 3935, lost: 0 });
+    // Committed but never published: no queue had them, so they are unknown, not lost.
+    expect(dual.messages).toMatchObject({ lost: 0, unknown: 2 });
+    expect(dual.checks.filter((check) => !check.passed).map((check) => check.name)).toEqual([
+      "outbox.billing.unpublished",
+      "endToEnd.incomplete",
+    ]);
+    expect(outbox.outbox!.billing).toMatchObject({
+      mode: "outbox",
+      published: 3937,
+      unpublished: 0,
+      relayDuplicates: 13,
+    });
+    expect(outbox.endToEnd).toMatchObject({ roots: 3937, completed: 3937 });
+    expect(outbox.stages?.shipping).toMatchObject({ received: 3937, consumed: 3937, duplicated: 13, lost: 0 });
+    expect(outbox.messages).toMatchObject({ lost: 0, unknown: 0, sideEffectsRepeated: 0 });
+    expect(outbox.passed).toBe(true);
+    // Rows the after-side-effect crashes caught wait out the 2 s restart.
+    expect(outbox.outbox!.billing!.lagMs.max).toBeGreaterThan(2000);
+  });
+
   it("email-rate-limit: a spike of 5,000 drains at exactly 50/s after a burst of 100", () => {
     const { messages, simulated, limiters, backpressure } = story("email-rate-limit.yaml");
     expect(messages).toMatchObject({ published: 5000, consumed: 5000, lost: 0 });

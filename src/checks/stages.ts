@@ -24,6 +24,7 @@ export function stageChecks(result: RunResult): CheckResult[] {
       duplicated: stage.duplicated,
       lost: flows.lostByGroup[group]!,
       pending: flows.pendingByGroup[group]!,
+      hopLimited: flows.hopLimited[group] ?? 0,
       latencyMeanMs: stage.latency.mean / 1000,
       latencyP99Ms: percentile99(stage.latency),
     };

@@ -366,6 +366,8 @@ export function scenarioArbitrary(space: ScenarioSpace = {}): fc.Arbitrary<Writt
       flow: fc.option(flowArbitrary, { freq: 3 }),
       // polish (issue 14): writes, delays, schedules and batches, drawn after everything above.
       messageFeatures: fc.option(messageFeaturesArbitrary, { freq: 2 }),
+      // A stage's writes and a bounded self-loop (maxHops), drawn after everything above.
+      stageExtras: fc.option(stageExtrasArbitrary, { freq: 3 }),
     })
     .map((drawn) => assemble(space.messageFeatures === false ? { ...drawn, messageFeatures: null } : drawn));
 }
@@ -383,6 +385,7 @@ function assemble(drawn: {
   expect: WrittenScenario;
   flow: FlowDraw | null;
   messageFeatures: MessageFeaturesDraw | null;
+  stageExtras: StageExtrasDraw | null;
 }): WrittenScenario {
   const producers = drawn.producers.map((producer, i) => ({ name: `p${i + 1}`, ...producer }));
   const consumers = drawn.consumers.map(
@@ -393,7 +396,7 @@ function assemble(drawn: {
     }),
   );
   if (drawn.flow !== null && consumers.length > 1 && profileNamed(String(drawn.broker.profile)).routesStages)
-    consumers[0]!.publishTo = publishToOf(drawn.flow);
+    placeStage(consumers, drawn.flow, drawn.stageExtras);
   if (drawn.messageFeatures !== null) placeMessageFeatures(drawn.messageFeatures, drawn.broker, producers, consumers);
   const dependencies = drawn.patterns?.dependencies ?? null;
   const targets = targetsOf(producers, consumers, drawn.broker, dependencies);
@@ -423,6 +426,18 @@ const flowArbitrary: fc.Arbitrary<FlowDraw> = fc.oneof(
   fc.record({ kind: fc.constant("fan-out" as const), count: fc.integer({ min: 1, max: 3 }) }),
   fc.constant({ kind: "choose" as const }),
 );
+
+/** A stage's writes (g1's) and a self-loop on g2 bounded by maxHops (docs/patterns.md, "Bounded cycles"). */
+type StageExtrasDraw = { writes?: unknown; loopMaxHops?: number };
+
+function placeStage(consumers: WrittenScenario[], flow: FlowDraw, extras: StageExtrasDraw | null): void {
+  consumers[0]!.publishTo = publishToOf(flow);
+  if (extras?.writes !== undefined) consumers[0]!.writes = extras.writes;
+  if (extras?.loopMaxHops !== undefined) {
+    consumers[1]!.publishTo = "g2";
+    consumers[1]!.maxHops = extras.loopMaxHops;
+  }
+}
 
 function publishToOf(flow: FlowDraw): unknown {
   if (flow.kind === "one") return "g2";
@@ -560,3 +575,9 @@ function placeProducerFeatures(
   const size = batch === undefined || batching === null ? null : sizeWithin((batch as { size: number }).size, batching);
   if (size !== null) producer.batch = { ...(batch as object), size };
 }
+
+/** Drawn after every other field (see scenarioArbitrary); uses the producers' writes arbitrary above. */
+const stageExtrasArbitrary: fc.Arbitrary<StageExtrasDraw> = fc.record(
+  { writes: writesArbitrary, loopMaxHops: fc.integer({ min: 1, max: 4 }) },
+  { requiredKeys: [] },
+);

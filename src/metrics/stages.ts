@@ -133,6 +133,12 @@ export class StageRecorder extends NullObserver {
     if (this.lastStage[group] === true && publishedAt >= this.warmup) this.reachedEnd(root, now - publishedAt);
   }
 
+  /** The flow of `message` ended at a stage that published nothing onward for it (its maxHops reached). */
+  flowEnded(message: number, now: number): void {
+    const publishedAt = this.messages.intendedAt[message]!;
+    if (publishedAt >= this.warmup) this.reachedEnd(message, now - publishedAt);
+  }
+
   finish(): FlowFigures {
     const horizon = this.duration;
     const stages = this.counts.map(

@@ -43,6 +43,8 @@ export interface BookkeeperOptions {
   confirmsWanted: boolean;
   /** Where onward messages come from, when the scenario has pipeline stages: their confirms go to no producer. */
   lineage?: Lineage;
+  /** Hears the broker's answer to each onward message (a stage's outbox relay waits for them). */
+  onwardAnswered?: (message: number, accepted: boolean) => void;
 }
 
 /**
@@ -68,6 +70,7 @@ export class Bookkeeper implements BrokerContext {
   private readonly counts: RepublishCounts;
   private readonly confirmsWanted: boolean;
   private readonly lineage: Lineage | null;
+  private readonly onwardAnswered: ((message: number, accepted: boolean) => void) | null;
   private readonly toProducer: Link[] = [];
   private readonly producers: ConfirmListener[] = [];
   private readonly toConsumer: Link[] = [];
@@ -90,6 +93,7 @@ export class Bookkeeper implements BrokerContext {
     this.counts = options.counts;
     this.confirmsWanted = options.confirmsWanted;
     this.lineage = options.lineage ?? null;
+    this.onwardAnswered = options.onwardAnswered ?? null;
   }
 
   /** Producer instance `index` (in order) hears its confirms over `link`. */
@@ -193,8 +197,12 @@ export class Bookkeeper implements BrokerContext {
   /** Sends the confirm (or nack) back to the producer, if it listens for them. */
   private confirm(message: number, accepted: boolean): void {
     if (!this.confirmsWanted) return;
-    // A stage publishes without waiting for confirms (docs/patterns.md, "Flows"): its producer column names the root's producer.
-    if (this.lineage?.isOnward(message)) return;
+    // A stage publishes without waiting for confirms (docs/patterns.md, "Flows"), unless through an outbox relay:
+    // its producer column names the root's producer, so the answer goes to the stage's side instead.
+    if (this.lineage?.isOnward(message)) {
+      this.onwardAnswered?.(message, accepted);
+      return;
+    }
     const index = this.messages.producer[this.messages.slot(message)]!;
     const producer = this.producers[index];
     producer?.answered?.(message);

@@ -163,15 +163,21 @@ export class Consumer {
       return "rolled-back";
     }
     if (!effectApplied) this.wiring.effects.apply(message, this.options.index, this.work.incarnation[slot]!, sim.now);
-    if (guard.recordsAtomically) guard.record(message, sim.now);
+    const onward = this.wiring.onward;
+    const writes = onward?.writesOf?.(this.options.index) ?? null;
+    // With an outbox the dedup store is a table of the stage's own database: its record commits with the effect.
+    const recordsWithEffect = guard.recordsAtomically || (writes === "outbox" && guard.records);
+    if (recordsWithEffect) guard.record(message, sim.now);
     this.consume(message);
+    // With writes, the onward messages are committed in the effect's transaction (docs/patterns.md, "Stages through an outbox").
+    if (writes !== null) onward!.publishOnward(message, this.options.index);
     if (this.crashesAt("after-side-effect")) return "crashed";
-    if (guard.records && !guard.recordsAtomically) {
+    if (guard.records && !recordsWithEffect) {
       guard.record(message, sim.now);
       if (this.crashesAt("after-dedup-record")) return "crashed";
     }
     // A stage publishes onward after its effect (and id) and before its ack: the common dual write.
-    if (this.wiring.onward !== undefined) this.wiring.onward.publishOnward(message, this.options.index);
+    if (onward !== undefined && writes === null) onward.publishOnward(message, this.options.index);
     // A responder replies after its effect and before its ack, like a stage's publish: the same dual write.
     this.wiring.replies?.replied(message, this.options.index, false);
     return "applied";
@@ -325,6 +331,7 @@ export class Consumer {
     }
     this.up = true;
     this.disconnected = false;
+    this.wiring.onward?.restarted?.(this.options.index);
     // A new life: deliveries sent to the dead one (the broker had not noticed) are not this one's.
     this.wiring.incarnations[this.options.index]!++;
     this.wiring.broker.consumerUp(this.options.index);
@@ -555,6 +562,7 @@ export class Consumer {
   private die(loss: ConnectionLoss): void {
     this.endDrain();
     this.up = false;
+    this.wiring.onward?.crashed?.(this.options.index);
     this.wiring.incarnations[this.options.index]!++;
     this.busy = 0;
     this.buffered.clear();

@@ -5,7 +5,7 @@ import { type MessageTable, ProducerView, PublishOutcome } from "./messages.js";
 
 /**
  * How an application that changes its own database gets the event about that change to the broker
- * (docs/patterns.md#outbox). Its component (a producer instance today, a pipeline stage later) calls
+ * (docs/patterns.md#outbox). Its component (a producer instance, or a pipeline stage instance with `writes:`) calls
  * `commit` when the local transaction is durable; the writes publish through `publish` and hear the
  * broker's answers through `confirmed` and `nacked`. They live in the component's process: its
  * crash is theirs.
@@ -158,6 +158,10 @@ export class OutboxRelay implements CommittedWrites {
     this.figures.committed++;
     this.rows.push(message);
     changeBacklog(this.figures, 1, this.host.sim.now);
+    // A relay that stopped on an empty outbox (committing had ended) polls again for a late commit: a
+    // stage's, whose inputs may still arrive while the run drains. A producer commits nothing by then.
+    if (this.up && this.timer === -1 && this.phase === RelayPhase.idle)
+      this.timer = this.host.sim.schedule(this.spec.pollInterval, this.onPoll);
   }
 
   confirmed(message: number): void {

@@ -17,6 +17,15 @@ export interface StagePublisher {
    * parked or dropped it itself (not a nack): a saga takes that as its step's failure and compensates.
    */
   gaveUp?(message: number, consumer: number): void;
+  /**
+   * How `consumer`'s stage commits its onward messages: in its side effect's transaction, to a dual write
+   * or an outbox (then `publishOnward` comes with the effect, before the crash point after it), or null:
+   * published after the effect and the id, as above.
+   */
+  writesOf?(consumer: number): "dual-write" | "outbox" | null;
+  /** The instance's process died or came back: its dual write or outbox relay with it. */
+  crashed?(consumer: number): void;
+  restarted?(consumer: number): void;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface StageSummary {
   latency: LatencySummary;
   /** Little's law over the run's duration: L (mean messages in the stage), λ (arrivals per second), W (ms). */
   inStage: { mean: number; arrivalsPerSecond: number; sojournMs: number };
+  /** Inputs whose onward publish the group's maxHops stopped (their flow ended here); only for a group with maxHops. */
+  hopLimited?: number;
   /** Fan-in sets: completed, timed out, and parts that came after their set closed; only for a gathering group. */
   gather?: { completed: number; timedOut: number; late: number };
 }
@@ -52,6 +54,9 @@ export function stageSummaries(
         arrivalsPerSecond: round(stage.arrivedDuringRun / seconds),
         sojournMs: microsToMillis(stage.meanSojournMicros),
       },
+      ...(flows.hopLimited[group] === null || flows.hopLimited[group] === undefined
+        ? {}
+        : { hopLimited: flows.hopLimited[group] }),
       ...(flows.gathers[group] ? { gather: { ...flows.gathers[group] } } : {}),
     };
   });

@@ -124,8 +124,9 @@ export function buildWorld(
     // Confirms travel back only to producers with a publish timeout or a client library that wants them.
     confirmsWanted:
       clientFactory !== null ||
-      scenario.producers.some((p) => p.publish.timeout !== null || p.writes?.mode === "outbox"),
-    ...(core.flows === null ? {} : { lineage: core.flows.lineage }),
+      scenario.producers.some((p) => p.publish.timeout !== null || p.writes?.mode === "outbox") ||
+      core.flows?.writes?.wantsConfirms === true,
+    ...(core.flows === null ? {} : { lineage: core.flows.lineage, onwardAnswered: onwardAnswers(core.flows) }),
   });
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
   const broker = brokerWithDelays(core, bookkeeper);
@@ -282,6 +283,11 @@ function buildCore(
   };
 }
 
+/** Where the broker's answers to onward messages go: to the publishing stage's relay, when some stage has one. */
+function onwardAnswers(flows: StageFlows): (message: number, accepted: boolean) => void {
+  return (message, accepted) => flows.answered(message, accepted);
+}
+
 function observerOf(metrics: MetricsRecorder, extra: readonly RunObserver[]): RunObserver {
   if (extra.length === 0) return metrics;
   if (extra.length === 1) return new ObserverPair(metrics, extra[0]!);
@@ -316,7 +322,7 @@ function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Con
       const staged =
         spec.publishTo !== undefined || spec.gather !== undefined || core.flows?.sagas?.plays(group) === true;
       const onward = staged && core.flows !== null ? { onward: core.flows } : {};
-      core.flows?.connect(index, toBroker);
+      core.flows?.connect(index, toBroker, { name, fromBroker: toConsumer });
       core.requests?.connect(index, toBroker);
       const wiring = {
         ...{ sim, messages, deliveries, observer, effects, toBroker, broker, incarnations, heartbeatEvery },

@@ -13,6 +13,7 @@ import { type Onward, targetsOf } from "../scenario/flows.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { Gather } from "./gather.js";
 import { SagaCoordinator } from "./sagas.js";
+import { StageWrites } from "./stage-writes.js";
 
 /** Fibonacci hashing: spreads consecutive keys evenly over [0, 1) so `by: key` keeps one route per key. */
 const GOLDEN_FRACTION = 0.6180339887498949;
@@ -38,6 +39,13 @@ export class StageFlows implements StagePublisher {
   /** Per onward message: the consumer instance that published it, and that instance's incarnation then. */
   private publisherColumn = new Int32Array(0);
   private incarnationColumn = new Int32Array(0);
+  /** Per onward message: the stages its flow passed through since its root (a producer's message: 0, no row). */
+  private hopsColumn = new Int32Array(0);
+  /** Per group: its maxHops, or 0 for none; and the inputs it did not publish onward for because of it. */
+  private readonly maxHops: number[];
+  readonly hopLimited: number[];
+  /** The stages' dual writes and outboxes, when some group declares `writes:`. */
+  readonly writes: StageWrites | null;
   private readonly groupOfConsumer: number[];
   private readonly toBroker: Link[] = [];
   private ingress: EventHandler | null = null;
@@ -81,6 +89,9 @@ export class StageFlows implements StagePublisher {
       duration: scenario.duration,
     });
     this.groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
+    this.maxHops = scenario.consumers.map((c) => c.maxHops ?? 0);
+    this.hopLimited = scenario.consumers.map(() => 0);
+    this.writes = scenario.consumers.some((c) => c.writes !== undefined) ? new StageWrites(scenario, world) : null;
   }
 
   wire(observer: RunObserver, gate: PublisherGate, incarnations: Int32Array): void {
@@ -93,9 +104,45 @@ export class StageFlows implements StagePublisher {
     return { consumer: this.publisherColumn[message]!, incarnation: this.incarnationColumn[message]! };
   }
 
-  /** Consumer `index` publishes onward over `toBroker`, its link to the broker. */
-  connect(index: number, toBroker: Link): void {
+  /**
+   * Consumer `index` publishes onward over `toBroker`, its link to the broker; with `writes:`, its dual write or
+   * relay hears the broker over `fromBroker`.
+   */
+  connect(index: number, toBroker: Link, instance: { name: string; fromBroker: Link }): void {
     this.toBroker[index] = toBroker;
+    const group = this.groupOfConsumer[index]!;
+    this.writes?.connect(
+      index,
+      { group, name: instance.name },
+      {
+        publish: (message) => this.transmit(index, message),
+        fromBroker: instance.fromBroker,
+      },
+    );
+  }
+
+  /** How consumer `consumer`'s stage writes its onward messages (null: published after the effect, no transaction). */
+  writesOf(consumer: number): "dual-write" | "outbox" | null {
+    return this.writes?.modeOf(this.groupOfConsumer[consumer]!) ?? null;
+  }
+
+  crashed(consumer: number): void {
+    this.writes?.crashed(consumer);
+  }
+
+  restarted(consumer: number): void {
+    this.writes?.restarted(consumer);
+  }
+
+  /** The broker answered the publish of an onward message: its publisher's relay, if any, hears of it. */
+  answered(message: number, accepted: boolean): void {
+    if (this.writes === null || !this.writes.wantsConfirms) return;
+    this.writes.answered(this.publisherColumn[message]!, message, accepted);
+  }
+
+  /** The stages passed through since its root: 0 for a producer's message. */
+  hopsOf(message: number): number {
+    return this.lineage.isOnward(message) ? this.hopsColumn[message]! : 0;
   }
 
   /**
@@ -118,6 +165,12 @@ export class StageFlows implements StagePublisher {
     if (gather !== null && gather !== undefined && !this.completesSet(gather, group, parent)) return;
     const rule = this.rules[group];
     if (rule === null || rule === undefined) return;
+    if (this.maxHops[group]! > 0 && this.hopsOf(parent) >= this.maxHops[group]!) {
+      // The bound of a cycle: this input's flow ends here, with nothing published onward.
+      this.hopLimited[group]!++;
+      this.recorder.flowEnded(parent, this.world.sim.now);
+      return;
+    }
     const { groups, counts } = rule(parent);
     let outputs = 0;
     for (let target = 0; target < groups.length; target++) {
@@ -164,7 +217,7 @@ export class StageFlows implements StagePublisher {
   /** A new message with its own id, addressed to `target` only, sent like a producer's publish. */
   private send(parent: number, target: number, consumer: number): number {
     const { messages, sim } = this.world;
-    const { observer, gate, incarnations } = this.wired!;
+    const { observer, incarnations } = this.wired!;
     const root = this.lineage.rootOf(parent);
     // Its latency counts from the root's publish: a stage's figures say how long the flow took to get there.
     const id = messages.create(
@@ -176,14 +229,22 @@ export class StageFlows implements StagePublisher {
     this.lineage.record(id, parent);
     this.publisherColumn = withRoomFor(this.publisherColumn, id);
     this.incarnationColumn = withRoomFor(this.incarnationColumn, id);
+    this.hopsColumn = withRoomFor(this.hopsColumn, id);
     this.publisherColumn[id] = consumer;
     this.incarnationColumn[id] = incarnations[consumer]!;
+    this.hopsColumn[id] = this.hopsOf(parent) + 1;
     for (let group = 0; group < messages.fate.length; group++)
       if (group !== target) messages.fate[group]![id] = Fate.notRouted;
     observer.published(id, sim.now);
-    gate.inTransit++;
-    this.toBroker[consumer]!.send(this.ingress!, id);
+    // With writes, the message is committed with the side effect: the dual write or relay publishes it later.
+    if (this.writes?.commit(consumer, id) !== true) this.transmit(consumer, id);
     return id;
+  }
+
+  /** Sends an onward message of `consumer` to the broker now. */
+  private transmit(consumer: number, id: number): void {
+    this.wired!.gate.inTransit++;
+    this.toBroker[consumer]!.send(this.ingress!, id);
   }
 }
 

@@ -75,6 +75,8 @@ export interface RunResult {
     roots: number;
     /** Per group: its fan-in's figures, or null when it gathers nothing. */
     gathers: (GatherFigures | null)[];
+    /** Per group: the inputs its maxHops kept from publishing onward, or null when it has no maxHops. */
+    hopLimited: (number | null)[];
   };
   /** Per saga by name: its outcomes (docs/patterns.md, "Sagas"); absent when the scenario declares none. */
   sagas?: Record<string, SagaFigures>;
@@ -206,6 +208,7 @@ function* simulateSteps(
   series?.watchDeliveries(world.deliveries);
   if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
   if (interval !== undefined) for (const writes of world.writes) writes?.recordSeries(interval);
+  if (interval !== undefined) world.flows?.writes?.recordSeries(interval);
   if (interval !== undefined) world.requests?.recordSeries(interval);
   if (interval !== undefined) for (const figures of world.batchFigures) figures?.recordSeries(interval);
   const faults = new FaultInjector(world.faults, faultWorldOf(world));
@@ -275,8 +278,10 @@ function requestFigures(world: World): { requests?: Record<string, RequestResult
   return requests === undefined ? {} : { requests };
 }
 
+/** Producers' and stages' writes, by producer or group name (validation keeps the names apart). */
 function outboxFigures(world: World): { outbox?: Record<string, WritesResult> } {
-  const outbox = writesResults(world.writes);
+  const stages = world.flows?.writes?.results();
+  const outbox = stages === undefined ? writesResults(world.writes) : { ...writesResults(world.writes), ...stages };
   return outbox === undefined ? {} : { outbox };
 }
 
@@ -287,7 +292,10 @@ function flowFigures(world: World, settled: ReturnType<typeof settle>): Pick<Run
   for (let message = 0; message < world.messages.count; message++) if (!world.flows.lineage.isOnward(message)) roots++;
   const { lostByGroup, pendingByGroup } = settled;
   const gathers = world.flows.gathers.map((gather) => (gather === null ? null : { ...gather.figures }));
-  return { flows: { ...world.flows.recorder.finish(), lostByGroup, pendingByGroup, roots, gathers } };
+  const hopLimited = world.scenario.consumers.map((c, group) =>
+    c.maxHops === undefined ? null : world.flows!.hopLimited[group]!,
+  );
+  return { flows: { ...world.flows.recorder.finish(), lostByGroup, pendingByGroup, roots, gathers, hopLimited } };
 }
 
 /** Each batching producer's figures, when some producer batches. */

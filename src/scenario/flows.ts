@@ -67,6 +67,17 @@ export const gatherSchema = z.strictObject({
     .meta({ description: "how long after its first part a set may stay incomplete" }),
 });
 
+/**
+ * A bound on a stage's onward publishing, which lets stages form a cycle (a retry loop, an order bouncing
+ * between two services): a message's hops are the stages its flow passed through since its root (a
+ * producer's message has made 0), and this stage publishes onward only for an input that made fewer than
+ * `maxHops`; otherwise it publishes nothing and counts the input `hopLimited`, and the flow ends there.
+ */
+export const maxHopsSchema = z.number().int().min(1).max(10_000).meta({
+  description:
+    "bounds a cycle of stages: publish onward only for an input that made fewer than this many hops since its root (a producer's message made 0); the rest end their flow here, counted hopLimited",
+});
+
 /** Figures of a stage that `expect.stages.<group>` may bound, as summary.json names them (latencies flattened). */
 export const STAGE_FIGURES = [
   "received",
@@ -75,6 +86,7 @@ export const STAGE_FIGURES = [
   "lost",
   "duplicated",
   "pending",
+  "hopLimited",
   "latencyMeanMs",
   "latencyP99Ms",
 ] as const;
@@ -125,12 +137,14 @@ export interface FlowProblem {
 
 /**
  * What the schema cannot see: targets that name no group (with a suggestion), a stage publishing to
- * itself or round a cycle (refused: nothing bounds the loop), and profiles that cannot yet give each
+ * itself or round a cycle with no maxHops on it (refused: nothing bounds the loop), and profiles that cannot yet give each
  * stage its own queue.
  */
 export function flowProblems(scenario: ParsedScenario): FlowProblem[] {
   const stages = scenario.consumers.map((c) => c.publishTo);
   const expected = scenario.expect.stages !== undefined || scenario.expect.endToEnd !== undefined;
+  const withoutOnward = onwardFieldProblems(scenario);
+  if (withoutOnward.length > 0) return withoutOnward;
   if (stages.every((s) => s === undefined) && scenario.consumers.every((c) => c.gather === undefined)) {
     if (!expected) return [];
     const path = ["expect", scenario.expect.stages !== undefined ? "stages" : "endToEnd"];
@@ -152,20 +166,48 @@ export function flowProblems(scenario: ParsedScenario): FlowProblem[] {
     for (const [position, target] of targetsOf(onward).entries()) {
       const path = ["consumers", index, "publishTo", ...writtenPath(onward, position, target)];
       if (!groups.includes(target)) problems.push(unknownTarget(path, target, groups));
-      else if (target === groups[index])
-        problems.push({ path, message: `group "${target}" publishes to itself: a loop without end` });
+      else if (target === groups[index] && scenario.consumers[index]!.maxHops === undefined)
+        problems.push({
+          path,
+          message: `group "${target}" publishes to itself: a loop without end; bound it with maxHops on ${target} (e.g. maxHops: 3)`,
+        });
     }
   });
   if (problems.length === 0) problems.push(...cycleProblems(scenario));
+  if (problems.length === 0) problems.push(...entryProblems(scenario));
   if (problems.length === 0) problems.push(...gatherProblems(scenario));
   return [...problems, ...expectProblems(scenario)];
 }
 
-/** expect.stages naming no group, or expectations on stages in a scenario that has none. */
+/** expect.stages naming no group, or bounding hopLimited on a group without maxHops. */
 function expectProblems(scenario: ParsedScenario): FlowProblem[] {
   const groups = scenario.consumers.map((c) => c.group);
   const named = Object.keys(scenario.expect.stages ?? {}).filter((name) => !groups.includes(name));
-  return named.map((name) => unknownTarget(["expect", "stages", name], name, groups, "expect.stages"));
+  const problems = named.map((name) => unknownTarget(["expect", "stages", name], name, groups, "expect.stages"));
+  for (const [name, bounds] of Object.entries(scenario.expect.stages ?? {})) {
+    const consumer = scenario.consumers.find((c) => c.group === name);
+    if (consumer !== undefined && consumer.maxHops === undefined && "hopLimited" in (bounds as object))
+      problems.push({
+        path: ["expect", "stages", name, "hopLimited"],
+        message: `hopLimited counts the inputs a stage's maxHops stopped; group "${name}" has no maxHops`,
+      });
+  }
+  return problems;
+}
+
+/** maxHops and writes bound or carry a stage's onward publishing: a group without publishTo has none. */
+function onwardFieldProblems(scenario: ParsedScenario): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  scenario.consumers.forEach((consumer, index) => {
+    if (consumer.publishTo !== undefined) return;
+    for (const field of ["maxHops", "writes"] as const)
+      if (consumer[field] !== undefined)
+        problems.push({
+          path: ["consumers", index, field],
+          message: `${field} is about a stage's onward messages, but group "${consumer.group}" has no publishTo`,
+        });
+  });
+  return problems;
 }
 
 /** A gather needs parts to gather: some stage upstream of it must fan out (publish more than one message per input). */
@@ -232,11 +274,14 @@ function sharedPrefix(target: string, groups: string[]): string | undefined {
   return best;
 }
 
-/** A stage graph with a cycle would pass messages round it for ever: refused, naming the cycle. */
+/**
+ * A cycle of stages none of which has maxHops would pass messages round it for ever: refused, naming the
+ * cycle. A stage with maxHops bounds every cycle through it, so its edges are left out of the search.
+ */
 function cycleProblems(scenario: ParsedScenario): FlowProblem[] {
   const groups = scenario.consumers.map((c) => c.group);
   const next = scenario.consumers.map((c) =>
-    c.publishTo === undefined ? [] : targetsOf(c.publishTo).map((t) => groups.indexOf(t)),
+    c.publishTo === undefined || c.maxHops !== undefined ? [] : targetsOf(c.publishTo).map((t) => groups.indexOf(t)),
   );
   const state = new Uint8Array(groups.length);
   const trail: number[] = [];
@@ -259,13 +304,36 @@ function cycleProblems(scenario: ParsedScenario): FlowProblem[] {
     const cycle = visit(group);
     if (cycle !== null)
       return [
-        {
-          path: ["consumers", cycle[0]!, "publishTo"],
-          message: `the stages form a cycle (${cycle.map((g) => groups[g]).join(" → ")}): a message could go round for ever; queuesim refuses cycles (no hop limit is modelled)`,
-        },
+        unboundedCycle(
+          cycle.map((g) => groups[g]!),
+          cycle[0]!,
+        ),
       ];
   }
   return [];
+}
+
+/** Producers' messages go to the groups no stage feeds: when stages feed every group (a bounded cycle), none would get them. */
+function entryProblems(scenario: ParsedScenario): FlowProblem[] {
+  const fed = stageTargets(scenario);
+  if (
+    scenario.consumers.some((c) => !fed.has(c.group)) ||
+    (scenario.sagas !== undefined && Object.keys(scenario.sagas).length > 0)
+  )
+    return [];
+  return [
+    {
+      path: ["consumers"],
+      message: `every consumer group is fed by a stage (${[...fed].join(", ")}), so producers' messages would reach none: producers publish to the groups no stage publishes to; add one that publishes into the cycle`,
+    },
+  ];
+}
+
+function unboundedCycle(names: string[], first: number): FlowProblem {
+  return {
+    path: ["consumers", first, "publishTo"],
+    message: `the stages form a cycle (${names.join(" → ")}) with no hop limit: a message could go round for ever; give one of its stages maxHops (e.g. maxHops: 3 on ${names[0]}) to bound it`,
+  };
 }
 
 /** Groups some stage publishes to: they consume only what their upstream stages publish. */

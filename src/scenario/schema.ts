@@ -6,7 +6,7 @@ import type { KeyChoice } from "../random/keys.js";
 import { duration, durationDistribution, rate, size, sizeDistribution } from "../units/quantities.js";
 import { batchSchema, expectBatchesSchema, publishBatchSchema } from "./batching.js";
 import { producerDelayFields } from "./delays.js";
-import { expectFlowsFields, gatherSchema, publishToSchema } from "./flows.js";
+import { expectFlowsFields, gatherSchema, maxHopsSchema, publishToSchema } from "./flows.js";
 import {
   breakersSchema,
   dependenciesSchema,
@@ -177,6 +177,11 @@ const consumerSchema = z
     redrive: redriveSchema.optional(),
     publishTo: publishToSchema.optional(),
     gather: gatherSchema.optional().meta({ description: "fan-in: wait for this many parts of one root message" }),
+    maxHops: maxHopsSchema.optional(),
+    writes: writesSchema.optional().meta({
+      description:
+        "a stage's onward messages are events of its side effect's transaction: dual write (commit, then publish) or a transactional outbox with a relay in each instance's process (docs/patterns.md, \"Stages through an outbox\")",
+    }),
     batch: batchSchema.optional(),
   })
   .superRefine((consumer, ctx) => {

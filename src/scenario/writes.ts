@@ -62,9 +62,15 @@ export const expectOutboxField = {
   }),
 };
 
-/** `resendOnRestart` beside an outbox, and expect.outbox naming a producer without `writes:`. */
+/**
+ * `resendOnRestart` beside an outbox, expect.outbox naming neither a producer nor a stage with `writes:`, a
+ * stage whose writes share a producer's name (both report under outbox.<name>), and a stage's writes on
+ * Kafka with `commit: transactional` (its transaction already carries the onward messages).
+ */
 export function writesProblems(scenario: {
   producers: readonly { name: string; writes?: WritesSpec | undefined; publish: { resendOnRestart: boolean } }[];
+  consumers?: readonly { group: string; writes?: WritesSpec | undefined }[];
+  broker?: { profile: string; settings?: object | undefined };
   expect: { outbox?: object | undefined };
 }): { path: (string | number)[]; message: string; candidates: string[] }[] {
   const problems: { path: (string | number)[]; message: string; candidates: string[] }[] = [];
@@ -77,15 +83,42 @@ export function writesProblems(scenario: {
         candidates: [],
       });
   });
-  const known = scenario.producers.filter((p) => p.writes !== undefined).map((p) => p.name);
+  problems.push(...stageWritesProblems(scenario));
+  const stages = (scenario.consumers ?? []).filter((c) => c.writes !== undefined).map((c) => c.group);
+  const known = [...scenario.producers.filter((p) => p.writes !== undefined).map((p) => p.name), ...stages];
   for (const name of Object.keys(scenario.expect.outbox ?? {})) {
     if (known.includes(name)) continue;
     const list = known.length === 0 ? "there is none" : `known: ${known.join(", ")}`;
     problems.push({
       path: ["expect", "outbox", name],
-      message: `"${name}" is not a producer with writes (${list})`,
+      message: `"${name}" is not a producer or a stage with writes (${list})`,
       candidates: known,
     });
   }
+  return problems;
+}
+
+function stageWritesProblems(scenario: Parameters<typeof writesProblems>[0]): ReturnType<typeof writesProblems> {
+  const problems: ReturnType<typeof writesProblems> = [];
+  const producersWithWrites = scenario.producers.filter((p) => p.writes !== undefined).map((p) => p.name);
+  const settings = (scenario.broker?.settings ?? {}) as { commit?: string };
+  const transactional = scenario.broker?.profile === "kafka" && settings.commit === "transactional";
+  (scenario.consumers ?? []).forEach((consumer, index) => {
+    if (consumer.writes === undefined) return;
+    const path = ["consumers", index, "writes"];
+    if (producersWithWrites.includes(consumer.group))
+      problems.push({
+        path,
+        message: `group "${consumer.group}" and a producer of the same name both have writes: both would report under outbox.${consumer.group}; rename one`,
+        candidates: [],
+      });
+    if (transactional)
+      problems.push({
+        path,
+        message:
+          "writes on a stage beside Kafka's commit: transactional: the consume-transform-produce transaction already commits the onward messages with the input's offsets; remove writes",
+        candidates: [],
+      });
+  });
   return problems;
 }

@@ -166,7 +166,7 @@ describe("writes validation", () => {
   it("names the producers with writes when expect.outbox names another", () => {
     const [line] = problems(`${text("{mode: dual-write}")}expect:\n  outbox:\n    order: {unpublished: {max: 0}}\n`);
     expect(line).toContain(`${FILE}:14:`);
-    expect(line).toContain('"order" is not a producer with writes (known: orders)');
+    expect(line).toContain('"order" is not a producer or a stage with writes (known: orders)');
     expect(line).toContain('did you mean "orders"?');
   });
 });

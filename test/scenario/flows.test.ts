@@ -51,7 +51,9 @@ describe("publishTo validation", () => {
 
   it("refuses a group that publishes to itself, and a cycle, naming it", () => {
     const self = problems(flow(["  - {group: loop, processing: 1ms, publishTo: loop}"]));
-    expect(self[0]!.message).toBe('group "loop" publishes to itself: a loop without end');
+    expect(self[0]!.message).toBe(
+      'group "loop" publishes to itself: a loop without end; bound it with maxHops on loop (e.g. maxHops: 3)',
+    );
     const cycle = problems(
       flow([
         "  - {group: a, processing: 1ms, publishTo: b}",
@@ -65,7 +67,90 @@ describe("publishTo validation", () => {
         line: 6,
         hint: undefined,
         message:
-          "the stages form a cycle (a → b → c → a): a message could go round for ever; queuesim refuses cycles (no hop limit is modelled)",
+          "the stages form a cycle (a → b → c → a) with no hop limit: a message could go round for ever; give one of its stages maxHops (e.g. maxHops: 3 on a) to bound it",
+      },
+    ]);
+  });
+
+  it("accepts a cycle once one of its stages has maxHops, and a self-loop with maxHops on itself", () => {
+    const bounded = flow([
+      "  - {group: entry, processing: 1ms, publishTo: a}",
+      "  - {group: a, processing: 1ms, publishTo: b}",
+      "  - {group: b, processing: 1ms, publishTo: c, maxHops: 5}",
+      "  - {group: c, processing: 1ms, publishTo: a}",
+    ]);
+    expect(() => problems(bounded)).toThrow(/accepted/);
+    const selfLoop = flow([
+      "  - {group: entry, processing: 1ms, publishTo: loop}",
+      "  - {group: loop, processing: 1ms, publishTo: loop, maxHops: 2}",
+    ]);
+    expect(() => problems(selfLoop)).toThrow(/accepted/);
+  });
+
+  it("refuses a bounded cycle that feeds every group: producers' messages would reach none", () => {
+    const issues = problems(flow(["  - {group: loop, processing: 1ms, publishTo: loop, maxHops: 2}"]));
+    expect(described(issues)).toEqual([
+      {
+        path: "consumers",
+        line: 6,
+        hint: undefined,
+        message:
+          "every consumer group is fed by a stage (loop), so producers' messages would reach none: producers publish to the groups no stage publishes to; add one that publishes into the cycle",
+      },
+    ]);
+  });
+
+  it("still refuses the unbounded one of two cycles, naming it", () => {
+    const issues = problems(
+      flow([
+        "  - {group: a, processing: 1ms, publishTo: [b, c], maxHops: 4}",
+        "  - {group: b, processing: 1ms, publishTo: a}",
+        "  - {group: c, processing: 1ms, publishTo: d}",
+        "  - {group: d, processing: 1ms, publishTo: c}",
+      ]),
+    );
+    expect(described(issues)).toEqual([
+      {
+        path: "consumers[2].publishTo",
+        line: 8,
+        hint: undefined,
+        message:
+          "the stages form a cycle (c → d → c) with no hop limit: a message could go round for ever; give one of its stages maxHops (e.g. maxHops: 3 on c) to bound it",
+      },
+    ]);
+  });
+
+  it("refuses maxHops and writes on a group without publishTo, and hopLimited bounds without maxHops", () => {
+    const issues = problems(
+      flow([
+        "  - {group: a, processing: 1ms, publishTo: b}",
+        "  - {group: b, processing: 1ms, maxHops: 3, writes: {mode: outbox}}",
+        "expect: {stages: {a: {hopLimited: {max: 0}}}}",
+      ]),
+    );
+    expect(described(issues).map(({ path, line, message }) => ({ path, line, message }))).toEqual([
+      {
+        path: "consumers[1].maxHops",
+        line: 7,
+        message: 'maxHops is about a stage\'s onward messages, but group "b" has no publishTo',
+      },
+      {
+        path: "consumers[1].writes",
+        line: 7,
+        message: 'writes is about a stage\'s onward messages, but group "b" has no publishTo',
+      },
+    ]);
+    const hopLimited = problems(
+      flow([
+        "  - {group: a, processing: 1ms, publishTo: b}",
+        "  - {group: b, processing: 1ms}",
+        "expect: {stages: {a: {hopLimited: {max: 0}}}}",
+      ]),
+    );
+    expect(described(hopLimited)).toMatchObject([
+      {
+        path: "expect.stages.a.hopLimited",
+        message: 'hopLimited counts the inputs a stage\'s maxHops stopped; group "a" has no maxHops',
       },
     ]);
   });
