@@ -217,11 +217,13 @@ export class MessageTable {
     if (end <= this.base) return;
     if (this.mask === ALL_IDS) throw new Error("invariant: messages retired from a table that is not a ring");
     for (const listener of this.retireRangeListeners) listener(this.base, end);
-    const poison = this.poison;
-    for (let id = this.base; id < end; id++) {
-      for (const listener of this.retireListeners) listener(id);
-      this.retiredPoison += poison[id & this.mask]!;
-    }
+    // Per-id listeners in a loop of their own: the usual run has none, and the poison count is a plain sum.
+    if (this.retireListeners.length > 0)
+      for (let id = this.base; id < end; id++) for (const listener of this.retireListeners) listener(id);
+    const { poison, mask } = this;
+    let poisoned = 0;
+    for (let id = this.base; id < end; id++) poisoned += poison[id & mask]!;
+    this.retiredPoison += poisoned;
     for (const column of this.allColumns()) resetRows(column.values, this.base, end, this.mask, column.fill);
     this.base = end;
   }
