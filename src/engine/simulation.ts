@@ -70,7 +70,10 @@ export class Simulation {
 
   /** Runs `handler(arg)` at absolute time `time` (not in the past). */
   at(time: number, handler: EventHandler, arg = 0, priority: number = Priority.normal): number {
-    return this.schedule(time - this.clock, handler, arg, priority);
+    // The same check as schedule's, on the time itself: no subtraction and addition back per event.
+    if (!(time >= this.clock) || !Number.isInteger(time))
+      return this.schedule(time - this.clock, handler, arg, priority);
+    return this.queue.push(time, handler, arg, priority);
   }
 
   /** Cancels a scheduled event; cancelling one that already ran, or was cancelled, is a no-op. */
@@ -90,15 +93,16 @@ export class Simulation {
     let untilProgress = progressEvery;
     for (;;) {
       // Cancelled timers at the head are dropped first: a run with only cancelled timers left has drained.
-      while (queue.headCancelled()) queue.pop();
+      // Events always have finite times (schedule refuses others), so Infinity means none is left.
+      const next = queue.liveHeadTime();
       // Checked before the time bound so an untilTime of Infinity still ends when the queue drains.
-      if (queue.size === 0) return { kind: "drained", events: this.eventsRun, now: this.clock };
-      if (queue.peekTime() > limits.untilTime) {
+      if (next === Number.POSITIVE_INFINITY) return { kind: "drained", events: this.eventsRun, now: this.clock };
+      if (next > limits.untilTime) {
         this.clock = limits.untilTime;
         return { kind: "time-limit", events: this.eventsRun, now: this.clock };
       }
+      // The head is live, so the event popped is not a cancelled one.
       const handler = queue.pop()!;
-      if (queue.poppedCancelled) continue;
       // The budget allows exactly maxEvents events; only a further one is an error.
       if (this.eventsRun >= limits.maxEvents) throw new EventBudgetExceeded(limits.maxEvents, this.clock);
       this.clock = queue.poppedTime;

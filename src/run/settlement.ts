@@ -51,9 +51,28 @@ export class Settlement {
     this.pendingByGroup = Array<number>(groups).fill(0);
   }
 
-  /** A message being retired: each of its groups, none of which the broker holds. */
-  retire(message: number): void {
-    for (let group = 0; group < this.groups; group++) this.settle(message, group, false);
+  /**
+   * Classifies every pair of messages `from` up to `to` (exclusive): as they are retired (`held` absent:
+   * the broker holds none of them) or at the end of the run (`held[group][message - from]` is 1 when the
+   * broker still holds the message for the group). The same classification as `settle` for each pair, but
+   * a pair that counts for nothing (consumed, its publish accepted and known to its producer: nearly every
+   * pair of a run, whether held or not) is passed over in the loop without a call, since this runs for every
+   * message of a run. Groups in turn, each in id order: the first lost message is still the lowest id, then
+   * the lowest group (see `lost`).
+   */
+  settleRange(from: number, to: number, held?: readonly Uint8Array[]): void {
+    const { messages } = this;
+    const { outcome, producerView, mask } = messages;
+    for (let group = 0; group < this.groups; group++) {
+      const consumed = messages.consumedBy[group]!;
+      const heldByGroup = held?.[group];
+      for (let message = from; message < to; message++) {
+        const row = message & mask;
+        const countsForNothing =
+          consumed[row]! > 0 && outcome[row] === PublishOutcome.accepted && producerView[row] !== ProducerView.unknown;
+        if (!countsForNothing) this.settle(message, group, heldByGroup?.[message - from] === 1);
+      }
+    }
   }
 
   /** Classifies one pair; `held` when the broker still holds the message for the group. */

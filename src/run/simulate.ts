@@ -203,7 +203,7 @@ function* simulateSteps(
   const world = buildWorld(scenario, observers, plan.tableRows);
   for (const observer of observers) observer.watch?.(world.messages);
   const settlement = new Settlement(world.messages, world.groupNames.length, (m, g) => witness?.dropOf(m, g));
-  world.messages.onRetire((message) => settlement.retire(message));
+  world.messages.onRetireRange((from, to) => settlement.settleRange(from, to));
   const retirement = plan.retiring ? retirementOf(world) : null;
   series?.watchDeliveries(world.deliveries);
   if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
@@ -360,11 +360,7 @@ function settle(
   broker.forEachHeld((message, group) => {
     held[group]![message - base] = 1;
   });
-  for (let group = 0; group < groupNames.length; group++) {
-    const heldByGroup = held[group]!;
-    for (let message = base; message < messages.count; message++)
-      settlement.settle(message, group, heldByGroup[message - base] === 1);
-  }
+  settlement.settleRange(base, messages.count, held);
   const { lostByGroup, pendingByGroup } = settlement;
   return {
     counts: { ...settlement.counts },

@@ -167,6 +167,33 @@ describe("EventQueue", () => {
     expect(rest).toEqual(reference.map((e) => e.sequence));
   });
 
+  it("drops cancelled events once they are most of the heap, and the rest still pop in order", () => {
+    const rng = seedrandom.alea("event-queue-cancel-churn");
+    const queue = new EventQueue(1);
+    const live = new Map<number, Entry>();
+    let sequence = 0;
+    let largest = 0;
+    // A timer armed and cancelled again and again (as consumer_timeout's tick is) among a few live events.
+    for (let round = 0; round < 5000; round++) {
+      const time = Math.floor(rng() * 1000);
+      const handle = queue.push(time, noop, round, 10);
+      const entry = { time, priority: 10, sequence: sequence++, arg: round };
+      if (rng() < 0.99) expect(queue.cancel(handle)).toBe(true);
+      else live.set(handle, entry);
+      largest = Math.max(largest, queue.size);
+      expect(queue.live).toBe(live.size);
+    }
+    // Without dropping them the heap would hold about 4,950 cancelled events.
+    expect(largest).toBeLessThanOrEqual(2 * live.size + 16);
+    const popped: number[] = [];
+    while (queue.live > 0) {
+      queue.pop();
+      if (!queue.poppedCancelled) popped.push(queue.poppedArg);
+    }
+    expect(popped).toEqual([...live.values()].sort(byOrder).map((entry) => entry.arg));
+    for (const handle of live.keys()) expect(queue.cancel(handle)).toBe(false);
+  });
+
   it("keeps ordering correct when slots are reused after pops", () => {
     const queue = new EventQueue(4);
     // Fill and drain repeatedly so later events land in recycled slots in scrambled order.

@@ -35,6 +35,19 @@ describe("MessageTable as a ring", () => {
     expect(table.key[table.slot(2)]).toBe(2);
   });
 
+  it("tells a range listener each retirement's ids at once, while their rows still hold them", () => {
+    const table = tableWith(6, 8);
+    const ranges: [number, number, number][] = [];
+    table.onRetireRange((from, to) => ranges.push([from, to, table.key[(to - 1) & table.mask]!]));
+    table.retireBelow(2);
+    table.retireBelow(2);
+    table.retireBelow(5);
+    expect(ranges).toEqual([
+      [0, 2, 1],
+      [2, 5, 4],
+    ]);
+  });
+
   it("grows past a wrapped ring with every live row where its id now lives", () => {
     const table = tableWith(4, 4);
     table.retireBelow(3);
