@@ -13,7 +13,7 @@ import type { Fault } from "../faults/registry.js";
 import type { FaultWorld, LinkRef } from "../faults/world.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { BatchFigures } from "../model/batches.js";
-import { Bookkeeper } from "../model/bookkeeper.js";
+import { Bookkeeper, type BookkeeperOptions } from "../model/bookkeeper.js";
 import { Consumer } from "../model/consumer.js";
 import { DeliveryTable } from "../model/deliveries.js";
 import { EffectLedger } from "../model/effects.js";
@@ -34,6 +34,7 @@ import { routingKeyPickerFor, routingKeysOf } from "../random/routing-keys.js";
 import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
+import { brokerSectionsOfGroups, type ExtraBrokers, extraBrokersOf, extraIntakes } from "./brokers.js";
 import { brokerWithDelays, type Schedules, ticksOf } from "./delays.js";
 import { StageFlows } from "./flows.js";
 import { componentNames } from "./names.js";
@@ -76,6 +77,8 @@ export interface World {
   batchFigures: (BatchFigures | null)[];
   /** Per producer with `batch:` (in the scenario's order), its instances' batch figures; null for the others. */
   publishBatchFigures: (PublishBatchFigures | null)[];
+  /** The brokers of `brokers:` (src/run/brokers.ts); null when the scenario has only the main one. */
+  extraBrokers: ExtraBrokers | null;
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -97,18 +100,20 @@ export function buildWorld(
   const core = buildCore(scenario, extraObservers, tableRows);
   const { sim, streams, messages, deliveries, metrics, observer, gate, effects, incarnations } = core;
   const clientFactory = producerClientFactory(scenario.broker);
+  // Each group's slots take its own broker's capacity rule; without brokers: every group is on the main one.
+  const sections = scenario.brokers === undefined ? null : brokerSectionsOfGroups(scenario);
   const slots = scenario.consumers
     .flatMap((spec, group) =>
       Array.from({ length: spec.instances }, () => ({
         group,
         capacity:
           spec.batch === undefined
-            ? consumerCapacity(scenario.broker, spec.concurrency)
-            : batchConsumerCapacity(scenario.broker, spec.batch.size, spec.concurrency),
+            ? consumerCapacity(sections?.[group] ?? scenario.broker, spec.concurrency)
+            : batchConsumerCapacity(sections?.[group] ?? scenario.broker, spec.batch.size, spec.concurrency),
       })),
     )
     .map((slot, index): ConsumerSlot => ({ index, ...slot }));
-  const bookkeeper = new Bookkeeper({
+  const bookkeeping: BookkeeperOptions = {
     sim,
     messages,
     deliveries,
@@ -126,13 +131,15 @@ export function buildWorld(
       clientFactory !== null ||
       scenario.producers.some((p) => p.publish.timeout !== null || p.writes?.mode === "outbox"),
     ...(core.flows === null ? {} : { lineage: core.flows.lineage }),
-  });
+  };
+  const bookkeeper = new Bookkeeper(bookkeeping);
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
   const broker = brokerWithDelays(core, bookkeeper);
   core.redrives?.start(broker, observer);
-  const consumers = buildConsumers(core, broker, bookkeeper);
+  const extraBrokers = extraBrokersOf({ scenario, sim, streams, bookkeeping });
+  const consumers = buildConsumers(core, { broker, bookkeeper, extraBrokers });
   const schedules: Schedules = new Map();
-  const producers = buildProducers(core, { broker, bookkeeper, schedules }, clientFactory);
+  const producers = buildProducers(core, { broker, bookkeeper, schedules, extraBrokers }, clientFactory);
   const { clientLinks, groupNames, faults, patterns, writes, batchFigures, publishBatchFigures } = core;
   return {
     scenario,
@@ -157,6 +164,7 @@ export function buildWorld(
     requests: core.requests,
     batchFigures,
     publishBatchFigures,
+    extraBrokers,
   };
 }
 
@@ -176,6 +184,7 @@ export function faultWorldOf(world: World): FaultWorld {
     producers,
     dependencies: patterns.dependencies,
     link: (ref: LinkRef) => clientLinks[ref.client][ref.index]![direction[ref.direction]],
+    ...(world.extraBrokers === null ? {} : { extraBrokers: world.extraBrokers.list }),
   };
 }
 
@@ -290,11 +299,20 @@ function observerOf(metrics: MetricsRecorder, extra: readonly RunObserver[]): Ru
 
 const brokerEnd: Endpoint = { kind: "broker" };
 
-function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Consumer[] {
-  const { scenario, sim, messages, deliveries, observer, effects, incarnations, link, sampler } = core;
-  const heartbeatEvery = consumerHeartbeat(scenario.broker);
+function buildConsumers(
+  core: Core,
+  main: { broker: Broker; bookkeeper: Bookkeeper; extraBrokers: ExtraBrokers | null },
+): Consumer[] {
+  const { scenario, sim, messages, observer, effects, incarnations, link, sampler } = core;
+  const mainHeartbeat = consumerHeartbeat(scenario.broker);
   const consumers: Consumer[] = [];
   scenario.consumers.forEach((spec, group) => {
+    // A group on another broker (brokers:) talks to that broker only, through its bookkeeper and deliveries.
+    const home = main.extraBrokers?.homeOf(group) ?? null;
+    const broker = home?.broker ?? main.broker;
+    const bookkeeper = home?.bookkeeper ?? main.bookkeeper;
+    const deliveries = home?.deliveries ?? core.deliveries;
+    const heartbeatEvery = home === null ? mainHeartbeat : home.heartbeatEvery;
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.group}/${instance}`;
       const index = consumers.length;
@@ -357,7 +375,12 @@ function planOption(core: Core, instance: { group: number; name: string; process
 
 function buildProducers(
   core: Core,
-  { broker, bookkeeper, schedules }: { broker: Broker; bookkeeper: Bookkeeper; schedules: Schedules },
+  {
+    broker,
+    bookkeeper,
+    schedules,
+    extraBrokers,
+  }: { broker: Broker; bookkeeper: Bookkeeper; schedules: Schedules; extraBrokers: ExtraBrokers | null },
   clientFactory: ProducerClientFactory | null,
 ): Producer[] {
   const { scenario, sim, streams, messages, observer, gate, link } = core;
@@ -366,7 +389,20 @@ function buildProducers(
     ? { dist: "constant", value: 0 }
     : scenario.broker.serviceTime;
   const intake = brokerIngress(sim, broker, gate, serviceTime, streams);
-  const publishHandler = core.flows === null ? intake : core.flows.producerIngress(intake);
+  const publishHandler =
+    core.flows === null
+      ? intake
+      : core.flows.producerIngress(
+          extraBrokers === null
+            ? intake
+            : extraBrokers.router(
+                intake,
+                core.flows,
+                extraIntakes(extraBrokers, scenario, (to, time, stream) =>
+                  brokerIngress(sim, to, gate, time, streams, stream),
+                ),
+              ),
+        );
   const blockedProducers = new BlockedProducers(observer, sim);
   const producers: Producer[] = [];
   scenario.producers.forEach((spec, written) => {
@@ -511,13 +547,14 @@ function brokerIngress(
   gate: PublisherGate,
   serviceTime: Distribution,
   streams: RandomStreams,
+  stream = "broker:service",
 ) {
   const publish = (message: number): void => {
     gate.inTransit--;
     broker.publish(message);
   };
   if (isAlwaysZero(serviceTime)) return publish;
-  const sample = samplerFor(serviceTime, streams.stream("broker:service"));
+  const sample = samplerFor(serviceTime, streams.stream(stream));
   let busyUntil = 0;
   return (message: number): void => {
     busyUntil = Math.max(sim.now, busyUntil) + Math.round(sample());

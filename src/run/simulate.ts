@@ -349,9 +349,11 @@ function settle(
   const { messages, broker, groupNames } = world;
   const base = messages.base;
   const held = groupNames.map(() => new Uint8Array(messages.count - base));
-  broker.forEachHeld((message, group) => {
+  const hold = (message: number, group: number) => {
     held[group]![message - base] = 1;
-  });
+  };
+  broker.forEachHeld(hold);
+  world.extraBrokers?.forEachHeld(hold);
   for (let group = 0; group < groupNames.length; group++) {
     const heldByGroup = held[group]!;
     for (let message = base; message < messages.count; message++)

@@ -178,6 +178,10 @@ const consumerSchema = z
     publishTo: publishToSchema.optional(),
     gather: gatherSchema.optional().meta({ description: "fan-in: wait for this many parts of one root message" }),
     batch: batchSchema.optional(),
+    broker: nameField("a broker name").optional().meta({
+      description:
+        "the broker this group's queue or topic lives on: a name from brokers:, or main (the default, the broker: section)",
+    }),
   })
   .superRefine((consumer, ctx) => {
     if (consumer.processing === undefined && consumer.steps === undefined)
@@ -262,6 +266,10 @@ export const scenarioSchema = z.strictObject({
     }),
   drainTimeout: duration().prefault("60s").meta({ description: "how long consumers may drain after duration" }),
   broker: brokerSchema,
+  brokers: z.record(nameField("a broker name"), brokerSchema).optional().meta({
+    description:
+      'further brokers, by name, each shaped like broker: (its own profile, settings and state); a group lives on one with broker: <name>, and stages publish to it (docs/patterns.md, "A second broker")',
+  }),
   network: z
     .strictObject({
       latency: durationDistribution().prefault(0).meta({ description: "one-way delay of every network hop" }),
