@@ -88,7 +88,6 @@ export function extraBrokersOf(wiring: ExtraBrokerWiring): ExtraBrokers | null {
   const { scenario, streams, bookkeeping } = wiring;
   if (!declaresBrokers(scenario)) return null;
   const names = Object.keys(scenario.brokers!);
-  const placed = brokerOfGroup(scenario).map((name) => (name === MAIN_BROKER ? 0 : names.indexOf(name) + 1));
   const list = names.map((name): ExtraBroker => {
     const section = scenario.brokers![name]!;
     const deliveries = new DeliveryTable();
@@ -105,7 +104,7 @@ export function extraBrokersOf(wiring: ExtraBrokerWiring): ExtraBrokers | null {
     const heartbeatEvery = consumerHeartbeat(section);
     return { name, profile: section.profile, broker, bookkeeper, deliveries, heartbeatEvery };
   });
-  return new ExtraBrokers(list, Int32Array.from(placed));
+  return new ExtraBrokers(list, placementOf(scenario));
 }
 
 /** A broker's intake, built by src/run/build.ts: its service time and the stream it draws from. */
@@ -118,4 +117,83 @@ export function extraIntakes(extras: ExtraBrokers, scenario: ParsedScenario, bui
     const serviceTime: Distribution = servesPublishes(section) ? { dist: "constant", value: 0 } : section.serviceTime;
     return build(extra.broker, serviceTime, `broker:${extra.name}:service`);
   });
+}
+
+/** Per broker (main first, then `brokers:` as written): what it took, delivered and gave up, and its deepest queue. */
+export interface BrokerTally {
+  name: string;
+  profile: string;
+  groups: string[];
+  /** Publishes it accepted (a producer's message on the main broker; onward messages wherever their target lives). */
+  accepted: number;
+  rejected: number;
+  deliveries: number;
+  redeliveries: number;
+  deadLettered: number;
+  dropped: number;
+  /** Most messages waiting in any one of its groups' queues. */
+  maxDepth: number;
+}
+
+/**
+ * Counts the run's reports per broker. A group's reports (deliveries, dead letters, depths) belong to the
+ * broker it lives on; a publish's acceptance to the broker its message was sent to. Built only with `brokers:`.
+ */
+export class BrokerTallies extends NullObserver {
+  readonly tallies: BrokerTally[];
+
+  constructor(
+    scenario: ParsedScenario,
+    private readonly brokerOfGroup: Int32Array,
+    private readonly targetOf: (message: number) => number,
+  ) {
+    super();
+    const names = [MAIN_BROKER, ...Object.keys(scenario.brokers ?? {})];
+    const sections = [scenario.broker, ...Object.values(scenario.brokers ?? {})];
+    this.tallies = names.map((name, index) => ({
+      name,
+      profile: sections[index]!.profile,
+      groups: scenario.consumers.filter((_, group) => brokerOfGroup[group] === index).map((c) => c.group),
+      ...{ accepted: 0, rejected: 0, deliveries: 0, redeliveries: 0, deadLettered: 0, dropped: 0, maxDepth: 0 },
+    }));
+  }
+
+  private ofMessage(message: number): BrokerTally {
+    const target = this.targetOf(message);
+    return this.tallies[target < 0 ? 0 : this.brokerOfGroup[target]!]!;
+  }
+
+  override accepted(message: number): void {
+    this.ofMessage(message).accepted++;
+  }
+  override rejected(message: number): void {
+    this.ofMessage(message).rejected++;
+  }
+  override delivered(_message: number, group: number, _consumer: number, attempt: number): void {
+    const tally = this.tallies[this.brokerOfGroup[group]!]!;
+    tally.deliveries++;
+    if (attempt > 1) tally.redeliveries++;
+  }
+  override deadLettered(_message: number, group: number): void {
+    this.tallies[this.brokerOfGroup[group]!]!.deadLettered++;
+  }
+  override dropped(_message: number, group: number): void {
+    this.tallies[this.brokerOfGroup[group]!]!.dropped++;
+  }
+  override depthChanged(group: number, depth: number): void {
+    const tally = this.tallies[this.brokerOfGroup[group]!]!;
+    if (depth > tally.maxDepth) tally.maxDepth = depth;
+  }
+}
+
+/** The per-broker tally of a scenario with `brokers:` and stages; null (one check) otherwise. */
+export function brokerTalliesOf(scenario: ParsedScenario, flows: StageFlows | null): BrokerTallies | null {
+  if (!declaresBrokers(scenario) || flows === null) return null;
+  return new BrokerTallies(scenario, placementOf(scenario), (message) => flows.targetOf(message));
+}
+
+/** Per group: 0 for the main broker, i for the i-th of `brokers:` (from 1). */
+function placementOf(scenario: ParsedScenario): Int32Array {
+  const names = Object.keys(scenario.brokers ?? {});
+  return Int32Array.from(brokerOfGroup(scenario).map((name) => (name === MAIN_BROKER ? 0 : names.indexOf(name) + 1)));
 }

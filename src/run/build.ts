@@ -34,7 +34,14 @@ import { routingKeyPickerFor, routingKeysOf } from "../random/routing-keys.js";
 import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
-import { brokerSectionsOfGroups, type ExtraBrokers, extraBrokersOf, extraIntakes } from "./brokers.js";
+import {
+  type BrokerTallies,
+  brokerSectionsOfGroups,
+  brokerTalliesOf,
+  type ExtraBrokers,
+  extraBrokersOf,
+  extraIntakes,
+} from "./brokers.js";
 import { brokerWithDelays, type Schedules, ticksOf } from "./delays.js";
 import { StageFlows } from "./flows.js";
 import { componentNames } from "./names.js";
@@ -79,6 +86,8 @@ export interface World {
   publishBatchFigures: (PublishBatchFigures | null)[];
   /** The brokers of `brokers:` (src/run/brokers.ts); null when the scenario has only the main one. */
   extraBrokers: ExtraBrokers | null;
+  /** Per-broker counts, with `brokers:` only. */
+  brokerTallies: BrokerTallies | null;
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -165,6 +174,7 @@ export function buildWorld(
     batchFigures,
     publishBatchFigures,
     extraBrokers,
+    brokerTallies: core.brokerTallies,
   };
 }
 
@@ -212,6 +222,7 @@ interface Core {
   /** Pipeline stages (consumer groups with publishTo); null when the scenario has none. */
   flows: StageFlows | null;
   requests: RequestReply | null;
+  brokerTallies: BrokerTallies | null;
   batchFigures: (BatchFigures | null)[];
   publishBatchFigures: (PublishBatchFigures | null)[];
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
@@ -243,10 +254,12 @@ function buildCore(
     Object.keys(scenario.sagas ?? {}).length > 0
       ? new StageFlows(scenario, { sim, messages, streams })
       : null;
+  const brokerTallies = scenario.brokers === undefined ? null : brokerTalliesOf(scenario, flows);
   const extra = [
     ...extraObservers,
     ...(redrives === null ? [] : [redrives]),
     ...(flows === null ? [] : [flows.recorder]),
+    ...(brokerTallies === null ? [] : [brokerTallies]),
   ];
   const observer = observerOf(metrics, extra);
   const groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
@@ -270,6 +283,7 @@ function buildCore(
     observer,
     gate,
     flows,
+    brokerTallies,
     requests: scenario.producers.some((p) => p.request !== undefined)
       ? new RequestReply(scenario, sim, messages)
       : null,
