@@ -7,7 +7,6 @@ import type { RunResult } from "../run/simulate.js";
  */
 export interface BrokerSummary {
   profile: string;
-  groups: string[];
   accepted: number;
   rejected: number;
   deliveries: number;
@@ -27,8 +26,9 @@ export function brokerSummaries(result: RunResult): { brokers?: Record<string, B
   if (result.brokers === undefined || flows === undefined) return {};
   const groupIndex = new Map(result.scenario.consumers.map((c, index) => [c.group, index]));
   const brokers: Record<string, BrokerSummary> = {};
-  for (const { name, ...tally } of result.brokers) {
-    const indices = tally.groups.map((group) => groupIndex.get(group)!);
+  // The groups themselves are those with broker: <name> in the scenario, and each has its own stages.<group>.
+  for (const { name, groups, ...tally } of result.brokers) {
+    const indices = groups.map((group) => groupIndex.get(group)!);
     const sum = (of: (group: number) => number) => indices.reduce((total, group) => total + of(group), 0);
     brokers[name] = {
       ...tally,
