@@ -89,6 +89,37 @@ describe("a second broker", () => {
     expect(here.brokers?.["billing-side"]?.dropped).toBe(0);
   });
 
+  it("a round trip Kafka → SQS → Kafka: a stage on the second broker publishes back to a group on the main one", () => {
+    const input = scenarioInput({
+      broker: { profile: "kafka", partitions: 2 },
+      brokers: { side: { profile: "sqs" } },
+      producers: [{ name: "shop", rate: "50/s", limit: 200 }],
+      consumers: [
+        { group: "orders", processing: "1ms", publishTo: "billing" },
+        { group: "billing", processing: "2ms", broker: "side", publishTo: { group: "email", count: 2 } },
+        { group: "email", processing: "1ms" },
+      ],
+    });
+    const { summary } = runScenario(parsed(input));
+    expect(summary.stages?.email).toMatchObject({ received: 400, consumed: 400, lost: 0 });
+    expect(summary.brokers?.main).toMatchObject({ accepted: 600, deliveries: 600 });
+    expect(summary.brokers?.side).toMatchObject({ accepted: 200, deliveries: 200 });
+    expect(summary.endToEnd).toMatchObject({ roots: 200, completed: 200 });
+  });
+
+  it("what the second broker still holds at the end is pending, not lost: the settlement asks every broker", () => {
+    const input = twoBrokers(
+      { profile: "fifo" },
+      { profile: "sqs" },
+      { drainTimeout: "1s" },
+      { instances: 1, processing: "500ms" },
+    );
+    const { summary } = runScenario(parsed(input));
+    expect(summary.stages?.billing?.pending).toBeGreaterThan(50);
+    expect(summary.stages?.billing?.lost).toBe(0);
+    expect(summary.brokers?.["billing-side"]?.pending).toBe(summary.stages?.billing?.pending);
+  });
+
   it("is deterministic, and the second broker draws from streams of its own: the producers' arrivals do not move", () => {
     const input = twoBrokers({ profile: "kafka" }, { profile: "sqs" }, { producers: [{ name: "shop", rate: "50/s" }] });
     const first = JSON.stringify(runScenario(parsed(input)).summary);
