@@ -1,6 +1,13 @@
 // Proves a second broker (brokers:) routes a stage's messages to the broker its target lives on, with that broker's own semantics and faults, deterministically, and that bad placements are refused.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { profiles } from "../../src/brokers/profiles.js";
+import {
+  clockViolations,
+  conservationViolations,
+  nonNegativeViolations,
+  RunWatcher,
+} from "../../src/explore/invariants.js";
 import { runScenario, simulate } from "../../src/index.js";
 import { EventLog } from "../helpers/event-log.js";
 import { parsed, refusedIssues, runRefusedFile, scenarioInput } from "../helpers/scenario.js";
@@ -135,6 +142,56 @@ describe("a second broker", () => {
     delete oneBroker.brokers;
     const single = runScenario(parsed(oneBroker)).summary;
     expect(JSON.parse(first).stages.orders.received).toBe(single.stages?.orders?.received);
+  });
+});
+
+describe("a second broker under generated faults", () => {
+  const routing = profiles.filter((p) => p.routesStages === true).map((p) => p.name);
+  const fault = fc.oneof(
+    fc.record({
+      at: fc.integer({ min: 100, max: 3000 }).map((ms) => `${ms}ms`),
+      crash: fc.constant("consumer"),
+      target: fc.constantFrom("orders/1", "billing/1", "billing/2"),
+      point: fc.constantFrom("now", "after-receive", "after-side-effect", "before-ack"),
+      restartAfter: fc.constantFrom("200ms", "2s"),
+    }),
+    fc.record({
+      at: fc.integer({ min: 100, max: 3000 }).map((ms) => `${ms}ms`),
+      crash: fc.constant("broker"),
+      broker: fc.constantFrom("main", "billing-side"),
+      restartAfter: fc.constantFrom("300ms", "1s"),
+    }),
+  );
+
+  // The swarm's invariants (src/explore/invariants.ts) on two-broker runs, and the per-broker figures adding up.
+  it("conserves every (message, group) pair, keeps the clock monotone, repeats itself, and its brokers' figures add up", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("fifo", "kafka", "rabbitmq", "sqs"),
+        fc.constantFrom(...routing),
+        fc.array(fault, { maxLength: 2 }),
+        (main, side, faults) => {
+          const input = twoBrokers({ profile: main }, { profile: side }, { duration: "4s", faults });
+          const watcher = new RunWatcher();
+          const { summary } = runScenario(parsed(input), { observers: [watcher] });
+          const violations = [
+            ...conservationViolations(watcher, summary, ["orders", "billing"]),
+            ...nonNegativeViolations(summary),
+            ...clockViolations(watcher, summary),
+          ];
+          expect(violations).toEqual([]);
+          const brokers = Object.values(summary.brokers!);
+          const total = (figure: "deliveries" | "consumed" | "lost" | "pending") =>
+            brokers.reduce((sum, broker) => sum + broker[figure], 0);
+          expect(total("deliveries")).toBe(summary.messages.deliveries);
+          expect(total("consumed")).toBe(summary.messages.consumed);
+          expect(total("lost")).toBe(summary.messages.lost);
+          expect(total("pending")).toBe(summary.messages.pending);
+          expect(JSON.stringify(runScenario(parsed(input)).summary)).toBe(JSON.stringify(summary));
+        },
+      ),
+      { seed: 14, numRuns: 40 },
+    );
   });
 });
 
