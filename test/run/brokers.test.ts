@@ -9,6 +9,7 @@ import {
   RunWatcher,
 } from "../../src/explore/invariants.js";
 import { runScenario, simulate } from "../../src/index.js";
+import { isPatternMetric, metricsOf } from "../../src/parallel/tasks.js";
 import { EventLog } from "../helpers/event-log.js";
 import { parsed, refusedIssues, runRefusedFile, scenarioInput } from "../helpers/scenario.js";
 
@@ -94,6 +95,16 @@ describe("a second broker", () => {
     const here = runScenario(parsed(twoBrokers(main, side, fault(), slowBilling))).summary;
     expect(here.faults.map((f) => f.target)).toEqual(["broker"]);
     expect(here.brokers?.["billing-side"]?.dropped).toBe(0);
+  });
+
+  it("many-run commands get each broker's figures as metrics named by their summary.json path", () => {
+    const run = runScenario(parsed(twoBrokers({ profile: "kafka" }, { profile: "sqs" })));
+    const metrics = metricsOf(run);
+    expect(metrics["brokers.billing-side.deliveries"]).toBe(run.summary.brokers?.["billing-side"]?.deliveries);
+    expect(metrics["brokers.main.accepted"]).toBe(100);
+    expect(isPatternMetric("brokers.billing-side.maxDepth")).toBe(true);
+    const oneBroker = runScenario(parsed(scenarioInput()));
+    expect(Object.keys(metricsOf(oneBroker)).filter((name) => name.startsWith("brokers."))).toEqual([]);
   });
 
   it("a round trip Kafka → SQS → Kafka: a stage on the second broker publishes back to a group on the main one", () => {
