@@ -60,7 +60,9 @@ const OPTIONAL_FIGURES = ["redriven", "redrivenConsumed", "maxWaiting"] as const
  */
 export function isPatternMetric(name: string): boolean {
   return (
-    /^(dependencies|retries|breakers|limiters|outbox|stages|requests|brokers)\.[^.]+(\.[^.]+)*\.[A-Za-z0-9]+$/.test(name) ||
+    /^(dependencies|retries|breakers|limiters|outbox|stages|requests|brokers)\.[^.]+(\.[^.]+)*\.[A-Za-z0-9]+$/.test(
+      name,
+    ) ||
     /^endToEnd\.(completed|latency\.(mean|p50|p95|p99|max))$/.test(name) ||
     isMessageFlowMetric(name)
   );

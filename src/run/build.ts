@@ -7,6 +7,7 @@ import {
   producerClientFactory,
   servesPublishes,
 } from "../brokers/registry.js";
+import type { EventHandler } from "../engine/event-queue.js";
 import { Simulation } from "../engine/simulation.js";
 import { normalizeFaults } from "../faults/normalize.js";
 import type { Fault } from "../faults/registry.js";
@@ -403,20 +404,7 @@ function buildProducers(
     ? { dist: "constant", value: 0 }
     : scenario.broker.serviceTime;
   const intake = brokerIngress(sim, broker, gate, serviceTime, streams);
-  const publishHandler =
-    core.flows === null
-      ? intake
-      : core.flows.producerIngress(
-          extraBrokers === null
-            ? intake
-            : extraBrokers.router(
-                intake,
-                core.flows,
-                extraIntakes(extraBrokers, scenario, (to, time, stream) =>
-                  brokerIngress(sim, to, gate, time, streams, stream),
-                ),
-              ),
-        );
+  const publishHandler = core.flows === null ? intake : core.flows.producerIngress(routed(core, intake, extraBrokers));
   const blockedProducers = new BlockedProducers(observer, sim);
   const producers: Producer[] = [];
   scenario.producers.forEach((spec, written) => {
@@ -448,6 +436,20 @@ function buildProducers(
     }
   });
   return producers;
+}
+
+/**
+ * Where producers and stages publish: the main broker's intake, or, with `brokers:`, a router that sends
+ * a stage's onward message to the intake of the broker its target group lives on (each with its own
+ * service time and stream); the stage's in-transit count is on the main gate, where the stage counted it.
+ */
+function routed(core: Core, intake: EventHandler, extraBrokers: ExtraBrokers | null): EventHandler {
+  if (extraBrokers === null || core.flows === null) return intake;
+  const { scenario, sim, gate, streams } = core;
+  const intakes = extraIntakes(extraBrokers, scenario, (to, time, stream) =>
+    brokerIngress(sim, to, gate, time, streams, stream),
+  );
+  return extraBrokers.router(intake, core.flows, intakes);
 }
 
 /**
