@@ -288,6 +288,12 @@ ${extra}`;
     expect(reserved.map((i) => i.path)).toContainEqual(["brokers", "main"]);
   });
 
+  it("counts a second broker's partitions against limits.maxPartitions", () => {
+    const issues = refusedIssues(base(fed).replace("{profile: sqs}", "{profile: kafka, partitions: 20000}"), "s.yaml");
+    expect(issues).toMatchObject([{ path: ["brokers", "billing-sqs", "partitions"], code: "out-of-range" }]);
+    expect(issues[0]!.message).toContain("needs 20001 partitions");
+  });
+
   it("exits 2 and writes nothing on the command line", () => {
     const run = runRefusedFile(
       base(`  - {group: orders, processing: 1ms, publishTo: billing}
