@@ -195,6 +195,12 @@ const brokerSchema = z.discriminatedUnion(
   profiles.map((p) => p.schema) as unknown as [typeof fifoSchema, ...(typeof fifoSchema)[]],
 );
 
+/**
+ * A broker of `brokers:`: the same shape as `broker:`. Its own instance, so the JSON Schema can point at
+ * `broker`'s definition instead of repeating every profile's settings (src/scenario/json-schema.ts).
+ */
+export const furtherBrokerSchema = brokerSchema.meta({ description: "a further broker, shaped like broker:" });
+
 const latencyBoundsSchema = z.strictObject({
   mean: duration().optional(),
   p50: duration().optional(),
@@ -266,7 +272,7 @@ export const scenarioSchema = z.strictObject({
     }),
   drainTimeout: duration().prefault("60s").meta({ description: "how long consumers may drain after duration" }),
   broker: brokerSchema,
-  brokers: z.record(nameField("a broker name"), brokerSchema).optional().meta({
+  brokers: z.record(nameField("a broker name"), furtherBrokerSchema).optional().meta({
     description:
       'further brokers, by name, each shaped like broker: (its own profile, settings and state); a group lives on one with broker: <name>, and stages publish to it (docs/patterns.md, "A second broker")',
   }),
