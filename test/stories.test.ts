@@ -55,6 +55,22 @@ describe("stories", () => {
     expect(endToEnd).toMatchObject({ roots: 2344, completed: 2344 });
   });
 
+  it("kafka-to-sqs-pipeline: a Kafka stage's auto-commit crash forwards 156 orders twice to SQS; an SQS crash redelivers one message, which the dedup store absorbs", () => {
+    const { messages, stages, endToEnd, brokers, checks } = story("kafka-to-sqs-pipeline.yaml");
+    expect(checks.every((check) => check.passed)).toBe(true);
+    expect(stages?.orders).toMatchObject({ received: 3066, publishedOnward: 3222, duplicated: 156, lost: 0 });
+    expect(stages?.billing).toMatchObject({ received: 3222, consumed: 3222, duplicated: 1, lost: 0 });
+    expect(endToEnd).toMatchObject({ roots: 3066, completed: 3066 });
+    expect(brokers?.main).toMatchObject({ profile: "kafka", accepted: 3066, redeliveries: 156 });
+    expect(brokers?.["billing-sqs"]).toMatchObject({
+      profile: "sqs",
+      accepted: 3222,
+      redeliveries: 1,
+    });
+    // Billing's redelivered copy has the id the dedup store recorded: only the orders stage repeats effects.
+    expect(messages).toMatchObject({ lost: 0, pending: 0, sideEffectsRepeated: 156 });
+  });
+
   it("dedup-store-window: the same crashes between effect and record take two payments twice", () => {
     const { messages, checks } = story("dedup-store-window.yaml");
     expect(messages).toMatchObject({ lost: 0, duplicated: 2, sideEffectsRepeated: 2 });

@@ -8,6 +8,8 @@ export interface FaultScope {
   consumers: readonly { group: string; instances: number }[];
   producers: readonly { name: string; instances: number }[];
   broker: BrokerSectionBase;
+  /** Further brokers by name (`brokers:`); absent in a scenario with one broker. */
+  brokers?: Readonly<Record<string, BrokerSectionBase>> | undefined;
   faults: readonly FaultSpec[];
   /** The scenario's dependencies by name (src/patterns). */
   dependencies?: Readonly<Record<string, unknown>> | undefined;
@@ -38,6 +40,13 @@ export interface Components {
   dependencies: string[];
   /** Broker nodes a fault may crash one at a time (broker/1 ...), or null: the profile is one node, `broker`. */
   brokerNodes: number | null;
+  /**
+   * The scenario's brokers as a broker crash names them: `main` (the broker: section), then the names in
+   * `brokers:` as written; index 0 is the main broker. Only with `brokers:`; otherwise just ["main"].
+   */
+  brokerNames: string[];
+  /** Per broker in `brokerNames`: its profile, and its nodes as `brokerNodes` counts them. */
+  brokerProfiles: { profile: string; nodes: number | null }[];
 }
 
 export function componentsOf(scenario: FaultScope): Components {
@@ -58,6 +67,11 @@ export function componentsOf(scenario: FaultScope): Components {
     profile: scenario.broker.profile,
     dependencies: Object.keys(scenario.dependencies ?? {}),
     brokerNodes: definition.nodes === undefined ? null : definition.nodes(scenario.broker),
+    brokerNames: ["main", ...Object.keys(scenario.brokers ?? {})],
+    brokerProfiles: [scenario.broker, ...Object.values(scenario.brokers ?? {})].map((section) => {
+      const profile = profileNamed(section.profile);
+      return { profile: section.profile, nodes: profile.nodes === undefined ? null : profile.nodes(section) };
+    }),
   };
 }
 

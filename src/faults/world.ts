@@ -33,6 +33,11 @@ export interface FaultWorld {
   readonly observer: Pick<RunObserver, "fault">;
   readonly broker: Pick<Broker, "crash" | "restart" | "producerDown" | "producerUp">;
   readonly deliveries: Pick<DeliveryTable, "inFlight">;
+  /** The brokers of `brokers:`, in the order written, each with its own deliveries; absent with one broker. */
+  readonly extraBrokers?: readonly {
+    broker: Pick<Broker, "crash" | "restart">;
+    deliveries: Pick<DeliveryTable, "inFlight">;
+  }[];
   readonly messages: Pick<MessageTable, "count" | "poison" | "base" | "retiredPoison" | "slot">;
   /** Consumer instances by index. */
   readonly consumers: readonly FaultableConsumer[];

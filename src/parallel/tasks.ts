@@ -60,7 +60,9 @@ const OPTIONAL_FIGURES = ["redriven", "redrivenConsumed", "maxWaiting"] as const
  */
 export function isPatternMetric(name: string): boolean {
   return (
-    /^(dependencies|retries|breakers|limiters|outbox|stages|requests)\.[^.]+(\.[^.]+)*\.[A-Za-z0-9]+$/.test(name) ||
+    /^(dependencies|retries|breakers|limiters|outbox|stages|requests|brokers)\.[^.]+(\.[^.]+)*\.[A-Za-z0-9]+$/.test(
+      name,
+    ) ||
     /^endToEnd\.(completed|latency\.(mean|p50|p95|p99|max))$/.test(name) ||
     isMessageFlowMetric(name)
   );
@@ -81,6 +83,17 @@ function stageMetrics(summary: Summary): [string, number][] {
   const { endToEnd } = summary;
   metrics.push(["endToEnd.completed", endToEnd.completed]);
   for (const figure of STAGE_LATENCIES) metrics.push([`endToEnd.latency.${figure}`, endToEnd.latency[figure]]);
+  return metrics;
+}
+
+/** Figures of each broker that many-run commands report, with `brokers:` (docs/patterns.md, "A second broker"). */
+const BROKER_FIGURES = ["accepted", "deliveries", "redeliveries", "maxDepth", "lost", "duplicated", "pending"] as const;
+
+/** A run's per-broker metrics, named by their summary.json path: none without `brokers:`. */
+function brokerMetrics(summary: Summary): [string, number][] {
+  const metrics: [string, number][] = [];
+  for (const [name, broker] of Object.entries(summary.brokers ?? {}))
+    for (const figure of BROKER_FIGURES) metrics.push([`brokers.${name}.${figure}`, broker[figure]]);
   return metrics;
 }
 
@@ -170,6 +183,7 @@ export function metricsOf(run: Run): TaskMetrics {
     ...patternMetrics(run.summary),
     ...stageMetrics(run.summary),
     ...requestMetrics(run.summary),
+    ...brokerMetrics(run.summary),
     ...messageFlowMetrics(run.summary),
   ]);
 }

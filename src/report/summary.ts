@@ -6,6 +6,7 @@ import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { RunResult } from "../run/simulate.js";
 import { microsToMillis } from "../units/units.js";
 import { type BatchSummary, batchSummaries, type PublishBatchSummary, publishBatchSummaries } from "./batches.js";
+import { type BrokerSummary, brokerSummaries } from "./brokers.js";
 import { type OutboxSummary, outboxSummaries } from "./outbox.js";
 import {
   type BreakerSummary,
@@ -86,6 +87,8 @@ export interface Summary {
   stages?: Record<string, StageSummary>;
   /** Flows from each producer's message to the last stages; only with stages. */
   endToEnd?: EndToEndSummary;
+  /** Per broker (main, then those of `brokers:`); only when the scenario declares further brokers. */
+  brokers?: Record<string, BrokerSummary>;
   /** Per consumer group with `batch:`: its batches (docs/patterns.md, "Batching"); only when some group batches. */
   batches?: Record<string, BatchSummary>;
   /** Per producer with `batch:`: its batch requests; only when some producer batches. */
@@ -170,6 +173,7 @@ export function buildSummary(result: RunResult, checks: CheckResult[]): Summary 
     ...(result.schedules ? { schedules: scheduleSummaries(result.schedules) } : {}),
     ...(result.delays ? { delays: delaySummary(result.delays) } : {}),
     ...stageSummaries(result, latencySummary),
+    ...brokerSummaries(result),
     ...(result.batches ? { batches: batchSummaries(result.batches) } : {}),
     ...(result.publishBatches ? { publishBatches: publishBatchSummaries(result.publishBatches) } : {}),
     ...sagaSummaries(result),

@@ -7,13 +7,14 @@ import {
   producerClientFactory,
   servesPublishes,
 } from "../brokers/registry.js";
+import type { EventHandler } from "../engine/event-queue.js";
 import { Simulation } from "../engine/simulation.js";
 import { normalizeFaults } from "../faults/normalize.js";
 import type { Fault } from "../faults/registry.js";
 import type { FaultWorld, LinkRef } from "../faults/world.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import { BatchFigures } from "../model/batches.js";
-import { Bookkeeper } from "../model/bookkeeper.js";
+import { Bookkeeper, type BookkeeperOptions } from "../model/bookkeeper.js";
 import { Consumer } from "../model/consumer.js";
 import { DeliveryTable } from "../model/deliveries.js";
 import { EffectLedger } from "../model/effects.js";
@@ -34,6 +35,14 @@ import { routingKeyPickerFor, routingKeysOf } from "../random/routing-keys.js";
 import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
+import {
+  type BrokerTallies,
+  brokerSectionsOfGroups,
+  brokerTalliesOf,
+  type ExtraBrokers,
+  extraBrokersOf,
+  extraIntakes,
+} from "./brokers.js";
 import { brokerWithDelays, type Schedules, ticksOf } from "./delays.js";
 import { StageFlows } from "./flows.js";
 import { componentNames } from "./names.js";
@@ -76,6 +85,10 @@ export interface World {
   batchFigures: (BatchFigures | null)[];
   /** Per producer with `batch:` (in the scenario's order), its instances' batch figures; null for the others. */
   publishBatchFigures: (PublishBatchFigures | null)[];
+  /** The brokers of `brokers:` (src/run/brokers.ts); null when the scenario has only the main one. */
+  extraBrokers: ExtraBrokers | null;
+  /** Per-broker counts, with `brokers:` only. */
+  brokerTallies: BrokerTallies | null;
 }
 
 /** The two links between the broker and each client instance: deliveries or confirms, and acks or publishes. */
@@ -97,18 +110,20 @@ export function buildWorld(
   const core = buildCore(scenario, extraObservers, tableRows);
   const { sim, streams, messages, deliveries, metrics, observer, gate, effects, incarnations } = core;
   const clientFactory = producerClientFactory(scenario.broker);
+  // Each group's slots take its own broker's capacity rule; without brokers: every group is on the main one.
+  const sections = scenario.brokers === undefined ? null : brokerSectionsOfGroups(scenario);
   const slots = scenario.consumers
     .flatMap((spec, group) =>
       Array.from({ length: spec.instances }, () => ({
         group,
         capacity:
           spec.batch === undefined
-            ? consumerCapacity(scenario.broker, spec.concurrency)
-            : batchConsumerCapacity(scenario.broker, spec.batch.size, spec.concurrency),
+            ? consumerCapacity(sections?.[group] ?? scenario.broker, spec.concurrency)
+            : batchConsumerCapacity(sections?.[group] ?? scenario.broker, spec.batch.size, spec.concurrency),
       })),
     )
     .map((slot, index): ConsumerSlot => ({ index, ...slot }));
-  const bookkeeper = new Bookkeeper({
+  const bookkeeping: BookkeeperOptions = {
     sim,
     messages,
     deliveries,
@@ -127,13 +142,15 @@ export function buildWorld(
       scenario.producers.some((p) => p.publish.timeout !== null || p.writes?.mode === "outbox") ||
       core.flows?.writes?.wantsConfirms === true,
     ...(core.flows === null ? {} : { lineage: core.flows.lineage, onwardAnswered: onwardAnswers(core.flows) }),
-  });
+  };
+  const bookkeeper = new Bookkeeper(bookkeeping);
   // The broker sees the consumer slots at construction; consumers are created next and call it directly.
   const broker = brokerWithDelays(core, bookkeeper);
   core.redrives?.start(broker, observer);
-  const consumers = buildConsumers(core, broker, bookkeeper);
+  const extraBrokers = extraBrokersOf({ scenario, sim, streams, bookkeeping });
+  const consumers = buildConsumers(core, { broker, bookkeeper, extraBrokers });
   const schedules: Schedules = new Map();
-  const producers = buildProducers(core, { broker, bookkeeper, schedules }, clientFactory);
+  const producers = buildProducers(core, { broker, bookkeeper, schedules, extraBrokers }, clientFactory);
   const { clientLinks, groupNames, faults, patterns, writes, batchFigures, publishBatchFigures } = core;
   return {
     scenario,
@@ -158,6 +175,8 @@ export function buildWorld(
     requests: core.requests,
     batchFigures,
     publishBatchFigures,
+    extraBrokers,
+    brokerTallies: core.brokerTallies,
   };
 }
 
@@ -177,6 +196,7 @@ export function faultWorldOf(world: World): FaultWorld {
     producers,
     dependencies: patterns.dependencies,
     link: (ref: LinkRef) => clientLinks[ref.client][ref.index]![direction[ref.direction]],
+    ...(world.extraBrokers === null ? {} : { extraBrokers: world.extraBrokers.list }),
   };
 }
 
@@ -204,6 +224,7 @@ interface Core {
   /** Pipeline stages (consumer groups with publishTo); null when the scenario has none. */
   flows: StageFlows | null;
   requests: RequestReply | null;
+  brokerTallies: BrokerTallies | null;
   batchFigures: (BatchFigures | null)[];
   publishBatchFigures: (PublishBatchFigures | null)[];
   /** A new link from one component to another, with the network's latency drawn from its own stream. */
@@ -235,10 +256,12 @@ function buildCore(
     Object.keys(scenario.sagas ?? {}).length > 0
       ? new StageFlows(scenario, { sim, messages, streams })
       : null;
+  const brokerTallies = scenario.brokers === undefined ? null : brokerTalliesOf(scenario, flows);
   const extra = [
     ...extraObservers,
     ...(redrives === null ? [] : [redrives]),
     ...(flows === null ? [] : [flows.recorder]),
+    ...(brokerTallies === null ? [] : [brokerTallies]),
   ];
   const observer = observerOf(metrics, extra);
   const groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
@@ -262,6 +285,7 @@ function buildCore(
     observer,
     gate,
     flows,
+    brokerTallies,
     requests: scenario.producers.some((p) => p.request !== undefined)
       ? new RequestReply(scenario, sim, messages)
       : null,
@@ -296,11 +320,20 @@ function observerOf(metrics: MetricsRecorder, extra: readonly RunObserver[]): Ru
 
 const brokerEnd: Endpoint = { kind: "broker" };
 
-function buildConsumers(core: Core, broker: Broker, bookkeeper: Bookkeeper): Consumer[] {
-  const { scenario, sim, messages, deliveries, observer, effects, incarnations, link, sampler } = core;
-  const heartbeatEvery = consumerHeartbeat(scenario.broker);
+function buildConsumers(
+  core: Core,
+  main: { broker: Broker; bookkeeper: Bookkeeper; extraBrokers: ExtraBrokers | null },
+): Consumer[] {
+  const { scenario, sim, messages, observer, effects, incarnations, link, sampler } = core;
+  const mainHeartbeat = consumerHeartbeat(scenario.broker);
   const consumers: Consumer[] = [];
   scenario.consumers.forEach((spec, group) => {
+    // A group on another broker (brokers:) talks to that broker only, through its bookkeeper and deliveries.
+    const home = main.extraBrokers?.homeOf(group) ?? null;
+    const broker = home?.broker ?? main.broker;
+    const bookkeeper = home?.bookkeeper ?? main.bookkeeper;
+    const deliveries = home?.deliveries ?? core.deliveries;
+    const heartbeatEvery = home === null ? mainHeartbeat : home.heartbeatEvery;
     for (let instance = 1; instance <= spec.instances; instance++) {
       const name = `${spec.group}/${instance}`;
       const index = consumers.length;
@@ -363,7 +396,12 @@ function planOption(core: Core, instance: { group: number; name: string; process
 
 function buildProducers(
   core: Core,
-  { broker, bookkeeper, schedules }: { broker: Broker; bookkeeper: Bookkeeper; schedules: Schedules },
+  {
+    broker,
+    bookkeeper,
+    schedules,
+    extraBrokers,
+  }: { broker: Broker; bookkeeper: Bookkeeper; schedules: Schedules; extraBrokers: ExtraBrokers | null },
   clientFactory: ProducerClientFactory | null,
 ): Producer[] {
   const { scenario, sim, streams, messages, observer, gate, link } = core;
@@ -372,7 +410,7 @@ function buildProducers(
     ? { dist: "constant", value: 0 }
     : scenario.broker.serviceTime;
   const intake = brokerIngress(sim, broker, gate, serviceTime, streams);
-  const publishHandler = core.flows === null ? intake : core.flows.producerIngress(intake);
+  const publishHandler = core.flows === null ? intake : core.flows.producerIngress(routed(core, intake, extraBrokers));
   const blockedProducers = new BlockedProducers(observer, sim);
   const producers: Producer[] = [];
   scenario.producers.forEach((spec, written) => {
@@ -404,6 +442,20 @@ function buildProducers(
     }
   });
   return producers;
+}
+
+/**
+ * Where producers and stages publish: the main broker's intake, or, with `brokers:`, a router that sends
+ * a stage's onward message to the intake of the broker its target group lives on (each with its own
+ * service time and stream); the stage's in-transit count is on the main gate, where the stage counted it.
+ */
+function routed(core: Core, intake: EventHandler, extraBrokers: ExtraBrokers | null): EventHandler {
+  if (extraBrokers === null || core.flows === null) return intake;
+  const { scenario, sim, gate, streams } = core;
+  const intakes = extraIntakes(extraBrokers, scenario, (to, time, stream) =>
+    brokerIngress(sim, to, gate, time, streams, stream),
+  );
+  return extraBrokers.router(intake, core.flows, intakes);
 }
 
 /**
@@ -517,13 +569,14 @@ function brokerIngress(
   gate: PublisherGate,
   serviceTime: Distribution,
   streams: RandomStreams,
+  stream = "broker:service",
 ) {
   const publish = (message: number): void => {
     gate.inTransit--;
     broker.publish(message);
   };
   if (isAlwaysZero(serviceTime)) return publish;
-  const sample = samplerFor(serviceTime, streams.stream("broker:service"));
+  const sample = samplerFor(serviceTime, streams.stream(stream));
   let busyUntil = 0;
   return (message: number): void => {
     busyUntil = Math.max(sim.now, busyUntil) + Math.round(sample());

@@ -17,6 +17,8 @@ export const RETIRING_TABLE_ROWS = 1 << 16;
 export function mayRetire(scenario: ParsedScenario): boolean {
   return (
     retiresMessages(scenario.broker) &&
+    // A second broker (brokers:) holds message ids the retirement does not ask about.
+    scenario.brokers === undefined &&
     Object.keys(scenario.dependencies ?? {}).length === 0 &&
     // A saga's coordinator keeps its instances by root message id and does not report to the retirement yet.
     Object.keys(scenario.sagas ?? {}).length === 0 &&

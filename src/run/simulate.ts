@@ -13,6 +13,7 @@ import type { PublishBatchFiguresSnapshot } from "../model/publish-batches.js";
 import type { ScheduleFigures } from "../model/recurring.js";
 import type { PatternFigures } from "../patterns/retry-figures.js";
 import type { ParsedScenario } from "../scenario/schema.js";
+import type { BrokerTally } from "./brokers.js";
 import { buildWorld, faultWorldOf, type World } from "./build.js";
 import type { GatherFigures } from "./gather.js";
 import { memoryWatch } from "./memory.js";
@@ -86,6 +87,8 @@ export interface RunResult {
   batches?: Record<string, BatchFiguresSnapshot>;
   /** Per producer with `batch:`, its batch requests; absent when no producer batches. */
   publishBatches?: Record<string, PublishBatchFiguresSnapshot>;
+  /** Per broker, main first, with `brokers:` only (src/run/brokers.ts). */
+  brokers?: BrokerTally[];
 }
 
 export interface SimulateOptions {
@@ -270,6 +273,7 @@ function* simulateSteps(
     ...batchFigures(world),
     ...publishBatchFigures(world),
     ...requestFigures(world),
+    ...(world.brokerTallies === null ? {} : { brokers: world.brokerTallies.tallies.map((t) => ({ ...t })) }),
   };
 }
 
@@ -357,9 +361,11 @@ function settle(
   const { messages, broker, groupNames } = world;
   const base = messages.base;
   const held = groupNames.map(() => new Uint8Array(messages.count - base));
-  broker.forEachHeld((message, group) => {
+  const hold = (message: number, group: number) => {
     held[group]![message - base] = 1;
-  });
+  };
+  broker.forEachHeld(hold);
+  world.extraBrokers?.forEachHeld(hold);
   settlement.settleRange(base, messages.count, held);
   const { lostByGroup, pendingByGroup } = settlement;
   return {

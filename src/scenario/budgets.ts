@@ -64,13 +64,25 @@ function instanceCounts(scenario: ParsedScenario): Contribution[] {
 
 /** Instances of producers and consumers, and the broker's nodes (kafka's `brokers`): each is built up front. */
 function nodeCounts(scenario: ParsedScenario): Contribution[] {
-  const nodes = (scenario.broker as { brokers?: number }).brokers ?? 1;
-  return [{ path: ["broker", "brokers"], amount: nodes, how: `broker.brokers is ${nodes}` }];
+  return brokerSections(scenario).map(({ section, path }) => {
+    const nodes = (section as { brokers?: number }).brokers ?? 1;
+    return { path: [...path, "brokers"], amount: nodes, how: `${path.join(".")}.brokers is ${nodes}` };
+  });
 }
 
 function partitionCounts(scenario: ParsedScenario): Contribution[] {
-  const partitions = (scenario.broker as { partitions?: number }).partitions ?? 1;
-  return [{ path: ["broker", "partitions"], amount: partitions, how: `broker.partitions` }];
+  return brokerSections(scenario).map(({ section, path }) => {
+    const partitions = (section as { partitions?: number }).partitions ?? 1;
+    return { path: [...path, "partitions"], amount: partitions, how: `${path.join(".")}.partitions` };
+  });
+}
+
+/** The main broker's section, then each of `brokers:` (each is built with its own nodes and partitions). */
+function brokerSections(scenario: ParsedScenario): { section: object; path: string[] }[] {
+  return [
+    { section: scenario.broker, path: ["broker"] },
+    ...Object.entries(scenario.brokers ?? {}).map(([name, section]) => ({ section, path: ["brokers", name] })),
+  ];
 }
 
 /** Each producer's key space: zipf sampling keeps a table of every key's weight. */

@@ -153,7 +153,8 @@ export function flowProblems(scenario: ParsedScenario): FlowProblem[] {
   const problems: FlowProblem[] = [];
   const groups = scenario.consumers.map((c) => c.group);
   const profile = profileNamed(scenario.broker.profile);
-  if (profile.routesStages !== true)
+  // With brokers:, a stage feeding only groups on another broker needs nothing of the main one (src/scenario/brokers.ts).
+  if (profile.routesStages !== true && feedsMainBroker(scenario))
     problems.push({
       path: ["broker", "profile"],
       message:
@@ -342,4 +343,15 @@ export function stageTargets(scenario: ParsedScenario): Set<string> {
   for (const consumer of scenario.consumers)
     if (consumer.publishTo !== undefined) for (const t of targetsOf(consumer.publishTo)) targets.add(t);
   return targets;
+}
+
+/** Whether some stage publishes to a group on the main broker (every fed group, without `brokers:`). */
+function feedsMainBroker(scenario: ParsedScenario): boolean {
+  const onMain = new Set(
+    scenario.consumers.filter((c) => c.broker === undefined || c.broker === "main").map((c) => c.group),
+  );
+  return (
+    [...stageTargets(scenario)].some((group) => onMain.has(group)) ||
+    scenario.consumers.some((c) => c.gather !== undefined && onMain.has(c.group))
+  );
 }

@@ -7,6 +7,7 @@ import { brokerWarnings } from "../brokers/registry.js";
 import { faultTargetProblems } from "../faults/targets.js";
 import { batchProblems, expectBatchProblems } from "./batching.js";
 import { brokerRetryProblems } from "./broker-retry.js";
+import { brokerProblems, onEachBroker } from "./brokers.js";
 import { budgetIssues } from "./budgets.js";
 import { delayProblems } from "./delays.js";
 import { flowProblems } from "./flows.js";
@@ -184,15 +185,20 @@ export function validateScenario(
       })
     : [];
   if (parsed.success) {
-    for (const { path, message } of routingProblems(parsed.data)) targets.push({ code: "invalid", path, message });
-    for (const { path, message } of redriveProblems(parsed.data)) targets.push({ code: "invalid", path, message });
+    // Checks that judge a group by its broker's profile run once per broker (src/scenario/brokers.ts).
+    const byBroker = <T extends { path: (string | number)[] }>(check: (s: ParsedScenario) => T[]) =>
+      onEachBroker(parsed.data, check);
+    for (const { path, message } of byBroker(routingProblems)) targets.push({ code: "invalid", path, message });
+    for (const { path, message } of byBroker(redriveProblems)) targets.push({ code: "invalid", path, message });
     for (const { path, message } of delayProblems(parsed.data)) targets.push({ code: "invalid", path, message });
     for (const { path, message, hint } of flowProblems(parsed.data))
       targets.push({ code: hint ? "unknown-value" : "invalid", path, message, ...(hint ? { hint } : {}) });
-    for (const { path, message } of batchProblems(parsed.data)) targets.push({ code: "invalid", path, message });
+    for (const { path, message } of byBroker(batchProblems)) targets.push({ code: "invalid", path, message });
     for (const { path, message, hint } of sagaProblems(parsed.data))
       targets.push({ code: hint ? "unknown-value" : "invalid", path, message, ...(hint ? { hint } : {}) });
-    for (const { path, message } of brokerRetryProblems(parsed.data)) targets.push({ code: "invalid", path, message });
+    for (const { path, message } of byBroker(brokerRetryProblems)) targets.push({ code: "invalid", path, message });
+    for (const { path, message, hint } of brokerProblems(parsed.data))
+      targets.push({ code: hint ? "unknown-value" : "invalid", path, message, ...(hint ? { hint } : {}) });
   }
   if (parsed.success && duplicates.length === 0 && targets.length === 0) targets.push(...budgetIssues(parsed.data));
   if (parsed.success && duplicates.length === 0 && targets.length === 0) {

@@ -183,6 +183,10 @@ const consumerSchema = z
         "a stage's onward messages are events of its side effect's transaction: dual write (commit, then publish) or a transactional outbox with a relay in each instance's process (docs/patterns.md, \"Stages through an outbox\")",
     }),
     batch: batchSchema.optional(),
+    broker: nameField("a broker name").optional().meta({
+      description:
+        "the broker this group's queue or topic lives on: a name from brokers:, or main (the default, the broker: section)",
+    }),
   })
   .superRefine((consumer, ctx) => {
     if (consumer.processing === undefined && consumer.steps === undefined)
@@ -195,6 +199,12 @@ const brokerSchema = z.discriminatedUnion(
   "profile",
   profiles.map((p) => p.schema) as unknown as [typeof fifoSchema, ...(typeof fifoSchema)[]],
 );
+
+/**
+ * A broker of `brokers:`: the same shape as `broker:`. Its own instance, so the JSON Schema can point at
+ * `broker`'s definition instead of repeating every profile's settings (src/scenario/json-schema.ts).
+ */
+export const furtherBrokerSchema = brokerSchema.meta({ description: "a further broker, shaped like broker:" });
 
 const latencyBoundsSchema = z.strictObject({
   mean: duration().optional(),
@@ -267,6 +277,10 @@ export const scenarioSchema = z.strictObject({
     }),
   drainTimeout: duration().prefault("60s").meta({ description: "how long consumers may drain after duration" }),
   broker: brokerSchema,
+  brokers: z.record(nameField("a broker name"), furtherBrokerSchema).optional().meta({
+    description:
+      'further brokers, by name, each shaped like broker: (its own profile, settings and state); a group lives on one with broker: <name>, and stages publish to it (docs/patterns.md, "A second broker")',
+  }),
   network: z
     .strictObject({
       latency: durationDistribution().prefault(0).meta({ description: "one-way delay of every network hop" }),

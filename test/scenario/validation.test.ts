@@ -213,7 +213,7 @@ describe("unknown fields", () => {
       line: 6,
       column: 1,
       words: ['unknown field "xyzzy"'],
-      hint: "valid fields here: $schema, name, description, seed, duration, warmup, drainTimeout, broker, network, producers, dependencies, consumers, sagas, faults, expect, compare, sweep, explore, limits",
+      hint: "valid fields here: $schema, name, description, seed, duration, warmup, drainTimeout, broker, brokers, network, producers, dependencies, consumers, sagas, faults, expect, compare, sweep, explore, limits",
     });
   });
 

@@ -13,6 +13,9 @@ export interface BrokerCrash extends NormalFault {
   failure: BrokerFailure;
   /** µs from the crash to the restart; null: at duration. */
   restartAfter: number | null;
+  /** Which broker, only when not the main one: i for the i-th of `brokers:` (from 1), with its name for occurrences. */
+  broker?: number;
+  brokerName?: string;
 }
 
 export interface BrokerCrashEffects {
@@ -35,9 +38,14 @@ export const brokerCrash = defineFaultKind({
     }
     refusePoint(spec, issues);
   },
-  checkTargets: (spec, at, components) =>
-    spec.target?.startsWith("broker/") ? brokerNodeProblems([...at, "target"], spec.target, components) : [],
-  normalize: (spec: CrashOf<"broker">, index): BrokerCrash => ({
+  checkTargets: (spec, at, components) => {
+    const broker = components.brokerNames.indexOf(spec.broker ?? "main");
+    if (broker < 0) return [unknownBroker([...at, "broker"], spec.broker!, components)];
+    return spec.target?.startsWith("broker/")
+      ? brokerNodeProblems([...at, "target"], spec.target, components.brokerProfiles[broker]!)
+      : [];
+  },
+  normalize: (spec: CrashOf<"broker">, index, components): BrokerCrash => ({
     kind: "broker-crash",
     index,
     timing: timingOf(spec),
@@ -45,18 +53,23 @@ export const brokerCrash = defineFaultKind({
     node: spec.target?.startsWith("broker/") ? Number(spec.target.slice("broker/".length)) - 1 : null,
     failure: spec.mode === "host" ? "host" : "process",
     restartAfter: spec.restartAfter ?? null,
+    ...extraBrokerOf(spec, components),
   }),
   inject(fault: BrokerCrash, injection: Injection<BrokerCrashEffects>) {
-    const { broker, deliveries, duration, sim } = injection.world;
+    const { duration, sim } = injection.world;
+    // The main broker keeps its old occurrence name, `broker`; another is named as brokers: names it.
+    const extra = fault.broker === undefined ? null : injection.world.extraBrokers![fault.broker - 1]!;
+    const { broker, deliveries } = extra ?? injection.world;
+    const name = fault.brokerName ?? "broker";
     const restartAt = sim.now + (fault.restartAfter ?? duration);
     const node = fault.node;
     if (node === null) {
-      const occurrence = injection.begin("broker", { deliveriesOpen: deliveries.inFlight });
+      const occurrence = injection.begin(name, { deliveriesOpen: deliveries.inFlight });
       broker.crash(fault.failure);
       injection.endAt(occurrence, restartAt, () => broker.restart());
     } else {
       // One node of a cluster: the others go on serving.
-      const occurrence = injection.begin(`broker/${node + 1}`, {});
+      const occurrence = injection.begin(`${name}/${node + 1}`, {});
       broker.crash(fault.failure, node);
       injection.endAt(occurrence, restartAt, () => broker.restart(node));
     }
@@ -68,8 +81,11 @@ export const brokerCrash = defineFaultKind({
  * instances) needs a profile that models several nodes (its definition's
  * `nodes`). Every other profile is one node, named `broker`.
  */
-function brokerNodeProblems(path: Path, target: string, components: Components): TargetProblem[] {
-  const { brokerNodes: nodes, profile } = components;
+function brokerNodeProblems(
+  path: Path,
+  target: string,
+  { nodes, profile }: Components["brokerProfiles"][number],
+): TargetProblem[] {
   if (nodes === null) {
     const message = `"${target}": profile ${profile} models a single broker node; crash it with target broker (or no target)`;
     return [{ path, message, candidates: ["broker"] }];
@@ -79,4 +95,20 @@ function brokerNodeProblems(path: Path, target: string, components: Components):
   if (names.includes(target)) return [];
   const message = `"${target}" is not a broker of this cluster: broker.brokers is ${nodes}, so broker/1 to broker/${nodes}`;
   return [{ path, message, candidates: names }];
+}
+
+/** `broker:` naming no broker of the scenario: main, or a name from `brokers:`. */
+function unknownBroker(path: Path, name: string, components: Components): TargetProblem {
+  const names = components.brokerNames;
+  return {
+    path,
+    message: `"${name}" is not a broker of this scenario (brokers: ${names.join(", ")})`,
+    candidates: names,
+  };
+}
+
+/** The broker a crash names, when it is not the main one. */
+function extraBrokerOf(spec: CrashOf<"broker">, components: Components): { broker?: number; brokerName?: string } {
+  const broker = components.brokerNames.indexOf(spec.broker ?? "main");
+  return broker > 0 ? { broker, brokerName: spec.broker! } : {};
 }

@@ -4,7 +4,7 @@ import { defineFaultKind, type Injection, type NormalFault } from "../kind.js";
 import { timingOf } from "../timing.js";
 import type { FaultableConsumer } from "../world.js";
 import { checkConsumerTarget, consumersHit } from "./consumer-target.js";
-import { type CrashOf, crashSchema, isCrashOf, requireTarget } from "./crash-written.js";
+import { type CrashOf, crashSchema, isCrashOf, refuseBrokerName, requireTarget } from "./crash-written.js";
 
 /** `crash: consumer`: an instance dies at once or at a point of its cycle, and restarts after restartAfter. */
 export interface ConsumerCrash extends NormalFault {
@@ -26,7 +26,10 @@ export const consumerCrash = defineFaultKind({
   kind: "consumer-crash",
   schema: crashSchema,
   is: isCrashOf("consumer"),
-  refine: (spec, issues) => requireTarget(spec, "billing/2", issues),
+  refine: (spec, issues) => {
+    requireTarget(spec, "billing/2", issues);
+    refuseBrokerName(spec, issues);
+  },
   checkTargets: (spec, at, components) =>
     spec.target === undefined ? [] : checkConsumerTarget([...at, "target"], spec.target, components),
   normalize: (spec: CrashOf<"consumer">, index, components): ConsumerCrash => ({

@@ -14,6 +14,9 @@ export const crashSchema = z.strictObject({
     description:
       "consumer crash: an instance (billing/2), a group (billing: every instance) or billing/* (one at random); broker crash: broker (every node) or broker/2 (one node of a kafka cluster)",
   }),
+  broker: z.string().optional().meta({
+    description: "broker crash: which broker, by its name in brokers: (default main, the broker: section)",
+  }),
   restartAfter: duration().optional().meta({ description: "restart after this long; default: at the end of duration" }),
   point: z.enum(["now", "after-receive", "after-side-effect", "after-dedup-record", "before-ack"]).default("now").meta({
     description: "consumer crash: crash at once, or the next time the consumer reaches this point of its cycle",
@@ -57,4 +60,14 @@ export function refuseHang(spec: CrashSpec, issues: IssueSink): void {
 export function refusePoint(spec: CrashSpec, issues: IssueSink): void {
   if (spec.point === "now") return;
   issues.addIssue({ code: "custom", message: "crash points apply to consumer crashes only", path: ["point"] });
+}
+
+/** Only a broker crash picks a broker; a consumer or producer crash hits the component itself, wherever it lives. */
+export function refuseBrokerName(spec: CrashSpec, issues: IssueSink): void {
+  if (spec.broker === undefined) return;
+  issues.addIssue({
+    code: "custom",
+    message: `broker: names the broker a broker crash hits; a ${spec.crash} crash hits its target wherever it lives`,
+    path: ["broker"],
+  });
 }

@@ -2,7 +2,15 @@ import { expectOneOf } from "../check.js";
 import { producersNamed, producerTargetNames } from "../components.js";
 import { defineFaultKind, type Injection, type NormalFault } from "../kind.js";
 import { timingOf } from "../timing.js";
-import { type CrashOf, crashSchema, isCrashOf, refuseHang, refusePoint, requireTarget } from "./crash-written.js";
+import {
+  type CrashOf,
+  crashSchema,
+  isCrashOf,
+  refuseBrokerName,
+  refuseHang,
+  refusePoint,
+  requireTarget,
+} from "./crash-written.js";
 
 /** `crash: producer`: each instance named stops publishing, forgets what it had not been told about, and restarts. */
 export interface ProducerCrash extends NormalFault {
@@ -26,6 +34,7 @@ export const producerCrash = defineFaultKind({
     requireTarget(spec, "checkout#1", issues);
     refuseHang(spec, issues);
     refusePoint(spec, issues);
+    refuseBrokerName(spec, issues);
   },
   checkTargets: (spec, at, components) =>
     spec.target === undefined
