@@ -97,8 +97,9 @@ export function extraBrokersOf(wiring: ExtraBrokerWiring): ExtraBrokers | null {
       // Its flow control blocks no producer (they publish to the main broker) and stages do not wait for it.
       gate: new PublisherGate(new NullObserver(), wiring.sim),
       stream: (purpose) => streams.stream(`broker:${name}:${purpose}`),
-      // Only stages publish here, and a stage waits for no confirm (docs/patterns.md, "Flows").
-      confirmsWanted: false,
+      // Only stages publish here. A stage waits for no confirm (docs/patterns.md, "Flows") unless it writes
+      // through an outbox, whose relay hears this broker's answers as it hears the main one's (onwardAnswered).
+      confirmsWanted: bookkeeping.confirmsWanted,
     });
     const broker = profileNamed(section.profile).create(bookkeeper, section);
     const heartbeatEvery = consumerHeartbeat(section);

@@ -97,6 +97,20 @@ describe("a second broker", () => {
     expect(here.brokers?.["billing-side"]?.dropped).toBe(0);
   });
 
+  it("a stage writing through an outbox hears the second broker's answers: its relay marks what that broker took and publishes again what its crash refused", () => {
+    const outbox = { writes: { mode: "outbox", commit: "1ms", relay: { pollInterval: "20ms", batchSize: 10 } } };
+    const crash = { faults: [{ at: "1s", crash: "broker", broker: "billing-side", restartAfter: "500ms" }] };
+    const input = twoBrokers({ profile: "fifo" }, { profile: "sqs" }, crash);
+    const orders = (input.consumers as Record<string, unknown>[])[0]!;
+    Object.assign(orders, outbox);
+    const { summary } = runScenario(parsed(input));
+    expect(summary.faults.map((f) => f.target)).toEqual(["billing-side"]);
+    expect(summary.brokers?.["billing-side"]?.rejected).toBeGreaterThan(0);
+    expect(summary.outbox?.orders).toMatchObject({ committed: 100, unpublished: 0 });
+    expect(summary.endToEnd).toMatchObject({ roots: 100, completed: 100 });
+    expect(summary.stages?.billing).toMatchObject({ consumed: 100, lost: 0, pending: 0 });
+  });
+
   it("many-run commands get each broker's figures as metrics named by their summary.json path", () => {
     const run = runScenario(parsed(twoBrokers({ profile: "kafka" }, { profile: "sqs" })));
     const metrics = metricsOf(run);
