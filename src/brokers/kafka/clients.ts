@@ -142,8 +142,12 @@ export class ConsumerClients implements MemberClient {
     if (member === null) return;
     const partition = messages.partition[message]!;
     if (failed) this.skip(message, member.group);
-    const stillInLog = this.log.holds(partition, message);
-    if (this.options.commit === "after-processing" && stillInLog && this.coordinator.accepts(member, partition)) {
+    // Only after-processing commits per record; the other modes need not look the record up in the log.
+    if (
+      this.options.commit === "after-processing" &&
+      this.log.holds(partition, message) &&
+      this.coordinator.accepts(member, partition)
+    ) {
       this.offsets.commit(member.group, partition, this.log.offsetOf(message) + 1);
     }
     if (!member.alive) return;

@@ -75,8 +75,9 @@ export class GroupOffsets {
     const { options, log, context } = this;
     if (options.retention === Number.POSITIVE_INFINITY) return;
     const cutoff = context.sim.now - options.retention;
-    // This runs on every append; the callback below is made only when a record is in fact deleted.
-    if (!log.hasExpired(partition, context.messages.acceptedAt, cutoff)) return;
+    // This runs on every append; the callback below is made only when a record is in fact deleted. Acceptance
+    // times are never negative, so before the first retention period has passed nothing can be due.
+    if (cutoff < 0 || !log.hasExpired(partition, context.messages.acceptedAt, cutoff)) return;
     const readers = this.layout.readersOf(partition);
     const deleted = log.expire(partition, context.messages.acceptedAt, cutoff, (offset) => {
       for (const group of readers) {

@@ -154,7 +154,8 @@ export class Cluster {
 
   /** An acks=all record in the log whose confirm is still to come. */
   awaitsConfirm(message: number): boolean {
-    return this.awaitingConfirm.has(message);
+    // Empty unless acks=all waits for followers: no hash lookup per write in the common case.
+    return this.awaitingConfirm.size > 0 && this.awaitingConfirm.has(message);
   }
 
   /** The leader appended `message` (already accepted unless `confirmLater`). */

@@ -1,4 +1,5 @@
 // Proves the Kafka partitioner hashes keys bit-for-bit like the Java client and that the null-key sticky partitioner switches as specified.
+import fc from "fast-check";
 import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
 import { murmur2, partitionForKey, StickyPartitioner, toPositive } from "../../../src/brokers/kafka/partitioner.js";
@@ -148,6 +149,26 @@ describe("partitionForKey", () => {
     expect(partitionForKey("k🚀", 1000)).toBe(toPositive(murmur2(astral)) % 1000);
     // Guard against the test above passing vacuously: the code-unit reading must hash differently.
     expect(murmur2(utf8Bytes)).not.toBe(murmur2(new Uint8Array([0x68, 0xe9, 0x6c, 0x6c, 0x6f])));
+  });
+
+  it("hashes every key's UTF-8 bytes, whether ASCII (written in place), longer than its buffer or not ASCII", () => {
+    const encoder = new TextEncoder();
+    const kinds = [
+      fc.string({ unit: "grapheme-ascii", maxLength: 40 }),
+      fc.string({ unit: "grapheme-ascii", maxLength: 40 }).map((tail) => "k".repeat(250) + tail),
+      fc.string({ unit: "binary", maxLength: 40 }),
+    ];
+    for (const keys of kinds) {
+      fc.assert(
+        fc.property(keys, (key) => {
+          expect(partitionForKey(key, 1000)).toBe(toPositive(murmur2(encoder.encode(key))) % 1000);
+        }),
+        { seed: 12, numRuns: 100 },
+      );
+    }
+    // A non-ASCII key after a long ASCII one: nothing of the first is left in what the second hashes.
+    partitionForKey("x".repeat(200), 7);
+    expect(partitionForKey("é", 1000)).toBe(toPositive(referenceMurmur2(encoder.encode("é"))) % 1000);
   });
 
   it("rejects partition counts that Kafka topics cannot have", () => {
