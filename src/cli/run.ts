@@ -2,6 +2,7 @@ import { relative, resolve } from "node:path";
 import { BudgetExceeded, EventBudgetExceeded } from "../engine/simulation.js";
 import { messageLineages } from "../pipeline/lineage.js";
 import { runScenarioInterruptibly } from "../pipeline/run-scenario.js";
+import { type ChartRenderer, RenderThread } from "../report/chart-renderer.js";
 import { type JunitSuite, junitXml, writeJunitFile } from "../report/junit.js";
 import { replayCommand } from "../report/replay.js";
 import { reportFiles } from "../report/report.js";
@@ -63,12 +64,19 @@ export async function commandRun(options: RunOptions): Promise<number> {
   const summaries: Summary[] = [];
   const suites: JunitSuite[] = [];
   let failed = false;
-  for (const { file, scenario: parsed } of loaded) {
-    const scenario = options.seed === undefined ? parsed : { ...parsed, seed: options.seed };
-    const summary = await runOne(file, scenario, options);
-    summaries.push(summary);
-    suites.push({ name: summary.scenario, summary, replay: replayCommand("run", file, scenario.seed) });
-    failed ||= !summary.passed;
+  // Started before the first run: the thread loads and warms up the chart libraries on the other core while
+  // this one simulates, so the charts are drawn warm as soon as the run ends (README, Speed).
+  const renderer = new RenderThread();
+  try {
+    for (const { file, scenario: parsed } of loaded) {
+      const scenario = options.seed === undefined ? parsed : { ...parsed, seed: options.seed };
+      const summary = await runOne(file, scenario, options, renderer);
+      summaries.push(summary);
+      suites.push({ name: summary.scenario, summary, replay: replayCommand("run", file, scenario.seed) });
+      failed ||= !summary.passed;
+    }
+  } finally {
+    await renderer.close();
   }
   // Written last, once every run has finished: a run that ends in a usage error leaves no JUnit file.
   if (options.junit !== undefined) writeJunitFile(options.junit, junitXml(suites));
@@ -111,7 +119,12 @@ function refuseSharedNames(loaded: LoadedScenario[]): void {
 }
 
 /** Simulates one scenario, writes its report and prints its summary (unless --json). */
-async function runOne(file: string, scenario: ParsedScenario, options: RunOptions): Promise<Summary> {
+async function runOne(
+  file: string,
+  scenario: ParsedScenario,
+  options: RunOptions,
+  renderer: ChartRenderer,
+): Promise<Summary> {
   const progress = progressBar(scenario.name);
   const trace = options.trace === undefined ? undefined : new TraceWriter(options.trace, componentNames(scenario));
   const startedAt = Date.now();
@@ -136,7 +149,7 @@ async function runOne(file: string, scenario: ParsedScenario, options: RunOption
   const wallSeconds = (Date.now() - startedAt) / 1000;
   const directory = reportDirectory(options.out, run.summary.scenario);
   const replay = replayCommand("run", file, scenario.seed);
-  writeReportUnlessInterrupted(directory, await reportFiles(run, { replay, lineage: messageLineages(run) }));
+  writeReportUnlessInterrupted(directory, await reportFiles(run, { replay, lineage: messageLineages(run), renderer }));
   if (!options.json) {
     console.log(formatSummary(run.summary, relative(process.cwd(), directory), wallSeconds));
     if (!run.summary.passed) console.log(`  replay: ${replay}`);
