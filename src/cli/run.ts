@@ -67,6 +67,7 @@ export async function commandRun(options: RunOptions): Promise<number> {
   // Started before the first run: the thread loads and warms up the chart libraries on the other core while
   // this one simulates, so the charts are drawn warm as soon as the run ends (README, Speed).
   const renderer = new RenderThread();
+  renderer.warmUp(loaded[0]!.scenario);
   try {
     for (const { file, scenario: parsed } of loaded) {
       const scenario = options.seed === undefined ? parsed : { ...parsed, seed: options.seed };

@@ -1,72 +1,60 @@
-// The chart-rendering worker thread (chart-renderer.ts starts it): loads vega, vega-lite and resvg and warms them
-// up while the main thread simulates, then draws the SVG and PNG of each chart it is sent.
+// The chart-rendering worker thread (chart-renderer.ts starts it): loads vega, vega-lite and resvg as it starts,
+// warms them up on a short run of the scenario while the main thread simulates, then draws the charts it is sent.
 import { parentPort } from "node:worker_threads";
 import type { TopLevelSpec } from "vega-lite";
-import { drawHere, type RenderRequest, type RenderResponse } from "./chart-renderer.js";
+import type { ParsedScenario } from "../scenario/schema.js";
+import { type DrawRequest, drawHere, type RenderRequest, type RenderResponse } from "./chart-renderer.js";
 import { renderSvg, svgToPngOffThread } from "./render.js";
 
 if (!parentPort) throw new Error("invariant: the render thread must run in a worker thread");
 const port = parentPort;
 
-/**
- * A small layered chart with a legend, an area and a rule, like the report's own: drawing it a few times compiles
- * (in V8's JIT) most of what a real chart runs through, so the real charts, sent when the run ends, draw warm.
- */
-const WARM_UP: TopLevelSpec = {
-  width: 200,
-  height: 80,
-  title: "warm-up",
-  data: {
-    values: Array.from({ length: 40 }, (_, i) => ({ time_s: i, series: i % 2 === 0 ? "a" : "b", value: (i * 7) % 11 })),
-  },
-  layer: [
-    {
-      mark: { type: "area", opacity: 0.2 },
-      encoding: {
-        x: { field: "time_s", type: "quantitative" },
-        y: { field: "value", type: "quantitative", aggregate: "max" },
-      },
-    },
-    {
-      mark: { type: "line", interpolate: "step-after" },
-      encoding: {
-        x: { field: "time_s", type: "quantitative", title: "time (s)" },
-        y: { field: "value", type: "quantitative", title: "value" },
-        color: { field: "series", type: "nominal", legend: { orient: "bottom" } },
-        strokeDash: { field: "series", type: "nominal" },
-      },
-    },
-    { mark: { type: "rule" }, encoding: { y: { datum: 5 } } },
-  ],
-};
-const WARM_UP_ROUNDS = 3;
+/** Twice over the warm-up charts: once compiles most of what they run, the second round most of the rest. */
+const WARM_UP_ROUNDS = 2;
 
-const queue: RenderRequest[] = [];
+const queue: DrawRequest[] = [];
 let busy = false;
+/** Set by the first drawing asked for: warming up stops then, so it never delays a real chart by more than one. */
 let asked = false;
 
 port.on("message", (request: RenderRequest) => {
+  if (request.kind === "warm-up") {
+    if (!asked) void warmUp(request.scenario);
+    return;
+  }
   asked = true;
   queue.push(request);
   void drain();
 });
 
-/** Warm-up rounds run only while nothing is asked: a request waits at most for the round in progress. */
-async function warmUp(): Promise<void> {
-  for (let round = 0; round < WARM_UP_ROUNDS && !asked; round++) {
-    busy = true;
-    try {
-      const svg = await renderSvg(WARM_UP);
-      if (round === 0) await svgToPngOffThread(svg);
-    } catch {
-      // A warm-up that fails changes nothing: the real charts then report their own errors.
-    } finally {
-      busy = false;
+async function warmUp(scenario: ParsedScenario): Promise<void> {
+  if (busy) return;
+  busy = true;
+  try {
+    // Loaded only to warm up: the simulation's code is not needed to draw.
+    const { warmUpCharts } = await import("./warm-up.js");
+    const specs = asked ? undefined : warmUpCharts(scenario);
+    for (let round = 0; specs && round < WARM_UP_ROUNDS; round++) {
+      for (const spec of specs) {
+        if (asked) return;
+        await warmUpOne(spec, round === 0 && spec === specs[0]);
+        // Lets a drawing asked for meanwhile arrive before the next chart.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
-    // Lets a request that arrived meanwhile be queued before the next round.
-    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    busy = false;
+    await drain();
   }
-  await drain();
+}
+
+async function warmUpOne(spec: TopLevelSpec, withPng: boolean): Promise<void> {
+  try {
+    const svg = await renderSvg(spec);
+    if (withPng) await svgToPngOffThread(svg);
+  } catch {
+    // A chart that fails to warm up changes nothing: the real charts report their own errors.
+  }
 }
 
 async function drain(): Promise<void> {
@@ -79,7 +67,7 @@ async function drain(): Promise<void> {
   }
 }
 
-async function answer(request: RenderRequest): Promise<[RenderResponse, ArrayBuffer[]]> {
+async function answer(request: DrawRequest): Promise<[RenderResponse, ArrayBuffer[]]> {
   try {
     const charts = await drawHere.draw(request.specs);
     return [{ id: request.id, ok: true, charts }, charts.map((chart) => chart.png.buffer as ArrayBuffer)];
@@ -89,5 +77,3 @@ async function answer(request: RenderRequest): Promise<[RenderResponse, ArrayBuf
     return [{ id: request.id, ok: false, message, ...(stack === undefined ? {} : { stack }) }, []];
   }
 }
-
-void warmUp();

@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { batchChartSpecs } from "./batch-charts.js";
 import { type ChartRenderer, drawHere } from "./chart-renderer.js";
-import { chartSpecs } from "./charts.js";
+import { type ChartSpec, chartSpecs } from "./charts.js";
 import { latencyPercentilesCsv, timeSeriesCsv } from "./csv.js";
 import { type RenderedChart, reportHtml } from "./html.js";
 import type { Lineage } from "./lineage.js";
@@ -35,16 +35,7 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
   const lineage = options.lineage ?? [];
   if (lineage.length > 0) files["lineage.json"] = `${JSON.stringify(lineage, null, 2)}\n`;
   if (run.result.series) {
-    const charts = [
-      ...chartSpecs(run),
-      ...patternChartSpecs(run),
-      ...outboxChartSpecs(run),
-      ...scheduleChartSpecs(run),
-      ...stageChartSpecs(run),
-      ...sagaChartSpecs(run),
-      ...requestChartSpecs(run),
-      ...batchChartSpecs(run),
-    ];
+    const charts = runCharts(run);
     // One drawing for both kinds, so a render thread draws them in one go; the CSVs are written meanwhile (before
     // the chart files, which renderChartFiles adds only once they are drawn: the files keep their order).
     const drawing = renderChartFiles([...charts, ...lineage.map(lineageChart)], files, options.renderer);
@@ -58,6 +49,20 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
     });
   }
   return files;
+}
+
+/** The charts of a run's report, in the order the page shows them (lineage charts come after). */
+export function runCharts(run: Run): ChartSpec[] {
+  return [
+    ...chartSpecs(run),
+    ...patternChartSpecs(run),
+    ...outboxChartSpecs(run),
+    ...scheduleChartSpecs(run),
+    ...stageChartSpecs(run),
+    ...sagaChartSpecs(run),
+    ...requestChartSpecs(run),
+    ...batchChartSpecs(run),
+  ];
 }
 
 /**
