@@ -77,7 +77,8 @@ export async function commandRun(options: RunOptions): Promise<number> {
       failed ||= !summary.passed;
     }
   } finally {
-    await renderer.close();
+    // Not awaited: the thread holds the process only while a drawing is pending, and exit ends it anyway.
+    void renderer.close();
   }
   // Written last, once every run has finished: a run that ends in a usage error leaves no JUnit file.
   if (options.junit !== undefined) writeJunitFile(options.junit, junitXml(suites));
