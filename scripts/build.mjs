@@ -17,7 +17,7 @@ await build({
     bin: "src/cli/bin.ts",
     worker: "src/parallel/worker.ts",
     // The chart-drawing thread `queuesim run` starts beside its simulation (src/report/chart-renderer.ts).
-    "render-thread": "src/report/render-thread.ts",
+    "chart-thread": "src/report/chart-thread.ts",
   },
   outdir: "dist",
   bundle: true,

@@ -2,7 +2,7 @@ import { relative, resolve } from "node:path";
 import { BudgetExceeded, EventBudgetExceeded } from "../engine/simulation.js";
 import { messageLineages } from "../pipeline/lineage.js";
 import { runScenarioInterruptibly } from "../pipeline/run-scenario.js";
-import { type ChartRenderer, RenderThread } from "../report/chart-renderer.js";
+import { type ChartRenderer, ChartThread } from "../report/chart-renderer.js";
 import { type JunitSuite, junitXml, writeJunitFile } from "../report/junit.js";
 import { replayCommand } from "../report/replay.js";
 import { reportFiles } from "../report/report.js";
@@ -66,7 +66,7 @@ export async function commandRun(options: RunOptions): Promise<number> {
   let failed = false;
   // Started before the first run: the thread loads and warms up the chart libraries on the other core while
   // this one simulates, so the charts are drawn warm as soon as the run ends (README, Speed).
-  const renderer = new RenderThread();
+  const renderer = new ChartThread();
   renderer.warmUp(loaded[0]!.scenario);
   try {
     for (const { file, scenario: parsed } of loaded) {

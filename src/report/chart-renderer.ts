@@ -58,13 +58,13 @@ export const drawHere: ChartRenderer = {
 };
 
 /**
- * Built, this module is part of a chunk in dist/ and the thread's file is dist/render-thread.js next to it
+ * Built, this module is part of a chunk in dist/ and the thread's file is dist/chart-thread.js next to it
  * (scripts/build.mjs writes every file flat into dist/). Run from the sources it is a .ts file, and the thread
  * starts from a small entry that registers tsx first.
  */
 const threadUrl = import.meta.url.endsWith(".ts")
-  ? new URL("./render-thread-entry.mjs", import.meta.url)
-  : new URL("./render-thread.js", import.meta.url);
+  ? new URL("./chart-thread-entry.mjs", import.meta.url)
+  : new URL("./chart-thread.js", import.meta.url);
 
 /**
  * A worker thread that loads the chart libraries as soon as it starts and warms them up when asked, so a command
@@ -72,7 +72,7 @@ const threadUrl = import.meta.url.endsWith(".ts")
  * warming happen beside the simulation instead of after it. Same bytes as `drawHere`. `close()` ends the thread;
  * until then it keeps the process alive only while a drawing is pending.
  */
-export class RenderThread implements ChartRenderer {
+export class ChartThread implements ChartRenderer {
   private readonly worker = new Worker(threadUrl);
   private readonly pending = new Map<number, { resolve: (charts: DrawnChart[]) => void; reject: (e: Error) => void }>();
   private nextId = 0;
@@ -82,7 +82,7 @@ export class RenderThread implements ChartRenderer {
     this.worker.unref();
     this.worker.on("message", (response: RenderResponse) => this.settle(response));
     this.worker.on("error", (error) => this.fail(error));
-    this.worker.on("exit", (code) => this.fail(new Error(`invariant: the render thread exited (code ${code})`)));
+    this.worker.on("exit", (code) => this.fail(new Error(`invariant: the chart thread exited (code ${code})`)));
   }
 
   draw(specs: readonly TopLevelSpec[]): Promise<DrawnChart[]> {
@@ -102,7 +102,7 @@ export class RenderThread implements ChartRenderer {
   }
 
   async close(): Promise<void> {
-    this.failure ??= new Error("invariant: the render thread was closed");
+    this.failure ??= new Error("invariant: the chart thread was closed");
     await this.worker.terminate();
   }
 

@@ -16,7 +16,7 @@ import { stageChartSpecs } from "./stage-charts.js";
 import { summaryJson } from "./write.js";
 
 export interface ReportOptions {
-  /** What draws the charts: by default this thread; `queuesim run` passes a RenderThread it started early. */
+  /** What draws the charts: by default this thread; `queuesim run` passes a ChartThread it started early. */
   renderer?: ChartRenderer;
   /** The command that replays the run, as the page shows it; without it, a generic one. */
   replay?: string;
@@ -36,7 +36,7 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
   if (lineage.length > 0) files["lineage.json"] = `${JSON.stringify(lineage, null, 2)}\n`;
   if (run.result.series) {
     const charts = runCharts(run);
-    // One drawing for both kinds, so a render thread draws them in one go; the CSVs are written meanwhile (before
+    // One drawing for both kinds, so a chart thread draws them in one go; the CSVs are written meanwhile (before
     // the chart files, which renderChartFiles adds only once they are drawn: the files keep their order).
     const drawing = renderChartFiles([...charts, ...lineage.map(lineageChart)], files, options.renderer);
     files["timeseries.csv"] = timeSeriesCsv(run.result);

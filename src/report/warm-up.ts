@@ -6,11 +6,11 @@ import type { ParsedScenario } from "../scenario/schema.js";
 import { runCharts } from "./report.js";
 import { buildSummary } from "./summary.js";
 
-/** About this many messages: a few tens of milliseconds of simulation, yet every chart the report will draw. */
-const WARM_UP_MESSAGES = 20_000;
+/** About this many messages: a few milliseconds of simulation, yet every chart the report will draw. */
+const WARM_UP_MESSAGES = 5_000;
 
 /**
- * The charts of a short run of `scenario`, for a render thread to draw while the real run simulates: the same
+ * The charts of a short run of `scenario`, for a chart thread to draw while the real run simulates: the same
  * kinds of chart, with data of the same shape (a time series has a few hundred points whatever the run's
  * length), so V8 has compiled what the real charts run through by the time they arrive. A tiny made-up chart
  * warms far less (measured: the real charts then drew about 2.5 times slower). Undefined when the short run
@@ -22,7 +22,7 @@ export function warmUpCharts(scenario: ParsedScenario): TopLevelSpec[] | undefin
     ...scenario,
     duration: Math.max(1, Math.round(scenario.duration * fraction)),
     warmup: 0,
-    limits: { ...scenario.limits, maxEvents: Math.min(scenario.limits.maxEvents, 20 * WARM_UP_MESSAGES) },
+    limits: { ...scenario.limits, maxEvents: Math.min(scenario.limits.maxEvents, 50 * WARM_UP_MESSAGES) },
   };
   try {
     const result = simulate(short, { series: "auto" });

@@ -1,4 +1,4 @@
-// Proves the render thread's warm-up draws the same kinds of chart as the report it precedes, from a run short enough not to matter.
+// Proves the chart thread's warm-up draws the same kinds of chart as the report it precedes, from a run short enough not to matter.
 import { describe, expect, it } from "vitest";
 import { runCharts } from "../../src/report/report.js";
 import { warmUpCharts } from "../../src/report/warm-up.js";

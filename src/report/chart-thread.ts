@@ -6,7 +6,7 @@ import type { ParsedScenario } from "../scenario/schema.js";
 import { type DrawRequest, drawHere, type RenderRequest, type RenderResponse } from "./chart-renderer.js";
 import { renderSvg, svgToPngOffThread } from "./render.js";
 
-if (!parentPort) throw new Error("invariant: the render thread must run in a worker thread");
+if (!parentPort) throw new Error("invariant: the chart thread must run in a worker thread");
 const port = parentPort;
 
 /** Twice over the warm-up charts: once compiles most of what they run, the second round most of the rest. */

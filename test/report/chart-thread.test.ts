@@ -1,16 +1,16 @@
-// Proves the render thread `queuesim run` starts draws the same bytes as drawing here, hands back a chart's error with its message, and lets go of the process when closed.
+// Proves the chart thread `queuesim run` starts draws the same bytes as drawing here, hands back a chart's error with its message, and lets go of the process when closed.
 
 import type { TopLevelSpec } from "vega-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messageLineages } from "../../src/pipeline/lineage.js";
-import { RenderThread } from "../../src/report/chart-renderer.js";
+import { ChartThread } from "../../src/report/chart-renderer.js";
 import { reportFiles } from "../../src/report/report.js";
 import { shippedRun } from "./fixtures.js";
 
 type Files = Record<string, string | Uint8Array>;
 let here: Files;
 let onThread: Files;
-const thread = new RenderThread();
+const thread = new ChartThread();
 
 beforeAll(async () => {
   // A scenario whose report has counter-example lineage charts as well as the run's own.
@@ -22,7 +22,7 @@ beforeAll(async () => {
 
 afterAll(() => thread.close());
 
-describe("the render thread", () => {
+describe("the chart thread", () => {
   it("writes the same files, byte for byte, as drawing on this thread", () => {
     expect(Object.keys(onThread)).toEqual(Object.keys(here));
     expect(Object.keys(here).filter((name) => name.endsWith(".png")).length).toBeGreaterThan(3);
@@ -46,7 +46,7 @@ describe("the render thread", () => {
   });
 
   it("refuses to draw once closed", async () => {
-    const closing = new RenderThread();
+    const closing = new ChartThread();
     await closing.close();
     await expect(closing.draw([{ mark: "point" } as TopLevelSpec])).rejects.toThrow(/closed/);
   });
