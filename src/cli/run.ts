@@ -1,8 +1,9 @@
+import { availableParallelism } from "node:os";
 import { relative, resolve } from "node:path";
 import { BudgetExceeded, EventBudgetExceeded } from "../engine/simulation.js";
 import { messageLineages } from "../pipeline/lineage.js";
 import { runScenarioInterruptibly } from "../pipeline/run-scenario.js";
-import { type ChartRenderer, ChartThread } from "../report/chart-renderer.js";
+import { type ChartRenderer, ChartThread, drawHere } from "../report/chart-renderer.js";
 import { type JunitSuite, junitXml, writeJunitFile } from "../report/junit.js";
 import { replayCommand } from "../report/replay.js";
 import { reportFiles } from "../report/report.js";
@@ -64,10 +65,7 @@ export async function commandRun(options: RunOptions): Promise<number> {
   const summaries: Summary[] = [];
   const suites: JunitSuite[] = [];
   let failed = false;
-  // Started before the first run: the thread loads and warms up the chart libraries on the other core while
-  // this one simulates, so the charts are drawn warm as soon as the run ends (README, Speed).
-  const renderer = new ChartThread();
-  renderer.warmUp(loaded[0]!.scenario);
+  const renderer = chartRenderer(loaded[0]!.scenario);
   try {
     for (const { file, scenario: parsed } of loaded) {
       const scenario = options.seed === undefined ? parsed : { ...parsed, seed: options.seed };
@@ -78,12 +76,24 @@ export async function commandRun(options: RunOptions): Promise<number> {
     }
   } finally {
     // Not awaited: the thread holds the process only while a drawing is pending, and exit ends it anyway.
-    void renderer.close();
+    if (renderer instanceof ChartThread) void renderer.close();
   }
   // Written last, once every run has finished: a run that ends in a usage error leaves no JUnit file.
   if (options.junit !== undefined) writeJunitFile(options.junit, junitXml(suites));
   if (options.json) console.log(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
   return failed ? ExitCode.expectationFailed : ExitCode.ok;
+}
+
+/**
+ * With a core to spare, a thread started before the first run loads and warms up the chart libraries while this
+ * one simulates, so the charts are drawn warm as soon as the run ends (README, Speed). With one core it would
+ * only compete with the simulation: the charts are then drawn here, after it.
+ */
+function chartRenderer(first: ParsedScenario): ChartRenderer {
+  if (availableParallelism() < 2) return drawHere;
+  const thread = new ChartThread();
+  thread.warmUp(first);
+  return thread;
 }
 
 async function replicate(loaded: LoadedScenario[], options: RunOptions): Promise<number> {
