@@ -1,4 +1,4 @@
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { relative, resolve } from "node:path";
 import { BudgetExceeded, EventBudgetExceeded } from "../engine/simulation.js";
 import { messageLineages } from "../pipeline/lineage.js";
@@ -86,11 +86,13 @@ export async function commandRun(options: RunOptions): Promise<number> {
 
 /**
  * With a core to spare, a thread started before the first run loads and warms up the chart libraries while this
- * one simulates, so the charts are drawn warm as soon as the run ends (README, Speed). With one core it would
- * only compete with the simulation: the charts are then drawn here, after it.
+ * one simulates, so the charts are drawn warm as soon as the run ends (README, Speed). Without one (a single
+ * core, or every core already busy by the last minute's load average) the thread would only compete with the
+ * simulation, and the charts are drawn here, after it. Either way the report's bytes are the same.
  */
 function chartRenderer(first: ParsedScenario): ChartRenderer {
-  if (availableParallelism() < 2) return drawHere;
+  const spareCores = availableParallelism() - loadavg()[0]!;
+  if (spareCores < 1) return drawHere;
   const thread = new ChartThread();
   thread.warmUp(first);
   return thread;
