@@ -65,7 +65,7 @@ export async function commandRun(options: RunOptions): Promise<number> {
   const summaries: Summary[] = [];
   const suites: JunitSuite[] = [];
   let failed = false;
-  const renderer = chartRenderer(loaded[0]!.scenario);
+  const renderer = chartRenderer();
   try {
     for (const { file, scenario: parsed } of loaded) {
       const scenario = options.seed === undefined ? parsed : { ...parsed, seed: options.seed };
@@ -85,17 +85,14 @@ export async function commandRun(options: RunOptions): Promise<number> {
 }
 
 /**
- * With a core to spare, a thread started before the first run loads and warms up the chart libraries while this
- * one simulates, so the charts are drawn warm as soon as the run ends (README, Speed). Without one (a single
- * core, or every core already busy by the last minute's load average) the thread would only compete with the
+ * With a core to spare, a thread started before the first run loads the chart libraries while this one
+ * simulates, so the charts are drawn as soon as the run ends (README, Speed). Without one (a single core, or
+ * every core already busy by the last minute's load average) the thread would only compete with the
  * simulation, and the charts are drawn here, after it. Either way the report's bytes are the same.
  */
-function chartRenderer(first: ParsedScenario): ChartRenderer {
+function chartRenderer(): ChartRenderer {
   const spareCores = availableParallelism() - loadavg()[0]!;
-  if (spareCores < 1) return drawHere;
-  const thread = new ChartThread();
-  thread.warmUp(first);
-  return thread;
+  return spareCores < 1 ? drawHere : new ChartThread();
 }
 
 async function replicate(loaded: LoadedScenario[], options: RunOptions): Promise<number> {

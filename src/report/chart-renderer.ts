@@ -1,6 +1,5 @@
 import { Worker } from "node:worker_threads";
 import type { TopLevelSpec } from "vega-lite";
-import type { ParsedScenario } from "../scenario/schema.js";
 
 /** A chart drawn: the SVG a page inlines and the PNG beside it. */
 export interface DrawnChart {
@@ -14,18 +13,9 @@ export interface ChartRenderer {
 }
 
 export interface DrawRequest {
-  kind: "draw";
   id: number;
   specs: readonly TopLevelSpec[];
 }
-
-/** Warm up on a short run of this scenario (warm-up.ts) until the first drawing is asked for. */
-export interface WarmUpRequest {
-  kind: "warm-up";
-  scenario: ParsedScenario;
-}
-
-export type RenderRequest = DrawRequest | WarmUpRequest;
 
 export type RenderResponse =
   | { id: number; ok: true; charts: DrawnChart[] }
@@ -67,9 +57,9 @@ const threadUrl = import.meta.url.endsWith(".ts")
   : new URL("./chart-thread.js", import.meta.url);
 
 /**
- * A worker thread that loads the chart libraries as soon as it starts and warms them up when asked, so a command
- * that starts it before simulating (`queuesim run`) finds them ready when the run ends: on two cores, loading and
- * warming happen beside the simulation instead of after it. Same bytes as `drawHere`. `close()` ends the thread;
+ * A worker thread that loads the chart libraries as soon as it starts, so a command that starts it before
+ * simulating (`queuesim run`) finds them loaded when the run ends: with a core to spare, loading them happens
+ * beside the simulation instead of after it. Same bytes as `drawHere`. `close()` ends the thread;
  * until then it keeps the process alive only while a drawing is pending.
  */
 export class ChartThread implements ChartRenderer {
@@ -92,13 +82,8 @@ export class ChartThread implements ChartRenderer {
     return new Promise<DrawnChart[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) this.worker.ref();
-      this.worker.postMessage({ kind: "draw", id, specs } satisfies RenderRequest);
+      this.worker.postMessage({ id, specs } satisfies DrawRequest);
     });
-  }
-
-  /** Starts warming up on `scenario`'s charts; a thread not asked to warm up draws cold. */
-  warmUp(scenario: ParsedScenario): void {
-    this.worker.postMessage({ kind: "warm-up", scenario } satisfies RenderRequest);
   }
 
   async close(): Promise<void> {
