@@ -8,6 +8,7 @@
 //
 //   npm run bench              # everything, 3 rounds (BENCH_REPETITIONS to change)
 //   npm run bench -- --quick   # 1M cases and start-up, one round; no 10M cases, no sweep
+//   npm run bench -- --only mm4-rabbitmq   # only the cases whose name holds it; no allocation table, no sweep
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +19,9 @@ import { measureAllocation, profileNames } from "./allocation.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const quick = process.argv.includes("--quick");
+/** `--only <text>`: the cases whose name holds it (re-measuring what a change touched on a busy machine). */
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+const chosen = (cases: Case[]) => cases.filter((one) => only === undefined || one.name.includes(only));
 const rounds = quick ? 1 : Number(process.env.BENCH_REPETITIONS ?? 3);
 const startupRounds = quick ? 5 : 11;
 const scratch = mkdtempSync(join(tmpdir(), "queuesim-bench-"));
@@ -148,8 +152,8 @@ function sweepSpeedUp(): void {
 console.log(
   `queuesim ${quick ? "quick " : ""}benchmark: whole processes, each after its bare loop; medians of ${rounds} round(s), start-up of ${startupRounds}`,
 );
-benchmark(startupCases);
-benchmark(simulationCases());
-allocationTable();
-if (!quick) sweepSpeedUp();
+benchmark(chosen(startupCases));
+benchmark(chosen(simulationCases()));
+if (only === undefined) allocationTable();
+if (!quick && only === undefined) sweepSpeedUp();
 rmSync(scratch, { recursive: true, force: true });

@@ -10,8 +10,15 @@ import { build } from "esbuild";
 
 rmSync("dist", { recursive: true, force: true });
 await build({
-  // Flat output: the worker thread's file sits next to the chunk that starts it (src/parallel/pool.ts).
-  entryPoints: { index: "src/index.ts", bin: "src/cli/bin.ts", worker: "src/parallel/worker.ts" },
+  // Flat output: each worker thread's file sits next to the chunk that starts it (src/parallel/pool.ts,
+  // src/report/chart-renderer.ts).
+  entryPoints: {
+    index: "src/index.ts",
+    bin: "src/cli/bin.ts",
+    worker: "src/parallel/worker.ts",
+    // The chart-drawing thread `queuesim run` starts beside its simulation (src/report/chart-renderer.ts).
+    "chart-thread": "src/report/chart-thread.ts",
+  },
   outdir: "dist",
   bundle: true,
   splitting: true,

@@ -3,9 +3,11 @@
 import { runGuarded } from "./guarded.js";
 
 const argv = process.argv.slice(2);
-// Two command lines skip yargs and the command table, whose loading is most of a short command:
+const plain = argv[0] === "run" ? plainRun(argv.slice(1)) : undefined;
+// Three command lines skip yargs and the command table, whose loading is most of a short command:
 // - `--version` alone prints what yargs would print, package.json's version (the same reader a worker uses);
-// - `validate` given only file names needs no option parsing (about a sixth off the command).
+// - `validate` given only file names needs no option parsing (about a sixth off the command);
+// - `run` given file names and at most `--out <directory>` neither (plainRun, below).
 // Anything else (an option, --help, no file) goes through yargs.
 if (argv.length === 1 && argv[0] === "--version") {
   const { queuesimVersion } = await import("../distributed/version.js");
@@ -13,7 +15,47 @@ if (argv.length === 1 && argv[0] === "--version") {
 } else if (argv[0] === "validate" && argv.length > 1 && argv.slice(1).every((arg) => !arg.startsWith("-"))) {
   const { commandValidate } = await import("./validate.js");
   await runGuarded(() => commandValidate(argv.slice(1)));
+} else if (plain) {
+  const { scenarios, out } = plain;
+  const { commandRun } = await import("./run.js");
+  // What yargs gives `queuesim run` for these arguments: every other option at its default (commands.ts).
+  await runGuarded(() =>
+    commandRun({
+      scenarios,
+      out,
+      seed: undefined,
+      json: false,
+      trace: undefined,
+      junit: undefined,
+      replications: undefined,
+      precision: undefined,
+      metric: "latency.endToEnd.mean",
+      maxReplications: 100,
+      workers: undefined,
+      distributed: undefined,
+    }),
+  );
 } else {
   const { runCli } = await import("./main.js");
   await runCli(argv);
+}
+
+/**
+ * `run` given file names and at most one `--out <directory>`, the way most runs are typed: parsed here, without
+ * yargs (loading it is some 40 ms of a run's CPU). Anything else (another option, `--out=x`, a value that starts
+ * with a dash, no file) returns undefined and goes through yargs, which says what is wrong.
+ */
+function plainRun(args: readonly string[]): { scenarios: string[]; out: string } | undefined {
+  const scenarios: string[] = [];
+  let out: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--out" && out === undefined) {
+      const value = args[++i];
+      if (value === undefined || value.startsWith("-") || value.trim() === "") return undefined;
+      out = value;
+    } else if (arg.startsWith("-")) return undefined;
+    else scenarios.push(arg);
+  }
+  return scenarios.length > 0 ? { scenarios, out: out ?? "reports" } : undefined;
 }

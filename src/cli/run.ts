@@ -1,7 +1,9 @@
+import { availableParallelism, loadavg } from "node:os";
 import { relative, resolve } from "node:path";
 import { BudgetExceeded, EventBudgetExceeded } from "../engine/simulation.js";
 import { messageLineages } from "../pipeline/lineage.js";
 import { runScenarioInterruptibly } from "../pipeline/run-scenario.js";
+import { type ChartRenderer, ChartThread, drawHere } from "../report/chart-renderer.js";
 import { type JunitSuite, junitXml, writeJunitFile } from "../report/junit.js";
 import { replayCommand } from "../report/replay.js";
 import { reportFiles } from "../report/report.js";
@@ -63,17 +65,34 @@ export async function commandRun(options: RunOptions): Promise<number> {
   const summaries: Summary[] = [];
   const suites: JunitSuite[] = [];
   let failed = false;
-  for (const { file, scenario: parsed } of loaded) {
-    const scenario = options.seed === undefined ? parsed : { ...parsed, seed: options.seed };
-    const summary = await runOne(file, scenario, options);
-    summaries.push(summary);
-    suites.push({ name: summary.scenario, summary, replay: replayCommand("run", file, scenario.seed) });
-    failed ||= !summary.passed;
+  const renderer = chartRenderer();
+  try {
+    for (const { file, scenario: parsed } of loaded) {
+      const scenario = options.seed === undefined ? parsed : { ...parsed, seed: options.seed };
+      const summary = await runOne(file, scenario, options, renderer);
+      summaries.push(summary);
+      suites.push({ name: summary.scenario, summary, replay: replayCommand("run", file, scenario.seed) });
+      failed ||= !summary.passed;
+    }
+  } finally {
+    // Not awaited: the thread holds the process only while a drawing is pending, and exit ends it anyway.
+    if (renderer instanceof ChartThread) void renderer.close();
   }
   // Written last, once every run has finished: a run that ends in a usage error leaves no JUnit file.
   if (options.junit !== undefined) writeJunitFile(options.junit, junitXml(suites));
   if (options.json) console.log(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
   return failed ? ExitCode.expectationFailed : ExitCode.ok;
+}
+
+/**
+ * With a core to spare, a thread started before the first run loads the chart libraries while this one
+ * simulates, so the charts are drawn as soon as the run ends (README, Speed). Without one (a single core, or
+ * every core already busy by the last minute's load average) the thread would only compete with the
+ * simulation, and the charts are drawn here, after it. Either way the report's bytes are the same.
+ */
+function chartRenderer(): ChartRenderer {
+  const spareCores = availableParallelism() - loadavg()[0]!;
+  return spareCores < 1 ? drawHere : new ChartThread();
 }
 
 async function replicate(loaded: LoadedScenario[], options: RunOptions): Promise<number> {
@@ -111,7 +130,12 @@ function refuseSharedNames(loaded: LoadedScenario[]): void {
 }
 
 /** Simulates one scenario, writes its report and prints its summary (unless --json). */
-async function runOne(file: string, scenario: ParsedScenario, options: RunOptions): Promise<Summary> {
+async function runOne(
+  file: string,
+  scenario: ParsedScenario,
+  options: RunOptions,
+  renderer: ChartRenderer,
+): Promise<Summary> {
   const progress = progressBar(scenario.name);
   const trace = options.trace === undefined ? undefined : new TraceWriter(options.trace, componentNames(scenario));
   const startedAt = Date.now();
@@ -136,7 +160,7 @@ async function runOne(file: string, scenario: ParsedScenario, options: RunOption
   const wallSeconds = (Date.now() - startedAt) / 1000;
   const directory = reportDirectory(options.out, run.summary.scenario);
   const replay = replayCommand("run", file, scenario.seed);
-  writeReportUnlessInterrupted(directory, await reportFiles(run, { replay, lineage: messageLineages(run) }));
+  writeReportUnlessInterrupted(directory, await reportFiles(run, { replay, lineage: messageLineages(run), renderer }));
   if (!options.json) {
     console.log(formatSummary(run.summary, relative(process.cwd(), directory), wallSeconds));
     if (!run.summary.passed) console.log(`  replay: ${replay}`);

@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { batchChartSpecs } from "./batch-charts.js";
-import { chartSpecs } from "./charts.js";
+import { type ChartRenderer, drawHere } from "./chart-renderer.js";
+import { type ChartSpec, chartSpecs } from "./charts.js";
 import { latencyPercentilesCsv, timeSeriesCsv } from "./csv.js";
 import { type RenderedChart, reportHtml } from "./html.js";
 import type { Lineage } from "./lineage.js";
@@ -15,6 +16,8 @@ import { stageChartSpecs } from "./stage-charts.js";
 import { summaryJson } from "./write.js";
 
 export interface ReportOptions {
+  /** What draws the charts: by default this thread; `queuesim run` passes a ChartThread it started early. */
+  renderer?: ChartRenderer;
   /** The command that replays the run, as the page shows it; without it, a generic one. */
   replay?: string;
   /** The counter-example messages' timelines (pipeline/lineage.ts): lineage.json and a chart beside each. */
@@ -32,23 +35,15 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
   const lineage = options.lineage ?? [];
   if (lineage.length > 0) files["lineage.json"] = `${JSON.stringify(lineage, null, 2)}\n`;
   if (run.result.series) {
+    const charts = runCharts(run);
+    // One drawing for both kinds, so a chart thread draws them in one go; the CSVs are written meanwhile (before
+    // the chart files, which renderChartFiles adds only once they are drawn: the files keep their order).
+    const drawing = renderChartFiles([...charts, ...lineage.map(lineageChart)], files, options.renderer);
     files["timeseries.csv"] = timeSeriesCsv(run.result);
     files["latency-percentiles.csv"] = latencyPercentilesCsv(run.result);
-    const charts = await renderChartFiles(
-      [
-        ...chartSpecs(run),
-        ...patternChartSpecs(run),
-        ...outboxChartSpecs(run),
-        ...scheduleChartSpecs(run),
-        ...stageChartSpecs(run),
-        ...sagaChartSpecs(run),
-        ...requestChartSpecs(run),
-        ...batchChartSpecs(run),
-      ],
-      files,
-    );
-    const lineageCharts = await renderChartFiles(lineage.map(lineageChart), files);
-    files["index.html"] = reportHtml(run, charts, {
+    const rendered = await drawing;
+    const lineageCharts = rendered.slice(charts.length);
+    files["index.html"] = reportHtml(run, rendered.slice(0, charts.length), {
       ...(options.replay === undefined ? {} : { replay: options.replay }),
       lineage: lineage.map((l, i) => ({ lineage: l, chart: lineageCharts[i]! })),
     });
@@ -56,36 +51,35 @@ export async function reportFiles(run: Run, options: ReportOptions = {}): Promis
   return files;
 }
 
+/** The charts of a run's report, in the order the page shows them (lineage charts come after). */
+export function runCharts(run: Run): ChartSpec[] {
+  return [
+    ...chartSpecs(run),
+    ...patternChartSpecs(run),
+    ...outboxChartSpecs(run),
+    ...scheduleChartSpecs(run),
+    ...stageChartSpecs(run),
+    ...sagaChartSpecs(run),
+    ...requestChartSpecs(run),
+    ...batchChartSpecs(run),
+  ];
+}
+
 /**
- * Renders charts into report files (charts/<name>.vl.json, .svg, .png) and
- * returns the SVGs for a page to inline. vega is loaded only when a chart is
- * drawn: it takes a second, and `queuesim validate` needs none of it.
+ * Renders charts into report files (charts/<name>.vl.json, .svg, .png) and returns the SVGs for a page to
+ * inline. The files are added in the order they always had (.vl.json, .svg, .png per chart).
  */
 export async function renderChartFiles(
   charts: readonly { name: string; title?: string; spec: TopLevelSpec }[],
   files: Record<string, string | Uint8Array>,
+  renderer: ChartRenderer = drawHere,
 ): Promise<RenderedChart[]> {
   if (charts.length === 0) return [];
-  const { renderSvg, svgToPngOffThread } = await import("./render.js");
-  // Each PNG rasterises on the thread pool while the next SVG is drawn here; the files are then added in
-  // the order they always had (.vl.json, .svg, .png per chart). One PNG at a time: rasterising them all at
-  // once gained no time on two cores and held the Kafka 1M run's peak RSS at ~247 MB (180-230 MB one at a time).
-  const rendered: RenderedChart[] = [];
-  const pngs: Promise<Uint8Array>[] = [];
-  let previousPng: Promise<unknown> = Promise.resolve();
-  for (const chart of charts) {
-    const svg = await renderSvg(chart.spec);
-    const png = previousPng.then(() => svgToPngOffThread(svg));
-    // Awaited below; the catch also keeps a failure from counting as unhandled in the meantime.
-    previousPng = png.catch(() => {});
-    pngs.push(png);
-    rendered.push({ name: chart.name, title: chart.title ?? chart.name, svg });
-  }
-  const pngBytes = await Promise.all(pngs);
-  charts.forEach((chart, i) => {
+  const drawn = await renderer.draw(charts.map((chart) => chart.spec));
+  return charts.map((chart, i) => {
     files[`charts/${chart.name}.vl.json`] = `${JSON.stringify(chart.spec, null, 2)}\n`;
-    files[`charts/${chart.name}.svg`] = rendered[i]!.svg;
-    files[`charts/${chart.name}.png`] = pngBytes[i]!;
+    files[`charts/${chart.name}.svg`] = drawn[i]!.svg;
+    files[`charts/${chart.name}.png`] = drawn[i]!.png;
+    return { name: chart.name, title: chart.title ?? chart.name, svg: drawn[i]!.svg };
   });
-  return rendered;
 }
