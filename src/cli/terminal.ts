@@ -109,7 +109,7 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
     `${style.bold(summary.scenario)}  profile ${summary.profile}, seed ${summary.seed}`,
     `  simulated   ${decimal.format(summary.simulated.seconds)}s, ${integer.format(summary.simulated.events)} events in ${wallSeconds.toFixed(2)}s${summary.simulated.drained ? "" : style.yellow(" (drain timeout reached)")}`,
     `  messages    ${integer.format(m.published)} published, ${integer.format(m.consumed)} consumed, ${integer.format(m.lost)} lost, ${integer.format(m.duplicated)} duplicated, ${integer.format(m.pending)} pending`,
-    `              ${integer.format(m.redeliveries)} redelivered, ${integer.format(m.deadLettered)} dead-lettered, ${integer.format(m.sideEffectsRepeated)} side effects repeated, ${orderingChecked(summary) ? `${integer.format(m.outOfOrder)} out of order` : "order not checked"}${m.notRouted ? `, ${integer.format(m.notRouted)} not routed to a group` : ""}`,
+    `              ${integer.format(m.redeliveries)} redelivered, ${integer.format(m.deadLettered)} dead-lettered, ${integer.format(m.sideEffectsRepeated)} side effects repeated, ${orderingChecked(summary) ? `${integer.format(m.outOfOrder)} out of order` : "order not checked"}${m.notRouted ? `, ${integer.format(m.notRouted)} (message, group) pairs not routed` : ""}`,
     `  latency     end-to-end p50 ${ms(e2e.p50)}  p99 ${ms(e2e.p99)}  max ${ms(e2e.max)};  queue wait p50 ${ms(wait.p50)}  p99 ${ms(wait.p99)}`,
     ...priorityLines(summary.latency.byPriority),
     `  throughput  ${decimal.format(summary.throughput.published)}/s published, ${decimal.format(summary.throughput.consumed)}/s consumed`,

@@ -26,7 +26,7 @@ describe("terminal summary", () => {
 describe("terminal summary with routing", () => {
   it("counts the (message, group) pairs the exchange addressed elsewhere", () => {
     const text = formatSummary(golden("rabbitmq-topic-routing"), "reports/x", 0.1);
-    expect(text).toContain("order not checked, 9,122 not routed to a group");
+    expect(text).toContain("order not checked, 9,122 (message, group) pairs not routed");
     expect(formatSummary(golden("work-queue"), "reports/x", 0.1)).not.toContain("not routed");
   });
 });
