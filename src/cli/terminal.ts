@@ -80,13 +80,23 @@ function stageLines(summary: Summary): string[] {
   if (summary.stages === undefined || summary.endToEnd === undefined) return [];
   const lines = Object.entries(summary.stages).map(
     ([group, s]) =>
-      `    ${group}: ${integer.format(s.received)} received, ${integer.format(s.consumed)} consumed, ${integer.format(s.publishedOnward)} published onward, ${integer.format(s.lost)} lost, ${integer.format(s.duplicated)} duplicated; p99 ${ms(s.latency.p99)} from the root${s.gather ? `; ${integer.format(s.gather.completed)} sets gathered, ${integer.format(s.gather.timedOut)} timed out` : ""}`,
+      `    ${group}: ${integer.format(s.received)} received, ${integer.format(s.consumed)} consumed, ${integer.format(s.publishedOnward)} published onward, ${integer.format(s.lost)} lost, ${integer.format(s.duplicated)} duplicated; p99 ${ms(s.latency.p99)} from the root${s.gather ? `; ${integer.format(s.gather.completed)} sets gathered, ${integer.format(s.gather.timedOut)} timed out` : ""}${s.hopLimited === undefined ? "" : `; ${integer.format(s.hopLimited)} stopped at maxHops`}`,
   );
   const e2e = summary.endToEnd;
   lines.push(
     `    end to end: ${integer.format(e2e.completed)} of ${integer.format(e2e.roots)} flows complete, p50 ${ms(e2e.latency.p50)}  p99 ${ms(e2e.latency.p99)}`,
   );
   return ["  stages", ...lines];
+}
+
+/** One line per broker when the scenario declares more than one: what it took and what became of it. */
+function brokerLines(summary: Summary): string[] {
+  if (summary.brokers === undefined) return [];
+  const lines = Object.entries(summary.brokers).map(
+    ([name, b]) =>
+      `    ${name} (${b.profile}): ${integer.format(b.accepted)} accepted, ${integer.format(b.rejected)} rejected, ${integer.format(b.deliveries)} deliveries (${integer.format(b.redeliveries)} redelivered), max depth ${integer.format(b.maxDepth)}; its groups ${integer.format(b.consumed)} consumed, ${integer.format(b.lost)} lost, ${integer.format(b.duplicated)} duplicated, ${integer.format(b.pending)} pending`,
+  );
+  return ["  brokers", ...lines];
 }
 
 /** One line per saga: its outcomes and compensations; nothing without sagas. */
@@ -116,6 +126,7 @@ export function formatSummary(summary: Summary, reportPath: string, wallSeconds:
     `  backlog     max depth ${integer.format(summary.backpressure.maxDepth)}, publishers blocked ${ms(summary.backpressure.blockedMs)}, ${integer.format(summary.backpressure.rejected)} rejected`,
     ...patternLines(summary),
     ...stageLines(summary),
+    ...brokerLines(summary),
     ...sagaLines(summary),
     ...requestLines(summary),
   ];

@@ -37,3 +37,13 @@ describe("terminal summary of ordering", () => {
     expect(formatSummary(golden("work-queue"), "reports/x", 0.1)).toContain("order not checked");
   });
 });
+
+describe("terminal summary with a second broker", () => {
+  it("prints one line per broker, and none without brokers:", () => {
+    const text = formatSummary(golden("kafka-to-sqs-pipeline"), "reports/x", 0.1);
+    expect(text).toMatch(
+      /\n {2}brokers\n {4}main \(kafka\): [\d,]+ accepted, .*\n {4}billing-sqs \(sqs\): [\d,]+ accepted/,
+    );
+    expect(formatSummary(golden("video-pipeline"), "reports/x", 0.1)).not.toContain("  brokers");
+  });
+});
