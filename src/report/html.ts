@@ -37,6 +37,7 @@ ${description === undefined ? "" : `<p class="description">${text(description)}<
 ${checksSection(summary, options.lineage ?? [])}
 ${figuresSection(summary)}
 ${patternsSection(summary)}
+${flowsSection(summary)}
 ${faultsSection(summary.faults)}
 ${chartsSection(charts)}
 ${filesSection(charts)}
@@ -243,8 +244,57 @@ ${tables.join("\n")}
 </div></section>`;
 }
 
+/** Pipeline stages, the flows end to end and, with `brokers:`, each broker: only in runs that have stages. */
+function flowsSection(summary: Summary): string {
+  if (summary.stages === undefined || summary.endToEnd === undefined) return "";
+  const flagged = (rows: [string, string][]) => rows.filter(([name, value]) => TROUBLE.has(name) && value !== "0");
+  const table = (title: string, rows: [string, string][]) =>
+    keyValues(
+      title,
+      rows,
+      flagged(rows).map(([name]) => name),
+    );
+  const e2e = summary.endToEnd;
+  const tables = [
+    ...Object.entries(summary.stages).map(([group, s]) =>
+      table(`Stage ${group}`, [
+        ["received", integer(s.received)],
+        ["consumed", integer(s.consumed)],
+        ["published onward", integer(s.publishedOnward)],
+        ["lost", integer(s.lost)],
+        ["duplicated", integer(s.duplicated)],
+        ["pending", integer(s.pending)],
+        ["p99 from the root", `${millis(s.latency.p99)} ms`],
+        ...(s.hopLimited === undefined ? [] : [["stopped at maxHops", integer(s.hopLimited)] as [string, string]]),
+      ]),
+    ),
+    table("End to end", [
+      ["flows", integer(e2e.roots)],
+      ["complete", integer(e2e.completed)],
+      ["incomplete", integer(e2e.roots - e2e.completed)],
+      ["p99", `${millis(e2e.latency.p99)} ms`],
+    ]),
+    ...Object.entries(summary.brokers ?? {}).map(([name, b]) =>
+      table(`Broker ${name} (${b.profile})`, [
+        ["accepted", integer(b.accepted)],
+        ["rejected", integer(b.rejected)],
+        ["deliveries", integer(b.deliveries)],
+        ["redeliveries", integer(b.redeliveries)],
+        ["max depth", integer(b.maxDepth)],
+        ["lost", integer(b.lost)],
+        ["duplicated", integer(b.duplicated)],
+        ["pending", integer(b.pending)],
+      ]),
+    ),
+  ];
+  return `<section id="flows"><h2>Stages${summary.brokers === undefined ? "" : " and brokers"}</h2>
+<div class="figures">
+${tables.join("\n")}
+</div></section>`;
+}
+
 /** Counts that mean something went wrong, shown in red when not zero. */
-const TROUBLE = new Set(["lost", "duplicated", "unexpected", "pending", "side effects repeated"]);
+const TROUBLE = new Set(["lost", "duplicated", "unexpected", "pending", "side effects repeated", "incomplete"]);
 
 function keyValues(title: string, rows: [string, string][], flagged: string[] = []): string {
   const body = rows.map(([name, value]) => {

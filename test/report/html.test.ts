@@ -82,3 +82,24 @@ describe("index.html", () => {
     expect(page).toContain("<h1>stress");
   });
 });
+
+describe("index.html with stages and a second broker", () => {
+  it("has a table per stage, the flows end to end and one per broker, with trouble flagged", () => {
+    const pipeline = shippedRun("kafka-to-sqs-pipeline");
+    const page = reportHtml(pipeline, []);
+    const { stages, endToEnd, brokers } = pipeline.summary;
+    expect(page).toContain('<section id="flows"><h2>Stages and brokers</h2>');
+    for (const [group, stage] of Object.entries(stages!)) {
+      expect(page).toContain(`<caption>Stage ${group}</caption>`);
+      const duplicated = stage.duplicated === 0 ? "num" : "num bad";
+      expect(page).toContain(
+        `<th>duplicated</th><td class="${duplicated}">${stage.duplicated.toLocaleString("en-US")}</td>`,
+      );
+    }
+    expect(page).toContain(`<th>flows</th><td class="num">${endToEnd!.roots.toLocaleString("en-US")}</td>`);
+    for (const [name, broker] of Object.entries(brokers!))
+      expect(page).toContain(`<caption>Broker ${name} (${broker.profile})</caption>`);
+    expect(reportHtml(shippedRun("video-pipeline"), [])).toContain("<h2>Stages</h2>");
+    expect(reportHtml(shippedRun("dedup-store-window"), [])).not.toContain('id="flows"');
+  });
+});
