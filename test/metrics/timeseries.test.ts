@@ -19,7 +19,7 @@ class Bucketing extends NullObserver {
   constructor(private readonly groups: number) {
     super();
   }
-  override watch(messages: MessageTable): void {
+  watch(messages: MessageTable): void {
     this.table = messages;
   }
   private at(now: number): Record<Counted, number> {
