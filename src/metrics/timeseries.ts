@@ -1,6 +1,4 @@
 import type { DeliveryTable } from "../model/deliveries.js";
-import { Fate, type MessageTable } from "../model/messages.js";
-import { NullObserver } from "../model/observer.js";
 import { HdrHistogram } from "./hdr-histogram.js";
 
 /** One interval of the run. Rates are per second over the interval; levels are read at its end. */
@@ -35,93 +33,116 @@ export interface TimeSeries {
   points: SeriesPoint[];
 }
 
+/** The run's running totals the series reads at each interval's end (MetricsRecorder's `Counts` has them). */
+export interface RunningTotals {
+  readonly published: number;
+  readonly rejected: number;
+  readonly deliveries: number;
+  readonly redeliveries: number;
+  readonly consumed: number;
+  readonly deadLettered: number;
+  readonly dropped: number;
+}
+
+/** The counted figures of a point, each the difference of one running total over the interval. */
+const COUNTED = [
+  ["published", "published"],
+  ["rejected", "rejected"],
+  ["delivered", "deliveries"],
+  ["redelivered", "redeliveries"],
+  ["consumed", "consumed"],
+  ["deadLettered", "deadLettered"],
+  ["dropped", "dropped"],
+] as const satisfies readonly (readonly [keyof SeriesPoint, keyof RunningTotals])[];
+
 /**
- * Reduces the event stream to fixed intervals as the run goes: counters,
- * end-of-interval levels, and latency percentiles from a histogram reset at
- * each interval. Memory grows with the number of intervals, not of messages.
+ * The run in fixed intervals, fed by MetricsRecorder (`recordSeries`) rather than observing the run
+ * itself: the recorder already counts every event and keeps each group's lag, so an interval's counts
+ * are differences of its running totals read once at the interval's end, and per event the series costs
+ * one comparison of the time against the next boundary (the recorder's `rollover` when it is passed)
+ * plus, for a first consumption, one latency sample. Levels are read at each interval's end; latency
+ * percentiles come from a histogram reset at each interval. Memory grows with the number of intervals,
+ * not of messages.
+ *
+ * Its lag and dead-letter figures ignore DLQ redrives, as they always have: a redrive gives the recorder's
+ * lag one back and takes one from its dead-lettered total, and `redriven` keeps those out of the series.
  */
-export class TimeSeriesRecorder extends NullObserver {
+export class TimeSeriesRecorder {
   private readonly points: SeriesPoint[] = [];
   private current: SeriesPoint;
-  /** Where the current interval ends: the one comparison most events make. */
+  /** Where the current interval ends: the boundary the recorder compares each event's time against. */
   private currentEnd: number;
   private readonly depth: number[];
-  private readonly lag: number[];
+  /** Per group: redrives so far, which the recorder's lag counts and the series' does not. */
+  private readonly redrives: number[];
+  /** Redrives in the current interval, which took one each from the recorder's dead-lettered total. */
+  private redrivesInInterval = 0;
   private readonly latency = new HdrHistogram(2);
-  private latencyCount = 0;
   private blockedSince = -1;
-  private messages!: MessageTable;
   private deliveries: DeliveryTable | undefined;
+  private totals: RunningTotals | undefined;
+  private lag: readonly number[] = [];
+  /** The running totals when the current interval began. */
+  private readonly totalsAtStart: Record<keyof RunningTotals, number> = {
+    published: 0,
+    rejected: 0,
+    deliveries: 0,
+    redeliveries: 0,
+    consumed: 0,
+    deadLettered: 0,
+    dropped: 0,
+  };
 
   constructor(
     private readonly intervalMicros: number,
     groups: number,
   ) {
-    super();
     this.depth = new Array<number>(groups).fill(0);
-    this.lag = new Array<number>(groups).fill(0);
-    this.current = this.emptyPoint(0);
+    this.redrives = new Array<number>(groups).fill(0);
+    this.current = emptyPoint(0);
     this.currentEnd = intervalMicros;
   }
 
-  watch(messages: MessageTable): void {
-    this.messages = messages;
-  }
-
-  watchDeliveries(deliveries: DeliveryTable): void {
+  /**
+   * Where the running totals, each group's lag (accepted, not consumed nor given up on yet) and the open
+   * deliveries are read at each interval's end; the recorder calls it.
+   */
+  readFrom(totals: RunningTotals, lag: readonly number[], deliveries: DeliveryTable): void {
+    this.totals = totals;
+    this.lag = lag;
     this.deliveries = deliveries;
   }
 
-  override published(_message: number, now: number): void {
-    this.advance(now).published++;
+  /** Where the current interval ends: an event at or after it must `advance` first. */
+  get end(): number {
+    return this.currentEnd;
   }
-  override accepted(message: number, now: number): void {
-    this.advance(now);
-    for (let g = 0; g < this.lag.length; g++) {
-      if (this.messages.fate[g]![this.messages.slot(message)] !== Fate.notRouted) this.lag[g]!++;
-    }
-  }
-  override rejected(_message: number, now: number): void {
-    this.advance(now).rejected++;
-  }
-  override delivered(_m: number, _g: number, _c: number, attempt: number, _wait: number, now: number): void {
-    const point = this.advance(now);
-    point.delivered++;
-    if (attempt > 1) point.redelivered++;
-  }
-  override consumed(message: number, group: number, _consumer: number, times: number, now: number): void {
-    const point = this.advance(now);
-    if (times !== 1) return;
-    point.consumed++;
-    this.lag[group]!--;
-    const latency = now - this.messages.intendedAt[this.messages.slot(message)]!;
+
+  /** A message first consumed in the current interval, `latency` µs after its intended send time. */
+  firstConsumed(latency: number): void {
     this.latency.record(latency);
-    this.latencyCount++;
-    point.latencySum += latency;
-    point.latencyCount++;
+    this.current.latencySum += latency;
+    this.current.latencyCount++;
   }
-  override deadLettered(_message: number, group: number, _reason: string, now: number): void {
-    this.advance(now).deadLettered++;
-    this.lag[group]!--;
-  }
-  override dropped(_message: number, group: number, _reason: string, now: number): void {
-    this.advance(now).dropped++;
-    this.lag[group]!--;
-  }
-  override depthChanged(group: number, depth: number, now: number): void {
-    this.advance(now);
+
+  depthChanged(group: number, depth: number): void {
     this.depth[group] = depth;
   }
-  override publishingBlocked(blocked: boolean, now: number): void {
-    const point = this.advance(now);
+
+  redriven(group: number): void {
+    this.redrives[group]!++;
+    this.redrivesInInterval++;
+  }
+
+  publishingBlocked(blocked: boolean, now: number): void {
     if (blocked) this.blockedSince = now;
     else if (this.blockedSince >= 0) {
-      point.blocked += now - Math.max(this.blockedSince, point.start);
+      this.current.blocked += now - Math.max(this.blockedSince, this.current.start);
       this.blockedSince = -1;
     }
   }
 
-  /** Closes every interval up to `end` and returns the series . */
+  /** Closes every interval up to `end` and returns the series. */
   finish(end: number): TimeSeries {
     this.advance(end);
     this.close(this.current, Math.min(end, this.current.start + this.intervalMicros));
@@ -129,50 +150,64 @@ export class TimeSeriesRecorder extends NullObserver {
     return { intervalMicros: this.intervalMicros, points: this.points };
   }
 
-  /** Moves to the interval containing `now`, closing the ones before it. */
-  private advance(now: number): SeriesPoint {
+  /**
+   * Moves to the interval containing `now`, closing the ones before it. The recorder calls it before it
+   * counts the event at `now`, so the closed intervals hold exactly the events before their end.
+   */
+  advance(now: number): void {
     while (now >= this.currentEnd) {
       this.close(this.current, this.currentEnd);
       this.points.push(this.current);
-      this.current = this.emptyPoint(this.currentEnd);
+      this.current = emptyPoint(this.currentEnd);
       this.currentEnd += this.intervalMicros;
     }
-    return this.current;
   }
 
   private close(point: SeriesPoint, end: number): void {
+    this.countInterval(point);
     point.depth = [...this.depth];
-    point.lag = [...this.lag];
+    point.lag = this.lag.map((lag, group) => lag - this.redrives[group]!);
     point.inFlight = this.deliveries?.inFlight ?? 0;
     if (this.blockedSince >= 0) point.blocked += end - Math.max(this.blockedSince, point.start);
-    if (this.latencyCount > 0) {
+    if (point.latencyCount > 0) {
       point.latencyP50 = this.latency.valueAtPercentile(50);
       point.latencyP99 = this.latency.valueAtPercentile(99);
       this.latency.reset();
-      this.latencyCount = 0;
     }
   }
 
-  private emptyPoint(start: number): SeriesPoint {
-    return {
-      start,
-      published: 0,
-      consumed: 0,
-      delivered: 0,
-      redelivered: 0,
-      deadLettered: 0,
-      dropped: 0,
-      rejected: 0,
-      blocked: 0,
-      depth: [],
-      lag: [],
-      inFlight: 0,
-      latencyP50: 0,
-      latencyP99: 0,
-      latencySum: 0,
-      latencyCount: 0,
-    };
+  /** The interval's counts: how far each running total moved since the interval began. */
+  private countInterval(point: SeriesPoint): void {
+    const totals = this.totals;
+    if (totals === undefined) return;
+    for (const [figure, total] of COUNTED) {
+      point[figure] = totals[total] - this.totalsAtStart[total];
+      this.totalsAtStart[total] = totals[total];
+    }
+    point.deadLettered += this.redrivesInInterval;
+    this.redrivesInInterval = 0;
   }
+}
+
+function emptyPoint(start: number): SeriesPoint {
+  return {
+    start,
+    published: 0,
+    consumed: 0,
+    delivered: 0,
+    redelivered: 0,
+    deadLettered: 0,
+    dropped: 0,
+    rejected: 0,
+    blocked: 0,
+    depth: [],
+    lag: [],
+    inFlight: 0,
+    latencyP50: 0,
+    latencyP99: 0,
+    latencySum: 0,
+    latencyCount: 0,
+  };
 }
 
 /** An interval giving a few hundred points: 1, 2 or 5 times a power of ten, in microseconds. */

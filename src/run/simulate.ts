@@ -179,16 +179,12 @@ function runObservers(scenario: ResolvedScenario, options: SimulateOptions) {
       : options.series === "auto"
         ? niceInterval(scenario.duration * 1.1)
         : options.series;
+  // Not an observer: the run's metrics recorder feeds it (recordSeries), as it counts every event already.
   const series = interval === undefined ? undefined : new TimeSeriesRecorder(interval, scenario.consumers.length);
   const byPriority = scenario.producers.some((p) => p.priority !== undefined)
     ? new PriorityLatencyRecorder(scenario.warmup)
     : undefined;
-  const observers = [
-    ...(witness ? [witness] : []),
-    ...(series ? [series] : []),
-    ...(byPriority ? [byPriority] : []),
-    ...(options.observers ?? []),
-  ];
+  const observers = [...(witness ? [witness] : []), ...(byPriority ? [byPriority] : []), ...(options.observers ?? [])];
   return { witness, series, byPriority, interval, observers };
 }
 
@@ -208,7 +204,7 @@ function* simulateSteps(
   const settlement = new Settlement(world.messages, world.groupNames.length, (m, g) => witness?.dropOf(m, g));
   world.messages.onRetireRange((from, to) => settlement.settleRange(from, to));
   const retirement = plan.retiring ? retirementOf(world) : null;
-  series?.watchDeliveries(world.deliveries);
+  if (series) world.metrics.recordSeries(series, world.deliveries);
   if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
   if (interval !== undefined) for (const writes of world.writes) writes?.recordSeries(interval);
   if (interval !== undefined) world.flows?.writes?.recordSeries(interval);
