@@ -154,9 +154,10 @@ export class MetricsRecorder extends NullObserver {
   }
 
   /** A redriven pair is no longer dead-lettered: the count is of pairs dead-lettered at the end. */
-  redriven(_message: number, group: number): void {
+  redriven(_message: number, group: number, now: number): void {
+    if (now >= this.seriesEnd) this.rollover(now);
     this.counts.deadLettered--;
-    this.series?.redriven(group);
+    this.series?.redriven();
     const lag = ++this.lag[group]!;
     if (lag > this.maxLag) this.maxLag = lag;
   }

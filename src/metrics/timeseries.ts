@@ -64,8 +64,9 @@ const COUNTED = [
  * percentiles come from a histogram reset at each interval. Memory grows with the number of intervals,
  * not of messages.
  *
- * Its lag and dead-letter figures ignore DLQ redrives, as they always have: a redrive gives the recorder's
- * lag one back and takes one from its dead-lettered total, and `redriven` keeps those out of the series.
+ * Its lag is the recorder's: a redriven message is back in its group's queue and counts until consumed.
+ * Its dead-lettered figure counts dead-letter events in the interval, so a redrive, which takes one from
+ * the recorder's total of pairs still dead-lettered, is added back (`redriven`).
  */
 export class TimeSeriesRecorder {
   private readonly points: SeriesPoint[] = [];
@@ -73,8 +74,6 @@ export class TimeSeriesRecorder {
   /** Where the current interval ends: the boundary the recorder compares each event's time against. */
   private currentEnd: number;
   private readonly depth: number[];
-  /** Per group: redrives so far, which the recorder's lag counts and the series' does not. */
-  private readonly redrives: number[];
   /** Redrives in the current interval, which took one each from the recorder's dead-lettered total. */
   private redrivesInInterval = 0;
   private readonly latency = new HdrHistogram(2);
@@ -98,7 +97,6 @@ export class TimeSeriesRecorder {
     groups: number,
   ) {
     this.depth = new Array<number>(groups).fill(0);
-    this.redrives = new Array<number>(groups).fill(0);
     this.current = emptyPoint(0);
     this.currentEnd = intervalMicros;
   }
@@ -129,8 +127,7 @@ export class TimeSeriesRecorder {
     this.depth[group] = depth;
   }
 
-  redriven(group: number): void {
-    this.redrives[group]!++;
+  redriven(): void {
     this.redrivesInInterval++;
   }
 
@@ -166,7 +163,7 @@ export class TimeSeriesRecorder {
   private close(point: SeriesPoint, end: number): void {
     this.countInterval(point);
     point.depth = [...this.depth];
-    point.lag = this.lag.map((lag, group) => lag - this.redrives[group]!);
+    point.lag = [...this.lag];
     point.inFlight = this.deliveries?.inFlight ?? 0;
     if (this.blockedSince >= 0) point.blocked += end - Math.max(this.blockedSince, point.start);
     if (point.latencyCount > 0) {

@@ -1,5 +1,5 @@
-// Proves the time series the recorder feeds (interval counts as differences of its running totals, lag as its lag
-// less redrives) equals a plain per-event bucketing of the same run, on runs with redrives, drops, rejects and blocking.
+// Proves the time series the recorder feeds (interval counts as differences of its running totals, lag as its lag,
+// redriven messages back in it) equals a plain per-event bucketing of the same run, on runs with redrives, drops, rejects and blocking.
 import { describe, expect, it } from "vitest";
 import { loadScenarioFile, simulate } from "../../src/index.js";
 import { Fate, type MessageTable } from "../../src/model/messages.js";
@@ -9,7 +9,7 @@ const INTERVAL = 500_000;
 const COUNTED = ["published", "rejected", "delivered", "redelivered", "consumed", "deadLettered", "dropped"] as const;
 type Counted = (typeof COUNTED)[number];
 
-/** The reference: every event put in interval floor(now / INTERVAL), lag summed event by event (redrives ignored). */
+/** The reference: every event put in interval floor(now / INTERVAL), lag summed event by event (a redrive puts one back). */
 class Bucketing extends NullObserver {
   readonly counts: Record<Counted, number>[] = [];
   readonly lagChanges: number[][] = [];
@@ -73,6 +73,9 @@ class Bucketing extends NullObserver {
     this.at(now).dropped++;
     this.lag(now, group, -1);
   }
+  redriven(_m: number, group: number, now: number): void {
+    this.lag(now, group, 1);
+  }
 }
 
 describe("the time series", () => {
@@ -98,6 +101,7 @@ describe("the time series", () => {
         lag[group]! += change;
       });
       expect([index, point.lag]).toEqual([index, lag]);
+      for (const groupLag of point.lag) expect(groupLag).toBeGreaterThanOrEqual(0);
       expect(point.latencySum).toBe(reference.latencySums[index] ?? 0);
     });
     const total = (figure: Counted) => points.reduce((sum, p) => sum + p[figure], 0);
