@@ -1,12 +1,5 @@
-// Proves that a refused batch (BullMQ has no batches; an SQS batch is one receive) exits 2 with file:line:column and the reason, prints no stack, and writes nothing.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-
-const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
-const tsx = import.meta.resolve("tsx");
+import { runScenarioText } from "../helpers/cli.js";
 
 const scenario = (broker: string, batch: string) => `name: batching
 duration: 1s
@@ -19,14 +12,8 @@ consumers:
 `;
 
 function run(text: string) {
-  const dir = mkdtempSync(join(tmpdir(), "queuesim-batch-"));
-  writeFileSync(join(dir, "s.yaml"), text);
-  const child = spawnSync(process.execPath, ["--import", tsx, bin, "run", "s.yaml"], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr, wrote: existsSync(join(dir, "reports")) };
+  const { code, stdout, stderr, wroteReports } = runScenarioText(text);
+  return { code, stdout, stderr, wrote: wroteReports };
 }
 
 describe("queuesim run with a refused batch", () => {

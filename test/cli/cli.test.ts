@@ -1,22 +1,10 @@
-// Proves the CLI contract: exit codes 0/1/2, reports written only for valid input, --seed/--out/--json, validate and schema.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
 
-// The sources, through tsx, so the test never runs a stale build; test/package.test.ts covers the build.
-const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
-const tsx = import.meta.resolve("tsx");
-
-function queuesim(args: string[], cwd: string) {
-  const child = spawnSync(process.execPath, ["--import", tsx, bin, ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
-}
+const queuesim = runCli;
 
 function workspace(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "queuesim-cli-"));

@@ -1,17 +1,13 @@
-// Proves every command's --help shows real examples (naming shipped scenarios) and `queuesim completion` prints a shell script.
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EXAMPLES } from "../../src/cli/examples.js";
+import { runCli } from "../helpers/cli.js";
 
 const root = join(import.meta.dirname, "..", "..");
-const bin = join(root, "src", "cli", "bin.ts");
-const tsx = import.meta.resolve("tsx");
 
 function queuesim(args: string[]) {
-  const child = spawnSync(process.execPath, ["--import", tsx, bin, ...args], { cwd: root, encoding: "utf8" });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+  return runCli(args, root);
 }
 
 const commands = ["init", "run", "validate", "compare", "sweep", "merge", "explore", "worker", "schema"];

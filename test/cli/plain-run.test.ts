@@ -1,22 +1,14 @@
-// Proves bin.ts's quick path for `run <files> [--out dir]` (no yargs) ends like the full command line: same exit code, report, summary and errors, and that anything else still reaches yargs.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-
-const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
-const tsx = import.meta.resolve("tsx");
+import { runCli } from "../helpers/cli.js";
 
 function queuesim(args: string[], cwd: string) {
-  const child = spawnSync(process.execPath, ["--import", tsx, bin, ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
+  const child = runCli(args, cwd);
   // The wall-clock seconds a summary prints differ from run to run; the directory is each call's own.
   const stdout = child.stdout.replace(/ in [\d.]+s/g, " in Xs").replaceAll(/\b(quick|full)\//g, "OUT/");
-  return { code: child.status, stdout, stderr: child.stderr };
+  return { code: child.code, stdout, stderr: child.stderr };
 }
 
 const failing = `name: dup

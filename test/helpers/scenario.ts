@@ -1,7 +1,3 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   formatIssue,
   type ParsedScenario,
@@ -9,6 +5,7 @@ import {
   type ScenarioIssue,
   validateScenario,
 } from "../../src/index.js";
+import { runScenarioText } from "./cli.js";
 
 /** A minimal valid scenario as a plain object, with `overrides` merged over the top level. */
 export function scenarioInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -47,13 +44,6 @@ export function refusedLines(text: string, file: string): string[] {
  * its exit status, what it printed on stderr, and whether it wrote a report folder.
  */
 export function runRefusedFile(text: string): { status: number | null; stderr: string; wroteReports: boolean } {
-  const dir = mkdtempSync(join(tmpdir(), "queuesim-refused-"));
-  writeFileSync(join(dir, "bad.yaml"), text);
-  const bin = join(import.meta.dirname, "..", "..", "src", "cli", "bin.ts");
-  const child = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), bin, "run", "bad.yaml"], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { status: child.status, stderr: child.stderr, wroteReports: existsSync(join(dir, "reports")) };
+  const { code, stderr, wroteReports } = runScenarioText(text, "bad.yaml");
+  return { status: code, stderr, wroteReports };
 }
