@@ -1,3 +1,4 @@
+import type { BrokerTally } from "../run/brokers.js";
 import type { RunResult } from "../run/simulate.js";
 
 /**
@@ -5,20 +6,12 @@ import type { RunResult } from "../run/simulate.js";
  * its deepest queue, and what became of its groups' (message, group) pairs, summed over the groups that
  * live on it. The per-group figures are under `stages`.
  */
-export interface BrokerSummary {
-  profile: string;
-  accepted: number;
-  rejected: number;
-  deliveries: number;
-  redeliveries: number;
-  deadLettered: number;
-  dropped: number;
-  maxDepth: number;
+export type BrokerSummary = Omit<BrokerTally, "name" | "groups"> & {
   consumed: number;
   lost: number;
   duplicated: number;
   pending: number;
-}
+};
 
 /** The `brokers` section of summary.json; empty without `brokers:`. */
 export function brokerSummaries(result: RunResult): { brokers?: Record<string, BrokerSummary> } {
