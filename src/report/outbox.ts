@@ -2,17 +2,10 @@ import type { WritesResult } from "../run/writes.js";
 import type { LatencySummary } from "./summary.js";
 
 /** summary.json's `outbox.<producer>`: how its committed state changes reached the broker (docs/output.md#outbox). */
-export interface OutboxSummary {
-  mode: "dual-write" | "outbox";
-  committed: number;
-  published: number;
-  unpublished: number;
-  relayDuplicates: number;
-  backlogPeak: number;
-  backlogAtEnd: number;
+export type OutboxSummary = Omit<WritesResult, "lag" | "backlogSeries"> & {
   /** Commit → first publish, in milliseconds. */
   lagMs: Omit<LatencySummary, "count">;
-}
+};
 
 export function outboxSummaries(
   outbox: Record<string, WritesResult>,
