@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `queuesim` command: package.json's `bin` points at this file's build, dist/bin.js. */
 import { runGuarded } from "./guarded.js";
+import { runDefaults } from "./run-defaults.js";
 
 const argv = process.argv.slice(2);
 const plain = argv[0] === "run" ? plainRun(argv.slice(1)) : undefined;
@@ -29,8 +30,8 @@ if (argv.length === 1 && argv[0] === "--version") {
       junit: undefined,
       replications: undefined,
       precision: undefined,
-      metric: "latency.endToEnd.mean",
-      maxReplications: 100,
+      metric: runDefaults.metric,
+      maxReplications: runDefaults.maxReplications,
       workers: undefined,
       distributed: undefined,
     }),
@@ -57,5 +58,5 @@ function plainRun(args: readonly string[]): { scenarios: string[]; out: string }
     } else if (arg.startsWith("-")) return undefined;
     else scenarios.push(arg);
   }
-  return scenarios.length > 0 ? { scenarios, out: out ?? "reports" } : undefined;
+  return scenarios.length > 0 ? { scenarios, out: out ?? runDefaults.out } : undefined;
 }

@@ -16,6 +16,7 @@ import {
   seedFlag,
   workersFlag,
 } from "./flags.js";
+import { runDefaults } from "./run-defaults.js";
 import { distributedOption } from "./worker-command.js";
 
 /** Where a command's handler leaves its exit code. */
@@ -23,7 +24,7 @@ export type ExitCodeSink = (code: number) => void;
 
 const outOption = {
   type: "string",
-  default: "reports",
+  default: runDefaults.out,
   describe: "directory reports are written under",
   coerce: outFlag,
 } as const;
@@ -74,12 +75,12 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
         })
         .option("metric", {
           type: "string",
-          default: "latency.endToEnd.mean",
+          default: runDefaults.metric,
           describe: "the metric --precision applies to",
         })
         .option("max-replications", {
           type: "string",
-          default: "100",
+          default: String(runDefaults.maxReplications),
           describe: "with --precision: the most replications to run",
           coerce: maxReplicationsFlag,
         })
@@ -98,7 +99,7 @@ export function runCommand<T>(parser: Argv<T>, exit: ExitCodeSink) {
           replications: args.replications,
           precision: args.precision,
           metric: args.metric,
-          maxReplications: args["max-replications"] ?? 100,
+          maxReplications: args["max-replications"] ?? runDefaults.maxReplications,
           workers: args.workers,
           distributed: args.distributed,
         }),

@@ -3,6 +3,7 @@
  * declared as a string and converted here, so `--replications abc` is refused naming what was typed
  * instead of turning into NaN, and a bare `--seed` is refused instead of quietly meaning 0.
  */
+import { runDefaults } from "./run-defaults.js";
 import { UsageError } from "./usage.js";
 
 /** The largest count a flag accepts: far more runs or threads than any machine finishes. */
@@ -62,7 +63,7 @@ export function pathFlag(flag: string): (value: unknown) => string | undefined {
 
 /** --out: the reports directory, "reports" unless given. */
 export function outFlag(given: unknown): string {
-  return pathFlag("out")(given) ?? "reports";
+  return pathFlag("out")(given) ?? runDefaults.out;
 }
 
 /**
