@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { formatDuration } from "../units/units.js";
-import { type ChartSpec, CONFIG, GROUP_PAIRS, WIDTH } from "./charts.js";
+import { type ChartSpec, CONFIG, colorByName, WIDTH } from "./charts.js";
 import type { Run } from "./run.js";
 
 /**
@@ -38,13 +38,7 @@ export function batchChartSpecs(run: Run): ChartSpec[] {
     encoding: {
       x: { field: "time_s", type: "quantitative", title: "time (s)", scale: { domain: [0, end], nice: false } },
       y: { field: "meanSize", type: "quantitative", title: "deliveries per batch", scale: { zero: true } },
-      color: {
-        field: "group",
-        type: "nominal",
-        title: null,
-        scale: { domain: groups, range: groups.map((_, i) => GROUP_PAIRS[i % GROUP_PAIRS.length]![0]) },
-        legend: { orient: "top", direction: "horizontal" },
-      },
+      color: colorByName("group", groups),
     },
   };
   return [{ name: "batch-size", title: "Batch size", spec }];

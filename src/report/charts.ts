@@ -104,9 +104,26 @@ export function timeContextOf(run: Run, series: TimeSeries): TimeContext {
   };
 }
 
+/** The darker colour of each name's pair, in order: the palette every chart gives its groups and components. */
+export function colorsInOrder(names: readonly string[]): string[] {
+  return names.map((_, i) => GROUP_PAIRS[i % GROUP_PAIRS.length]![0]);
+}
+
+/** A colour channel by `field`, one colour per name in order, its legend on top: what a chart keyed by group shows. */
+export function colorByName(field: string, names: readonly string[]) {
+  return {
+    field,
+    type: "nominal",
+    title: null,
+    scale: { domain: [...names], range: colorsInOrder(names) },
+    legend: { orient: "top", direction: "horizontal" },
+  } as const;
+}
+
 /** One line per named component (a producer, a requester), coloured in order. */
 export function namedLines(names: readonly string[], label: (name: string) => string): Line[] {
-  return names.map((name, i) => ({ label: label(name), color: GROUP_PAIRS[i % GROUP_PAIRS.length]![0] }));
+  const colors = colorsInOrder(names);
+  return names.map((name, i) => ({ label: label(name), color: colors[i]! }));
 }
 
 /** The rows of `lines` (one per name, in order) over the run's intervals: `value(index, interval)`. */

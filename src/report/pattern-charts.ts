@@ -5,6 +5,7 @@ import type { PatternFigures } from "../patterns/retry-figures.js";
 import {
   type ChartSpec,
   CONFIG,
+  colorByName,
   faultLayers,
   GROUP_PAIRS,
   type Line,
@@ -134,13 +135,7 @@ function attemptsChart(figures: PatternFigures): ChartSpec {
       x: { field: "attempts", type: "ordinal", title: "attempts", axis: { labelAngle: 0 } },
       xOffset: { field: "group", type: "nominal" },
       y: { field: "count", type: "quantitative", title: "deliveries" },
-      color: {
-        field: "group",
-        type: "nominal",
-        title: null,
-        scale: { domain: groups, range: groups.map((_, i) => GROUP_PAIRS[i % GROUP_PAIRS.length]![0]) },
-        legend: { orient: "top", direction: "horizontal" },
-      },
+      color: colorByName("group", groups),
     },
   };
   return { name: "attempts", title: "Attempts per delivery", spec };

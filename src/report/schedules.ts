@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { type ScheduleFigures, type ScheduleSummary, scheduleSummaryOf } from "../model/recurring.js";
-import { type ChartSpec, CONFIG, GROUP_PAIRS, WIDTH } from "./charts.js";
+import { type ChartSpec, CONFIG, colorByName, WIDTH } from "./charts.js";
 import type { Run } from "./run.js";
 
 // The figures are computed beside their counters (src/model/recurring.ts, src/brokers/delays.ts), where
@@ -52,13 +52,7 @@ export function scheduleChartSpecs(run: Run): ChartSpec[] {
         encoding: {
           x: { field: "scheduled_s", type: "quantitative", title: "scheduled (s)", scale: { domain: [0, end] } },
           y: { field: "actual_s", type: "quantitative", title: "published (s)", scale: { domain: [0, end] } },
-          color: {
-            field: "producer",
-            type: "nominal",
-            title: null,
-            scale: { domain: names, range: names.map((_, i) => GROUP_PAIRS[i % GROUP_PAIRS.length]![0]) },
-            legend: { orient: "top", direction: "horizontal" },
-          },
+          color: colorByName("producer", names),
           shape: { field: "late", type: "nominal", title: null, legend: { orient: "top", direction: "horizontal" } },
         },
       },

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import { type ChartSpec, CONFIG, GROUP_PAIRS, WIDTH } from "./charts.js";
+import { type ChartSpec, CONFIG, colorByName, WIDTH } from "./charts.js";
 import type { Run } from "./run.js";
 
 const PERCENTILES = ["p50", "p95", "p99"] as const;
@@ -65,13 +65,7 @@ function barChart(chart: {
       x: { field: "stage", type: "ordinal", title: "stage", sort: chart.order, axis: { labelAngle: 0 } },
       xOffset: { field: series.field, type: "nominal", sort: series.domain },
       y: { field: chart.y.field, type: "quantitative", title: chart.y.title },
-      color: {
-        field: series.field,
-        type: "nominal",
-        title: null,
-        scale: { domain: series.domain, range: series.domain.map((_, i) => GROUP_PAIRS[i % GROUP_PAIRS.length]![0]) },
-        legend: { orient: "top", direction: "horizontal" },
-      },
+      color: colorByName(series.field, series.domain),
     },
   };
   return { name: chart.name, title: chart.title, spec };

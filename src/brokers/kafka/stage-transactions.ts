@@ -1,5 +1,6 @@
 import { withRoomFor } from "../../model/growable.js";
 import type { BrokerContext } from "../broker.js";
+import { lastStableOffsetOf } from "./transactions.js";
 
 /** Where an onward record stands in its stage's transaction. */
 const State = { none: 0, openUnwritten: 1, openWritten: 2, aborted: 3, committedUnwritten: 4 } as const;
@@ -96,12 +97,7 @@ export class StageTransactions {
 
   /** The first offset of the earliest open stage transaction in the partition, or `logEnd`. */
   lastStableOffset(partition: number, logEnd: number): number {
-    let stable = logEnd;
-    for (const transaction of this.open) {
-      const first = transaction?.firstOffset.get(partition);
-      if (first !== undefined && first < stable) stable = first;
-    }
-    return stable;
+    return lastStableOffsetOf(this.open, partition, logEnd);
   }
 
   /** A consumer instance crashed: its transaction aborts, and what it sent that arrives later is fenced. */

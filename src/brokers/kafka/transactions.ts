@@ -16,6 +16,23 @@ interface Transaction {
 }
 
 /**
+ * Where read_committed consumers must stop in a partition: the first offset any open transaction wrote
+ * there, or `logEnd` when none holds it back. Shared by producers' and pipeline stages' transactions.
+ */
+export function lastStableOffsetOf(
+  open: readonly ({ firstOffset: ReadonlyMap<number, number> } | null)[],
+  partition: number,
+  logEnd: number,
+): number {
+  let stable = logEnd;
+  for (const transaction of open) {
+    const first = transaction?.firstOffset.get(partition);
+    if (first !== undefined && first < stable) stable = first;
+  }
+  return stable;
+}
+
+/**
  * Transactional producers (transactional.id = the producer instance's name).
  * A producer's records join its open transaction as they are written; the
  * producer commits it transaction.interval.ms after its first record, and
@@ -85,12 +102,7 @@ export class ProducerTransactions {
 
   /** The last stable offset: the first offset of the earliest open transaction in the partition, or the log end. */
   lastStableOffset(partition: number, logEnd: number): number {
-    let stable = logEnd;
-    for (const transaction of this.open) {
-      const first = transaction?.firstOffset.get(partition);
-      if (first !== undefined && first < stable) stable = first;
-    }
-    return stable;
+    return lastStableOffsetOf(this.open, partition, logEnd);
   }
 
   /** A crashed producer commits nothing: its open transaction waits for its restart or the timeout. */
