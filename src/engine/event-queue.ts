@@ -1,10 +1,14 @@
 /**
  * A 4-ary min-heap of pending events, ordered by (time, priority, sequence).
  *
- * Events live in parallel arrays indexed by a slot number, and the heap holds
- * slot numbers, so scheduling and popping allocate nothing once the arrays have
- * grown to the simulation's working size. A 4-ary heap halves the depth of a
- * binary heap and keeps each node's children in one cache line.
+ * The heap's own arrays hold each entry's time, order and slot by heap position, so a sift compares
+ * neighbouring numbers without looking anything up; the slot indexes what the sifts need not move (handler,
+ * argument, generation, cancelled flag). Nothing is allocated per event once the arrays have grown to the
+ * simulation's working size. A 4-ary heap halves the depth of a binary one and keeps a node's children
+ * together in memory.
+ *
+ * The run loop `take`s the head and leaves it at the root while its handler runs: most handlers schedule one
+ * event, which then replaces the root with one sift down, where a pop and a push take two sifts.
  */
 export type EventHandler = (arg: number) => void;
 
@@ -22,21 +26,27 @@ const GENERATION_SPACE = 2 ** 11;
 const COMPACT_AT = 16;
 
 export class EventQueue {
-  private times: Float64Array;
-  /** priority and sequence folded into one number: priority * 2^40 + sequence. */
-  private orders: Float64Array;
+  /** By heap position: the event's time, its order (priority * 2^40 + sequence) and its slot. */
+  private heapTimes: Float64Array;
+  private heapOrders: Float64Array;
+  private heapSlots: Int32Array;
+  /** By slot. */
   private handlers: (EventHandler | undefined)[];
   private args: Float64Array;
-  private heap: Int32Array;
+  /** Bumped each time the slot is freed, so a stale handle cannot cancel a newer event. */
+  private generations: Uint32Array;
+  private cancelledFlags: Uint8Array;
   private freeSlots: Int32Array;
   private freeCount = 0;
   private slotCount = 0;
   private count = 0;
   private nextSequence = 0;
-  /** Per slot: bumped each time the slot is reused, so a stale handle cannot cancel a newer event. */
-  private generations: Uint32Array;
-  private cancelledFlags: Uint8Array;
   private cancelledCount = 0;
+  /**
+   * True while the event `take` handed out still sits at the root: the next push writes over it, and
+   * anything else removes it first (`settleTaken`).
+   */
+  private taken = false;
   poppedTime = 0;
   poppedCancelled = false;
   poppedArg = 0;
@@ -44,22 +54,24 @@ export class EventQueue {
   private poppedOrder = 0;
 
   constructor(initialCapacity = 1024) {
-    this.times = new Float64Array(initialCapacity);
-    this.orders = new Float64Array(initialCapacity);
-    this.args = new Float64Array(initialCapacity);
+    this.heapTimes = new Float64Array(initialCapacity);
+    this.heapOrders = new Float64Array(initialCapacity);
+    this.heapSlots = new Int32Array(initialCapacity);
     this.handlers = new Array<EventHandler | undefined>(initialCapacity).fill(undefined);
-    this.heap = new Int32Array(initialCapacity);
-    this.freeSlots = new Int32Array(initialCapacity);
+    this.args = new Float64Array(initialCapacity);
     this.generations = new Uint32Array(initialCapacity);
     this.cancelledFlags = new Uint8Array(initialCapacity);
+    this.freeSlots = new Int32Array(initialCapacity);
   }
 
   get size(): number {
+    if (this.taken) this.settleTaken();
     return this.count;
   }
 
   /** Events that will still run: the size less those cancelled but not yet popped. */
   get live(): number {
+    if (this.taken) this.settleTaken();
     return this.count - this.cancelledCount;
   }
 
@@ -68,9 +80,9 @@ export class EventQueue {
    * none is left. One look at the head per event for the run loop, where three (cancelled? empty? when?) were.
    */
   liveHeadTime(): number {
+    if (this.taken) this.settleTaken();
     while (this.count > 0) {
-      const head = this.heap[0]!;
-      if (this.cancelledFlags[head] !== 1) return this.times[head]!;
+      if (this.cancelledFlags[this.heapSlots[0]!] !== 1) return this.heapTimes[0]!;
       this.pop();
     }
     return Number.POSITIVE_INFINITY;
@@ -78,7 +90,8 @@ export class EventQueue {
 
   /** Time of the earliest event; Infinity when empty. */
   peekTime(): number {
-    return this.count === 0 ? Number.POSITIVE_INFINITY : this.times[this.heap[0]!]!;
+    if (this.taken) this.settleTaken();
+    return this.count === 0 ? Number.POSITIVE_INFINITY : this.heapTimes[0]!;
   }
 
   /**
@@ -86,13 +99,20 @@ export class EventQueue {
    * integer (0..1023); lower runs first.
    */
   push(time: number, handler: EventHandler, arg: number, priority: number): number {
-    const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount]! : this.newSlot();
-    const sequence = this.nextSequence++;
-    this.times[slot] = time;
-    this.orders[slot] = priority * 2 ** 40 + sequence;
+    const order = priority * 2 ** 40 + this.nextSequence++;
+    let slot: number;
+    if (this.taken) {
+      // The event being run gives its slot and its place at the root to the first event it schedules.
+      this.taken = false;
+      slot = this.heapSlots[0]!;
+      this.bumpGeneration(slot);
+      this.siftDown(0, time, order, slot);
+    } else {
+      slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount]! : this.newSlot();
+      this.siftUp(this.count++, time, order, slot);
+    }
     this.handlers[slot] = handler;
     this.args[slot] = arg;
-    this.siftUp(this.count++, slot);
     return (this.generations[slot]! << SLOT_BITS) | slot;
   }
 
@@ -102,6 +122,8 @@ export class EventQueue {
    * at least COMPACT_AT and more than half the heap: then they are all dropped at once (see dropCancelled).
    */
   cancel(handle: number): boolean {
+    // Settled first, the event being run has a stale handle: cancelling it is a no-op, as once it has run.
+    if (this.taken) this.settleTaken();
     const slot = handle & (SLOT_SPACE - 1);
     if (!(handle >= 0) || slot >= this.slotCount) return false;
     const live = this.handlers[slot] !== undefined && this.generations[slot] === handle >>> SLOT_BITS;
@@ -122,25 +144,33 @@ export class EventQueue {
    * sequence), a total order.
    */
   private dropCancelled(): void {
-    const heap = this.heap;
+    const { heapTimes, heapOrders, heapSlots } = this;
     let kept = 0;
     for (let i = 0; i < this.count; i++) {
-      const slot = heap[i]!;
+      const slot = heapSlots[i]!;
       if (this.cancelledFlags[slot] === 1) {
         this.cancelledFlags[slot] = 0;
         this.release(slot);
-      } else heap[kept++] = slot;
+        continue;
+      }
+      heapTimes[kept] = heapTimes[i]!;
+      heapOrders[kept] = heapOrders[i]!;
+      heapSlots[kept++] = slot;
     }
     this.count = kept;
     this.cancelledCount = 0;
     // Floyd's heap construction: sift down every parent, the last first.
-    for (let i = (kept - 2) >> 2; i >= 0; i--) this.siftDown(i, heap[i]!);
+    for (let i = (kept - 2) >> 2; i >= 0; i--) this.siftDown(i, heapTimes[i]!, heapOrders[i]!, heapSlots[i]!);
   }
 
   /** Frees an event's slot for reuse; the new generation makes the event's handle stale. */
   private release(slot: number): void {
     this.handlers[slot] = undefined;
     this.freeSlots[this.freeCount++] = slot;
+    this.bumpGeneration(slot);
+  }
+
+  private bumpGeneration(slot: number): void {
     this.generations[slot] = (this.generations[slot]! + 1) & (GENERATION_SPACE - 1);
   }
 
@@ -150,21 +180,50 @@ export class EventQueue {
    * returned in a record, so popping allocates nothing.
    */
   pop(): EventHandler | undefined {
+    if (this.taken) this.settleTaken();
     if (this.count === 0) return undefined;
-    const slot = this.heap[0]!;
-    const last = this.heap[--this.count]!;
-    if (this.count > 0) this.siftDown(0, last);
-    const handler = this.handlers[slot];
-    this.poppedTime = this.times[slot]!;
+    const handler = this.readHead();
+    this.removeHead();
+    return handler;
+  }
+
+  /**
+   * The run loop's pop, for a live head (after `liveHeadTime`): like `pop`, but the event stays at the root,
+   * taken, until the next push replaces it or another call removes it. The pop order is the same: pops
+   * follow (time, priority, sequence), a total order.
+   */
+  take(): EventHandler {
+    const handler = this.readHead()!;
+    this.taken = true;
+    return handler;
+  }
+
+  /** Reads the head into `popped*` and clears its cancelled flag; the head stays in the heap. */
+  private readHead(): EventHandler | undefined {
+    const slot = this.heapSlots[0]!;
+    this.poppedTime = this.heapTimes[0]!;
+    this.poppedOrder = this.heapOrders[0]!;
     this.poppedArg = this.args[slot]!;
-    this.poppedOrder = this.orders[slot]!;
     this.poppedCancelled = this.cancelledFlags[slot] === 1;
     if (this.poppedCancelled) {
       this.cancelledFlags[slot] = 0;
       this.cancelledCount--;
     }
-    this.release(slot);
-    return handler;
+    return this.handlers[slot];
+  }
+
+  /** Removes the head and frees its slot: the last entry moves to the root and sifts down. */
+  private removeHead(): void {
+    const { heapTimes, heapOrders, heapSlots } = this;
+    this.release(heapSlots[0]!);
+    const last = --this.count;
+    if (last > 0) this.siftDown(0, heapTimes[last]!, heapOrders[last]!, heapSlots[last]!);
+  }
+
+  /** The taken event scheduled nothing: it leaves the heap now. */
+  private settleTaken(): void {
+    this.taken = false;
+    this.removeHead();
   }
 
   /** Scheduling sequence of the popped event. A getter: a float modulo on every pop costs ~5% of a run. */
@@ -173,87 +232,80 @@ export class EventQueue {
   }
 
   /*
-   * The sift loops read the arrays into locals and keep the moving event's (time, order) and the best
-   * child's in locals too: a comparison through `this` reloads every array field each time (V8 cannot
-   * prove a call left them alone), and comparisons were most of the heap's cost in a profile. The order
-   * is the same as comparing (time, then priority and sequence) pair by pair.
+   * The sift loops read the arrays into locals: a comparison through `this` reloads every array field each
+   * time (V8 cannot prove a call left them alone). The order is the same as comparing (time, then priority
+   * and sequence) pair by pair.
    */
-  private siftUp(position: number, slot: number): void {
-    const { heap, times, orders } = this;
-    const time = times[slot]!;
-    const order = orders[slot]!;
+  /** Places the entry (time, order, slot) at `position` or above it. */
+  private siftUp(position: number, time: number, order: number, slot: number): void {
+    const { heapTimes, heapOrders, heapSlots } = this;
     let i = position;
     while (i > 0) {
       const parent = (i - 1) >> 2;
-      const parentSlot = heap[parent]!;
-      const parentTime = times[parentSlot]!;
-      if (!(time < parentTime || (time === parentTime && order < orders[parentSlot]!))) break;
-      heap[i] = parentSlot;
+      const parentTime = heapTimes[parent]!;
+      if (!(time < parentTime || (time === parentTime && order < heapOrders[parent]!))) break;
+      heapTimes[i] = parentTime;
+      heapOrders[i] = heapOrders[parent]!;
+      heapSlots[i] = heapSlots[parent]!;
       i = parent;
     }
-    heap[i] = slot;
+    heapTimes[i] = time;
+    heapOrders[i] = order;
+    heapSlots[i] = slot;
   }
 
-  private siftDown(position: number, slot: number): void {
-    const { heap, times, orders } = this;
+  /** Places the entry (time, order, slot) at `position` or below it, among the first `count` positions. */
+  private siftDown(position: number, time: number, order: number, slot: number): void {
+    const { heapTimes, heapOrders, heapSlots } = this;
     const n = this.count;
-    const time = times[slot]!;
-    const order = orders[slot]!;
     let i = position;
     for (;;) {
       const first = i * ARITY + 1;
       if (first >= n) break;
       let best = first;
-      let bestSlot = heap[first]!;
-      let bestTime = times[bestSlot]!;
-      let bestOrder = orders[bestSlot]!;
+      let bestTime = heapTimes[first]!;
+      let bestOrder = heapOrders[first]!;
       const end = Math.min(first + ARITY, n);
       for (let c = first + 1; c < end; c++) {
-        const candidate = heap[c]!;
-        const candidateTime = times[candidate]!;
-        if (candidateTime < bestTime || (candidateTime === bestTime && orders[candidate]! < bestOrder)) {
+        const candidateTime = heapTimes[c]!;
+        if (candidateTime < bestTime || (candidateTime === bestTime && heapOrders[c]! < bestOrder)) {
           best = c;
-          bestSlot = candidate;
           bestTime = candidateTime;
-          bestOrder = orders[candidate]!;
+          bestOrder = heapOrders[c]!;
         }
       }
       if (!(bestTime < time || (bestTime === time && bestOrder < order))) break;
-      heap[i] = bestSlot;
+      heapTimes[i] = bestTime;
+      heapOrders[i] = bestOrder;
+      heapSlots[i] = heapSlots[best]!;
       i = best;
     }
-    heap[i] = slot;
+    heapTimes[i] = time;
+    heapOrders[i] = order;
+    heapSlots[i] = slot;
   }
 
   private newSlot(): number {
     if (this.slotCount === SLOT_SPACE) throw new RangeError("more than 2^20 events pending at once");
-    if (this.slotCount === this.times.length) this.grow();
+    if (this.slotCount === this.args.length) this.grow();
     return this.slotCount++;
   }
 
+  /** Doubles every array: the heap's (it never holds more entries than there are slots) and the slots'. */
   private grow(): void {
-    const capacity = this.times.length * 2;
-    this.times = resized(this.times, capacity);
-    this.orders = resized(this.orders, capacity);
-    this.args = resized(this.args, capacity);
+    const capacity = this.args.length * 2;
+    this.heapTimes = resized(this.heapTimes, new Float64Array(capacity));
+    this.heapOrders = resized(this.heapOrders, new Float64Array(capacity));
+    this.heapSlots = resized(this.heapSlots, new Int32Array(capacity));
     this.handlers.length = capacity;
-    const heap = new Int32Array(capacity);
-    heap.set(this.heap);
-    this.heap = heap;
-    const free = new Int32Array(capacity);
-    free.set(this.freeSlots);
-    this.freeSlots = free;
-    const generations = new Uint32Array(capacity);
-    generations.set(this.generations);
-    this.generations = generations;
-    const flags = new Uint8Array(capacity);
-    flags.set(this.cancelledFlags);
-    this.cancelledFlags = flags;
+    this.args = resized(this.args, new Float64Array(capacity));
+    this.generations = resized(this.generations, new Uint32Array(capacity));
+    this.cancelledFlags = resized(this.cancelledFlags, new Uint8Array(capacity));
+    this.freeSlots = resized(this.freeSlots, new Int32Array(capacity));
   }
 }
 
-function resized(array: Float64Array, capacity: number): Float64Array {
-  const next = new Float64Array(capacity);
+function resized<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(array: T, next: T): T {
   next.set(array);
   return next;
 }

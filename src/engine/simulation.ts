@@ -101,10 +101,10 @@ export class Simulation {
         this.clock = limits.untilTime;
         return { kind: "time-limit", events: this.eventsRun, now: this.clock };
       }
-      // The head is live, so the event popped is not a cancelled one.
-      const handler = queue.pop()!;
       // The budget allows exactly maxEvents events; only a further one is an error.
       if (this.eventsRun >= limits.maxEvents) throw new EventBudgetExceeded(limits.maxEvents, this.clock);
+      // The head is live, so the event taken is not a cancelled one.
+      const handler = queue.take();
       this.clock = queue.poppedTime;
       this.eventsRun++;
       handler(queue.poppedArg);

@@ -29,13 +29,27 @@ export class ArrivalProcess {
   /** Continuous time of the last arrival; rounding happens only at the boundary. */
   private position = 0;
 
+  /**
+   * The rate of a Poisson schedule that is one open-ended steady phase (most scenarios), else 0: `next`
+   * then draws and divides, the same arithmetic as the general path, with no phase to look up.
+   */
+  private readonly steadyPoissonRate: number;
+
   constructor(
     private readonly schedule: ArrivalSchedule,
     private readonly rng: Rng,
-  ) {}
+  ) {
+    const only = schedule.phases.length === 1 ? schedule.phases[0]! : undefined;
+    const steady = only !== undefined && only.duration === Number.POSITIVE_INFINITY && only.fromRate === only.toRate;
+    this.steadyPoissonRate = steady && schedule.process === "poisson" ? only.fromRate : 0;
+  }
 
   /** Integer time (microseconds) of the next arrival, or Infinity when the schedule has ended. */
   next(): number {
+    if (this.steadyPoissonRate > 0) {
+      this.position += -Math.log(1 - this.rng()) / this.steadyPoissonRate;
+      return Math.round(this.position);
+    }
     let remaining = this.schedule.process === "poisson" ? -Math.log(1 - this.rng()) : 1;
     const phases = this.schedule.phases;
     for (let guard = 0; guard < 1_000_000; guard++) {

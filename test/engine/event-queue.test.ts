@@ -205,4 +205,47 @@ describe("EventQueue", () => {
     while (queue.size > 0) order.push(popEntry(queue).arg);
     expect(order).toEqual([1, 2, 3, 4, 11, 12, 13, 14, 21, 22, 23, 24]);
   });
+
+  it("take leaves the head for the next push to replace, and pops stay in order whether or not one comes", () => {
+    const rng = seedrandom.alea("event-queue-take");
+    const queue = new EventQueue(1);
+    const reference: Entry[] = [];
+    let sequence = 0;
+    const push = (time: number, priority: number) => {
+      const arg = sequence;
+      reference.push({ time, priority, sequence: sequence++, arg });
+      return queue.push(time, noop, arg, priority);
+    };
+    for (let i = 0; i < 8; i++) push(Math.floor(rng() * 50), Math.floor(rng() * 3));
+    const taken: number[] = [];
+    const expected: number[] = [];
+    for (let step = 0; step < 3000 && queue.liveHeadTime() !== Number.POSITIVE_INFINITY; step++) {
+      reference.sort(byOrder);
+      expected.push(reference.shift()!.arg);
+      queue.take();
+      taken.push(queue.poppedArg);
+      const now = queue.poppedTime;
+      // Like handlers: most schedule one event, some none, some two.
+      const pushes = step > 2500 ? 0 : Math.floor(rng() * 3);
+      for (let k = 0; k < pushes; k++) push(now + Math.floor(rng() * 20), Math.floor(rng() * 3));
+    }
+    expect(taken).toEqual(expected);
+    expect(queue.size).toBe(0);
+  });
+
+  it("counts a taken event as gone: its handle cancels nothing, and size and live exclude it", () => {
+    const queue = new EventQueue();
+    const first = queue.push(1, noop, 1, 10);
+    queue.push(2, noop, 2, 10);
+    queue.take();
+    expect(queue.cancel(first)).toBe(false);
+    expect(queue.size).toBe(1);
+    expect(queue.live).toBe(1);
+    expect(queue.peekTime()).toBe(2);
+    queue.take();
+    const replacement = queue.push(3, noop, 3, 10);
+    expect(queue.size).toBe(1);
+    expect(queue.cancel(replacement)).toBe(true);
+    expect(queue.liveHeadTime()).toBe(Number.POSITIVE_INFINITY);
+  });
 });
