@@ -107,7 +107,9 @@ export class MessageTable {
    * message's row.
    */
   slot(id: number): number {
-    if (id < this.base) throw new Error(`invariant: message ${id} used after it was retired (base ${this.base})`);
+    // The message is built in a function of its own: with the template here, the code slot() is inlined into
+    // allocated ~24 bytes per message on the 1M rabbitmq benchmark (a heap profile found it).
+    if (id < this.base) usedAfterRetirement(id, this.base);
     return id & this.mask;
   }
 
@@ -321,4 +323,8 @@ function grown<T extends TypedArray>(
   else for (let id = from.base; id < from.count; id++) next[id & (capacity - 1)] = array[id & from.mask]!;
   // (A table that is not a ring never retires, so its base stays 0 and the first branch copies it.)
   return next;
+}
+
+function usedAfterRetirement(id: number, base: number): never {
+  throw new Error(`invariant: message ${id} used after it was retired (base ${base})`);
 }
