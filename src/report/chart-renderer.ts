@@ -25,27 +25,61 @@ export type RenderResponse =
  * Draws here, on the calling thread. vega is loaded only when a chart is drawn: it takes a while, and
  * `queuesim validate` needs none of it. Each PNG rasterises on libuv's thread pool while the next SVG is drawn
  * here, one PNG at a time: rasterising them all at once gained no time on two cores and held the Kafka 1M run's
- * peak RSS at ~247 MB (180-230 MB one at a time).
+ * peak RSS at ~247 MB (180-230 MB one at a time). Once the last SVG is drawn this thread only waits, so the PNGs
+ * still queued then rasterise two at a time: the core that drew the SVGs is free for the second one.
  */
 export const drawHere: ChartRenderer = {
   async draw(specs) {
     if (specs.length === 0) return [];
     const { renderSvg, svgToPngOffThread } = await import("./render.js");
+    const rasteriser = new PngQueue(svgToPngOffThread);
     const svgs: string[] = [];
     const pngs: Promise<Uint8Array>[] = [];
-    let previousPng: Promise<unknown> = Promise.resolve();
     for (const spec of specs) {
       const svg = await renderSvg(spec);
-      const png = previousPng.then(() => svgToPngOffThread(svg));
-      // Awaited below; the catch also keeps a failure from counting as unhandled in the meantime.
-      previousPng = png.catch(() => {});
-      pngs.push(png);
+      pngs.push(rasteriser.add(svg));
       svgs.push(svg);
     }
+    rasteriser.widen(2);
     const pngBytes = await Promise.all(pngs);
     return svgs.map((svg, i) => ({ svg, png: pngBytes[i]! }));
   },
 };
+
+/** SVGs waiting for their PNG, rasterised in order, at most `width` at a time. */
+class PngQueue {
+  private readonly waiting: { svg: string; resolve: (png: Uint8Array) => void; reject: (e: unknown) => void }[] = [];
+  private running = 0;
+  private width = 1;
+
+  constructor(private readonly rasterise: (svg: string) => Promise<Uint8Array>) {}
+
+  add(svg: string): Promise<Uint8Array> {
+    const png = new Promise<Uint8Array>((resolve, reject) => this.waiting.push({ svg, resolve, reject }));
+    // Awaited by the caller; the catch keeps a failure from counting as unhandled until then.
+    png.catch(() => {});
+    this.startWhatFits();
+    return png;
+  }
+
+  widen(width: number): void {
+    this.width = width;
+    this.startWhatFits();
+  }
+
+  private startWhatFits(): void {
+    while (this.running < this.width && this.waiting.length > 0) {
+      const { svg, resolve, reject } = this.waiting.shift()!;
+      this.running++;
+      this.rasterise(svg)
+        .then(resolve, reject)
+        .finally(() => {
+          this.running--;
+          this.startWhatFits();
+        });
+    }
+  }
+}
 
 /**
  * Built, this module is part of a chunk in dist/ and the thread's file is dist/chart-thread.js next to it

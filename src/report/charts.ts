@@ -75,14 +75,40 @@ const FAULT_COLORS = ["#e45756", "#eeca3b", "#b279a2", "#f58518", "#72b7b2", "#9
 export function chartSpecs(run: Run): ChartSpec[] {
   const series = run.result.series;
   if (!series) throw new Error("invariant: charts need a time series; simulate with the series option");
-  const context = timeContextOf(run, series);
+  return runChartSpecsOf({
+    context: timeContextOf(run, series),
+    groups: run.result.names.groups,
+    endToEnd: run.result.endToEnd,
+    queueWait: run.result.queueWait,
+    outcomes: run.summary.messages,
+  });
+}
+
+/** Where every (message, group) pair ended up: the counts the outcome chart shows. */
+export type OutcomeCounts = Pick<
+  Run["summary"]["messages"],
+  "consumed" | "duplicated" | "lost" | "pending" | "deadLettered" | "rejected"
+>;
+
+/** What the six charts every run's report opens with are drawn from. */
+export interface RunChartFigures {
+  context: TimeContext;
+  groups: string[];
+  endToEnd: LatencySnapshot;
+  queueWait: LatencySnapshot;
+  outcomes: OutcomeCounts;
+}
+
+/** The six charts of `chartSpecs`, from their figures alone: the chart thread warms up on made-up ones (warm-up.ts). */
+export function runChartSpecsOf(figures: RunChartFigures): ChartSpec[] {
+  const { context } = figures;
   return [
     throughputChart(context),
-    depthChart(context, run.result.names.groups),
+    depthChart(context, figures.groups),
     latencyOverTimeChart(context),
-    latencyDistributionChart(run.result.endToEnd, run.result.queueWait),
+    latencyDistributionChart(figures.endToEnd, figures.queueWait),
     troubleChart(context),
-    outcomeChart(run),
+    outcomeChart(figures.outcomes),
   ];
 }
 
@@ -460,8 +486,7 @@ function percentileRows(snapshot: LatencySnapshot, series: string) {
 }
 
 /** Where every (message, group) pair ended up, plus the messages the broker refused at publish. */
-function outcomeChart(run: Run): ChartSpec {
-  const m = run.summary.messages;
+function outcomeChart(m: OutcomeCounts): ChartSpec {
   const outcomes = [
     { outcome: "ok", count: Math.max(0, m.consumed - m.duplicated), color: PALETTE.green },
     { outcome: "duplicated", count: m.duplicated, color: PALETTE.orange },
