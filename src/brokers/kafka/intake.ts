@@ -41,10 +41,12 @@ const MICROS_PER_SECOND = 1_000_000;
 
 export class Intake {
   /**
-   * Per key index: its partition, or -1 until first hashed. A typed array, not a number[]: keys arrive in random
-   * order, and an array written far past its end turns into a hash table (about 6% of a keyed 1M Kafka run).
+   * Per key index: its partition plus one, or 0 until first hashed. A typed array, not a number[]: keys arrive
+   * in random order, and an array written far past its end turns into a hash table (about 6% of a keyed 1M
+   * Kafka run). Two bytes a key when partitions allow: keys are read in random order, one cache miss each, and
+   * 65,536 keys then take 128 KiB instead of 256 KiB.
    */
-  private keyPartitions = new Int32Array(1024).fill(-1);
+  private keyPartitions: Uint16Array | Int32Array;
   private readonly sticky: (StickyPartitioner | undefined)[];
   private readonly held: IntRing[];
   /** Emptied batches, reused so that lingering allocates nothing per batch; a re-entrant send takes its own. */
@@ -77,6 +79,7 @@ export class Intake {
     private readonly layout: TopicLayout,
   ) {
     const producers = context.names.producers.length;
+    this.keyPartitions = options.partitions < 0xffff ? new Uint16Array(1024) : new Int32Array(1024);
     this.sticky = new Array<StickyPartitioner | undefined>(producers).fill(undefined);
     this.held = Array.from({ length: producers }, () => new IntRing());
     this.heldBytes = new Float64Array(producers * layout.partitions);
@@ -196,12 +199,11 @@ export class Intake {
   }
 
   private partitionForKeyIndex(key: number): number {
-    if (key >= this.keyPartitions.length) this.keyPartitions = withRoomFor(this.keyPartitions, key, -1);
-    let partition = this.keyPartitions[key]!;
-    if (partition === -1) {
-      partition = partitionForKey(`key-${key}`, this.options.partitions);
-      this.keyPartitions[key] = partition;
-    }
+    if (key >= this.keyPartitions.length) this.keyPartitions = withRoomFor(this.keyPartitions, key);
+    const known = this.keyPartitions[key]!;
+    if (known > 0) return known - 1;
+    const partition = partitionForKey(`key-${key}`, this.options.partitions);
+    this.keyPartitions[key] = partition + 1;
     return partition;
   }
 }
