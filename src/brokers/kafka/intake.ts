@@ -3,7 +3,7 @@ import { IntRing } from "../../model/int-ring.js";
 import { PublishOutcome } from "../../model/messages.js";
 import { isAlwaysZero, type Sampler, samplerFor } from "../../random/distributions.js";
 import type { BrokerContext } from "../broker.js";
-import { partitionForKey, StickyPartitioner } from "./partitioner.js";
+import { partitionForKeyIndex, StickyPartitioner } from "./partitioner.js";
 import type { Cluster } from "./replication.js";
 import type { KafkaOptions } from "./settings.js";
 import { type TopicLayout, topicBaseOf } from "./topics.js";
@@ -181,13 +181,13 @@ export class Intake {
    */
   private onwardPartition(message: number): number {
     const key = this.context.messages.key[message]!;
-    return key >= 0 ? this.partitionForKeyIndex(key) : message % this.options.partitions;
+    return key >= 0 ? this.partitionOfKey(key) : message % this.options.partitions;
   }
 
   private partitionFor(message: number): number {
     const { messages } = this.context;
     const key = messages.key[message]!;
-    if (key >= 0) return this.partitionForKeyIndex(key);
+    if (key >= 0) return this.partitionOfKey(key);
     const producer = messages.producer[message]!;
     let sticky = this.sticky[producer];
     if (sticky === undefined) {
@@ -198,11 +198,11 @@ export class Intake {
     return sticky.partitionFor(messages.size[message]!);
   }
 
-  private partitionForKeyIndex(key: number): number {
+  private partitionOfKey(key: number): number {
     if (key >= this.keyPartitions.length) this.keyPartitions = withRoomFor(this.keyPartitions, key);
     const known = this.keyPartitions[key]!;
     if (known > 0) return known - 1;
-    const partition = partitionForKey(`key-${key}`, this.options.partitions);
+    const partition = partitionForKeyIndex(key, this.options.partitions);
     this.keyPartitions[key] = partition + 1;
     return partition;
   }
