@@ -1,5 +1,5 @@
-import { IntRing } from "../../model/int-ring.js";
-import { type MessageColumn, type MessageTable, ProducerView, PublishOutcome } from "../../model/messages.js";
+import { IntMap } from "../../model/int-map.js";
+import { ProducerView, PublishOutcome } from "../../model/messages.js";
 import {
   failSend,
   type ProducerClient,
@@ -14,31 +14,7 @@ import type { KafkaOptions } from "./settings.js";
 const RETRY_BACKOFF_JITTER = 0.2;
 
 export function kafkaProducerClient(options: KafkaOptions): ProducerClientFactory {
-  return (wiring) => new KafkaProducerClient(options, wiring, recordColumnsOf(wiring.messages));
-}
-
-/**
- * Per message, what its producer's client knows of it: the delivery deadline while the client holds it, the
- * request timeout while it is in flight, NaN otherwise. Columns of the message table rather than hash maps
- * of each client: a record is looked up about six times between send() and its confirm, and a typed array
- * read is a fraction of a hash probe. One pair per table, shared by every client of the run: a message
- * belongs to one producer instance, so the clients never touch the same rows.
- */
-interface RecordColumns {
-  deadline: MessageColumn<Float64Array>;
-  timeout: MessageColumn<Float64Array>;
-}
-
-const recordColumnsByTable = new WeakMap<MessageTable, RecordColumns>();
-
-function recordColumnsOf(messages: MessageTable): RecordColumns {
-  let columns = recordColumnsByTable.get(messages);
-  if (columns === undefined) {
-    const make = (length: number): Float64Array => new Float64Array(length);
-    columns = { deadline: messages.column(make, Number.NaN), timeout: messages.column(make, Number.NaN) };
-    recordColumnsByTable.set(messages, columns);
-  }
-  return columns;
+  return (wiring) => new KafkaProducerClient(options, wiring);
 }
 
 /**
@@ -66,10 +42,13 @@ class KafkaProducerClient implements ProducerClient {
   readonly maxBlock: number;
   readonly wantsAnswers: boolean;
   private used = 0;
-  /** Records in the buffer (their delivery deadlines are in the `deadline` column). */
-  private heldCount = 0;
-  /** Records taken, in the order taken, from the oldest still held on (released ones leave from the front). */
-  private readonly taken = new IntRing();
+  /**
+   * Records in the buffer: message → delivery deadline. The application sends in message-id order, so
+   * ascending ids (the order `keys` gives) are the order the records were taken in.
+   */
+  private readonly held = new IntMap();
+  /** Records awaiting an answer: message → when their request times out. */
+  private readonly inFlight = new IntMap();
   /** Records waiting for the retry timer, in send order. */
   private waiting: number[] = [];
   private retryTimer = -1;
@@ -83,7 +62,6 @@ class KafkaProducerClient implements ProducerClient {
   constructor(
     private readonly options: KafkaOptions,
     private readonly wiring: ProducerClientWiring,
-    private readonly records: RecordColumns,
   ) {
     this.maxBlock = options.maxBlock;
     this.wantsAnswers = options.acks !== "0";
@@ -108,12 +86,7 @@ class KafkaProducerClient implements ProducerClient {
     }
     this.used += size;
     const deadline = sim.now + this.options.deliveryTimeout;
-    // An outbox relay may send a record again while the client still holds it: a new deadline, not a new record.
-    if (!this.isHeld(message)) {
-      this.heldCount++;
-      this.taken.push(message);
-    }
-    this.records.deadline.values[messages.slot(message)] = deadline;
+    this.held.set(message, deadline);
     this.deliveryDeadlines.add(message, deadline);
     if (this.retryTimer === -1) this.send(message);
     else this.enqueue(message);
@@ -122,7 +95,7 @@ class KafkaProducerClient implements ProducerClient {
 
   confirmed(message: number): void {
     // Any attempt's confirm will do, even one that timed out: the record is written.
-    if (!this.isHeld(message)) return;
+    if (!this.held.has(message)) return;
     this.failures = 0;
     this.wiring.messages.producerView[message] = ProducerView.confirmed;
     this.release(message);
@@ -130,75 +103,43 @@ class KafkaProducerClient implements ProducerClient {
 
   refused(message: number): void {
     const { messages } = this.wiring;
-    if (this.isHeld(message) && messages.outcome[message] === PublishOutcome.rejected) {
+    if (this.held.has(message) && messages.outcome[message] === PublishOutcome.rejected) {
       // A final refusal (its transaction aborted): the application hears of it, and nothing is retried.
       messages.producerView[message] = ProducerView.nacked;
       this.release(message);
       return;
     }
-    if (!this.isInFlight(message)) return;
-    this.setTimeout(message, Number.NaN);
+    if (!this.inFlight.has(message)) return;
+    this.inFlight.delete(message);
     this.retryLater(message);
   }
 
-  /** Visits what it held in ascending id order (the order taken, unless a publish permit reordered sends). */
   crash(held: (message: number) => void): void {
-    const lost: number[] = [];
-    for (let index = 0; index < this.taken.length; index++) {
-      const message = this.taken.at(index);
-      if (this.isHeld(message)) lost.push(message);
-    }
-    lost.sort((a, b) => a - b);
-    for (const message of lost) {
-      // A record released and sent again (an outbox relay's resend) is in `taken` twice.
-      if (!this.isHeld(message)) continue;
-      held(message);
-      this.forget(message);
-    }
-    this.heldCount = 0;
+    for (const message of this.held.keys()) held(message);
+    this.held.clear();
     this.idle();
-  }
-
-  private isHeld(message: number): boolean {
-    return !Number.isNaN(this.records.deadline.values[this.wiring.messages.slot(message)]!);
-  }
-
-  private isInFlight(message: number): boolean {
-    return !Number.isNaN(this.records.timeout.values[this.wiring.messages.slot(message)]!);
-  }
-
-  private setTimeout(message: number, timeout: number): void {
-    this.records.timeout.values[this.wiring.messages.slot(message)] = timeout;
-  }
-
-  /** The client no longer holds the record: neither in the buffer nor in flight. */
-  private forget(message: number): void {
-    const row = this.wiring.messages.slot(message);
-    this.records.deadline.values[row] = Number.NaN;
-    this.records.timeout.values[row] = Number.NaN;
   }
 
   private send(message: number): void {
     const timeout = this.wiring.sim.now + this.options.requestTimeout;
-    this.setTimeout(message, timeout);
+    this.inFlight.set(message, timeout);
     this.requestDeadlines.add(message, timeout);
     this.wiring.transmit(message);
   }
 
   private requestDue(message: number, time: number): void {
-    if (this.records.timeout.values[this.wiring.messages.slot(message)] !== time) return;
-    this.setTimeout(message, Number.NaN);
+    if (this.inFlight.get(message) !== time) return;
+    this.inFlight.delete(message);
     this.retryLater(message);
   }
 
   private deliveryDue(message: number, time: number): void {
     // In flight: its request's answer or timeout decides (retryLater fails it then).
-    const held = this.records.deadline.values[this.wiring.messages.slot(message)] === time;
-    if (held && !this.isInFlight(message)) this.fail(message);
+    if (this.held.get(message) === time && !this.inFlight.has(message)) this.fail(message);
   }
 
   private retryLater(message: number): void {
-    if (this.wiring.sim.now >= this.records.deadline.values[this.wiring.messages.slot(message)]!) {
+    if (this.wiring.sim.now >= this.held.get(message)!) {
       this.fail(message);
       return;
     }
@@ -221,7 +162,7 @@ class KafkaProducerClient implements ProducerClient {
     this.retryTimer = -1;
     const batch = this.waiting;
     this.waiting = [];
-    for (const message of batch) if (this.isHeld(message) && !this.isInFlight(message)) this.send(message);
+    for (const message of batch) if (this.held.has(message) && !this.inFlight.has(message)) this.send(message);
   }
 
   private fail(message: number): void {
@@ -239,17 +180,16 @@ class KafkaProducerClient implements ProducerClient {
   /** The record leaves the buffer: its bytes are free for a blocked send. */
   private release(message: number): void {
     this.used -= this.wiring.messages.size[message]!;
-    this.forget(message);
-    this.heldCount--;
-    while (this.taken.length > 0 && !this.isHeld(this.taken.peek())) this.taken.shift();
-    if (this.heldCount === 0) this.idle();
+    this.held.delete(message);
+    this.inFlight.delete(message);
+    if (this.held.size === 0) this.idle();
     this.wiring.roomFreed();
   }
 
-  /** Nothing held (each record's columns are already unset): no timer may keep the run alive. */
+  /** Nothing held: no timer may keep the run alive. */
   private idle(): void {
     this.used = 0;
-    this.taken.clear();
+    this.inFlight.clear();
     if (this.waiting.length > 0) this.waiting = [];
     if (this.retryTimer !== -1) this.wiring.sim.cancel(this.retryTimer);
     this.retryTimer = -1;
