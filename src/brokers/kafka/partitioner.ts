@@ -81,6 +81,28 @@ export function partitionForKey(key: string, partitions: number): number {
   return toPositive(hash) % partitions;
 }
 
+/** The bytes of "key-", which every scenario key index is named with. */
+const KEY_PREFIX = [0x6b, 0x65, 0x79, 0x2d];
+
+/**
+ * `partitionForKey(\`key-${index}\`, partitions)` without building the string: the decimal digits of `index`
+ * (a non-negative integer) go straight into the byte buffer after "key-". Each of a run's keys is hashed once,
+ * and the string, then read back char by char, was most of that.
+ */
+export function partitionForKeyIndex(index: number, partitions: number): number {
+  assertPartitionCount(partitions);
+  let digits = 1;
+  for (let rest = index; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  const length = KEY_PREFIX.length + digits;
+  for (let at = 0; at < KEY_PREFIX.length; at++) asciiBytes[at] = KEY_PREFIX[at]!;
+  let rest = index;
+  for (let at = length - 1; at >= KEY_PREFIX.length; at--) {
+    asciiBytes[at] = 0x30 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return toPositive(murmur2(asciiBytes, length)) % partitions;
+}
+
 /**
  * Writes an ASCII `text` into `bytes` (its UTF-8 encoding is its char codes) and returns its length, or -1 for
  * text that is not ASCII or does not fit. TextEncoder.encode makes a new array per call: about 2% of a keyed

@@ -2,7 +2,13 @@
 import fc from "fast-check";
 import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
-import { murmur2, partitionForKey, StickyPartitioner, toPositive } from "../../../src/brokers/kafka/partitioner.js";
+import {
+  murmur2,
+  partitionForKey,
+  partitionForKeyIndex,
+  StickyPartitioner,
+  toPositive,
+} from "../../../src/brokers/kafka/partitioner.js";
 
 const ascii = (s: string): Uint8Array => new Uint8Array([...s].map((c) => c.charCodeAt(0)));
 
@@ -326,5 +332,21 @@ describe("StickyPartitioner", () => {
     const p = new StickyPartitioner(3, 100, rng);
     expect(() => p.partitionFor(-1)).toThrow(RangeError);
     expect(() => p.partitionFor(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe("partitionForKeyIndex", () => {
+  it("places key index k exactly where partitionForKey puts the string key-k", () => {
+    const edges = [0, 1, 9, 10, 99, 100, 65_535, 65_536, 999_999, 1_000_000, 2 ** 31 - 1, 2 ** 40 + 7];
+    for (const partitions of [1, 3, 12, 100, 65_536]) {
+      for (const index of edges)
+        expect(partitionForKeyIndex(index, partitions)).toBe(partitionForKey(`key-${index}`, partitions));
+    }
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 1, max: 10_000 }), (index, partitions) => {
+        expect(partitionForKeyIndex(index, partitions)).toBe(partitionForKey(`key-${index}`, partitions));
+      }),
+      { seed: 12, numRuns: 2000 },
+    );
   });
 });
