@@ -1,30 +1,60 @@
-// Bytes allocated on the JavaScript heap per simulated event, for every broker profile, on a long run of the
-// same M/M/4 workload. What a run allocates is the heap's growth between collections: the used heap size just
-// before each collection minus its size just after the previous one (v8.GCProfiler records both), plus what
-// is left at the end. Typed arrays' backing stores live outside the heap, so a table growing counts only its
-// small wrapper; garbage made per message or per event is what this sees.
+// Bytes allocated on the JavaScript heap per simulated event, for every broker profile (and Kafka's replicated
+// and lanes paths), on a long run of the same M/M/4 workload. What a run allocates is the heap's growth between
+// collections: the used heap size just before each collection minus its size just after the previous one
+// (v8.GCProfiler records both), plus what is left at the end. Typed arrays' backing stores live outside the
+// heap, so a table growing counts only its small wrapper; garbage made per message or per event is what this
+// sees.
 import { GCProfiler, getHeapStatistics } from "node:v8";
 import { profiles } from "../src/brokers/profiles.js";
 import { runScenario } from "../src/pipeline/run-scenario.js";
 import { validateScenario } from "../src/scenario/load.js";
 
 export interface AllocationMeasurement {
-  profile: string;
+  /** The case: a profile's name, or a variant's. */
+  name: string;
   events: number;
   allocatedBytes: number;
   bytesPerEvent: number;
 }
 
-/** The benchmark's workload (Poisson 3,600/s, four consumers, exponential 1 ms) on one profile, keyed for Kafka. */
-function workload(profile: string, seconds: number): Record<string, unknown> {
+/** A workload measured: a profile's, or a variant whose hot path the profile's own workload does not reach. */
+interface AllocationCase {
+  name: string;
+  broker: Record<string, unknown>;
+  /** Fields added to the consumer group. */
+  group?: Record<string, unknown>;
+}
+
+/** Every profile on the benchmark's workload (keyed, and 8 partitions, for Kafka), then Kafka's other hot paths. */
+const allocationCases: readonly AllocationCase[] = [
+  ...profiles.map((p) => ({
+    name: p.name,
+    broker: p.name === "kafka" ? { profile: "kafka", partitions: 8 } : { profile: p.name },
+  })),
+  {
+    // Follower fetches, the high watermark and confirms after the ISR has the record (replication.ts).
+    name: "kafka acks=all, 3 replicas",
+    broker: {
+      profile: "kafka",
+      partitions: 8,
+      brokers: 3,
+      settings: { acks: "all", "default.replication.factor": 3, "min.insync.replicas": 2 },
+    },
+  },
+  // A consumer processing 4 records at once gets its poll batch by lanes, one partition each (lanes.ts).
+  { name: "kafka, 4 records at once", broker: { profile: "kafka", partitions: 8 }, group: { concurrency: 4 } },
+];
+
+/** The benchmark's workload (Poisson 3,600/s, four consumers, exponential 1 ms) for one case. */
+function workload(subject: AllocationCase, seconds: number): Record<string, unknown> {
   return {
-    name: `allocation-${profile}`,
+    name: `allocation-${subject.name.replace(/[^a-z0-9]+/g, "-")}`,
     seed: 1,
     duration: `${seconds}s`,
-    broker: profile === "kafka" ? { profile, partitions: 8 } : { profile },
+    broker: subject.broker,
     network: { latency: 0 },
     producers: [{ name: "load", rate: "3600/s", keys: { count: 1000 } }],
-    consumers: [{ group: "workers", instances: 4, processing: { dist: "exponential", mean: "1ms" } }],
+    consumers: [{ group: "workers", instances: 4, processing: { dist: "exponential", mean: "1ms" }, ...subject.group }],
   };
 }
 
@@ -45,17 +75,18 @@ export function heapBytesAllocatedBy(work: () => void): number {
   return allocated + usedAtEnd - usedAfterPrevious;
 }
 
-/** Bytes per event of one profile over `seconds` of simulated time (3,600 messages a second). */
-export function measureAllocation(profile: string, seconds: number): AllocationMeasurement {
-  const parsed = validateScenario(workload(profile, seconds));
-  if (!parsed.ok)
-    throw new Error(`the allocation workload is invalid for ${profile}: ${JSON.stringify(parsed.issues)}`);
+/** Bytes per event of one case (a profile's name, or a variant's) over `seconds` of simulated time (3,600 messages a second). */
+export function measureAllocation(name: string, seconds: number): AllocationMeasurement {
+  const subject = allocationCases.find((c) => c.name === name);
+  if (subject === undefined) throw new Error(`no allocation case is named ${name}`);
+  const parsed = validateScenario(workload(subject, seconds));
+  if (!parsed.ok) throw new Error(`the allocation workload is invalid for ${name}: ${JSON.stringify(parsed.issues)}`);
   let events = 0;
   const allocatedBytes = heapBytesAllocatedBy(() => {
     events = runScenario(parsed.scenario).summary.simulated.events;
   });
-  return { profile, events, allocatedBytes, bytesPerEvent: allocatedBytes / events };
+  return { name, events, allocatedBytes, bytesPerEvent: allocatedBytes / events };
 }
 
-/** Every profile users can name, in the order the docs list them. */
-export const profileNames: readonly string[] = profiles.map((p) => p.name);
+/** Every case measured: each profile users can name, in the order the docs list them, then Kafka's variants. */
+export const allocationCaseNames: readonly string[] = allocationCases.map((c) => c.name);

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { measureAllocation, profileNames } from "./allocation.js";
+import { allocationCaseNames, measureAllocation } from "./allocation.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -131,13 +131,13 @@ function benchmark(cases: Case[]): void {
 function allocationTable(): void {
   const [warmUp, long] = quick ? [10, 60] : [10, 278];
   console.log(`\nbytes allocated per event (JavaScript heap), M/M/4 workload, ${long} s simulated, whole run:`);
-  for (const profile of profileNames) {
+  for (const profile of allocationCaseNames) {
     measureAllocation(profile, warmUp);
     // Noise only adds (code still being optimized, a collection's timing): the smaller of two runs is the figure.
     const [first, second] = [measureAllocation(profile, long), measureAllocation(profile, long)];
     const { events, bytesPerEvent } = first.bytesPerEvent <= second.bytesPerEvent ? first : second;
     console.log(
-      `${profile.padEnd(22)}${bytesPerEvent.toFixed(1).padStart(8)} B/event  (${events.toLocaleString("en-US")} events)`,
+      `${profile.padEnd(28)}${bytesPerEvent.toFixed(1).padStart(8)} B/event  (${events.toLocaleString("en-US")} events)`,
     );
   }
 }

@@ -317,8 +317,7 @@ export class ConsumerClients implements MemberClient {
     this.watchdog.start(member);
     member.handingOut = true;
     member.finishedWhileHanding = false;
-    if (this.context.consumers[member.consumer]!.capacity > 1)
-      this.lanes.open(member, batch.records.slice(0, batch.length));
+    if (this.context.consumers[member.consumer]!.capacity > 1) this.lanes.open(member, batch.records, batch.length);
     else {
       for (let index = 0; index < batch.length; index++) {
         if (!member.alive) break;

@@ -1,5 +1,6 @@
+import { IntRing } from "../../model/int-ring.js";
 import type { BrokerContext } from "../broker.js";
-import type { Member } from "./member.js";
+import type { LaneState, Member } from "./member.js";
 
 /**
  * How a poll batch reaches a consumer that processes several records at once
@@ -20,27 +21,33 @@ export class Lanes {
     private readonly memberOf: (serial: number) => Member,
   ) {}
 
-  /** Sends the first record of each partition in the batch (the batch is grouped by partition). */
-  open(member: Member, batch: number[]): void {
-    const partitionOf = this.context.messages.partition;
-    const partitions = this.partitions;
-    const lanes = member.lanes ?? { batch, next: new Int32Array(partitions), end: new Int32Array(partitions), due: [] };
-    lanes.batch = batch;
-    lanes.due.length = 0;
+  /**
+   * Sends the first record of each partition in the batch (the poll buffer's first `length` records, grouped by
+   * partition). The lanes keep a copy: the poll buffer is reused by the next poll.
+   */
+  open(member: Member, records: readonly number[], length: number): void {
+    const lanes = member.lanes ?? this.newLanes();
+    member.lanes = lanes;
+    // Written over, never shortened (a shorter array would grow again, allocating): only [0, length) is read.
+    const batch = lanes.batch;
+    for (let index = 0; index < length; index++) batch[index] = records[index]!;
+    lanes.due.clear();
     lanes.next.fill(0);
     lanes.end.fill(0);
-    member.lanes = lanes;
-    const heads: number[] = [];
-    batch.forEach((message, index) => {
-      const partition = partitionOf[message]!;
-      if (index === 0 || partitionOf[batch[index - 1]!] !== partition) heads.push(index);
-      lanes.end[partition] = index + 1;
-    });
-    for (const head of heads) {
+    const partitionOf = this.context.messages.partition;
+    for (let index = 0; index < length; index++) lanes.end[partitionOf[batch[index]!]!] = index + 1;
+    for (let head = 0; head < length; head++) {
+      const partition = partitionOf[batch[head]!]!;
+      if (head > 0 && partitionOf[batch[head - 1]!] === partition) continue;
       if (!member.alive) break;
-      lanes.next[partitionOf[batch[head]!]!] = head + 1;
+      lanes.next[partition] = head + 1;
       this.context.deliver(batch[head]!, member.consumer);
     }
+  }
+
+  private newLanes(): LaneState {
+    const perPartition = new Int32Array(this.partitions);
+    return { batch: [], next: perPartition, end: perPartition.slice(), due: new IntRing(8), spare: new IntRing(8) };
   }
 
   /**
@@ -68,12 +75,18 @@ export class Lanes {
   private feed(member: Member): void {
     const lanes = member.lanes;
     if (lanes === null) return;
-    for (const partition of lanes.due.splice(0)) {
+    // The due partitions are fed from here; one acked meanwhile is due again, in a new list and a new event.
+    const due = lanes.due;
+    lanes.due = lanes.spare;
+    lanes.spare = due;
+    for (let k = 0; k < due.length; k++) {
+      const partition = due.at(k);
       // A stopping application hands out no more of its batch.
-      if (!member.alive || member.stopping) return;
+      if (!member.alive || member.stopping) break;
       const index = lanes.next[partition]!;
       lanes.next[partition] = index + 1;
       this.context.deliver(lanes.batch[index]!, member.consumer);
     }
+    due.clear();
   }
 }

@@ -1,3 +1,4 @@
+import type { IntRing } from "../../model/int-ring.js";
 /** The records one poll returns: the first `length` of `records`, an array reused from poll to poll. */
 export interface PollBatch {
   records: number[];
@@ -43,7 +44,7 @@ export class Member {
   /** What its polls fill (see PollBatch). */
   readonly pollBuffer: PollBatch = { records: [], length: 0 };
   /** Per-partition hand-over of the current batch, when the consumer processes several records at once. */
-  lanes: { batch: number[]; next: Int32Array; end: Int32Array; due: number[] } | null = null;
+  lanes: LaneState | null = null;
   /** Its batch is done and its next poll is scheduled for this instant. */
   pollPending = false;
   /** Set while a batch is being handed over, so an ack arriving within it does not start the next poll early. */
@@ -76,4 +77,17 @@ export class Member {
   nextHeartbeat(now: number, interval: number): number {
     return this.heartbeatOrigin + Math.ceil((now - this.heartbeatOrigin) / interval) * interval;
   }
+}
+
+/**
+ * A member's lanes (lanes.ts), kept from batch to batch: the batch (a copy of the poll buffer, written over
+ * by the next batch), each partition's next and end index in it, and the partitions whose next record is due.
+ * `due` and `spare` trade places at each feed; rings, they keep their room when emptied, so a feed allocates nothing.
+ */
+export interface LaneState {
+  batch: number[];
+  next: Int32Array;
+  end: Int32Array;
+  due: IntRing;
+  spare: IntRing;
 }

@@ -1,5 +1,8 @@
+import { IntRing } from "../../model/int-ring.js";
+import type { MessageColumn } from "../../model/messages.js";
 import type { BrokerContext } from "../broker.js";
 import { FollowerFetches } from "./fetch.js";
+import { LeoHistory } from "./leo-history.js";
 import type { TopicLog } from "./log.js";
 import { assignReplicas } from "./placement.js";
 import type { KafkaOptions } from "./settings.js";
@@ -70,11 +73,15 @@ export class Cluster {
   private readonly crashedAt: Float64Array;
   /** Per broker: 1 from a host crash until its restart (its page cache is gone). */
   private readonly lostCache: Uint8Array;
-  /** Per slot: what the follower held after each change, [time, LEO] pairs, for what a host crash keeps. */
-  private readonly history: [time: number, leo: number][][];
+  /** Per slot: what the follower held after each change, for what a host crash keeps. */
+  private readonly history: LeoHistory[];
   /** Per partition: acks=all records appended and not yet confirmed, in offset order. */
-  private readonly unconfirmed: number[][];
-  private readonly awaitingConfirm = new Set<number>();
+  private readonly unconfirmed: IntRing[];
+  /** Per message: 1 while it is in `unconfirmed` (a column of the message table, made at the first such record). */
+  private awaitingConfirm: MessageColumn<Uint8Array> | null = null;
+  private awaitingCount = 0;
+  /** Lists of records being confirmed, reused: a confirm can lead to another (a zero-latency resend), which takes its own. */
+  private readonly confirming: IntRing[] = [];
   private readonly fetches: FollowerFetches;
   private aliveCount: number;
 
@@ -109,8 +116,8 @@ export class Cluster {
     this.fenced = new Uint8Array(brokers);
     this.crashedAt = new Float64Array(brokers).fill(-1);
     this.lostCache = new Uint8Array(brokers);
-    this.history = Array.from({ length: partitions * brokers }, () => []);
-    this.unconfirmed = Array.from({ length: partitions }, () => []);
+    this.history = Array.from({ length: partitions * brokers }, () => new LeoHistory());
+    this.unconfirmed = Array.from({ length: partitions }, () => new IntRing(8));
     this.aliveCount = brokers;
     this.fetches = new FollowerFetches(context, options, log, {
       servable: (partition) => this.available(partition),
@@ -154,15 +161,15 @@ export class Cluster {
 
   /** An acks=all record in the log whose confirm is still to come. */
   awaitsConfirm(message: number): boolean {
-    // Empty unless acks=all waits for followers: no hash lookup per write in the common case.
-    return this.awaitingConfirm.size > 0 && this.awaitingConfirm.has(message);
+    // Empty unless acks=all waits for followers: no lookup per write in the common case.
+    return this.awaitingCount > 0 && this.awaitingConfirm!.values[this.context.messages.slot(message)] === 1;
   }
 
   /** The leader appended `message` (already accepted unless `confirmLater`). */
   appended(partition: number, message: number, confirmLater: boolean): void {
     if (confirmLater) {
       this.unconfirmed[partition]!.push(message);
-      this.awaitingConfirm.add(message);
+      this.markAwaiting(message, 1);
     }
     if (this.replicas[partition]!.length > 1) this.fetches.appended(partition, this.replicas[partition]!);
     this.advanceHighWatermark(partition);
@@ -255,24 +262,14 @@ export class Cluster {
 
   /** What a follower held at `time`, from its history (0 before its first record). */
   private heldAt(slot: number, time: number): number {
-    const history = this.history[slot]!;
-    let held = 0;
-    for (let index = 0; index < history.length && history[index]![0]! <= time; index++) held = history[index]![1]!;
-    return held;
+    return this.history[slot]!.heldAt(time);
   }
 
   /** Sets a follower's LEO and notes it with the time, keeping one entry older than pageCacheFlush. */
   private setLeo(slot: number, leo: number): void {
     this.leo[slot] = leo;
-    const history = this.history[slot]!;
     const now = this.context.sim.now;
-    const last = history[history.length - 1];
-    if (last !== undefined && last[0] === now) last[1] = leo;
-    else history.push([now, leo]);
-    const horizon = now - this.options.pageCacheFlush;
-    let drop = 0;
-    while (drop + 1 < history.length && history[drop + 1]![0]! <= horizon) drop++;
-    if (drop > 0) history.splice(0, drop);
+    this.history[slot]!.note(now, leo, now - this.options.pageCacheFlush);
   }
 
   /** The leader heard from a follower: its log ends at `offset`. */
@@ -390,9 +387,12 @@ export class Cluster {
   private refuseUnconfirmedFrom(partition: number, end: number): void {
     const list = this.unconfirmed[partition]!;
     let keep = list.length;
-    while (keep > 0 && this.log.offsetOf(list[keep - 1]!) >= end) keep--;
-    for (const message of list.splice(keep)) {
-      this.awaitingConfirm.delete(message);
+    while (keep > 0 && this.log.offsetOf(list.at(keep - 1)) >= end) keep--;
+    const refused: number[] = [];
+    for (let k = keep; k < list.length; k++) refused.push(list.at(k));
+    list.truncate(keep);
+    for (const message of refused) {
+      this.markAwaiting(message, 0);
       this.context.refuse(message);
     }
   }
@@ -413,15 +413,32 @@ export class Cluster {
     this.highWatermark[partition] = low;
     const list = this.unconfirmed[partition]!;
     let confirmed = 0;
-    while (confirmed < list.length && this.log.offsetOf(list[confirmed]!) < low) confirmed++;
-    if (confirmed > 0) this.confirm(list.splice(0, confirmed));
+    while (confirmed < list.length && this.log.offsetOf(list.at(confirmed)) < low) confirmed++;
+    if (confirmed > 0) this.confirmFront(list, confirmed);
     this.events.readable(partition);
   }
 
-  private confirm(messages: number[]): void {
-    for (const message of messages) {
-      this.awaitingConfirm.delete(message);
+  /** Takes the first `count` records off `list`, then confirms them: what a confirm leads to sees them gone. */
+  private confirmFront(list: IntRing, count: number): void {
+    const taken = this.confirming.pop() ?? new IntRing(8);
+    for (let k = 0; k < count; k++) taken.push(list.shift());
+    for (let k = 0; k < taken.length; k++) {
+      const message = taken.at(k);
+      this.markAwaiting(message, 0);
       this.context.accept(message);
     }
+    taken.clear();
+    this.confirming.push(taken);
+  }
+
+  /** Marks a record as awaiting its acks=all confirm (1) or no longer (0). */
+  private markAwaiting(message: number, awaiting: 0 | 1): void {
+    const { messages } = this.context;
+    this.awaitingConfirm ??= messages.column((n) => new Uint8Array(n));
+    const row = messages.slot(message);
+    const values = this.awaitingConfirm.values;
+    if (values[row] === awaiting) return;
+    values[row] = awaiting;
+    this.awaitingCount += awaiting === 1 ? 1 : -1;
   }
 }
