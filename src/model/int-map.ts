@@ -68,6 +68,13 @@ export class IntMap {
     this.count = 0;
   }
 
+  /** The smallest key, or +Infinity when empty: one pass over the table, allocating nothing. */
+  smallestKey(): number {
+    let smallest = Number.POSITIVE_INFINITY;
+    for (const key of this.keysBySlot) if (key !== -1 && key < smallest) smallest = key;
+    return smallest;
+  }
+
   /** Every key, ascending (a new array: for rare events such as a crash, not the hot path). */
   keys(): number[] {
     const keys: number[] = [];

@@ -1,6 +1,7 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { Sampler } from "../random/distributions.js";
 import type { Rng } from "../random/streams.js";
+import { IntMap } from "./int-map.js";
 import { IntRing } from "./int-ring.js";
 import { type MessageTable, ProducerView } from "./messages.js";
 import type { Link } from "./network.js";
@@ -88,14 +89,19 @@ export class Producer {
   /** With resendOnRestart: messages a crash left unknown, sent again at restart. */
   private unknownSinceCrash: number[] = [];
   /** Unconfirmed publishes: message → attempts so far and the timeout event. */
-  private readonly awaiting = new Map<number, { attempts: number; timer: number }>();
+  /**
+   * Messages sent and waiting for a confirm (with a publish timeout): the timer of each, and how many times it
+   * was sent. IntMaps, not Maps: one entry per message in flight, and a Map allocates as entries come and go.
+   */
+  private readonly awaitingTimer = new IntMap();
+  private readonly sendAttempts = new IntMap();
   /**
    * With a publish timeout and no client library: copies of each message sent and not yet answered by the
    * broker (on the wire or in its intake). A resend can reach the broker after the producer has its
    * confirm or gave up, and the broker then takes it again, so the message stays in play until the broker
    * has answered every copy (see `oldestHeld`, `answered`).
    */
-  private readonly onWire: Map<number, number> | null;
+  private readonly onWire: IntMap | null;
   /** The profile's client library: it takes each message it has room for and settles it. */
   private readonly client: ProducerClient | null;
   /** With `writes:`, the dual write or outbox relay each created message is committed to. */
@@ -125,7 +131,7 @@ export class Producer {
     for (const message of batch) this.wiring.publishHandler(message);
   };
   private readonly onResend = (message: number): void => {
-    if (this.up && this.awaiting.has(message)) this.send(message);
+    if (this.up && this.awaitingTimer.has(message)) this.send(message);
   };
 
   /**
@@ -158,7 +164,7 @@ export class Producer {
     private readonly wiring: ProducerWiring,
   ) {
     wiring.gate.onOpen(() => this.flushBacklog());
-    this.onWire = options.publish.timeout !== null && wiring.client === null ? new Map() : null;
+    this.onWire = options.publish.timeout !== null && wiring.client === null ? new IntMap() : null;
     this.client =
       wiring.client === null
         ? null
@@ -207,12 +213,14 @@ export class Producer {
     const before = this.unknownSinceCrash.length;
     // An unsent batch dies with the process; those of its messages that wait for a confirm are counted next.
     for (const message of this.batcher?.crash() ?? [])
-      if (!this.awaiting.has(message)) this.unknownSinceCrash.push(message);
-    for (const [message, state] of this.awaiting) {
-      sim.cancel(state.timer);
+      if (!this.awaitingTimer.has(message)) this.unknownSinceCrash.push(message);
+    // Ascending ids (an IntMap keeps no order); the list is sorted before any resend anyway.
+    for (const message of this.awaitingTimer.keys()) {
+      sim.cancel(this.awaitingTimer.get(message)!);
       this.unknownSinceCrash.push(message);
     }
-    this.awaiting.clear();
+    this.awaitingTimer.clear();
+    this.sendAttempts.clear();
     this.backlog.forEach((message) => {
       this.unknownSinceCrash.push(message);
     });
@@ -280,9 +288,9 @@ export class Producer {
     };
     this.backlog.forEach(older);
     for (const message of this.awaitingPermit.keys()) older(message);
-    for (const message of this.awaiting.keys()) older(message);
+    older(this.awaitingTimer.smallestKey());
     for (const message of this.unknownSinceCrash) older(message);
-    if (this.onWire !== null) for (const message of this.onWire.keys()) older(message);
+    if (this.onWire !== null) older(this.onWire.smallestKey());
     return oldest;
   }
 
@@ -408,9 +416,8 @@ export class Producer {
     // Wait for the confirm before sending it: at zero latency it arrives inside transmit().
     const timeout = this.options.publish.timeout;
     if (timeout !== null && this.up) {
-      const previous = this.awaiting.get(message);
-      const timer = this.wiring.sim.schedule(timeout, this.onTimeout, message);
-      this.awaiting.set(message, { attempts: (previous?.attempts ?? 0) + 1, timer });
+      this.sendAttempts.set(message, (this.sendAttempts.get(message) ?? 0) + 1);
+      this.awaitingTimer.set(message, this.wiring.sim.schedule(timeout, this.onTimeout, message));
     }
     this.transmit(message);
   }
@@ -433,21 +440,26 @@ export class Producer {
   }
 
   private settle(message: number, view: number): void {
-    const state = this.awaiting.get(message);
-    if (!this.up || state === undefined) return;
-    this.wiring.sim.cancel(state.timer);
-    this.awaiting.delete(message);
+    const timer = this.awaitingTimer.get(message);
+    if (!this.up || timer === undefined) return;
+    this.wiring.sim.cancel(timer);
+    this.stopAwaiting(message);
     this.wiring.messages.producerView[this.wiring.messages.slot(message)] = view;
   }
 
+  private stopAwaiting(message: number): void {
+    this.awaitingTimer.delete(message);
+    this.sendAttempts.delete(message);
+  }
+
   private timedOut(message: number): void {
-    const state = this.awaiting.get(message);
-    if (state === undefined) return;
-    if (state.attempts <= this.options.publish.retries) {
+    const attempts = this.sendAttempts.get(message);
+    if (attempts === undefined) return;
+    if (attempts <= this.options.publish.retries) {
       this.wiring.sim.schedule(this.options.publish.backoff, this.onResend, message);
       return;
     }
-    this.awaiting.delete(message);
+    this.stopAwaiting(message);
     this.wiring.messages.producerView[this.wiring.messages.slot(message)] = ProducerView.unknown;
   }
 }
