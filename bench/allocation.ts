@@ -1,9 +1,9 @@
 // Bytes allocated on the JavaScript heap per simulated event, for every broker profile (and Kafka's replicated
-// and lanes paths), on a long run of the same M/M/4 workload. What a run allocates is the heap's growth between
-// collections: the used heap size just before each collection minus its size just after the previous one
-// (v8.GCProfiler records both), plus what is left at the end. Typed arrays' backing stores live outside the
-// heap, so a table growing counts only its small wrapper; garbage made per message or per event is what this
-// sees.
+// and lanes paths, a producer waiting for confirms, a dedup store), on a long run of the same M/M/4 workload.
+// What a run allocates is the heap's growth between collections: the used heap size just before each collection
+// minus its size just after the previous one (v8.GCProfiler records both), plus what is left at the end. Typed
+// arrays' backing stores live outside the heap, so a table growing counts only its small wrapper; garbage made
+// per message or per event is what this sees.
 import { GCProfiler, getHeapStatistics } from "node:v8";
 import { profiles } from "../src/brokers/profiles.js";
 import { runScenario } from "../src/pipeline/run-scenario.js";
@@ -23,6 +23,8 @@ interface AllocationCase {
   broker: Record<string, unknown>;
   /** Fields added to the consumer group. */
   group?: Record<string, unknown>;
+  /** Fields added to the producer. */
+  producer?: Record<string, unknown>;
 }
 
 /** Every profile on the benchmark's workload (keyed, and 8 partitions, for Kafka), then Kafka's other hot paths. */
@@ -43,6 +45,17 @@ const allocationCases: readonly AllocationCase[] = [
   },
   // A consumer processing 4 records at once gets its poll batch by lanes, one partition each (lanes.ts).
   { name: "kafka, 4 records at once", broker: { profile: "kafka", partitions: 8 }, group: { concurrency: 4 } },
+  // The producer's and the consumer's own paths, the same with every profile.
+  {
+    name: "rabbitmq, publish timeout",
+    broker: { profile: "rabbitmq" },
+    producer: { publish: { timeout: "5s", retries: 2, backoff: "50ms" } },
+  },
+  {
+    name: "rabbitmq, dedup store",
+    broker: { profile: "rabbitmq" },
+    group: { idempotency: { strategy: "dedup-store" } },
+  },
 ];
 
 /** The benchmark's workload (Poisson 3,600/s, four consumers, exponential 1 ms) for one case. */
@@ -53,7 +66,7 @@ function workload(subject: AllocationCase, seconds: number): Record<string, unkn
     duration: `${seconds}s`,
     broker: subject.broker,
     network: { latency: 0 },
-    producers: [{ name: "load", rate: "3600/s", keys: { count: 1000 } }],
+    producers: [{ name: "load", rate: "3600/s", keys: { count: 1000 }, ...subject.producer }],
     consumers: [{ group: "workers", instances: 4, processing: { dist: "exponential", mean: "1ms" }, ...subject.group }],
   };
 }

@@ -246,7 +246,7 @@ function buildCore(
     tableRows ?? expectedMessages(scenario),
     tableRows !== undefined,
   );
-  const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency));
+  const guards = scenario.consumers.map((c) => new IdempotencyGuard(c.idempotency, messages));
   const repeatsMatter = guards.map((g) => g.repeatsMatter);
   const metrics = new MetricsRecorder(messages, repeatsMatter, resolvedWarmup(scenario), scenario.duration);
   const patterns = buildPatterns(scenario, sim, streams, messages);
