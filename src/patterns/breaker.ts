@@ -48,9 +48,8 @@ export class CircuitBreaker {
   state: BreakerState = "closed";
   private openedAt = 0;
   private consecutive = 0;
-  /** The window's outcomes (1 = failed) and, for a time window, when each was recorded. */
-  private outcomes: number[] = [];
-  private times: number[] = [];
+  /** The window's calls: each one's outcome and when it was recorded. */
+  private readonly calls = new CallWindow();
   private failuresInWindow = 0;
   private probesLeft = 0;
   private probeResults = 0;
@@ -114,22 +113,19 @@ export class CircuitBreaker {
   private trips(): boolean {
     const { consecutiveFailures, failureRate, minimumCalls } = this.spec;
     if (consecutiveFailures !== null) return this.consecutive >= consecutiveFailures;
-    const calls = this.outcomes.length;
+    const calls = this.calls.length;
     return calls >= minimumCalls && this.failuresInWindow / calls >= failureRate!;
   }
 
   private remember(now: number, failed: boolean): void {
     const window = this.spec.window;
-    this.outcomes.push(failed ? 1 : 0);
-    this.times.push(now);
+    const calls = this.calls;
+    calls.push(now, failed);
     if (failed) this.failuresInWindow++;
     let drop = 0;
-    if (window.type === "count") drop = Math.max(0, this.outcomes.length - window.size);
-    else while (drop < this.times.length && this.times[drop]! <= now - window.length) drop++;
-    if (drop === 0) return;
-    for (let i = 0; i < drop; i++) this.failuresInWindow -= this.outcomes[i]!;
-    this.outcomes = this.outcomes.slice(drop);
-    this.times = this.times.slice(drop);
+    if (window.type === "count") drop = Math.max(0, calls.length - window.size);
+    else while (drop < calls.length && calls.timeAt(drop) <= now - window.length) drop++;
+    if (drop > 0) this.failuresInWindow -= calls.dropOldest(drop);
   }
 
   private moveTo(state: BreakerState, now: number): void {
@@ -147,8 +143,7 @@ export class CircuitBreaker {
     } else {
       figures.closed++;
       this.consecutive = 0;
-      this.outcomes = [];
-      this.times = [];
+      this.calls.clear();
       this.failuresInWindow = 0;
     }
     this.state = state;
@@ -162,5 +157,56 @@ export class CircuitBreaker {
   finish(now: number): BreakerFigures {
     const open = this.state === "closed" ? 0 : now - this.openedAtFirst;
     return { ...this.figures, openMicros: this.figures.openMicros + open, transitions: [...this.figures.transitions] };
+  }
+}
+
+/**
+ * The calls in a breaker's sliding window, oldest first: a ring of outcomes and times, so recording a call
+ * and dropping the oldest allocate nothing and copy nothing (copying the window per call cost some 1.7 KB per
+ * event on payments-outage-breaker).
+ */
+class CallWindow {
+  private failed = new Uint8Array(16);
+  private times = new Float64Array(16);
+  private head = 0;
+  length = 0;
+
+  push(time: number, failed: boolean): void {
+    if (this.length === this.times.length) this.grow();
+    const at = (this.head + this.length) & (this.times.length - 1);
+    this.times[at] = time;
+    this.failed[at] = failed ? 1 : 0;
+    this.length++;
+  }
+
+  timeAt(k: number): number {
+    return this.times[(this.head + k) & (this.times.length - 1)]!;
+  }
+
+  /** Drops the oldest `count` calls; returns how many of them failed. */
+  dropOldest(count: number): number {
+    let failures = 0;
+    for (let k = 0; k < count; k++) failures += this.failed[(this.head + k) & (this.times.length - 1)]!;
+    this.head = (this.head + count) & (this.times.length - 1);
+    this.length -= count;
+    return failures;
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.length = 0;
+  }
+
+  private grow(): void {
+    const times = new Float64Array(this.times.length * 2);
+    const failed = new Uint8Array(this.times.length * 2);
+    for (let k = 0; k < this.length; k++) {
+      const from = (this.head + k) & (this.times.length - 1);
+      times[k] = this.times[from]!;
+      failed[k] = this.failed[from]!;
+    }
+    this.times = times;
+    this.failed = failed;
+    this.head = 0;
   }
 }
