@@ -229,12 +229,8 @@ export class Consumer {
       get slowdown() {
         return consumer.slowdown;
       },
-      applyEffectLater: (slot) => {
-        const { effects, sim } = this.wiring;
-        const message = this.work.message[slot]!;
-        const incarnation = this.work.incarnation[slot]!;
-        return () => effects.apply(message, this.options.index, incarnation, sim.now);
-      },
+      lifeOf: (slot) => this.work.incarnation[slot]!,
+      applyEffect: (message, life) => this.wiring.effects.apply(message, this.options.index, life, this.wiring.sim.now),
       completed: (slot, effectApplied) => this.complete(slot, effectApplied),
       gaveUp: (slot, how, reason) => this.giveUp(slot, how, reason),
       receiveCount: (slot) => {

@@ -32,11 +32,13 @@ export interface ProcessingHost {
   readonly consumer: number;
   /** The consumer's slowdown factor now (a slow-consumer fault stretches local work). */
   readonly slowdown: number;
+  /** The consumer life (incarnation) that holds the slot's message: the life a call made for it applies the effect as. */
+  lifeOf(slot: number): number;
   /**
-   * Applies the side effect of the slot's message, as this consumer life's, when called: a dependency
-   * calls it when it gets to the effect, perhaps after the consumer has moved on.
+   * Applies `message`'s side effect as this consumer's life `life`: a dependency does when it gets to the
+   * effect of a call, perhaps after the consumer has moved on.
    */
-  applyEffectLater(slot: number): () => void;
+  applyEffect(message: number, life: number): void;
   /** Processing succeeded; `effectApplied`: a dependency call already carried the side effect. */
   completed(slot: number, effectApplied: boolean): void;
   gaveUp(slot: number, how: GiveUp, reason: string): void;

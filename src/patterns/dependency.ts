@@ -1,4 +1,5 @@
 import type { Simulation } from "../engine/simulation.js";
+import { IntRing } from "../model/int-ring.js";
 import type { Sampler } from "../random/distributions.js";
 import type { Rng } from "../random/streams.js";
 import type { DependencySpec, FailureKind } from "./spec.js";
@@ -6,17 +7,28 @@ import type { DependencySpec, FailureKind } from "./spec.js";
 /** How one call ended, as the caller sees it: `ok`, or why it failed. */
 export type CallOutcome = "ok" | FailureKind;
 
-/** One call, from the caller. `answer` comes once; an answer to a call its caller abandoned is ignored there. */
-export interface CallRequest {
-  /** The message the call is made for: the idempotency key, and the amplification count. */
+/**
+ * Who calls a dependency. Each call carries the caller's own number for it (a ticket): its answer comes once
+ * with that number (never, for a call that hangs with no timeout), and an answer to a call its caller
+ * abandoned is ignored there. Numbers, not a request object and closures per call: a call allocates nothing.
+ */
+export interface DependencyCaller {
+  answer(ticket: number, outcome: CallOutcome): void;
+  /** Applies `message`'s side effect as the consumer life `life` that made the call would have. */
+  applyEffect(message: number, life: number): void;
+}
+
+/** One call: for which message, of which group and consumer life, and what it carries. */
+export interface CallSpec {
   message: number;
   /** Which consumer group calls, so keys of different groups never collide. */
   group: number;
-  /** Applies the message's side effect (null: the call carries none). */
-  applyEffect: (() => void) | null;
+  /** The consumer life (incarnation) that makes the call: the one whose effect it applies. */
+  life: number;
+  /** Whether a successful call applies the message's side effect. */
+  carriesEffect: boolean;
   /** The message id goes with the call as an idempotency key. */
   idempotencyKey: boolean;
-  answer(outcome: CallOutcome): void;
 }
 
 /** What a dependency did over the run: plain numbers for summary.json. */
@@ -69,12 +81,74 @@ export interface DependencySeries {
   failures: number[];
 }
 
-interface Waiting {
-  request: CallRequest;
-  startedAt: number;
-  /** Set once the client's timeout fired: the call stays in line (the service does not know) but nobody waits for it. */
-  abandoned: boolean;
-  timeoutEvent: number;
+/** Codes of a served call's outcome, kept until it completes. */
+const OUTCOMES: readonly CallOutcome[] = ["ok", "transient", "permanent"];
+
+/**
+ * The calls a dependency has open, by call number (reused once a call is done with): the caller and its
+ * ticket, what the call is for, when it began, whether its caller gave up waiting, its timeout event, and
+ * the outcome a served call will complete with. Typed arrays, so a call allocates nothing once they have grown.
+ */
+class OpenCalls {
+  caller: (DependencyCaller | undefined)[] = [];
+  ticket = new Int32Array(16);
+  message = new Int32Array(16);
+  group = new Int32Array(16);
+  life = new Int32Array(16);
+  carriesEffect = new Uint8Array(16);
+  idempotencyKey = new Uint8Array(16);
+  abandoned = new Uint8Array(16);
+  /** 1 for a call made during a `hang` outage: never served, so its timeout is the last anyone sees of it. */
+  hung = new Uint8Array(16);
+  startedAt = new Float64Array(16);
+  timeoutEvent = new Float64Array(16);
+  outcome = new Uint8Array(16);
+  private readonly free = new IntRing(16);
+  private used = 0;
+
+  open(caller: DependencyCaller, ticket: number, spec: CallSpec, now: number): number {
+    const call = this.free.length > 0 ? this.free.shift() : this.grow();
+    this.caller[call] = caller;
+    this.ticket[call] = ticket;
+    this.message[call] = spec.message;
+    this.group[call] = spec.group;
+    this.life[call] = spec.life;
+    this.carriesEffect[call] = spec.carriesEffect ? 1 : 0;
+    this.idempotencyKey[call] = spec.idempotencyKey ? 1 : 0;
+    this.abandoned[call] = 0;
+    this.hung[call] = 0;
+    this.startedAt[call] = now;
+    this.timeoutEvent[call] = -1;
+    return call;
+  }
+
+  close(call: number): void {
+    this.caller[call] = undefined;
+    this.free.push(call);
+  }
+
+  private grow(): number {
+    if (this.used === this.ticket.length) {
+      const size = this.used * 2;
+      this.ticket = copied(new Int32Array(size), this.ticket);
+      this.message = copied(new Int32Array(size), this.message);
+      this.group = copied(new Int32Array(size), this.group);
+      this.life = copied(new Int32Array(size), this.life);
+      this.carriesEffect = copied(new Uint8Array(size), this.carriesEffect);
+      this.idempotencyKey = copied(new Uint8Array(size), this.idempotencyKey);
+      this.abandoned = copied(new Uint8Array(size), this.abandoned);
+      this.hung = copied(new Uint8Array(size), this.hung);
+      this.startedAt = copied(new Float64Array(size), this.startedAt);
+      this.timeoutEvent = copied(new Float64Array(size), this.timeoutEvent);
+      this.outcome = copied(new Uint8Array(size), this.outcome);
+    }
+    return this.used++;
+  }
+}
+
+function copied<T extends Int32Array | Uint8Array | Float64Array>(target: T, source: T): T {
+  target.set(source);
+  return target;
 }
 
 /**
@@ -92,11 +166,14 @@ export class Dependency implements DependencyFaults {
   slowdown = 1;
   extraErrors = 0;
   private inService = 0;
-  private readonly line: Waiting[] = [];
-  private lineHead = 0;
+  private readonly calls = new OpenCalls();
+  /** Calls waiting for a free slot of the service, oldest first. */
+  private readonly line = new IntRing(16);
   private readonly callers = new Set<number>();
   private readonly keysSeen = new Set<number>();
   private series: DependencySeries | null = null;
+  private readonly onTimeout = (call: number): void => this.timedOut(call);
+  private readonly onCompleted = (call: number): void => this.completed(call);
   readonly figures: DependencyFigures = {
     calls: 0,
     succeeded: 0,
@@ -136,90 +213,103 @@ export class Dependency implements DependencyFaults {
     counts[interval]!++;
   }
 
-  call(request: CallRequest): void {
+  /** `caller` calls, numbering the call `ticket`; the answer comes back with that number. */
+  call(caller: DependencyCaller, ticket: number, spec: CallSpec): void {
     const figures = this.figures;
     figures.calls++;
     this.tally("calls");
-    this.callers.add(request.message * this.groups + request.group);
-    const waiting: Waiting = { request, startedAt: this.sim.now, abandoned: false, timeoutEvent: -1 };
+    this.callers.add(spec.message * this.groups + spec.group);
+    const call = this.calls.open(caller, ticket, spec, this.sim.now);
     if (this.outage === "refuse") {
-      this.refuse(request);
+      this.refuse(call);
       return;
     }
     if (this.outage === "hang") {
-      this.armTimeout(waiting);
+      // Never served: only a timeout ends the wait, and without one nothing will ever look at the call again.
+      this.calls.hung[call] = 1;
+      if (!this.armTimeout(call)) this.calls.close(call);
       return;
     }
     const limit = this.spec.concurrency;
     if (limit !== null && this.inService >= limit) {
-      if (this.spec.overflow === "refuse") this.refuse(request);
+      if (this.spec.overflow === "refuse") this.refuse(call);
       else {
-        this.armTimeout(waiting);
-        this.line.push(waiting);
+        this.armTimeout(call);
+        this.line.push(call);
       }
       return;
     }
-    this.serve(waiting);
+    this.serve(call);
   }
 
-  private refuse(request: CallRequest): void {
+  private refuse(call: number): void {
     this.figures.refused++;
     this.tally("failures");
-    request.answer("refused");
+    this.answerAndClose(call, "refused");
   }
 
-  /** The client stops waiting `timeout` after the call began; the service, if it has the call, carries on. */
-  private armTimeout(waiting: Waiting): void {
+  /**
+   * The client stops waiting `timeout` after the call began; the service, if it has the call, carries on.
+   * False when there is no timeout.
+   */
+  private armTimeout(call: number): boolean {
     const timeout = this.spec.timeout;
-    if (timeout === null) return;
-    const remaining = Math.max(0, waiting.startedAt + timeout - this.sim.now);
-    waiting.timeoutEvent = this.sim.schedule(remaining, () => this.timedOut(waiting));
+    if (timeout === null) return false;
+    const remaining = Math.max(0, this.calls.startedAt[call]! + timeout - this.sim.now);
+    this.calls.timeoutEvent[call] = this.sim.schedule(remaining, this.onTimeout, call);
+    return true;
   }
 
-  private timedOut(waiting: Waiting): void {
-    waiting.abandoned = true;
+  private timedOut(call: number): void {
+    const calls = this.calls;
+    calls.timeoutEvent[call] = -1;
+    calls.abandoned[call] = 1;
     this.figures.timeouts++;
     this.tally("failures");
-    if (waiting.request.applyEffect !== null) this.figures.unknownOutcomes++;
-    waiting.request.answer("timeout");
+    if (calls.carriesEffect[call] === 1) this.figures.unknownOutcomes++;
+    // A call the service has (in line or in service) stays open until it completes; a hung one ends here.
+    if (calls.hung[call] === 1) this.answerAndClose(call, "timeout");
+    else calls.caller[call]!.answer(calls.ticket[call]!, "timeout");
   }
 
-  private serve(waiting: Waiting): void {
-    const figures = this.figures;
+  private serve(call: number): void {
+    const { figures, calls } = this;
     this.inService++;
     if (this.inService > figures.peakConcurrency) figures.peakConcurrency = this.inService;
     const latency = Math.round(this.draws.latency() * this.slowdown);
     const draw = this.draws.errors();
     const { transient, permanent } = this.spec.errors;
     const transientShare = Math.min(1, transient + this.extraErrors);
-    const outcome: CallOutcome =
-      draw < transientShare ? "transient" : draw < transientShare + permanent ? "permanent" : "ok";
+    calls.outcome[call] = draw < transientShare ? 1 : draw < transientShare + permanent ? 2 : 0;
     const timeout = this.spec.timeout;
-    const answersInTime = timeout === null || this.sim.now + latency <= waiting.startedAt + timeout;
-    if (answersInTime && waiting.timeoutEvent >= 0) {
-      this.sim.cancel(waiting.timeoutEvent);
-      waiting.timeoutEvent = -1;
-    } else if (!answersInTime && waiting.timeoutEvent < 0 && !waiting.abandoned) this.armTimeout(waiting);
-    this.sim.schedule(latency, () => this.completed(waiting, outcome));
+    const answersInTime = timeout === null || this.sim.now + latency <= calls.startedAt[call]! + timeout;
+    if (answersInTime && calls.timeoutEvent[call]! >= 0) {
+      this.sim.cancel(calls.timeoutEvent[call]!);
+      calls.timeoutEvent[call] = -1;
+    } else if (!answersInTime && calls.timeoutEvent[call]! < 0 && calls.abandoned[call] === 0) this.armTimeout(call);
+    this.sim.schedule(latency, this.onCompleted, call);
   }
 
-  private completed(waiting: Waiting, outcome: CallOutcome): void {
+  private completed(call: number): void {
+    const calls = this.calls;
     this.inService--;
-    const { request } = waiting;
-    if (outcome === "ok" && request.applyEffect !== null) this.applyEffect(waiting);
-    if (!waiting.abandoned) this.answered(request, outcome);
+    const outcome = OUTCOMES[calls.outcome[call]!]!;
+    if (outcome === "ok" && calls.carriesEffect[call] === 1) this.applyEffect(call);
+    if (calls.abandoned[call] === 0) this.answered(call, outcome);
+    else calls.close(call);
     this.serveNext();
   }
 
-  private applyEffect(waiting: Waiting): void {
-    const { request } = waiting;
-    if (waiting.abandoned) {
+  private applyEffect(call: number): void {
+    const calls = this.calls;
+    if (calls.abandoned[call] === 1) {
       // The caller timed out: whether the service went on to apply the effect is the unknown outcome.
       if (this.draws.applied() >= this.spec.appliedOnTimeout) return;
       this.figures.appliedAfterTimeout++;
     }
-    if (request.idempotencyKey) {
-      const key = request.message * this.groups + request.group;
+    const message = calls.message[call]!;
+    if (calls.idempotencyKey[call] === 1) {
+      const key = message * this.groups + calls.group[call]!;
       if (this.keysSeen.has(key)) {
         this.figures.keyDeduplicated++;
         return;
@@ -227,10 +317,10 @@ export class Dependency implements DependencyFaults {
       this.keysSeen.add(key);
     }
     this.figures.effectsApplied++;
-    request.applyEffect!();
+    calls.caller[call]!.applyEffect(message, calls.life[call]!);
   }
 
-  private answered(request: CallRequest, outcome: CallOutcome): void {
+  private answered(call: number, outcome: CallOutcome): void {
     const figures = this.figures;
     if (outcome === "ok") figures.succeeded++;
     else {
@@ -239,19 +329,20 @@ export class Dependency implements DependencyFaults {
       if (outcome === "transient") figures.transientErrors++;
       else figures.permanentErrors++;
     }
-    request.answer(outcome);
+    this.answerAndClose(call, outcome);
+  }
+
+  /** The call's last word: it is closed first, so the caller may call again at once with the number free. */
+  private answerAndClose(call: number, outcome: CallOutcome): void {
+    const caller = this.calls.caller[call]!;
+    const ticket = this.calls.ticket[call]!;
+    this.calls.close(call);
+    caller.answer(ticket, outcome);
   }
 
   private serveNext(): void {
     const limit = this.spec.concurrency;
-    while (this.lineHead < this.line.length && (limit === null || this.inService < limit)) {
-      const next = this.line[this.lineHead++]!;
-      this.serve(next);
-    }
-    if (this.lineHead > 1024 && this.lineHead * 2 > this.line.length) {
-      this.line.splice(0, this.lineHead);
-      this.lineHead = 0;
-    }
+    while (this.line.length > 0 && (limit === null || this.inService < limit)) this.serve(this.line.shift());
   }
 
   /** The calls and failures per interval, if recorded. */

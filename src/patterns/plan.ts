@@ -1,10 +1,11 @@
 import type { Simulation } from "../engine/simulation.js";
+import { IntRing } from "../model/int-ring.js";
 import type { GiveUp, ProcessingHost, ProcessingPlan } from "../model/processing.js";
 import type { Sampler } from "../random/distributions.js";
 import type { Rng } from "../random/streams.js";
 import { backoffDelay } from "./backoff.js";
 import type { CircuitBreaker } from "./breaker.js";
-import type { CallOutcome, Dependency } from "./dependency.js";
+import type { CallOutcome, CallSpec, Dependency, DependencyCaller } from "./dependency.js";
 import { countPermit, type Limiter, type LimiterFigures } from "./limiter.js";
 import type { RetryFigures } from "./retry-figures.js";
 import type { FailureKind, RetryPolicy } from "./spec.js";
@@ -69,7 +70,19 @@ export class StepRunner implements ProcessingPlan {
   /** `retry: {via: broker}`: a retry is a new delivery, and the attempt number is the broker's receive count. */
   private readonly viaBroker: boolean;
 
+  /** The calls made and not yet answered, by the ticket each went with. */
+  private readonly tickets = new CallTickets();
+  /** Filled in for each call: the dependency copies it at once. */
+  private readonly request: CallSpec;
+  /** How this runner's calls reach it back: their answers, and the effects of the successful ones. */
+  private readonly caller: DependencyCaller = {
+    answer: (ticket, outcome) => this.callAnswered(ticket, outcome),
+    // The effect is the message's, applied as the consumer life that made the call, whenever the service gets to it.
+    applyEffect: (message, life) => this.host.applyEffect(message, life),
+  };
+
   constructor(private readonly options: StepRunnerOptions) {
+    this.request = { message: 0, group: options.group, life: 0, carriesEffect: false, idempotencyKey: false };
     this.retryable = new Set(options.retry.retryOn);
     this.viaBroker = options.retry.via === "broker";
     this.maxAttempts = options.retry.maxAttempts ?? Number.POSITIVE_INFINITY;
@@ -146,23 +159,22 @@ export class StepRunner implements ProcessingPlan {
       return;
     }
     this.paused[slot] = 0;
-    const token = this.token[slot]!;
-    step.dependency.call({
-      message: this.message[slot]!,
-      group: this.options.group,
-      applyEffect: step.sideEffect ? this.effectApplier(slot) : null,
-      idempotencyKey: step.idempotencyKey,
-      answer: (outcome) => {
-        // The breaker hears every outcome it let through, even one its caller no longer waits for.
-        breaker?.record(sim.now, outcome !== "ok");
-        if (this.token[slot] === token) this.answered(slot, step.sideEffect, outcome);
-      },
-    });
+    const request = this.request;
+    request.message = this.message[slot]!;
+    request.life = this.host.lifeOf(slot);
+    request.carriesEffect = step.sideEffect;
+    request.idempotencyKey = step.idempotencyKey;
+    step.dependency.call(this.caller, this.tickets.open(slot, this.token[slot]!, index), request);
   }
 
-  /** The effect is the message's, applied by the consumer life that made the call, whenever the service gets to it. */
-  private effectApplier(slot: number): () => void {
-    return this.host.applyEffectLater(slot);
+  /** A call's answer: the breaker hears it whoever still waits; the slot, only if it still holds that work. */
+  private callAnswered(ticket: number, outcome: CallOutcome): void {
+    const { slot, token, step: index } = this.tickets.close(ticket);
+    const step = this.options.steps[index]!;
+    if (step.kind !== "call") throw new Error("invariant: an answer to a step that makes no call");
+    // The breaker hears every outcome it let through, even one its caller no longer waits for.
+    step.breaker?.record(this.options.sim.now, outcome !== "ok");
+    if (this.token[slot] === token) this.answered(slot, step.sideEffect, outcome);
   }
 
   private answered(slot: number, sideEffect: boolean, outcome: CallOutcome): void {
@@ -265,4 +277,42 @@ export class StepRunner implements ProcessingPlan {
 function grown<T extends Int32Array | Uint8Array | Float64Array>(target: T, source: T): T {
   target.set(source);
   return target;
+}
+
+/** What a call's answer must find again: the slot that made it, the slot's token then, and the step's index. */
+class CallTickets {
+  private slot = new Int32Array(16);
+  private token = new Int32Array(16);
+  private step = new Int32Array(16);
+  private readonly free = new IntRing(16);
+  private used = 0;
+  /** What `close` hands back; reused, so closing allocates nothing (read it before the next close). */
+  private readonly closed = { slot: 0, token: 0, step: 0 };
+
+  open(slot: number, token: number, step: number): number {
+    const ticket = this.free.length > 0 ? this.free.shift() : this.grow();
+    this.slot[ticket] = slot;
+    this.token[ticket] = token;
+    this.step[ticket] = step;
+    return ticket;
+  }
+
+  close(ticket: number): { slot: number; token: number; step: number } {
+    const closed = this.closed;
+    closed.slot = this.slot[ticket]!;
+    closed.token = this.token[ticket]!;
+    closed.step = this.step[ticket]!;
+    this.free.push(ticket);
+    return closed;
+  }
+
+  private grow(): number {
+    if (this.used === this.slot.length) {
+      const size = this.used * 2;
+      this.slot = grown(new Int32Array(size), this.slot);
+      this.token = grown(new Int32Array(size), this.token);
+      this.step = grown(new Int32Array(size), this.step);
+    }
+    return this.used++;
+  }
 }

@@ -94,9 +94,9 @@ describe("the attempt schedule", () => {
     const dependency = world.patterns.dependencies[0]!;
     const callTimes: number[] = [];
     const call = dependency.call.bind(dependency);
-    dependency.call = (request) => {
+    dependency.call = (caller, ticket, request) => {
       callTimes.push(world.sim.now);
-      call(request);
+      call(caller, ticket, request);
     };
     for (const producer of world.producers) producer.start();
     world.sim.run({ untilTime: 60_000_000, maxEvents: 1_000_000 });
