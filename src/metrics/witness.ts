@@ -40,7 +40,7 @@ export class Witness extends NullObserver {
    * Failed processing attempts (src/patterns), kept by (group, message) until a repeated effect is found,
    * so its counter-example shows the attempts between the two effects. Only runs with steps report any.
    */
-  private readonly failedAttempts = new Map<number, { what: string; consumer: number; at: number }[]>();
+  private readonly failedAttempts = new Map<number, TimelineStep[]>();
   private messages!: MessageTable;
   /** Highest message id consumed so far in each ordering stream (group, producer[, key]). */
   private readonly lastInStream = new Map<number, number>();
@@ -109,7 +109,7 @@ export class Witness extends NullObserver {
       return;
     }
     const example = this.example(message, group, "side effect applied", first, consumer, now);
-    const attempts = this.failedAttempts.get(message * this.groups + group) ?? [];
+    const attempts = (this.failedAttempts.get(message * this.groups + group) ?? []).map(described);
     example.events = [...example.events, ...attempts].sort((a, b) => a.at - b.at);
     this.firstRepeatedEffect = example;
     this.failedAttempts.clear();
@@ -131,8 +131,8 @@ export class Witness extends NullObserver {
       attempts = [];
       this.failedAttempts.set(pair, attempts);
     }
-    const next = retryIn === null ? "gave up" : `retry in ${retryIn / 1000} ms`;
-    attempts.push({ what: `attempt ${attempt} failed: ${why}; ${next}`, consumer, at: now });
+    // Described only if it ends up in the counter-example: most never do.
+    attempts.push({ attempt, why, retryIn, consumer, at: now });
   }
 
   /** A redrive is a step in a message's timeline like a failed attempt: a repeated effect's counter-example shows it. */
@@ -140,7 +140,7 @@ export class Witness extends NullObserver {
     if (this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
     const pair = message * this.groups + group;
     const events = this.failedAttempts.get(pair) ?? [];
-    events.push({ what: "redriven from the dead-letter queue", consumer: -1, at: now });
+    events.push({ attempt: REDRIVE, why: "", retryIn: null, consumer: -1, at: now });
     this.failedAttempts.set(pair, events);
   }
 
@@ -207,4 +207,26 @@ export class Witness extends NullObserver {
       ],
     };
   }
+}
+
+/** A step of a (group, message) pair's timeline kept for a repeated effect's counter-example. */
+interface TimelineStep {
+  /** The failed attempt's number, or REDRIVE. */
+  attempt: number;
+  why: string;
+  /** The wait before the next attempt (µs), or null: the policy gave up. */
+  retryIn: number | null;
+  consumer: number;
+  at: number;
+}
+
+/** The `attempt` of a redrive from the dead-letter queue in a timeline. */
+const REDRIVE = 0;
+
+/** A timeline step as the counter-example shows it. */
+function described(step: TimelineStep): { what: string; consumer: number; at: number } {
+  const { attempt, why, retryIn, consumer, at } = step;
+  if (attempt === REDRIVE) return { what: "redriven from the dead-letter queue", consumer, at };
+  const next = retryIn === null ? "gave up" : `retry in ${retryIn / 1000} ms`;
+  return { what: `attempt ${attempt} failed: ${why}; ${next}`, consumer, at };
 }
