@@ -1,5 +1,6 @@
 // Bytes allocated on the JavaScript heap per simulated event, for every broker profile (and Kafka's replicated
-// and lanes paths, a producer waiting for confirms, a dedup store), on a long run of the same M/M/4 workload.
+// and lanes paths, a producer waiting for confirms, a dedup store, a dependency call per message), on a long run
+// of the same M/M/4 workload.
 // What a run allocates is the heap's growth between collections: the used heap size just before each collection
 // minus its size just after the previous one (v8.GCProfiler records both), plus what is left at the end. Typed
 // arrays' backing stores live outside the heap, so a table growing counts only its small wrapper; garbage made
@@ -25,6 +26,8 @@ interface AllocationCase {
   group?: Record<string, unknown>;
   /** Fields added to the producer. */
   producer?: Record<string, unknown>;
+  /** Fields added to the scenario. */
+  scenario?: Record<string, unknown>;
 }
 
 /** Every profile on the benchmark's workload (keyed, and 8 partitions, for Kafka), then Kafka's other hot paths. */
@@ -56,6 +59,16 @@ const allocationCases: readonly AllocationCase[] = [
     broker: { profile: "rabbitmq" },
     group: { idempotency: { strategy: "dedup-store" } },
   },
+  {
+    // Processing as steps: a call to a service that fails one time in ten, retried with backoff (src/patterns).
+    name: "rabbitmq, a call per message",
+    broker: { profile: "rabbitmq" },
+    scenario: { dependencies: { payments: { latency: "500us", timeout: "50ms", errors: { transient: 0.1 } } } },
+    group: {
+      steps: [{ call: "payments", sideEffect: true }],
+      retry: { maxAttempts: 3, backoff: { type: "exponential", base: "1ms" } },
+    },
+  },
 ];
 
 /** The benchmark's workload (Poisson 3,600/s, four consumers, exponential 1 ms) for one case. */
@@ -66,6 +79,7 @@ function workload(subject: AllocationCase, seconds: number): Record<string, unkn
     duration: `${seconds}s`,
     broker: subject.broker,
     network: { latency: 0 },
+    ...subject.scenario,
     producers: [{ name: "load", rate: "3600/s", keys: { count: 1000 }, ...subject.producer }],
     consumers: [{ group: "workers", instances: 4, processing: { dist: "exponential", mean: "1ms" }, ...subject.group }],
   };

@@ -1,5 +1,6 @@
 import type { Simulation } from "../engine/simulation.js";
 import { IntRing } from "../model/int-ring.js";
+import type { MessageColumn, MessageTable } from "../model/messages.js";
 import type { Sampler } from "../random/distributions.js";
 import type { Rng } from "../random/streams.js";
 import type { DependencySpec, FailureKind } from "./spec.js";
@@ -169,8 +170,13 @@ export class Dependency implements DependencyFaults {
   private readonly calls = new OpenCalls();
   /** Calls waiting for a free slot of the service, oldest first. */
   private readonly line = new IntRing(16);
-  private readonly callers = new Set<number>();
-  private readonly keysSeen = new Set<number>();
+  /**
+   * Per group, per message: 1 once the pair has called (for the `messages` figure), and 1 once the service
+   * applied an effect under the pair's idempotency key. Columns of the message table, made at the first call
+   * and key: a Set took an entry per message for the whole run.
+   */
+  private readonly called: (MessageColumn<Uint8Array> | undefined)[] = [];
+  private readonly keysSeen: (MessageColumn<Uint8Array> | undefined)[] = [];
   private series: DependencySeries | null = null;
   private readonly onTimeout = (call: number): void => this.timedOut(call);
   private readonly onCompleted = (call: number): void => this.completed(call);
@@ -195,8 +201,8 @@ export class Dependency implements DependencyFaults {
     private readonly spec: DependencySpec,
     private readonly sim: Simulation,
     private readonly draws: DependencyDraws,
-    /** Consumer groups in the run, to key idempotency keys by (message, group). */
-    private readonly groups: number,
+    /** The run's messages: what was called, and under which keys, is kept per message. */
+    private readonly messages: MessageTable,
   ) {}
 
   /** From now on, counts calls and failures per interval (only when the run records a time series). */
@@ -218,7 +224,7 @@ export class Dependency implements DependencyFaults {
     const figures = this.figures;
     figures.calls++;
     this.tally("calls");
-    this.callers.add(spec.message * this.groups + spec.group);
+    if (this.flag(this.called, spec.message, spec.group)) figures.messages++;
     const call = this.calls.open(caller, ticket, spec, this.sim.now);
     if (this.outage === "refuse") {
       this.refuse(call);
@@ -308,13 +314,9 @@ export class Dependency implements DependencyFaults {
       this.figures.appliedAfterTimeout++;
     }
     const message = calls.message[call]!;
-    if (calls.idempotencyKey[call] === 1) {
-      const key = message * this.groups + calls.group[call]!;
-      if (this.keysSeen.has(key)) {
-        this.figures.keyDeduplicated++;
-        return;
-      }
-      this.keysSeen.add(key);
+    if (calls.idempotencyKey[call] === 1 && !this.flag(this.keysSeen, message, calls.group[call]!)) {
+      this.figures.keyDeduplicated++;
+      return;
     }
     this.figures.effectsApplied++;
     calls.caller[call]!.applyEffect(message, calls.life[call]!);
@@ -350,9 +352,21 @@ export class Dependency implements DependencyFaults {
     return this.series;
   }
 
+  /** Sets the (message, group) pair's flag in `columns`; true if it was not set before. */
+  private flag(columns: (MessageColumn<Uint8Array> | undefined)[], message: number, group: number): boolean {
+    let column = columns[group];
+    if (column === undefined) {
+      column = this.messages.column((n) => new Uint8Array(n));
+      columns[group] = column;
+    }
+    const row = this.messages.slot(message);
+    if (column.values[row] === 1) return false;
+    column.values[row] = 1;
+    return true;
+  }
+
   /** The figures at the end of the run. */
   finish(): DependencyFigures {
-    this.figures.messages = this.callers.size;
     return { ...this.figures };
   }
 }

@@ -63,14 +63,13 @@ export function buildPatterns(
   streams: RandomStreams,
   messages: MessageTable,
 ): Patterns {
-  const groups = scenario.consumers.length;
   const dependencies = Object.entries(scenario.dependencies ?? {}).map(([name, spec]) => {
     const draws = {
       latency: samplerFor(spec.latency, streams.stream(`dependency:${name}:latency`)),
       errors: streams.stream(`dependency:${name}:errors`),
       applied: streams.stream(`dependency:${name}:applied`),
     };
-    return new Dependency(name, spec, sim, draws, groups);
+    return new Dependency(name, spec, sim, draws, messages);
   });
   const breakers = scenario.consumers.flatMap((consumer) =>
     Object.entries(consumer.breakers ?? {}).flatMap(([name, spec]) =>

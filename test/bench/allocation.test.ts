@@ -1,6 +1,7 @@
 // Proves no broker profile allocates per event on its hot paths (Kafka's replicated acks=all and its lanes, a
-// producer waiting for confirms and a dedup store too): on a 60 s run of the M/M/4 workload (about 650,000 events)
-// each allocates under 48 bytes of JavaScript heap per event, building and summarizing the run included.
+// producer waiting for confirms, a dedup store and a dependency call too): on a 60 s run of the M/M/4 workload
+// (about 650,000 events) each allocates under 48 bytes of JavaScript heap per event, building and summarizing the
+// run included.
 import { describe, expect, it } from "vitest";
 import { allocationCaseNames, heapBytesAllocatedBy, measureAllocation } from "../../bench/allocation.js";
 
@@ -11,7 +12,8 @@ import { allocationCaseNames, heapBytesAllocatedBy, measureAllocation } from "..
  * sits above that and below what the paths fixed so far measured before: Kafka about 190, its acks=all path
  * with 3 replicas about 59 (a [time, LEO] pair per fetch, a Set and splices per confirm), its lanes about 60 (a
  * list per feed, a copy per poll), a producer with a publish timeout about 123 (a Map entry and an object per
- * message). A dedup store measured about 33 (a Map entry per message), under the bound. Garbage as small as one closure per message hides in that noise; `npm run
+ * message). A dedup store measured about 33 (a Map entry per message), and the dependency calls of
+ * payments-outage-immediate about 480 (a request, closures and a waiting record per call). Garbage as small as one closure per message hides in that noise; `npm run
  * bench`'s per-case figure, on longer runs, is the finer tool.
  */
 const BOUND_BYTES_PER_EVENT = 48;
