@@ -3,6 +3,7 @@ import type { Sampler } from "../random/distributions.js";
 import { type BatchOptions, BatchWork } from "./batches.js";
 import type { DeliveryTable } from "./deliveries.js";
 import type { EffectLedger } from "./effects.js";
+import { lengthened } from "./growable.js";
 import { HandBacks } from "./hand-backs.js";
 import { DeliveryHeartbeats } from "./heartbeats.js";
 import type { IdempotencyGuard } from "./idempotency.js";
@@ -623,17 +624,12 @@ class WorkSlots {
 
   private grow(): number {
     if (this.used === this.message.length) {
-      this.message = copied(new Int32Array(this.used * 2), this.message);
-      this.delivery = copied(new Float64Array(this.used * 2), this.delivery);
-      this.incarnation = copied(new Int32Array(this.used * 2), this.incarnation);
-      this.event = copied(new Float64Array(this.used * 2).fill(-1), this.event);
-      this.live = copied(new Uint8Array(this.used * 2), this.live);
+      this.message = lengthened(this.message, this.used * 2);
+      this.delivery = lengthened(this.delivery, this.used * 2);
+      this.incarnation = lengthened(this.incarnation, this.used * 2);
+      this.event = lengthened(this.event, this.used * 2, -1);
+      this.live = lengthened(this.live, this.used * 2);
     }
     return this.used++;
   }
-}
-
-function copied<T extends Int32Array | Float64Array | Uint8Array>(target: T, source: T): T {
-  target.set(source);
-  return target;
 }

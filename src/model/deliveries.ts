@@ -1,3 +1,5 @@
+import { lengthened } from "./growable.js";
+
 /**
  * Deliveries in flight: a message handed to one consumer and not yet settled
  * (acked, nacked, or taken back by the broker). Slots are recycled, so their
@@ -90,20 +92,15 @@ export class DeliveryTable {
     if (this.used === this.messages.length) {
       const capacity = this.used * 2;
       if (capacity > SLOT_SPACE) throw new RangeError("more than 2^20 deliveries open at once");
-      this.messages = copyInto(new Int32Array(capacity), this.messages);
-      this.consumers = copyInto(new Int32Array(capacity), this.consumers);
-      this.incarnations = copyInto(new Int32Array(capacity), this.incarnations);
-      this.deliveredTimes = copyInto(new Float64Array(capacity), this.deliveredTimes);
-      this.generations = copyInto(new Uint32Array(capacity), this.generations);
-      this.live = copyInto(new Uint8Array(capacity), this.live);
+      this.messages = lengthened(this.messages, capacity);
+      this.consumers = lengthened(this.consumers, capacity);
+      this.incarnations = lengthened(this.incarnations, capacity);
+      this.deliveredTimes = lengthened(this.deliveredTimes, capacity);
+      this.generations = lengthened(this.generations, capacity);
+      this.live = lengthened(this.live, capacity);
     }
     return this.used++;
   }
-}
-
-function copyInto<T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(target: T, source: T): T {
-  target.set(source);
-  return target;
 }
 
 function closedWhenNotOpen(handle: number): never {

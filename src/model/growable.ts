@@ -9,6 +9,11 @@ export function withRoomFor<T extends TypedArray>(array: T, index: number, fill 
   if (index < array.length) return array;
   let length = Math.max(1, array.length);
   while (length <= index) length *= 2;
+  return lengthened(array, length, fill);
+}
+
+/** A copy of `array` lengthened to `length`, its new slots set to `fill`: how per-slot tables grow. */
+export function lengthened<T extends TypedArray>(array: T, length: number, fill = 0): T {
   const next = new (array.constructor as new (length: number) => T)(length);
   next.set(array);
   if (fill !== 0) next.fill(fill, array.length);

@@ -1,4 +1,5 @@
 import type { Simulation } from "../engine/simulation.js";
+import { lengthened } from "../model/growable.js";
 import { IntRing } from "../model/int-ring.js";
 import type { MessageColumn, MessageTable } from "../model/messages.js";
 import type { Sampler } from "../random/distributions.js";
@@ -131,25 +132,20 @@ class OpenCalls {
   private grow(): number {
     if (this.used === this.ticket.length) {
       const size = this.used * 2;
-      this.ticket = copied(new Int32Array(size), this.ticket);
-      this.message = copied(new Int32Array(size), this.message);
-      this.group = copied(new Int32Array(size), this.group);
-      this.life = copied(new Int32Array(size), this.life);
-      this.carriesEffect = copied(new Uint8Array(size), this.carriesEffect);
-      this.idempotencyKey = copied(new Uint8Array(size), this.idempotencyKey);
-      this.abandoned = copied(new Uint8Array(size), this.abandoned);
-      this.hung = copied(new Uint8Array(size), this.hung);
-      this.startedAt = copied(new Float64Array(size), this.startedAt);
-      this.timeoutEvent = copied(new Float64Array(size), this.timeoutEvent);
-      this.outcome = copied(new Uint8Array(size), this.outcome);
+      this.ticket = lengthened(this.ticket, size);
+      this.message = lengthened(this.message, size);
+      this.group = lengthened(this.group, size);
+      this.life = lengthened(this.life, size);
+      this.carriesEffect = lengthened(this.carriesEffect, size);
+      this.idempotencyKey = lengthened(this.idempotencyKey, size);
+      this.abandoned = lengthened(this.abandoned, size);
+      this.hung = lengthened(this.hung, size);
+      this.startedAt = lengthened(this.startedAt, size);
+      this.timeoutEvent = lengthened(this.timeoutEvent, size);
+      this.outcome = lengthened(this.outcome, size);
     }
     return this.used++;
   }
-}
-
-function copied<T extends Int32Array | Uint8Array | Float64Array>(target: T, source: T): T {
-  target.set(source);
-  return target;
 }
 
 /**

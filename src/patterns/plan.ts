@@ -1,4 +1,5 @@
 import type { Simulation } from "../engine/simulation.js";
+import { lengthened } from "../model/growable.js";
 import { IntRing } from "../model/int-ring.js";
 import type { GiveUp, ProcessingHost, ProcessingPlan } from "../model/processing.js";
 import type { Sampler } from "../random/distributions.js";
@@ -263,20 +264,15 @@ export class StepRunner implements ProcessingPlan {
   private ensure(slot: number): void {
     if (slot < this.token.length) return;
     const size = Math.max(slot + 1, this.token.length * 2);
-    this.token = grown(new Int32Array(size), this.token);
-    this.step = grown(new Int32Array(size), this.step);
-    this.attempt = grown(new Int32Array(size), this.attempt);
-    this.effectDone = grown(new Uint8Array(size), this.effectDone);
-    this.message = grown(new Int32Array(size), this.message);
-    this.previousSleep = grown(new Float64Array(size), this.previousSleep);
-    this.timer = grown(new Float64Array(size).fill(-1), this.timer);
-    this.paused = grown(new Uint8Array(size), this.paused);
+    this.token = lengthened(this.token, size);
+    this.step = lengthened(this.step, size);
+    this.attempt = lengthened(this.attempt, size);
+    this.effectDone = lengthened(this.effectDone, size);
+    this.message = lengthened(this.message, size);
+    this.previousSleep = lengthened(this.previousSleep, size);
+    this.timer = lengthened(this.timer, size, -1);
+    this.paused = lengthened(this.paused, size);
   }
-}
-
-function grown<T extends Int32Array | Uint8Array | Float64Array>(target: T, source: T): T {
-  target.set(source);
-  return target;
 }
 
 /** What a call's answer must find again: the slot that made it, the slot's token then, and the step's index. */
@@ -309,9 +305,9 @@ class CallTickets {
   private grow(): number {
     if (this.used === this.slot.length) {
       const size = this.used * 2;
-      this.slot = grown(new Int32Array(size), this.slot);
-      this.token = grown(new Int32Array(size), this.token);
-      this.step = grown(new Int32Array(size), this.step);
+      this.slot = lengthened(this.slot, size);
+      this.token = lengthened(this.token, size);
+      this.step = lengthened(this.step, size);
     }
     return this.used++;
   }
