@@ -50,6 +50,8 @@ class RabbitBroker implements Broker {
   private placing = -1;
   private readonly pipeFits: ((consumer: number) => boolean) | null;
   private up = true;
+  /** Per pipeline target group, the route of its onward messages (stageRoute). */
+  private readonly targetRoutes: (Route | undefined)[] = [];
   /** Null until a consumer first hands a message back (`retry: {via: broker}`). */
   private retryQueues: RetryQueues | null = null;
 
@@ -128,10 +130,19 @@ class RabbitBroker implements Broker {
 
   /** Pipelines: an onward message goes to its target's queue alone; a producer's, as routed, to the groups no stage feeds. */
   private stageRoute(message: number, route: Route, target: number): Route {
-    const { messages, groupCount } = this.context;
-    const groups = target >= 0 ? [target] : route.groups.filter((group) => messages.addressedTo(message, group));
+    if (target >= 0) {
+      // The same for every onward message to `target`: made once (a route per message allocated two arrays).
+      this.targetRoutes[target] ??= this.routeTo([target]);
+      return this.targetRoutes[target]!;
+    }
+    const { messages } = this.context;
+    return this.routeTo(route.groups.filter((group) => messages.addressedTo(message, group)));
+  }
+
+  /** The route to `groups`, every other group being one the message is not addressed to. */
+  private routeTo(groups: number[]): Route {
     const others: number[] = [];
-    for (let group = 0; group < groupCount; group++) if (!groups.includes(group)) others.push(group);
+    for (let group = 0; group < this.context.groupCount; group++) if (!groups.includes(group)) others.push(group);
     return { groups, others };
   }
 
