@@ -84,6 +84,13 @@ export interface Broker {
   /** Visits every (message, group) the broker still holds: queued or delivered and not settled. */
   forEachHeld(visit: (message: number, group: number) => void): void;
   /**
+   * Asked by the retirement between events, in runs its profile lets retire (`retiresMessages`): the broker
+   * lets go of what it keeps only to read again and will not read again, and returns the lowest message id it
+   * may still read or change besides those `forEachHeld` visits, or +Infinity (Kafka: its logs from the
+   * lowest committed offset on, which a rebalance returns again). Optional: only such profiles have it.
+   */
+  releaseRead?(): number;
+  /**
    * Figures the profile can state about its broker at the end of a run, named as the real broker
    * reports them (Redis: INFO fields such as `rdb_changes_since_last_save`), for comparison with a
    * real server. Optional; not part of summary.json.

@@ -38,12 +38,13 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    */
   servesPublishes?: boolean;
   /**
-   * True when `Broker.forEachHeld` visits every message the broker may still read or change (queued, in
-   * flight, anything a timer or a crash could bring back). The run may then retire the others' rows from
-   * the message table, keeping memory bounded by what is in flight (docs/design.md, "Memory"). Leave it
-   * unset when the profile keeps ids it does not report there (Kafka's log before committed offsets).
+   * True when `Broker.forEachHeld` (with `Broker.oldestRead`, if the profile has it) visits every message the
+   * broker may still read or change (queued, in flight, anything a timer or a crash could bring back). The
+   * run may then retire the others' rows from the message table, keeping memory bounded by what is in flight
+   * (docs/design.md, "Memory"). A function decides per run, for a profile that can say so only for some
+   * settings or some runs; leave it unset when the profile keeps ids it does not report.
    */
-  retiresMessages?: boolean;
+  retiresMessages?: boolean | ((section: Section, run: RetirementConditions) => boolean);
   /**
    * Settings the profile adjusts as the real client or broker would, each with a warning for the user
    * (path within the `broker:` section). The scenario still runs; the CLI shows them.
@@ -173,6 +174,16 @@ export function profileFacts(
 }
 
 /** Fields every profile's `broker:` section has. */
+/** What a run does that a profile's `retiresMessages` may depend on. */
+export interface RetirementConditions {
+  /** The run's last instant, duration + drainTimeout (µs). */
+  horizon: number;
+  /** Some fault crashes the broker or one of its nodes (a failover may then cut logs back). */
+  brokerCrashes: boolean;
+  /** Some consumer group retries through the broker (`retry: {via: broker}`). */
+  brokerRetries: boolean;
+}
+
 export interface BrokerSectionBase {
   profile: string;
   partitions: number;

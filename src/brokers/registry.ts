@@ -1,6 +1,6 @@
 import type { ProducerClientFactory } from "../model/producer-client.js";
 import type { Broker, BrokerContext } from "./broker.js";
-import type { BrokerSectionBase, ConsumerBatching, ProducerBatching } from "./profile.js";
+import type { BrokerSectionBase, ConsumerBatching, ProducerBatching, RetirementConditions } from "./profile.js";
 import { profileNamed } from "./profiles.js";
 
 /** A scenario's `broker:` section, validated by its profile's schema. */
@@ -32,8 +32,9 @@ export function servesPublishes(spec: BrokerSpec): boolean {
 }
 
 /** Whether the run may retire messages the broker no longer holds (see ProfileDefinition.retiresMessages). */
-export function retiresMessages(spec: BrokerSpec): boolean {
-  return profileNamed(spec.profile).retiresMessages === true;
+export function retiresMessages(spec: BrokerSpec, run: RetirementConditions): boolean {
+  const retires = profileNamed(spec.profile).retiresMessages;
+  return typeof retires === "function" ? retires(spec, run) : retires === true;
 }
 
 /** Settings the profile adjusted as the real system would, each with a warning (path within `broker:`). */

@@ -27,6 +27,11 @@ export interface ProducerClient {
   refused(message: number): void;
   /** The producer process died: everything the client held becomes unknown to it; `held` hears each message. */
   crash(held: (message: number) => void): void;
+  /**
+   * The lowest message id the client may still read or change (buffered, in flight, awaiting a retry), or
+   * +Infinity when it holds none. A client without it keeps every row of the run (nothing is retired).
+   */
+  oldestHeld?(): number;
 }
 
 export interface ProducerClientWiring {

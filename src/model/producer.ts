@@ -164,7 +164,6 @@ export class Producer {
     private readonly wiring: ProducerWiring,
   ) {
     wiring.gate.onOpen(() => this.flushBacklog());
-    this.onWire = options.publish.timeout !== null && wiring.client === null ? new IntMap() : null;
     this.client =
       wiring.client === null
         ? null
@@ -177,6 +176,10 @@ export class Producer {
             roomFreed: () => this.flushBacklog(),
             stream: wiring.client.stream,
           });
+    // Copies on their way to the broker, for the retirement (oldestHeld): kept by a producer that resends (a
+    // publish timeout, or a client that retries); a copy still on the wire after its confirm must keep its row.
+    const resends = this.client === null ? options.publish.timeout !== null : this.client.wantsAnswers;
+    this.onWire = resends ? new IntMap() : null;
     const { sim, messages } = wiring;
     const publish = (message: number) => this.publishCommitted(message);
     const committingEnded = () => this.created >= options.limit || sim.now >= options.stopAt;
@@ -278,11 +281,11 @@ export class Producer {
   /**
    * The lowest message id this producer may still read or change (waiting, blocked, unconfirmed, left
    * unknown by a crash and to be resent), or +Infinity when none: rows below it may be retired as far as
-   * this producer is concerned. A profile's client library keeps its own ids, so with one nothing is retired.
+   * this producer is concerned. A profile's client library keeps ids of its own: it says which (or nothing is retired).
    */
   oldestHeld(): number {
-    if (this.client !== null) return Number.NEGATIVE_INFINITY;
-    let oldest = Number.POSITIVE_INFINITY;
+    let oldest =
+      this.client === null ? Number.POSITIVE_INFINITY : (this.client.oldestHeld?.() ?? Number.NEGATIVE_INFINITY);
     const older = (message: number) => {
       if (message < oldest) oldest = message;
     };

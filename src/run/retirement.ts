@@ -1,5 +1,7 @@
 import type { Broker } from "../brokers/broker.js";
+import type { RetirementConditions } from "../brokers/profile.js";
 import { retiresMessages } from "../brokers/registry.js";
+import { brokerCrash } from "../faults/kinds/broker-crash.js";
 import type { DeliveryTable } from "../model/deliveries.js";
 import { type MessageTable, PublishOutcome } from "../model/messages.js";
 import type { ParsedScenario } from "../scenario/schema.js";
@@ -16,7 +18,7 @@ export const RETIRING_TABLE_ROWS = 1 << 16;
  */
 export function mayRetire(scenario: ParsedScenario): boolean {
   return (
-    retiresMessages(scenario.broker) &&
+    retiresMessages(scenario.broker, retirementConditions(scenario)) &&
     // A second broker (brokers:) holds message ids the retirement does not ask about.
     scenario.brokers === undefined &&
     Object.keys(scenario.dependencies ?? {}).length === 0 &&
@@ -25,6 +27,15 @@ export function mayRetire(scenario: ParsedScenario): boolean {
     scenario.consumers.every(consumerReports) &&
     scenario.producers.every(producerReports)
   );
+}
+
+/** What the profile's `retiresMessages` may ask about the run. */
+function retirementConditions(scenario: ParsedScenario): RetirementConditions {
+  return {
+    horizon: scenario.duration + scenario.drainTimeout,
+    brokerCrashes: scenario.faults.some((fault) => brokerCrash.is(fault)),
+    brokerRetries: scenario.consumers.some((consumer) => consumer.retry?.via === "broker"),
+  };
 }
 
 /**
@@ -121,6 +132,7 @@ export class Retirement {
     this.answeredUpTo = answered;
     let watermark = Math.min(answered, deliveries.oldestMessage());
     for (const holder of holders) watermark = Math.min(watermark, holder.oldestHeld());
+    watermark = Math.min(watermark, broker.releaseRead?.() ?? Number.POSITIVE_INFINITY);
     if (watermark <= messages.base) return watermark;
     broker.forEachHeld((message) => {
       if (message < watermark) watermark = message;

@@ -132,6 +132,11 @@ export class ConsumerClients implements MemberClient {
     this.dead.splice(this.dead.indexOf(member), 1);
   }
 
+  /** Visits every record a member's lanes have yet to hand to its consumer (lanes.ts), members gone included. */
+  forEachUnsent(visit: (message: number) => void): void {
+    for (const member of this.coordinator.everyMember) this.lanes.forEachUnsent(member, visit);
+  }
+
   /** An ack (processed) or nack (processing failed) reached the broker. */
   settle(delivery: number, failed: boolean): void {
     const { deliveries, messages } = this.context;
@@ -140,7 +145,7 @@ export class ConsumerClients implements MemberClient {
     const member = this.memberOfDelivery(deliveries.consumer(delivery), deliveries.incarnation(delivery));
     deliveries.close(delivery);
     if (member === null) return;
-    const partition = messages.partition[message]!;
+    const partition = messages.partition[messages.slot(message)]!;
     if (failed) this.skip(message, member.group);
     // Only after-processing commits per record; the other modes need not look the record up in the log.
     if (
@@ -364,7 +369,8 @@ export class ConsumerClients implements MemberClient {
   /** A record whose processing failed: the application logs it and moves on (Kafka has no per-record nack). */
   private skip(message: number, group: number): void {
     const { messages } = this.context;
-    if (messages.consumedBy[group]![message]! > 0 || messages.fate[group]![message] !== 0) return;
+    const row = messages.slot(message);
+    if (messages.consumedBy[group]![row]! > 0 || messages.fate[group]![row] !== 0) return;
     this.context.drop(message, group, "processing-failed");
   }
 
@@ -383,7 +389,7 @@ export class ConsumerClients implements MemberClient {
     const position = this.offsets.position[member.group]!;
     const next = Int32Array.from(position);
     const unprocessed = (message: number): void => {
-      const partition = messages.partition[message]!;
+      const partition = messages.partition[messages.slot(message)]!;
       next[partition] = Math.min(next[partition]!, this.log.offsetOf(message));
     };
     deliveries.forEachOpen((delivery) => {

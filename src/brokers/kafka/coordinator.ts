@@ -94,6 +94,11 @@ export class Coordinator {
     return this.bySerial[serial]!;
   }
 
+  /** Every member there has been, in join order: one removed from the group may still have records to hand out. */
+  get everyMember(): readonly Member[] {
+    return this.bySerial;
+  }
+
   /** Whether `member` may fetch `partition` now. */
   fetches(member: Member, partition: number): boolean {
     return this.groups[member.group]!.ownership.fetches(member, partition);

@@ -1,6 +1,6 @@
 import { withRoomFor } from "../../model/growable.js";
 import { IntRing } from "../../model/int-ring.js";
-import { PublishOutcome } from "../../model/messages.js";
+import { type MessageColumn, PublishOutcome } from "../../model/messages.js";
 import { isAlwaysZero, type Sampler, samplerFor } from "../../random/distributions.js";
 import type { BrokerContext } from "../broker.js";
 import { partitionForKeyIndex, StickyPartitioner } from "./partitioner.js";
@@ -57,9 +57,9 @@ export class Intake {
   private readonly sessions: Int32Array;
   /** Per producer instance: 1 while it is down (what still arrives from it was sent by the session that died). */
   private readonly down: Uint8Array;
-  /** Per message: the session that sent its latest copy to arrive, and the session that wrote it. */
-  private sentIn = new Int32Array(1024);
-  private writtenIn = new Int32Array(1024);
+  /** Per message (message-table columns): the session that sent its latest copy to arrive, and the session that wrote it. */
+  private readonly sentIn: MessageColumn<Int32Array>;
+  private readonly writtenIn: MessageColumn<Int32Array>;
   /** Per broker: when it is done with the records already given to it (microseconds, not rounded). */
   private readonly busyUntil: Float64Array;
   private readonly recordTime: Sampler | null;
@@ -87,6 +87,8 @@ export class Intake {
     this.busyUntil = new Float64Array(options.brokers);
     this.sessions = new Int32Array(producers);
     this.down = new Uint8Array(producers);
+    this.sentIn = context.messages.column((n) => new Int32Array(n));
+    this.writtenIn = context.messages.column((n) => new Int32Array(n));
     const free = isAlwaysZero(options.recordTime) && options.writeBandwidth === Number.POSITIVE_INFINITY;
     this.recordTime = free ? null : samplerFor(options.recordTime, context.stream("service"));
   }
@@ -103,13 +105,13 @@ export class Intake {
 
   publish(message: number): void {
     const { messages } = this.context;
-    const producer = messages.producer[message]!;
+    const row = messages.slot(message);
+    const producer = messages.producer[row]!;
     // A copy still on the network when its producer died was sent by the session that died.
-    if (message >= this.sentIn.length) this.sentIn = withRoomFor(this.sentIn, message);
-    this.sentIn[message] = this.sessions[producer]! - this.down[producer]!;
+    this.sentIn.values[row] = this.sessions[producer]! - this.down[producer]!;
     const base = topicBaseOf(this.layout, this.context, message);
     const partition = base + (base > 0 ? this.onwardPartition(message) : this.partitionFor(message));
-    messages.partition[message] = partition;
+    messages.partition[row] = partition;
     // A stage's onward message comes from the stage's own producer, which sends it at once (no linger of the root's producer).
     if (this.options.linger === 0 || base > 0) {
       this.write(message);
@@ -118,7 +120,7 @@ export class Intake {
     const held = this.held[producer]!;
     held.push(message);
     const slot = producer * this.layout.partitions + partition;
-    this.heldBytes[slot]! += messages.size[message]!;
+    this.heldBytes[slot]! += messages.size[row]!;
     if (held.length === 1)
       this.lingerEvent[producer] = this.context.sim.schedule(this.options.linger, this.onLinger, producer);
     if (this.heldBytes[slot]! >= this.options.batchSize) this.send(producer);
@@ -139,14 +141,15 @@ export class Intake {
 
   /** A record reaches its partition's leader: refused at once, or queued for the leader's work. */
   private write(message: number): void {
-    const partition = this.context.messages.partition[message]!;
+    const { sim, messages } = this.context;
+    const row = messages.slot(message);
+    const partition = messages.partition[row]!;
     if (this.recordTime === null || this.cluster.refuses(partition)) {
       this.take(message);
       return;
     }
-    const { sim, messages } = this.context;
     const leader = this.cluster.leaderOf(partition);
-    const bytes = messages.size[message]! * this.cluster.replicaCount(partition);
+    const bytes = messages.size[row]! * this.cluster.replicaCount(partition);
     const cost = Math.max(0, this.recordTime()) + (bytes * MICROS_PER_SECOND) / this.options.writeBandwidth;
     const done = Math.max(sim.now, this.busyUntil[leader]!) + cost;
     this.busyUntil[leader] = done;
@@ -155,22 +158,22 @@ export class Intake {
 
   /** The leader is done with the record (or it is refused): it is written, answered as a retry, or refused. */
   private take(message: number): void {
-    if (this.cluster.refuses(this.context.messages.partition[message]!)) {
+    const { messages } = this.context;
+    const row = messages.slot(message);
+    if (this.cluster.refuses(messages.partition[row]!)) {
       if (this.options.acks !== "0") this.context.refuse(message);
       return;
     }
-    const { messages } = this.context;
-    const sentIn = this.sentIn[message]!;
-    const sameSession = this.options.idempotent && this.writtenIn[message] === sentIn;
+    const sentIn = this.sentIn.values[row]!;
+    const sameSession = this.options.idempotent && this.writtenIn.values[row] === sentIn;
     // A retry of a record this session already wrote: the idempotent producer's sequence number gives it away.
-    if (sameSession && messages.outcome[message] === PublishOutcome.accepted) {
+    if (sameSession && messages.outcome[row] === PublishOutcome.accepted) {
       this.context.confirmDuplicate(message);
       return;
     }
     // Written but not yet replicated to the whole ISR: its confirm is on the way.
     if (sameSession && this.cluster.awaitsConfirm(message)) return;
-    if (message >= this.writtenIn.length) this.writtenIn = withRoomFor(this.writtenIn, message);
-    this.writtenIn[message] = sentIn;
+    this.writtenIn.values[messages.slot(message)] = sentIn;
     this.append(message);
   }
 
@@ -180,22 +183,24 @@ export class Intake {
    * no draw from the root producer's sticky partitioner, whose draws stay as without stages).
    */
   private onwardPartition(message: number): number {
-    const key = this.context.messages.key[message]!;
+    const { messages } = this.context;
+    const key = messages.key[messages.slot(message)]!;
     return key >= 0 ? this.partitionOfKey(key) : message % this.options.partitions;
   }
 
   private partitionFor(message: number): number {
     const { messages } = this.context;
-    const key = messages.key[message]!;
+    const row = messages.slot(message);
+    const key = messages.key[row]!;
     if (key >= 0) return this.partitionOfKey(key);
-    const producer = messages.producer[message]!;
+    const producer = messages.producer[row]!;
     let sticky = this.sticky[producer];
     if (sticky === undefined) {
       const rng = this.context.stream(`sticky-partitioner:${this.context.names.producers[producer]}`);
       sticky = new StickyPartitioner(this.options.partitions, this.options.batchSize, rng);
       this.sticky[producer] = sticky;
     }
-    return sticky.partitionFor(messages.size[message]!);
+    return sticky.partitionFor(messages.size[row]!);
   }
 
   private partitionOfKey(key: number): number {

@@ -51,7 +51,7 @@ class KafkaBroker implements Broker {
     this.layout = layout;
     // Everything kept per partition spans every topic's partitions; only the partitioner and the assignors see one topic.
     const spanned = layout.single ? options : { ...options, partitions: layout.partitions };
-    this.log = new TopicLog(layout.partitions);
+    this.log = new TopicLog(layout.partitions, context.messages);
     this.offsets = new GroupOffsets(context, spanned, this.log, layout);
     this.coordinator = new Coordinator(context, spanned, this.offsets, layout);
     const interval = options.transactionInterval;
@@ -188,12 +188,13 @@ class KafkaBroker implements Broker {
     for (let group = 0; group < this.context.groupCount; group++) {
       const committed = this.offsets.committed[group]!;
       const fate = messages.fate[group]!;
+      const dropped = (message: number): boolean => fate[messages.slot(message)] === Fate.dropped;
       const first = this.layout.topicOf(group).first;
       for (let partition = first; partition < first + this.layout.partitionsPerTopic; partition++) {
         const end = this.log.end[partition]!;
         for (let offset = Math.max(committed[partition]!, this.log.start[partition]!); offset < end; offset++) {
           const message = this.log.message(partition, offset);
-          if (fate[message] !== Fate.dropped && !this.offsets.isExpired(message)) visit(message, group);
+          if (!dropped(message) && !this.offsets.isExpired(message)) visit(message, group);
         }
       }
     }
@@ -201,6 +202,32 @@ class KafkaBroker implements Broker {
       visit(deliveries.message(delivery), consumers[deliveries.consumer(delivery)]!.group);
     });
     this.retryTopics?.forEachHeld(visit);
+  }
+
+  /**
+   * Every partition's log from the lowest offset a group reading it has committed: a rebalance returns
+   * records from there again, and nothing below it is read again in a run the profile retires
+   * (kafkaRetires: no failover cuts a log back and resets offsets to its start, no retention deletes a
+   * record), so the log lets go of the rest. Returns the lowest id in what it keeps, or in what members'
+   * lanes have yet to hand out (behind a commit made before processing).
+   */
+  releaseRead(): number {
+    const { log, offsets } = this;
+    let oldest = Number.POSITIVE_INFINITY;
+    const older = (message: number): void => {
+      if (message < oldest) oldest = message;
+    };
+    for (let partition = 0; partition < log.partitions; partition++) {
+      const end = log.end[partition]!;
+      let from = end;
+      for (const group of this.layout.readersOf(partition))
+        from = Math.min(from, offsets.committed[group]![partition]!);
+      log.keepFrom(partition, from);
+      for (let offset = Math.max(from, log.start[partition]!); offset < end; offset++)
+        older(log.message(partition, offset));
+    }
+    this.clients.forEachUnsent(older);
+    return oldest;
   }
 
   /** The leader appends a record; with acks=all and followers in the ISR, its confirm waits for them. */
@@ -213,7 +240,8 @@ class KafkaBroker implements Broker {
     }
     // A transactional producer's retry of a record its open transaction already holds: the sequence number gives it away.
     if (this.transactions?.isOpen(message)) return;
-    const partition = this.context.messages.partition[message]!;
+    const { messages } = this.context;
+    const partition = messages.partition[messages.slot(message)]!;
     // A transactional producer's (or stage's) records are confirmed when their transaction commits, not when written.
     const producerRecord = this.transactions !== null && !stageRecord && !this.isOnward(message);
     const confirmNow = !producerRecord && !stageRecord && this.cluster.confirmsOnAppend(partition);

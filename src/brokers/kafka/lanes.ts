@@ -34,11 +34,12 @@ export class Lanes {
     lanes.due.clear();
     lanes.next.fill(0);
     lanes.end.fill(0);
-    const partitionOf = this.context.messages.partition;
-    for (let index = 0; index < length; index++) lanes.end[partitionOf[batch[index]!]!] = index + 1;
+    const { messages } = this.context;
+    const partitionOf = (message: number): number => messages.partition[messages.slot(message)]!;
+    for (let index = 0; index < length; index++) lanes.end[partitionOf(batch[index]!)] = index + 1;
     for (let head = 0; head < length; head++) {
-      const partition = partitionOf[batch[head]!]!;
-      if (head > 0 && partitionOf[batch[head - 1]!] === partition) continue;
+      const partition = partitionOf(batch[head]!);
+      if (head > 0 && partitionOf(batch[head - 1]!) === partition) continue;
       if (!member.alive) break;
       lanes.next[partition] = head + 1;
       this.context.deliver(batch[head]!, member.consumer);
@@ -69,6 +70,17 @@ export class Lanes {
     for (let partition = 0; partition < this.partitions; partition++) {
       const next = lanes.next[partition]!;
       if (next > 0 && next < lanes.end[partition]!) visit(lanes.batch[next]!);
+    }
+  }
+
+  /** Visits every record of the current batch not yet handed to the consumer. */
+  forEachUnsent(member: Member, visit: (message: number) => void): void {
+    const lanes = member.lanes;
+    if (lanes === null) return;
+    for (let partition = 0; partition < this.partitions; partition++) {
+      const next = lanes.next[partition]!;
+      if (next === 0) continue;
+      for (let index = next; index < lanes.end[partition]!; index++) visit(lanes.batch[index]!);
     }
   }
 

@@ -77,9 +77,9 @@ export class GroupOffsets {
     const cutoff = context.sim.now - options.retention;
     // This runs on every append; the callback below is made only when a record is in fact deleted. Acceptance
     // times are never negative, so before the first retention period has passed nothing can be due.
-    if (cutoff < 0 || !log.hasExpired(partition, context.messages.acceptedAt, cutoff)) return;
+    if (cutoff < 0 || !log.hasExpired(partition, cutoff)) return;
     const readers = this.layout.readersOf(partition);
-    const deleted = log.expire(partition, context.messages.acceptedAt, cutoff, (offset) => {
+    const deleted = log.expire(partition, cutoff, (offset) => {
       for (const group of readers) {
         if (offset >= this.position[group]![partition]!) this.dropUnread(group, partition, offset, "retention");
       }
@@ -97,7 +97,7 @@ export class GroupOffsets {
     const { messages } = this.context;
     const readers = this.layout.readersOf(partition);
     for (let offset = end; offset < this.log.end[partition]!; offset++) {
-      if (messages.outcome[this.log.message(partition, offset)] !== PublishOutcome.accepted) continue;
+      if (messages.outcome[messages.slot(this.log.message(partition, offset))] !== PublishOutcome.accepted) continue;
       for (const group of readers) this.dropUnread(group, partition, offset, reason);
     }
     this.log.truncate(partition, end);
@@ -111,7 +111,8 @@ export class GroupOffsets {
 
   /** Whether a record is past retention, deleted or not yet swept. */
   isExpired(message: number): boolean {
-    return this.context.messages.acceptedAt[message]! <= this.context.sim.now - this.options.retention;
+    const { messages, sim } = this.context;
+    return messages.acceptedAt[messages.slot(message)]! <= sim.now - this.options.retention;
   }
 
   /**
@@ -138,7 +139,8 @@ export class GroupOffsets {
   private dropUnread(group: number, partition: number, offset: number, reason: string): void {
     const message = this.log.message(partition, offset);
     const { messages } = this.context;
-    if (messages.consumedBy[group]![message]! > 0 || messages.fate[group]![message] !== Fate.none) return;
+    const row = messages.slot(message);
+    if (messages.consumedBy[group]![row]! > 0 || messages.fate[group]![row] !== Fate.none) return;
     this.context.drop(message, group, reason);
   }
 

@@ -72,7 +72,7 @@ class KafkaProducerClient implements ProducerClient {
 
   offer(message: number): boolean {
     const { messages, sim } = this.wiring;
-    const size = messages.size[message]!;
+    const size = messages.size[messages.slot(message)]!;
     if (size > this.options.bufferMemory) {
       // Kafka throws at once: the record can never fit (RecordTooLargeException).
       failSend(messages, this.wiring.observer, message, sim.now);
@@ -80,7 +80,7 @@ class KafkaProducerClient implements ProducerClient {
     }
     if (this.used + size > this.options.bufferMemory) return false;
     if (!this.wantsAnswers) {
-      messages.producerView[message] = ProducerView.confirmed;
+      messages.producerView[messages.slot(message)] = ProducerView.confirmed;
       this.wiring.transmit(message);
       return true;
     }
@@ -97,21 +97,27 @@ class KafkaProducerClient implements ProducerClient {
     // Any attempt's confirm will do, even one that timed out: the record is written.
     if (!this.held.has(message)) return;
     this.failures = 0;
-    this.wiring.messages.producerView[message] = ProducerView.confirmed;
+    const { messages } = this.wiring;
+    messages.producerView[messages.slot(message)] = ProducerView.confirmed;
     this.release(message);
   }
 
   refused(message: number): void {
     const { messages } = this.wiring;
-    if (this.held.has(message) && messages.outcome[message] === PublishOutcome.rejected) {
+    if (this.held.has(message) && messages.outcome[messages.slot(message)] === PublishOutcome.rejected) {
       // A final refusal (its transaction aborted): the application hears of it, and nothing is retried.
-      messages.producerView[message] = ProducerView.nacked;
+      messages.producerView[messages.slot(message)] = ProducerView.nacked;
       this.release(message);
       return;
     }
     if (!this.inFlight.has(message)) return;
     this.inFlight.delete(message);
     this.retryLater(message);
+  }
+
+  /** Every record it may still send or settle is in the buffer (in flight and awaiting a retry included). */
+  oldestHeld(): number {
+    return this.held.smallestKey();
   }
 
   crash(held: (message: number) => void): void {
@@ -179,7 +185,8 @@ class KafkaProducerClient implements ProducerClient {
 
   /** The record leaves the buffer: its bytes are free for a blocked send. */
   private release(message: number): void {
-    this.used -= this.wiring.messages.size[message]!;
+    const { messages } = this.wiring;
+    this.used -= messages.size[messages.slot(message)]!;
     this.held.delete(message);
     this.inFlight.delete(message);
     if (this.held.size === 0) this.idle();

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { duration, durationDistribution } from "../../units/quantities.js";
-import { brokerSection, defineProfile, profileFacts } from "../profile.js";
+import { brokerSection, defineProfile, profileFacts, type RetirementConditions } from "../profile.js";
 import { createKafkaBroker } from "./kafka.js";
 import { kafkaProducerClient } from "./producer-client.js";
 import {
@@ -97,6 +97,23 @@ function kafkaWarnings(section: KafkaSection): { path: string[]; message: string
   ];
 }
 
+/**
+ * Whether a run may retire the rows of messages every group is done with (KafkaBroker.oldestRead). Not when a
+ * broker crashes: a failover may cut a log back below a committed offset, which then resets to the log start,
+ * so every stored record may be read again. Not when retention ends within the run: deleting a record reads
+ * its acceptance time. Not with transactions or retry topics, which keep message ids of their own.
+ */
+function kafkaRetires(section: KafkaSection, run: RetirementConditions): boolean {
+  const options = kafkaOptions(section.settings, section);
+  return (
+    !run.brokerCrashes &&
+    !run.brokerRetries &&
+    options.retention > run.horizon &&
+    options.transactionInterval === null &&
+    options.commit !== "transactional"
+  );
+}
+
 export const kafkaProfile = defineProfile({
   name: "kafka",
   facts: profileFacts({
@@ -135,6 +152,7 @@ export const kafkaProfile = defineProfile({
   }),
   // The Java producer's accumulator: buffer.memory, max.block.ms, retries within delivery.timeout.ms.
   producerClient: (section) => kafkaProducerClient(kafkaOptions(section.settings, section)),
+  retiresMessages: kafkaRetires,
   // The cluster's brokers: a fault can crash one of them (broker/2).
   nodes: (section) => section.brokers,
   // Each group a stage publishes to reads a topic of its own, `<group>-in` (topics.ts).

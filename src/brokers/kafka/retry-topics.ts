@@ -86,7 +86,8 @@ export class RetryTopics {
     topic.inFlight = NONE;
     topic.inFlightMessage = NONE;
     const group = topic.group;
-    if (outcome === "nack" && messages.consumedBy[group]![message]! === 0 && messages.fate[group]![message] === 0)
+    const row = messages.slot(message);
+    if (outcome === "nack" && messages.consumedBy[group]![row]! === 0 && messages.fate[group]![row] === 0)
       this.context.drop(message, group, "processing-failed");
     if (outcome === "retry")
       this.publish(message, group, messages.deliveryCount[group]![messages.slot(message)]!, delayMicros);

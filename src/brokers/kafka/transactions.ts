@@ -92,7 +92,8 @@ export class ProducerTransactions {
 
   /** A record of a transactional producer was appended at `offset` of `partition`: it joins the open transaction. */
   written(message: number, partition: number, offset: number): void {
-    const producer = this.context.messages.producer[message]!;
+    const { messages } = this.context;
+    const producer = messages.producer[messages.slot(message)]!;
     const transaction = this.open[producer] ?? this.begin(producer);
     transaction.records.push(message);
     if (!transaction.firstOffset.has(partition)) transaction.firstOffset.set(partition, offset);
