@@ -5,30 +5,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EventBudgetExceeded } from "../../src/engine/simulation.js";
 import { validScenarioArbitrary } from "../../src/explore/scenario-arbitrary.js";
-import { loadScenarioFile, type ParsedScenario, validateScenario } from "../../src/index.js";
-import type { MessageTable } from "../../src/model/messages.js";
-import { NullObserver } from "../../src/model/observer.js";
+import { loadScenarioFile, validateScenario } from "../../src/index.js";
 import { runScenario } from "../../src/pipeline/run-scenario.js";
 import { mayRetire } from "../../src/run/retirement.js";
+import { bothWays, TableKeeper } from "../helpers/retirement.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
-
-/** Keeps the run's message table, to look at what it still holds once the run has ended. */
-class TableKeeper extends NullObserver {
-  table: MessageTable | null = null;
-  watch(messages: MessageTable): void {
-    this.table = messages;
-  }
-}
-
-const FORCED = { every: 1, rows: 16 } as const;
-
-/** The summary with retirement off and forced, and the forced run's table. */
-function bothWays(scenario: ParsedScenario) {
-  const off = `${JSON.stringify(runScenario(scenario, { retire: "off" }).summary, null, 2)}\n`;
-  const keeper = new TableKeeper();
-  const forced = `${JSON.stringify(runScenario(scenario, { retire: FORCED, observers: [keeper] }).summary, null, 2)}\n`;
-  return { off, forced, table: keeper.table! };
-}
 
 const scenarioDir = join(import.meta.dirname, "..", "..", "scenarios");
 const files = readdirSync(scenarioDir).filter((file) => /\.(ya?ml|json)$/.test(file));
@@ -71,104 +52,6 @@ describe("retiring messages changes no result", () => {
       if (both.table.base > 0) retired++;
     }
     expect(retired).toBeGreaterThan(20);
-  });
-});
-
-/**
- * Kafka runs its profile lets retire (no broker crash, retention beyond the run, no transactions): every commit
- * mode, lanes (concurrency above 1), acks, replication, linger, latency, consumer crashes and stops, a producer
- * crash with its client's buffer, slow consumers. Retirement forced after every event lets the partition logs
- * go below the lowest committed offset too, so a record read again from there would throw.
- */
-const kafkaRun = fc.record({
-  seed: fc.integer({ min: 1, max: 1_000_000 }),
-  partitions: fc.integer({ min: 1, max: 6 }),
-  brokers: fc.integer({ min: 1, max: 3 }),
-  acks: fc.constantFrom("0", "1", "all"),
-  commit: fc.constantFrom("auto", "after-processing", "before-processing"),
-  autoCommitMs: fc.constantFrom(50, 500, 5000),
-  lingerMs: fc.constantFrom(0, 5),
-  maxPollRecords: fc.constantFrom(1, 10, 500),
-  instances: fc.integer({ min: 1, max: 3 }),
-  concurrency: fc.integer({ min: 1, max: 3 }),
-  groups: fc.integer({ min: 1, max: 2 }),
-  keys: fc.constantFrom(0, 5, 1000),
-  latencyUs: fc.constantFrom(0, 300, 3000),
-  crashAt: fc.option(fc.integer({ min: 100, max: 1900 }), { nil: undefined }),
-  stopAt: fc.option(fc.integer({ min: 100, max: 1900 }), { nil: undefined }),
-  producerCrashAt: fc.option(fc.integer({ min: 100, max: 1900 }), { nil: undefined }),
-});
-
-function kafkaScenario(run: typeof kafkaRun extends fc.Arbitrary<infer T> ? T : never): ParsedScenario {
-  const groups = Array.from({ length: run.groups }, (_, k) => `g${k}`);
-  const faults = [
-    ...(run.crashAt === undefined
-      ? []
-      : [{ at: `${run.crashAt}ms`, crash: "consumer", target: "g0/1", restartAfter: "300ms" }]),
-    ...(run.stopAt === undefined
-      ? []
-      : [{ at: `${run.stopAt}ms`, stop: "consumer", target: `${groups.at(-1)}/1`, restartAfter: "300ms" }]),
-    ...(run.producerCrashAt === undefined
-      ? []
-      : [{ at: `${run.producerCrashAt}ms`, crash: "producer", target: "load", restartAfter: "200ms" }]),
-  ];
-  return parsed(
-    scenarioInput({
-      seed: run.seed,
-      duration: "2s",
-      broker: {
-        profile: "kafka",
-        partitions: run.partitions,
-        brokers: run.brokers,
-        settings: {
-          acks: run.acks,
-          "default.replication.factor": run.brokers,
-          "linger.ms": run.lingerMs,
-          "max.poll.records": run.maxPollRecords,
-          "auto.commit.interval.ms": run.autoCommitMs,
-          ...(run.commit === "auto" ? {} : { "enable.auto.commit": false, commit: run.commit }),
-        },
-      },
-      network: { latency: `${run.latencyUs}us` },
-      producers: [{ name: "load", rate: "800/s", ...(run.keys > 0 ? { keys: { count: run.keys } } : {}) }],
-      consumers: groups.map((group) => ({
-        group,
-        instances: run.instances,
-        concurrency: run.concurrency,
-        processing: { dist: "exponential", mean: "3ms" },
-      })),
-      faults,
-    }),
-  );
-}
-
-describe("kafka: retiring messages and letting go of its logs changes no result", () => {
-  it("generated kafka runs of every commit mode, with crashes and lanes: the same summary", () => {
-    let retired = 0;
-    for (const run of fc.sample(kafkaRun, { seed: 21, numRuns: 60 })) {
-      const scenario = kafkaScenario(run);
-      expect(mayRetire(scenario), JSON.stringify(run)).toBe(true);
-      const { off, forced, table } = bothWays(scenario);
-      expect(forced, JSON.stringify(run)).toBe(off);
-      if (table.base > 0) retired++;
-    }
-    expect(retired).toBeGreaterThan(40);
-  });
-
-  it("a broker crash, retention within the run, transactions or retry topics keep every row", () => {
-    const base = kafkaScenario(fc.sample(kafkaRun, { seed: 3, numRuns: 1 })[0]!);
-    const settings = base.broker.settings as Record<string, unknown>;
-    const withSettings = (extra: Record<string, unknown>) =>
-      ({ ...base, broker: { ...base.broker, settings: { ...settings, ...extra } } }) as ParsedScenario;
-    const crash = validateScenario({
-      ...scenarioInput({ broker: { profile: "kafka" } }),
-      faults: [{ at: "1s", crash: "broker" }],
-    });
-    if (!crash.ok) throw new Error(JSON.stringify(crash.issues));
-    expect(mayRetire(crash.scenario)).toBe(false);
-    expect(mayRetire(withSettings({}))).toBe(true);
-    expect(mayRetire(withSettings({ "retention.ms": 1000 }))).toBe(false);
-    expect(mayRetire(withSettings({ "transaction.interval.ms": 100 }))).toBe(false);
   });
 });
 
