@@ -34,16 +34,19 @@ export class Lanes {
     lanes.due.clear();
     lanes.next.fill(0);
     lanes.end.fill(0);
-    const { messages } = this.context;
-    const partitionOf = (message: number): number => messages.partition[messages.slot(message)]!;
-    for (let index = 0; index < length; index++) lanes.end[partitionOf(batch[index]!)] = index + 1;
+    for (let index = 0; index < length; index++) lanes.end[this.partitionOf(batch[index]!)] = index + 1;
     for (let head = 0; head < length; head++) {
-      const partition = partitionOf(batch[head]!);
-      if (head > 0 && partitionOf(batch[head - 1]!) === partition) continue;
+      const partition = this.partitionOf(batch[head]!);
+      if (head > 0 && this.partitionOf(batch[head - 1]!) === partition) continue;
       if (!member.alive) break;
       lanes.next[partition] = head + 1;
       this.context.deliver(batch[head]!, member.consumer);
     }
+  }
+
+  private partitionOf(message: number): number {
+    const { messages } = this.context;
+    return messages.partition[messages.slot(message)]!;
   }
 
   private newLanes(): LaneState {
