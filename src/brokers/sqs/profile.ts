@@ -46,6 +46,8 @@ const sqsSendBatches = () => ({
 export const sqsProfile = defineProfile({
   name: "sqs",
   routesStages: true,
+  // forEachHeld and releaseRead cover everything the queue may still read (sqs.ts): every run may retire.
+  retiresMessages: true,
   facts: profileFacts({
     ordering: "none",
     crashDetection: "never: the visibility timeout returns what it held",
@@ -76,6 +78,8 @@ export const sqsProfile = defineProfile({
 export const sqsFifoProfile = defineProfile({
   name: "sqs-fifo",
   routesStages: true,
+  // forEachHeld and releaseRead cover everything the queue may still read (sqs.ts): every run may retire.
+  retiresMessages: true,
   facts: profileFacts({
     ordering: "per-partition",
     partitions: true,

@@ -48,11 +48,11 @@ export class StandardStore implements VisibleStore {
   }
 
   add(queue: number, message: number): void {
-    this.rings[queue]!.insertNewest(message, this.state.sequence);
+    this.rings[queue]!.insertNewest(message, this.state);
   }
 
   returnVisible(queue: number, message: number): void {
-    this.rings[queue]!.insertOldest(message, this.state.sequence);
+    this.rings[queue]!.insertOldest(message, this.state);
   }
 
   leftFlight(): void {}
@@ -130,24 +130,24 @@ export class FifoStore implements VisibleStore {
 
   add(queue: number, message: number): void {
     const grouped = this.queues[queue]!;
-    const group = this.messages.partition[message]!;
-    grouped.line(group).insertNewest(message, this.state.sequence);
+    const group = this.messages.partition[this.messages.slot(message)]!;
+    grouped.line(group).insertNewest(message, this.state);
     grouped.visible++;
     grouped.markReadyIfFree(group);
   }
 
   returnVisible(queue: number, message: number): void {
     const grouped = this.queues[queue]!;
-    const group = this.messages.partition[message]!;
+    const group = this.messages.partition[this.messages.slot(message)]!;
     grouped.inFlight[group]!--;
-    grouped.line(group).insertOldest(message, this.state.sequence);
+    grouped.line(group).insertOldest(message, this.state);
     grouped.visible++;
     grouped.markReadyIfFree(group);
   }
 
   leftFlight(queue: number, message: number): void {
     const grouped = this.queues[queue]!;
-    const group = this.messages.partition[message]!;
+    const group = this.messages.partition[this.messages.slot(message)]!;
     grouped.inFlight[group]!--;
     grouped.markReadyIfFree(group);
   }
