@@ -37,7 +37,7 @@ const sqsRun = fc.record({
   instances: fc.integer({ min: 1, max: 3 }),
   concurrency: fc.integer({ min: 1, max: 3 }),
   groups: fc.integer({ min: 1, max: 2 }),
-  latencyUs: fc.constantFrom(0, 300, 3000),
+  latency: fc.constantFrom("0us", "300us", "3ms", "spread"),
   crashAt,
   hostCrash: fc.boolean(),
   stopAt: crashAt,
@@ -88,7 +88,8 @@ function sqsScenario(run: SqsRun): ParsedScenario {
       duration: "2s",
       drainTimeout: "10s",
       broker: { profile: run.fifo ? "sqs-fifo" : "sqs", settings: sqsSettings(run) },
-      network: { latency: `${run.latencyUs}us` },
+      // Spread latency lets a resend overtake its first copy, or land long after it.
+      network: { latency: run.latency === "spread" ? { dist: "exponential", mean: "2ms" } : run.latency },
       producers: [
         {
           name: "load",

@@ -81,6 +81,13 @@ export class MessageRing {
     return false;
   }
 
+  /** The lowest message id in the ring, or +Infinity when it is empty. */
+  smallest(): number {
+    let smallest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.count; i++) if (this.at(i) < smallest) smallest = this.at(i);
+    return smallest;
+  }
+
   forEach(visit: (message: number) => void): void {
     for (let i = 0; i < this.count; i++) visit(this.at(i));
   }

@@ -18,6 +18,12 @@ export class MessageState {
   private readonly stages: MessageColumn<Uint8Array>[];
   private readonly receipts: MessageColumn<Int32Array>[];
   private readonly timers: MessageColumn<Float64Array>[];
+  /**
+   * Per message, over all queues: visibility-timer events scheduled and not yet fired or cancelled. Usually the
+   * one in `timers`; but a message sent again while in flight is received again with its first timer still
+   * running (not cancelled), and that timer still reads the message when it fires.
+   */
+  private readonly timersRunning: MessageColumn<Uint16Array>;
   /** Broker arrival order of each message (shared by all queues): the order SQS keeps. */
   private readonly sequence: MessageColumn<Float64Array>;
   private nextSequence = 0;
@@ -29,6 +35,7 @@ export class MessageState {
     this.stages = this.perQueue(() => messages.column((n) => new Uint8Array(n)));
     this.receipts = this.perQueue(() => messages.column((n) => new Int32Array(n), NO_RECEIPT));
     this.timers = this.perQueue(() => messages.column((n) => new Float64Array(n), -1));
+    this.timersRunning = messages.column((n) => new Uint16Array(n));
     this.sequence = messages.column((n) => new Float64Array(n));
   }
 
@@ -59,13 +66,36 @@ export class MessageState {
     this.receipts[queue]!.values[this.messages.slot(message)] = receipt;
   }
 
-  /** The pending end of the visibility timeout (an event id), or -1. */
-  timer(queue: number, message: number): number {
-    return this.timers[queue]!.values[this.messages.slot(message)]!;
+  /** A visibility timer (`event`) now runs for the message in `queue`. */
+  timerStarted(queue: number, message: number, event: number): void {
+    const row = this.messages.slot(message);
+    this.timers[queue]!.values[row] = event;
+    this.timersRunning.values[row]!++;
   }
 
-  setTimer(queue: number, message: number, event: number): void {
-    this.timers[queue]!.values[this.messages.slot(message)] = event;
+  /** A visibility timer of the message in `queue` fired: the current one, or one a later receive replaced. */
+  timerFired(queue: number, message: number): void {
+    const row = this.messages.slot(message);
+    this.timers[queue]!.values[row] = -1;
+    this.timersRunning.values[row]!--;
+  }
+
+  /** The message's current timer in `queue` stops: returns its event for the caller to cancel, or -1 if none. */
+  timerStopped(queue: number, message: number): number {
+    const row = this.messages.slot(message);
+    const event = this.timers[queue]!.values[row]!;
+    if (event >= 0) this.timersRunning.values[row]!--;
+    this.timers[queue]!.values[row] = -1;
+    return event;
+  }
+
+  /** The lowest message with a visibility timer still to fire, or +Infinity. */
+  oldestWithTimer(): number {
+    const { messages } = this;
+    const running = this.timersRunning.values;
+    for (let message = messages.base; message < messages.count; message++)
+      if (running[message & messages.mask] !== 0) return message;
+    return Number.POSITIVE_INFINITY;
   }
 
   /** Visits every message a queue still holds (delayed, visible or in flight), by id; retired ones hold nothing. */

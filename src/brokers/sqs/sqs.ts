@@ -83,7 +83,10 @@ class SqsBroker implements Broker, ReceiveTarget {
   private readonly redriven: RedriveBase;
   private readonly admit: Admit = (queue, message) => this.admitOrDispose(queue, message);
   private readonly onVisibilityEnd = (key: number): void => {
-    this.visibilityEnds(key % this.queues, Math.floor(key / this.queues));
+    const queue = key % this.queues;
+    const message = Math.floor(key / this.queues);
+    this.state.timerFired(queue, message);
+    this.visibilityEnds(queue, message);
   };
   private readonly onDelayEnd = (): void => this.delayEnds();
   private readonly onSendRetry = (key: number): void => this.sendAttempt(Math.floor(key / RETRY_KEY), key % RETRY_KEY);
@@ -259,12 +262,14 @@ class SqsBroker implements Broker, ReceiveTarget {
   }
 
   /**
-   * Besides what the queues hold (forEachHeld): a FIFO call the SDK will send again after a throttle names its
-   * message, which may have been deleted or disposed of meanwhile; and a message sent again while it waits out
-   * DelaySeconds is in the delay line twice, the later entry read when it ends, whatever became of the message.
+   * Besides what the queues hold (forEachHeld), what still reads a message after it may have left them: a
+   * FIFO call the SDK will send again after a throttle; the DelaySeconds line (a message sent again while it
+   * waits is in it twice, the later entry read when it ends); and visibility timers still to fire (a standard
+   * queue's message sent again while in flight is received again, its first timer running on); and the stores'
+   * lists, where a message sent again while held is listed twice, the second entry outliving the message.
    */
   releaseRead(): number {
-    let oldest = Number.POSITIVE_INFINITY;
+    let oldest = Math.min(this.state.oldestWithTimer(), this.store.oldestListed());
     for (const call of this.pendingCalls.values()) if (call.message < oldest) oldest = call.message;
     const delayed = this.delayed;
     for (let i = 0; i < delayed.length; i++) if (delayed.at(i) < oldest) oldest = delayed.at(i);
@@ -310,7 +315,7 @@ class SqsBroker implements Broker, ReceiveTarget {
       this.onVisibilityEnd,
       message * this.queues + queue,
     );
-    state.setTimer(queue, message, timer);
+    state.timerStarted(queue, message, timer);
     // With zero latency the consumer may settle the delivery before `deliver` returns its handle.
     state.setReceipt(queue, message, RECEIPT_PENDING);
     this.loops.free[consumer]!--;
@@ -437,13 +442,12 @@ class SqsBroker implements Broker, ReceiveTarget {
     if (timeout === 0) this.visibilityEnds(queue, message);
     else {
       const key = message * this.queues + queue;
-      this.state.setTimer(queue, message, this.context.sim.schedule(timeout, this.onVisibilityEnd, key));
+      this.state.timerStarted(queue, message, this.context.sim.schedule(timeout, this.onVisibilityEnd, key));
     }
   }
 
   private visibilityEnds(queue: number, message: number): void {
     const { state, context } = this;
-    state.setTimer(queue, message, -1);
     if (state.stage(queue, message) !== Stage.inFlight) return;
     this.closeIfAbandoned(state.receipt(queue, message));
     this.inFlight[queue]!--;
@@ -476,9 +480,8 @@ class SqsBroker implements Broker, ReceiveTarget {
   }
 
   private endTimer(queue: number, message: number): void {
-    const timer = this.state.timer(queue, message);
+    const timer = this.state.timerStopped(queue, message);
     if (timer >= 0) this.context.sim.cancel(timer);
-    this.state.setTimer(queue, message, -1);
   }
 
   /** At a receive: past retention, the message is deleted; past maxReceiveCount, it moves to the DLQ. */

@@ -27,6 +27,11 @@ export interface VisibleStore {
   /** Takes up to `max` messages for one receive into `out`; returns how many. */
   take(queue: number, max: number, out: Int32Array): number;
   visibleCount(queue: number): number;
+  /**
+   * The lowest message id any queue's store lists, or +Infinity. Usually a visible message, but a message
+   * sent again while it is held is listed once more, and that entry stays after the message is deleted.
+   */
+  oldestListed(): number;
 }
 
 /**
@@ -78,6 +83,12 @@ export class StandardStore implements VisibleStore {
 
   visibleCount(queue: number): number {
     return this.rings[queue]!.length;
+  }
+
+  oldestListed(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const ring of this.rings) oldest = Math.min(oldest, ring.smallest());
+    return oldest;
   }
 }
 
@@ -182,5 +193,11 @@ export class FifoStore implements VisibleStore {
 
   visibleCount(queue: number): number {
     return this.queues[queue]!.visible;
+  }
+
+  oldestListed(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const grouped of this.queues) for (const line of grouped.lines) oldest = Math.min(oldest, line.smallest());
+    return oldest;
   }
 }
