@@ -123,3 +123,30 @@ describe("sqs and sqs-fifo: retiring messages changes no result", () => {
     expect(retired).toBeGreaterThan(50);
   });
 });
+
+describe("a message sent again while the queue holds it keeps its row until the queue is done with it", () => {
+  it("resends that land while the first copy is delayed, visible or in flight: the same summary", () => {
+    // A standard queue takes a resend as a new arrival of the same message: it is listed, delayed and received
+    // again, so a second DelaySeconds entry, store entry or visibility timer can outlive the message's deletion.
+    let retired = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const scenario = parsed(
+        scenarioInput({
+          seed,
+          duration: "1s",
+          broker: {
+            profile: "sqs",
+            settings: { DelaySeconds: seed % 3 === 0 ? 0 : "10ms", VisibilityTimeout: "5ms", receiveRoundTrip: "1ms" },
+          },
+          network: { latency: { dist: "exponential", mean: "2ms" } },
+          producers: [{ name: "p", rate: "200/s", publish: { timeout: "3ms", retries: 3, backoff: "1ms" } }],
+          consumers: [{ group: "g", instances: 2, processing: { dist: "exponential", mean: "2ms" } }],
+        }),
+      );
+      const { off, forced, table } = bothWays(scenario);
+      expect(forced, `seed ${seed}`).toBe(off);
+      if (table.base > 0) retired++;
+    }
+    expect(retired).toBe(60);
+  });
+});
