@@ -46,7 +46,8 @@ const sqsSendBatches = () => ({
 export const sqsProfile = defineProfile({
   name: "sqs",
   routesStages: true,
-  // forEachHeld and releaseRead cover everything the queue may still read (sqs.ts): every run may retire.
+  // forEachHeld and releaseRead cover everything the queues may still read (sqs.ts), so every run may retire: no
+  // feature is left out (docs/design.md, "Memory").
   retiresMessages: true,
   facts: profileFacts({
     ordering: "none",
@@ -78,7 +79,8 @@ export const sqsProfile = defineProfile({
 export const sqsFifoProfile = defineProfile({
   name: "sqs-fifo",
   routesStages: true,
-  // forEachHeld and releaseRead cover everything the queue may still read (sqs.ts): every run may retire.
+  // forEachHeld and releaseRead cover everything the queues may still read (sqs.ts), so every run may retire: no
+  // feature is left out (docs/design.md, "Memory").
   retiresMessages: true,
   facts: profileFacts({
     ordering: "per-partition",
