@@ -264,9 +264,9 @@ class SqsBroker implements Broker, ReceiveTarget {
   /**
    * Besides what the queues hold (forEachHeld), what still reads a message after it may have left them: a
    * FIFO call the SDK will send again after a throttle; the DelaySeconds line (a message sent again while it
-   * waits is in it twice, the later entry read when it ends); and visibility timers still to fire (a standard
-   * queue's message sent again while in flight is received again, its first timer running on); and the stores'
-   * lists, where a message sent again while held is listed twice, the second entry outliving the message.
+   * waits is in it twice, the later entry read when it ends); visibility timers still to fire (a message sent
+   * again while in flight is received again, its first timer running on); and the stores' lists (a message
+   * sent again while held is listed twice, and the second entry may outlive it). docs/design.md, "Memory".
    */
   releaseRead(): number {
     let oldest = Math.min(this.state.oldestWithTimer(), this.store.oldestListed());
