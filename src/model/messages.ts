@@ -149,7 +149,7 @@ export class MessageTable {
    * pipeline stage that is not this group (the run marks those before the broker sees the publish).
    */
   addressedTo(id: number, group: number): boolean {
-    return this.fate[group]![id] !== Fate.notRouted;
+    return this.fate[group]![this.slot(id)] !== Fate.notRouted;
   }
 
   /** Records one consumption by `group` and returns how many there have been. */

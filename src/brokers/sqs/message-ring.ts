@@ -1,3 +1,8 @@
+/** Each message's place in the broker's arrival order (MessageState). */
+export interface ArrivalOrder {
+  sequenceOf(message: number): number;
+}
+
 /**
  * A queue of message ids kept in arrival order, in a circular typed array.
  * Unlike IntRing it can take a message out of the middle (a standard queue's
@@ -50,16 +55,18 @@ export class MessageRing {
   }
 
   /** Puts a message where its arrival sequence says, searching from the tail (for messages that just arrived). */
-  insertNewest(message: number, sequence: Float64Array): void {
+  insertNewest(message: number, order: ArrivalOrder): void {
+    const sequence = order.sequenceOf(message);
     let index = this.count;
-    while (index > 0 && sequence[this.at(index - 1)]! > sequence[message]!) index--;
+    while (index > 0 && order.sequenceOf(this.at(index - 1)) > sequence) index--;
     this.insertAt(index, message);
   }
 
   /** Puts a message where its arrival sequence says, searching from the head (for messages coming back). */
-  insertOldest(message: number, sequence: Float64Array): void {
+  insertOldest(message: number, order: ArrivalOrder): void {
+    const sequence = order.sequenceOf(message);
     let index = 0;
-    while (index < this.count && sequence[this.at(index)]! < sequence[message]!) index++;
+    while (index < this.count && order.sequenceOf(this.at(index)) < sequence) index++;
     this.insertAt(index, message);
   }
 
@@ -72,6 +79,13 @@ export class MessageRing {
       }
     }
     return false;
+  }
+
+  /** The lowest message id in the ring, or +Infinity when it is empty. */
+  smallest(): number {
+    let smallest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.count; i++) if (this.at(i) < smallest) smallest = this.at(i);
+    return smallest;
   }
 
   forEach(visit: (message: number) => void): void {

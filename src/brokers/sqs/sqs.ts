@@ -83,7 +83,10 @@ class SqsBroker implements Broker, ReceiveTarget {
   private readonly redriven: RedriveBase;
   private readonly admit: Admit = (queue, message) => this.admitOrDispose(queue, message);
   private readonly onVisibilityEnd = (key: number): void => {
-    this.visibilityEnds(key % this.queues, Math.floor(key / this.queues));
+    const queue = key % this.queues;
+    const message = Math.floor(key / this.queues);
+    this.state.timerFired(queue, message);
+    this.visibilityEnds(queue, message);
   };
   private readonly onDelayEnd = (): void => this.delayEnds();
   private readonly onSendRetry = (key: number): void => this.sendAttempt(Math.floor(key / RETRY_KEY), key % RETRY_KEY);
@@ -100,7 +103,7 @@ class SqsBroker implements Broker, ReceiveTarget {
   ) {
     this.redriven = new RedriveBase(context.groupCount);
     this.queues = context.groupCount;
-    this.state = new MessageState(this.queues);
+    this.state = new MessageState(this.queues, context.messages);
     this.inFlight = new Int32Array(this.queues);
     this.receiveAttempts = new Uint8Array(context.consumers.length);
     if (kind.type === "standard") {
@@ -133,28 +136,29 @@ class SqsBroker implements Broker, ReceiveTarget {
       return;
     }
     if (this.calls !== null) {
-      const next = this.calls.attempt(FifoAction.send, 0, messages.key[message]! + 1, attempt, sim.now);
+      const next = this.calls.attempt(FifoAction.send, 0, messages.key[messages.slot(message)]! + 1, attempt, sim.now);
       // The SDK's last attempt was throttled: the application's send fails with ThrottlingException.
       if (next === GIVEN_UP) this.context.reject(message);
       else if (next !== TAKEN) sim.schedule(next, this.onSendRetry, message * RETRY_KEY + attempt + 1);
       if (next !== TAKEN) return;
     }
     // FIFO deduplication: a resend of a message (same deduplication id) within 5 minutes is acknowledged, not queued.
+    const row = messages.slot(message);
     if (
       this.kind.type === "fifo" &&
-      messages.outcome[message] === PublishOutcome.accepted &&
-      sim.now - messages.acceptedAt[message]! < DEDUPLICATION_WINDOW
+      messages.outcome[row] === PublishOutcome.accepted &&
+      sim.now - messages.acceptedAt[row]! < DEDUPLICATION_WINDOW
     ) {
       this.context.confirmDuplicate(message);
       return;
     }
     // The MessageGroupId is the message key; messages without a key share one default group.
-    if (this.kind.type === "fifo") messages.partition[message] = messages.key[message]! + 1;
+    if (this.kind.type === "fifo") messages.partition[row] = messages.key[row]! + 1;
     this.context.accept(message);
     this.state.arrive(message);
     if (this.settings.DelaySeconds > 0) {
       for (let queue = 0; queue < this.queues; queue++)
-        if (messages.addressedTo(message, queue)) this.state.stage[queue]![message] = Stage.delayed;
+        if (messages.addressedTo(message, queue)) this.state.setStage(queue, message, Stage.delayed);
       this.delayed.push(message);
       sim.schedule(this.settings.DelaySeconds, this.onDelayEnd);
       return;
@@ -235,7 +239,8 @@ class SqsBroker implements Broker, ReceiveTarget {
    */
   redrive(message: number, queue: number): boolean {
     if (!this.up) return false;
-    this.redriven.moved(message, queue, this.context.messages.deliveryCount[queue]![message]!);
+    const { messages } = this.context;
+    this.redriven.moved(message, queue, messages.deliveryCount[queue]![messages.slot(message)]!);
     // The move sends it anew: it takes the newest place in the arrival order (of a FIFO queue's message group
     // too). The order is shared by the queues; one that still holds the message keeps it where it was.
     this.state.arrive(message);
@@ -253,7 +258,22 @@ class SqsBroker implements Broker, ReceiveTarget {
   }
 
   forEachHeld(visit: (message: number, group: number) => void): void {
-    for (let queue = 0; queue < this.queues; queue++) this.state.forEachHeld(queue, this.context.messages.count, visit);
+    for (let queue = 0; queue < this.queues; queue++) this.state.forEachHeld(queue, visit);
+  }
+
+  /**
+   * Besides what the queues hold (forEachHeld), what still reads a message after it may have left them: a
+   * FIFO call the SDK will send again after a throttle; the DelaySeconds line (a message sent again while it
+   * waits is in it twice, the later entry read when it ends); visibility timers still to fire (a message sent
+   * again while in flight is received again, its first timer running on); and the stores' lists (a message
+   * sent again while held is listed twice, and the second entry may outlive it). docs/design.md, "Memory".
+   */
+  releaseRead(): number {
+    let oldest = Math.min(this.state.oldestWithTimer(), this.store.oldestListed());
+    for (const call of this.pendingCalls.values()) if (call.message < oldest) oldest = call.message;
+    const delayed = this.delayed;
+    for (let i = 0; i < delayed.length; i++) if (delayed.at(i) < oldest) oldest = delayed.at(i);
+    return oldest;
   }
 
   receivable(queue: number): boolean {
@@ -288,18 +308,19 @@ class SqsBroker implements Broker, ReceiveTarget {
 
   private deliverOne(queue: number, message: number, consumer: number): void {
     const { state, context } = this;
-    state.stage[queue]![message] = Stage.inFlight;
+    state.setStage(queue, message, Stage.inFlight);
     this.inFlight[queue]!++;
-    state.visibilityTimer[queue]![message] = context.sim.schedule(
+    const timer = context.sim.schedule(
       this.settings.VisibilityTimeout,
       this.onVisibilityEnd,
       message * this.queues + queue,
     );
+    state.timerStarted(queue, message, timer);
     // With zero latency the consumer may settle the delivery before `deliver` returns its handle.
-    state.receipt[queue]![message] = RECEIPT_PENDING;
+    state.setReceipt(queue, message, RECEIPT_PENDING);
     this.loops.free[consumer]!--;
     const delivery = context.deliver(message, consumer);
-    if (state.receipt[queue]![message] === RECEIPT_PENDING) state.receipt[queue]![message] = delivery;
+    if (state.receipt(queue, message) === RECEIPT_PENDING) state.setReceipt(queue, message, delivery);
   }
 
   /** DeleteMessage (succeeded) or ChangeMessageVisibility (failed) with this delivery's receipt handle. */
@@ -348,7 +369,7 @@ class SqsBroker implements Broker, ReceiveTarget {
     if (!this.up || !this.admitted(call)) return;
     // Read before acting: a zero-latency consumer may make its next call (reusing the record) from inside.
     const { queue, message, receipt, receivedAt, timeout } = call;
-    const latest = this.state.receipt[queue]![message] === receipt;
+    const latest = this.state.receipt(queue, message) === receipt;
     if (call.action === FifoAction.changeVisibility) {
       if (latest) this.changeVisibility(queue, message, receivedAt, timeout);
     } else if (latest || this.staleDeleteTakes(queue, message)) this.delete(queue, message);
@@ -358,7 +379,8 @@ class SqsBroker implements Broker, ReceiveTarget {
   private admitted(call: MessageCall): boolean {
     if (this.calls === null) return true;
     const { messages, sim } = this.context;
-    const next = this.calls.attempt(call.action, call.queue, messages.partition[call.message]!, call.attempt, sim.now);
+    const group = messages.partition[messages.slot(call.message)]!;
+    const next = this.calls.attempt(call.action, call.queue, group, call.attempt, sim.now);
     if (next === TAKEN) return true;
     if (next !== GIVEN_UP) {
       const id = this.nextPendingCall++;
@@ -370,9 +392,9 @@ class SqsBroker implements Broker, ReceiveTarget {
 
   /** Whether `delivery` carries the message's latest receipt handle (an older one changes no visibility, and may not delete). */
   private claimReceipt(queue: number, message: number, delivery: number): boolean {
-    const receipt = this.state.receipt[queue]!;
-    if (receipt[message] === RECEIPT_PENDING) receipt[message] = delivery;
-    return receipt[message] === delivery;
+    const { state } = this;
+    if (state.receipt(queue, message) === RECEIPT_PENDING) state.setReceipt(queue, message, delivery);
+    return state.receipt(queue, message) === delivery;
   }
 
   /**
@@ -385,20 +407,20 @@ class SqsBroker implements Broker, ReceiveTarget {
   private staleDeleteTakes(queue: number, message: number): boolean {
     const stale = this.staleDeletes;
     if (stale === null) return false;
-    const stage = this.state.stage[queue]![message];
+    const stage = this.state.stage(queue, message);
     if (stage !== Stage.inFlight && stage !== Stage.visible) return false;
     return stale.rng() < stale.probability;
   }
 
   private delete(queue: number, message: number): void {
-    const stage = this.state.stage[queue]![message];
+    const stage = this.state.stage(queue, message);
     // Past its timeout but not received again: standard deletes it; FIFO refuses a delete after the timeout.
     if (stage === Stage.visible && this.kind.type === "fifo") return;
     if (stage !== Stage.inFlight && stage !== Stage.visible) return;
-    this.state.receipt[queue]![message] = NO_RECEIPT;
+    this.state.setReceipt(queue, message, NO_RECEIPT);
     // A standard queue's copy on an unreachable server misses the delete and comes back when its timeout ends.
     if (this.duplicates !== null && this.duplicates.rng() < this.duplicates.probability) return;
-    this.state.stage[queue]![message] = Stage.absent;
+    this.state.setStage(queue, message, Stage.absent);
     if (stage === Stage.inFlight) {
       this.endTimer(queue, message);
       this.leaveFlight(queue, message);
@@ -414,28 +436,27 @@ class SqsBroker implements Broker, ReceiveTarget {
    * 12 hours after the receive (SQS rejects it rather than shortening it, and the current timeout runs on).
    */
   private changeVisibility(queue: number, message: number, receivedAt: number, timeout: number): void {
-    if (this.state.stage[queue]![message] !== Stage.inFlight) return;
+    if (this.state.stage(queue, message) !== Stage.inFlight) return;
     if (this.context.sim.now + timeout > receivedAt + MAX_VISIBILITY_FROM_RECEIVE) return;
     this.endTimer(queue, message);
     if (timeout === 0) this.visibilityEnds(queue, message);
     else {
       const key = message * this.queues + queue;
-      this.state.visibilityTimer[queue]![message] = this.context.sim.schedule(timeout, this.onVisibilityEnd, key);
+      this.state.timerStarted(queue, message, this.context.sim.schedule(timeout, this.onVisibilityEnd, key));
     }
   }
 
   private visibilityEnds(queue: number, message: number): void {
     const { state, context } = this;
-    state.visibilityTimer[queue]![message] = -1;
-    if (state.stage[queue]![message] !== Stage.inFlight) return;
-    this.closeIfAbandoned(state.receipt[queue]![message]!);
+    if (state.stage(queue, message) !== Stage.inFlight) return;
+    this.closeIfAbandoned(state.receipt(queue, message));
     this.inFlight[queue]!--;
     if (this.pastRetention(message)) {
-      state.stage[queue]![message] = Stage.absent;
+      state.setStage(queue, message, Stage.absent);
       context.drop(message, queue, "retention");
       this.store.leftFlight(queue, message);
     } else {
-      state.stage[queue]![message] = Stage.visible;
+      state.setStage(queue, message, Stage.visible);
       this.store.returnVisible(queue, message);
     }
     this.reportDepth(queue);
@@ -459,27 +480,26 @@ class SqsBroker implements Broker, ReceiveTarget {
   }
 
   private endTimer(queue: number, message: number): void {
-    const timers = this.state.visibilityTimer[queue]!;
-    if (timers[message]! >= 0) this.context.sim.cancel(timers[message]!);
-    timers[message] = -1;
+    const timer = this.state.timerStopped(queue, message);
+    if (timer >= 0) this.context.sim.cancel(timer);
   }
 
   /** At a receive: past retention, the message is deleted; past maxReceiveCount, it moves to the DLQ. */
   private admitOrDispose(queue: number, message: number): boolean {
     const { context, settings } = this;
     if (this.pastRetention(message)) {
-      this.state.stage[queue]![message] = Stage.absent;
+      this.state.setStage(queue, message, Stage.absent);
       context.drop(message, queue, "retention");
       return false;
     }
     const policy = settings.RedrivePolicy;
-    const receives = context.messages.deliveryCount[queue]![message]!;
+    const receives = context.messages.deliveryCount[queue]![context.messages.slot(message)]!;
     if (
       policy !== null &&
       receives >= policy.maxReceiveCount &&
       this.redriven.since(message, queue, receives) >= policy.maxReceiveCount
     ) {
-      this.state.stage[queue]![message] = Stage.absent;
+      this.state.setStage(queue, message, Stage.absent);
       context.deadLetter(message, queue, "maxReceiveCount");
       return false;
     }
@@ -487,12 +507,13 @@ class SqsBroker implements Broker, ReceiveTarget {
   }
 
   private pastRetention(message: number): boolean {
-    const age = this.context.sim.now - this.context.messages.acceptedAt[message]!;
+    const { messages, sim } = this.context;
+    const age = sim.now - messages.acceptedAt[messages.slot(message)]!;
     return age >= this.settings.MessageRetentionPeriod;
   }
 
   private makeVisible(queue: number, message: number): void {
-    this.state.stage[queue]![message] = Stage.visible;
+    this.state.setStage(queue, message, Stage.visible);
     this.store.add(queue, message);
     this.reportDepth(queue);
     this.loops.wake(queue);
@@ -501,13 +522,13 @@ class SqsBroker implements Broker, ReceiveTarget {
   private delayEnds(): void {
     const message = this.delayed.shift();
     for (let queue = 0; queue < this.queues; queue++) {
-      if (this.state.stage[queue]![message] === Stage.delayed) this.makeVisible(queue, message);
+      if (this.state.stage(queue, message) === Stage.delayed) this.makeVisible(queue, message);
     }
   }
 
   private isLiveReceipt(queue: number, delivery: number): boolean {
     const message = this.context.deliveries.message(delivery);
-    return this.state.receipt[queue]![message] === delivery && this.state.stage[queue]![message] === Stage.inFlight;
+    return this.state.receipt(queue, message) === delivery && this.state.stage(queue, message) === Stage.inFlight;
   }
 
   private reportDepth(queue: number): void {

@@ -27,6 +27,11 @@ export interface VisibleStore {
   /** Takes up to `max` messages for one receive into `out`; returns how many. */
   take(queue: number, max: number, out: Int32Array): number;
   visibleCount(queue: number): number;
+  /**
+   * The lowest message id any queue's store lists, or +Infinity. Usually a visible message, but a message
+   * sent again while it is held is listed once more, and that entry stays after the message is deleted.
+   */
+  oldestListed(): number;
 }
 
 /**
@@ -48,11 +53,11 @@ export class StandardStore implements VisibleStore {
   }
 
   add(queue: number, message: number): void {
-    this.rings[queue]!.insertNewest(message, this.state.sequence);
+    this.rings[queue]!.insertNewest(message, this.state);
   }
 
   returnVisible(queue: number, message: number): void {
-    this.rings[queue]!.insertOldest(message, this.state.sequence);
+    this.rings[queue]!.insertOldest(message, this.state);
   }
 
   leftFlight(): void {}
@@ -78,6 +83,12 @@ export class StandardStore implements VisibleStore {
 
   visibleCount(queue: number): number {
     return this.rings[queue]!.length;
+  }
+
+  oldestListed(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const ring of this.rings) oldest = Math.min(oldest, ring.smallest());
+    return oldest;
   }
 }
 
@@ -130,24 +141,24 @@ export class FifoStore implements VisibleStore {
 
   add(queue: number, message: number): void {
     const grouped = this.queues[queue]!;
-    const group = this.messages.partition[message]!;
-    grouped.line(group).insertNewest(message, this.state.sequence);
+    const group = this.messages.partition[this.messages.slot(message)]!;
+    grouped.line(group).insertNewest(message, this.state);
     grouped.visible++;
     grouped.markReadyIfFree(group);
   }
 
   returnVisible(queue: number, message: number): void {
     const grouped = this.queues[queue]!;
-    const group = this.messages.partition[message]!;
+    const group = this.messages.partition[this.messages.slot(message)]!;
     grouped.inFlight[group]!--;
-    grouped.line(group).insertOldest(message, this.state.sequence);
+    grouped.line(group).insertOldest(message, this.state);
     grouped.visible++;
     grouped.markReadyIfFree(group);
   }
 
   leftFlight(queue: number, message: number): void {
     const grouped = this.queues[queue]!;
-    const group = this.messages.partition[message]!;
+    const group = this.messages.partition[this.messages.slot(message)]!;
     grouped.inFlight[group]!--;
     grouped.markReadyIfFree(group);
   }
@@ -182,5 +193,11 @@ export class FifoStore implements VisibleStore {
 
   visibleCount(queue: number): number {
     return this.queues[queue]!.visible;
+  }
+
+  oldestListed(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const grouped of this.queues) for (const line of grouped.lines) oldest = Math.min(oldest, line.smallest());
+    return oldest;
   }
 }
