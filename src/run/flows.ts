@@ -98,11 +98,18 @@ export class StageFlows implements StagePublisher {
     this.wired = { observer, gate, incarnations };
   }
 
-  /** The consumer instance (and its incarnation) that published an onward message; null for a producer's message. */
+  /**
+   * The consumer instance (and its incarnation) that published an onward message; null for a producer's message.
+   * One record, rewritten by each call (an object per call allocated on every onward message): read it at once.
+   */
   publisherOf(message: number): { consumer: number; incarnation: number } | null {
     if (!this.lineage.isOnward(message)) return null;
-    return { consumer: this.publisherColumn[message]!, incarnation: this.incarnationColumn[message]! };
+    this.publisher.consumer = this.publisherColumn[message]!;
+    this.publisher.incarnation = this.incarnationColumn[message]!;
+    return this.publisher;
   }
+
+  private readonly publisher = { consumer: 0, incarnation: 0 };
 
   /**
    * Consumer `index` publishes onward over `toBroker`, its link to the broker; with `writes:`, its dual write or

@@ -20,7 +20,7 @@ interface Transaction {
  * there, or `logEnd` when none holds it back. Shared by producers' and pipeline stages' transactions.
  */
 export function lastStableOffsetOf(
-  open: readonly ({ firstOffset: ReadonlyMap<number, number> } | null)[],
+  open: readonly ({ firstOffset: { get(partition: number): number | undefined } } | null)[],
   partition: number,
   logEnd: number,
 ): number {
