@@ -148,7 +148,7 @@ class RabbitBroker implements Broker {
   private addressedRoute(message: number, route: Route): Route {
     const { messages } = this.context;
     const { groups } = route;
-    if (groups.length > 30) return this.routeTo(groups.filter((group) => messages.addressedTo(message, group)));
+    if (groups.length > 30) return this.routeToAddressed(message, groups);
     let addressed = 0;
     for (let i = 0; i < groups.length; i++) if (messages.addressedTo(message, groups[i]!)) addressed |= 1 << i;
     let made = this.addressedRoutes.get(route);
@@ -156,12 +156,20 @@ class RabbitBroker implements Broker {
       made = new Map();
       this.addressedRoutes.set(route, made);
     }
-    let addressedRoute = made.get(addressed);
-    if (addressedRoute === undefined) {
-      addressedRoute = this.routeTo(groups.filter((_, i) => (addressed & (1 << i)) !== 0));
-      made.set(addressed, addressedRoute);
-    }
-    return addressedRoute;
+    // Made elsewhere: a closure here would make this function allocate its variables' context on every call.
+    return made.get(addressed) ?? this.madeAddressedRoute(made, groups, addressed);
+  }
+
+  private madeAddressedRoute(made: Map<number, Route>, groups: readonly number[], addressed: number): Route {
+    const route = this.routeTo(groups.filter((_, i) => (addressed & (1 << i)) !== 0));
+    made.set(addressed, route);
+    return route;
+  }
+
+  /** A route with more groups than bits: made per message, as before. */
+  private routeToAddressed(message: number, groups: readonly number[]): Route {
+    const { messages } = this.context;
+    return this.routeTo(groups.filter((group) => messages.addressedTo(message, group)));
   }
 
   /** The route to `groups`, every other group being one the message is not addressed to. */
