@@ -1,7 +1,7 @@
 import { withRoomFor } from "../../model/growable.js";
 import { IntMap } from "../../model/int-map.js";
 import type { BrokerContext } from "../broker.js";
-import { lastStableOffsetOf } from "./transactions.js";
+import { clearPartitions, lastStableOffsetOf, type TransactionPartitions, wroteFirstIn } from "./transactions.js";
 
 /** Where an onward record stands in its stage's transaction. */
 const State = { none: 0, openUnwritten: 1, openWritten: 2, aborted: 3, committedUnwritten: 4 } as const;
@@ -10,16 +10,11 @@ const State = { none: 0, openUnwritten: 1, openWritten: 2, aborted: 3, committed
  * One consumer instance's open transaction: the onward records it sent while processing its current batch. Reused
  * from a pool once ended (an object, a list and a Map per transaction allocated on every batch of a stage).
  */
-interface StageTransaction {
+interface StageTransaction extends TransactionPartitions {
   incarnation: number;
   /** The first `recordCount` are its records. */
   records: number[];
   recordCount: number;
-  /** Partition → the offset of the transaction's first record written there: what holds that partition's LSO back. */
-  firstOffset: IntMap;
-  /** The partitions of `firstOffset`, ascending: the first `partitionCount`. */
-  partitions: number[];
-  partitionCount: number;
 }
 
 /**
@@ -101,10 +96,7 @@ export class StageTransactions {
     this.mark(message, State.openWritten);
     const consumer = this.context.routing.stagePublisherOf!(message)!.consumer;
     const transaction = this.open[consumer]!;
-    if (!transaction.firstOffset.has(partition)) {
-      transaction.firstOffset.set(partition, offset);
-      insertAscending(transaction, partition);
-    }
+    wroteFirstIn(transaction, partition, offset);
     this.context.appendTentatively(message);
   }
 
@@ -164,8 +156,7 @@ export class StageTransactions {
     }
     for (let index = 0; index < transaction.partitionCount; index++) this.settled(transaction.partitions[index]!);
     transaction.recordCount = 0;
-    transaction.partitionCount = 0;
-    transaction.firstOffset.clear();
+    clearPartitions(transaction);
     this.spare.push(transaction);
   }
 
@@ -173,15 +164,4 @@ export class StageTransactions {
     this.state = withRoomFor(this.state, message);
     this.state[message] = state;
   }
-}
-
-/** Adds a partition to the transaction's ascending list of partitions it wrote to. */
-function insertAscending(transaction: StageTransaction, partition: number): void {
-  const { partitions } = transaction;
-  let index = transaction.partitionCount++;
-  while (index > 0 && partitions[index - 1]! > partition) {
-    partitions[index] = partitions[index - 1]!;
-    index--;
-  }
-  partitions[index] = partition;
 }
