@@ -157,7 +157,12 @@ export class SagaCoordinator {
   private readonly failureDraws: ((() => number) | null)[][];
   private readonly instances = new SagaInstances();
   private readonly figures: Omit<SagaFigures, "stuck" | "inFlight" | "durations" | "stuckExample">[];
-  private readonly durations: number[][];
+  /**
+   * Per saga, the durations of its finished instances: the first `durationCounts[saga]` of a typed array that
+   * grows by doubling (a number[] pushed to, copied and sorted with a comparator at the end allocated per saga).
+   */
+  private readonly durations: Float64Array[];
+  private readonly durationCounts: number[];
   /** Compensation messages sent, with their target group, to count those never applied. */
   private readonly compensations: [message: number, group: number][] = [];
 
@@ -196,7 +201,8 @@ export class SagaCoordinator {
       compensationsApplied: 0,
       compensationsLost: 0,
     }));
-    this.durations = this.specs.map(() => []);
+    this.durations = this.specs.map(() => new Float64Array(64));
+    this.durationCounts = this.specs.map(() => 0);
   }
 
   /** Whether `group` plays a part in some saga (its consumers then report to the coordinator). */
@@ -337,7 +343,9 @@ export class SagaCoordinator {
     const figures = this.figures[saga]!;
     if (phase === Phase.completed) figures.completed++;
     else figures.compensated++;
-    this.durations[saga]!.push(this.world.sim.now - instances.startedAt[instance]!);
+    const count = this.durationCounts[saga]!++;
+    this.durations[saga] = withRoomFor(this.durations[saga]!, count);
+    this.durations[saga]![count] = this.world.sim.now - instances.startedAt[instance]!;
     instances.clearTimeline(instance);
     return -1;
   }
@@ -398,7 +406,10 @@ export class SagaCoordinator {
       this.figures[saga]!.compensationsLost++;
     }
     this.names.forEach((name, saga) => {
-      const durations = [...this.durations[saga]!].sort((a, b) => a - b);
+      // A typed array sorts numerically, as the comparator did.
+      const sorted = this.durations[saga]!.subarray(0, this.durationCounts[saga]!).sort();
+      const durations: number[] = [];
+      for (let index = 0; index < sorted.length; index++) durations.push(sorted[index]!);
       result[name] = {
         ...this.figures[saga]!,
         stuck: stuck[saga]!,
