@@ -28,6 +28,13 @@ interface AllocationCase {
   producer?: Record<string, unknown>;
   /** Fields added to the scenario. */
   scenario?: Record<string, unknown>;
+  /** Consumer groups after the workload's own (`workers`): a pipeline's later stages, a saga's other steps. */
+  consumers?: Record<string, unknown>[];
+}
+
+/** A consumer group shaped as the workload's own: four instances, exponential 1 ms. */
+function group(name: string): Record<string, unknown> {
+  return { group: name, instances: 4, processing: { dist: "exponential", mean: "1ms" } };
 }
 
 /** Every profile on the benchmark's workload (keyed, and 8 partitions, for Kafka), then Kafka's other hot paths. */
@@ -69,6 +76,40 @@ const allocationCases: readonly AllocationCase[] = [
       retry: { maxAttempts: 3, backoff: { type: "exponential", base: "1ms" } },
     },
   },
+  {
+    // A pipeline stage writing through a transactional outbox its relay polls (src/model/outbox.ts, src/run/flows.ts).
+    name: "rabbitmq, a stage's outbox",
+    broker: { profile: "rabbitmq" },
+    group: {
+      publishTo: "shipping",
+      idempotency: { strategy: "transactional" },
+      writes: { mode: "outbox", commit: "1ms", relay: { pollInterval: "10ms", batchSize: 100 } },
+    },
+    consumers: [group("shipping")],
+  },
+  {
+    // A saga of two steps whose second fails one time in twenty, compensated by a third group (src/run/sagas.ts).
+    name: "rabbitmq, a saga",
+    broker: { profile: "rabbitmq" },
+    scenario: {
+      sagas: {
+        checkout: {
+          steps: [
+            { group: "workers", compensate: "refund" },
+            { group: "shipping", failure: 0.05 },
+          ],
+          timeout: "30s",
+        },
+      },
+    },
+    consumers: [group("shipping"), group("refund")],
+  },
+  {
+    // Every message a request the workers answer, with a timeout and a retry (src/run/requests.ts).
+    name: "rabbitmq, request-reply",
+    broker: { profile: "rabbitmq" },
+    producer: { request: { to: "workers", timeout: "1s", retries: 1, backoff: "100ms", maxOutstanding: 1000 } },
+  },
 ];
 
 /** The benchmark's workload (Poisson 3,600/s, four consumers, exponential 1 ms) for one case. */
@@ -81,7 +122,7 @@ function workload(subject: AllocationCase, seconds: number): Record<string, unkn
     network: { latency: 0 },
     ...subject.scenario,
     producers: [{ name: "load", rate: "3600/s", keys: { count: 1000 }, ...subject.producer }],
-    consumers: [{ group: "workers", instances: 4, processing: { dist: "exponential", mean: "1ms" }, ...subject.group }],
+    consumers: [{ ...group("workers"), ...subject.group }, ...(subject.consumers ?? [])],
   };
 }
 
@@ -104,15 +145,20 @@ export function heapBytesAllocatedBy(work: () => void): number {
 
 /** Bytes per event of one case (a profile's name, or a variant's) over `seconds` of simulated time (3,600 messages a second). */
 export function measureAllocation(name: string, seconds: number): AllocationMeasurement {
-  const subject = allocationCases.find((c) => c.name === name);
-  if (subject === undefined) throw new Error(`no allocation case is named ${name}`);
-  const parsed = validateScenario(workload(subject, seconds));
+  const parsed = validateScenario(allocationWorkload(name, seconds));
   if (!parsed.ok) throw new Error(`the allocation workload is invalid for ${name}: ${JSON.stringify(parsed.issues)}`);
   let events = 0;
   const allocatedBytes = heapBytesAllocatedBy(() => {
     events = runScenario(parsed.scenario).summary.simulated.events;
   });
   return { name, events, allocatedBytes, bytesPerEvent: allocatedBytes / events };
+}
+
+/** The scenario (as written, before validation) of the case named `name` over `seconds` of simulated time. */
+export function allocationWorkload(name: string, seconds: number): Record<string, unknown> {
+  const subject = allocationCases.find((c) => c.name === name);
+  if (subject === undefined) throw new Error(`no allocation case is named ${name}`);
+  return workload(subject, seconds);
 }
 
 /** Every case measured: each profile users can name, in the order the docs list them, then Kafka's variants. */

@@ -1,5 +1,6 @@
 import type { MessageColumn, MessageTable } from "../model/messages.js";
 import { NullObserver } from "../model/observer.js";
+import { REDRIVE, type TimelineStep, Timelines } from "./timelines.js";
 
 export type OrderingScope = "per-key" | "per-producer" | "per-partition" | "none";
 
@@ -40,7 +41,7 @@ export class Witness extends NullObserver {
    * Failed processing attempts (src/patterns), kept by (group, message) until a repeated effect is found,
    * so its counter-example shows the attempts between the two effects. Only runs with steps report any.
    */
-  private readonly failedAttempts = new Map<number, TimelineStep[]>();
+  private readonly failedAttempts: Timelines;
   private messages!: MessageTable;
   /** Highest message id consumed so far in each ordering stream (group, producer[, key]). */
   private readonly lastInStream = new Map<number, number>();
@@ -55,6 +56,7 @@ export class Witness extends NullObserver {
     private readonly repeatsMatter: readonly boolean[],
   ) {
     super();
+    this.failedAttempts = new Timelines(groups);
   }
 
   /** Starts watching a run whose messages live in `messages`. */
@@ -70,11 +72,11 @@ export class Witness extends NullObserver {
   }
 
   override deadLettered(message: number, group: number): void {
-    if (this.failedAttempts.size > 0) this.failedAttempts.delete(message * this.groups + group);
+    if (!this.failedAttempts.empty) this.failedAttempts.forget(message, group);
   }
 
   override dropped(message: number, group: number, reason: string, now: number): void {
-    if (this.failedAttempts.size > 0) this.failedAttempts.delete(message * this.groups + group);
+    if (!this.failedAttempts.empty) this.failedAttempts.forget(message, group);
     const lowest = this.lowestDrop[group];
     if (lowest === undefined || message < lowest.message) this.lowestDrop[group] = { message, reason, at: now };
   }
@@ -87,7 +89,7 @@ export class Witness extends NullObserver {
 
   override consumed(message: number, group: number, consumer: number, timesConsumed: number, now: number): void {
     // Attempts are kept only while a message is in progress, so the table stays small.
-    if (this.failedAttempts.size > 0) this.failedAttempts.delete(message * this.groups + group);
+    if (!this.failedAttempts.empty) this.failedAttempts.forget(message, group);
     const first = this.firstConsumed[group]!;
     if (timesConsumed === 1) {
       const row = this.messages.slot(message);
@@ -109,7 +111,7 @@ export class Witness extends NullObserver {
       return;
     }
     const example = this.example(message, group, "side effect applied", first, consumer, now);
-    const attempts = (this.failedAttempts.get(message * this.groups + group) ?? []).map(described);
+    const attempts = this.failedAttempts.steps(message, group).map(described);
     example.events = [...example.events, ...attempts].sort((a, b) => a.at - b.at);
     this.firstRepeatedEffect = example;
     this.failedAttempts.clear();
@@ -125,23 +127,14 @@ export class Witness extends NullObserver {
     now: number,
   ): void {
     if (this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
-    const pair = message * this.groups + group;
-    let attempts = this.failedAttempts.get(pair);
-    if (attempts === undefined) {
-      attempts = [];
-      this.failedAttempts.set(pair, attempts);
-    }
     // Described only if it ends up in the counter-example: most never do.
-    attempts.push({ attempt, why, retryIn, consumer, at: now });
+    this.failedAttempts.add(message, group, attempt, why, retryIn, consumer, now);
   }
 
   /** A redrive is a step in a message's timeline like a failed attempt: a repeated effect's counter-example shows it. */
   redriven(message: number, group: number, now: number): void {
     if (this.firstRepeatedEffect !== null || !this.repeatsMatter[group]) return;
-    const pair = message * this.groups + group;
-    const events = this.failedAttempts.get(pair) ?? [];
-    events.push({ attempt: REDRIVE, why: "", retryIn: null, consumer: -1, at: now });
-    this.failedAttempts.set(pair, events);
+    this.failedAttempts.add(message, group, REDRIVE, "", null, -1, now);
   }
 
   private checkOrder(message: number, group: number, consumer: number, now: number): void {
@@ -208,20 +201,6 @@ export class Witness extends NullObserver {
     };
   }
 }
-
-/** A step of a (group, message) pair's timeline kept for a repeated effect's counter-example. */
-interface TimelineStep {
-  /** The failed attempt's number, or REDRIVE. */
-  attempt: number;
-  why: string;
-  /** The wait before the next attempt (µs), or null: the policy gave up. */
-  retryIn: number | null;
-  consumer: number;
-  at: number;
-}
-
-/** The `attempt` of a redrive from the dead-letter queue in a timeline. */
-const REDRIVE = 0;
 
 /** A timeline step as the counter-example shows it. */
 function described(step: TimelineStep): { what: string; consumer: number; at: number } {

@@ -13,8 +13,11 @@ import type { RunObserver } from "./observer.js";
 export class EffectLedger {
   /** Per group: 1 while the group's effects wait for a commit. */
   private readonly tentative: Uint8Array;
-  /** Per consumer: staged messages with the incarnation (consumer life) that processed each. */
-  private readonly staged: { message: number[]; incarnation: number[] }[];
+  /**
+   * Per consumer: staged messages with the incarnation (consumer life) that processed each, the first `count` of
+   * two arrays that only grow (arrays emptied by `length = 0` gave their storage up, and each commit made a closure).
+   */
+  private readonly staged: { message: number[]; incarnation: number[]; count: number }[];
 
   constructor(
     private readonly messages: MessageTable,
@@ -23,13 +26,14 @@ export class EffectLedger {
     groups: number,
   ) {
     this.tentative = new Uint8Array(groups);
-    this.staged = groupOf.map(() => ({ message: [], incarnation: [] }));
+    this.staged = groupOf.map(() => ({ message: [], incarnation: [], count: 0 }));
   }
 
   /** The lowest message id with a staged effect, or +Infinity when none is staged (for retirement). */
   oldestHeld(): number {
     let oldest = Number.POSITIVE_INFINITY;
-    for (const staged of this.staged) for (const message of staged.message) if (message < oldest) oldest = message;
+    for (const staged of this.staged)
+      for (let i = 0; i < staged.count; i++) if (staged.message[i]! < oldest) oldest = staged.message[i]!;
     return oldest;
   }
 
@@ -46,43 +50,39 @@ export class EffectLedger {
       return;
     }
     const staged = this.staged[consumer]!;
-    staged.message.push(message);
-    staged.incarnation.push(incarnation);
+    staged.message[staged.count] = message;
+    staged.incarnation[staged.count] = incarnation;
+    staged.count++;
   }
 
   /** Applies, in processing order, every effect the consumer staged in life `incarnation`; returns how many. */
   commit(consumer: number, incarnation: number, now: number): number {
-    const group = this.groupOf[consumer]!;
-    let applied = 0;
-    this.take(consumer, incarnation, (message) => {
-      this.applyNow(message, group, consumer, now);
-      applied++;
-    });
-    return applied;
+    return this.take(consumer, incarnation, true, now);
   }
 
   /** Throws away every effect the consumer staged in life `incarnation` (an aborted transaction); returns how many. */
   discard(consumer: number, incarnation: number): number {
-    let discarded = 0;
-    this.take(consumer, incarnation, () => {
-      discarded++;
-    });
-    return discarded;
+    return this.take(consumer, incarnation, false, 0);
   }
 
-  private take(consumer: number, incarnation: number, visit: (message: number) => void): void {
+  /** Takes the consumer's effects staged in life `incarnation` out, applying them if `apply`; returns how many. */
+  private take(consumer: number, incarnation: number, apply: boolean, now: number): number {
     const staged = this.staged[consumer]!;
+    const group = this.groupOf[consumer]!;
     let kept = 0;
-    for (let i = 0; i < staged.message.length; i++) {
-      if (staged.incarnation[i] === incarnation) visit(staged.message[i]!);
-      else {
+    let taken = 0;
+    for (let i = 0; i < staged.count; i++) {
+      if (staged.incarnation[i] === incarnation) {
+        taken++;
+        if (apply) this.applyNow(staged.message[i]!, group, consumer, now);
+      } else {
         staged.message[kept] = staged.message[i]!;
         staged.incarnation[kept] = staged.incarnation[i]!;
         kept++;
       }
     }
-    staged.message.length = kept;
-    staged.incarnation.length = kept;
+    staged.count = kept;
+    return taken;
   }
 
   private applyNow(message: number, group: number, consumer: number, now: number): void {

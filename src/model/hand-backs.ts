@@ -1,3 +1,4 @@
+import { IntMap } from "./int-map.js";
 import type { Link } from "./network.js";
 
 /** The broker's end of a broker-delayed retry (`Broker.retryLater`). */
@@ -12,7 +13,8 @@ export interface RetryLaterSide {
  * timeout returns the message, as for a lost nack.
  */
 export class HandBacks {
-  private readonly delays = new Map<number, number>();
+  /** Delivery → its delay: an IntMap (handles stay below 2^31), where a Map allocated as entries came and went. */
+  private readonly delays = new IntMap();
 
   constructor(private readonly broker: RetryLaterSide) {}
 

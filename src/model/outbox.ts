@@ -1,5 +1,6 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { Sampler } from "../random/distributions.js";
+import { IntMap } from "./int-map.js";
 import { IntRing } from "./int-ring.js";
 import { type MessageTable, ProducerView, PublishOutcome } from "./messages.js";
 
@@ -76,8 +77,8 @@ function changeBacklog(figures: WritesFigures, by: number, now: number): void {
  */
 export class DualWrite implements CommittedWrites {
   readonly wantsConfirms = false;
-  /** Committed events waiting for the commit's round trip, in commit order → their timer. */
-  private readonly awaitingCommit = new Map<number, number>();
+  /** Committed events waiting for the commit's round trip → their timer (an IntMap: a Map allocated per event). */
+  private readonly awaitingCommit = new IntMap();
   private readonly onCommitted = (message: number): void => {
     this.awaitingCommit.delete(message);
     const { sim, messages, publish } = this.host;
@@ -106,8 +107,8 @@ export class DualWrite implements CommittedWrites {
 
   crash(): void {
     const { sim, messages } = this.host;
-    for (const [message, timer] of this.awaitingCommit) {
-      sim.cancel(timer);
+    for (const message of this.awaitingCommit.keys()) {
+      sim.cancel(this.awaitingCommit.get(message)!);
       messages.producerView[message] = ProducerView.unknown;
     }
     this.figures.unpublished += this.awaitingCommit.size;
@@ -136,8 +137,15 @@ export class OutboxRelay implements CommittedWrites {
   private readonly rows = new IntRing();
   /** Rows published before and handed back (crash, nack, timeout): a later publish may be a duplicate. */
   private readonly sentBefore = new Set<number>();
-  /** The batch being published: row → confirmed (1) or not yet / nacked (0). */
-  private batch = new Map<number, number>();
+  /**
+   * The batch being published, in claim order: its rows, and each row's state: confirmed (1), not yet (0) or
+   * nacked (-1). Arrays of `batchSize` made once, and a row → index map, where a Map and two arrays per poll
+   * allocated per published row.
+   */
+  private readonly batchRows: Int32Array;
+  private readonly batchStates: Int8Array;
+  private readonly batchIndex = new IntMap();
+  private batchLength = 0;
   private unsettled = 0;
   private timer = -1;
   private readonly onPoll = (): void => this.poll();
@@ -148,7 +156,10 @@ export class OutboxRelay implements CommittedWrites {
     private readonly host: WritesHost,
     private readonly spec: OutboxRelaySpec,
     private readonly figures: WritesFigures,
-  ) {}
+  ) {
+    this.batchRows = new Int32Array(spec.batchSize);
+    this.batchStates = new Int8Array(spec.batchSize);
+  }
 
   start(): void {
     this.timer = this.host.sim.schedule(this.spec.pollInterval, this.onPoll);
@@ -165,17 +176,26 @@ export class OutboxRelay implements CommittedWrites {
   }
 
   confirmed(message: number): void {
-    if (this.phase !== RelayPhase.confirming || this.batch.get(message) !== 0) return;
-    this.batch.set(message, 1);
+    const index = this.waitingIndexOf(message);
+    if (index === -1) return;
+    this.batchStates[index] = 1;
     this.host.messages.producerView[message] = ProducerView.confirmed;
     this.settledOne();
   }
 
   nacked(message: number): void {
-    if (this.phase !== RelayPhase.confirming || this.batch.get(message) !== 0) return;
+    const index = this.waitingIndexOf(message);
+    if (index === -1) return;
     // The row stays unsent; -1 tells it apart from one still waiting, so a second answer is ignored.
-    this.batch.set(message, -1);
+    this.batchStates[index] = -1;
     this.settledOne();
+  }
+
+  /** Where `message` is in the batch while the relay waits for its answer, or -1 (no batch, another row, answered). */
+  private waitingIndexOf(message: number): number {
+    if (this.phase !== RelayPhase.confirming) return -1;
+    const index = this.batchIndex.get(message);
+    return index === undefined || this.batchStates[index] !== 0 ? -1 : index;
   }
 
   /** The relay's memory goes; its rows do not: the batch goes back to the front of the outbox, unsent. */
@@ -183,7 +203,7 @@ export class OutboxRelay implements CommittedWrites {
     this.up = false;
     this.host.sim.cancel(this.timer);
     this.timer = -1;
-    this.handBack(() => true);
+    this.handBack(true);
     this.phase = RelayPhase.idle;
   }
 
@@ -197,18 +217,17 @@ export class OutboxRelay implements CommittedWrites {
     this.timer = -1;
     if (!this.up) return;
     const { sim, messages, publish } = this.host;
-    const claimed: number[] = [];
-    while (claimed.length < this.spec.batchSize && this.rows.length > 0) claimed.push(this.rows.shift());
-    if (claimed.length === 0) {
+    const claimed = this.claim();
+    if (claimed === 0) {
       // Polling on would keep the run from draining; a restart polls again.
       if (!this.host.committingEnded()) this.timer = sim.schedule(this.spec.pollInterval, this.onPoll);
       return;
     }
-    this.batch = new Map(claimed.map((row) => [row, 0]));
-    this.unsettled = claimed.length;
+    this.unsettled = claimed;
     this.phase = RelayPhase.confirming;
     this.timer = sim.schedule(this.spec.confirmTimeout, this.onConfirmTimeout);
-    for (const row of claimed) {
+    for (let index = 0; index < claimed; index++) {
+      const row = this.batchRows[index]!;
       if (!this.sentBefore.delete(row)) {
         this.figures.published++;
         this.figures.lag.record(sim.now - messages.intendedAt[row]!);
@@ -217,6 +236,24 @@ export class OutboxRelay implements CommittedWrites {
       // At zero latency the confirm arrives inside publish(): the batch is set up before the first one goes.
       publish(row);
     }
+  }
+
+  /**
+   * Takes the oldest unsent rows (at most a batch) as the new batch, each waiting for its answer, and returns how
+   * many; with none to take, the batch stays as it is (a poll of an empty outbox changes nothing).
+   */
+  private claim(): number {
+    if (this.rows.length === 0) return 0;
+    this.batchLength = 0;
+    this.batchIndex.clear();
+    while (this.batchLength < this.spec.batchSize && this.rows.length > 0) {
+      const row = this.rows.shift();
+      this.batchIndex.set(row, this.batchLength);
+      this.batchRows[this.batchLength] = row;
+      this.batchStates[this.batchLength] = 0;
+      this.batchLength++;
+    }
+    return this.batchLength;
   }
 
   private settledOne(): void {
@@ -235,24 +272,25 @@ export class OutboxRelay implements CommittedWrites {
   /** The mark is durable: confirmed rows leave the outbox, the rest go back for the next poll. */
   private marked(): void {
     this.timer = -1;
-    const full = this.batch.size === this.spec.batchSize;
+    const full = this.batchLength === this.spec.batchSize;
     let sent = 0;
-    for (const state of this.batch.values()) if (state === 1) sent++;
+    for (let index = 0; index < this.batchLength; index++) if (this.batchStates[index] === 1) sent++;
     changeBacklog(this.figures, -sent, this.host.sim.now);
-    this.handBack((state) => state !== 1);
+    this.handBack(false);
     this.phase = RelayPhase.idle;
     // A full batch says more rows may be waiting: poll again at once, as polling publishers do.
     this.timer = this.host.sim.schedule(full ? 0 : this.spec.pollInterval, this.onPoll);
   }
 
-  /** Puts the batch's rows that `unsent` picks back in front of the outbox, oldest first. */
-  private handBack(unsent: (state: number) => boolean): void {
-    const back = [...this.batch].filter(([, state]) => unsent(state)).map(([row]) => row);
-    for (let i = back.length - 1; i >= 0; i--) {
-      this.rows.unshift(back[i]!);
-      this.sentBefore.add(back[i]!);
+  /** Puts the batch's unconfirmed rows (every row, `confirmedToo`) back in front of the outbox, oldest first. */
+  private handBack(confirmedToo: boolean): void {
+    for (let index = this.batchLength - 1; index >= 0; index--) {
+      if (!confirmedToo && this.batchStates[index] === 1) continue;
+      this.rows.unshift(this.batchRows[index]!);
+      this.sentBefore.add(this.batchRows[index]!);
     }
-    this.batch = new Map();
+    this.batchLength = 0;
+    this.batchIndex.clear();
     this.unsettled = 0;
   }
 }

@@ -68,6 +68,8 @@ export class StepRunner implements ProcessingPlan {
   private paused = new Uint8Array(8);
   private readonly retryable: Set<FailureKind>;
   private readonly maxAttempts: number;
+  /** Per failure kind, the give-up reason by attempts (giveUpReason). */
+  private readonly giveUpReasons = new Map<FailureKind, string[]>();
   /** `retry: {via: broker}`: a retry is a new delivery, and the attempt number is the broker's receive count. */
   private readonly viaBroker: boolean;
 
@@ -220,8 +222,7 @@ export class StepRunner implements ProcessingPlan {
       this.finished(slot);
       figures.gaveUp++;
       figures[GIVE_UP_FIGURE[retry.onExhausted]]++;
-      const reason = `${why} after ${attempt} attempt${attempt === 1 ? "" : "s"}`;
-      this.host.gaveUp(slot, retry.onExhausted, reason);
+      this.host.gaveUp(slot, retry.onExhausted, this.giveUpReason(why, attempt));
       return;
     }
     if (this.viaBroker) {
@@ -236,6 +237,17 @@ export class StepRunner implements ProcessingPlan {
     figures.backoffMicros += sleep;
     this.host.attemptFailed(slot, attempt, why, sleep);
     this.timer[slot] = sim.schedule(sleep, this.timerFired, slot);
+  }
+
+  /** Why the policy gave up, written once per (failure, attempts), where a give-up built its sentence each time. */
+  private giveUpReason(why: FailureKind, attempt: number): string {
+    let reasons = this.giveUpReasons.get(why);
+    if (reasons === undefined) {
+      reasons = [];
+      this.giveUpReasons.set(why, reasons);
+    }
+    reasons[attempt] ??= `${why} after ${attempt} attempt${attempt === 1 ? "" : "s"}`;
+    return reasons[attempt]!;
   }
 
   /**

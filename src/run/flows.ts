@@ -98,11 +98,18 @@ export class StageFlows implements StagePublisher {
     this.wired = { observer, gate, incarnations };
   }
 
-  /** The consumer instance (and its incarnation) that published an onward message; null for a producer's message. */
+  /**
+   * The consumer instance (and its incarnation) that published an onward message; null for a producer's message.
+   * One record, rewritten by each call (an object per call allocated on every onward message): read it at once.
+   */
   publisherOf(message: number): { consumer: number; incarnation: number } | null {
     if (!this.lineage.isOnward(message)) return null;
-    return { consumer: this.publisherColumn[message]!, incarnation: this.incarnationColumn[message]! };
+    this.publisher.consumer = this.publisherColumn[message]!;
+    this.publisher.incarnation = this.incarnationColumn[message]!;
+    return this.publisher;
   }
+
+  private readonly publisher = { consumer: 0, incarnation: 0 };
 
   /**
    * Consumer `index` publishes onward over `toBroker`, its link to the broker; with `writes:`, its dual write or
@@ -252,9 +259,22 @@ const NOTHING_ONWARD = { groups: [] as number[], counts: [] as number[] };
 
 /** A saga group publishes what the coordinator answers: one command or compensation, or nothing. */
 function sagaRule(sagas: SagaCoordinator, group: number): StageRule {
+  const toOne = oneMessageTo();
   return (parent) => {
     const target = sagas.next(group, parent);
-    return target < 0 ? NOTHING_ONWARD : { groups: [target], counts: [1] };
+    return target < 0 ? NOTHING_ONWARD : toOne(target);
+  };
+}
+
+/**
+ * One message to a group: the answer made once per group, where a rule made an object and two arrays per input.
+ * publishOnward only reads an answer.
+ */
+function oneMessageTo(): (group: number) => { groups: number[]; counts: number[] } {
+  const made: ({ groups: number[]; counts: number[] } | undefined)[] = [];
+  return (group) => {
+    made[group] ??= { groups: [group], counts: [1] };
+    return made[group]!;
   };
 }
 
@@ -271,11 +291,12 @@ function stageRule(
     let keyed = 0;
     const pick = weightedPicker(entries, byKey ? () => keyed : world.streams.stream(`stage:${name}:route`));
     const random = byKey ? world.streams.stream(`stage:${name}:route`) : null;
+    const toOne = oneMessageTo();
     return (parent) => {
       const key = world.messages.key[parent]!;
       // A message without a key has no route of its own: it is drawn at random.
       if (random !== null) keyed = key < 0 ? random() : (key * GOLDEN_FRACTION) % 1;
-      return { groups: [pick()], counts: [1] };
+      return toOne(pick());
     };
   }
   const groups = onward.targets.map((t) => indexOf(t.group));
@@ -288,8 +309,10 @@ function stageRule(
       : weightedPicker(target.count.weights, world.streams.stream(`stage:${name}:count:${target.group}`)),
   );
   const counts = groups.map(() => 0);
+  // One answer, its counts rewritten per input (they always were: only the object was new each time).
+  const answer = { groups, counts };
   return () => {
     for (let target = 0; target < counters.length; target++) counts[target] = counters[target]!();
-    return { groups, counts };
+    return answer;
   };
 }

@@ -1,6 +1,6 @@
 import type { Broker } from "../brokers/broker.js";
 import type { Simulation } from "../engine/simulation.js";
-import { Fate, type MessageTable } from "../model/messages.js";
+import { Fate, type MessageColumn, type MessageTable } from "../model/messages.js";
 import { NullObserver, type RunObserver } from "../model/observer.js";
 import type { RedriveFigures, RedriveSpec } from "../patterns/redrive.js";
 import type { ParsedScenario } from "../scenario/schema.js";
@@ -24,8 +24,12 @@ export interface GroupRedrive {
  */
 export class Redrives extends NullObserver {
   private readonly queues = new Map<number, number[]>();
-  /** (message, group) pairs moved back and not yet consumed or dead-lettered again. */
-  private readonly moved = new Set<number>();
+  /**
+   * Per redriving group, a message-table column: 1 for a message moved back and not yet consumed or dead-lettered
+   * again (a Set of pairs allocated as it filled and emptied). `movedCount` counts the 1s of every group.
+   */
+  private readonly moved: (MessageColumn<Uint8Array> | undefined)[] = [];
+  private movedCount = 0;
   private broker!: Broker;
   private observer!: RunObserver;
 
@@ -35,7 +39,10 @@ export class Redrives extends NullObserver {
     private readonly groups: readonly GroupRedrive[],
   ) {
     super();
-    for (const { group } of groups) this.queues.set(group, []);
+    for (const { group } of groups) {
+      this.queues.set(group, []);
+      this.moved[group] = messages.column((length) => new Uint8Array(length));
+    }
   }
 
   /** Schedules every action; `observer` is the run's, which hears each move. */
@@ -50,11 +57,11 @@ export class Redrives extends NullObserver {
     const queue = this.queues.get(group);
     if (queue === undefined || reason.startsWith("parked")) return;
     queue.push(message);
-    if (this.moved.delete(this.pair(message, group))) this.figuresOf(group).redrivenDeadLettered++;
+    if (this.unmark(message, group)) this.figuresOf(group).redrivenDeadLettered++;
   }
 
   override consumed(message: number, group: number): void {
-    if (this.moved.size > 0 && this.moved.delete(this.pair(message, group))) this.figuresOf(group).redrivenConsumed++;
+    if (this.movedCount > 0 && this.unmark(message, group)) this.figuresOf(group).redrivenConsumed++;
   }
 
   private begin(redrive: GroupRedrive, action: RedriveSpec): void {
@@ -74,7 +81,8 @@ export class Redrives extends NullObserver {
     const next = (index: number): void => {
       this.move(redrive, batch[index]!);
       // The i-th move at start + i / rate, rounded to the microsecond, so the rate holds over a long move.
-      if (index + 1 < batch.length) this.sim.at(startedAt + Math.round((index + 1) * gap), () => next(index + 1));
+      // The index travels as the event's argument: one closure per action, not one per move.
+      if (index + 1 < batch.length) this.sim.at(startedAt + Math.round((index + 1) * gap), next, index + 1);
     };
     if (batch.length > 0) next(0);
   }
@@ -84,15 +92,14 @@ export class Redrives extends NullObserver {
     if (fate[message] !== Fate.deadLettered) return;
     // Observers hear of the move before the broker can deliver the message (at once, over a zero-latency link).
     fate[message] = Fate.none;
-    const pair = this.pair(message, group);
-    this.moved.add(pair);
+    this.mark(message, group);
     this.observer.redriven?.(message, group, this.sim.now);
     if (this.broker.redrive!(message, group)) {
       figures.redriven++;
       return;
     }
     // The broker is down: the move fails and the message is back in the DLQ, at its tail.
-    this.moved.delete(pair);
+    this.unmark(message, group);
     fate[message] = Fate.deadLettered;
     this.observer.deadLettered(message, group, "redrive failed: broker unavailable", this.sim.now);
   }
@@ -101,8 +108,22 @@ export class Redrives extends NullObserver {
     return this.groups.find((g) => g.group === group)!.figures;
   }
 
-  private pair(message: number, group: number): number {
-    return message * this.messages.fate.length + group;
+  private mark(message: number, group: number): void {
+    const moved = this.moved[group]!.values;
+    const row = this.messages.slot(message);
+    if (moved[row] === 0) this.movedCount++;
+    moved[row] = 1;
+  }
+
+  /** Whether (message, group) was moved and not yet settled; it is not any more. */
+  private unmark(message: number, group: number): boolean {
+    const moved = this.moved[group]?.values;
+    if (moved === undefined) return false;
+    const row = this.messages.slot(message);
+    if (moved[row] === 0) return false;
+    moved[row] = 0;
+    this.movedCount--;
+    return true;
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Simulation } from "../engine/simulation.js";
 import { type LatencySnapshot, LatencyStats } from "../metrics/latency.js";
+import { IntMap } from "../model/int-map.js";
 import { IntRing } from "../model/int-ring.js";
-import { type MessageTable, ProducerView } from "../model/messages.js";
+import { type MessageColumn, type MessageTable, ProducerView } from "../model/messages.js";
 import type { Link } from "../model/network.js";
 import type { ReplySender, RequestGate, RequestSend } from "../model/requests.js";
 import type { RequestSpec } from "../scenario/requests.js";
@@ -94,17 +95,16 @@ export interface RequestResult {
   series?: { intervalMicros: number; timeouts: number[]; latencyMeanMs: number[] };
 }
 
-interface Waiting {
-  firstSent: number;
-  attempts: number;
-  /** The timeout or the backoff before the resend, whichever is pending. */
-  timer: number;
-}
-
 /** One requester instance: its requests in flight, those waiting for a slot, and its reply queue. */
 class RequesterInstance implements RequestGate {
   private up = true;
-  private readonly waiting = new Map<number, Waiting>();
+  /**
+   * Requests in flight: message → the pending timer (the timeout or the backoff before the resend), when it was
+   * first sent, and how often it was sent. IntMaps, where a Map entry and an object per request were allocated.
+   */
+  private readonly waiting = new IntMap();
+  private readonly firstSent = new IntMap();
+  private readonly attempts = new IntMap();
   private readonly queued = new IntRing();
   /** Requests a crash made the process forget: a reply to one finds no waiting caller (and, unless shared, no queue). */
   private readonly forgotten = new Set<number>();
@@ -135,12 +135,14 @@ class RequesterInstance implements RequestGate {
 
   crashed(): void {
     this.up = false;
-    for (const [message, state] of this.waiting) {
-      this.sim.cancel(state.timer);
+    for (const message of this.waiting.keys()) {
+      this.sim.cancel(this.waiting.get(message)!);
       this.forgotten.add(message);
     }
     this.figures.abandonedByCrash += this.waiting.size + this.queued.length;
     this.waiting.clear();
+    this.firstSent.clear();
+    this.attempts.clear();
     // Requests still waiting for a slot were never sent: they die with the process, unknown to it.
     this.queued.forEach((message) => {
       this.messages.producerView[this.messages.slot(message)] = ProducerView.unknown;
@@ -153,7 +155,9 @@ class RequesterInstance implements RequestGate {
   }
 
   private launch(message: number): void {
-    this.waiting.set(message, { firstSent: this.sim.now, attempts: 0, timer: -1 });
+    this.waiting.set(message, -1);
+    this.firstSent.set(message, this.sim.now);
+    this.attempts.set(message, 0);
     this.figures.sent++;
     if (this.waiting.size > this.figures.outstandingPeak) this.figures.outstandingPeak = this.waiting.size;
     this.transmit(message);
@@ -161,19 +165,17 @@ class RequesterInstance implements RequestGate {
 
   /** Sends (or resends) the request and starts its timeout; the timer is set first, so a zero-latency reply finds it. */
   private transmit(message: number): void {
-    const state = this.waiting.get(message);
-    if (state === undefined) return;
-    state.attempts++;
-    state.timer = this.sim.schedule(this.figures.spec.timeout, this.onTimeout, message);
+    if (!this.waiting.has(message)) return;
+    this.attempts.set(message, this.attempts.get(message)! + 1);
+    this.waiting.set(message, this.sim.schedule(this.figures.spec.timeout, this.onTimeout, message));
     this.send(message);
   }
 
   private timedOut(message: number): void {
-    const state = this.waiting.get(message)!;
     this.figures.timeout(this.sim.now);
-    if (state.attempts <= this.figures.spec.retries) {
+    if (this.attempts.get(message)! <= this.figures.spec.retries) {
       // A reply during the backoff answers the request and cancels the resend: only resends sent count as retried.
-      state.timer = this.sim.schedule(this.figures.spec.backoff, this.onResend, message);
+      this.waiting.set(message, this.sim.schedule(this.figures.spec.backoff, this.onResend, message));
       return;
     }
     this.figures.failedAfterRetries++;
@@ -181,13 +183,13 @@ class RequesterInstance implements RequestGate {
   }
 
   private arrived(message: number): void {
-    const state = this.up ? this.waiting.get(message) : undefined;
-    if (state === undefined) {
+    const timer = this.up ? this.waiting.get(message) : undefined;
+    if (timer === undefined) {
       this.discard(message);
       return;
     }
-    this.sim.cancel(state.timer);
-    this.figures.repliedAfter(this.sim.now - state.firstSent, this.sim.now);
+    this.sim.cancel(timer);
+    this.figures.repliedAfter(this.sim.now - this.firstSent.get(message)!, this.sim.now);
     this.finish(message);
   }
 
@@ -204,6 +206,8 @@ class RequesterInstance implements RequestGate {
   /** The request is answered or given up: its slot goes to the oldest request waiting for one. */
   private finish(message: number): void {
     this.waiting.delete(message);
+    this.firstSent.delete(message);
+    this.attempts.delete(message);
     if (this.queued.length > 0 && this.up) this.launch(this.queued.shift());
   }
 }
@@ -222,8 +226,8 @@ export class RequestReply implements ReplySender {
   private readonly responderOf: (number | null)[] = [];
   private readonly consumerLinks: Link[] = [];
   private readonly groupOfConsumer: number[];
-  /** Request → how often the responder executed it (a re-execution is a duplicate). */
-  private readonly executions = new Map<number, number>();
+  /** Per request, a message-table column: how often the responder executed it (a re-execution is a duplicate). */
+  private readonly executions: MessageColumn<Int32Array>;
   private readonly figuresOfInstance: (RequestFigures | null)[] = [];
   private readonly replyAtBroker = (message: number): void => {
     const instance = this.messages.producer[this.messages.slot(message)]!;
@@ -245,6 +249,7 @@ export class RequestReply implements ReplySender {
       }
     }
     this.groupOfConsumer = scenario.consumers.flatMap((spec, group) => Array<number>(spec.instances).fill(group));
+    this.executions = messages.column((length) => new Int32Array(length));
   }
 
   recordSeries(interval: number): void {
@@ -283,8 +288,9 @@ export class RequestReply implements ReplySender {
     if (figures === null || this.responderOf[instance] !== this.groupOfConsumer[consumer]) return;
     if (absorbed) figures.duplicatesAbsorbed++;
     else {
-      const executions = (this.executions.get(message) ?? 0) + 1;
-      this.executions.set(message, executions);
+      const row = this.messages.slot(message);
+      const executions = this.executions.values[row]! + 1;
+      this.executions.values[row] = executions;
       if (executions > 1) figures.duplicateExecutions++;
     }
     this.consumerLinks[consumer]!.send(this.replyAtBroker, message);

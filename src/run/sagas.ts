@@ -1,4 +1,6 @@
 import type { Simulation } from "../engine/simulation.js";
+import { lengthened, withRoomFor } from "../model/growable.js";
+import { IntMap } from "../model/int-map.js";
 import { Fate, type MessageTable } from "../model/messages.js";
 import type { Lineage } from "../model/stage-publisher.js";
 import type { RandomStreams } from "../random/streams.js";
@@ -14,18 +16,114 @@ interface SagaRole {
 
 const Phase = { forward: 0, compensating: 1, completed: 2, compensated: 3 } as const;
 
-/** One saga instance, keyed by the root message (the order) that started it. */
-interface SagaInstance {
-  saga: number;
-  startedAt: number;
-  phase: number;
+/**
+ * The saga instances of a run, numbered in the order they started, each keyed by its root message (the order
+ * that started it), their fields in typed arrays. An object, a Map entry, a timeline list and an object per
+ * timeline entry were allocated per saga; the timelines' entries are now linked steps reused through a free
+ * list, their texts kept by reference.
+ */
+class SagaInstances {
+  count = 0;
+  private readonly byRoot = new IntMap();
+  root = new Int32Array(64);
+  saga = new Int32Array(64);
+  startedAt = new Float64Array(64);
+  phase = new Uint8Array(64);
   /** Forward: the step whose command is out. Compensating: the step whose compensation is out. */
-  awaiting: number;
+  awaiting = new Int32Array(64);
   /** The last command or compensation sent, and the group it went to (for the counter-example). */
-  lastSent: number;
-  lastGroup: number;
-  timeline: { what: string; atMicros: number }[];
+  lastSent = new Int32Array(64);
+  lastGroup = new Int32Array(64);
+  /** Each instance's timeline: its first and last entry, or NO_ENTRY. */
+  private firstEntry = new Int32Array(64);
+  private lastEntry = new Int32Array(64);
+  private entryText: string[] = [];
+  private entryAt = new Float64Array(64);
+  private nextEntry = new Int32Array(64);
+  private freeEntry = NO_ENTRY;
+  private entriesUsed = 0;
+
+  /** The instance `root` started, or -1. */
+  of(root: number): number {
+    return this.byRoot.get(root) ?? -1;
+  }
+
+  add(root: number, saga: number, startedAt: number, lastGroup: number): number {
+    const instance = this.count++;
+    if (instance >= this.root.length) this.lengthen();
+    this.byRoot.set(root, instance);
+    this.root[instance] = root;
+    this.saga[instance] = saga;
+    this.startedAt[instance] = startedAt;
+    this.phase[instance] = Phase.forward;
+    this.awaiting[instance] = 0;
+    this.lastSent[instance] = root;
+    this.lastGroup[instance] = lastGroup;
+    this.firstEntry[instance] = NO_ENTRY;
+    this.lastEntry[instance] = NO_ENTRY;
+    return instance;
+  }
+
+  /** Adds an entry at the end of the instance's timeline. */
+  note(instance: number, what: string, atMicros: number): void {
+    const entry = this.takeEntry();
+    this.entryText[entry] = what;
+    this.entryAt[entry] = atMicros;
+    this.nextEntry[entry] = NO_ENTRY;
+    const last = this.lastEntry[instance]!;
+    if (last === NO_ENTRY) this.firstEntry[instance] = entry;
+    else this.nextEntry[last] = entry;
+    this.lastEntry[instance] = entry;
+  }
+
+  /** Empties the instance's timeline (a finished saga's is never read). */
+  clearTimeline(instance: number): void {
+    const first = this.firstEntry[instance]!;
+    if (first === NO_ENTRY) return;
+    this.nextEntry[this.lastEntry[instance]!] = this.freeEntry;
+    this.freeEntry = first;
+    this.firstEntry[instance] = NO_ENTRY;
+    this.lastEntry[instance] = NO_ENTRY;
+  }
+
+  /** The instance's timeline, oldest first (new objects: only for a counter-example). */
+  timeline(instance: number): { what: string; atMicros: number }[] {
+    const timeline: { what: string; atMicros: number }[] = [];
+    for (let entry = this.firstEntry[instance]!; entry !== NO_ENTRY; entry = this.nextEntry[entry]!)
+      timeline.push({ what: this.entryText[entry]!, atMicros: this.entryAt[entry]! });
+    return timeline;
+  }
+
+  private takeEntry(): number {
+    if (this.freeEntry !== NO_ENTRY) {
+      const entry = this.freeEntry;
+      this.freeEntry = this.nextEntry[entry]!;
+      return entry;
+    }
+    const entry = this.entriesUsed++;
+    if (entry >= this.entryAt.length) {
+      this.entryAt = withRoomFor(this.entryAt, entry);
+      this.nextEntry = withRoomFor(this.nextEntry, entry);
+    }
+    return entry;
+  }
+
+  private lengthen(): void {
+    const length = this.root.length * 2;
+    this.root = lengthened(this.root, length);
+    this.saga = lengthened(this.saga, length);
+    this.startedAt = lengthened(this.startedAt, length);
+    this.phase = lengthened(this.phase, length);
+    this.awaiting = lengthened(this.awaiting, length);
+    this.lastSent = lengthened(this.lastSent, length);
+    this.lastGroup = lengthened(this.lastGroup, length);
+    this.firstEntry = lengthened(this.firstEntry, length);
+    this.lastEntry = lengthened(this.lastEntry, length);
+  }
 }
+
+/** No timeline entry: the end of a timeline, or of the free list. */
+const NO_ENTRY = -1;
 
 /** One saga's outcomes over the run (docs/output.md, "sagas"). */
 export interface SagaFigures {
@@ -57,9 +155,14 @@ export class SagaCoordinator {
   private readonly roles: (SagaRole | null)[];
   private readonly groupOf: { step: number[]; compensate: number[] }[];
   private readonly failureDraws: ((() => number) | null)[][];
-  private readonly instances = new Map<number, SagaInstance>();
+  private readonly instances = new SagaInstances();
   private readonly figures: Omit<SagaFigures, "stuck" | "inFlight" | "durations" | "stuckExample">[];
-  private readonly durations: number[][];
+  /**
+   * Per saga, the durations of its finished instances: the first `durationCounts[saga]` of a typed array that
+   * grows by doubling (a number[] pushed to, copied and sorted with a comparator at the end allocated per saga).
+   */
+  private readonly durations: Float64Array[];
+  private readonly durationCounts: number[];
   /** Compensation messages sent, with their target group, to count those never applied. */
   private readonly compensations: [message: number, group: number][] = [];
 
@@ -98,7 +201,8 @@ export class SagaCoordinator {
       compensationsApplied: 0,
       compensationsLost: 0,
     }));
-    this.durations = this.specs.map(() => []);
+    this.durations = this.specs.map(() => new Float64Array(64));
+    this.durationCounts = this.specs.map(() => 0);
   }
 
   /** Whether `group` plays a part in some saga (its consumers then report to the coordinator). */
@@ -129,21 +233,21 @@ export class SagaCoordinator {
     if (role === null || role === undefined) return -1;
     const root = this.world.lineage.rootOf(message);
     if (role.compensates) return this.compensationApplied(role, root, message);
-    if (role.step === 0 && !this.instances.has(root)) this.start(role.saga, root);
-    const instance = this.instances.get(root);
-    if (instance === undefined || instance.phase !== Phase.forward || instance.awaiting !== role.step) {
+    const { instances } = this;
+    if (role.step === 0 && instances.of(root) === -1) this.start(role.saga, root);
+    const instance = instances.of(root);
+    if (instance === -1 || instances.phase[instance] !== Phase.forward || instances.awaiting[instance] !== role.step) {
       this.figures[role.saga]!.duplicateSteps++;
       return -1;
     }
-    const name = this.groupName(group);
     const draw = this.failureDraws[role.saga]![role.step];
     if (draw !== null && draw !== undefined && draw() < this.specs[role.saga]!.steps[role.step]!.failure)
-      return this.failed(instance, role.step, `${name} failed`);
-    this.note(instance, `${name} done`);
+      return this.failed(instance, role.step, this.text(group, Text.failed));
+    this.note(instance, this.text(group, Text.done));
     const steps = this.groupOf[role.saga]!.step;
     if (role.step === steps.length - 1) return this.finish(instance, Phase.completed);
-    instance.awaiting = role.step + 1;
-    return this.sending(instance, steps[role.step + 1]!, `command to ${this.groupName(steps[role.step + 1]!)}`);
+    instances.awaiting[instance] = role.step + 1;
+    return this.sending(instance, steps[role.step + 1]!, Text.commandSent);
   }
 
   /**
@@ -155,92 +259,106 @@ export class SagaCoordinator {
     const role = this.roles[group];
     if (role === null || role === undefined) return -1;
     const root = this.world.lineage.rootOf(message);
-    if (!role.compensates && role.step === 0 && !this.instances.has(root)) this.start(role.saga, root);
-    const instance = this.instances.get(root);
-    if (instance === undefined || instance.awaiting !== role.step) return -1;
-    const name = this.groupName(group);
+    const { instances } = this;
+    if (!role.compensates && role.step === 0 && instances.of(root) === -1) this.start(role.saga, root);
+    const instance = instances.of(root);
+    if (instance === -1 || instances.awaiting[instance] !== role.step) return -1;
     if (role.compensates) {
-      if (instance.phase === Phase.compensating)
-        this.note(instance, `${name} gave up: the compensation is not applied`);
+      if (instances.phase[instance] === Phase.compensating)
+        this.note(instance, this.text(group, Text.compensationGaveUp));
       return -1;
     }
-    if (instance.phase !== Phase.forward) return -1;
-    return this.failed(instance, role.step, `${name} gave up after its retries`);
+    if (instances.phase[instance] !== Phase.forward) return -1;
+    return this.failed(instance, role.step, this.text(group, Text.stepGaveUp));
   }
 
   /** Step `step` failed: compensate the steps before it, newest first. */
-  private failed(instance: SagaInstance, step: number, what: string): number {
+  private failed(instance: number, step: number, what: string): number {
     this.note(instance, what);
-    instance.phase = Phase.compensating;
+    this.instances.phase[instance] = Phase.compensating;
     return this.nextCompensation(instance, step - 1);
   }
 
   /** The coordinator published `message` (the command or compensation `next` answered). */
   sent(root: number, message: number): void {
-    const instance = this.instances.get(root);
-    if (instance === undefined) return;
-    instance.lastSent = message;
-    if (instance.phase === Phase.compensating) this.compensations.push([message, instance.lastGroup]);
+    const { instances } = this;
+    const instance = instances.of(root);
+    if (instance === -1) return;
+    instances.lastSent[instance] = message;
+    if (instances.phase[instance] === Phase.compensating)
+      this.compensations.push([message, instances.lastGroup[instance]!]);
   }
 
   private start(saga: number, root: number): void {
     this.figures[saga]!.started++;
     const { messages } = this.world;
-    this.instances.set(root, {
-      saga,
-      startedAt: messages.intendedAt[messages.slot(root)]!,
-      phase: Phase.forward,
-      awaiting: 0,
-      lastSent: root,
-      lastGroup: this.groupOf[saga]!.step[0]!,
-      timeline: [{ what: "root message published", atMicros: messages.intendedAt[messages.slot(root)]! }],
-    });
+    const publishedAt = messages.intendedAt[messages.slot(root)]!;
+    const instance = this.instances.add(root, saga, publishedAt, this.groupOf[saga]!.step[0]!);
+    this.instances.note(instance, "root message published", publishedAt);
   }
 
   private compensationApplied(role: SagaRole, root: number, message: number): number {
-    const instance = this.instances.get(root);
+    const { instances } = this;
+    const instance = instances.of(root);
     const figures = this.figures[role.saga]!;
-    if (instance === undefined || instance.phase !== Phase.compensating || instance.awaiting !== role.step) {
+    const group = this.groupOf[role.saga]!.compensate[role.step]!;
+    if (
+      instance === -1 ||
+      instances.phase[instance] !== Phase.compensating ||
+      instances.awaiting[instance] !== role.step
+    ) {
       // The same compensation consumed again (a redelivery without idempotency): the refund paid twice.
-      if (this.world.messages.consumedBy[this.groupOf[role.saga]!.compensate[role.step]!]![message]! > 1)
-        figures.compensatedTwice++;
+      if (this.world.messages.consumedBy[group]![message]! > 1) figures.compensatedTwice++;
       else figures.duplicateSteps++;
       return -1;
     }
     figures.compensationsApplied++;
-    this.note(instance, `${this.groupName(this.groupOf[role.saga]!.compensate[role.step]!)} applied`);
+    this.note(instance, this.text(group, Text.applied));
     return this.nextCompensation(instance, role.step - 1);
   }
 
   /** Undo the completed steps newest first: the next step at or before `from` that has a compensation. */
-  private nextCompensation(instance: SagaInstance, from: number): number {
-    const compensate = this.groupOf[instance.saga]!.compensate;
+  private nextCompensation(instance: number, from: number): number {
+    const saga = this.instances.saga[instance]!;
+    const compensate = this.groupOf[saga]!.compensate;
     let step = from;
     while (step >= 0 && compensate[step]! < 0) step--;
     if (step < 0) return this.finish(instance, Phase.compensated);
-    instance.awaiting = step;
-    this.figures[instance.saga]!.compensationsSent++;
-    return this.sending(instance, compensate[step]!, `compensation to ${this.groupName(compensate[step]!)}`);
+    this.instances.awaiting[instance] = step;
+    this.figures[saga]!.compensationsSent++;
+    return this.sending(instance, compensate[step]!, Text.compensationSent);
   }
 
-  private sending(instance: SagaInstance, group: number, what: string): number {
-    instance.lastGroup = group;
-    this.note(instance, `${what} sent`);
+  /** Sends the command (or compensation, `what`) to `group`. */
+  private sending(instance: number, group: number, what: number): number {
+    this.instances.lastGroup[instance] = group;
+    this.note(instance, this.text(group, what));
     return group;
   }
 
-  private finish(instance: SagaInstance, phase: number): number {
-    instance.phase = phase;
-    const figures = this.figures[instance.saga]!;
+  private finish(instance: number, phase: number): number {
+    const { instances } = this;
+    instances.phase[instance] = phase;
+    const saga = instances.saga[instance]!;
+    const figures = this.figures[saga]!;
     if (phase === Phase.completed) figures.completed++;
     else figures.compensated++;
-    this.durations[instance.saga]!.push(this.world.sim.now - instance.startedAt);
-    instance.timeline.length = 0;
+    const count = this.durationCounts[saga]!++;
+    this.durations[saga] = withRoomFor(this.durations[saga]!, count);
+    this.durations[saga]![count] = this.world.sim.now - instances.startedAt[instance]!;
+    instances.clearTimeline(instance);
     return -1;
   }
 
-  private note(instance: SagaInstance, what: string): void {
-    instance.timeline.push({ what, atMicros: this.world.sim.now });
+  private note(instance: number, what: string): void {
+    this.instances.note(instance, what, this.world.sim.now);
+  }
+
+  /** A timeline's text about `group`, written once per (group, kind), where each step wrote its own. */
+  private text(group: number, kind: number): string {
+    const index = group * TEXT_KINDS + kind;
+    this.texts[index] ??= sagaText(this.groupName(group), kind);
+    return this.texts[index]!;
   }
 
   private groupName(group: number): string {
@@ -248,32 +366,39 @@ export class SagaCoordinator {
   }
 
   private groupNames: string[] = [];
+  private texts: (string | undefined)[] = [];
 
   /** Names groups in timelines. */
   nameGroups(names: string[]): void {
     this.groupNames = names;
+    this.texts = [];
   }
 
   /** Each saga's figures at the end of the run (`now`): unfinished sagas older than the timeout are stuck. */
   finishRun(now: number): Record<string, SagaFigures> {
     const { messages } = this.world;
+    const { instances } = this;
     const result: Record<string, SagaFigures> = {};
     const stuck = this.specs.map(() => 0);
     const inFlight = this.specs.map(() => 0);
     const examples: (SagaFigures["stuckExample"] | null)[] = this.specs.map(() => null);
-    for (const [root, instance] of this.instances) {
-      if (instance.phase === Phase.completed || instance.phase === Phase.compensated) continue;
-      if (now - instance.startedAt < this.specs[instance.saga]!.timeout) {
-        inFlight[instance.saga]!++;
+    for (let instance = 0; instance < instances.count; instance++) {
+      const phase = instances.phase[instance]!;
+      const saga = instances.saga[instance]!;
+      if (phase === Phase.completed || phase === Phase.compensated) continue;
+      if (now - instances.startedAt[instance]! < this.specs[saga]!.timeout) {
+        inFlight[saga]!++;
         continue;
       }
-      stuck[instance.saga]!++;
-      if (examples[instance.saga] === null)
-        examples[instance.saga] = {
+      stuck[saga]!++;
+      if (examples[saga] === null) {
+        const root = instances.root[instance]!;
+        examples[saga] = {
           root,
           producer: messages.producer[messages.slot(root)]!,
           timeline: this.stuckTimeline(instance, now),
         };
+      }
     }
     for (const [message, group] of this.compensations) {
       if (messages.consumedBy[group]![message]! > 0) continue;
@@ -281,7 +406,10 @@ export class SagaCoordinator {
       this.figures[saga]!.compensationsLost++;
     }
     this.names.forEach((name, saga) => {
-      const durations = [...this.durations[saga]!].sort((a, b) => a - b);
+      // A typed array sorts numerically, as the comparator did.
+      const sorted = this.durations[saga]!.subarray(0, this.durationCounts[saga]!).sort();
+      const durations: number[] = [];
+      for (let index = 0; index < sorted.length; index++) durations.push(sorted[index]!);
       result[name] = {
         ...this.figures[saga]!,
         stuck: stuck[saga]!,
@@ -294,14 +422,48 @@ export class SagaCoordinator {
   }
 
   /** A stuck saga's timeline, ending with what became of the message it still waits on. */
-  private stuckTimeline(instance: SagaInstance, now: number): SagaInstance["timeline"] {
+  private stuckTimeline(instance: number, now: number): { what: string; atMicros: number }[] {
     const { messages } = this.world;
-    const fate = messages.fate[instance.lastGroup]![instance.lastSent]!;
+    const { instances } = this;
+    const lastSent = instances.lastSent[instance]!;
+    const lastGroup = instances.lastGroup[instance]!;
+    const fate = messages.fate[lastGroup]![lastSent]!;
     const what = fate === Fate.deadLettered ? "dead-lettered" : fate === Fate.dropped ? "dropped" : "not consumed";
-    const target = this.groupName(instance.lastGroup);
+    const target = this.groupName(lastGroup);
     return [
-      ...instance.timeline,
-      { what: `message ${instance.lastSent} to ${target}: ${what}, no answer by the end of the run`, atMicros: now },
+      ...instances.timeline(instance),
+      { what: `message ${lastSent} to ${target}: ${what}, no answer by the end of the run`, atMicros: now },
     ];
+  }
+}
+
+/** What a timeline says about a group: kinds of text (SagaCoordinator.text). */
+const Text = {
+  done: 0,
+  failed: 1,
+  stepGaveUp: 2,
+  compensationGaveUp: 3,
+  applied: 4,
+  commandSent: 5,
+  compensationSent: 6,
+} as const;
+const TEXT_KINDS = 7;
+
+function sagaText(name: string, kind: number): string {
+  switch (kind) {
+    case Text.done:
+      return `${name} done`;
+    case Text.failed:
+      return `${name} failed`;
+    case Text.stepGaveUp:
+      return `${name} gave up after its retries`;
+    case Text.compensationGaveUp:
+      return `${name} gave up: the compensation is not applied`;
+    case Text.applied:
+      return `${name} applied`;
+    case Text.commandSent:
+      return `command to ${name} sent`;
+    default:
+      return `compensation to ${name} sent`;
   }
 }

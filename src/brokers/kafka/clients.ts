@@ -206,7 +206,7 @@ export class ConsumerClients implements MemberClient {
     const member = this.current[consumer];
     this.current[consumer] = null;
     if (!member) return;
-    if (this.options.commit === "transactional") this.commitTransaction(member, () => this.commitProcessed(member));
+    if (this.options.commit === "transactional") this.commitTransaction(member, true);
     else if (this.up && member.inGroup && this.options.autoCommit) this.commitProcessed(member);
     member.alive = false;
     member.busy = false;
@@ -353,17 +353,24 @@ export class ConsumerClients implements MemberClient {
    * is no longer in the group or lost one of its partitions (a kicked zombie:
    * ProducerFencedException / CommitFailedException), or the broker is down.
    */
-  private commitTransaction(member: Member, commitOffsets = (): void => this.commitPositions(member)): void {
+  private commitTransaction(member: Member, processedOnly = false): void {
     const { effects, sim } = this.context;
-    const fenced = member.owned.some((partition) => !this.coordinator.accepts(member, partition));
-    if (!this.up || !member.inGroup || fenced) {
+    if (!this.up || !member.inGroup || this.lostAPartition(member)) {
       effects.discard(member.consumer, member.incarnation);
       this.stageTransactions?.abort(member.consumer, member.incarnation);
       return;
     }
-    commitOffsets();
+    // The offsets sent to the transaction: a closing member's processed records only, else its positions.
+    if (processedOnly) this.commitProcessed(member);
+    else this.commitPositions(member);
     effects.commit(member.consumer, member.incarnation, sim.now);
     this.stageTransactions?.commit(member.consumer, member.incarnation);
+  }
+
+  /** Whether the coordinator no longer takes the member's commits for one of its partitions (a fenced zombie). */
+  private lostAPartition(member: Member): boolean {
+    for (const partition of member.owned) if (!this.coordinator.accepts(member, partition)) return true;
+    return false;
   }
 
   /** A record whose processing failed: the application logs it and moves on (Kafka has no per-record nack). */

@@ -49,8 +49,14 @@ class KafkaProducerClient implements ProducerClient {
   private readonly held = new IntMap();
   /** Records awaiting an answer: message → when their request times out. */
   private readonly inFlight = new IntMap();
-  /** Records waiting for the retry timer, in send order. */
+  /**
+   * Records waiting for the retry timer, in send order: the first `waitingCount` of `waiting`. A retry round
+   * sends them from the other array, and the two trade places, so neither is made again per round (a new list
+   * per round and a splice per record allocated on every retry).
+   */
   private waiting: number[] = [];
+  private waitingCount = 0;
+  private retrying: number[] = [];
   private retryTimer = -1;
   /** Consecutive failed rounds since the last acknowledgment: the backoff's exponent. */
   private failures = 0;
@@ -167,8 +173,14 @@ class KafkaProducerClient implements ProducerClient {
   private retry(): void {
     this.retryTimer = -1;
     const batch = this.waiting;
-    this.waiting = [];
-    for (const message of batch) if (this.held.has(message) && !this.inFlight.has(message)) this.send(message);
+    const count = this.waitingCount;
+    this.waiting = this.retrying;
+    this.waitingCount = 0;
+    this.retrying = batch;
+    for (let index = 0; index < count; index++) {
+      const message = batch[index]!;
+      if (this.held.has(message) && !this.inFlight.has(message)) this.send(message);
+    }
   }
 
   private fail(message: number): void {
@@ -178,9 +190,14 @@ class KafkaProducerClient implements ProducerClient {
 
   /** Keeps the waiting list in send order (message ids are in creation order, which is send order). */
   private enqueue(message: number): void {
-    let index = this.waiting.length;
-    while (index > 0 && this.waiting[index - 1]! > message) index--;
-    this.waiting.splice(index, 0, message);
+    const { waiting } = this;
+    let index = this.waitingCount;
+    while (index > 0 && waiting[index - 1]! > message) {
+      waiting[index] = waiting[index - 1]!;
+      index--;
+    }
+    waiting[index] = message;
+    this.waitingCount++;
   }
 
   /** The record leaves the buffer: its bytes are free for a blocked send. */
@@ -197,7 +214,7 @@ class KafkaProducerClient implements ProducerClient {
   private idle(): void {
     this.used = 0;
     this.inFlight.clear();
-    if (this.waiting.length > 0) this.waiting = [];
+    this.waitingCount = 0;
     if (this.retryTimer !== -1) this.wiring.sim.cancel(this.retryTimer);
     this.retryTimer = -1;
     this.deliveryDeadlines.clear();

@@ -1,16 +1,20 @@
 import { withRoomFor } from "../../model/growable.js";
+import { IntMap } from "../../model/int-map.js";
 import type { BrokerContext } from "../broker.js";
-import { lastStableOffsetOf } from "./transactions.js";
+import { clearPartitions, lastStableOffsetOf, type TransactionPartitions, wroteFirstIn } from "./transactions.js";
 
 /** Where an onward record stands in its stage's transaction. */
 const State = { none: 0, openUnwritten: 1, openWritten: 2, aborted: 3, committedUnwritten: 4 } as const;
 
-/** One consumer instance's open transaction: the onward records it sent while processing its current batch. */
-interface StageTransaction {
+/**
+ * One consumer instance's open transaction: the onward records it sent while processing its current batch. Reused
+ * from a pool once ended (an object, a list and a Map per transaction allocated on every batch of a stage).
+ */
+interface StageTransaction extends TransactionPartitions {
   incarnation: number;
+  /** The first `recordCount` are its records. */
   records: number[];
-  /** Partition → the offset of the transaction's first record written there: what holds that partition's LSO back. */
-  firstOffset: Map<number, number>;
+  recordCount: number;
 }
 
 /**
@@ -37,6 +41,11 @@ interface StageTransaction {
 export class StageTransactions {
   private state = new Uint8Array(1024);
   private readonly open: (StageTransaction | null)[];
+  /**
+   * Ended transactions, to be reused. A pool, not one per consumer: ending one accepts its records, which at zero
+   * latency can send the consumer's next onward record, and so begin its next transaction, before the end is over.
+   */
+  private readonly spare: StageTransaction[] = [];
   /** Per consumer instance: the last incarnation that crashed (its epoch is fenced), or -1. */
   private readonly fenced: Int32Array;
 
@@ -62,7 +71,7 @@ export class StageTransactions {
       return false;
     }
     const transaction = this.open[consumer] ?? this.begin(consumer, incarnation);
-    transaction.records.push(message);
+    transaction.records[transaction.recordCount++] = message;
     this.mark(message, State.openUnwritten);
     return true;
   }
@@ -87,7 +96,7 @@ export class StageTransactions {
     this.mark(message, State.openWritten);
     const consumer = this.context.routing.stagePublisherOf!(message)!.consumer;
     const transaction = this.open[consumer]!;
-    if (!transaction.firstOffset.has(partition)) transaction.firstOffset.set(partition, offset);
+    wroteFirstIn(transaction, partition, offset);
     this.context.appendTentatively(message);
   }
 
@@ -117,7 +126,15 @@ export class StageTransactions {
   }
 
   private begin(consumer: number, incarnation: number): StageTransaction {
-    const transaction: StageTransaction = { incarnation, records: [], firstOffset: new Map() };
+    const transaction = this.spare.pop() ?? {
+      incarnation,
+      records: [],
+      recordCount: 0,
+      firstOffset: new IntMap(),
+      partitions: [],
+      partitionCount: 0,
+    };
+    transaction.incarnation = incarnation;
     this.open[consumer] = transaction;
     return transaction;
   }
@@ -126,7 +143,8 @@ export class StageTransactions {
     const transaction = this.open[consumer];
     if (!transaction || transaction.incarnation !== incarnation) return;
     this.open[consumer] = null;
-    for (const message of transaction.records) {
+    for (let index = 0; index < transaction.recordCount; index++) {
+      const message = transaction.records[index]!;
       const written = this.state[message] === State.openWritten;
       if (committed) {
         this.mark(message, written ? State.none : State.committedUnwritten);
@@ -136,8 +154,10 @@ export class StageTransactions {
         if (written) this.context.reject(message);
       }
     }
-    const partitions = [...transaction.firstOffset.keys()].sort((a, b) => a - b);
-    for (const partition of partitions) this.settled(partition);
+    for (let index = 0; index < transaction.partitionCount; index++) this.settled(transaction.partitions[index]!);
+    transaction.recordCount = 0;
+    clearPartitions(transaction);
+    this.spare.push(transaction);
   }
 
   private mark(message: number, state: number): void {

@@ -1,18 +1,50 @@
 import { withRoomFor } from "../../model/growable.js";
+import { IntMap } from "../../model/int-map.js";
 import type { BrokerContext } from "../broker.js";
 import type { KafkaOptions } from "./settings.js";
 
 /** Where a record stands in its producer's transaction; records of non-transactional producers stay `none`. */
 const State = { none: 0, open: 1, aborted: 2 } as const;
 
-interface Transaction {
+/**
+ * A producer's open transaction. Reused from a pool once ended (an object, a list and a Map per transaction, and a
+ * sorted copy of its partitions at the end, were allocated on every transaction).
+ */
+interface Transaction extends TransactionPartitions {
   producer: number;
-  /** Message ids in write order. */
+  /** Message ids in write order: the first `recordCount`. */
   records: number[];
-  /** Partition → the offset of the transaction's first record there: what holds that partition's LSO back. */
-  firstOffset: Map<number, number>;
+  recordCount: number;
   commitEvent: number;
   timeoutEvent: number;
+}
+
+/** The partitions a transaction wrote to, with the offset of its first record in each. */
+export interface TransactionPartitions {
+  /** Partition → the offset of the transaction's first record there: what holds that partition's LSO back. */
+  firstOffset: IntMap;
+  /** The partitions of `firstOffset`, ascending: the first `partitionCount`. */
+  partitions: number[];
+  partitionCount: number;
+}
+
+/** The transaction's first record in `partition` was written at `offset`: the partition holds its LSO back. */
+export function wroteFirstIn(transaction: TransactionPartitions, partition: number, offset: number): void {
+  if (transaction.firstOffset.has(partition)) return;
+  transaction.firstOffset.set(partition, offset);
+  const { partitions } = transaction;
+  let index = transaction.partitionCount++;
+  while (index > 0 && partitions[index - 1]! > partition) {
+    partitions[index] = partitions[index - 1]!;
+    index--;
+  }
+  partitions[index] = partition;
+}
+
+/** Forgets the transaction's partitions, for its reuse. */
+export function clearPartitions(transaction: TransactionPartitions): void {
+  transaction.firstOffset.clear();
+  transaction.partitionCount = 0;
 }
 
 /**
@@ -20,7 +52,7 @@ interface Transaction {
  * there, or `logEnd` when none holds it back. Shared by producers' and pipeline stages' transactions.
  */
 export function lastStableOffsetOf(
-  open: readonly ({ firstOffset: ReadonlyMap<number, number> } | null)[],
+  open: readonly ({ firstOffset: { get(partition: number): number | undefined } } | null)[],
   partition: number,
   logEnd: number,
 ): number {
@@ -54,6 +86,11 @@ export function lastStableOffsetOf(
  */
 export class ProducerTransactions {
   private readonly open: (Transaction | null)[];
+  /**
+   * Ended transactions, to be reused. A pool: ending one confirms its records, which at zero latency can make the
+   * producer write its next record, and so begin its next transaction, before the end is over.
+   */
+  private readonly spare: Transaction[] = [];
   private readonly down: Uint8Array;
   private state = new Uint8Array(1024);
   private readonly onCommitDue = (producer: number): void => {
@@ -95,8 +132,8 @@ export class ProducerTransactions {
     const { messages } = this.context;
     const producer = messages.producer[messages.slot(message)]!;
     const transaction = this.open[producer] ?? this.begin(producer);
-    transaction.records.push(message);
-    if (!transaction.firstOffset.has(partition)) transaction.firstOffset.set(partition, offset);
+    transaction.records[transaction.recordCount++] = message;
+    wroteFirstIn(transaction, partition, offset);
     this.mark(message, State.open);
     this.context.appendTentatively(message);
   }
@@ -125,15 +162,21 @@ export class ProducerTransactions {
 
   private begin(producer: number): Transaction {
     const { sim } = this.context;
-    const transaction: Transaction = {
+    const transaction = this.spare.pop() ?? {
       producer,
       records: [],
-      firstOffset: new Map(),
-      // A record a crashed producer had on the wire opens a transaction nobody will commit.
-      commitEvent:
-        this.down[producer] === 1 ? -1 : sim.schedule(this.options.transactionInterval, this.onCommitDue, producer),
-      timeoutEvent: sim.schedule(this.options.transactionTimeout, this.onTimeout, producer),
+      recordCount: 0,
+      firstOffset: new IntMap(),
+      partitions: [],
+      partitionCount: 0,
+      commitEvent: -1,
+      timeoutEvent: -1,
     };
+    transaction.producer = producer;
+    // A record a crashed producer had on the wire opens a transaction nobody will commit.
+    transaction.commitEvent =
+      this.down[producer] === 1 ? -1 : sim.schedule(this.options.transactionInterval, this.onCommitDue, producer);
+    transaction.timeoutEvent = sim.schedule(this.options.transactionTimeout, this.onTimeout, producer);
     this.open[producer] = transaction;
     return transaction;
   }
@@ -144,14 +187,17 @@ export class ProducerTransactions {
     this.open[transaction.producer] = null;
     if (transaction.commitEvent !== -1) sim.cancel(transaction.commitEvent);
     if (transaction.timeoutEvent !== -1) sim.cancel(transaction.timeoutEvent);
-    for (const message of transaction.records) {
+    for (let index = 0; index < transaction.recordCount; index++) {
+      const message = transaction.records[index]!;
       this.mark(message, committed ? State.none : State.aborted);
       if (committed) this.context.accept(message);
       else this.context.reject(message);
     }
     // Partitions in ascending order, whatever order the transaction first wrote them in.
-    const partitions = [...transaction.firstOffset.keys()].sort((a, b) => a - b);
-    for (const partition of partitions) this.settled(partition);
+    for (let index = 0; index < transaction.partitionCount; index++) this.settled(transaction.partitions[index]!);
+    transaction.recordCount = 0;
+    clearPartitions(transaction);
+    this.spare.push(transaction);
   }
 
   private mark(message: number, state: number): void {

@@ -52,6 +52,8 @@ class RabbitBroker implements Broker {
   private up = true;
   /** Per pipeline target group, the route of its onward messages (stageRoute). */
   private readonly targetRoutes: (Route | undefined)[] = [];
+  /** Per exchange route, a producer's pipeline message's route by the bits of the groups it is addressed to (addressedRoute). */
+  private readonly addressedRoutes = new Map<Route, Map<number, Route>>();
   /** Null until a consumer first hands a message back (`retry: {via: broker}`). */
   private retryQueues: RetryQueues | null = null;
 
@@ -135,8 +137,39 @@ class RabbitBroker implements Broker {
       this.targetRoutes[target] ??= this.routeTo([target]);
       return this.targetRoutes[target]!;
     }
+    return this.addressedRoute(message, route);
+  }
+
+  /**
+   * A producer's message in a pipeline goes to the groups of its route it is addressed to. Which those are is a
+   * bit per group of the route, and the route for each set of bits is made once (a route per message allocated
+   * two arrays on every publish and admission).
+   */
+  private addressedRoute(message: number, route: Route): Route {
     const { messages } = this.context;
-    return this.routeTo(route.groups.filter((group) => messages.addressedTo(message, group)));
+    const { groups } = route;
+    if (groups.length > 30) return this.routeToAddressed(message, groups);
+    let addressed = 0;
+    for (let i = 0; i < groups.length; i++) if (messages.addressedTo(message, groups[i]!)) addressed |= 1 << i;
+    let made = this.addressedRoutes.get(route);
+    if (made === undefined) {
+      made = new Map();
+      this.addressedRoutes.set(route, made);
+    }
+    // Made elsewhere: a closure here would make this function allocate its variables' context on every call.
+    return made.get(addressed) ?? this.madeAddressedRoute(made, groups, addressed);
+  }
+
+  private madeAddressedRoute(made: Map<number, Route>, groups: readonly number[], addressed: number): Route {
+    const route = this.routeTo(groups.filter((_, i) => (addressed & (1 << i)) !== 0));
+    made.set(addressed, route);
+    return route;
+  }
+
+  /** A route with more groups than bits: made per message, as before. */
+  private routeToAddressed(message: number, groups: readonly number[]): Route {
+    const { messages } = this.context;
+    return this.routeTo(groups.filter((group) => messages.addressedTo(message, group)));
   }
 
   /** The route to `groups`, every other group being one the message is not addressed to. */
