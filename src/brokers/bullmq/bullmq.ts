@@ -183,8 +183,9 @@ class BullmqBroker extends KeyspaceBroker {
 
   /**
    * Besides the jobs `forEachHeld` visits (waiting, prioritized, delayed, active), the lowest id among the
-   * finished jobs a queue keeps to remove later (removeOnComplete or removeOnFail: a count) and the jobs whose
-   * lock may run out (a stalled check reads them, even after a late ack moved one on).
+   * finished jobs a queue keeps to remove later (removeOnComplete or removeOnFail: a count). A job whose lock
+   * may run out (`unrenewed`, which a stalled check reads) is active, or waiting or delayed after a late ack
+   * retried it: visited; finishing or stalling a job takes it out.
    */
   releaseRead(): number {
     let oldest = Number.POSITIVE_INFINITY;
@@ -195,7 +196,6 @@ class BullmqBroker extends KeyspaceBroker {
       const kept = this.kept[group]!;
       kept.completed.forEach(older);
       kept.failed.forEach(older);
-      for (const message of this.unrenewed[group]!) older(message);
     }
     return oldest;
   }
