@@ -1,6 +1,8 @@
 // Proves runs of the Redis profiles (lists, reliable lists, streams, pub/sub) and BullMQ that retire messages give the same results: generated runs over what each broker holds, with retirement forced after every event and with it off.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { EventBudgetExceeded } from "../../src/engine/simulation.js";
+import { validScenarioArbitrary } from "../../src/explore/scenario-arbitrary.js";
 import { type ParsedScenario, validateScenario } from "../../src/index.js";
 import { mayRetire } from "../../src/run/retirement.js";
 import { bothWays } from "../helpers/retirement.js";
@@ -134,6 +136,30 @@ describe("redis profiles and bullmq: retiring messages changes no result", () =>
     // A message that stays in play (a poison message a reliable list's reaper returns for ever, an entry a
     // crashed consumer keeps pending with no claim) pins the watermark; most runs still retire.
     expect(retired).toBeGreaterThan(70);
+  });
+
+  it("the swarm's generator on these profiles (drawn settings, every fault kind): the same summary", () => {
+    const space = { settings: "drawn", profiles: PROFILES, messageFeatures: false } as const;
+    let retiring = 0;
+    let retired = 0;
+    for (const input of fc.sample(validScenarioArbitrary(space), { seed: 31, numRuns: 80 })) {
+      const validated = validateScenario(input);
+      if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
+      const scenario = { ...validated.scenario, limits: { ...validated.scenario.limits, maxEvents: 200_000 } };
+      let both: ReturnType<typeof bothWays>;
+      try {
+        both = bothWays(scenario);
+      } catch (error) {
+        if (error instanceof EventBudgetExceeded) continue;
+        throw error;
+      }
+      expect(both.forced, JSON.stringify(input)).toBe(both.off);
+      if (mayRetire(scenario)) retiring++;
+      if (both.table.base > 0) retired++;
+    }
+    // Broker crashes, pipeline stages and patterns keep every row (mayRetire); the rest retire.
+    expect(retiring).toBeGreaterThan(15);
+    expect(retired).toBeGreaterThan(12);
   });
 
   it("a Redis crash keeps every row of the keyspace profiles; pub/sub, which keeps nothing, still retires", () => {
