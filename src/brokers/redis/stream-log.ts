@@ -134,13 +134,16 @@ export class StreamLog {
   }
 
   /**
-   * Lets go of the positions before the oldest macro node still allocated: trimmed entries nothing reads
-   * again, in a run that retires messages (no crash rolls `first` back; see StreamsBroker.releaseRead). A
-   * stream without MAXLEN trims nothing and keeps every position, as Redis keeps every entry.
+   * Lets go of the positions nothing reads again, in a run that retires messages (no crash rolls `first` or a
+   * group's cursor back; see StreamsBroker.releaseRead). A stream that removes entries (MAXLEN trims it, or
+   * an allkeys-* policy may evict it) reads from its oldest macro node on, to free nodes and drop what a
+   * group has not read: it keeps that. Any other stream reads only from `readFrom` on (what its groups have
+   * not read or hold pending), and keeps only that, where Redis would keep every entry.
    */
-  letGo(): void {
-    for (const positions of [this.entries, this.nodeStarts, this.entryBytes, this.entryMs])
-      positions.keepFrom(this.oldestStart);
+  letGo(readFrom: number): void {
+    const removes = this.settings.MAXLEN !== null || this.memory.evicts;
+    const from = removes ? this.oldestStart : Math.min(readFrom, this.next);
+    for (const positions of [this.entries, this.nodeStarts, this.entryBytes, this.entryMs]) positions.keepFrom(from);
   }
 
   undo(kind: number, before: number): boolean {

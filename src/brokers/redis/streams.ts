@@ -132,14 +132,26 @@ class StreamsBroker extends KeyspaceBroker {
   }
 
   /**
-   * The pending entries lists let go of what was XACKed, and each stream of the positions before its oldest
-   * node (trimmed). Returns the lowest id pending in any group, read or not, trimmed or not: a claim, a re-read
-   * from ID 0 or an XACK may still reach it. Entries still in a stream that every group has read and acked are
-   * not reported: nothing reads them again (a trim or an eviction that removes one skips a retired message).
+   * The pending entries lists let go of what was XACKed, and each stream of the positions nothing reads
+   * again (StreamLog.letGo: before every group's cursor and pending entry, or before its oldest node).
+   * Returns the lowest id pending in any group, read or not, trimmed or not: a claim, a re-read from ID 0 or
+   * an XACK may still reach it. Entries still in a stream that every group has read and acked are not
+   * reported: nothing reads them again (a trim or an eviction that removes one skips a retired message).
    */
   releaseRead(): number {
-    for (const log of this.logs) log.letGo();
-    return this.pel.releaseRead();
+    const oldestPending = this.pel.releaseRead();
+    this.logs.forEach((log, stream) => {
+      let readFrom = log.next;
+      for (const group of this.streams.readers[stream]!) {
+        readFrom = Math.min(readFrom, this.unread(group));
+        this.pel.scan(group, (message) => {
+          readFrom = Math.min(readFrom, log.seq(message));
+          return true;
+        });
+      }
+      log.letGo(readFrom);
+    });
+    return oldestPending;
   }
 
   /**
