@@ -314,10 +314,11 @@ class BullmqBroker extends KeyspaceBroker {
     this.clients.took(consumer);
     this.reportDepth(group);
     const handle = this.context.deliver(message, consumer);
+    const row = this.context.messages.slot(message);
     const stillSending =
-      this.state.get(group, message) === State.active &&
-      this.owner.get(group, message) === consumer &&
-      this.handle.get(group, message) === DELIVERING;
+      this.state.rows(group)[row] === State.active &&
+      this.owner.rows(group)[row] === consumer &&
+      this.handle.rows(group)[row] === DELIVERING;
     if (stillSending) this.setHandle(group, message, handle);
   }
 
@@ -328,11 +329,7 @@ class BullmqBroker extends KeyspaceBroker {
     const consumer = deliveries.consumer(delivery);
     const message = deliveries.message(delivery);
     const group = this.clients.groupOf(consumer);
-    const holds =
-      this.state.get(group, message) === State.active &&
-      this.owner.get(group, message) === consumer &&
-      (this.handle.get(group, message) === delivery || this.handle.get(group, message) === DELIVERING) &&
-      this.context.sim.now < this.lockUntil.get(group, message);
+    const holds = this.holdsLock(group, message, consumer, delivery);
     this.clients.settle(delivery);
     // A kind, not a callback: a closure per ack would be the profile's only garbage per message.
     if (holds && this.up) {
@@ -509,20 +506,18 @@ class BullmqBroker extends KeyspaceBroker {
     return this.counts.get(group, message) % COUNTS;
   }
 
+  /*
+   * The setters below and the checks on every ack index the group's rows themselves, once per call: each
+   * site then sees one kind of typed array, where GroupColumn.get, shared by every column, sees them all.
+   */
   private setJob(group: number, message: number, state: State, order: number): void {
-    const counts = this.counts.get(group, message);
-    this.persistence.write(
-      this.jobEpochs.rows(group),
-      this.context.messages.slot(message),
-      JOB,
-      group,
-      message,
-      this.state.get(group, message),
-      this.order.get(group, message),
-      counts,
-    );
-    this.state.set(group, message, state);
-    this.order.set(group, message, order);
+    const row = this.context.messages.slot(message);
+    const states = this.state.rows(group);
+    const orders = this.order.rows(group);
+    const counts = this.counts.rows(group)[row]!;
+    this.persistence.write(this.jobEpochs.rows(group), row, JOB, group, message, states[row]!, orders[row]!, counts);
+    states[row] = state;
+    orders[row] = order;
   }
 
   private setCounts(group: number, message: number, attemptsMade: number, stalls: number): void {
@@ -531,26 +526,34 @@ class BullmqBroker extends KeyspaceBroker {
   }
 
   private setLock(group: number, message: number, owner: number, since: number, until: number): void {
-    this.persistence.write(
-      this.lockEpochs.rows(group),
-      this.context.messages.slot(message),
-      LOCK,
-      group,
-      message,
-      this.owner.get(group, message),
-      this.activeSince.get(group, message),
-      this.lockUntil.get(group, message),
-    );
-    this.owner.set(group, message, owner);
-    this.activeSince.set(group, message, since);
-    this.lockUntil.set(group, message, until);
+    const row = this.context.messages.slot(message);
+    const owners = this.owner.rows(group);
+    const sinces = this.activeSince.rows(group);
+    const untils = this.lockUntil.rows(group);
+    const epochs = this.lockEpochs.rows(group);
+    this.persistence.write(epochs, row, LOCK, group, message, owners[row]!, sinces[row]!, untils[row]!);
+    owners[row] = owner;
+    sinces[row] = since;
+    untils[row] = until;
   }
 
   private setHandle(group: number, message: number, handle: number): void {
-    const epochs = this.handleEpochs.rows(group);
     const row = this.context.messages.slot(message);
-    this.persistence.write(epochs, row, HANDLE, group, message, this.handle.get(group, message));
-    this.handle.set(group, message, handle);
+    const handles = this.handle.rows(group);
+    this.persistence.write(this.handleEpochs.rows(group), row, HANDLE, group, message, handles[row]!);
+    handles[row] = handle;
+  }
+
+  /** Whether `consumer` holds the job active under its lock, by `delivery` (or one still being sent). */
+  private holdsLock(group: number, message: number, consumer: number, delivery: number): boolean {
+    const row = this.context.messages.slot(message);
+    const handle = this.handle.rows(group)[row]!;
+    return (
+      this.state.rows(group)[row] === State.active &&
+      this.owner.rows(group)[row] === consumer &&
+      (handle === delivery || handle === DELIVERING) &&
+      this.context.sim.now < this.lockUntil.rows(group)[row]!
+    );
   }
 
   private jobBytes(message: number): number {
