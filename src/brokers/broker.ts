@@ -84,11 +84,11 @@ export interface Broker {
   /** Visits every (message, group) the broker still holds: queued or delivered and not settled. */
   forEachHeld(visit: (message: number, group: number) => void): void;
   /**
-   * Asked by the retirement between events, in runs its profile lets retire (`retiresMessages`), instead of
-   * `forEachHeld`: the broker lets go of what it keeps only to read again and will not read again, and returns
-   * the lowest message id it may still read or change, held or not (open deliveries aside, which the
-   * retirement sees itself), or +Infinity. Kafka: its logs from the lowest committed offset on, which a
-   * rebalance returns again. Optional: a profile without it is asked `forEachHeld`.
+   * Asked by the retirement between events, in runs its profile lets retire (`retiresMessages`), before it
+   * visits `forEachHeld`: the broker lets go of what it keeps only to read again and will not read again, and
+   * returns the lowest message id it may still read or change besides those `forEachHeld` visits, or
+   * +Infinity. Kafka: its logs from the lowest committed offset on, which a rebalance returns again.
+   * Optional: only such profiles have it.
    */
   releaseRead?(): number;
   /**

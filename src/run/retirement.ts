@@ -132,8 +132,7 @@ export class Retirement {
     this.answeredUpTo = answered;
     let watermark = Math.min(answered, deliveries.oldestMessage());
     for (const holder of holders) watermark = Math.min(watermark, holder.oldestHeld());
-    // A broker that says what it may still read covers what it holds: visiting that again would cost a pass per group.
-    if (broker.releaseRead !== undefined) return Math.min(watermark, broker.releaseRead());
+    watermark = Math.min(watermark, broker.releaseRead?.() ?? Number.POSITIVE_INFINITY);
     if (watermark <= messages.base) return watermark;
     broker.forEachHeld((message) => {
       if (message < watermark) watermark = message;

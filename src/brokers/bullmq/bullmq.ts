@@ -60,8 +60,6 @@ class BullmqBroker extends KeyspaceBroker {
   private readonly jobEpochs: GroupColumn<Uint32Array>;
   private readonly lockEpochs: GroupColumn<Uint32Array>;
   private readonly handleEpochs: GroupColumn<Uint32Array>;
-  /** Every column above, grown together as messages arrive. */
-  private readonly columns: GroupColumn<Uint8Array | Float64Array | Int32Array | Uint32Array>[];
   private readonly waiting: WaitingJobs;
   private readonly clock: StalledCheckClock;
   /** Per queue: active jobs whose lock can run out (no live worker renews it), in the order they became so. */
@@ -87,11 +85,10 @@ class BullmqBroker extends KeyspaceBroker {
   ) {
     super(context, { ...settings }, context.groupCount);
     const groups = context.groupCount;
-    const capacity = context.messages.capacity;
     const column = <T extends Float64Array | Int32Array | Uint8Array | Uint32Array>(
       make: (n: number) => T,
       initial = 0,
-    ) => new GroupColumn(groups, capacity, make, initial);
+    ) => new GroupColumn(context.messages, groups, make, initial);
     this.state = column((n) => new Uint8Array(n));
     this.order = column((n) => new Float64Array(n));
     this.counts = column((n) => new Float64Array(n));
@@ -102,18 +99,6 @@ class BullmqBroker extends KeyspaceBroker {
     this.jobEpochs = column((n) => new Uint32Array(n));
     this.lockEpochs = column((n) => new Uint32Array(n));
     this.handleEpochs = column((n) => new Uint32Array(n));
-    this.columns = [
-      this.state,
-      this.order,
-      this.counts,
-      this.owner,
-      this.handle,
-      this.activeSince,
-      this.lockUntil,
-      this.jobEpochs,
-      this.lockEpochs,
-      this.handleEpochs,
-    ];
     this.waiting = new WaitingJobs(groups);
     this.clock = new StalledCheckClock(context.consumers, groups, settings.stalledInterval);
     for (const slot of context.consumers) this.clock.workerUp(slot.index, 0);
@@ -160,7 +145,7 @@ class BullmqBroker extends KeyspaceBroker {
     deliveries.forEachOpen((delivery) => {
       if (deliveries.consumer(delivery) !== consumer) return;
       const message = deliveries.message(delivery);
-      if (this.state.of[group]![message] === State.active && this.owner.of[group]![message] === consumer) {
+      if (this.state.get(group, message) === State.active && this.owner.get(group, message) === consumer) {
         this.stopRenewing(group, message);
       }
     });
@@ -187,18 +172,36 @@ class BullmqBroker extends KeyspaceBroker {
   }
 
   forEachHeld(visit: (message: number, group: number) => void): void {
-    const count = this.context.messages.count;
-    this.state.of.forEach((states, group) => {
-      for (let message = 0; message < count; message++) {
-        const state = states[message]!;
+    const { base, count } = this.context.messages;
+    for (let group = 0; group < this.context.groupCount; group++) {
+      for (let message = base; message < count; message++) {
+        const state = this.state.get(group, message);
         if (state >= State.wait && state <= State.active) visit(message, group);
       }
-    });
+    }
+  }
+
+  /**
+   * Besides the jobs `forEachHeld` visits (waiting, prioritized, delayed, active), the lowest id among the
+   * finished jobs a queue keeps to remove later (removeOnComplete or removeOnFail: a count). A job whose lock
+   * may run out (`unrenewed`, which a stalled check reads) is active, or waiting or delayed after a late ack
+   * retried it: visited; finishing or stalling a job takes it out.
+   */
+  releaseRead(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    const older = (message: number): void => {
+      if (message < oldest) oldest = message;
+    };
+    for (let group = 0; group < this.context.groupCount; group++) {
+      const kept = this.kept[group]!;
+      kept.completed.forEach(older);
+      kept.failed.forEach(older);
+    }
+    return oldest;
   }
 
   /** Queue.add to every group's queue: a job hash, then the wait list, the prioritized set or the delayed set. */
   protected write(message: number): void {
-    this.ensure(message);
     const groups = this.context.groupCount;
     this.persistence.changed(groups);
     const { delay } = this.settings;
@@ -218,27 +221,27 @@ class BullmqBroker extends KeyspaceBroker {
 
   protected undo(kind: number, group: number, message: number, a: number, b: number, c: number): void {
     if (kind === JOB) {
-      this.state.of[group]![message] = a;
-      this.order.of[group]![message] = b;
-      this.counts.of[group]![message] = c;
+      this.state.set(group, message, a);
+      this.order.set(group, message, b);
+      this.counts.set(group, message, c);
     } else if (kind === LOCK) {
-      this.owner.of[group]![message] = a;
-      this.activeSince.of[group]![message] = b;
-      this.lockUntil.of[group]![message] = c;
+      this.owner.set(group, message, a);
+      this.activeSince.set(group, message, b);
+      this.lockUntil.set(group, message, c);
     } else if (kind === HANDLE) {
-      this.handle.of[group]![message] = a;
+      this.handle.set(group, message, a);
     } else throw new Error(`invariant: unknown journal record ${kind}`);
   }
 
   protected wipe(): void {
-    for (const states of this.state.of) states.fill(State.none);
+    this.state.reset();
   }
 
   /** Rebuilds the waiting jobs, kept jobs, unrenewed locks and memory from the restored columns. */
   protected rebuild(): void {
     this.memory.reset();
     this.waiting.clear();
-    const count = this.context.messages.count;
+    const { base, count } = this.context.messages;
     for (let group = 0; group < this.context.groupCount; group++) {
       const waiting: [number, number][] = [];
       const prioritized: [number, number][] = [];
@@ -246,11 +249,11 @@ class BullmqBroker extends KeyspaceBroker {
       kept.completed.clear();
       kept.failed.clear();
       this.unrenewed[group]!.clear();
-      for (let message = 0; message < count; message++) {
-        const state = this.state.of[group]![message]!;
+      for (let message = base; message < count; message++) {
+        const state = this.state.get(group, message);
         if (state === State.none || state === State.removed) continue;
         this.memory.grow(group, this.jobBytes(message));
-        const order = this.order.of[group]![message]!;
+        const order = this.order.get(group, message);
         if (state === State.wait) waiting.push([message, order]);
         else if (state === State.prioritized) prioritized.push([message, order]);
         else if (state === State.completed && this.settings.removeOnComplete !== false) kept.completed.push(message);
@@ -265,14 +268,14 @@ class BullmqBroker extends KeyspaceBroker {
   /** After a restart: delayed jobs that fell due while Redis was down are promoted, then workers fetch. */
   protected resume(): void {
     const now = this.context.sim.now;
-    const count = this.context.messages.count;
+    const { base, count } = this.context.messages;
     for (let group = 0; group < this.context.groupCount; group++) {
       const due: number[] = [];
-      for (let message = 0; message < count; message++) {
-        if (this.state.of[group]![message] === State.delayed && this.order.of[group]![message]! <= now)
+      for (let message = base; message < count; message++) {
+        if (this.state.get(group, message) === State.delayed && this.order.get(group, message) <= now)
           due.push(message);
       }
-      due.sort((a, b) => this.order.of[group]![a]! - this.order.of[group]![b]! || a - b);
+      due.sort((a, b) => this.order.get(group, a) - this.order.get(group, b) || a - b);
       for (const message of due) this.enqueue(group, message);
       this.armCheck(group);
       this.dispatch(group);
@@ -305,16 +308,17 @@ class BullmqBroker extends KeyspaceBroker {
   /** The job goes to the active list under a new lock; the worker gets it. */
   private activate(group: number, message: number, consumer: number): void {
     const now = this.context.sim.now;
-    this.setJob(group, message, State.active, this.order.of[group]![message]!);
+    this.setJob(group, message, State.active, this.order.get(group, message));
     this.setLock(group, message, consumer, now, Number.POSITIVE_INFINITY);
     this.setHandle(group, message, DELIVERING);
     this.clients.took(consumer);
     this.reportDepth(group);
     const handle = this.context.deliver(message, consumer);
+    const row = this.context.messages.slot(message);
     const stillSending =
-      this.state.of[group]![message] === State.active &&
-      this.owner.of[group]![message] === consumer &&
-      this.handle.of[group]![message] === DELIVERING;
+      this.state.rows(group)[row] === State.active &&
+      this.owner.rows(group)[row] === consumer &&
+      this.handle.rows(group)[row] === DELIVERING;
     if (stillSending) this.setHandle(group, message, handle);
   }
 
@@ -325,11 +329,7 @@ class BullmqBroker extends KeyspaceBroker {
     const consumer = deliveries.consumer(delivery);
     const message = deliveries.message(delivery);
     const group = this.clients.groupOf(consumer);
-    const holds =
-      this.state.of[group]![message] === State.active &&
-      this.owner.of[group]![message] === consumer &&
-      (this.handle.of[group]![message] === delivery || this.handle.of[group]![message] === DELIVERING) &&
-      this.context.sim.now < this.lockUntil.of[group]![message]!;
+    const holds = this.holdsLock(group, message, consumer, delivery);
     this.clients.settle(delivery);
     // A kind, not a callback: a closure per ack would be the profile's only garbage per message.
     if (holds && this.up) {
@@ -362,8 +362,8 @@ class BullmqBroker extends KeyspaceBroker {
     const groups = this.context.groupCount;
     const group = key % groups;
     const message = (key - group) / groups;
-    if (!this.up || this.state.of[group]![message] !== State.delayed) return;
-    if (this.order.of[group]![message]! > this.context.sim.now) return;
+    if (!this.up || this.state.get(group, message) !== State.delayed) return;
+    if (this.order.get(group, message) > this.context.sim.now) return;
     this.persistence.changed();
     this.enqueue(group, message);
     this.dispatch(group);
@@ -371,19 +371,19 @@ class BullmqBroker extends KeyspaceBroker {
 
   /** The job's lock is no longer renewed: it runs out one lockDuration after the last renewal. */
   private stopRenewing(group: number, message: number): void {
-    const since = this.activeSince.of[group]![message]!;
+    const since = this.activeSince.get(group, message);
     const now = this.context.sim.now;
     const lastRenewal = since + Math.floor((now - since) / this.renewEvery) * this.renewEvery;
-    this.setLock(group, message, this.owner.of[group]![message]!, since, lastRenewal + this.settings.lockDuration);
+    this.setLock(group, message, this.owner.get(group, message), since, lastRenewal + this.settings.lockDuration);
     this.unrenewed[group]!.add(message);
   }
 
   /** After a crash: an active job whose worker no longer holds it live gets a lock that runs out. */
   private restoreLock(group: number, message: number): void {
-    const handle = this.handle.of[group]![message]!;
+    const handle = this.handle.get(group, message);
     const held = handle >= 0 && this.context.deliveries.isOpen(handle) && this.clients.isLive(handle);
-    if (held && this.lockUntil.of[group]![message] === Number.POSITIVE_INFINITY) return;
-    if (this.lockUntil.of[group]![message] === Number.POSITIVE_INFINITY) this.stopRenewing(group, message);
+    if (held && this.lockUntil.get(group, message) === Number.POSITIVE_INFINITY) return;
+    if (this.lockUntil.get(group, message) === Number.POSITIVE_INFINITY) this.stopRenewing(group, message);
     else this.unrenewed[group]!.add(message);
   }
 
@@ -413,7 +413,7 @@ class BullmqBroker extends KeyspaceBroker {
     const previous = this.clock.previousCheck(group);
     const stalled: number[] = [];
     for (const message of this.unrenewed[group]!) {
-      const lockUntil = this.lockUntil.of[group]![message]!;
+      const lockUntil = this.lockUntil.get(group, message);
       if (lockUntil <= now && previous > lockUntil - this.settings.lockDuration) stalled.push(message);
     }
     // Redis's SMEMBERS order is a hash order; the oldest message ends up first in line.
@@ -434,7 +434,7 @@ class BullmqBroker extends KeyspaceBroker {
 
   /** A dead holder will never finish the job: forget its delivery. */
   private closeDeadHolder(group: number, message: number): void {
-    const previous = this.handle.of[group]![message]!;
+    const previous = this.handle.get(group, message);
     const { deliveries } = this.context;
     if (previous >= 0 && deliveries.isOpen(previous) && !this.clients.isLive(previous)) deliveries.close(previous);
   }
@@ -499,62 +499,66 @@ class BullmqBroker extends KeyspaceBroker {
   }
 
   private attemptsMade(group: number, message: number): number {
-    return Math.floor(this.counts.of[group]![message]! / COUNTS);
+    return Math.floor(this.counts.get(group, message) / COUNTS);
   }
 
   private stalls(group: number, message: number): number {
-    return this.counts.of[group]![message]! % COUNTS;
+    return this.counts.get(group, message) % COUNTS;
   }
 
+  /*
+   * The setters below and the checks on every ack index the group's rows themselves, once per call: each
+   * site then sees one kind of typed array, where GroupColumn.get, shared by every column, sees them all.
+   */
   private setJob(group: number, message: number, state: State, order: number): void {
-    const counts = this.counts.of[group]![message]!;
-    this.persistence.write(
-      this.jobEpochs.of[group]!,
-      message,
-      JOB,
-      group,
-      message,
-      this.state.of[group]![message]!,
-      this.order.of[group]![message]!,
-      counts,
-    );
-    this.state.of[group]![message] = state;
-    this.order.of[group]![message] = order;
+    const row = this.context.messages.slot(message);
+    const states = this.state.rows(group);
+    const orders = this.order.rows(group);
+    const counts = this.counts.rows(group)[row]!;
+    this.persistence.write(this.jobEpochs.rows(group), row, JOB, group, message, states[row]!, orders[row]!, counts);
+    states[row] = state;
+    orders[row] = order;
   }
 
   private setCounts(group: number, message: number, attemptsMade: number, stalls: number): void {
-    this.setJob(group, message, this.state.of[group]![message]! as State, this.order.of[group]![message]!);
-    this.counts.of[group]![message] = attemptsMade * COUNTS + stalls;
+    this.setJob(group, message, this.state.get(group, message) as State, this.order.get(group, message));
+    this.counts.set(group, message, attemptsMade * COUNTS + stalls);
   }
 
   private setLock(group: number, message: number, owner: number, since: number, until: number): void {
-    this.persistence.write(
-      this.lockEpochs.of[group]!,
-      message,
-      LOCK,
-      group,
-      message,
-      this.owner.of[group]![message]!,
-      this.activeSince.of[group]![message]!,
-      this.lockUntil.of[group]![message]!,
-    );
-    this.owner.of[group]![message] = owner;
-    this.activeSince.of[group]![message] = since;
-    this.lockUntil.of[group]![message] = until;
+    const row = this.context.messages.slot(message);
+    const owners = this.owner.rows(group);
+    const sinces = this.activeSince.rows(group);
+    const untils = this.lockUntil.rows(group);
+    const epochs = this.lockEpochs.rows(group);
+    this.persistence.write(epochs, row, LOCK, group, message, owners[row]!, sinces[row]!, untils[row]!);
+    owners[row] = owner;
+    sinces[row] = since;
+    untils[row] = until;
   }
 
   private setHandle(group: number, message: number, handle: number): void {
-    const epochs = this.handleEpochs.of[group]!;
-    this.persistence.write(epochs, message, HANDLE, group, message, this.handle.of[group]![message]!);
-    this.handle.of[group]![message] = handle;
+    const row = this.context.messages.slot(message);
+    const handles = this.handle.rows(group);
+    this.persistence.write(this.handleEpochs.rows(group), row, HANDLE, group, message, handles[row]!);
+    handles[row] = handle;
   }
 
-  private ensure(message: number): void {
-    for (const column of this.columns) column.ensure(message);
+  /** Whether `consumer` holds the job active under its lock, by `delivery` (or one still being sent). */
+  private holdsLock(group: number, message: number, consumer: number, delivery: number): boolean {
+    const row = this.context.messages.slot(message);
+    const handle = this.handle.rows(group)[row]!;
+    return (
+      this.state.rows(group)[row] === State.active &&
+      this.owner.rows(group)[row] === consumer &&
+      (handle === delivery || handle === DELIVERING) &&
+      this.context.sim.now < this.lockUntil.rows(group)[row]!
+    );
   }
 
   private jobBytes(message: number): number {
-    return this.settings.jobBytes + this.context.messages.size[message]!;
+    const { messages } = this.context;
+    return this.settings.jobBytes + messages.size[messages.slot(message)]!;
   }
 
   private reportDepth(group: number): void {

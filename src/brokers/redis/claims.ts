@@ -52,7 +52,7 @@ export class ClaimLoop {
       const claimed: number[] = [];
       let attempts = this.settings.claimCount * 10;
       this.pel.scan(group, (message) => {
-        if (this.pel.since.of[group]![message]! <= oldest) claimed.push(message);
+        if (this.pel.since.get(group, message) <= oldest) claimed.push(message);
         return --attempts > 0 && claimed.length < this.settings.claimCount;
       });
       for (const message of claimed) {

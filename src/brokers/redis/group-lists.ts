@@ -42,7 +42,7 @@ export class GroupLists {
     this.persistence.write(this.tailEpochs, group, LIST_TAIL, group, -1, tail);
     this.entries[group]!.set(tail, message);
     this.tail[group] = tail + 1;
-    this.memory.grow(group, listElementBytes(this.context.messages.size[message]!));
+    this.memory.grow(group, this.elementBytes(message));
     this.memory.touch(group);
     this.reportDepth(group);
   }
@@ -53,7 +53,7 @@ export class GroupLists {
     this.persistence.write(this.headEpochs, group, LIST_HEAD, group, -1, head);
     const message = this.entries[group]!.get(head);
     this.head[group] = head + 1;
-    this.memory.shrink(group, listElementBytes(this.context.messages.size[message]!));
+    this.memory.shrink(group, this.elementBytes(message));
     this.memory.touch(group);
     this.reportDepth(group);
     return message;
@@ -64,7 +64,7 @@ export class GroupLists {
     const removed: number[] = [];
     this.forEach(group, (message) => {
       removed.push(message);
-      this.memory.shrink(group, listElementBytes(this.context.messages.size[message]!));
+      this.memory.shrink(group, this.elementBytes(message));
     });
     this.persistence.write(this.headEpochs, group, LIST_HEAD, group, -1, this.head[group]!);
     this.head[group] = this.tail[group]!;
@@ -75,6 +75,14 @@ export class GroupLists {
   forEach(group: number, visit: (message: number) => void): void {
     const entries = this.entries[group]!;
     for (let seq = this.head[group]!; seq < this.tail[group]!; seq++) visit(entries.get(seq));
+  }
+
+  /**
+   * Lets go of every list's positions below its head: popped items nothing reads again, in a run that retires
+   * messages (no crash rolls a head back; see ListBroker.releaseRead).
+   */
+  keepFromHeads(): void {
+    for (let group = 0; group < this.entries.length; group++) this.entries[group]!.keepFrom(this.head[group]!);
   }
 
   /** Undoes a LIST_HEAD or LIST_TAIL record; false for a record of another kind. */
@@ -93,9 +101,14 @@ export class GroupLists {
   /** Adds the lists' bytes back to a reset memory count, and reports depths. */
   recount(): void {
     for (let group = 0; group < this.entries.length; group++) {
-      this.forEach(group, (message) => this.memory.grow(group, listElementBytes(this.context.messages.size[message]!)));
+      this.forEach(group, (message) => this.memory.grow(group, this.elementBytes(message)));
       this.reportDepth(group);
     }
+  }
+
+  private elementBytes(message: number): number {
+    const { messages } = this.context;
+    return listElementBytes(messages.size[messages.slot(message)]!);
   }
 
   private reportDepth(group: number): void {

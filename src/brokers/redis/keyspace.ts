@@ -120,11 +120,14 @@ export abstract class KeyspaceBroker implements Broker {
 
   /** Drops a (message, group) the broker no longer holds, unless a group consumer has it or already consumed it. */
   protected discard(message: number, group: number, reason: string, liveHolder: boolean): void {
+    if (liveHolder) return;
     const { messages } = this.context;
-    if (liveHolder || messages.consumedBy[group]![message]! > 0 || messages.fate[group]![message] !== Fate.none) return;
+    const row = messages.slot(message);
+    if (messages.consumedBy[group]![row]! > 0 || messages.fate[group]![row] !== Fate.none) return;
     this.context.drop(message, group, reason);
   }
 
+  /** By message id: only a run that does not retire messages (its profile's retiresMessages) has a broker crash. */
   private heldMarks(): Uint8Array[] {
     const count = this.context.messages.count;
     const marks = Array.from({ length: this.context.groupCount }, () => new Uint8Array(count));

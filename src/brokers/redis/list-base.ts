@@ -21,6 +21,15 @@ export abstract class ListBroker extends KeyspaceBroker {
     this.dispatch(this.clients.groupOf(consumer));
   }
 
+  /**
+   * The lists let go of what was popped; every message a list profile may still read or change is one
+   * `forEachHeld` visits, so there is nothing more to report.
+   */
+  releaseRead(): number {
+    this.lists.keepFromHeads();
+    return Number.POSITIVE_INFINITY;
+  }
+
   /** Visits every message waiting in a group's list. */
   protected forEachListed(visit: (message: number, group: number) => void): void {
     for (let group = 0; group < this.context.groupCount; group++) {

@@ -80,6 +80,11 @@ export class Memory {
     this.used = this.baseline;
   }
 
+  /** Whether a key may ever be evicted: a limit, and an allkeys-* policy. */
+  get evicts(): boolean {
+    return this.limit > 0 && this.policy.startsWith("allkeys-");
+  }
+
   /**
    * Before a command flagged denyoom (LPUSH, XADD, BLMOVE, LMOVE): evicts if
    * the policy allows; false means an OOM error.

@@ -32,35 +32,28 @@ export class PendingEntries {
     private readonly keyOf: (group: number) => number = () => STREAM_KEY,
   ) {
     const { groupCount, messages } = context;
-    this.owner = new GroupColumn(groupCount, messages.capacity, (n) => new Int32Array(n), -1);
-    this.since = new GroupColumn(groupCount, messages.capacity, (n) => new Float64Array(n));
-    this.counter = new GroupColumn(groupCount, messages.capacity, (n) => new Uint16Array(n));
-    this.epochs = new GroupColumn(groupCount, messages.capacity, (n) => new Uint32Array(n));
+    this.owner = new GroupColumn(messages, groupCount, (n) => new Int32Array(n), -1);
+    this.since = new GroupColumn(messages, groupCount, (n) => new Float64Array(n));
+    this.counter = new GroupColumn(messages, groupCount, (n) => new Uint16Array(n));
+    this.epochs = new GroupColumn(messages, groupCount, (n) => new Uint32Array(n));
     this.count = new Int32Array(groupCount);
     this.order = Array.from(
       { length: groupCount },
-      (_, group) => new OrderedIds((message) => this.owner.of[group]![message]! < 0),
+      (_, group) => new OrderedIds((message) => this.owner.get(group, message) < 0),
     );
   }
 
-  ensure(message: number): void {
-    this.owner.ensure(message);
-    this.since.ensure(message);
-    this.counter.ensure(message);
-    this.epochs.ensure(message);
-  }
-
   isPending(group: number, message: number): boolean {
-    return this.owner.of[group]![message]! >= 0;
+    return this.owner.get(group, message) >= 0;
   }
 
   /** Makes the entry pending for `consumer` with `counter` deliveries; its idle time starts now. */
   assign(group: number, message: number, consumer: number, counter: number): void {
     const wasPending = this.isPending(group, message);
     this.save(group, message);
-    this.owner.of[group]![message] = consumer;
-    this.since.of[group]![message] = this.context.sim.now;
-    this.counter.of[group]![message] = Math.min(counter, 65535);
+    this.owner.set(group, message, consumer);
+    this.since.set(group, message, this.context.sim.now);
+    this.counter.set(group, message, Math.min(counter, 65535));
     if (!wasPending) {
       this.memory.grow(this.keyOf(group), PEL_ENTRY_BYTES);
       this.count[group]!++;
@@ -72,10 +65,20 @@ export class PendingEntries {
   remove(group: number, message: number): void {
     if (!this.isPending(group, message)) return;
     this.save(group, message);
-    this.owner.of[group]![message] = -1;
+    this.owner.set(group, message, -1);
     this.memory.shrink(this.keyOf(group), PEL_ENTRY_BYTES);
     this.count[group]!--;
     this.order[group]!.dropStaleFront();
+  }
+
+  /**
+   * Every group's ID order lets go of the entries no longer pending (XACKed: every reader skips them, and
+   * their messages may be retired). Returns the lowest message id still pending in any group, or +Infinity.
+   */
+  releaseRead(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const order of this.order) oldest = Math.min(oldest, order.squeeze());
+    return oldest;
   }
 
   /** Visits the group's pending entries in ID order while `visit` returns true. */
@@ -85,39 +88,40 @@ export class PendingEntries {
 
   undo(kind: number, group: number, message: number, owner: number, since: number, counter: number): boolean {
     if (kind !== PEL_ENTRY) return false;
-    this.owner.of[group]![message] = owner;
-    this.since.of[group]![message] = since;
-    this.counter.of[group]![message] = counter;
+    this.owner.set(group, message, owner);
+    this.since.set(group, message, since);
+    this.counter.set(group, message, counter);
     return true;
   }
 
   wipe(): void {
-    for (const owners of this.owner.of) owners.fill(-1);
+    this.owner.reset();
   }
 
   /** Rebuilds counts and ID order from the restored owners. */
   rebuild(seqOf: (message: number, group: number) => number): void {
-    const total = this.context.messages.count;
-    this.owner.of.forEach((owners, group) => {
+    const { base, count } = this.context.messages;
+    this.order.forEach((order, group) => {
       const pending: number[] = [];
-      for (let message = 0; message < total; message++) if (owners[message]! >= 0) pending.push(message);
+      for (let message = base; message < count; message++)
+        if (this.owner.get(group, message) >= 0) pending.push(message);
       pending.sort((a, b) => seqOf(a, group) - seqOf(b, group));
       this.count[group] = pending.length;
       this.memory.grow(this.keyOf(group), pending.length * PEL_ENTRY_BYTES);
-      this.order[group]!.reset(pending);
+      order.reset(pending);
     });
   }
 
   private save(group: number, message: number): void {
     this.persistence.write(
-      this.epochs.of[group]!,
-      message,
+      this.epochs.rows(group),
+      this.context.messages.slot(message),
       PEL_ENTRY,
       group,
       message,
-      this.owner.of[group]![message]!,
-      this.since.of[group]![message]!,
-      this.counter.of[group]![message]!,
+      this.owner.get(group, message),
+      this.since.get(group, message),
+      this.counter.get(group, message),
     );
   }
 }
@@ -153,6 +157,20 @@ class OrderedIds {
     this.ids.set(ids);
     this.start = 0;
     this.end = ids.length;
+  }
+
+  /** Squeezes out every stale id; returns the lowest id left, or +Infinity. */
+  squeeze(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    let live = this.start;
+    for (let i = this.start; i < this.end; i++) {
+      const id = this.ids[i]!;
+      if (this.isStale(id)) continue;
+      this.ids[live++] = id;
+      if (id < oldest) oldest = id;
+    }
+    this.end = live;
+    return oldest;
   }
 
   private makeRoom(): void {

@@ -94,7 +94,7 @@ class PubSubBroker implements Broker {
     this.buffered = new Int32Array(context.groupCount);
     this.members = Array.from({ length: context.groupCount }, () => []);
     for (const consumer of context.consumers) this.members[consumer.group]!.push(consumer.index);
-    this.copies = new GroupColumn(context.groupCount, context.messages.capacity, (n) => new Uint16Array(n));
+    this.copies = new GroupColumn(context.messages, context.groupCount, (n) => new Uint16Array(n));
     this.jitter = settings.reconnectJitter > 0 ? context.stream("reconnect-jitter") : null;
   }
 
@@ -104,7 +104,6 @@ class PubSubBroker implements Broker {
       return;
     }
     this.context.accept(message);
-    this.copies.ensure(message);
     for (let group = 0; group < this.members.length; group++) {
       const members = this.members[group]!;
       let receivers = 0;
@@ -210,9 +209,9 @@ class PubSubBroker implements Broker {
   private enqueue(consumer: number, message: number): void {
     const group = this.clients.groupOf(consumer);
     this.buffer[consumer]!.push(message);
-    this.bufferBytes[consumer]! += messageFrameBytes(this.context.messages.size[message]!);
+    this.bufferBytes[consumer]! += this.frameBytes(message);
     this.buffered[group]!++;
-    this.copies.of[group]![message]!++;
+    this.copies.set(group, message, this.copies.get(group, message) + 1);
   }
 
   /** Sends what the subscriber can read now, then applies the output buffer limit to the rest. */
@@ -227,7 +226,7 @@ class PubSubBroker implements Broker {
     const capacity = this.context.consumers[consumer]!.capacity;
     while (ring.length > 0 && this.clients.alive[consumer] === 1 && this.clients.inHand[consumer]! < capacity) {
       const message = ring.shift();
-      const bytes = messageFrameBytes(this.context.messages.size[message]!);
+      const bytes = this.frameBytes(message);
       this.bufferBytes[consumer]! -= bytes;
       this.staleBytes[consumer] = Math.max(0, this.staleBytes[consumer]! - bytes);
       this.buffered[this.clients.groupOf(consumer)]!--;
@@ -277,7 +276,7 @@ class PubSubBroker implements Broker {
     let kept = 0;
     let keptBytes = 0;
     while (!everything && kept < ring.length) {
-      const bytes = messageFrameBytes(this.context.messages.size[ring.at(kept)]!);
+      const bytes = this.frameBytes(ring.at(kept));
       if (keptBytes + bytes > this.settings.socketBuffers) break;
       keptBytes += bytes;
       kept++;
@@ -333,12 +332,18 @@ class PubSubBroker implements Broker {
 
   /** One copy is done with; the last copy of a message the group never consumed is dropped for `reason`. */
   private release(message: number, group: number, reason: string): void {
-    const copies = this.copies.of[group]!;
-    copies[message]!--;
-    if (copies[message]! > 0 || reason === "") return;
+    const copies = this.copies.get(group, message) - 1;
+    this.copies.set(group, message, copies);
+    if (copies > 0 || reason === "") return;
     const { messages } = this.context;
-    if (messages.consumedBy[group]![message]! > 0 || messages.fate[group]![message] !== Fate.none) return;
+    const row = messages.slot(message);
+    if (messages.consumedBy[group]![row]! > 0 || messages.fate[group]![row] !== Fate.none) return;
     this.context.drop(message, group, reason);
+  }
+
+  private frameBytes(message: number): number {
+    const { messages } = this.context;
+    return messageFrameBytes(messages.size[messages.slot(message)]!);
   }
 
   private reportDepth(group: number): void {

@@ -48,11 +48,11 @@ class ReliableListBroker extends ListBroker {
     private readonly settings: ReliableListSettings,
   ) {
     super(context, settings, context.groupCount + context.consumers.length);
-    const capacity = context.messages.capacity;
-    this.owner = new GroupColumn(context.groupCount, capacity, (n) => new Int32Array(n), -1);
-    this.since = new GroupColumn(context.groupCount, capacity, (n) => new Float64Array(n));
-    this.ownerEpochs = new GroupColumn(context.groupCount, capacity, (n) => new Uint32Array(n));
-    this.handle = new GroupColumn(context.groupCount, capacity, (n) => new Int32Array(n), -1);
+    const { messages, groupCount } = context;
+    this.owner = new GroupColumn(messages, groupCount, (n) => new Int32Array(n), -1);
+    this.since = new GroupColumn(messages, groupCount, (n) => new Float64Array(n));
+    this.ownerEpochs = new GroupColumn(messages, groupCount, (n) => new Uint32Array(n));
+    this.handle = new GroupColumn(messages, groupCount, (n) => new Int32Array(n), -1);
     this.processing = context.consumers.map(() => new IntRing());
     // BLMOVE is denyoom: over maxmemory (and nothing to evict) a new one fails with OOM.
     this.clients.refuseReads({
@@ -69,7 +69,7 @@ class ReliableListBroker extends ListBroker {
     const message = deliveries.message(delivery);
     const consumer = deliveries.consumer(delivery);
     const group = this.clients.groupOf(consumer);
-    if (this.up && this.owner.of[group]![message] === consumer) {
+    if (this.up && this.owner.get(group, message) === consumer) {
       this.persistence.changed();
       this.setOwner(group, message, -1);
       this.memory.touch(this.processingKey(consumer));
@@ -98,17 +98,29 @@ class ReliableListBroker extends ListBroker {
     this.processing.forEach((ring, consumer) => {
       const group = this.clients.groupOf(consumer);
       ring.forEach((message) => {
-        if (this.owner.of[group]![message] === consumer) visit(message, group);
+        if (this.owner.get(group, message) === consumer) visit(message, group);
       });
     });
     this.clients.forEachLive(visit);
   }
 
+  /**
+   * Besides the lists' popped positions, each processing list lets go of the items whose owner changed (acked,
+   * or moved back by the reaper): every reader skips them, and their messages may be retired. What is left is
+   * what `forEachHeld` visits.
+   */
+  override releaseRead(): number {
+    this.processing.forEach((ring, consumer) => {
+      const group = this.clients.groupOf(consumer);
+      for (let left = ring.length; left > 0; left--) {
+        const message = ring.shift();
+        if (this.owner.get(group, message) === consumer) ring.push(message);
+      }
+    });
+    return super.releaseRead();
+  }
+
   protected write(message: number): void {
-    this.owner.ensure(message);
-    this.since.ensure(message);
-    this.ownerEpochs.ensure(message);
-    this.handle.ensure(message);
     this.pushToEveryGroup(message);
   }
 
@@ -121,7 +133,7 @@ class ReliableListBroker extends ListBroker {
     const consumer = key - groups;
     const group = this.clients.groupOf(consumer);
     this.processing[consumer]!.forEach((message) => {
-      if (this.owner.of[group]![message] !== consumer) return;
+      if (this.owner.get(group, message) !== consumer) return;
       this.setOwner(group, message, -1);
       this.discard(message, group, "evicted", this.isHeldLive(group, message));
       this.closeDeadHolder(group, message);
@@ -132,13 +144,13 @@ class ReliableListBroker extends ListBroker {
   protected undo(kind: number, group: number, message: number, a: number, b: number): void {
     if (this.lists.undo(kind, group, a)) return;
     if (kind !== OWNER) throw new Error(`invariant: unknown journal record ${kind}`);
-    this.owner.of[group]![message] = a;
-    this.since.of[group]![message] = b;
+    this.owner.set(group, message, a);
+    this.since.set(group, message, b);
   }
 
   protected wipe(): void {
     this.lists.wipe();
-    for (const owners of this.owner.of) owners.fill(-1);
+    this.owner.reset();
   }
 
   /** Rebuilds the processing lists (oldest first) and memory from the restored owners. */
@@ -146,13 +158,13 @@ class ReliableListBroker extends ListBroker {
     this.memory.reset();
     this.lists.recount();
     const items: { consumer: number; message: number; since: number }[] = [];
-    const count = this.context.messages.count;
-    this.owner.of.forEach((owners, group) => {
-      for (let message = 0; message < count; message++) {
-        const consumer = owners[message]!;
-        if (consumer >= 0) items.push({ consumer, message, since: this.since.of[group]![message]! });
+    const { base, count } = this.context.messages;
+    for (let group = 0; group < this.context.groupCount; group++) {
+      for (let message = base; message < count; message++) {
+        const consumer = this.owner.get(group, message);
+        if (consumer >= 0) items.push({ consumer, message, since: this.since.get(group, message) });
       }
-    });
+    }
     items.sort((x, y) => x.since - y.since || x.message - y.message);
     for (const ring of this.processing) ring.clear();
     this.totalProcessing = 0;
@@ -183,7 +195,7 @@ class ReliableListBroker extends ListBroker {
       // A silent consumer's BLMOVE moves the item into its processing list all the same, for the reaper.
       const ghost = this.clients.isGhost(consumer);
       this.clients.took(consumer);
-      this.handle.of[group]![message] = ghost ? -1 : this.context.deliver(message, consumer);
+      this.handle.set(group, message, ghost ? -1 : this.context.deliver(message, consumer));
     }
   }
 
@@ -201,8 +213,8 @@ class ReliableListBroker extends ListBroker {
         const group = this.clients.groupOf(consumer);
         const kept: number[] = [];
         ring.forEach((message) => {
-          if (this.owner.of[group]![message] !== consumer) return;
-          if (this.since.of[group]![message]! > oldest) kept.push(message);
+          if (this.owner.get(group, message) !== consumer) return;
+          if (this.since.get(group, message) > oldest) kept.push(message);
           else {
             this.requeue(group, message);
             requeued.add(group);
@@ -226,7 +238,7 @@ class ReliableListBroker extends ListBroker {
 
   /** A dead holder will never LREM: forget its delivery. A live one (merely slow) may still LREM, finding nothing. */
   private closeDeadHolder(group: number, message: number): void {
-    const previous = this.handle.of[group]![message]!;
+    const previous = this.handle.get(group, message);
     if (previous >= 0 && this.context.deliveries.isOpen(previous) && !this.clients.isLive(previous)) {
       this.context.deliveries.close(previous);
     }
@@ -234,17 +246,17 @@ class ReliableListBroker extends ListBroker {
 
   /** Moves a (group, message) into `consumer`'s processing list, or out of any (-1); journaled. */
   private setOwner(group: number, message: number, consumer: number): void {
-    const owners = this.owner.of[group]!;
-    const previous = owners[message]!;
-    const since = this.since.of[group]![message]!;
-    this.persistence.write(this.ownerEpochs.of[group]!, message, OWNER, group, message, previous, since);
+    const previous = this.owner.get(group, message);
+    const since = this.since.get(group, message);
+    const row = this.context.messages.slot(message);
+    this.persistence.write(this.ownerEpochs.rows(group), row, OWNER, group, message, previous, since);
     if (previous >= 0) {
       this.totalProcessing--;
-      this.memory.shrink(this.processingKey(previous), listElementBytes(this.context.messages.size[message]!));
+      this.memory.shrink(this.processingKey(previous), this.elementBytes(message));
     }
-    owners[message] = consumer;
+    this.owner.set(group, message, consumer);
     if (consumer >= 0) {
-      this.since.of[group]![message] = this.context.sim.now;
+      this.since.set(group, message, this.context.sim.now);
       this.enterProcessing(consumer, message);
       this.memory.touch(this.processingKey(consumer));
     }
@@ -253,7 +265,7 @@ class ReliableListBroker extends ListBroker {
   private enterProcessing(consumer: number, message: number): void {
     this.processing[consumer]!.push(message);
     this.totalProcessing++;
-    this.memory.grow(this.processingKey(consumer), listElementBytes(this.context.messages.size[message]!));
+    this.memory.grow(this.processingKey(consumer), this.elementBytes(message));
     this.armReaper();
   }
 
@@ -264,8 +276,13 @@ class ReliableListBroker extends ListBroker {
   }
 
   private isHeldLive(group: number, message: number): boolean {
-    const handle = this.handle.of[group]![message]!;
+    const handle = this.handle.get(group, message);
     return handle >= 0 && this.clients.isLive(handle);
+  }
+
+  private elementBytes(message: number): number {
+    const { messages } = this.context;
+    return listElementBytes(messages.size[messages.slot(message)]!);
   }
 
   private processingKey(consumer: number): number {

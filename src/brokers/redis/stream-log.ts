@@ -63,7 +63,7 @@ export class StreamLog {
     /** Which stream this is: its memory key, and the index its journal records carry. */
     private readonly key = STREAM_KEY,
   ) {
-    this.seqOf = new GroupColumn(1, context.messages.capacity, (n) => new Int32Array(n), -1);
+    this.seqOf = new GroupColumn(context.messages, 1, (n) => new Int32Array(n), -1);
   }
 
   get length(): number {
@@ -75,7 +75,7 @@ export class StreamLog {
   }
 
   seq(message: number): number {
-    return this.seqOf.of[0]![message]!;
+    return this.seqOf.get(0, message);
   }
 
   /** Whether the message's entry is in the stream (not trimmed, evicted or lost in a crash). */
@@ -87,10 +87,10 @@ export class StreamLog {
   /** XADD: appends the entry and returns its sequence number. */
   append(message: number): number {
     const seq = this.next;
-    const size = this.context.messages.size[message]!;
+    const { messages } = this.context;
+    const size = messages.size[messages.slot(message)]!;
     this.persistence.write(this.epochs, 1, STREAM_NEXT, this.key, -1, seq);
-    this.seqOf.ensure(message);
-    this.seqOf.of[0]![message] = seq;
+    this.seqOf.set(0, message, seq);
     this.entries.set(seq, message);
     const ms = Math.floor(this.context.sim.now / 1000);
     if (this.startsNode(size)) {
@@ -113,7 +113,10 @@ export class StreamLog {
     return seq;
   }
 
-  /** Trims to MAXLEN after an XADD; `removed` sees each trimmed entry, oldest first. */
+  /**
+   * Trims to MAXLEN after an XADD; `removed` sees each trimmed entry, oldest first, but for a retired message:
+   * nothing held it (every group had read and acked it), so its removal changes nothing.
+   */
   trim(removed: (message: number) => void): void {
     const limit = this.settings.MAXLEN;
     if (limit === null || this.length <= limit) return;
@@ -128,6 +131,19 @@ export class StreamLog {
   /** Deletes every entry (an eviction), oldest first. */
   deleteAll(removed: (message: number) => void): void {
     this.removeBefore(this.next, removed);
+  }
+
+  /**
+   * Lets go of the positions nothing reads again, in a run that retires messages (no crash rolls `first` or a
+   * group's cursor back; see StreamsBroker.releaseRead). A stream that removes entries (MAXLEN trims it, or
+   * an allkeys-* policy may evict it) reads from its oldest macro node on, to free nodes and drop what a
+   * group has not read: it keeps that. Any other stream reads only from `readFrom` on (what its groups have
+   * not read or hold pending), and keeps only that, where Redis would keep every entry.
+   */
+  letGo(readFrom: number): void {
+    const removes = this.settings.MAXLEN !== null || this.memory.evicts;
+    const from = removes ? this.oldestStart : Math.min(readFrom, this.next);
+    for (const positions of [this.entries, this.nodeStarts, this.entryBytes, this.entryMs]) positions.keepFrom(from);
   }
 
   undo(kind: number, before: number): boolean {
@@ -176,7 +192,7 @@ export class StreamLog {
       const message = this.entries.get(seq);
       this.first = seq + 1;
       if (this.first === this.next || this.nodeStarts.get(this.first) === 1) this.freeOldestNode(this.first);
-      removed(message);
+      if (message >= this.context.messages.base) removed(message);
     }
   }
 

@@ -67,7 +67,7 @@ class StreamsBroker extends KeyspaceBroker {
     this.pel = new PendingEntries(context, this.persistence, this.memory, (group) => streams.ofGroup[group]!);
     this.cursor = new Float64Array(context.groupCount);
     this.cursorEpochs = new Uint32Array(context.groupCount);
-    this.handle = new GroupColumn(context.groupCount, context.messages.capacity, (n) => new Int32Array(n), -1);
+    this.handle = new GroupColumn(context.messages, context.groupCount, (n) => new Int32Array(n), -1);
     this.claims = new ClaimLoop(
       context,
       this.pel,
@@ -132,12 +132,33 @@ class StreamsBroker extends KeyspaceBroker {
   }
 
   /**
+   * The pending entries lists let go of what was XACKed, and each stream of the positions nothing reads
+   * again (StreamLog.letGo: before every group's cursor and pending entry, or before its oldest node).
+   * Returns the lowest id pending in any group, read or not, trimmed or not: a claim, a re-read from ID 0 or
+   * an XACK may still reach it. Entries still in a stream that every group has read and acked are not
+   * reported: nothing reads them again (a trim or an eviction that removes one skips a retired message).
+   */
+  releaseRead(): number {
+    const oldestPending = this.pel.releaseRead();
+    this.logs.forEach((log, stream) => {
+      let readFrom = log.next;
+      for (const group of this.streams.readers[stream]!) {
+        readFrom = Math.min(readFrom, this.unread(group));
+        this.pel.scan(group, (message) => {
+          readFrom = Math.min(readFrom, log.seq(message));
+          return true;
+        });
+      }
+      log.letGo(readFrom);
+    });
+    return oldestPending;
+  }
+
+  /**
    * XADD to the message's stream (an onward message's target's, else the main one; one change, its MAXLEN
    * trim counts none), then the blocked readers of that stream's groups are served.
    */
   protected write(message: number): void {
-    this.pel.ensure(message);
-    this.handle.ensure(message);
     this.persistence.changed();
     const stream = this.streams.of(message);
     const log = this.logs[stream]!;
@@ -266,7 +287,7 @@ class StreamsBroker extends KeyspaceBroker {
     const group = this.clients.groupOf(consumer);
     const own: number[] = [];
     this.pel.scan(group, (message) => {
-      if (this.pel.owner.of[group]![message] === consumer && this.logOf(group).has(message)) own.push(message);
+      if (this.pel.owner.get(group, message) === consumer && this.logOf(group).has(message)) own.push(message);
       return true;
     });
     for (const message of own) {
@@ -286,7 +307,7 @@ class StreamsBroker extends KeyspaceBroker {
     this.name(claimer);
     this.persistence.changed();
     const limit = this.settings.maxDeliveries;
-    if (limit !== null && this.logOf(group).has(message) && this.pel.counter.of[group]![message]! >= limit) {
+    if (limit !== null && this.logOf(group).has(message) && this.pel.counter.get(group, message) >= limit) {
       this.persistence.changed(2);
     }
     this.redeliver(group, message, claimer);
@@ -306,13 +327,14 @@ class StreamsBroker extends KeyspaceBroker {
       this.discard(message, group, "trimmed", live);
       return;
     }
-    const counter = this.pel.counter.of[group]![message]!;
+    const counter = this.pel.counter.get(group, message);
     const limit = this.settings.maxDeliveries;
     this.closeDeadHolder(group, message);
     if (limit !== null && counter >= limit) {
       this.pel.remove(group, message);
       const { messages } = this.context;
-      if (!live && messages.consumedBy[group]![message] === 0 && messages.fate[group]![message] === Fate.none) {
+      const row = messages.slot(message);
+      if (!live && messages.consumedBy[group]![row] === 0 && messages.fate[group]![row] === Fate.none) {
         this.context.deadLetter(message, group, "max-deliveries");
       }
       return;
@@ -329,19 +351,19 @@ class StreamsBroker extends KeyspaceBroker {
 
   private hand(group: number, message: number, consumer: number): void {
     this.clients.took(consumer);
-    this.handle.of[group]![message] = this.context.deliver(message, consumer);
+    this.handle.set(group, message, this.context.deliver(message, consumer));
   }
 
   /** A holder that died will never XACK; forget its delivery. A live (slow) holder keeps its own. */
   private closeDeadHolder(group: number, message: number): void {
-    const previous = this.handle.of[group]![message]!;
+    const previous = this.handle.get(group, message);
     if (previous >= 0 && this.context.deliveries.isOpen(previous) && !this.clients.isLive(previous)) {
       this.context.deliveries.close(previous);
     }
   }
 
   private heldLive(group: number, message: number): boolean {
-    const handle = this.handle.of[group]![message]!;
+    const handle = this.handle.get(group, message);
     return handle >= 0 && this.clients.isLive(handle);
   }
 
