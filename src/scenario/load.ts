@@ -161,7 +161,7 @@ export function validateScenario(
     const rest = others.ok ? [] : others.issues.filter((i) => !numbers.some((n) => overlaps(n.path, i.path)));
     return { ok: false, issues: [...numbers, ...rest] };
   }
-  const parsed = scenarioSchema.safeParse(data, { reportInput: true });
+  const parsed = scenarioSchema.safeParse(data, { reportInput: true, jitless: true });
   const duplicates = duplicateNames(data).map(
     ({ path, message }): ScenarioIssue => ({ code: "invalid", path, message }),
   );
