@@ -19,7 +19,7 @@ import { requestProblems } from "./requests.js";
 import { routingProblems } from "./routing.js";
 import { sagaProblems } from "./sagas.js";
 import { expectScheduleProblems } from "./schedule-bounds.js";
-import { duplicateNames, type ParsedScenario, scenarioSchema } from "./schema.js";
+import { duplicateNames, type ParsedScenario, scenarioSchemaFor } from "./schema.js";
 import { allowedKeysAt, unionOptionAt } from "./schema-walk.js";
 import { writesProblems } from "./writes.js";
 
@@ -161,7 +161,8 @@ export function validateScenario(
     const rest = others.ok ? [] : others.issues.filter((i) => !numbers.some((n) => overlaps(n.path, i.path)));
     return { ok: false, issues: [...numbers, ...rest] };
   }
-  const parsed = scenarioSchema.safeParse(data, { reportInput: true, jitless: true });
+  // Parsed once, so without zod's generated fast path, whose code generation costs more than one parse saves.
+  const parsed = scenarioSchemaFor(data).safeParse(data, { reportInput: true, jitless: true });
   const duplicates = duplicateNames(data).map(
     ({ path, message }): ScenarioIssue => ({ code: "invalid", path, message }),
   );
@@ -261,7 +262,7 @@ function translate(issue: ZodIssue, prefix: (string | number)[], root: unknown):
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case "unrecognized_keys": {
-      const allowed = allowedKeysAt(scenarioSchema, path, root);
+      const allowed = allowedKeysAt(scenarioSchemaFor(root), path, root);
       const elsewhere = path.join(".") === "broker.settings" ? settingOwners(root) : new Map<string, string[]>();
       return issue.keys.map((key) => {
         const suggestion = closestMatch(key, allowed);
@@ -350,7 +351,7 @@ function translateUnion(
   const branches = issue.errors.map((branch) =>
     dropMissingExplainedByTypo(branch.flatMap((inner) => translate(inner, path, root))),
   );
-  const resembled = unionOptionAt(scenarioSchema, path, root);
+  const resembled = unionOptionAt(scenarioSchemaFor(root), path, root);
   if (resembled >= 0 && branches[resembled]) return branches[resembled];
   const best = branches.reduce((a, b) => (branchScore(b) > branchScore(a) ? b : a), branches[0] ?? []);
   return best;
