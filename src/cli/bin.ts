@@ -16,30 +16,8 @@ if (argv.length === 1 && argv[0] === "--version") {
   const { validateMain } = await import("./validate-main.js");
   await validateMain(argv.slice(1));
 } else if (plain) {
-  const { scenarios } = plain;
-  const [{ runGuarded }, { runDefaults }, { commandRun }] = await Promise.all([
-    import("./guarded.js"),
-    import("./run-defaults.js"),
-    import("./run.js"),
-  ]);
-  const out = plain.out ?? runDefaults.out;
-  // What yargs gives `queuesim run` for these arguments: every other option at its default (commands.ts).
-  await runGuarded(() =>
-    commandRun({
-      scenarios,
-      out,
-      seed: undefined,
-      json: false,
-      trace: undefined,
-      junit: undefined,
-      replications: undefined,
-      precision: undefined,
-      metric: runDefaults.metric,
-      maxReplications: runDefaults.maxReplications,
-      workers: undefined,
-      distributed: undefined,
-    }),
-  );
+  const { runMain } = await import("./run-main.js");
+  await runMain(plain.scenarios, plain.out);
 } else {
   const { runCli } = await import("./main.js");
   await runCli(argv);
