@@ -1,7 +1,7 @@
 // `npm run bench`: what users run, timed as whole processes next to a bare hand-written loop of the same
 // model: the CLI as a user calls it (`node dist/bin.js run`, reports written) and the library call (import
 // the built package, run a scenario file), on M/M/4 at 1M and 10M messages (`rabbitmq` prefetch 1 and
-// `fifo`) and the Kafka partition case, plus start-up (`--version`, `validate`) against `node -e 0`. Each
+// `fifo`) and the Kafka partition case, plus start-up (`--version`, `validate`, `schema`, `--help`) against `node -e 0`. Each
 // case runs right after its bare loop, round after round (the machine is shared and noisy, so a ratio
 // comes from a pair run back to back); the table shows medians. Then bytes allocated per event for every
 // profile, and the sweep's parallel speed-up. A benchmark, not a test: nothing here passes or fails.
@@ -99,6 +99,21 @@ const startupCases: Case[] = [
   {
     name: "queuesim validate work-queue",
     subject: ["dist/bin.js", "validate", "scenarios/work-queue.yaml"],
+    bare: nodeAlone,
+    bareName: "node -e 0",
+    rounds: startupRounds,
+  },
+  // The two other commands that print and end: both go through yargs.
+  {
+    name: "queuesim schema",
+    subject: ["dist/bin.js", "schema"],
+    bare: nodeAlone,
+    bareName: "node -e 0",
+    rounds: startupRounds,
+  },
+  {
+    name: "queuesim --help",
+    subject: ["dist/bin.js", "--help"],
     bare: nodeAlone,
     bareName: "node -e 0",
     rounds: startupRounds,

@@ -11,6 +11,7 @@ export type { Run } from "./report/run.js";
 export { buildSummary, type LatencySummary, type Summary } from "./report/summary.js";
 export { reportDirectory, writeSummary } from "./report/write.js";
 export { type RunResult, type SimulateOptions, simulate } from "./run/simulate.js";
+export { scenarioSchema } from "./scenario/full-schema.js";
 export { formatIssue, type ScenarioIssue } from "./scenario/issues.js";
 export { type LoadResult, loadScenarioFile, parseScenarioText, validateScenario } from "./scenario/load.js";
-export { type ParsedScenario, type ScenarioInput, scenarioSchema } from "./scenario/schema.js";
+export type { ParsedScenario, ScenarioInput } from "./scenario/schema.js";

@@ -211,7 +211,14 @@ export function brokerSection<Name extends string, Settings extends z.ZodType>(
   });
 }
 
-/** Helps TypeScript check a profile definition against its own section type. */
-export function defineProfile<Section extends BrokerSectionBase>(definition: ProfileDefinition<Section>) {
-  return definition as unknown as ProfileDefinition;
+/**
+ * Helps TypeScript check a profile definition against its own section type. `schema` is given as its builder
+ * (src/units/built-once.ts) and read as a property: a profile's schema is built the first time it is read,
+ * so start-up builds only the schema of the profile a scenario names.
+ */
+export function defineProfile<Section extends BrokerSectionBase>(
+  definition: Omit<ProfileDefinition<Section>, "schema"> & { schema: () => z.ZodType<Section, unknown> },
+): ProfileDefinition {
+  const { schema, ...rest } = definition;
+  return Object.defineProperty(rest, "schema", { get: schema, enumerable: true }) as unknown as ProfileDefinition;
 }

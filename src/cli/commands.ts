@@ -3,6 +3,7 @@
  * module only when that command runs, so `queuesim validate` does not load charts, and nothing loads
  * the YAML parser before a scenario file is read.
  */
+import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
 import { withExamples } from "./examples.js";
 import {
@@ -17,6 +18,7 @@ import {
   workersFlag,
 } from "./flags.js";
 import { runDefaults } from "./run-defaults.js";
+import { packageSchemaFile } from "./schema-file.js";
 import { distributedOption } from "./worker-command.js";
 
 /** Where a command's handler leaves its exit code. */
@@ -233,6 +235,13 @@ export function schemaCommand<T>(parser: Argv<T>) {
     "print the scenario JSON Schema (for editor autocompletion)",
     (y) => withExamples(y, "schema"),
     async () => {
+      // The package ships the schema it would generate (schema-file.ts): printing that file spares building
+      // every profile's schema and converting them, most of the command. Generated only if the file is missing.
+      const shipped = packageSchemaFile();
+      if (shipped !== undefined) {
+        process.stdout.write(readFileSync(shipped, "utf8"));
+        return;
+      }
       const { jsonSchemaText } = await import("../scenario/json-schema.js");
       process.stdout.write(jsonSchemaText());
     },

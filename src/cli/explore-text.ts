@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import type { ExploreResult } from "../explore/explore.js";
-import { styler } from "./terminal.js";
+import { styler } from "./style.js";
 
 /** What `queuesim explore` prints: the search in figures, the signatures, and the shrunk counterexample. */
 export function formatExplore(

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, dirname, relative, resolve, sep } from "node:path";
 import { profiles } from "../brokers/profiles.js";
 import { quoteForShell } from "../report/replay.js";
 import { closestMatch } from "../scenario/issues.js";
 import { ExitCode } from "./exit-codes.js";
+import { packageSchemaFile } from "./schema-file.js";
 import { PATTERNS, type Pattern, scenarioTemplate } from "./templates.js";
 import { UsageError } from "./usage.js";
 
@@ -75,20 +75,12 @@ function unknownChoice(flag: string, found: string, allowed: readonly string[]):
 }
 
 /**
- * The package's schema/scenario.schema.json relative to `directory`: found by walking up from this module,
- * which sits in src/cli/ when run from the sources and in dist/ when built. Forward slashes, as YAML
- * language servers expect on every platform.
+ * The package's schema/scenario.schema.json (packageSchemaFile) relative to `directory`. Forward slashes, as
+ * YAML language servers expect on every platform.
  */
 export function schemaPathFrom(directory: string): string {
-  let folder = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const schema = join(folder, "schema", "scenario.schema.json");
-    if (existsSync(schema)) {
-      const path = relative(directory, schema).split(sep).join("/");
-      return path.startsWith(".") ? path : `./${path}`;
-    }
-    const parent = dirname(folder);
-    if (parent === folder) throw new Error("invariant: the package's schema/scenario.schema.json is missing");
-    folder = parent;
-  }
+  const schema = packageSchemaFile();
+  if (schema === undefined) throw new Error("invariant: the package's schema/scenario.schema.json is missing");
+  const path = relative(directory, schema).split(sep).join("/");
+  return path.startsWith(".") ? path : `./${path}`;
 }

@@ -6,7 +6,6 @@ import { runScenarioInterruptibly } from "../pipeline/run-scenario.js";
 import { type ChartRenderer, ChartThread, drawHere } from "../report/chart-renderer.js";
 import { type JunitSuite, junitXml, writeJunitFile } from "../report/junit.js";
 import { replayCommand } from "../report/replay.js";
-import { reportFiles } from "../report/report.js";
 import type { Run } from "../report/run.js";
 import type { Summary } from "../report/summary.js";
 import { TraceWriter } from "../report/trace.js";
@@ -160,6 +159,9 @@ async function runOne(
   const wallSeconds = (Date.now() - startedAt) / 1000;
   const directory = reportDirectory(options.out, run.summary.scenario);
   const replay = replayCommand("run", file, scenario.seed);
+  // Loaded once the run is simulated: the report's modules (HTML, CSV, chart specs) are nothing a run needs
+  // before its first event, and making the HTML page's number formats loads locale data (about 9 ms).
+  const { reportFiles } = await import("../report/report.js");
   writeReportUnlessInterrupted(directory, await reportFiles(run, { replay, lineage: messageLineages(run), renderer }));
   if (!options.json) {
     console.log(formatSummary(run.summary, relative(process.cwd(), directory), wallSeconds));

@@ -1,15 +1,23 @@
 import type { CounterExample } from "../checks/checks.js";
 import { orderingChecked, type Summary } from "../report/summary.js";
+import { styler } from "./style.js";
 
-/** Terminal styling: colours only on a TTY, and never when NO_COLOR is set. */
-export function styler(stream: NodeJS.WriteStream) {
-  const enabled = stream.isTTY === true && !process.env.NO_COLOR;
-  const wrap = (code: number) => (text: string) => (enabled ? `\u001b[${code}m${text}\u001b[0m` : text);
-  return { bold: wrap(1), dim: wrap(2), red: wrap(31), green: wrap(32), yellow: wrap(33) };
+/**
+ * Number formats, made on first use: making an Intl.NumberFormat loads locale data (about 10 ms), which a
+ * run should not spend before its first event when the summary is printed only at its end.
+ */
+function lazyNumberFormat(maximumFractionDigits: number): { format(value: number): string } {
+  let made: Intl.NumberFormat | undefined;
+  return {
+    format: (value) => {
+      made ??= new Intl.NumberFormat("en-US", { maximumFractionDigits });
+      return made.format(value);
+    },
+  };
 }
 
-const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-const decimal = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+const integer = lazyNumberFormat(0);
+const decimal = lazyNumberFormat(1);
 
 function ms(value: number): string {
   return value >= 1000

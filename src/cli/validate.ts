@@ -1,6 +1,6 @@
 import { ExitCode } from "./exit-codes.js";
 import { loadScenarios } from "./load-scenarios.js";
-import { styler } from "./terminal.js";
+import { styler } from "./style.js";
 
 /** `queuesim validate`: load and check each file, run nothing. */
 export function commandValidate(files: string[]): number {

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { furtherBrokerSchema, scenarioSchema } from "./schema.js";
+import { furtherBrokerSchema, scenarioSchema } from "./full-schema.js";
 
 /** The scenario JSON Schema as text, generated from the same zod schema that validates files. */
 export function jsonSchemaText(): string {

@@ -194,17 +194,33 @@ const consumerSchema = z
       ctx.addIssue({ code: "invalid_type", expected: "object", input: undefined, path: ["processing"] });
   });
 
-/** The `broker:` section: one shape per profile, told apart by `profile`. */
-const brokerSchema = z.discriminatedUnion(
-  "profile",
-  profiles.map((p) => p.schema) as unknown as [typeof fifoSchema, ...(typeof fifoSchema)[]],
-);
+type BrokerSchema = ReturnType<typeof fifoSchema>;
+
+/** A profile the data does not name, as the union sees it: only its `profile` literal. */
+const standIns = new Map<string, z.ZodType>();
+function standInFor(name: string): z.ZodType {
+  let standIn = standIns.get(name);
+  if (standIn === undefined) {
+    standIn = z.strictObject({ profile: z.literal(name) });
+    standIns.set(name, standIn);
+  }
+  return standIn;
+}
 
 /**
- * A broker of `brokers:`: the same shape as `broker:`. Its own instance, so the JSON Schema can point at
- * `broker`'s definition instead of repeating every profile's settings (src/scenario/json-schema.ts).
+ * The `broker:` section: one shape per profile, told apart by `profile`. A profile that `built` leaves out
+ * stands in as its `profile` literal alone: the union parses with the shape of the profile the data names,
+ * so it never parses with a stand-in, and the list of profiles an unknown one is told of stays whole.
  */
-export const furtherBrokerSchema = brokerSchema.meta({ description: "a further broker, shaped like broker:" });
+function brokerUnion(built: (profile: string) => boolean) {
+  return z.discriminatedUnion(
+    "profile",
+    profiles.map((p) => (built(p.name) ? p.schema : standInFor(p.name))) as unknown as [
+      BrokerSchema,
+      ...BrokerSchema[],
+    ],
+  );
+}
 
 const latencyBoundsSchema = z.strictObject({
   mean: duration().optional(),
@@ -255,7 +271,7 @@ const expectSchema = z.strictObject({
   ...expectScheduleFields,
 });
 
-export const scenarioSchema = z.strictObject({
+const leadingFields = {
   $schema: z.string().optional(),
   name: nameField("the scenario name"),
   description: z.string().optional(),
@@ -276,11 +292,9 @@ export const scenarioSchema = z.strictObject({
         'latency samples of messages published before this time are discarded (start-up transient); "auto" picks it by MSER-5',
     }),
   drainTimeout: duration().prefault("60s").meta({ description: "how long consumers may drain after duration" }),
-  broker: brokerSchema,
-  brokers: z.record(nameField("a broker name"), furtherBrokerSchema).optional().meta({
-    description:
-      'further brokers, by name, each shaped like broker: (its own profile, settings and state); a group lives on one with broker: <name>, and stages publish to it (docs/patterns.md, "A second broker")',
-  }),
+};
+
+const trailingFields = {
   network: z
     .strictObject({
       latency: durationDistribution().prefault(0).meta({ description: "one-way delay of every network hop" }),
@@ -356,7 +370,69 @@ export const scenarioSchema = z.strictObject({
         }),
     })
     .prefault({}),
-});
+};
+
+/**
+ * The scenario object around a `broker:` union; `furtherBroker` is the same union for each broker of
+ * `brokers:`, its own instance so the JSON Schema can point at `broker`'s definition instead of repeating
+ * every profile's settings (src/scenario/json-schema.ts).
+ */
+function scenarioObject(broker: ReturnType<typeof brokerUnion>, furtherBroker: ReturnType<typeof brokerUnion>) {
+  return z.strictObject({
+    ...leadingFields,
+    broker,
+    brokers: z.record(nameField("a broker name"), furtherBroker).optional().meta({
+      description:
+        'further brokers, by name, each shaped like broker: (its own profile, settings and state); a group lives on one with broker: <name>, and stages publish to it (docs/patterns.md, "A second broker")',
+    }),
+    ...trailingFields,
+  });
+}
+
+export type ScenarioSchema = ReturnType<typeof scenarioObject>;
+
+/** The scenario schema whose `broker:` union holds the shapes of the profiles `built` names (see brokerUnion). */
+export function scenarioSchemaWith(built: (profile: string) => boolean): {
+  scenario: ScenarioSchema;
+  furtherBroker: ReturnType<typeof brokerUnion>;
+} {
+  const broker = brokerUnion(built);
+  const furtherBroker = broker.meta({ description: "a further broker, shaped like broker:" });
+  return { scenario: scenarioObject(broker, furtherBroker), furtherBroker };
+}
+
+const byProfiles = new Map<string, ScenarioSchema>();
+
+/**
+ * The schema that validates `data`: with the shapes of the profiles its `broker:` and `brokers:` name, and
+ * stand-ins for the others, so validating a scenario builds one profile's schema rather than all eleven (the
+ * settings of every profile took about a tenth of `queuesim validate`). It finds exactly what the schema with
+ * every profile (src/scenario/full-schema.ts) finds: the union picks a shape by `profile`, which here is
+ * always a profile built or one unknown to both.
+ */
+export function scenarioSchemaFor(data: unknown): ScenarioSchema {
+  const named = namedProfiles(data);
+  const key = profiles
+    .filter((p) => named.has(p.name))
+    .map((p) => p.name)
+    .join(" ");
+  let schema = byProfiles.get(key);
+  if (schema === undefined) {
+    schema = scenarioSchemaWith((profile) => named.has(profile)).scenario;
+    byProfiles.set(key, schema);
+  }
+  return schema;
+}
+
+/** Every `profile` value in `broker:` and in each broker of `brokers:`, read where the schema reads them. */
+function namedProfiles(data: unknown): Set<unknown> {
+  const fields = (value: unknown) =>
+    typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>) : {};
+  const named = new Set<unknown>([fields(fields(data).broker).profile]);
+  const further = fields(fields(data).brokers);
+  for (const key of Reflect.ownKeys(further)) named.add(fields(further[key]).profile);
+  return named;
+}
 
 /**
  * Producer names and consumer group names must be unique. Checked on the raw
@@ -387,8 +463,8 @@ export function duplicateNames(data: unknown): { path: (string | number)[]; mess
   return found;
 }
 
-export type ScenarioInput = z.input<typeof scenarioSchema>;
-export type ParsedScenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<ScenarioSchema>;
+export type ParsedScenario = z.output<ScenarioSchema>;
 export type KeysInput = z.output<typeof keysSchema>;
 
 export function keyChoice(keys: KeysInput): KeyChoice {

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { Distribution } from "../random/distributions.js";
 import { meanOf, Z99 } from "../random/distributions.js";
+import { builtOnce } from "./built-once.js";
 import {
   durationExpected,
   MAX_DURATION_US,
@@ -73,8 +74,15 @@ function quantity(kind: Quantity) {
     .meta({ ...kind.jsonSchema, description: kind.expected });
 }
 
-export const duration = () => quantity(durationQuantity);
-export const size = () => quantity(sizeQuantity);
+/**
+ * One schema per kind, made on first use and shared by every field of that kind: zod's methods (optional,
+ * default, meta, refine) return new schemas and leave this one as it is, and a schema costs some
+ * microseconds to make, which every field paid at start-up (about 60 duration fields, each made afresh).
+ */
+const durationSchema = builtOnce(() => quantity(durationQuantity));
+const sizeSchema = builtOnce(() => quantity(sizeQuantity));
+export const duration = () => durationSchema();
+export const size = () => sizeSchema();
 
 export const rate = () =>
   z
@@ -167,5 +175,8 @@ function lognormalParameters(spec: LognormalInput, logUnit: number): Distributio
   return "a lognormal needs median and p99, mean and p99, or mu and sigma";
 }
 
-export const durationDistribution = () => distributionOf(durationQuantity);
-export const sizeDistribution = () => distributionOf(sizeQuantity);
+/** Shared like `duration` above: a distribution is some thirty zod schemas, made once per kind. */
+const durationDistributionSchema = builtOnce(() => distributionOf(durationQuantity));
+const sizeDistributionSchema = builtOnce(() => distributionOf(sizeQuantity));
+export const durationDistribution = () => durationDistributionSchema();
+export const sizeDistribution = () => sizeDistributionSchema();

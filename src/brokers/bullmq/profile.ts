@@ -1,3 +1,4 @@
+import { builtOnce } from "../../units/built-once.js";
 import { defineProfile, profileFacts } from "../profile.js";
 import { keyspaceRetires } from "../redis/profiles.js";
 import { redisSection } from "../redis/settings.js";
@@ -7,7 +8,7 @@ import { type BullmqSettings, bullmqSettingsSchema } from "./settings.js";
 const summary =
   "BullMQ on Redis: a job queue per group, a lock per active job, a stalled-job checker, retries with backoff";
 
-export const bullmqSchema = redisSection("bullmq", summary, bullmqSettingsSchema);
+export const bullmqSchema = builtOnce(() => redisSection("bullmq", summary, bullmqSettingsSchema()));
 
 export const bullmqProfile = defineProfile({
   name: "bullmq",

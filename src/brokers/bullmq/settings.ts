@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { builtOnce } from "../../units/built-once.js";
 import { duration } from "../../units/quantities.js";
 import {
   memorySettings,
@@ -20,7 +21,7 @@ import {
 
 const positive = (micros: number) => micros > 0;
 
-const worker = {
+const worker = () => ({
   lockDuration: duration()
     .prefault("30s")
     .refine(positive, { message: "lockDuration must be longer than 0" })
@@ -54,23 +55,25 @@ const worker = {
     .nullable()
     .default(null)
     .meta({ description: "Worker limiter {max, duration}: the queue's rate limit, a fixed window (null = none)" }),
-};
+});
 
-const backoff = z
-  .strictObject({
-    type: z.enum(["fixed", "exponential"]).meta({
-      description: "fixed: every retry waits `delay`; exponential: retry n waits round(2^(n-1) x delay)",
+const backoff = builtOnce(() =>
+  z
+    .strictObject({
+      type: z.enum(["fixed", "exponential"]).meta({
+        description: "fixed: every retry waits `delay`; exponential: retry n waits round(2^(n-1) x delay)",
+      }),
+      delay: duration().meta({ description: "the base delay" }),
+      jitter: z.number().min(0).max(1).default(0).meta({
+        description: "a fraction of the delay drawn at random: the wait is drawn from [delay x (1 - jitter), delay)",
+      }),
+    })
+    .nullable()
+    .default(null)
+    .meta({
+      description: "job option backoff: how long a failed job waits in the delayed set before its retry (null = none)",
     }),
-    delay: duration().meta({ description: "the base delay" }),
-    jitter: z.number().min(0).max(1).default(0).meta({
-      description: "a fraction of the delay drawn at random: the wait is drawn from [delay x (1 - jitter), delay)",
-    }),
-  })
-  .nullable()
-  .default(null)
-  .meta({
-    description: "job option backoff: how long a failed job waits in the delayed set before its retry (null = none)",
-  });
+);
 
 /** removeOnComplete / removeOnFail: true removes the job at once, false keeps it, a number keeps that many newest. */
 const keepJobs = (description: string) =>
@@ -79,11 +82,11 @@ const keepJobs = (description: string) =>
     .default(false)
     .meta({ description });
 
-const job = {
+const job = () => ({
   attempts: z.number().int().min(1).default(1).meta({
     description: "job option attempts: tries before a failing job goes to failed (BullMQ default: 1, no retries)",
   }),
-  backoff,
+  backoff: backoff(),
   delay: duration().prefault(0).meta({
     description: "job option delay: every job waits this long in the delayed set before it can be processed",
   }),
@@ -95,13 +98,13 @@ const job = {
     "job option removeOnComplete: true, false (keep all, BullMQ's default) or how many to keep",
   ),
   removeOnFail: keepJobs("job option removeOnFail: true, false (keep all, BullMQ's default) or how many to keep"),
-};
+});
 
-const redis = {
-  ...versionSetting,
-  ...persistenceSettings,
-  maxmemory: memorySettings.maxmemory,
-  baselineMemory: memorySettings.baselineMemory,
+const redis = () => ({
+  ...versionSetting(),
+  ...persistenceSettings(),
+  maxmemory: memorySettings().maxmemory,
+  baselineMemory: memorySettings().baselineMemory,
   "maxmemory-policy": z.enum(["noeviction"]).default("noeviction").meta({
     description:
       "BullMQ requires noeviction (it warns at start-up otherwise): over maxmemory Redis refuses Queue.add with an OOM error",
@@ -110,9 +113,9 @@ const redis = {
     description:
       "used_memory a job costs beyond its payload (its hash with name, opts, timestamps, its id in a list or set, its events); an estimate",
   }),
-};
+});
 
-export const bullmqSettingsSchema = z.strictObject({ ...worker, ...job, ...redis }).prefault({});
+export const bullmqSettingsSchema = builtOnce(() => z.strictObject({ ...worker(), ...job(), ...redis() }).prefault({}));
 
 export type KeepJobs = boolean | number;
 

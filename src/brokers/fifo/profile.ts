@@ -1,11 +1,10 @@
+import { builtOnce } from "../../units/built-once.js";
 import { brokerSection, defineProfile, profileFacts } from "../profile.js";
 import { createFifoBroker } from "./fifo.js";
 import { fifoSettingsSchema } from "./settings.js";
 
-export const fifoSchema = brokerSection(
-  "fifo",
-  "a plain FIFO queue per consumer group (an idealized broker)",
-  fifoSettingsSchema,
+export const fifoSchema = builtOnce(() =>
+  brokerSection("fifo", "a plain FIFO queue per consumer group (an idealized broker)", fifoSettingsSchema()),
 );
 
 export const fifoProfile = defineProfile({

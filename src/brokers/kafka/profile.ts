@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { builtOnce } from "../../units/built-once.js";
 import { duration, durationDistribution } from "../../units/quantities.js";
 import { brokerSection, defineProfile, profileFacts, type RetirementConditions } from "../profile.js";
 import { createKafkaBroker } from "./kafka.js";
@@ -22,67 +23,66 @@ const summary = "Apache Kafka (4.x by default, or 3.x): a partitioned log read b
  * Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)" (Kreps, 2014) wrote 2,024,032 records/s
  * of 100 bytes with 3-way replication on 3 brokers: 1.5 us per record per broker, about 1 us of it not bytes.
  */
-export const kafkaSchema = brokerSection(
-  "kafka",
-  summary,
-  kafkaSettingsSchema,
-  z
-    .number()
-    .int()
-    .positive()
-    .default(1)
-    .meta({ description: "partitions of the topic (num.partitions, default 1); one consumer per partition per group" }),
-)
-  .extend({
-    version: z.enum(["4.x", "3.x"]).default("4.x").meta({
-      description:
-        "the Kafka version whose defaults apply: 4.x (linger.ms 5, KIP-1030) or 3.x (linger.ms 0); both have acks=all, idempotence and session.timeout.ms 45 s (3.0+) and the classic group protocol by default",
+export const kafkaSchema = builtOnce(() =>
+  brokerSection(
+    "kafka",
+    summary,
+    kafkaSettingsSchema(),
+    z.number().int().positive().default(1).meta({
+      description: "partitions of the topic (num.partitions, default 1); one consumer per partition per group",
     }),
-    serviceTime: durationDistribution().prefault("1us").meta({
-      description:
-        "leader work per record besides its bytes, on the partition leader's broker, one record at a time per broker (default 1us: LinkedIn's 2 million 100-byte writes/s on 3 brokers)",
-    }),
-    writeBandwidth: z
-      .union([z.number().positive(), z.literal("unlimited")])
-      .default(605_000_000)
-      .meta({
+  )
+    .extend({
+      version: z.enum(["4.x", "3.x"]).default("4.x").meta({
         description:
-          'bytes per second one broker writes, every replica counted: a record of s bytes costs its leader s x replication factor / writeBandwidth (default 605000000: Confluent\'s 605 MB/s on 3 brokers with RF 3); "unlimited": no per-byte cost',
+          "the Kafka version whose defaults apply: 4.x (linger.ms 5, KIP-1030) or 3.x (linger.ms 0); both have acks=all, idempotence and session.timeout.ms 45 s (3.0+) and the classic group protocol by default",
       }),
-    brokers: z.number().int().positive().default(1).meta({
-      description:
-        "brokers in the cluster (default 1); partition replicas and leaderships are spread over them, and a fault can crash one (target: broker/2)",
+      serviceTime: durationDistribution().prefault("1us").meta({
+        description:
+          "leader work per record besides its bytes, on the partition leader's broker, one record at a time per broker (default 1us: LinkedIn's 2 million 100-byte writes/s on 3 brokers)",
+      }),
+      writeBandwidth: z
+        .union([z.number().positive(), z.literal("unlimited")])
+        .default(605_000_000)
+        .meta({
+          description:
+            'bytes per second one broker writes, every replica counted: a record of s bytes costs its leader s x replication factor / writeBandwidth (default 605000000: Confluent\'s 605 MB/s on 3 brokers with RF 3); "unlimited": no per-byte cost',
+        }),
+      brokers: z.number().int().positive().default(1).meta({
+        description:
+          "brokers in the cluster (default 1); partition replicas and leaderships are spread over them, and a fault can crash one (target: broker/2)",
+      }),
+      brokerLatency: duration().prefault("500us").meta({
+        description:
+          "one-way network time between brokers: a follower's fetch is a round trip (default 500us, a cluster spread over one region's zones; an assumption, not a Kafka figure)",
+      }),
+      pageCacheFlush: duration().prefault("30s").meta({
+        description:
+          "how long a written record stays only in the page cache before Linux writes it out (vm.dirty_expire_centisecs 3000); Kafka does not fsync by default, so a host crash loses what is younger; a process crash loses nothing",
+      }),
+    })
+    .superRefine((section, ctx) => {
+      const factor = section.settings["default.replication.factor"];
+      if (factor > section.brokers) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["settings", "default.replication.factor"],
+          message: `replication factor ${factor} is larger than the ${section.brokers} broker(s) of the cluster: Kafka refuses it (InvalidReplicationFactorException); set broker.brokers to at least ${factor}`,
+        });
+      }
+      const set = section.settings["delivery.timeout.ms"];
+      const floor = lingerMs(section.settings, section.version) + section.settings["request.timeout.ms"];
+      if (set !== undefined && set < floor) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["settings", "delivery.timeout.ms"],
+          message: `delivery.timeout.ms must be at least linger.ms + request.timeout.ms (${floor}); Kafka refuses a value set below it (ConfigException)`,
+        });
+      }
     }),
-    brokerLatency: duration().prefault("500us").meta({
-      description:
-        "one-way network time between brokers: a follower's fetch is a round trip (default 500us, a cluster spread over one region's zones; an assumption, not a Kafka figure)",
-    }),
-    pageCacheFlush: duration().prefault("30s").meta({
-      description:
-        "how long a written record stays only in the page cache before Linux writes it out (vm.dirty_expire_centisecs 3000); Kafka does not fsync by default, so a host crash loses what is younger; a process crash loses nothing",
-    }),
-  })
-  .superRefine((section, ctx) => {
-    const factor = section.settings["default.replication.factor"];
-    if (factor > section.brokers) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["settings", "default.replication.factor"],
-        message: `replication factor ${factor} is larger than the ${section.brokers} broker(s) of the cluster: Kafka refuses it (InvalidReplicationFactorException); set broker.brokers to at least ${factor}`,
-      });
-    }
-    const set = section.settings["delivery.timeout.ms"];
-    const floor = lingerMs(section.settings, section.version) + section.settings["request.timeout.ms"];
-    if (set !== undefined && set < floor) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["settings", "delivery.timeout.ms"],
-        message: `delivery.timeout.ms must be at least linger.ms + request.timeout.ms (${floor}); Kafka refuses a value set below it (ConfigException)`,
-      });
-    }
-  });
+);
 
-type KafkaSection = z.output<typeof kafkaSchema>;
+type KafkaSection = z.output<ReturnType<typeof kafkaSchema>>;
 
 /** The default delivery.timeout.ms raised to linger.ms + request.timeout.ms, as the Java producer does with a warning. */
 function kafkaWarnings(section: KafkaSection): { path: string[]; message: string }[] {

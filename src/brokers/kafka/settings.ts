@@ -1,5 +1,6 @@
 import * as z from "zod";
 import type { Distribution } from "../../random/distributions.js";
+import { builtOnce } from "../../units/built-once.js";
 
 /**
  * Settings of the kafka profile, named as Kafka names them (broker, topic,
@@ -25,7 +26,7 @@ const positiveMillis = (fallback: number, description: string) =>
     .default(fallback)
     .meta({ description: `${description} (milliseconds)` });
 
-const broker = {
+const broker = () => ({
   "retention.ms": z.number().int().min(-1).default(604_800_000).meta({
     description:
       "records older than this are deleted, consumed or not (7 days); -1 = keep forever. Unread deleted records are dropped",
@@ -66,9 +67,9 @@ const broker = {
     3000,
     "how long a group forming from empty waits for more members, extended while members keep joining",
   ),
-};
+});
 
-const producer = {
+const producer = () => ({
   acks: z
     .union([z.enum(["all", "-1", "0", "1"]), z.literal(-1), z.literal(0), z.literal(1)])
     .default("all")
@@ -114,9 +115,9 @@ const producer = {
       description:
         "the transaction coordinator aborts a transaction still open this long after it began (milliseconds; broker max 15 min)",
     }),
-};
+});
 
-const consumer = {
+const consumer = () => ({
   "partition.assignment.strategy": z.enum(["range", "cooperative-sticky"]).default("range").meta({
     description:
       "range: eager rebalances, every member gives up every partition; cooperative-sticky: only moved partitions pause",
@@ -150,38 +151,40 @@ const consumer = {
   ),
   "session.timeout.ms": positiveMillis(45_000, "a member with no heartbeat for this long is removed from the group"),
   "heartbeat.interval.ms": positiveMillis(3000, "time between heartbeats, which also carry news of a rebalance"),
-};
+});
 
-export const kafkaSettingsSchema = z
-  .strictObject({ ...broker, ...producer, ...consumer })
-  .superRefine((settings, ctx) => {
-    if (settings["heartbeat.interval.ms"] >= settings["session.timeout.ms"]) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["heartbeat.interval.ms"],
-        message: "heartbeat.interval.ms must be lower than session.timeout.ms (Kafka rejects it otherwise)",
-      });
-    }
-    const interval = settings["transaction.interval.ms"];
-    if (interval !== undefined && interval >= settings["transaction.timeout.ms"]) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["transaction.interval.ms"],
-        message:
-          "transaction.interval.ms must be lower than transaction.timeout.ms: the coordinator would abort every transaction before the producer commits it",
-      });
-    }
-    if (settings["enable.auto.commit"] && settings.commit !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["commit"],
-        message: "commit says when the application commits by hand; set enable.auto.commit: false to use it",
-      });
-    }
-  })
-  .prefault({});
+export const kafkaSettingsSchema = builtOnce(() =>
+  z
+    .strictObject({ ...broker(), ...producer(), ...consumer() })
+    .superRefine((settings, ctx) => {
+      if (settings["heartbeat.interval.ms"] >= settings["session.timeout.ms"]) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["heartbeat.interval.ms"],
+          message: "heartbeat.interval.ms must be lower than session.timeout.ms (Kafka rejects it otherwise)",
+        });
+      }
+      const interval = settings["transaction.interval.ms"];
+      if (interval !== undefined && interval >= settings["transaction.timeout.ms"]) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["transaction.interval.ms"],
+          message:
+            "transaction.interval.ms must be lower than transaction.timeout.ms: the coordinator would abort every transaction before the producer commits it",
+        });
+      }
+      if (settings["enable.auto.commit"] && settings.commit !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["commit"],
+          message: "commit says when the application commits by hand; set enable.auto.commit: false to use it",
+        });
+      }
+    })
+    .prefault({}),
+);
 
-export type KafkaSettings = z.output<typeof kafkaSettingsSchema>;
+export type KafkaSettings = z.output<ReturnType<typeof kafkaSettingsSchema>>;
 
 /** The settings in the units the simulation uses (microseconds) and with every choice resolved. */
 export interface KafkaOptions {

@@ -1,3 +1,4 @@
+import { builtOnce } from "../../units/built-once.js";
 import { durationDistribution } from "../../units/quantities.js";
 import { brokerSection, defineProfile, profileFacts } from "../profile.js";
 import { createRabbitBroker } from "./rabbitmq.js";
@@ -38,13 +39,17 @@ const rabbitBatches = (settings: Parameters<typeof prefetchCapacity>[0], queueTy
   };
 };
 
-export const rabbitmqSchema = brokerSection("rabbitmq", classicSummary, classicSettingsSchema).extend({
-  serviceTime: serviceTime("11us", "90,000 msg/s"),
-});
+export const rabbitmqSchema = builtOnce(() =>
+  brokerSection("rabbitmq", classicSummary, classicSettingsSchema()).extend({
+    serviceTime: serviceTime("11us", "90,000 msg/s"),
+  }),
+);
 
-export const rabbitmqQuorumSchema = brokerSection("rabbitmq-quorum", quorumSummary, quorumSettingsSchema).extend({
-  serviceTime: serviceTime("14us", "70,000 msg/s"),
-});
+export const rabbitmqQuorumSchema = builtOnce(() =>
+  brokerSection("rabbitmq-quorum", quorumSummary, quorumSettingsSchema()).extend({
+    serviceTime: serviceTime("14us", "70,000 msg/s"),
+  }),
+);
 
 /** Classic and quorum queues promise the same: a queue's order, and heartbeats or a closed socket to notice a crash. */
 const rabbitFacts = profileFacts({

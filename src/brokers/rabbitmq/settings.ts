@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { builtOnce } from "../../units/built-once.js";
 import { duration, size } from "../../units/quantities.js";
 
 /**
@@ -22,7 +23,8 @@ export function eraOf(version: RabbitVersion): RabbitEra {
  * `consumer_timeout`) and queue arguments (`x-...`). Defaults are those of
  * `version` (4.2 unless set); docs/brokers/rabbitmq.md gives the source of each.
  */
-const shared = {
+/** Client and connection settings of both profiles (built once: both profiles share these fields). */
+const sharedClient = builtOnce(() => ({
   version: z.enum(RABBITMQ_VERSIONS).default("4.2").meta({
     description:
       "the RabbitMQ release whose behaviour to follow: 3.10-3.13, 4.0-4.2 or 4.3 (see docs/brokers/rabbitmq.md, Versions)",
@@ -62,6 +64,10 @@ const shared = {
       description:
         "how often each channel checks consumer_timeout (an advanced.config key of the rabbit application); a timed-out delivery is found at the first tick after it expired",
     }),
+}));
+
+/** Queue and broker settings of both profiles. */
+const sharedQueue = builtOnce(() => ({
   requeueOnFailure: z.boolean().default(true).meta({
     description:
       "queuesim: when processing fails the consumer sends basic.nack with requeue=true; false: basic.reject with requeue=false (dead-letter or drop)",
@@ -93,49 +99,55 @@ const shared = {
     description:
       "queuesim: bytes of messages the broker may hold before the memory alarm blocks every publisher (stands for vm_memory_high_watermark); null = no alarm",
   }),
-};
+}));
 
-export const classicSettingsSchema = z
-  .strictObject({
-    ...shared,
-    "x-overflow": z.enum(["drop-head", "reject-publish", "reject-publish-dlx"]).default("drop-head").meta({
-      description:
-        "at x-max-length: drop (or dead-letter) the oldest message; refuse the publish; or refuse it and dead-letter it (reject-publish-dlx)",
-    }),
-    durable: z
-      .boolean()
-      .default(true)
-      .meta({ description: "durable queues survive a broker restart; transient ones lose every message" }),
-    persistent: z.boolean().default(true).meta({
-      description: "delivery_mode 2: messages are written to disk and survive a restart of a durable queue",
-    }),
-    "x-max-priority": z.number().int().min(1).max(255).nullable().default(null).meta({
-      description:
-        "makes the queue a priority queue with levels 0 to this (1-255; 2-4 advised): higher priorities are delivered first, priorities above it count as it; null = not a priority queue (message priorities are ignored)",
-    }),
-  })
-  .prefault({});
+export const classicSettingsSchema = builtOnce(() =>
+  z
+    .strictObject({
+      ...sharedClient(),
+      ...sharedQueue(),
+      "x-overflow": z.enum(["drop-head", "reject-publish", "reject-publish-dlx"]).default("drop-head").meta({
+        description:
+          "at x-max-length: drop (or dead-letter) the oldest message; refuse the publish; or refuse it and dead-letter it (reject-publish-dlx)",
+      }),
+      durable: z
+        .boolean()
+        .default(true)
+        .meta({ description: "durable queues survive a broker restart; transient ones lose every message" }),
+      persistent: z.boolean().default(true).meta({
+        description: "delivery_mode 2: messages are written to disk and survive a restart of a durable queue",
+      }),
+      "x-max-priority": z.number().int().min(1).max(255).nullable().default(null).meta({
+        description:
+          "makes the queue a priority queue with levels 0 to this (1-255; 2-4 advised): higher priorities are delivered first, priorities above it count as it; null = not a priority queue (message priorities are ignored)",
+      }),
+    })
+    .prefault({}),
+);
 
-export const quorumSettingsSchema = z
-  .strictObject({
-    ...shared,
-    "x-overflow": z.enum(["drop-head", "reject-publish"]).default("drop-head").meta({
-      description:
-        "at x-max-length: drop (or dead-letter) the oldest message, or refuse the publish (checked against the applied Raft state: it overshoots); quorum queues do not support reject-publish-dlx",
-    }),
-    "x-delivery-limit": z.number().int().min(-1).nullable().default(null).meta({
-      description:
-        "a message returned more times than this is dead-lettered (reason delivery_limit) or dropped; -1 = unlimited (4.x: returns then go to the tail); null = the version's default: 20 from 4.0, unlimited before",
-    }),
-    raftApplyDelay: duration().prefault("5ms").meta({
-      description:
-        "queuesim: how long after the queue applies a publish that takes it over x-max-length its publishers hear reject-publish (a Raft apply and a message back); publishes in that window are accepted, so the queue overshoots its limit",
-    }),
-  })
-  .prefault({});
+export const quorumSettingsSchema = builtOnce(() =>
+  z
+    .strictObject({
+      ...sharedClient(),
+      ...sharedQueue(),
+      "x-overflow": z.enum(["drop-head", "reject-publish"]).default("drop-head").meta({
+        description:
+          "at x-max-length: drop (or dead-letter) the oldest message, or refuse the publish (checked against the applied Raft state: it overshoots); quorum queues do not support reject-publish-dlx",
+      }),
+      "x-delivery-limit": z.number().int().min(-1).nullable().default(null).meta({
+        description:
+          "a message returned more times than this is dead-lettered (reason delivery_limit) or dropped; -1 = unlimited (4.x: returns then go to the tail); null = the version's default: 20 from 4.0, unlimited before",
+      }),
+      raftApplyDelay: duration().prefault("5ms").meta({
+        description:
+          "queuesim: how long after the queue applies a publish that takes it over x-max-length its publishers hear reject-publish (a Raft apply and a message back); publishes in that window are accepted, so the queue overshoots its limit",
+      }),
+    })
+    .prefault({}),
+);
 
-export type ClassicSettings = z.output<typeof classicSettingsSchema>;
-export type QuorumSettings = z.output<typeof quorumSettingsSchema>;
+export type ClassicSettings = z.output<ReturnType<typeof classicSettingsSchema>>;
+export type QuorumSettings = z.output<ReturnType<typeof quorumSettingsSchema>>;
 
 /** How the exchange matches routing keys with the groups' binding keys. */
 export type ExchangeType = "fanout" | "direct" | "topic";
@@ -191,7 +203,10 @@ export type Overflow = "drop-head" | "reject-publish" | "reject-publish-dlx";
 /** Quorum queues turn prefetch 0 into this credit (rabbit_fifo_client's UNLIMITED_PREFETCH_COUNT). */
 export const QUORUM_UNLIMITED_PREFETCH = 2000;
 
-type SharedSettings = Pick<ClassicSettings, keyof typeof shared>;
+type SharedSettings = Pick<
+  ClassicSettings,
+  keyof ReturnType<typeof sharedClient> | keyof ReturnType<typeof sharedQueue>
+>;
 
 function sharedOptions(settings: SharedSettings, era: RabbitEra, queueType: "classic" | "quorum") {
   // 4.3 evaluates consumer timeouts in quorum queues only (4.3.0 release notes).

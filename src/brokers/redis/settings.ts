@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { builtOnce } from "../../units/built-once.js";
 import { duration, durationDistribution } from "../../units/quantities.js";
 import { brokerSection } from "../profile.js";
 
@@ -68,16 +69,16 @@ const yesNo = (description: string) =>
  * 7.4.1) the blocked command is run again through processCommand, so it counts its change as an
  * unblocked one does, and a denyoom one (BLMOVE) is refused with OOM when memory is over the limit.
  */
-export const versionSetting = {
+export const versionSetting = builtOnce(() => ({
   version: z.enum(["7.0", "7.2"]).default("7.0").meta({
     description:
       'Redis version: "7.0" (verified against 7.0.15), or "7.2" for 7.2 and later, which re-run a blocked command when it is served (it counts a change, and BLMOVE can then be refused with OOM)',
   }),
-};
+}));
 export type RedisVersion = "7.0" | "7.2";
 
 /** Persistence, from redis.conf. Pub/sub keeps nothing, so it has none of these. */
-export const persistenceSettings = {
+export const persistenceSettings = builtOnce(() => ({
   save: z
     .string()
     .default("3600 1 300 100 60 10000")
@@ -96,7 +97,7 @@ export const persistenceSettings = {
     description:
       "with appendonly: fsync before every reply (always), once a second (everysec), or when the OS flushes, about every 30 s (no)",
   }),
-};
+}));
 
 export const evictionPolicies = [
   "noeviction",
@@ -111,7 +112,7 @@ export const evictionPolicies = [
 export type EvictionPolicy = (typeof evictionPolicies)[number];
 
 /** Memory limit and eviction, from redis.conf. */
-export const memorySettings = {
+export const memorySettings = builtOnce(() => ({
   maxmemory: redisBytes()
     .default(0)
     .meta({ description: "limit on used_memory (baseline + queue data with Redis's own overheads); 0 = unlimited" }),
@@ -123,7 +124,7 @@ export const memorySettings = {
     description:
       "over maxmemory: refuse writes with an OOM error (noeviction), or evict whole keys (allkeys-*). Queue keys have no TTL, so volatile-* evict nothing and refuse like noeviction",
   }),
-};
+}));
 
 export interface PersistenceSettings {
   save: SavePoint[];

@@ -1,3 +1,4 @@
+import { builtOnce } from "../../units/built-once.js";
 import { brokerSection, defineProfile, profileFacts } from "../profile.js";
 import { fifoPartitions, fifoSettingsSchema, standardSettingsSchema } from "./settings.js";
 import { createSqsBroker } from "./sqs.js";
@@ -5,8 +6,8 @@ import { createSqsBroker } from "./sqs.js";
 const standardSummary = "AWS SQS standard queue: pull, visibility timeout, at-least-once with rare duplicates";
 const fifoSummary = "AWS SQS FIFO queue: strict order per MessageGroupId (the message key), 300 calls/s per action";
 
-export const sqsSchema = brokerSection("sqs", standardSummary, standardSettingsSchema);
-export const sqsFifoSchema = brokerSection("sqs-fifo", fifoSummary, fifoSettingsSchema);
+export const sqsSchema = builtOnce(() => brokerSection("sqs", standardSummary, standardSettingsSchema()));
+export const sqsFifoSchema = builtOnce(() => brokerSection("sqs-fifo", fifoSummary, fifoSettingsSchema()));
 
 /**
  * A consumer holds what its receives returned: one batch of MaxNumberOfMessages

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { builtOnce } from "../../units/built-once.js";
 import { duration, durationQuantity } from "../../units/quantities.js";
 import { parseDuration } from "../../units/units.js";
 
@@ -33,29 +34,33 @@ function awsSeconds(min: number, max: number) {
 
 const probability = (description: string) => z.number().min(0).max(1).meta({ description });
 
-const redrivePolicy = z.strictObject({
-  maxReceiveCount: z.number().int().min(1).max(1000).default(10).meta({
-    description: "receives after which the next receive moves the message to the dead-letter queue (AWS default 10)",
+const redrivePolicy = builtOnce(() =>
+  z.strictObject({
+    maxReceiveCount: z.number().int().min(1).max(1000).default(10).meta({
+      description: "receives after which the next receive moves the message to the dead-letter queue (AWS default 10)",
+    }),
+    deadLetterTargetArn: z
+      .string()
+      .optional()
+      .meta({ description: "for the record only: every dead-lettered message is counted as deadLettered" }),
   }),
-  deadLetterTargetArn: z
-    .string()
-    .optional()
-    .meta({ description: "for the record only: every dead-lettered message is counted as deadLettered" }),
-});
+);
 
 /**
  * The client's heartbeat while it holds a received message: every `every` it
  * calls ChangeMessageVisibility with VisibilityTimeout `extendTo`, so a slow
  * but live consumer keeps its message and a dead one lets it go.
  */
-const visibilityHeartbeat = z.strictObject({
-  every: duration().meta({ description: "time between two heartbeats for one message, from its receive" }),
-  extendTo: awsSeconds(0, 43_200).meta({
-    description: "the VisibilityTimeout each heartbeat sets with ChangeMessageVisibility, counted from its arrival",
+const visibilityHeartbeat = builtOnce(() =>
+  z.strictObject({
+    every: duration().meta({ description: "time between two heartbeats for one message, from its receive" }),
+    extendTo: awsSeconds(0, 43_200).meta({
+      description: "the VisibilityTimeout each heartbeat sets with ChangeMessageVisibility, counted from its arrival",
+    }),
   }),
-});
+);
 
-const commonSettings = {
+const commonSettings = builtOnce(() => ({
   VisibilityTimeout: awsSeconds(0, 43_200)
     .prefault(30)
     .meta({ description: "how long a received message stays invisible to other receives (AWS default 30 s)" }),
@@ -79,7 +84,7 @@ const commonSettings = {
   DelaySeconds: awsSeconds(0, 900)
     .prefault(0)
     .meta({ description: "how long a new message stays invisible before its first receive (AWS default 0)" }),
-  RedrivePolicy: redrivePolicy.nullable().default(null).meta({
+  RedrivePolicy: redrivePolicy().nullable().default(null).meta({
     description: "dead-letter after maxReceiveCount receives; null = no dead-letter queue (AWS default)",
   }),
   inFlightLimit: z.number().int().positive().default(120_000).meta({
@@ -89,7 +94,7 @@ const commonSettings = {
     description:
       "the VisibilityTimeout the client sets with ChangeMessageVisibility when processing fails; null (default) = the client calls nothing and the message waits out its running timeout, as Lambda and Spring Cloud AWS do; 0 = visible again at once (a nack)",
   }),
-  visibilityHeartbeat: visibilityHeartbeat.nullable().default(null).meta({
+  visibilityHeartbeat: visibilityHeartbeat().nullable().default(null).meta({
     description:
       "a client heartbeat that extends a message's visibility while the consumer holds it (ChangeMessageVisibility every `every` to `extendTo`); null = none",
   }),
@@ -101,7 +106,7 @@ const commonSettings = {
     description:
       "chance that a short poll samples only servers without visible messages and returns empty (an assumption: AWS gives no figure)",
   }),
-};
+}));
 
 /**
  * A heartbeat must come before the visibility it renews runs out: the first one
@@ -134,45 +139,50 @@ function checkHeartbeat(
   }
 }
 
-export const standardSettingsSchema = z
-  .strictObject({
-    ...commonSettings,
-    duplicateProbability: probability(
-      "chance that a delete misses a stored copy, which is received again later (an assumption: AWS says only 'rare')",
-    ).default(0.0001),
-    staleReceiptDeleteProbability: probability(
-      "chance that a DeleteMessage with an earlier receipt handle (the message was received again since) deletes the message anyway; AWS says only that it 'might not be deleted' (an assumption)",
-    ).default(0.5),
-    reorderWindow: z.number().int().min(1).default(4).meta({
-      description:
-        "a receive takes each message from among the first this-many visible ones, at random; 1 = strict arrival order (an assumption)",
-    }),
-  })
-  .superRefine(checkHeartbeat)
-  .prefault({});
+export const standardSettingsSchema = builtOnce(() =>
+  z
+    .strictObject({
+      ...commonSettings(),
+      duplicateProbability: probability(
+        "chance that a delete misses a stored copy, which is received again later (an assumption: AWS says only 'rare')",
+      ).default(0.0001),
+      staleReceiptDeleteProbability: probability(
+        "chance that a DeleteMessage with an earlier receipt handle (the message was received again since) deletes the message anyway; AWS says only that it 'might not be deleted' (an assumption)",
+      ).default(0.5),
+      reorderWindow: z.number().int().min(1).default(4).meta({
+        description:
+          "a receive takes each message from among the first this-many visible ones, at random; 1 = strict arrival order (an assumption)",
+      }),
+    })
+    .superRefine(checkHeartbeat)
+    .prefault({}),
+);
 
-export const fifoSettingsSchema = z
-  .strictObject({
-    ...commonSettings,
-    FifoThroughputLimit: z.enum(["perQueue", "perMessageGroupId"]).default("perQueue").meta({
-      description: "perMessageGroupId with DeduplicationScope messageGroup is high-throughput mode",
-    }),
-    DeduplicationScope: z.enum(["queue", "messageGroup"]).default("queue").meta({
-      description: "only its part in enabling high-throughput mode is modelled",
-    }),
-    highThroughputPartitions: z.number().int().min(1).max(10_000).default(234).meta({
-      description:
-        "partitions of a high-throughput queue, each taking 300 calls/s per action; 234 x 300 is the 70,000 TPS regional quota (an assumption: SQS adds partitions as load grows)",
-    }),
-    sdkMaxAttempts: z.number().int().min(1).max(10).default(3).meta({
-      description: "attempts the AWS SDK makes for a throttled call (standard retry mode: 3), backing off between them",
-    }),
-  })
-  .superRefine(checkHeartbeat)
-  .prefault({});
+export const fifoSettingsSchema = builtOnce(() =>
+  z
+    .strictObject({
+      ...commonSettings(),
+      FifoThroughputLimit: z.enum(["perQueue", "perMessageGroupId"]).default("perQueue").meta({
+        description: "perMessageGroupId with DeduplicationScope messageGroup is high-throughput mode",
+      }),
+      DeduplicationScope: z.enum(["queue", "messageGroup"]).default("queue").meta({
+        description: "only its part in enabling high-throughput mode is modelled",
+      }),
+      highThroughputPartitions: z.number().int().min(1).max(10_000).default(234).meta({
+        description:
+          "partitions of a high-throughput queue, each taking 300 calls/s per action; 234 x 300 is the 70,000 TPS regional quota (an assumption: SQS adds partitions as load grows)",
+      }),
+      sdkMaxAttempts: z.number().int().min(1).max(10).default(3).meta({
+        description:
+          "attempts the AWS SDK makes for a throttled call (standard retry mode: 3), backing off between them",
+      }),
+    })
+    .superRefine(checkHeartbeat)
+    .prefault({}),
+);
 
-export type StandardSettings = z.output<typeof standardSettingsSchema>;
-export type FifoQueueSettings = z.output<typeof fifoSettingsSchema>;
+export type StandardSettings = z.output<ReturnType<typeof standardSettingsSchema>>;
+export type FifoQueueSettings = z.output<ReturnType<typeof fifoSettingsSchema>>;
 /** What both queue types share; the profile-specific knobs are read where they apply. */
 export type CommonSettings = Omit<
   StandardSettings,
