@@ -1,11 +1,10 @@
 // Proves runs of the Redis profiles (lists, reliable lists, streams, pub/sub) and BullMQ that retire messages give the same results: generated runs over what each broker holds, with retirement forced after every event and with it off.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EventBudgetExceeded } from "../../src/engine/simulation.js";
 import { validScenarioArbitrary } from "../../src/explore/scenario-arbitrary.js";
 import { type ParsedScenario, validateScenario } from "../../src/index.js";
 import { mayRetire } from "../../src/run/retirement.js";
-import { bothWays } from "../helpers/retirement.js";
+import { bothWays, generatedSameRetiringOrNot, sameRetiringOrNot } from "../helpers/retirement.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
 const PROFILES = ["redis-list", "redis-reliable-list", "redis-streams", "redis-pubsub", "bullmq"] as const;
@@ -124,15 +123,7 @@ function redisScenario(run: RedisRun): ParsedScenario {
 
 describe("redis profiles and bullmq: retiring messages changes no result", () => {
   it("generated runs of every profile, with crashes, stops, slow consumers, poison and claims: the same summary", () => {
-    let retired = 0;
-    const runs = fc.sample(profileRun, { seed: 23, numRuns: 100 });
-    for (const run of runs) {
-      const scenario = redisScenario(run);
-      expect(mayRetire(scenario), JSON.stringify(run)).toBe(true);
-      const { off, forced, table } = bothWays(scenario);
-      expect(forced, JSON.stringify(run)).toBe(off);
-      if (table.base > 0) retired++;
-    }
+    const retired = sameRetiringOrNot(fc.sample(profileRun, { seed: 23, numRuns: 100 }), redisScenario);
     // A message that stays in play (a poison message a reliable list's reaper returns for ever, an entry a
     // crashed consumer keeps pending with no claim) pins the watermark; most runs still retire.
     expect(retired).toBeGreaterThan(70);
@@ -140,23 +131,8 @@ describe("redis profiles and bullmq: retiring messages changes no result", () =>
 
   it("the swarm's generator on these profiles (drawn settings, every fault kind): the same summary", () => {
     const space = { settings: "drawn", profiles: PROFILES, messageFeatures: false } as const;
-    let retiring = 0;
-    let retired = 0;
-    for (const input of fc.sample(validScenarioArbitrary(space), { seed: 31, numRuns: 80 })) {
-      const validated = validateScenario(input);
-      if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
-      const scenario = { ...validated.scenario, limits: { ...validated.scenario.limits, maxEvents: 200_000 } };
-      let both: ReturnType<typeof bothWays>;
-      try {
-        both = bothWays(scenario);
-      } catch (error) {
-        if (error instanceof EventBudgetExceeded) continue;
-        throw error;
-      }
-      expect(both.forced, JSON.stringify(input)).toBe(both.off);
-      if (mayRetire(scenario)) retiring++;
-      if (both.table.base > 0) retired++;
-    }
+    const inputs = fc.sample(validScenarioArbitrary(space), { seed: 31, numRuns: 80 });
+    const { retiring, retired } = generatedSameRetiringOrNot(inputs);
     // Broker crashes, pipeline stages and patterns keep every row (mayRetire); the rest retire.
     expect(retiring).toBeGreaterThan(15);
     expect(retired).toBeGreaterThan(12);
