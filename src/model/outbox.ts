@@ -207,8 +207,13 @@ export class OutboxRelay implements CommittedWrites {
     this.phase = RelayPhase.idle;
   }
 
-  /** A restarted relay polls at once. */
+  /**
+   * A restarted relay polls at once. A restart of a relay that is up changes nothing: two crash faults can overlap
+   * (the second finds the process down already), and the later restart would start a second poll cadence beside the
+   * one running, whose poll could claim a new batch over one still waiting for its confirms or its mark.
+   */
   restart(): void {
+    if (this.up) return;
     this.up = true;
     this.timer = this.host.sim.schedule(0, this.onPoll);
   }

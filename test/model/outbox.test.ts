@@ -1,4 +1,4 @@
-// Proves producer writes: dual write loses exactly the event whose commit round trip a crash cut (committed, never published), the outbox relay loses nothing and publishes again exactly the batch a crash caught between confirm and mark, lag and end-to-end latency start at the commit, runs repeat byte for byte, undeclared writes change nothing, and bad input is reported in the house format.
+// Proves producer writes: dual write loses exactly the event whose commit round trip a crash cut (committed, never published), the outbox relay loses nothing and publishes again exactly the batch a crash caught between confirm and mark, a restart that finds the relay up (overlapping crash faults) starts no second poll, lag and end-to-end latency start at the commit, runs repeat byte for byte, undeclared writes change nothing, and bad input is reported in the house format.
 import { describe, expect, it } from "vitest";
 import { runScenario } from "../../src/index.js";
 import { isPatternMetric, metricsOf } from "../../src/stats/replications.js";
@@ -92,6 +92,47 @@ describe("outbox relay", () => {
     expect(outbox.relayDuplicates).toBe(0);
     expect(outbox.committed).toBe(outbox.published);
     expect(outbox.lagMs.p50).toBeLessThan(950);
+  });
+
+  it("ignores the restart of an overlapping crash fault that finds the relay already up", () => {
+    // The crash at 1000 ms finds the producer down already; its restart at 1510 ms finds it up again (since 1480 ms),
+    // while the batch claimed at 1480 ms waits for its mark (1530 ms). A second poll then would claim the next rows
+    // over that batch: its rows were left in the outbox unmarked and never published again (backlogAtEnd 4).
+    const faults = [
+      { at: "980ms", crash: "producer", target: "p#1", restartAfter: "500ms" },
+      { at: "1000ms", crash: "producer", target: "p#1", restartAfter: "510ms" },
+    ];
+    for (const network of [{}, { network: { latency: "10ms" } }]) {
+      const { summary, accepted, outbox } = run(
+        { mode: "outbox", relay: { pollInterval: "950ms", batchSize: 2 } },
+        { faults, ...network },
+      );
+      expect(outbox).toMatchObject({ backlogAtEnd: 0, unpublished: 0 });
+      expect(outbox.committed).toBe(outbox.published);
+      // Only the batch the crash at 980 ms caught between confirms and mark (m0, m1) goes to the broker twice.
+      expect(outbox.relayDuplicates).toBe(2);
+      for (let message = 0; message < outbox.committed; message++) expect(accepted(message)).toBe(1);
+      expect(summary.messages).toMatchObject({ lost: 0, unknown: 0, republished: 2 });
+      expect(summary.simulated.drained).toBe(true);
+    }
+  });
+
+  it("polls once at the heal that restarts the relay for two crash faults, as in a generated scenario", () => {
+    // Both crashes are still open at the end of the run (3 s): the heal ends each, restarting the producer twice at
+    // one instant. A second poll there ran while the first one's batch waited for its confirms, and claimed over it.
+    const faults = [
+      { at: "2000ms", crash: "producer", target: "p#1", restartAfter: "5s" },
+      { at: "2100ms", crash: "producer", target: "p#1", restartAfter: "5s" },
+    ];
+    const { summary, accepted, outbox } = run(
+      { mode: "outbox", relay: { pollInterval: "950ms", batchSize: 2 } },
+      { faults, network: { latency: "10ms" } },
+    );
+    expect(outbox).toMatchObject({ backlogAtEnd: 0, unpublished: 0 });
+    expect(outbox.committed).toBe(outbox.published);
+    for (let message = 0; message < outbox.committed; message++) expect(accepted(message)).toBe(1);
+    expect(summary.messages).toMatchObject({ lost: 0, unknown: 0, republished: outbox.relayDuplicates });
+    expect(summary.simulated.drained).toBe(true);
   });
 
   it("repeats byte for byte with a random network and commit latency", () => {

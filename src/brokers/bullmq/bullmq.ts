@@ -124,6 +124,8 @@ class BullmqBroker extends KeyspaceBroker {
   }
 
   private failed(group: number, message: number): void {
+    // Out of the active list: a check skips it now (LREM finds nothing), even if its lock had been left to run out.
+    this.unrenewed[group]!.delete(message);
     const attemptsMade = this.attemptsMade(group, message) + 1;
     this.setCounts(group, message, attemptsMade, this.stalls(group, message));
     if (attemptsMade >= this.settings.attempts) {
@@ -184,8 +186,8 @@ class BullmqBroker extends KeyspaceBroker {
   /**
    * Besides the jobs `forEachHeld` visits (waiting, prioritized, delayed, active), the lowest id among the
    * finished jobs a queue keeps to remove later (removeOnComplete or removeOnFail: a count). A job whose lock
-   * may run out (`unrenewed`, which a stalled check reads) is active, or waiting or delayed after a late ack
-   * retried it: visited; finishing or stalling a job takes it out.
+   * may run out (`unrenewed`, which a stalled check reads) is active: visited; finishing, retrying or stalling a
+   * job takes it out.
    */
   releaseRead(): number {
     let oldest = Number.POSITIVE_INFINITY;

@@ -1,4 +1,4 @@
-// Proves the bullmq profile's mechanisms with exact timelines: a dead worker's lock runs out and the stalled check moves its job back to wait, maxStalledCount fails it, attempts wait their fixed or exponential backoff, the limiter's window caps throughput, priorities and delayed jobs order the work.
+// Proves the bullmq profile's mechanisms with exact timelines: a dead worker's lock runs out and the stalled check moves its job back to wait, maxStalledCount fails it, attempts wait their fixed or exponential backoff, a job retried out of the active list is never stalled, the limiter's window caps throughput, priorities and delayed jobs order the work.
 import { describe, expect, it } from "vitest";
 import { every100ms, messagesIn, run } from "../redis/run.js";
 
@@ -235,6 +235,28 @@ describe("bullmq", () => {
       "t=3500000 consumed m0 g0 c1 x2",
     ]);
     expect(result.counts).toMatchObject({ duplicated: 1, lost: 0, pending: 0 });
+  });
+
+  it("skips a job a late nack retried out of the active list: it is on the wait list once, or waits its backoff", () => {
+    const cutOff = (processing: string, limit: number, backoff: Record<string, unknown> = {}) =>
+      run({
+        duration: "1s",
+        broker: bullmq({ ...fast, attempts: 3, ...backoff }),
+        producers: [every100ms({ limit })],
+        consumers: [{ group: "g", processing }],
+        faults: [{ poison: { fraction: 1 } }, { at: "250ms", for: "100ms", partition: { between: ["broker", "g/1"] } }],
+      });
+    // c0's renewals stop at 0.25 s (last one at 0.1 s: lock until 1.1 s); it reconnects at 0.35 s and fetches m1.
+    // Its nack of m0 at 1 s comes while the lock holds: retried, m0 waits behind m1 and m2. The check at 2.35 s
+    // (m0's lock gone since 1.1 s) must skip it, as BullMQ's LREM on the active list finds nothing: pushed onto
+    // the wait list a second time, m0 ran four times with attempts 3 and was dead-lettered twice.
+    const waiting = cutOff("900ms", 3);
+    expect(messagesIn(waiting.log.lines, "delivered").filter((message) => message === 0)).toHaveLength(3);
+    expect(messagesIn(waiting.log.lines, "dead-lettered")).toEqual([0, 1, 2]);
+    expect(waiting.result.counts).toMatchObject({ deliveries: 9, deadLettered: 3, lost: 0, pending: 0 });
+    // With a backoff the nack at 0.6 s delays m0 to 3.6 s; the check at 2.35 s moved it to wait early.
+    const delayed = cutOff("500ms", 2, { backoff: { type: "fixed", delay: "3s" } });
+    expect(delayed.log.lines).toContain("t=3600000 delivered m0 g0 c0 waited 3500000 attempt 2");
   });
 
   it("lets a cleanly stopped worker finish its job: nothing stalls, nothing repeats", () => {
