@@ -63,6 +63,6 @@ export type FaultableConsumer = Pick<
   | "reconnect"
 >;
 
-export type FaultableProducer = Pick<Producer, "options" | "crash" | "restart">;
+export type FaultableProducer = Pick<Producer, "options" | "crash" | "restart" | "isUp">;
 
 export type FaultableLink = Pick<Link, "extraDelay" | "duplicate" | "duplicated" | "loss" | "lost">;

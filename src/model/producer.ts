@@ -245,7 +245,14 @@ export class Producer {
    * Back up; with resendOnRestart, what the crash left unknown is sent again first, oldest first
    * (with a rate limit, each waits for a new permit: the application publishes it again).
    */
+  /** Whether the instance is running (not crashed). */
+  get isUp(): boolean {
+    return this.up;
+  }
+
   restart(): void {
+    // A restart of an instance that is running changes nothing (a crash aimed at it while it was down was refused).
+    if (this.up) return;
     this.up = true;
     this.writes?.restart();
     this.requests?.restarted();

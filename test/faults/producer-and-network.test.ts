@@ -63,6 +63,16 @@ describe("producer faults", () => {
     expect(result.counts.published).toBe(44);
   });
 
+  it("a crash aimed at an instance already down does nothing: no entry, and the first crash's restart stands", () => {
+    const { result } = run({ publish: { timeout: "1s" } }, [
+      { at: "1001ms", crash: "producer", target: "p#1", restartAfter: "500ms" },
+      { at: "1201ms", crash: "producer", target: "p#1", restartAfter: "2s" },
+    ]);
+    expect(result.faults.map((fault) => fault.kind)).toEqual(["producer-crash"]);
+    // Down from 1.001 s to 1.501 s, as with the first crash alone: the second neither extends nor repeats it.
+    expect(result.counts.published).toBe(44);
+  });
+
   it("changes nothing when the producer sets no timeout", () => {
     const { result } = run({}, []);
     expect(result.counts).toMatchObject({ published: 49, republished: 0, recovered: 0, unknown: 0, duplicated: 0 });

@@ -50,7 +50,9 @@ export const producerCrash = defineFaultKind({
   inject(fault: ProducerCrash, injection: Injection<ProducerCrashEffects>) {
     const { broker, producers, duration, sim } = injection.world;
     const restartAt = sim.now + (fault.restartAfter ?? duration);
-    for (const index of fault.producers) {
+    // An instance already down is not crashed again, and its earlier crash's restart stands (as for consumers).
+    const up = fault.producers.filter((index) => producers[index]!.isUp);
+    for (const index of up) {
       const producer = producers[index]!;
       const occurrence = injection.begin(producer.options.name, { outcomesUnknown: 0 });
       // Observers hear of the fault before what the crash itself reports (publishers unblocked).
@@ -61,6 +63,6 @@ export const producerCrash = defineFaultKind({
         broker.producerUp?.(index);
       });
     }
-    if (fault.producers.length === 0) injection.nothingToDo();
+    if (up.length === 0) injection.nothingToDo();
   },
 });
