@@ -505,7 +505,10 @@ class BullmqBroker extends KeyspaceBroker {
   }
 
   private stalls(group: number, message: number): number {
-    return this.counts.get(group, message) % COUNTS;
+    // counts is a non-negative integer: this is its % COUNTS exactly, without the float modulo (fmod) of
+    // a Float64Array value, which every fetch paid.
+    const counts = this.counts.get(group, message);
+    return counts - Math.floor(counts / COUNTS) * COUNTS;
   }
 
   /*

@@ -49,11 +49,14 @@ export class PendingEntries {
 
   /** Makes the entry pending for `consumer` with `counter` deliveries; its idle time starts now. */
   assign(group: number, message: number, consumer: number, counter: number): void {
-    const wasPending = this.isPending(group, message);
-    this.save(group, message);
-    this.owner.set(group, message, consumer);
-    this.since.set(group, message, this.context.sim.now);
-    this.counter.set(group, message, Math.min(counter, 65535));
+    // One row lookup per call: reading each column by message id looked the row up seven times, on every read.
+    const row = this.context.messages.slot(message);
+    const owners = this.owner.rows(group);
+    const wasPending = owners[row]! >= 0;
+    this.save(group, message, row);
+    owners[row] = consumer;
+    this.since.rows(group)[row] = this.context.sim.now;
+    this.counter.rows(group)[row] = Math.min(counter, 65535);
     if (!wasPending) {
       this.memory.grow(this.keyOf(group), PEL_ENTRY_BYTES);
       this.count[group]!++;
@@ -63,9 +66,11 @@ export class PendingEntries {
 
   /** XACK (or a PEL deletion): the entry is no longer pending. */
   remove(group: number, message: number): void {
-    if (!this.isPending(group, message)) return;
-    this.save(group, message);
-    this.owner.set(group, message, -1);
+    const row = this.context.messages.slot(message);
+    const owners = this.owner.rows(group);
+    if (owners[row]! < 0) return;
+    this.save(group, message, row);
+    owners[row] = -1;
     this.memory.shrink(this.keyOf(group), PEL_ENTRY_BYTES);
     this.count[group]!--;
     this.order[group]!.dropStaleFront();
@@ -112,16 +117,17 @@ export class PendingEntries {
     });
   }
 
-  private save(group: number, message: number): void {
+  /** Journals the entry's before-image; `row` is the message's (`messages.slot`). */
+  private save(group: number, message: number, row: number): void {
     this.persistence.write(
       this.epochs.rows(group),
-      this.context.messages.slot(message),
+      row,
       PEL_ENTRY,
       group,
       message,
-      this.owner.get(group, message),
-      this.since.get(group, message),
-      this.counter.get(group, message),
+      this.owner.rows(group)[row]!,
+      this.since.rows(group)[row]!,
+      this.counter.rows(group)[row]!,
     );
   }
 }

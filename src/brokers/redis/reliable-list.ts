@@ -246,17 +246,19 @@ class ReliableListBroker extends ListBroker {
 
   /** Moves a (group, message) into `consumer`'s processing list, or out of any (-1); journaled. */
   private setOwner(group: number, message: number, consumer: number): void {
-    const previous = this.owner.get(group, message);
-    const since = this.since.get(group, message);
+    // One row lookup for the call; nothing in it creates a message, so the columns' arrays stay put.
     const row = this.context.messages.slot(message);
-    this.persistence.write(this.ownerEpochs.rows(group), row, OWNER, group, message, previous, since);
+    const owners = this.owner.rows(group);
+    const sinces = this.since.rows(group);
+    const previous = owners[row]!;
+    this.persistence.write(this.ownerEpochs.rows(group), row, OWNER, group, message, previous, sinces[row]!);
     if (previous >= 0) {
       this.totalProcessing--;
       this.memory.shrink(this.processingKey(previous), this.elementBytes(message));
     }
-    this.owner.set(group, message, consumer);
+    owners[row] = consumer;
     if (consumer >= 0) {
-      this.since.set(group, message, this.context.sim.now);
+      sinces[row] = this.context.sim.now;
       this.enterProcessing(consumer, message);
       this.memory.touch(this.processingKey(consumer));
     }

@@ -36,6 +36,15 @@ export class SaveCron {
   /** The tick at which the parent notices the running child is done; NaN: no child. */
   private childDoneAt = Number.NaN;
   private dirtyAtFork = 0;
+  /**
+   * nextSave() is asked at every write, and its answer only changes when
+   * `dirty` reaches another save point's change count or a save or restart
+   * moves lastsave, checkFrom or startedAt: it is kept for dirty in
+   * [dueFrom, dueBelow) and forgotten on those moves.
+   */
+  private knownDue = Number.POSITIVE_INFINITY;
+  private dueFrom = 0;
+  private dueBelow = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly points: readonly SavePoint[],
@@ -51,6 +60,7 @@ export class SaveCron {
     this.childDoneAt = Number.NaN;
     this.dirty = 0;
     this.saves = 0;
+    this.dueBelow = Number.NEGATIVE_INFINITY;
   }
 
   /** Runs every tick up to and including `now`. */
@@ -62,9 +72,10 @@ export class SaveCron {
         this.lastSave = unixSeconds(this.childDoneAt);
         this.checkFrom = this.childDoneAt + CRON_PERIOD;
         this.childDoneAt = Number.NaN;
+        this.dueBelow = Number.NEGATIVE_INFINITY;
         continue;
       }
-      const due = this.nextSave();
+      const due = this.dirty >= this.dueFrom && this.dirty < this.dueBelow ? this.knownDue : this.nextSave();
       if (due > now) return;
       this.forked(due);
       this.saves++;
@@ -76,12 +87,19 @@ export class SaveCron {
   /** The first tick from `checkFrom` at which a save point holds, given the changes so far. */
   private nextSave(): number {
     let due = Number.POSITIVE_INFINITY;
+    let below = Number.POSITIVE_INFINITY;
     for (const point of this.points) {
-      if (this.dirty < point.changes) continue;
+      if (this.dirty < point.changes) {
+        below = Math.min(below, point.changes);
+        continue;
+      }
       // unixtime - lastsave > seconds first holds at the start of unix second lastsave + seconds + 1.
       const from = Math.max(this.checkFrom, (this.lastSave + point.after / SECOND + 1) * SECOND);
       due = Math.min(due, this.tickAtOrAfter(from));
     }
+    this.knownDue = due;
+    this.dueFrom = this.dirty;
+    this.dueBelow = below;
     return due;
   }
 

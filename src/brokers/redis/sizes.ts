@@ -47,7 +47,9 @@ export const STREAM_FIELD_BYTES = 1;
 export function sizeClass(bytes: number): number {
   if (bytes <= 8) return 8;
   if (bytes <= 128) return Math.ceil(bytes / 16) * 16;
-  const group = 2 ** Math.floor(Math.log2(bytes - 1));
+  // floor(log2) of a value below 2^32 is exactly 31 - clz32, and a shift is a fraction of 2 ** (Math.log2 ...)'s
+  // cost (stream appends call this twice).
+  const group = bytes - 1 < 2 ** 32 ? (1 << (31 - Math.clz32(bytes - 1))) >>> 0 : 2 ** Math.floor(Math.log2(bytes - 1));
   const step = group / 4;
   return Math.ceil(bytes / step) * step;
 }
@@ -77,6 +79,8 @@ function backlenBytes(entryBytes: number): number {
 }
 
 const listElementCache = new Map<number, number>();
+let lastListSize = Number.NaN;
+let lastListBytes = 0;
 
 /**
  * One list element of `size` bytes in a long list, its share of a full
@@ -86,14 +90,22 @@ const listElementCache = new Map<number, number>();
  * measured. A list's partly filled head node is counted at the same rate.
  */
 export function listElementBytes(size: number): number {
+  // Messages mostly share one size: the last answer spares a Map lookup per push and pop.
+  if (size === lastListSize) return lastListBytes;
   const cached = listElementCache.get(size);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    lastListSize = size;
+    lastListBytes = cached;
+    return cached;
+  }
   const entry = listpackStringBytes(size);
   const room = LIST_NODE_LIMIT - LISTPACK_FIXED_BYTES - LIST_INSERT_ESTIMATE - size;
   const perNode = room < 0 ? 1 : Math.floor(room / entry) + 1;
   const node = sizeClass(LISTPACK_FIXED_BYTES + perNode * entry) + LIST_NODE_BYTES;
   const bytes = Math.round(node / perNode);
   listElementCache.set(size, bytes);
+  lastListSize = size;
+  lastListBytes = bytes;
   return bytes;
 }
 

@@ -18,8 +18,13 @@ export const CALLS_PER_SECOND = 300;
  * ReceiveMessage names no group; in high-throughput mode it counts against a
  * queue-wide quota of partitions x 300.
  */
+/** Message groups below this have their partition remembered (a hash and a float % per call otherwise). */
+const REMEMBERED_GROUPS = 65_536;
+
 export class FifoThroughput {
   private readonly quotas: readonly ActionQuota[];
+  /** partitionOf by group, for groups below REMEMBERED_GROUPS; -1: not computed yet. Grown as groups appear. */
+  private partitionByGroup = new Int32Array(0);
 
   /** `partitions` is 1 without high throughput: one bucket per queue. */
   constructor(private readonly partitions: number) {
@@ -40,6 +45,23 @@ export class FifoThroughput {
   /** SQS hashes the message group ID to a partition; any well-mixed hash gives the same load picture. */
   partitionOf(group: number): number {
     if (this.partitions === 1) return 0;
+    if (group < 0 || group >= REMEMBERED_GROUPS) return this.hashToPartition(group);
+    if (group >= this.partitionByGroup.length) this.growRemembered(group);
+    let partition = this.partitionByGroup[group]!;
+    if (partition < 0) {
+      partition = this.hashToPartition(group);
+      this.partitionByGroup[group] = partition;
+    }
+    return partition;
+  }
+
+  private growRemembered(group: number): void {
+    const grown = new Int32Array(Math.min(REMEMBERED_GROUPS, Math.max(64, (group + 1) * 2))).fill(-1);
+    grown.set(this.partitionByGroup);
+    this.partitionByGroup = grown;
+  }
+
+  private hashToPartition(group: number): number {
     let hash = Math.imul(group ^ (group >>> 16), 0x85ebca6b);
     hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
     return ((hash ^ (hash >>> 16)) >>> 0) % this.partitions;

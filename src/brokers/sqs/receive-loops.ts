@@ -153,6 +153,8 @@ export class ReceiveLoops {
   private cycleStart(consumer: number, now: number): number {
     const start = this.requestAt[consumer]!;
     if (now <= start || this.period === 0) return Math.min(now, start);
+    // Most polls come within their first cycle: spare them the division.
+    if (now - start < this.period) return start;
     return start + Math.floor((now - start) / this.period) * this.period;
   }
 

@@ -1,4 +1,5 @@
 // Proves the RDB save-point rule of Redis 7.0's serverCron: checked every 100 ms, in whole unix seconds, strictly greater than the period, and the change count only drops when the parent sees the BGSAVE child done.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SaveCron } from "../../../src/brokers/redis/save-cron.js";
 import { parseSavePoints } from "../../../src/brokers/redis/settings.js";
@@ -61,5 +62,40 @@ describe("RDB save points (serverCron)", () => {
     for (let i = 0; i < 10_000; i++) changeAt(1_000 + i);
     runTo(62_000_000);
     expect(forks).toEqual([61_000_000]);
+  });
+
+  it("forks at the same ticks whether advanced at every write or only at changes", () => {
+    // Writes call advance() far more often than changes do, and the cron keeps its next save between
+    // calls: it must come out as if it were worked out afresh at each change.
+    const point = fc.record({ after: fc.integer({ min: 1, max: 4 }), changes: fc.integer({ min: 1, max: 30 }) });
+    const step = fc.record({ gap: fc.integer({ min: 0, max: 400_000 }), count: fc.integer({ min: 0, max: 4 }) });
+    fc.assert(
+      fc.property(
+        fc.array(point, { minLength: 1, maxLength: 3 }),
+        fc.array(step, { maxLength: 200 }),
+        (points, steps) => {
+          const save = points.map((p) => `${p.after} ${p.changes}`).join(" ");
+          const often = cron(save);
+          const seldom = cron(save);
+          let time = 0;
+          for (const { gap, count } of steps) {
+            // Every tick on the way, then the write (count 0: a write that is no change).
+            for (let tick = Math.ceil(time / 100_000) * 100_000; tick < time + gap; tick += 100_000) often.runTo(tick);
+            time += gap;
+            often.runTo(time);
+            for (let i = 0; i < count; i++) {
+              often.changeAt(time);
+              seldom.changeAt(time);
+            }
+          }
+          often.runTo(time + 10_000_000);
+          seldom.runTo(time + 10_000_000);
+          expect(often.forks).toEqual(seldom.forks);
+          expect(often.saves.dirty).toBe(seldom.saves.dirty);
+          expect(often.saves.saves).toBe(seldom.saves.saves);
+        },
+      ),
+      { seed: 7, numRuns: 400 },
+    );
   });
 });

@@ -1,4 +1,5 @@
 // Proves the memory sizes the Redis profiles charge against maxmemory: jemalloc size classes, listpack encodings, quicklist node packing, matched to used_memory figures read from a real 7.0.15 server.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   listElementBytes,
@@ -12,6 +13,32 @@ describe("Redis memory sizes", () => {
   it("rounds allocations up to jemalloc's size classes", () => {
     expect([1, 9, 24, 100, 129, 1011, 1030, 4066, 8039, 10000].map(sizeClass)).toEqual([
       8, 16, 32, 112, 160, 1024, 1280, 4096, 8192, 10240,
+    ]);
+  });
+
+  it("gives every size up to 2^40 B the jemalloc class: four steps per doubling above 128 B", () => {
+    // Reference without logarithms: the largest power of two below `bytes` sets the step (a quarter of it).
+    const reference = (bytes: number) => {
+      let group = 128;
+      while (group * 2 < bytes) group *= 2;
+      return Math.ceil(bytes / (group / 4)) * (group / 4);
+    };
+    const boundaries = Array.from({ length: 34 }, (_, k) => 2 ** (k + 7)).flatMap((p) => [p - 1, p, p + 1]);
+    for (const bytes of boundaries) expect(sizeClass(bytes), `${bytes}`).toBe(reference(bytes));
+    fc.assert(
+      fc.property(fc.integer({ min: 129, max: 2 ** 40 }), (bytes) => sizeClass(bytes) === reference(bytes)),
+      { seed: 12, numRuns: 2000 },
+    );
+  });
+
+  it("answers listElementBytes the same whichever sizes were asked before it", () => {
+    const first = [100, 1000, 9000].map(listElementBytes);
+    expect([1000, 1000, 100, 9000, 100].map(listElementBytes)).toEqual([
+      first[1],
+      first[1],
+      first[0],
+      first[2],
+      first[0],
     ]);
   });
 
