@@ -45,6 +45,8 @@ export class SaveCron {
   private knownDue = Number.POSITIVE_INFINITY;
   private dueFrom = 0;
   private dueBelow = Number.NEGATIVE_INFINITY;
+  /** The instant ticks have been replayed to: each of those ran with the changes made before it. */
+  private replayedTo = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly points: readonly SavePoint[],
@@ -67,7 +69,7 @@ export class SaveCron {
   advance(now: number): void {
     for (;;) {
       if (!Number.isNaN(this.childDoneAt)) {
-        if (this.childDoneAt > now) return;
+        if (this.childDoneAt > now) break;
         this.dirty -= this.dirtyAtFork;
         this.lastSave = unixSeconds(this.childDoneAt);
         this.checkFrom = this.childDoneAt + CRON_PERIOD;
@@ -75,13 +77,25 @@ export class SaveCron {
         this.dueBelow = Number.NEGATIVE_INFINITY;
         continue;
       }
-      const due = this.dirty >= this.dueFrom && this.dirty < this.dueBelow ? this.knownDue : this.nextSave();
-      if (due > now) return;
+      const due = this.firstTickAfterReplay(
+        this.dirty >= this.dueFrom && this.dirty < this.dueBelow ? this.knownDue : this.nextSave(),
+      );
+      if (due > now) break;
       this.forked(due);
       this.saves++;
       this.dirtyAtFork = this.dirty;
       this.childDoneAt = due + CRON_PERIOD;
     }
+    this.replayedTo = Math.max(this.replayedTo, now);
+  }
+
+  /**
+   * `due`, or the first tick after those already replayed if it is one of them: a replayed tick ran before
+   * the changes that make a save point hold now (a tick and a command at one instant run tick first), and
+   * found it did not, so the first tick that sees them is the next one.
+   */
+  private firstTickAfterReplay(due: number): number {
+    return due > this.replayedTo ? due : this.tickAtOrAfter(this.replayedTo + 1);
   }
 
   /** The first tick from `checkFrom` at which a save point holds, given the changes so far. */

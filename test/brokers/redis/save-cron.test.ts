@@ -31,6 +31,16 @@ describe("RDB save points (serverCron)", () => {
     expect(saves.dirty).toBe(11);
   });
 
+  it("a save point met by a change forks at the next tick, never at one already past that saw fewer changes", () => {
+    // save "1 2": from 2 s on, the second change is what is missing. It comes at 2.5 s, when the ticks up to 2.5 s
+    // have run (with one change): serverCron forks at its next tick, 2.6 s, not at 2.0 s.
+    const { forks, changeAt, runTo } = cron("1 2");
+    changeAt(500_000);
+    changeAt(2_500_000);
+    runTo(4_000_000);
+    expect(forks).toEqual([2_600_000]);
+  });
+
   it("needs whole seconds strictly past the period: save 2 1 first fires at 3 s", () => {
     const { forks, changeAt, runTo } = cron("2 1");
     changeAt(100_000);
