@@ -8,7 +8,13 @@ import type { ParsedScenario } from "../scenario/schema.js";
  * Invariants every run must keep, whatever the profile, workload and faults: what the swarm checks after
  * each run. Each is an independent observer of the run or of its summary, as in TigerBeetle's VOPR.
  */
-export type InvariantName = "conservation" | "determinism" | "no-loss" | "monotone-clock" | "non-negative";
+export type InvariantName =
+  | "conservation"
+  | "determinism"
+  | "retirement"
+  | "no-loss"
+  | "monotone-clock"
+  | "non-negative";
 
 export interface Violation {
   invariant: InvariantName;

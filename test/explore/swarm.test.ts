@@ -1,5 +1,5 @@
-// Proves the swarm's invariants hold for generated runs of every profile, and that a profile broken on purpose (it forgets to requeue what a crashed consumer held) is caught and shrunk to a small scenario.
-import { afterEach, describe, expect, it } from "vitest";
+// Proves the swarm's invariants hold for generated runs of every profile, and that a profile broken on purpose (it forgets to requeue what a crashed consumer held) and a producer that forgets what it holds for the retirement are caught and shrunk to a small scenario.
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Broker } from "../../src/brokers/broker.js";
 import type { ProfileDefinition } from "../../src/brokers/profile.js";
 import { profiles } from "../../src/brokers/profiles.js";
@@ -10,11 +10,12 @@ import {
   RunWatcher,
 } from "../../src/explore/invariants.js";
 import { swarmSeed } from "../../src/explore/swarm.js";
+import { Producer } from "../../src/model/producer.js";
 import { runScenario } from "../../src/pipeline/run-scenario.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
 describe("swarm", () => {
-  it("seeds 1 to 80 keep every invariant (conservation, determinism, no loss where promised, clocks, counts)", () => {
+  it("seeds 1 to 80 keep every invariant (conservation, determinism, retirement, no loss where promised, clocks, counts)", () => {
     const outcomes = Array.from({ length: 80 }, (_, i) => swarmSeed(i + 1));
     const failed = outcomes.filter((outcome) => outcome.kind === "failed");
     expect(failed).toEqual([]);
@@ -125,6 +126,25 @@ describe("a profile that forgets to requeue on a consumer crash", () => {
     expect(shrunk.consumers).toHaveLength(1);
     // The same seeds with the real fifo profile keep every invariant.
     registry[index] = original;
+    expect(swarmSeed(failed.seed, space).kind).not.toBe("failed");
+  });
+});
+
+describe("the swarm with a holder that forgets what it holds", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("is caught by the second run, which retires after every event, and shrunk", () => {
+    // Producers say they hold nothing: a message whose publish is still on its way may then be retired.
+    vi.spyOn(Producer.prototype, "oldestHeld").mockReturnValue(Number.POSITIVE_INFINITY);
+    // Seed 3 draws a producer with a publish timeout: a copy still on its way after its publish timed out is
+    // held by the producer alone.
+    const space = { settings: "default" as const };
+    const outcomes = Array.from({ length: 10 }, (_, i) => swarmSeed(i + 1, space));
+    const failed = outcomes.find((outcome) => outcome.kind === "failed");
+    if (failed?.kind !== "failed") throw new Error("no seed of 10 caught the forgetful producer");
+    expect(failed.violations.map((v) => v.invariant)).toEqual(["retirement"]);
+    expect(failed.shrunkViolations.map((v) => v.invariant)).toEqual(["retirement"]);
+    vi.restoreAllMocks();
     expect(swarmSeed(failed.seed, space).kind).not.toBe("failed");
   });
 });
