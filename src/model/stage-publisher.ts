@@ -36,9 +36,10 @@ export interface StagePublisher {
  * columns are the message table's (`MessageTable.column`): they grow and retire with its rows.
  *
  * A flow's state is keyed by its root (whether it reached a last stage, a gather's closed sets): the root's
- * row must outlive every message of its flow. `keptFrom` lowers a retirement's watermark to the lowest root
- * of a message it keeps (docs/design.md, "Memory"), found in a queue of onward messages whose roots rise
- * with their ids (a sliding-window minimum), so the retirement never scans the messages in play.
+ * row must outlive every message of its flow that may still be read. `keptFrom` lowers a retirement's
+ * watermark, which every other holder agreed on, to the lowest root of a message at or above it
+ * (docs/design.md, "Memory"), found in a queue of onward messages whose roots rise with their ids (a
+ * sliding-window minimum), so the retirement never scans the messages in play.
  */
 export class Lineage {
   private readonly root: MessageColumn<Int32Array>;
@@ -86,20 +87,17 @@ export class Lineage {
   }
 
   /**
-   * The highest watermark at or below `watermark` that keeps every kept message's root: keeping the messages
-   * from it on keeps their roots too, which may be older still, so it lowers until no kept message's root is
-   * below it (a few steps: each lands on an older entry of the window).
+   * `watermark` lowered to the lowest root of an onward message at or above it. Only those messages can still be
+   * read (no one holds one below the watermark), so their roots are all a flow's state needs; a message kept
+   * only because the watermark came down for a root is touched by no one, and its own root need not be kept
+   * (keeping it would pin the watermark for good).
    */
   keptFrom(watermark: number): number {
     const base = this.messages.base;
     while (this.windowStart < this.windowEnd && this.window[2 * this.windowStart]! < base) this.windowStart++;
-    let kept = watermark;
-    for (;;) {
-      // The first entry whose id is at or above `kept`: its root is the lowest of the messages from there on.
-      const entry = this.firstAtOrAbove(kept);
-      if (entry === this.windowEnd || this.window[2 * entry + 1]! >= kept) return kept;
-      kept = this.window[2 * entry + 1]!;
-    }
+    // The first entry whose id is at or above the watermark: its root is the lowest from there on.
+    const entry = this.firstAtOrAbove(watermark);
+    return entry === this.windowEnd ? watermark : Math.min(watermark, this.window[2 * entry + 1]!);
   }
 
   /** The first entry of the window whose id is at or above `id` (binary search: ids rise along it). */

@@ -105,7 +105,7 @@ export interface MessageHolder {
  * (where a flow's state lives) as long as any message of the flow is kept.
  */
 export interface MessageKeeper {
-  /** The highest watermark at or below `watermark` such that what the messages from it on lead to is kept. */
+  /** `watermark` lowered so that what the messages from it on (those someone may still read) lead to is kept. */
   keptFrom(watermark: number): number;
 }
 
