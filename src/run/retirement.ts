@@ -17,10 +17,11 @@ export const RETIRING_TABLE_ROWS = 1 << 16;
  * not report to the retirement yet, so such runs keep every row, as before.
  */
 export function mayRetire(scenario: ParsedScenario): boolean {
+  const conditions = retirementConditions(scenario);
   return (
-    retiresMessages(scenario.broker, retirementConditions(scenario)) &&
-    // A second broker (brokers:) holds message ids the retirement does not ask about.
-    scenario.brokers === undefined &&
+    retiresMessages(scenario.broker, conditions) &&
+    // A second broker (brokers:) reports as the main one does (ExtraBrokers.oldestHeld), if its profile can.
+    Object.values(scenario.brokers ?? {}).every((section) => retiresMessages(section, conditions)) &&
     Object.keys(scenario.dependencies ?? {}).length === 0 &&
     // A saga's coordinator keeps its instances by root message id and does not report to the retirement yet.
     Object.keys(scenario.sagas ?? {}).length === 0 &&
@@ -86,11 +87,12 @@ export function retirementPlan(
 
 /**
  * The retirement of a built world: its broker, deliveries, producers, consumers and effect ledger report; a
- * run with stages, its flows too (a gather's open sets; the roots of the messages kept).
+ * run with stages, its flows too (a gather's open sets; the roots of the messages kept), and a second broker.
  */
 export function retirementOf(world: World): Retirement {
   const flows = world.flows === null ? [] : [world.flows];
-  const holders = [...world.producers, ...world.consumers, world.effects, ...flows];
+  const brokers = world.extraBrokers === null ? [] : [world.extraBrokers];
+  const holders = [...world.producers, ...world.consumers, world.effects, ...flows, ...brokers];
   return new Retirement({ ...world, holders, keepers: flows });
 }
 
