@@ -11,10 +11,10 @@ import { expectedMessages, type World } from "./build.js";
 export const RETIRING_TABLE_ROWS = 1 << 16;
 
 /**
- * Whether a run of `scenario` may retire messages: its broker profile reports everything it holds
- * (`retiresMessages`), and no consumer runs processing steps or calls a dependency. Those keep message ids
- * in timers of their own (a retry's backoff, a call that times out and is still applied later), which do
- * not report to the retirement yet, so such runs keep every row, as before.
+ * Whether a run of `scenario` may retire messages: its broker profiles (a second broker's too) report
+ * everything they hold (`retiresMessages`), and no consumer runs processing steps or calls a dependency.
+ * Those keep message ids in timers of their own (a retry's backoff, a call that times out and is still
+ * applied later), which do not report to the retirement yet, so such runs keep every row, as before.
  */
 export function mayRetire(scenario: ParsedScenario): boolean {
   const conditions = retirementConditions(scenario);
@@ -23,7 +23,9 @@ export function mayRetire(scenario: ParsedScenario): boolean {
     // A second broker (brokers:) reports as the main one does (ExtraBrokers.oldestHeld), if its profile can.
     Object.values(scenario.brokers ?? {}).every((section) => retiresMessages(section, conditions)) &&
     Object.keys(scenario.dependencies ?? {}).length === 0 &&
-    // A saga's coordinator keeps its instances by root message id and does not report to the retirement yet.
+    // Sagas keep what no retirement may fold: every finished saga's duration (the summary's percentiles by
+    // nearest rank) for the whole run, and, to judge at the end, each compensation sent (was it consumed?) and
+    // each open saga's last message (its fate, for a stuck saga's counter-example).
     Object.keys(scenario.sagas ?? {}).length === 0 &&
     scenario.consumers.every(consumerReports) &&
     scenario.producers.every(producerReports)
