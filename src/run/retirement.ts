@@ -11,10 +11,10 @@ import { expectedMessages, type World } from "./build.js";
 export const RETIRING_TABLE_ROWS = 1 << 16;
 
 /**
- * Whether a run of `scenario` may retire messages: its broker profiles (a second broker's too) report
- * everything they hold (`retiresMessages`), and no consumer runs processing steps or calls a dependency.
- * Those keep message ids in timers of their own (a retry's backoff, a call that times out and is still
- * applied later), which do not report to the retirement yet, so such runs keep every row, as before.
+ * Whether a run of `scenario` may retire messages: its broker profile reports everything it holds
+ * (`retiresMessages`), and no consumer runs processing steps or calls a dependency. Those keep message ids
+ * in timers of their own (a retry's backoff, a call that times out and is still applied later), which do
+ * not report to the retirement yet, so such runs keep every row, as before.
  */
 export function mayRetire(scenario: ParsedScenario): boolean {
   const conditions = retirementConditions(scenario);
