@@ -90,7 +90,7 @@ export class Lineage {
    * `watermark` lowered to the lowest root of an onward message at or above it. Only those messages can still be
    * read (no one holds one below the watermark), so their roots are all a flow's state needs; a message kept
    * only because the watermark came down for a root is touched by no one, and its own root need not be kept
-   * (keeping it would pin the watermark for good).
+   * (keeping it would hold the watermark back again at every retirement, by a chain of such roots).
    */
   keptFrom(watermark: number): number {
     const base = this.messages.base;
