@@ -57,12 +57,14 @@ const flowRun = fc.record({
     fc.record({
       at: fc.integer({ min: 100, max: 1900 }),
       mode: fc.constantFrom("process", "hang", "host"),
-      point: fc.constantFrom("now", "after-side-effect", "before-ack"),
+      point: fc.constantFrom("now", "after-side-effect", "after-dedup-record", "before-ack"),
     }),
     { nil: undefined },
   ),
   stopAt: fc.option(fc.integer({ min: 100, max: 1900 }), { nil: undefined }),
   producerCrashAt: fc.option(fc.integer({ min: 100, max: 1900 }), { nil: undefined }),
+  /** The stages' idempotency: a dedup store skips the effect and the publish of a message it recorded. */
+  idempotency: fc.constantFrom("none", "dedup-store", "transactional"),
   /** A second broker (`brokers:`) the last group lives on. */
   secondBroker: fc.option(fc.constantFrom(...PROFILES), { nil: undefined, freq: 2 }),
 });
@@ -75,6 +77,7 @@ function consumersOf(run: FlowRun): Record<string, unknown>[] {
     group: name,
     instances: run.instances,
     processing,
+    ...(run.idempotency === "none" ? {} : { idempotency: { strategy: run.idempotency } }),
     ...extra,
   });
   switch (run.shape) {
@@ -160,9 +163,10 @@ describe("pipeline stages: retiring messages changes no result", () => {
   it("generated flows (chains, fan-in with timeouts, choices, bounded cycles, a second broker) with crashes, stops and latency: the same summary", () => {
     const runs = fc.sample(flowRun, { seed: 41, numRuns: 120 });
     const retired = sameRetiringOrNot(runs, flowScenario);
-    // A message that stays in play (a crashed consumer's delivery with no detection on the profile, a poisoned
-    // flow) pins the watermark, and a flow keeps its root: most runs still retire.
-    expect(retired).toBeGreaterThan(0.6 * runs.length);
+    // A message that stays in play (a crashed consumer's delivery with no detection on the profile, a gather's
+    // set waiting out its timeout) pins the watermark, and a flow keeps its root: nearly every run still
+    // retires (118 of these 120; 84 when the roots of messages only kept for a root were kept too).
+    expect(retired).toBeGreaterThan(0.9 * runs.length);
   });
 
   it("the swarm's generator with flows and stage extras (routing profiles): the same summary", () => {
