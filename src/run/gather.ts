@@ -54,7 +54,8 @@ export class Gather {
     let set = this.open.get(root);
     if (set === undefined) {
       set = { parts: 0, timer: this.sim.schedule(this.timeout, this.expire, root) };
-      this.pushOpenRoot(root);
+      // Only a retirement reads (and so empties) the heap: a table that never retires keeps none.
+      if (this.messages.ring) this.pushOpenRoot(root);
     }
     set.parts++;
     if (set.parts < this.parts) {
