@@ -101,8 +101,8 @@ export class MessageTable {
     this.consumedBy = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
   }
 
-  /** Whether rows may be retired (a ring): a holder need track nothing for the retirement otherwise. */
-  get ring(): boolean {
+  /** Whether rows may be retired (the table is a ring): only then does anyone ask who holds a message. */
+  get retires(): boolean {
     return this.mask !== ALL_IDS;
   }
 

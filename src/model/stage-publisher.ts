@@ -64,7 +64,7 @@ export class Lineage {
     this.parent.values[row] = parent + 1;
     this.onwardCount++;
     // A table that never retires asks nothing of the window (which would then keep an entry per onward message).
-    if (!this.messages.ring) return;
+    if (!this.messages.retires) return;
     // An entry with a root at or above this one's is never the lowest from its id on again.
     while (this.windowEnd > this.windowStart && this.window[2 * (this.windowEnd - 1) + 1]! >= root) this.windowEnd--;
     if (2 * this.windowEnd + 2 > this.window.length) this.compact();

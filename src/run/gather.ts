@@ -55,7 +55,7 @@ export class Gather {
     if (set === undefined) {
       set = { parts: 0, timer: this.sim.schedule(this.timeout, this.expire, root) };
       // Only a retirement reads (and so empties) the heap: a table that never retires keeps none.
-      if (this.messages.ring) this.pushOpenRoot(root);
+      if (this.messages.retires) this.pushOpenRoot(root);
     }
     set.parts++;
     if (set.parts < this.parts) {
