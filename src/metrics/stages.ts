@@ -1,4 +1,4 @@
-import type { MessageTable } from "../model/messages.js";
+import type { MessageColumn, MessageTable } from "../model/messages.js";
 import { NullObserver } from "../model/observer.js";
 import type { Lineage } from "../model/stage-publisher.js";
 import { type LatencySnapshot, LatencyStats } from "./latency.js";
@@ -49,7 +49,8 @@ export class StageRecorder extends NullObserver {
   private readonly sojournSum: number[];
   private readonly sojournCount: number[];
   private readonly arrivals: number[];
-  private completedRoots = new Uint8Array(1024);
+  /** Per root: 1 once its flow reached a last stage (the root's row outlives its flow's messages: `Lineage.keptFrom`). */
+  private readonly completedRoots: MessageColumn<Uint8Array>;
   private rootsCompleted = 0;
 
   private readonly lastStage: readonly boolean[];
@@ -70,6 +71,7 @@ export class StageRecorder extends NullObserver {
     },
   ) {
     super();
+    this.completedRoots = messages.column((length) => new Uint8Array(length));
     ({ lastStage: this.lastStage, gathering: this.gathering, warmup: this.warmup, duration: this.duration } = shape);
     const groups = this.lastStage.length;
     this.counts = Array.from({ length: groups }, () => ({
@@ -112,7 +114,8 @@ export class StageRecorder extends NullObserver {
     }
     counts.consumed++;
     const messages = this.messages;
-    const acceptedAt = messages.acceptedAt[message]!;
+    const row = messages.slot(message);
+    const acceptedAt = messages.acceptedAt[row]!;
     // Consumed although never accepted (a broker that lost the confirm): it never entered the stage's count.
     if (!Number.isNaN(acceptedAt)) {
       this.population(group, now, -1);
@@ -121,21 +124,24 @@ export class StageRecorder extends NullObserver {
         this.sojournCount[group]!++;
       }
     }
-    const publishedAt = messages.intendedAt[message]!;
+    const publishedAt = messages.intendedAt[row]!;
     if (publishedAt < this.warmup) return;
     this.latency[group]!.record(now - publishedAt);
     if (this.lastStage[group] === true && this.gathering[group] !== true) this.reachedEnd(message, now - publishedAt);
   }
 
-  /** A gathering group completed `root`'s set now: for a last stage, the flow's end. */
-  setCompleted(group: number, root: number, now: number): void {
-    const publishedAt = this.messages.intendedAt[root]!;
-    if (this.lastStage[group] === true && publishedAt >= this.warmup) this.reachedEnd(root, now - publishedAt);
+  /**
+   * A gathering group completed a set now, with its part `part`: for a last stage, the flow's end. Every
+   * message of a flow carries its root's publish time.
+   */
+  setCompleted(group: number, part: number, now: number): void {
+    const publishedAt = this.messages.intendedAt[this.messages.slot(part)]!;
+    if (this.lastStage[group] === true && publishedAt >= this.warmup) this.reachedEnd(part, now - publishedAt);
   }
 
   /** The flow of `message` ended at a stage that published nothing onward for it (its maxHops reached). */
   flowEnded(message: number, now: number): void {
-    const publishedAt = this.messages.intendedAt[message]!;
+    const publishedAt = this.messages.intendedAt[this.messages.slot(message)]!;
     if (publishedAt >= this.warmup) this.reachedEnd(message, now - publishedAt);
   }
 
@@ -158,14 +164,10 @@ export class StageRecorder extends NullObserver {
 
   private reachedEnd(message: number, latency: number): void {
     this.endToEnd.record(latency);
-    const root = this.lineage.rootOf(message);
-    if (root >= this.completedRoots.length) {
-      const grown = new Uint8Array(Math.max(root + 1, this.completedRoots.length * 2));
-      grown.set(this.completedRoots);
-      this.completedRoots = grown;
-    }
-    if (this.completedRoots[root] === 1) return;
-    this.completedRoots[root] = 1;
+    const row = this.messages.slot(this.lineage.rootOf(message));
+    const completed = this.completedRoots.values;
+    if (completed[row] === 1) return;
+    completed[row] = 1;
     this.rootsCompleted++;
   }
 

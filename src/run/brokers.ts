@@ -63,6 +63,21 @@ export class ExtraBrokers {
     };
   }
 
+  /**
+   * The lowest message an extra broker may still read or change (a `MessageHolder`): its open deliveries, what
+   * it holds and what it may read besides, as the retirement asks of the main broker (src/run/retirement.ts).
+   */
+  oldestHeld(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const { broker, deliveries } of this.list) {
+      oldest = Math.min(oldest, deliveries.oldestMessage(), broker.releaseRead?.() ?? Number.POSITIVE_INFINITY);
+      broker.forEachHeld((message) => {
+        if (message < oldest) oldest = message;
+      });
+    }
+    return oldest;
+  }
+
   /** Every (message, group) some extra broker still holds. */
   forEachHeld(visit: (message: number, group: number) => void): void {
     for (const extra of this.list) extra.broker.forEachHeld(visit);

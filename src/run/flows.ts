@@ -1,8 +1,7 @@
 import type { EventHandler } from "../engine/event-queue.js";
 import type { Simulation } from "../engine/simulation.js";
 import { StageRecorder } from "../metrics/stages.js";
-import { withRoomFor } from "../model/growable.js";
-import { Fate, type MessageTable } from "../model/messages.js";
+import { Fate, type MessageColumn, type MessageTable } from "../model/messages.js";
 import type { Link } from "../model/network.js";
 import type { RunObserver } from "../model/observer.js";
 import type { PublisherGate } from "../model/publisher-gate.js";
@@ -27,7 +26,7 @@ type StageRule = (parent: number) => { groups: number[]; counts: number[] };
  * broker sees it, and publishes what stages send onward. Built only when the scenario has stages.
  */
 export class StageFlows implements StagePublisher {
-  readonly lineage = new Lineage();
+  readonly lineage: Lineage;
   /** The sagas' coordinator, when the scenario declares sagas: it decides what saga groups publish. */
   readonly sagas: SagaCoordinator | null;
   readonly recorder: StageRecorder;
@@ -37,10 +36,10 @@ export class StageFlows implements StagePublisher {
   /** The groups some stage publishes to, ascending. */
   readonly fedGroups: number[];
   /** Per onward message: the consumer instance that published it, and that instance's incarnation then. */
-  private publisherColumn = new Int32Array(0);
-  private incarnationColumn = new Int32Array(0);
-  /** Per onward message: the stages its flow passed through since its root (a producer's message: 0, no row). */
-  private hopsColumn = new Int32Array(0);
+  private readonly publisherColumn: MessageColumn<Int32Array>;
+  private readonly incarnationColumn: MessageColumn<Int32Array>;
+  /** Per onward message: the stages its flow passed through since its root (a producer's message: 0). */
+  private readonly hopsColumn: MessageColumn<Int32Array>;
   /** Per group: its maxHops, or 0 for none; and the inputs it did not publish onward for because of it. */
   private readonly maxHops: number[];
   readonly hopLimited: number[];
@@ -56,6 +55,11 @@ export class StageFlows implements StagePublisher {
     scenario: ParsedScenario,
     private readonly world: { sim: Simulation; messages: MessageTable; streams: RandomStreams },
   ) {
+    this.lineage = new Lineage(world.messages);
+    const column = () => world.messages.column((length) => new Int32Array(length));
+    this.publisherColumn = column();
+    this.incarnationColumn = column();
+    this.hopsColumn = column();
     const groups = scenario.consumers.map((c) => c.group);
     const indexOf = (name: string) => groups.indexOf(name);
     const sagas =
@@ -79,7 +83,7 @@ export class StageFlows implements StagePublisher {
     );
     const warmup = typeof scenario.warmup === "number" ? scenario.warmup : 0;
     this.gathers = scenario.consumers.map((c) =>
-      c.gather === undefined ? null : new Gather(world.sim, c.gather.parts, c.gather.timeout),
+      c.gather === undefined ? null : new Gather(world.sim, world.messages, c.gather.parts, c.gather.timeout),
     );
     const gathering = this.gathers.map((g) => g !== null);
     this.recorder = new StageRecorder(world.messages, this.lineage, {
@@ -104,8 +108,9 @@ export class StageFlows implements StagePublisher {
    */
   publisherOf(message: number): { consumer: number; incarnation: number } | null {
     if (!this.lineage.isOnward(message)) return null;
-    this.publisher.consumer = this.publisherColumn[message]!;
-    this.publisher.incarnation = this.incarnationColumn[message]!;
+    const row = this.world.messages.slot(message);
+    this.publisher.consumer = this.publisherColumn.values[row]!;
+    this.publisher.incarnation = this.incarnationColumn.values[row]!;
     return this.publisher;
   }
 
@@ -144,12 +149,24 @@ export class StageFlows implements StagePublisher {
   /** The broker answered the publish of an onward message: its publisher's relay, if any, hears of it. */
   answered(message: number, accepted: boolean): void {
     if (this.writes === null || !this.writes.wantsConfirms) return;
-    this.writes.answered(this.publisherColumn[message]!, message, accepted);
+    this.writes.answered(this.publisherColumn.values[this.world.messages.slot(message)]!, message, accepted);
+  }
+
+  /** The lowest root of a gather's open set (its timeout closes the set in the root's row), or +Infinity. */
+  oldestHeld(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const gather of this.gathers) if (gather !== null) oldest = Math.min(oldest, gather.oldestHeld());
+    return oldest;
+  }
+
+  /** Keeps the roots of the messages kept: a flow's state (completed, a gather's set) lives in its root's row. */
+  keptFrom(watermark: number): number {
+    return this.lineage.keptFrom(watermark);
   }
 
   /** The stages passed through since its root: 0 for a producer's message. */
   hopsOf(message: number): number {
-    return this.lineage.isOnward(message) ? this.hopsColumn[message]! : 0;
+    return this.hopsColumn.values[this.world.messages.slot(message)]!;
   }
 
   /**
@@ -161,7 +178,8 @@ export class StageFlows implements StagePublisher {
     const { messages } = this.world;
     const fed = this.fedGroups;
     return (message: number) => {
-      for (const group of fed) messages.fate[group]![message] = Fate.notRouted;
+      const row = messages.slot(message);
+      for (const group of fed) messages.fate[group]![row] = Fate.notRouted;
       ingress(message);
     };
   }
@@ -206,10 +224,10 @@ export class StageFlows implements StagePublisher {
    */
   private completesSet(gather: Gather, group: number, part: number): boolean {
     const { messages, sim } = this.world;
-    if (messages.consumedBy[group]![part]! > 1) return false;
+    if (messages.consumedBy[group]![messages.slot(part)]! > 1) return false;
     const root = this.lineage.rootOf(part);
     if (!gather.part(root)) return false;
-    this.recorder.setCompleted(group, root, sim.now);
+    this.recorder.setCompleted(group, part, sim.now);
     return true;
   }
 
@@ -225,23 +243,24 @@ export class StageFlows implements StagePublisher {
   private send(parent: number, target: number, consumer: number): number {
     const { messages, sim } = this.world;
     const { observer, incarnations } = this.wired!;
-    const root = this.lineage.rootOf(parent);
-    // Its latency counts from the root's publish: a stage's figures say how long the flow took to get there.
+    const from = messages.slot(parent);
+    // Its latency counts from the root's publish (which every message of the flow carries): a stage's figures
+    // say how long the flow took to get there.
     const id = messages.create(
-      messages.intendedAt[root]!,
-      messages.producer[parent]!,
-      messages.key[parent]!,
-      messages.size[parent]!,
+      messages.intendedAt[from]!,
+      messages.producer[from]!,
+      messages.key[from]!,
+      messages.size[from]!,
     );
+    // The parent's row is read before the new message's is written: creating may grow the table.
+    const hops = this.hopsOf(parent) + 1;
     this.lineage.record(id, parent);
-    this.publisherColumn = withRoomFor(this.publisherColumn, id);
-    this.incarnationColumn = withRoomFor(this.incarnationColumn, id);
-    this.hopsColumn = withRoomFor(this.hopsColumn, id);
-    this.publisherColumn[id] = consumer;
-    this.incarnationColumn[id] = incarnations[consumer]!;
-    this.hopsColumn[id] = this.hopsOf(parent) + 1;
+    const row = messages.slot(id);
+    this.publisherColumn.values[row] = consumer;
+    this.incarnationColumn.values[row] = incarnations[consumer]!;
+    this.hopsColumn.values[row] = hops;
     for (let group = 0; group < messages.fate.length; group++)
-      if (group !== target) messages.fate[group]![id] = Fate.notRouted;
+      if (group !== target) messages.fate[group]![row] = Fate.notRouted;
     observer.published(id, sim.now);
     // With writes, the message is committed with the side effect: the dual write or relay publishes it later.
     if (this.writes?.commit(consumer, id) !== true) this.transmit(consumer, id);
@@ -293,7 +312,7 @@ function stageRule(
     const random = byKey ? world.streams.stream(`stage:${name}:route`) : null;
     const toOne = oneMessageTo();
     return (parent) => {
-      const key = world.messages.key[parent]!;
+      const key = world.messages.key[world.messages.slot(parent)]!;
       // A message without a key has no route of its own: it is drawn at random.
       if (random !== null) keyed = key < 0 ? random() : (key * GOLDEN_FRACTION) % 1;
       return toOne(pick());

@@ -17,12 +17,15 @@ export const RETIRING_TABLE_ROWS = 1 << 16;
  * not report to the retirement yet, so such runs keep every row, as before.
  */
 export function mayRetire(scenario: ParsedScenario): boolean {
+  const conditions = retirementConditions(scenario);
   return (
-    retiresMessages(scenario.broker, retirementConditions(scenario)) &&
-    // A second broker (brokers:) holds message ids the retirement does not ask about.
-    scenario.brokers === undefined &&
+    retiresMessages(scenario.broker, conditions) &&
+    // A second broker (brokers:) reports as the main one does (ExtraBrokers.oldestHeld), if its profile can.
+    Object.values(scenario.brokers ?? {}).every((section) => retiresMessages(section, conditions)) &&
     Object.keys(scenario.dependencies ?? {}).length === 0 &&
-    // A saga's coordinator keeps its instances by root message id and does not report to the retirement yet.
+    // Sagas keep what no retirement may fold: every finished saga's duration (the summary's percentiles by
+    // nearest rank) for the whole run, and, to judge at the end, each compensation sent (was it consumed?) and
+    // each open saga's last message (its fate, for a stuck saga's counter-example).
     Object.keys(scenario.sagas ?? {}).length === 0 &&
     scenario.consumers.every(consumerReports) &&
     scenario.producers.every(producerReports)
@@ -39,15 +42,16 @@ function retirementConditions(scenario: ParsedScenario): RetirementConditions {
 }
 
 /**
- * Pipeline stages (publishTo, gather), batches and DLQ redrives keep message ids in structures of their own
- * (a gather's open sets, a batch being filled, a dead-letter queue a redrive reads) that do not report to the
- * retirement yet: runs with them keep every row.
+ * Batches and DLQ redrives keep message ids in structures of their own (a batch being filled, a dead-letter
+ * queue a redrive reads) that do not report to the retirement yet: runs with them keep every row. Pipeline
+ * stages (publishTo, maxHops, gather) report through their flows (`StageFlows`: a gather's open sets, the
+ * roots of the messages kept), but a stage's `writes:` commits onward messages to a dual write or an outbox,
+ * whose relay keeps ids it does not report.
  */
 function consumerReports(consumer: ParsedScenario["consumers"][number]): boolean {
   return (
     consumer.steps === undefined &&
-    consumer.publishTo === undefined &&
-    consumer.gather === undefined &&
+    consumer.writes === undefined &&
     consumer.batch === undefined &&
     consumer.redrive === undefined
   );
@@ -83,10 +87,15 @@ export function retirementPlan(
   return { retiring: true, tableRows, progress: retire === "auto" ? {} : { progressEvery: retire.every } };
 }
 
-/** The retirement of a built world: its broker, deliveries, producers, consumers and effect ledger report. */
+/**
+ * The retirement of a built world: its broker, deliveries, producers, consumers and effect ledger report; a
+ * run with stages, its flows too (a gather's open sets; the roots of the messages kept), and a second broker.
+ */
 export function retirementOf(world: World): Retirement {
-  const holders = [...world.producers, ...world.consumers, world.effects];
-  return new Retirement({ ...world, holders });
+  const flows = world.flows === null ? [] : [world.flows];
+  const brokers = world.extraBrokers === null ? [] : [world.extraBrokers];
+  const holders = [...world.producers, ...world.consumers, world.effects, ...flows, ...brokers];
+  return new Retirement({ ...world, holders, keepers: flows });
 }
 
 /** Anything outside the broker, the delivery table and the producers that keeps message ids between events. */
@@ -95,11 +104,21 @@ export interface MessageHolder {
   oldestHeld(): number;
 }
 
+/**
+ * Something the messages at or above a watermark may lead back to: a pipeline's flows keep their roots' rows
+ * (where a flow's state lives) as long as any message of the flow is kept.
+ */
+export interface MessageKeeper {
+  /** `watermark` lowered so that what the messages from it on (those someone may still read) lead to is kept. */
+  keptFrom(watermark: number): number;
+}
+
 export interface RetirementSources {
   messages: MessageTable;
   broker: Broker;
   deliveries: DeliveryTable;
   holders: readonly MessageHolder[];
+  keepers?: readonly MessageKeeper[];
 }
 
 /**
@@ -137,6 +156,8 @@ export class Retirement {
     broker.forEachHeld((message) => {
       if (message < watermark) watermark = message;
     });
+    // Last: what every message kept leads back to, the watermark being final otherwise.
+    for (const keeper of this.sources.keepers ?? []) watermark = keeper.keptFrom(watermark);
     return watermark;
   }
 }

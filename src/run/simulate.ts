@@ -288,8 +288,8 @@ function outboxFigures(world: World): { outbox?: Record<string, WritesResult> } 
 /** The stages' figures, when the scenario has stages: the recorder's, and each group's share of the settlement. */
 function flowFigures(world: World, settled: ReturnType<typeof settle>): Pick<RunResult, "flows"> {
   if (world.flows === null) return {};
-  let roots = 0;
-  for (let message = 0; message < world.messages.count; message++) if (!world.flows.lineage.isOnward(message)) roots++;
+  // Every message is a root (a producer's) or onward (recorded once, when a stage published it).
+  const roots = world.messages.count - world.flows.lineage.onwardCount;
   const { lostByGroup, pendingByGroup } = settled;
   const gathers = world.flows.gathers.map((gather) => (gather === null ? null : { ...gather.figures }));
   const hopLimited = world.scenario.consumers.map((c, group) =>
