@@ -101,6 +101,11 @@ export class MessageTable {
     this.consumedBy = Array.from({ length: groups }, () => new Uint8Array(initialCapacity));
   }
 
+  /** Whether rows may be retired (the table is a ring): only then does anyone ask who holds a message. */
+  get retires(): boolean {
+    return this.mask !== ALL_IDS;
+  }
+
   /**
    * The row of message `id`. Reading or writing a retired message is a bug in whoever still held its id
    * (see CONTRIBUTING.md, "Whoever holds a message id"), so it fails loudly instead of reading a newer

@@ -12,16 +12,15 @@ export const RETIRING_TABLE_ROWS = 1 << 16;
 
 /**
  * Whether a run of `scenario` may retire messages: its broker profile reports everything it holds
- * (`retiresMessages`), and no consumer runs processing steps or calls a dependency. Those keep message ids
- * in timers of their own (a retry's backoff, a call that times out and is still applied later), which do
- * not report to the retirement yet, so such runs keep every row, as before.
+ * (`retiresMessages`), and every other component that keeps message ids reports them (`retirementOf`).
+ * Processing steps keep theirs per work slot of the consumer that holds the message; dependencies keep the
+ * message of each open call (one that timed out is still applied later); redrives their DLQs.
  */
 export function mayRetire(scenario: ParsedScenario): boolean {
   return (
     retiresMessages(scenario.broker, retirementConditions(scenario)) &&
     // A second broker (brokers:) holds message ids the retirement does not ask about.
     scenario.brokers === undefined &&
-    Object.keys(scenario.dependencies ?? {}).length === 0 &&
     // A saga's coordinator keeps its instances by root message id and does not report to the retirement yet.
     Object.keys(scenario.sagas ?? {}).length === 0 &&
     scenario.consumers.every(consumerReports) &&
@@ -39,18 +38,11 @@ function retirementConditions(scenario: ParsedScenario): RetirementConditions {
 }
 
 /**
- * Pipeline stages (publishTo, gather), batches and DLQ redrives keep message ids in structures of their own
- * (a gather's open sets, a batch being filled, a dead-letter queue a redrive reads) that do not report to the
- * retirement yet: runs with them keep every row.
+ * Pipeline stages (publishTo, gather) keep message ids in structures of their own (a gather's open sets) that
+ * do not report to the retirement yet: runs with them keep every row.
  */
 function consumerReports(consumer: ParsedScenario["consumers"][number]): boolean {
-  return (
-    consumer.steps === undefined &&
-    consumer.publishTo === undefined &&
-    consumer.gather === undefined &&
-    consumer.batch === undefined &&
-    consumer.redrive === undefined
-  );
+  return consumer.publishTo === undefined && consumer.gather === undefined;
 }
 
 /** A producer's outbox, delay stage, batch or requester holds ids the retirement cannot see yet (see consumerReports). */
@@ -83,9 +75,13 @@ export function retirementPlan(
   return { retiring: true, tableRows, progress: retire === "auto" ? {} : { progressEvery: retire.every } };
 }
 
-/** The retirement of a built world: its broker, deliveries, producers, consumers and effect ledger report. */
+/**
+ * The retirement of a built world: its broker, deliveries, producers, consumers, effect ledger, dependencies
+ * (open calls) and redrives (DLQs) report.
+ */
 export function retirementOf(world: World): Retirement {
-  const holders = [...world.producers, ...world.consumers, world.effects];
+  const patterns = [...world.patterns.dependencies, ...(world.redrives === null ? [] : [world.redrives])];
+  const holders = [...world.producers, ...world.consumers, world.effects, ...patterns];
   return new Retirement({ ...world, holders });
 }
 
