@@ -33,7 +33,6 @@ function retirementConditions(scenario: ParsedScenario): RetirementConditions {
   return {
     horizon: scenario.duration + scenario.drainTimeout,
     brokerCrashes: scenario.faults.some((fault) => brokerCrash.is(fault)),
-    brokerRetries: scenario.consumers.some((consumer) => consumer.retry?.via === "broker"),
   };
 }
 

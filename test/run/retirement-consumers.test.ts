@@ -8,11 +8,20 @@ import { bothWays, generatedSameRetiringOrNot, sameRetiringOrNot } from "../help
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
 /** Profiles that retire in these runs; redrives exist on the first three, batches on the first four. */
-const PROFILES = ["fifo", "sqs", "sqs-fifo", "rabbitmq", "rabbitmq-quorum", "redis-streams", "bullmq"] as const;
+const PROFILES = [
+  "fifo",
+  "sqs",
+  "sqs-fifo",
+  "rabbitmq",
+  "rabbitmq-quorum",
+  "kafka",
+  "redis-streams",
+  "bullmq",
+] as const;
 const REDRIVES: readonly string[] = ["fifo", "sqs", "sqs-fifo"];
 const BATCHES: readonly string[] = ["fifo", "sqs", "rabbitmq"];
-/** Profiles with a broker-delayed retry (`retry: {via: broker}`) that still retire with it. */
-const BROKER_RETRIES: readonly string[] = ["sqs", "rabbitmq"];
+/** Profiles with a broker-delayed retry (`retry: {via: broker}`: visibility, retry queues, retry topics). */
+const BROKER_RETRIES: readonly string[] = ["sqs", "rabbitmq", "kafka"];
 
 const dependency = fc.record({
   meanMs: fc.constantFrom(1, 4, 20),
@@ -162,6 +171,10 @@ function settingsOf(run: ConsumerRun): Record<string, unknown> {
       return { MaxNumberOfMessages: 10, ...sqs };
     case "sqs-fifo":
       return sqs;
+    case "kafka":
+      // Assigns at once and commits often, so a 2 s run retires (the log keeps every record from the lowest
+      // commit, and by default the first assignment waits 3 s).
+      return { "auto.commit.interval.ms": 50, "group.initial.rebalance.delay.ms": 0 };
     default:
       return {};
   }
@@ -239,6 +252,33 @@ describe("consumer-side patterns: retiring messages changes no result", () => {
     // A message that stays in play (one a crashed consumer left unacked to a long visibility timeout, a DLQ
     // waiting for a redrive at the end of the run) pins the watermark; most runs still retire.
     expect(retired).toBeGreaterThanOrEqual(150);
+  });
+
+  it("Kafka's retry topics (retries via the broker), under dependency faults, producer crashes and poison: the same summary", () => {
+    const viaBroker: NonNullable<ConsumerRun["retry"]> = {
+      maxAttempts: 3,
+      backoff: { type: "none" },
+      scope: "handler",
+      onExhausted: "nack",
+      viaBroker: true,
+    };
+    const runs = fc.sample(consumerRun, { seed: 43, numRuns: 60 }).map(
+      (run): ConsumerRun => ({
+        ...run,
+        profile: "kafka",
+        // One member, never crashed or stopped: a group that rebalances (a member joining, leaving or
+        // timing out) commits nothing for seconds, and a 2 s run then retires nothing.
+        instances: 1,
+        crash: undefined,
+        stopAt: undefined,
+        takeBack: undefined,
+        dependency: { ...run.dependency, transient: run.dependency.transient === 0 ? 0.1 : run.dependency.transient },
+        retry: { ...viaBroker, ...run.retry, viaBroker: true },
+      }),
+    );
+    const retired = sameRetiringOrNot(runs, consumerScenario);
+
+    expect(retired).toBeGreaterThanOrEqual(45);
   });
 
   it("the swarm's generator with patterns and consumer batches (drawn settings, every fault kind): the same summary", () => {
