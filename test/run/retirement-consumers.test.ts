@@ -1,4 +1,4 @@
-// Proves runs with the consumer-side patterns (processing steps and retries, dependencies with breakers, limits, timeouts and faults, a group's batches, DLQ redrives) give the same results retiring messages as not: generated runs with retirement forced after every event and with it off.
+// Proves runs with the consumer-side patterns (processing steps and retries, Kafka's retry topics among them, dependencies with breakers, limits, timeouts and faults, a group's batches, DLQ redrives) give the same results retiring messages as not: generated runs with retirement forced after every event and with it off.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { validScenarioArbitrary } from "../../src/explore/scenario-arbitrary.js";
@@ -277,7 +277,6 @@ describe("consumer-side patterns: retiring messages changes no result", () => {
       }),
     );
     const retired = sameRetiringOrNot(runs, consumerScenario);
-
     expect(retired).toBeGreaterThanOrEqual(45);
   });
 
