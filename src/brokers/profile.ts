@@ -180,8 +180,6 @@ export interface RetirementConditions {
   horizon: number;
   /** Some fault crashes the broker or one of its nodes (a failover may then cut logs back). */
   brokerCrashes: boolean;
-  /** Some consumer group retries through the broker (`retry: {via: broker}`). */
-  brokerRetries: boolean;
 }
 
 export interface BrokerSectionBase {

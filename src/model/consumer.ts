@@ -258,8 +258,9 @@ export class Consumer {
     const message = this.work.message[slot]!;
     const group = this.options.group;
     const { consumedBy, fate } = this.wiring.messages;
+    const row = this.wiring.messages.slot(message);
     // Another copy (a redelivery, or a pub/sub instance's own) already settled the pair: it is counted once.
-    const accounted = consumedBy[group]![message]! > 0 || fate[group]![message]! !== Fate.none;
+    const accounted = consumedBy[group]![row]! > 0 || fate[group]![row]! !== Fate.none;
     if (!accounted) {
       if (how === "drop") sink.drop(message, group, reason);
       else sink.deadLetter(message, group, how === "park" ? `parked: ${reason}` : reason);

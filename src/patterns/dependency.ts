@@ -1,5 +1,6 @@
 import type { Simulation } from "../engine/simulation.js";
 import { lengthened } from "../model/growable.js";
+import { HeldIds } from "../model/held-ids.js";
 import { IntRing } from "../model/int-ring.js";
 import type { MessageColumn, MessageTable } from "../model/messages.js";
 import type { Sampler } from "../random/distributions.js";
@@ -90,6 +91,8 @@ const OUTCOMES: readonly CallOutcome[] = ["ok", "transient", "permanent"];
  * The calls a dependency has open, by call number (reused once a call is done with): the caller and its
  * ticket, what the call is for, when it began, whether its caller gave up waiting, its timeout event, and
  * the outcome a served call will complete with. Typed arrays, so a call allocates nothing once they have grown.
+ * An open call's message is held (`held`): a call outlives its caller's wait (a timeout, a crash) and still
+ * reads and changes the message when the service gets to it.
  */
 class OpenCalls {
   caller: (DependencyCaller | undefined)[] = [];
@@ -108,6 +111,8 @@ class OpenCalls {
   private readonly free = new IntRing(16);
   private used = 0;
 
+  constructor(readonly held: HeldIds) {}
+
   open(caller: DependencyCaller, ticket: number, spec: CallSpec, now: number): number {
     const call = this.free.length > 0 ? this.free.shift() : this.grow();
     this.caller[call] = caller;
@@ -121,10 +126,12 @@ class OpenCalls {
     this.hung[call] = 0;
     this.startedAt[call] = now;
     this.timeoutEvent[call] = -1;
+    this.held.hold(spec.message);
     return call;
   }
 
   close(call: number): void {
+    this.held.release(this.message[call]!);
     this.caller[call] = undefined;
     this.free.push(call);
   }
@@ -163,7 +170,7 @@ export class Dependency implements DependencyFaults {
   slowdown = 1;
   extraErrors = 0;
   private inService = 0;
-  private readonly calls = new OpenCalls();
+  private readonly calls: OpenCalls;
   /** Calls waiting for a free slot of the service, oldest first. */
   private readonly line = new IntRing(16);
   /**
@@ -199,7 +206,17 @@ export class Dependency implements DependencyFaults {
     private readonly draws: DependencyDraws,
     /** The run's messages: what was called, and under which keys, is kept per message. */
     private readonly messages: MessageTable,
-  ) {}
+  ) {
+    this.calls = new OpenCalls(new HeldIds(messages));
+  }
+
+  /**
+   * The lowest message id of an open call (in line, in service, or hung until its timeout), +Infinity when
+   * none is open: for retirement. A call whose caller stopped waiting still applies the effect later.
+   */
+  oldestHeld(): number {
+    return this.calls.held.oldest();
+  }
 
   /** From now on, counts calls and failures per interval (only when the run records a time series). */
   recordSeries(intervalMicros: number): void {

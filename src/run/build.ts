@@ -73,6 +73,8 @@ export interface World {
   faults: Fault[];
   /** Dependencies and retry figures (src/patterns); empty when the scenario declares none. */
   patterns: Patterns;
+  /** The DLQ redrives, when some group declares one. */
+  redrives: Redrives | null;
   /** Per producer, in the scenario's order: its dual write or outbox (src/model/outbox.ts), or null. */
   writes: (ProducerWrites | null)[];
   /** Recurring producers' figures, by producer name; empty when none has a schedule. */
@@ -169,6 +171,7 @@ export function buildWorld(
     groupNames,
     faults,
     patterns,
+    redrives: core.redrives,
     writes,
     schedules,
     flows: core.flows,

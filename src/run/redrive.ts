@@ -1,5 +1,6 @@
 import type { Broker } from "../brokers/broker.js";
 import type { Simulation } from "../engine/simulation.js";
+import { HeldIds } from "../model/held-ids.js";
 import { Fate, type MessageColumn, type MessageTable } from "../model/messages.js";
 import { NullObserver, type RunObserver } from "../model/observer.js";
 import type { RedriveFigures, RedriveSpec } from "../patterns/redrive.js";
@@ -21,6 +22,10 @@ export interface GroupRedrive {
  * `rate`, one message per event. A moved message is no longer dead-lettered; its next delivery is a
  * redelivery of the same message id. Built only for a scenario that declares a redrive: others never
  * see it.
+ *
+ * For retirement it holds every message in a DLQ until the group's last action has taken what it moves
+ * (the move reads and changes the message's row), and each message an action is still moving at `rate`;
+ * after its last action a group's DLQ is kept no more, as nothing would read it.
  */
 export class Redrives extends NullObserver {
   private readonly queues = new Map<number, number[]>();
@@ -30,6 +35,10 @@ export class Redrives extends NullObserver {
    */
   private readonly moved: (MessageColumn<Uint8Array> | undefined)[] = [];
   private movedCount = 0;
+  /** Per redriving group: its actions not yet begun. A group with none left keeps no DLQ. */
+  private readonly actionsLeft = new Map<number, number>();
+  /** The messages in the DLQs, and those an action is moving. */
+  private readonly held: HeldIds;
   private broker!: Broker;
   private observer!: RunObserver;
 
@@ -39,8 +48,10 @@ export class Redrives extends NullObserver {
     private readonly groups: readonly GroupRedrive[],
   ) {
     super();
-    for (const { group } of groups) {
+    this.held = new HeldIds(messages);
+    for (const { group, actions } of groups) {
       this.queues.set(group, []);
+      this.actionsLeft.set(group, (this.actionsLeft.get(group) ?? 0) + actions.length);
       this.moved[group] = messages.column((length) => new Uint8Array(length));
     }
   }
@@ -53,10 +64,18 @@ export class Redrives extends NullObserver {
       for (const action of redrive.actions) this.sim.at(action.at, () => this.begin(redrive, action));
   }
 
+  /** The lowest message id in a DLQ or being moved, +Infinity when none: for retirement. */
+  oldestHeld(): number {
+    return this.held.oldest();
+  }
+
   override deadLettered(message: number, group: number, reason: string): void {
     const queue = this.queues.get(group);
     if (queue === undefined || reason.startsWith("parked")) return;
-    queue.push(message);
+    if (this.actionsLeft.get(group)! > 0) {
+      queue.push(message);
+      this.held.hold(message);
+    }
     if (this.unmark(message, group)) this.figuresOf(group).redrivenDeadLettered++;
   }
 
@@ -66,12 +85,16 @@ export class Redrives extends NullObserver {
 
   private begin(redrive: GroupRedrive, action: RedriveSpec): void {
     const { group } = redrive;
-    const fate = this.messages.fate[group]!;
+    const actionsLeft = this.actionsLeft.get(group)! - 1;
+    this.actionsLeft.set(group, actionsLeft);
     // The DLQ as it is when the move starts; later arrivals wait for the next action.
-    const held = this.queues.get(group)!.filter((message) => fate[message] === Fate.deadLettered);
+    const held = this.queues.get(group)!.filter((message) => this.stillDeadLettered(message, group));
     const count = Math.min(held.length, action.max ?? held.length);
     const batch = held.slice(0, count);
-    this.queues.set(group, held.slice(count));
+    const rest = held.slice(count);
+    // After the group's last action nothing reads its DLQ again.
+    if (actionsLeft === 0) for (const message of rest) this.held.release(message);
+    this.queues.set(group, actionsLeft === 0 ? [] : rest);
     if (action.ratePerSecond === null) {
       for (const message of batch) this.move(redrive, message);
       return;
@@ -87,11 +110,25 @@ export class Redrives extends NullObserver {
     if (batch.length > 0) next(0);
   }
 
-  private move({ group, figures }: GroupRedrive, message: number): void {
+  /** Whether a message the DLQ held is dead-lettered still; one that is not leaves the DLQ (and is held no more). */
+  private stillDeadLettered(message: number, group: number): boolean {
+    if (this.messages.fate[group]![this.messages.slot(message)] === Fate.deadLettered) return true;
+    this.held.release(message);
+    return false;
+  }
+
+  /** Moves one message back (held until now: the broker holds it next, or the DLQ again if the move failed). */
+  private move(redrive: GroupRedrive, message: number): void {
+    this.moveBack(redrive, message);
+    this.held.release(message);
+  }
+
+  private moveBack({ group, figures }: GroupRedrive, message: number): void {
     const fate = this.messages.fate[group]!;
-    if (fate[message] !== Fate.deadLettered) return;
+    const row = this.messages.slot(message);
+    if (fate[row] !== Fate.deadLettered) return;
     // Observers hear of the move before the broker can deliver the message (at once, over a zero-latency link).
-    fate[message] = Fate.none;
+    fate[row] = Fate.none;
     this.mark(message, group);
     this.observer.redriven?.(message, group, this.sim.now);
     if (this.broker.redrive!(message, group)) {
@@ -100,7 +137,7 @@ export class Redrives extends NullObserver {
     }
     // The broker is down: the move fails and the message is back in the DLQ, at its tail.
     this.unmark(message, group);
-    fate[message] = Fate.deadLettered;
+    fate[row] = Fate.deadLettered;
     this.observer.deadLettered(message, group, "redrive failed: broker unavailable", this.sim.now);
   }
 

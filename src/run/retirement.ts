@@ -12,9 +12,9 @@ export const RETIRING_TABLE_ROWS = 1 << 16;
 
 /**
  * Whether a run of `scenario` may retire messages: its broker profile reports everything it holds
- * (`retiresMessages`), and no consumer runs processing steps or calls a dependency. Those keep message ids
- * in timers of their own (a retry's backoff, a call that times out and is still applied later), which do
- * not report to the retirement yet, so such runs keep every row, as before.
+ * (`retiresMessages`), and every other component that keeps message ids reports them (`retirementOf`).
+ * Processing steps keep theirs per work slot of the consumer that holds the message; dependencies keep the
+ * message of each open call (one that timed out is still applied later); redrives their DLQs.
  */
 export function mayRetire(scenario: ParsedScenario): boolean {
   const conditions = retirementConditions(scenario);
@@ -22,7 +22,6 @@ export function mayRetire(scenario: ParsedScenario): boolean {
     retiresMessages(scenario.broker, conditions) &&
     // A second broker (brokers:) reports as the main one does (ExtraBrokers.oldestHeld), if its profile can.
     Object.values(scenario.brokers ?? {}).every((section) => retiresMessages(section, conditions)) &&
-    Object.keys(scenario.dependencies ?? {}).length === 0 &&
     // Sagas keep what no retirement may fold: every finished saga's duration (the summary's percentiles by
     // nearest rank) for the whole run, and, to judge at the end, each compensation sent (was it consumed?) and
     // each open saga's last message (its fate, for a stuck saga's counter-example).
@@ -37,24 +36,16 @@ function retirementConditions(scenario: ParsedScenario): RetirementConditions {
   return {
     horizon: scenario.duration + scenario.drainTimeout,
     brokerCrashes: scenario.faults.some((fault) => brokerCrash.is(fault)),
-    brokerRetries: scenario.consumers.some((consumer) => consumer.retry?.via === "broker"),
   };
 }
 
 /**
- * Batches and DLQ redrives keep message ids in structures of their own (a batch being filled, a dead-letter
- * queue a redrive reads) that do not report to the retirement yet: runs with them keep every row. Pipeline
- * stages (publishTo, maxHops, gather) report through their flows (`StageFlows`: a gather's open sets, the
- * roots of the messages kept), but a stage's `writes:` commits onward messages to a dual write or an outbox,
- * whose relay keeps ids it does not report.
+ * Pipeline stages (publishTo, maxHops, gather) report through their flows (`StageFlows`: a gather's open sets,
+ * the roots of the messages kept), but a stage's `writes:` commits onward messages to a dual write or an
+ * outbox, whose relay keeps ids it does not report.
  */
 function consumerReports(consumer: ParsedScenario["consumers"][number]): boolean {
-  return (
-    consumer.steps === undefined &&
-    consumer.writes === undefined &&
-    consumer.batch === undefined &&
-    consumer.redrive === undefined
-  );
+  return consumer.writes === undefined;
 }
 
 /** A producer's outbox, delay stage, batch or requester holds ids the retirement cannot see yet (see consumerReports). */
@@ -88,13 +79,15 @@ export function retirementPlan(
 }
 
 /**
- * The retirement of a built world: its broker, deliveries, producers, consumers and effect ledger report; a
- * run with stages, its flows too (a gather's open sets; the roots of the messages kept), and a second broker.
+ * The retirement of a built world: its broker, deliveries, producers, consumers, effect ledger, dependencies
+ * (open calls) and redrives (DLQs) report; a run with stages, its flows too (a gather's open sets; the roots of
+ * the messages kept), and a second broker.
  */
 export function retirementOf(world: World): Retirement {
+  const patterns = [...world.patterns.dependencies, ...(world.redrives === null ? [] : [world.redrives])];
   const flows = world.flows === null ? [] : [world.flows];
   const brokers = world.extraBrokers === null ? [] : [world.extraBrokers];
-  const holders = [...world.producers, ...world.consumers, world.effects, ...flows, ...brokers];
+  const holders = [...world.producers, ...world.consumers, world.effects, ...patterns, ...flows, ...brokers];
   return new Retirement({ ...world, holders, keepers: flows });
 }
 

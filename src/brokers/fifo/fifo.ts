@@ -42,7 +42,7 @@ class FifoBroker implements Broker {
     this.alive = new Uint8Array(consumers).fill(1);
     this.down = new Uint8Array(consumers);
     this.maxLength = settings.maxLength ?? Number.POSITIVE_INFINITY;
-    this.redriven = new RedriveBase(context.groupCount);
+    this.redriven = new RedriveBase(context.messages);
     if (settings.overflow === "block" && settings.maxLength !== null) {
       // Admit a publish only if it would fit once everything on the wire has arrived.
       context.gate.setAdmissionRule((inTransit) => this.longestQueue() + inTransit < this.maxLength);
@@ -94,7 +94,8 @@ class FifoBroker implements Broker {
   /** A redrive from the DLQ: to the tail of the group's queue, with a fresh deliveryLimit. */
   redrive(message: number, group: number): boolean {
     if (!this.up) return false;
-    this.redriven.moved(message, group, this.context.messages.deliveryCount[group]![message]!);
+    const { messages } = this.context;
+    this.redriven.moved(message, group, messages.deliveryCount[group]![messages.slot(message)]!);
     this.queues[group]!.push(message);
     this.dispatch(group);
     return true;

@@ -101,13 +101,13 @@ function kafkaWarnings(section: KafkaSection): { path: string[]; message: string
  * Whether a run may retire the rows of messages every group is done with (KafkaBroker.oldestRead). Not when a
  * broker crashes: a failover may cut a log back below a committed offset, which then resets to the log start,
  * so every stored record may be read again. Not when retention ends within the run: deleting a record reads
- * its acceptance time. Not with transactions or retry topics, which keep message ids of their own.
+ * its acceptance time. Not with transactions, which keep message ids of their own. Retry topics report what
+ * they hold (`RetryTopics.forEachHeld`; a record being retried is an open delivery).
  */
 function kafkaRetires(section: KafkaSection, run: RetirementConditions): boolean {
   const options = kafkaOptions(section.settings, section);
   return (
     !run.brokerCrashes &&
-    !run.brokerRetries &&
     options.retention > run.horizon &&
     options.transactionInterval === null &&
     options.commit !== "transactional"

@@ -101,7 +101,7 @@ class SqsBroker implements Broker, ReceiveTarget {
     private readonly settings: CommonSettings,
     private readonly kind: QueueKind,
   ) {
-    this.redriven = new RedriveBase(context.groupCount);
+    this.redriven = new RedriveBase(context.messages);
     this.queues = context.groupCount;
     this.state = new MessageState(this.queues, context.messages);
     this.inFlight = new Int32Array(this.queues);
