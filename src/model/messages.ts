@@ -201,6 +201,20 @@ export class MessageTable {
     return column;
   }
 
+  /**
+   * Bytes one message's row takes in every column the table has now: its own, each group's, and those added
+   * with `column`. A run that keeps every row pays at least this per message (scenario/budgets.ts).
+   */
+  get rowBytes(): number {
+    const own = [this.intendedAt, this.acceptedAt, this.producer, this.key, this.size, this.outcome];
+    const more = [this.producerView, this.poison, this.priority, this.routingKey, this.partition];
+    const rest = [this.acceptOrder, this.copies, ...this.extraColumns.map((column) => column.values)];
+    const perGroup = [...this.deliveryCount, ...this.effects, ...this.fate, ...this.consumedBy];
+    let bytes = 0;
+    for (const column of [...own, ...more, ...rest, ...perGroup]) bytes += column?.BYTES_PER_ELEMENT ?? 0;
+    return bytes;
+  }
+
   /** `listener` hears each message as it is retired, in id order, before its row is reset. */
   onRetire(listener: (id: number) => void): void {
     this.retireListeners.push(listener);

@@ -1,5 +1,6 @@
 import { getHeapStatistics } from "node:v8";
 import { BudgetExceeded } from "../engine/simulation.js";
+import { memoryBudgetBytes } from "../scenario/budgets.js";
 
 /**
  * The memory budget of a run: checked between events at the engine's progress interval, outside the model
@@ -8,14 +9,6 @@ import { BudgetExceeded } from "../engine/simulation.js";
  * message before V8 reaches its own heap limit, which would end the process with a fatal error.
  */
 export class MemoryBudgetExceeded extends BudgetExceeded {}
-
-/** The share of V8's heap limit a run may use when `limits.maxMemory` is "auto". */
-export const AUTO_MEMORY_SHARE = 0.75;
-
-/** The budget in bytes: the scenario's, or a share of this thread's heap limit (workers have their own). */
-export function memoryBudgetBytes(maxMemory: number | "auto"): number {
-  return maxMemory === "auto" ? Math.floor(getHeapStatistics().heap_size_limit * AUTO_MEMORY_SHARE) : maxMemory;
-}
 
 /** Bytes in use: the JavaScript heap and the buffers outside it (typed arrays), which both grow with a run. */
 export function memoryInUse(): number {

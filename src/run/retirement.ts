@@ -1,62 +1,16 @@
 import type { Broker } from "../brokers/broker.js";
-import type { RetirementConditions } from "../brokers/profile.js";
-import { retiresMessages } from "../brokers/registry.js";
-import { brokerCrash } from "../faults/kinds/broker-crash.js";
 import type { DeliveryTable } from "../model/deliveries.js";
 import { type MessageTable, PublishOutcome } from "../model/messages.js";
+import { rowsKeptBecause } from "../scenario/retirement-scope.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { expectedMessages, type World } from "./build.js";
 
 /** Rows a retiring run's message table starts with: it grows only while more than this is in play. */
 export const RETIRING_TABLE_ROWS = 1 << 16;
 
-/**
- * Whether a run of `scenario` may retire messages: its broker profile reports everything it holds
- * (`retiresMessages`), and every other component that keeps message ids reports them (`retirementOf`).
- * Processing steps keep theirs per work slot of the consumer that holds the message; dependencies keep the
- * message of each open call (one that timed out is still applied later); redrives their DLQs.
- */
+/** Whether a run of `scenario` may retire messages: nothing in it keeps a row for every message (`rowsKeptBecause`). */
 export function mayRetire(scenario: ParsedScenario): boolean {
-  const conditions = retirementConditions(scenario);
-  return (
-    retiresMessages(scenario.broker, conditions) &&
-    // A second broker (brokers:) reports as the main one does (ExtraBrokers.oldestHeld), if its profile can.
-    Object.values(scenario.brokers ?? {}).every((section) => retiresMessages(section, conditions)) &&
-    // Sagas keep what no retirement may fold: every finished saga's duration (the summary's percentiles by
-    // nearest rank) for the whole run, and, to judge at the end, each compensation sent (was it consumed?) and
-    // each open saga's last message (its fate, for a stuck saga's counter-example).
-    Object.keys(scenario.sagas ?? {}).length === 0 &&
-    scenario.consumers.every(consumerReports) &&
-    scenario.producers.every(producerReports)
-  );
-}
-
-/** What the profile's `retiresMessages` may ask about the run. */
-function retirementConditions(scenario: ParsedScenario): RetirementConditions {
-  return {
-    horizon: scenario.duration + scenario.drainTimeout,
-    brokerCrashes: scenario.faults.some((fault) => brokerCrash.is(fault)),
-  };
-}
-
-/**
- * Pipeline stages (publishTo, maxHops, gather) report through their flows (`StageFlows`: a gather's open sets,
- * the roots of the messages kept), but a stage's `writes:` commits onward messages to a dual write or an
- * outbox, whose relay keeps ids it does not report.
- */
-function consumerReports(consumer: ParsedScenario["consumers"][number]): boolean {
-  return consumer.writes === undefined;
-}
-
-/** A producer's outbox, delay stage, batch or requester holds ids the retirement cannot see yet (see consumerReports). */
-function producerReports(producer: ParsedScenario["producers"][number]): boolean {
-  return (
-    producer.writes === undefined &&
-    producer.batch === undefined &&
-    producer.delay === undefined &&
-    producer.notBefore === undefined &&
-    producer.request === undefined
-  );
+  return rowsKeptBecause(scenario) === null;
 }
 
 /** How a run retires messages: whether it does, the table's first size, and how often it looks (events). */

@@ -6,9 +6,12 @@
  * milliseconds instead of after minutes and gigabytes.
  */
 
+import { getHeapStatistics } from "node:v8";
+import { MessageTable } from "../model/messages.js";
 import { meanOf } from "../random/distributions.js";
 import { arrivalSchedule } from "./arrival-schedule.js";
 import type { ScenarioIssue } from "./issues.js";
+import { rowsKeptBecause } from "./retirement-scope.js";
 import type { ParsedScenario } from "./schema.js";
 
 type Path = (string | number)[];
@@ -44,7 +47,46 @@ export function budgetIssues(scenario: ParsedScenario): ScenarioIssue[] {
   over("maxKeys", "# distinct keys", keyCounts(scenario));
   over("maxFaultOccurrences", "at least # fault occurrences, by estimate", faultEstimates(scenario));
   over("maxEvents", "at least # events, by estimate", eventEstimates(scenario));
+  issues.push(...memoryIssues(scenario));
   return issues;
+}
+
+/** The share of V8's heap limit a run may use when `limits.maxMemory` is "auto". */
+export const AUTO_MEMORY_SHARE = 0.75;
+
+/** The memory budget in bytes: the scenario's, or a share of this thread's heap limit (workers have their own). */
+export function memoryBudgetBytes(maxMemory: number | "auto"): number {
+  return maxMemory === "auto" ? Math.floor(getHeapStatistics().heap_size_limit * AUTO_MEMORY_SHARE) : maxMemory;
+}
+
+/**
+ * A run that cannot retire messages keeps a row for every message it makes (docs/design.md, "Memory"). When
+ * those rows alone would pass `limits.maxMemory`, the run could only stop part-way with that error, so it is
+ * refused now, at the producer that makes the most messages. The rows are a lower bound of what the run keeps
+ * per message: a run that fits is never refused.
+ */
+function memoryIssues(scenario: ParsedScenario): ScenarioIssue[] {
+  const kept = rowsKeptBecause(scenario);
+  if (kept === null) return [];
+  const parts = messageEstimates(scenario);
+  const messages = parts.reduce((sum, part) => sum + part.amount, 0);
+  const rowBytes = new MessageTable(scenario.consumers.length, 1, false).rowBytes;
+  const budget = memoryBudgetBytes(scenario.limits.maxMemory);
+  if (!(messages * rowBytes > budget)) return [];
+  const largest = parts.reduce((a, b) => (b.amount > a.amount ? b : a));
+  const limit = scenario.limits.maxMemory === "auto" ? `auto, ${megabytes(budget)} here` : megabytes(budget);
+  return [
+    {
+      code: "out-of-range",
+      path: largest.path,
+      message: `the run keeps a row for every message (${kept}): about ${formatCount(messages)} messages × ${rowBytes} bytes = ${megabytes(messages * rowBytes)} at least (${largest.how}); limits.maxMemory is ${limit}`,
+      hint: 'raise limits.maxMemory if the scenario really needs that much ("auto" is 75% of the heap limit, which node --max-old-space-size raises), or shorten the run or lower its rates',
+    },
+  ];
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1e10 ? `${(bytes / 1e9).toFixed(0)} GB` : `${(bytes / 1e6).toFixed(0)} MB`;
 }
 
 function instanceCounts(scenario: ParsedScenario): Contribution[] {
@@ -95,17 +137,22 @@ function keyCounts(scenario: ParsedScenario): Contribution[] {
 
 /** Events, at least: one per message published and one per fault occurrence. */
 function eventEstimates(scenario: ParsedScenario): Contribution[] {
-  const messages = scenario.producers.map((p, i): Contribution => {
+  const messages = messageEstimates(scenario).map((part) => ({ ...part, how: `one per message: ${part.how}` }));
+  const faults = faultEstimates(scenario).map((fault) => ({ ...fault, how: `one per fault occurrence: ${fault.how}` }));
+  return [...messages, ...faults];
+}
+
+/** The messages each producer publishes, by its rate schedule (recurring producers, with no rate, count none). */
+function messageEstimates(scenario: ParsedScenario): Contribution[] {
+  return scenario.producers.map((p, i): Contribution => {
     const perInstance = Math.min(p.limit ?? Number.POSITIVE_INFINITY, arrivalsWithin(p, scenario.duration));
     const amount = perInstance * p.instances;
     return {
       path: ["producers", i, p.arrival ? "arrival" : "rate"],
       amount,
-      how: `one per message: ${formatCount(amount)} from producer ${p.name}, its rate × ${p.instances} instance(s) × duration`,
+      how: `${formatCount(amount)} from producer ${p.name}, its rate × ${p.instances} instance(s) × duration`,
     };
   });
-  const faults = faultEstimates(scenario).map((fault) => ({ ...fault, how: `one per fault occurrence: ${fault.how}` }));
-  return [...messages, ...faults];
 }
 
 /** Occurrences of each fault, at least: each is listed in summary.json and drawn on the charts. */

@@ -1,0 +1,54 @@
+import type { RetirementConditions } from "../brokers/profile.js";
+import { retiresMessages } from "../brokers/registry.js";
+import { brokerCrash } from "../faults/kinds/broker-crash.js";
+import type { ParsedScenario } from "./schema.js";
+
+/**
+ * Why a run of `scenario` must keep a row for every message it makes, or null when it may retire them
+ * (docs/design.md, "Memory"): its broker profiles report everything they hold (`retiresMessages`), and every
+ * other component that keeps message ids reports them (run/retirement.ts, `retirementOf`). The run's
+ * retirement asks it (`mayRetire`), and so do the up-front budgets, which refuse a run whose rows alone would
+ * pass `limits.maxMemory` and say why.
+ */
+export function rowsKeptBecause(scenario: ParsedScenario): string | null {
+  const conditions = retirementConditions(scenario);
+  const sections = [["broker", scenario.broker] as const, ...Object.entries(scenario.brokers ?? {})];
+  for (const [name, section] of sections) {
+    // A second broker (brokers:) reports as the main one does (ExtraBrokers.oldestHeld), if its profile can.
+    if (!retiresMessages(section, conditions)) return profileKeeps(name, section.profile);
+  }
+  // Sagas keep what no retirement may fold: every finished saga's duration (the summary's percentiles by
+  // nearest rank) for the whole run, and, to judge at the end, each compensation sent (was it consumed?) and
+  // each open saga's last message (its fate, for a stuck saga's counter-example).
+  if (Object.keys(scenario.sagas ?? {}).length > 0) return "sagas keep every instance";
+  const stage = scenario.consumers.find((consumer) => consumer.writes !== undefined);
+  if (stage) return `group ${stage.group}'s writes: keeps them`;
+  for (const producer of scenario.producers) {
+    const feature = unreportedFeature(producer);
+    if (feature !== null) return `producer ${producer.name}'s ${feature}: keeps them`;
+  }
+  return null;
+}
+
+function profileKeeps(section: string, profile: string): string {
+  const where = section === "broker" ? "broker" : `brokers.${section}`;
+  return `${where}: profile ${profile} keeps them with these settings and faults`;
+}
+
+/** What the profile's `retiresMessages` may ask about the run. */
+function retirementConditions(scenario: ParsedScenario): RetirementConditions {
+  return {
+    horizon: scenario.duration + scenario.drainTimeout,
+    brokerCrashes: scenario.faults.some((fault) => brokerCrash.is(fault)),
+  };
+}
+
+/** A producer's outbox, delay stage, batch or requester holds ids the retirement cannot see yet. */
+function unreportedFeature(producer: ParsedScenario["producers"][number]): string | null {
+  if (producer.writes !== undefined) return "writes";
+  if (producer.batch !== undefined) return "batch";
+  if (producer.delay !== undefined) return "delay";
+  if (producer.notBefore !== undefined) return "notBefore";
+  if (producer.request !== undefined) return "request";
+  return null;
+}
