@@ -287,8 +287,8 @@ export class Producer {
 
   /**
    * The lowest message id this producer may still read or change (waiting, blocked, unconfirmed, left
-   * unknown by a crash and to be resent), or +Infinity when none: rows below it may be retired as far as
-   * this producer is concerned. A profile's client library keeps ids of its own: it says which (or nothing is retired).
+   * unknown by a crash and to be resent, in a batch being filled or on the wire, held by its writes or its
+   * requester), or +Infinity when none: rows below it may be retired as far as this producer is concerned. A profile's client library keeps ids of its own: it says which (or nothing is retired).
    */
   oldestHeld(): number {
     let oldest =
@@ -301,6 +301,9 @@ export class Producer {
     older(this.awaitingTimer.smallestKey());
     for (const message of this.unknownSinceCrash) older(message);
     if (this.onWire !== null) older(this.onWire.smallestKey());
+    if (this.batcher !== null) older(Math.min(this.batcher.oldestHeld(), this.batchesOnTheWire.oldestHeld()));
+    if (this.writes !== null) older(this.writes.oldestHeld());
+    if (this.requests !== null) older(this.requests.oldestHeld());
     return oldest;
   }
 
@@ -445,8 +448,18 @@ export class Producer {
 
   /** One request carries the batch: its messages reach the broker together, in order. */
   private transmitBatch(batch: number[]): void {
-    this.wiring.gate.inTransit += batch.length;
-    this.wiring.toBroker.send(this.onBatchArrives, this.batchesOnTheWire.put(batch));
+    const { gate, toBroker } = this.wiring;
+    gate.inTransit += batch.length;
+    // Each copy is on its way until the broker answers it, as a single publish is (see `onWire`).
+    if (this.onWire !== null)
+      for (const message of batch) this.onWire.set(message, (this.onWire.get(message) ?? 0) + 1);
+    const lostBefore = toBroker.lost;
+    const ticket = this.batchesOnTheWire.put(batch);
+    toBroker.send(this.onBatchArrives, ticket);
+    if (toBroker.lost === lostBefore) return;
+    // The link lost the batch: it never arrives, so nothing will answer its copies or take its ticket.
+    this.batchesOnTheWire.take(ticket);
+    for (const message of batch) this.answered(message);
   }
 
   private settle(message: number, view: number): void {
