@@ -176,15 +176,18 @@ export class Producer {
             roomFreed: () => this.flushBacklog(),
             stream: wiring.client.stream,
           });
-    // Copies on their way to the broker, for the retirement (oldestHeld): kept by a producer that resends (a
-    // publish timeout, or a client that retries); a copy still on the wire after its confirm must keep its row.
-    const resends = this.client === null ? options.publish.timeout !== null : this.client.wantsAnswers;
-    this.onWire = resends ? new IntMap() : null;
     const { sim, messages } = wiring;
     const publish = (message: number) => this.publishCommitted(message);
     const committingEnded = () => this.created >= options.limit || sim.now >= options.stopAt;
     this.writes = wiring.writes?.({ sim, messages, publish, committingEnded }) ?? null;
     this.requests = wiring.requests?.((message) => this.publishCommitted(message)) ?? null;
+    // Copies on their way to the broker, for the retirement (oldestHeld): kept by a producer that may send a
+    // message again (a publish timeout, a client that retries, a resend at restart, an outbox relay, a requester);
+    // a copy still on the wire after an earlier one was answered must keep its row.
+    const republishes =
+      options.publish.resendOnRestart || this.writes?.wantsConfirms === true || this.requests !== null;
+    const resends = this.client === null ? options.publish.timeout !== null : this.client.wantsAnswers;
+    this.onWire = resends || republishes ? new IntMap() : null;
     const batch = options.batch;
     if (batch !== undefined)
       this.batcher = new PublishBatcher(batch.options, wiring.sim, wiring.messages, batch.figures, (messages) =>

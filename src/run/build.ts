@@ -136,10 +136,17 @@ export function buildWorld(
     routing: routingTable(scenario, core.flows),
     counts: metrics.counts,
     stream: (purpose) => streams.stream(`broker:${purpose}`),
-    // Confirms travel back only to producers with a publish timeout or a client library that wants them.
+    // Confirms travel back only to producers with a publish timeout or a client library that wants them; a
+    // producer that may publish a message again hears which copies the broker answered (Producer.answered).
     confirmsWanted:
       clientFactory !== null ||
-      scenario.producers.some((p) => p.publish.timeout !== null || p.writes?.mode === "outbox") ||
+      scenario.producers.some(
+        (p) =>
+          p.publish.timeout !== null ||
+          p.writes?.mode === "outbox" ||
+          p.publish.resendOnRestart ||
+          p.request !== undefined,
+      ) ||
       core.flows?.writes?.wantsConfirms === true,
     ...(core.flows === null ? {} : { lineage: core.flows.lineage, onwardAnswered: onwardAnswers(core.flows) }),
   };
