@@ -86,6 +86,12 @@ export class Producer {
   private readonly backlog = new IntRing();
   /** With a rate limit: messages waiting for their permit → the event that releases each, in creation order. */
   private readonly awaitingPermit = new Map<number, number>();
+  /**
+   * Permit events still to fire, per message. A message published again while it waits (an outbox relay's or a
+   * requester's resend) gets a second permit, and the first one's event still fires: the message is held until
+   * every one has (`oldestHeld`). An IntMap: no allocation as entries come and go.
+   */
+  private readonly permitsDue = new IntMap();
   /** With resendOnRestart: messages a crash left unknown, sent again at restart. */
   private unknownSinceCrash: number[] = [];
   /** Unconfirmed publishes: message → attempts so far and the timeout event. */
@@ -119,6 +125,7 @@ export class Producer {
   private readonly onArrival = (): void => this.arrive();
   private readonly onPermit = (message: number): void => {
     this.awaitingPermit.delete(message);
+    countDown(this.permitsDue, message);
     this.wiring.publishLimit!.waitingChanged(-1);
     this.enqueue(message);
   };
@@ -300,7 +307,7 @@ export class Producer {
       if (message < oldest) oldest = message;
     };
     this.backlog.forEach(older);
-    for (const message of this.awaitingPermit.keys()) older(message);
+    older(this.permitsDue.smallestKey());
     older(this.awaitingTimer.smallestKey());
     for (const message of this.unknownSinceCrash) older(message);
     if (this.onWire !== null) older(this.onWire.smallestKey());
@@ -354,6 +361,7 @@ export class Producer {
       return;
     }
     this.awaitingPermit.set(message, this.wiring.sim.schedule(wait, this.onPermit, message));
+    this.permitsDue.set(message, (this.permitsDue.get(message) ?? 0) + 1);
     limit!.waitingChanged(1);
   }
 
@@ -368,6 +376,7 @@ export class Producer {
     if (this.awaitingPermit.size === 0) return;
     for (const [message, timer] of this.awaitingPermit) {
       this.wiring.sim.cancel(timer);
+      countDown(this.permitsDue, message);
       this.unknownSinceCrash.push(message);
     }
     this.wiring.publishLimit!.waitingChanged(-this.awaitingPermit.size);
@@ -488,4 +497,11 @@ export class Producer {
     this.stopAwaiting(message);
     this.wiring.messages.producerView[this.wiring.messages.slot(message)] = ProducerView.unknown;
   }
+}
+
+/** One fewer of `key` in a map of counts; the key goes at none. */
+function countDown(counts: IntMap, key: number): void {
+  const left = counts.get(key)! - 1;
+  if (left === 0) counts.delete(key);
+  else counts.set(key, left);
 }
