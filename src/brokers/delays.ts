@@ -1,5 +1,4 @@
 import type { Simulation } from "../engine/simulation.js";
-import { IntMap } from "../model/int-map.js";
 import type { Broker, BrokerFailure, ConnectionLoss } from "./broker.js";
 import type { DelayFacts } from "./profile.js";
 
@@ -71,21 +70,11 @@ export class DelayedIntake implements Broker {
   private readonly laneFree: number[] = [];
   /** Messages held, by the event that releases each (insertion order = release order for ties). */
   private readonly held = new Map<number, number>();
-  /**
-   * Release events still to fire, per message. A resend that reaches the stage while the first copy is held
-   * replaces its entry in `held`, and the first copy's release then takes the message off it, while the second
-   * copy's release is still to come and will hand the message to the profile: the retirement must wait for it
-   * (`releaseRead`). An IntMap: one entry per held publish, with no allocation as entries come and go.
-   */
-  private readonly releasesDue = new IntMap();
   /** While the broker is down: messages that fell due, in the order they did. */
   private readonly dueWhileDown: number[] = [];
   private up = true;
   readonly delayFigures: DelayFigures = { held: 0, blockedByHead: 0, blockedMicrosTotal: 0, blockedMicrosMax: 0 };
   private readonly release = (message: number): void => {
-    const due = this.releasesDue.get(message)!;
-    if (due === 1) this.releasesDue.delete(message);
-    else this.releasesDue.set(message, due - 1);
     this.held.delete(message);
     if (this.up) this.inner.publish(message);
     else this.dueWhileDown.push(message);
@@ -98,9 +87,12 @@ export class DelayedIntake implements Broker {
    * the redrive is the profile's alone; without this the stage hid the profile's redrive from the run.
    */
   readonly redrive?: (message: number, group: number) => boolean;
-  /** The profile's `releaseRead`, if it has one, with the releases still due: always there, since the stage holds ids of its own. */
-  readonly releaseRead = (): number =>
-    Math.min(this.inner.releaseRead?.() ?? Number.POSITIVE_INFINITY, this.releasesDue.smallestKey());
+  /**
+   * The profile's `releaseRead`, which the stage must not hide (SQS, Redis and BullMQ read ids outside what they
+   * hold). What the stage holds is visited by `forEachHeld`; a copy it released while another is still held is
+   * on its way to the profile until the profile answers it (the hold is no answer: `Bookkeeper.confirmHeld`).
+   */
+  readonly releaseRead = (): number => this.inner.releaseRead?.() ?? Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly inner: Broker,
@@ -129,7 +121,6 @@ export class DelayedIntake implements Broker {
       return;
     }
     this.held.set(message, sim.at(leaves, this.release, message));
-    this.releasesDue.set(message, (this.releasesDue.get(message) ?? 0) + 1);
     this.count(leaves - own);
     this.options.confirm(message);
   }

@@ -311,7 +311,8 @@ export class Producer {
     older(this.awaitingTimer.smallestKey());
     for (const message of this.unknownSinceCrash) older(message);
     if (this.onWire !== null) older(this.onWire.smallestKey());
-    if (this.batcher !== null) older(Math.min(this.batcher.oldestHeld(), this.batchesOnTheWire.oldestHeld()));
+    // A batch on the wire needs no look: its copies are in `onWire` (or, never sent before, not yet answered).
+    if (this.batcher !== null) older(this.batcher.oldestHeld());
     if (this.writes !== null) older(this.writes.oldestHeld());
     if (this.requests !== null) older(this.requests.oldestHeld());
     return oldest;

@@ -114,16 +114,6 @@ export class BatchesOnTheWire {
     return ticket;
   }
 
-  /**
-   * The lowest message id in a batch on the wire, or +Infinity: those few batches are scanned (a link never
-   * reorders, so what is on it is what the producer sent within one latency).
-   */
-  oldestHeld(): number {
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const batch of this.batches.values()) for (const message of batch) if (message < oldest) oldest = message;
-    return oldest;
-  }
-
   take(ticket: number): number[] | null {
     const batch = this.batches.get(ticket);
     if (batch === undefined) return null;

@@ -228,9 +228,10 @@ describe("a producer's writes, batches, delays and requests: retiring messages c
     expect(retired / inputs.length).toBeGreaterThan(0.75);
   });
 
-  it("a resend held in the delay stage while its first copy is released keeps the message until it is released too", () => {
+  it("a resend that reaches the delay stage while the first copy is held keeps the message until the profile answers both", () => {
     // Each publish waits 30-60 ms in the delay stage; its confirm is lost one time in two, so a resend reaches the
-    // stage while the first copy is still held, and both copies are released, the second after the first is consumed.
+    // stage while the first copy is still held, and both copies are released, the second after the first is consumed:
+    // the hold confirms a copy to its producer but is not the broker's answer to it (Bookkeeper.confirmHeld).
     const scenario = parsed(
       scenarioInput({
         duration: "1s",
