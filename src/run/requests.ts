@@ -155,13 +155,12 @@ class RequesterInstance implements RequestGate {
   }
 
   /**
-   * Requests in flight (a timeout or a resend still to come) and those waiting for a slot, which the producer
-   * created in id order: the head of the queue is its oldest. A reply needs no id held: it finds its way back
-   * without reading the message's row (see `RequestReply.replied`).
+   * Requests in flight: a timeout or a resend is still to come. One waiting for a slot was never sent, so the
+   * table's first unanswered publish holds it already; a reply needs no id held: it finds its way back without
+   * reading the message's row (see `RequestReply.replied`).
    */
   oldestHeld(): number {
-    const oldestQueued = this.queued.length === 0 ? Number.POSITIVE_INFINITY : this.queued.peek();
-    return Math.min(this.waiting.smallestKey(), oldestQueued);
+    return this.waiting.smallestKey();
   }
 
   private launch(message: number): void {
