@@ -112,6 +112,7 @@ export class DualWrite implements CommittedWrites {
     for (const message of this.awaitingCommit.keys()) {
       sim.cancel(this.awaitingCommit.get(message)!);
       messages.producerView[messages.slot(message)] = ProducerView.unknown;
+      messages.markNeverSent(message);
     }
     this.figures.unpublished += this.awaitingCommit.size;
     changeBacklog(this.figures, -this.awaitingCommit.size, sim.now);

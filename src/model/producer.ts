@@ -225,8 +225,14 @@ export class Producer {
     const { messages, sim } = this.wiring;
     const before = this.unknownSinceCrash.length;
     // An unsent batch dies with the process; those of its messages that wait for a confirm are counted next.
-    for (const message of this.batcher?.crash() ?? [])
-      if (!this.awaitingTimer.has(message)) this.unknownSinceCrash.push(message);
+    const unsentBatch = this.batcher?.crash() ?? [];
+    for (const message of unsentBatch) if (!this.awaitingTimer.has(message)) this.unknownSinceCrash.push(message);
+    this.backlog.forEach((message) => {
+      this.unknownSinceCrash.push(message);
+    });
+    this.backlog.clear();
+    this.dropPermits();
+    if (!this.options.publish.resendOnRestart) this.neverSent(this.unknownSinceCrash.slice(before), unsentBatch);
     // Ascending ids (an IntMap keeps no order); the list is sorted before any resend anyway.
     for (const message of this.awaitingTimer.keys()) {
       sim.cancel(this.awaitingTimer.get(message)!);
@@ -234,11 +240,6 @@ export class Producer {
     }
     this.awaitingTimer.clear();
     this.sendAttempts.clear();
-    this.backlog.forEach((message) => {
-      this.unknownSinceCrash.push(message);
-    });
-    this.backlog.clear();
-    this.dropPermits();
     if (this.client !== null) this.client.crash((message) => this.unknownSinceCrash.push(message));
     this.writes?.crash();
     this.requests?.crashed();
@@ -249,6 +250,15 @@ export class Producer {
     this.refusedByClient = false;
     this.updateBlocking();
     return unknown;
+  }
+
+  /**
+   * Without a resend at restart, what a crash caught before sending (its backlog, permits, the batch being
+   * filled) is never sent: the retirement need not wait for its answer. An earlier copy of one, sent again by a
+   * relay or after a timeout, is in `onWire` until the broker answers it.
+   */
+  private neverSent(...caught: number[][]): void {
+    for (const messages of caught) for (const message of messages) this.wiring.messages.markNeverSent(message);
   }
 
   /**

@@ -146,6 +146,7 @@ class RequesterInstance implements RequestGate {
     // Requests still waiting for a slot were never sent: they die with the process, unknown to it.
     this.queued.forEach((message) => {
       this.messages.producerView[this.messages.slot(message)] = ProducerView.unknown;
+      this.messages.markNeverSent(message);
     });
     this.queued.clear();
   }
