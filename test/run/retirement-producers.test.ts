@@ -257,6 +257,7 @@ describe("a producer's writes, batches, delays and requests: retiring messages c
   it.each([
     ["a dual write's pending commits", { writes: { mode: "dual-write", commit: "20ms" } }],
     ["a batch being filled", { batch: { size: 50, linger: "40ms" } }],
+    ["a batch being filled, waiting for confirms", { batch: { size: 50, linger: "40ms" }, publish: { timeout: "1s" } }],
     ["a backlog behind a rate limit", { rateLimit: { type: "token-bucket", rate: "300/s", burst: 1 } }],
     [
       "requests waiting for a slot",
