@@ -279,4 +279,18 @@ describe("a producer's writes, batches, delays and requests: retiring messages c
     // ...and the table still retired nearly every message created after them: ~1,700 in all, 16 rows kept.
     expect(table.base).toBeGreaterThan(table.count - 100);
   });
+  it("a publish lost on the wire and sent again does not pin the watermark", () => {
+    const scenario = parsed(
+      scenarioInput({
+        duration: "3s",
+        producers: [{ name: "load", rate: "600/s", publish: { timeout: "20ms", retries: 5, backoff: "1ms" } }],
+        faults: [{ at: "500ms", for: "300ms", loss: { link: "load->broker", probability: 0.3 } }],
+      }),
+    );
+    const { off, forced, table } = bothWays(scenario);
+    expect(forced).toBe(off);
+    expect(JSON.parse(off).messages.lost).toBe(0);
+    // ~50 publishes lost, each resent and answered: the table retires nearly everything after them.
+    expect(table.base).toBeGreaterThan(table.count - 100);
+  });
 });
