@@ -464,9 +464,13 @@ export class Producer {
       this.batcher.add(message);
       return;
     }
-    this.wiring.gate.inTransit++;
+    const { gate, toBroker } = this.wiring;
+    gate.inTransit++;
     if (this.onWire !== null) this.onWire.set(message, (this.onWire.get(message) ?? 0) + 1);
-    this.wiring.toBroker.send(this.wiring.publishHandler, message);
+    const lostBefore = toBroker.lost;
+    toBroker.send(this.wiring.publishHandler, message);
+    // A copy the link lost is never answered: it is on its way no longer (kept, it would pin the watermark).
+    if (toBroker.lost !== lostBefore) this.answered(message);
   }
 
   /** One request carries the batch: its messages reach the broker together, in order. */
