@@ -87,6 +87,12 @@ export class DelayedIntake implements Broker {
    * the redrive is the profile's alone; without this the stage hid the profile's redrive from the run.
    */
   readonly redrive?: (message: number, group: number) => boolean;
+  /**
+   * The profile's `releaseRead`, which the stage must not hide (SQS, Redis and BullMQ read ids outside what they
+   * hold). What the stage holds is visited by `forEachHeld`; a copy it released while another is still held is
+   * on its way to the profile until the profile answers it (the hold is no answer: `Bookkeeper.confirmHeld`).
+   */
+  readonly releaseRead = (): number => this.inner.releaseRead?.() ?? Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly inner: Broker,

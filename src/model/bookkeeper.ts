@@ -132,7 +132,8 @@ export class Bookkeeper implements BrokerContext {
 
   /** A broker's delay stage stored the message (src/brokers/delays.ts): the producer hears so now, not when it falls due. */
   confirmHeld(message: number): void {
-    this.confirm(message, true);
+    // The copy is not answered yet: the profile answers it again when the stage releases it (Producer.answered).
+    this.confirm(message, true, false);
   }
 
   confirmDuplicate(message: number): void {
@@ -195,7 +196,7 @@ export class Bookkeeper implements BrokerContext {
   }
 
   /** Sends the confirm (or nack) back to the producer, if it listens for them. */
-  private confirm(message: number, accepted: boolean): void {
+  private confirm(message: number, accepted: boolean, answered = true): void {
     if (!this.confirmsWanted) return;
     // A stage publishes without waiting for confirms (docs/patterns.md, "Flows"), unless through an outbox relay:
     // its producer column names the root's producer, so the answer goes to the stage's side instead.
@@ -205,7 +206,7 @@ export class Bookkeeper implements BrokerContext {
     }
     const index = this.messages.producer[this.messages.slot(message)]!;
     const producer = this.producers[index];
-    producer?.answered?.(message);
+    if (answered) producer?.answered?.(message);
     if (!producer?.tracksConfirms) return;
     this.toProducer[index]!.send(accepted ? producer.onConfirm : producer.onNack, message);
   }

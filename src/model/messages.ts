@@ -40,6 +40,8 @@ export class MessageTable {
   private readonly retireListeners: ((id: number) => void)[] = [];
   private readonly retireRangeListeners: ((from: number, to: number) => void)[] = [];
   private readonly extraColumns: MessageColumn<TypedArray>[] = [];
+  /** 1 for a message a producer crash lost before sending it; made at the first (see `markNeverSent`). */
+  private neverSent: MessageColumn<Uint8Array> | null = null;
   /** When the producer meant to send it: end-to-end latency starts here, even if sending was blocked. */
   intendedAt: Float64Array;
   /** When the broker accepted it (NaN until then): queue wait starts here. */
@@ -213,6 +215,22 @@ export class MessageTable {
     let bytes = 0;
     for (const column of [...own, ...more, ...rest, ...perGroup]) bytes += column?.BYTES_PER_ELEMENT ?? 0;
     return bytes;
+  }
+
+  /**
+   * A producer crash lost message `id` before the producer sent it (its backlog, a batch being filled, a dual
+   * write's pending commit, a request waiting for a slot), and nothing will send it: its publish is never
+   * answered, so the retirement's cursor of unanswered publishes may pass it (`publishSettled`). Whoever may still
+   * send an earlier or a later copy (an outbox relay, a producer that resends) holds it as before.
+   */
+  markNeverSent(id: number): void {
+    this.neverSent ??= this.column((length) => new Uint8Array(length));
+    this.neverSent.values[this.slot(id)] = 1;
+  }
+
+  /** Whether the publish of the message in `row` was answered, or never will be (`markNeverSent`). */
+  publishSettled(row: number): boolean {
+    return this.outcome[row] !== PublishOutcome.none || (this.neverSent !== null && this.neverSent.values[row] === 1);
   }
 
   /** `listener` hears each message as it is retired, in id order, before its row is reset. */

@@ -23,6 +23,8 @@ export interface CommittedWrites {
   /** The process died: what it held in memory is gone; committed outbox rows are not. */
   crash(): void;
   restart(): void;
+  /** The lowest message id they may still read or change (committed, not yet published or marked sent), or +Infinity. */
+  oldestHeld(): number;
 }
 
 /** What the writes of one component need: the clock, the table and a way to publish. */
@@ -84,7 +86,7 @@ export class DualWrite implements CommittedWrites {
     const { sim, messages, publish } = this.host;
     this.figures.published++;
     changeBacklog(this.figures, -1, sim.now);
-    this.figures.lag.record(sim.now - messages.intendedAt[message]!);
+    this.figures.lag.record(sim.now - messages.intendedAt[messages.slot(message)]!);
     publish(message);
   };
 
@@ -109,7 +111,8 @@ export class DualWrite implements CommittedWrites {
     const { sim, messages } = this.host;
     for (const message of this.awaitingCommit.keys()) {
       sim.cancel(this.awaitingCommit.get(message)!);
-      messages.producerView[message] = ProducerView.unknown;
+      messages.producerView[messages.slot(message)] = ProducerView.unknown;
+      messages.markNeverSent(message);
     }
     this.figures.unpublished += this.awaitingCommit.size;
     changeBacklog(this.figures, -this.awaitingCommit.size, sim.now);
@@ -117,6 +120,11 @@ export class DualWrite implements CommittedWrites {
   }
 
   restart(): void {}
+
+  /** Nothing of its own: an event waiting for its commit was never published, and the table's first unanswered publish holds it. */
+  oldestHeld(): number {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 /** What the relay is doing: waiting for its next poll, for a batch's confirms, or for its mark-sent commit. */
@@ -135,6 +143,12 @@ export class OutboxRelay implements CommittedWrites {
   private phase: number = RelayPhase.idle;
   /** Rows committed, not claimed by the current batch and not marked sent, oldest first. */
   private readonly rows = new IntRing();
+  /**
+   * Whether `rows` is in ascending id order, so its head is its oldest (`oldestHeld`). A producer commits its
+   * messages as it creates them, and a batch goes back to the front it was claimed from; a stage may commit an
+   * onward message older than one committed before, and then `oldestHeld` scans the rows.
+   */
+  private rowsAscending = true;
   /** Rows published before and handed back (crash, nack, timeout): a later publish may be a duplicate. */
   private readonly sentBefore = new Set<number>();
   /**
@@ -167,6 +181,7 @@ export class OutboxRelay implements CommittedWrites {
 
   commit(message: number): void {
     this.figures.committed++;
+    if (this.rows.length > 0 && message < this.rows.at(this.rows.length - 1)) this.rowsAscending = false;
     this.rows.push(message);
     changeBacklog(this.figures, 1, this.host.sim.now);
     // A relay that stopped on an empty outbox (committing had ended) polls again for a late commit: a
@@ -179,7 +194,7 @@ export class OutboxRelay implements CommittedWrites {
     const index = this.waitingIndexOf(message);
     if (index === -1) return;
     this.batchStates[index] = 1;
-    this.host.messages.producerView[message] = ProducerView.confirmed;
+    this.host.messages.producerView[this.host.messages.slot(message)] = ProducerView.confirmed;
     this.settledOne();
   }
 
@@ -218,6 +233,18 @@ export class OutboxRelay implements CommittedWrites {
     this.timer = this.host.sim.schedule(0, this.onPoll);
   }
 
+  /** Rows waiting in the outbox and the batch being published or marked: the relay reads each again. */
+  oldestHeld(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let index = 0; index < this.batchLength; index++) oldest = Math.min(oldest, this.batchRows[index]!);
+    if (this.rows.length === 0) return oldest;
+    if (this.rowsAscending) return Math.min(oldest, this.rows.peek());
+    this.rows.forEach((row) => {
+      if (row < oldest) oldest = row;
+    });
+    return oldest;
+  }
+
   private poll(): void {
     this.timer = -1;
     if (!this.up) return;
@@ -233,11 +260,12 @@ export class OutboxRelay implements CommittedWrites {
     this.timer = sim.schedule(this.spec.confirmTimeout, this.onConfirmTimeout);
     for (let index = 0; index < claimed; index++) {
       const row = this.batchRows[index]!;
+      const slot = messages.slot(row);
       if (!this.sentBefore.delete(row)) {
         this.figures.published++;
-        this.figures.lag.record(sim.now - messages.intendedAt[row]!);
-      } else if (messages.outcome[row] === PublishOutcome.accepted) this.figures.relayDuplicates++;
-      messages.producerView[row] = ProducerView.waiting;
+        this.figures.lag.record(sim.now - messages.intendedAt[slot]!);
+      } else if (messages.outcome[slot] === PublishOutcome.accepted) this.figures.relayDuplicates++;
+      messages.producerView[slot] = ProducerView.waiting;
       // At zero latency the confirm arrives inside publish(): the batch is set up before the first one goes.
       publish(row);
     }

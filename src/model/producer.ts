@@ -86,6 +86,12 @@ export class Producer {
   private readonly backlog = new IntRing();
   /** With a rate limit: messages waiting for their permit → the event that releases each, in creation order. */
   private readonly awaitingPermit = new Map<number, number>();
+  /**
+   * Permit events still to fire, per message. A message published again while it waits (an outbox relay's or a
+   * requester's resend) gets a second permit, and the first one's event still fires: the message is held until
+   * every one has (`oldestHeld`). An IntMap: no allocation as entries come and go.
+   */
+  private readonly permitsDue = new IntMap();
   /** With resendOnRestart: messages a crash left unknown, sent again at restart. */
   private unknownSinceCrash: number[] = [];
   /** Unconfirmed publishes: message → attempts so far and the timeout event. */
@@ -119,6 +125,7 @@ export class Producer {
   private readonly onArrival = (): void => this.arrive();
   private readonly onPermit = (message: number): void => {
     this.awaitingPermit.delete(message);
+    countDown(this.permitsDue, message);
     this.wiring.publishLimit!.waitingChanged(-1);
     this.enqueue(message);
   };
@@ -176,15 +183,18 @@ export class Producer {
             roomFreed: () => this.flushBacklog(),
             stream: wiring.client.stream,
           });
-    // Copies on their way to the broker, for the retirement (oldestHeld): kept by a producer that resends (a
-    // publish timeout, or a client that retries); a copy still on the wire after its confirm must keep its row.
-    const resends = this.client === null ? options.publish.timeout !== null : this.client.wantsAnswers;
-    this.onWire = resends ? new IntMap() : null;
     const { sim, messages } = wiring;
     const publish = (message: number) => this.publishCommitted(message);
     const committingEnded = () => this.created >= options.limit || sim.now >= options.stopAt;
     this.writes = wiring.writes?.({ sim, messages, publish, committingEnded }) ?? null;
     this.requests = wiring.requests?.((message) => this.publishCommitted(message)) ?? null;
+    // Copies on their way to the broker, for the retirement (oldestHeld): kept by a producer that may send a
+    // message again (a publish timeout, a client that retries, a resend at restart, an outbox relay, a requester);
+    // a copy still on the wire after an earlier one was answered must keep its row.
+    const republishes =
+      options.publish.resendOnRestart || this.writes?.wantsConfirms === true || this.requests !== null;
+    const resends = this.client === null ? options.publish.timeout !== null : this.client.wantsAnswers;
+    this.onWire = resends || republishes ? new IntMap() : null;
     const batch = options.batch;
     if (batch !== undefined)
       this.batcher = new PublishBatcher(batch.options, wiring.sim, wiring.messages, batch.figures, (messages) =>
@@ -215,8 +225,14 @@ export class Producer {
     const { messages, sim } = this.wiring;
     const before = this.unknownSinceCrash.length;
     // An unsent batch dies with the process; those of its messages that wait for a confirm are counted next.
-    for (const message of this.batcher?.crash() ?? [])
-      if (!this.awaitingTimer.has(message)) this.unknownSinceCrash.push(message);
+    const unsentBatch = this.batcher?.crash() ?? [];
+    for (const message of unsentBatch) if (!this.awaitingTimer.has(message)) this.unknownSinceCrash.push(message);
+    this.backlog.forEach((message) => {
+      this.unknownSinceCrash.push(message);
+    });
+    this.backlog.clear();
+    this.dropPermits();
+    if (!this.options.publish.resendOnRestart) this.neverSent(this.unknownSinceCrash.slice(before), unsentBatch);
     // Ascending ids (an IntMap keeps no order); the list is sorted before any resend anyway.
     for (const message of this.awaitingTimer.keys()) {
       sim.cancel(this.awaitingTimer.get(message)!);
@@ -224,11 +240,6 @@ export class Producer {
     }
     this.awaitingTimer.clear();
     this.sendAttempts.clear();
-    this.backlog.forEach((message) => {
-      this.unknownSinceCrash.push(message);
-    });
-    this.backlog.clear();
-    this.dropPermits();
     if (this.client !== null) this.client.crash((message) => this.unknownSinceCrash.push(message));
     this.writes?.crash();
     this.requests?.crashed();
@@ -239,6 +250,15 @@ export class Producer {
     this.refusedByClient = false;
     this.updateBlocking();
     return unknown;
+  }
+
+  /**
+   * Without a resend at restart, what a crash caught before sending (its backlog, permits, the batch being
+   * filled) is never sent: the retirement need not wait for its answer. An earlier copy of one, sent again by a
+   * relay or after a timeout, is in `onWire` until the broker answers it.
+   */
+  private neverSent(...caught: number[][]): void {
+    for (const messages of caught) for (const message of messages) this.wiring.messages.markNeverSent(message);
   }
 
   /**
@@ -287,8 +307,8 @@ export class Producer {
 
   /**
    * The lowest message id this producer may still read or change (waiting, blocked, unconfirmed, left
-   * unknown by a crash and to be resent), or +Infinity when none: rows below it may be retired as far as
-   * this producer is concerned. A profile's client library keeps ids of its own: it says which (or nothing is retired).
+   * unknown by a crash and to be resent, in a batch being filled or on the wire, held by its writes or its
+   * requester), or +Infinity when none: rows below it may be retired as far as this producer is concerned. A profile's client library keeps ids of its own: it says which (or nothing is retired).
    */
   oldestHeld(): number {
     let oldest =
@@ -297,10 +317,14 @@ export class Producer {
       if (message < oldest) oldest = message;
     };
     this.backlog.forEach(older);
-    for (const message of this.awaitingPermit.keys()) older(message);
+    older(this.permitsDue.smallestKey());
     older(this.awaitingTimer.smallestKey());
     for (const message of this.unknownSinceCrash) older(message);
     if (this.onWire !== null) older(this.onWire.smallestKey());
+    // A batch on the wire needs no look: its copies are in `onWire` (or, never sent before, not yet answered).
+    if (this.batcher !== null) older(this.batcher.oldestHeld());
+    if (this.writes !== null) older(this.writes.oldestHeld());
+    if (this.requests !== null) older(this.requests.oldestHeld());
     return oldest;
   }
 
@@ -348,6 +372,7 @@ export class Producer {
       return;
     }
     this.awaitingPermit.set(message, this.wiring.sim.schedule(wait, this.onPermit, message));
+    this.permitsDue.set(message, (this.permitsDue.get(message) ?? 0) + 1);
     limit!.waitingChanged(1);
   }
 
@@ -362,6 +387,7 @@ export class Producer {
     if (this.awaitingPermit.size === 0) return;
     for (const [message, timer] of this.awaitingPermit) {
       this.wiring.sim.cancel(timer);
+      countDown(this.permitsDue, message);
       this.unknownSinceCrash.push(message);
     }
     this.wiring.publishLimit!.waitingChanged(-this.awaitingPermit.size);
@@ -438,15 +464,29 @@ export class Producer {
       this.batcher.add(message);
       return;
     }
-    this.wiring.gate.inTransit++;
+    const { gate, toBroker } = this.wiring;
+    gate.inTransit++;
     if (this.onWire !== null) this.onWire.set(message, (this.onWire.get(message) ?? 0) + 1);
-    this.wiring.toBroker.send(this.wiring.publishHandler, message);
+    const lostBefore = toBroker.lost;
+    toBroker.send(this.wiring.publishHandler, message);
+    // A copy the link lost is never answered: it is on its way no longer (kept, it would pin the watermark).
+    if (toBroker.lost !== lostBefore) this.answered(message);
   }
 
   /** One request carries the batch: its messages reach the broker together, in order. */
   private transmitBatch(batch: number[]): void {
-    this.wiring.gate.inTransit += batch.length;
-    this.wiring.toBroker.send(this.onBatchArrives, this.batchesOnTheWire.put(batch));
+    const { gate, toBroker } = this.wiring;
+    gate.inTransit += batch.length;
+    // Each copy is on its way until the broker answers it, as a single publish is (see `onWire`).
+    if (this.onWire !== null)
+      for (const message of batch) this.onWire.set(message, (this.onWire.get(message) ?? 0) + 1);
+    const lostBefore = toBroker.lost;
+    const ticket = this.batchesOnTheWire.put(batch);
+    toBroker.send(this.onBatchArrives, ticket);
+    if (toBroker.lost === lostBefore) return;
+    // The link lost the batch: it never arrives, so nothing will answer its copies or take its ticket.
+    this.batchesOnTheWire.take(ticket);
+    for (const message of batch) this.answered(message);
   }
 
   private settle(message: number, view: number): void {
@@ -472,4 +512,11 @@ export class Producer {
     this.stopAwaiting(message);
     this.wiring.messages.producerView[this.wiring.messages.slot(message)] = ProducerView.unknown;
   }
+}
+
+/** One fewer of `key` in a map of counts; the key goes at none. */
+function countDown(counts: IntMap, key: number): void {
+  const left = counts.get(key)! - 1;
+  if (left === 0) counts.delete(key);
+  else counts.set(key, left);
 }

@@ -57,12 +57,19 @@ export class PublishBatcher {
   ) {}
 
   add(message: number): void {
-    const bytes = this.messages.size[message]!;
+    const bytes = this.messages.size[this.messages.slot(message)]!;
     if (this.pending.length > 0 && this.pendingBytes + bytes > this.options.maxBytes) this.flush();
     this.pending.push(message);
     this.pendingBytes += bytes;
     if (this.pending.length >= this.options.size) this.flush();
     else if (this.lingerEvent < 0) this.lingerEvent = this.sim.schedule(this.options.linger, this.onLinger);
+  }
+
+  /** The lowest message id in the batch being filled (a resend may join behind newer ones), or +Infinity. */
+  oldestHeld(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const message of this.pending) if (message < oldest) oldest = message;
+    return oldest;
   }
 
   /** The producer crashed: the unsent batch is gone with the process; returns its messages. */

@@ -10,6 +10,8 @@ export interface RequestGate {
   /** The requester process died: what it waited for is forgotten, and its reply queue may die with it. */
   crashed(): void;
   restarted(): void;
+  /** The lowest message id it may still send or resend (waiting for a slot, a reply, or a resend), or +Infinity. */
+  oldestHeld(): number;
 }
 
 /** How a requester hands a request to its producer: as if the application called publish now. */

@@ -138,11 +138,7 @@ export function buildWorld(
     routing: routingTable(scenario, core.flows),
     counts: metrics.counts,
     stream: (purpose) => streams.stream(`broker:${purpose}`),
-    // Confirms travel back only to producers with a publish timeout or a client library that wants them.
-    confirmsWanted:
-      clientFactory !== null ||
-      scenario.producers.some((p) => p.publish.timeout !== null || p.writes?.mode === "outbox") ||
-      core.flows?.writes?.wantsConfirms === true,
+    confirmsWanted: confirmsWanted(scenario, clientFactory !== null, core.flows),
     ...(core.flows === null ? {} : { lineage: core.flows.lineage, onwardAnswered: onwardAnswers(core.flows) }),
   };
   const bookkeeper = new Bookkeeper(bookkeeping);
@@ -181,6 +177,24 @@ export function buildWorld(
     extraBrokers,
     brokerTallies: core.brokerTallies,
   };
+}
+
+/**
+ * Whether confirms travel back: only to producers with a publish timeout or a client library that wants them,
+ * and to those that may publish a message again, which hear which copies the broker answered (Producer.answered).
+ */
+function confirmsWanted(scenario: ParsedScenario, clientLibrary: boolean, flows: Core["flows"]): boolean {
+  return (
+    clientLibrary ||
+    scenario.producers.some(
+      (p) =>
+        p.publish.timeout !== null ||
+        p.writes?.mode === "outbox" ||
+        p.publish.resendOnRestart ||
+        p.request !== undefined,
+    ) ||
+    flows?.writes?.wantsConfirms === true
+  );
 }
 
 /** What the fault injector may act on, out of everything the run is made of. */

@@ -52,7 +52,7 @@ export function brokerWithDelays(wiring: DelayWiring, bookkeeper: Bookkeeper): B
     mechanism: facts.mechanism,
     groupCount: scenario.consumers.length,
     dueOf: (message) => {
-      const entry = perInstance[messages.producer[message]!]!;
+      const entry = perInstance[messages.producer[messages.slot(message)]!]!;
       return { due: Math.max(sim.now + Math.round(entry.draw()), entry.notBefore), lane: entry.lane };
     },
     confirm: (message) => bookkeeper.confirmHeld(message),

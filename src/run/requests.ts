@@ -146,12 +146,22 @@ class RequesterInstance implements RequestGate {
     // Requests still waiting for a slot were never sent: they die with the process, unknown to it.
     this.queued.forEach((message) => {
       this.messages.producerView[this.messages.slot(message)] = ProducerView.unknown;
+      this.messages.markNeverSent(message);
     });
     this.queued.clear();
   }
 
   restarted(): void {
     this.up = true;
+  }
+
+  /**
+   * Requests in flight: a timeout or a resend is still to come. One waiting for a slot was never sent, so the
+   * table's first unanswered publish holds it already; a reply needs no id held: it finds its way back without
+   * reading the message's row (see `RequestReply.replied`).
+   */
+  oldestHeld(): number {
+    return this.waiting.smallestKey();
   }
 
   private launch(message: number): void {
@@ -222,17 +232,18 @@ export class RequestReply implements ReplySender {
   readonly figures = new Map<string, RequestFigures>();
   /** Per producer instance: its requester, or null. */
   private readonly instances: (RequesterInstance | null)[] = [];
-  private readonly toRequester: (Link | null)[] = [];
   private readonly responderOf: (number | null)[] = [];
   private readonly consumerLinks: Link[] = [];
   private readonly groupOfConsumer: number[];
   /** Per request, a message-table column: how often the responder executed it (a re-execution is a duplicate). */
   private readonly executions: MessageColumn<Int32Array>;
   private readonly figuresOfInstance: (RequestFigures | null)[] = [];
-  private readonly replyAtBroker = (message: number): void => {
-    const instance = this.messages.producer[this.messages.slot(message)]!;
-    this.toRequester[instance]!.send(this.instances[instance]!.replyArrives, message);
-  };
+  /**
+   * Per producer instance: what a reply to one of its requests does when it reaches the broker. One handler per
+   * instance, made once, so a reply still on its way needs no read of its message's row, which may be retired
+   * by then (the responder acked the request, and nobody else holds it).
+   */
+  private readonly replyAtBroker: ((message: number) => void)[] = [];
 
   constructor(
     scenario: ParsedScenario,
@@ -264,7 +275,7 @@ export class RequestReply implements ReplySender {
   /** Producer instance `index` with its link from the broker: a requester if its producer has `request:`. */
   gateFor(index: number, fromBroker: Link): ((send: RequestSend) => RequestGate) | undefined {
     const figures = this.figuresOfInstance[index] ?? null;
-    this.toRequester[index] = figures === null ? null : fromBroker;
+    this.replyAtBroker[index] = (message) => fromBroker.send(this.instances[index]!.replyArrives, message);
     if (figures === null) {
       this.instances[index] = null;
       return undefined;
@@ -293,7 +304,7 @@ export class RequestReply implements ReplySender {
       this.executions.values[row] = executions;
       if (executions > 1) figures.duplicateExecutions++;
     }
-    this.consumerLinks[consumer]!.send(this.replyAtBroker, message);
+    this.consumerLinks[consumer]!.send(this.replyAtBroker[instance]!, message);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Broker } from "../brokers/broker.js";
 import type { DeliveryTable } from "../model/deliveries.js";
-import { type MessageTable, PublishOutcome } from "../model/messages.js";
+import type { MessageTable } from "../model/messages.js";
 import { rowsKeptBecause } from "../scenario/retirement-scope.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { expectedMessages, type World } from "./build.js";
@@ -79,7 +79,7 @@ export interface RetirementSources {
  * grows as it would without retirement, so results never depend on it.
  */
 export class Retirement {
-  /** Every message below it has its publish answered (an outcome never returns to none). */
+  /** Every message below it has its publish answered or never sent (an outcome never returns to none). */
   private answeredUpTo = 0;
 
   constructor(private readonly sources: RetirementSources) {}
@@ -94,7 +94,7 @@ export class Retirement {
   watermark(): number {
     const { messages, broker, deliveries, holders } = this.sources;
     let answered = Math.max(this.answeredUpTo, messages.base);
-    while (answered < messages.count && messages.outcome[answered & messages.mask] !== PublishOutcome.none) answered++;
+    while (answered < messages.count && messages.publishSettled(answered & messages.mask)) answered++;
     this.answeredUpTo = answered;
     let watermark = Math.min(answered, deliveries.oldestMessage());
     for (const holder of holders) watermark = Math.min(watermark, holder.oldestHeld());

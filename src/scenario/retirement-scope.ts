@@ -6,7 +6,9 @@ import type { ParsedScenario } from "./schema.js";
 /**
  * Why a run of `scenario` must keep a row for every message it makes, or null when it may retire them
  * (docs/design.md, "Memory"): its broker profiles report everything they hold (`retiresMessages`), and every
- * other component that keeps message ids reports them (run/retirement.ts, `retirementOf`). The run's
+ * other component that keeps message ids reports them (run/retirement.ts, `retirementOf`): a producer's batches,
+ * writes and requester through the producer (`Producer.oldestHeld`), the broker's delay stage through the broker
+ * (`DelayedIntake`'s `forEachHeld` and `releaseRead`). The run's
  * retirement asks it (`mayRetire`), and so do the up-front budgets, which refuse a run whose rows alone would
  * pass `limits.maxMemory` and say why.
  */
@@ -23,10 +25,6 @@ export function rowsKeptBecause(scenario: ParsedScenario): string | null {
   if (Object.keys(scenario.sagas ?? {}).length > 0) return "sagas keep every instance";
   const stage = scenario.consumers.find((consumer) => consumer.writes !== undefined);
   if (stage) return `group ${stage.group}'s writes: keeps them`;
-  for (const producer of scenario.producers) {
-    const feature = unreportedFeature(producer);
-    if (feature !== null) return `producer ${producer.name}'s ${feature}: keeps them`;
-  }
   return null;
 }
 
@@ -41,14 +39,4 @@ function retirementConditions(scenario: ParsedScenario): RetirementConditions {
     horizon: scenario.duration + scenario.drainTimeout,
     brokerCrashes: scenario.faults.some((fault) => brokerCrash.is(fault)),
   };
-}
-
-/** A producer's outbox, delay stage, batch or requester holds ids the retirement cannot see yet. */
-function unreportedFeature(producer: ParsedScenario["producers"][number]): string | null {
-  if (producer.writes !== undefined) return "writes";
-  if (producer.batch !== undefined) return "batch";
-  if (producer.delay !== undefined) return "delay";
-  if (producer.notBefore !== undefined) return "notBefore";
-  if (producer.request !== undefined) return "request";
-  return null;
 }

@@ -187,7 +187,8 @@ class BullmqBroker extends KeyspaceBroker {
    * Besides the jobs `forEachHeld` visits (waiting, prioritized, delayed, active), the lowest id among the
    * finished jobs a queue keeps to remove later (removeOnComplete or removeOnFail: a count). A job whose lock
    * may run out (`unrenewed`, which a stalled check reads) is active: visited; finishing, retrying or stalling a
-   * job takes it out.
+   * job takes it out. And every entry of the wait lists: a copy sent again (a producer's resend, a relay's or a
+   * requester's) is added while the first waits, and its entry outlives the first job's end.
    */
   releaseRead(): number {
     let oldest = Number.POSITIVE_INFINITY;
@@ -198,6 +199,7 @@ class BullmqBroker extends KeyspaceBroker {
       const kept = this.kept[group]!;
       kept.completed.forEach(older);
       kept.failed.forEach(older);
+      this.waiting.forEach(group, older);
     }
     return oldest;
   }

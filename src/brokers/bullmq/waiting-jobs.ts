@@ -71,6 +71,13 @@ export class WaitingJobs {
     return message;
   }
 
+  /** Visits every entry of one queue, in no particular order (an id the queue holds twice, twice). */
+  forEach(group: number, visit: (message: number) => void): void {
+    this.wait[group]!.forEach(visit);
+    if (this.prioritized[group] === 0) return;
+    for (const ring of this.levels[group]!) ring.forEach(visit);
+  }
+
   /** Empties every queue; `restore` then refills them from order keys. */
   clear(): void {
     for (const ring of this.wait) ring.clear();
