@@ -44,7 +44,7 @@ export interface BookkeeperOptions {
   /** Where onward messages come from, when the scenario has pipeline stages: their confirms go to no producer. */
   lineage?: Lineage;
   /** Hears the broker's answer to each onward message (a stage's outbox relay waits for them). */
-  onwardAnswered?: (message: number, accepted: boolean) => void;
+  onwardAnswered?: (message: number, accepted: boolean, answered: boolean) => void;
 }
 
 /**
@@ -70,7 +70,7 @@ export class Bookkeeper implements BrokerContext {
   private readonly counts: RepublishCounts;
   private readonly confirmsWanted: boolean;
   private readonly lineage: Lineage | null;
-  private readonly onwardAnswered: ((message: number, accepted: boolean) => void) | null;
+  private readonly onwardAnswered: ((message: number, accepted: boolean, answered: boolean) => void) | null;
   private readonly toProducer: Link[] = [];
   private readonly producers: ConfirmListener[] = [];
   private readonly toConsumer: Link[] = [];
@@ -201,7 +201,7 @@ export class Bookkeeper implements BrokerContext {
     // A stage publishes without waiting for confirms (docs/patterns.md, "Flows"), unless through an outbox relay:
     // its producer column names the root's producer, so the answer goes to the stage's side instead.
     if (this.lineage?.isOnward(message)) {
-      this.onwardAnswered?.(message, accepted);
+      this.onwardAnswered?.(message, accepted, answered);
       return;
     }
     const index = this.messages.producer[this.messages.slot(message)]!;

@@ -325,8 +325,8 @@ function buildCore(
 }
 
 /** Where the broker's answers to onward messages go: to the publishing stage's relay, when some stage has one. */
-function onwardAnswers(flows: StageFlows): (message: number, accepted: boolean) => void {
-  return (message, accepted) => flows.answered(message, accepted);
+function onwardAnswers(flows: StageFlows): (message: number, accepted: boolean, answered: boolean) => void {
+  return (message, accepted, answered) => flows.answered(message, accepted, answered);
 }
 
 function observerOf(metrics: MetricsRecorder, extra: readonly RunObserver[]): RunObserver {

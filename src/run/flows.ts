@@ -1,6 +1,7 @@
 import type { EventHandler } from "../engine/event-queue.js";
 import type { Simulation } from "../engine/simulation.js";
 import { StageRecorder } from "../metrics/stages.js";
+import { IntMap } from "../model/int-map.js";
 import { Fate, type MessageColumn, type MessageTable } from "../model/messages.js";
 import type { Link } from "../model/network.js";
 import type { RunObserver } from "../model/observer.js";
@@ -45,6 +46,12 @@ export class StageFlows implements StagePublisher {
   readonly hopLimited: number[];
   /** The stages' dual writes and outboxes, when some group declares `writes:`. */
   readonly writes: StageWrites | null;
+  /**
+   * Copies of onward messages on their way to the broker, until it answers each, when some stage relays from an
+   * outbox: a relay sends a row again after a crash or a nack, and that copy may reach the broker after the first
+   * was answered and its row retired (as a producer's `onWire`). Null otherwise.
+   */
+  private readonly onWire: IntMap | null;
   private readonly groupOfConsumer: number[];
   private readonly toBroker: Link[] = [];
   private ingress: EventHandler | null = null;
@@ -96,6 +103,7 @@ export class StageFlows implements StagePublisher {
     this.maxHops = scenario.consumers.map((c) => c.maxHops ?? 0);
     this.hopLimited = scenario.consumers.map(() => 0);
     this.writes = scenario.consumers.some((c) => c.writes !== undefined) ? new StageWrites(scenario, world) : null;
+    this.onWire = this.writes?.wantsConfirms === true ? new IntMap() : null;
   }
 
   wire(observer: RunObserver, gate: PublisherGate, incarnations: Int32Array): void {
@@ -146,17 +154,34 @@ export class StageFlows implements StagePublisher {
     this.writes?.restarted(consumer);
   }
 
-  /** The broker answered the publish of an onward message: its publisher's relay, if any, hears of it. */
-  answered(message: number, accepted: boolean): void {
+  /**
+   * The broker answered the publish of an onward message: its publisher's relay, if any, hears of it. `answered`
+   * is false for a delay stage's hold, which confirms the publish before the copy is answered.
+   */
+  answered(message: number, accepted: boolean, answered: boolean): void {
+    if (answered) this.copyAnswered(message);
     if (this.writes === null || !this.writes.wantsConfirms) return;
     this.writes.answered(this.publisherColumn.values[this.world.messages.slot(message)]!, message, accepted);
   }
 
-  /** The lowest root of a gather's open set (its timeout closes the set in the root's row), or +Infinity. */
+  /**
+   * The lowest id the stages may still read: a gather's open set's root (its timeout closes the set in the root's
+   * row), a relay's rows and batch, a copy on its way; or +Infinity.
+   */
   oldestHeld(): number {
     let oldest = Number.POSITIVE_INFINITY;
     for (const gather of this.gathers) if (gather !== null) oldest = Math.min(oldest, gather.oldestHeld());
+    if (this.writes !== null) oldest = Math.min(oldest, this.writes.oldestHeld());
+    if (this.onWire !== null) oldest = Math.min(oldest, this.onWire.smallestKey());
     return oldest;
+  }
+
+  /** One copy of `message` is no longer on its way: the broker answered it, or the link lost it. */
+  private copyAnswered(message: number): void {
+    const copies = this.onWire?.get(message);
+    if (copies === undefined) return;
+    if (copies === 1) this.onWire!.delete(message);
+    else this.onWire!.set(message, copies - 1);
   }
 
   /** Keeps the roots of the messages kept: a flow's state (completed, a gather's set) lives in its root's row. */
@@ -270,7 +295,17 @@ export class StageFlows implements StagePublisher {
   /** Sends an onward message of `consumer` to the broker now. */
   private transmit(consumer: number, id: number): void {
     this.wired!.gate.inTransit++;
-    this.toBroker[consumer]!.send(this.ingress!, id);
+    const toBroker = this.toBroker[consumer]!;
+    const onWire = this.onWire;
+    if (onWire === null) {
+      toBroker.send(this.ingress!, id);
+      return;
+    }
+    onWire.set(id, (onWire.get(id) ?? 0) + 1);
+    const lostBefore = toBroker.lost;
+    toBroker.send(this.ingress!, id);
+    // A copy the link lost is never answered: it is on its way no longer (kept, it would pin the watermark).
+    if (toBroker.lost !== lostBefore) this.copyAnswered(id);
   }
 }
 

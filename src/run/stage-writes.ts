@@ -112,6 +112,13 @@ export class StageWrites {
     writes.restart();
   }
 
+  /** The lowest id any instance's writes may still read (a relay's rows and batch), or +Infinity. */
+  oldestHeld(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const writes of this.writes) if (writes) oldest = Math.min(oldest, writes.oldestHeld());
+    return oldest;
+  }
+
   /** The groups' figures, by group name, with `interval` µs time series if asked. */
   recordSeries(interval: number): void {
     for (const figures of this.figures) figures?.recordSeries(interval);

@@ -8,7 +8,8 @@ import type { ParsedScenario } from "./schema.js";
  * (docs/design.md, "Memory"): its broker profiles report everything they hold (`retiresMessages`), and every
  * other component that keeps message ids reports them (run/retirement.ts, `retirementOf`): a producer's batches,
  * writes and requester through the producer (`Producer.oldestHeld`), the broker's delay stage through the broker
- * (`DelayedIntake`'s `forEachHeld` and `releaseRead`). The run's
+ * (`DelayedIntake`'s `forEachHeld` and `releaseRead`), a stage's writes through the flows (`StageFlows.oldestHeld`:
+ * its relays' rows and batches, and each copy on its way until answered). The run's
  * retirement asks it (`mayRetire`), and so do the up-front budgets, which refuse a run whose rows alone would
  * pass `limits.maxMemory` and say why.
  */
@@ -23,8 +24,6 @@ export function rowsKeptBecause(scenario: ParsedScenario): string | null {
   // nearest rank) for the whole run, and, to judge at the end, each compensation sent (was it consumed?) and
   // each open saga's last message (its fate, for a stuck saga's counter-example).
   if (Object.keys(scenario.sagas ?? {}).length > 0) return "sagas keep every instance";
-  const stage = scenario.consumers.find((consumer) => consumer.writes !== undefined);
-  if (stage) return `group ${stage.group}'s writes: keeps them`;
   return null;
 }
 
