@@ -133,17 +133,24 @@ function faultsOf(run: FlowRun): Record<string, unknown>[] {
   ];
 }
 
+/** A 2 s run of one producer (20 keys) at `rate` a second into the run's profile, with its latency. */
+function twoSecondRun(run: { seed: number; profile: (typeof PROFILES)[number]; latencyUs: number }, rate: number) {
+  return {
+    seed: run.seed,
+    duration: "2s",
+    drainTimeout: "3s",
+    broker: { profile: run.profile, ...BROKER_EXTRAS[run.profile] },
+    network: { latency: run.latencyUs === 0 ? "0us" : { dist: "exponential", mean: `${run.latencyUs}us` } },
+    producers: [{ name: "load", rate: `${rate}/s`, keys: { count: 20 } }],
+  };
+}
+
 function flowScenario(run: FlowRun): ParsedScenario {
   const consumers = consumersOf(run);
   if (run.secondBroker !== undefined) consumers[consumers.length - 1]!.broker = "other";
   return parsed(
     scenarioInput({
-      seed: run.seed,
-      duration: "2s",
-      drainTimeout: "3s",
-      broker: { profile: run.profile, ...BROKER_EXTRAS[run.profile] },
-      network: { latency: run.latencyUs === 0 ? "0us" : { dist: "exponential", mean: `${run.latencyUs}us` } },
-      producers: [{ name: "load", rate: `${run.rate}/s`, keys: { count: 20 } }],
+      ...twoSecondRun(run, run.rate),
       ...(run.secondBroker === undefined
         ? {}
         : { brokers: { other: { profile: run.secondBroker, ...BROKER_EXTRAS[run.secondBroker] } } }),
@@ -266,12 +273,7 @@ function stageWritesScenario(run: StageWritesRun): ParsedScenario {
   }
   return parsed(
     scenarioInput({
-      seed: run.seed,
-      duration: "2s",
-      drainTimeout: "3s",
-      broker: { profile: run.profile, ...BROKER_EXTRAS[run.profile] },
-      network: { latency: run.latencyUs === 0 ? "0us" : { dist: "exponential", mean: `${run.latencyUs}us` } },
-      producers: [{ name: "load", rate: "200/s", keys: { count: 20 } }],
+      ...twoSecondRun(run, 200),
       consumers: [
         { group: "a", instances: run.instances, processing, ...idempotency, publishTo: "b", writes },
         { group: "b", instances: run.instances, processing, ...idempotency },
