@@ -229,8 +229,8 @@ describe("pipeline stages: retiring messages changes no result", () => {
   it("stage writes (dual write, outbox relay) with crashes and partitions (lost publishes and confirms): the same summary", () => {
     const runs = fc.sample(stageWritesRun, { seed: 47, numRuns: 80 });
     const retired = sameRetiringOrNot(runs, stageWritesScenario);
-    // A relay's rows wait for its poll, its batch for confirms, and a resent row is on its way until answered: each
-    // pins the watermark a while, and a stage instance that lost a confirm keeps its row until the run ends.
+    // A relay's rows wait for its poll, its batch for confirms (a lost one until the confirm timeout), and a resent
+    // row is on its way until answered: each pins the watermark a while, so most runs, not all, retire.
     expect(retired).toBeGreaterThan(0.7 * runs.length);
   });
 });
