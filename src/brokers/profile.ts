@@ -46,6 +46,14 @@ export interface ProfileDefinition<Section extends BrokerSectionBase = BrokerSec
    */
   retiresMessages?: boolean | ((section: Section, run: RetirementConditions) => boolean);
   /**
+   * True when the broker reaches a **straggler** wherever it reaches a message: every row it reads goes through
+   * `MessageTable.slot`, and what scans the table for held messages visits `MessageTable.stragglerIds` as well as
+   * the ids from the base on. A retiring run whose brokers all say so may retire the messages around one that is
+   * held long (a dead letter, a record in a retry topic, a stuck saga's last step) instead of pinning the
+   * watermark behind it (docs/design.md, "Memory").
+   */
+  visitsStragglers?: true;
+  /**
    * Settings the profile adjusts as the real client or broker would, each with a warning for the user
    * (path within the `broker:` section). The scenario still runs; the CLI shows them.
    */

@@ -37,6 +37,11 @@ export function retiresMessages(spec: BrokerSpec, run: RetirementConditions): bo
   return typeof retires === "function" ? retires(spec, run) : retires === true;
 }
 
+/** Whether the profile's broker reaches stragglers as it reaches other messages (ProfileDefinition.visitsStragglers). */
+export function visitsStragglers(spec: BrokerSpec): boolean {
+  return profileNamed(spec.profile).visitsStragglers === true;
+}
+
 /** Settings the profile adjusted as the real system would, each with a warning (path within `broker:`). */
 export function brokerWarnings(spec: BrokerSpec): { path: (string | number)[]; message: string }[] {
   return profileNamed(spec.profile).warnings?.(spec) ?? [];

@@ -110,7 +110,7 @@ export function conservationViolations(watcher: RunWatcher, summary: Summary, gr
   let rest = 0;
   groups.forEach((group, g) => {
     const tally = { ...(watcher.retired[g] ?? emptyTally()) };
-    for (let message = messages.base; message < messages.count; message++) tallyMessage(messages, message, g, tally);
+    messages.forEachInPlay((message) => tallyMessage(messages, message, g, tally));
     if ((watcher.consumedFirst[g] ?? 0) !== tally.consumed) {
       found.push({
         invariant: "conservation",

@@ -38,7 +38,7 @@ export interface FaultWorld {
     broker: Pick<Broker, "crash" | "restart">;
     deliveries: Pick<DeliveryTable, "inFlight">;
   }[];
-  readonly messages: Pick<MessageTable, "count" | "poison" | "base" | "retiredPoison" | "slot">;
+  readonly messages: Pick<MessageTable, "poison" | "retiredPoison" | "slot" | "forEachInPlay">;
   /** Consumer instances by index. */
   readonly consumers: readonly FaultableConsumer[];
   /** Producer instances by index. */

@@ -80,11 +80,16 @@ export class DeliveryTable {
     }
   }
 
-  /** The lowest message id of an open delivery, or +Infinity when none is open (for retirement). */
-  oldestMessage(): number {
+  /**
+   * The lowest message id of an open delivery at or above `from`, or +Infinity when there is none (for
+   * retirement, which asks from the message table's base: a straggler below it pins nothing).
+   */
+  oldestMessage(from = Number.NEGATIVE_INFINITY): number {
     let oldest = Number.POSITIVE_INFINITY;
-    for (let slot = 0; slot < this.used; slot++)
-      if (this.live[slot] === 1 && this.messages[slot]! < oldest) oldest = this.messages[slot]!;
+    for (let slot = 0; slot < this.used; slot++) {
+      const message = this.messages[slot]!;
+      if (this.live[slot] === 1 && message < oldest && message >= from) oldest = message;
+    }
     return oldest;
   }
 

@@ -41,4 +41,14 @@ export class HeldIds {
     this.lowest = id;
     return id < count ? id : Number.POSITIVE_INFINITY;
   }
+
+  /** Visits every id held, stragglers first (all ascending): for a pass that keeps long-held ids apart. */
+  forEach(visit: (id: number) => void): void {
+    const counts = this.counts;
+    if (counts === null) return;
+    const { messages } = this;
+    for (const id of messages.stragglerIds()) if (counts.values[messages.slot(id)]! > 0) visit(id);
+    for (let id = Math.max(this.oldest(), messages.base); id < messages.count; id++)
+      if (counts.values[id & messages.mask]! > 0) visit(id);
+  }
 }

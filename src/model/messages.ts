@@ -4,9 +4,11 @@
  * objects. The columns are rings: message `id` lives in row `slot(id)`, and rows below `base` have been
  * **retired** (folded into the run's end-of-run counters once nothing could change their fate, see
  * `retireBelow` and docs/design.md "Memory"), so their slots serve newer messages. Without retirement
- * `base` stays 0 and `slot(id) === id`.
+ * `base` stays 0 and `slot(id) === id`. A message below `base` that someone still holds is a **straggler**
+ * (`retireAround`): its row moved to a spare row past the ring, where `slot` finds it until it is retired too.
  */
 import type { TypedArray } from "./growable.js";
+import { Stragglers } from "./stragglers.js";
 
 export const NULL_KEY = -1;
 
@@ -27,8 +29,11 @@ export const ProducerView = { waiting: 0, confirmed: 1, nacked: 2, unknown: 3 } 
 export const PublishOutcome = { none: 0, accepted: 1, rejected: 2 } as const;
 
 export class MessageTable {
-  /** Rows the table can hold before it grows (a power of two). */
+  /** Rows the ring can hold before it grows (a power of two). */
   capacity: number;
+  /** Spare rows past the ring, for stragglers: every column is `capacity + spare` long. */
+  private spare = 0;
+  private readonly stragglers = new Stragglers();
   /** `capacity - 1`: `id & mask` is the row of message `id`. */
   mask: number;
   /** Messages created so far: the next message's id. */
@@ -114,10 +119,32 @@ export class MessageTable {
    * message's row.
    */
   slot(id: number): number {
-    // The message is built in a function of its own: with the template here, the code slot() is inlined into
-    // allocated ~24 bytes per message on the 1M rabbitmq benchmark (a heap profile found it).
-    if (id < this.base) usedAfterRetirement(id, this.base);
+    // Out of line: with the error's template here, the code slot() is inlined into allocated ~24 bytes per
+    // message on the 1M rabbitmq benchmark (a heap profile found it).
+    if (id < this.base) return this.stragglerSlot(id);
     return id & this.mask;
+  }
+
+  private stragglerSlot(id: number): number {
+    const spareRow = this.stragglers.spareRow(id);
+    if (spareRow < 0) usedAfterRetirement(id, this.base);
+    return this.capacity + spareRow;
+  }
+
+  /** Whether message `id` is still in the table: at or above its base, or a straggler. */
+  inPlay(id: number): boolean {
+    return id >= this.base ? id < this.count : this.stragglers.spareRow(id) >= 0;
+  }
+
+  /** The stragglers' ids, ascending (a new array: for scans of what is held, which visit them too). */
+  stragglerIds(): number[] {
+    return this.stragglers.ids();
+  }
+
+  /** Visits every message still in the table, ascending: the stragglers, then the ids from the base on. */
+  forEachInPlay(visit: (id: number) => void): void {
+    for (const id of this.stragglers.ids()) visit(id);
+    for (let id = this.base; id < this.count; id++) visit(id);
   }
 
   create(intendedAt: number, producer: number, key: number, size: number, poison = false): number {
@@ -138,7 +165,7 @@ export class MessageTable {
   }
 
   setPriority(id: number, priority: number): void {
-    this.priority ??= new Uint8Array(this.capacity);
+    this.priority ??= new Uint8Array(this.capacity + this.spare);
     this.priority[this.slot(id)] = priority;
   }
 
@@ -147,7 +174,7 @@ export class MessageTable {
   }
 
   setRoutingKey(id: number, key: number): void {
-    this.routingKey ??= new Uint16Array(this.capacity);
+    this.routingKey ??= new Uint16Array(this.capacity + this.spare);
     this.routingKey[this.slot(id)] = key;
   }
 
@@ -196,7 +223,7 @@ export class MessageTable {
    * them; a retired row is reset to `fill`). Index it with `slot(id)`; `values` is replaced when the table grows.
    */
   column<T extends TypedArray>(make: (length: number) => T, fill = 0): MessageColumn<T> {
-    const values = make(this.capacity);
+    const values = make(this.capacity + this.spare);
     if (fill !== 0) values.fill(fill);
     const column = { values, fill };
     this.extraColumns.push(column as MessageColumn<TypedArray>);
@@ -252,19 +279,62 @@ export class MessageTable {
    * reset for a newer message. The caller guarantees nothing can read or change those messages any more.
    */
   retireBelow(watermark: number): void {
-    const end = Math.min(watermark, this.count);
+    this.retireAround(watermark, []);
+  }
+
+  /**
+   * Retires every message below `cutoff` but those of `kept` (ascending ids from the base up to `cutoff`), which
+   * someone still holds: they become stragglers, their rows copied to spare rows past the ring, and the base
+   * moves to `cutoff` all the same. A long-lived holder then costs its own rows, not every row after them.
+   */
+  retireAround(cutoff: number, kept: readonly number[]): void {
+    const end = Math.min(cutoff, this.count);
     if (end <= this.base) return;
     if (this.mask === ALL_IDS) throw new Error("invariant: messages retired from a table that is not a ring");
-    for (const listener of this.retireRangeListeners) listener(this.base, end);
+    if (kept.length > 0) this.keepApart(kept);
+    let from = this.base;
+    for (const id of kept) {
+      this.fold(from, id);
+      from = id + 1;
+    }
+    this.fold(from, end);
+    for (const column of this.allColumns())
+      resetRows(column.values, this.base, end, this.mask, this.capacity, column.fill);
+    this.base = end;
+  }
+
+  /** Retires straggler `id`: no one holds it any more. */
+  retireStraggler(id: number): void {
+    const row = this.slot(id);
+    this.fold(id, id + 1);
+    for (const column of this.allColumns()) column.values[row] = column.fill;
+    this.stragglers.remove(id);
+  }
+
+  /** The listeners fold messages `from` up to `to` (exclusive), and the poison count takes theirs. */
+  private fold(from: number, to: number): void {
+    if (to <= from) return;
+    for (const listener of this.retireRangeListeners) listener(from, to);
     // Per-id listeners in a loop of their own: the usual run has none, and the poison count is a plain sum.
     if (this.retireListeners.length > 0)
-      for (let id = this.base; id < end; id++) for (const listener of this.retireListeners) listener(id);
+      for (let id = from; id < to; id++) for (const listener of this.retireListeners) listener(id);
     const { poison, mask } = this;
     let poisoned = 0;
-    for (let id = this.base; id < end; id++) poisoned += poison[id & mask]!;
+    if (from < this.base)
+      poisoned = poison[this.slot(from)]!; // a straggler (one at a time)
+    else for (let id = from; id < to; id++) poisoned += poison[id & mask]!;
     this.retiredPoison += poisoned;
-    for (const column of this.allColumns()) resetRows(column.values, this.base, end, this.mask, column.fill);
-    this.base = end;
+  }
+
+  /** Copies the rows of `ids` (in the ring) to spare rows, making room past the ring first. */
+  private keepApart(ids: readonly number[]): void {
+    const needed = this.stragglers.rowsNeededFor(ids.length);
+    if (needed > this.spare) this.reshape(this.capacity, powerOfTwoAtLeast(needed));
+    for (const id of ids) {
+      const from = id & this.mask;
+      const to = this.capacity + this.stragglers.add(id);
+      for (const column of this.allColumns()) column.values[to] = column.values[from]!;
+    }
   }
 
   private *allColumns(): Generator<MessageColumn<TypedArray>> {
@@ -280,10 +350,16 @@ export class MessageTable {
   }
 
   private grow(): void {
-    const from = { base: this.base, count: this.count, mask: this.mask };
-    this.capacity *= 2;
-    if (this.mask !== ALL_IDS) this.mask = this.capacity - 1;
-    const regrow = <T extends TypedArray>(array: T, fill = 0) => grown(array, this.capacity, from, fill);
+    this.reshape(this.capacity * 2, this.spare);
+  }
+
+  /** Every column remade with `capacity` ring rows and `spare` rows past them, each row kept. */
+  private reshape(capacity: number, spare: number): void {
+    const from = { base: this.base, count: this.count, mask: this.mask, capacity: this.capacity, spare: this.spare };
+    this.capacity = capacity;
+    this.spare = spare;
+    if (this.mask !== ALL_IDS) this.mask = capacity - 1;
+    const regrow = <T extends TypedArray>(array: T, fill = 0) => reshaped(array, capacity, spare, from, fill);
     this.intendedAt = regrow(this.intendedAt);
     this.acceptedAt = regrow(this.acceptedAt, Number.NaN);
     this.producer = regrow(this.producer);
@@ -329,36 +405,39 @@ function powerOfTwoAtLeast(n: number): number {
   return power;
 }
 
-/** Sets the rows of ids [from, to) back to `fill`; the ids are at most one ring's length apart. */
-function resetRows(values: TypedArray, from: number, to: number, mask: number, fill: number): void {
-  if (to - from >= values.length) {
-    values.fill(fill);
+/** Sets the ring rows of ids [from, to) back to `fill`; the ids are at most one ring's length apart. */
+function resetRows(values: TypedArray, from: number, to: number, mask: number, capacity: number, fill: number): void {
+  if (to - from >= capacity) {
+    values.fill(fill, 0, capacity);
     return;
   }
   const start = from & mask;
   const end = to & mask;
   if (start < end) values.fill(fill, start, end);
   else {
-    values.fill(fill, start);
+    values.fill(fill, start, capacity);
     values.fill(fill, 0, end);
   }
 }
 
 /**
- * `array` grown to `capacity` rows. Without retirement (base 0) rows keep their index; otherwise each live
- * message moves to its row under the new mask. New rows are set to `fill`.
+ * `array` remade with `capacity` ring rows and `spare` rows past them. Without retirement (base 0), or with
+ * the ring's size unchanged, ring rows keep their index; otherwise each live message moves to its row under
+ * the new mask. Spare rows keep their order after the ring. New rows are set to `fill`.
  */
-function grown<T extends TypedArray>(
+function reshaped<T extends TypedArray>(
   array: T,
   capacity: number,
-  from: { base: number; count: number; mask: number },
+  spare: number,
+  from: { base: number; count: number; mask: number; capacity: number; spare: number },
   fill: number,
 ): T {
-  const next = new (array.constructor as new (length: number) => T)(capacity);
+  const next = new (array.constructor as new (length: number) => T)(capacity + spare);
   if (fill !== 0) next.fill(fill);
-  if (from.base === 0) next.set(array);
+  if (from.base === 0 || capacity === from.capacity) next.set(array.subarray(0, from.capacity));
   else for (let id = from.base; id < from.count; id++) next[id & (capacity - 1)] = array[id & from.mask]!;
   // (A table that is not a ring never retires, so its base stays 0 and the first branch copies it.)
+  if (from.spare > 0) next.set(array.subarray(from.capacity, from.capacity + from.spare), capacity);
   return next;
 }
 

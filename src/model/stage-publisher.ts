@@ -79,6 +79,14 @@ export class Lineage {
     return stored === 0 ? message : stored - 1;
   }
 
+  /** Visits the root of each onward message from `from` (at or above the table's base) on. */
+  forEachRoot(from: number, visit: (root: number) => void): void {
+    const { count, mask } = this.messages;
+    const roots = this.root.values;
+    for (let id = Math.max(from, this.messages.base); id < count; id++)
+      if (roots[id & mask]! > 0) visit(roots[id & mask]! - 1);
+  }
+
   /** The message whose processing published `message`, or -1 for a producer's message. */
   parentOf(message: number): number {
     return this.parent.values[this.messages.slot(message)]! - 1;
@@ -97,7 +105,9 @@ export class Lineage {
   keptFrom(watermark: number): number {
     const base = this.messages.base;
     while (this.windowStart < this.windowEnd && this.window[2 * this.windowStart]! < base) this.windowStart++;
-    // The first entry whose id is at or above the watermark: its root is the lowest from there on.
+    // The first entry whose id is at or above the watermark: its root is the lowest from there on. (A root below
+    // the base, a straggler or one of a message no one touches, holds the watermark there until that message
+    // is retired.)
     const entry = this.firstAtOrAbove(watermark);
     return entry === this.windowEnd ? watermark : Math.min(watermark, this.window[2 * entry + 1]!);
   }

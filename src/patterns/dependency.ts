@@ -218,6 +218,11 @@ export class Dependency implements DependencyFaults {
     return this.calls.held.oldest();
   }
 
+  /** Every open call's message (MessageHolder.forEachHeld). */
+  forEachHeld(visit: (id: number) => void): void {
+    this.calls.held.forEach(visit);
+  }
+
   /** From now on, counts calls and failures per interval (only when the run records a time series). */
   recordSeries(intervalMicros: number): void {
     this.series = { intervalMicros, calls: [], failures: [] };

@@ -69,6 +69,11 @@ export class Redrives extends NullObserver {
     return this.held.oldest();
   }
 
+  /** Every message in a DLQ or being moved (MessageHolder.forEachHeld). */
+  forEachHeld(visit: (id: number) => void): void {
+    this.held.forEach(visit);
+  }
+
   override deadLettered(message: number, group: number, reason: string): void {
     const queue = this.queues.get(group);
     if (queue === undefined || reason.startsWith("parked")) return;

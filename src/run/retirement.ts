@@ -1,9 +1,10 @@
 import type { Broker } from "../brokers/broker.js";
 import type { DeliveryTable } from "../model/deliveries.js";
 import type { MessageTable } from "../model/messages.js";
-import { rowsKeptBecause } from "../scenario/retirement-scope.js";
+import { keepsStragglers, rowsKeptBecause } from "../scenario/retirement-scope.js";
 import type { ParsedScenario } from "../scenario/schema.js";
 import { expectedMessages, type World } from "./build.js";
+import { KeepApart } from "./stragglers.js";
 
 /** Rows a retiring run's message table starts with: it grows only while more than this is in play. */
 export const RETIRING_TABLE_ROWS = 1 << 16;
@@ -42,13 +43,19 @@ export function retirementOf(world: World): Retirement {
   const flows = world.flows === null ? [] : [world.flows];
   const brokers = world.extraBrokers === null ? [] : [world.extraBrokers];
   const holders = [...world.producers, ...world.consumers, world.effects, ...patterns, ...flows, ...brokers];
-  return new Retirement({ ...world, holders, keepers: flows });
+  return new Retirement({ ...world, holders, keepers: flows }, keepsStragglers(world.scenario));
 }
 
 /** Anything outside the broker, the delivery table and the producers that keeps message ids between events. */
 export interface MessageHolder {
   /** The lowest message id it may still read or change, or +Infinity when it holds none. */
   oldestHeld(): number;
+  /**
+   * Visits every id `oldestHeld`'s minimum is taken over, each at least once. A holder that can say lets the
+   * retirement keep what it holds long apart (stragglers) instead of pinning the watermark; one that cannot
+   * pins it below its oldest, as before.
+   */
+  forEachHeld?(visit: (id: number) => void): void;
 }
 
 /**
@@ -58,6 +65,10 @@ export interface MessageHolder {
 export interface MessageKeeper {
   /** `watermark` lowered so that what the messages from it on (those someone may still read) lead to is kept. */
   keptFrom(watermark: number): number;
+  /** The message whose row `id` leads back to (itself when none), kept as long as `id` is. */
+  leadsTo(id: number): number;
+  /** Visits what each message from `from` on leads back to (for stragglers led to from the ring). */
+  forEachLedTo(from: number, visit: (id: number) => void): void;
 }
 
 export interface RetirementSources {
@@ -76,35 +87,59 @@ export interface RetirementSources {
  * no longer holds it for any group (its profile's `forEachHeld` says so: only profiles with
  * `retiresMessages` are asked), no delivery of it is open, and no producer or other holder keeps it. A
  * message that stays in play pins the watermark: nothing newer is retired until it settles, and the table
- * grows as it would without retirement, so results never depend on it.
+ * grows as it would without retirement, so results never depend on it; where everyone who holds it can say
+ * so, `KeepApart` keeps it apart instead, as a straggler below the base, and the watermark moves on.
  */
 export class Retirement {
   /** Every message below it has its publish answered or never sent (an outcome never returns to none). */
   private answeredUpTo = 0;
+  private readonly apart: KeepApart | null;
 
-  constructor(private readonly sources: RetirementSources) {}
+  constructor(
+    private readonly sources: RetirementSources,
+    keepsStragglers = false,
+  ) {
+    this.apart = keepsStragglers ? new KeepApart(sources) : null;
+  }
 
   /** Retires what can be retired now. Call between events only. */
   retire(): void {
     const watermark = this.watermark();
     if (watermark > this.sources.messages.base) this.sources.messages.retireBelow(watermark);
+    this.apart?.whenPinned();
   }
 
-  /** The lowest message id anyone may still read or change. */
+  /** The lowest message id anyone may still read or change, stragglers aside (they are below the base). */
   watermark(): number {
     const { messages, broker, deliveries, holders } = this.sources;
-    let answered = Math.max(this.answeredUpTo, messages.base);
+    const base = messages.base;
+    let answered = Math.max(this.answeredUpTo, base);
     while (answered < messages.count && messages.publishSettled(answered & messages.mask)) answered++;
     this.answeredUpTo = answered;
-    let watermark = Math.min(answered, deliveries.oldestMessage());
-    for (const holder of holders) watermark = Math.min(watermark, holder.oldestHeld());
+    let watermark = Math.min(answered, deliveries.oldestMessage(base));
+    for (const holder of holders) watermark = Math.min(watermark, oldestInTable(holder, base));
     watermark = Math.min(watermark, broker.releaseRead?.() ?? Number.POSITIVE_INFINITY);
-    if (watermark <= messages.base) return watermark;
+    if (watermark <= base) return watermark;
     broker.forEachHeld((message) => {
-      if (message < watermark) watermark = message;
+      if (message < watermark && message >= base) watermark = message;
     });
     // Last: what every message kept leads back to, the watermark being final otherwise.
     for (const keeper of this.sources.keepers ?? []) watermark = keeper.keptFrom(watermark);
     return watermark;
   }
+}
+
+/**
+ * A holder's oldest id at or above the table's base. A straggler it holds is below the base and pins nothing,
+ * but its `oldestHeld` may be that straggler: a holder that lists what it holds is asked for the rest; one
+ * that cannot pins the watermark at its oldest (nothing is retired while it holds a straggler).
+ */
+function oldestInTable(holder: MessageHolder, base: number): number {
+  const oldest = holder.oldestHeld();
+  if (oldest >= base || holder.forEachHeld === undefined) return oldest;
+  let inTable = Number.POSITIVE_INFINITY;
+  holder.forEachHeld((id) => {
+    if (id >= base && id < inTable) inTable = id;
+  });
+  return inTable;
 }

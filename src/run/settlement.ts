@@ -62,6 +62,10 @@ export class Settlement {
    */
   settleRange(from: number, to: number, held?: readonly Uint8Array[]): void {
     const { messages } = this;
+    if (from < messages.base) {
+      this.settleStraggler(from, held);
+      return;
+    }
     const { outcome, producerView, mask } = messages;
     for (let group = 0; group < this.groups; group++) {
       const consumed = messages.consumedBy[group]!;
@@ -73,6 +77,14 @@ export class Settlement {
         if (!countsForNothing) this.settle(message, group, heldByGroup?.[message - from] === 1);
       }
     }
+  }
+
+  /**
+   * Classifies every pair of straggler `message` (below the table's base: its row is a spare one): as it is
+   * retired, or at the end of the run (`held[group][0]` is 1 when the broker still holds it for the group).
+   */
+  private settleStraggler(message: number, held?: readonly Uint8Array[]): void {
+    for (let group = 0; group < this.groups; group++) this.settle(message, group, held?.[group]?.[0] === 1);
   }
 
   /** Classifies one pair; `held` when the broker still holds the message for the group. */

@@ -357,11 +357,15 @@ function settle(
   const { messages, broker, groupNames } = world;
   const base = messages.base;
   const held = groupNames.map(() => new Uint8Array(messages.count - base));
+  // Stragglers (below the base) are classified one by one, each with its own marks.
+  const stragglers = new Map(messages.stragglerIds().map((id) => [id, groupNames.map(() => new Uint8Array(1))]));
   const hold = (message: number, group: number) => {
-    held[group]![message - base] = 1;
+    if (message >= base) held[group]![message - base] = 1;
+    else stragglers.get(message)![group]![0] = 1;
   };
   broker.forEachHeld(hold);
   world.extraBrokers?.forEachHeld(hold);
+  for (const [message, marks] of stragglers) settlement.settleRange(message, message + 1, marks);
   settlement.settleRange(base, messages.count, held);
   const { lostByGroup, pendingByGroup } = settlement;
   return {

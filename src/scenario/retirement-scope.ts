@@ -1,5 +1,5 @@
 import type { RetirementConditions } from "../brokers/profile.js";
-import { retiresMessages } from "../brokers/registry.js";
+import { retiresMessages, visitsStragglers } from "../brokers/registry.js";
 import { brokerCrash } from "../faults/kinds/broker-crash.js";
 import type { ParsedScenario } from "./schema.js";
 
@@ -25,6 +25,16 @@ export function rowsKeptBecause(scenario: ParsedScenario): string | null {
   // each open saga's last message (its fate, for a stuck saga's counter-example).
   if (Object.keys(scenario.sagas ?? {}).length > 0) return "sagas keep every instance";
   return null;
+}
+
+/**
+ * Whether a retiring run of `scenario` may keep long-held messages apart as stragglers rather than let them pin
+ * the watermark (run/retirement.ts, `Retirement.keepApart`): every broker it uses reaches stragglers
+ * (`visitsStragglers`).
+ */
+export function keepsStragglers(scenario: ParsedScenario): boolean {
+  const sections = [scenario.broker, ...Object.values(scenario.brokers ?? {})];
+  return sections.every((section) => visitsStragglers(section));
 }
 
 function profileKeeps(section: string, profile: string): string {

@@ -22,7 +22,7 @@ function brokerOnlyWorld(duration: number) {
       restart: () => log.push(`t=${sim.now} restart`),
     },
     deliveries: { inFlight: 3 },
-    messages: { count: 0, base: 0, retiredPoison: 0, slot: (id: number) => id, poison: new Uint8Array(0) },
+    messages: { retiredPoison: 0, slot: (id: number) => id, poison: new Uint8Array(0), forEachInPlay: () => {} },
     consumers: [],
     producers: [],
     dependencies: [],

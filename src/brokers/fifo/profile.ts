@@ -29,4 +29,5 @@ export const fifoProfile = defineProfile({
     return { maxSize: { size: prefetch, because }, capacity: () => prefetch };
   },
   retiresMessages: true,
+  visitsStragglers: true,
 });

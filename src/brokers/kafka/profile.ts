@@ -153,6 +153,7 @@ export const kafkaProfile = defineProfile({
   // The Java producer's accumulator: buffer.memory, max.block.ms, retries within delivery.timeout.ms.
   producerClient: (section) => kafkaProducerClient(kafkaOptions(section.settings, section)),
   retiresMessages: kafkaRetires,
+  visitsStragglers: true,
   // The cluster's brokers: a fault can crash one of them (broker/2).
   nodes: (section) => section.brokers,
   // Each group a stage publishes to reads a topic of its own, `<group>-in` (topics.ts).

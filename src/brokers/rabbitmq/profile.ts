@@ -76,6 +76,7 @@ export const rabbitmqProfile = defineProfile({
   consumerCapacity: (section) => prefetchCapacity(section.settings, "classic"),
   consumerBatches: (section) => rabbitBatches(section.settings, "classic"),
   retiresMessages: true,
+  visitsStragglers: true,
   brokerRetry:
     "retry queues, one per backoff level, whose expired copies a dead-letter exchange routes back to the work queue",
   servesPublishes: true,
@@ -91,6 +92,7 @@ export const rabbitmqQuorumProfile = defineProfile({
   consumerCapacity: (section) => prefetchCapacity(section.settings, "quorum"),
   consumerBatches: (section) => rabbitBatches(section.settings, "quorum"),
   retiresMessages: true,
+  visitsStragglers: true,
   brokerRetry:
     "retry queues, one per backoff level, whose expired copies a dead-letter exchange routes back to the work queue",
   servesPublishes: true,

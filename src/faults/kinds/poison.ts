@@ -55,7 +55,9 @@ export const poison = defineFaultKind({
   finish(effects: PoisonEffects, world: FaultWorld) {
     const { messages } = world;
     let poisoned = messages.retiredPoison;
-    for (let id = messages.base; id < messages.count; id++) poisoned += messages.poison[messages.slot(id)]!;
+    messages.forEachInPlay((id) => {
+      poisoned += messages.poison[messages.slot(id)]!;
+    });
     effects.poisonMessages = poisoned;
   },
 });
