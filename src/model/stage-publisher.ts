@@ -79,14 +79,6 @@ export class Lineage {
     return stored === 0 ? message : stored - 1;
   }
 
-  /** Visits the root of each onward message from `from` (at or above the table's base) on. */
-  forEachRoot(from: number, visit: (root: number) => void): void {
-    const { count, mask } = this.messages;
-    const roots = this.root.values;
-    for (let id = Math.max(from, this.messages.base); id < count; id++)
-      if (roots[id & mask]! > 0) visit(roots[id & mask]! - 1);
-  }
-
   /** The message whose processing published `message`, or -1 for a producer's message. */
   parentOf(message: number): number {
     return this.parent.values[this.messages.slot(message)]! - 1;

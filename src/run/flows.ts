@@ -194,10 +194,6 @@ export class StageFlows implements StagePublisher {
     return this.lineage.rootOf(message);
   }
 
-  forEachLedTo(from: number, visit: (id: number) => void): void {
-    this.lineage.forEachRoot(from, visit);
-  }
-
   /** The stages passed through since its root: 0 for a producer's message. */
   hopsOf(message: number): number {
     return this.hopsColumn.values[this.world.messages.slot(message)]!;

@@ -67,8 +67,6 @@ export interface MessageKeeper {
   keptFrom(watermark: number): number;
   /** The message whose row `id` leads back to (itself when none), kept as long as `id` is. */
   leadsTo(id: number): number;
-  /** Visits what each message from `from` on leads back to (for stragglers led to from the ring). */
-  forEachLedTo(from: number, visit: (id: number) => void): void;
 }
 
 export interface RetirementSources {

@@ -71,12 +71,8 @@ export class KeepApart {
       else if (id < cutoff) marks[id - base] = 1;
     };
     this.forEachListed(hold, cutoff);
+    // (A straggler that a message from the reach on leads back to brings `keptFrom` below the base: no pass then.)
     for (const keeper of this.sources.keepers ?? []) {
-      // A straggler a message in the ring leads back to stays (the ring's own are kept by `keptFrom`). A root below
-      // the base that is no straggler is one of a message no one touches (Lineage.keptFrom): nothing to keep.
-      keeper.forEachLedTo(base, (id) => {
-        if (id < base && messages.inPlay(id)) stragglersHeld.add(id);
-      });
       for (const id of [...stragglersHeld]) hold(keeper.leadsTo(id));
       for (let index = 0; index < marks.length; index++) if (marks[index] === 1) hold(keeper.leadsTo(base + index));
     }
