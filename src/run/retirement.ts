@@ -20,6 +20,11 @@ export interface RetirementPlan {
   /** Rows the message table starts with; undefined for the usual estimate of the run's messages. */
   tableRows: number | undefined;
   progress: { progressEvery?: number };
+  /**
+   * Whether long-held messages are kept apart at every retirement, however few are in play and however many
+   * are held (a test's forced retirement: it exercises `KeepApart` all the time), rather than when the ring is pinned.
+   */
+  eagerlyApart: boolean;
 }
 
 /** The plan for `retire` ("auto", "off", or a test's forced interval and table size; see SimulateOptions). */
@@ -27,10 +32,12 @@ export function retirementPlan(
   scenario: ParsedScenario,
   retire: "auto" | "off" | { every: number; rows: number },
 ): RetirementPlan {
-  if (retire === "off" || !mayRetire(scenario)) return { retiring: false, tableRows: undefined, progress: {} };
+  if (retire === "off" || !mayRetire(scenario))
+    return { retiring: false, tableRows: undefined, progress: {}, eagerlyApart: false };
   const rows = retire === "auto" ? RETIRING_TABLE_ROWS : retire.rows;
   const tableRows = Math.min(rows, expectedMessages(scenario));
-  return { retiring: true, tableRows, progress: retire === "auto" ? {} : { progressEvery: retire.every } };
+  if (retire === "auto") return { retiring: true, tableRows, progress: {}, eagerlyApart: false };
+  return { retiring: true, tableRows, progress: { progressEvery: retire.every }, eagerlyApart: true };
 }
 
 /**
@@ -38,12 +45,13 @@ export function retirementPlan(
  * (open calls) and redrives (DLQs) report; a run with stages, its flows too (a gather's open sets; the roots of
  * the messages kept), and a second broker.
  */
-export function retirementOf(world: World): Retirement {
+export function retirementOf(world: World, eagerlyApart = false): Retirement {
   const patterns = [...world.patterns.dependencies, ...(world.redrives === null ? [] : [world.redrives])];
   const flows = world.flows === null ? [] : [world.flows];
   const brokers = world.extraBrokers === null ? [] : [world.extraBrokers];
   const holders = [...world.producers, ...world.consumers, world.effects, ...patterns, ...flows, ...brokers];
-  return new Retirement({ ...world, holders, keepers: flows }, keepsStragglers(world.scenario));
+  const apart = !keepsStragglers(world.scenario) ? "never" : eagerlyApart ? "eagerly" : "when pinned";
+  return new Retirement({ ...world, holders, keepers: flows }, apart);
 }
 
 /** Anything outside the broker, the delivery table and the producers that keeps message ids between events. */
@@ -95,9 +103,9 @@ export class Retirement {
 
   constructor(
     private readonly sources: RetirementSources,
-    keepsStragglers = false,
+    apart: "never" | "when pinned" | "eagerly" = "never",
   ) {
-    this.apart = keepsStragglers ? new KeepApart(sources) : null;
+    this.apart = apart === "never" ? null : new KeepApart(sources, apart === "eagerly");
   }
 
   /** Retires what can be retired now. Call between events only. */

@@ -203,7 +203,7 @@ function* simulateSteps(
   for (const observer of observers) observer.watch?.(world.messages);
   const settlement = new Settlement(world.messages, world.groupNames.length, (m, g) => witness?.dropOf(m, g));
   world.messages.onRetireRange((from, to) => settlement.settleRange(from, to));
-  const retirement = plan.retiring ? retirementOf(world) : null;
+  const retirement = plan.retiring ? retirementOf(world, plan.eagerlyApart) : null;
   if (series) world.metrics.recordSeries(series, world.deliveries);
   if (interval !== undefined) for (const dependency of world.patterns.dependencies) dependency.recordSeries(interval);
   if (interval !== undefined) for (const writes of world.writes) writes?.recordSeries(interval);

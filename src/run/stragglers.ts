@@ -20,12 +20,21 @@ export class KeepApart {
   /** After a pass that could not keep apart, none until the table has made this many messages. */
   private nextPassAt = 0;
 
-  constructor(private readonly sources: RetirementSources) {}
+  /** `eagerly`: a pass whenever the ring is half full, up to the oldest unlisted, however many are held (tests). */
+  constructor(
+    private readonly sources: RetirementSources,
+    private readonly eagerly = false,
+  ) {}
 
-  /** A pass, when the table is pinned and the last failed pass is far enough behind. */
+  /** A pass, when the table is pinned and the last failed pass is far enough behind (or eagerly). */
   whenPinned(): void {
     const { messages } = this.sources;
-    if (messages.count - messages.base < messages.capacity / 2 || messages.count < this.nextPassAt) return;
+    if (messages.count - messages.base < messages.capacity / 2) return;
+    if (this.eagerly) {
+      this.pass();
+      return;
+    }
+    if (messages.count < this.nextPassAt) return;
     if (!this.pass()) this.nextPassAt = messages.count + messages.capacity / 4;
   }
 
@@ -35,7 +44,7 @@ export class KeepApart {
     const base = messages.base;
     const floor = this.oldestUnlisted();
     if (floor < base) return false; // someone who cannot list what it holds holds a straggler
-    const reach = Math.min(floor, base + Math.floor((messages.count - base) / 2));
+    const reach = Math.min(floor, this.eagerly ? messages.count : base + Math.floor((messages.count - base) / 2));
     // What the messages from `reach` on lead back to stays in the ring; what those held below it lead to is held.
     let cutoff = reach;
     for (const keeper of this.sources.keepers ?? []) cutoff = keeper.keptFrom(cutoff);
@@ -44,7 +53,7 @@ export class KeepApart {
     for (const id of messages.stragglerIds()) if (!stragglersHeld.has(id)) messages.retireStraggler(id);
     const kept: number[] = [];
     for (let id = base; id < cutoff; id++) if (held[id - base] === 1) kept.push(id);
-    if (kept.length > (cutoff - base) * MOST_KEPT_APART) return false;
+    if (!this.eagerly && kept.length > (cutoff - base) * MOST_KEPT_APART) return false;
     messages.retireAround(cutoff, kept);
     return true;
   }
