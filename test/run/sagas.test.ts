@@ -194,7 +194,7 @@ function coordinatorOf(input: Record<string, unknown>, ring: boolean) {
 }
 
 describe("the saga coordinator's folding", () => {
-  it("names the earliest started stuck saga, though a finished saga's slot went to a later one", () => {
+  it("names the earliest started stuck saga, though a finished saga's slot went to a later one; a finished saga does not start again", () => {
     const { sagas, sim, order, applied } = coordinatorOf(checkout(), false);
     const first = order();
     const second = order();
@@ -204,9 +204,11 @@ describe("the saga coordinator's folding", () => {
     // The first saga completed: its slot is free, and the third takes it.
     const third = order();
     applied("stock", third);
+    // The first order consumed again (a redelivery) starts nothing: its saga finished, as its row says.
+    expect(applied("stock", first)).toBe(-1);
     sim.now = 10_000_000;
     const figures = sagas.finishRun(sim.now).checkout!;
-    expect(figures).toMatchObject({ started: 3, completed: 1, stuck: 2 });
+    expect(figures).toMatchObject({ started: 3, completed: 1, stuck: 2, duplicateSteps: 1 });
     expect(figures.stuckExample?.root).toBe(second);
   });
 
