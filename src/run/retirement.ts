@@ -35,15 +35,13 @@ export function retirementPlan(
 /**
  * The retirement of a built world: its broker, deliveries, producers, consumers, effect ledger, dependencies
  * (open calls) and redrives (DLQs) report; a run with stages, its flows too (a gather's open sets; the roots of
- * the messages kept), its sagas' coordinator (each open saga's last message sent), and a second broker.
+ * the messages kept), and a second broker.
  */
 export function retirementOf(world: World): Retirement {
   const patterns = [...world.patterns.dependencies, ...(world.redrives === null ? [] : [world.redrives])];
   const flows = world.flows === null ? [] : [world.flows];
-  // The sagas' coordinator holds each open saga's last message sent (its fate is read if the saga is stuck).
-  const sagas = world.flows?.sagas ? [world.flows.sagas] : [];
   const brokers = world.extraBrokers === null ? [] : [world.extraBrokers];
-  const holders = [...world.producers, ...world.consumers, world.effects, ...patterns, ...flows, ...sagas, ...brokers];
+  const holders = [...world.producers, ...world.consumers, world.effects, ...patterns, ...flows, ...brokers];
   return new Retirement({ ...world, holders, keepers: flows });
 }
 

@@ -1,6 +1,5 @@
 import type { Simulation } from "../engine/simulation.js";
 import { lengthened, withRoomFor } from "../model/growable.js";
-import { HeldIds } from "../model/held-ids.js";
 import { Fate, type MessageColumn, type MessageTable } from "../model/messages.js";
 import type { Lineage } from "../model/stage-publisher.js";
 import type { RandomStreams } from "../random/streams.js";
@@ -31,8 +30,12 @@ class SagaInstances {
   private started = 0;
   /** Per root message's row: its instance + 1, FINISHED once that instance finished, 0 for none. */
   private readonly instanceOfRoot: MessageColumn<Int32Array>;
-  /** Each open instance's last message sent (its root at first), which it reads at the end if stuck. */
-  private readonly lastSentHeld: HeldIds;
+  /**
+   * Per message row: the open instance + 1 whose last message sent it is, 0 for none. When the row is retired
+   * its fate for the group it went to is final, and is copied (`lastSentFate`): the saga, if stuck at the end,
+   * reports it, and holds no row meanwhile.
+   */
+  private readonly waitingOn: MessageColumn<Int32Array>;
   private freeSlots = new Int32Array(64);
   private freeCount = 0;
   root = new Int32Array(64);
@@ -48,6 +51,8 @@ class SagaInstances {
   /** The last command or compensation sent, and the group it went to (for the counter-example). */
   lastSent = new Int32Array(64);
   lastGroup = new Int32Array(64);
+  /** The fate of `lastSent` for `lastGroup` once its row was retired, or STILL_IN_TABLE. */
+  lastSentFate = new Uint8Array(64);
   /** Each instance's timeline: its first and last entry, or NO_ENTRY. */
   private firstEntry = new Int32Array(64);
   private lastEntry = new Int32Array(64);
@@ -59,7 +64,25 @@ class SagaInstances {
 
   constructor(private readonly messages: MessageTable) {
     this.instanceOfRoot = messages.column((length) => new Int32Array(length));
-    this.lastSentHeld = new HeldIds(messages);
+    this.waitingOn = messages.column((length) => new Int32Array(length));
+    messages.onRetireRange((from, to) => this.copyFates(from, to));
+  }
+
+  /** Copies what each open instance will read of its last message sent, among messages `from` to `to` (retired). */
+  private copyFates(from: number, to: number): void {
+    const { mask, fate } = this.messages;
+    const waiting = this.waitingOn.values;
+    for (let message = from; message < to; message++) {
+      const instance = waiting[message & mask]! - 1;
+      if (instance >= 0) this.lastSentFate[instance] = fate[this.lastGroup[instance]!]![message & mask]!;
+    }
+  }
+
+  /** The fate of the instance's last message sent for the group it went to (Fate). */
+  lastSentFateOf(instance: number): number {
+    const copied = this.lastSentFate[instance]!;
+    if (copied !== STILL_IN_TABLE) return copied;
+    return this.messages.fate[this.lastGroup[instance]!]![this.messages.slot(this.lastSent[instance]!)]!;
   }
 
   /** The open instance `root` started, FINISHED_INSTANCE if it has finished, or NO_INSTANCE. */
@@ -80,8 +103,8 @@ class SagaInstances {
     this.startedAt[instance] = startedAt;
     this.phase[instance] = Phase.forward;
     this.awaiting[instance] = 0;
-    this.lastSent[instance] = root;
-    this.lastSentHeld.hold(root);
+    this.lastSent[instance] = NO_MESSAGE;
+    this.waitOn(instance, root);
     this.lastGroup[instance] = lastGroup;
     this.firstEntry[instance] = NO_ENTRY;
     this.lastEntry[instance] = NO_ENTRY;
@@ -90,16 +113,29 @@ class SagaInstances {
 
   /** The instance sent `message`: it now waits on it (and no longer on the message it sent before). */
   sent(instance: number, message: number): void {
-    this.lastSentHeld.release(this.lastSent[instance]!);
+    this.waitOn(instance, message);
+  }
+
+  /** The instance now waits on `message` (and no longer on the message it sent before). */
+  private waitOn(instance: number, message: number): void {
+    this.stopWaiting(instance);
     this.lastSent[instance] = message;
-    this.lastSentHeld.hold(message);
+    this.lastSentFate[instance] = STILL_IN_TABLE;
+    this.waitingOn.values[this.messages.slot(message)] = instance + 1;
+  }
+
+  /** Unmarks the instance's last message sent, if its row is still its own (a retired row serves a newer message). */
+  private stopWaiting(instance: number): void {
+    const message = this.lastSent[instance]!;
+    if (message !== NO_MESSAGE && message >= this.messages.base)
+      this.waitingOn.values[message & this.messages.mask] = 0;
   }
 
   /** The instance finished (`phase`): its root's row says so, its timeline is emptied and its slot freed. */
   finish(instance: number, phase: number): void {
     this.phase[instance] = phase;
     this.instanceOfRoot.values[this.messages.slot(this.root[instance]!)] = FINISHED;
-    this.lastSentHeld.release(this.lastSent[instance]!);
+    this.stopWaiting(instance);
     this.clearTimeline(instance);
     if (this.freeCount === this.freeSlots.length) this.freeSlots = lengthened(this.freeSlots, this.freeCount * 2);
     this.freeSlots[this.freeCount++] = instance;
@@ -108,16 +144,6 @@ class SagaInstances {
   isOpen(instance: number): boolean {
     const phase = this.phase[instance]!;
     return phase === Phase.forward || phase === Phase.compensating;
-  }
-
-  /** The lowest message an open instance waits on, or +Infinity (a cursor over held ids, not a scan). */
-  oldestHeld(): number {
-    return this.lastSentHeld.oldest();
-  }
-
-  /** Visits every id `oldestHeld`'s minimum is taken over: each open instance's last message sent. */
-  forEachHeld(visit: (id: number) => void): void {
-    for (let instance = 0; instance < this.used; instance++) if (this.isOpen(instance)) visit(this.lastSent[instance]!);
   }
 
   /** Adds an entry at the end of the instance's timeline. */
@@ -175,6 +201,7 @@ class SagaInstances {
     this.awaiting = lengthened(this.awaiting, length);
     this.lastSent = lengthened(this.lastSent, length);
     this.lastGroup = lengthened(this.lastGroup, length);
+    this.lastSentFate = lengthened(this.lastSentFate, length);
     this.firstEntry = lengthened(this.firstEntry, length);
     this.lastEntry = lengthened(this.lastEntry, length);
   }
@@ -185,6 +212,10 @@ const FINISHED = -1;
 /** What `SagaInstances.of` answers for a root that started no instance, and for one whose instance finished. */
 const NO_INSTANCE = -1;
 const FINISHED_INSTANCE = -2;
+/** `SagaInstances.lastSentFate` of a message whose row is still in the table (a Fate is smaller). */
+const STILL_IN_TABLE = 255;
+/** `SagaInstances.lastSent` of an instance being added, before it waits on its root. */
+const NO_MESSAGE = -1;
 
 /** No timeline entry: the end of a timeline, or of the free list. */
 const NO_ENTRY = -1;
@@ -269,16 +300,6 @@ export class SagaCoordinator {
     this.instances = new SagaInstances(world.messages);
     this.compensationTarget = world.messages.column((length) => new Int32Array(length));
     world.messages.onRetireRange((from, to) => this.judgeCompensations(from, to));
-  }
-
-  /** The lowest message an open saga waits on (its last command or compensation sent), or +Infinity. */
-  oldestHeld(): number {
-    return this.instances.oldestHeld();
-  }
-
-  /** Visits every id `oldestHeld`'s minimum is taken over: each open saga's last message sent. */
-  forEachHeld(visit: (id: number) => void): void {
-    this.instances.forEachHeld(visit);
   }
 
   /** Counts the compensations among messages `from` up to `to` (exclusive) that their group never consumed. */
@@ -506,11 +527,10 @@ export class SagaCoordinator {
 
   /** A stuck saga's timeline, ending with what became of the message it still waits on. */
   private stuckTimeline(instance: number, now: number): { what: string; atMicros: number }[] {
-    const { messages } = this.world;
     const { instances } = this;
     const lastSent = instances.lastSent[instance]!;
     const lastGroup = instances.lastGroup[instance]!;
-    const fate = messages.fate[lastGroup]![messages.slot(lastSent)]!;
+    const fate = instances.lastSentFateOf(instance);
     const what = fate === Fate.deadLettered ? "dead-lettered" : fate === Fate.dropped ? "dropped" : "not consumed";
     const target = this.groupName(lastGroup);
     return [
