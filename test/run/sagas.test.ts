@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { Simulation } from "../../src/engine/simulation.js";
 import { runScenario, simulate } from "../../src/index.js";
-import { MessageTable } from "../../src/model/messages.js";
+import { Fate, MessageTable } from "../../src/model/messages.js";
 import { Lineage } from "../../src/model/stage-publisher.js";
 import { RandomStreams } from "../../src/random/streams.js";
 import { SagaCoordinator } from "../../src/run/sagas.js";
@@ -180,6 +180,7 @@ function coordinatorOf(input: Record<string, unknown>, ring: boolean) {
   const lineage = new Lineage(messages);
   const world = { sim: sim as unknown as Simulation, messages, streams: new RandomStreams(1), lineage };
   const sagas = new SagaCoordinator(parsed(input), world);
+  sagas.nameGroups(GROUPS);
   const order = () => messages.create(sim.now, 0, -1, 1);
   /** Group `group` applied `message`; what the coordinator answers is sent at once. Returns the message sent, or -1. */
   const applied = (group: string, message: number) => {
@@ -210,6 +211,21 @@ describe("the saga coordinator's folding", () => {
     const figures = sagas.finishRun(sim.now).checkout!;
     expect(figures).toMatchObject({ started: 3, completed: 1, stuck: 2, duplicateSteps: 1 });
     expect(figures.stuckExample?.root).toBe(second);
+  });
+
+  it("a stuck saga reports the fate of the message it waits on, whether its row is still there or retired", () => {
+    for (const retireCommand of [false, true]) {
+      const { sagas, messages, sim, order, applied } = coordinatorOf(checkout(), true);
+      const root = order();
+      const command = applied("stock", root);
+      messages.fate[GROUPS.indexOf("payment")]![messages.slot(command)] = Fate.dropped;
+      // The root, which the saga waited on before, retires first: the saga waits on the command now.
+      messages.retireBelow(command);
+      if (retireCommand) messages.retireBelow(command + 1);
+      sim.now = 10_000_000;
+      const timeline = sagas.finishRun(sim.now).checkout!.stuckExample!.timeline;
+      expect(timeline.at(-1)!.what).toBe(`message ${command} to payment: dropped, no answer by the end of the run`);
+    }
   });
 
   it("counts a compensation its group never consumed when its row is retired, not only at the end", () => {
