@@ -9,9 +9,9 @@ import type { ParsedScenario } from "./schema.js";
  * other component that keeps message ids reports them (run/retirement.ts, `retirementOf`): a producer's batches,
  * writes and requester through the producer (`Producer.oldestHeld`), the broker's delay stage through the broker
  * (`DelayedIntake`'s `forEachHeld` and `releaseRead`), a stage's writes through the flows (`StageFlows.oldestHeld`:
- * its relays' rows and batches, and each copy on its way until answered), sagas through their coordinator
- * (`SagaCoordinator.oldestHeld`: each open saga's last message sent; a finished saga's duration and a compensation's
- * fate are folded into counts as they settle). The run's
+ * its relays' rows and batches, and each copy on its way until answered). Sagas hold no row (run/sagas.ts): what
+ * their coordinator reads of a message it no longer holds (a compensation's consumption, the fate of what a stuck
+ * saga waits on) is copied as the row retires, and a finished saga's duration is a count. The run's
  * retirement asks it (`mayRetire`), and so do the up-front budgets, which refuse a run whose rows alone would
  * pass `limits.maxMemory` and say why.
  */
