@@ -1,3 +1,4 @@
+import type { DurationDistribution } from "../run/saga-durations.js";
 import type { SagaFigures } from "../run/sagas.js";
 import type { RunResult } from "../run/simulate.js";
 
@@ -45,11 +46,32 @@ function sagaSummary(figures: SagaFigures): SagaSummary {
   };
 }
 
-/** Percentiles by the nearest-rank rule over the sorted durations (µs), in ms to 0.001. */
-export function durationSummary(sorted: number[]): SagaSummary["durationMs"] {
+/**
+ * Percentiles by the nearest-rank rule over the durations (µs; each distinct one with its count), in ms to
+ * 0.001. The mean adds each duration in ascending order, one at a time, as the sum over the sorted list of every
+ * duration did, so it is that sum to the last bit.
+ */
+export function durationSummary(durations: DurationDistribution): SagaSummary["durationMs"] {
+  const { values, counts } = durations;
   const ms = (micros: number) => Math.round(micros) / 1000;
-  if (sorted.length === 0) return { mean: 0, p50: 0, p99: 0, max: 0 };
-  const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-  const total = sorted.reduce((sum, value) => sum + value, 0);
-  return { mean: ms(total / sorted.length), p50: ms(rank(50)), p99: ms(rank(99)), max: ms(sorted.at(-1)!) };
+  let finished = 0;
+  for (const count of counts) finished += count;
+  if (finished === 0) return { mean: 0, p50: 0, p99: 0, max: 0 };
+  const rank = (p: number) => valueAtRank(durations, Math.max(0, Math.ceil((p / 100) * finished) - 1));
+  let total = 0;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index]!;
+    for (let n = counts[index]!; n > 0; n--) total += value;
+  }
+  return { mean: ms(total / finished), p50: ms(rank(50)), p99: ms(rank(99)), max: ms(values.at(-1)!) };
+}
+
+/** The duration at `rank` (0 the shortest) in the ascending list of every duration. */
+function valueAtRank({ values, counts }: DurationDistribution, rank: number): number {
+  let below = 0;
+  for (let index = 0; index < values.length; index++) {
+    below += counts[index]!;
+    if (rank < below) return values[index]!;
+  }
+  return values.at(-1)!;
 }

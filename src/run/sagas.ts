@@ -1,11 +1,11 @@
 import type { Simulation } from "../engine/simulation.js";
 import { lengthened, withRoomFor } from "../model/growable.js";
-import { IntMap } from "../model/int-map.js";
-import { Fate, type MessageTable } from "../model/messages.js";
+import { Fate, type MessageColumn, type MessageTable } from "../model/messages.js";
 import type { Lineage } from "../model/stage-publisher.js";
 import type { RandomStreams } from "../random/streams.js";
 import type { SagaSpec } from "../scenario/sagas.js";
 import type { ParsedScenario } from "../scenario/schema.js";
+import { type DurationDistribution, DurationTally } from "./saga-durations.js";
 
 /** What a saga group does: carry out step `step` of saga `saga`, or undo it (its compensation). */
 interface SagaRole {
@@ -17,15 +17,32 @@ interface SagaRole {
 const Phase = { forward: 0, compensating: 1, completed: 2, compensated: 3 } as const;
 
 /**
- * The saga instances of a run, numbered in the order they started, each keyed by its root message (the order
- * that started it), their fields in typed arrays. An object, a Map entry, a timeline list and an object per
- * timeline entry were allocated per saga; the timelines' entries are now linked steps reused through a free
- * list, their texts kept by reference.
+ * The open saga instances of a run, their fields in typed arrays, each found from its root message (the order
+ * that started it) through a column of the root's row. A finished instance's slot is freed for the next saga
+ * to start and its root's row marked finished, so the instances are bounded by the open ones, not by the run
+ * (docs/design.md, "Memory"); a start sequence number keeps the order they started in. An object, a Map entry,
+ * a timeline list and an object per timeline entry were allocated per saga; the timelines' entries are now
+ * linked steps reused through a free list, their texts kept by reference.
  */
 class SagaInstances {
-  count = 0;
-  private readonly byRoot = new IntMap();
+  /** Slots ever used: the open instances are those below it whose phase is forward or compensating. */
+  used = 0;
+  private started = 0;
+  /** Per root message's row: its instance + 1, FINISHED once that instance finished, 0 for none. */
+  private readonly instanceOfRoot: MessageColumn<Int32Array>;
+  /**
+   * Per message row: the open instance + 1 whose last message sent it is, 0 for none. When the row is retired
+   * its fate for the group it went to is final, and is copied (`lastSentFate`): the saga, if stuck at the end,
+   * reports it, and holds no row meanwhile.
+   */
+  private readonly waitingOn: MessageColumn<Int32Array>;
+  private freeSlots = new Int32Array(64);
+  private freeCount = 0;
   root = new Int32Array(64);
+  /** The root's producer, copied at the start: a stuck saga's counter-example names it. */
+  producer = new Int32Array(64);
+  /** The order the instances started in (the first stuck saga is the earliest started). */
+  sequence = new Float64Array(64);
   saga = new Int32Array(64);
   startedAt = new Float64Array(64);
   phase = new Uint8Array(64);
@@ -34,6 +51,8 @@ class SagaInstances {
   /** The last command or compensation sent, and the group it went to (for the counter-example). */
   lastSent = new Int32Array(64);
   lastGroup = new Int32Array(64);
+  /** The fate of `lastSent` for `lastGroup` once its row was retired, or STILL_IN_TABLE. */
+  lastSentFate = new Uint8Array(64);
   /** Each instance's timeline: its first and last entry, or NO_ENTRY. */
   private firstEntry = new Int32Array(64);
   private lastEntry = new Int32Array(64);
@@ -43,25 +62,91 @@ class SagaInstances {
   private freeEntry = NO_ENTRY;
   private entriesUsed = 0;
 
-  /** The instance `root` started, or -1. */
+  constructor(private readonly messages: MessageTable) {
+    this.instanceOfRoot = messages.column((length) => new Int32Array(length));
+    this.waitingOn = messages.column((length) => new Int32Array(length));
+    messages.onRetireRange((from, to) => this.copyFates(from, to));
+  }
+
+  /** Copies what each open instance will read of its last message sent, among messages `from` to `to` (retired). */
+  private copyFates(from: number, to: number): void {
+    const { messages } = this;
+    const { mask, fate, base } = messages;
+    const waiting = this.waitingOn.values;
+    for (let message = from; message < to; message++) {
+      // (A straggler, below the base, is retired on its own: its row is a spare one.)
+      const row = message < base ? messages.slot(message) : message & mask;
+      const instance = waiting[row]! - 1;
+      if (instance >= 0) this.lastSentFate[instance] = fate[this.lastGroup[instance]!]![row]!;
+    }
+  }
+
+  /** The fate of the instance's last message sent for the group it went to (Fate). */
+  lastSentFateOf(instance: number): number {
+    const copied = this.lastSentFate[instance]!;
+    if (copied !== STILL_IN_TABLE) return copied;
+    return this.messages.fate[this.lastGroup[instance]!]![this.messages.slot(this.lastSent[instance]!)]!;
+  }
+
+  /** The open instance `root` started, FINISHED_INSTANCE if it has finished, or NO_INSTANCE. */
   of(root: number): number {
-    return this.byRoot.get(root) ?? -1;
+    const stored = this.instanceOfRoot.values[this.messages.slot(root)]!;
+    return stored === FINISHED ? FINISHED_INSTANCE : stored - 1;
   }
 
   add(root: number, saga: number, startedAt: number, lastGroup: number): number {
-    const instance = this.count++;
+    const instance = this.freeCount > 0 ? this.freeSlots[--this.freeCount]! : this.used++;
     if (instance >= this.root.length) this.lengthen();
-    this.byRoot.set(root, instance);
+    const row = this.messages.slot(root);
+    this.instanceOfRoot.values[row] = instance + 1;
     this.root[instance] = root;
+    this.producer[instance] = this.messages.producer[row]!;
+    this.sequence[instance] = this.started++;
     this.saga[instance] = saga;
     this.startedAt[instance] = startedAt;
     this.phase[instance] = Phase.forward;
     this.awaiting[instance] = 0;
-    this.lastSent[instance] = root;
+    this.lastSent[instance] = NO_MESSAGE;
+    this.waitOn(instance, root);
     this.lastGroup[instance] = lastGroup;
     this.firstEntry[instance] = NO_ENTRY;
     this.lastEntry[instance] = NO_ENTRY;
     return instance;
+  }
+
+  /** The instance sent `message`: it now waits on it (and no longer on the message it sent before). */
+  sent(instance: number, message: number): void {
+    this.waitOn(instance, message);
+  }
+
+  /** The instance now waits on `message` (and no longer on the message it sent before). */
+  private waitOn(instance: number, message: number): void {
+    this.stopWaiting(instance);
+    this.lastSent[instance] = message;
+    this.lastSentFate[instance] = STILL_IN_TABLE;
+    this.waitingOn.values[this.messages.slot(message)] = instance + 1;
+  }
+
+  /** Unmarks the instance's last message sent, if its row is still its own (a retired row serves a newer message). */
+  private stopWaiting(instance: number): void {
+    const message = this.lastSent[instance]!;
+    if (message !== NO_MESSAGE && this.messages.inPlay(message))
+      this.waitingOn.values[this.messages.slot(message)] = 0;
+  }
+
+  /** The instance finished (`phase`): its root's row says so, its timeline is emptied and its slot freed. */
+  finish(instance: number, phase: number): void {
+    this.phase[instance] = phase;
+    this.instanceOfRoot.values[this.messages.slot(this.root[instance]!)] = FINISHED;
+    this.stopWaiting(instance);
+    this.clearTimeline(instance);
+    if (this.freeCount === this.freeSlots.length) this.freeSlots = lengthened(this.freeSlots, this.freeCount * 2);
+    this.freeSlots[this.freeCount++] = instance;
+  }
+
+  isOpen(instance: number): boolean {
+    const phase = this.phase[instance]!;
+    return phase === Phase.forward || phase === Phase.compensating;
   }
 
   /** Adds an entry at the end of the instance's timeline. */
@@ -77,7 +162,7 @@ class SagaInstances {
   }
 
   /** Empties the instance's timeline (a finished saga's is never read). */
-  clearTimeline(instance: number): void {
+  private clearTimeline(instance: number): void {
     const first = this.firstEntry[instance]!;
     if (first === NO_ENTRY) return;
     this.nextEntry[this.lastEntry[instance]!] = this.freeEntry;
@@ -111,16 +196,29 @@ class SagaInstances {
   private lengthen(): void {
     const length = this.root.length * 2;
     this.root = lengthened(this.root, length);
+    this.producer = lengthened(this.producer, length);
+    this.sequence = lengthened(this.sequence, length);
     this.saga = lengthened(this.saga, length);
     this.startedAt = lengthened(this.startedAt, length);
     this.phase = lengthened(this.phase, length);
     this.awaiting = lengthened(this.awaiting, length);
     this.lastSent = lengthened(this.lastSent, length);
     this.lastGroup = lengthened(this.lastGroup, length);
+    this.lastSentFate = lengthened(this.lastSentFate, length);
     this.firstEntry = lengthened(this.firstEntry, length);
     this.lastEntry = lengthened(this.lastEntry, length);
   }
 }
+
+/** A root's row once its instance finished (SagaInstances.instanceOfRoot). */
+const FINISHED = -1;
+/** What `SagaInstances.of` answers for a root that started no instance, and for one whose instance finished. */
+const NO_INSTANCE = -1;
+const FINISHED_INSTANCE = -2;
+/** `SagaInstances.lastSentFate` of a message whose row is still in the table (a Fate is smaller). */
+const STILL_IN_TABLE = 255;
+/** `SagaInstances.lastSent` of an instance being added, before it waits on its root. */
+const NO_MESSAGE = -1;
 
 /** No timeline entry: the end of a timeline, or of the free list. */
 const NO_ENTRY = -1;
@@ -137,8 +235,8 @@ export interface SagaFigures {
   compensationsSent: number;
   compensationsApplied: number;
   compensationsLost: number;
-  /** From the root's publish to completion or the last compensation, in µs, finished sagas only, sorted. */
-  durations: number[];
+  /** From the root's publish to completion or the last compensation, in µs, finished sagas only. */
+  durations: DurationDistribution;
   /** The first stuck saga: its root message and step timeline. */
   stuckExample: { root: number; producer: number; timeline: { what: string; atMicros: number }[] } | null;
 }
@@ -155,16 +253,16 @@ export class SagaCoordinator {
   private readonly roles: (SagaRole | null)[];
   private readonly groupOf: { step: number[]; compensate: number[] }[];
   private readonly failureDraws: ((() => number) | null)[][];
-  private readonly instances = new SagaInstances();
+  private readonly instances: SagaInstances;
   private readonly figures: Omit<SagaFigures, "stuck" | "inFlight" | "durations" | "stuckExample">[];
+  /** Per saga, the durations of its finished instances: a count per distinct duration. */
+  private readonly durations: DurationTally[];
   /**
-   * Per saga, the durations of its finished instances: the first `durationCounts[saga]` of a typed array that
-   * grows by doubling (a number[] pushed to, copied and sorted with a comparator at the end allocated per saga).
+   * Per compensation message's row: its target group + 1 (0 for any other message). Whether it was ever consumed
+   * is judged when its row is retired (its fate is final then) or, for the rows left, at the end of the run: a
+   * list of every compensation sent was kept for the whole run.
    */
-  private readonly durations: Float64Array[];
-  private readonly durationCounts: number[];
-  /** Compensation messages sent, with their target group, to count those never applied. */
-  private readonly compensations: [message: number, group: number][] = [];
+  private readonly compensationTarget: MessageColumn<Int32Array>;
 
   constructor(
     scenario: ParsedScenario,
@@ -201,8 +299,26 @@ export class SagaCoordinator {
       compensationsApplied: 0,
       compensationsLost: 0,
     }));
-    this.durations = this.specs.map(() => new Float64Array(64));
-    this.durationCounts = this.specs.map(() => 0);
+    this.durations = this.specs.map(() => new DurationTally());
+    this.instances = new SagaInstances(world.messages);
+    this.compensationTarget = world.messages.column((length) => new Int32Array(length));
+    world.messages.onRetireRange((from, to) => this.judgeCompensations(from, to));
+  }
+
+  /** Counts the compensations among messages `from` up to `to` (exclusive) that their group never consumed. */
+  private judgeCompensations(from: number, to: number): void {
+    const { messages } = this.world;
+    const targets = this.compensationTarget.values;
+    const { mask, base } = messages;
+    for (let message = from; message < to; message++) {
+      // (A straggler, below the base, is judged on its own: its row is a spare one.)
+      const row = message < base ? messages.slot(message) : message & mask;
+      const target = targets[row]!;
+      if (target === 0) continue;
+      const group = target - 1;
+      if (messages.consumedBy[group]![row]! > 0) continue;
+      this.figures[this.roles[group]!.saga]!.compensationsLost++;
+    }
   }
 
   /** Whether `group` plays a part in some saga (its consumers then report to the coordinator). */
@@ -234,9 +350,10 @@ export class SagaCoordinator {
     const root = this.world.lineage.rootOf(message);
     if (role.compensates) return this.compensationApplied(role, root, message);
     const { instances } = this;
-    if (role.step === 0 && instances.of(root) === -1) this.start(role.saga, root);
+    if (role.step === 0 && instances.of(root) === NO_INSTANCE) this.start(role.saga, root);
     const instance = instances.of(root);
-    if (instance === -1 || instances.phase[instance] !== Phase.forward || instances.awaiting[instance] !== role.step) {
+    // A finished saga (FINISHED_INSTANCE) moved on too: the step's command was consumed again.
+    if (instance < 0 || instances.phase[instance] !== Phase.forward || instances.awaiting[instance] !== role.step) {
       this.figures[role.saga]!.duplicateSteps++;
       return -1;
     }
@@ -260,9 +377,9 @@ export class SagaCoordinator {
     if (role === null || role === undefined) return -1;
     const root = this.world.lineage.rootOf(message);
     const { instances } = this;
-    if (!role.compensates && role.step === 0 && instances.of(root) === -1) this.start(role.saga, root);
+    if (!role.compensates && role.step === 0 && instances.of(root) === NO_INSTANCE) this.start(role.saga, root);
     const instance = instances.of(root);
-    if (instance === -1 || instances.awaiting[instance] !== role.step) return -1;
+    if (instance < 0 || instances.awaiting[instance] !== role.step) return -1;
     if (role.compensates) {
       if (instances.phase[instance] === Phase.compensating)
         this.note(instance, this.text(group, Text.compensationGaveUp));
@@ -283,10 +400,10 @@ export class SagaCoordinator {
   sent(root: number, message: number): void {
     const { instances } = this;
     const instance = instances.of(root);
-    if (instance === -1) return;
-    instances.lastSent[instance] = message;
+    if (instance < 0) return;
+    instances.sent(instance, message);
     if (instances.phase[instance] === Phase.compensating)
-      this.compensations.push([message, instances.lastGroup[instance]!]);
+      this.compensationTarget.values[this.world.messages.slot(message)] = instances.lastGroup[instance]! + 1;
   }
 
   private start(saga: number, root: number): void {
@@ -303,12 +420,13 @@ export class SagaCoordinator {
     const figures = this.figures[role.saga]!;
     const group = this.groupOf[role.saga]!.compensate[role.step]!;
     if (
-      instance === -1 ||
+      instance < 0 ||
       instances.phase[instance] !== Phase.compensating ||
       instances.awaiting[instance] !== role.step
     ) {
       // The same compensation consumed again (a redelivery without idempotency): the refund paid twice.
-      if (this.world.messages.consumedBy[group]![message]! > 1) figures.compensatedTwice++;
+      const { messages } = this.world;
+      if (messages.consumedBy[group]![messages.slot(message)]! > 1) figures.compensatedTwice++;
       else figures.duplicateSteps++;
       return -1;
     }
@@ -338,15 +456,12 @@ export class SagaCoordinator {
 
   private finish(instance: number, phase: number): number {
     const { instances } = this;
-    instances.phase[instance] = phase;
     const saga = instances.saga[instance]!;
     const figures = this.figures[saga]!;
     if (phase === Phase.completed) figures.completed++;
     else figures.compensated++;
-    const count = this.durationCounts[saga]!++;
-    this.durations[saga] = withRoomFor(this.durations[saga]!, count);
-    this.durations[saga]![count] = this.world.sim.now - instances.startedAt[instance]!;
-    instances.clearTimeline(instance);
+    this.durations[saga]!.add(this.world.sim.now - instances.startedAt[instance]!);
+    instances.finish(instance, phase);
     return -1;
   }
 
@@ -376,46 +491,41 @@ export class SagaCoordinator {
 
   /** Each saga's figures at the end of the run (`now`): unfinished sagas older than the timeout are stuck. */
   finishRun(now: number): Record<string, SagaFigures> {
-    const { messages } = this.world;
     const { instances } = this;
-    const result: Record<string, SagaFigures> = {};
     const stuck = this.specs.map(() => 0);
     const inFlight = this.specs.map(() => 0);
-    const examples: (SagaFigures["stuckExample"] | null)[] = this.specs.map(() => null);
-    for (let instance = 0; instance < instances.count; instance++) {
-      const phase = instances.phase[instance]!;
+    // Per saga, the earliest started of its stuck instances (slots are reused: the start sequence orders them).
+    const firstStuck = this.specs.map(() => -1);
+    for (let instance = 0; instance < instances.used; instance++) {
+      if (!instances.isOpen(instance)) continue;
       const saga = instances.saga[instance]!;
-      if (phase === Phase.completed || phase === Phase.compensated) continue;
       if (now - instances.startedAt[instance]! < this.specs[saga]!.timeout) {
         inFlight[saga]!++;
         continue;
       }
       stuck[saga]!++;
-      if (examples[saga] === null) {
-        const root = instances.root[instance]!;
-        examples[saga] = {
-          root,
-          producer: messages.producer[messages.slot(root)]!,
-          timeline: this.stuckTimeline(instance, now),
-        };
-      }
+      const first = firstStuck[saga]!;
+      if (first === -1 || instances.sequence[instance]! < instances.sequence[first]!) firstStuck[saga] = instance;
     }
-    for (const [message, group] of this.compensations) {
-      if (messages.consumedBy[group]![message]! > 0) continue;
-      const saga = this.roles[group]!.saga;
-      this.figures[saga]!.compensationsLost++;
-    }
+    const { messages } = this.world;
+    for (const straggler of messages.stragglerIds()) this.judgeCompensations(straggler, straggler + 1);
+    this.judgeCompensations(messages.base, messages.count);
+    const result: Record<string, SagaFigures> = {};
     this.names.forEach((name, saga) => {
-      // A typed array sorts numerically, as the comparator did.
-      const sorted = this.durations[saga]!.subarray(0, this.durationCounts[saga]!).sort();
-      const durations: number[] = [];
-      for (let index = 0; index < sorted.length; index++) durations.push(sorted[index]!);
+      const example = firstStuck[saga]!;
       result[name] = {
         ...this.figures[saga]!,
         stuck: stuck[saga]!,
         inFlight: inFlight[saga]!,
-        durations,
-        stuckExample: examples[saga]!,
+        durations: this.durations[saga]!.distribution(),
+        stuckExample:
+          example === -1
+            ? null
+            : {
+                root: instances.root[example]!,
+                producer: instances.producer[example]!,
+                timeline: this.stuckTimeline(example, now),
+              },
       };
     });
     return result;
@@ -423,11 +533,10 @@ export class SagaCoordinator {
 
   /** A stuck saga's timeline, ending with what became of the message it still waits on. */
   private stuckTimeline(instance: number, now: number): { what: string; atMicros: number }[] {
-    const { messages } = this.world;
     const { instances } = this;
     const lastSent = instances.lastSent[instance]!;
     const lastGroup = instances.lastGroup[instance]!;
-    const fate = messages.fate[lastGroup]![lastSent]!;
+    const fate = instances.lastSentFateOf(instance);
     const what = fate === Fate.deadLettered ? "dead-lettered" : fate === Fate.dropped ? "dropped" : "not consumed";
     const target = this.groupName(lastGroup);
     return [

@@ -9,7 +9,9 @@ import type { ParsedScenario } from "./schema.js";
  * other component that keeps message ids reports them (run/retirement.ts, `retirementOf`): a producer's batches,
  * writes and requester through the producer (`Producer.oldestHeld`), the broker's delay stage through the broker
  * (`DelayedIntake`'s `forEachHeld` and `releaseRead`), a stage's writes through the flows (`StageFlows.oldestHeld`:
- * its relays' rows and batches, and each copy on its way until answered). The run's
+ * its relays' rows and batches, and each copy on its way until answered). Sagas hold no row (run/sagas.ts): what
+ * their coordinator reads of a message it no longer holds (a compensation's consumption, the fate of what a stuck
+ * saga waits on) is copied as the row retires, and a finished saga's duration is a count. The run's
  * retirement asks it (`mayRetire`), and so do the up-front budgets, which refuse a run whose rows alone would
  * pass `limits.maxMemory` and say why.
  */
@@ -20,10 +22,6 @@ export function rowsKeptBecause(scenario: ParsedScenario): string | null {
     // A second broker (brokers:) reports as the main one does (ExtraBrokers.oldestHeld), if its profile can.
     if (!retiresMessages(section, conditions)) return profileKeeps(name, section.profile);
   }
-  // Sagas keep what no retirement may fold: every finished saga's duration (the summary's percentiles by
-  // nearest rank) for the whole run, and, to judge at the end, each compensation sent (was it consumed?) and
-  // each open saga's last message (its fate, for a stuck saga's counter-example).
-  if (Object.keys(scenario.sagas ?? {}).length > 0) return "sagas keep every instance";
   return null;
 }
 

@@ -16,7 +16,7 @@ import { allocationCaseNames, heapBytesAllocatedBy, measureAllocation } from "..
  * payments-outage-immediate about 480 (a request, closures and a waiting record per call). The outbox stage measured
  * about 235 (a Map and lists per relay poll, a route per publish), the saga about 417 (an object, a Map entry and
  * sentences per saga and step) and request-reply about 74 (a Map entry and an object per request); the saga's
- * about 20 now is mostly its finished sagas' durations, which the summary reports in full. Garbage as small as one closure per message hides in that noise; `npm run
+ * about 20 was then mostly its finished sagas' durations, now counts per distinct duration (8-17 measured). Garbage as small as one closure per message hides in that noise; `npm run
  * bench`'s per-case figure, on longer runs, is the finer tool.
  */
 const BOUND_BYTES_PER_EVENT = 48;

@@ -1,6 +1,11 @@
-// Proves sagas: all complete without failures, a failure share p compensates a binomial share p, compensations run newest first, a lost compensation leaves exactly one saga stuck, a redelivered compensation counts compensatedTwice, and runs are deterministic.
+// Proves sagas: all complete without failures, a failure share p compensates a binomial share p, compensations run newest first, a lost compensation leaves exactly one saga stuck, a redelivered compensation counts compensatedTwice, runs are deterministic, and the coordinator's folding (reused slots, compensations judged as their rows retire) keeps its figures.
 import { describe, expect, it } from "vitest";
+import type { Simulation } from "../../src/engine/simulation.js";
 import { runScenario, simulate } from "../../src/index.js";
+import { Fate, MessageTable } from "../../src/model/messages.js";
+import { Lineage } from "../../src/model/stage-publisher.js";
+import { RandomStreams } from "../../src/random/streams.js";
+import { SagaCoordinator } from "../../src/run/sagas.js";
 import { EventLog } from "../helpers/event-log.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
@@ -165,5 +170,73 @@ describe("sagas", () => {
     const input = checkout({ orders: 500, payment: 0.1, shipping: 0.05 });
     const once = JSON.stringify(runScenario(parsed(input)).summary);
     expect(JSON.stringify(runScenario(parsed(input)).summary)).toBe(once);
+  });
+});
+
+/** A coordinator of `checkout`'s saga over a table of its own, driven by hand: each call is a consumer's report. */
+function coordinatorOf(input: Record<string, unknown>, ring: boolean) {
+  const messages = new MessageTable(GROUPS.length, 16, ring);
+  const sim = { now: 0 } as { now: number };
+  const lineage = new Lineage(messages);
+  const world = { sim: sim as unknown as Simulation, messages, streams: new RandomStreams(1), lineage };
+  const sagas = new SagaCoordinator(parsed(input), world);
+  sagas.nameGroups(GROUPS);
+  const order = () => messages.create(sim.now, 0, -1, 1);
+  /** Group `group` applied `message`; what the coordinator answers is sent at once. Returns the message sent, or -1. */
+  const applied = (group: string, message: number) => {
+    const target = sagas.next(GROUPS.indexOf(group), message);
+    if (target < 0) return -1;
+    const sent = messages.create(sim.now, 0, -1, 1);
+    lineage.record(sent, message);
+    sagas.sent(lineage.rootOf(message), sent);
+    return sent;
+  };
+  return { sagas, messages, sim, order, applied };
+}
+
+describe("the saga coordinator's folding", () => {
+  it("names the earliest started stuck saga, though a finished saga's slot went to a later one; a finished saga does not start again", () => {
+    const { sagas, sim, order, applied } = coordinatorOf(checkout(), false);
+    const first = order();
+    const second = order();
+    const firstPayment = applied("stock", first);
+    applied("stock", second);
+    applied("shipping", applied("payment", firstPayment));
+    // The first saga completed: its slot is free, and the third takes it.
+    const third = order();
+    applied("stock", third);
+    // The first order consumed again (a redelivery) starts nothing: its saga finished, as its row says.
+    expect(applied("stock", first)).toBe(-1);
+    sim.now = 10_000_000;
+    const figures = sagas.finishRun(sim.now).checkout!;
+    expect(figures).toMatchObject({ started: 3, completed: 1, stuck: 2, duplicateSteps: 1 });
+    expect(figures.stuckExample?.root).toBe(second);
+  });
+
+  it("a stuck saga reports the fate of the message it waits on, whether its row is still there or retired", () => {
+    for (const retireCommand of [false, true]) {
+      const { sagas, messages, sim, order, applied } = coordinatorOf(checkout(), true);
+      const root = order();
+      const command = applied("stock", root);
+      messages.fate[GROUPS.indexOf("payment")]![messages.slot(command)] = Fate.dropped;
+      // The root, which the saga waited on before, retires first: the saga waits on the command now.
+      messages.retireBelow(command);
+      if (retireCommand) messages.retireBelow(command + 1);
+      sim.now = 10_000_000;
+      const timeline = sagas.finishRun(sim.now).checkout!.stuckExample!.timeline;
+      expect(timeline.at(-1)!.what).toBe(`message ${command} to payment: dropped, no answer by the end of the run`);
+    }
+  });
+
+  it("counts a compensation its group never consumed when its row is retired, not only at the end", () => {
+    // Every payment fails: the stock reservation is released by a compensation nobody consumes.
+    const { sagas, messages, order, applied } = coordinatorOf(checkout({ payment: 1 }), true);
+    const root = order();
+    const compensation = applied("payment", applied("stock", root));
+    expect(compensation).toBeGreaterThan(0);
+    messages.retireBelow(compensation + 1);
+    // The saga is in flight (started less than the timeout before the end): nothing reads its retired rows.
+    const figures = sagas.finishRun(1000).checkout!;
+    expect(figures).toMatchObject({ started: 1, inFlight: 1, compensationsSent: 1, compensationsLost: 1 });
   });
 });
