@@ -206,7 +206,7 @@ class KafkaBroker implements Broker {
   }
 
   /**
-   * Every partition's log from the lowest offset a group reading it has committed: a rebalance returns
+   * Every partition's log from the lowest offset a group reading it has committed (or reads next): a rebalance returns
    * records from there again, and nothing below it is read again in a run the profile retires
    * (kafkaRetires: no failover cuts a log back and resets offsets to its start), so the log lets go of the
    * rest; retention reads only the acceptance times of what it lets go, which the log notes (TopicLog.keepFrom).
@@ -221,9 +221,12 @@ class KafkaBroker implements Broker {
     };
     for (let partition = 0; partition < log.partitions; partition++) {
       const end = log.end[partition]!;
-      let from = end;
+      // Followers fetch from the high watermark on (every replica stays in the ISR without a broker crash), which
+      // a group reset to the log end by auto.offset.reset: latest has passed.
+      let from = this.cluster.highWatermark[partition]!;
+      // The position too: a dead member's late ack may commit past where the partition's new owner reads.
       for (const group of this.layout.readersOf(partition))
-        from = Math.min(from, offsets.committed[group]![partition]!);
+        from = Math.min(from, offsets.committed[group]![partition]!, offsets.position[group]![partition]!);
       log.keepFrom(partition, from);
       // From what the log keeps, deleted records too: a group resuming below the log start drops them then.
       for (let offset = log.keptFrom(partition); offset < end; offset++) older(log.message(partition, offset));

@@ -168,9 +168,14 @@ export class TopicLog {
     return this.offsets.values[this.messages.slot(message)]!;
   }
 
-  /** Whether `message` is still in its partition's log (a leader failover may have cut it off). */
+  /**
+   * Whether `message` is still in its partition's log (a leader failover may have cut it off). A record let go
+   * is: only a run without failovers lets go, and there a record stays where it was appended (a zombie
+   * member's ack can come after every group committed past its record).
+   */
   holds(partition: number, message: number): boolean {
     const offset = this.offsetOf(message);
+    if (offset < this.kept[partition]!) return true;
     return offset < this.end[partition]! && this.message(partition, offset) === message;
   }
 
