@@ -108,8 +108,10 @@ function kafkaWarnings(section: KafkaSection): { path: string[]; message: string
  * resets the offset to the log start, so every stored record is read again; a follower back from a long
  * outage fetches (and reads the size of) every record from its own log end; and a host crash looks up append
  * times from the log start. Retiring there would need the log, and the rows, kept from the lowest of the log
- * start and every replica's log end, past or (after a host crash, pageCacheFlush back) to come: everything
- * stored for the whole run unless retention deletes it, and longer behind a follower that is down.
+ * start, the high watermark and every replica's log end, as it is and as its history (LeoHistory) may give it
+ * back after a host crash: everything stored for the whole run unless retention deletes it, longer behind a
+ * follower that is down, and, as a leader notes no log end while it leads, from the log end it had when elected
+ * for as long as it leads (a host crash soon after it loses leadership takes it back there).
  */
 function kafkaRetires(_section: KafkaSection, run: RetirementConditions): boolean {
   return !run.brokerCrashes;
