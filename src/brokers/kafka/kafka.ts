@@ -225,10 +225,15 @@ class KafkaBroker implements Broker {
       // a group reset to the log end by auto.offset.reset: latest has passed.
       let from = this.cluster.highWatermark[partition]!;
       // The position too: a dead member's late ack may commit past where the partition's new owner reads.
-      for (const group of this.layout.readersOf(partition))
-        from = Math.min(from, offsets.committed[group]![partition]!, offsets.position[group]![partition]!);
+      for (const group of this.layout.readersOf(partition)) {
+        let reads = Math.min(offsets.committed[group]![partition]!, offsets.position[group]![partition]!);
+        // Below the log start a group looks again only at what retention deleted behind its position.
+        if (reads < log.start[partition]! && reads > offsets.deletedBehind[group]![partition]!)
+          reads = log.start[partition]!;
+        from = Math.min(from, reads);
+      }
       log.keepFrom(partition, from);
-      // From what the log keeps, deleted records too: a group resuming below the log start drops them then.
+      // From what the log keeps, deleted records too: a group resuming below the log start may drop them then.
       for (let offset = log.keptFrom(partition); offset < end; offset++) older(log.message(partition, offset));
     }
     this.clients.forEachUnsent(older);
