@@ -36,6 +36,8 @@ export interface BookkeeperOptions {
   incarnations: Int32Array;
   names: BrokerContext["names"];
   routing: RoutingTable;
+  /** The run's last instant (µs; BrokerContext.horizon); unbounded when not given. */
+  horizon?: number;
   counts: RepublishCounts;
   /** Names the broker's random streams: `broker:<purpose>`. */
   stream(purpose: string): Rng;
@@ -66,6 +68,7 @@ export class Bookkeeper implements BrokerContext {
   readonly incarnations: Int32Array;
   readonly names: BrokerContext["names"];
   readonly routing: RoutingTable;
+  readonly horizon: number;
   readonly stream: (purpose: string) => Rng;
   private readonly counts: RepublishCounts;
   private readonly confirmsWanted: boolean;
@@ -89,6 +92,7 @@ export class Bookkeeper implements BrokerContext {
     this.incarnations = options.incarnations;
     this.names = options.names;
     this.routing = options.routing;
+    this.horizon = options.horizon ?? Number.POSITIVE_INFINITY;
     this.stream = options.stream;
     this.counts = options.counts;
     this.confirmsWanted = options.confirmsWanted;

@@ -44,6 +44,11 @@ export interface BrokerContext {
    */
   routing: RoutingTable;
   /**
+   * The run's last instant (duration + drainTimeout, µs): nothing happens after it, so a profile need not keep
+   * what only a later instant could read (Kafka's retention deleting a record accepted too late to expire).
+   */
+  horizon: number;
+  /**
    * Records that `message` is not addressed to `group` at all (the exchange routed it to other queues
    * only): the group neither expects it nor lags behind on it. Call it before `accept`.
    */

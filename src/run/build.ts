@@ -136,6 +136,7 @@ export function buildWorld(
     incarnations,
     names: componentNames(scenario),
     routing: routingTable(scenario, core.flows),
+    horizon: scenario.duration + scenario.drainTimeout,
     counts: metrics.counts,
     stream: (purpose) => streams.stream(`broker:${purpose}`),
     confirmsWanted: confirmsWanted(scenario, clientFactory !== null, core.flows),

@@ -108,12 +108,12 @@ export class FollowerFetches {
     const partition = Math.floor(slot / this.brokers);
     const from = this.requestFrom[slot]!;
     const end = this.log.end[partition]!;
-    const { size } = this.context.messages;
+    const { messages } = this.context;
     let upTo = from;
     let bytes = 0;
     // Up to replica.fetch.max.bytes, but at least one record, so that a follower never stalls on a large one.
     while (upTo < end) {
-      const recordBytes = size[this.log.message(partition, upTo)]!;
+      const recordBytes = messages.size[messages.slot(this.log.message(partition, upTo))]!;
       if (upTo > from && bytes + recordBytes > this.options.replicaFetchMaxBytes) break;
       bytes += recordBytes;
       upTo++;

@@ -51,7 +51,8 @@ class KafkaBroker implements Broker {
     this.layout = layout;
     // Everything kept per partition spans every topic's partitions; only the partitioner and the assignors see one topic.
     const spanned = layout.single ? options : { ...options, partitions: layout.partitions };
-    this.log = new TopicLog(layout.partitions, context.messages);
+    // Retention deletes, within the run, only records accepted by its last instant less retention.ms.
+    this.log = new TopicLog(layout.partitions, context.messages, context.horizon - options.retention);
     this.offsets = new GroupOffsets(context, spanned, this.log, layout);
     this.coordinator = new Coordinator(context, spanned, this.offsets, layout);
     const interval = options.transactionInterval;
@@ -205,11 +206,12 @@ class KafkaBroker implements Broker {
   }
 
   /**
-   * Every partition's log from the lowest offset a group reading it has committed: a rebalance returns
+   * Every partition's log from the lowest offset a group reading it has committed (or reads next): a rebalance returns
    * records from there again, and nothing below it is read again in a run the profile retires
-   * (kafkaRetires: no failover cuts a log back and resets offsets to its start, no retention deletes a
-   * record), so the log lets go of the rest. Returns the lowest id in what it keeps, or in what members'
-   * lanes have yet to hand out (behind a commit made before processing).
+   * (kafkaRetires: no failover cuts a log back and resets offsets to its start), so the log lets go of the
+   * rest; retention reads only the acceptance times of what it lets go, which the log notes (TopicLog.keepFrom).
+   * Returns the lowest id in what it keeps, in what members' lanes have yet to hand out (behind a commit made
+   * before processing), and in the open transactions, producers' and stages', whose end reads their records.
    */
   releaseRead(): number {
     const { log, offsets } = this;
@@ -219,14 +221,24 @@ class KafkaBroker implements Broker {
     };
     for (let partition = 0; partition < log.partitions; partition++) {
       const end = log.end[partition]!;
-      let from = end;
-      for (const group of this.layout.readersOf(partition))
-        from = Math.min(from, offsets.committed[group]![partition]!);
+      // Followers fetch from the high watermark on (every replica stays in the ISR without a broker crash), which
+      // a group reset to the log end by auto.offset.reset: latest has passed.
+      let from = this.cluster.highWatermark[partition]!;
+      // The position too: a dead member's late ack may commit past where the partition's new owner reads.
+      for (const group of this.layout.readersOf(partition)) {
+        let reads = Math.min(offsets.committed[group]![partition]!, offsets.position[group]![partition]!);
+        // Below the log start a group looks again only at what retention deleted behind its position.
+        if (reads < log.start[partition]! && reads > offsets.deletedBehind[group]![partition]!)
+          reads = log.start[partition]!;
+        from = Math.min(from, reads);
+      }
       log.keepFrom(partition, from);
-      for (let offset = Math.max(from, log.start[partition]!); offset < end; offset++)
-        older(log.message(partition, offset));
+      // From what the log keeps, deleted records too: a group resuming below the log start may drop them then.
+      for (let offset = log.keptFrom(partition); offset < end; offset++) older(log.message(partition, offset));
     }
     this.clients.forEachUnsent(older);
+    if (this.transactions !== null) older(this.transactions.oldestHeld());
+    if (this.stageTransactions !== null) older(this.stageTransactions.oldestHeld());
     return oldest;
   }
 

@@ -1,4 +1,4 @@
-import type { MessageColumn, MessageTable } from "../../model/messages.js";
+import { type MessageColumn, type MessageTable, PublishOutcome } from "../../model/messages.js";
 
 /**
  * The topic: one append-only log per partition. A record's offset is its
@@ -11,6 +11,58 @@ import type { MessageColumn, MessageTable } from "../../model/messages.js";
  * (`keepFrom`), so the rings hold what is in play, not the whole run; in
  * any other run nothing is let go and a ring only grows.
  */
+/**
+ * The acceptance times of a partition's let-go records (below `TopicLog.kept`) that retention may still
+ * delete within the run, oldest offset first: the deletion reads when each was accepted, and their rows may
+ * be retired. It stops at the first let-go record retention cannot delete before the run ends (accepted too
+ * late, or never accepted): the deletion stops there for good, so no later time is ever read.
+ */
+class DeletionTimes {
+  private times = new Float64Array(64);
+  private head = 0;
+  private length = 0;
+  /** The offset of the first time held. */
+  private first = 0;
+  /** Set once a record retention cannot delete within the run was let go: nothing after it is noted. */
+  private stopped = false;
+
+  /** The record at `offset` (the next one after those held) was let go, accepted at `time`. */
+  note(offset: number, time: number, lastDeletable: number): void {
+    if (this.stopped) return;
+    if (!(time <= lastDeletable)) {
+      this.stopped = true;
+      return;
+    }
+    if (this.length === 0) this.first = offset;
+    if (this.length === this.times.length) this.grow();
+    this.times[(this.head + this.length) & (this.times.length - 1)] = time;
+    this.length++;
+  }
+
+  /** When the let-go record at `offset` was accepted; +Infinity for one retention never deletes in this run. */
+  timeAt(offset: number): number {
+    const index = offset - this.first;
+    if (index < 0 || index >= this.length) return Number.POSITIVE_INFINITY;
+    return this.times[(this.head + index) & (this.times.length - 1)]!;
+  }
+
+  /** Forgets the times of records below `start` (deleted). */
+  dropBelow(start: number): void {
+    const dropped = Math.min(this.length, Math.max(0, start - this.first));
+    this.head = (this.head + dropped) & (this.times.length - 1);
+    this.length -= dropped;
+    this.first += dropped;
+  }
+
+  private grow(): void {
+    const times = new Float64Array(this.times.length * 2);
+    for (let index = 0; index < this.length; index++)
+      times[index] = this.times[(this.head + index) & (this.times.length - 1)]!;
+    this.times = times;
+    this.head = 0;
+  }
+}
+
 export class TopicLog {
   /** Per partition: record ids, the one at `offset` at index `offset & masks[partition]`. */
   private readonly records: Int32Array[];
@@ -24,12 +76,24 @@ export class TopicLog {
   /** Per partition: offsets below it are let go (nothing reads them again); at most `end`, and at least 0. */
   private readonly kept: Int32Array;
   private readonly offsets: MessageColumn<Int32Array>;
+  /**
+   * Per partition, in a run that retires messages and whose retention may delete a record before it ends: the
+   * acceptance times of let-go records not yet deleted; null otherwise (nothing let go is deleted in the run).
+   */
+  private readonly deletion: DeletionTimes[] | null;
 
+  /**
+   * `lastDeletable`: the latest acceptance time a record can have and still be deleted by retention within the
+   * run (the run's last instant less retention.ms; -Infinity without retention).
+   */
   constructor(
     readonly partitions: number,
     private readonly messages: MessageTable,
+    private readonly lastDeletable = Number.NEGATIVE_INFINITY,
   ) {
     this.offsets = messages.column((n) => new Int32Array(n));
+    this.deletion =
+      messages.retires && lastDeletable >= 0 ? Array.from({ length: partitions }, () => new DeletionTimes()) : null;
     this.records = Array.from({ length: partitions }, () => new Int32Array(256));
     this.appendTimes = Array.from({ length: partitions }, () => new Float64Array(256));
     this.masks = new Int32Array(partitions).fill(255);
@@ -55,11 +119,34 @@ export class TopicLog {
   }
 
   /**
-   * Lets go of `partition`'s records below `offset` (up to its end): the caller guarantees nothing reads them
-   * again (KafkaBroker.oldestRead). Reading one throws, as reading a retired message's row does.
+   * Lets go of `partition`'s records below `offset` (up to its end): the caller guarantees nothing reads their
+   * ids again (KafkaBroker.releaseRead). Reading one throws, as reading a retired message's row does. Where
+   * retention may delete within the run, the acceptance time of each record let go is noted first (its row may
+   * be retired next); a record not accepted yet (an acks=all record past the high watermark, which a group
+   * reset to the log end may have committed past) stops it there until it is answered, as its time may change.
    */
   keepFrom(partition: number, offset: number): void {
-    this.kept[partition] = Math.max(this.kept[partition]!, Math.min(offset, this.end[partition]!));
+    const to = Math.min(offset, this.end[partition]!);
+    const deletion = this.deletion?.[partition];
+    if (deletion === undefined) {
+      this.kept[partition] = Math.max(this.kept[partition]!, to);
+      return;
+    }
+    const { messages } = this;
+    let kept = this.kept[partition]!;
+    for (; kept < to; kept++) {
+      if (kept < this.start[partition]!) continue;
+      const row = messages.slot(this.message(partition, kept));
+      const accepted = messages.acceptedAt[row]!;
+      if (Number.isNaN(accepted) && messages.outcome[row] === PublishOutcome.none) break;
+      deletion.note(kept, accepted, this.lastDeletable);
+    }
+    this.kept[partition] = kept;
+  }
+
+  /** The first offset of `partition` whose record is still kept: the ids below it were let go. */
+  keptFrom(partition: number): number {
+    return this.kept[partition]!;
   }
 
   /** The first offset of `partition` appended after `time` (the log end if none): what a host crash at a later instant may lose. */
@@ -81,9 +168,14 @@ export class TopicLog {
     return this.offsets.values[this.messages.slot(message)]!;
   }
 
-  /** Whether `message` is still in its partition's log (a leader failover may have cut it off). */
+  /**
+   * Whether `message` is still in its partition's log (a leader failover may have cut it off). A record let go
+   * is: only a run without failovers lets go, and there a record stays where it was appended (a zombie
+   * member's ack can come after every group committed past its record).
+   */
   holds(partition: number, message: number): boolean {
     const offset = this.offsetOf(message);
+    if (offset < this.kept[partition]!) return true;
     return offset < this.end[partition]! && this.message(partition, offset) === message;
   }
 
@@ -97,7 +189,7 @@ export class TopicLog {
   /** Whether `expire` would delete anything: checked first, so the common case makes no callback. */
   hasExpired(partition: number, cutoff: number): boolean {
     const start = this.start[partition]!;
-    return start < this.end[partition]! && this.acceptedAt(this.message(partition, start)) <= cutoff;
+    return start < this.end[partition]! && this.deletionTime(partition, start) <= cutoff;
   }
 
   /**
@@ -109,16 +201,20 @@ export class TopicLog {
     const end = this.end[partition]!;
     let start = this.start[partition]!;
     const before = start;
-    while (start < end && this.acceptedAt(this.message(partition, start)) <= cutoff) {
+    while (start < end && this.deletionTime(partition, start) <= cutoff) {
       deleted(start);
       start++;
     }
     this.start[partition] = start;
+    this.deletion?.[partition]?.dropBelow(start);
     return start - before;
   }
 
-  private acceptedAt(message: number): number {
-    return this.messages.acceptedAt[this.messages.slot(message)]!;
+  /** When the record at `offset` was accepted, read from its row or, once let go, from the noted times. */
+  private deletionTime(partition: number, offset: number): number {
+    if (offset >= this.kept[partition]!)
+      return this.messages.acceptedAt[this.messages.slot(this.message(partition, offset))]!;
+    return this.deletion?.[partition]?.timeAt(offset) ?? Number.POSITIVE_INFINITY;
   }
 
   /** Doubles a partition's ring; each kept record moves to its index under the new mask. */

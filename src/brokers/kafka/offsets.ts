@@ -17,6 +17,12 @@ import type { TopicLayout } from "./topics.js";
 export class GroupOffsets {
   readonly committed: Int32Array[];
   readonly position: Int32Array[];
+  /**
+   * Per group and partition: the highest offset retention deleted while the group's position was past it (handed
+   * out, or passed over), or -1. A record deleted at or past the position was dropped for the group then, so a
+   * resume below the log start has only those up to here to look at again.
+   */
+  readonly deletedBehind: Int32Array[];
   /** Per group: records not yet returned to any member (the consumer lag). */
   private readonly lag: Float64Array;
 
@@ -30,6 +36,7 @@ export class GroupOffsets {
     const groups = context.groupCount;
     this.committed = Array.from({ length: groups }, () => new Int32Array(options.partitions));
     this.position = Array.from({ length: groups }, () => new Int32Array(options.partitions));
+    this.deletedBehind = Array.from({ length: groups }, () => new Int32Array(options.partitions).fill(-1));
     this.lag = new Float64Array(groups);
   }
 
@@ -82,6 +89,7 @@ export class GroupOffsets {
     const deleted = log.expire(partition, cutoff, (offset) => {
       for (const group of readers) {
         if (offset >= this.position[group]![partition]!) this.dropUnread(group, partition, offset, "retention");
+        else this.deletedBehind[group]![partition] = offset;
       }
     });
     if (deleted > 0) for (const group of readers) this.refreshLag(group);
@@ -124,7 +132,10 @@ export class GroupOffsets {
     const position = this.position[group]!;
     const start = this.log.start[partition]!;
     if (position[partition]! >= start) return false;
-    for (let offset = position[partition]!; offset < start; offset++) {
+    // Past the last record deleted behind the position, each was dropped for the group as it was deleted; and so
+    // was each the log let go (KafkaBroker.releaseRead keeps the rest).
+    const behind = Math.min(start, this.deletedBehind[group]![partition]! + 1);
+    for (let offset = Math.max(position[partition]!, this.log.keptFrom(partition)); offset < behind; offset++) {
       this.dropUnread(group, partition, offset, "retention");
     }
     position[partition] = start;

@@ -98,20 +98,23 @@ function kafkaWarnings(section: KafkaSection): { path: string[]; message: string
 }
 
 /**
- * Whether a run may retire the rows of messages every group is done with (KafkaBroker.oldestRead). Not when a
- * broker crashes: a failover may cut a log back below a committed offset, which then resets to the log start,
- * so every stored record may be read again. Not when retention ends within the run: deleting a record reads
- * its acceptance time. Not with transactions, which keep message ids of their own. Retry topics report what
- * they hold (`RetryTopics.forEachHeld`; a record being retried is an open delivery).
+ * Whether a run may retire the rows of messages every group is done with (KafkaBroker.releaseRead). Retention
+ * within the run reads, when it deletes a record, only its acceptance time, which the log notes as it lets go
+ * (TopicLog.keepFrom); transactions report their open records (ProducerTransactions and StageTransactions
+ * `oldestHeld`) and keep their records' states in message-table columns; retry topics report what they hold
+ * (`RetryTopics.forEachHeld`; a record being retried is an open delivery). Not when a broker crashes: a
+ * failover to a replica that lacks records below a committed offset (an unclean election, a leader back from a
+ * host crash with its page cache gone) truncates the log there, reads the outcome of every record cut off and
+ * resets the offset to the log start, so every stored record is read again; a follower back from a long
+ * outage fetches (and reads the size of) every record from its own log end; and a host crash looks up append
+ * times from the log start. Retiring there would need the log, and the rows, kept from the lowest of the log
+ * start, the high watermark and every replica's log end, as it is and as its history (LeoHistory) may give it
+ * back after a host crash: everything stored for the whole run unless retention deletes it, longer behind a
+ * follower that is down, and, as a leader notes no log end while it leads, from the log end it had when elected
+ * for as long as it leads (a host crash soon after it loses leadership takes it back there).
  */
-function kafkaRetires(section: KafkaSection, run: RetirementConditions): boolean {
-  const options = kafkaOptions(section.settings, section);
-  return (
-    !run.brokerCrashes &&
-    options.retention > run.horizon &&
-    options.transactionInterval === null &&
-    options.commit !== "transactional"
-  );
+function kafkaRetires(_section: KafkaSection, run: RetirementConditions): boolean {
+  return !run.brokerCrashes;
 }
 
 export const kafkaProfile = defineProfile({

@@ -1,5 +1,5 @@
-import { withRoomFor } from "../../model/growable.js";
 import { IntMap } from "../../model/int-map.js";
+import type { MessageColumn } from "../../model/messages.js";
 import type { BrokerContext } from "../broker.js";
 import { clearPartitions, lastStableOffsetOf, type TransactionPartitions, wroteFirstIn } from "./transactions.js";
 
@@ -15,6 +15,8 @@ interface StageTransaction extends TransactionPartitions {
   /** The first `recordCount` are its records. */
   records: number[];
   recordCount: number;
+  /** The lowest id among its records (+Infinity when it has none): what it may still read when it ends. */
+  oldest: number;
 }
 
 /**
@@ -39,7 +41,8 @@ interface StageTransaction extends TransactionPartitions {
  * an email) repeats on redelivery as with any other commit.
  */
 export class StageTransactions {
-  private state = new Uint8Array(1024);
+  /** Per message (a message-table column): where an onward record stands, a State. */
+  private readonly state: MessageColumn<Uint8Array>;
   private readonly open: (StageTransaction | null)[];
   /**
    * Ended transactions, to be reused. A pool, not one per consumer: ending one accepts its records, which at zero
@@ -56,6 +59,7 @@ export class StageTransactions {
   ) {
     this.open = new Array<StageTransaction | null>(context.consumers.length).fill(null);
     this.fenced = new Int32Array(context.consumers.length).fill(-1);
+    this.state = context.messages.column((length) => new Uint8Array(length));
   }
 
   /**
@@ -72,23 +76,24 @@ export class StageTransactions {
     }
     const transaction = this.open[consumer] ?? this.begin(consumer, incarnation);
     transaction.records[transaction.recordCount++] = message;
+    if (message < transaction.oldest) transaction.oldest = message;
     this.mark(message, State.openUnwritten);
     return true;
   }
 
   /** Whether the broker's append should write `message` as part of a stage transaction (open or committed since). */
   holds(message: number): boolean {
-    return message < this.state.length && this.state[message] !== State.none;
+    return this.stateOf(message) !== State.none;
   }
 
   /** Whether the record's transaction aborted before it was written: it is never written. */
   abortedUnwritten(message: number): boolean {
-    return message < this.state.length && this.state[message] === State.aborted;
+    return this.stateOf(message) === State.aborted;
   }
 
   /** The record was appended at `offset` of `partition`. */
   written(message: number, partition: number, offset: number): void {
-    if (this.state[message] === State.committedUnwritten) {
+    if (this.stateOf(message) === State.committedUnwritten) {
       this.mark(message, State.none);
       this.context.accept(message);
       return;
@@ -101,7 +106,19 @@ export class StageTransactions {
   }
 
   isAborted(message: number): boolean {
-    return message < this.state.length && this.state[message] === State.aborted;
+    return this.stateOf(message) === State.aborted;
+  }
+
+  /**
+   * The lowest id among the open transactions' onward records, which their end marks, confirms or refuses;
+   * +Infinity when none is open. One transaction per consumer instance at most. (A record committed or aborted
+   * before it was written is an unanswered publish until the leader takes it.)
+   */
+  oldestHeld(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const transaction of this.open)
+      if (transaction !== null && transaction.oldest < oldest) oldest = transaction.oldest;
+    return oldest;
   }
 
   /** The first offset of the earliest open stage transaction in the partition, or `logEnd`. */
@@ -130,11 +147,13 @@ export class StageTransactions {
       incarnation,
       records: [],
       recordCount: 0,
+      oldest: Number.POSITIVE_INFINITY,
       firstOffset: new IntMap(),
       partitions: [],
       partitionCount: 0,
     };
     transaction.incarnation = incarnation;
+    transaction.oldest = Number.POSITIVE_INFINITY;
     this.open[consumer] = transaction;
     return transaction;
   }
@@ -145,7 +164,7 @@ export class StageTransactions {
     this.open[consumer] = null;
     for (let index = 0; index < transaction.recordCount; index++) {
       const message = transaction.records[index]!;
-      const written = this.state[message] === State.openWritten;
+      const written = this.stateOf(message) === State.openWritten;
       if (committed) {
         this.mark(message, written ? State.none : State.committedUnwritten);
         if (written) this.context.accept(message);
@@ -160,8 +179,11 @@ export class StageTransactions {
     this.spare.push(transaction);
   }
 
+  private stateOf(message: number): number {
+    return this.state.values[this.context.messages.slot(message)]!;
+  }
+
   private mark(message: number, state: number): void {
-    this.state = withRoomFor(this.state, message);
-    this.state[message] = state;
+    this.state.values[this.context.messages.slot(message)] = state;
   }
 }

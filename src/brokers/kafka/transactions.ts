@@ -1,5 +1,5 @@
-import { withRoomFor } from "../../model/growable.js";
 import { IntMap } from "../../model/int-map.js";
+import type { MessageColumn } from "../../model/messages.js";
 import type { BrokerContext } from "../broker.js";
 import type { KafkaOptions } from "./settings.js";
 
@@ -15,6 +15,8 @@ interface Transaction extends TransactionPartitions {
   /** Message ids in write order: the first `recordCount`. */
   records: number[];
   recordCount: number;
+  /** The lowest id among its records (+Infinity when it has none): what it may still read when it ends. */
+  oldest: number;
   commitEvent: number;
   timeoutEvent: number;
 }
@@ -92,7 +94,8 @@ export class ProducerTransactions {
    */
   private readonly spare: Transaction[] = [];
   private readonly down: Uint8Array;
-  private state = new Uint8Array(1024);
+  /** Per message (a message-table column): where its record stands, a State. */
+  private readonly state: MessageColumn<Uint8Array>;
   private readonly onCommitDue = (producer: number): void => {
     const transaction = this.open[producer];
     if (!transaction) return;
@@ -116,15 +119,28 @@ export class ProducerTransactions {
     const producers = context.names.producers.length;
     this.open = new Array<Transaction | null>(producers).fill(null);
     this.down = new Uint8Array(producers);
+    this.state = context.messages.column((length) => new Uint8Array(length));
   }
 
   /** Whether `message` was written and waits in an open transaction (a retry of it is not written again). */
   isOpen(message: number): boolean {
-    return message < this.state.length && this.state[message] === State.open;
+    return this.state.values[this.context.messages.slot(message)] === State.open;
   }
 
   isAborted(message: number): boolean {
-    return message < this.state.length && this.state[message] === State.aborted;
+    return this.state.values[this.context.messages.slot(message)] === State.aborted;
+  }
+
+  /**
+   * The lowest id among the open transactions' records, which their end marks, confirms or refuses; +Infinity
+   * when none is open. Mostly unanswered publishes, but not only: a record refused with its aborted transaction
+   * and sent again by its restarted producer joins the next one. One transaction per producer instance at most.
+   */
+  oldestHeld(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const transaction of this.open)
+      if (transaction !== null && transaction.oldest < oldest) oldest = transaction.oldest;
+    return oldest;
   }
 
   /** A record of a transactional producer was appended at `offset` of `partition`: it joins the open transaction. */
@@ -133,6 +149,7 @@ export class ProducerTransactions {
     const producer = messages.producer[messages.slot(message)]!;
     const transaction = this.open[producer] ?? this.begin(producer);
     transaction.records[transaction.recordCount++] = message;
+    if (message < transaction.oldest) transaction.oldest = message;
     wroteFirstIn(transaction, partition, offset);
     this.mark(message, State.open);
     this.context.appendTentatively(message);
@@ -166,6 +183,7 @@ export class ProducerTransactions {
       producer,
       records: [],
       recordCount: 0,
+      oldest: Number.POSITIVE_INFINITY,
       firstOffset: new IntMap(),
       partitions: [],
       partitionCount: 0,
@@ -173,6 +191,7 @@ export class ProducerTransactions {
       timeoutEvent: -1,
     };
     transaction.producer = producer;
+    transaction.oldest = Number.POSITIVE_INFINITY;
     // A record a crashed producer had on the wire opens a transaction nobody will commit.
     transaction.commitEvent =
       this.down[producer] === 1 ? -1 : sim.schedule(this.options.transactionInterval, this.onCommitDue, producer);
@@ -201,7 +220,6 @@ export class ProducerTransactions {
   }
 
   private mark(message: number, state: number): void {
-    this.state = withRoomFor(this.state, message);
-    this.state[message] = state;
+    this.state.values[this.context.messages.slot(message)] = state;
   }
 }
