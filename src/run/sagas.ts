@@ -130,8 +130,7 @@ class SagaInstances {
   /** Unmarks the instance's last message sent, if its row is still its own (a retired row serves a newer message). */
   private stopWaiting(instance: number): void {
     const message = this.lastSent[instance]!;
-    if (message !== NO_MESSAGE && this.messages.inPlay(message))
-      this.waitingOn.values[this.messages.slot(message)] = 0;
+    if (message !== NO_MESSAGE && this.messages.inPlay(message)) this.waitingOn.values[this.messages.slot(message)] = 0;
   }
 
   /** The instance finished (`phase`): its root's row says so, its timeline is emptied and its slot freed. */
