@@ -41,6 +41,8 @@ export interface BookkeeperOptions {
   stream(purpose: string): Rng;
   /** False when no producer waits for confirms (no client library, no publish timeout): confirms are not sent. */
   confirmsWanted: boolean;
+  /** Whether a fault may crash the broker (BrokerContext.brokerMayCrash); unset: it may. */
+  brokerMayCrash?: boolean;
   /** Where onward messages come from, when the scenario has pipeline stages: their confirms go to no producer. */
   lineage?: Lineage;
   /** Hears the broker's answer to each onward message (a stage's outbox relay waits for them). */
@@ -67,6 +69,7 @@ export class Bookkeeper implements BrokerContext {
   readonly names: BrokerContext["names"];
   readonly routing: RoutingTable;
   readonly stream: (purpose: string) => Rng;
+  readonly brokerMayCrash: boolean;
   private readonly counts: RepublishCounts;
   private readonly confirmsWanted: boolean;
   private readonly lineage: Lineage | null;
@@ -90,6 +93,7 @@ export class Bookkeeper implements BrokerContext {
     this.names = options.names;
     this.routing = options.routing;
     this.stream = options.stream;
+    this.brokerMayCrash = options.brokerMayCrash ?? true;
     this.counts = options.counts;
     this.confirmsWanted = options.confirmsWanted;
     this.lineage = options.lineage ?? null;

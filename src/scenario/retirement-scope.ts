@@ -34,8 +34,10 @@ function profileKeeps(section: string, profile: string): string {
 
 /** What the profile's `retiresMessages` may ask about the run. */
 function retirementConditions(scenario: ParsedScenario): RetirementConditions {
-  return {
-    horizon: scenario.duration + scenario.drainTimeout,
-    brokerCrashes: scenario.faults.some((fault) => brokerCrash.is(fault)),
-  };
+  return { horizon: scenario.duration + scenario.drainTimeout, brokerCrashes: brokerMayCrash(scenario) };
+}
+
+/** Whether some fault crashes a broker or one of its nodes (BrokerContext.brokerMayCrash). */
+export function brokerMayCrash(scenario: ParsedScenario): boolean {
+  return scenario.faults.some((fault) => brokerCrash.is(fault));
 }
