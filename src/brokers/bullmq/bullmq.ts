@@ -265,7 +265,11 @@ class BullmqBroker extends KeyspaceBroker {
     }
   }
 
-  /** Rebuilds the waiting jobs, kept jobs, unrenewed locks and memory from the restored columns. */
+  /**
+   * Rebuilds the waiting jobs, kept jobs, unrenewed locks and memory from the restored columns, over the table's
+   * rows: a crash restores only jobs it holds (`Persistence.oldestUndoable`), and a retired job is finished or
+   * removed, its memory in `retiredJobBytes` if Redis keeps it.
+   */
   protected rebuild(): void {
     this.memory.reset();
     this.waiting.clear();

@@ -66,7 +66,10 @@ export abstract class KeyspaceBroker implements Broker {
    * Persistence: a process crash keeps the AOF's unsynced tail, a host crash
    * does not). What was held before and is gone after, and no consumer has in
    * hand, is dropped ("broker-crash"); pops and acks since then are undone, so
-   * those messages come back and are delivered again.
+   * those messages come back and are delivered again. In a run that retires
+   * messages, each profile's `releaseRead` holds what a crash may bring back
+   * (`Persistence.oldestUndoable`), and the comparison and rebuild read only
+   * the table's rows.
    */
   crash(failure: BrokerFailure): void {
     this.up = false;

@@ -110,7 +110,10 @@ export class PendingEntries {
     this.owner.reset();
   }
 
-  /** Rebuilds counts and ID order from the restored owners. */
+  /**
+   * Rebuilds counts and ID order from the restored owners, over the table's rows: a retired message is pending
+   * in no group, and a crash puts back only entries of messages it holds (`Persistence.oldestUndoable`).
+   */
   rebuild(seqOf: (message: number, group: number) => number): void {
     const { base, count } = this.context.messages;
     this.order.forEach((order, group) => {

@@ -148,11 +148,12 @@ export class StreamLog {
   }
 
   /**
-   * Lets go of the positions nothing reads again, in a run that retires messages (no crash rolls `first` or a
-   * group's cursor back; see StreamsBroker.releaseRead). A stream that removes entries (MAXLEN trims it, or
-   * an allkeys-* policy may evict it) reads from its oldest macro node on, to free nodes and drop what a
-   * group has not read: it keeps that. Any other stream reads only from `readFrom` on (what its groups have
-   * not read or hold pending), and keeps only that, where Redis would keep every entry.
+   * Lets go of the positions nothing reads again, in a run that retires messages (see
+   * StreamsBroker.releaseRead). A stream that removes entries (MAXLEN trims it, or an allkeys-* policy may
+   * evict it) reads from its oldest macro node on, to free nodes and drop what a group has not read: it keeps
+   * that. Any other stream reads only from `readFrom` on (what its groups have not read or hold pending), and
+   * keeps only that, where Redis would keep every entry. Either keeps what a crash may read again
+   * (`holdForUndo`).
    */
   letGo(readFrom: number): void {
     const removes = this.settings.MAXLEN !== null || this.memory.evicts;
