@@ -170,7 +170,8 @@ export class StreamLog {
   private releaseNodesBelow(from: number): number {
     const last = Math.min(from, this.next - 1);
     if (last <= this.releasedTo) return this.releasedTo;
-    let until = last;
+    // The newest node may be long (no limit on its entries): its start is known, the others' are found nearby.
+    let until = Math.max(this.releasedTo, Math.min(last, this.newestStart));
     while (until > this.releasedTo && this.nodeStarts.get(until) === 0) until--;
     for (let start = this.releasedTo; start < until; ) {
       const end = this.nodeEnd(start);
