@@ -43,6 +43,8 @@ export interface BookkeeperOptions {
   stream(purpose: string): Rng;
   /** False when no producer waits for confirms (no client library, no publish timeout): confirms are not sent. */
   confirmsWanted: boolean;
+  /** Whether a fault may crash the broker (BrokerContext.brokerMayCrash); unset: it may. */
+  brokerMayCrash?: boolean;
   /** Where onward messages come from, when the scenario has pipeline stages: their confirms go to no producer. */
   lineage?: Lineage;
   /** Hears the broker's answer to each onward message (a stage's outbox relay waits for them). */
@@ -70,6 +72,7 @@ export class Bookkeeper implements BrokerContext {
   readonly routing: RoutingTable;
   readonly horizon: number;
   readonly stream: (purpose: string) => Rng;
+  readonly brokerMayCrash: boolean;
   private readonly counts: RepublishCounts;
   private readonly confirmsWanted: boolean;
   private readonly lineage: Lineage | null;
@@ -94,6 +97,7 @@ export class Bookkeeper implements BrokerContext {
     this.routing = options.routing;
     this.horizon = options.horizon ?? Number.POSITIVE_INFINITY;
     this.stream = options.stream;
+    this.brokerMayCrash = options.brokerMayCrash ?? true;
     this.counts = options.counts;
     this.confirmsWanted = options.confirmsWanted;
     this.lineage = options.lineage ?? null;

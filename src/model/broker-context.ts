@@ -28,6 +28,11 @@ export interface BrokerContext {
   consumers: readonly ConsumerSlot[];
   /** Per consumer: its current incarnation (bumped by each crash). */
   incarnations: Int32Array;
+  /**
+   * Whether a fault may crash the broker in this run (unset: it may). A profile need not keep what only a
+   * crash's recovery reads (Redis's undo records) in a run where none can come.
+   */
+  brokerMayCrash?: boolean;
   /** A random stream of the broker's own, named `broker:<purpose>`; each purpose may be asked for once. */
   stream(purpose: string): Rng;
   /** Producer instance names by index, and consumer instance names by index (for traces and errors). */

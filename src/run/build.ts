@@ -34,6 +34,7 @@ import { priorityPickerFor } from "../random/priorities.js";
 import { routingKeyPickerFor, routingKeysOf } from "../random/routing-keys.js";
 import { RandomStreams } from "../random/streams.js";
 import { arrivalSchedule } from "../scenario/arrival-schedule.js";
+import { brokerMayCrash } from "../scenario/retirement-scope.js";
 import { keyChoice, type ParsedScenario } from "../scenario/schema.js";
 import {
   type BrokerTallies,
@@ -140,6 +141,7 @@ export function buildWorld(
     counts: metrics.counts,
     stream: (purpose) => streams.stream(`broker:${purpose}`),
     confirmsWanted: confirmsWanted(scenario, clientFactory !== null, core.flows),
+    brokerMayCrash: brokerMayCrash(scenario),
     ...(core.flows === null ? {} : { lineage: core.flows.lineage, onwardAnswered: onwardAnswers(core.flows) }),
   };
   const bookkeeper = new Bookkeeper(bookkeeping);

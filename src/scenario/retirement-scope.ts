@@ -27,7 +27,7 @@ export function rowsKeptBecause(scenario: ParsedScenario): string | null {
 
 /**
  * Whether a retiring run of `scenario` may keep long-held messages apart as stragglers rather than let them pin
- * the watermark (run/retirement.ts, `Retirement.keepApart`): every broker it uses reaches stragglers
+ * the watermark (`KeepApart`, run/stragglers.ts): every broker it uses reaches stragglers
  * (`visitsStragglers`).
  */
 export function keepsStragglers(scenario: ParsedScenario): boolean {
@@ -42,8 +42,10 @@ function profileKeeps(section: string, profile: string): string {
 
 /** What the profile's `retiresMessages` may ask about the run. */
 function retirementConditions(scenario: ParsedScenario): RetirementConditions {
-  return {
-    horizon: scenario.duration + scenario.drainTimeout,
-    brokerCrashes: scenario.faults.some((fault) => brokerCrash.is(fault)),
-  };
+  return { horizon: scenario.duration + scenario.drainTimeout, brokerCrashes: brokerMayCrash(scenario) };
+}
+
+/** Whether some fault crashes a broker or one of its nodes (BrokerContext.brokerMayCrash). */
+export function brokerMayCrash(scenario: ParsedScenario): boolean {
+  return scenario.faults.some((fault) => brokerCrash.is(fault));
 }

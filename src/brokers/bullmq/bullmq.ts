@@ -67,6 +67,8 @@ class BullmqBroker extends KeyspaceBroker {
   private readonly checkAt: Float64Array;
   private readonly checkEvent: Float64Array;
   private readonly kept: { completed: IntRing; failed: IntRing }[];
+  /** Per queue: the bytes of retired finished jobs Redis still keeps (kept forever), which a rebuild counts. */
+  private readonly retiredJobBytes: Float64Array;
   private readonly windowEnd: Float64Array;
   private readonly windowCount: Int32Array;
   private readonly wakeArmed: Uint8Array;
@@ -106,6 +108,8 @@ class BullmqBroker extends KeyspaceBroker {
     this.checkAt = new Float64Array(groups).fill(Number.POSITIVE_INFINITY);
     this.checkEvent = new Float64Array(groups);
     this.kept = Array.from({ length: groups }, () => ({ completed: new IntRing(), failed: new IntRing() }));
+    this.retiredJobBytes = new Float64Array(groups);
+    context.messages.onRetireRange((from, to) => this.retireJobs(from, to));
     this.windowEnd = new Float64Array(groups);
     this.windowCount = new Int32Array(groups);
     this.wakeArmed = new Uint8Array(groups);
@@ -188,10 +192,11 @@ class BullmqBroker extends KeyspaceBroker {
    * finished jobs a queue keeps to remove later (removeOnComplete or removeOnFail: a count). A job whose lock
    * may run out (`unrenewed`, which a stalled check reads) is active: visited; finishing, retrying or stalling a
    * job takes it out. And every entry of the wait lists: a copy sent again (a producer's resend, a relay's or a
-   * requester's) is added while the first waits, and its entry outlives the first job's end.
+   * requester's) is added while the first waits, and its entry outlives the first job's end. And what a Redis
+   * crash may bring back: every job whose state, lock or handle changed since the data was last durable.
    */
   releaseRead(): number {
-    let oldest = Number.POSITIVE_INFINITY;
+    let oldest = this.persistence.oldestUndoable;
     const older = (message: number): void => {
       if (message < oldest) oldest = message;
     };
@@ -239,9 +244,32 @@ class BullmqBroker extends KeyspaceBroker {
 
   protected wipe(): void {
     this.state.reset();
+    this.retiredJobBytes.fill(0);
   }
 
-  /** Rebuilds the waiting jobs, kept jobs, unrenewed locks and memory from the restored columns. */
+  /**
+   * Retired jobs are finished (completed or failed) or removed: a job that is not is held. Those Redis keeps
+   * forever (removeOnComplete or removeOnFail false) go on taking memory, which a crash's rebuild counts from
+   * the rows it still has and from this sum.
+   */
+  private retireJobs(from: number, to: number): void {
+    const { messages } = this.context;
+    for (let group = 0; group < this.context.groupCount; group++) {
+      const states = this.state.rows(group);
+      let bytes = 0;
+      for (let id = from; id < to; id++) {
+        const state = states[messages.slot(id)];
+        if (state === State.completed || state === State.failed) bytes += this.jobBytes(id);
+      }
+      this.retiredJobBytes[group]! += bytes;
+    }
+  }
+
+  /**
+   * Rebuilds the waiting jobs, kept jobs, unrenewed locks and memory from the restored columns, over the table's
+   * rows: a crash restores only jobs it holds (`Persistence.oldestUndoable`), and a retired job is finished or
+   * removed, its memory in `retiredJobBytes` if Redis keeps it.
+   */
   protected rebuild(): void {
     this.memory.reset();
     this.waiting.clear();
@@ -253,6 +281,7 @@ class BullmqBroker extends KeyspaceBroker {
       kept.completed.clear();
       kept.failed.clear();
       this.unrenewed[group]!.clear();
+      this.memory.grow(group, this.retiredJobBytes[group]!);
       for (let message = base; message < count; message++) {
         const state = this.state.get(group, message);
         if (state === State.none || state === State.removed) continue;
@@ -366,6 +395,8 @@ class BullmqBroker extends KeyspaceBroker {
     const groups = this.context.groupCount;
     const group = key % groups;
     const message = (key - group) / groups;
+    // A job a crash took out of the delayed set (rolled back, or lost) may have been retired since: it is not delayed.
+    if (message < this.context.messages.base) return;
     if (!this.up || this.state.get(group, message) !== State.delayed) return;
     if (this.order.get(group, message) > this.context.sim.now) return;
     this.persistence.changed();

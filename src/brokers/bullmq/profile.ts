@@ -1,6 +1,5 @@
 import { builtOnce } from "../../units/built-once.js";
 import { defineProfile, profileFacts } from "../profile.js";
-import { keyspaceRetires } from "../redis/profiles.js";
 import { redisSection } from "../redis/settings.js";
 import { createBullmqBroker } from "./bullmq.js";
 import { type BullmqSettings, bullmqSettingsSchema } from "./settings.js";
@@ -25,9 +24,9 @@ export const bullmqProfile = defineProfile({
   create: (context, section) => createBullmqBroker(context, section.settings as BullmqSettings),
   // A worker runs `concurrency` jobs at once and fetches no more than that.
   consumerCapacity: (_section, concurrency) => concurrency,
-  // Jobs kept to remove later and locks a stalled check reads are reported (BullmqBroker.releaseRead); not with a
-  // Redis crash, whose rollback reads every job of the run (keyspaceRetires).
-  retiresMessages: keyspaceRetires,
+  // Jobs kept to remove later, locks a stalled check reads and what a Redis crash may bring back are reported
+  // (BullmqBroker.releaseRead).
+  retiresMessages: true,
   // Worker batches (`batch: {size}`) exist only in the commercial BullMQ Pro; the open-source worker takes one job.
   consumerBatches: () => ({
     refused:

@@ -20,6 +20,8 @@ export class GroupLists {
   private readonly tail: Float64Array;
   private readonly headEpochs: Uint32Array;
   private readonly tailEpochs: Uint32Array;
+  /** Per group: the head a crash would restore, while it may (`Persistence.mayUndo` of its epoch). */
+  private readonly durableHead: Float64Array;
 
   constructor(
     private readonly context: BrokerContext,
@@ -31,6 +33,7 @@ export class GroupLists {
     this.tail = new Float64Array(context.groupCount);
     this.headEpochs = new Uint32Array(context.groupCount);
     this.tailEpochs = new Uint32Array(context.groupCount);
+    this.durableHead = new Float64Array(context.groupCount);
   }
 
   length(group: number): number {
@@ -50,8 +53,9 @@ export class GroupLists {
   /** Removes and returns the oldest item; the caller checks `length` first. */
   pop(group: number): number {
     const head = this.head[group]!;
-    this.persistence.write(this.headEpochs, group, LIST_HEAD, group, -1, head);
+    this.moveHead(group);
     const message = this.entries[group]!.get(head);
+    this.persistence.touched(message);
     this.head[group] = head + 1;
     this.memory.shrink(group, this.elementBytes(message));
     this.memory.touch(group);
@@ -62,11 +66,12 @@ export class GroupLists {
   /** Deletes the whole list (an eviction) and returns what it held, oldest first. */
   deleteAll(group: number): number[] {
     const removed: number[] = [];
+    this.moveHead(group);
     this.forEach(group, (message) => {
       removed.push(message);
+      this.persistence.touched(message);
       this.memory.shrink(group, this.elementBytes(message));
     });
-    this.persistence.write(this.headEpochs, group, LIST_HEAD, group, -1, this.head[group]!);
     this.head[group] = this.tail[group]!;
     this.reportDepth(group);
     return removed;
@@ -78,11 +83,16 @@ export class GroupLists {
   }
 
   /**
-   * Lets go of every list's positions below its head: popped items nothing reads again, in a run that retires
-   * messages (no crash rolls a head back; see ListBroker.releaseRead).
+   * Lets go of every list's positions below its head, or below the head a crash would restore: popped items
+   * nothing reads again, in a run that retires messages (see ListBroker.releaseRead). The items a crash may
+   * bring back are held through `Persistence.touched`.
    */
   keepFromHeads(): void {
-    for (let group = 0; group < this.entries.length; group++) this.entries[group]!.keepFrom(this.head[group]!);
+    for (let group = 0; group < this.entries.length; group++) {
+      const head = this.head[group]!;
+      const restorable = this.persistence.mayUndo(this.headEpochs, group);
+      this.entries[group]!.keepFrom(restorable ? Math.min(head, this.durableHead[group]!) : head);
+    }
   }
 
   /** Undoes a LIST_HEAD or LIST_TAIL record; false for a record of another kind. */
@@ -93,9 +103,9 @@ export class GroupLists {
     return true;
   }
 
+  /** Empties every list where it ends: its positions go on from there, as those below may have been let go. */
   wipe(): void {
-    this.head.fill(0);
-    this.tail.fill(0);
+    this.head.set(this.tail);
   }
 
   /** Adds the lists' bytes back to a reset memory count, and reports depths. */
@@ -104,6 +114,12 @@ export class GroupLists {
       this.forEach(group, (message) => this.memory.grow(group, this.elementBytes(message)));
       this.reportDepth(group);
     }
+  }
+
+  /** Journals the head's before-image (a pop or a deletion is about to move it), noting the head a crash restores. */
+  private moveHead(group: number): void {
+    const head = this.head[group]!;
+    if (this.persistence.write(this.headEpochs, group, LIST_HEAD, group, -1, head)) this.durableHead[group] = head;
   }
 
   private elementBytes(message: number): number {

@@ -26,7 +26,7 @@ export abstract class KeyspaceBroker implements Broker {
   ) {
     this.rerunsBlocked = settings.version !== "7.0";
     this.clients = new Clients(context);
-    this.persistence = new Persistence(settings, context.sim);
+    this.persistence = new Persistence(settings, context.sim, context.brokerMayCrash ?? true);
     const random = Memory.needsRandom(settings) ? context.stream("eviction") : null;
     this.memory = new Memory(keys, settings, context.sim, random);
     this.memory.onEvict((key) => this.evict(key));
@@ -66,7 +66,10 @@ export abstract class KeyspaceBroker implements Broker {
    * Persistence: a process crash keeps the AOF's unsynced tail, a host crash
    * does not). What was held before and is gone after, and no consumer has in
    * hand, is dropped ("broker-crash"); pops and acks since then are undone, so
-   * those messages come back and are delivered again.
+   * those messages come back and are delivered again. In a run that retires
+   * messages, each profile's `releaseRead` holds what a crash may bring back
+   * (`Persistence.oldestUndoable`), and the comparison and rebuild read only
+   * the table's rows.
    */
   crash(failure: BrokerFailure): void {
     this.up = false;
@@ -127,23 +130,34 @@ export abstract class KeyspaceBroker implements Broker {
     this.context.drop(message, group, reason);
   }
 
-  /** By message id: only a run that does not retire messages (its profile's retiresMessages) has a broker crash. */
+  /**
+   * Per group, a mark for each message in the table's rows (`base` up to `count`, what a crash may find in
+   * play), at `message - base`: a held message is never retired, and the arrays are as long as the rows are.
+   */
   private heldMarks(): Uint8Array[] {
-    const count = this.context.messages.count;
-    const marks = Array.from({ length: this.context.groupCount }, () => new Uint8Array(count));
+    const { base, count } = this.context.messages;
+    const marks = Array.from({ length: this.context.groupCount }, () => new Uint8Array(count - base));
     this.forEachHeld((message, group) => {
-      marks[group]![message] = 1;
+      if (message < base) heldRetired(message, base);
+      marks[group]![message - base] = 1;
     });
     return marks;
   }
 
+  /** Drops, group by group in id order, what was held before the crash and is not after it. */
   private dropVanished(before: Uint8Array[], after: Uint8Array[]): void {
+    const { base } = this.context.messages;
     for (let group = 0; group < before.length; group++) {
       const was = before[group]!;
       const is = after[group]!;
-      for (let message = 0; message < was.length; message++) {
-        if (was[message] === 1 && is[message] === 0) this.discard(message, group, "broker-crash", false);
+      for (let at = 0; at < was.length; at++) {
+        if (was[at] === 1 && is[at] === 0) this.discard(base + at, group, "broker-crash", false);
       }
     }
   }
+}
+
+/** Out of line: a crash found a retired message held, which its profile failed to report before. */
+function heldRetired(message: number, base: number): never {
+  throw new Error(`invariant: a Redis crash finds message ${message} held, retired (base ${base})`);
 }

@@ -22,12 +22,13 @@ export abstract class ListBroker extends KeyspaceBroker {
   }
 
   /**
-   * The lists let go of what was popped; every message a list profile may still read or change is one
-   * `forEachHeld` visits, so there is nothing more to report.
+   * The lists let go of what was popped; besides what `forEachHeld` visits, a list profile may still read
+   * what a crash may bring back: items popped or evicted since the data was last durable, and the messages of
+   * journaled fields (a processing list's owners).
    */
   releaseRead(): number {
     this.lists.keepFromHeads();
-    return Number.POSITIVE_INFINITY;
+    return this.persistence.oldestUndoable;
   }
 
   /** Visits every message waiting in a group's list. */

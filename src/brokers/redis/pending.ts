@@ -8,6 +8,14 @@ import { STREAM_KEY } from "./stream-log.js";
 /** Journal record: a PEL entry before a change: owner or -1 (a), delivery time (b), delivery counter (c). */
 export const PEL_ENTRY = 21;
 
+/** What the PELs need of the streams their groups read. */
+export interface PelStreams {
+  /** The memory key of the stream a group reads (pipeline stages give groups streams of their own). */
+  keyOf: (group: number) => number;
+  /** A PEL entry's before-image was journaled: a crash may put it back. */
+  journaled: (group: number, message: number) => void;
+}
+
 /**
  * Each consumer group's pending entries list (PEL): for every entry delivered
  * and not yet XACKed, its owner, when it was last delivered (its idle time
@@ -28,8 +36,7 @@ export class PendingEntries {
     private readonly persistence: Persistence,
     /** Pending entries take memory in the stream's key. */
     private readonly memory: Memory,
-    /** The memory key of the stream a group reads (pipeline stages give groups streams of their own). */
-    private readonly keyOf: (group: number) => number = () => STREAM_KEY,
+    private readonly streams: PelStreams = { keyOf: () => STREAM_KEY, journaled: () => {} },
   ) {
     const { groupCount, messages } = context;
     this.owner = new GroupColumn(messages, groupCount, (n) => new Int32Array(n), -1);
@@ -58,7 +65,7 @@ export class PendingEntries {
     this.since.rows(group)[row] = this.context.sim.now;
     this.counter.rows(group)[row] = Math.min(counter, 65535);
     if (!wasPending) {
-      this.memory.grow(this.keyOf(group), PEL_ENTRY_BYTES);
+      this.memory.grow(this.streams.keyOf(group), PEL_ENTRY_BYTES);
       this.count[group]!++;
       this.order[group]!.push(message);
     }
@@ -71,7 +78,7 @@ export class PendingEntries {
     if (owners[row]! < 0) return;
     this.save(group, message, row);
     owners[row] = -1;
-    this.memory.shrink(this.keyOf(group), PEL_ENTRY_BYTES);
+    this.memory.shrink(this.streams.keyOf(group), PEL_ENTRY_BYTES);
     this.count[group]!--;
     this.order[group]!.dropStaleFront();
   }
@@ -103,7 +110,10 @@ export class PendingEntries {
     this.owner.reset();
   }
 
-  /** Rebuilds counts and ID order from the restored owners. */
+  /**
+   * Rebuilds counts and ID order from the restored owners, over the table's rows: a retired message is pending
+   * in no group, and a crash puts back only entries of messages it holds (`Persistence.oldestUndoable`).
+   */
   rebuild(seqOf: (message: number, group: number) => number): void {
     const { base, count } = this.context.messages;
     this.order.forEach((order, group) => {
@@ -112,14 +122,14 @@ export class PendingEntries {
         if (this.owner.get(group, message) >= 0) pending.push(message);
       pending.sort((a, b) => seqOf(a, group) - seqOf(b, group));
       this.count[group] = pending.length;
-      this.memory.grow(this.keyOf(group), pending.length * PEL_ENTRY_BYTES);
+      this.memory.grow(this.streams.keyOf(group), pending.length * PEL_ENTRY_BYTES);
       order.reset(pending);
     });
   }
 
   /** Journals the entry's before-image; `row` is the message's (`messages.slot`). */
   private save(group: number, message: number, row: number): void {
-    this.persistence.write(
+    const recorded = this.persistence.write(
       this.epochs.rows(group),
       row,
       PEL_ENTRY,
@@ -129,6 +139,7 @@ export class PendingEntries {
       this.since.rows(group)[row]!,
       this.counter.rows(group)[row]!,
     );
+    if (recorded) this.streams.journaled(group, message);
   }
 }
 

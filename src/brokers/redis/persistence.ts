@@ -29,7 +29,7 @@ export type CrashOutcome = "wipe" | "keep" | "undo";
  */
 export class Persistence {
   readonly journal = new Journal();
-  /** Whether writes need undo records: not when every crash keeps everything or keeps nothing. */
+  /** Whether writes need undo records: not when every crash keeps everything or keeps nothing, or none comes. */
   readonly records: boolean;
   private readonly mode: "none" | "rdb" | "always" | "periodic";
   private readonly fsyncPeriod: number;
@@ -38,10 +38,14 @@ export class Persistence {
   private epoch = 1;
   private restartedAt = 0;
   private nextFsync: number;
+  /** The lowest message id a write touched since the data was last durable (see `touched`), or +Infinity. */
+  private undoableFrom = Number.POSITIVE_INFINITY;
 
   constructor(
     settings: PersistenceSettings,
     private readonly clock: { readonly now: number },
+    /** Whether a crash may come in this run: undo records are kept only then. */
+    mayCrash = true,
   ) {
     // With AOF on, a restart loads the AOF: a BGSAVE resets the change count but makes nothing durable.
     this.cron = new SaveCron(settings.save, () => {
@@ -54,7 +58,7 @@ export class Persistence {
     }
     this.fsyncPeriod = settings.appendfsync === "no" ? OS_FLUSH_PERIOD : EVERYSEC;
     this.nextFsync = this.fsyncPeriod;
-    this.records = this.mode === "rdb" || this.mode === "periodic";
+    this.records = mayCrash && (this.mode === "rdb" || this.mode === "periodic");
   }
 
   /** server.dirty, as INFO persistence reports it (rdb_changes_since_last_save). */
@@ -81,9 +85,19 @@ export class Persistence {
   }
 
   /**
+   * The lowest message id a crash may still bring back (a popped, read, trimmed or evicted item, a journaled
+   * field: what was written since the data was last durable), or +Infinity: the profile holds it for the
+   * retirement (docs/design.md, "Memory"). Read without bringing the clock up to date, so it may still count
+   * writes a durable point has passed: it holds more, never less.
+   */
+  get oldestUndoable(): number {
+    return this.undoableFrom;
+  }
+
+  /**
    * One write to the field whose epoch is `epochs[index]`. The first write to
    * it since the data was last durable records the before-image (kind, group,
-   * message, a, b, c) for a crash to restore.
+   * message, a, b, c) for a crash to restore, and returns true.
    */
   write(
     epochs: Uint32Array,
@@ -94,12 +108,39 @@ export class Persistence {
     a: number,
     b = 0,
     c = 0,
-  ): void {
-    if (!this.records) return;
+  ): boolean {
+    if (!this.records) return false;
     this.advance(this.clock.now);
-    if (epochs[index] === this.epoch) return;
+    if (epochs[index] === this.epoch) return false;
     epochs[index] = this.epoch;
     this.journal.push(kind, group, message, a, b, c);
+    if (message >= 0 && message < this.undoableFrom) this.undoableFrom = message;
+    return true;
+  }
+
+  /**
+   * A write moved `message` out of where a crash would restore it (a list's pop or eviction, a stream's read
+   * or trim), leaving no record of its own: a crash that rolls the position back brings the message back.
+   */
+  touched(message: number): void {
+    if (!this.records) return;
+    this.advance(this.clock.now);
+    if (message < this.undoableFrom) this.undoableFrom = message;
+  }
+
+  /**
+   * Whether what was noted with the epoch `epochs[index]` (a field's before-image, or a `stamp`) may still be
+   * restored by a crash. Asked without bringing the clock up to date: it may say yes past a durable point,
+   * never no before one.
+   */
+  mayUndo(epochs: Uint32Array, index: number): boolean {
+    return this.records && epochs[index] === this.epoch;
+  }
+
+  /** Notes the current epoch in `epochs[index]`: what is kept with it lasts while `mayUndo` says so. */
+  stamp(epochs: Uint32Array, index: number): void {
+    this.advance(this.clock.now);
+    epochs[index] = this.epoch;
   }
 
   /** The broker crashes now: brings the journal to the last durable point and says what to do with it. */
@@ -137,5 +178,6 @@ export class Persistence {
   private durable(): void {
     this.journal.clear();
     this.epoch++;
+    this.undoableFrom = Number.POSITIVE_INFINITY;
   }
 }

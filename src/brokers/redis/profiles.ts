@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { builtOnce } from "../../units/built-once.js";
 import { duration } from "../../units/quantities.js";
-import { defineProfile, profileFacts, type RetirementConditions } from "../profile.js";
+import { defineProfile, profileFacts } from "../profile.js";
 import { createRedisListBroker } from "./list.js";
 import { createPubSubBroker } from "./pubsub.js";
 import { createReliableListBroker } from "./reliable-list.js";
@@ -15,16 +15,6 @@ import {
   versionSetting,
 } from "./settings.js";
 import { createStreamsBroker } from "./streams.js";
-
-/**
- * Whether a run of a profile that keeps messages in keys (lists, streams; BullMQ too) may retire the rows of
- * messages it no longer holds (docs/design.md, "Memory"). Not when Redis crashes: a restart loads the last
- * snapshot or the AOF, which rolls list heads, stream cursors and pending entries back to messages popped or
- * acked since, and the rollback rebuilds its indexes from every message of the run.
- */
-export function keyspaceRetires(_section: unknown, run: RetirementConditions): boolean {
-  return !run.brokerCrashes;
-}
 
 /** Every consumer runs one blocking read (or subscription read) per unit of concurrency. */
 const oneReadPerWorker = <Section>(_section: Section, concurrency: number) => concurrency;
@@ -57,8 +47,8 @@ export const redisListProfile = defineProfile({
   schema: redisListSchema,
   create: (context, section) => createRedisListBroker(context, section.settings),
   consumerCapacity: oneReadPerWorker,
-  // The lists let go of what was popped (ListBroker.releaseRead).
-  retiresMessages: keyspaceRetires,
+  // The lists let go of what was popped, and report what a Redis crash may bring back (ListBroker.releaseRead).
+  retiresMessages: true,
 });
 
 const reliableSummary = "Redis lists, reliable pattern: BLMOVE to a processing list, LREM on ack, a reaper re-pushes";
@@ -100,7 +90,7 @@ export const reliableListProfile = defineProfile({
   create: (context, section) => createReliableListBroker(context, section.settings),
   consumerCapacity: oneReadPerWorker,
   // The processing lists let go of acked and requeued items too (ReliableListBroker.releaseRead).
-  retiresMessages: keyspaceRetires,
+  retiresMessages: true,
 });
 
 const streamsSummary = "Redis streams: XADD, XREADGROUP per consumer group, XACK; pending entries wait for a claim";
@@ -166,8 +156,9 @@ export const streamsProfile = defineProfile({
   create: (context, section) => createStreamsBroker(context, section.settings),
   consumerCapacity: oneReadPerWorker,
   // Pending entries are reported, read or not (StreamsBroker.releaseRead); a stream without MAXLEN keeps every
-  // entry's position, as Redis keeps the entry, but not its message's row.
-  retiresMessages: keyspaceRetires,
+  // entry's position, as Redis keeps the entry, but not its message's row. What a Redis crash may bring back is
+  // reported too.
+  retiresMessages: true,
 });
 
 const limitExpected = 'three values "<hard> <soft> <soft seconds>", e.g. "32mb 8mb 60"; 0 disables a limit';

@@ -153,7 +153,10 @@ class ReliableListBroker extends ListBroker {
     this.owner.reset();
   }
 
-  /** Rebuilds the processing lists (oldest first) and memory from the restored owners. */
+  /**
+   * Rebuilds the processing lists (oldest first) and memory from the restored owners, over the table's rows: a
+   * retired message has no owner, and a crash restores owners only of messages it holds (`oldestUndoable`).
+   */
   protected rebuild(): void {
     this.memory.reset();
     this.lists.recount();

@@ -54,6 +54,19 @@ export class StreamLog {
   private newestMasterMs = 0;
   /** Where the oldest node still allocated starts. */
   private oldestStart = 0;
+  /**
+   * The lowest position a crash may read again (`holdForUndo`), while the epoch in `undoEpochs` says a crash
+   * may still restore what holds it (`Persistence.mayUndo`).
+   */
+  private undoableFrom = 0;
+  private readonly undoEpochs = new Uint32Array(1);
+  /**
+   * In a run a crash may roll back, a stream that keeps every entry lets go of whole nodes only (a crash's
+   * recount reads each node from its start): they start at `releasedTo`, and the memory of the nodes below
+   * it, which Redis still keeps, is `releasedBytes`.
+   */
+  private releasedTo = 0;
+  private releasedBytes = 0;
 
   constructor(
     private readonly context: BrokerContext,
@@ -89,7 +102,8 @@ export class StreamLog {
     const seq = this.next;
     const { messages } = this.context;
     const size = messages.size[messages.slot(message)]!;
-    this.persistence.write(this.epochs, 1, STREAM_NEXT, this.key, -1, seq);
+    // A crash that restores `next` finds the newest node then again (recount).
+    if (this.persistence.write(this.epochs, 1, STREAM_NEXT, this.key, -1, seq)) this.holdForUndo(seq - 1);
     this.seqOf.set(0, message, seq);
     this.entries.set(seq, message);
     const ms = Math.floor(this.context.sim.now / 1000);
@@ -134,16 +148,51 @@ export class StreamLog {
   }
 
   /**
-   * Lets go of the positions nothing reads again, in a run that retires messages (no crash rolls `first` or a
-   * group's cursor back; see StreamsBroker.releaseRead). A stream that removes entries (MAXLEN trims it, or
-   * an allkeys-* policy may evict it) reads from its oldest macro node on, to free nodes and drop what a
-   * group has not read: it keeps that. Any other stream reads only from `readFrom` on (what its groups have
-   * not read or hold pending), and keeps only that, where Redis would keep every entry.
+   * Lets go of the positions nothing reads again, in a run that retires messages (see
+   * StreamsBroker.releaseRead). A stream that removes entries (MAXLEN trims it, or an allkeys-* policy may
+   * evict it) reads from its oldest macro node on, to free nodes and drop what a group has not read: it keeps
+   * that. Any other stream reads only from `readFrom` on (what its groups have not read or hold pending), and
+   * keeps only that, where Redis would keep every entry. Either keeps what a crash may read again
+   * (`holdForUndo`).
    */
   letGo(readFrom: number): void {
     const removes = this.settings.MAXLEN !== null || this.memory.evicts;
-    const from = removes ? this.oldestStart : Math.min(readFrom, this.next);
+    let from = removes ? this.oldestStart : Math.min(readFrom, this.next);
+    if (this.persistence.mayUndo(this.undoEpochs, 0)) from = Math.min(from, this.undoableFrom);
+    if (!removes && this.persistence.records) from = this.releaseNodesBelow(from);
     for (const positions of [this.entries, this.nodeStarts, this.entryBytes, this.entryMs]) positions.keepFrom(from);
+  }
+
+  /**
+   * Lets go of the whole nodes below the one that holds `from` (or the newest entry), adding their memory to
+   * `releasedBytes`; returns where the nodes kept start.
+   */
+  private releaseNodesBelow(from: number): number {
+    const last = Math.min(from, this.next - 1);
+    if (last <= this.releasedTo) return this.releasedTo;
+    // The newest node may be long (no limit on its entries): its start is known, the others' are found nearby.
+    let until = Math.max(this.releasedTo, Math.min(last, this.newestStart));
+    while (until > this.releasedTo && this.nodeStarts.get(until) === 0) until--;
+    for (let start = this.releasedTo; start < until; ) {
+      const end = this.nodeEnd(start);
+      this.releasedBytes += sizeClass(this.listpackBytes(start, end)) + STREAM_NODE_BYTES;
+      start = end;
+    }
+    this.releasedTo = until;
+    return until;
+  }
+
+  /**
+   * A crash may read the stream from `seq` on again (a cursor or `first` it restores, a pending entry it puts
+   * back): `letGo` keeps the positions from there until the data is next durable.
+   */
+  holdForUndo(seq: number): void {
+    if (this.persistence.mayUndo(this.undoEpochs, 0)) {
+      if (seq < this.undoableFrom) this.undoableFrom = seq;
+      return;
+    }
+    this.persistence.stamp(this.undoEpochs, 0);
+    this.undoableFrom = seq;
   }
 
   undo(kind: number, before: number): boolean {
@@ -153,27 +202,41 @@ export class StreamLog {
     return true;
   }
 
+  /** Empties the stream where it ends: positions go on from there, as those below may have been let go. */
   wipe(): void {
-    this.first = 0;
-    this.next = 0;
+    this.first = this.next;
+    this.releasedTo = this.next;
+    this.releasedBytes = 0;
   }
 
   /** Adds the nodes' memory back to a reset memory count and finds the oldest and newest nodes again. */
   recount(): void {
-    if (this.length === 0) return;
-    let start = this.first;
-    while (start > 0 && this.nodeStarts.get(start) === 0) start--;
+    // Empty (rolled back to empty, or wiped): the next entry starts the oldest node, where positions go on.
+    if (this.length === 0) {
+      this.oldestStart = this.first;
+      return;
+    }
+    // Nodes below `releasedTo` (none in a stream that removes entries) are counted by their sum.
+    this.memory.grow(this.key, this.releasedBytes);
+    let start = Math.max(this.first, this.releasedTo);
+    while (start > this.releasedTo && this.nodeStarts.get(start) === 0) start--;
     this.oldestStart = start;
     for (; start < this.next; start = this.nodeEnd(start)) {
       const end = this.nodeEnd(start);
-      let bytes = STREAM_NODE_FIXED_BYTES;
-      for (let seq = start; seq < end; seq++) bytes += this.entryBytes.get(seq);
+      const bytes = this.listpackBytes(start, end);
       this.memory.grow(this.key, sizeClass(bytes) + STREAM_NODE_BYTES);
       this.newestStart = start;
       this.newestEntries = end - start;
       this.newestBytes = bytes;
     }
     this.newestMasterMs = this.entryMs.get(this.newestStart);
+  }
+
+  /** The listpack bytes of the node at [start, end). */
+  private listpackBytes(start: number, end: number): number {
+    let bytes = STREAM_NODE_FIXED_BYTES;
+    for (let seq = start; seq < end; seq++) bytes += this.entryBytes.get(seq);
+    return bytes;
   }
 
   /** Whether an entry of `size` bytes opens a new macro node (streamAppendItem). */
@@ -187,12 +250,17 @@ export class StreamLog {
 
   private removeBefore(until: number, removed: (message: number) => void): void {
     if (until <= this.first) return;
-    this.persistence.write(this.epochs, 0, STREAM_FIRST, this.key, -1, this.first);
+    // A crash that restores `first` finds its node again (recount), and the entries there a group may read.
+    if (this.persistence.write(this.epochs, 0, STREAM_FIRST, this.key, -1, this.first))
+      this.holdForUndo(this.oldestStart);
     for (let seq = this.first; seq < until; seq++) {
       const message = this.entries.get(seq);
       this.first = seq + 1;
       if (this.first === this.next || this.nodeStarts.get(this.first) === 1) this.freeOldestNode(this.first);
-      if (message >= this.context.messages.base) removed(message);
+      if (message < this.context.messages.base) continue;
+      // A crash that restores `first` puts the entry back, unread by a group that had not read it.
+      this.persistence.touched(message);
+      removed(message);
     }
   }
 

@@ -64,7 +64,11 @@ class StreamsBroker extends KeyspaceBroker {
     super(context, settings, streams.readers.length);
     this.streams = streams;
     this.logs = streams.readers.map((_, key) => new StreamLog(context, this.persistence, this.memory, settings, key));
-    this.pel = new PendingEntries(context, this.persistence, this.memory, (group) => streams.ofGroup[group]!);
+    this.pel = new PendingEntries(context, this.persistence, this.memory, {
+      keyOf: (group) => streams.ofGroup[group]!,
+      // A crash that puts the entry back in the PEL may read its stream entry again (`has`, a claim).
+      journaled: (group, message) => this.logOf(group).holdForUndo(this.logOf(group).seq(message)),
+    });
     this.cursor = new Float64Array(context.groupCount);
     this.cursorEpochs = new Uint32Array(context.groupCount);
     this.handle = new GroupColumn(context.messages, context.groupCount, (n) => new Int32Array(n), -1);
@@ -133,10 +137,12 @@ class StreamsBroker extends KeyspaceBroker {
 
   /**
    * The pending entries lists let go of what was XACKed, and each stream of the positions nothing reads
-   * again (StreamLog.letGo: before every group's cursor and pending entry, or before its oldest node).
-   * Returns the lowest id pending in any group, read or not, trimmed or not: a claim, a re-read from ID 0 or
-   * an XACK may still reach it. Entries still in a stream that every group has read and acked are not
-   * reported: nothing reads them again (a trim or an eviction that removes one skips a retired message).
+   * again (StreamLog.letGo: before every group's cursor and pending entry, or before its oldest node, and
+   * before what a crash would restore: `holdForUndo`). Returns the lowest id pending in any group, read or not,
+   * trimmed or not: a claim, a re-read from ID 0 or an XACK may still reach it; or lower, the lowest a crash
+   * may bring back (read, trimmed or with a journaled PEL entry since the data was last durable). Entries
+   * still in a stream that every group has read and acked are not reported: nothing reads them again (a trim
+   * or an eviction that removes one skips a retired message).
    */
   releaseRead(): number {
     const oldestPending = this.pel.releaseRead();
@@ -151,7 +157,7 @@ class StreamsBroker extends KeyspaceBroker {
       }
       log.letGo(readFrom);
     });
-    return oldestPending;
+    return Math.min(oldestPending, this.persistence.oldestUndoable);
   }
 
   /**
@@ -193,10 +199,11 @@ class StreamsBroker extends KeyspaceBroker {
     this.cursor[group] = a;
   }
 
+  /** Each stream starts again empty where it ended (StreamLog.wipe), and its groups read from there. */
   protected wipe(): void {
     for (const log of this.logs) log.wipe();
     this.pel.wipe();
-    this.cursor.fill(0);
+    for (let group = 0; group < this.context.groupCount; group++) this.cursor[group] = this.logOf(group).first;
   }
 
   protected rebuild(): void {
@@ -270,6 +277,8 @@ class StreamsBroker extends KeyspaceBroker {
     const ghost = this.clients.isGhost(consumer);
     for (let seq = start; seq < start + count; seq++) {
       const message = log.at(seq);
+      // A crash that rolls the cursor back makes the entry unread again.
+      this.persistence.touched(message);
       if (!this.settings.NOACK) this.pel.assign(group, message, consumer, 1);
       // The reply is lost if the consumer died while taking an earlier entry of this batch.
       if (!ghost && this.clients.alive[consumer] === 1) this.hand(group, message, consumer);
@@ -368,7 +377,9 @@ class StreamsBroker extends KeyspaceBroker {
   }
 
   private moveCursor(group: number, to: number): void {
-    this.persistence.write(this.cursorEpochs, group, CURSOR, group, -1, this.cursor[group]!);
+    const from = this.cursor[group]!;
+    // A crash that restores the cursor makes the group read from there again.
+    if (this.persistence.write(this.cursorEpochs, group, CURSOR, group, -1, from)) this.logOf(group).holdForUndo(from);
     this.cursor[group] = to;
   }
 
