@@ -17,6 +17,33 @@ export class TableKeeper extends NullObserver {
 
 const FORCED = { every: 1, rows: 16 } as const;
 
+/** Profiles that give each group its own queue (stages and sagas need one) and retire without a broker crash. */
+export const QUEUE_PER_GROUP_PROFILES = [
+  "rabbitmq",
+  "rabbitmq-quorum",
+  "fifo",
+  "sqs",
+  "sqs-fifo",
+  "kafka",
+  "redis-list",
+  "redis-reliable-list",
+  "redis-streams",
+  "bullmq",
+] as const;
+
+/**
+ * Broker settings for short generated runs: Kafka joins its groups at once and commits every 100 ms (its log is
+ * kept back to the lowest committed offset, and the default 3 s join would leave a 2 s run unconsumed); SQS
+ * long-polls with a 1 s visibility timeout.
+ */
+export const SHORT_RUN_BROKER_EXTRAS: Partial<
+  Record<(typeof QUEUE_PER_GROUP_PROFILES)[number], Record<string, unknown>>
+> = {
+  kafka: { partitions: 2, settings: { "group.initial.rebalance.delay.ms": 0, "auto.commit.interval.ms": 100 } },
+  sqs: { settings: { WaitTimeSeconds: 20, receiveRoundTrip: "2ms", VisibilityTimeout: 1 } },
+  "sqs-fifo": { settings: { WaitTimeSeconds: 20, receiveRoundTrip: "2ms", VisibilityTimeout: 1 } },
+};
+
 /** The summary with retirement off and forced, and the forced run's table. */
 export function bothWays(scenario: ParsedScenario) {
   const off = `${JSON.stringify(runScenario(scenario, { retire: "off" }).summary, null, 2)}\n`;

@@ -8,32 +8,17 @@ import { messageLineages } from "../../src/pipeline/lineage.js";
 import { runScenario } from "../../src/pipeline/run-scenario.js";
 import { reportFiles } from "../../src/report/report.js";
 import { mayRetire } from "../../src/run/retirement.js";
-import { generatedSameRetiringOrNot, sameRetiringOrNot, TableKeeper } from "../helpers/retirement.js";
+import {
+  generatedSameRetiringOrNot,
+  QUEUE_PER_GROUP_PROFILES,
+  SHORT_RUN_BROKER_EXTRAS,
+  sameRetiringOrNot,
+  TableKeeper,
+} from "../helpers/retirement.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
-/** Profiles that route stages and retire without a broker crash. */
-const PROFILES = [
-  "rabbitmq",
-  "rabbitmq-quorum",
-  "fifo",
-  "sqs",
-  "sqs-fifo",
-  "kafka",
-  "redis-list",
-  "redis-reliable-list",
-  "redis-streams",
-  "bullmq",
-] as const;
-
-/**
- * Kafka joins its groups at once and commits every 100 ms (its log is kept back to the lowest committed offset,
- * and the default 3 s join would leave a 2 s run unconsumed); SQS long-polls with a 1 s visibility timeout.
- */
-const BROKER_EXTRAS: Partial<Record<(typeof PROFILES)[number], Record<string, unknown>>> = {
-  kafka: { partitions: 2, settings: { "group.initial.rebalance.delay.ms": 0, "auto.commit.interval.ms": 100 } },
-  sqs: { settings: { WaitTimeSeconds: 20, receiveRoundTrip: "2ms", VisibilityTimeout: 1 } },
-  "sqs-fifo": { settings: { WaitTimeSeconds: 20, receiveRoundTrip: "2ms", VisibilityTimeout: 1 } },
-};
+const PROFILES = QUEUE_PER_GROUP_PROFILES;
+const BROKER_EXTRAS = SHORT_RUN_BROKER_EXTRAS;
 
 /** The flow's shape: a chain, a fan-out gathered downstream, a choice between two routes, a cycle bounded by maxHops. */
 const SHAPES = ["chain", "fan-in", "choose", "loop"] as const;

@@ -6,30 +6,18 @@ import { loadScenarioFile, type ParsedScenario } from "../../src/index.js";
 import { runScenario } from "../../src/pipeline/run-scenario.js";
 import { reportFiles } from "../../src/report/report.js";
 import { mayRetire } from "../../src/run/retirement.js";
-import { bothWays, generatedSameRetiringOrNot, sameRetiringOrNot } from "../helpers/retirement.js";
+import {
+  bothWays,
+  generatedSameRetiringOrNot,
+  QUEUE_PER_GROUP_PROFILES,
+  SHORT_RUN_BROKER_EXTRAS,
+  sameRetiringOrNot,
+} from "../helpers/retirement.js";
 import { sagaScenarioArbitrary } from "../helpers/saga-scenarios.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
-/** Profiles that give each group its own queue (sagas need one) and retire without a broker crash. */
-const PROFILES = [
-  "rabbitmq",
-  "rabbitmq-quorum",
-  "fifo",
-  "sqs",
-  "sqs-fifo",
-  "kafka",
-  "redis-list",
-  "redis-reliable-list",
-  "redis-streams",
-  "bullmq",
-] as const;
-
-/** Kafka joins at once and commits every 100 ms; SQS long-polls with a 1 s visibility timeout (as retirement-flows). */
-const BROKER_EXTRAS: Partial<Record<(typeof PROFILES)[number], Record<string, unknown>>> = {
-  kafka: { partitions: 2, settings: { "group.initial.rebalance.delay.ms": 0, "auto.commit.interval.ms": 100 } },
-  sqs: { settings: { WaitTimeSeconds: 20, receiveRoundTrip: "2ms", VisibilityTimeout: 1 } },
-  "sqs-fifo": { settings: { WaitTimeSeconds: 20, receiveRoundTrip: "2ms", VisibilityTimeout: 1 } },
-};
+const PROFILES = QUEUE_PER_GROUP_PROFILES;
+const BROKER_EXTRAS = SHORT_RUN_BROKER_EXTRAS;
 
 const sagaRun = fc.record({
   profile: fc.constantFrom(...PROFILES),
