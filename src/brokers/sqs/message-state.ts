@@ -89,19 +89,25 @@ export class MessageState {
     return event;
   }
 
-  /** The lowest message with a visibility timer still to fire, or +Infinity. */
+  /** The lowest message with a visibility timer still to fire, or +Infinity (stragglers first: they are below the base). */
   oldestWithTimer(): number {
     const { messages } = this;
     const running = this.timersRunning.values;
+    for (const message of messages.stragglerIds()) if (running[messages.slot(message)] !== 0) return message;
     for (let message = messages.base; message < messages.count; message++)
       if (running[message & messages.mask] !== 0) return message;
     return Number.POSITIVE_INFINITY;
   }
 
-  /** Visits every message a queue still holds (delayed, visible or in flight), by id; retired ones hold nothing. */
+  /**
+   * Visits every message a queue still holds (delayed, visible or in flight), by id, stragglers first; retired ones
+   * hold nothing.
+   */
   forEachHeld(queue: number, visit: (message: number, queue: number) => void): void {
     const { messages } = this;
     const stage = this.stages[queue]!;
+    for (const message of messages.stragglerIds())
+      if (stage.values[messages.slot(message)] !== Stage.absent) visit(message, queue);
     for (let message = messages.base; message < messages.count; message++) {
       if (stage.values[message & messages.mask] !== Stage.absent) visit(message, queue);
     }

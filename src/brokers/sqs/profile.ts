@@ -50,6 +50,7 @@ export const sqsProfile = defineProfile({
   // forEachHeld and releaseRead cover everything the queues may still read (sqs.ts), so every run may retire: no
   // feature is left out (docs/design.md, "Memory").
   retiresMessages: true,
+  visitsStragglers: true,
   facts: profileFacts({
     ordering: "none",
     crashDetection: "never: the visibility timeout returns what it held",
@@ -83,6 +84,7 @@ export const sqsFifoProfile = defineProfile({
   // forEachHeld and releaseRead cover everything the queues may still read (sqs.ts), so every run may retire: no
   // feature is left out (docs/design.md, "Memory").
   retiresMessages: true,
+  visitsStragglers: true,
   facts: profileFacts({
     ordering: "per-partition",
     partitions: true,
