@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { validScenarioArbitrary } from "../../src/explore/scenario-arbitrary.js";
 import type { ParsedScenario } from "../../src/index.js";
 import { runScenario } from "../../src/pipeline/run-scenario.js";
+import { redisLoadScenario } from "../helpers/redis-load.js";
 import { generatedSameRetiringOrNot, sameRetiringOrNot, TableKeeper } from "../helpers/retirement.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
@@ -114,30 +115,8 @@ function faultsOf(run: CrashRun): Record<string, unknown>[] {
 }
 
 function crashScenario(run: CrashRun): ParsedScenario {
-  const groups = Array.from({ length: run.groups }, (_, k) => `g${k}`);
-  return parsed(
-    scenarioInput({
-      seed: run.seed,
-      duration: "4s",
-      drainTimeout: "3s",
-      broker: { profile: run.profile, settings: { ...run.settings, ...run.persistence, ...run.memory } },
-      network: { latency: `${run.latencyUs}us` },
-      producers: [
-        {
-          name: "load",
-          rate: `${run.rate}/s`,
-          ...(run.profile === "bullmq" ? { priority: { weights: { 0: 80, 9: 20 } } } : {}),
-        },
-      ],
-      consumers: groups.map((group) => ({
-        group,
-        instances: run.instances,
-        concurrency: run.concurrency,
-        processing: { dist: "exponential", mean: `${run.meanMs}ms` },
-      })),
-      faults: faultsOf(run),
-    }),
-  );
+  const settings = { ...run.settings, ...run.persistence, ...run.memory };
+  return redisLoadScenario(run, { duration: "4s", drainTimeout: "3s", settings, faults: () => faultsOf(run) });
 }
 
 describe("redis keyspace profiles and bullmq through Redis crashes: retiring messages changes no result", () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { validScenarioArbitrary } from "../../src/explore/scenario-arbitrary.js";
 import { type ParsedScenario, validateScenario } from "../../src/index.js";
 import { mayRetire } from "../../src/run/retirement.js";
+import { redisLoadScenario } from "../helpers/redis-load.js";
 import { bothWays, generatedSameRetiringOrNot, sameRetiringOrNot } from "../helpers/retirement.js";
 import { parsed, scenarioInput } from "../helpers/scenario.js";
 
@@ -95,30 +96,8 @@ function faultsOf(run: RedisRun, groups: string[]): Record<string, unknown>[] {
 }
 
 function redisScenario(run: RedisRun): ParsedScenario {
-  const groups = Array.from({ length: run.groups }, (_, k) => `g${k}`);
-  return parsed(
-    scenarioInput({
-      seed: run.seed,
-      duration: "2s",
-      drainTimeout: "2s",
-      broker: { profile: run.profile, settings: run.settings },
-      network: { latency: `${run.latencyUs}us` },
-      producers: [
-        {
-          name: "load",
-          rate: `${run.rate}/s`,
-          ...(run.profile === "bullmq" ? { priority: { weights: { 0: 80, 9: 20 } } } : {}),
-        },
-      ],
-      consumers: groups.map((group) => ({
-        group,
-        instances: run.instances,
-        concurrency: run.concurrency,
-        processing: { dist: "exponential", mean: `${run.meanMs}ms` },
-      })),
-      faults: faultsOf(run, groups),
-    }),
-  );
+  const faults = (groups: string[]) => faultsOf(run, groups);
+  return redisLoadScenario(run, { duration: "2s", drainTimeout: "2s", settings: run.settings, faults });
 }
 
 describe("redis profiles and bullmq: retiring messages changes no result", () => {
