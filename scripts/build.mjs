@@ -5,7 +5,7 @@
 // command still loads only what it needs. vega and vega-lite are bundled too, into the chunk that only report
 // rendering loads (src/report/render.ts, imported lazily): as some forty separate packages they took about
 // 0.15 s of CPU to load per run, as one chunk about 0.05 s. resvg stays outside: it is native. Types: tsc emits the .d.ts files beside the JavaScript in dist/, where TypeScript finds index.d.ts next to index.js without a "types" condition.
-import { rmSync } from "node:fs";
+import { cpSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 rmSync("dist", { recursive: true, force: true });
@@ -43,3 +43,6 @@ await build({
 // own, about 8 ms of the command's CPU. Nothing else loads in that process, so its copies of shared modules
 // (the error classes runGuarded tells apart, for one) meet no other copy.
 await build({ ...shared, entryPoints: { "validate-main": "src/cli/validate-main.ts" } });
+// The font subsets the PNG rasteriser loads (src/report/render.ts finds them in fonts/ beside its chunk), with
+// their license and coverage.
+cpSync("src/report/fonts", "dist/fonts", { recursive: true });

@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Resvg, type ResvgRenderOptions, renderAsync } from "@resvg/resvg-js";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
@@ -14,6 +15,13 @@ import { renumberIds } from "./html.js";
 const PNG_WIDTH = 900;
 const DEJAVU = "/usr/share/fonts/truetype/dejavu";
 const DEJAVU_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
+/**
+ * The same two faces cut down to the code points of coverage.json (scripts/subset-fonts.mjs), shipped with the
+ * package: dist/fonts/ once built (scripts/build.mjs copies them beside the chunks), src/report/fonts/ from the
+ * sources. resvg loads a PNG's font files anew for each PNG, and the full faces (1.4 MB) took about half of a
+ * chart's rasterising; the subsets take about a quarter of that and draw the same pixels (test/report/fonts.test.ts).
+ */
+const BUNDLED = fileURLToPath(new URL("./fonts/", import.meta.url));
 
 /** Compiles a vega-lite spec to vega, throwing if vega-lite warns: a warning means a chart that lies or breaks. */
 export function compileChart(spec: TopLevelSpec): vega.Spec {
@@ -48,7 +56,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 export function svgToPng(svg: string): Uint8Array {
-  return new Uint8Array(new Resvg(svg, pngOptions()).render().asPng());
+  return new Uint8Array(new Resvg(svg, pngOptions(svg)).render().asPng());
 }
 
 /**
@@ -56,25 +64,49 @@ export function svgToPng(svg: string): Uint8Array {
  * beside the main thread, which meanwhile draws the next chart's SVG. Same options, same bytes.
  */
 export async function svgToPngOffThread(svg: string): Promise<Uint8Array> {
-  const image = await renderAsync(svg, pngOptions());
+  const image = await renderAsync(svg, pngOptions(svg));
   return new Uint8Array(image.asPng());
 }
 
-function pngOptions(): ResvgRenderOptions {
-  return { fitTo: { mode: "width", value: PNG_WIDTH }, background: "white", font: fontOptions(), logLevel: "off" };
+function pngOptions(svg: string): ResvgRenderOptions {
+  return { fitTo: { mode: "width", value: PNG_WIDTH }, background: "white", font: fontOptions(svg), logLevel: "off" };
 }
 
 /**
- * DejaVu Sans from its usual place when it is there (the same font files give
- * the same pixels on every machine, and two files load faster than every
- * system font); otherwise whatever the system has.
+ * The fonts a PNG is drawn with. The bundled DejaVu Sans subsets when every character of the SVG is one they
+ * keep (chart text rarely leaves Latin, Greek, Cyrillic and common punctuation), so the PNG has the same pixels
+ * on every machine; otherwise DejaVu Sans from its usual place when it is there (the same font files give the
+ * same pixels on every machine that has them, and two files load faster than every system font), else whatever
+ * the system has.
  */
-function fontOptions(): NonNullable<ResvgRenderOptions["font"]> {
+export function fontOptions(svg: string): NonNullable<ResvgRenderOptions["font"]> {
   const family = { defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" };
+  if (subsetsCover(svg)) {
+    return { loadSystemFonts: false, fontFiles: DEJAVU_FILES.map((file) => `${BUNDLED}${file}`), ...family };
+  }
   const files = DEJAVU_FILES.map((file) => `${DEJAVU}/${file}`);
   return files.every((file) => existsSync(file))
     ? { loadSystemFonts: false, fontFiles: files, ...family }
     : { loadSystemFonts: true, ...family };
+}
+
+/** Whether the subsets keep every character of `svg`; a character reference (`&#...;`) counts as one they may not. */
+export function subsetsCover(svg: string): boolean {
+  if (svg.includes("&#")) return false;
+  const covered = subsetCoverage();
+  for (let i = 0; i < svg.length; i++) {
+    const code = svg.charCodeAt(i);
+    // Markup is ASCII: only text beyond it needs a look at the ranges (a surrogate is never kept).
+    if (code > 126 && !covered.some(([from, to]) => code >= from && code <= to)) return false;
+  }
+  return true;
+}
+
+let coverage: readonly (readonly [number, number])[] | undefined;
+
+function subsetCoverage(): readonly (readonly [number, number])[] {
+  coverage ??= (JSON.parse(readFileSync(`${BUNDLED}coverage.json`, "utf8")) as { ranges: [number, number][] }).ranges;
+  return coverage;
 }
 
 function recordingLogger(warnings: string[]): vega.LoggerInterface {
