@@ -8,6 +8,8 @@ export interface DelayedIntakeOptions {
   /** The profile's mechanism (never `none`: validation refused such a scenario). */
   mechanism: Exclude<DelayFacts["mechanism"], "none">;
   groupCount: number;
+  /** Whether a message is for a group: a pipeline addresses each message to some groups before the broker sees it. */
+  addressedTo(message: number, group: number): boolean;
   /**
    * When the message may be delivered (µs, absolute), drawn as it reaches the broker; `now` or earlier
    * for none. `lane` is the delay queue it waits in (head-of-line): one per producer.
@@ -148,8 +150,12 @@ export class DelayedIntake implements Broker {
 
   forEachHeld(visit: (message: number, group: number) => void): void {
     this.inner.forEachHeld(visit);
+    const { groupCount, addressedTo } = this.options;
     const waiting = [...this.held.keys(), ...this.dueWhileDown].sort((a, b) => a - b);
-    for (const message of waiting) for (let group = 0; group < this.options.groupCount; group++) visit(message, group);
+    for (const message of waiting) {
+      // Held for the groups it will be queued for, as the profile would hold it: not those a pipeline left out.
+      for (let group = 0; group < groupCount; group++) if (addressedTo(message, group)) visit(message, group);
+    }
   }
 
   ack(delivery: number): void {

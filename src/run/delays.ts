@@ -51,6 +51,7 @@ export function brokerWithDelays(wiring: DelayWiring, bookkeeper: Bookkeeper): B
     sim,
     mechanism: facts.mechanism,
     groupCount: scenario.consumers.length,
+    addressedTo: (message, group) => messages.addressedTo(message, group),
     dueOf: (message) => {
       const entry = perInstance[messages.producer[messages.slot(message)]!]!;
       return { due: Math.max(sim.now + Math.round(entry.draw()), entry.notBefore), lane: entry.lane };

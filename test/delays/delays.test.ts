@@ -90,6 +90,35 @@ describe("per-message delay", () => {
     }
   });
 
+  it("counts a copy held at the end, of a message the broker took, as pending only for its pipeline's groups", () => {
+    // The outbox relay times out on its lingering batches and sends rows again: the producer's last order was
+    // queued for orders and consumed there, and a later copy of it is still held in the delay stage at the end.
+    const { summary } = run({
+      duration: "50ms",
+      drainTimeout: "1s",
+      broker: { profile: "bullmq" },
+      network: { latency: "50us" },
+      producers: [
+        {
+          name: "p",
+          schedule: { every: "5ms" },
+          delay: "105ms",
+          batch: { size: 4, linger: "36ms" },
+          writes: { mode: "outbox", relay: { confirmTimeout: "20ms" } },
+        },
+      ],
+      consumers: [
+        { group: "orders", processing: "100us", publishTo: "billing" },
+        { group: "billing", processing: "100us" },
+      ],
+    });
+    expect(summary.outbox?.p?.relayDuplicates).toBeGreaterThan(0);
+    expect(summary.stages?.orders?.pending).toBe(0);
+    // One onward message still on its way to billing; the held copy of the order is not billing's to receive.
+    expect(summary.stages?.billing?.pending).toBe(1);
+    expect(summary.messages.pending).toBe(1);
+  });
+
   it("repeats byte for byte with a drawn delay", () => {
     const overrides = {
       producers: [{ name: "p", rate: "20/s", delay: { dist: "uniform", min: "1s", max: "5s" } }],
