@@ -29,6 +29,8 @@ export class RunWatcher extends NullObserver {
   messages: MessageTable | null = null;
   /** Per group: the tallies of messages retired from the table during the run (see `GroupTally`). */
   readonly retired: GroupTally[] = [];
+  /** Messages a broker gave up at its delivery limit (reason `delivery_limit`): the no-loss promise's exception. */
+  droppedAtDeliveryLimit = 0;
 
   watch(messages: MessageTable): void {
     this.messages = messages;
@@ -68,8 +70,9 @@ export class RunWatcher extends NullObserver {
   override deadLettered(_m: number, _g: number, _r: string, now: number): void {
     this.at(now, "dead-lettered");
   }
-  override dropped(_m: number, _g: number, _r: string, now: number): void {
+  override dropped(_m: number, _g: number, reason: string, now: number): void {
     this.at(now, "dropped");
+    if (reason === DELIVERY_LIMIT) this.droppedAtDeliveryLimit++;
   }
   override fault(_k: string, _t: string, _b: boolean, now: number): void {
     this.at(now, "fault");
@@ -183,9 +186,15 @@ export function clockViolations(watcher: RunWatcher, summary: Summary): Violatio
   return found;
 }
 
+/** The reason a broker gives when it drops a message at its delivery limit (a quorum queue's, RabbitMQ's name). */
+const DELIVERY_LIMIT = "delivery_limit";
+
 /**
- * Fault kinds after which a profile that keeps what it sent must still lose nothing. Not poison: a delivery
- * limit (quorum queues have one by default) drops a message that fails every time, as the real broker does.
+ * Fault kinds after which a profile that keeps what it sent must still lose nothing but what its delivery
+ * limit gives up. Not poison: a delivery limit (quorum queues have one by default, 20 from RabbitMQ 4.0)
+ * drops a message that fails every time, as the real broker does. A consumer crash returns what it held,
+ * and every return counts towards that limit too: crashes often enough drop a message as well, so the swarm
+ * counts those drops apart (`RunWatcher.droppedAtDeliveryLimit`).
  */
 const HARMLESS_TO_KEPT_MESSAGES = new Set(["consumer-crash", "consumer-stop", "slow-consumer", "latency", "duplicate"]);
 
