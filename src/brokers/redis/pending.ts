@@ -29,6 +29,12 @@ export class PendingEntries {
   readonly counter: GroupColumn<Uint16Array>;
   readonly count: Int32Array;
   private readonly epochs: GroupColumn<Uint32Array>;
+  /**
+   * Per (group, message): the stamp of its place in the group's ID order, the order's count of places given when
+   * it became pending. An entry XACKed and made pending again (a producer's resend is a new stream entry of the
+   * same message) takes a new place, and the old one, live again by its owner alone, is stale by its stamp.
+   */
+  private readonly placed: GroupColumn<Uint32Array>;
   private readonly order: OrderedIds[];
 
   constructor(
@@ -43,10 +49,15 @@ export class PendingEntries {
     this.since = new GroupColumn(messages, groupCount, (n) => new Float64Array(n));
     this.counter = new GroupColumn(messages, groupCount, (n) => new Uint16Array(n));
     this.epochs = new GroupColumn(messages, groupCount, (n) => new Uint32Array(n));
+    this.placed = new GroupColumn(messages, groupCount, (n) => new Uint32Array(n));
     this.count = new Int32Array(groupCount);
     this.order = Array.from(
       { length: groupCount },
-      (_, group) => new OrderedIds((message) => this.owner.get(group, message) < 0),
+      (_, group) =>
+        new OrderedIds((message, stamp) => {
+          const row = messages.slot(message);
+          return this.owner.rows(group)[row]! < 0 || this.placed.rows(group)[row] !== stamp;
+        }),
     );
   }
 
@@ -67,7 +78,7 @@ export class PendingEntries {
     if (!wasPending) {
       this.memory.grow(this.streams.keyOf(group), PEL_ENTRY_BYTES);
       this.count[group]!++;
-      this.order[group]!.push(message);
+      this.placed.rows(group)[row] = this.order[group]!.push(message);
     }
   }
 
@@ -123,7 +134,7 @@ export class PendingEntries {
       pending.sort((a, b) => seqOf(a, group) - seqOf(b, group));
       this.count[group] = pending.length;
       this.memory.grow(this.streams.keyOf(group), pending.length * PEL_ENTRY_BYTES);
-      order.reset(pending);
+      order.reset(pending).forEach((stamp, i) => this.placed.set(group, pending[i]!, stamp));
     });
   }
 
@@ -143,62 +154,85 @@ export class PendingEntries {
   }
 }
 
-/** Ids in insertion order; removal is lazy: stale ids are skipped, and squeezed out when the array fills. */
+/**
+ * Ids in insertion order; removal is lazy: stale ids are skipped, and squeezed out when the array fills. Each
+ * place carries a stamp (`push` returns it), and `isStale` is asked with it: an id pushed again while an old
+ * place of it is still in the array is live at its new place only.
+ */
 class OrderedIds {
   private ids = new Int32Array(64);
+  private stamps = new Uint32Array(64);
   private start = 0;
   private end = 0;
+  /** Places given so far: the next place's stamp is one more. */
+  private placed = 0;
 
-  constructor(private readonly isStale: (id: number) => boolean) {}
+  constructor(private readonly isStale: (id: number, stamp: number) => boolean) {}
 
-  push(id: number): void {
+  /** Appends `id` and returns the stamp of its place. */
+  push(id: number): number {
     if (this.end === this.ids.length) this.makeRoom();
-    this.ids[this.end++] = id;
+    const stamp = (this.placed = (this.placed + 1) >>> 0);
+    this.ids[this.end] = id;
+    this.stamps[this.end++] = stamp;
+    return stamp;
   }
 
   /** Skips stale ids at the front, so a queue acked in order costs nothing. */
   dropStaleFront(): void {
-    while (this.start < this.end && this.isStale(this.ids[this.start]!)) this.start++;
+    while (this.start < this.end && this.staleAt(this.start)) this.start++;
   }
 
   scan(visit: (id: number) => boolean): void {
     this.dropStaleFront();
     for (let i = this.start; i < this.end; i++) {
-      const id = this.ids[i]!;
-      if (!this.isStale(id) && !visit(id)) return;
+      if (!this.staleAt(i) && !visit(this.ids[i]!)) return;
     }
   }
 
-  reset(ids: readonly number[]): void {
+  /** Replaces the ids with `ids`, in that order; returns each one's stamp. */
+  reset(ids: readonly number[]): number[] {
     this.ids = new Int32Array(Math.max(64, ids.length * 2));
-    this.ids.set(ids);
+    this.stamps = new Uint32Array(this.ids.length);
     this.start = 0;
-    this.end = ids.length;
+    this.end = 0;
+    return ids.map((id) => this.push(id));
   }
 
   /** Squeezes out every stale id; returns the lowest id left, or +Infinity. */
   squeeze(): number {
     let oldest = Number.POSITIVE_INFINITY;
-    let live = this.start;
-    for (let i = this.start; i < this.end; i++) {
-      const id = this.ids[i]!;
-      if (this.isStale(id)) continue;
-      this.ids[live++] = id;
-      if (id < oldest) oldest = id;
-    }
-    this.end = live;
+    const live = this.keepLive();
+    for (let i = 0; i < live; i++) if (this.ids[i]! < oldest) oldest = this.ids[i]!;
     return oldest;
   }
 
+  private staleAt(i: number): boolean {
+    return this.isStale(this.ids[i]!, this.stamps[i]!);
+  }
+
   private makeRoom(): void {
-    let live = 0;
-    for (let i = this.start; i < this.end; i++) if (!this.isStale(this.ids[i]!)) this.ids[live++] = this.ids[i]!;
+    const live = this.keepLive();
     if (live * 2 > this.ids.length) {
-      const next = new Int32Array(this.ids.length * 2);
-      next.set(this.ids.subarray(0, live));
-      this.ids = next;
+      const ids = new Int32Array(this.ids.length * 2);
+      const stamps = new Uint32Array(ids.length);
+      ids.set(this.ids.subarray(0, live));
+      stamps.set(this.stamps.subarray(0, live));
+      this.ids = ids;
+      this.stamps = stamps;
+    }
+  }
+
+  /** Moves the live places to the front, in order; returns how many there are. */
+  private keepLive(): number {
+    let live = 0;
+    for (let i = this.start; i < this.end; i++) {
+      if (this.staleAt(i)) continue;
+      this.ids[live] = this.ids[i]!;
+      this.stamps[live++] = this.stamps[i]!;
     }
     this.start = 0;
     this.end = live;
+    return live;
   }
 }

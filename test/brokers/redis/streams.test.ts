@@ -1,4 +1,4 @@
-// Proves redis-streams' rules: the PEL keeps a crashed consumer's entries pending until XAUTOCLAIM or a re-read from ID 0, claims count deliveries, MAXLEN trims entries whether read or not, NOACK is at-most-once, and COUNT batches reads.
+// Proves redis-streams' rules: the PEL keeps a crashed consumer's entries pending until XAUTOCLAIM or a re-read from ID 0 (an entry XACKed is not re-read, even when its message is sent again), claims count deliveries, MAXLEN trims entries whether read or not, NOACK is at-most-once, and COUNT batches reads.
 import { describe, expect, it } from "vitest";
 import { evaluateChecks } from "../../../src/index.js";
 import { every100ms, messagesIn, redis, run } from "./run.js";
@@ -43,6 +43,29 @@ describe("redis-streams", () => {
     const { result, log } = crashOnFirstReceive({ readPendingOnRestart: true }, "200ms");
     expect(log.lines).toContain("t=300000 delivered m0 g0 c0 waited 200000 attempt 2");
     expect(result.counts).toMatchObject({ consumed: 2, pending: 0, lost: 0 });
+  });
+
+  it("re-reads from ID 0 once an entry XACKed and then sent again, behind one still pending: the resend's entry only", () => {
+    // c0 dies holding m0, which stays pending ahead in the PEL. m1's confirm is lost, so the producer sends it
+    // again: a second entry of m1, delivered to c1 after it XACKed the first. c1 crashes as it receives it and
+    // re-reads its own pending entries on restart: m1 once, the acked entry being gone from the PEL.
+    const { result, log } = run({
+      duration: "500ms",
+      broker: redis("redis-streams", { readPendingOnRestart: true }),
+      producers: [every100ms({ limit: 2, publish: { timeout: "50ms", retries: 1 } })],
+      consumers: [{ group: "g", instances: 2, processing: "10ms" }],
+      faults: [
+        { at: 0, crash: "consumer", target: "g/1", point: "after-receive" },
+        { at: "150ms", for: "110ms", loss: { link: "broker->p", probability: 1 } },
+        { at: "300ms", crash: "consumer", target: "g/2", point: "after-receive", restartAfter: "100ms" },
+      ],
+    });
+    expect(log.lines.filter((line) => / delivered m1 /.test(line))).toEqual([
+      "t=200000 delivered m1 g0 c1 waited 0",
+      "t=350000 delivered m1 g0 c1 waited 150000",
+      "t=450000 delivered m1 g0 c1 waited 250000 attempt 2",
+    ]);
+    expect(result.counts).toMatchObject({ consumed: 2, redeliveries: 2, pending: 0, lost: 0 });
   });
 
   it("claims a failing entry until maxDeliveries, then the application dead-letters it", () => {
