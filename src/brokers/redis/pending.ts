@@ -134,7 +134,8 @@ export class PendingEntries {
       pending.sort((a, b) => seqOf(a, group) - seqOf(b, group));
       this.count[group] = pending.length;
       this.memory.grow(this.streams.keyOf(group), pending.length * PEL_ENTRY_BYTES);
-      order.reset(pending).forEach((stamp, i) => this.placed.set(group, pending[i]!, stamp));
+      const stamps = order.reset(pending);
+      for (let i = 0; i < pending.length; i++) this.placed.set(group, pending[i]!, stamps[i]!);
     });
   }
 
@@ -172,7 +173,8 @@ class OrderedIds {
   /** Appends `id` and returns the stamp of its place. */
   push(id: number): number {
     if (this.end === this.ids.length) this.makeRoom();
-    const stamp = (this.placed = (this.placed + 1) >>> 0);
+    this.placed = (this.placed + 1) >>> 0;
+    const stamp = this.placed;
     this.ids[this.end] = id;
     this.stamps[this.end++] = stamp;
     return stamp;
