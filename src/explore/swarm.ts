@@ -68,9 +68,9 @@ function runViolations(scenario: ParsedScenario): Violation[] {
   const kindOf = (index: number) => kindOfWritten(scenario.faults[index]!).kind;
   // A retry policy that drops what it gave up on loses those messages by the application's choice. A parked
   // message is dead-lettered (to the parking lot), not lost.
+  const givenUp = Object.values(summary.retries ?? {}).reduce((sum, r) => sum + r.dropped, 0);
   // A message returned by crashes more often than a quorum queue's delivery limit is dropped by the broker, as
   // documented: lost by its default, not by a fault of the model.
-  const givenUp = Object.values(summary.retries ?? {}).reduce((sum, r) => sum + r.dropped, 0);
   const atLimit = watcher.droppedAtDeliveryLimit;
   if (promisesNoLoss(scenario, kindOf) && summary.messages.lost > givenUp + atLimit) {
     const detail = `${summary.messages.lost} lost (${givenUp} dropped by a retry policy, ${atLimit} at the delivery limit) under ${scenario.broker.profile} with default settings and only consumer-side faults`;
